@@ -1,0 +1,61 @@
+// Runs the test suite: finds every test/**/*.test.ts, hands the explicit list to
+// `node --import tsx --test` (Node 20 does not expand globs), and fails when no test ran,
+// when any test failed, or when any test was skipped or left as todo.
+// Usage: node scripts/run-tests.mjs [path-prefix ...]   (e.g. test/stats)
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+function walk(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir)) {
+    if (entry === "fixtures" || entry === "node_modules") continue;
+    const full = join(dir, entry);
+    if (statSync(full).isDirectory()) out.push(...walk(full));
+    else if (entry.endsWith(".test.ts")) out.push(relative(root, full));
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+let files = walk(join(root, "test")).sort();
+if (filters.length > 0) files = files.filter((f) => filters.some((p) => f.startsWith(p) || f.includes(p)));
+if (files.length === 0) {
+  console.error(`run-tests: no test files found${filters.length ? ` matching ${filters.join(", ")}` : ""} under test/`);
+  process.exit(1);
+}
+console.log(`run-tests: ${files.length} test file(s)`);
+
+const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], {
+  cwd: root,
+  stdio: ["ignore", "pipe", "inherit"],
+  env: { ...process.env, FORCE_COLOR: "0" },
+});
+let tail = "";
+child.stdout.on("data", (chunk) => {
+  process.stdout.write(chunk);
+  tail = (tail + chunk.toString()).slice(-4000);
+});
+child.on("close", (code) => {
+  const count = (key) => {
+    const m = tail.match(new RegExp(`^\\S*\\s*${key} (\\d+)$`, "m"));
+    return m ? Number(m[1]) : NaN;
+  };
+  const tests = count("tests"), pass = count("pass"), fail = count("fail");
+  const skipped = count("skipped"), todo = count("todo"), cancelled = count("cancelled");
+  const problems = [];
+  if (!(tests > 0)) problems.push(`no tests ran (tests=${tests})`);
+  if (fail > 0) problems.push(`${fail} failed`);
+  if (cancelled > 0) problems.push(`${cancelled} cancelled`);
+  if (skipped > 0) problems.push(`${skipped} skipped (a skipped test is not a pass)`);
+  if (todo > 0) problems.push(`${todo} todo`);
+  if (code !== 0 && problems.length === 0) problems.push(`test runner exited with code ${code}`);
+  if (problems.length > 0) {
+    console.error(`run-tests: FAILED: ${problems.join("; ")}`);
+    process.exit(1);
+  }
+  console.log(`run-tests: ${pass} passed, ${fail} failed`);
+});

@@ -1,0 +1,22 @@
+// ByteSource: random-access reads of a byte range. Every parser reads through this interface,
+// never a whole file, so the same parser works on local files, memory and HTTP range requests.
+
+/** A read-only random-access sequence of bytes. */
+export interface ByteSource {
+  /** Human-readable location (path or URL), used in every error message. */
+  readonly name: string;
+  /** Total size in bytes. */
+  readonly size: number;
+  /**
+   * Reads exactly `length` bytes starting at `offset`. Rejects with a ByteSourceError when the
+   * range is outside [0, size) or the underlying read comes back short.
+   */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  /** Releases the underlying handle. Further reads reject. */
+  close(): Promise<void>;
+}
+
+/** Bytes transferred so far, for sources that fetch from elsewhere (HTTP). */
+export interface CountingByteSource extends ByteSource {
+  readonly bytesRead: number;
+}

@@ -1,0 +1,55 @@
+// Local-file ByteSource over a file handle: positional reads, no whole-file loads.
+import { open, type FileHandle } from "node:fs/promises";
+import { ByteSourceError } from "../util/errors.js";
+import type { ByteSource } from "./byte-source.js";
+import { checkRange } from "./range.js";
+
+export class FileSource implements ByteSource {
+  private constructor(
+    private handle: FileHandle | undefined,
+    readonly name: string,
+    readonly size: number,
+  ) {}
+
+  static async open(path: string): Promise<FileSource> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, "r");
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ByteSourceError(path, code === "ENOENT" ? "file not found" : `cannot open file (${code ?? String(err)})`, { cause: err });
+    }
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      await handle.close();
+      throw new ByteSourceError(path, "not a regular file");
+    }
+    return new FileSource(handle, path, stat.size);
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    await this.readInto(offset, out);
+    return out;
+  }
+
+  /** Reads `target.byteLength` bytes at `offset` straight into `target` (no copy). */
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this, offset, target.byteLength);
+    if (this.handle === undefined) throw new ByteSourceError(this.name, "read after close");
+    let done = 0;
+    while (done < target.byteLength) {
+      const { bytesRead } = await this.handle.read(target, done, target.byteLength - done, offset + done);
+      if (bytesRead === 0) {
+        throw new ByteSourceError(this.name, `short read at offset ${offset + done}: file shrank while reading?`);
+      }
+      done += bytesRead;
+    }
+  }
+
+  async close(): Promise<void> {
+    const h = this.handle;
+    this.handle = undefined;
+    if (h) await h.close();
+  }
+}

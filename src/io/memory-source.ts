@@ -1,0 +1,18 @@
+// In-memory ByteSource: for tests, crafted files and data already held in memory.
+import type { ByteSource } from "./byte-source.js";
+import { checkRange } from "./range.js";
+
+export class MemorySource implements ByteSource {
+  readonly size: number;
+  constructor(private readonly bytes: Uint8Array, readonly name = "<memory>") {
+    this.size = bytes.byteLength;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange(this, offset, length);
+    return this.bytes.subarray(offset, offset + length);
+  }
+
+  async close(): Promise<void> {}
+}
+

@@ -1,0 +1,44 @@
+// Loads compiled WASM kernels from build/kernels/<name>.wasm (built by `npm run build:kernels`).
+import { readFileSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { KernelError } from "../util/errors.js";
+
+/** Absolute path of a compiled kernel (works from src/ under tsx and from dist/). */
+export function kernelPath(name: string): string {
+  return fileURLToPath(new URL(`../../build/kernels/${name}.wasm`, import.meta.url));
+}
+
+const modules = new Map<string, WebAssembly.Module>();
+
+/** Compiles (once per thread) and returns the WebAssembly.Module of a kernel. */
+export function kernelModule(name: string): WebAssembly.Module {
+  let mod = modules.get(name);
+  if (mod === undefined) {
+    const path = kernelPath(name);
+    if (!existsSync(path)) {
+      throw new KernelError(`WASM kernel "${name}" not found at ${path} ---> HINT: run \`npm run build:kernels\``);
+    }
+    try {
+      mod = new WebAssembly.Module(readFileSync(path));
+    } catch (err) {
+      throw new KernelError(`WASM kernel "${name}" at ${path} failed to compile: ${(err as Error).message}`, { cause: err });
+    }
+    modules.set(name, mod);
+  }
+  return mod;
+}
+
+/** A fresh instance of a kernel (AssemblyScript stub runtime: only `abort` is imported). */
+export function instantiateKernel(name: string): WebAssembly.Instance {
+  return new WebAssembly.Instance(kernelModule(name), {
+    env: {
+      abort: (_msg: number, _file: number, line: number, col: number) => {
+        throw new KernelError(`WASM kernel "${name}" aborted at ${line}:${col}`);
+      },
+      seed: () => 0,
+    },
+  });
+}
+
+/** File extension of sibling modules (".ts" under tsx, ".js" when compiled), for Worker URLs. */
+export const MODULE_EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
