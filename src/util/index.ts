@@ -2,3 +2,4 @@ export * from "./errors.js";
 export * from "./limits.js";
 export * from "./assert.js";
 export * from "./rng.js";
+export * from "./glob.js";

@@ -1,0 +1,90 @@
+// Detrending before early-warning statistics (as ewstools' detrend): subtract a smooth trend
+// so that rolling statistics measure fluctuations, not the slow drift of the series.
+
+import { NotEnoughPointsError, UsageError } from "../../util/errors.js";
+
+export type DetrendOptions =
+  | { method: "none" }
+  /**
+   * Gaussian kernel smoothing as scipy.ndimage.gaussian_filter1d(x, sigma, mode="reflect",
+   * truncate=4), which ewstools uses: sigma = bandwidth * n if 0 < bandwidth <= 1 (fraction
+   * of the series length), else bandwidth points. Default bandwidth 0.2 (ewstools' default).
+   */
+  | { method: "gaussian"; bandwidth?: number }
+  /**
+   * Centred moving average over an odd window of 2 * floor(span * n / 2) + 1 points (span a
+   * fraction of n, default 0.2), edges reflected: scipy.ndimage.uniform_filter1d(mode="reflect").
+   */
+  | { method: "moving-average"; span?: number };
+
+export interface Detrended {
+  trend: Float64Array;
+  residuals: Float64Array;
+}
+
+export const DEFAULT_GAUSSIAN_BANDWIDTH = 0.2;
+export const DEFAULT_MOVING_AVERAGE_SPAN = 0.2;
+/** Kernel radius in standard deviations (scipy's default truncate). */
+const GAUSSIAN_TRUNCATE = 4;
+
+/** Index into x of the "reflect" extension (d c b a | a b c d | d c b a), any distance out. */
+function reflectIndex(i: number, n: number): number {
+  const period = 2 * n;
+  let j = i % period;
+  if (j < 0) j += period;
+  return j < n ? j : period - 1 - j;
+}
+
+/** Correlate x with a symmetric kernel of odd length (centre at kernel.length >> 1), reflect mode. */
+function correlateReflect(x: Float64Array, kernel: Float64Array): Float64Array {
+  const n = x.length;
+  const radius = kernel.length >> 1;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let k = -radius; k <= radius; k++) sum += kernel[k + radius]! * x[reflectIndex(i + k, n)]!;
+    out[i] = sum;
+  }
+  return out;
+}
+
+export function gaussianKernel(sigma: number): Float64Array {
+  const radius = Math.floor(GAUSSIAN_TRUNCATE * sigma + 0.5);
+  const kernel = new Float64Array(2 * radius + 1);
+  let total = 0;
+  for (let k = -radius; k <= radius; k++) {
+    const w = Math.exp((-0.5 * k * k) / (sigma * sigma));
+    kernel[k + radius] = w;
+    total += w;
+  }
+  for (let k = 0; k < kernel.length; k++) kernel[k] = kernel[k]! / total;
+  return kernel;
+}
+
+export function detrend(values: ArrayLike<number>, options: DetrendOptions = { method: "gaussian" }): Detrended {
+  const x = Float64Array.from(values);
+  const n = x.length;
+  if (n < 2) throw new NotEnoughPointsError("detrend", 2, n);
+  let trend: Float64Array;
+  switch (options.method) {
+    case "none":
+      trend = new Float64Array(n);
+      break;
+    case "gaussian": {
+      const bandwidth = options.bandwidth ?? DEFAULT_GAUSSIAN_BANDWIDTH;
+      if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) throw new UsageError(`detrend: gaussian bandwidth must be > 0, got ${bandwidth}`);
+      const sigma = bandwidth <= 1 ? bandwidth * n : bandwidth;
+      trend = correlateReflect(x, gaussianKernel(sigma));
+      break;
+    }
+    case "moving-average": {
+      const span = options.span ?? DEFAULT_MOVING_AVERAGE_SPAN;
+      if (!(span > 0 && span <= 1)) throw new UsageError(`detrend: moving-average span must be in (0, 1], got ${span}`);
+      const size = 2 * Math.floor((span * n) / 2) + 1;
+      trend = correlateReflect(x, new Float64Array(size).fill(1 / size));
+      break;
+    }
+  }
+  const residuals = x.map((v, i) => v - trend[i]!);
+  return { trend, residuals };
+}

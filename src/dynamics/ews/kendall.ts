@@ -1,0 +1,118 @@
+// Kendall's tau-b with ties and its asymptotic p-value, as scipy.stats.kendalltau(...,
+// method="asymptotic", variant="b"); plus an expanding-window tau against time, updated in
+// O(k) per new point, for the lead time of early-warning signals.
+
+import { NotEnoughPointsError, UsageError } from "../../util/errors.js";
+import { normalCdf, normalSf } from "./normal.js";
+
+export type Alternative = "two-sided" | "greater" | "less";
+
+export interface KendallResult {
+  /** tau-b in [-1, 1]; NaN when either variable is constant. */
+  tau: number;
+  /** Asymptotic p-value (normal approximation with tie correction); NaN when tau is NaN. */
+  pValue: number;
+  /** Standardised statistic (concordant - discordant) / sd. */
+  z: number;
+  n: number;
+}
+
+/** Tie statistics of one variable: pairs tied, sum t(t-1)(t-2), sum t(t-1)(2t+5) over tie groups of size t. */
+interface TieStats {
+  pairs: number;
+  v0: number;
+  v1: number;
+}
+
+function tieStats(values: ArrayLike<number>): TieStats {
+  const sorted = Float64Array.from(values).sort();
+  const stats: TieStats = { pairs: 0, v0: 0, v1: 0 };
+  for (let i = 0; i < sorted.length; ) {
+    let j = i + 1;
+    while (j < sorted.length && sorted[j] === sorted[i]) j++;
+    const t = j - i;
+    stats.pairs += (t * (t - 1)) / 2;
+    stats.v0 += t * (t - 1) * (t - 2);
+    stats.v1 += t * (t - 1) * (2 * t + 5);
+    i = j;
+  }
+  return stats;
+}
+
+function pValueOf(z: number, alternative: Alternative): number {
+  switch (alternative) {
+    case "two-sided":
+      return 2 * normalSf(Math.abs(z));
+    case "greater":
+      return normalSf(z);
+    case "less":
+      return normalCdf(z);
+  }
+}
+
+/** scipy's asymptotic variance of (concordant - discordant) with tie corrections. */
+function statisticVariance(n: number, tx: TieStats, ty: TieStats): number {
+  const m = n * (n - 1);
+  return (m * (2 * n + 5) - tx.v1 - ty.v1) / 18 + (2 * tx.pairs * ty.pairs) / m + (tx.v0 * ty.v0) / (9 * m * (n - 2));
+}
+
+function finish(s: number, n: number, tx: TieStats, ty: TieStats, alternative: Alternative): KendallResult {
+  const total = (n * (n - 1)) / 2;
+  if (tx.pairs === total || ty.pairs === total) return { tau: Number.NaN, pValue: Number.NaN, z: Number.NaN, n };
+  const tau = Math.min(1, Math.max(-1, s / Math.sqrt(total - tx.pairs) / Math.sqrt(total - ty.pairs)));
+  const z = s / Math.sqrt(statisticVariance(n, tx, ty));
+  return { tau, pValue: pValueOf(z, alternative), z, n };
+}
+
+/** Kendall tau-b of x and y (O(n^2) pair count; fine up to a few thousand points). Values must be finite. */
+export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>, alternative: Alternative = "two-sided"): KendallResult {
+  const n = x.length;
+  if (y.length !== n) throw new UsageError(`kendallTau: x has ${n} values, y has ${y.length}`);
+  if (n < 3) throw new NotEnoughPointsError("kendallTau", 3, n);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(x[i]!) || !Number.isFinite(y[i]!)) throw new UsageError(`kendallTau: non-finite value at index ${i}; drop missing points first`);
+  }
+  let s = 0; // concordant - discordant
+  for (let i = 0; i < n; i++) {
+    const xi = x[i]!, yi = y[i]!;
+    for (let j = i + 1; j < n; j++) s += Math.sign(x[j]! - xi) * Math.sign(y[j]! - yi);
+  }
+  return finish(s, n, tieStats(x), tieStats(y), alternative);
+}
+
+/**
+ * Kendall tau-b of a series against time (strictly increasing, so no ties in time), over
+ * the expanding prefix of the points pushed so far. push() is O(points so far); result()
+ * equals kendallTau(time, prefix) exactly (same formulas, integer counts).
+ */
+export class ExpandingKendall {
+  private readonly values: number[] = [];
+  private readonly counts = new Map<number, number>();
+  private s = 0;
+  private readonly ties: TieStats = { pairs: 0, v0: 0, v1: 0 };
+  private static readonly NO_TIES: TieStats = { pairs: 0, v0: 0, v1: 0 };
+
+  constructor(private readonly alternative: Alternative = "two-sided") {}
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  push(value: number): void {
+    if (!Number.isFinite(value)) throw new UsageError(`ExpandingKendall: non-finite value ${value}`);
+    for (const v of this.values) this.s += Math.sign(value - v);
+    const c = this.counts.get(value) ?? 0;
+    // Group of size c grows to c + 1: update sum t(t-1)/2, t(t-1)(t-2), t(t-1)(2t+5).
+    this.ties.pairs += c;
+    this.ties.v0 += 3 * c * (c - 1);
+    this.ties.v1 += 6 * c * (c + 2);
+    this.counts.set(value, c + 1);
+    this.values.push(value);
+  }
+
+  result(): KendallResult {
+    const n = this.values.length;
+    if (n < 3) throw new NotEnoughPointsError("ExpandingKendall", 3, n);
+    return finish(this.s, n, ExpandingKendall.NO_TIES, this.ties, this.alternative);
+  }
+}
