@@ -37,7 +37,8 @@ export function bf16BitsToNumber(h: number): number {
   return f32Scratch[0]!;
 }
 
-/** number to IEEE half bits, round-to-nearest-even (as torch/numpy do). */
+/** number to IEEE half bits, round-to-nearest-even through float32 first (as torch does; numpy
+ * rounds float64 inputs directly and can differ by one step for non-float32 inputs). */
 export function numberToF16Bits(value: number): number {
   f32Scratch[0] = value;
   const x = u32Scratch[0]!;

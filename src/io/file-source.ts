@@ -28,6 +28,7 @@ export class FileSource implements ByteSource {
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange(this, offset, length);
     const out = new Uint8Array(length);
     await this.readInto(offset, out);
     return out;

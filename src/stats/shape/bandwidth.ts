@@ -1,0 +1,168 @@
+// Kernel-density bandwidths for the Gaussian kernel: scipy's Scott and Silverman factors, R's
+// bw.nrd0, and the Sheather-Jones plug-in as R's bw.SJ computes it (binned pair counts, Brent
+// root search with R's tolerance). Pure; no I/O.
+import { ForkingPathsError, NotEnoughPointsError } from "../../util/errors.js";
+import { sortedFinite, standardDeviation } from "./sample.js";
+
+/** A sample whose spread is zero or too sparse for a density estimate. */
+export class DegenerateSampleError extends ForkingPathsError {
+  constructor(what: string, problem: string) {
+    super("DEGENERATE_SAMPLE", `${what}: ${problem} ---> HINT: the values are constant or nearly so; report the sample as degenerate instead of estimating a shape`);
+  }
+}
+
+/** scipy's gaussian_kde factor "scott": n^(-1/5) (times the std with ddof = 1 gives h). */
+export function scottFactor(n: number): number {
+  return Math.pow(n, -1 / 5);
+}
+
+/** scipy's gaussian_kde factor "silverman" in 1-D: (n (d + 2) / 4)^(-1/(d + 4)) = (3n/4)^(-1/5). */
+export function silvermanFactor(n: number): number {
+  return Math.pow((n * 3) / 4, -1 / 5);
+}
+
+/** Bandwidth h = scipy silverman factor x sample std (ddof 1): scipy gaussian_kde(bw_method="silverman"). */
+export function silvermanBandwidth(x: ArrayLike<number>): number {
+  return silvermanFactor(x.length) * standardDeviation(x, 1);
+}
+
+/** Quantile of sorted values, R's type 7 (numpy's default "linear"). */
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+  const index = (sorted.length - 1) * p;
+  const lo = Math.floor(index), hi = Math.ceil(index);
+  const qlo = sorted[lo]!, qhi = sorted[hi]!;
+  if (index === lo || qhi === qlo) return qlo;
+  const h = index - lo;
+  return (1 - h) * qlo + h * qhi;
+}
+
+/** R's bw.nrd0: 0.9 min(sd, IQR / 1.34) n^(-1/5), with R's fallbacks when that minimum is 0. */
+export function bandwidthNrd0(x: ArrayLike<number>): number {
+  const s = sortedFinite(x, 2, "bandwidthNrd0");
+  const hi = standardDeviation(s, 1);
+  let lo = Math.min(hi, (quantileSorted(s, 0.75) - quantileSorted(s, 0.25)) / 1.34);
+  if (!lo) lo = hi || Math.abs(x[0]!) || 1;
+  return 0.9 * lo * Math.pow(s.length, -0.2);
+}
+
+/** Number of bins R's bw.SJ uses for the pairwise-distance counts. */
+export const SJ_BINS = 1000;
+const DELMAX = 1000;
+
+interface PairCounts {
+  binWidth: number;
+  counts: Float64Array;
+}
+
+/** Pair counts by bin distance, bins by truncation toward zero of x / d (as R's bw_den). */
+function pairCounts(x: ArrayLike<number>, nb: number, min: number, max: number): PairCounts {
+  const d = ((max - min) * 1.01) / nb;
+  const idx = new Int32Array(x.length);
+  let lowest = Infinity, highest = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    idx[i] = Math.trunc(x[i]! / d);
+    lowest = Math.min(lowest, idx[i]!);
+    highest = Math.max(highest, idx[i]!);
+  }
+  const bins = new Float64Array(highest - lowest + 1);
+  for (let i = 0; i < x.length; i++) bins[idx[i]! - lowest]! += 1;
+  const counts = new Float64Array(nb);
+  for (let a = 0; a < bins.length; a++) {
+    const w = bins[a]!;
+    if (w === 0) continue;
+    counts[0]! += (w * (w - 1)) / 2;
+    for (let b = 0; b < a; b++) if (a - b < nb) counts[a - b]! += w * bins[b]!;
+  }
+  return { binWidth: d, counts };
+}
+
+/** Binned estimate of the integrated squared r-th density derivative, r = 4 (phi4) or 6 (phi6). */
+function phi(order: 4 | 6, n: number, pc: PairCounts, h: number): number {
+  let sum = 0;
+  for (let i = 0; i < pc.counts.length; i++) {
+    let delta = (i * pc.binWidth) / h;
+    delta *= delta;
+    if (delta >= DELMAX) break;
+    const poly = order === 4 ? delta * delta - 6 * delta + 3 : delta * delta * delta - 15 * delta * delta + 45 * delta - 15;
+    sum += Math.exp(-delta / 2) * poly * pc.counts[i]!;
+  }
+  sum = order === 4 ? 2 * sum + n * 3 : 2 * sum - 15 * n;
+  return (sum / (n * (n - 1) * Math.pow(h, order + 1))) / Math.sqrt(2 * Math.PI);
+}
+
+/**
+ * Sheather-Jones plug-in bandwidth, as R's `bw.SJ(x, nb = 1000, method)`: "ste" solves the
+ * equation by R's Brent search with R's tolerance (0.1 x lower bound), so it reproduces R's
+ * answer, which is itself only accurate to that tolerance; "dpi" is the direct plug-in.
+ */
+export function bandwidthSJ(x: ArrayLike<number>, method: "ste" | "dpi" = "ste"): number {
+  const s = sortedFinite(x, 2, "bandwidthSJ");
+  const n = s.length;
+  if (s[n - 1] === s[0]) throw new DegenerateSampleError("bandwidthSJ", "all values are equal");
+  const pc = pairCounts(s, SJ_BINS, s[0]!, s[n - 1]!);
+  const scale = Math.min(standardDeviation(s, 1), (quantileSorted(s, 0.75) - quantileSorted(s, 0.25)) / 1.349);
+  const a = 1.24 * scale * Math.pow(n, -1 / 7);
+  const b = 1.23 * scale * Math.pow(n, -1 / 9);
+  const c1 = 1 / (2 * Math.sqrt(Math.PI) * n);
+  const td = -phi(6, n, pc, b);
+  if (!Number.isFinite(td) || td <= 0) throw new DegenerateSampleError("bandwidthSJ", "sample is too sparse to find TD");
+  if (method === "dpi") return Math.pow(c1 / phi(4, n, pc, Math.pow(2.394 / (n * td), 1 / 7)), 1 / 5);
+  const hmax = 1.144 * scale * Math.pow(n, -1 / 5);
+  let lower = 0.1 * hmax, upper = hmax;
+  const alph2 = 1.357 * Math.pow(phi(4, n, pc, a) / td, 1 / 7);
+  if (!Number.isFinite(alph2)) throw new DegenerateSampleError("bandwidthSJ", "sample is too sparse to find alph2");
+  const fSD = (h: number): number => Math.pow(c1 / phi(4, n, pc, alph2 * Math.pow(h, 5 / 7)), 1 / 5) - h;
+  for (let attempt = 1; fSD(lower) * fSD(upper) > 0; attempt++) {
+    if (attempt > 99) throw new NotEnoughPointsError("bandwidthSJ: no solution in the bandwidth range", n + 1, n);
+    if (attempt % 2) upper *= 1.2;
+    else lower /= 1.2;
+  }
+  return brentRoot(fSD, lower, upper, fSD(lower), fSD(upper), 0.1 * lower, 1000);
+}
+
+/**
+ * Brent's zero finder (Forsythe, Malcolm & Moler's zeroin: bisection safeguarding secant and
+ * inverse quadratic steps), with the step rules of R's uniroot so the iterates agree with R's.
+ */
+export function brentRoot(f: (x: number) => number, ax: number, bx: number, fa0: number, fb0: number, tol: number, maxIter: number): number {
+  const EPS = Number.EPSILON;
+  let a = ax, b = bx, fa = fa0, fb = fb0, c = a, fc = fa;
+  if (fa === 0) return a;
+  if (fb === 0) return b;
+  for (let it = 0; it <= maxIter; it++) {
+    const prevStep = b - a;
+    if (Math.abs(fc) < Math.abs(fb)) {
+      a = b; b = c; c = a;
+      fa = fb; fb = fc; fc = fa;
+    }
+    const tolAct = 2 * EPS * Math.abs(b) + tol / 2;
+    let step = (c - b) / 2;
+    if (Math.abs(step) <= tolAct || fb === 0) return b;
+    if (Math.abs(prevStep) >= tolAct && Math.abs(fa) > Math.abs(fb)) {
+      const cb = c - b;
+      let p: number, q: number;
+      if (a === c) {
+        const t1 = fb / fa; // secant
+        p = cb * t1;
+        q = 1 - t1;
+      } else {
+        const qq = fa / fc, t1 = fb / fc, t2 = fb / fa; // inverse quadratic
+        p = t2 * (cb * qq * (qq - t1) - (b - a) * (t1 - 1));
+        q = (qq - 1) * (t1 - 1) * (t2 - 1);
+      }
+      if (p > 0) q = -q;
+      else p = -p;
+      if (p < 0.75 * cb * q - Math.abs(tolAct * q) / 2 && p < Math.abs((prevStep * q) / 2)) step = p / q;
+    }
+    if (Math.abs(step) < tolAct) step = step > 0 ? tolAct : -tolAct;
+    a = b;
+    fa = fb;
+    b += step;
+    fb = f(b);
+    if ((fb > 0 && fc > 0) || (fb < 0 && fc < 0)) {
+      c = a;
+      fc = fa;
+    }
+  }
+  return b;
+}

@@ -1,0 +1,78 @@
+// p-value of Hartigan's dip test as R's diptest::dip.test computes it by default: linear
+// interpolation of sqrt(n) * D in the table of null quantiles qDiptab (dip-table.ts). Pure.
+import { dipOfSorted } from "./dip.js";
+import { DIP_TABLE_N, DIP_TABLE_PROB, DIP_TABLE_QUANTILES } from "./dip-table.js";
+import { sortedFinite, type Values } from "./sample.js";
+
+export const DIP_TEST_METHOD = "Hartigan dip test, p-value interpolated in diptest's qDiptab" as const;
+
+export interface DipTestResult {
+  method: typeof DIP_TEST_METHOD;
+  n: number;
+  dip: number;
+  /** P(D_unif >= dip) for a uniform sample of size n (the least favourable unimodal null). */
+  pValue: number;
+  /** True when n exceeds the largest tabulated n (72,000): the last row is used as asymptote. */
+  asymptotic: boolean;
+}
+
+/** Dip test of unimodality; equals R's `diptest::dip.test(x)` (non-finite values dropped). */
+export function dipTest(x: Values): DipTestResult {
+  const v = sortedFinite(x, 4, "dipTest");
+  const dip = dipOfSorted(v).dip;
+  return { method: DIP_TEST_METHOD, n: v.length, dip, pValue: dipPValue(dip, v.length), asymptotic: v.length > lastN() };
+}
+
+function lastN(): number {
+  return DIP_TABLE_N[DIP_TABLE_N.length - 1]!;
+}
+
+/**
+ * dip.test's rule: with table rows n0 <= n < n1 (both the last row when n is beyond the table),
+ * the quantile curve sqrt(n0) q0 + f (sqrt(n1) q1 - sqrt(n0) q0), f = (n - n0) / (n1 - n0), is
+ * inverted at sqrt(n) D by linear interpolation (tied abscissae averaged, constant outside the
+ * range, as R's approx(rule = 2)); p = 1 - that probability. n <= 3 gives p = 1.
+ */
+export function dipPValue(dip: number, n: number): number {
+  if (n <= 3) return 1;
+  const rows = DIP_TABLE_N;
+  let i0 = rows.length - 1, i1 = i0, f = 0;
+  if (n < lastN()) {
+    i0 = 0;
+    while (i0 + 1 < rows.length && rows[i0 + 1]! <= n) i0++;
+    i1 = i0 + 1;
+    f = (n - rows[i0]!) / (rows[i1]! - rows[i0]!);
+  }
+  const y0 = DIP_TABLE_QUANTILES[i0]!, y1 = DIP_TABLE_QUANTILES[i1]!;
+  const s0 = Math.sqrt(rows[i0]!), s1 = Math.sqrt(rows[i1]!);
+  const curve = y0.map((q, j) => {
+    const a = s0 * q;
+    return a + f * (s1 * y1[j]! - a);
+  });
+  return 1 - interpolateCollapsingTies(curve, DIP_TABLE_PROB, Math.sqrt(n) * dip);
+}
+
+/** R's approx(x, y, xout, rule = 2, ties = mean) for one point. */
+function interpolateCollapsingTies(xs: readonly number[], ys: readonly number[], at: number): number {
+  const order = xs.map((_, i) => i).sort((a, b) => xs[a]! - xs[b]! || a - b);
+  const ux: number[] = [], uy: number[] = [];
+  for (let k = 0; k < order.length; ) {
+    let m = k, sum = 0;
+    while (m < order.length && xs[order[m]!] === xs[order[k]!]) sum += ys[order[m++]!]!;
+    ux.push(xs[order[k]!]!);
+    uy.push(sum / (m - k));
+    k = m;
+  }
+  const last = ux.length - 1;
+  if (at < ux[0]!) return uy[0]!;
+  if (at > ux[last]!) return uy[last]!;
+  let lo = 0, hi = last;
+  while (lo < hi - 1) {
+    const mid = (lo + hi) >> 1;
+    if (at < ux[mid]!) hi = mid;
+    else lo = mid;
+  }
+  if (at === ux[hi]) return uy[hi]!;
+  if (at === ux[lo]) return uy[lo]!;
+  return uy[lo]! + (uy[hi]! - uy[lo]!) * ((at - ux[lo]!) / (ux[hi]! - ux[lo]!));
+}

@@ -1,0 +1,22 @@
+// Shape statistics of one snapshot of values: bimodality coefficient, dip test, Gaussian
+// mixtures, kernel density modes, Weibull fit of |w|, KS distance to the normal, and a summary.
+//
+// Large tensors: every function here is exact on the values it is given. For tensors larger
+// than SHAPE_SAMPLE_SIZE (20,000) values, callers (and shapeSummary) analyse a seeded uniform
+// sample without replacement (seededSample). The sample's empirical CDF is within
+// eps = sqrt(ln(2/alpha) / (2N)) of the tensor's with probability 1 - alpha (DKW inequality):
+// 0.0096 for N = 20,000 at alpha = 0.05. KS distance and dip are sup-distances between CDFs,
+// so each is within eps (dip: within eps as well, as the dip is 1-Lipschitz in the sup norm)
+// of its full-tensor value. Results carry `method` and `n` (values actually used).
+export * from "./sample.js";
+export * from "./normal.js";
+export * from "./bimodality.js";
+export * from "./dip.js";
+export * from "./dip-test.js";
+export * from "./bandwidth.js";
+export * from "./kde.js";
+export * from "./kde-modes.js";
+export * from "./gmm.js";
+export * from "./weibull.js";
+export * from "./ks.js";
+export * from "./summary.js";

@@ -1,0 +1,92 @@
+// All shape statistics of one snapshot in one JSON-serialisable object (no NaN: null), for the
+// results store. Large inputs are analysed on a seeded uniform sample. Pure; no I/O.
+import { ForkingPathsError } from "../../util/errors.js";
+import { bimodalityCoefficient, type BimodalityResult } from "./bimodality.js";
+import { dipTest, type DipTestResult } from "./dip-test.js";
+import { dipOfSorted } from "./dip.js";
+import { selectMixtureByBic, type GaussianMixtureFit } from "./gmm.js";
+import { kdeModes, type KdeMode } from "./kde-modes.js";
+import { gaussianKde, type BandwidthSpec } from "./kde.js";
+import { ksToNormal, type KsNormalResult } from "./ks.js";
+import { finiteValues, seededSample, SHAPE_SAMPLE_SIZE } from "./sample.js";
+import { weibullFitAbs, type WeibullFit } from "./weibull.js";
+
+export interface ShapeSummaryOptions {
+  /** Values analysed at most (seeded uniform sample beyond; default SHAPE_SAMPLE_SIZE). */
+  sampleSize?: number;
+  seed?: number;
+  /** Mixtures with 1..maxComponents components (default 3). */
+  maxComponents?: 1 | 2 | 3;
+  /** Bandwidth rules for the KDE modes (default ["silverman", "sj"]). */
+  kdeBandwidths?: BandwidthSpec[];
+  gridSize?: number;
+  /** KDE modes less prominent than this fraction of the peak density are merged (default 0.01). */
+  minRelativeProminence?: number;
+}
+
+export interface ShapeSummary {
+  /** Values in the input, finite values among them, and values analysed. */
+  n: number;
+  nonFinite: number;
+  nAnalysed: number;
+  sampled: boolean;
+  seed: number;
+  /** DKW bound at 95%: sup |F_sample - F_input| <= this with probability 0.95 (0 if not sampled). */
+  cdfErrorBound95: number;
+  bimodality: BimodalityResult | null;
+  dip: (DipTestResult & { modalLow: number; modalHigh: number }) | null;
+  mixtures: { fits: GaussianMixtureFit[]; bestComponents: number } | null;
+  kde: Array<{ rule: string; bandwidth: number; modes: KdeMode[] } | null>;
+  weibull: WeibullFit | null;
+  ks: KsNormalResult | null;
+  /** Why a statistic is null (too few points, degenerate sample). */
+  notes: string[];
+}
+
+export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions = {}): ShapeSummary {
+  const size = options.sampleSize ?? SHAPE_SAMPLE_SIZE;
+  const seed = options.seed ?? 0;
+  let nonFinite = 0;
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) nonFinite++;
+  const sampled = x.length > size;
+  const v = finiteValues(sampled ? seededSample(x, size, seed) : x);
+  const notes: string[] = [];
+  const attempt = <T>(what: string, f: () => T): T | null => {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof ForkingPathsError)) throw e;
+      notes.push(`${what}: ${e.message}`);
+      return null;
+    }
+  };
+  const summary: ShapeSummary = {
+    n: x.length, nonFinite, nAnalysed: v.length, sampled, seed,
+    cdfErrorBound95: sampled ? Math.sqrt(Math.log(2 / 0.05) / (2 * v.length)) : 0,
+    bimodality: attempt("bimodality", () => bimodalityCoefficient(v)),
+    dip: attempt("dip", () => {
+      const t = dipTest(v);
+      const d = dipOfSorted(Float64Array.from(v).sort());
+      return { ...t, modalLow: d.modalLow, modalHigh: d.modalHigh };
+    }),
+    mixtures: attempt("mixtures", () => {
+      const r = selectMixtureByBic(v, options.maxComponents ?? 3, { seed });
+      return { fits: r.fits, bestComponents: r.best.components };
+    }),
+    kde: (options.kdeBandwidths ?? ["silverman", "sj"]).map((rule) =>
+      attempt(`kde(${String(rule)})`, () => {
+        const k = gaussianKde(v, { bandwidth: rule });
+        return { rule: k.rule, bandwidth: k.bandwidth, modes: kdeModes(k, { gridSize: options.gridSize ?? 1024, minRelativeProminence: options.minRelativeProminence ?? 0.01 }) };
+      }),
+    ),
+    weibull: attempt("weibull", () => weibullFitAbs(v)),
+    ks: attempt("ks", () => ksToNormal(v)),
+    notes,
+  };
+  return withoutNaN(summary);
+}
+
+/** Deep copy with every non-finite number replaced by null, so JSON round-trips exactly. */
+function withoutNaN<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v))) as T;
+}
