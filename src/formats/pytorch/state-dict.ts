@@ -1,0 +1,155 @@
+// Finds the model's tensors in an unpickled checkpoint: a flat state dict, a nested one
+// (`model_state_dict`, `state_dict`, `model`, `module`), or a sub-dict chosen with `key`.
+import { PytorchFormatError } from "../../util/errors.js";
+import { PyDict, describeValue, type PickleValue } from "./pickle-values.js";
+import { TensorDescriptor } from "./torch-globals.js";
+
+export interface NamedTensor {
+  readonly name: string;
+  readonly tensor: TensorDescriptor;
+}
+
+/** Keys that hold the model's weights in common training checkpoints, in order of preference. */
+const PREFERRED_KEYS = ["model_state_dict", "state_dict", "model", "module"] as const;
+/** Deepest nesting of dicts followed while looking for tensors (a cyclic pickle would be infinite). */
+const MAX_DICT_NESTING = 64;
+const KEY_HINT = "pass --key <name> (a dotted path such as ema.model for nested dicts) to choose the dict of model tensors";
+
+/** Selects the model tensors of `root`; `key` is a top-level key or a dotted path. */
+export function selectStateDict(file: string, root: PickleValue, key?: string): NamedTensor[] {
+  if (root instanceof PyDict) checkNesting(file, root, 0, new Set(), new Set());
+  if (key !== undefined) return flattenTensors(file, navigate(file, root, key), key);
+  // Tensor names are relative to the selected dict: they are the model's parameter names.
+  if (root instanceof TensorDescriptor) return [{ name: "tensor", tensor: root }];
+  if (!(root instanceof PyDict)) {
+    throw new PytorchFormatError(file, undefined, `the checkpoint holds a ${describeValue(root)}, not a dict of tensors`,
+      "save a state dict (model.state_dict()) rather than another object");
+  }
+  return discover(file, root, "");
+}
+
+function discover(file: string, dict: PyDict, path: string): NamedTensor[] {
+  const values = [...dict.entries.values()];
+  if (values.length > 0 && values.every((v) => v instanceof TensorDescriptor)) return flattenTensors(file, dict, path);
+  // `path` locates `dict` for messages; names below are relative to the dict finally chosen.
+  for (const preferred of PREFERRED_KEYS) {
+    const v = dict.get(preferred);
+    if (v instanceof PyDict && containsTensor(v)) return discover(file, v, join(path, preferred));
+  }
+  if (isTensorTree(dict)) return flattenTensors(file, dict, path);
+  const direct = [...dict.entries].filter(([, v]) => v instanceof TensorDescriptor);
+  if (direct.length > 0) return direct.map(([k, v]) => ({ name: keyName(k), tensor: v as TensorDescriptor }));
+  const candidates = [...dict.entries].filter(([, v]) => v instanceof PyDict && containsTensor(v)) as Array<[PickleValue, PyDict]>;
+  const models = candidates.filter(([, v]) => !isOptimizerState(v));
+  if (models.length === 1) return discover(file, models[0]![1], join(path, keyName(models[0]![0])));
+  const where = path === "" ? "the checkpoint" : `"${path}"`;
+  if (models.length === 0) {
+    throw new PytorchFormatError(file, undefined, `${where} holds no model tensors (keys: ${listKeys(dict)})`,
+      candidates.length > 0 ? KEY_HINT : "is this a checkpoint of model weights?");
+  }
+  const names = models.map(([k]) => JSON.stringify(join(path, keyName(k)))).join(", ");
+  throw new PytorchFormatError(file, undefined, `${where} holds several dicts of tensors (${names}); cannot tell which is the model`, KEY_HINT);
+}
+
+/** Refuses dicts nested deeper than MAX_DICT_NESTING or containing themselves (pickles can build cycles). */
+function checkNesting(file: string, dict: PyDict, depth: number, onPath: Set<PyDict>, done: Set<PyDict>): void {
+  if (done.has(dict)) return;
+  if (onPath.has(dict) || depth > MAX_DICT_NESTING) {
+    throw new PytorchFormatError(file, undefined, `dicts are nested more than ${MAX_DICT_NESTING} levels deep or contain themselves`,
+      "this is not a checkpoint layout forking-paths understands");
+  }
+  onPath.add(dict);
+  for (const v of dict.entries.values()) if (v instanceof PyDict) checkNesting(file, v, depth + 1, onPath, done);
+  onPath.delete(dict);
+  done.add(dict);
+}
+
+/** Follows a dotted path; a key that itself contains dots is matched whole first. */
+function navigate(file: string, root: PickleValue, key: string): PickleValue {
+  let node = root;
+  let rest = key;
+  let walked = "";
+  while (rest !== "") {
+    if (!(node instanceof PyDict)) {
+      throw new PytorchFormatError(file, undefined, `--key "${key}": "${walked}" is a ${describeValue(node)}, not a dict`, KEY_HINT);
+    }
+    const dict = node;
+    const parts = rest.split(".");
+    let found = false;
+    for (let n = parts.length; n >= 1 && !found; n--) {
+      const head = parts.slice(0, n).join(".");
+      const v = lookup(dict, head);
+      if (v !== undefined) {
+        node = v;
+        walked = join(walked, head);
+        rest = parts.slice(n).join(".");
+        found = true;
+      }
+    }
+    if (!found) {
+      const where = walked === "" ? "the checkpoint" : `"${walked}"`;
+      throw new PytorchFormatError(file, undefined, `--key "${key}": ${where} has no key "${parts[0]}" (available: ${listKeys(node)})`, KEY_HINT);
+    }
+  }
+  return node;
+}
+
+function lookup(dict: PyDict, key: string): PickleValue | undefined {
+  const v = dict.get(key);
+  if (v !== undefined) return v;
+  if (/^-?\d+$/.test(key)) return dict.get(Number(key));
+  return undefined;
+}
+
+/** Names every tensor under `value` ("a.b.c" for nested dicts); non-tensor leaves are skipped. */
+function flattenTensors(file: string, value: PickleValue, path: string): NamedTensor[] {
+  if (value instanceof TensorDescriptor) return [{ name: path, tensor: value }];
+  const out: NamedTensor[] = [];
+  if (value instanceof PyDict) collect(value, "", out);
+  if (out.length === 0) {
+    throw new PytorchFormatError(file, undefined, `"${path}" holds no tensors (it is a ${describeValue(value)})`, KEY_HINT);
+  }
+  return out;
+}
+
+function collect(dict: PyDict, path: string, out: NamedTensor[]): void {
+  for (const [k, v] of dict.entries) {
+    if (v instanceof TensorDescriptor) out.push({ name: join(path, keyName(k)), tensor: v });
+    else if (v instanceof PyDict) collect(v, join(path, keyName(k)), out);
+  }
+}
+
+/** Every leaf is a tensor (an empty dict is not a tensor tree). */
+function isTensorTree(dict: PyDict): boolean {
+  if (dict.entries.size === 0) return false;
+  for (const v of dict.entries.values()) {
+    if (v instanceof PyDict ? !isTensorTree(v) : !(v instanceof TensorDescriptor)) return false;
+  }
+  return true;
+}
+
+function containsTensor(dict: PyDict): boolean {
+  for (const v of dict.entries.values()) {
+    if (v instanceof TensorDescriptor || (v instanceof PyDict && containsTensor(v))) return true;
+  }
+  return false;
+}
+
+function isOptimizerState(dict: PyDict): boolean {
+  return dict.get("state") !== undefined && dict.get("param_groups") !== undefined;
+}
+
+function keyName(k: PickleValue): string {
+  return typeof k === "string" ? k : typeof k === "number" || typeof k === "bigint" ? String(k) : describeValue(k);
+}
+
+function join(path: string, key: string): string {
+  return path === "" ? key : `${path}.${key}`;
+}
+
+function listKeys(node: PickleValue): string {
+  if (!(node instanceof PyDict)) return "none";
+  const keys = [...node.entries.keys()].map((k) => JSON.stringify(keyName(k)));
+  const shown = keys.slice(0, 20).join(", ");
+  return keys.length > 20 ? `${shown}, ... (${keys.length} keys)` : shown || "none";
+}

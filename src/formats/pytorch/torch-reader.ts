@@ -1,0 +1,105 @@
+// Reads a torch.save zip archive: locates `<archive>/data.pkl`, unpickles it with the allow-list,
+// and turns tensor descriptors into TensorRefs over the stored `<archive>/data/<key>` entries.
+import type { ByteSource } from "../../io/byte-source.js";
+import { ForkingPathsError, PytorchFormatError } from "../../util/errors.js";
+import { MAX_PICKLE_BYTES, MAX_TENSOR_RANK } from "../../util/limits.js";
+import { DTYPE_ITEMSIZE } from "../dtype.js";
+import type { StridedView, TensorRef } from "../tensor-ref.js";
+import { unpickle, type PickleValue } from "./pickle.js";
+import { TensorDescriptor, torchPickleHooks } from "./torch-globals.js";
+import { ZipArchive } from "./zip.js";
+
+/** Largest `byteorder` entry read (it holds "little" or "big"). */
+const MAX_BYTEORDER_BYTES = 16;
+
+/** An opened torch.save archive and its unpickled top-level object. */
+export interface TorchArchive {
+  readonly zip: ZipArchive;
+  /** Top folder of the archive's entries ("archive" for torch >= 2, the file stem before). */
+  readonly prefix: string;
+  readonly root: PickleValue;
+}
+
+/** Opens the zip, checks the layout and unpickles data.pkl (no tensor data is read). */
+export async function openTorchArchive(source: ByteSource): Promise<TorchArchive> {
+  const zip = await openZipOrExplain(source);
+  const pickles = [...zip.entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
+  if (pickles.length !== 1) {
+    throw new PytorchFormatError(source.name, undefined,
+      pickles.length === 0 ? "zip archive has no <archive>/data.pkl entry" : `zip archive has ${pickles.length} data.pkl entries`,
+      "this is not a checkpoint written by torch.save (a TorchScript or other zip file?)");
+  }
+  const prefix = pickles[0]!.slice(0, -"/data.pkl".length);
+  await checkByteOrder(zip, prefix);
+  const data = await zip.readSmallEntry(zip.entry(pickles[0]!), MAX_PICKLE_BYTES);
+  const root = unpickle(source.name, data, torchPickleHooks(source.name));
+  return { zip, prefix, root };
+}
+
+async function openZipOrExplain(source: ByteSource): Promise<ZipArchive> {
+  try {
+    return await ZipArchive.open(source);
+  } catch (err) {
+    if (!(err instanceof ForkingPathsError) || source.size < 2) throw err;
+    const head = await source.read(0, 2);
+    if (head[0] === 0x80 && head[1]! <= 5) {
+      throw new PytorchFormatError(source.name, undefined, "this is a legacy (pre-1.6, non-zip) torch.save file, which is not supported",
+        "re-save it with a recent torch (torch.save(torch.load(path), path)) or convert it to safetensors");
+    }
+    throw err;
+  }
+}
+
+async function checkByteOrder(zip: ZipArchive, prefix: string): Promise<void> {
+  const entry = zip.entries.get(`${prefix}/byteorder`);
+  if (entry === undefined) return; // torch < 2.1 writes none: always little-endian
+  const text = new TextDecoder().decode(await zip.readSmallEntry(entry, MAX_BYTEORDER_BYTES)).trim();
+  if (text !== "little") {
+    throw new PytorchFormatError(zip.source.name, undefined, `tensor data are stored ${text}-endian; only little-endian is supported`,
+      "re-save the checkpoint on a little-endian machine");
+  }
+}
+
+/** Builds the TensorRef of one tensor, checking its storage entry and its view bounds. */
+export async function tensorRefOf(archive: TorchArchive, name: string, t: TensorDescriptor): Promise<TensorRef> {
+  const { zip } = archive;
+  const file = zip.source.name;
+  const fail = (problem: string, hint?: string): PytorchFormatError => new PytorchFormatError(file, name, problem, hint);
+  const dtype = t.storage.dtype;
+  if (dtype === undefined) throw fail(`storage type ${t.storage.storageType} is not supported`, "only real floating, integer and bool tensors are read");
+  if (t.size.length > MAX_TENSOR_RANK) throw fail(`has ${t.size.length} dimensions, over the limit of ${MAX_TENSOR_RANK}`);
+  const itemsize = DTYPE_ITEMSIZE[dtype];
+  const entry = zip.entry(`${archive.prefix}/data/${t.storage.key}`, name);
+  const range = await zip.storedRange(entry, name);
+  const storageBytes = t.storage.numel * itemsize;
+  if (range.length !== storageBytes || entry.uncompressedSize !== storageBytes) {
+    throw fail(`storage entry "${entry.name}" holds ${range.length} bytes but its ${t.storage.storageType} of ${t.storage.numel} elements needs ${storageBytes}`,
+      "the checkpoint is damaged: download or save it again");
+  }
+  const numel = t.size.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(numel)) throw fail(`shape [${t.size.join(", ")}] has too many elements`);
+  const base = { name, dtype, shape: [...t.size], numel, file, source: zip.source };
+  if (numel === 0) return { ...base, byteOffset: range.offset, byteLength: 0 };
+  let last = t.storageOffset;
+  for (let d = 0; d < t.size.length; d++) last += (t.size[d]! - 1) * t.stride[d]!;
+  if (last >= t.storage.numel) {
+    throw fail(`view (offset ${t.storageOffset}, shape [${t.size.join(", ")}], strides [${t.stride.join(", ")}]) reaches element ${last} of a ${t.storage.numel}-element storage`,
+      "the checkpoint is damaged or inconsistent: download or save it again");
+  }
+  const byteOffset = range.offset + t.storageOffset * itemsize;
+  if (isRowMajor(t.size, t.stride)) return { ...base, byteOffset, byteLength: numel * itemsize };
+  const view: StridedView = {
+    storageByteOffset: range.offset, storageByteLength: range.length, storageOffset: t.storageOffset, strides: [...t.stride],
+  };
+  return { ...base, byteOffset, byteLength: (last - t.storageOffset + 1) * itemsize, view };
+}
+
+/** Strides of a row-major layout without gaps (dimensions of size 1 may have any stride). */
+function isRowMajor(size: readonly number[], stride: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = size.length - 1; d >= 0; d--) {
+    if (size[d] !== 1 && stride[d] !== expected) return false;
+    expected *= size[d]!;
+  }
+  return true;
+}
