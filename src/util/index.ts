@@ -3,3 +3,4 @@ export * from "./limits.js";
 export * from "./assert.js";
 export * from "./rng.js";
 export * from "./glob.js";
+export * from "./special.js";

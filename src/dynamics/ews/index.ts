@@ -1,7 +1,7 @@
 // Early-warning signals: detrending, rolling statistics, Kendall trend tests, and the
 // announced / lead-time decision before an event.
 
-export { erfc, normalCdf, normalSf } from "./normal.js";
+export { erfc, normalCdf, normalSf } from "../../util/special.js";
 export { kendallTau, ExpandingKendall } from "./kendall.js";
 export type { Alternative, KendallResult } from "./kendall.js";
 export { detrend, gaussianKernel, DEFAULT_GAUSSIAN_BANDWIDTH, DEFAULT_MOVING_AVERAGE_SPAN } from "./detrend.js";

@@ -3,7 +3,7 @@
 // O(k) per new point, for the lead time of early-warning signals.
 
 import { NotEnoughPointsError, UsageError } from "../../util/errors.js";
-import { normalCdf, normalSf } from "./normal.js";
+import { normalCdf, normalSf } from "../../util/special.js";
 
 export type Alternative = "two-sided" | "greater" | "less";
 

@@ -9,7 +9,6 @@
 // so each is within eps (dip: within eps as well, as the dip is 1-Lipschitz in the sup norm)
 // of its full-tensor value. Results carry `method` and `n` (values actually used).
 export * from "./sample.js";
-export * from "./normal.js";
 export * from "./bimodality.js";
 export * from "./dip.js";
 export * from "./dip-test.js";

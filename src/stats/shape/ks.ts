@@ -2,7 +2,7 @@
 // and sample std). The distance only: with fitted parameters the KS p-value would be wrong
 // (that is Lilliefors' test). Pure; no I/O.
 import { DegenerateSampleError } from "./bandwidth.js";
-import { normalCdf } from "./normal.js";
+import { normalCdf } from "../../util/special.js";
 import { centralSums, sortedFinite, type Values } from "./sample.js";
 
 export const KS_METHOD = "sup |F_n - Phi((x - mean) / std)|, std with ddof 1" as const;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { bimodalityCoefficient, BC_THRESHOLD } from "../../../src/stats/shape/bimodality.js";
 import { ksToNormal } from "../../../src/stats/shape/ks.js";
-import { normalCdf } from "../../../src/stats/shape/normal.js";
+import { normalCdf } from "../../../src/util/special.js";
 import { weibullFitAbs } from "../../../src/stats/shape/weibull.js";
 import { DegenerateSampleError } from "../../../src/stats/shape/bandwidth.js";
 import { NotEnoughPointsError } from "../../../src/util/errors.js";

@@ -1,5 +1,5 @@
-// Complementary error function and standard-normal tail, accurate to ~1e-16 absolute, for
-// p-values (kendall.ts). Not a general special-functions library.
+// Complementary error function and the standard-normal CDF and tail, accurate to ~1e-16
+// absolute (p-values, KS distances). Shared by stats/ and dynamics/.
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 const ONE_OVER_SQRT_PI = 0.5641895835477563;

@@ -1,0 +1,177 @@
+// Conversion between the store's row types and table columns: inputs -> column records for
+// the appender, result rows -> typed records. JSON columns keep NaN and +-Infinity.
+import { listValue } from "@duckdb/node-api";
+import type {
+  BufferInput, GroupStatsInput, HistogramData, StatValues, TensorStatsInput, CheckpointInfo, EventInput, MetricInput,
+} from "./types.js";
+
+export type ColumnRecord = Record<string, unknown>;
+
+/** JSON that round-trips NaN and +-Infinity (encoded as the strings "NaN", "Infinity", "-Infinity"). */
+export function encodeJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+    return v;
+  });
+}
+
+export function decodeJson(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v === "NaN") return NaN;
+    if (v === "Infinity") return Infinity;
+    if (v === "-Infinity") return -Infinity;
+    return v;
+  });
+}
+
+function statColumns(s: StatValues): ColumnRecord {
+  return {
+    numel: s.numel,
+    nan_count: s.nan_count,
+    posinf_count: s.posinf_count,
+    neginf_count: s.neginf_count,
+    zero_count: s.zero_count,
+    finite_count: s.finite_count ?? s.numel - s.nan_count - s.posinf_count - s.neginf_count,
+    mean: s.mean,
+    std: s.std,
+    variance: s.variance,
+    skewness: s.skewness,
+    excess_kurtosis: s.excess_kurtosis,
+    min: s.min,
+    max: s.max,
+    l1: s.l1,
+    l2: s.l2,
+    linf: s.linf,
+    quantiles_json: encodeJson(s.quantiles),
+    frac_abs_le_json: encodeJson(s.frac_abs_le),
+    frac_abs_le_rel_std_json: encodeJson(s.frac_abs_le_rel_std),
+    frac_abs_le_rel_std_bounds_json: s.frac_abs_le_rel_std_bounds === undefined ? null : encodeJson(s.frac_abs_le_rel_std_bounds),
+    quantile_rel_error_bound: s.quantile_rel_error_bound ?? null,
+    extra_json: s.extra === undefined ? null : encodeJson(s.extra),
+  };
+}
+
+export function tensorStatsColumns(run: string, step: number, t: TensorStatsInput): ColumnRecord {
+  return {
+    run_id: run,
+    step,
+    tensor: t.tensor,
+    layer: t.layer,
+    role: t.role,
+    kind: t.kind,
+    dtype: t.dtype,
+    shape_json: JSON.stringify(t.shape),
+    ...statColumns(t),
+    sketch_json: t.sketch === undefined ? null : encodeJson(t.sketch),
+  };
+}
+
+export function groupStatsColumns(run: string, step: number, g: GroupStatsInput): ColumnRecord {
+  return { run_id: run, step, group_kind: g.group_kind, group_name: g.group_name, n_tensors: g.n_tensors, ...statColumns(g) };
+}
+
+/** Histogram lists built directly as DuckDB list values (INTEGER keys, BIGINT counts). */
+export function histogramColumns(h: HistogramData): ColumnRecord {
+  if (h.keys.length !== h.counts.length) {
+    throw new TypeError(`histogram has ${h.keys.length} keys but ${h.counts.length} counts`);
+  }
+  const keys: number[] = new Array(h.keys.length);
+  const counts: bigint[] = new Array(h.counts.length);
+  for (let i = 0; i < keys.length; i++) {
+    const k = h.keys[i]!;
+    const c = h.counts[i]!;
+    if (!Number.isInteger(k) || k < -0x80000000 || k > 0x7fffffff) throw new TypeError(`histogram key ${k} is not an int32`);
+    if (!Number.isSafeInteger(c) || c < 0) throw new TypeError(`histogram count ${c} is not a non-negative integer`);
+    keys[i] = k;
+    counts[i] = BigInt(c);
+  }
+  return { keys: listValue(keys), counts: listValue(counts) };
+}
+
+export function bufferColumns(run: string, step: number, b: BufferInput): ColumnRecord {
+  return { run_id: run, step, tensor: b.tensor, dtype: b.dtype, shape_json: JSON.stringify(b.shape), numel: b.numel, role: b.role };
+}
+
+export function trajectoryColumns(run: string, step: number, tensor: string, values: Float32Array): ColumnRecord {
+  return { run_id: run, step, tensor, values: float32ToBytes(values) };
+}
+
+export function checkpointColumns(run: string, c: CheckpointInfo, complete: boolean, analyzedAt: Date | null): ColumnRecord {
+  return {
+    run_id: run, step: c.step, label: c.label, path: c.path, format: c.format,
+    n_tensors: c.n_tensors, total_bytes: c.total_bytes, complete, analyzed_at: analyzedAt,
+  };
+}
+
+export function eventColumns(run: string, e: EventInput): ColumnRecord {
+  return {
+    run_id: run, kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low, step_high: e.step_high,
+    strength: e.strength, evidence_json: encodeJson(e.evidence ?? null), detector_json: encodeJson(e.detector ?? null),
+  };
+}
+
+export function metricColumns(run: string, source: string, m: MetricInput): ColumnRecord {
+  return { run_id: run, step: m.step, source, name: m.name, value: m.value };
+}
+
+/** float32 values as little-endian bytes (a copy). */
+export function float32ToBytes(values: Float32Array): Uint8Array {
+  const out = new Uint8Array(values.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
+  return out;
+}
+
+export function bytesToFloat32(bytes: Uint8Array): Float32Array {
+  const out = new Float32Array(bytes.length >>> 2);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+// ---- decoding result rows ----
+
+/** DuckDB BIGINT arrives as bigint; the store's integers fit in doubles. */
+export function num(v: unknown): number {
+  return typeof v === "bigint" ? Number(v) : (v as number);
+}
+
+export function numOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : num(v);
+}
+
+export function isoOrNull(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return v instanceof Date ? v.toISOString() : String(v);
+}
+
+export function statValuesFrom(r: Record<string, unknown>): StatValues & { inf_count: number } {
+  const s: StatValues & { inf_count: number } = {
+    numel: num(r.numel),
+    nan_count: num(r.nan_count),
+    posinf_count: num(r.posinf_count),
+    neginf_count: num(r.neginf_count),
+    inf_count: num(r.posinf_count) + num(r.neginf_count),
+    zero_count: num(r.zero_count),
+    finite_count: num(r.finite_count),
+    mean: numOrNull(r.mean),
+    std: numOrNull(r.std),
+    variance: numOrNull(r.variance),
+    skewness: numOrNull(r.skewness),
+    excess_kurtosis: numOrNull(r.excess_kurtosis),
+    min: numOrNull(r.min),
+    max: numOrNull(r.max),
+    l1: numOrNull(r.l1),
+    l2: numOrNull(r.l2),
+    linf: numOrNull(r.linf),
+    quantiles: decodeJson(r.quantiles_json as string) as Record<string, number | null>,
+    frac_abs_le: decodeJson(r.frac_abs_le_json as string) as Record<string, number | null>,
+    frac_abs_le_rel_std: decodeJson(r.frac_abs_le_rel_std_json as string) as Record<string, number | null>,
+    quantile_rel_error_bound: numOrNull(r.quantile_rel_error_bound),
+  };
+  if (r.frac_abs_le_rel_std_bounds_json !== null && r.frac_abs_le_rel_std_bounds_json !== undefined) {
+    s.frac_abs_le_rel_std_bounds = decodeJson(r.frac_abs_le_rel_std_bounds_json as string) as Record<string, [number, number] | null>;
+  }
+  if (r.extra_json !== null && r.extra_json !== undefined) s.extra = decodeJson(r.extra_json as string) as Record<string, unknown>;
+  return s;
+}

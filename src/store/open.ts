@@ -1,0 +1,92 @@
+// Opening a DuckDB file as a results store: lock and format errors become StoreErrors, the
+// schema is created in a new file and its version checked in an existing one.
+// Existing files are never overwritten or deleted.
+import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { existsSync } from "node:fs";
+import { StoreError } from "../util/errors.js";
+import { STORE_APPLICATION, STORE_SCHEMA_VERSION, schemaStatements } from "./schema.js";
+
+export interface OpenedDatabase {
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+}
+
+/** Open (or create, unless read-only) the DuckDB file at `path` and check or create the schema. */
+export async function openDatabase(path: string, readOnly: boolean): Promise<OpenedDatabase> {
+  if (readOnly && !existsSync(path)) {
+    throw new StoreError(path, "does not exist ---> HINT: run `forking-paths analyze` first, or check the path");
+  }
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, readOnly ? { access_mode: "READ_ONLY" } : {});
+  } catch (err) {
+    throw translateOpenError(path, err);
+  }
+  const connection = await instance.connect();
+  try {
+    await ensureSchema(path, connection, readOnly);
+  } catch (err) {
+    connection.closeSync();
+    instance.closeSync();
+    throw err;
+  }
+  return { instance, connection };
+}
+
+function translateOpenError(path: string, err: unknown): StoreError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/Could not set lock|Conflicting lock/i.test(message)) {
+    const pid = /PID (\d+)/.exec(message)?.[1];
+    return new StoreError(
+      path,
+      `is locked by another process${pid ? ` (PID ${pid})` : ""}; DuckDB allows one writer at a time ---> HINT: wait for that analysis to finish or stop it, then retry`,
+      { cause: err },
+    );
+  }
+  if (/not a valid DuckDB database|invalid|corrupt|magic/i.test(message)) {
+    return new StoreError(
+      path,
+      `exists but is not a readable DuckDB database (${message}); it was left untouched ---> HINT: choose another output path, or move the file away`,
+      { cause: err },
+    );
+  }
+  return new StoreError(path, `could not be opened: ${message}`, { cause: err });
+}
+
+async function tableNames(connection: DuckDBConnection): Promise<string[]> {
+  const reader = await connection.runAndReadAll(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = current_database()",
+  );
+  return reader.getRowObjectsJS().map((r) => String(r.table_name));
+}
+
+async function ensureSchema(path: string, connection: DuckDBConnection, readOnly: boolean): Promise<void> {
+  const tables = await tableNames(connection);
+  if (tables.length === 0) {
+    if (readOnly) throw new StoreError(path, "is an empty DuckDB database, not a forking-paths store");
+    await connection.run("BEGIN TRANSACTION");
+    try {
+      for (const sql of schemaStatements()) await connection.run(sql);
+      await connection.run("COMMIT");
+    } catch (err) {
+      await connection.run("ROLLBACK").catch(() => undefined);
+      throw new StoreError(path, `could not create the store schema: ${(err as Error).message}`, { cause: err });
+    }
+    return;
+  }
+  if (!tables.includes("meta")) {
+    throw new StoreError(path, `is a DuckDB database but not a forking-paths store (tables: ${tables.slice(0, 8).join(", ")}); it was left untouched ---> HINT: choose another output path`);
+  }
+  const rows = (await connection.runAndReadAll("SELECT key, value FROM meta")).getRowObjectsJS();
+  const meta = new Map(rows.map((r) => [String(r.key), String(r.value)]));
+  if (meta.get("application") !== STORE_APPLICATION) {
+    throw new StoreError(path, "is a DuckDB database but not a forking-paths store (no application marker) ---> HINT: choose another output path");
+  }
+  const version = Number(meta.get("schema_version"));
+  if (version !== STORE_SCHEMA_VERSION) {
+    throw new StoreError(
+      path,
+      `has store schema version ${meta.get("schema_version")}, this forking-paths reads version ${STORE_SCHEMA_VERSION} ---> HINT: analyze into a new output folder, or use the forking-paths version that wrote this store`,
+    );
+  }
+}

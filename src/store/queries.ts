@@ -1,0 +1,220 @@
+// Read queries of the results store: filters -> typed records with JSON columns parsed.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { bytesToFloat32, decodeJson, isoOrNull, num, numOrNull, statValuesFrom } from "./codec.js";
+import { PER_CHECKPOINT_TABLES, TABLES, TABLE_ORDER, type TableName } from "./schema.js";
+import type {
+  BufferRecord, CheckpointRecord, EventRecord, GroupKind, GroupStatsRecord, HistogramRecord, IntegrityReport, MetricRecord,
+  RunRecord, TensorStatsFilter, TensorStatsRecord, TrajectoryRecord,
+} from "./types.js";
+
+type Row = Record<string, unknown>;
+type Param = string | number;
+
+async function select(c: DuckDBConnection, sql: string, params: Param[] = []): Promise<Row[]> {
+  const reader = await c.runAndReadAll(sql, params);
+  return reader.getRowObjectsJS() as Row[];
+}
+
+/** WHERE clause from optional equality filters (undefined entries are skipped). */
+function where(filters: Record<string, Param | undefined>): { sql: string; params: Param[] } {
+  const parts: string[] = [];
+  const params: Param[] = [];
+  for (const [column, value] of Object.entries(filters)) {
+    if (value === undefined) continue;
+    params.push(value);
+    parts.push(`"${column}" = $${params.length}`);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(" AND ")}` : "", params };
+}
+
+export async function isCheckpointComplete(c: DuckDBConnection, run: string, step: number): Promise<boolean> {
+  const rows = await select(c, "SELECT complete FROM checkpoints WHERE run_id = $1 AND step = $2", [run, step]);
+  return rows.length === 1 && rows[0]!.complete === true;
+}
+
+export async function listRuns(c: DuckDBConnection): Promise<RunRecord[]> {
+  const rows = await select(c, "SELECT * FROM runs ORDER BY run_id");
+  return rows.map((r) => ({
+    run_id: String(r.run_id),
+    source: String(r.source),
+    created_at: isoOrNull(r.created_at) ?? "",
+    options: JSON.parse(String(r.options_json)) as Record<string, unknown>,
+  }));
+}
+
+export async function listCheckpoints(c: DuckDBConnection, run: string, completeOnly: boolean): Promise<CheckpointRecord[]> {
+  const rows = await select(
+    c,
+    `SELECT * FROM checkpoints WHERE run_id = $1 ${completeOnly ? "AND complete" : ""} ORDER BY step`,
+    [run],
+  );
+  return rows.map((r) => ({
+    run_id: String(r.run_id),
+    step: num(r.step),
+    label: String(r.label),
+    path: String(r.path),
+    format: String(r.format),
+    n_tensors: num(r.n_tensors),
+    total_bytes: num(r.total_bytes),
+    complete: r.complete === true,
+    analyzed_at: isoOrNull(r.analyzed_at),
+  }));
+}
+
+export async function tensorStats(c: DuckDBConnection, f: TensorStatsFilter): Promise<TensorStatsRecord[]> {
+  const w = where({ run_id: f.run, tensor: f.tensor, step: f.step, role: f.role, layer: f.layer });
+  const columns = f.withSketch === true ? "*" : "* EXCLUDE (sketch_json)";
+  const rows = await select(c, `SELECT ${columns} FROM tensor_stats ${w.sql} ORDER BY run_id, step, tensor`, w.params);
+  return rows.map((r) => {
+    const rec: TensorStatsRecord = {
+      run_id: String(r.run_id),
+      step: num(r.step),
+      tensor: String(r.tensor),
+      layer: numOrNull(r.layer),
+      role: String(r.role),
+      kind: String(r.kind),
+      dtype: String(r.dtype),
+      shape: JSON.parse(String(r.shape_json)) as number[],
+      ...statValuesFrom(r),
+    };
+    if (f.withSketch === true && r.sketch_json !== null) rec.sketch = decodeJson(String(r.sketch_json));
+    return rec;
+  });
+}
+
+function histogramFrom(rows: Row[]): HistogramRecord | null {
+  if (rows.length === 0) return null;
+  const keys = rows[0]!.keys as number[];
+  const counts = rows[0]!.counts as (bigint | number)[];
+  return { keys: Int32Array.from(keys), counts: Float64Array.from(counts, (x) => Number(x)) };
+}
+
+export async function histogram(c: DuckDBConnection, run: string, step: number, tensor: string): Promise<HistogramRecord | null> {
+  return histogramFrom(
+    await select(c, "SELECT keys, counts FROM histograms WHERE run_id = $1 AND step = $2 AND tensor = $3", [run, step, tensor]),
+  );
+}
+
+export async function groupHistogram(
+  c: DuckDBConnection, run: string, step: number, groupKind: GroupKind, groupName: string,
+): Promise<HistogramRecord | null> {
+  return histogramFrom(
+    await select(
+      c,
+      "SELECT keys, counts FROM group_histograms WHERE run_id = $1 AND step = $2 AND group_kind = $3 AND group_name = $4",
+      [run, step, groupKind, groupName],
+    ),
+  );
+}
+
+export async function groupStats(
+  c: DuckDBConnection, f: { run?: string; step?: number; groupKind?: GroupKind; groupName?: string },
+): Promise<GroupStatsRecord[]> {
+  const w = where({ run_id: f.run, step: f.step, group_kind: f.groupKind, group_name: f.groupName });
+  const rows = await select(c, `SELECT * FROM group_stats ${w.sql} ORDER BY ${TABLE_ORDER.group_stats}`, w.params);
+  return rows.map((r) => ({
+    run_id: String(r.run_id),
+    step: num(r.step),
+    group_kind: String(r.group_kind) as GroupKind,
+    group_name: String(r.group_name),
+    n_tensors: num(r.n_tensors),
+    ...statValuesFrom(r),
+  }));
+}
+
+export async function buffers(c: DuckDBConnection, f: { run?: string; step?: number; tensor?: string }): Promise<BufferRecord[]> {
+  const w = where({ run_id: f.run, step: f.step, tensor: f.tensor });
+  const rows = await select(c, `SELECT * FROM buffers ${w.sql} ORDER BY ${TABLE_ORDER.buffers}`, w.params);
+  return rows.map((r) => ({
+    run_id: String(r.run_id),
+    step: num(r.step),
+    tensor: String(r.tensor),
+    dtype: String(r.dtype),
+    shape: JSON.parse(String(r.shape_json)) as number[],
+    numel: num(r.numel),
+    role: String(r.role),
+  }));
+}
+
+export async function trajectories(c: DuckDBConnection, f: { run?: string; tensor?: string; step?: number }): Promise<TrajectoryRecord[]> {
+  const w = where({ run_id: f.run, tensor: f.tensor, step: f.step });
+  const rows = await select(c, `SELECT * FROM trajectories ${w.sql} ORDER BY ${TABLE_ORDER.trajectories}`, w.params);
+  return rows.map((r) => ({
+    run_id: String(r.run_id),
+    step: num(r.step),
+    tensor: String(r.tensor),
+    values: bytesToFloat32(r.values as Uint8Array),
+  }));
+}
+
+export async function events(c: DuckDBConnection, f: { run?: string; kind?: string; tensor?: string }): Promise<EventRecord[]> {
+  const w = where({ run_id: f.run, kind: f.kind, tensor: f.tensor });
+  const rows = await select(c, `SELECT * FROM events ${w.sql} ORDER BY ${TABLE_ORDER.events}`, w.params);
+  return rows.map((r) => ({
+    run_id: String(r.run_id),
+    kind: String(r.kind),
+    tensor: r.tensor === null ? null : String(r.tensor),
+    step: numOrNull(r.step),
+    step_low: numOrNull(r.step_low),
+    step_high: numOrNull(r.step_high),
+    strength: numOrNull(r.strength),
+    evidence: decodeJson(String(r.evidence_json)),
+    detector: decodeJson(String(r.detector_json)),
+  }));
+}
+
+export async function metrics(c: DuckDBConnection, f: { run?: string; source?: string; name?: string }): Promise<MetricRecord[]> {
+  const w = where({ run_id: f.run, source: f.source, name: f.name });
+  const rows = await select(c, `SELECT * FROM metrics ${w.sql} ORDER BY ${TABLE_ORDER.metrics}`, w.params);
+  return rows.map((r) => ({
+    run_id: String(r.run_id),
+    source: String(r.source),
+    step: num(r.step),
+    name: String(r.name),
+    value: numOrNull(r.value),
+  }));
+}
+
+/** Every row of a table, ordered, without timestamp columns (they differ between runs). */
+export async function dumpTable(c: DuckDBConnection, table: TableName): Promise<Row[]> {
+  const timestamps = TABLES[table].filter((col) => col.sql.startsWith("TIMESTAMP")).map((col) => `"${col.name}"`);
+  const columns = timestamps.length ? `* EXCLUDE (${timestamps.join(", ")})` : "*";
+  return select(c, `SELECT ${columns} FROM ${table} ORDER BY ${TABLE_ORDER[table]}`);
+}
+
+const TABLE_KEYS: Record<string, string> = {
+  tensor_stats: "run_id, step, tensor",
+  histograms: "run_id, step, tensor",
+  group_stats: "run_id, step, group_kind, group_name",
+  group_histograms: "run_id, step, group_kind, group_name",
+  buffers: "run_id, step, tensor",
+  trajectories: "run_id, step, tensor",
+};
+
+export async function checkIntegrity(c: DuckDBConnection): Promise<IntegrityReport> {
+  const problems: string[] = [];
+  for (const table of PER_CHECKPOINT_TABLES) {
+    const key = TABLE_KEYS[table]!;
+    const dup = await select(c, `SELECT ${key}, count(*) AS n FROM ${table} GROUP BY ${key} HAVING count(*) > 1 LIMIT 5`);
+    for (const d of dup) problems.push(`${table}: ${num(d.n)} rows for (${key.split(", ").map((k) => String(d[k])).join(", ")})`);
+    const orphans = await select(
+      c,
+      `SELECT DISTINCT t.run_id, t.step FROM ${table} t LEFT JOIN checkpoints k ON k.run_id = t.run_id AND k.step = t.step
+       WHERE k.complete IS DISTINCT FROM true LIMIT 5`,
+    );
+    for (const o of orphans) problems.push(`${table}: rows for run ${String(o.run_id)} step ${num(o.step)}, which is not marked complete`);
+  }
+  const counts = await select(
+    c,
+    `SELECT k.run_id, k.step, k.n_tensors,
+       (SELECT count(*) FROM tensor_stats t WHERE t.run_id = k.run_id AND t.step = k.step) +
+       (SELECT count(*) FROM buffers b WHERE b.run_id = k.run_id AND b.step = k.step) AS stored
+     FROM checkpoints k WHERE k.complete`,
+  );
+  for (const r of counts) {
+    if (num(r.stored) !== num(r.n_tensors)) {
+      problems.push(`checkpoint ${String(r.run_id)} step ${num(r.step)}: n_tensors ${num(r.n_tensors)} but ${num(r.stored)} tensor and buffer rows`);
+    }
+  }
+  return { ok: problems.length === 0, problems };
+}

@@ -1,0 +1,161 @@
+// The results store's tables, declared once: DDL and appender column order both come from
+// these lists. Bump STORE_SCHEMA_VERSION on any incompatible change.
+import { BIGINT, BLOB, BOOLEAN, DOUBLE, INTEGER, LIST, TIMESTAMP, VARCHAR, type DuckDBType } from "@duckdb/node-api";
+
+/** Version of the table layout; stores written with another version are refused on open. */
+export const STORE_SCHEMA_VERSION = 1;
+/** Written into the meta table so a foreign DuckDB file is never taken for a store. */
+export const STORE_APPLICATION = "forking-paths";
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: DuckDBType;
+  /** SQL type (and constraint) used in CREATE TABLE. */
+  readonly sql: string;
+}
+
+function col(name: string, type: DuckDBType, sql: string): ColumnSpec {
+  return { name, type, sql };
+}
+
+/** Distribution statistics shared by tensor_stats and group_stats (names as TensorSummary's). */
+const STAT_COLUMNS: readonly ColumnSpec[] = [
+  col("numel", BIGINT, "BIGINT NOT NULL"),
+  col("nan_count", BIGINT, "BIGINT NOT NULL"),
+  col("posinf_count", BIGINT, "BIGINT NOT NULL"),
+  col("neginf_count", BIGINT, "BIGINT NOT NULL"),
+  col("zero_count", BIGINT, "BIGINT NOT NULL"),
+  col("finite_count", BIGINT, "BIGINT"),
+  ...["mean", "std", "variance", "skewness", "excess_kurtosis", "min", "max", "l1", "l2", "linf"].map((n) => col(n, DOUBLE, "DOUBLE")),
+  col("quantiles_json", VARCHAR, "VARCHAR NOT NULL"),
+  col("frac_abs_le_json", VARCHAR, "VARCHAR NOT NULL"),
+  col("frac_abs_le_rel_std_json", VARCHAR, "VARCHAR NOT NULL"),
+  col("frac_abs_le_rel_std_bounds_json", VARCHAR, "VARCHAR"),
+  col("quantile_rel_error_bound", DOUBLE, "DOUBLE"),
+  // Statistics added later (shape tests, spectra) go here as JSON without a schema change.
+  col("extra_json", VARCHAR, "VARCHAR"),
+];
+
+const RUN_STEP: readonly ColumnSpec[] = [col("run_id", VARCHAR, "VARCHAR NOT NULL"), col("step", BIGINT, "BIGINT NOT NULL")];
+
+export const TABLES = {
+  runs: [
+    col("run_id", VARCHAR, "VARCHAR PRIMARY KEY"),
+    col("source", VARCHAR, "VARCHAR NOT NULL"),
+    col("created_at", TIMESTAMP, "TIMESTAMP NOT NULL"),
+    col("options_json", VARCHAR, "VARCHAR NOT NULL"),
+  ],
+  checkpoints: [
+    ...RUN_STEP,
+    col("label", VARCHAR, "VARCHAR NOT NULL"),
+    col("path", VARCHAR, "VARCHAR NOT NULL"),
+    col("format", VARCHAR, "VARCHAR NOT NULL"),
+    col("n_tensors", INTEGER, "INTEGER NOT NULL"),
+    col("total_bytes", BIGINT, "BIGINT NOT NULL"),
+    col("complete", BOOLEAN, "BOOLEAN NOT NULL"),
+    col("analyzed_at", TIMESTAMP, "TIMESTAMP"),
+  ],
+  tensor_stats: [
+    ...RUN_STEP,
+    col("tensor", VARCHAR, "VARCHAR NOT NULL"),
+    col("layer", INTEGER, "INTEGER"),
+    col("role", VARCHAR, "VARCHAR NOT NULL"),
+    col("kind", VARCHAR, "VARCHAR NOT NULL"),
+    col("dtype", VARCHAR, "VARCHAR NOT NULL"),
+    col("shape_json", VARCHAR, "VARCHAR NOT NULL"),
+    ...STAT_COLUMNS,
+    col("sketch_json", VARCHAR, "VARCHAR"),
+  ],
+  histograms: [
+    ...RUN_STEP,
+    col("tensor", VARCHAR, "VARCHAR NOT NULL"),
+    col("keys", LIST(INTEGER), "INTEGER[] NOT NULL"),
+    col("counts", LIST(BIGINT), "BIGINT[] NOT NULL"),
+  ],
+  group_stats: [
+    ...RUN_STEP,
+    col("group_kind", VARCHAR, "VARCHAR NOT NULL"),
+    col("group_name", VARCHAR, "VARCHAR NOT NULL"),
+    col("n_tensors", INTEGER, "INTEGER NOT NULL"),
+    ...STAT_COLUMNS,
+  ],
+  group_histograms: [
+    ...RUN_STEP,
+    col("group_kind", VARCHAR, "VARCHAR NOT NULL"),
+    col("group_name", VARCHAR, "VARCHAR NOT NULL"),
+    col("keys", LIST(INTEGER), "INTEGER[] NOT NULL"),
+    col("counts", LIST(BIGINT), "BIGINT[] NOT NULL"),
+  ],
+  buffers: [
+    ...RUN_STEP,
+    col("tensor", VARCHAR, "VARCHAR NOT NULL"),
+    col("dtype", VARCHAR, "VARCHAR NOT NULL"),
+    col("shape_json", VARCHAR, "VARCHAR NOT NULL"),
+    col("numel", BIGINT, "BIGINT NOT NULL"),
+    col("role", VARCHAR, "VARCHAR NOT NULL"),
+  ],
+  trajectories: [
+    ...RUN_STEP,
+    col("tensor", VARCHAR, "VARCHAR NOT NULL"),
+    // float32 little-endian element values, numel * 4 bytes
+    col("values", BLOB, "BLOB NOT NULL"),
+  ],
+  events: [
+    col("run_id", VARCHAR, "VARCHAR NOT NULL"),
+    col("kind", VARCHAR, "VARCHAR NOT NULL"),
+    col("tensor", VARCHAR, "VARCHAR"),
+    col("step", BIGINT, "BIGINT"),
+    col("step_low", BIGINT, "BIGINT"),
+    col("step_high", BIGINT, "BIGINT"),
+    col("strength", DOUBLE, "DOUBLE"),
+    col("evidence_json", VARCHAR, "VARCHAR NOT NULL"),
+    col("detector_json", VARCHAR, "VARCHAR NOT NULL"),
+  ],
+  metrics: [
+    ...RUN_STEP,
+    col("source", VARCHAR, "VARCHAR NOT NULL"),
+    col("name", VARCHAR, "VARCHAR NOT NULL"),
+    col("value", DOUBLE, "DOUBLE"),
+  ],
+} as const satisfies Record<string, readonly ColumnSpec[]>;
+
+export type TableName = keyof typeof TABLES;
+export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+
+/** Tables whose rows belong to one (run, step) and are replaced when that checkpoint is rewritten. */
+export const PER_CHECKPOINT_TABLES: readonly TableName[] = [
+  "tensor_stats", "histograms", "group_stats", "group_histograms", "buffers", "trajectories",
+];
+
+/** Sort order used for exports and comparisons, per table. */
+export const TABLE_ORDER: Record<TableName, string> = {
+  runs: "run_id",
+  checkpoints: "run_id, step",
+  tensor_stats: "run_id, step, tensor",
+  histograms: "run_id, step, tensor",
+  group_stats: "run_id, step, group_kind, group_name",
+  group_histograms: "run_id, step, group_kind, group_name",
+  buffers: "run_id, step, tensor",
+  trajectories: "run_id, tensor, step",
+  events: "run_id, kind, tensor, step",
+  metrics: "run_id, source, name, step",
+};
+
+const PRIMARY_KEYS: Partial<Record<TableName, string>> = {
+  checkpoints: "run_id, step",
+};
+
+/** DDL for the whole store, including the meta table holding the schema version. */
+export function schemaStatements(): string[] {
+  const out = ["CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"];
+  for (const name of TABLE_NAMES) {
+    const cols = TABLES[name].map((c) => `"${c.name}" ${c.sql}`);
+    const pk = PRIMARY_KEYS[name];
+    if (pk !== undefined) cols.push(`PRIMARY KEY (${pk})`);
+    out.push(`CREATE TABLE ${name} (${cols.join(", ")})`);
+  }
+  out.push(
+    `INSERT INTO meta VALUES ('schema_version', '${STORE_SCHEMA_VERSION}'), ('application', '${STORE_APPLICATION}')`,
+  );
+  return out;
+}

@@ -1,0 +1,271 @@
+// The results store: one DuckDB file per analysis. Writes of one checkpoint are a single
+// transaction that replaces that (run, step) and marks it complete, so re-runs are idempotent
+// and an interrupted analysis resumes without partial checkpoints. Reads live in queries.ts.
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { StoreError } from "../util/errors.js";
+import { appendRows } from "./append.js";
+import {
+  bufferColumns, checkpointColumns, eventColumns, groupStatsColumns, histogramColumns, metricColumns,
+  tensorStatsColumns, trajectoryColumns, type ColumnRecord,
+} from "./codec.js";
+import { openDatabase } from "./open.js";
+import * as q from "./queries.js";
+import { PER_CHECKPOINT_TABLES, TABLE_NAMES, TABLE_ORDER, type TableName } from "./schema.js";
+import type {
+  BufferRecord, CheckpointInfo, HistogramData, CheckpointRecord, CheckpointResult, EventInput, EventRecord, GroupKind, GroupStatsRecord,
+  HistogramRecord, IntegrityReport, MetricInput, MetricRecord, RunInput, RunRecord, TensorStatsFilter, TensorStatsRecord,
+  TrajectoryRecord,
+} from "./types.js";
+
+/** File name of the store inside an output folder. */
+export const STORE_FILE_NAME = "analysis.duckdb";
+
+export interface StoreOpenOptions {
+  /** Open without writing (several readers may share a file no writer holds). */
+  readOnly?: boolean;
+}
+
+// DuckDB lets two instances in one process attach the same file, which corrupts it: refuse.
+const openInThisProcess = new Set<string>();
+
+export class Store {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    readonly readOnly: boolean,
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  /** Open the store file at `path` (a .duckdb file), creating it unless `readOnly`. */
+  static async open(path: string, options: StoreOpenOptions = {}): Promise<Store> {
+    const full = resolve(path);
+    if (openInThisProcess.has(full)) {
+      throw new StoreError(full, "is already open in this process ---> HINT: reuse the open Store or close it first");
+    }
+    openInThisProcess.add(full);
+    try {
+      const { instance, connection } = await openDatabase(full, options.readOnly === true);
+      return new Store(full, options.readOnly === true, instance, connection);
+    } catch (err) {
+      openInThisProcess.delete(full);
+      throw err;
+    }
+  }
+
+  /** Create `outDir` if needed and open `outDir/analysis.duckdb`. */
+  static async openDir(outDir: string, options: StoreOpenOptions = {}): Promise<Store> {
+    if (options.readOnly !== true) mkdirSync(outDir, { recursive: true });
+    return Store.open(join(outDir, STORE_FILE_NAME), options);
+  }
+
+  /** Close the connection and release the file lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.catch(() => undefined);
+    this.closed = true;
+    this.connection.closeSync();
+    this.instance.closeSync();
+    openInThisProcess.delete(this.path);
+  }
+
+  // ---- writes ----
+
+  /** Register a run, or update its source and options (created_at is kept). */
+  putRun(run: RunInput): Promise<void> {
+    return this.write(async (c) => {
+      await c.run(
+        `INSERT INTO runs VALUES ($1, $2, now()::TIMESTAMP, $3)
+         ON CONFLICT (run_id) DO UPDATE SET source = excluded.source, options_json = excluded.options_json`,
+        [run.run_id, run.source, JSON.stringify(run.options ?? {})],
+      );
+    });
+  }
+
+  /** List checkpoints as known but not yet analyzed (complete = false); existing rows are kept. */
+  registerCheckpoints(runId: string, checkpoints: readonly CheckpointInfo[]): Promise<void> {
+    return this.transaction(async (c) => {
+      await this.requireRun(c, runId);
+      for (const cp of checkpoints) {
+        await c.run(
+          `INSERT INTO checkpoints VALUES ($1, $2, $3, $4, $5, $6, $7, false, NULL) ON CONFLICT (run_id, step) DO NOTHING`,
+          [runId, cp.step, cp.label, cp.path, cp.format, cp.n_tensors, cp.total_bytes],
+        );
+      }
+    });
+  }
+
+  /**
+   * Write everything computed for one checkpoint in ONE transaction: delete the (run, step)
+   * rows of every per-checkpoint table, insert the new rows, mark the checkpoint complete.
+   */
+  writeCheckpoint(runId: string, result: CheckpointResult): Promise<void> {
+    return this.transaction(async (c) => {
+      await this.requireRun(c, runId);
+      const step = result.checkpoint.step;
+      for (const table of PER_CHECKPOINT_TABLES) {
+        await c.run(`DELETE FROM ${table} WHERE run_id = $1 AND step = $2`, [runId, step]);
+      }
+      await c.run("DELETE FROM checkpoints WHERE run_id = $1 AND step = $2", [runId, step]);
+      await appendRows(c, "tensor_stats", result.tensors.map((t) => tensorStatsColumns(runId, step, t)));
+      await appendRows(c, "histograms", withHistograms(runId, step, result.tensors, (t) => ({ tensor: t.tensor })));
+      const groups = result.groups ?? [];
+      await appendRows(c, "group_stats", groups.map((g) => groupStatsColumns(runId, step, g)));
+      await appendRows(c, "group_histograms", withHistograms(runId, step, groups, (g) => ({ group_kind: g.group_kind, group_name: g.group_name })));
+      await appendRows(c, "buffers", (result.buffers ?? []).map((b) => bufferColumns(runId, step, b)));
+      await appendRows(c, "trajectories", (result.trajectories ?? []).map((t) => trajectoryColumns(runId, step, t.tensor, t.values)));
+      await appendRows(c, "checkpoints", [checkpointColumns(runId, result.checkpoint, true, new Date())]);
+    });
+  }
+
+  /** Replace the events of a run (only those of `kind` when given). */
+  replaceEvents(runId: string, events: readonly EventInput[], options: { kind?: string } = {}): Promise<void> {
+    return this.transaction(async (c) => {
+      await this.requireRun(c, runId);
+      if (options.kind === undefined) await c.run("DELETE FROM events WHERE run_id = $1", [runId]);
+      else await c.run("DELETE FROM events WHERE run_id = $1 AND kind = $2", [runId, options.kind]);
+      await appendRows(c, "events", events.map((e) => eventColumns(runId, e)));
+    });
+  }
+
+  /** Replace the metrics of a run that come from `source` (e.g. "trainer_state", "eval"). */
+  putMetrics(runId: string, source: string, metrics: readonly MetricInput[]): Promise<void> {
+    return this.transaction(async (c) => {
+      await this.requireRun(c, runId);
+      await c.run("DELETE FROM metrics WHERE run_id = $1 AND source = $2", [runId, source]);
+      await appendRows(c, "metrics", metrics.map((m) => metricColumns(runId, source, m)));
+    });
+  }
+
+  /** Delete a run and everything stored for it. */
+  deleteRun(runId: string): Promise<void> {
+    return this.transaction(async (c) => {
+      for (const table of TABLE_NAMES) await c.run(`DELETE FROM ${table} WHERE run_id = $1`, [runId]);
+    });
+  }
+
+  // ---- reads ----
+
+  isCheckpointComplete(runId: string, step: number): Promise<boolean> {
+    return this.read((c) => q.isCheckpointComplete(c, runId, step));
+  }
+  listRuns(): Promise<RunRecord[]> {
+    return this.read((c) => q.listRuns(c));
+  }
+  listCheckpoints(runId: string, options: { completeOnly?: boolean } = {}): Promise<CheckpointRecord[]> {
+    return this.read((c) => q.listCheckpoints(c, runId, options.completeOnly === true));
+  }
+  tensorStats(filter: TensorStatsFilter = {}): Promise<TensorStatsRecord[]> {
+    return this.read((c) => q.tensorStats(c, filter));
+  }
+  histogram(runId: string, step: number, tensor: string): Promise<HistogramRecord | null> {
+    return this.read((c) => q.histogram(c, runId, step, tensor));
+  }
+  groupStats(filter: { run?: string; step?: number; groupKind?: GroupKind; groupName?: string } = {}): Promise<GroupStatsRecord[]> {
+    return this.read((c) => q.groupStats(c, filter));
+  }
+  groupHistogram(runId: string, step: number, groupKind: GroupKind, groupName: string): Promise<HistogramRecord | null> {
+    return this.read((c) => q.groupHistogram(c, runId, step, groupKind, groupName));
+  }
+  buffers(filter: { run?: string; step?: number; tensor?: string } = {}): Promise<BufferRecord[]> {
+    return this.read((c) => q.buffers(c, filter));
+  }
+  trajectories(filter: { run?: string; tensor?: string; step?: number } = {}): Promise<TrajectoryRecord[]> {
+    return this.read((c) => q.trajectories(c, filter));
+  }
+  events(filter: { run?: string; kind?: string; tensor?: string } = {}): Promise<EventRecord[]> {
+    return this.read((c) => q.events(c, filter));
+  }
+  metrics(filter: { run?: string; source?: string; name?: string } = {}): Promise<MetricRecord[]> {
+    return this.read((c) => q.metrics(c, filter));
+  }
+  /** Consistency of what is stored: no duplicates, complete checkpoints whole, no orphan rows. */
+  checkIntegrity(): Promise<IntegrityReport> {
+    return this.read((c) => q.checkIntegrity(c));
+  }
+  /** All rows of a table in a fixed order (timestamps excluded), for comparisons and debugging. */
+  dumpTable(table: TableName): Promise<Record<string, unknown>[]> {
+    return this.read((c) => q.dumpTable(c, table));
+  }
+
+  /** Write one Parquet file per table into `outDir`; returns their paths. */
+  exportParquet(outDir: string): Promise<string[]> {
+    return this.read(async (c) => {
+      mkdirSync(outDir, { recursive: true });
+      const paths: string[] = [];
+      for (const table of TABLE_NAMES) {
+        const file = resolve(outDir, `${table}.parquet`);
+        const literal = `'${file.replaceAll("'", "''")}'`;
+        await c.run(`COPY (SELECT * FROM ${table} ORDER BY ${TABLE_ORDER[table]}) TO ${literal} (FORMAT PARQUET)`);
+        paths.push(file);
+      }
+      return paths;
+    });
+  }
+
+  // ---- plumbing ----
+
+  /** Run `fn` after every earlier operation on this store (one connection, one transaction at a time). */
+  private serialize<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError(this.path, "is closed"));
+    const next = this.queue.then(() => fn(this.connection));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.serialize(fn);
+  }
+
+  private write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.readOnly) return Promise.reject(new StoreError(this.path, "was opened read-only; cannot write"));
+    return this.serialize(async (c) => {
+      try {
+        return await fn(c);
+      } catch (err) {
+        if (err instanceof StoreError) throw err;
+        throw new StoreError(this.path, `write failed: ${(err as Error).message}`, { cause: err });
+      }
+    });
+  }
+
+  private transaction<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.write(async (c) => {
+      await c.run("BEGIN TRANSACTION");
+      let result: T;
+      try {
+        result = await fn(c);
+      } catch (err) {
+        await c.run("ROLLBACK").catch(() => undefined);
+        throw err;
+      }
+      await c.run("COMMIT");
+      return result;
+    });
+  }
+
+  private async requireRun(c: DuckDBConnection, runId: string): Promise<void> {
+    const reader = await c.runAndReadAll("SELECT count(*) AS n FROM runs WHERE run_id = $1", [runId]);
+    if (Number(reader.getRowObjectsJS()[0]!.n) === 0) {
+      throw new StoreError(this.path, `run "${runId}" is not registered ---> HINT: call putRun({ run_id: "${runId}", source }) first`);
+    }
+  }
+}
+
+function withHistograms<T extends { histogram?: HistogramData }>(
+  runId: string,
+  step: number,
+  items: readonly T[],
+  key: (item: T) => ColumnRecord,
+): ColumnRecord[] {
+  const out: ColumnRecord[] = [];
+  for (const item of items) {
+    if (item.histogram === undefined) continue;
+    out.push({ run_id: runId, step, ...key(item), ...histogramColumns(item.histogram) });
+  }
+  return out;
+}

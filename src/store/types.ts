@@ -1,0 +1,193 @@
+// Row types of the results store API: what the analyzer writes and what queries return.
+// Statistic field names match stats/'s TensorSummary, so a summary can be spread into a row.
+
+/** A sparse histogram: sorted keys (float32 bits >>> 16) and their counts. */
+export interface HistogramData {
+  keys: Int32Array | readonly number[];
+  counts: Float64Array | readonly number[];
+}
+
+/** Distribution statistics of one tensor or group (null where undefined, e.g. empty tensors). */
+export interface StatValues {
+  numel: number;
+  nan_count: number;
+  posinf_count: number;
+  neginf_count: number;
+  zero_count: number;
+  /** numel minus NaN and Inf; derived when not given. */
+  finite_count?: number;
+  mean: number | null;
+  std: number | null;
+  variance: number | null;
+  skewness: number | null;
+  excess_kurtosis: number | null;
+  min: number | null;
+  max: number | null;
+  l1: number | null;
+  l2: number | null;
+  linf: number | null;
+  quantiles: Record<string, number | null>;
+  frac_abs_le: Record<string, number | null>;
+  frac_abs_le_rel_std: Record<string, number | null>;
+  /** Guaranteed [lower, upper] interval of each frac_abs_le_rel_std value. */
+  frac_abs_le_rel_std_bounds?: Record<string, [number, number] | null>;
+  /** Bound on the relative error of the quantiles. */
+  quantile_rel_error_bound?: number | null;
+  /** Further statistics (shape tests, spectra), JSON-serializable. */
+  extra?: Record<string, unknown>;
+}
+
+export interface TensorStatsInput extends StatValues {
+  tensor: string;
+  layer: number | null;
+  role: string;
+  kind: string;
+  dtype: string;
+  shape: readonly number[];
+  /** Stored in the histograms table when given. */
+  histogram?: HistogramData;
+  /** The mergeable sketch, JSON-serializable; stored as sketch_json when given. */
+  sketch?: unknown;
+}
+
+export type GroupKind = "role" | "layer" | "model";
+
+export interface GroupStatsInput extends StatValues {
+  group_kind: GroupKind;
+  group_name: string;
+  n_tensors: number;
+  histogram?: HistogramData;
+}
+
+export interface BufferInput {
+  tensor: string;
+  dtype: string;
+  shape: readonly number[];
+  numel: number;
+  role: string;
+}
+
+export interface TrajectoryInput {
+  tensor: string;
+  values: Float32Array;
+}
+
+export interface CheckpointInfo {
+  step: number;
+  label: string;
+  path: string;
+  /** e.g. "safetensors", "pytorch". */
+  format: string;
+  n_tensors: number;
+  total_bytes: number;
+}
+
+/** Everything computed for one checkpoint; written in one transaction. */
+export interface CheckpointResult {
+  checkpoint: CheckpointInfo;
+  tensors: readonly TensorStatsInput[];
+  groups?: readonly GroupStatsInput[];
+  buffers?: readonly BufferInput[];
+  trajectories?: readonly TrajectoryInput[];
+}
+
+export interface RunInput {
+  run_id: string;
+  /** Where the checkpoints come from (folder path or hub repo id). */
+  source: string;
+  options?: Record<string, unknown>;
+}
+
+export interface RunRecord {
+  run_id: string;
+  source: string;
+  created_at: string;
+  options: Record<string, unknown>;
+}
+
+export interface CheckpointRecord extends CheckpointInfo {
+  run_id: string;
+  complete: boolean;
+  analyzed_at: string | null;
+}
+
+export interface TensorStatsRecord extends StatValues {
+  run_id: string;
+  step: number;
+  tensor: string;
+  layer: number | null;
+  role: string;
+  kind: string;
+  dtype: string;
+  shape: number[];
+  inf_count: number;
+  sketch?: unknown;
+}
+
+export interface GroupStatsRecord extends StatValues {
+  run_id: string;
+  step: number;
+  group_kind: GroupKind;
+  group_name: string;
+  n_tensors: number;
+  inf_count: number;
+}
+
+export interface BufferRecord extends BufferInput {
+  run_id: string;
+  step: number;
+  shape: number[];
+}
+
+export interface TrajectoryRecord {
+  run_id: string;
+  step: number;
+  tensor: string;
+  values: Float32Array;
+}
+
+export interface HistogramRecord {
+  keys: Int32Array;
+  counts: Float64Array;
+}
+
+export interface EventInput {
+  kind: string;
+  tensor: string | null;
+  step: number | null;
+  step_low: number | null;
+  step_high: number | null;
+  strength: number | null;
+  evidence: unknown;
+  detector: unknown;
+}
+
+export interface EventRecord extends EventInput {
+  run_id: string;
+}
+
+export interface MetricInput {
+  step: number;
+  name: string;
+  value: number | null;
+}
+
+export interface MetricRecord extends MetricInput {
+  run_id: string;
+  source: string;
+}
+
+export interface TensorStatsFilter {
+  run?: string;
+  tensor?: string;
+  step?: number;
+  role?: string;
+  layer?: number;
+  /** Parse and return the stored sketch (large); default false. */
+  withSketch?: boolean;
+}
+
+export interface IntegrityReport {
+  ok: boolean;
+  problems: string[];
+}
