@@ -1,3 +1,20 @@
 // Public API of forking-paths: everything the CLI does is a typed function exported here.
 export * from "./util/index.js";
 export * from "./io/index.js";
+export * from "./formats/dtype.js";
+export * from "./formats/tensor-ref.js";
+export * from "./formats/safetensors/index.js";
+export * from "./formats/shard-index.js";
+export * from "./formats/checkpoint.js";
+export { readPytorchCheckpoint, type PytorchReadOptions } from "./formats/pytorch/index.js";
+export * from "./tensor/read.js";
+export * from "./tensor/names.js";
+export { StatsPool, type SketchTensorOptions } from "./kernels/stats-pool.js";
+export * from "./stats/index.js";
+export * from "./stats/shape/index.js";
+export * from "./runs/index.js";
+export * from "./store/index.js";
+export * from "./pipeline/index.js";
+export * from "./dynamics/changepoints/index.js";
+export { kendallTau, ExpandingKendall, detrend, gaussianKernel, rollingStatistics, windowLength, earlyWarning, DEFAULT_TAU_THRESHOLD, type KendallResult, type EarlyWarningOptions, type EarlyWarningResult } from "./dynamics/ews/index.js";
+export * from "./dynamics/synthetic.js";

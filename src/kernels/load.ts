@@ -1,6 +1,7 @@
 // Loads compiled WASM kernels from build/kernels/<name>.wasm (built by `npm run build:kernels`).
 import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Worker, type WorkerOptions } from "node:worker_threads";
 import { KernelError } from "../util/errors.js";
 
 /** Absolute path of a compiled kernel (works from src/ under tsx and from dist/). */
@@ -42,3 +43,15 @@ export function instantiateKernel(name: string): WebAssembly.Instance {
 
 /** File extension of sibling modules (".ts" under tsx, ".js" when compiled), for Worker URLs. */
 export const MODULE_EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+
+/**
+ * Starts a worker thread running the module at `url` (build it with MODULE_EXT). Compiled, it
+ * is a plain ESM worker. Under tsx (".ts" sources) Node 20 does not apply `--import tsx` to
+ * workers, so the worker first registers tsx's ESM hooks, then imports the module.
+ */
+export function startModuleWorker(url: URL, options: WorkerOptions = {}): Worker {
+  if (MODULE_EXT !== ".ts") return new Worker(url, options);
+  const api = import.meta.resolve("tsx/esm/api");
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(code, { ...options, eval: true });
+}

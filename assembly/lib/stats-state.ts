@@ -1,0 +1,109 @@
+// Accumulator state of the statistics kernel: the dense 65536-bucket histogram, the running
+// counts/extremes/norms, and the Chan/Pebay merge of one block's moments into the totals.
+
+/**
+ * Dense histogram: one u32 counter per key (float32 bits >>> 16), at the fixed address of pages
+ * 1-4 (a constant, so every counter access is one load/store with an immediate offset). The
+ * static data and the (unused) stub-runtime heap fit in page 0; the kernel allocates nothing.
+ */
+export const HIST: usize = 65536;
+if (memory.size() < 5) memory.grow(5 - memory.size());
+/** State slots exchanged with the host as f64 (see STATE_* indices in src/kernels/stats-wasm.ts). */
+export const STATE: usize = memory.data(32 * 8, 16);
+
+export let numel: f64 = 0;
+export let nanCount: f64 = 0;
+export let posinfCount: f64 = 0;
+export let neginfCount: f64 = 0;
+export let zeroCount: f64 = 0;
+export let n: f64 = 0;
+export let mean: f64 = 0;
+export let m2: f64 = 0;
+export let m3: f64 = 0;
+export let m4: f64 = 0;
+export let minV: f64 = Infinity;
+export let maxV: f64 = -Infinity;
+export let l1: f64 = 0;
+export let l2sq: f64 = 0;
+export let linf: f64 = 0;
+export let abs1: f64 = 0;
+export let abs2: f64 = 0;
+export let abs3: f64 = 0;
+/** OR of the bits below the key of every finite value: 0 means every value is on a bucket edge. */
+export let lowBits: u32 = 0;
+
+export function resetState(): void {
+  numel = 0; nanCount = 0; posinfCount = 0; neginfCount = 0; zeroCount = 0;
+  n = 0; mean = 0; m2 = 0; m3 = 0; m4 = 0;
+  minV = Infinity; maxV = -Infinity;
+  l1 = 0; l2sq = 0; linf = 0; abs1 = 0; abs2 = 0; abs3 = 0; lowBits = 0;
+}
+
+export function writeState(): void {
+  store<f64>(STATE, numel, 0); store<f64>(STATE, nanCount, 8); store<f64>(STATE, posinfCount, 16);
+  store<f64>(STATE, neginfCount, 24); store<f64>(STATE, zeroCount, 32); store<f64>(STATE, n, 40);
+  store<f64>(STATE, mean, 48); store<f64>(STATE, m2, 56); store<f64>(STATE, m3, 64); store<f64>(STATE, m4, 72);
+  store<f64>(STATE, minV, 80); store<f64>(STATE, maxV, 88); store<f64>(STATE, l1, 96); store<f64>(STATE, l2sq, 104);
+  store<f64>(STATE, linf, 112); store<f64>(STATE, abs1, 120); store<f64>(STATE, abs2, 128); store<f64>(STATE, abs3, 136);
+  store<f64>(STATE, <f64>lowBits, 144);
+}
+
+export function readState(): void {
+  numel = load<f64>(STATE, 0); nanCount = load<f64>(STATE, 8); posinfCount = load<f64>(STATE, 16);
+  neginfCount = load<f64>(STATE, 24); zeroCount = load<f64>(STATE, 32); n = load<f64>(STATE, 40);
+  mean = load<f64>(STATE, 48); m2 = load<f64>(STATE, 56); m3 = load<f64>(STATE, 64); m4 = load<f64>(STATE, 72);
+  minV = load<f64>(STATE, 80); maxV = load<f64>(STATE, 88); l1 = load<f64>(STATE, 96); l2sq = load<f64>(STATE, 104);
+  linf = load<f64>(STATE, 112); abs1 = load<f64>(STATE, 120); abs2 = load<f64>(STATE, 128); abs3 = load<f64>(STATE, 136);
+  lowBits = <u32>load<f64>(STATE, 144);
+}
+
+/**
+ * Merges one block's finite values, given as power sums s1..s4 of d = x - c, into the totals:
+ * first the block's central moments about its exact mean, then the Chan/Pebay merge.
+ */
+export function mergeBlock(nb: f64, c: f64, s1: f64, s2: f64, s3: f64, s4: f64, l1b: f64): void {
+  if (nb == 0) return;
+  const d = s1 / nb;
+  let bm2 = s2 - s1 * d;
+  if (bm2 < 0) bm2 = 0;
+  const bm3 = s3 - 3 * d * s2 + 2 * d * d * s1;
+  const bm4 = s4 - 4 * d * s3 + 6 * d * d * s2 - 3 * d * d * d * s1;
+  const bmean = c + d;
+  l1 += l1b;
+  l2sq += bm2 + nb * bmean * bmean;
+  if (n == 0) {
+    n = nb; mean = bmean; m2 = bm2; m3 = bm3; m4 = bm4;
+    return;
+  }
+  const na = n, nt = na + nb;
+  const delta = bmean - mean;
+  const dn = delta / nt;
+  const dn2 = dn * dn;
+  const t = delta * dn * na * nb;
+  m4 = m4 + bm4 + t * dn2 * (na * na - na * nb + nb * nb) + 6 * dn2 * (na * na * bm2 + nb * nb * m2) + 4 * dn * (na * bm3 - nb * m3);
+  m3 = m3 + bm3 + t * dn * (na - nb) + 3 * dn * (na * bm2 - nb * m2);
+  m2 = m2 + bm2 + t;
+  mean = mean + dn * nb;
+  n = nt;
+}
+
+/** Adds per-block extremes and counts to the totals. */
+export function mergeExtremes(bmin: f64, bmax: f64, blinf: f64): void {
+  minV = min(minV, bmin);
+  maxV = max(maxV, bmax);
+  linf = max(linf, blinf);
+}
+
+export function addCounts(total: f64, zeros: f64, a1: f64, a2: f64, a3: f64): void {
+  numel += total;
+  zeroCount += zeros;
+  abs1 += a1; abs2 += a2; abs3 += a3;
+}
+
+export function addNonFinite(nan: f64, pinf: f64, ninf: f64): void {
+  nanCount += nan; posinfCount += pinf; neginfCount += ninf;
+}
+
+export function orLowBits(bits: u32): void {
+  lowBits |= bits;
+}

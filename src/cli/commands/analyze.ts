@@ -1,0 +1,64 @@
+// `forking-paths analyze <run-dir> --out <out-dir>`: statistics of every tensor of every checkpoint.
+import type { Command } from "commander";
+import { analyzeRun, type AnalyzeSummary } from "../../index.js";
+import { progressBar, formatBytes, formatSeconds } from "../progress.js";
+import { collect, parseIntOption, parseStepList, printJson } from "../options.js";
+
+interface AnalyzeFlags {
+  out: string;
+  run?: string;
+  include?: string[];
+  exclude?: string[];
+  workers: number;
+  steps?: number[];
+  key?: string;
+  keepFull?: number;
+  shape: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("analyze")
+    .description("compute exact, mergeable statistics of every tensor of every checkpoint of a run into <out>/analysis.duckdb (resumes where it stopped)")
+    .argument("<run-dir>", "folder of checkpoints (checkpoint-<N>/, step<N>/, global_step<N>/, *_step<N>.safetensors ...) or a single checkpoint")
+    .requiredOption("--out <out-dir>", "output folder (holds analysis.duckdb)")
+    .option("--run <name>", "name of the run in the store (default: the folder name)")
+    .option("--include <glob>", "only tensors matching this glob (repeatable; * matches across dots)", collect)
+    .option("--exclude <glob>", "skip tensors matching this glob (repeatable)", collect)
+    .option("--workers <n>", "statistics worker threads (0 = main thread)", parseIntOption("--workers"), 2)
+    .option("--steps <list>", "explicit steps (comma-separated), mapped in order onto the checkpoints found", parseStepList)
+    .option("--key <key>", "key of the model state dict in nested PyTorch checkpoints (e.g. model_state_dict)")
+    .option("--keep-full <n>", "keep tensors with at most n elements in full (trajectories)", parseIntOption("--keep-full"))
+    .option("--no-shape", "skip shape statistics (dip test, mixtures, KDE modes) of kept tensors")
+    .option("--json", "print the summary as JSON")
+    .action(async (runDir: string, flags: AnalyzeFlags) => {
+      const bar = progressBar("analyze", !flags.json && process.stderr.isTTY === true);
+      const summary = await analyzeRun(runDir, {
+        out: flags.out,
+        workers: flags.workers,
+        shape: flags.shape,
+        ...(flags.run !== undefined && { runId: flags.run }),
+        ...(flags.include !== undefined && { include: flags.include }),
+        ...(flags.exclude !== undefined && { exclude: flags.exclude }),
+        ...(flags.steps !== undefined && { steps: flags.steps }),
+        ...(flags.key !== undefined && { key: flags.key }),
+        ...(flags.keepFull !== undefined && { keepFullMaxElements: flags.keepFull }),
+        onProgress: (p) => bar.update(p.checkpointsDone + (p.checkpointBytes > 0 ? p.checkpointBytesDone / p.checkpointBytes : 0), p.checkpointsTotal,
+          `checkpoint ${p.checkpointsDone}/${p.checkpointsTotal} (step ${p.step}) ${formatBytes(p.bytesDone)}`),
+      });
+      bar.done();
+      if (flags.json) printJson(summary);
+      else printAnalyzeSummary(summary);
+    });
+}
+
+export function printAnalyzeSummary(s: AnalyzeSummary): void {
+  const rate = s.seconds > 0 ? ` (${formatBytes(s.bytes / s.seconds)}/s)` : "";
+  console.log(`run "${s.runId}": ${s.checkpoints} checkpoint(s), steps ${s.steps[0]}..${s.steps[s.steps.length - 1]}; analyzed ${s.analyzed}, already stored ${s.skipped}`);
+  console.log(`  ${s.tensors} tensor statistics, ${s.buffers} non-parameter buffers, ${formatBytes(s.bytes)} read in ${formatSeconds(s.seconds)}${rate}`);
+  if (s.nonFinite.length > 0) {
+    console.log(`  non-finite values in ${s.nonFinite.length} tensor(s), e.g. step ${s.nonFinite[0]!.step} ${s.nonFinite[0]!.tensor}: ${s.nonFinite[0]!.nan} NaN, ${s.nonFinite[0]!.inf} Inf`);
+  }
+  console.log(`  store: ${s.storePath}`);
+}

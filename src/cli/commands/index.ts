@@ -1,0 +1,10 @@
+// Registers every subcommand; one file per command.
+import type { Command } from "commander";
+import { register as analyze } from "./analyze.js";
+import { register as stats } from "./stats.js";
+import { register as exportCmd } from "./export.js";
+import { register as synth } from "./synth.js";
+
+export function registerCommands(program: Command): void {
+  for (const register of [analyze, stats, exportCmd, synth]) register(program);
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// The `forking-paths` command line: one subcommand per file under commands/; errors become one
+// line on stderr and a non-zero exit code (2 for usage errors, 1 for everything else).
+import { Command, CommanderError } from "commander";
+import { ForkingPathsError, UsageError } from "../index.js";
+import { registerCommands } from "./commands/index.js";
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command("forking-paths")
+    .description("What does training do to a Transformer's parameters? Statistics, bifurcations and change points across checkpoints.")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerCommands(program);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message (help, version, unknown option...).
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`forking-paths: ${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof ForkingPathsError) {
+    process.stderr.write(`forking-paths: ${err.message.replace(/\n/g, " ")}\n`);
+    return 1;
+  }
+  const e = err as Error;
+  process.stderr.write(`forking-paths: internal error: ${e?.message ?? String(err)} (please report it)\n`);
+  if (process.env.FORKING_PATHS_DEBUG) process.stderr.write(`${e?.stack ?? ""}\n`);
+  return 1;
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

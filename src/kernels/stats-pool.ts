@@ -1,0 +1,191 @@
+// StatsPool: sketches tensors with the WASM statistics kernel on worker threads. The main
+// thread reads chunks (readTensorChunks), transfers them to the least busy worker, and merges
+// the workers' partial sketches. workers = 0 runs the kernel in this thread (tests, tiny jobs).
+import type { Worker } from "node:worker_threads";
+import { DTYPE_IS_FLOAT, type Dtype } from "../formats/dtype.js";
+import type { TensorRef } from "../formats/tensor-ref.js";
+import { mergeAllSketches, type TensorSketch } from "../stats/sketch.js";
+import { readTensorChunks } from "../tensor/read.js";
+import { KernelError, UsageError } from "../util/errors.js";
+import { STATS_CHUNK_BYTES } from "../util/limits.js";
+import { MODULE_EXT, startModuleWorker } from "./load.js";
+import { StatsJobHost } from "./stats-host.js";
+
+/** Messages to a worker. */
+export type StatsRequest =
+  | { type: "chunk"; job: number; dtype: Dtype; bytes: Uint8Array }
+  | { type: "finish"; job: number }
+  | { type: "discard"; job: number };
+/** Messages from a worker ("ready" once, when its kernel is loaded). */
+export type StatsReply =
+  | { type: "ready" }
+  | { type: "done"; job: number; bytes: number }
+  | { type: "sketch"; job: number; sketch: TensorSketch }
+  | { type: "error"; job: number; phase: "chunk" | "finish"; message: string };
+
+export interface SketchTensorOptions {
+  /** Bytes per chunk read and dispatched (default STATS_CHUNK_BYTES). */
+  chunkBytes?: number;
+  /** Called with the byte count of each chunk once it has been processed. */
+  onBytes?: (n: number) => void;
+}
+
+/** Chunks queued per worker before the reader waits (bounds memory to workers x 2 chunks). */
+const MAX_IN_FLIGHT_PER_WORKER = 2;
+/** Largest worker count accepted. */
+export const MAX_STATS_WORKERS = 64;
+
+interface Slot { worker: Worker; inFlight: number }
+interface Finish { resolve: (s: TensorSketch) => void; reject: (e: Error) => void }
+interface Job { what: string; onBytes: ((n: number) => void) | undefined; error: Error | undefined; finishes: Map<number, Finish> }
+
+export class StatsPool {
+  private nextJob = 1;
+  private readonly jobs = new Map<number, Job>();
+  private waiters: (() => void)[] = [];
+  private broken: Error | undefined;
+  private closed = false;
+
+  private constructor(private readonly slots: Slot[], private readonly host: StatsJobHost | undefined) {
+    slots.forEach((slot, i) => {
+      slot.worker.on("message", (msg: StatsReply) => this.onReply(i, msg));
+      slot.worker.on("error", (err) => this.fail(new KernelError(`statistics worker ${i} crashed: ${err.message}`, { cause: err })));
+      slot.worker.on("exit", (code) => {
+        if (!this.closed) this.fail(new KernelError(`statistics worker ${i} exited (code ${code})`));
+      });
+    });
+  }
+
+  /** A pool of `workers` threads (0: in-thread kernel). Close it with close(). */
+  static async create(workers: number): Promise<StatsPool> {
+    if (!Number.isInteger(workers) || workers < 0 || workers > MAX_STATS_WORKERS) {
+      throw new UsageError(`StatsPool: workers must be an integer in [0, ${MAX_STATS_WORKERS}], got ${workers}`);
+    }
+    if (workers === 0) return new StatsPool([], new StatsJobHost());
+    const url = new URL("./stats-worker" + MODULE_EXT, import.meta.url);
+    const slots = await Promise.all(Array.from({ length: workers }, () => new Promise<Slot>((resolve, reject) => {
+      const worker = startModuleWorker(url);
+      worker.once("message", (msg: StatsReply) => {
+        if (msg.type === "ready") resolve({ worker, inFlight: 0 });
+        else reject(new KernelError(`statistics worker sent ${msg.type} before ready`));
+      });
+      worker.once("error", (err) => reject(new KernelError(`statistics worker failed to start: ${err.message}`, { cause: err })));
+    })));
+    return new StatsPool(slots, undefined);
+  }
+
+  get workerCount(): number {
+    return this.slots.length;
+  }
+
+  /** Sketch of a float tensor (F64/F32/F16/BF16), read in chunks through its ByteSource. */
+  async sketchTensor(ref: TensorRef, options: SketchTensorOptions = {}): Promise<TensorSketch> {
+    const what = `${ref.file}: tensor "${ref.name}"`;
+    if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
+    if (!DTYPE_IS_FLOAT[ref.dtype]) {
+      throw new UsageError(`${what}: dtype ${ref.dtype} has no distribution statistics; only F64, F32, F16 and BF16 tensors are sketched (count integer/bool tensors instead)`);
+    }
+    const id = this.nextJob++;
+    const chunks = readTensorChunks(ref, options.chunkBytes ?? STATS_CHUNK_BYTES);
+    if (this.host !== undefined) return this.sketchInThread(this.host, id, ref.dtype, chunks, options.onBytes);
+    const job: Job = { what, onBytes: options.onBytes, error: undefined, finishes: new Map() };
+    this.jobs.set(id, job);
+    const used = new Set<number>();
+    try {
+      for await (const chunk of chunks) {
+        if (job.error) throw job.error;
+        const w = await this.acquire();
+        const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer ? chunk : chunk.slice();
+        this.slots[w]!.inFlight++;
+        used.add(w);
+        this.slots[w]!.worker.postMessage({ type: "chunk", job: id, dtype: ref.dtype, bytes: owned } satisfies StatsRequest, [owned.buffer as ArrayBuffer]);
+      }
+      const partials = await Promise.all([...used].map((w) => this.requestFinish(id, job, w)));
+      if (job.error) throw job.error;
+      return mergeAllSketches(partials);
+    } catch (err) {
+      for (const w of used) if (!this.broken) this.slots[w]!.worker.postMessage({ type: "discard", job: id } satisfies StatsRequest);
+      throw err;
+    } finally {
+      this.jobs.delete(id);
+    }
+  }
+
+  private async sketchInThread(host: StatsJobHost, id: number, dtype: Dtype, chunks: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<TensorSketch> {
+    try {
+      for await (const chunk of chunks) {
+        host.chunk(id, dtype, chunk);
+        onBytes?.(chunk.byteLength);
+      }
+      return host.finish(id);
+    } catch (err) {
+      host.discard(id);
+      throw err;
+    }
+  }
+
+  /** Index of the least busy worker with room, waiting for one if all are full. */
+  private async acquire(): Promise<number> {
+    for (;;) {
+      if (this.broken) throw this.broken;
+      let best = -1;
+      this.slots.forEach((s, i) => {
+        if (s.inFlight < MAX_IN_FLIGHT_PER_WORKER && (best < 0 || s.inFlight < this.slots[best]!.inFlight)) best = i;
+      });
+      if (best >= 0) return best;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+
+  private requestFinish(id: number, job: Job, w: number): Promise<TensorSketch> {
+    return new Promise<TensorSketch>((resolve, reject) => {
+      if (this.broken) return reject(this.broken);
+      job.finishes.set(w, { resolve, reject });
+      this.slots[w]!.worker.postMessage({ type: "finish", job: id } satisfies StatsRequest);
+    });
+  }
+
+  private onReply(w: number, msg: StatsReply): void {
+    if (msg.type === "ready") return;
+    const job = this.jobs.get(msg.job);
+    if (msg.type === "sketch") {
+      job?.finishes.get(w)?.resolve(msg.sketch);
+      job?.finishes.delete(w);
+      return;
+    }
+    if (msg.type === "error" && msg.phase === "finish") {
+      job?.finishes.get(w)?.reject(new KernelError(`${job.what}: statistics worker ${w} failed: ${msg.message}`));
+      job?.finishes.delete(w);
+      return;
+    }
+    this.slots[w]!.inFlight--;
+    this.wake();
+    if (job === undefined) return;
+    if (msg.type === "done") job.onBytes?.(msg.bytes);
+    else job.error ??= new KernelError(`${job.what}: statistics worker ${w} failed: ${msg.message}`);
+  }
+
+  private fail(err: Error): void {
+    this.broken ??= err;
+    for (const job of this.jobs.values()) {
+      job.error ??= err;
+      for (const f of job.finishes.values()) f.reject(err);
+      job.finishes.clear();
+    }
+    this.wake();
+  }
+
+  /** Stops the workers. Pending sketches reject. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.fail(new UsageError("the statistics pool was closed while sketching"));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

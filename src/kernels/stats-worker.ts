@@ -1,0 +1,35 @@
+// Worker-thread entry of the statistics pool: one WASM kernel per worker, driven by messages
+// from StatsPool (src/kernels/stats-pool.ts). Not imported by anything else.
+import { parentPort } from "node:worker_threads";
+import { StatsJobHost } from "./stats-host.js";
+import type { StatsRequest, StatsReply } from "./stats-pool.js";
+
+const port = parentPort;
+if (port === null) throw new Error("stats-worker.ts must run as a worker thread");
+let host: StatsJobHost | undefined;
+try {
+  host = new StatsJobHost();
+} catch {
+  // reported with the first request (e.g. kernels not built), as a typed error
+}
+
+port.on("message", (msg: StatsRequest) => {
+  let reply: StatsReply;
+  try {
+    host ??= new StatsJobHost();
+    if (msg.type === "chunk") {
+      host.chunk(msg.job, msg.dtype, msg.bytes);
+      reply = { type: "done", job: msg.job, bytes: msg.bytes.byteLength };
+    } else if (msg.type === "finish") {
+      reply = { type: "sketch", job: msg.job, sketch: host.finish(msg.job) };
+    } else {
+      host.discard(msg.job);
+      return;
+    }
+  } catch (err) {
+    reply = { type: "error", job: msg.job, phase: msg.type === "finish" ? "finish" : "chunk", message: (err as Error).message ?? String(err) };
+  }
+  port.postMessage(reply);
+});
+
+port.postMessage({ type: "ready" } satisfies StatsReply);

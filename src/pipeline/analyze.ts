@@ -1,0 +1,179 @@
+// The analysis pipeline: discover a run's checkpoints, compute the statistics of every selected
+// tensor with the WASM worker pool, merge group sketches, and write one transaction per
+// checkpoint into the store. Checkpoints already complete in the store are skipped, so an
+// interrupted analysis resumes where it stopped.
+import { resolve, basename } from "node:path";
+import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32 } from "../formats/dtype.js";
+import type { TensorRef } from "../formats/tensor-ref.js";
+import { openCheckpoint } from "../formats/checkpoint.js";
+import { readTensorBytes } from "../tensor/read.js";
+import { classifyTensor, isNonParameterBuffer } from "../tensor/names.js";
+import { StatsPool } from "../kernels/stats-pool.js";
+import type { TensorSketch } from "../stats/sketch.js";
+import { summarizeSketch } from "../stats/summary.js";
+import { shapeSummary } from "../stats/shape/index.js";
+import { discoverRun, type RunCheckpoint } from "../runs/discovery.js";
+import { Store } from "../store/store.js";
+import type { BufferInput, CheckpointResult, TensorStatsInput, TrajectoryInput } from "../store/types.js";
+import { nameFilter } from "../util/glob.js";
+import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
+import { UsageError } from "../util/errors.js";
+import { groupRows } from "./groups.js";
+
+export interface AnalyzeOptions {
+  /** Output folder; the store is `<out>/analysis.duckdb`. */
+  out: string;
+  /** Name of the run in the store (default: the run folder's name). */
+  runId?: string;
+  /** Tensor-name globs to include (all when empty) and to exclude. */
+  include?: readonly string[];
+  exclude?: readonly string[];
+  /** Statistics worker threads (0 = in-thread). Default: 2. */
+  workers?: number;
+  /** Explicit steps, mapped in order onto the checkpoints found (fallback layout). */
+  steps?: readonly number[];
+  /** Key of the model's state dict inside nested PyTorch checkpoints. */
+  key?: string;
+  /** LayerNorm parameters and biases with at most this many elements are kept in full (trajectories, exact shape). */
+  keepFullMaxElements?: number;
+  /** Shape statistics (dip test, mixtures, KDE modes, Weibull, KS) of kept tensors. Default true. */
+  shape?: boolean;
+  onProgress?: (p: AnalyzeProgress) => void;
+}
+
+export interface AnalyzeProgress {
+  checkpointsDone: number;
+  checkpointsTotal: number;
+  step: number;
+  bytesDone: number;
+  /** Bytes of the current checkpoint's selected tensors. */
+  checkpointBytes: number;
+  checkpointBytesDone: number;
+}
+
+export interface NonFiniteReport {
+  step: number;
+  tensor: string;
+  nan: number;
+  inf: number;
+}
+
+export interface AnalyzeSummary {
+  runId: string;
+  storePath: string;
+  checkpoints: number;
+  analyzed: number;
+  skipped: number;
+  steps: number[];
+  tensors: number;
+  buffers: number;
+  bytes: number;
+  seconds: number;
+  nonFinite: NonFiniteReport[];
+}
+
+export const DEFAULT_ANALYZE_WORKERS = 2;
+
+export async function analyzeRun(runPath: string, options: AnalyzeOptions): Promise<AnalyzeSummary> {
+  const started = Date.now();
+  const source = resolve(runPath);
+  const runId = options.runId ?? basename(source);
+  if (runId.length === 0) throw new UsageError(`cannot derive a run name from "${runPath}": pass a run name`);
+  const checkpoints = await discoverRun(source, options.steps ? { steps: [...options.steps] } : {});
+  const store = await Store.openDir(options.out);
+  const pool = await StatsPool.create(options.workers ?? DEFAULT_ANALYZE_WORKERS);
+  const summary: AnalyzeSummary = {
+    runId, storePath: store.path, checkpoints: checkpoints.length, analyzed: 0, skipped: 0,
+    steps: checkpoints.map((c) => c.step), tensors: 0, buffers: 0, bytes: 0, seconds: 0, nonFinite: [],
+  };
+  try {
+    await store.putRun({ run_id: runId, source, options: storedOptions(options) });
+    for (let i = 0; i < checkpoints.length; i++) {
+      const cp = checkpoints[i]!;
+      if (await store.isCheckpointComplete(runId, cp.step)) {
+        summary.skipped++;
+        continue;
+      }
+      const result = await analyzeCheckpoint(cp, pool, options, summary, (done, total) =>
+        options.onProgress?.({ checkpointsDone: i, checkpointsTotal: checkpoints.length, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }));
+      await store.writeCheckpoint(runId, result);
+      summary.analyzed++;
+      summary.bytes += result.checkpoint.total_bytes;
+      options.onProgress?.({ checkpointsDone: i + 1, checkpointsTotal: checkpoints.length, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
+    }
+  } finally {
+    await pool.close();
+    await store.close();
+  }
+  summary.seconds = (Date.now() - started) / 1000;
+  return summary;
+}
+
+function storedOptions(o: AnalyzeOptions): Record<string, unknown> {
+  return {
+    include: o.include ?? [], exclude: o.exclude ?? [], key: o.key ?? null,
+    keepFullMaxElements: o.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS, shape: o.shape ?? true,
+  };
+}
+
+async function analyzeCheckpoint(
+  cp: RunCheckpoint,
+  pool: StatsPool,
+  options: AnalyzeOptions,
+  summary: AnalyzeSummary,
+  progress: (done: number, total: number) => void,
+): Promise<CheckpointResult> {
+  const open = await openCheckpoint(cp.path, options.key !== undefined ? { key: options.key } : {});
+  try {
+    const keep = nameFilter(options.include ?? [], options.exclude ?? []);
+    const selected = open.tensors.filter((t) => keep(t.name)).sort((a, b) => a.name.localeCompare(b.name));
+    const isParam = (t: TensorRef) => DTYPE_IS_FLOAT[t.dtype] && !isNonParameterBuffer(t.name, t.dtype);
+    const params = selected.filter(isParam);
+    const total = params.reduce((s, t) => s + t.numel * DTYPE_ITEMSIZE[t.dtype], 0);
+    const buffers: BufferInput[] = selected.filter((t) => !isParam(t)).map((t) => ({
+      tensor: t.name, dtype: t.dtype, shape: [...t.shape], numel: t.numel, role: classifyTensor(t.name).role,
+    }));
+    const tensors: TensorStatsInput[] = [];
+    const trajectories: TrajectoryInput[] = [];
+    const sketched: { row: TensorStatsInput; sketch: TensorSketch }[] = [];
+    let done = 0;
+    for (const ref of params) {
+      const sketch = await pool.sketchTensor(ref, { onBytes: (n) => progress((done += n), total) });
+      const row = tensorRow(ref, sketch);
+      if (isKeptTensor(ref, options.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS)) {
+        const values = decodeToFloat32(ref.dtype, await readTensorBytes(ref));
+        trajectories.push({ tensor: ref.name, values });
+        if (options.shape ?? true) row.extra = { shape: shapeSummary(values) };
+      }
+      tensors.push(row);
+      sketched.push({ row, sketch });
+      if (sketch.nan + sketch.posinf + sketch.neginf > 0) {
+        summary.nonFinite.push({ step: cp.step, tensor: ref.name, nan: sketch.nan, inf: sketch.posinf + sketch.neginf });
+      }
+    }
+    summary.tensors += tensors.length;
+    summary.buffers += buffers.length;
+    return {
+      checkpoint: { step: cp.step, label: cp.label, path: cp.path, format: open.format, n_tensors: selected.length, total_bytes: total },
+      tensors, groups: groupRows(sketched), buffers, trajectories,
+    };
+  } finally {
+    await open.close();
+  }
+}
+
+/** Kept in full at every checkpoint: LayerNorm parameters and biases up to the size limit. */
+export function isKeptTensor(ref: TensorRef, maxElements: number): boolean {
+  const cls = classifyTensor(ref.name);
+  return ref.numel <= maxElements && (cls.kind === "bias" || cls.role.startsWith("ln."));
+}
+
+function tensorRow(ref: TensorRef, sketch: TensorSketch): TensorStatsInput {
+  const cls = classifyTensor(ref.name);
+  return {
+    ...summarizeSketch(sketch),
+    tensor: ref.name, layer: cls.layer, role: cls.role, kind: cls.kind, dtype: ref.dtype, shape: [...ref.shape],
+    histogram: { keys: sketch.histKeys, counts: sketch.histCounts },
+    sketch,
+  };
+}

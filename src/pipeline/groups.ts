@@ -1,0 +1,28 @@
+// Group statistics of one checkpoint (per role across layers, e.g. every attn.qkv.weight; per
+// layer; whole model), made by merging tensor sketches (stats/group.ts), never by re-reading.
+import { groupSketches, type SketchedTensor } from "../stats/group.js";
+import type { TensorSketch } from "../stats/sketch.js";
+import { summarizeSketch } from "../stats/summary.js";
+import type { GroupKind, GroupStatsInput, TensorStatsInput } from "../store/types.js";
+
+/** Role group of a tensor: its role and kind, so weights and biases are not mixed. */
+export function roleGroupName(row: Pick<TensorStatsInput, "role" | "kind">): string {
+  return `${row.role}.${row.kind}`;
+}
+
+/** Group rows of a checkpoint's tensors, in a stable order: model, roles by name, layers by index. */
+export function groupRows(tensors: readonly { row: TensorStatsInput; sketch: TensorSketch }[]): GroupStatsInput[] {
+  const sketched: SketchedTensor[] = tensors.map(({ row, sketch }) => ({ name: row.tensor, layer: row.layer, role: roleGroupName(row), sketch }));
+  const groups = groupSketches(sketched);
+  const count = (pred: (t: SketchedTensor) => boolean) => sketched.filter(pred).length;
+  const row = (kind: GroupKind, name: string, sketch: TensorSketch, n: number): GroupStatsInput => ({
+    ...summarizeSketch(sketch), group_kind: kind, group_name: name, n_tensors: n,
+    histogram: { keys: sketch.histKeys, counts: sketch.histCounts },
+  });
+  if (sketched.length === 0) return [];
+  return [
+    row("model", "model", groups.model, sketched.length),
+    ...[...groups.byRole].sort(([a], [b]) => a.localeCompare(b)).map(([name, s]) => row("role", name, s, count((t) => t.role === name))),
+    ...[...groups.byLayer].sort(([a], [b]) => a - b).map(([layer, s]) => row("layer", `layer.${layer}`, s, count((t) => t.layer === layer))),
+  ];
+}

@@ -1,0 +1,171 @@
+// Quantiles, |w| <= t fractions and densities read from a sketch's log-linear histogram,
+// each with its stated error bound. Pure computation.
+//
+// Quantile convention and bound. Let x_(0) <= ... <= x_(n-1) be the sorted finite values.
+// - "inverted_cdf" (numpy method "inverted_cdf"): the order statistic x_(j), j = max(0, ceil(q n) - 1).
+// - "linear" (numpy's default): (1 - g) x_(i) + g x_(i+1), i = floor((n - 1) q), g = (n - 1) q - i.
+// Each order statistic is estimated by its bucket's representative (the bucket midpoint; the
+// lower edge when `keysExact`, where it is the value itself; 0 for the two zero buckets),
+// clamped to [min, max]. A bucket [lo, hi) has hi - lo <= 2^-7 lo for normal float32 magnitudes
+// and hi - lo = 2^-133 below 2^-126, so for every order statistic |x^ - x| <= 2^-8 |x| + 2^-133.
+// Hence:
+//   inverted_cdf: |q^ - q| <= 2^-8 |q| + 2^-133;
+//   linear:       |q^ - q| <= 2^-8 max(|x_(i)|, |x_(i+1)|) + 2^-133  (= 2^-8 |q| + 2^-133 when
+//                 x_(i) and x_(i+1) have the same sign).
+// With keysExact both are exact up to float64 rounding of the interpolation.
+// (float64 data beyond the float32 range sits in the top bucket: the bound does not cover it.)
+import {
+  bucketMagnitudeHi,
+  bucketMagnitudeLo,
+  forEachBucketInValueOrder,
+  isNegativeKey,
+} from "./histogram.js";
+import type { TensorSketch } from "./sketch.js";
+
+/** Relative part of the quantile error bound for sketches whose keys are not exact. */
+export const QUANTILE_REL_ERROR = 2 ** -8;
+/** Absolute part of the bound (matters only for float32 subnormal magnitudes). */
+export const QUANTILE_ABS_ERROR = 2 ** -133;
+
+export type QuantileMethod = "linear" | "inverted_cdf";
+
+/** Relative error bound of this sketch's quantiles (0 when its keys are exact). */
+export function quantileRelErrorBound(s: TensorSketch): number {
+  return s.keysExact ? 0 : QUANTILE_REL_ERROR;
+}
+
+/** Value-ordered bucket representatives and cumulative counts, built once per sketch. */
+interface OrderedBuckets {
+  reps: number[];
+  /** cum[i] = number of values in buckets 0..i (value order). */
+  cum: number[];
+}
+
+function bucketRepresentative(key: number, exact: boolean): number {
+  const lo = bucketMagnitudeLo(key);
+  const mag = (key & 0x7fff) === 0 ? 0 : exact ? lo : (lo + bucketMagnitudeHi(key)) / 2;
+  return isNegativeKey(key) ? -mag : mag;
+}
+
+function orderBuckets(s: TensorSketch): OrderedBuckets {
+  const reps: number[] = [], cum: number[] = [];
+  let total = 0;
+  forEachBucketInValueOrder(s.histKeys, s.histCounts, (key, count) => {
+    total += count;
+    reps.push(bucketRepresentative(key, s.keysExact));
+    cum.push(total);
+  });
+  return { reps, cum };
+}
+
+/** Estimate of the order statistic of 0-based rank r (binary search on cumulative counts). */
+function orderStatistic(ob: OrderedBuckets, r: number, s: TensorSketch): number {
+  let lo = 0, hi = ob.cum.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ob.cum[mid]! > r) hi = mid; else lo = mid + 1;
+  }
+  const v = ob.reps[lo]!;
+  return Math.min(Math.max(v, s.min ?? v), s.max ?? v);
+}
+
+function quantileFrom(ob: OrderedBuckets, s: TensorSketch, q: number, method: QuantileMethod): number {
+  const n = s.n;
+  if (method === "inverted_cdf") {
+    return orderStatistic(ob, Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1)), s);
+  }
+  const pos = (n - 1) * q;
+  const i = Math.floor(pos);
+  const g = pos - i;
+  const a = orderStatistic(ob, i, s);
+  if (g === 0 || i + 1 >= n) return a;
+  const b = orderStatistic(ob, i + 1, s);
+  return g < 0.5 ? a + (b - a) * g : b - (b - a) * (1 - g);
+}
+
+/** Quantiles (q in [0, 1]) of the finite values; null for an empty sketch. */
+export function sketchQuantiles(s: TensorSketch, qs: readonly number[], method: QuantileMethod = "linear"): (number | null)[] {
+  if (s.n === 0) return qs.map(() => null);
+  const ob = orderBuckets(s);
+  return qs.map((q) => {
+    if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile level ${q} is outside [0, 1]`);
+    return quantileFrom(ob, s, q, method);
+  });
+}
+
+/** One quantile; see sketchQuantiles. */
+export function sketchQuantile(s: TensorSketch, q: number, method: QuantileMethod = "linear"): number | null {
+  return sketchQuantiles(s, [q], method)[0]!;
+}
+
+/** Estimate and guaranteed bounds of the fraction of finite values with |w| <= t. */
+export interface FractionEstimate {
+  estimate: number;
+  lower: number;
+  upper: number;
+}
+
+/**
+ * Fraction of finite values with |w| <= t from the histogram. `lower`/`upper` always contain
+ * the true fraction; they coincide when no value lies in a bucket straddling t (for exact keys:
+ * whenever t is a bucket edge). The estimate spreads straddling buckets uniformly.
+ */
+export function fracAbsLe(s: TensorSketch, t: number): FractionEstimate | null {
+  if (s.n === 0) return null;
+  let below = 0, straddle = 0, partial = 0;
+  for (let i = 0; i < s.histKeys.length; i++) {
+    const key = s.histKeys[i]!, c = s.histCounts[i]!;
+    const lo = bucketMagnitudeLo(key), hi = bucketMagnitudeHi(key);
+    if (s.keysExact ? lo <= t : hi <= t) below += c;
+    else if (lo <= t) {
+      straddle += c;
+      partial += c * Math.min(1, (t - lo) / (hi - lo));
+    }
+  }
+  return { estimate: (below + partial) / s.n, lower: below / s.n, upper: (below + straddle) / s.n };
+}
+
+/** Counts and density of the finite values on the linear grid of `bins` bins over [lo, hi]. */
+export interface GridDensity {
+  edges: number[];
+  /** Expected counts per bin (buckets spread uniformly over their width). */
+  counts: number[];
+  /** counts / (n * bin width): integrates to the fraction of values inside [lo, hi]. */
+  density: number[];
+}
+
+/** Density of the sketched values on any linear grid, from the histogram. */
+export function densityOnGrid(s: TensorSketch, lo: number, hi: number, bins: number): GridDensity {
+  if (!(hi > lo) || !(bins >= 1) || !Number.isInteger(bins)) {
+    throw new RangeError(`densityOnGrid: need lo < hi and a positive integer bin count (got ${lo}, ${hi}, ${bins})`);
+  }
+  const width = (hi - lo) / bins;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => lo + i * width);
+  const counts = new Array<number>(bins).fill(0);
+  for (let i = 0; i < s.histKeys.length; i++) {
+    const key = s.histKeys[i]!, c = s.histCounts[i]!;
+    const a = bucketMagnitudeLo(key), b = bucketMagnitudeHi(key);
+    let vlo = isNegativeKey(key) ? -b : a, vhi = isNegativeKey(key) ? -a : b;
+    if (s.keysExact || (key & 0x7fff) === 0) vlo = vhi = isNegativeKey(key) ? -a : a;
+    spreadOverGrid(counts, lo, width, vlo, vhi, c);
+  }
+  const norm = s.n > 0 ? 1 / (s.n * width) : 0;
+  return { edges, counts, density: counts.map((c) => c * norm) };
+}
+
+/** Adds `count` values spread uniformly over [vlo, vhi] (a point mass when equal) to the bins. */
+function spreadOverGrid(counts: number[], lo: number, width: number, vlo: number, vhi: number, count: number): void {
+  const bins = counts.length;
+  if (vhi === vlo) {
+    const b = Math.floor((vlo - lo) / width);
+    if (b >= 0 && b < bins) counts[b]! += count;
+    else if (b === bins && vlo === lo + bins * width) counts[bins - 1]! += count;
+    return;
+  }
+  const first = Math.max(0, Math.floor((vlo - lo) / width));
+  const last = Math.min(bins - 1, Math.floor((vhi - lo) / width));
+  for (let b = first; b <= last; b++) {
+    const overlap = Math.min(vhi, lo + (b + 1) * width) - Math.max(vlo, lo + b * width);
+    if (overlap > 0) counts[b]! += (count * overlap) / (vhi - vlo);
+  }
+}

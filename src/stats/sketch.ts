@@ -1,0 +1,140 @@
+// TensorSketch: the streaming, mergeable summary of a tensor (or of a group of tensors):
+// exact counts, float64 central moments merged with Chan/Pebay, norms, exact small-|w|
+// counts and the sparse log-linear histogram. Pure data; JSON-serializable (no NaN/Infinity).
+import { mergeSparseHistograms } from "./histogram.js";
+
+/** Absolute thresholds t of the exact sparsity counts |w| <= t (compared in float64). */
+export const ABS_THRESHOLDS: readonly number[] = [1e-4, 1e-3, 1e-2];
+/** Keys of ABS_THRESHOLDS in summaries. */
+export const ABS_THRESHOLD_KEYS: readonly string[] = ["0.0001", "0.001", "0.01"];
+
+/**
+ * Mergeable summary of the values of one tensor (or a union of tensors). Moments and norms are
+ * over the FINITE values only; NaN and +-Inf are only counted. `mean`, `m2..m4` are the mean
+ * and the central sums sum((x - mean)^k) of the finite values (0 when n = 0).
+ */
+export interface TensorSketch {
+  /** Elements seen, finite or not. */
+  numel: number;
+  nan: number;
+  posinf: number;
+  neginf: number;
+  /** Exact zeros (+0 and -0). */
+  zero: number;
+  /** Finite elements (the n of the moments). */
+  n: number;
+  mean: number;
+  m2: number;
+  m3: number;
+  m4: number;
+  /** Smallest / largest finite value; null when n = 0. */
+  min: number | null;
+  max: number | null;
+  /** Sum of |x|, sum of x^2, max |x| over finite values (0 when n = 0). */
+  l1: number;
+  l2sq: number;
+  linf: number;
+  /** Exact counts of finite values with |x| <= ABS_THRESHOLDS[i]. */
+  absLe: number[];
+  /** True when every finite value lies exactly on its bucket's lower edge (e.g. bf16 data). */
+  keysExact: boolean;
+  /** Sparse histogram: ascending bucket keys (see histogram.ts) and their counts (all > 0). */
+  histKeys: number[];
+  histCounts: number[];
+}
+
+/** The sketch of zero elements: the identity of mergeSketches. */
+export function emptySketch(): TensorSketch {
+  return {
+    numel: 0, nan: 0, posinf: 0, neginf: 0, zero: 0,
+    n: 0, mean: 0, m2: 0, m3: 0, m4: 0,
+    min: null, max: null, l1: 0, l2sq: 0, linf: 0,
+    absLe: ABS_THRESHOLDS.map(() => 0),
+    keysExact: true,
+    histKeys: [], histCounts: [],
+  };
+}
+
+/** Central moments of a set of values: count, mean and the central sums of powers 2..4. */
+export interface Moments {
+  n: number;
+  mean: number;
+  m2: number;
+  m3: number;
+  m4: number;
+}
+
+/**
+ * Chan/Pebay pairwise merge of central moments: the moments of the union of two disjoint sets.
+ * Stable for any split (terms are scaled by the mean difference over n before multiplying).
+ */
+export function mergeMoments(a: Moments, b: Moments): Moments {
+  if (a.n === 0) return { n: b.n, mean: b.mean, m2: b.m2, m3: b.m3, m4: b.m4 };
+  if (b.n === 0) return { n: a.n, mean: a.mean, m2: a.m2, m3: a.m3, m4: a.m4 };
+  const na = a.n, nb = b.n, n = na + nb;
+  const delta = b.mean - a.mean;
+  const dn = delta / n;
+  const dn2 = dn * dn;
+  const t = delta * dn * na * nb; // delta^2 na nb / n
+  const mean = a.mean + dn * nb;
+  const m2 = a.m2 + b.m2 + t;
+  const m3 = a.m3 + b.m3 + t * dn * (na - nb) + 3 * dn * (na * b.m2 - nb * a.m2);
+  const m4 = a.m4 + b.m4 + t * dn2 * (na * na - na * nb + nb * nb)
+    + 6 * dn2 * (na * na * b.m2 + nb * nb * a.m2) + 4 * dn * (na * b.m3 - nb * a.m3);
+  return { n, mean, m2, m3, m4 };
+}
+
+/**
+ * Moments about the true mean from power sums of d = x - c about a pilot value c
+ * (s1 = sum d, s2 = sum d^2, ...). Accurate when c is close to the mean.
+ */
+export function momentsFromShiftedSums(n: number, c: number, s1: number, s2: number, s3: number, s4: number): Moments {
+  if (n === 0) return { n: 0, mean: 0, m2: 0, m3: 0, m4: 0 };
+  const d = s1 / n; // mean - c
+  const m2 = Math.max(0, s2 - s1 * d);
+  const m3 = s3 - 3 * d * s2 + 2 * d * d * s1;
+  const m4 = s4 - 4 * d * s3 + 6 * d * d * s2 - 3 * d * d * d * s1;
+  return { n, mean: c + d, m2, m3, m4 };
+}
+
+function minOrNull(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+function maxOrNull(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}
+
+/** The sketch of the union of the two sketched sets (exact counts, moments to rounding). */
+export function mergeSketches(a: TensorSketch, b: TensorSketch): TensorSketch {
+  const m = mergeMoments(a, b);
+  const hist = mergeSparseHistograms(a.histKeys, a.histCounts, b.histKeys, b.histCounts);
+  return {
+    numel: a.numel + b.numel,
+    nan: a.nan + b.nan,
+    posinf: a.posinf + b.posinf,
+    neginf: a.neginf + b.neginf,
+    zero: a.zero + b.zero,
+    n: m.n, mean: m.mean, m2: m.m2, m3: m.m3, m4: m.m4,
+    min: minOrNull(a.min, b.min),
+    max: maxOrNull(a.max, b.max),
+    l1: a.l1 + b.l1,
+    l2sq: a.l2sq + b.l2sq,
+    linf: Math.max(a.linf, b.linf),
+    absLe: a.absLe.map((c, i) => c + (b.absLe[i] ?? 0)),
+    keysExact: a.keysExact && b.keysExact,
+    histKeys: hist.keys,
+    histCounts: hist.counts,
+  };
+}
+
+/** Folds mergeSketches over a list (the empty list gives emptySketch()). */
+export function mergeAllSketches(sketches: Iterable<TensorSketch>): TensorSketch {
+  let acc = emptySketch();
+  for (const s of sketches) acc = mergeSketches(acc, s);
+  return acc;
+}

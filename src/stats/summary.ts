@@ -1,0 +1,109 @@
+// TensorSummary: the derived statistics of a sketch (moments, norms, quantiles, sparsity).
+// Conventions follow numpy/scipy over the finite values; undefined values are null (never NaN).
+import { fracAbsLe, quantileRelErrorBound, sketchQuantiles } from "./quantiles.js";
+import { ABS_THRESHOLD_KEYS, type TensorSketch } from "./sketch.js";
+
+/** Quantile levels reported in every summary. */
+export const SUMMARY_QUANTILES: readonly number[] = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
+/** Multiples of std used as relative thresholds of the sparsity ladder. */
+export const REL_STD_THRESHOLDS: readonly number[] = [0.01, 0.1, 0.5];
+const REL_STD_KEYS: readonly string[] = ["0.01", "0.1", "0.5"];
+/** scipy's test for "variance is zero" in skew/kurtosis: m2 <= (resolution * mean)^2. */
+const FLOAT64_RESOLUTION = 1e-15;
+
+/**
+ * Derived statistics. Moments, min/max, norms, quantiles and fractions are over the finite
+ * values (n = numel - nan - inf). With n = 0: mean, std, variance, min, max, quantiles and
+ * fractions are null and the norms are 0 (empty sums). skewness and excess_kurtosis are null
+ * where scipy.stats gives nan (n = 0, or a constant tensor: m2 <= (1e-15 mean)^2, including n = 1).
+ */
+export interface TensorSummary {
+  numel: number;
+  nan_count: number;
+  posinf_count: number;
+  neginf_count: number;
+  inf_count: number;
+  zero_count: number;
+  /** Number of finite values, the n of every statistic below. */
+  finite_count: number;
+  mean: number | null;
+  /** Population (ddof = 0) standard deviation and variance. */
+  std: number | null;
+  variance: number | null;
+  /** Biased skewness (scipy.stats.skew default). */
+  skewness: number | null;
+  /** Biased excess (Fisher) kurtosis (scipy.stats.kurtosis default). */
+  excess_kurtosis: number | null;
+  min: number | null;
+  max: number | null;
+  l1: number;
+  l2: number;
+  linf: number;
+  /** numpy "linear" quantiles from the histogram; keys "0.001" ... "0.999". */
+  quantiles: Record<string, number | null>;
+  /** Exact fraction of finite values with |w| <= t, t in {1e-4, 1e-3, 1e-2}. */
+  frac_abs_le: Record<string, number | null>;
+  /** Fraction with |w| <= k std, k in {0.01, 0.1, 0.5}: histogram estimate (see bounds). */
+  frac_abs_le_rel_std: Record<string, number | null>;
+  /** Guaranteed [lower, upper] interval of each frac_abs_le_rel_std value. */
+  frac_abs_le_rel_std_bounds: Record<string, [number, number] | null>;
+  /** Bound on |q^ - q| / |q| of the quantiles (plus 2^-133 absolute; see quantiles.ts). */
+  quantile_rel_error_bound: number;
+}
+
+interface ShapeMoments {
+  mean: number | null;
+  variance: number | null;
+  skewness: number | null;
+  excess_kurtosis: number | null;
+}
+
+function shapeMoments(s: TensorSketch): ShapeMoments {
+  if (s.n === 0) return { mean: null, variance: null, skewness: null, excess_kurtosis: null };
+  const m2 = s.m2 / s.n;
+  const degenerate = m2 <= (FLOAT64_RESOLUTION * s.mean) ** 2;
+  return {
+    mean: s.mean,
+    variance: m2,
+    skewness: degenerate ? null : s.m3 / s.n / m2 ** 1.5,
+    excess_kurtosis: degenerate ? null : s.m4 / s.n / (m2 * m2) - 3,
+  };
+}
+
+function keyed<T>(keys: readonly string[], values: readonly T[]): Record<string, T> {
+  const out: Record<string, T> = {};
+  keys.forEach((k, i) => { out[k] = values[i]!; });
+  return out;
+}
+
+/** The derived statistics of a sketch. */
+export function summarizeSketch(s: TensorSketch): TensorSummary {
+  const sm = shapeMoments(s);
+  const std = sm.variance === null ? null : Math.sqrt(sm.variance);
+  const quantiles = sketchQuantiles(s, SUMMARY_QUANTILES);
+  const rel = REL_STD_THRESHOLDS.map((k) => (std === null ? null : fracAbsLe(s, k * std)));
+  return {
+    numel: s.numel,
+    nan_count: s.nan,
+    posinf_count: s.posinf,
+    neginf_count: s.neginf,
+    inf_count: s.posinf + s.neginf,
+    zero_count: s.zero,
+    finite_count: s.n,
+    mean: sm.mean,
+    std,
+    variance: sm.variance,
+    skewness: sm.skewness,
+    excess_kurtosis: sm.excess_kurtosis,
+    min: s.min,
+    max: s.max,
+    l1: s.l1,
+    l2: Math.sqrt(s.l2sq),
+    linf: s.linf,
+    quantiles: keyed(SUMMARY_QUANTILES.map(String), quantiles),
+    frac_abs_le: keyed(ABS_THRESHOLD_KEYS, s.absLe.map((c) => (s.n === 0 ? null : c / s.n))),
+    frac_abs_le_rel_std: keyed(REL_STD_KEYS, rel.map((f) => f?.estimate ?? null)),
+    frac_abs_le_rel_std_bounds: keyed(REL_STD_KEYS, rel.map((f) => (f ? [f.lower, f.upper] as [number, number] : null))),
+    quantile_rel_error_bound: quantileRelErrorBound(s),
+  };
+}
