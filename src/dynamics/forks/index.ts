@@ -17,5 +17,5 @@ export {
   SEPARATION_CAP,
 } from "./population.js";
 export type { ForkConfirmation, PopulationForkOptions, PopulationForkResult, PopulationSplit } from "./population.js";
-export { detectLayerFork, layerGrouping, layerNoiseScale, DEFAULT_LAYER_GAP } from "./layer.js";
+export { detectLayerFork, layerGrouping, layerNoiseScale, DEFAULT_LAYER_GAP, THREE_GROUP_RELATIVE_GAP } from "./layer.js";
 export type { LayerForkOptions, LayerForkResult, LayerGrouping } from "./layer.js";

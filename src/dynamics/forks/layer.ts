@@ -12,6 +12,12 @@ import { DEFAULT_FORK_PERSISTENCE, findStableFork, type CheckpointGrouping } fro
 
 /** A split counts when every gap between neighbouring groups is >= this many noise sigmas. */
 export const DEFAULT_LAYER_GAP = 4;
+/**
+ * Three groups are preferred to two only when their smallest gap is at least this fraction of
+ * the 2-group gap: otherwise noise inside one branch (a layer 4 sigma from its group while
+ * the branches are 12 sigma apart) would flip the grouping and break stability.
+ */
+export const THREE_GROUP_RELATIVE_GAP = 0.5;
 /** Smallest noise scale, relative to the largest |value|, so exactly equal layers stay finite. */
 const NOISE_FLOOR_RELATIVE = 1e-12;
 
@@ -55,7 +61,7 @@ export interface LayerGrouping extends CheckpointGrouping {
   groups: number[][];
 }
 
-/** Best split of the L values at one checkpoint: the largest k whose every gap is >= gap x sigma. */
+/** Best split of the L values at one checkpoint: the largest k whose every gap is >= gap x sigma (see THREE_GROUP_RELATIVE_GAP). */
 export function layerGrouping(values: readonly number[], sigma: number, gap = DEFAULT_LAYER_GAP, maxGroups: 2 | 3 = 3, minGroupSize = 1): LayerGrouping {
   const L = values.length;
   const order = [...values.keys()].sort((a, b) => values[a]! - values[b]! || a - b);
@@ -69,7 +75,8 @@ export function layerGrouping(values: readonly number[], sigma: number, gap = DE
     for (let g = 0; g + 1 < k; g++) minGap = Math.min(minGap, sorted[cuts[g]!]! - sorted[cuts[g]! - 1]!);
     const ratio = Math.min(SEPARATION_CAP, minGap / sigma);
     if (k === 2) separation = ratio;
-    if (ratio >= gap && Math.min(...sizes) >= minGroupSize) chosen = { k, cuts, separation: ratio };
+    const finerIsReal = k === 2 || ratio >= THREE_GROUP_RELATIVE_GAP * separation;
+    if (ratio >= gap && finerIsReal && Math.min(...sizes) >= minGroupSize) chosen = { k, cuts, separation: ratio };
   }
   if (chosen === null) return { k: 1, labels: null, separation, groups: [[...values.keys()]] };
   const labels = new Uint8Array(L);
@@ -128,7 +135,7 @@ export function detectLayerFork(tensor: string, steps: readonly number[], series
   const event = makeEvent("layer_fork", tensor, steps[t]!, steps[fork.lastTogether]!, strength, {
     layers: series.length,
     groups,
-    rule: `every gap between neighbouring k-means groups (k <= ${options.maxGroups ?? 3}) >= ${gap} noise sigmas, same groups for ${persistence} checkpoints from the fork, all layers together at some earlier checkpoint`,
+    rule: `every gap between neighbouring k-means groups >= ${gap} noise sigmas (k = 3 only if its smallest gap is also >= ${THREE_GROUP_RELATIVE_GAP} x the 2-group gap), same groups for ${persistence} checkpoints from the fork, all layers together at some earlier checkpoint`,
     sigma,
     fork_index: t,
     last_together_index: fork.lastTogether,
@@ -136,6 +143,7 @@ export function detectLayerFork(tensor: string, steps: readonly number[], series
     stable_until_index: fork.stableUntil,
     stable_until_step: steps[fork.stableUntil],
     separation_per_checkpoint: groupings.map((g) => g.separation),
+    agreement_with_fork: fork.agreements,
     groups_per_checkpoint: groupings.map((g) => g.k),
     group_centres: { steps: [...steps], centres },
   });

@@ -10,5 +10,6 @@ export {
   DEFAULT_MIN_MODE_MASS,
   DEFAULT_MIN_RELATIVE_PROMINENCE,
   DEFAULT_MIN_CHECKPOINTS_BEFORE,
+  DEFAULT_MAX_CONFIRMATION_DELAY,
 } from "./split-merge.js";
 export type { BimodalityConfirmation, ConfirmBimodality, ModeEventOptions, ModeEventsResult } from "./split-merge.js";

@@ -14,11 +14,18 @@ export const DEFAULT_MIN_MODE_MASS = 0.05;
 /** Smallest prominence of each branch, as a fraction of the highest mode at that checkpoint. */
 export const DEFAULT_MIN_RELATIVE_PROMINENCE = 0.05;
 /**
- * Checkpoints before the split at which the parent must be the nearest mode to the new
- * branch: with 2, a mode that vanishes for one checkpoint and comes back is not a split
+ * Checkpoints before the split at which the parent's track must be the nearest mode to both
+ * branches' locations: with 2, a mode that vanishes for one checkpoint and comes back is not a split
  * (and, time reversed, not a merge).
  */
 export const DEFAULT_MIN_CHECKPOINTS_BEFORE = 2;
+
+/**
+ * A young split is often too shallow for the dip test: the P confirming checkpoints may start
+ * up to this many checkpoints after the first two-mode checkpoint (the reported step stays
+ * the first two-mode checkpoint; evidence.confirming_steps says which were used).
+ */
+export const DEFAULT_MAX_CONFIRMATION_DELAY = 2;
 
 export interface BimodalityConfirmation {
   confirmed: boolean;
@@ -37,6 +44,7 @@ export interface ModeEventOptions extends TrackOptions {
   minMass?: number;
   minRelativeProminence?: number;
   minBefore?: number;
+  maxConfirmationDelay?: number;
 }
 
 export interface ModeEventsResult {
@@ -50,6 +58,7 @@ interface Settings {
   minMass: number;
   minRelativeProminence: number;
   minBefore: number;
+  maxConfirmationDelay: number;
 }
 
 /** A split in the time frame of `tracking` (forward, or reversed for merges). */
@@ -88,18 +97,17 @@ function childrenOf(tr: ModeTracking, t: number, q: number, s: Settings): [numbe
   if (!pair.every((m) => distance(m) <= tr.gate)) return null;
   const born = ids.filter((id) => tr.tracks[id]!.start === t);
   if (born.length === 0 || (born.length === 1 && !ids.includes(parentTrack))) return null;
-  for (const id of born) {
-    const location = tr.tracks[id]!.points[0]!.location;
-    for (let u = Math.max(0, t - s.minBefore); u < t; u++) {
-      const p = pointAt(tr.tracks[parentTrack]!, u);
-      if (p === undefined || nearest(tr.modes[u]!, location)[0] !== p.mode) return null;
-    }
+  // before the split the parent was alone: the nearest mode to both children's locations
+  for (let u = Math.max(0, t - s.minBefore); u < t; u++) {
+    const p = pointAt(tr.tracks[parentTrack]!, u);
+    if (p === undefined || pair.some((m) => nearest(tr.modes[u]!, tr.modes[t]![m]!.location)[0] !== p.mode)) return null;
   }
   return ids;
 }
 
-function persists(tr: ModeTracking, ids: [number, number], t: number, s: Settings): boolean {
-  for (let u = t; u < t + s.persistence; u++) {
+function persists(tr: ModeTracking, ids: [number, number], from: number, s: Settings): boolean {
+  for (let u = from; u < from + s.persistence; u++) {
+    if (u >= tr.modes.length) return false;
     const top = Math.max(...tr.modes[u]!.map((m) => m.height));
     for (const id of ids) {
       const p = pointAt(tr.tracks[id]!, u);
@@ -109,20 +117,37 @@ function persists(tr: ModeTracking, ids: [number, number], t: number, s: Setting
   return true;
 }
 
-function findSplits(tr: ModeTracking, s: Settings, confirm: (t: number, pair: [ModeObservation, ModeObservation]) => BimodalityConfirmation & { checkpoint: number }): SplitCandidate[] {
+type Confirm = (t: number, pair: [ModeObservation, ModeObservation]) => BimodalityConfirmation & { checkpoint: number };
+
+/**
+ * First window [c, c + P), c in [t, t + maxConfirmationDelay], in which both children persist
+ * with enough mass and prominence and every checkpoint confirms bimodality; confirmations are
+ * cached per checkpoint and track pair.
+ */
+function confirmWindow(tr: ModeTracking, ids: [number, number], t: number, s: Settings, confirm: Confirm): Omit<SplitCandidate, "t" | "parent" | "children"> | null {
+  const cache = new Map<number, BimodalityConfirmation & { checkpoint: number }>();
+  for (let c = t; c <= t + s.maxConfirmationDelay; c++) {
+    if (!persists(tr, ids, c, s)) continue;
+    const separations: number[] = [];
+    const confirmations: SplitCandidate["confirmations"] = [];
+    for (let u = c; u < c + s.persistence; u++) {
+      const pair: [ModeObservation, ModeObservation] = [pointAt(tr.tracks[ids[0]]!, u)!, pointAt(tr.tracks[ids[1]]!, u)!];
+      if (!cache.has(u)) cache.set(u, confirm(u, pair));
+      separations.push(modeSeparation(pair[0], pair[1]));
+      confirmations.push(cache.get(u)!);
+    }
+    if (confirmations.every((x) => x.confirmed)) return { separations, confirmations };
+  }
+  return null;
+}
+
+function findSplits(tr: ModeTracking, s: Settings, confirm: Confirm): SplitCandidate[] {
   const found: SplitCandidate[] = [];
   for (let t = 1; t + s.persistence <= tr.modes.length; t++) {
     for (let q = 0; q < tr.modes[t - 1]!.length; q++) {
       const ids = childrenOf(tr, t, q, s);
-      if (ids === null || !persists(tr, ids, t, s)) continue;
-      const separations: number[] = [];
-      const confirmations: SplitCandidate["confirmations"] = [];
-      for (let u = t; u < t + s.persistence; u++) {
-        const pair: [ModeObservation, ModeObservation] = [pointAt(tr.tracks[ids[0]]!, u)!, pointAt(tr.tracks[ids[1]]!, u)!];
-        separations.push(modeSeparation(pair[0], pair[1]));
-        confirmations.push(confirm(u, pair));
-      }
-      if (confirmations.every((c) => c.confirmed)) found.push({ t, parent: { ...tr.modes[t - 1]![q]!, checkpoint: t - 1, mode: q }, children: ids, separations, confirmations });
+      const window = ids === null ? null : confirmWindow(tr, ids, t, s, confirm);
+      if (ids !== null && window !== null) found.push({ t, parent: { ...tr.modes[t - 1]![q]!, checkpoint: t - 1, mode: q }, children: ids, ...window });
     }
   }
   return found;
@@ -134,8 +159,10 @@ function settingsOf(options: ModeEventOptions): Settings {
     minMass: options.minMass ?? DEFAULT_MIN_MODE_MASS,
     minRelativeProminence: options.minRelativeProminence ?? DEFAULT_MIN_RELATIVE_PROMINENCE,
     minBefore: options.minBefore ?? DEFAULT_MIN_CHECKPOINTS_BEFORE,
+    maxConfirmationDelay: options.maxConfirmationDelay ?? DEFAULT_MAX_CONFIRMATION_DELAY,
   };
   if (!Number.isInteger(s.persistence) || s.persistence < 1) throw new UsageError(`detectModeEvents: persistence must be an integer >= 1, got ${s.persistence}`);
+  if (!Number.isInteger(s.maxConfirmationDelay) || s.maxConfirmationDelay < 0) throw new UsageError(`detectModeEvents: maxConfirmationDelay must be an integer >= 0, got ${s.maxConfirmationDelay}`);
   if (!Number.isInteger(s.minBefore) || s.minBefore < 1) throw new UsageError(`detectModeEvents: minBefore must be an integer >= 1, got ${s.minBefore}`);
   return s;
 }
@@ -161,8 +188,8 @@ function toEvent(kind: "mode_split" | "mode_merge", tensor: string, steps: reado
   const forwardIds = childPoints.map((p) => forward.trackOf[first]![p.mode]!);
   const strength = c.separations.reduce((a, b) => a + b, 0) / c.separations.length;
   return makeEvent(kind, tensor, steps[high]!, steps[low]!, strength, {
-    rule: `two tracks from one mode, both persisting ${s.persistence} checkpoints with mass >= ${s.minMass} and prominence >= ${s.minRelativeProminence} x the highest mode, bimodality confirmed at each; ` +
-      `the single mode is the nearest one for ${s.minBefore} checkpoint(s) on its side; strength = mean separation / pooled mode width`,
+    rule: `two tracks from one mode, alive from the first two-mode checkpoint and, in a window of ${s.persistence} checkpoints starting at most ${s.maxConfirmationDelay} later, with mass >= ${s.minMass} and prominence >= ${s.minRelativeProminence} x the highest mode, bimodality confirmed at each; ` +
+      `the single mode's track is the nearest mode to both branches for ${s.minBefore} checkpoint(s) on its side; strength = mean separation / pooled mode width`,
     single_mode: { step: steps[parentIndex], location: c.parent.location, mass: c.parent.mass, track: forward.trackOf[parentIndex]![c.parent.mode] },
     two_modes_at: { step: steps[first], locations: childPoints.map((p) => p.location), masses: childPoints.map((p) => p.mass), prominences: childPoints.map((p) => p.prominence) },
     tracks: forwardIds.map((id) => trackEvidence(forward, steps, id)),

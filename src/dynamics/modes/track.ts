@@ -21,8 +21,9 @@ export interface ModeSnapshot {
   scale: number;
 }
 
-/** Default gate: two modes of consecutive checkpoints may link if they are <= 1 scale apart. */
-export const DEFAULT_TRACK_GATE = 1;
+/** Default gate: two modes of consecutive checkpoints may link if they are <= 2 scales apart (a split in a KDE
+ * often shows its branches well away from the flat-topped parent mode). */
+export const DEFAULT_TRACK_GATE = 2;
 /** Modes kept per checkpoint (the most massive); more make the assignment too large. */
 export const MAX_TRACKED_MODES = MAX_ASSIGNMENT_SIZE;
 

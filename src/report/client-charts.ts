@@ -1,0 +1,178 @@
+// Browser code of the report, part 2: ECharts option builders for each chart kind (bifurcation
+// heatmap, statistic small multiples, element trajectories, quality, pruning, event timeline)
+// and the toolbox with PNG and SVG export. Uses part 1's helpers.
+
+export const CLIENT_CHARTS_JS = String.raw`
+var SVG_ICON = "path://M4 2h11l5 5v15H4z M7 12h10 M7 16h10";
+
+function toolbox(key) {
+  var file = key.replace(/[^A-Za-z0-9._-]+/g, "_");
+  return { right: 6, top: 0, itemSize: 13, feature: {
+    dataZoom: { title: { zoom: "zoom", back: "undo zoom" } },
+    restore: { title: "reset" },
+    saveAsImage: { type: "png", pixelRatio: 2, name: file, title: "PNG", backgroundColor: "#ffffff" },
+    myExportSvg: { show: true, title: "SVG", icon: SVG_ICON, onclick: function () { downloadSvg(key); } }
+  } };
+}
+function baseOption(key, gridExtra) {
+  var grid = { left: 66, right: 20, top: 34, bottom: 46 };
+  for (var k in gridExtra || {}) grid[k] = gridExtra[k];
+  return { animation: false, backgroundColor: "#ffffff", textStyle: { fontFamily: "system-ui, sans-serif" }, grid: grid, toolbox: toolbox(key),
+    tooltip: { confine: true, backgroundColor: "rgba(29,35,48,.92)", borderWidth: 0, textStyle: { color: "#fff", fontSize: 12 } } };
+}
+function eventTooltip(e) {
+  return "<b>" + esc(e.kind.replace(/_/g, " ")) + "</b> at step " + fmtStep(e.step) + "<br>" + esc(e.tensor) +
+    "<br>interval (" + fmtStep(e.step_low) + ", " + fmtStep(e.step_high) + "] · strength " + fmtNum(e.strength);
+}
+/** An invisible line series whose markLines are the events (vertical lines with tooltips). */
+function eventMarkSeries(events, showLabels) {
+  return { type: "line", name: "events", data: [], silent: false, z: 4,
+    markLine: { symbol: ["none", "none"], animation: false, silent: false,
+      label: { show: showLabels, position: "end", formatter: function (p) { return p.data.ev.kind.replace(/_/g, " "); }, fontSize: 10, color: "#1d2330" },
+      tooltip: { trigger: "item", formatter: function (p) { return eventTooltip(p.data.ev); } },
+      data: events.map(function (e) { return { xAxis: xOf(e.step), ev: e, lineStyle: { color: kindColor(e.kind), width: 1.5, type: "solid" } }; }) } };
+}
+
+function heatmapOption(run, t, dens, opts) {
+  var d = t.density, edges = columnEdges(run.steps), key = "heat:" + t.name;
+  var o = baseOption(key, { right: 78, top: 48 });
+  o.xAxis = stepAxis(run.steps);
+  o.yAxis = valueAxis("parameter value", { min: d.lo, max: d.hi, scale: false });
+  o.visualMap = { type: "continuous", min: 0, max: 1, seriesIndex: [], calculable: false, right: 4, top: 40, itemWidth: 10, itemHeight: 150,
+    text: ["col. max", "0"], textStyle: { fontSize: 10, color: "#5b6473" }, inRange: { color: VIRIDIS } };
+  o.dataZoom = [{ type: "inside", xAxisIndex: 0, filterMode: "none", zoomOnMouseWheel: "ctrl", moveOnMouseMove: "ctrl" },
+    { type: "inside", yAxisIndex: 0, filterMode: "none", zoomOnMouseWheel: "ctrl", moveOnMouseMove: "ctrl" }];
+  var cols = [];
+  for (var c = 0; c < d.columns; c++) cols.push([edges[c], edges[c + 1], c]);
+  var urls = opts.svg ? atlasColumnUrls(dens.atlas) : null;
+  var density = { type: "custom", name: "density", id: "density", silent: true, clip: true, z: 1, data: cols,
+    encode: { x: [0, 1] }, tooltip: { show: false },
+    renderItem: function (params, api) {
+      var c = api.value(2), p0 = api.coord([api.value(0), d.hi]), p1 = api.coord([api.value(1), d.lo]);
+      var style = { x: p0[0], y: p0[1], width: p1[0] - p0[0], height: p1[1] - p0[1] };
+      if (urls) style.image = urls[c];
+      else { style.image = dens.atlas; style.sx = c; style.sy = 0; style.sWidth = 1; style.sHeight = d.bins; }
+      return { type: "image", style: style, silent: true };
+    } };
+  var series = [density];
+  (t.modes || []).forEach(function (m, i) {
+    series.push({ type: "line", name: m.label, z: 3, showSymbol: false, symbolSize: 5, clip: true,
+      lineStyle: { color: MODE_COLORS[i % MODE_COLORS.length], width: 1.6, type: "dashed" }, itemStyle: { color: MODE_COLORS[i % MODE_COLORS.length] },
+      tooltip: { trigger: "item", formatter: function (p) { return esc(m.label) + ": step " + fmtStep(p.data[2]) + ", value " + fmtNum(p.data[1]) + (p.data[3] !== undefined ? ", mass " + fmtNum(p.data[3]) : ""); } },
+      data: m.points.map(function (pt) { return [xOf(pt.step), pt.value, pt.step, pt.mass]; }) });
+  });
+  var evs = run.events.filter(function (e) { return e.tensor === t.name; });
+  if (evs.length) series.push(eventMarkSeries(evs, true));
+  o.series = series;
+  return o;
+}
+
+function statOption(run, stat, tensors, events) {
+  var key = "stat:" + stat, o = baseOption(key, { top: 30, bottom: 42, left: 58 });
+  o.xAxis = stepAxis(run.steps);
+  o.yAxis = valueAxis(stat.replace(/_/g, " "), { nameGap: 44 });
+  var maxLayer = Math.max(1, Math.max.apply(null, tensors.map(function (t) { return t.layer || 0; })));
+  o.tooltip.trigger = "axis";
+  o.tooltip.formatter = function (ps) {
+    if (!ps.length) return "";
+    var lines = ps.filter(function (p) { return p.seriesName !== "events" && p.data && p.data[1] !== null; })
+      .sort(function (a, b) { return b.data[1] - a.data[1]; });
+    var shown = lines.slice(0, 8).map(function (p) { return p.marker + esc(p.seriesName) + ": " + fmtNum(p.data[1]); });
+    if (lines.length > 8) shown.push("... " + (lines.length - 8) + " more");
+    return "step " + fmtStep(stepOf(ps[0].data[0])) + "<br>" + shown.join("<br>");
+  };
+  o.series = tensors.map(function (t) {
+    var vals = t.stats[stat] || [], color = viridisCss(0.9 * (t.layer || 0) / maxLayer);
+    return { type: "line", name: t.layer !== null ? "layer " + t.layer : t.name, showSymbol: false, connectNulls: false,
+      lineStyle: { width: 1.3, color: color }, itemStyle: { color: color }, emphasis: { focus: "series" },
+      data: run.steps.map(function (s, i) { return [xOf(s), vals[i] === undefined ? null : vals[i]]; }) };
+  });
+  if (events.length) o.series.push(eventMarkSeries(events, false));
+  return o;
+}
+
+function trajectoryOption(run, tr, values) {
+  var key = "traj:" + tr.tensor, o = baseOption(key, { right: 20, top: 48, bottom: 66 });
+  var n = tr.elements.length, branches = tr.branch || [];
+  o.xAxis = stepAxis(run.steps);
+  o.yAxis = valueAxis("parameter value");
+  o.legend = { bottom: 0, left: 70, right: 20, itemWidth: 14, textStyle: { fontSize: 11 }, data: ["no branch"].concat(BRANCH_COLORS.map(function (_, i) { return "branch " + i; })) };
+  o.tooltip.trigger = "axis";
+  o.tooltip.formatter = function (ps) {
+    if (!ps.length) return "";
+    var s = Math.round(stepOf(ps[0].data[0])), groups = {};
+    ps.forEach(function (p) { if (!p.data || p.data[1] === null) return; (groups[p.seriesName] = groups[p.seriesName] || []).push(p.data[1]); });
+    var out = ["step " + fmtStep(s)];
+    Object.keys(groups).sort().forEach(function (g) {
+      var v = groups[g], mean = v.reduce(function (a, b) { return a + b; }, 0) / v.length;
+      out.push(esc(g) + ": " + v.length + " elements, mean " + fmtNum(mean) + ", range [" + fmtNum(Math.min.apply(null, v)) + ", " + fmtNum(Math.max.apply(null, v)) + "]");
+    });
+    return out.join("<br>");
+  };
+  o.series = [];
+  for (var e = 0; e < n; e++) {
+    var b = branches[e] === undefined ? -1 : branches[e];
+    var color = b < 0 ? "#868e96" : BRANCH_COLORS[b % BRANCH_COLORS.length];
+    var data = run.steps.map(function (s, i) { var v = i * n + e < values.length ? values[i * n + e] : NaN; return [xOf(s), v === v ? v : null]; });
+    o.series.push({ type: "line", name: b < 0 ? "no branch" : "branch " + b, showSymbol: false, data: data,
+      lineStyle: { width: 0.8, color: color, opacity: 0.55 }, itemStyle: { color: color } });
+  }
+  if (tr.forkStep !== undefined) {
+    o.series.push(eventMarkSeries([{ kind: "population_fork", tensor: tr.tensor, step: tr.forkStep, step_low: tr.forkStep, step_high: tr.forkStep, strength: NaN }], true));
+  }
+  return o;
+}
+
+function qualityOption(run, metric) {
+  var key = "quality:" + metric.name, o = baseOption(key, { top: 48 });
+  o.xAxis = stepAxis(run.steps);
+  o.yAxis = valueAxis(metric.name + (metric.unit ? " (" + metric.unit + ")" : ""));
+  o.tooltip.trigger = "axis";
+  o.tooltip.formatter = function (ps) {
+    var p = ps.filter(function (q) { return q.seriesName === metric.name; })[0];
+    return p ? "step " + fmtStep(p.data[2]) + "<br>" + esc(metric.name) + ": " + fmtNum(p.data[1]) : "";
+  };
+  o.series = [{ type: "line", name: metric.name, showSymbol: true, symbolSize: 3, lineStyle: { width: 1.8, color: "#1d2330" }, itemStyle: { color: "#1d2330" },
+    data: metric.steps.map(function (s, i) { return [xOf(s), metric.values[i], s]; }) }];
+  var strongest = {}, evs = [];
+  run.events.forEach(function (e) { if (!strongest[e.step] || strongest[e.step].strength < e.strength) strongest[e.step] = e; });
+  Object.keys(strongest).forEach(function (s) { evs.push(strongest[s]); });
+  evs.sort(function (a, b) { return b.strength - a.strength; });
+  if (evs.length) o.series.push(eventMarkSeries(evs.slice(0, 20), true));
+  return o;
+}
+
+function pruningOption(run) {
+  var o = baseOption("pruning", { right: 20, top: 34, bottom: 66 });
+  o.xAxis = { type: "value", min: 0, max: 1, name: "sparsity (fraction of weights removed)", nameLocation: "middle", nameGap: 28,
+    axisLabel: { formatter: function (v) { return Math.round(v * 100) + "%"; } }, splitLine: { show: false } };
+  var metric = run.pruning.length ? run.pruning[0].metric : "metric";
+  o.yAxis = valueAxis(metric);
+  o.legend = { bottom: 0, left: 70, right: 20, type: "scroll", textStyle: { fontSize: 11 } };
+  o.tooltip.trigger = "item";
+  o.tooltip.formatter = function (p) { return esc(p.seriesName) + "<br>sparsity " + Math.round(p.data[0] * 100) + "%: " + esc(metric) + " " + fmtNum(p.data[1]); };
+  var steps = run.pruning.map(function (c) { return c.step; }).filter(function (s, i, a) { return a.indexOf(s) === i; });
+  o.series = run.pruning.map(function (c) {
+    var color = viridisCss(0.85 * steps.indexOf(c.step) / Math.max(1, steps.length - 1));
+    return { type: "line", name: (c.step === null ? "" : "step " + fmtStep(c.step) + " · ") + c.method, symbolSize: 5,
+      lineStyle: { color: color, width: 1.8, type: c.method === "random" ? "dashed" : "solid" }, itemStyle: { color: color },
+      data: c.sparsity.map(function (s, i) { return [s, c.values[i]]; }) };
+  });
+  return o;
+}
+
+function timelineOption(run) {
+  var o = baseOption("timeline", { top: 30, left: 120, bottom: 44 });
+  var kinds = run.events.map(function (e) { return e.kind; }).filter(function (k, i, a) { return a.indexOf(k) === i; }).sort();
+  o.xAxis = stepAxis(run.steps);
+  o.yAxis = { type: "category", data: kinds.map(function (k) { return k.replace(/_/g, " "); }), axisLine: { onZero: false }, axisLabel: { color: "#3d4656" }, splitLine: { show: true, lineStyle: { color: "#eef0f3" } } };
+  o.tooltip.trigger = "item";
+  o.tooltip.formatter = function (p) { return eventTooltip(p.data.ev) + "<br><i>click to open the tensor</i>"; };
+  o.series = [{ type: "scatter", name: "events", data: run.events.map(function (e, i) {
+    return { value: [xOf(e.step) + jitter(i), kinds.indexOf(e.kind)], ev: e, itemStyle: { color: kindColor(e.kind), opacity: 0.75 },
+      symbolSize: 7 + 3 * Math.min(4, Math.max(0, e.strength || 0)) };
+  }) }];
+  return o;
+}
+function jitter(i) { return ((i * 0.618034) % 1 - 0.5) * 0.04; }
+`;

@@ -1,0 +1,231 @@
+// Browser code of the report, part 4: the sections (overview, bifurcation diagrams with the
+// tensor picker, statistics, trajectories, quality, pruning), live updates and start-up.
+
+export const CLIENT_SECTIONS_JS = String.raw`
+var STAT_ORDER = ["std", "excess_kurtosis", "skewness", "mean", "weibull_k", "dip_p", "bimodality_coefficient"];
+
+function body(id) { return $(id).querySelector(".fp-body"); }
+function tensorSig(t) {
+  var d = t.density;
+  return run().steps.length + "|" + (d ? d.columns + ":" + d.cells.data.length + ":" + d.cells.data.slice(-24) : "-") + "|" +
+    JSON.stringify(t.modes || []).length + "|" + run().events.filter(function (e) { return e.tensor === t.name; }).length;
+}
+function findTensor(name) { return run().tensors.filter(function (t) { return t.name === name; })[0]; }
+
+function renderOverview() {
+  var r = run(), kinds = {};
+  r.events.forEach(function (e) { kinds[e.kind] = (kinds[e.kind] || 0) + 1; });
+  var nT = r.tensors.filter(function (t) { return t.kind === "tensor"; }).length;
+  var steps = r.steps;
+  var html = "<div class=fp-cards>" +
+    stat(DATA.runs.length, DATA.runs.length === 1 ? "run" : "runs") + stat(steps.length, "checkpoints") +
+    stat(nT, "tensors") + stat(r.tensors.length - nT, "groups") + stat(r.events.length, "events") +
+    stat(steps.length ? fmtStep(steps[0]) + " – " + fmtStep(steps[steps.length - 1]) : "–", "step range") + "</div>";
+  html += "<p class=fp-sub>Run <b>" + esc(r.id) + "</b> from " + esc(r.source) + ". Events by kind: " +
+    (Object.keys(kinds).map(function (k) { return esc(k.replace(/_/g, " ")) + " " + kinds[k]; }).join(", ") || "none detected") + ".</p>";
+  html += r.events.length ? "<div class=\"fp-grid fp-wide\">" + card("timeline", "Timeline of detected events",
+    "x: training step (log scale) · y: event kind · size: strength · hover for details, click to open the tensor") + "</div>" : "";
+  var el = body("fp-overview");
+  disposeUnder(el);
+  el.innerHTML = html;
+  mount(el, { timeline: { sig: function () { return JSON.stringify(run().events).length + "|" + run().steps.length; },
+    build: function () { return timelineOption(run()); },
+    after: function (e) { e.chart.on("click", function (p) { if (p.data && p.data.ev) openTensor(p.data.ev.tensor); }); } } });
+}
+function stat(v, label) { return "<div class=fp-stat><b>" + esc(v) + "</b><span>" + esc(label) + "</span></div>"; }
+
+function openTensor(name) {
+  if (!findTensor(name)) return;
+  window.__fp.setFilter("=" + name);
+  $("fp-bifurcation").scrollIntoView();
+}
+function pickedTensors() {
+  var f = state.filter.trim(), exact = f.charAt(0) === "=" ? f.slice(1) : null;
+  var evNames = {};
+  run().events.forEach(function (e) { evNames[e.tensor] = Math.max(evNames[e.tensor] || 0, e.strength || 0) + 1e-9; });
+  return run().tensors.filter(function (t) {
+    if (!t.density) return false;
+    if (state.kind === "tensor" || state.kind === "group") { if (t.kind !== state.kind) return false; }
+    if (state.kind === "events" && !evNames[t.name]) return false;
+    if (exact !== null) return t.name === exact;
+    return !f || t.name.toLowerCase().indexOf(f.toLowerCase()) >= 0;
+  }).map(function (t, i) { return { t: t, i: i }; }).sort(function (a, b) {
+    return (evNames[b.t.name] || 0) - (evNames[a.t.name] || 0) || a.i - b.i;
+  }).map(function (x) { return x.t; });
+}
+function renderPicker() {
+  var el = $("fp-picker"), names = run().tensors.filter(function (t) { return t.density; }).map(function (t) { return t.name; });
+  el.innerHTML = "<input type=search id=fp-search placeholder=\"filter tensors by name, e.g. layers.3 or query_key_value\" list=fp-names aria-label=\"filter tensors\">" +
+    "<datalist id=fp-names>" + names.map(function (n) { return "<option value=\"=" + esc(n) + "\">"; }).join("") + "</datalist>" +
+    "<select id=fp-kind aria-label=\"which tensors\"><option value=all>tensors and groups</option><option value=tensor>tensors only</option>" +
+    "<option value=group>groups only</option><option value=events>with events</option></select><span class=fp-count id=fp-count></span>";
+  $("fp-search").value = state.filter;
+  $("fp-kind").value = state.kind;
+  var timer = null;
+  $("fp-search").addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () { state.filter = $("fp-search").value; state.limit = PAGE_SIZE; renderBifurcation(); }, 150);
+  });
+  $("fp-kind").addEventListener("change", function () { state.kind = $("fp-kind").value; state.limit = PAGE_SIZE; renderBifurcation(); });
+}
+function renderBifurcation() {
+  var list = pickedTensors(), shown = list.slice(0, state.limit), el = $("fp-heatmaps");
+  $("fp-count").textContent = "showing " + shown.length + " of " + list.length + " (of " + run().tensors.length + " tensors and groups)";
+  disposeUnder(el);
+  var specs = {}, html = "";
+  shown.forEach(function (t) {
+    var key = "heat:" + t.name;
+    var nEv = run().events.filter(function (e) { return e.tensor === t.name; }).length;
+    html += card(key, t.name, (t.kind === "group" ? "group (" + (t.groupKind || "") + ") · " : t.role + " · ") + fmtInt(t.numel) + " values · " + nEv + (nEv === 1 ? " event" : " events"),
+      { "data-tensor": t.name, "data-columns": "0" });
+    specs[key] = heatSpec(t.name);
+  });
+  el.innerHTML = html || "<p class=fp-empty>No tensor matches.</p>";
+  if (list.length > shown.length) {
+    el.insertAdjacentHTML("beforeend", "<div><button type=button class=fp-more id=fp-more>show " + Math.min(PAGE_SIZE, list.length - shown.length) + " more</button></div>");
+    $("fp-more").onclick = function () { state.limit += PAGE_SIZE; renderBifurcation(); };
+  }
+  mount(el, specs);
+}
+function heatSpec(name) {
+  return {
+    sig: function () { var t = findTensor(name); return t ? tensorSig(t) : "gone"; },
+    columns: function () { var t = findTensor(name); return t && t.density ? t.density.columns : 0; },
+    prepare: function () {
+      var t = findTensor(name);
+      return decodeArray(t.density.cells).then(function (q) { return { q: q, atlas: densityAtlas(t.density, q) }; });
+    },
+    build: function (prep, opts) { return heatmapOption(run(), findTensor(name), prep, opts); },
+    after: function (e) { attachReadout(e, { get density() { return findTensor(name).density; } }); }
+  };
+}
+
+function renderStats() {
+  var r = run(), roles = [];
+  r.tensors.forEach(function (t) { if (t.kind === "tensor" && t.layer !== null && roles.indexOf(t.role) < 0) roles.push(t.role); });
+  var el = body("fp-stats");
+  disposeUnder(el);
+  if (!roles.length) { el.innerHTML = "<p class=fp-empty>No per-layer tensors.</p>"; return; }
+  if (roles.indexOf(state.role) < 0) state.role = roles[0];
+  var tensors = r.tensors.filter(function (t) { return t.kind === "tensor" && t.role === state.role; });
+  var names = [];
+  tensors.forEach(function (t) { Object.keys(t.stats).forEach(function (s) { if (names.indexOf(s) < 0) names.push(s); }); });
+  names.sort(function (a, b) { return rank(a) - rank(b) || (a < b ? -1 : 1); });
+  var forks = r.events.filter(function (e) { return e.kind === "layer_fork" && (e.tensor === state.role || e.tensor.indexOf(state.role) >= 0); });
+  var html = "<div class=fp-picker><label>role <select id=fp-role>" + roles.map(function (ro) {
+    return "<option" + (ro === state.role ? " selected" : "") + ">" + esc(ro) + "</option>"; }).join("") + "</select></label>" +
+    "<span class=fp-count>" + tensors.length + " layers · one line per layer, coloured from layer 0 (dark) to the last (yellow)" +
+    (forks.length ? " · vertical lines: layer forks" : "") + "</span></div><div class=\"fp-grid fp-small\">";
+  var specs = {};
+  names.slice(0, 16).forEach(function (s) {
+    html += card("stat:" + s, s.replace(/_/g, " "), "per layer over training", { "data-stat": s });
+    specs["stat:" + s] = { sig: function () { return run().steps.length + "|" + state.role + "|" + JSON.stringify(tensors.map(function (t) { return t.stats[s]; })).length; },
+      build: function () { return statOption(run(), s, tensors, forks); } };
+  });
+  el.innerHTML = html + "</div>";
+  $("fp-role").onchange = function () { state.role = $("fp-role").value; renderStats(); };
+  mount(el, specs);
+}
+function rank(s) { var i = STAT_ORDER.indexOf(s); return i >= 0 ? i : s.indexOf("frac") === 0 ? 4.5 : 99; }
+
+function renderTrajectories() {
+  var el = body("fp-trajectories"), specs = {}, html = "";
+  disposeUnder(el);
+  run().trajectories.forEach(function (tr) {
+    var key = "traj:" + tr.tensor;
+    html += card(key, tr.tensor, tr.elements.length + " elements · colour: branch after the population fork" +
+      (tr.forkStep !== undefined ? " (step " + fmtStep(tr.forkStep) + ")" : ""), { "data-tensor": tr.tensor });
+    specs[key] = { sig: function () { return run().steps.length + "|" + tr.values.data.length; },
+      prepare: function () { return decodeArray(tr.values); },
+      build: function (values) { return trajectoryOption(run(), tr, values); } };
+  });
+  el.innerHTML = html ? "<div class=fp-grid>" + html + "</div>" : "<p class=fp-empty>No kept tensors in this run.</p>";
+  mount(el, specs);
+}
+function renderQuality() {
+  var el = body("fp-quality"), specs = {}, html = "";
+  disposeUnder(el);
+  run().metrics.forEach(function (m) {
+    var key = "quality:" + m.name;
+    html += card(key, m.name, "over training steps · vertical lines: the strongest detected events");
+    specs[key] = { sig: function () { return JSON.stringify(m).length + "|" + run().events.length; }, build: function () { return qualityOption(run(), m); } };
+  });
+  el.innerHTML = html ? "<div class=fp-grid>" + html + "</div>" : "<p class=fp-empty>No quality metrics in this run.</p>";
+  mount(el, specs);
+}
+function renderPruning() {
+  var el = body("fp-pruning");
+  disposeUnder(el);
+  if (!run().pruning.length) { el.innerHTML = "<p class=fp-empty>No pruning experiments in this run.</p>"; return; }
+  el.innerHTML = "<div class=fp-grid>" + card("pruning", "Loss after pruning", "one line per checkpoint and method · dashed: random-pruning control") + "</div>";
+  mount(el, { pruning: { sig: function () { return JSON.stringify(run().pruning).length; }, build: function () { return pruningOption(run()); } } });
+}
+
+function renderMeta() {
+  var m = $("fp-meta"), runs = DATA.runs;
+  m.innerHTML = (runs.length > 1 ? "<label>run <select id=fp-run>" + runs.map(function (r, i) {
+    return "<option value=" + i + (i === state.run ? " selected" : "") + ">" + esc(r.id) + "</option>"; }).join("") + "</select></label>" : "") +
+    "<span>generated " + esc(DATA.generatedAt) + "</span>" + (CFG.live ? "<span id=fp-live-state>live: connecting…</span>" : "<span>static report</span>");
+  if ($("fp-run")) $("fp-run").onchange = function () { state.run = Number($("fp-run").value); renderAll(); };
+}
+function renderAll() {
+  if (state.run >= DATA.runs.length) state.run = 0;
+  $("fp-title").textContent = DATA.title;
+  renderMeta();
+  if (!DATA.runs.length) { showBanner("This report holds no runs yet."); return; }
+  renderOverview(); renderPicker(); renderBifurcation(); renderStats(); renderTrajectories(); renderQuality(); renderPruning();
+}
+
+/** Live update: swap the data, rebuild lists whose membership changed, re-draw charts whose inputs changed. */
+function applyUpdate(next) {
+  var before = DATA.runs.length ? run().tensors.map(function (t) { return t.name; }).join("\n") : "";
+  DATA = next;
+  if (state.run >= DATA.runs.length) state.run = 0;
+  var after = DATA.runs.length ? run().tensors.map(function (t) { return t.name; }).join("\n") : "";
+  if (before !== after || !DATA.runs.length) { renderAll(); }
+  else {
+    renderMeta(); renderOverview();
+    Object.keys(registry).forEach(function (k) {
+      var e = registry[k], sig = e.spec.sig();
+      if (sig === e.sig) return;
+      e.sig = sig;
+      if (e.chart) renderEntry(e);
+    });
+  }
+  live.updates++;
+  var st = $("fp-live-state");
+  if (st) st.textContent = "live: updated " + new Date().toLocaleTimeString() + " (" + (DATA.runs.length ? run().steps.length : 0) + " checkpoints)";
+}
+function connectLive() {
+  var es = new EventSource(CFG.eventsPath);
+  es.addEventListener("open", function () { live.connected = true; var st = $("fp-live-state"); if (st) st.textContent = "live: connected"; });
+  function refresh(ev) {
+    var version = JSON.parse(ev.data).version;
+    if (version === CFG.version) return;
+    fetch(CFG.dataPath, { cache: "no-store" }).then(function (r) {
+      if (!r.ok) throw new Error("GET " + CFG.dataPath + " answered " + r.status);
+      return r.json();
+    }).then(function (next) { CFG.version = version; applyUpdate(next); })
+      .catch(function (err) { showBanner("Live update failed: " + err.message); });
+  }
+  es.addEventListener("hello", refresh);
+  es.addEventListener("update", refresh);
+  es.addEventListener("error", function (ev) {
+    if (ev.data === undefined) { live.connected = false; var st = $("fp-live-state"); if (st) st.textContent = "live: reconnecting…"; return; }
+    var msg = JSON.parse(ev.data);
+    live.errors.push(msg);
+    showBanner("Analysis error" + (msg.file ? " in " + msg.file : "") + ": " + msg.message + " (the dashboard keeps the last good data)");
+  });
+}
+
+try {
+  DATA = JSON.parse($("fp-data").textContent);
+  ready.parsed = performance.now();
+  if (DATA.version !== 1) throw new Error("report data version " + DATA.version + " is not supported by this page (expected 1)");
+  renderAll();
+  if (CFG.live) connectLive();
+} catch (err) {
+  showBanner("The report could not be drawn: " + err.message);
+  throw err;
+}
+`;

@@ -1,0 +1,129 @@
+// ReportData: the typed, JSON-serializable input of the report page and the dashboard. It is
+// what the store adapter produces and what the page reads; it holds no class instances.
+
+/** Version of the ReportData layout; the page refuses data of another major version. */
+export const REPORT_DATA_VERSION = 1;
+
+/** A numeric array packed for the page: little-endian typed values, optionally gzipped, base64. */
+export interface EncodedArray {
+  dtype: "u8" | "u16" | "f32";
+  /** "gzip-base64": gzip then base64 (the page inflates with DecompressionStream). */
+  encoding: "base64" | "gzip-base64";
+  /** Number of elements (not bytes). */
+  length: number;
+  data: string;
+}
+
+/**
+ * Density of one tensor over checkpoints on a shared linear value grid: a (checkpoints x bins)
+ * matrix of per-cell counts, quantised per column: count(c, b) ~= q(c, b) / qmax * colMax[c].
+ */
+export interface EncodedDensity {
+  /** Value grid [lo, hi] split into `bins` equal cells. */
+  lo: number;
+  hi: number;
+  bins: number;
+  /** Column c belongs to run.steps[c]; a column with colMax 0 has no histogram. */
+  columns: number;
+  /** Largest cell count of each column (exact, before quantisation). */
+  colMax: number[];
+  /** Total count of each column that fell inside [lo, hi]. */
+  colTotal: number[];
+  /** Elements of each column outside [lo, hi] (clipped tails). */
+  colOutside: number[];
+  /** Row-major (column-major in time: column c occupies [c * bins, (c + 1) * bins)). */
+  cells: EncodedArray;
+}
+
+/** A mode or branch followed over checkpoints (drawn as a line over the density). */
+export interface ModeTrack {
+  id: string;
+  label: string;
+  points: Array<{ step: number; value: number; mass?: number }>;
+}
+
+export type ReportTensorKind = "tensor" | "group";
+
+/** One tensor or group of one run. */
+export interface ReportTensor {
+  name: string;
+  kind: ReportTensorKind;
+  /** For groups: "role" | "layer" | "model". */
+  groupKind?: string;
+  layer: number | null;
+  role: string;
+  shape?: number[];
+  numel: number;
+  /** Statistic name -> value per run step (null where missing). */
+  stats: Record<string, Array<number | null>>;
+  density?: EncodedDensity;
+  modes?: ModeTrack[];
+}
+
+/** Values of a kept (small) tensor's elements at every step, with population-fork branches. */
+export interface ReportTrajectories {
+  tensor: string;
+  /** Element indices shown (a sample of the tensor when it is large). */
+  elements: number[];
+  /** Steps x elements float32, row-major by step (row s = run.steps[s]). */
+  values: EncodedArray;
+  /** Branch of each shown element after the fork (-1: none / before any fork). */
+  branch?: number[];
+  /** Step of the population fork the branches come from. */
+  forkStep?: number;
+}
+
+/** An event from dynamics/ (same fields as DynamicsEvent; evidence is any JSON). */
+export interface ReportEvent {
+  kind: string;
+  tensor: string;
+  step: number;
+  step_low: number;
+  step_high: number;
+  strength: number;
+  evidence?: Record<string, unknown>;
+}
+
+export interface ReportMetric {
+  name: string;
+  /** e.g. "held-out loss (nats/token)". */
+  unit?: string;
+  steps: number[];
+  values: Array<number | null>;
+}
+
+export interface PruningCurve {
+  /** Checkpoint step the pruning was applied to (null: not step-specific). */
+  step: number | null;
+  /** e.g. "magnitude", "random". */
+  method: string;
+  /** e.g. "held-out loss". */
+  metric: string;
+  sparsity: number[];
+  values: Array<number | null>;
+}
+
+export interface ReportRun {
+  id: string;
+  source: string;
+  /** Checkpoint steps, ascending, unique (may start at 0). */
+  steps: number[];
+  tensors: ReportTensor[];
+  trajectories: ReportTrajectories[];
+  events: ReportEvent[];
+  metrics: ReportMetric[];
+  pruning: PruningCurve[];
+}
+
+export interface ReportData {
+  version: typeof REPORT_DATA_VERSION;
+  title: string;
+  /** ISO timestamp. */
+  generatedAt: string;
+  runs: ReportRun[];
+}
+
+/** An empty run, to be filled by an adapter. */
+export function emptyRun(id: string, source: string, steps: number[]): ReportRun {
+  return { id, source, steps, tensors: [], trajectories: [], events: [], metrics: [], pruning: [] };
+}

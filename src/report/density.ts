@@ -1,0 +1,223 @@
+// Sparse bf16-bucket histograms -> a dense (checkpoints x bins) count grid on one linear value
+// grid per tensor, the grid's automatic value range, and its compact quantised encoding.
+// Pure computation (gzip is in-memory); no I/O.
+
+import { gunzipSync, gzipSync } from "node:zlib";
+import { UsageError } from "../util/errors.js";
+import { bucketValueRange, forEachBucketInValueOrder } from "../stats/histogram.js";
+import type { EncodedArray, EncodedDensity } from "./data.js";
+
+/** Default number of value bins of a density grid. */
+export const DEFAULT_DENSITY_BINS = 2000;
+/** Largest number of value bins accepted (the page draws one pixel row per bin at most). */
+export const MAX_DENSITY_BINS = 8192;
+/** Default mass left out at each tail when the range is chosen from quantiles. */
+export const DEFAULT_TAIL_MASS = 5e-4;
+
+/** A sparse histogram: keys (float32 bits >>> 16, bit 15 = sign) ascending, with counts. */
+export interface BucketHistogram {
+  keys: ArrayLike<number>;
+  counts: ArrayLike<number>;
+}
+
+export interface DensityGridOptions {
+  bins?: number;
+  /**
+   * Value range of the grid: explicit [lo, hi]; "extent" (all buckets of all checkpoints);
+   * "quantile" (default: leaves `tailMass` of each checkpoint's mass out at each end).
+   */
+  range?: readonly [number, number] | "extent" | "quantile";
+  tailMass?: number;
+}
+
+export interface DensityGrid {
+  lo: number;
+  hi: number;
+  bins: number;
+  columns: number;
+  /** columns x bins counts; column c at [c * bins, (c + 1) * bins). */
+  cells: Float64Array;
+  /** Count of each column that fell inside [lo, hi]. */
+  colTotal: Float64Array;
+  /** Count of each column outside [lo, hi]. */
+  colOutside: Float64Array;
+}
+
+/**
+ * Spreads each bucket's count uniformly over its value interval and accumulates the overlap
+ * with each grid cell, so mass is conserved: sum(cells of c) + colOutside[c] = total count of c.
+ * A null histogram (missing checkpoint) gives an all-zero column.
+ */
+export function densityGridFromBuckets(
+  stepsHistograms: ReadonlyArray<BucketHistogram | null>,
+  options: DensityGridOptions = {},
+): DensityGrid {
+  const bins = options.bins ?? DEFAULT_DENSITY_BINS;
+  if (!Number.isInteger(bins) || bins < 1 || bins > MAX_DENSITY_BINS) {
+    throw new UsageError(`density grid: bins must be an integer in [1, ${MAX_DENSITY_BINS}], got ${bins}`);
+  }
+  const [lo, hi] = resolveRange(stepsHistograms, options);
+  const columns = stepsHistograms.length;
+  const cells = new Float64Array(columns * bins);
+  const colTotal = new Float64Array(columns);
+  const colOutside = new Float64Array(columns);
+  const width = (hi - lo) / bins;
+  stepsHistograms.forEach((h, c) => {
+    if (h === null) return;
+    checkHistogram(h, c);
+    const base = c * bins;
+    for (let i = 0; i < h.keys.length; i++) {
+      const count = h.counts[i]!;
+      if (count === 0) continue;
+      const { lo: a, hi: b } = bucketValueRange(h.keys[i]!);
+      const inside = spreadInterval(cells, base, bins, lo, width, a, b, count);
+      colTotal[c] += inside;
+      colOutside[c] += count - inside;
+    }
+  });
+  return { lo, hi, bins, columns, cells, colTotal, colOutside };
+}
+
+/** Adds `count` spread uniformly over [a, b] into the cells it overlaps; returns the mass added. */
+function spreadInterval(
+  cells: Float64Array, base: number, bins: number, lo: number, width: number, a: number, b: number, count: number,
+): number {
+  const gridHi = lo + width * bins;
+  const from = Math.max(a, lo), to = Math.min(b, gridHi);
+  if (to < from || (to === from && b > a)) return 0;
+  if (b <= a || to === from) {
+    // A degenerate interval (point mass): its whole count goes to the cell holding it.
+    const k = Math.min(bins - 1, Math.max(0, Math.floor((from - lo) / width)));
+    cells[base + k] += count;
+    return count;
+  }
+  const perUnit = count / (b - a);
+  let first = Math.floor((from - lo) / width);
+  let last = Math.floor((to - lo) / width);
+  first = Math.min(bins - 1, Math.max(0, first));
+  last = Math.min(bins - 1, Math.max(0, last));
+  let added = 0;
+  for (let k = first; k <= last; k++) {
+    const cLo = lo + k * width, cHi = k === bins - 1 ? gridHi : lo + (k + 1) * width;
+    const overlap = Math.min(to, cHi) - Math.max(from, cLo);
+    if (overlap <= 0) continue;
+    const m = overlap * perUnit;
+    cells[base + k] += m;
+    added += m;
+  }
+  return added;
+}
+
+function checkHistogram(h: BucketHistogram, column: number): void {
+  if (h.keys.length !== h.counts.length) {
+    throw new UsageError(`density grid: histogram of column ${column} has ${h.keys.length} keys but ${h.counts.length} counts`);
+  }
+}
+
+function resolveRange(hs: ReadonlyArray<BucketHistogram | null>, options: DensityGridOptions): [number, number] {
+  const range = options.range ?? "quantile";
+  let lo: number, hi: number;
+  if (Array.isArray(range)) [lo, hi] = range as [number, number];
+  else if (range === "extent") [lo, hi] = extentOf(hs, 0);
+  else [lo, hi] = extentOf(hs, options.tailMass ?? DEFAULT_TAIL_MASS);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+    throw new UsageError(`density grid: the value range [${lo}, ${hi}] is not finite (no histogram has any count?)`);
+  }
+  if (hi <= lo) {
+    const pad = lo === 0 ? 1e-6 : Math.abs(lo) * 1e-3;
+    return [lo - pad, hi + pad];
+  }
+  return [lo, hi];
+}
+
+/** Smallest low quantile and largest high quantile (at tail mass `tail`) over all columns. */
+function extentOf(hs: ReadonlyArray<BucketHistogram | null>, tail: number): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (const h of hs) {
+    if (h === null) continue;
+    let total = 0;
+    for (let i = 0; i < h.counts.length; i++) total += h.counts[i]!;
+    if (total <= 0) continue;
+    const lowCut = tail * total, highCut = (1 - tail) * total;
+    let cum = 0, colLo = Infinity, colHi = -Infinity;
+    forEachBucketInValueOrder(Array.from(h.keys), Array.from(h.counts), (key, count) => {
+      if (count <= 0) return;
+      const r = bucketValueRange(key);
+      if (cum + count > lowCut && colLo === Infinity) colLo = r.lo;
+      cum += count;
+      if (cum - count < highCut || tail === 0) colHi = r.hi;
+    });
+    lo = Math.min(lo, colLo);
+    hi = Math.max(hi, colHi);
+  }
+  return [lo, hi];
+}
+
+export interface EncodeDensityOptions {
+  /** Quantisation levels: "u8" (default, 255 levels per column) or "u16". */
+  dtype?: "u8" | "u16";
+}
+
+/** Quantises each column to its own maximum and packs the grid for the page (gzip + base64). */
+export function encodeDensity(grid: DensityGrid, options: EncodeDensityOptions = {}): EncodedDensity {
+  const dtype = options.dtype ?? "u8";
+  const qmax = dtype === "u8" ? 255 : 65535;
+  const q = dtype === "u8" ? new Uint8Array(grid.cells.length) : new Uint16Array(grid.cells.length);
+  const colMax: number[] = [];
+  for (let c = 0; c < grid.columns; c++) {
+    let m = 0;
+    for (let k = 0; k < grid.bins; k++) m = Math.max(m, grid.cells[c * grid.bins + k]!);
+    colMax.push(m);
+    if (m <= 0) continue;
+    for (let k = 0; k < grid.bins; k++) q[c * grid.bins + k] = Math.round((grid.cells[c * grid.bins + k]! / m) * qmax);
+  }
+  return {
+    lo: grid.lo,
+    hi: grid.hi,
+    bins: grid.bins,
+    columns: grid.columns,
+    colMax,
+    colTotal: Array.from(grid.colTotal),
+    colOutside: Array.from(grid.colOutside),
+    cells: encodeArray(q, { gzip: true }),
+  };
+}
+
+/** Packs a typed array as little-endian bytes, optionally gzipped, in base64. */
+export function encodeArray(values: Uint8Array | Uint16Array | Float32Array, options: { gzip?: boolean } = {}): EncodedArray {
+  const dtype = values instanceof Uint8Array ? "u8" : values instanceof Uint16Array ? "u16" : "f32";
+  let bytes: Uint8Array = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  if (!littleEndian()) bytes = swapToLittleEndian(bytes, values.BYTES_PER_ELEMENT);
+  const gzip = options.gzip ?? false;
+  const packed = gzip ? gzipSync(bytes, { level: 6 }) : bytes;
+  return { dtype, encoding: gzip ? "gzip-base64" : "base64", length: values.length, data: Buffer.from(packed).toString("base64") };
+}
+
+function littleEndian(): boolean {
+  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+}
+
+function swapToLittleEndian(bytes: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i += size) for (let j = 0; j < size; j++) out[i + j] = bytes[i + size - 1 - j]!;
+  return out;
+}
+
+/** Bytes of an encoded array (gunzipped when needed), little-endian as packed. */
+export function decodeArrayBytes(a: EncodedArray): Uint8Array {
+  const raw = Buffer.from(a.data, "base64");
+  const bytes = a.encoding === "gzip-base64" ? gunzipSync(raw) : raw;
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Inverse of encodeDensity for tests and adapters: approximate counts (columns x bins). */
+export function decodeDensityCounts(d: EncodedDensity): Float64Array {
+  const bytes = decodeArrayBytes(d.cells).slice();
+  const qmax = d.cells.dtype === "u8" ? 255 : 65535;
+  const q = d.cells.dtype === "u8" ? bytes : new Uint16Array(bytes.buffer, 0, d.cells.length);
+  const out = new Float64Array(d.columns * d.bins);
+  for (let c = 0; c < d.columns; c++) {
+    for (let k = 0; k < d.bins; k++) out[c * d.bins + k] = (q[c * d.bins + k]! / qmax) * d.colMax[c]!;
+  }
+  return out;
+}

@@ -1,0 +1,146 @@
+// Store -> ReportData adapter: reads runs, complete checkpoints, per-tensor and per-group
+// statistics and histograms, trajectories, events and metrics from the results store and packs
+// them for the page (density grids from the bf16-bucket histograms).
+
+import type { Store } from "../store/index.js";
+import type { EventRecord, HistogramRecord, StatValues, TrajectoryRecord } from "../store/types.js";
+import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
+import { DEFAULT_DENSITY_BINS, densityGridFromBuckets, encodeArray, encodeDensity, type BucketHistogram } from "./density.js";
+
+/** Largest number of elements of a kept tensor drawn as trajectories (evenly spaced sample). */
+export const DEFAULT_MAX_TRAJECTORY_ELEMENTS = 200;
+
+export interface ReportFromStoreOptions {
+  /** Run ids to include (default: all). */
+  runs?: readonly string[];
+  bins?: number;
+  title?: string;
+  maxTrajectoryElements?: number;
+  /** Include role/layer/model groups (default true). */
+  groups?: boolean;
+}
+
+export async function reportDataFromStore(store: Store, options: ReportFromStoreOptions = {}): Promise<ReportData> {
+  const runs: ReportRun[] = [];
+  for (const r of await store.listRuns()) {
+    if (options.runs && !options.runs.includes(r.run_id)) continue;
+    runs.push(await runFromStore(store, r.run_id, r.source, options));
+  }
+  return { version: REPORT_DATA_VERSION, title: options.title ?? `forking-paths: ${runs.map((r) => r.id).join(", ") || "no runs"}`, generatedAt: new Date().toISOString(), runs };
+}
+
+async function runFromStore(store: Store, runId: string, source: string, options: ReportFromStoreOptions): Promise<ReportRun> {
+  const steps = (await store.listCheckpoints(runId, { completeOnly: true })).map((c) => c.step).sort((a, b) => a - b);
+  const run = emptyRun(runId, source, steps);
+  const index = new Map(steps.map((s, i) => [s, i]));
+  const bins = options.bins ?? DEFAULT_DENSITY_BINS;
+  const byTensor = new Map<string, ReportTensor>();
+  for (const row of await store.tensorStats({ run: runId })) {
+    const i = index.get(row.step);
+    if (i === undefined) continue;
+    let t = byTensor.get(row.tensor);
+    if (!t) {
+      t = { name: row.tensor, kind: "tensor", layer: row.layer, role: row.role, shape: row.shape, numel: row.numel, stats: {} };
+      byTensor.set(row.tensor, t);
+    }
+    putStats(t, row, i, steps.length);
+  }
+  for (const t of byTensor.values()) {
+    t.density = await densityOf(steps, bins, (step) => store.histogram(runId, step, t.name));
+    run.tensors.push(t);
+  }
+  if (options.groups ?? true) await addGroups(store, run, index, bins);
+  run.events = (await store.events({ run: runId })).flatMap(eventOf);
+  run.trajectories = trajectoriesOf(await store.trajectories({ run: runId }), steps, run.events, options.maxTrajectoryElements ?? DEFAULT_MAX_TRAJECTORY_ELEMENTS);
+  const metrics = new Map<string, { steps: number[]; values: Array<number | null> }>();
+  for (const m of await store.metrics({ run: runId })) {
+    const key = m.source ? `${m.name} (${m.source})` : m.name;
+    const series = metrics.get(key) ?? { steps: [], values: [] };
+    series.steps.push(m.step);
+    series.values.push(m.value);
+    metrics.set(key, series);
+  }
+  for (const [name, s] of metrics) run.metrics.push({ name, ...sortSeries(s) });
+  return run;
+}
+
+async function addGroups(store: Store, run: ReportRun, index: Map<number, number>, bins: number): Promise<void> {
+  const groups = new Map<string, ReportTensor>();
+  const kinds = new Map<string, { kind: "role" | "layer" | "model"; name: string }>();
+  for (const row of await store.groupStats({ run: run.id })) {
+    const i = index.get(row.step);
+    if (i === undefined) continue;
+    const name = `${row.group_kind}:${row.group_name}`;
+    let g = groups.get(name);
+    if (!g) {
+      g = { name, kind: "group", groupKind: row.group_kind, layer: row.group_kind === "layer" ? Number(row.group_name) : null, role: row.group_kind === "role" ? row.group_name : "", numel: row.numel, stats: {} };
+      if (Number.isNaN(g.layer)) g.layer = null;
+      groups.set(name, g);
+      kinds.set(name, { kind: row.group_kind, name: row.group_name });
+    }
+    putStats(g, row, i, run.steps.length);
+  }
+  for (const [name, g] of groups) {
+    const k = kinds.get(name)!;
+    g.density = await densityOf(run.steps, bins, (step) => store.groupHistogram(run.id, step, k.kind, k.name));
+    run.tensors.push(g);
+  }
+}
+
+/** Scalar statistics of one row into the tensor's per-step series (nested maps flattened). */
+function putStats(t: ReportTensor, row: StatValues, i: number, n: number): void {
+  const put = (name: string, v: unknown): void => {
+    if (typeof v !== "number" && v !== null) return;
+    (t.stats[name] ??= new Array<number | null>(n).fill(null))[i] = v !== null && Number.isFinite(v) ? v : null;
+  };
+  for (const key of ["mean", "std", "skewness", "excess_kurtosis", "min", "max"] as const) put(key, row[key]);
+  for (const [k, v] of Object.entries(row.frac_abs_le ?? {})) put(`frac_abs_le_${k}`, v);
+  for (const [k, v] of Object.entries(row.frac_abs_le_rel_std ?? {})) put(`frac_abs_le_${k}std`, v);
+  for (const [k, v] of Object.entries(row.extra ?? {})) put(k, v);
+}
+
+async function densityOf(steps: number[], bins: number, read: (step: number) => Promise<HistogramRecord | null>) {
+  const hists: Array<BucketHistogram | null> = [];
+  for (const step of steps) hists.push(await read(step));
+  if (!hists.some((h) => h !== null && h.keys.length > 0)) return undefined;
+  return encodeDensity(densityGridFromBuckets(hists, { bins }));
+}
+
+function eventOf(e: EventRecord): ReportEvent[] {
+  if (e.tensor === null || e.step === null) return [];
+  const evidence = e.evidence !== null && typeof e.evidence === "object" ? (e.evidence as Record<string, unknown>) : {};
+  return [{ kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low ?? e.step, step_high: e.step_high ?? e.step, strength: e.strength ?? 0, evidence }];
+}
+
+function sortSeries(s: { steps: number[]; values: Array<number | null> }) {
+  const order = s.steps.map((_, i) => i).sort((a, b) => s.steps[a]! - s.steps[b]!);
+  return { steps: order.map((i) => s.steps[i]!), values: order.map((i) => s.values[i]!) };
+}
+
+/** Kept tensors' element values per step (a sample of elements), with population-fork branches. */
+function trajectoriesOf(rows: TrajectoryRecord[], steps: number[], events: ReportEvent[], maxElements: number): ReportTrajectories[] {
+  const byTensor = new Map<string, Map<number, Float32Array>>();
+  for (const r of rows) (byTensor.get(r.tensor) ?? byTensor.set(r.tensor, new Map()).get(r.tensor)!).set(r.step, r.values);
+  const out: ReportTrajectories[] = [];
+  for (const [tensor, perStep] of byTensor) {
+    const numel = Math.max(...[...perStep.values()].map((v) => v.length));
+    const n = Math.min(numel, maxElements);
+    const elements = Array.from({ length: n }, (_, i) => Math.floor((i * numel) / n));
+    const values = new Float32Array(steps.length * n).fill(NaN);
+    steps.forEach((step, s) => {
+      const v = perStep.get(step);
+      if (v) elements.forEach((e, j) => { values[s * n + j] = v[e] ?? NaN; });
+    });
+    const fork = events.find((e) => e.kind === "population_fork" && e.tensor === tensor);
+    const lists = fork?.evidence?.member_lists as number[][] | undefined;
+    const tr: ReportTrajectories = { tensor, elements, values: encodeArray(values) };
+    if (fork) tr.forkStep = fork.step;
+    if (Array.isArray(lists)) {
+      const branchOf = new Map<number, number>();
+      lists.forEach((list, b) => list.forEach((e) => branchOf.set(e, b)));
+      tr.branch = elements.map((e) => branchOf.get(e) ?? -1);
+    }
+    out.push(tr);
+  }
+  return out;
+}

@@ -1,0 +1,15 @@
+// Report and dashboard: ReportData, density grids from bucket histograms, the self-contained
+// HTML page and the local live server.
+export * from "./data.js";
+export {
+  densityGridFromBuckets, encodeDensity, encodeArray, decodeArrayBytes, decodeDensityCounts,
+  DEFAULT_DENSITY_BINS, MAX_DENSITY_BINS, DEFAULT_TAIL_MASS,
+  type BucketHistogram, type DensityGrid, type DensityGridOptions, type EncodeDensityOptions,
+} from "./density.js";
+export { renderReport, REPORT_CSP, type RenderReportOptions } from "./render.js";
+export {
+  startReportServer, routeOf, ReportServerError, DEFAULT_REPORT_PORT, LOOPBACK_HOSTS,
+  type ReportServer, type ReportServerOptions, type ReportUpdate, type ReportWatcher,
+} from "./server.js";
+export { syntheticReportData, pythiaSteps, type SyntheticReportOptions } from "./synthetic.js";
+export { reportDataFromStore, DEFAULT_MAX_TRAJECTORY_ELEMENTS, type ReportFromStoreOptions } from "./from-store.js";

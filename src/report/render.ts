@@ -1,0 +1,101 @@
+// renderReport: ReportData -> one self-contained HTML page (styles, ECharts, data and page code
+// inlined; a Content-Security-Policy forbids every network request). Pure apart from reading
+// the ECharts bundle once through assets.ts.
+
+import { UsageError } from "../util/errors.js";
+import { echartsSource, inlineScriptSafe } from "./assets.js";
+import { CLIENT_APP_JS } from "./client-app.js";
+import { CLIENT_CHARTS_JS } from "./client-charts.js";
+import { CLIENT_CORE_JS } from "./client-core.js";
+import { CLIENT_SECTIONS_JS } from "./client-sections.js";
+import { REPORT_DATA_VERSION, type ReportData } from "./data.js";
+import { PAGE_CSS } from "./page-style.js";
+
+export interface RenderReportOptions {
+  /** Served mode: the page subscribes to `eventsPath` (SSE) and re-fetches `dataPath`. */
+  live?: boolean;
+  eventsPath?: string;
+  dataPath?: string;
+  /** Data version the page starts with (served mode: compared with the server's on connect). */
+  version?: number;
+}
+
+/** Page-level CSP: inline code only, images from data:/blob:, fetches only to the serving origin. */
+export const REPORT_CSP =
+  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; " +
+  "connect-src 'self'; base-uri 'none'; form-action 'none'";
+
+const SECTIONS: ReadonlyArray<{ id: string; title: string; intro: string }> = [
+  { id: "fp-overview", title: "Overview", intro: "What was analysed and when the detectors fired." },
+  {
+    id: "fp-bifurcation",
+    title: "Bifurcation diagrams",
+    intro:
+      "Each panel is one tensor or group: training step on a log axis (log10(1 + step), so step 0 sits at the left edge), " +
+      "parameter value upwards, colour the share of the checkpoint's values in each value cell. Each checkpoint column is as " +
+      "wide as its step interval. Hover for step, value and count; ctrl + wheel zooms.",
+  },
+  { id: "fp-stats", title: "Statistics by layer", intro: "Small multiples: one panel per statistic, one line per layer of the chosen role. Layers that separate are a layer fork." },
+  { id: "fp-trajectories", title: "Element trajectories", intro: "Kept tensors: every element's value over training, coloured by the branch it joins after a population fork." },
+  { id: "fp-quality", title: "Quality", intro: "Quality metrics over training, with the detected events beside them." },
+  { id: "fp-pruning", title: "Pruning", intro: "Metric after pruning a fraction of the weights, per checkpoint; magnitude pruning against the random control." },
+];
+
+/** Renders the whole report page as one HTML string. */
+export function renderReport(data: ReportData, options: RenderReportOptions = {}): string {
+  if (data.version !== REPORT_DATA_VERSION) {
+    throw new UsageError(`renderReport: ReportData version ${String(data.version)} is not ${REPORT_DATA_VERSION}; rebuild it with this version of forking-paths`);
+  }
+  const config = {
+    live: options.live ?? false,
+    eventsPath: options.eventsPath ?? "/events",
+    dataPath: options.dataPath ?? "/data.json",
+    version: options.version ?? 0,
+  };
+  const sections = SECTIONS.map((s) => sectionHtml(s.id, s.title, s.intro)).join("\n");
+  const nav = SECTIONS.map((s) => `<a href="#${s.id}">${s.title}</a>`).join("");
+  const client = `(function () {\n"use strict";\n${CLIENT_CORE_JS}\n${CLIENT_CHARTS_JS}\n${CLIENT_APP_JS}\n${CLIENT_SECTIONS_JS}\n})();`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<meta name="generator" content="forking-paths">
+<title>${escapeHtml(data.title)} · forking-paths</title>
+<style>${PAGE_CSS}</style>
+<script>window.__reportReady = { headParsed: performance.now() };</script>
+</head>
+<body>
+<header class="fp-header"><div class="fp-brand">forking-paths report</div><h1 id="fp-title">${escapeHtml(data.title)}</h1>
+<div class="fp-meta" id="fp-meta"></div><nav class="fp-nav">${nav}</nav>
+<div id="fp-banner" class="fp-banner" role="alert" hidden></div></header>
+<main>
+${sections}
+</main>
+<footer>Self-contained report written by forking-paths: everything on this page is inside this file, and it makes no network requests.</footer>
+<script>${echartsSource()}</script>
+<script>window.__reportReady.libraryLoaded = performance.now();</script>
+<script type="application/json" id="fp-config">${jsonForScript(config)}</script>
+<script type="application/json" id="fp-data">${jsonForScript(data)}</script>
+<script>window.__reportReady.dataInPage = performance.now();</script>
+<script>${inlineScriptSafe(client)}</script>
+</body>
+</html>
+`;
+}
+
+function sectionHtml(id: string, title: string, intro: string): string {
+  const picker = id === "fp-bifurcation" ? `<div class="fp-picker" id="fp-picker"></div><div class="fp-grid" id="fp-heatmaps"></div>` : "";
+  return `<section class="fp-section" id="${id}" data-section="${id.slice(3)}"><h2>${title}</h2><p class="fp-sub">${escapeHtml(intro)}</p>` +
+    `${picker}<div class="fp-body"></div></section>`;
+}
+
+/** JSON that is safe inside a <script> element (no "</script", no "<!--"). */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}

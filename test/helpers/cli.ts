@@ -1,0 +1,60 @@
+// Runs the CLI as a user would: a child process on the compiled dist/cli/main.js (built by
+// `npm test` before the suite runs; much faster to start than tsx), capturing exit code,
+// stdout and stderr. Refuses to run against a dist/ older than src/.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const MAIN = join(REPO_ROOT, "dist", "cli", "main.js");
+
+function newestMtime(dir: string, ext: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full, ext));
+    else if (entry.name.endsWith(ext)) newest = Math.max(newest, statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+let checked = false;
+function checkBuilt(): void {
+  if (checked) return;
+  if (!existsSync(MAIN)) throw new Error("dist/cli/main.js is missing: run `npm run build` (npm test does it)");
+  if (newestMtime(join(REPO_ROOT, "src"), ".ts") > newestMtime(join(REPO_ROOT, "dist"), ".js")) {
+    throw new Error("dist/ is older than src/: run `npm run build:ts` before running CLI tests alone");
+  }
+  checked = true;
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function startCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  checkBuilt();
+  return spawn(process.execPath, [MAIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+export function waitCli(child: ChildProcess): Promise<CliResult> {
+  let stdout = "", stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return waitCli(startCli(args, options));
+}
