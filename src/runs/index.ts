@@ -2,3 +2,6 @@
 export { discoverRun, describeRunLayouts, isCheckpointFileName, naturalCompare, trainerStateStep, type RunCheckpoint, type DiscoverOptions } from "./discovery.js";
 export { writeSyntheticRun, syntheticLoss, type SyntheticRunOptions, type SyntheticRunInfo } from "./synth.js";
 export { pythiaLikeSteps, simulatePitchfork, nullEnvelope, deriveSeed, type PitchforkSpec } from "./synth-process.js";
+export { openHubFile, listRevisionFiles, listBranches, revisionCommit, parseHubUrl, isHubUrl, hubSettings, HubError, CachedFileSource, type HubFileSource, type OpenHubFileOptions, type HubOptions } from "./hub.js";
+export { pythiaRevisions, parseRevisionStep, selectRevisions, type RevisionStep } from "./revisions.js";
+export { findCachedFile, cachedCommit, hfCacheDir } from "./hf-cache.js";
