@@ -1,5 +1,6 @@
 // Compiles every AssemblyScript entry file assembly/<name>.ts into build/kernels/<name>.wasm
-// with WASM SIMD enabled. Files under assembly/lib/ are shared helpers, not entries.
+// with WASM SIMD enabled (model* entries also with threads and a shared, imported memory).
+// Files under assembly/lib/ are shared helpers, not entries.
 import { readdirSync, mkdirSync, statSync } from "node:fs";
 import { join, basename } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +29,8 @@ for (const file of entries) {
     "--exportRuntime",
     "--initialMemory", "1",
     "--maximumMemory", "65536",
+    // The model kernels run on worker threads over one shared, imported memory.
+    ...(name.startsWith("model") ? ["--enable", "threads", "--sharedMemory", "--importMemory"] : []),
   ];
   const { error, stderr } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr, baseDir: root });
   if (error) {
