@@ -18,3 +18,4 @@ export * from "./pipeline/index.js";
 export * from "./dynamics/changepoints/index.js";
 export { kendallTau, ExpandingKendall, detrend, gaussianKernel, rollingStatistics, windowLength, earlyWarning, DEFAULT_TAU_THRESHOLD, type KendallResult, type EarlyWarningOptions, type EarlyWarningResult } from "./dynamics/ews/index.js";
 export * from "./dynamics/synthetic.js";
+export * from "./quality/index.js";

@@ -1,0 +1,88 @@
+// `forking-paths metrics <out-dir> [--add <file|dir>]`: stores quality metrics per checkpoint
+// (lm-eval-harness JSON, trainer_state.json, CSV) in the analysis store, or lists what is stored.
+import { basename, extname } from "node:path";
+import type { Command } from "commander";
+import { Store, UsageError, readMetricsPath, type MetricRecord } from "../../index.js";
+import { printJson } from "../options.js";
+
+interface MetricsFlags { add?: string; run?: string; source?: string; createRun?: boolean; json?: boolean }
+
+export function register(program: Command): void {
+  program
+    .command("metrics")
+    .description("add quality metrics per checkpoint (lm-eval-harness JSON, trainer_state.json, CSV) to the store, or list them")
+    .argument("<out-dir>", "output folder of `analyze` (holds analysis.duckdb)")
+    .option("--add <path>", "a metrics file, or a folder searched recursively for .json/.csv files")
+    .option("--run <name>", "run the metrics belong to (default: the only run in the store)")
+    .option("--source <name>", "name of this metrics source; adding the same (run, source) again replaces it (default: the file or folder name)")
+    .option("--create-run", "register --run if the store does not have it yet (e.g. published evaluations without checkpoints)")
+    .option("--json", "machine-readable output")
+    .action(async (outDir: string, flags: MetricsFlags) => {
+      if (flags.add !== undefined) await addMetrics(outDir, flags.add, flags);
+      else await listMetrics(outDir, flags);
+    });
+}
+
+async function chooseRun(store: Store, flags: MetricsFlags, path: string): Promise<string> {
+  const runs = (await store.listRuns()).map((r) => r.run_id);
+  if (flags.run !== undefined) {
+    if (runs.includes(flags.run)) return flags.run;
+    if (flags.createRun) {
+      await store.putRun({ run_id: flags.run, source: path, options: { created_by: "metrics" } });
+      return flags.run;
+    }
+    throw new UsageError(`run "${flags.run}" is not in the store (runs: ${runs.length > 0 ? runs.join(", ") : "none"}); pass one of them to --run, or add --create-run`);
+  }
+  if (runs.length === 1) return runs[0]!;
+  if (runs.length === 0) throw new UsageError("the store has no runs: analyze checkpoints first, or give --run <name> --create-run");
+  throw new UsageError(`the store has ${runs.length} runs (${runs.join(", ")}); say which one with --run`);
+}
+
+async function addMetrics(outDir: string, path: string, flags: MetricsFlags): Promise<void> {
+  const { files, metrics } = await readMetricsPath(path);
+  const source = flags.source ?? basename(path, extname(path));
+  const store = await Store.openDir(outDir);
+  try {
+    const run = await chooseRun(store, flags, path);
+    await store.putMetrics(run, source, metrics);
+    const names = new Set(metrics.map((m) => m.name));
+    const steps = [...new Set(metrics.map((m) => m.step))].sort((a, b) => a - b);
+    const summary = { run, source, files: files.length, formats: [...new Set(files.map((f) => f.format))], metrics: metrics.length, names: names.size, steps: steps.length, first_step: steps[0] ?? null, last_step: steps[steps.length - 1] ?? null };
+    if (flags.json) printJson(summary);
+    else console.log(`stored ${summary.metrics} values of ${summary.names} metrics at ${summary.steps} steps (${summary.first_step}..${summary.last_step}) from ${summary.files} file(s) as run "${run}", source "${source}"`);
+  } finally {
+    await store.close();
+  }
+}
+
+interface SeriesSummary { run: string; source: string; name: string; points: number; missing: number; first_step: number; last_step: number }
+
+/** One row per (run, source, metric name). */
+export function summarizeMetrics(rows: readonly MetricRecord[]): SeriesSummary[] {
+  const map = new Map<string, SeriesSummary>();
+  for (const r of rows) {
+    const key = `${r.run_id}\u0000${r.source}\u0000${r.name}`;
+    const s = map.get(key) ?? { run: r.run_id, source: r.source, name: r.name, points: 0, missing: 0, first_step: r.step, last_step: r.step };
+    s.points++;
+    if (r.value === null) s.missing++;
+    s.first_step = Math.min(s.first_step, r.step);
+    s.last_step = Math.max(s.last_step, r.step);
+    map.set(key, s);
+  }
+  return [...map.values()];
+}
+
+async function listMetrics(outDir: string, flags: MetricsFlags): Promise<void> {
+  const store = await Store.openDir(outDir, { readOnly: true });
+  try {
+    const series = summarizeMetrics(await store.metrics(flags.run !== undefined ? { run: flags.run } : {}));
+    if (flags.json) { printJson(series); return; }
+    if (series.length === 0) { console.log("(no metrics stored: add some with `forking-paths metrics <out-dir> --add <file|dir>`)"); return; }
+    const header = ["run", "source", "metric", "points", "missing", "steps"];
+    const lines = series.map((s) => [s.run, s.source, s.name, String(s.points), String(s.missing), `${s.first_step}..${s.last_step}`]);
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+    for (const l of [header, ...lines]) console.log(l.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+  } finally {
+    await store.close();
+  }
+}
