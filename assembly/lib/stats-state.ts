@@ -7,7 +7,28 @@
  * static data and the (unused) stub-runtime heap fit in page 0; the kernel allocates nothing.
  */
 export const HIST: usize = 65536;
-if (memory.size() < 5) memory.grow(5 - memory.size());
+/** Raw 16-bit pattern counters of F16/BF16 input (pages 5-8), see stats-half.ts. */
+export const RAW: usize = 5 * 65536;
+if (memory.size() < 9) memory.grow(9 - memory.size());
+
+/**
+ * |x| <= t thresholds (t = 1e-4, 1e-3, 1e-2) as the float32 bits of the largest float32 <= t,
+ * so the integer comparison of |bits| equals the float64 comparison of |x| with t. Literals, so
+ * the SIMD loop gets them as constants; checkThresholds() re-derives them at start-up.
+ */
+export const TH1: f64 = 1e-4, TH2: f64 = 1e-3, TH3: f64 = 1e-2;
+export const T1: u32 = 0x38d1b717, T2: u32 = 0x3a83126e, T3: u32 = 0x3c23d70a;
+function f32Below(t: f64): u32 {
+  const f = <f32>t;
+  const bits = reinterpret<u32>(f);
+  return <f64>f > t ? bits - 1 : bits;
+}
+if (f32Below(TH1) != T1 || f32Below(TH2) != T2 || f32Below(TH3) != T3) unreachable();
+
+/** Inverse of the order-preserving map o = bits ^ (sign ? 0x7fffffff : 0) (its own inverse). */
+@inline export function ordToF64(o: i32): f64 {
+  return <f64>reinterpret<f32>(o ^ (<i32>(<u32>(o >> 31) >>> 1)));
+}
 /** State slots exchanged with the host as f64 (see STATE_* indices in src/kernels/stats-wasm.ts). */
 export const STATE: usize = memory.data(32 * 8, 16);
 

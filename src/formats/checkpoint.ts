@@ -36,7 +36,7 @@ export const PYTORCH_SINGLE = "pytorch_model.bin";
 const PYTORCH_EXTENSIONS = [".bin", ".pt", ".pth", ".ckpt"];
 /** Files the Hugging Face Trainer saves next to the model that are not model weights. */
 const NOT_MODEL_FILES = new Set(["training_args.bin", "optimizer.pt", "scheduler.pt", "scaler.pt", "rng_state.pth"]);
-const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+export const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
 /** What to open: one index file, or a list of weight files read as one checkpoint. */
 export type CheckpointPlan = { readonly index: string } | { readonly files: string[] };
@@ -91,32 +91,35 @@ export async function planCheckpoint(path: string): Promise<CheckpointPlan> {
     throw new ByteSourceError(path, code === "ENOENT" ? "checkpoint path not found" : `cannot access checkpoint path (${code ?? String(err)})`, { cause: err });
   }
   if (!info.isDirectory()) return path.endsWith(".index.json") ? { index: path } : { files: [path] };
-  const names = new Set((await readdir(path, { withFileTypes: true })).filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name));
-  const inDir = (n: string): string => join(path, n);
-  if (names.has(SAFETENSORS_INDEX)) return { index: inDir(SAFETENSORS_INDEX) };
-  if (names.has(SAFETENSORS_SINGLE)) return { files: [inDir(SAFETENSORS_SINGLE)] };
-  const safetensors = [...names].filter((n) => n.endsWith(".safetensors")).sort();
-  if (safetensors.length > 0) return { files: safetensors.map(inDir) };
-  if (names.has(PYTORCH_INDEX)) return { index: inDir(PYTORCH_INDEX) };
-  if (names.has(PYTORCH_SINGLE)) return { files: [inDir(PYTORCH_SINGLE)] };
-  const torch = [...names].filter((n) => PYTORCH_EXTENSIONS.includes(extname(n).toLowerCase()) && !NOT_MODEL_FILES.has(n)).sort();
-  if (torch.length === 1) return { files: [inDir(torch[0]!)] };
+  const names = (await readdir(path, { withFileTypes: true })).filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name);
+  const plan = chooseCheckpointFiles(path, names, "check the path points at one checkpoint folder (e.g. step1000/) and that its download finished");
+  return "index" in plan ? { index: join(path, plan.index) } : { files: plan.files.map((n) => join(path, n)) };
+}
+
+/**
+ * Which of a folder's file `names` make up its checkpoint, in order of preference:
+ * model.safetensors.index.json, model.safetensors, other *.safetensors (sorted),
+ * pytorch_model.bin.index.json, pytorch_model.bin, a single *.bin/*.pt/*.pth/*.ckpt (trainer side
+ * files such as optimizer.pt are never the model). Returns names, not paths; `where` names the
+ * folder (or remote revision) in errors. Pure: shared by local folders and remote listings.
+ */
+export function chooseCheckpointFiles(where: string, names: readonly string[], hint = "check that the revision holds model weights at its top level"): CheckpointPlan {
+  const have = new Set(names);
+  if (have.has(SAFETENSORS_INDEX)) return { index: SAFETENSORS_INDEX };
+  if (have.has(SAFETENSORS_SINGLE)) return { files: [SAFETENSORS_SINGLE] };
+  const safetensors = [...have].filter((n) => n.endsWith(".safetensors")).sort();
+  if (safetensors.length > 0) return { files: safetensors };
+  if (have.has(PYTORCH_INDEX)) return { index: PYTORCH_INDEX };
+  if (have.has(PYTORCH_SINGLE)) return { files: [PYTORCH_SINGLE] };
+  const torch = [...have].filter((n) => PYTORCH_EXTENSIONS.includes(extname(n).toLowerCase()) && !NOT_MODEL_FILES.has(n)).sort();
+  if (torch.length === 1) return { files: [torch[0]!] };
   if (torch.length > 1) {
-    throw new CheckpointFormatError(
-      "AMBIGUOUS_CHECKPOINT",
-      path,
-      undefined,
-      `several PyTorch files and no index: ${torch.join(", ")}`,
-      `pass the path of the model file itself, or add a ${PYTORCH_INDEX}`,
-    );
+    throw new CheckpointFormatError("AMBIGUOUS_CHECKPOINT", where, undefined, `several PyTorch files and no index: ${torch.join(", ")}`,
+      `pass the path of the model file itself, or add a ${PYTORCH_INDEX}`);
   }
-  throw new CheckpointFormatError(
-    "NO_CHECKPOINT_FILES",
-    path,
-    undefined,
+  throw new CheckpointFormatError("NO_CHECKPOINT_FILES", where, undefined,
     `no checkpoint file found; looked for ${SAFETENSORS_INDEX}, ${SAFETENSORS_SINGLE}, *.safetensors, ${PYTORCH_INDEX}, ${PYTORCH_SINGLE}, *.bin, *.pt, *.pth, *.ckpt`,
-    "check the path points at one checkpoint folder (e.g. step1000/) and that its download finished",
-  );
+    hint);
 }
 
 /** Opens the shards of an index; each weight_map tensor must be in its shard, and only there. */

@@ -1,6 +1,9 @@
 // Runs several tensors' statistics passes on one StatsKernel: chunks of interleaved jobs are
 // accumulated by saving and restoring each job's running totals. Used in workers and in-thread.
+// A job's bytes come as chunks (from any ByteSource) or as file ranges read into wasm memory.
+import { closeSync, openSync, readSync } from "node:fs";
 import type { Dtype } from "../formats/dtype.js";
+import { ByteSourceError } from "../util/errors.js";
 import { emptySketch, type TensorSketch } from "../stats/sketch.js";
 import { StatsKernel, type StatsKernelSnapshot } from "./stats-wasm.js";
 
@@ -14,6 +17,22 @@ export class StatsJobHost {
   chunk(job: number, dtype: Dtype, bytes: Uint8Array): void {
     this.switchTo(job);
     this.kernel.accumulate(dtype, bytes);
+  }
+
+  /** Accumulates `length` bytes of file `path` at `offset` for job `job`, read straight into wasm memory. */
+  fileRange(job: number, dtype: Dtype, path: string, offset: number, length: number): void {
+    this.switchTo(job);
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch (err) {
+      throw new ByteSourceError(path, `cannot open file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+    }
+    try {
+      this.kernel.accumulateFilled(dtype, length, (target, at) => readFully(fd, path, target, offset + at));
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** The partial sketch of everything this host saw of `job`; forgets the job. */
@@ -42,5 +61,14 @@ export class StatsJobHost {
       this.kernel.reset();
     }
     this.current = job;
+  }
+}
+
+/** Fills `target` from `fd` at `position`; a short read (file shrank) is a ByteSourceError. */
+function readFully(fd: number, path: string, target: Uint8Array, position: number): void {
+  for (let done = 0; done < target.byteLength;) {
+    const n = readSync(fd, target, done, target.byteLength - done, position + done);
+    if (n === 0) throw new ByteSourceError(path, `short read at offset ${position + done}: file shrank while reading?`);
+    done += n;
   }
 }

@@ -1,11 +1,14 @@
-// StatsPool: sketches tensors with the WASM statistics kernel on worker threads. The main
-// thread reads chunks (readTensorChunks), transfers them to the least busy worker, and merges
+// StatsPool: sketches tensors with the WASM statistics kernel on worker threads. Contiguous
+// tensors in local files are sent as byte ranges that each worker reads straight into its wasm
+// memory (no copy, no main-thread I/O); other sources (HTTP, memory, strided views) are read
+// by the main thread (readTensorChunks) and their chunks transferred. The main thread merges
 // the workers' partial sketches. workers = 0 runs the kernel in this thread (tests, tiny jobs).
 import type { Worker } from "node:worker_threads";
-import { DTYPE_IS_FLOAT, type Dtype } from "../formats/dtype.js";
+import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, type Dtype } from "../formats/dtype.js";
 import type { TensorRef } from "../formats/tensor-ref.js";
 import { mergeAllSketches, type TensorSketch } from "../stats/sketch.js";
-import { readTensorChunks } from "../tensor/read.js";
+import { FileSource } from "../io/file-source.js";
+import { isContiguousView, readTensorChunks } from "../tensor/read.js";
 import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
 import { MODULE_EXT, startModuleWorker } from "./load.js";
@@ -14,6 +17,7 @@ import { StatsJobHost } from "./stats-host.js";
 /** Messages to a worker. */
 export type StatsRequest =
   | { type: "chunk"; job: number; dtype: Dtype; bytes: Uint8Array }
+  | { type: "range"; job: number; dtype: Dtype; path: string; offset: number; length: number }
   | { type: "finish"; job: number }
   | { type: "discard"; job: number };
 /** Messages from a worker ("ready" once, when its kernel is loaded). */
@@ -24,7 +28,7 @@ export type StatsReply =
   | { type: "error"; job: number; phase: "chunk" | "finish"; message: string };
 
 export interface SketchTensorOptions {
-  /** Bytes per chunk read and dispatched (default STATS_CHUNK_BYTES). */
+  /** Bytes per chunk read and dispatched (default STATS_CHUNK_BYTES; file ranges: FILE_RANGE_BYTES). */
   chunkBytes?: number;
   /** Called with the byte count of each chunk once it has been processed. */
   onBytes?: (n: number) => void;
@@ -32,6 +36,8 @@ export interface SketchTensorOptions {
 
 /** Chunks queued per worker before the reader waits (bounds memory to workers x 2 chunks). */
 const MAX_IN_FLIGHT_PER_WORKER = 2;
+/** Bytes per file range a worker reads itself (large: no buffer is allocated for it). */
+export const FILE_RANGE_BYTES = 16 * 1024 * 1024;
 /** Largest worker count accepted. */
 export const MAX_STATS_WORKERS = 64;
 
@@ -86,20 +92,15 @@ export class StatsPool {
       throw new UsageError(`${what}: dtype ${ref.dtype} has no distribution statistics; only F64, F32, F16 and BF16 tensors are sketched (count integer/bool tensors instead)`);
     }
     const id = this.nextJob++;
-    const chunks = readTensorChunks(ref, options.chunkBytes ?? STATS_CHUNK_BYTES);
-    if (this.host !== undefined) return this.sketchInThread(this.host, id, ref.dtype, chunks, options.onBytes);
+    const file = this.host === undefined ? localFileRange(ref) : undefined;
+    const chunks = file === undefined ? readTensorChunks(ref, options.chunkBytes ?? STATS_CHUNK_BYTES) : undefined;
+    if (this.host !== undefined) return this.sketchInThread(this.host, id, ref.dtype, chunks!, options.onBytes);
     const job: Job = { what, onBytes: options.onBytes, error: undefined, finishes: new Map() };
     this.jobs.set(id, job);
     const used = new Set<number>();
     try {
-      for await (const chunk of chunks) {
-        if (job.error) throw job.error;
-        const w = await this.acquire();
-        const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer ? chunk : chunk.slice();
-        this.slots[w]!.inFlight++;
-        used.add(w);
-        this.slots[w]!.worker.postMessage({ type: "chunk", job: id, dtype: ref.dtype, bytes: owned } satisfies StatsRequest, [owned.buffer as ArrayBuffer]);
-      }
+      if (file !== undefined) await this.dispatchRanges(id, job, ref.dtype, file, options.chunkBytes ?? FILE_RANGE_BYTES, used);
+      else await this.dispatchChunks(id, job, ref.dtype, chunks!, used);
       const partials = await Promise.all([...used].map((w) => this.requestFinish(id, job, w)));
       if (job.error) throw job.error;
       return mergeAllSketches(partials);
@@ -108,6 +109,32 @@ export class StatsPool {
       throw err;
     } finally {
       this.jobs.delete(id);
+    }
+  }
+
+  /** Sends the tensor's chunks, read here, to the least busy workers (buffers transferred). */
+  private async dispatchChunks(id: number, job: Job, dtype: Dtype, chunks: AsyncIterable<Uint8Array>, used: Set<number>): Promise<void> {
+    for await (const chunk of chunks) {
+      if (job.error) throw job.error;
+      const w = await this.acquire();
+      const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer ? chunk : chunk.slice();
+      this.slots[w]!.inFlight++;
+      used.add(w);
+      this.slots[w]!.worker.postMessage({ type: "chunk", job: id, dtype, bytes: owned } satisfies StatsRequest, [owned.buffer as ArrayBuffer]);
+    }
+  }
+
+  /** Sends byte ranges of a local file to the least busy workers, which read them themselves. */
+  private async dispatchRanges(id: number, job: Job, dtype: Dtype, file: LocalFileRange, rangeBytes: number, used: Set<number>): Promise<void> {
+    const itemsize = DTYPE_ITEMSIZE[dtype];
+    const step = Math.max(itemsize, Math.floor(rangeBytes / itemsize) * itemsize);
+    for (let at = 0; at < file.length; at += step) {
+      if (job.error) throw job.error;
+      const w = await this.acquire();
+      this.slots[w]!.inFlight++;
+      used.add(w);
+      const length = Math.min(step, file.length - at);
+      this.slots[w]!.worker.postMessage({ type: "range", job: id, dtype, path: file.path, offset: file.offset + at, length } satisfies StatsRequest);
     }
   }
 
@@ -188,4 +215,14 @@ export class StatsPool {
     this.fail(new UsageError("the statistics pool was closed while sketching"));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
+}
+
+interface LocalFileRange { path: string; offset: number; length: number }
+
+/** The file byte range of a contiguous tensor in a local file (undefined: read it through its source). */
+function localFileRange(ref: TensorRef): LocalFileRange | undefined {
+  if (!(ref.source instanceof FileSource) || ref.numel === 0 || !isContiguousView(ref)) return undefined;
+  const itemsize = DTYPE_ITEMSIZE[ref.dtype];
+  const offset = ref.view ? ref.view.storageByteOffset + ref.view.storageOffset * itemsize : ref.byteOffset;
+  return { path: ref.source.name, offset, length: ref.numel * itemsize };
 }

@@ -21,6 +21,7 @@ interface StatsExports {
   histPtr(): number;
   statePtr(): number;
   clearHist(): void;
+  flush(): void;
   reset(): void;
   saveState(): void;
   loadState(): void;
@@ -57,22 +58,32 @@ export class StatsKernel {
 
   /** Adds the raw little-endian values in `bytes` (whole elements of a float dtype). */
   accumulate(dtype: Dtype, bytes: Uint8Array): void {
-    checkSketchInput(dtype, bytes.byteLength);
+    this.accumulateFilled(dtype, bytes.byteLength, (target, at) => target.set(bytes.subarray(at, at + target.byteLength)));
+  }
+
+  /**
+   * Adds `byteLength` bytes of `dtype` values that `fill` writes straight into wasm memory (no
+   * intermediate buffer), piece by piece: fill(target, at) must fill all of `target` with the
+   * bytes at offset `at` of the range (e.g. a readSync from a file).
+   */
+  accumulateFilled(dtype: Dtype, byteLength: number, fill: (target: Uint8Array, at: number) => void): void {
+    checkSketchInput(dtype, byteLength);
     const size = DTYPE_ITEMSIZE[dtype];
     const code = DTYPE_CODE[dtype]!;
     const piece = Math.floor(STATS_KERNEL_INPUT_BYTES / size) * size;
-    for (let at = 0; at < bytes.byteLength; at += piece) {
-      const part = bytes.subarray(at, Math.min(at + piece, bytes.byteLength));
-      const count = part.byteLength / size;
+    for (let at = 0; at < byteLength; at += piece) {
+      const length = Math.min(piece, byteLength - at);
+      const count = length / size;
       if (this.sinceSpill + count >= HIST_SPILL_ELEMENTS) this.spillHistogram();
-      const ptr = this.ex.reserveInput(part.byteLength);
-      new Uint8Array(this.ex.memory.buffer, ptr, part.byteLength).set(part);
+      const ptr = this.ex.reserveInput(length);
+      fill(new Uint8Array(this.ex.memory.buffer, ptr, length), at);
       this.ex.accumulate(code, ptr, count);
       this.sinceSpill += count;
     }
   }
 
   private spillHistogram(): void {
+    this.ex.flush(); // pending F16/BF16 pattern counts go into the key histogram first
     const dense = this.denseHist();
     const spill = this.spill ?? new Float64Array(HIST_KEY_COUNT);
     for (let k = 0; k < HIST_KEY_COUNT; k++) spill[k]! += dense[k]!;

@@ -20,6 +20,9 @@ port.on("message", (msg: StatsRequest) => {
     if (msg.type === "chunk") {
       host.chunk(msg.job, msg.dtype, msg.bytes);
       reply = { type: "done", job: msg.job, bytes: msg.bytes.byteLength };
+    } else if (msg.type === "range") {
+      host.fileRange(msg.job, msg.dtype, msg.path, msg.offset, msg.length);
+      reply = { type: "done", job: msg.job, bytes: msg.length };
     } else if (msg.type === "finish") {
       reply = { type: "sketch", job: msg.job, sketch: host.finish(msg.job) };
     } else {

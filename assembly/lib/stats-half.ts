@@ -1,0 +1,97 @@
+// F16/BF16 statistics by counting raw 16-bit patterns: the hot loop only bumps one of 65536
+// counters per value (no decode, no float work). `foldHalf` turns the counts into the totals
+// (counts, extremes, histogram keys, exact moments over distinct values) when they are read.
+import {
+  HIST, RAW, T1, T2, T3, ordToF64, mergeBlock, mergeExtremes, addCounts, addNonFinite, orLowBits,
+} from "./stats-state";
+import { f16ToF32Bits } from "./stats-decode";
+
+/** Dtype code whose counts are pending in RAW (1 F16, 2 BF16), or 0 when RAW is empty. */
+let rawDtype: i32 = 0;
+/** Values counted in RAW since the last fold (each counter stays below 2^31). */
+let rawCount: u32 = 0;
+const RAW_FOLD_AT: u32 = 1 << 30;
+
+/** Counts `count` values of 16-bit dtype `dtype` (1 F16, 2 BF16) stored at `p`. */
+export function countHalf(dtype: i32, p: usize, count: i32): void {
+  if (rawDtype != dtype || rawCount + <u32>count >= RAW_FOLD_AT) foldHalf();
+  rawDtype = dtype;
+  rawCount += <u32>count;
+  const m = count & ~3;
+  for (let i = 0; i < m; i += 4) {
+    // One 64-bit load, four counters; the shifts are cheap scalar work.
+    const w = load<u64>(p + (<usize>i << 1));
+    bumpRaw(<usize>(w & 0xffff)); bumpRaw(<usize>((w >>> 16) & 0xffff));
+    bumpRaw(<usize>((w >>> 32) & 0xffff)); bumpRaw(<usize>(w >>> 48));
+  }
+  for (let i = m; i < count; i++) bumpRaw(<usize>load<u16>(p + (<usize>i << 1)));
+}
+
+@inline function bumpRaw(h: usize): void {
+  const a = h << 2;
+  store<u32>(a, load<u32>(a, RAW) + 1, RAW);
+}
+
+@inline function rawToF32Bits(h: u32): u32 {
+  return rawDtype == 1 ? f16ToF32Bits(h) : h << 16;
+}
+
+/**
+ * Moves the pending 16-bit counts into the totals and clears RAW. Every distinct value is
+ * exact in float64, so count x value products are exact and the moments are at least as
+ * accurate as a value-by-value pass (power sums about the float64 mean of the distinct values).
+ */
+export function foldHalf(): void {
+  if (rawDtype == 0) return;
+  let finite: f64 = 0, sum: f64 = 0, zeros: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0, total: f64 = 0;
+  let nan: f64 = 0, pinf: f64 = 0, ninf: f64 = 0, omin: i32 = i32.MAX_VALUE, omax: i32 = i32.MIN_VALUE;
+  let low: u32 = 0, l1b: f64 = 0;
+  for (let h: u32 = 0; h < 65536; h++) {
+    const c = load<u32>(<usize>h << 2, RAW);
+    if (c == 0) continue;
+    const fc = <f64>c;
+    total += fc;
+    const bits = rawToF32Bits(h);
+    const abits = bits & 0x7fffffff;
+    if (abits >= 0x7f800000) {
+      if (abits > 0x7f800000) nan += fc; else if (bits >>> 31) ninf += fc; else pinf += fc;
+      continue;
+    }
+    const key = <usize>(bits >>> 16) << 2;
+    store<u32>(key, load<u32>(key, HIST) + c, HIST);
+    const x = <f64>reinterpret<f32>(bits);
+    finite += fc; sum += fc * x; l1b += fc * abs(x);
+    if (abits == 0) zeros += fc;
+    if (abits <= T1) a1 += fc;
+    if (abits <= T2) a2 += fc;
+    if (abits <= T3) a3 += fc;
+    const ord = <i32>(bits ^ ((<u32>(<i32>bits >> 31)) >>> 1));
+    omin = min(omin, ord); omax = max(omax, ord);
+    low |= bits;
+  }
+  const c = finite > 0 ? sum / finite : 0;
+  let s1: f64 = 0, s2: f64 = 0, s3: f64 = 0, s4: f64 = 0;
+  for (let h: u32 = 0; h < 65536; h++) {
+    const n = load<u32>(<usize>h << 2, RAW);
+    if (n == 0) continue;
+    store<u32>(<usize>h << 2, 0, RAW);
+    const bits = rawToF32Bits(h);
+    if ((bits & 0x7fffffff) >= 0x7f800000) continue;
+    const fc = <f64>n, d = <f64>reinterpret<f32>(bits) - c, d2 = d * d;
+    s1 += fc * d; s2 += fc * d2; s3 += fc * d2 * d; s4 += fc * d2 * d2;
+  }
+  mergeBlock(finite, c, s1, s2, s3, s4, l1b);
+  addCounts(total, zeros, a1, a2, a3);
+  addNonFinite(nan, pinf, ninf);
+  if (finite > 0) mergeExtremes(ordToF64(omin), ordToF64(omax), max(-ordToF64(omin), ordToF64(omax)));
+  orLowBits(low & 0xffff);
+  rawDtype = 0;
+  rawCount = 0;
+}
+
+/** Drops pending counts without folding them (the totals are being reset or replaced). */
+export function clearHalf(): void {
+  if (rawDtype != 0) memory.fill(RAW, 0, 65536 * 4);
+  rawDtype = 0;
+  rawCount = 0;
+}
