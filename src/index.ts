@@ -6,6 +6,7 @@ export * from "./formats/tensor-ref.js";
 export * from "./formats/safetensors/index.js";
 export * from "./formats/shard-index.js";
 export * from "./formats/checkpoint.js";
+export { openCheckpointFromSources, type CheckpointFile, type FilesCheckpoint, type OpenFromFilesOptions } from "./formats/checkpoint-files.js";
 export { readPytorchCheckpoint, type PytorchReadOptions } from "./formats/pytorch/index.js";
 export * from "./tensor/read.js";
 export * from "./tensor/names.js";

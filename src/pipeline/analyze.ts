@@ -13,12 +13,15 @@ import type { TensorSketch } from "../stats/sketch.js";
 import { summarizeSketch } from "../stats/summary.js";
 import { shapeSummary } from "../stats/shape/index.js";
 import { discoverRun, type RunCheckpoint } from "../runs/discovery.js";
+import { discoverHubRun, hubRunId, isHubRunCheckpoint, type HubRunHubOptions, type HubRunOptions } from "../runs/hub-run.js";
+import { isHubUrl } from "../runs/hub-url.js";
 import { Store } from "../store/store.js";
 import type { BufferInput, CheckpointResult, TensorStatsInput, TrajectoryInput } from "../store/types.js";
 import { nameFilter } from "../util/glob.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { UsageError } from "../util/errors.js";
 import { groupRows } from "./groups.js";
+import { countEventsByKind, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
 
 export interface AnalyzeOptions {
   /** Output folder; the store is `<out>/analysis.duckdb`. */
@@ -38,7 +41,17 @@ export interface AnalyzeOptions {
   keepFullMaxElements?: number;
   /** Shape statistics (dip test, mixtures, KDE modes, Weibull, KS) of kept tensors. Default true. */
   shape?: boolean;
+  /** Detect and store events after the statistics (default true; an object sets the detectors). */
+  events?: boolean | EventDetectionOptions;
   onProgress?: (p: AnalyzeProgress) => void;
+  /** hf:// runs only: revisions to analyze ("pythia", "step1000,step2000", globs); default: the URL's revision alone. */
+  revisions?: string;
+  /** hf:// runs only: Hub endpoint, token, cache and HTTP tuning (default: from HF_ENDPOINT, HF_TOKEN...). */
+  hub?: HubRunHubOptions;
+  /** An already open, writable store of `out` to write into (it is left open); default: open and close `<out>/analysis.duckdb`. */
+  store?: Store;
+  /** Analyze only the discovered checkpoints this accepts (the others are not counted); default: all. */
+  checkpointFilter?: (checkpoint: RunCheckpoint) => boolean;
 }
 
 export interface AnalyzeProgress {
@@ -70,21 +83,33 @@ export interface AnalyzeSummary {
   bytes: number;
   seconds: number;
   nonFinite: NonFiniteReport[];
+  /** Events stored for the run, by kind; null when event detection was skipped (--no-events). */
+  events: Record<DynamicsEventKind, number> | null;
+  /** Seconds spent detecting events (included in `seconds`). */
+  eventSeconds: number;
+  /** hf:// runs: bytes fetched over HTTP, and the total size of the analyzed checkpoints' files. */
+  remote?: { bytesTransferred: number; filesBytes: number };
 }
 
 export const DEFAULT_ANALYZE_WORKERS = 2;
 
 export async function analyzeRun(runPath: string, options: AnalyzeOptions): Promise<AnalyzeSummary> {
   const started = Date.now();
-  const source = resolve(runPath);
-  const runId = options.runId ?? basename(source);
+  const hub = isHubUrl(runPath);
+  const source = hub ? runPath : resolve(runPath);
+  const runId = options.runId ?? (hub ? hubRunId(runPath) : basename(source));
   if (runId.length === 0) throw new UsageError(`cannot derive a run name from "${runPath}": pass a run name`);
-  const checkpoints = await discoverRun(source, options.steps ? { steps: [...options.steps] } : {});
-  const store = await Store.openDir(options.out);
+  if (!hub && options.revisions !== undefined) throw new UsageError(`--revisions applies to hf:// runs only, not to the folder "${runPath}"`);
+  const discovered = hub
+    ? await discoverHubRun(runPath, hubRunOptions(options))
+    : await discoverRun(source, options.steps ? { steps: [...options.steps] } : {});
+  const checkpoints = options.checkpointFilter ? discovered.filter(options.checkpointFilter) : discovered;
+  const store = options.store ?? (await Store.openDir(options.out));
   const pool = await StatsPool.create(options.workers ?? DEFAULT_ANALYZE_WORKERS);
   const summary: AnalyzeSummary = {
     runId, storePath: store.path, checkpoints: checkpoints.length, analyzed: 0, skipped: 0,
-    steps: checkpoints.map((c) => c.step), tensors: 0, buffers: 0, bytes: 0, seconds: 0, nonFinite: [],
+    steps: checkpoints.map((c) => c.step), tensors: 0, buffers: 0, bytes: 0, seconds: 0, nonFinite: [], events: null, eventSeconds: 0,
+    ...(hub && { remote: { bytesTransferred: 0, filesBytes: 0 } }),
   };
   try {
     await store.putRun({ run_id: runId, source, options: storedOptions(options) });
@@ -101,12 +126,22 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       summary.bytes += result.checkpoint.total_bytes;
       options.onProgress?.({ checkpointsDone: i + 1, checkpointsTotal: checkpoints.length, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
     }
+    if (options.events !== false) {
+      const eventsStarted = Date.now();
+      summary.events = countEventsByKind(await recomputeRunEvents(store, runId, options.events === true ? {} : options.events ?? {}));
+      summary.eventSeconds = (Date.now() - eventsStarted) / 1000;
+    }
   } finally {
     await pool.close();
-    await store.close();
+    if (options.store === undefined) await store.close();
   }
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
+}
+
+function hubRunOptions(o: AnalyzeOptions): HubRunOptions {
+  if (o.steps !== undefined) throw new UsageError("--steps does not apply to hf:// runs: steps come from the revision names (use --revisions)");
+  return { ...(o.revisions !== undefined && { revisions: o.revisions }), ...(o.hub !== undefined && { hub: o.hub }) };
 }
 
 function storedOptions(o: AnalyzeOptions): Record<string, unknown> {
@@ -123,9 +158,12 @@ async function analyzeCheckpoint(
   summary: AnalyzeSummary,
   progress: (done: number, total: number) => void,
 ): Promise<CheckpointResult> {
-  const open = await openCheckpoint(cp.path, options.key !== undefined ? { key: options.key } : {});
+  const keep = nameFilter(options.include ?? [], options.exclude ?? []);
+  const keyOption = options.key !== undefined ? { key: options.key } : {};
+  // Hub checkpoints locate (and fetch) only the selected tensors.
+  const remote = isHubRunCheckpoint(cp) ? await cp.open({ ...keyOption, select: keep }) : undefined;
+  const open = remote ?? (await openCheckpoint(cp.path, keyOption));
   try {
-    const keep = nameFilter(options.include ?? [], options.exclude ?? []);
     const selected = open.tensors.filter((t) => keep(t.name)).sort((a, b) => a.name.localeCompare(b.name));
     const isParam = (t: TensorRef) => DTYPE_IS_FLOAT[t.dtype] && !isNonParameterBuffer(t.name, t.dtype);
     const params = selected.filter(isParam);
@@ -158,6 +196,10 @@ async function analyzeCheckpoint(
       tensors, groups: groupRows(sketched), buffers, trajectories,
     };
   } finally {
+    if (remote !== undefined && summary.remote !== undefined) {
+      summary.remote.bytesTransferred += remote.bytesTransferred();
+      summary.remote.filesBytes += remote.filesBytes;
+    }
     await open.close();
   }
 }

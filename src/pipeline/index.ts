@@ -1,2 +1,12 @@
 export { analyzeRun, isKeptTensor, DEFAULT_ANALYZE_WORKERS, type AnalyzeOptions, type AnalyzeProgress, type AnalyzeSummary, type NonFiniteReport } from "./analyze.js";
 export { groupRows, roleGroupName } from "./groups.js";
+export {
+  detectRunEvents, storeRunEvents, recomputeRunEvents, countEventsByKind, detectorRecord, EVENT_KINDS, EVENT_DETECTION_VERSION,
+  MIN_CHANGE_POINT_CHECKPOINTS, MIN_CHANGE_POINT_SEGMENT, MIN_LAYER_FORK_CHECKPOINTS, DEFAULT_CHANGE_POINT_STATISTICS, DEFAULT_LAYER_FORK_STATISTICS,
+  type EventDetectionOptions, type DynamicsEvent, type DynamicsEventKind,
+} from "./events.js";
+export { statisticOf, type SeriesStatistic } from "./event-inputs.js";
+export {
+  sampleFromHistogram, snapshotFromHistogram, snapshotFromValues, confirmBimodality, storedShapeOf, dkwBound95,
+  HISTOGRAM_SAMPLE_SIZE, DEFAULT_BIMODALITY_ALPHA, type ValueSnapshot, type StoredShape,
+} from "./snapshots.js";

@@ -5,3 +5,4 @@ export { pythiaLikeSteps, simulatePitchfork, nullEnvelope, deriveSeed, type Pitc
 export { openHubFile, listRevisionFiles, listBranches, revisionCommit, parseHubUrl, isHubUrl, hubSettings, HubError, CachedFileSource, type HubFileSource, type OpenHubFileOptions, type HubOptions } from "./hub.js";
 export { pythiaRevisions, parseRevisionStep, selectRevisions, type RevisionStep } from "./revisions.js";
 export { findCachedFile, cachedCommit, hfCacheDir } from "./hf-cache.js";
+export { discoverHubRun, hubRunId, isHubRunCheckpoint, HUB_READ_AHEAD_BYTES, type HubRunCheckpoint, type HubRunOptions, type HubRunHubOptions } from "./hub-run.js";

@@ -14,14 +14,16 @@ interface AnalyzeFlags {
   key?: string;
   keepFull?: number;
   shape: boolean;
+  events: boolean;
   json?: boolean;
+  revisions?: string;
 }
 
 export function register(program: Command): void {
   program
     .command("analyze")
     .description("compute exact, mergeable statistics of every tensor of every checkpoint of a run into <out>/analysis.duckdb (resumes where it stopped)")
-    .argument("<run-dir>", "folder of checkpoints (checkpoint-<N>/, step<N>/, global_step<N>/, *_step<N>.safetensors ...) or a single checkpoint")
+    .argument("<run-dir>", "hf://<owner>/<repo>[@<revision>] (with --revisions: a run over revisions), or a folder of checkpoints (checkpoint-<N>/, step<N>/, global_step<N>/, *_step<N>.safetensors ...) or a single checkpoint")
     .requiredOption("--out <out-dir>", "output folder (holds analysis.duckdb)")
     .option("--run <name>", "name of the run in the store (default: the folder name)")
     .option("--include <glob>", "only tensors matching this glob (repeatable; * matches across dots)", collect)
@@ -31,19 +33,23 @@ export function register(program: Command): void {
     .option("--key <key>", "key of the model state dict in nested PyTorch checkpoints (e.g. model_state_dict)")
     .option("--keep-full <n>", "keep tensors with at most n elements in full (trajectories)", parseIntOption("--keep-full"))
     .option("--no-shape", "skip shape statistics (dip test, mixtures, KDE modes) of kept tensors")
+    .option("--no-events", "skip event detection after the statistics (run `forking-paths events <out-dir> --recompute` later)")
     .option("--json", "print the summary as JSON")
+    .option("--revisions <spec>", "hf:// runs: revisions to analyze (\"pythia\" = Pythia's 154 steps, \"step1000,step2000\", or a glob like \"step*000\")")
     .action(async (runDir: string, flags: AnalyzeFlags) => {
       const bar = progressBar("analyze", !flags.json && process.stderr.isTTY === true);
       const summary = await analyzeRun(runDir, {
         out: flags.out,
         workers: flags.workers,
         shape: flags.shape,
+        events: flags.events,
         ...(flags.run !== undefined && { runId: flags.run }),
         ...(flags.include !== undefined && { include: flags.include }),
         ...(flags.exclude !== undefined && { exclude: flags.exclude }),
         ...(flags.steps !== undefined && { steps: flags.steps }),
         ...(flags.key !== undefined && { key: flags.key }),
         ...(flags.keepFull !== undefined && { keepFullMaxElements: flags.keepFull }),
+        ...(flags.revisions !== undefined && { revisions: flags.revisions }),
         onProgress: (p) => bar.update(p.checkpointsDone + (p.checkpointBytes > 0 ? p.checkpointBytesDone / p.checkpointBytes : 0), p.checkpointsTotal,
           `checkpoint ${p.checkpointsDone}/${p.checkpointsTotal} (step ${p.step}) ${formatBytes(p.bytesDone)}`),
       });
@@ -60,5 +66,13 @@ export function printAnalyzeSummary(s: AnalyzeSummary): void {
   if (s.nonFinite.length > 0) {
     console.log(`  non-finite values in ${s.nonFinite.length} tensor(s), e.g. step ${s.nonFinite[0]!.step} ${s.nonFinite[0]!.tensor}: ${s.nonFinite[0]!.nan} NaN, ${s.nonFinite[0]!.inf} Inf`);
   }
+  if (s.remote !== undefined) {
+    const pct = s.remote.filesBytes > 0 ? ` (${((100 * s.remote.bytesTransferred) / s.remote.filesBytes).toFixed(2)}%)` : "";
+    console.log(`  transferred ${formatBytes(s.remote.bytesTransferred)} of ${formatBytes(s.remote.filesBytes)} of checkpoint files${pct}`);
+  }
+  if (s.events !== null) {
+    const counts = Object.entries(s.events).map(([kind, n]) => `${n} ${kind}`).join(", ");
+    console.log(`  events: ${counts} (in ${formatSeconds(s.eventSeconds)}; list them with: forking-paths events <out-dir>)`);
+  } else console.log("  events: not detected (--no-events)");
   console.log(`  store: ${s.storePath}`);
 }

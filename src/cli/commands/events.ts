@@ -1,0 +1,121 @@
+// `forking-paths events <out-dir>`: lists the stored events (bifurcations, mode splits/merges,
+// layer forks, change points, with their early warnings); with --recompute or any detector
+// setting, recomputes them from the store (never re-reading checkpoints) and stores them.
+import type { Command } from "commander";
+import {
+  EVENT_KINDS, Store, UsageError, globToRegExp, nameFilter, recomputeRunEvents,
+  type DynamicsEventKind, type EventDetectionOptions, type EventRecord,
+} from "../../index.js";
+import { collect, parseIntOption, parseNumberOption, printJson } from "../options.js";
+
+interface EventsFlags {
+  json?: boolean;
+  kind?: string[];
+  tensor?: string[];
+  run?: string;
+  recompute?: boolean;
+  penalty?: number;
+  persistence?: number;
+  separation?: number;
+  layerGap?: number;
+  alpha?: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command("events")
+    .description("list the detected events (population_fork, mode_split, mode_merge, layer_fork, change_point) of the analyzed runs; --recompute re-detects them from the store")
+    .argument("<out-dir>", "output folder of `analyze`")
+    .option("--json", "print a JSON array, one object per event")
+    .option("--kind <kind>", `only this kind (repeatable): ${EVENT_KINDS.join(", ")}`, collect)
+    .option("--tensor <glob>", "only tensors / groups matching this glob (repeatable; * matches across dots)", collect)
+    .option("--run <name>", "only this run")
+    .option("--recompute", "re-detect the events from the stored statistics (the scope of --kind and --tensor) and store them")
+    .option("--penalty <x>", "change points: penalty per change (default: BIC-style); implies --recompute", parseNumberOption("--penalty"))
+    .option("--persistence <p>", "checkpoints a split or fork must persist (default 3); implies --recompute", parseIntOption("--persistence", 1))
+    .option("--separation <x>", "population fork: 2-means separation threshold (default 4); implies --recompute", parseNumberOption("--separation"))
+    .option("--layer-gap <x>", "layer fork: gap in noise sigmas (default 4); implies --recompute", parseNumberOption("--layer-gap"))
+    .option("--alpha <x>", "bimodality confirmation: dip test p-value threshold (default 0.05); implies --recompute", parseNumberOption("--alpha"))
+    .action(async (outDir: string, flags: EventsFlags) => {
+      const kinds = parseKinds(flags.kind);
+      const detection = detectionOptions(flags, kinds);
+      const recompute = flags.recompute === true || [flags.penalty, flags.persistence, flags.separation, flags.layerGap, flags.alpha].some((x) => x !== undefined);
+      const store = await Store.openDir(outDir, { readOnly: !recompute });
+      try {
+        const runs = (await store.listRuns()).map((r) => r.run_id).filter((r) => flags.run === undefined || r === flags.run);
+        if (flags.run !== undefined && runs.length === 0) throw new UsageError(`run "${flags.run}" is not in ${store.path}; see \`forking-paths stats ${outDir}\` for the runs stored`);
+        if (recompute) for (const run of runs) await recomputeRunEvents(store, run, detection);
+        const matches = nameFilter(flags.tensor ?? []);
+        const rows: EventRecord[] = [];
+        for (const run of runs) {
+          for (const e of await store.events({ run })) if ((kinds === undefined || kinds.includes(e.kind as DynamicsEventKind)) && matches(e.tensor ?? "")) rows.push(e);
+        }
+        rows.sort((a, b) => a.run_id.localeCompare(b.run_id) || (a.step ?? 0) - (b.step ?? 0) || a.kind.localeCompare(b.kind) || (a.tensor ?? "").localeCompare(b.tensor ?? ""));
+        if (flags.json) printJson(rows.map(eventJson));
+        else printEventsTable(rows, runs.length > 1, recompute);
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+function parseKinds(kinds: string[] | undefined): DynamicsEventKind[] | undefined {
+  if (kinds === undefined) return undefined;
+  for (const k of kinds) if (!EVENT_KINDS.includes(k as DynamicsEventKind)) throw new UsageError(`--kind: unknown kind "${k}" (use ${EVENT_KINDS.join(", ")})`);
+  return kinds as DynamicsEventKind[];
+}
+
+function detectionOptions(flags: EventsFlags, kinds: DynamicsEventKind[] | undefined): EventDetectionOptions {
+  for (const glob of flags.tensor ?? []) globToRegExp(glob); // fails early on a bad pattern
+  return {
+    ...(kinds !== undefined && { kinds }),
+    ...(flags.tensor !== undefined && { tensors: flags.tensor }),
+    ...(flags.penalty !== undefined && { penalty: flags.penalty }),
+    ...(flags.persistence !== undefined && { persistence: flags.persistence }),
+    ...(flags.separation !== undefined && { populationSeparation: flags.separation }),
+    ...(flags.layerGap !== undefined && { layerGap: flags.layerGap }),
+    ...(flags.alpha !== undefined && { alpha: flags.alpha }),
+  };
+}
+
+/** The JSON shape of one event of `events --json`. */
+export function eventJson(e: EventRecord): Record<string, unknown> {
+  return {
+    run: e.run_id, kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low, step_high: e.step_high, strength: e.strength,
+    evidence: e.evidence ?? {}, detector: e.detector ?? null,
+  };
+}
+
+function warningCell(e: EventRecord): string {
+  const ew = (e.evidence as { early_warning?: { announced: boolean; lead_time: number | null; skipped_reason: string | null } } | null)?.early_warning;
+  if (ew === undefined) return "-";
+  if (ew.skipped_reason !== null) return "too few points";
+  return ew.announced ? `yes, ${ew.lead_time} steps ahead` : "no";
+}
+
+function detailCell(e: EventRecord): string {
+  const ev = (e.evidence ?? {}) as Record<string, unknown>;
+  if (e.kind === "population_fork") return `${String(ev.variable)}; branches ${JSON.stringify(ev.branch_sizes)}`;
+  if (e.kind === "layer_fork") return `${String(ev.statistic)}; layers ${JSON.stringify(ev.groups)}`;
+  if (e.kind === "change_point") return `${String(ev.statistic)}: ${fmt(ev.mean_before as number)} -> ${fmt(ev.mean_after as number)}`;
+  return `${String(ev.target ?? "")}`;
+}
+
+function fmt(x: number | null | undefined): string {
+  if (x === null || x === undefined) return "-";
+  return Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(4);
+}
+
+function printEventsTable(rows: EventRecord[], showRun: boolean, recomputed: boolean): void {
+  const header = [...(showRun ? ["run"] : []), "kind", "tensor", "step", "(low, high]", "strength", "announced", "detail"];
+  const lines = rows.map((e) => [
+    ...(showRun ? [e.run_id] : []), e.kind, e.tensor ?? "-", String(e.step), `(${e.step_low}, ${e.step_high}]`, fmt(e.strength), warningCell(e), detailCell(e),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const numeric = new Set(["step", "strength"]);
+  const row = (cells: string[]) => cells.map((c, i) => (numeric.has(header[i]!) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  console.log(row(header));
+  for (const l of lines) console.log(row(l));
+  const counts = EVENT_KINDS.map((k) => `${rows.filter((e) => e.kind === k).length} ${k}`).join(", ");
+  console.log(rows.length === 0 ? "(no events stored: run `forking-paths analyze` (without --no-events) or `forking-paths events <out-dir> --recompute`)" : `${rows.length} event(s)${recomputed ? " (recomputed)" : ""}: ${counts}`);
+}

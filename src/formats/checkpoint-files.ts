@@ -1,0 +1,229 @@
+// Opens one checkpoint from a listing of named files (a Hub revision, any remote folder) with the
+// same file preference and sharding rules as openCheckpoint. With a tensor selection, only the
+// shards holding selected tensors are opened and only the selected PyTorch storages are located.
+import type { ByteSource } from "../io/byte-source.js";
+import { CheckpointFormatError } from "../util/errors.js";
+import {
+  SAFETENSORS_INDEX,
+  type CheckpointFormat,
+  type OpenCheckpoint,
+  type OpenCheckpointOptions,
+  chooseCheckpointFiles,
+  ZIP_MAGIC,
+} from "./checkpoint.js";
+export { chooseCheckpointFiles };
+import { openTorchArchive, readPytorchCheckpoint, selectStateDict, tensorRefOf } from "./pytorch/index.js";
+import { readSafetensorsHeader } from "./safetensors/index.js";
+import { readShardIndex } from "./shard-index.js";
+import type { TensorRef } from "./tensor-ref.js";
+
+/** A file of a listing: its name relative to the checkpoint folder, its size if known, and how to open it. */
+export interface CheckpointFile {
+  readonly name: string;
+  readonly size?: number;
+  open(): Promise<ByteSource>;
+}
+
+export interface OpenFromFilesOptions extends OpenCheckpointOptions {
+  /** Only tensors whose names this accepts are listed, located and (for shards) opened; default: all. */
+  readonly select?: (tensorName: string) => boolean;
+}
+
+/** An opened checkpoint with the transfer count of its files. */
+export interface FilesCheckpoint extends OpenCheckpoint {
+  /** Sum of the listed sizes of the checkpoint's files (index and every shard it names, or the weight files). */
+  readonly filesBytes: number;
+  /** Bytes fetched so far by the files opened (sources with a `bytesRead` count; 0 for local ones). */
+  bytesTransferred(): number;
+}
+
+interface OpenedFile {
+  /** Name in the listing. */
+  readonly name: string;
+  readonly source: ByteSource;
+  readonly format: CheckpointFormat;
+  tensors: TensorRef[];
+}
+
+/** Transfer bookkeeping shared by every file of one checkpoint. */
+class Transfers {
+  private closedBytes = 0;
+  readonly open: ByteSource[] = [];
+  add(source: ByteSource): void {
+    this.open.push(source);
+  }
+  retire(source: ByteSource): void {
+    this.closedBytes += countOf(source);
+    const i = this.open.indexOf(source);
+    if (i >= 0) this.open.splice(i, 1);
+  }
+  total(): number {
+    return this.closedBytes + this.open.reduce((s, src) => s + countOf(src), 0);
+  }
+}
+
+function countOf(source: ByteSource): number {
+  const n = (source as { bytesRead?: unknown }).bytesRead;
+  return typeof n === "number" ? n : 0;
+}
+
+/**
+ * Opens the checkpoint made of `files` (a folder listing; the choice looks at top-level names,
+ * shards named by an index may be anywhere in it), reading headers only. `where` names the checkpoint in errors and becomes its
+ * `path`. close() releases every opened file.
+ */
+export async function openCheckpointFromSources(where: string, files: readonly CheckpointFile[], options: OpenFromFilesOptions = {}): Promise<FilesCheckpoint> {
+  const all = new Map(files.map((f) => [f.name, f] as const));
+  const plan = chooseCheckpointFiles(where, files.filter((f) => !f.name.includes("/")).map((f) => f.name));
+  const transfers = new Transfers();
+  const opened: OpenedFile[] = [];
+  try {
+    let filesBytes: number;
+    if ("index" in plan) filesBytes = await openShardedFiles(where, all, plan.index, options, transfers, opened);
+    else {
+      filesBytes = 0;
+      for (const name of plan.files) {
+        const file = all.get(name)!;
+        filesBytes += file.size ?? 0;
+        opened.push(await openWeightFile(file, options, transfers));
+      }
+      checkNoDuplicates(opened);
+    }
+    const format = checkSameFormat(where, opened, "index" in plan ? plan.index : undefined);
+    let closed = false;
+    return {
+      path: where,
+      format,
+      files: opened.map((f) => f.source.name),
+      tensors: opened.flatMap((f) => f.tensors),
+      filesBytes,
+      bytesTransferred: () => transfers.total(),
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await closeAll(opened, transfers);
+      },
+    };
+  } catch (err) {
+    await closeAll(opened, transfers);
+    throw err;
+  }
+}
+
+/** Reads the index, opens only the shards holding selected tensors, checks each is where the index says. */
+async function openShardedFiles(
+  where: string,
+  all: ReadonlyMap<string, CheckpointFile>,
+  indexName: string,
+  options: OpenFromFilesOptions,
+  transfers: Transfers,
+  opened: OpenedFile[],
+): Promise<number> {
+  const indexFile = all.get(indexName)!;
+  const indexSource = await indexFile.open();
+  transfers.add(indexSource);
+  let index;
+  try {
+    index = await readShardIndex(indexSource);
+  } finally {
+    transfers.retire(indexSource);
+    await indexSource.close();
+  }
+  const select = options.select ?? (() => true);
+  const wanted = [...index.weightMap].filter(([tensor]) => select(tensor));
+  const neededShards = new Set(wanted.map(([, shard]) => shard));
+  let filesBytes = indexFile.size ?? 0;
+  for (const shard of index.shards) {
+    const file = all.get(shard);
+    if (file === undefined) {
+      throw new CheckpointFormatError("SHARD_NOT_FOUND", where, undefined, `the index ${indexName} names shard ${shard}, which is not among the files`,
+        "the upload is incomplete or the index comes from another save");
+    }
+    filesBytes += file.size ?? 0;
+    if (neededShards.has(shard)) opened.push(await openWeightFile(file, options, transfers));
+  }
+  checkNoDuplicates(opened);
+  const inShard = new Map(opened.map((f) => [f.name, new Map(f.tensors.map((t) => [t.name, t] as const))] as const));
+  const keep = new Set<TensorRef>();
+  for (const [tensor, shard] of wanted) {
+    const ref = inShard.get(shard)?.get(tensor);
+    if (ref === undefined) {
+      throw new CheckpointFormatError("SHARD_MISSING_TENSOR", `${where}/${indexName}`, tensor, `the index puts it in shard ${shard}, but that shard has no such tensor`,
+        "the index and the shards come from different saves; re-upload the checkpoint");
+    }
+    keep.add(ref);
+  }
+  for (const f of opened) f.tensors = f.tensors.filter((t) => keep.has(t));
+  return filesBytes;
+}
+
+async function openWeightFile(file: CheckpointFile, options: OpenFromFilesOptions, transfers: Transfers): Promise<OpenedFile> {
+  const source = await file.open();
+  transfers.add(source);
+  try {
+    const format = await sniffFormat(source, file.name);
+    const select = options.select;
+    let tensors: TensorRef[];
+    if (format === "safetensors") {
+      tensors = (await readSafetensorsHeader(source)).tensors;
+      if (select !== undefined) tensors = tensors.filter((t) => select(t.name));
+    } else if (select === undefined) {
+      tensors = await readPytorchCheckpoint(source, options.key !== undefined ? { key: options.key } : {});
+    } else {
+      tensors = await selectedPytorchTensors(source, options.key, select);
+    }
+    return { name: file.name, source, format, tensors };
+  } catch (err) {
+    transfers.retire(source);
+    await source.close();
+    throw err;
+  }
+}
+
+/** Like readPytorchCheckpoint, but locates (reads the zip local header of) selected storages only. */
+async function selectedPytorchTensors(source: ByteSource, key: string | undefined, select: (name: string) => boolean): Promise<TensorRef[]> {
+  const archive = await openTorchArchive(source);
+  const refs: TensorRef[] = [];
+  for (const { name, tensor } of selectStateDict(source.name, archive.root, key)) {
+    if (select(name)) refs.push(await tensorRefOf(archive, name, tensor));
+  }
+  return refs;
+}
+
+/** Zip magic means torch.save; a .safetensors name or a JSON header start means safetensors. */
+async function sniffFormat(source: ByteSource, name: string): Promise<CheckpointFormat> {
+  const head = await source.read(0, Math.min(9, source.size));
+  if (head.byteLength >= 4 && ZIP_MAGIC.every((b, i) => head[i] === b)) return "pytorch";
+  if (name.endsWith(".safetensors")) return "safetensors";
+  if (head.byteLength === 9 && head[8] === 0x7b /* "{" */) return "safetensors";
+  return "pytorch"; // let the PyTorch reader explain what it is
+}
+
+function checkNoDuplicates(opened: readonly OpenedFile[]): void {
+  const owner = new Map<string, string>();
+  for (const f of opened) {
+    for (const t of f.tensors) {
+      const first = owner.get(t.name);
+      if (first !== undefined) {
+        throw new CheckpointFormatError("DUPLICATE_TENSOR", f.source.name, t.name, `also present in ${first}; a tensor must be stored in exactly one shard`,
+          "the revision mixes files of different saves; keep only one checkpoint's files");
+      }
+      owner.set(t.name, f.source.name);
+    }
+  }
+}
+
+/** The files' common format; with no file opened (nothing selected in a sharded checkpoint), the index's. */
+function checkSameFormat(where: string, opened: readonly OpenedFile[], indexName: string | undefined): CheckpointFormat {
+  if (opened.length === 0 && indexName !== undefined) return indexName === SAFETENSORS_INDEX ? "safetensors" : "pytorch";
+  const formats = [...new Set(opened.map((f) => f.format))];
+  if (formats.length !== 1) {
+    throw new CheckpointFormatError("MIXED_FORMATS", where, undefined, `the checkpoint's files mix formats: ${opened.map((f) => `${f.name} (${f.format})`).join(", ")}`);
+  }
+  return formats[0]!;
+}
+
+async function closeAll(opened: readonly OpenedFile[], transfers: Transfers): Promise<void> {
+  for (const f of opened) transfers.retire(f.source);
+  await Promise.all(opened.map((f) => f.source.close()));
+}

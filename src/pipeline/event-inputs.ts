@@ -1,0 +1,145 @@
+// What the event detectors read from the store, gathered per run: the complete checkpoints'
+// steps, each tensor's and group's statistic rows in step order, which tensors are kept in full,
+// and lazy readers of trajectories and histograms. Store reads only; no checkpoint is opened.
+import type { Store } from "../store/store.js";
+import type { GroupKind, GroupStatsRecord, HistogramRecord, StatValues, TensorStatsRecord } from "../store/types.js";
+import { UsageError } from "../util/errors.js";
+import { roleGroupName } from "./groups.js";
+
+/** A statistic series name: a field of the stored statistics (or a keyed entry of one). */
+export type SeriesStatistic = "std" | "mean" | "excess_kurtosis" | "frac_abs_le:0.001" | "frac_abs_le_rel_std:0.1" | "weibull_k";
+
+/** Value of a statistic in a stored row; null when undefined there. */
+export function statisticOf(row: StatValues, statistic: SeriesStatistic): number | null {
+  let value: unknown;
+  switch (statistic) {
+    case "std":
+    case "mean":
+    case "excess_kurtosis":
+      value = row[statistic];
+      break;
+    case "frac_abs_le:0.001":
+      value = row.frac_abs_le["0.001"];
+      break;
+    case "frac_abs_le_rel_std:0.1":
+      value = row.frac_abs_le_rel_std["0.1"];
+      break;
+    case "weibull_k":
+      value = ((row.extra?.shape as { weibull?: { k?: unknown } | null } | undefined)?.weibull?.k);
+      break;
+  }
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+/** One tensor or group followed over the run's checkpoints. */
+export interface EventTarget {
+  /** Tensor name, or group name ("model", "attn.qkv.weight", "layer.0"). */
+  name: string;
+  target: "tensor" | "group";
+  groupKind: GroupKind | null;
+  /** Steps at which the target has a row, increasing, and the rows. */
+  steps: number[];
+  rows: StatValues[];
+  /** Tensors only: layer, role group (role.kind), and whether its values are kept in full. */
+  layer: number | null;
+  roleGroup: string | null;
+  kept: boolean;
+  isLayerNormGain: boolean;
+}
+
+export interface RunInputs {
+  runId: string;
+  /** Steps of the complete checkpoints, increasing. */
+  steps: number[];
+  tensors: EventTarget[];
+  groups: EventTarget[];
+}
+
+/** The series of a statistic over the target's steps, finite points only. */
+export function seriesOf(target: EventTarget, statistic: SeriesStatistic): { steps: number[]; values: number[] } {
+  const steps: number[] = [], values: number[] = [];
+  target.rows.forEach((row, i) => {
+    const v = statisticOf(row, statistic);
+    if (v !== null) {
+      steps.push(target.steps[i]!);
+      values.push(v);
+    }
+  });
+  return { steps, values };
+}
+
+function tensorTargets(rows: readonly TensorStatsRecord[], keptNames: ReadonlySet<string>, complete: ReadonlySet<number>): EventTarget[] {
+  const byName = new Map<string, EventTarget>();
+  for (const row of rows) {
+    if (!complete.has(row.step)) continue;
+    let t = byName.get(row.tensor);
+    if (t === undefined) {
+      t = {
+        name: row.tensor, target: "tensor", groupKind: null, steps: [], rows: [], layer: row.layer, roleGroup: roleGroupName(row),
+        kept: keptNames.has(row.tensor), isLayerNormGain: row.role.startsWith("ln.") && row.kind === "weight",
+      };
+      byName.set(row.tensor, t);
+    }
+    t.steps.push(row.step);
+    t.rows.push(row);
+  }
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function groupTargets(rows: readonly GroupStatsRecord[], complete: ReadonlySet<number>): EventTarget[] {
+  const byName = new Map<string, EventTarget>();
+  for (const row of rows) {
+    if (!complete.has(row.step)) continue;
+    const key = `${row.group_kind}\u0000${row.group_name}`;
+    let t = byName.get(key);
+    if (t === undefined) {
+      t = { name: row.group_name, target: "group", groupKind: row.group_kind, steps: [], rows: [], layer: null, roleGroup: null, kept: false, isLayerNormGain: false };
+      byName.set(key, t);
+    }
+    t.steps.push(row.step);
+    t.rows.push(row);
+  }
+  return [...byName.values()];
+}
+
+/** Everything the detectors need from the store for one run (trajectories and histograms stay lazy). */
+export async function loadRunInputs(store: Store, runId: string): Promise<RunInputs> {
+  const runs = await store.listRuns();
+  if (!runs.some((r) => r.run_id === runId)) {
+    throw new UsageError(`run "${runId}" is not in the store ${store.path} (runs: ${runs.map((r) => r.run_id).join(", ") || "none"}); analyze it first or pick one of those`);
+  }
+  const steps = (await store.listCheckpoints(runId, { completeOnly: true })).map((c) => c.step);
+  const complete = new Set(steps);
+  const keptNames = new Set<string>();
+  for (const step of new Set([steps[0], steps[steps.length - 1]])) {
+    if (step === undefined) continue;
+    for (const t of await store.trajectories({ run: runId, step })) keptNames.add(t.tensor);
+  }
+  const tensors = tensorTargets((await store.tensorStats({ run: runId })).sort((a, b) => a.step - b.step), keptNames, complete);
+  const groups = groupTargets((await store.groupStats({ run: runId })).sort((a, b) => a.step - b.step), complete);
+  return { runId, steps, tensors, groups };
+}
+
+/** Full values of a kept tensor at each of the target's steps (steps without a stored trajectory are dropped). */
+export async function loadTrajectories(store: Store, runId: string, tensor: string): Promise<{ steps: number[]; values: Float32Array[] }> {
+  const records = (await store.trajectories({ run: runId, tensor })).sort((a, b) => a.step - b.step);
+  return { steps: records.map((r) => r.step), values: records.map((r) => r.values) };
+}
+
+/** Stored histograms by step: one query per tensor, or one for all groups of the run (cached per call site). */
+export type HistogramsByStep = Map<number, HistogramRecord>;
+
+export async function tensorHistograms(store: Store, runId: string, tensor: string): Promise<HistogramsByStep> {
+  return new Map((await store.histograms({ run: runId, tensor })).map((h) => [h.step, { keys: h.keys, counts: h.counts }]));
+}
+
+/** Group histograms keyed by "<group_kind>:<group_name>", then by step. */
+export async function groupHistogramsOfRun(store: Store, runId: string): Promise<Map<string, HistogramsByStep>> {
+  const out = new Map<string, HistogramsByStep>();
+  for (const h of await store.groupHistograms({ run: runId })) {
+    const byStep = out.get(h.name) ?? new Map<number, HistogramRecord>();
+    byStep.set(h.step, { keys: h.keys, counts: h.counts });
+    out.set(h.name, byStep);
+  }
+  return out;
+}

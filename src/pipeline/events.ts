@@ -1,0 +1,189 @@
+// Event detection over a stored analysis: reads a run's statistics, histograms and trajectories
+// from the store (never the checkpoints), runs every dynamics/ detector on them (population
+// forks, mode splits/merges, layer forks, change points, early warnings), and stores the events.
+import type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
+import type { EarlyWarningOptions } from "../dynamics/ews/index.js";
+import { deriveSeed } from "../runs/synth-process.js";
+import type { Store } from "../store/store.js";
+import type { EventInput } from "../store/types.js";
+import { UsageError } from "../util/errors.js";
+import { nameFilter } from "../util/glob.js";
+import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents, type DetectorSettings } from "./event-detectors.js";
+import { groupHistogramsOfRun, loadRunInputs, loadTrajectories, tensorHistograms, type EventTarget, type HistogramsByStep, type RunInputs, type SeriesStatistic } from "./event-inputs.js";
+import { DEFAULT_BIMODALITY_ALPHA, HISTOGRAM_SAMPLE_SIZE, snapshotFromHistogram, snapshotFromValues, storedShapeOf, type ValueSnapshot } from "./snapshots.js";
+
+export type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
+
+export const EVENT_KINDS: readonly DynamicsEventKind[] = ["population_fork", "mode_split", "mode_merge", "layer_fork", "change_point"];
+/** Series shorter than this are not searched for change points (a BIC penalty on fewer points means little). */
+export const MIN_CHANGE_POINT_CHECKPOINTS = 8;
+/** Layer forks need one "together" checkpoint and a persistence window; fewer checkpoints are skipped. */
+export const MIN_LAYER_FORK_CHECKPOINTS = 4;
+/**
+ * Shortest change-point segment: with 1, a single odd checkpoint (a zero-variance segment)
+ * becomes two change points of huge strength.
+ */
+export const MIN_CHANGE_POINT_SEGMENT = 2;
+export const DEFAULT_CHANGE_POINT_STATISTICS: readonly SeriesStatistic[] = ["std", "excess_kurtosis", "mean", "frac_abs_le:0.001"];
+export const DEFAULT_LAYER_FORK_STATISTICS: readonly SeriesStatistic[] = ["std", "excess_kurtosis", "frac_abs_le_rel_std:0.1", "weibull_k"];
+/** Version of the detection settings written into each stored event's `detector` field. */
+export const EVENT_DETECTION_VERSION = 1;
+
+export interface EventDetectionOptions {
+  /** Event kinds to detect (default all); mode_split and mode_merge come from one detector. */
+  kinds?: readonly DynamicsEventKind[];
+  /**
+   * Tensor / group name globs (any match). Narrows every detector; change points then run on
+   * every matching tensor (large ones too) instead of the default groups + kept tensors.
+   */
+  tensors?: readonly string[];
+  /** Checkpoints a split / fork must persist (default: each detector's default, 3). */
+  persistence?: number;
+  /** Population fork: 2-means separation threshold (default 4). */
+  populationSeparation?: number;
+  /** Layer fork: gap between layer groups in noise sigmas (default 4). */
+  layerGap?: number;
+  /** Bimodality confirmation: dip test p-value threshold (default 0.05). */
+  alpha?: number;
+  /** Change points: penalty per change (default: the BIC-style penalty of dynamics/changepoints). */
+  penalty?: number;
+  changePointStatistics?: readonly SeriesStatistic[];
+  layerStatistics?: readonly SeriesStatistic[];
+  /** Default MIN_CHANGE_POINT_CHECKPOINTS. */
+  minChangePointCheckpoints?: number;
+  /** Shortest segment in checkpoints (default MIN_CHANGE_POINT_SEGMENT). */
+  minChangePointSegment?: number;
+  /** Values drawn from a histogram for the modes of large tensors and groups (default 4096). */
+  histogramSampleSize?: number;
+  /** Seed of the histogram samples (default 0). */
+  seed?: number;
+  earlyWarning?: EarlyWarningOptions;
+}
+
+function positive(name: string, value: number | undefined, integer: boolean): void {
+  if (value === undefined) return;
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`event detection: ${name} must be a positive ${integer ? "integer" : "number"}, got ${value}`);
+  }
+}
+
+function settingsOf(o: EventDetectionOptions): DetectorSettings {
+  positive("persistence", o.persistence, true);
+  positive("populationSeparation", o.populationSeparation, false);
+  positive("layerGap", o.layerGap, false);
+  positive("alpha", o.alpha, false);
+  positive("minChangePointCheckpoints", o.minChangePointCheckpoints, true);
+  positive("histogramSampleSize", o.histogramSampleSize, true);
+  positive("minChangePointSegment", o.minChangePointSegment, true);
+  if (o.penalty !== undefined && !(Number.isFinite(o.penalty) && o.penalty >= 0)) throw new UsageError(`event detection: penalty must be a finite number >= 0, got ${o.penalty}`);
+  for (const k of o.kinds ?? []) if (!EVENT_KINDS.includes(k)) throw new UsageError(`event detection: unknown kind "${k}" (use ${EVENT_KINDS.join(", ")})`);
+  return {
+    persistence: o.persistence, populationSeparation: o.populationSeparation, layerGap: o.layerGap, alpha: o.alpha ?? DEFAULT_BIMODALITY_ALPHA, penalty: o.penalty,
+    changePointStatistics: o.changePointStatistics ?? DEFAULT_CHANGE_POINT_STATISTICS, layerStatistics: o.layerStatistics ?? DEFAULT_LAYER_FORK_STATISTICS,
+    minChangePointCheckpoints: o.minChangePointCheckpoints ?? MIN_CHANGE_POINT_CHECKPOINTS,
+    minChangePointSegment: o.minChangePointSegment ?? MIN_CHANGE_POINT_SEGMENT, earlyWarning: o.earlyWarning ?? {},
+  };
+}
+
+/** Detection settings as stored with each event (JSON). */
+export function detectorRecord(options: EventDetectionOptions): Record<string, unknown> {
+  const s = settingsOf(options);
+  return {
+    version: EVENT_DETECTION_VERSION, persistence: s.persistence ?? null, population_separation: s.populationSeparation ?? null, layer_gap: s.layerGap ?? null,
+    alpha: s.alpha, penalty: s.penalty ?? "default (BIC)", change_point_statistics: s.changePointStatistics, layer_statistics: s.layerStatistics,
+    min_change_point_checkpoints: s.minChangePointCheckpoints, min_change_point_segment: s.minChangePointSegment, histogram_sample_size: options.histogramSampleSize ?? HISTOGRAM_SAMPLE_SIZE, seed: options.seed ?? 0,
+    tensors: options.tensors ?? [], kinds: options.kinds ?? EVENT_KINDS,
+  };
+}
+
+/** Snapshots of a target from its stored histograms (steps without a histogram are dropped). */
+function histogramSnapshots(target: EventTarget, histograms: HistogramsByStep, options: EventDetectionOptions): { steps: number[]; snapshots: ValueSnapshot[] } {
+  const steps: number[] = [], snapshots: ValueSnapshot[] = [];
+  for (let i = 0; i < target.steps.length; i++) {
+    const step = target.steps[i]!;
+    const histogram = histograms.get(step);
+    if (histogram === undefined) continue;
+    const seed = deriveSeed(options.seed ?? 0, target.target, target.name, step);
+    steps.push(step);
+    snapshots.push(snapshotFromHistogram(histogram, target.rows[i]!.std, seed, options.histogramSampleSize ?? HISTOGRAM_SAMPLE_SIZE));
+  }
+  return { steps, snapshots };
+}
+
+/** Population forks and modes of one kept tensor, from its trajectories. */
+async function keptTensorEvents(store: Store, inputs: RunInputs, target: EventTarget, wants: (k: DynamicsEventKind) => boolean, s: DetectorSettings): Promise<DynamicsEvent[]> {
+  const { steps, values } = await loadTrajectories(store, inputs.runId, target.name);
+  const events: DynamicsEvent[] = [];
+  if (wants("population_fork")) events.push(...populationForkEvents(target, steps, values, s));
+  if (wants("mode_split") || wants("mode_merge")) {
+    const extraByStep = new Map(target.steps.map((step, i) => [step, target.rows[i]!.extra]));
+    const snapshots = values.map((v, i) => snapshotFromValues(v, storedShapeOf(extraByStep.get(steps[i]!))));
+    events.push(...modeEvents(target, steps, snapshots, true, s));
+  }
+  return events;
+}
+
+/**
+ * Every event of a run from what the store holds. Reads statistics, histograms and trajectories;
+ * never opens a checkpoint. Events are sorted by step, then kind, then tensor. Does not store them.
+ */
+export async function detectRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}): Promise<DynamicsEvent[]> {
+  const s = settingsOf(options);
+  const kinds = new Set(options.kinds ?? EVENT_KINDS);
+  const wants = (k: DynamicsEventKind) => kinds.has(k);
+  const filtered = (options.tensors ?? []).length > 0;
+  const matches = nameFilter(options.tensors ?? []);
+  const inputs = await loadRunInputs(store, runId);
+  const tensors = inputs.tensors.filter((t) => matches(t.name));
+  const groups = inputs.groups.filter((g) => matches(g.name));
+  const events: DynamicsEvent[] = [];
+  for (const target of tensors) {
+    if (target.kept) events.push(...(await keptTensorEvents(store, inputs, target, wants, s)));
+    else if (wants("mode_split") || wants("mode_merge")) {
+      const { steps, snapshots } = histogramSnapshots(target, await tensorHistograms(store, runId, target.name), options);
+      events.push(...modeEvents(target, steps, snapshots, false, s));
+    }
+  }
+  const groupHistograms = wants("mode_split") || wants("mode_merge") ? await groupHistogramsOfRun(store, runId) : new Map<string, HistogramsByStep>();
+  for (const group of groups) {
+    if (!wants("mode_split") && !wants("mode_merge")) break;
+    const { steps, snapshots } = histogramSnapshots(group, groupHistograms.get(`${group.groupKind}:${group.name}`) ?? new Map(), options);
+    events.push(...modeEvents(group, steps, snapshots, false, s));
+  }
+  if (wants("layer_fork")) events.push(...layerForkEvents(inputs.tensors, matches, MIN_LAYER_FORK_CHECKPOINTS, s));
+  if (wants("change_point")) {
+    const targets = [...groups, ...tensors.filter((t) => filtered || t.kept)];
+    for (const target of targets) events.push(...changePointEventsOf(target, s));
+  }
+  return events.filter((e) => wants(e.kind)).sort((a, b) => a.step - b.step || a.kind.localeCompare(b.kind) || a.tensor.localeCompare(b.tensor));
+}
+
+/**
+ * Stores events, replacing those in the scope of `options` (its kinds and tensor globs; the
+ * whole run when neither is given), so recomputation is idempotent and leaves other events be.
+ */
+export async function storeRunEvents(store: Store, runId: string, events: readonly DynamicsEvent[], options: EventDetectionOptions = {}): Promise<void> {
+  const detector = detectorRecord(options);
+  const rows: EventInput[] = events.map((e) => ({ kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low, step_high: e.step_high, strength: e.strength, evidence: e.evidence, detector }));
+  const kinds = new Set<string>(options.kinds ?? EVENT_KINDS);
+  const matches = nameFilter(options.tensors ?? []);
+  const whole = options.kinds === undefined && (options.tensors ?? []).length === 0;
+  if (whole) return store.replaceEvents(runId, rows);
+  const kept = (await store.events({ run: runId })).filter((e) => !(kinds.has(e.kind) && matches(e.tensor ?? "")));
+  const keptRows: EventInput[] = kept.map(({ run_id: _run, ...rest }) => rest);
+  await store.replaceEvents(runId, [...keptRows, ...rows]);
+}
+
+/** detectRunEvents + storeRunEvents: recompute a run's events from the store with these settings. */
+export async function recomputeRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}): Promise<DynamicsEvent[]> {
+  const events = await detectRunEvents(store, runId, options);
+  await storeRunEvents(store, runId, events, options);
+  return events;
+}
+
+/** Number of events of each kind (every kind present, 0 when none). */
+export function countEventsByKind(events: readonly { kind: string }[]): Record<DynamicsEventKind, number> {
+  const counts = Object.fromEntries(EVENT_KINDS.map((k) => [k, 0])) as Record<DynamicsEventKind, number>;
+  for (const e of events) if (e.kind in counts) counts[e.kind as DynamicsEventKind]++;
+  return counts;
+}

@@ -1,0 +1,172 @@
+// Mode snapshots for the mode split/merge detector: the KDE modes (Silverman bandwidth) of one
+// tensor or group at one checkpoint, from its exact kept values or, for large tensors and
+// groups, from a seeded sample drawn from the stored bf16-bucket histogram; and the bimodality
+// check that confirms a split. Pure: the caller reads the store.
+import type { BimodalityConfirmation, ModeObservation, ModeSnapshot } from "../dynamics/modes/index.js";
+import { bucketValueRange } from "../stats/histogram.js";
+import { dipTest, fitGaussianMixture, gaussianKde, kdeModes } from "../stats/shape/index.js";
+import { ForkingPathsError } from "../util/errors.js";
+import { Rng } from "../util/rng.js";
+
+/** Values drawn from a histogram to stand in for a large tensor or a group. */
+export const HISTOGRAM_SAMPLE_SIZE = 4096;
+/** KDE grid and prominence merge of the mode finder (the settings of stats/shape's shapeSummary). */
+export const MODE_GRID_SIZE = 1024;
+export const MODE_MIN_RELATIVE_PROMINENCE = 0.01;
+/** Bimodality confirmed when the dip test's p-value is below this (default). */
+export const DEFAULT_BIMODALITY_ALPHA = 0.05;
+/** A degenerate (constant) snapshot gets this spread relative to max(1, |value|), so tracking stays finite. */
+const DEGENERATE_SCALE_RELATIVE = 1e-12;
+/** Relative width of a bf16 bucket (7 mantissa bits): the value error of a histogram sample. */
+const BUCKET_RELATIVE_WIDTH = 2 ** -7;
+
+/** Stored shape statistics (tensor_stats extra.shape) reused when present. */
+export interface StoredShape {
+  dipPValue: number | null;
+  bic1: number | null;
+  bic2: number | null;
+  silvermanModes: ModeObservation[] | null;
+}
+
+export interface ValueSnapshot extends ModeSnapshot {
+  /** Values the bimodality check runs on (exact values or the histogram sample); null when constant. */
+  values: Float64Array | null;
+  /** How the modes were obtained, with the error of the method. */
+  method: string;
+  stored: StoredShape | null;
+}
+
+/** Reads the reusable parts of a stored `extra.shape` (from shapeSummary); null if absent or malformed. */
+export function storedShapeOf(extra: Record<string, unknown> | undefined): StoredShape | null {
+  const shape = extra?.shape as Record<string, unknown> | undefined;
+  if (shape === undefined || shape === null || typeof shape !== "object") return null;
+  const dip = shape.dip as { pValue?: number | null } | null | undefined;
+  const fits = (shape.mixtures as { fits?: { components: number; bic: number | null }[] } | null | undefined)?.fits ?? [];
+  const bic = (k: number) => fits.find((f) => f.components === k)?.bic ?? null;
+  const kde = (shape.kde as ({ rule: string; modes: ModeObservation[] } | null)[] | undefined) ?? [];
+  const silverman = kde.find((k) => k?.rule === "silverman")?.modes ?? null;
+  const validModes = silverman !== null && silverman.length > 0 && silverman.every((m) => [m.location, m.height, m.mass, m.prominence].every((x) => typeof x === "number" && Number.isFinite(x)));
+  return { dipPValue: dip?.pValue ?? null, bic1: bic(1), bic2: bic(2), silvermanModes: validModes ? silverman : null };
+}
+
+function degenerate(value: number, method: string): ValueSnapshot {
+  return {
+    modes: [{ location: value, height: 1, mass: 1, prominence: 1 }],
+    scale: DEGENERATE_SCALE_RELATIVE * Math.max(1, Math.abs(value)),
+    values: null, method: `${method}; constant values: one point mode`, stored: null,
+  };
+}
+
+function kdeModesOf(values: Float64Array): ModeObservation[] | null {
+  try {
+    return kdeModes(gaussianKde(values, { bandwidth: "silverman" }), { gridSize: MODE_GRID_SIZE, minRelativeProminence: MODE_MIN_RELATIVE_PROMINENCE });
+  } catch (err) {
+    if (err instanceof ForkingPathsError) return null; // degenerate sample (zero spread)
+    throw err;
+  }
+}
+
+function spreadOf(values: Float64Array): { mean: number; std: number } {
+  let mean = 0;
+  for (const v of values) mean += v;
+  mean /= values.length;
+  let ss = 0;
+  for (const v of values) ss += (v - mean) ** 2;
+  return { mean, std: Math.sqrt(ss / values.length) };
+}
+
+/** Modes of the exact values (finite ones); stored Silverman KDE modes are reused when given. */
+export function snapshotFromValues(values: ArrayLike<number>, stored: StoredShape | null = null): ValueSnapshot {
+  const finite = Float64Array.from(values).filter(Number.isFinite);
+  const method = "exact values, Gaussian KDE (Silverman bandwidth)";
+  if (finite.length === 0) return degenerate(0, `${method}; no finite values`);
+  const { mean, std } = spreadOf(finite);
+  if (!(std > 0)) return degenerate(mean, method);
+  const reuse = stored?.silvermanModes ?? null;
+  const modes = reuse ?? kdeModesOf(finite);
+  if (modes === null) return degenerate(mean, method);
+  return { modes, scale: std, values: finite, method: reuse !== null ? `${method}, modes stored by analyze (extra.shape)` : method, stored };
+}
+
+/**
+ * Values reconstructed from a sparse bucket histogram: bucket i's c_i values are spread evenly
+ * over its interval (at lo + (k + 0.5) / c_i x width), each within one bucket (2^-7 relative)
+ * of a true value (exact for bf16 data). With more than `size` values in all, a seeded uniform
+ * sample of `size` of them without replacement (Floyd's algorithm), in value order. The sample
+ * keeps the tensor's own n when it is small, so the KDE bandwidth and the dip test see as many
+ * values as the tensor has, never duplicates of a few.
+ */
+export function sampleFromHistogram(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }, size: number, seed: number): Float64Array {
+  const n = histogram.keys.length;
+  const counts = Array.from({ length: n }, (_, i) => Math.max(0, Math.round(histogram.counts[i]!)));
+  const total = counts.reduce((a, b) => a + b, 0);
+  let ranks: Float64Array;
+  if (total <= size) ranks = Float64Array.from({ length: total }, (_, r) => r);
+  else {
+    const rng = new Rng(seed);
+    const chosen = new Set<number>();
+    for (let j = total - size; j < total; j++) {
+      const t = rng.int(j + 1);
+      chosen.add(chosen.has(t) ? j : t);
+    }
+    ranks = Float64Array.from(chosen).sort();
+  }
+  // buckets in value order (keys ascending are not: negative keys count down from -0)
+  const order = [...Array(n).keys()].map((i) => ({ i, range: (histogram.keys[i]! & 0x7fff) === 0 ? { lo: 0, hi: 0 } : bucketValueRange(histogram.keys[i]!) }))
+    .sort((a, b) => a.range.lo - b.range.lo || a.range.hi - b.range.hi);
+  const out = new Float64Array(ranks.length);
+  let bucket = 0, before = 0;
+  for (let s = 0; s < ranks.length; s++) {
+    while (ranks[s]! >= before + counts[order[bucket]!.i]!) before += counts[order[bucket++]!.i]!;
+    const { i, range } = order[bucket]!;
+    out[s] = range.lo + ((ranks[s]! - before + 0.5) / counts[i]!) * (range.hi - range.lo);
+  }
+  return out;
+}
+
+/** DKW bound at 95%: sup |F_sample - F_histogram| <= this with probability 0.95. */
+export function dkwBound95(n: number): number {
+  return Math.sqrt(Math.log(2 / 0.05) / (2 * n));
+}
+
+/** Modes from a stored histogram via a seeded sample; `std` is the stored exact std (the tracking scale). */
+export function snapshotFromHistogram(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }, std: number | null, seed: number, size = HISTOGRAM_SAMPLE_SIZE): ValueSnapshot {
+  const sample = sampleFromHistogram(histogram, size, seed);
+  let total = 0;
+  for (let i = 0; i < histogram.counts.length; i++) total += Math.max(0, Math.round(histogram.counts[i]!));
+  const bucketError = `values reconstructed from the bf16-bucket histogram, each within one bucket (${BUCKET_RELATIVE_WIDTH} relative) of a true value`;
+  const method = (total <= size
+    ? `all ${total} ${bucketError}`
+    : `seeded uniform sample without replacement of ${size} of ${total} ${bucketError} (seed ${seed}); sample CDF within ${dkwBound95(size).toFixed(4)} of the tensor's (DKW, 95%)`) +
+    "; Gaussian KDE (Silverman bandwidth)";
+  if (sample.length === 0) return degenerate(0, `${method}; empty histogram`);
+  const spread = spreadOf(sample);
+  if (!(spread.std > 0)) return degenerate(spread.mean, method);
+  const modes = kdeModesOf(sample);
+  if (modes === null) return degenerate(spread.mean, method);
+  return { modes, scale: std !== null && std > 0 ? std : spread.std, values: sample, method, stored: null };
+}
+
+/**
+ * Bimodality check of a snapshot: dip test p < alpha, or (exact values only) GMM-2 BIC below
+ * GMM-1 BIC. Stored dip and mixture results are reused when present.
+ */
+export function confirmBimodality(snapshot: ValueSnapshot, alpha = DEFAULT_BIMODALITY_ALPHA, exact: boolean): BimodalityConfirmation {
+  const values = snapshot.values;
+  if (values === null || values.length < 4) return { confirmed: false, method: "too few distinct values for a bimodality check", statistic: null, pValue: null };
+  const where = exact ? "exact values" : `${values.length} values reconstructed (sampled if large) from the histogram`;
+  const pValue = snapshot.stored?.dipPValue ?? dipTest(values).pValue;
+  if (pValue < alpha) return { confirmed: true, method: `dip test p < ${alpha} on ${where}`, statistic: pValue, pValue };
+  if (!exact) return { confirmed: false, method: `dip test p < ${alpha} on ${where}`, statistic: pValue, pValue };
+  let bic1 = snapshot.stored?.bic1 ?? null, bic2 = snapshot.stored?.bic2 ?? null;
+  if (bic1 === null || bic2 === null) {
+    try {
+      bic1 = fitGaussianMixture(values, { components: 1, seed: 0 }).bic;
+      bic2 = fitGaussianMixture(values, { components: 2, seed: 0 }).bic;
+    } catch (err) {
+      if (!(err instanceof ForkingPathsError)) throw err;
+      return { confirmed: false, method: `dip test p < ${alpha} on ${where} (GMM not fitted: ${err.message})`, statistic: pValue, pValue };
+    }
+  }
+  return { confirmed: bic2 < bic1, method: `dip test p < ${alpha} or GMM-2 BIC < GMM-1 BIC on ${where}`, statistic: bic2 - bic1, pValue };
+}

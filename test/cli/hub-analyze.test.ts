@@ -1,0 +1,82 @@
+// `forking-paths analyze hf://... --revisions ...` as a user runs it (HF_ENDPOINT = the fake Hub):
+// `stats --json` identical to the same files analyzed from a local folder, in safetensors and
+// PyTorch formats; a file changing during the analysis exits non-zero with one line, and the
+// store holds no row of the checkpoint being read.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { analyzeRun } from "../../src/pipeline/analyze.js";
+import { Store } from "../../src/store/store.js";
+import { runCli } from "../helpers/cli.js";
+import { startFakeHub } from "../helpers/fake-hub.js";
+import { reposOf, safetensorsCheckpoint, tmp, torchRunFile, writeFixtureRun } from "../runs/hub-analyze-fixtures.js";
+
+/** The child must not find our fixtures in a real Hugging Face cache, nor use a real token. */
+function hubEnv(endpoint: string, dir: string): NodeJS.ProcessEnv {
+  return { HF_ENDPOINT: endpoint, HF_HOME: join(dir, "hf-home"), HF_HUB_CACHE: "", HUGGINGFACE_HUB_CACHE: "", HF_TOKEN: "", HF_HUB_OFFLINE: "" };
+}
+
+async function statsJson(out: string): Promise<unknown[]> {
+  const listed = await runCli(["stats", out, "--json"]);
+  assert.equal(listed.code, 0, listed.stderr);
+  return JSON.parse(listed.stdout) as unknown[];
+}
+
+test("analyze hf://org/run --revisions step0,step1,step2 gives stats --json identical to the local folder, safetensors and .bin", async () => {
+  const dir = tmp("cli-hub");
+  const runs = {
+    "org/st": writeFixtureRun(join(dir, "st"), "model.safetensors", safetensorsCheckpoint),
+    "org/pt": writeFixtureRun(join(dir, "pt"), "pytorch_model.bin", torchRunFile),
+  };
+  const hub = await startFakeHub({ repos: reposOf(runs) });
+  try {
+    for (const [repo, run] of Object.entries(runs)) {
+      const localOut = join(dir, `${repo.slice(4)}-local`);
+      const hubOut = join(dir, `${repo.slice(4)}-hub`);
+      // Shape statistics (slow) on the safetensors run only: the .bin run's kept tensors are many.
+      const common = ["--run", "r", "--workers", "0", "--json", ...(repo === "org/pt" ? ["--no-shape"] : [])];
+      const local = await runCli(["analyze", run.localDir, "--out", localOut, ...common]);
+      assert.equal(local.code, 0, local.stderr);
+      const remote = await runCli(["analyze", `hf://${repo}`, "--revisions", "step0,step1,step2", "--out", hubOut, ...common], { env: hubEnv(hub.url, dir) });
+      assert.equal(remote.code, 0, remote.stderr);
+      const summary = JSON.parse(remote.stdout) as { steps: number[]; analyzed: number; remote: { bytesTransferred: number; filesBytes: number } };
+      assert.deepEqual(summary.steps, [0, 1, 2]);
+      assert.equal(summary.remote.filesBytes, [0, 1, 2].reduce((s, i) => s + run.repo[`step${i}`]!.files[repo === "org/st" ? "model.safetensors" : "pytorch_model.bin"]!.byteLength, 0));
+      assert.ok(summary.remote.bytesTransferred > 0);
+      const localRows = await statsJson(localOut);
+      assert.ok(localRows.length >= 3 * 8, `${repo}: rows for every step`);
+      if (repo === "org/st") assert.ok(localRows.some((r) => (r as { extra?: { shape?: unknown } }).extra?.shape !== undefined), "shape statistics are compared too");
+      assert.deepEqual(await statsJson(hubOut), localRows, `${repo}: hub and local statistics are identical`);
+    }
+  } finally {
+    await hub.close();
+  }
+});
+
+test("a changed ETag during step1: exit 1, one line naming the change, step0 kept, nothing of step1", async () => {
+  const dir = tmp("cli-hub-etag");
+  const run = writeFixtureRun(join(dir, "st"), "model.safetensors", safetensorsCheckpoint);
+  const hub = await startFakeHub({ repos: reposOf({ "org/run": run }) });
+  try {
+    // Calibrate: how many content GETs one checkpoint takes; the change hits step1's second one.
+    await analyzeRun("hf://org/run@step0", { out: join(dir, "calibrate"), workers: 0, shape: false, hub: { endpoint: hub.url, useCache: false } });
+    const perCheckpoint = hub.contentRequests().filter((r) => r.method === "GET").length;
+    hub.faults.push({ kind: "change-content", route: "cdn", method: "GET", after: perCheckpoint + 1 });
+    const out = join(dir, "out");
+    const res = await runCli(["analyze", "hf://org/run", "--revisions", "step0,step1,step2", "--out", out, "--run", "r", "--workers", "0", "--no-shape"], { env: hubEnv(hub.url, dir) });
+    assert.equal(res.code, 1, res.stderr);
+    const lines = res.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, res.stderr);
+    assert.match(lines[0]!, /^forking-paths: hf:\/\/org\/run@[0-9a-f]{40}\/model\.safetensors: .*the remote file changed during the analysis/);
+    const store = await Store.openDir(out, { readOnly: true });
+    try {
+      assert.deepEqual((await store.listCheckpoints("r")).map((c) => [c.step, c.complete]), [[0, true]]);
+      assert.equal((await store.tensorStats({ run: "r", step: 1 })).length, 0);
+      assert.equal((await store.tensorStats({ run: "r", step: 0 })).length, 8);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await hub.close();
+  }
+});
