@@ -20,3 +20,5 @@ export * from "./dynamics/changepoints/index.js";
 export { kendallTau, ExpandingKendall, detrend, gaussianKernel, rollingStatistics, windowLength, earlyWarning, DEFAULT_TAU_THRESHOLD, type KendallResult, type EarlyWarningOptions, type EarlyWarningResult } from "./dynamics/ews/index.js";
 export * from "./dynamics/synthetic.js";
 export * from "./quality/index.js";
+export * from "./model/index.js";
+export * from "./prune/index.js";

@@ -1,7 +1,7 @@
 // Public API of the GPT-NeoX model layer: config, parameters, layers, model object, backends.
 export * from "./config.js";
 export * from "./params.js";
-export { erf, erfc } from "./erf.js";
+export { erf } from "./erf.js";
 export * from "./layers.js";
 export * from "./attention.js";
 export * from "./loss.js";
@@ -10,3 +10,12 @@ export * from "./kernels.js";
 export * from "./gpt-neox.js";
 export { createWasmKernels, MODEL_KERNEL, MODEL_KERNEL_BUILD } from "./wasm/kernels.js";
 export type { WasmKernelOptions } from "./wasm/kernels.js";
+export * from "./corpus.js";
+export * from "./tokenizer.js";
+export * from "./data.js";
+export * from "./schedule.js";
+export * from "./checkpoint-io.js";
+export * from "./evaluate.js";
+export * from "./train-state.js";
+export * from "./trainer-options.js";
+export * from "./trainer.js";

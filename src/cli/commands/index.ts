@@ -7,7 +7,10 @@ import { register as synth } from "./synth.js";
 import { register as demo } from "./demo.js";
 import { register as events } from "./events.js";
 import { register as metrics } from "./metrics.js";
+import { register as train } from "./train.js";
+import { register as evalCmd } from "./eval.js";
+import { register as prune } from "./prune.js";
 
 export function registerCommands(program: Command): void {
-  for (const register of [demo, analyze, events, stats, exportCmd, synth, metrics]) register(program);
+  for (const register of [demo, train, evalCmd, analyze, events, stats, exportCmd, synth, metrics, prune]) register(program);
 }
