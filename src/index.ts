@@ -22,3 +22,4 @@ export * from "./dynamics/synthetic.js";
 export * from "./quality/index.js";
 export * from "./model/index.js";
 export * from "./prune/index.js";
+export * from "./report/index.js";

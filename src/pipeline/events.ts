@@ -34,7 +34,8 @@ export interface EventDetectionOptions {
   kinds?: readonly DynamicsEventKind[];
   /**
    * Tensor / group name globs (any match). Narrows every detector; change points then run on
-   * every matching tensor (large ones too) instead of the default groups + kept tensors.
+   * every matching tensor (large ones too) instead of only the groups (per role, per layer,
+   * model), the default: per-tensor series of every kept tensor gave hundreds of change points.
    */
   tensors?: readonly string[];
   /** Checkpoints a split / fork must persist (default: each detector's default, 3). */
@@ -152,7 +153,7 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
   }
   if (wants("layer_fork")) events.push(...layerForkEvents(inputs.tensors, matches, MIN_LAYER_FORK_CHECKPOINTS, s));
   if (wants("change_point")) {
-    const targets = [...groups, ...tensors.filter((t) => filtered || t.kept)];
+    const targets = filtered ? [...groups, ...tensors] : groups;
     for (const target of targets) events.push(...changePointEventsOf(target, s));
   }
   return events.filter((e) => wants(e.kind)).sort((a, b) => a.step - b.step || a.kind.localeCompare(b.kind) || a.tensor.localeCompare(b.tensor));

@@ -1,9 +1,11 @@
 // Store -> ReportData adapter: reads runs, complete checkpoints, per-tensor and per-group
 // statistics and histograms, trajectories, events and metrics from the results store and packs
-// them for the page (density grids from the bf16-bucket histograms).
+// them for the page (density grids from the bf16-bucket histograms). Histograms are read in one
+// query per run and table, not one per (tensor, step).
 
 import type { Store } from "../store/index.js";
 import type { EventRecord, HistogramRecord, StatValues, TrajectoryRecord } from "../store/types.js";
+import type { StepHistogramRecord } from "../store/queries.js";
 import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
 import { DEFAULT_DENSITY_BINS, densityGridFromBuckets, encodeArray, encodeDensity, type BucketHistogram } from "./density.js";
 
@@ -45,8 +47,9 @@ async function runFromStore(store: Store, runId: string, source: string, options
     }
     putStats(t, row, i, steps.length);
   }
+  const hists = byName(await store.histograms({ run: runId }));
   for (const t of byTensor.values()) {
-    t.density = await densityOf(steps, bins, (step) => store.histogram(runId, step, t.name));
+    t.density = densityOf(steps, bins, hists.get(t.name));
     run.tensors.push(t);
   }
   if (options.groups ?? true) await addGroups(store, run, index, bins);
@@ -66,7 +69,6 @@ async function runFromStore(store: Store, runId: string, source: string, options
 
 async function addGroups(store: Store, run: ReportRun, index: Map<number, number>, bins: number): Promise<void> {
   const groups = new Map<string, ReportTensor>();
-  const kinds = new Map<string, { kind: "role" | "layer" | "model"; name: string }>();
   for (const row of await store.groupStats({ run: run.id })) {
     const i = index.get(row.step);
     if (i === undefined) continue;
@@ -76,13 +78,12 @@ async function addGroups(store: Store, run: ReportRun, index: Map<number, number
       g = { name, kind: "group", groupKind: row.group_kind, layer: row.group_kind === "layer" ? Number(row.group_name) : null, role: row.group_kind === "role" ? row.group_name : "", numel: row.numel, stats: {} };
       if (Number.isNaN(g.layer)) g.layer = null;
       groups.set(name, g);
-      kinds.set(name, { kind: row.group_kind, name: row.group_name });
     }
     putStats(g, row, i, run.steps.length);
   }
+  const hists = groups.size > 0 ? byName(await store.groupHistograms({ run: run.id })) : new Map<string, Map<number, HistogramRecord>>();
   for (const [name, g] of groups) {
-    const k = kinds.get(name)!;
-    g.density = await densityOf(run.steps, bins, (step) => store.groupHistogram(run.id, step, k.kind, k.name));
+    g.density = densityOf(run.steps, bins, hists.get(name));
     run.tensors.push(g);
   }
 }
@@ -99,9 +100,20 @@ function putStats(t: ReportTensor, row: StatValues, i: number, n: number): void 
   for (const [k, v] of Object.entries(row.extra ?? {})) put(k, v);
 }
 
-async function densityOf(steps: number[], bins: number, read: (step: number) => Promise<HistogramRecord | null>) {
-  const hists: Array<BucketHistogram | null> = [];
-  for (const step of steps) hists.push(await read(step));
+/** Histograms of one bulk query grouped by name, then by step. */
+function byName(rows: readonly StepHistogramRecord[]): Map<string, Map<number, HistogramRecord>> {
+  const out = new Map<string, Map<number, HistogramRecord>>();
+  for (const r of rows) {
+    let perStep = out.get(r.name);
+    if (!perStep) out.set(r.name, (perStep = new Map()));
+    perStep.set(r.step, r);
+  }
+  return out;
+}
+
+function densityOf(steps: number[], bins: number, perStep: Map<number, HistogramRecord> | undefined) {
+  if (perStep === undefined) return undefined;
+  const hists: Array<BucketHistogram | null> = steps.map((step) => perStep.get(step) ?? null);
   if (!hists.some((h) => h !== null && h.keys.length > 0)) return undefined;
   return encodeDensity(densityGridFromBuckets(hists, { bins }));
 }

@@ -13,3 +13,4 @@ export {
 } from "./server.js";
 export { syntheticReportData, pythiaSteps, type SyntheticReportOptions } from "./synthetic.js";
 export { reportDataFromStore, DEFAULT_MAX_TRAJECTORY_ELEMENTS, type ReportFromStoreOptions } from "./from-store.js";
+export { RunWatcher, WATCH_POLL_MS, WATCH_DEBOUNCE_MS, WATCH_SETTLED_AGE_MS, type ScanResult, type WatchAnalyzeOptions, type RunWatcherOptions } from "./watch.js";

@@ -1,55 +1,76 @@
-// `forking-paths demo` (npm run demo): the main job on the built-in default. Writes a synthetic
-// checkpoint series whose LayerNorm population forks at a known step, analyzes it, and prints
-// what a user should look at. (The trainer-based demo replaces the synthetic run once the
-// trainer lands.)
+// `forking-paths demo` (npm run demo): the main job on the built-in default. Trains the `tiny`
+// GPT-NeoX on the State of the Union corpus (checkpoints on a Pythia-like schedule), analyzes
+// every checkpoint, detects events, writes a self-contained report.html and prints a summary.
+// Re-running reuses what is done (training and analysis both resume). `--synthetic` analyzes a
+// synthetic run with a known fork instead of training (seconds instead of minutes).
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { analyzeRun, writeSyntheticRun, Store, type SyntheticRunInfo } from "../../index.js";
-import { progressBar, formatSeconds } from "../progress.js";
+import { analyzeRun, train, writeSyntheticRun, Store, reportDataFromStore, renderReport, type AnalyzeSummary } from "../../index.js";
+import { progressBar, formatSeconds, formatBytes } from "../progress.js";
 import { printAnalyzeSummary } from "./analyze.js";
 import { parseIntOption } from "../options.js";
-import { readFile } from "node:fs/promises";
+
+interface DemoFlags { out: string; seed: number; synthetic?: boolean; steps?: number }
 
 export function register(program: Command): void {
   program
     .command("demo")
-    .description("run the main job on the built-in default: write a synthetic run whose LayerNorm gains fork at a known step, analyze it, print a summary")
+    .description("the main job on the built-in default: train the tiny model on the State of the Union corpus, analyze every checkpoint, detect events, write report.html, print a summary")
     .option("--out <dir>", "output folder", "demo-output")
-    .option("--seed <s>", "seed of the synthetic run", parseIntOption("--seed"), 1)
-    .action(async (flags: { out: string; seed: number }) => {
+    .option("--seed <s>", "training seed", parseIntOption("--seed"), 0)
+    .option("--steps <n>", "training steps (default: the tiny preset's schedule)", parseIntOption("--steps", 1))
+    .option("--synthetic", "analyze a synthetic run whose LayerNorm gains fork at a known step instead of training")
+    .action(async (flags: DemoFlags) => {
       const started = Date.now();
       const runDir = join(flags.out, "run"), outDir = join(flags.out, "analysis");
-      const info: SyntheticRunInfo = existsSync(join(runDir, "synth.json"))
-        ? (JSON.parse(await readFile(join(runDir, "synth.json"), "utf8")) as SyntheticRunInfo)
-        : await writeSyntheticRun(runDir, { kind: "fork", seed: flags.seed });
-      console.log(`1/2 synthetic run: ${info.steps.length} checkpoints, steps ${info.steps[0]}..${info.steps[info.steps.length - 1]} in ${resolve(runDir)}`);
-      const bar = progressBar("2/2 analyze");
+      const finalLoss = flags.synthetic ? await synthesize(runDir, flags.seed) : await trainTiny(runDir, flags);
+      const bar = progressBar("2/3 analyze");
       const summary = await analyzeRun(runDir, {
         out: outDir,
-        onProgress: (p) => bar.update(p.checkpointsDone, p.checkpointsTotal, `step ${p.step}`),
+        onProgress: (p) => bar.update(p.checkpointsDone, p.checkpointsTotal, `checkpoint ${p.checkpointsDone}/${p.checkpointsTotal} (step ${p.step})`),
       });
       bar.done();
       printAnalyzeSummary(summary);
-      await printForkView(outDir, summary.runId, info);
-      console.log(`done in ${formatSeconds((Date.now() - started) / 1000)}. Next: forking-paths stats ${outDir} --tensor ${info.forkTensors[0] ?? "<name>"}`);
+      const reportPath = await writeDemoReport(outDir, join(flags.out, "report.html"));
+      printDemoSummary(summary, finalLoss, reportPath, (Date.now() - started) / 1000);
     });
 }
 
-/** The fork tensor's spread and kurtosis over steps: the population splits where kurtosis falls towards -2. */
-async function printForkView(outDir: string, runId: string, info: SyntheticRunInfo): Promise<void> {
-  const tensor = info.forkTensors[0];
-  if (tensor === undefined) return;
+async function trainTiny(runDir: string, flags: DemoFlags): Promise<number | null> {
+  const bar = progressBar("1/3 train");
+  const result = await train({ out: runDir, preset: "tiny", seed: flags.seed, ...(flags.steps !== undefined && { steps: flags.steps }) }, {
+    onStep: (i) => bar.update(i.step, i.totalSteps, `step ${i.step}/${i.totalSteps} loss ${i.loss.toFixed(3)} ${i.tokensPerSecond.toFixed(0)} tok/s`),
+  });
+  bar.done();
+  console.log(`1/3 trained tiny (${result.parameters.toLocaleString("en-US")} parameters) to step ${result.step} in ${formatSeconds(result.wallSeconds)}${result.resumedFrom !== null ? ` (resumed from step ${result.resumedFrom})` : ""}; run: ${resolve(runDir)}`);
+  return Number.isFinite(result.lastEvalLoss) ? result.lastEvalLoss : null;
+}
+
+async function synthesize(runDir: string, seed: number): Promise<number | null> {
+  if (!existsSync(join(runDir, "synth.json"))) await writeSyntheticRun(runDir, { kind: "fork", seed: seed + 1 });
+  console.log(`1/3 synthetic run with a designed LayerNorm fork: ${resolve(runDir)} (ground truth in synth.json)`);
+  return null;
+}
+
+async function writeDemoReport(outDir: string, path: string): Promise<string> {
   const store = await Store.openDir(outDir, { readOnly: true });
   try {
-    const rows = (await store.tensorStats({ run: runId, tensor })).sort((a, b) => a.step - b.step);
-    console.log(`\n${tensor} (designed fork at step ${info.forkStep}, branches separated from step ${info.separationStep}):`);
-    console.log("   step       std   ex.kurtosis   q0.05   q0.95");
-    for (const r of rows) {
-      const f = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? "-" : x.toFixed(d));
-      console.log(`${String(r.step).padStart(7)}  ${f(r.std).padStart(8)}  ${f(r.excess_kurtosis, 3).padStart(12)}  ${f(r.quantiles["0.05"], 3).padStart(6)}  ${f(r.quantiles["0.95"], 3).padStart(6)}`);
-    }
+    const data = await reportDataFromStore(store, { title: "forking-paths demo" });
+    const html = renderReport(data);
+    await writeFile(path, html);
+    console.log(`3/3 report: ${resolve(path)} (${formatBytes(Buffer.byteLength(html))})`);
+    return resolve(path);
   } finally {
     await store.close();
   }
+}
+
+function printDemoSummary(s: AnalyzeSummary, finalLoss: number | null, reportPath: string, seconds: number): void {
+  const events = s.events ? Object.entries(s.events).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ") : "not run";
+  console.log("");
+  console.log(`summary: ${s.checkpoints} checkpoints analyzed; events: ${events || "none"}`);
+  if (finalLoss !== null) console.log(`final validation loss: ${finalLoss.toFixed(4)} nats per byte (a byte bigram model scores about 2.5)`);
+  console.log(`open ${reportPath} in a browser; total ${formatSeconds(seconds)}`);
 }

@@ -6,11 +6,13 @@ import { register as exportCmd } from "./export.js";
 import { register as synth } from "./synth.js";
 import { register as demo } from "./demo.js";
 import { register as events } from "./events.js";
+import { register as report } from "./report.js";
+import { register as serve } from "./serve.js";
 import { register as metrics } from "./metrics.js";
 import { register as train } from "./train.js";
 import { register as evalCmd } from "./eval.js";
 import { register as prune } from "./prune.js";
 
 export function registerCommands(program: Command): void {
-  for (const register of [demo, train, evalCmd, analyze, events, stats, exportCmd, synth, metrics, prune]) register(program);
+  for (const register of [demo, train, evalCmd, analyze, events, stats, exportCmd, synth, report, serve, metrics, prune]) register(program);
 }

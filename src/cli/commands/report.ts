@@ -1,0 +1,78 @@
+// `forking-paths report <out-dir>`: one self-contained HTML file (ECharts, styles, data and page
+// code inlined; no request leaves it) built from the analysis store, opened read-only.
+import type { Command } from "commander";
+import { rename, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { Store, renderReport, reportDataFromStore, type ReportData, type ReportFromStoreOptions } from "../../index.js";
+import { collect, parseIntOption, printJson } from "../options.js";
+import { formatBytes, formatSeconds } from "../progress.js";
+
+/** File name of the report inside the analysis folder when --out is not given. */
+export const DEFAULT_REPORT_FILE = "report.html";
+
+export interface ReportDataFlags {
+  run?: string[];
+  bins?: number;
+  title?: string;
+}
+
+interface ReportFlags extends ReportDataFlags {
+  out?: string;
+  json?: boolean;
+}
+
+/** The --run/--bins/--title options shared by `report` and `serve`. */
+export function addReportDataOptions(command: Command): Command {
+  return command
+    .option("--run <name>", "only this run of the store (repeatable; default: all runs)", collect)
+    .option("--bins <n>", "value cells per checkpoint column of the bifurcation diagrams", parseIntOption("--bins", 8))
+    .option("--title <text>", "page title");
+}
+
+export function reportOptionsOf(flags: ReportDataFlags): ReportFromStoreOptions {
+  return {
+    ...(flags.run !== undefined && { runs: flags.run }),
+    ...(flags.bins !== undefined && { bins: flags.bins }),
+    ...(flags.title !== undefined && { title: flags.title }),
+  };
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command("report")
+    .description("write one self-contained HTML report (opens from file://, makes no network request) of an analysis folder")
+    .argument("<out-dir>", "analysis folder holding analysis.duckdb (the --out of `analyze`)")
+    .option("--out <file>", `HTML file to write (default: <out-dir>/${DEFAULT_REPORT_FILE})`)
+    .option("--json", "print {path, bytes, runs, checkpoints, tensors, seconds} as JSON");
+  addReportDataOptions(command).action(async (outDir: string, flags: ReportFlags) => {
+    const started = Date.now();
+    const store = await Store.openDir(outDir, { readOnly: true });
+    let data: ReportData;
+    try {
+      data = await reportDataFromStore(store, reportOptionsOf(flags));
+    } finally {
+      await store.close();
+    }
+    const file = resolve(flags.out ?? join(outDir, DEFAULT_REPORT_FILE));
+    const bytes = await writeAtomically(file, renderReport(data));
+    const summary = {
+      path: file, bytes, runs: data.runs.length,
+      checkpoints: data.runs.reduce((s, r) => s + r.steps.length, 0),
+      tensors: data.runs.reduce((s, r) => s + r.tensors.length, 0),
+      seconds: (Date.now() - started) / 1000,
+    };
+    if (flags.json) printJson(summary);
+    else {
+      console.log(`wrote ${file} (${formatBytes(bytes)}) in ${formatSeconds(summary.seconds)}`);
+      console.log(`  ${summary.runs} run(s), ${summary.checkpoints} checkpoint(s), ${summary.tensors} tensors and groups; open it in a browser (file:// works)`);
+    }
+  });
+}
+
+/** Writes next to the target, then renames: a reader never sees half a report. Returns the size. */
+async function writeAtomically(file: string, html: string): Promise<number> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, html);
+  await rename(tmp, file);
+  return (await stat(file)).size;
+}

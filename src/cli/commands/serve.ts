@@ -1,0 +1,100 @@
+// `forking-paths serve <out-dir | run-dir>`: the report as a live dashboard on 127.0.0.1 (other
+// hosts only with an explicit --host). A run folder is analyzed first; with --watch, checkpoints
+// the trainer writes later are analyzed as they appear and the open page updates itself.
+import type { Command } from "commander";
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { Store, STORE_FILE_NAME, UsageError, analyzeRun, DEFAULT_ANALYZE_WORKERS, DEFAULT_REPORT_PORT, reportDataFromStore, startReportServer, type ReportServer, RunWatcher } from "../../index.js";
+import { parseIntOption } from "../options.js";
+import { addReportDataOptions, reportOptionsOf, type ReportDataFlags } from "./report.js";
+import { printAnalyzeSummary } from "./analyze.js";
+
+interface ServeFlags extends ReportDataFlags {
+  port: number;
+  host?: string;
+  watch?: boolean;
+  out?: string;
+  workers: number;
+}
+
+/** Where a run folder's analysis goes without --out: a sibling folder `<run-name>-analysis`. */
+export function defaultAnalysisDir(runDir: string): string {
+  const full = resolve(runDir);
+  return join(dirname(full), `${basename(full)}-analysis`);
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command("serve")
+    .description("serve the report as a live dashboard on 127.0.0.1; given a run folder, analyze it first (and with --watch, analyze new checkpoints as they appear)")
+    .argument("<dir>", "an analysis folder (holds analysis.duckdb; served read-only) or a run folder of checkpoints")
+    .option("--port <p>", "port (0 picks a free one)", parseIntOption("--port"), DEFAULT_REPORT_PORT)
+    .option("--host <h>", "address to bind (default 127.0.0.1); any other address is reachable from other machines: only when you mean it")
+    .option("--watch", "run folder: analyze new checkpoints as they appear; the open page updates live")
+    .option("--out <out-dir>", "run folder: analysis folder to write (default: <run-dir>/../<run-name>-analysis)")
+    .option("--workers <n>", "run folder: statistics worker threads (0 = main thread)", parseIntOption("--workers"), DEFAULT_ANALYZE_WORKERS);
+  addReportDataOptions(command).action(async (dir: string, flags: ServeFlags) => {
+    const { store, watcher } = await prepare(dir, flags);
+    let server: ReportServer;
+    try {
+      server = await startReportServer({
+        outDir: resolve(store.path, ".."),
+        port: flags.port,
+        ...(flags.host !== undefined && { host: flags.host, allowPublicHost: true }),
+        getData: () => reportDataFromStore(store, reportOptionsOf(flags)),
+        ...(watcher && { watch: watcher.watcher }),
+      });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    console.log(`serving ${server.url} (${store.readOnly ? "read-only" : "analysis"} store ${store.path}${watcher ? `; watching ${resolve(dir)}` : ""}); Ctrl-C stops`);
+    const signal = await untilSignal();
+    await server.close();
+    await store.close();
+    console.log(`stopped (${signal})`);
+  });
+}
+
+/** Opens the store (read-only for an analysis folder) and, for a run folder, analyzes it. */
+async function prepare(dir: string, flags: ServeFlags): Promise<{ store: Store; watcher: RunWatcher | null }> {
+  if (!existsSync(dir)) throw new UsageError(`${dir}: no such folder ---> HINT: give an analysis folder (with ${STORE_FILE_NAME}) or a run folder of checkpoints`);
+  if (existsSync(join(dir, STORE_FILE_NAME))) {
+    if (flags.watch) throw new UsageError(`${dir} is an analysis folder; --watch needs the run folder of checkpoints (serve <run-dir> --watch [--out ${dir}])`);
+    if (flags.out !== undefined) throw new UsageError(`${dir} is an analysis folder; --out applies to run folders only`);
+    return { store: await Store.openDir(dir, { readOnly: true }), watcher: null };
+  }
+  if (!statSync(dir).isDirectory()) throw new UsageError(`${dir} is a file; serve takes an analysis folder or a run folder`);
+  const out = flags.out ?? defaultAnalysisDir(dir);
+  const store = await Store.openDir(out);
+  const runId = basename(resolve(dir));
+  try {
+    if (!flags.watch) {
+      printAnalyzeSummary(await analyzeRun(dir, { out, store, runId, workers: flags.workers }));
+      return { store, watcher: null };
+    }
+    const watcher = new RunWatcher({
+      runDir: dir, store, runId, analyze: { workers: flags.workers },
+      log: (line) => console.log(`watch: ${line}`),
+    });
+    const first = await watcher.scan();
+    console.log(`analyzed ${first.analyzed.length} checkpoint(s) into ${out}${first.failed.length ? `, ${first.failed.length} failed (shown on the page)` : ""}`);
+    return { store, watcher };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolvePromise) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+      resolvePromise(signal);
+    };
+    process.on("SIGINT", on);
+    process.on("SIGTERM", on);
+  });
+}
