@@ -1,5 +1,6 @@
 // Reads quality metrics from files and folders: detects the format (lm-eval JSON,
 // trainer_state.json, CSV), parses with metrics-parse.ts, and rejects duplicated (step, name).
+import { ByteSourceError } from "../util/errors.js";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import type { MetricInput } from "../store/index.js";
@@ -53,7 +54,13 @@ async function listMetricFiles(dir: string): Promise<string[]> {
  * giving the same (step, name) are an error naming both: store them under different sources.
  */
 export async function readMetricsPath(path: string): Promise<{ files: MetricsFile[]; metrics: MetricInput[] }> {
-  const isDir = (await stat(path)).isDirectory();
+  let isDir: boolean;
+  try {
+    isDir = (await stat(path)).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ByteSourceError(path, code === "ENOENT" ? "metrics file or folder not found" : `cannot read (${code ?? String(err)})`, { cause: err });
+  }
   const paths = isDir ? await listMetricFiles(path) : [path];
   if (paths.length === 0) throw new MetricsFormatError(path, undefined, "no .json or .csv metrics files in this folder");
   const files: MetricsFile[] = [];
