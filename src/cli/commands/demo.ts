@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { analyzeRun, train, writeSyntheticRun, Store, reportDataFromStore, renderReport, type AnalyzeSummary } from "../../index.js";
+import { analyzeRun, train, writeSyntheticRun, Store, reportDataFromStore, renderReport, readMetricsPath, type AnalyzeSummary } from "../../index.js";
 import { progressBar, formatSeconds, formatBytes } from "../progress.js";
 import { printAnalyzeSummary } from "./analyze.js";
 import { parseIntOption } from "../options.js";
@@ -33,6 +33,7 @@ export function register(program: Command): void {
       });
       bar.done();
       printAnalyzeSummary(summary);
+      await storeTrainingMetrics(runDir, outDir, summary);
       const reportPath = await writeDemoReport(outDir, join(flags.out, "report.html"));
       printDemoSummary(summary, finalLoss, reportPath, (Date.now() - started) / 1000);
     });
@@ -52,6 +53,20 @@ async function synthesize(runDir: string, seed: number): Promise<number | null> 
   if (!existsSync(join(runDir, "synth.json"))) await writeSyntheticRun(runDir, { kind: "fork", seed: seed + 1 });
   console.log(`1/3 synthetic run with a designed LayerNorm fork: ${resolve(runDir)} (ground truth in synth.json)`);
   return null;
+}
+
+/** The training log (loss, validation loss) of the last checkpoint, stored as quality metrics for the report. */
+async function storeTrainingMetrics(runDir: string, outDir: string, summary: AnalyzeSummary): Promise<void> {
+  const last = summary.steps[summary.steps.length - 1];
+  const state = join(runDir, `checkpoint-${last}`, "trainer_state.json");
+  if (last === undefined || !existsSync(state)) return;
+  const { metrics } = await readMetricsPath(state);
+  const store = await Store.openDir(outDir);
+  try {
+    await store.putMetrics(summary.runId, "trainer_state", metrics);
+  } finally {
+    await store.close();
+  }
 }
 
 async function writeDemoReport(outDir: string, path: string): Promise<string> {
