@@ -6,7 +6,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
+import { runInProcess } from "../helpers/cli.js";
 import { register as registerPrune } from "../../src/cli/commands/prune.js";
 import { register as registerEval } from "../../src/cli/commands/eval.js";
 import { prunedCount } from "../../src/prune/masks.js";
@@ -24,25 +24,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(args: string[]): Promise<string> {
-  const program = new Command("forking-paths").exitOverride().configureOutput({ writeOut: (s) => void (out += s), writeErr: () => undefined });
-  registerPrune(program);
-  registerEval(program);
-  let out = "";
-  const write = process.stdout.write.bind(process.stdout);
-  // Only strings are the command's output; the test runner's own reports (binary) pass through.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    if (typeof chunk !== "string") return (write as (c: Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
-    out += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(args, { from: "user" });
-  } finally {
-    process.stdout.write = write;
-  }
-  return out;
-}
+const run = (args: string[]): Promise<string> => runInProcess([registerPrune, registerEval], args);
 
 test("prune --json with --tokens: loss before/after equal the reference; eval accepts the output", async () => {
   const out = join(dir, "g50");

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
+import { runInProcess } from "../helpers/cli.js";
 import { register as registerTrain } from "../../src/cli/commands/train.js";
 import { register as registerEval } from "../../src/cli/commands/eval.js";
 import { evaluateLoss } from "../../src/model/evaluate.js";
@@ -24,24 +25,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI with args and returns what it printed on stdout. */
-async function run(args: string[]): Promise<string> {
-  const program = new Command("forking-paths").exitOverride().configureOutput({ writeOut: (s) => void (out += s), writeErr: () => undefined });
-  registerTrain(program);
-  registerEval(program);
-  let out = "";
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(args, { from: "user" });
-  } finally {
-    process.stdout.write = write;
-  }
-  return out;
-}
+const run = (args: string[]): Promise<string> => runInProcess([registerTrain, registerEval], args);
 
 test("train --json then eval --json on the last checkpoint", async () => {
   const out = join(dir, "run");

@@ -2,6 +2,7 @@
 // `npm test` before the suite runs; much faster to start than tsx), capturing exit code,
 // stdout and stderr. Refuses to run against a dist/ older than src/.
 import { spawn, type ChildProcess } from "node:child_process";
+import { Command } from "commander";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,4 +58,27 @@ export function waitCli(child: ChildProcess): Promise<CliResult> {
 
 export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return waitCli(startCli(args, options));
+}
+
+/**
+ * Runs commands in this process through commander (for tests that compare with library calls
+ * without a child process) and returns what they printed on stdout. Only string writes are the
+ * command's output; the test runner's own (binary) reports pass through.
+ */
+export async function runInProcess(registers: readonly ((program: Command) => void)[], args: readonly string[]): Promise<string> {
+  let out = "";
+  const program = new Command("forking-paths").exitOverride().configureOutput({ writeOut: (s) => void (out += s), writeErr: () => undefined });
+  for (const register of registers) register(program);
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof chunk !== "string") return (write as (c: Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+    out += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await program.parseAsync([...args], { from: "user" });
+  } finally {
+    process.stdout.write = write;
+  }
+  return out;
 }

@@ -1,11 +1,10 @@
 // `forking-paths prune <checkpoint-dir>`: magnitude or random pruning (global or per tensor) into
 // a complete checkpoint folder, optionally with the loss before and after on validation tokens.
-import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
-import { UsageError, pruneCheckpoint, PRUNE_METHODS, PRUNE_SCOPES, type PruneMethod, type PruneResult, type PruneScope, ByteTokenizer, sotuTokenStreams } from "../../index.js";
+import { UsageError, pruneCheckpoint, PRUNE_METHODS, PRUNE_SCOPES, type PruneMethod, type PruneResult, type PruneScope } from "../../index.js";
 import { collect, parseIntOption, parseNumberOption, printJson } from "../options.js";
-import { parseTokenIds, MAX_EVAL_INPUT_BYTES } from "./eval.js";
+import { evaluationTokens } from "../tokens.js";
 
 interface PruneFlags {
   sparsity: number;
@@ -73,29 +72,16 @@ function defaultOut(checkpoint: string, method: PruneMethod, scope: PruneScope, 
 async function pruneEvalTokens(f: PruneFlags): Promise<Int32Array | undefined> {
   const given = [f.eval, f.tokens, f.text].filter((x) => x !== undefined).length;
   if (given > 1) throw new UsageError("give only one of --eval, --tokens, --text");
-  let tokens: Int32Array;
-  if (f.tokens !== undefined) tokens = parseTokenIds(await readInput(f.tokens), f.tokens);
-  else if (f.text !== undefined) tokens = new ByteTokenizer().encode(await readInput(f.text));
-  else if (f.eval !== undefined) {
-    const data = f.eval === true ? "sotu-val" : f.eval;
-    if (data !== "sotu-val") throw new UsageError(`--eval: unknown data set "${data}"; available: sotu-val (or use --tokens / --text)`);
-    tokens = sotuTokenStreams(new ByteTokenizer()).validation;
-  } else {
+  if (given === 0) {
     if (f.maxTokens !== undefined) throw new UsageError("--max-tokens needs --eval, --tokens or --text");
     return undefined;
   }
+  const tokens = await evaluationTokens({
+    ...(f.tokens !== undefined && { tokens: f.tokens }),
+    ...(f.text !== undefined && { text: f.text }),
+    ...(typeof f.eval === "string" ? { data: f.eval } : f.eval === true ? { data: "sotu-val" } : {}),
+  });
   return f.maxTokens !== undefined ? tokens.subarray(0, f.maxTokens) : tokens;
-}
-
-async function readInput(path: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new UsageError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  if (text.length > MAX_EVAL_INPUT_BYTES) throw new UsageError(`${path}: larger than ${MAX_EVAL_INPUT_BYTES} bytes; use --max-tokens on a smaller file`);
-  return text;
 }
 
 /** The --json document. */
