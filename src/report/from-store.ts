@@ -6,7 +6,7 @@
 import type { Store } from "../store/index.js";
 import type { EventRecord, HistogramRecord, StatValues, TrajectoryRecord } from "../store/types.js";
 import type { StepHistogramRecord } from "../store/queries.js";
-import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
+import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ModeTrack, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
 import { DEFAULT_DENSITY_BINS, densityGridFromBuckets, encodeArray, encodeDensity, type BucketHistogram } from "./density.js";
 
 /** Largest number of elements of a kept tensor drawn as trajectories (evenly spaced sample). */
@@ -54,6 +54,10 @@ async function runFromStore(store: Store, runId: string, source: string, options
   }
   if (options.groups ?? true) await addGroups(store, run, index, bins);
   run.events = (await store.events({ run: runId })).flatMap(eventOf);
+  for (const t of run.tensors) {
+    const tracks = branchTracks(t.name, run.events);
+    if (tracks.length > 0) t.modes = tracks;
+  }
   run.trajectories = trajectoriesOf(await store.trajectories({ run: runId }), steps, run.events, options.maxTrajectoryElements ?? DEFAULT_MAX_TRAJECTORY_ELEMENTS);
   const metrics = new Map<string, { steps: number[]; values: Array<number | null> }>();
   for (const m of await store.metrics({ run: runId })) {
@@ -122,6 +126,22 @@ function eventOf(e: EventRecord): ReportEvent[] {
   if (e.tensor === null || e.step === null) return [];
   const evidence = e.evidence !== null && typeof e.evidence === "object" ? (e.evidence as Record<string, unknown>) : {};
   return [{ kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low ?? e.step, step_high: e.step_high ?? e.step, strength: e.strength ?? 0, evidence }];
+}
+
+/** Branch centres over time of a tensor's population fork (by value), drawn over its bifurcation diagram. */
+export function branchTracks(tensor: string, events: readonly ReportEvent[]): ModeTrack[] {
+  const fork = events.find((e) => e.kind === "population_fork" && e.tensor === tensor && (e.evidence as { variable?: string }).variable !== "displacement");
+  const centres = (fork?.evidence as { branch_centres?: { steps?: number[]; lower?: number[]; upper?: number[] } } | undefined)?.branch_centres;
+  if (!fork || !centres?.steps) return [];
+  const track = (id: "lower" | "upper"): ModeTrack => ({
+    id: `branch-${id}`,
+    label: `${id} branch (population fork at step ${fork.step})`,
+    points: centres.steps!.flatMap((step, i) => {
+      const value = centres[id]?.[i];
+      return typeof value === "number" && Number.isFinite(value) ? [{ step, value }] : [];
+    }),
+  });
+  return [track("lower"), track("upper")];
 }
 
 function sortSeries(s: { steps: number[]; values: Array<number | null> }) {
