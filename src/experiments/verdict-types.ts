@@ -1,0 +1,73 @@
+// The shape of a study's verdicts.json: for each claim of the mission, the measure, our value with
+// its confidence interval, the baseline's value, and an honest verdict. Types only.
+
+export type VerdictLabel = "supported" | "not supported" | "inconclusive";
+
+/** A number with its confidence interval (null bounds: no interval could be computed). */
+export interface Estimate {
+  value: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  /** e.g. "95% percentile bootstrap over runs, 1000 resamples, seed 20240313". */
+  ci_method: string | null;
+  /** Sample size behind the value (runs, checkpoints, events...). */
+  n: number;
+}
+
+export interface Verdict {
+  /** Stable id: "events_precede_quality_changes", "predict_loss_from_parameters", "budgeted_evaluation", "early_stopping", "sparsification". */
+  claim: string;
+  /** The question in one sentence. */
+  question: string;
+  /** What is measured and in which units (lower/higher is better). */
+  measure: string;
+  ours: Estimate;
+  /** The comparison's name and value (null when the claim has no baseline). */
+  baseline: { name: string; estimate: Estimate } | null;
+  verdict: VerdictLabel;
+  /** Why this verdict, in one or two sentences with the numbers. */
+  reason: string;
+  /** Supporting tables (per run, per k, per sparsity...), JSON. */
+  details: Record<string, unknown>;
+}
+
+export interface StudyRunSummary {
+  name: string;
+  lr: number;
+  width: number;
+  weight_decay: number;
+  seed: number;
+  steps: number;
+  checkpoints: number;
+  final_val_loss: number | null;
+  train_seconds: number;
+  analyze_seconds: number;
+  /** Events by kind found by the default detectors. */
+  events: Record<string, number>;
+}
+
+export interface ToleranceCurveSummary {
+  run: string;
+  step: number;
+  /** "before_fork" | "after_fork" | "final" | ... : why this checkpoint was chosen. */
+  position: string;
+  fork_step: number | null;
+  method: "magnitude" | "random";
+  scope: "global" | "tensor";
+  base_loss: number;
+  near_zero_mass: number | null;
+  points: { sparsity: number; loss: number; loss_increase: number }[];
+}
+
+export interface VerdictsFile {
+  version: 1;
+  created_at: string;
+  preset: string;
+  /** Wall time of each phase and in total, seconds. */
+  wall_seconds: { train: number; analyze: number; pruning: number; experiments: number; total: number };
+  runs: StudyRunSummary[];
+  verdicts: Verdict[];
+  tolerance_curves: ToleranceCurveSummary[];
+  /** The metric side run on Pythia's published evaluations (null when the data are not found). */
+  pythia: Record<string, unknown> | null;
+}
