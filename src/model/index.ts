@@ -1,7 +1,6 @@
 // Public API of the GPT-NeoX model layer: config, parameters, layers, model object, backends.
 export * from "./config.js";
 export * from "./params.js";
-export { erf } from "./erf.js";
 export * from "./layers.js";
 export * from "./attention.js";
 export * from "./loss.js";

@@ -2,7 +2,7 @@
 // exact GELU, residual add. Outputs first; backward functions ACCUMULATE (+=) into d-buffers.
 // Shapes: N = B*T rows, C channels, OC output channels, V vocabulary. These are the oracles
 // the WASM kernels are tested against; accumulation is in float64.
-import { erfc } from "./erf.js";
+import { erfc } from "../util/special.js";
 
 /** out (N, C) = wte[tokens] with wte (V, C), tokens (N). */
 export function embeddingForward(out: Float32Array, tokens: Int32Array, wte: Float32Array, N: number, C: number): void {

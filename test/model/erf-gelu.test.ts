@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { erf, erfc } from "../../src/model/erf.js";
+import { erf, erfc } from "../../src/util/special.js";
 import { gelu, geluGrad } from "../../src/model/layers.js";
 
 interface Row { x: number; erf: number; erfc: number; gelu: number; dgelu: number }
