@@ -15,3 +15,4 @@ export * from "./budget.js";
 export * from "./ridge.js";
 export * from "./predict.js";
 export * from "./store-features.js";
+export * from "./early-stop.js";

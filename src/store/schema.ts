@@ -1,8 +1,15 @@
 // The results store's tables, declared once: DDL and appender column order both come from
-// these lists. Bump STORE_SCHEMA_VERSION on any incompatible change.
+// these lists. Bump STORE_SCHEMA_VERSION on any incompatible change; a new table is additive
+// (ADDED_TABLES: created on open in older stores, see migrate.ts) and keeps the version.
 import { BIGINT, BLOB, BOOLEAN, DOUBLE, INTEGER, LIST, TIMESTAMP, VARCHAR, type DuckDBType } from "@duckdb/node-api";
 
-/** Version of the table layout; stores written with another version are refused on open. */
+/**
+ * Version of the table layout; stores written with another version are refused on open.
+ * Still 1 after the `pruning` table was added: existing tables and columns are unchanged, so a
+ * version-1 store from before gains the table on open with its data untouched, and an older
+ * forking-paths still reads a newer store (it ignores the extra table). Bumping would have made
+ * every existing store unreadable for no change in what it holds.
+ */
 export const STORE_SCHEMA_VERSION = 1;
 /** Written into the meta table so a foreign DuckDB file is never taken for a store. */
 export const STORE_APPLICATION = "forking-paths";
@@ -117,6 +124,22 @@ export const TABLES = {
     col("name", VARCHAR, "VARCHAR NOT NULL"),
     col("value", DOUBLE, "DOUBLE"),
   ],
+  pruning: [
+    ...RUN_STEP,
+    col("method", VARCHAR, "VARCHAR NOT NULL"),
+    col("scope", VARCHAR, "VARCHAR NOT NULL"),
+    col("sparsity", DOUBLE, "DOUBLE NOT NULL"),
+    col("seed", INTEGER, "INTEGER NOT NULL"),
+    col("base_loss", DOUBLE, "DOUBLE NOT NULL"),
+    col("loss", DOUBLE, "DOUBLE NOT NULL"),
+    col("loss_increase", DOUBLE, "DOUBLE NOT NULL"),
+    col("eval_predictions", BIGINT, "BIGINT NOT NULL"),
+    // achieved fraction of exact zeros in the pruned tensors (existing zeros included)
+    col("zeros_fraction", DOUBLE, "DOUBLE NOT NULL"),
+    // fraction of the prunable weights with |w| <= 0.1 std before pruning (null when not measured)
+    col("near_zero_mass", DOUBLE, "DOUBLE"),
+    col("detail_json", VARCHAR, "VARCHAR NOT NULL"),
+  ],
 } as const satisfies Record<string, readonly ColumnSpec[]>;
 
 export type TableName = keyof typeof TABLES;
@@ -139,21 +162,31 @@ export const TABLE_ORDER: Record<TableName, string> = {
   trajectories: "run_id, tensor, step",
   events: "run_id, kind, tensor, step",
   metrics: "run_id, source, name, step",
+  pruning: "run_id, step, method, scope, sparsity, seed",
 };
+
+/**
+ * Tables added after STORE_SCHEMA_VERSION 1 was first released, in the order they were added.
+ * A store that lacks one gets it created on open (additive migration, migrate.ts).
+ */
+export const ADDED_TABLES: readonly TableName[] = ["pruning"];
 
 const PRIMARY_KEYS: Partial<Record<TableName, string>> = {
   checkpoints: "run_id, step",
 };
 
+/** CREATE TABLE for one table (TEMP: a session-only empty stand-in, for read-only old stores). */
+export function createTableStatement(name: TableName, options: { temp?: boolean } = {}): string {
+  const cols = TABLES[name].map((c) => `"${c.name}" ${c.sql}`);
+  const pk = PRIMARY_KEYS[name];
+  if (pk !== undefined) cols.push(`PRIMARY KEY (${pk})`);
+  return `CREATE ${options.temp === true ? "TEMP " : ""}TABLE ${name} (${cols.join(", ")})`;
+}
+
 /** DDL for the whole store, including the meta table holding the schema version. */
 export function schemaStatements(): string[] {
   const out = ["CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"];
-  for (const name of TABLE_NAMES) {
-    const cols = TABLES[name].map((c) => `"${c.name}" ${c.sql}`);
-    const pk = PRIMARY_KEYS[name];
-    if (pk !== undefined) cols.push(`PRIMARY KEY (${pk})`);
-    out.push(`CREATE TABLE ${name} (${cols.join(", ")})`);
-  }
+  for (const name of TABLE_NAMES) out.push(createTableStatement(name));
   out.push(
     `INSERT INTO meta VALUES ('schema_version', '${STORE_SCHEMA_VERSION}'), ('application', '${STORE_APPLICATION}')`,
   );

@@ -10,12 +10,14 @@ import {
   bufferColumns, checkpointColumns, eventColumns, groupStatsColumns, histogramColumns, metricColumns,
   tensorStatsColumns, trajectoryColumns, type ColumnRecord,
 } from "./codec.js";
+import { addMissingTables } from "./migrate.js";
 import { openDatabase } from "./open.js";
+import { checkPruningRows, deleteReplacedPruning, pruningColumns, pruningRows } from "./pruning.js";
 import * as q from "./queries.js";
 import { PER_CHECKPOINT_TABLES, TABLE_NAMES, TABLE_ORDER, type TableName } from "./schema.js";
 import type {
   BufferRecord, CheckpointInfo, HistogramData, CheckpointRecord, CheckpointResult, EventInput, EventRecord, GroupKind, GroupStatsRecord,
-  HistogramRecord, IntegrityReport, MetricInput, MetricRecord, RunInput, RunRecord, TensorStatsFilter, TensorStatsRecord,
+  HistogramRecord, IntegrityReport, MetricInput, MetricRecord, PruningFilter, PruningInput, PruningRecord, RunInput, RunRecord, TensorStatsFilter, TensorStatsRecord,
   TrajectoryRecord,
 } from "./types.js";
 
@@ -50,6 +52,13 @@ export class Store {
     openInThisProcess.add(full);
     try {
       const { instance, connection } = await openDatabase(full, options.readOnly === true);
+      try {
+        await addMissingTables(full, connection, options.readOnly === true);
+      } catch (err) {
+        connection.closeSync();
+        instance.closeSync();
+        throw err;
+      }
       return new Store(full, options.readOnly === true, instance, connection);
     } catch (err) {
       openInThisProcess.delete(full);
@@ -141,6 +150,19 @@ export class Store {
     });
   }
 
+  /**
+   * Store evaluated pruning results of a run in ONE transaction; a row replaces the stored one
+   * with the same (step, method, scope, sparsity, seed). The run must be registered.
+   */
+  putPruning(runId: string, rows: readonly PruningInput[]): Promise<void> {
+    return this.transaction(async (c) => {
+      checkPruningRows(this.path, runId, rows);
+      await this.requireRun(c, runId);
+      await deleteReplacedPruning(c, runId, rows);
+      await appendRows(c, "pruning", rows.map((r) => pruningColumns(runId, r)));
+    });
+  }
+
   /** Delete a run and everything stored for it. */
   deleteRun(runId: string): Promise<void> {
     return this.transaction(async (c) => {
@@ -190,6 +212,10 @@ export class Store {
   }
   metrics(filter: { run?: string; source?: string; name?: string } = {}): Promise<MetricRecord[]> {
     return this.read((c) => q.metrics(c, filter));
+  }
+  /** Pruning results ordered by run_id, step, method, scope, sparsity, seed. */
+  pruning(filter: PruningFilter = {}): Promise<PruningRecord[]> {
+    return this.read((c) => pruningRows(c, filter));
   }
   /** Consistency of what is stored: no duplicates, complete checkpoints whole, no orphan rows. */
   checkIntegrity(): Promise<IntegrityReport> {

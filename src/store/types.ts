@@ -191,3 +191,35 @@ export interface IntegrityReport {
   ok: boolean;
   problems: string[];
 }
+
+/** One evaluated pruning of one checkpoint: method, scope and sparsity, loss before and after. */
+export interface PruningInput {
+  step: number;
+  method: "magnitude" | "random";
+  scope: "global" | "tensor";
+  /** Requested fraction of the prunable weights pruned, in [0, 1). */
+  sparsity: number;
+  seed: number;
+  /** Loss of the unpruned checkpoint on the same tokens. */
+  base_loss: number;
+  /** Loss after pruning. */
+  loss: number;
+  /** Predictions (tokens) the losses average over. */
+  eval_predictions: number;
+  /** Achieved fraction of exact zeros in the pruned tensors. */
+  zeros_fraction: number;
+  /** Fraction of the prunable weights with |w| <= 0.1 std before pruning; null when not measured. */
+  near_zero_mass: number | null;
+  /** Anything else worth keeping (tokens used, checkpoint path, pruned tensors), JSON-serializable. */
+  detail?: Record<string, unknown>;
+}
+
+export interface PruningRecord extends PruningInput {
+  run_id: string;
+  /** loss - base_loss. */
+  loss_increase: number;
+}
+
+export interface PruningFilter {
+  run?: string;
+}

@@ -1,8 +1,13 @@
 // `forking-paths prune <checkpoint-dir>`: magnitude or random pruning (global or per tensor) into
-// a complete checkpoint folder, optionally with the loss before and after on validation tokens.
+// a complete checkpoint folder, optionally with the loss before and after on validation tokens,
+// recorded with --store in the analysis store's pruning table (with the near-zero mass).
+import { stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
-import { UsageError, pruneCheckpoint, PRUNE_METHODS, PRUNE_SCOPES, type PruneMethod, type PruneResult, type PruneScope } from "../../index.js";
+import {
+  ByteSourceError, Store, UsageError, decodeToFloat32, nearZeroMass, openCheckpoint, parseRevisionStep, pruneCheckpoint, readTensorBytes, trainerStateStep,
+  PRUNE_METHODS, PRUNE_SCOPES, type NearZeroMass, type PruneMethod, type PruneResult, type PruneScope, type PruningInput,
+} from "../../index.js";
 import { collect, parseIntOption, parseNumberOption, printJson } from "../options.js";
 import { evaluationTokens } from "../tokens.js";
 
@@ -19,7 +24,18 @@ interface PruneFlags {
   text?: string;
   maxTokens?: number;
   workers?: number;
+  store?: string;
+  run?: string;
+  step?: number;
   json?: boolean;
+}
+
+/** Where a --store result went. */
+interface StoredAt {
+  store: string;
+  run: string;
+  step: number;
+  registered_run: boolean;
 }
 
 export function register(program: Command): void {
@@ -42,20 +58,115 @@ export function register(program: Command): void {
     .option("--text <file>", "evaluate on a UTF-8 text file (byte tokenizer)")
     .option("--max-tokens <n>", "evaluate only the first n tokens", parseIntOption("--max-tokens", 2))
     .option("--workers <n>", "compute threads of the evaluator", parseIntOption("--workers", 1))
-    .option("--json", "print { sparsity, method, scope, pruned_tensors, zeros_fraction, loss_before?, loss_after?, out }")
+    .option("--store <out-dir>", "record the evaluated result (needs --eval, --tokens or --text) in <out-dir>/analysis.duckdb, table pruning; the same (run, step, method, scope, sparsity, seed) is replaced")
+    .option("--run <id>", "run of the --store result (default: the only run in the store); a new id is registered with the checkpoint's parent folder as source")
+    .option("--step <n>", "training step of the checkpoint for --store (default: trainer_state.json global_step, else the folder name: step<N>, checkpoint-<N>, ...)", parseIntOption("--step"))
+    .option("--json", "print { sparsity, method, scope, pruned_tensors, zeros_fraction, loss_before?, loss_after?, out, stored? }")
     .action(async (checkpoint: string, flags: PruneFlags) => {
       const method = oneOf(flags.method, PRUNE_METHODS, "--method");
       const scope = oneOf(flags.scope, PRUNE_SCOPES, "--scope");
       const out = flags.out ?? defaultOut(checkpoint, method, scope, flags.sparsity);
+      checkStoreFlags(flags);
       const tokens = await pruneEvalTokens(flags);
+      // Step and run are settled before the (possibly long) pruning and evaluation.
+      const target = flags.store !== undefined ? await storeTarget(flags.store, checkpoint, flags) : undefined;
       const r = await pruneCheckpoint(checkpoint, {
         sparsity: flags.sparsity, method, scope, seed: flags.seed, out, overwrite: flags.force === true,
         ...(flags.include !== undefined && { include: flags.include }),
         ...(tokens !== undefined && { eval: { tokens, ...(flags.workers !== undefined && { threads: flags.workers }) } }),
       });
-      if (flags.json) printJson(pruneJson(r));
-      else printSummary(r);
+      const stored = target !== undefined ? await storePruning(target, checkpoint, r, flags.include ?? []) : undefined;
+      if (flags.json) printJson({ ...pruneJson(r), ...(stored !== undefined && { stored }) });
+      else {
+        printSummary(r);
+        if (stored !== undefined) console.log(`  stored in ${stored.store} as run "${stored.run}"${stored.registered_run ? " (newly registered)" : ""}, step ${stored.step}`);
+      }
     });
+}
+
+function checkStoreFlags(f: PruneFlags): void {
+  if (f.store === undefined) {
+    if (f.run !== undefined || f.step !== undefined) throw new UsageError("--run and --step only apply with --store <out-dir>");
+    return;
+  }
+  if (f.eval === undefined && f.tokens === undefined && f.text === undefined) {
+    throw new UsageError("--store records the evaluated result: add --eval [data], --tokens <ids.json> or --text <file>");
+  }
+}
+
+/** The checkpoint's folder (the path itself, or the folder of a weights file). */
+async function checkpointFolder(checkpoint: string): Promise<string> {
+  const trimmed = checkpoint.replace(/[/\\]+$/, "");
+  let isDir: boolean;
+  try {
+    isDir = (await stat(trimmed)).isDirectory();
+  } catch (err) {
+    throw new ByteSourceError(checkpoint, `checkpoint path not found (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+  return isDir ? trimmed : dirname(trimmed);
+}
+
+/** --step, else trainer_state.json's global_step, else the step the folder name encodes. */
+async function checkpointStep(folder: string, given: number | undefined): Promise<number> {
+  if (given !== undefined) return given;
+  const step = (await trainerStateStep(folder)) ?? parseRevisionStep(basename(folder));
+  if (step === null) throw new UsageError(`cannot tell the training step of ${folder} (no trainer_state.json, folder name not step<N>/checkpoint-<N>) ---> HINT: give it with --step <n>`);
+  return step;
+}
+
+/** Near-zero mass of the tensors that were pruned, read again from the (unmodified) source checkpoint. */
+async function sourceNearZeroMass(checkpoint: string, names: ReadonlySet<string>): Promise<NearZeroMass> {
+  const ckpt = await openCheckpoint(checkpoint);
+  try {
+    const tensors = [];
+    for (const ref of ckpt.tensors) {
+      if (names.has(ref.name)) tensors.push({ name: ref.name, values: decodeToFloat32(ref.dtype, await readTensorBytes(ref)) });
+    }
+    return nearZeroMass(tensors);
+  } finally {
+    await ckpt.close();
+  }
+}
+
+/** The store row of an evaluated pruning. */
+export function pruningRow(r: PruneResult, step: number, nearZero: NearZeroMass, include: readonly string[]): PruningInput {
+  return {
+    step, method: r.method, scope: r.scope, sparsity: r.sparsity, seed: r.seed,
+    base_loss: r.lossBefore!, loss: r.lossAfter!, eval_predictions: r.predictions!,
+    zeros_fraction: r.zerosFraction, near_zero_mass: Number.isFinite(nearZero.nearZeroFraction) ? nearZero.nearZeroFraction : null,
+    detail: { checkpoint: r.checkpoint, out: r.out, include, pruned_tensors: r.prunedTensors.map((t) => t.name), numel: r.numel, zeros: r.zeros, near_zero: nearZero },
+  };
+}
+
+/** Store, run and step a --store result goes to; the store is opened here only to check the run. */
+async function storeTarget(outDir: string, checkpoint: string, flags: PruneFlags): Promise<StoredAt> {
+  const folder = await checkpointFolder(checkpoint);
+  const step = await checkpointStep(folder, flags.step);
+  const store = await Store.openDir(outDir);
+  try {
+    const runs = (await store.listRuns()).map((x) => x.run_id);
+    let run = flags.run;
+    if (run === undefined) {
+      if (runs.length !== 1) throw new UsageError(`the store has ${runs.length} runs${runs.length > 0 ? ` (${runs.join(", ")})` : ""}; say which one with --run <id>`);
+      run = runs[0]!;
+    }
+    return { store: store.path, run, step, registered_run: !runs.includes(run) };
+  } finally {
+    await store.close();
+  }
+}
+
+async function storePruning(target: StoredAt, checkpoint: string, r: PruneResult, include: readonly string[]): Promise<StoredAt> {
+  const nearZero = await sourceNearZeroMass(checkpoint, new Set(r.prunedTensors.map((t) => t.name)));
+  const store = await Store.open(target.store);
+  try {
+    const registered = !(await store.listRuns()).some((x) => x.run_id === target.run);
+    if (registered) await store.putRun({ run_id: target.run, source: dirname(await checkpointFolder(checkpoint)), options: { created_by: "prune" } });
+    await store.putPruning(target.run, [pruningRow(r, target.step, nearZero, include)]);
+    return { ...target, registered_run: registered };
+  } finally {
+    await store.close();
+  }
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
