@@ -17,7 +17,7 @@ export * from "./runs/index.js";
 export * from "./store/index.js";
 export * from "./pipeline/index.js";
 export * from "./dynamics/changepoints/index.js";
-export { kendallTau, ExpandingKendall, detrend, gaussianKernel, rollingStatistics, windowLength, earlyWarning, DEFAULT_TAU_THRESHOLD, type KendallResult, type EarlyWarningOptions, type EarlyWarningResult } from "./dynamics/ews/index.js";
+export { kendallTau, ExpandingKendall, detrend, gaussianKernel, rollingStatistics, windowLength, earlyWarning, DEFAULT_TAU_THRESHOLD, earlyWarningShort, MIN_SHORT_EWS_POINTS, DEFAULT_SURROGATES, type ShortEarlyWarningOptions, type ShortEarlyWarningResult, type KendallResult, type EarlyWarningOptions, type EarlyWarningResult } from "./dynamics/ews/index.js";
 export * from "./dynamics/synthetic.js";
 export * from "./quality/index.js";
 export * from "./model/index.js";

@@ -3,8 +3,8 @@
 // Not a detector itself: modes/ and forks/ build events with makeEvent.
 
 import { UsageError } from "../util/errors.js";
-import { changePointsOnSteps, makeCost, type DetectOptions, type StepAxis } from "./changepoints/index.js";
-import { earlyWarning, type EarlyWarningOptions } from "./ews/index.js";
+import { changePointsOnSteps, CostLinear, makeCost, pseudoResidualSigma, xCoordinates, type DetectOptions, type StepAxis, type StepChangePointResult, type XAxis } from "./changepoints/index.js";
+import { earlyWarningShort, MIN_SHORT_EWS_POINTS, type ShortEarlyWarningOptions } from "./ews/index.js";
 
 export type DynamicsEventKind = "mode_split" | "mode_merge" | "population_fork" | "layer_fork" | "change_point";
 
@@ -15,17 +15,28 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 export type EarlyWarningEvidence = {
   /** Statistic series the indicators were computed on (e.g. "std"). */
   statistic: string;
+  /** p_value < alpha (earlyWarningShort in ews/surrogate.ts). */
   announced: boolean;
   /** event step - first step of the sustained signal; null when not announced. */
   lead_time: number | null;
   signal_step: number | null;
+  /** Checkpoints strictly before the event that the indicators used. */
+  n_points: number;
+  /** Rolling window in points (floor(n_points / 2)); null when skipped. */
+  window: number | null;
+  /** Mean Kendall tau of rolling variance and lag-1 autocorrelation; its one-sided AR(1)-surrogate p-value. */
+  tau: number | null;
+  p_value: number | null;
+  alpha: number | null;
+  surrogates: number | null;
+  seed: number | null;
   tau_variance: number | null;
   p_variance: number | null;
   tau_ac1: number | null;
   p_ac1: number | null;
   tau_skewness: number | null;
   tau_kurtosis: number | null;
-  /** Checkpoints strictly before the event that the indicators used. */
+  /** Same as n_points and window (kept for readers of version 1 evidence). */
   points_before: number;
   window_points: number | null;
   rule: string;
@@ -79,6 +90,8 @@ export function makeEvent(kind: DynamicsEventKind, tensor: string, step: number,
 
 export interface ChangePointEventOptions extends DetectOptions {
   axis?: StepAxis;
+  /** Linear cost: coordinate of the lines (default "log-step" = ln(1 + step)). */
+  xAxis?: XAxis;
 }
 
 /** Mean and population variance of values[start, end). */
@@ -94,15 +107,38 @@ function segmentMoments(values: readonly number[], start: number, end: number): 
 /** Scale floor so that a jump between two constant segments gets a large finite strength. */
 const POOLED_STD_FLOOR_RELATIVE = 1e-9;
 
+/** Linear cost: strength = sqrt(cost_gain) / sigma, the improvement of two lines over one in noise units; lines and the jump at the change. */
+function linearDetails(result: StepChangePointResult, cost: CostLinear, x: Float64Array, steps: readonly number[], values: readonly number[], bounds: [number, number, number], gain: number) {
+  const [start, mid, end] = bounds;
+  const sigma = result.noiseSigma ?? pseudoResidualSigma(x, values);
+  const scale = Math.max(sigma, POOLED_STD_FLOOR_RELATIVE * Math.max(1, ...values.map(Math.abs)));
+  const before = cost.line(start, mid), after = cost.line(mid, end);
+  const xMid = 0.5 * (x[mid - 1]! + x[mid]!);
+  const check = result.abrupt?.find((c) => c.index === mid) ?? null;
+  return {
+    strength: Math.sqrt(Math.max(gain, 0)) / scale,
+    evidence: {
+      x_axis: result.xAxis, noise_sigma: sigma,
+      line_before: { intercept: before.intercept, slope: before.slope }, line_after: { intercept: after.intercept, slope: after.slope },
+      level_jump: after.intercept + after.slope * xMid - (before.intercept + before.slope * xMid), slope_change: after.slope - before.slope,
+      abrupt_gain: check?.gain ?? null, abrupt_window: check === null ? null : { start_step: steps[check.lo]!, end_step: steps[check.hi - 1]! },
+      strength_rule: "sqrt(cost_gain) / noise_sigma",
+    },
+  };
+}
+
 /**
- * Change points of one statistic series as events (kind "change_point"). strength =
- * |mean after - mean before| / pooled std of the two adjacent segments (population variances
- * weighted by length; floored at 1e-9 x max(1, |means|) so constant segments stay finite).
- * evidence.cost_gain = cost(both segments as one) - cost(before) - cost(after), with the cost used.
+ * Change points of one statistic series as events (kind "change_point").
+ * l2 / normal: strength = |mean after - mean before| / pooled std of the two adjacent segments
+ * (population variances weighted by length; floored at 1e-9 x max(1, |means|)).
+ * linear: strength = sqrt(cost_gain) / noise sigma (see linearDetails).
+ * evidence: cost, penalty, penalty_rule (how the penalty was derived), cost_gain = cost(both
+ * segments as one) - cost(before) - cost(after), and for linear the lines on both sides.
  */
 export function changePointEvents(tensor: string, statName: string, steps: readonly number[], values: readonly number[], options: ChangePointEventOptions = {}): DynamicsEvent[] {
   const result = changePointsOnSteps(steps, values, options);
-  const cost = makeCost(result.cost, options.minSize !== undefined ? { minSize: options.minSize } : {}).fit(Float64Array.from(values));
+  const x = result.xAxis === null ? (options.x === undefined ? undefined : Float64Array.from(options.x)) : xCoordinates(steps, result.xAxis);
+  const cost = makeCost(result.cost, { ...(options.minSize !== undefined && { minSize: options.minSize }), ...(x !== undefined && { x }) }).fit(Float64Array.from(values));
   const bkps = [0, ...result.bkps];
   return result.changes.map((change, c) => {
     const start = bkps[c]!, mid = bkps[c + 1]!, end = bkps[c + 2]!;
@@ -110,7 +146,9 @@ export function changePointEvents(tensor: string, statName: string, steps: reado
     const after = segmentMoments(values, mid, end);
     const pooled = Math.sqrt(((mid - start) * before.variance + (end - mid) * after.variance) / (end - start));
     const floor = POOLED_STD_FLOOR_RELATIVE * Math.max(1, Math.abs(before.mean), Math.abs(after.mean));
-    const strength = Math.abs(after.mean - before.mean) / Math.max(pooled, floor);
+    const gain = cost.error(start, end) - cost.error(start, mid) - cost.error(mid, end);
+    const linear = cost instanceof CostLinear ? linearDetails(result, cost, x ?? Float64Array.from(values, (_, i) => i), steps, values, [start, mid, end], gain) : null;
+    const strength = linear?.strength ?? Math.abs(after.mean - before.mean) / Math.max(pooled, floor);
     return makeEvent("change_point", tensor, change.step, change.stepLow, strength, {
       statistic: statName,
       index: change.index,
@@ -122,55 +160,62 @@ export function changePointEvents(tensor: string, statName: string, steps: reado
       mean_after: after.mean,
       pooled_std: pooled,
       cost: result.cost,
-      cost_gain: cost.error(start, end) - cost.error(start, mid) - cost.error(mid, end),
+      cost_gain: gain,
       penalty: result.penalty,
+      penalty_rule: result.penaltyRule,
       method: result.method,
       objective: result.objective,
+      candidates: result.candidates === null ? null : result.candidates.length - 1,
+      ...(linear !== null && linear.evidence),
     });
   });
 }
 
 /**
- * Fewest checkpoints before the event for which indicators are computed: a rolling window
- * of half the pre-event series and an expanding Kendall test of >= DEFAULT_MIN_TREND_POINTS
- * rolling values need about 2 x 10 points.
+ * Fewest checkpoints before the event for which indicators are computed (MIN_SHORT_EWS_POINTS
+ * = 8: a rolling window of half of them is 4 points, the least kurtosis needs).
  */
-export const MIN_EARLY_WARNING_POINTS = 20;
+export const MIN_EARLY_WARNING_POINTS = MIN_SHORT_EWS_POINTS;
+
+/** Seed of an event's surrogates: FNV-1a of tensor, step and statistic, mixed with the base seed. */
+function eventSeed(base: number, ...labels: (string | number)[]): number {
+  let h = 0x811c9dc5 ^ (base >>> 0);
+  const text = labels.join("\u0000");
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h >>> 0;
+}
 
 /**
- * Returns a copy of the event with evidence.early_warning: earlyWarning on the points of
- * `series` strictly before the event's checkpoint (the index of event.step in steps). With
- * fewer than MIN_EARLY_WARNING_POINTS points before it, announced = false and skipped_reason says why.
+ * Returns a copy of the event with evidence.early_warning: earlyWarningShort (AR(1)-surrogate
+ * trend test, ews/surrogate.ts) on the points of `series` strictly before the event's
+ * checkpoint (the index of event.step in steps). With fewer than MIN_EARLY_WARNING_POINTS
+ * points before it, announced = false and skipped_reason says why. The surrogate seed is
+ * derived from options.seed (default 0), the tensor, the step and the statistic.
  */
-export function attachEarlyWarnings(event: DynamicsEvent, steps: readonly number[], series: readonly number[], options: EarlyWarningOptions & { statistic?: string } = {}): DynamicsEvent {
+export function attachEarlyWarnings(event: DynamicsEvent, steps: readonly number[], series: readonly number[], options: ShortEarlyWarningOptions & { statistic?: string } = {}): DynamicsEvent {
   const index = steps.indexOf(event.step);
   if (index < 0) throw new UsageError(`attachEarlyWarnings (tensor "${event.tensor}"): event step ${event.step} is not one of the ${steps.length} checkpoint steps given; pass the steps of the series the event came from`);
   if (series.length !== steps.length) throw new UsageError(`attachEarlyWarnings (tensor "${event.tensor}"): ${steps.length} steps but ${series.length} values`);
-  const base = { statistic: options.statistic ?? "value", points_before: index };
+  const statistic = options.statistic ?? "value";
+  const base = { statistic, points_before: index, n_points: index };
   let info: EarlyWarningEvidence;
   if (index < MIN_EARLY_WARNING_POINTS) {
     info = {
-      ...base, announced: false, lead_time: null, signal_step: null, tau_variance: null, p_variance: null, tau_ac1: null, p_ac1: null,
-      tau_skewness: null, tau_kurtosis: null, window_points: null, rule: "not evaluated",
+      ...base, announced: false, lead_time: null, signal_step: null, window: null, tau: null, p_value: null, alpha: null, surrogates: null, seed: null,
+      tau_variance: null, p_variance: null, tau_ac1: null, p_ac1: null, tau_skewness: null, tau_kurtosis: null, window_points: null, rule: "not evaluated",
       skipped_reason: `only ${index} checkpoints before the event; early-warning indicators need at least ${MIN_EARLY_WARNING_POINTS}`,
     };
   } else {
-    const ews = earlyWarning(steps, series, index, options);
+    const seed = eventSeed(options.seed ?? 0, event.tensor, event.step, statistic);
+    const ews = earlyWarningShort(steps, series, index, { ...options, seed });
     const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
     info = {
       ...base,
-      announced: ews.announced,
-      lead_time: ews.leadTime,
-      signal_step: ews.signalStep,
-      tau_variance: finite(ews.indicators.variance.tau),
-      p_variance: finite(ews.indicators.variance.pValue),
-      tau_ac1: finite(ews.indicators.ac1.tau),
-      p_ac1: finite(ews.indicators.ac1.pValue),
-      tau_skewness: finite(ews.indicators.skewness.tau),
-      tau_kurtosis: finite(ews.indicators.kurtosis.tau),
-      window_points: ews.windowPoints,
-      rule: ews.rule,
-      skipped_reason: null,
+      announced: ews.announced, lead_time: ews.leadTime, signal_step: ews.signalStep,
+      window: ews.window, tau: finite(ews.tau), p_value: ews.pValue, alpha: ews.alpha, surrogates: ews.surrogates, seed: ews.seed,
+      tau_variance: finite(ews.tauVariance), p_variance: ews.pVariance, tau_ac1: finite(ews.tauAc1), p_ac1: ews.pAc1,
+      tau_skewness: finite(ews.tauSkewness), tau_kurtosis: finite(ews.tauKurtosis),
+      window_points: ews.window, rule: ews.rule, skipped_reason: null,
     };
   }
   return { ...event, evidence: { ...event.evidence, early_warning: info } };

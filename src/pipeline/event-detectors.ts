@@ -2,7 +2,8 @@
 // mode splits/merges of tensors and groups, layer forks per role, change points per statistic;
 // each event gets its early-warning verdict. The dynamics/ detectors do the maths.
 import { attachEarlyWarnings, changePointEvents, type DynamicsEvent } from "../dynamics/events.js";
-import type { EarlyWarningOptions } from "../dynamics/ews/index.js";
+import { LINEAR_DEFAULT_MIN_SIZE, type CostKind } from "../dynamics/changepoints/index.js";
+import type { ShortEarlyWarningOptions } from "../dynamics/ews/index.js";
 import { detectLayerFork, detectPopulationFork } from "../dynamics/forks/index.js";
 import { detectModeEvents } from "../dynamics/modes/index.js";
 import { seriesOf, statisticOf, type EventTarget, type SeriesStatistic } from "./event-inputs.js";
@@ -15,18 +16,20 @@ export interface DetectorSettings {
   layerGap: number | undefined;
   alpha: number;
   penalty: number | undefined;
+  /** Change-point segment cost; "linear" fits lines in ln(1 + step). */
+  changePointCost: CostKind;
   changePointStatistics: readonly SeriesStatistic[];
   layerStatistics: readonly SeriesStatistic[];
   minChangePointCheckpoints: number;
   minChangePointSegment: number;
-  earlyWarning: EarlyWarningOptions;
+  earlyWarning: ShortEarlyWarningOptions;
 }
 
 /**
  * Early warnings from the finite points of `series` strictly before the event (the value at the
  * event's own step is never used by the indicators, so a placeholder stands in when missing).
  */
-export function withEarlyWarning(event: DynamicsEvent, steps: readonly number[], series: readonly (number | null)[], statistic: string, options: EarlyWarningOptions): DynamicsEvent {
+export function withEarlyWarning(event: DynamicsEvent, steps: readonly number[], series: readonly (number | null)[], statistic: string, options: ShortEarlyWarningOptions): DynamicsEvent {
   const before: number[] = [], values: number[] = [];
   steps.forEach((s, i) => {
     const v = series[i];
@@ -115,14 +118,18 @@ export function layerForkEvents(tensors: readonly EventTarget[], matches: (name:
   return events;
 }
 
-/** Change points (PELT, l2 cost, BIC-style default penalty unless overridden) of each statistic series of a target. */
+/** Change points (PELT, the settings' cost, default penalty of dynamics/changepoints unless overridden) of each statistic series of a target. */
 export function changePointEventsOf(target: EventTarget, s: DetectorSettings): DynamicsEvent[] {
   const events: DynamicsEvent[] = [];
   for (const statistic of s.changePointStatistics) {
     const { steps, values } = seriesOf(target, statistic);
     if (steps.length < s.minChangePointCheckpoints) continue;
     if (values.every((v) => v === values[0])) continue; // constant: nothing to segment
-    const found = changePointEvents(target.name, statistic, steps, values, { method: "pelt", minSize: s.minChangePointSegment, ...(s.penalty !== undefined && { penalty: s.penalty }) });
+    const found = changePointEvents(target.name, statistic, steps, values, {
+      method: "pelt", cost: s.changePointCost, ...(s.penalty !== undefined && { penalty: s.penalty }),
+      // a line through 2 points fits exactly, so linear segments have at least 3
+      minSize: s.changePointCost === "linear" ? Math.max(s.minChangePointSegment, LINEAR_DEFAULT_MIN_SIZE) : s.minChangePointSegment,
+    });
     for (const e of found) {
       const event = { ...e, evidence: { ...e.evidence, target: target.target, ...(target.groupKind !== null && { group_kind: target.groupKind }) } };
       events.push(withEarlyWarning(event, steps, values, statistic, s.earlyWarning));

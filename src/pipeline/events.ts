@@ -2,7 +2,8 @@
 // from the store (never the checkpoints), runs every dynamics/ detector on them (population
 // forks, mode splits/merges, layer forks, change points, early warnings), and stores the events.
 import type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
-import type { EarlyWarningOptions } from "../dynamics/ews/index.js";
+import { COST_KINDS, type CostKind } from "../dynamics/changepoints/index.js";
+import type { ShortEarlyWarningOptions } from "../dynamics/ews/index.js";
 import { deriveSeed } from "../runs/synth-process.js";
 import type { Store } from "../store/store.js";
 import type { EventInput } from "../store/types.js";
@@ -24,10 +25,17 @@ export const MIN_LAYER_FORK_CHECKPOINTS = 4;
  * becomes two change points of huge strength.
  */
 export const MIN_CHANGE_POINT_SEGMENT = 2;
+/**
+ * Default change-point cost: a line per segment in ln(1 + step), penalty 3 sigma^2 ln max(n, 100)
+ * with sigma from pseudo-residuals about the local line, and the abruptness check
+ * (dynamics/changepoints/abrupt.ts). The l2 cost (version 1) saw every stretch of a smooth
+ * drift of std or kurtosis as a new level: 538 change points on the 30-checkpoint tiny run.
+ */
+export const DEFAULT_CHANGE_POINT_COST: CostKind = "linear";
 export const DEFAULT_CHANGE_POINT_STATISTICS: readonly SeriesStatistic[] = ["std", "excess_kurtosis", "mean", "frac_abs_le:0.001"];
 export const DEFAULT_LAYER_FORK_STATISTICS: readonly SeriesStatistic[] = ["std", "excess_kurtosis", "frac_abs_le_rel_std:0.1", "weibull_k"];
 /** Version of the detection settings written into each stored event's `detector` field. */
-export const EVENT_DETECTION_VERSION = 1;
+export const EVENT_DETECTION_VERSION = 2;
 
 export interface EventDetectionOptions {
   /** Event kinds to detect (default all); mode_split and mode_merge come from one detector. */
@@ -48,6 +56,8 @@ export interface EventDetectionOptions {
   alpha?: number;
   /** Change points: penalty per change (default: the BIC-style penalty of dynamics/changepoints). */
   penalty?: number;
+  /** Change points: segment cost (default DEFAULT_CHANGE_POINT_COST, "linear"). */
+  changePointCost?: CostKind;
   changePointStatistics?: readonly SeriesStatistic[];
   layerStatistics?: readonly SeriesStatistic[];
   /** Default MIN_CHANGE_POINT_CHECKPOINTS. */
@@ -58,7 +68,8 @@ export interface EventDetectionOptions {
   histogramSampleSize?: number;
   /** Seed of the histogram samples (default 0). */
   seed?: number;
-  earlyWarning?: EarlyWarningOptions;
+  /** Early warnings (ews/surrogate.ts): surrogates, seed, alpha, detrending. */
+  earlyWarning?: ShortEarlyWarningOptions;
 }
 
 function positive(name: string, value: number | undefined, integer: boolean): void {
@@ -77,9 +88,10 @@ function settingsOf(o: EventDetectionOptions): DetectorSettings {
   positive("histogramSampleSize", o.histogramSampleSize, true);
   positive("minChangePointSegment", o.minChangePointSegment, true);
   if (o.penalty !== undefined && !(Number.isFinite(o.penalty) && o.penalty >= 0)) throw new UsageError(`event detection: penalty must be a finite number >= 0, got ${o.penalty}`);
+  if (o.changePointCost !== undefined && !COST_KINDS.includes(o.changePointCost)) throw new UsageError(`event detection: unknown change-point cost "${o.changePointCost}" (use ${COST_KINDS.join(", ")})`);
   for (const k of o.kinds ?? []) if (!EVENT_KINDS.includes(k)) throw new UsageError(`event detection: unknown kind "${k}" (use ${EVENT_KINDS.join(", ")})`);
   return {
-    persistence: o.persistence, populationSeparation: o.populationSeparation, layerGap: o.layerGap, alpha: o.alpha ?? DEFAULT_BIMODALITY_ALPHA, penalty: o.penalty,
+    persistence: o.persistence, populationSeparation: o.populationSeparation, layerGap: o.layerGap, alpha: o.alpha ?? DEFAULT_BIMODALITY_ALPHA, penalty: o.penalty, changePointCost: o.changePointCost ?? DEFAULT_CHANGE_POINT_COST,
     changePointStatistics: o.changePointStatistics ?? DEFAULT_CHANGE_POINT_STATISTICS, layerStatistics: o.layerStatistics ?? DEFAULT_LAYER_FORK_STATISTICS,
     minChangePointCheckpoints: o.minChangePointCheckpoints ?? MIN_CHANGE_POINT_CHECKPOINTS,
     minChangePointSegment: o.minChangePointSegment ?? MIN_CHANGE_POINT_SEGMENT, earlyWarning: o.earlyWarning ?? {},
@@ -91,9 +103,9 @@ export function detectorRecord(options: EventDetectionOptions): Record<string, u
   const s = settingsOf(options);
   return {
     version: EVENT_DETECTION_VERSION, persistence: s.persistence ?? null, population_separation: s.populationSeparation ?? null, layer_gap: s.layerGap ?? null,
-    alpha: s.alpha, penalty: s.penalty ?? "default (BIC)", change_point_statistics: s.changePointStatistics, layer_statistics: s.layerStatistics,
+    alpha: s.alpha, penalty: s.penalty ?? "default (BIC)", change_point_cost: s.changePointCost, change_point_statistics: s.changePointStatistics, layer_statistics: s.layerStatistics,
     min_change_point_checkpoints: s.minChangePointCheckpoints, min_change_point_segment: s.minChangePointSegment, histogram_sample_size: options.histogramSampleSize ?? HISTOGRAM_SAMPLE_SIZE, seed: options.seed ?? 0,
-    tensors: options.tensors ?? [], kinds: options.kinds ?? EVENT_KINDS,
+    tensors: options.tensors ?? [], kinds: options.kinds ?? EVENT_KINDS, early_warning: { ...s.earlyWarning },
   };
 }
 

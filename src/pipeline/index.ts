@@ -2,7 +2,7 @@ export { analyzeRun, isKeptTensor, DEFAULT_ANALYZE_WORKERS, type AnalyzeOptions,
 export { groupRows, roleGroupName } from "./groups.js";
 export {
   detectRunEvents, storeRunEvents, recomputeRunEvents, countEventsByKind, detectorRecord, EVENT_KINDS, EVENT_DETECTION_VERSION,
-  MIN_CHANGE_POINT_CHECKPOINTS, MIN_CHANGE_POINT_SEGMENT, MIN_LAYER_FORK_CHECKPOINTS, DEFAULT_CHANGE_POINT_STATISTICS, DEFAULT_LAYER_FORK_STATISTICS,
+  MIN_CHANGE_POINT_CHECKPOINTS, MIN_CHANGE_POINT_SEGMENT, MIN_LAYER_FORK_CHECKPOINTS, DEFAULT_CHANGE_POINT_STATISTICS, DEFAULT_LAYER_FORK_STATISTICS, DEFAULT_CHANGE_POINT_COST,
   type EventDetectionOptions, type DynamicsEvent, type DynamicsEventKind,
 } from "./events.js";
 export { statisticOf, type SeriesStatistic } from "./event-inputs.js";

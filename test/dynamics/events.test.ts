@@ -1,9 +1,10 @@
 // The common event record: JSON safety, construction checks, change points as events (on
 // pwConstant with known breakpoints; strength recomputed independently from the segments),
-// and early-warning verdicts attached to an event (equal to a direct earlyWarning call).
+// and early-warning verdicts attached to an event (equal to a direct earlyWarningShort call:
+// since version 2 events use the short-series surrogate rule, not earlyWarning's tau threshold).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { earlyWarning } from "../../src/dynamics/ews/index.js";
+import { earlyWarningShort } from "../../src/dynamics/ews/index.js";
 import { attachEarlyWarnings, changePointEvents, makeEvent, MIN_EARLY_WARNING_POINTS, toJsonSafe } from "../../src/dynamics/events.js";
 import { pitchforkSeries, pwConstant } from "../../src/dynamics/synthetic.js";
 import { UsageError } from "../../src/util/errors.js";
@@ -59,25 +60,48 @@ test("changePointEvents: constant segments give a large finite strength; no chan
   assert.deepEqual(changePointEvents("x", "mean", steps, steps.map(() => 1)), []);
 });
 
-test("attachEarlyWarnings: equals earlyWarning on the pre-event series; too few points -> not evaluated", () => {
+test("attachEarlyWarnings: equals earlyWarningShort on the pre-event series with the recorded seed; too few points -> not evaluated", () => {
   const steps = Array.from({ length: 400 }, (_, i) => i);
   const sim = pitchforkSeries({ nElements: 1, steps, rOf: { rStart: -1, rEnd: 0.3, crossAt: 300 }, noise: 0.1, seed: 4, dt: 0.05 });
   const series = sim.values.map((v) => v[0]!);
   const event = makeEvent("population_fork", "w", 300, 299, 5, { note: "test" });
   const withEws = attachEarlyWarnings(event, steps, series, { statistic: "value" });
-  const direct = earlyWarning(steps, series, 300);
   const ew = withEws.evidence.early_warning!;
+  const direct = earlyWarningShort(steps, series, 300, { seed: ew.seed! });
   assert.equal(ew.announced, direct.announced);
+  assert.equal(ew.announced, ew.p_value! < ew.alpha!);
   assert.equal(ew.lead_time, direct.leadTime);
-  assert.equal(ew.tau_variance, direct.indicators.variance.tau);
-  assert.equal(ew.tau_ac1, direct.indicators.ac1.tau);
+  assert.equal(ew.tau, direct.tau);
+  assert.equal(ew.p_value, direct.pValue);
+  assert.equal(ew.tau_variance, direct.tauVariance);
+  assert.equal(ew.tau_ac1, direct.tauAc1);
   assert.equal(ew.points_before, 300);
+  assert.equal(ew.n_points, 300);
+  assert.equal(ew.window, 150);
+  assert.equal(attachEarlyWarnings(event, steps, series, { statistic: "value" }).evidence.early_warning!.p_value, ew.p_value, "seeded: same verdict again");
   assert.equal(withEws.evidence.note, "test");
   assert.equal(event.evidence.early_warning, undefined); // the input is not modified
   assert.doesNotThrow(() => JSON.parse(JSON.stringify(withEws)));
 
-  const early = attachEarlyWarnings(makeEvent("change_point", "w", 10, 9, 1, {}), steps, series);
+  const early = attachEarlyWarnings(makeEvent("change_point", "w", MIN_EARLY_WARNING_POINTS - 1, MIN_EARLY_WARNING_POINTS - 2, 1, {}), steps, series);
   assert.equal(early.evidence.early_warning!.announced, false);
   assert.match(early.evidence.early_warning!.skipped_reason!, new RegExp(`at least ${MIN_EARLY_WARNING_POINTS}`));
   assert.throws(() => attachEarlyWarnings(makeEvent("change_point", "w", 10.5, 9, 1, {}), steps, series), /not one of the 400 checkpoint steps/);
+});
+
+test("changePointEvents with the linear cost: a level shift on a log-step trend is one event; evidence states cost, penalty and its derivation", () => {
+  const steps = [0, 1, 2, 4, 8, 16, 32, ...Array.from({ length: 23 }, (_, i) => 50 + 25 * i)];
+  const values = steps.map((s, i) => 0.1 * Math.log1p(s) + (i >= 18 ? 0.5 : 0) + 0.01 * Math.sin(7 * i));
+  const events = changePointEvents("model", "std", steps, values, { cost: "linear" });
+  assert.equal(events.length, 1);
+  const e = events[0]!;
+  assert.equal(e.step, steps[18]);
+  assert.equal(e.evidence.cost, "linear");
+  assert.equal(e.evidence.x_axis, "log-step");
+  assert.match(e.evidence.penalty_rule as string, /3 sigma\^2 ln max\(n, 100\)/);
+  assert.ok(Math.abs((e.evidence.level_jump as number) - 0.5) < 0.05, `level jump ${e.evidence.level_jump}`);
+  assert.ok(Math.abs(e.strength - Math.sqrt(e.evidence.cost_gain as number) / (e.evidence.noise_sigma as number)) < 1e-9 * e.strength);
+  assert.ok((e.evidence.abrupt_gain as number) > (e.evidence.penalty as number));
+  // the smooth trend alone: no event
+  assert.deepEqual(changePointEvents("model", "std", steps, steps.map((s, i) => 0.1 * Math.log1p(s) + 0.01 * Math.sin(7 * i)), { cost: "linear" }), []);
 });

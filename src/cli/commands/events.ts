@@ -3,8 +3,8 @@
 // setting, recomputes them from the store (never re-reading checkpoints) and stores them.
 import type { Command } from "commander";
 import {
-  EVENT_KINDS, Store, UsageError, globToRegExp, nameFilter, recomputeRunEvents,
-  type DynamicsEventKind, type EventDetectionOptions, type EventRecord,
+  COST_KINDS, EVENT_KINDS, Store, UsageError, globToRegExp, nameFilter, recomputeRunEvents,
+  type CostKind, type DynamicsEventKind, type EventDetectionOptions, type EventRecord,
 } from "../../index.js";
 import { collect, parseIntOption, parseNumberOption, printJson } from "../options.js";
 
@@ -15,6 +15,7 @@ interface EventsFlags {
   run?: string;
   recompute?: boolean;
   penalty?: number;
+  cost?: string;
   persistence?: number;
   separation?: number;
   layerGap?: number;
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     .option("--run <name>", "only this run")
     .option("--recompute", "re-detect the events from the stored statistics (the scope of --kind and --tensor) and store them")
     .option("--penalty <x>", "change points: penalty per change (default: BIC-style); implies --recompute", parseNumberOption("--penalty"))
+    .option("--cost <kind>", `change points: segment cost, ${COST_KINDS.join(", ")} (default linear: a line per segment in ln(1 + step)); implies --recompute`)
     .option("--persistence <p>", "checkpoints a split or fork must persist (default 3); implies --recompute", parseIntOption("--persistence", 1))
     .option("--separation <x>", "population fork: 2-means separation threshold (default 4); implies --recompute", parseNumberOption("--separation"))
     .option("--layer-gap <x>", "layer fork: gap in noise sigmas (default 4); implies --recompute", parseNumberOption("--layer-gap"))
@@ -39,7 +41,7 @@ export function register(program: Command): void {
     .action(async (outDir: string, flags: EventsFlags) => {
       const kinds = parseKinds(flags.kind);
       const detection = detectionOptions(flags, kinds);
-      const recompute = flags.recompute === true || [flags.penalty, flags.persistence, flags.separation, flags.layerGap, flags.alpha].some((x) => x !== undefined);
+      const recompute = flags.recompute === true || [flags.penalty, flags.cost, flags.persistence, flags.separation, flags.layerGap, flags.alpha].some((x) => x !== undefined);
       const store = await Store.openDir(outDir, { readOnly: !recompute });
       try {
         const runs = (await store.listRuns()).map((r) => r.run_id).filter((r) => flags.run === undefined || r === flags.run);
@@ -67,7 +69,9 @@ function parseKinds(kinds: string[] | undefined): DynamicsEventKind[] | undefine
 
 function detectionOptions(flags: EventsFlags, kinds: DynamicsEventKind[] | undefined): EventDetectionOptions {
   for (const glob of flags.tensor ?? []) globToRegExp(glob); // fails early on a bad pattern
+  if (flags.cost !== undefined && !COST_KINDS.includes(flags.cost as CostKind)) throw new UsageError(`--cost: unknown cost "${flags.cost}" (use ${COST_KINDS.join(", ")})`);
   return {
+    ...(flags.cost !== undefined && { changePointCost: flags.cost as CostKind }),
     ...(kinds !== undefined && { kinds }),
     ...(flags.tensor !== undefined && { tensors: flags.tensor }),
     ...(flags.penalty !== undefined && { penalty: flags.penalty }),
@@ -87,16 +91,18 @@ export function eventJson(e: EventRecord): Record<string, unknown> {
 }
 
 function warningCell(e: EventRecord): string {
-  const ew = (e.evidence as { early_warning?: { announced: boolean; lead_time: number | null; skipped_reason: string | null } } | null)?.early_warning;
+  const ew = (e.evidence as { early_warning?: { announced: boolean; lead_time: number | null; skipped_reason: string | null; p_value?: number | null } } | null)?.early_warning;
   if (ew === undefined) return "-";
   if (ew.skipped_reason !== null) return "too few points";
-  return ew.announced ? `yes, ${ew.lead_time} steps ahead` : "no";
+  const p = typeof ew.p_value === "number" ? ` (p ${ew.p_value.toFixed(3)})` : "";
+  return ew.announced ? `yes${p}, ${ew.lead_time} steps ahead` : `no${p}`;
 }
 
 function detailCell(e: EventRecord): string {
   const ev = (e.evidence ?? {}) as Record<string, unknown>;
   if (e.kind === "population_fork") return `${String(ev.variable)}; branches ${JSON.stringify(ev.branch_sizes)}`;
   if (e.kind === "layer_fork") return `${String(ev.statistic)}; layers ${JSON.stringify(ev.groups)}`;
+  if (e.kind === "change_point" && ev.cost === "linear") return `${String(ev.statistic)}: jump ${fmt(ev.level_jump as number)}, slope ${fmt((ev.line_before as { slope: number }).slope)} -> ${fmt((ev.line_after as { slope: number }).slope)}`;
   if (e.kind === "change_point") return `${String(ev.statistic)}: ${fmt(ev.mean_before as number)} -> ${fmt(ev.mean_after as number)}`;
   return `${String(ev.target ?? "")}`;
 }

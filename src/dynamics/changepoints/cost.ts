@@ -3,6 +3,7 @@
 // Search methods (pelt.ts, binseg.ts) take any CostFunction; costs know nothing of search.
 
 import { NotEnoughPointsError, UsageError } from "../../util/errors.js";
+import { CostLinear } from "./cost-linear.js";
 
 /**
  * Convention (stated once, as ruptures): a segment is the half-open index range
@@ -23,7 +24,10 @@ export interface CostFunction {
   readonly kind: CostKind;
 }
 
-export type CostKind = "l2" | "normal";
+/** l2: change in mean; normal: change in mean or variance; linear: a line per segment in x (cost-linear.ts). */
+export type CostKind = "l2" | "normal" | "linear";
+
+export const COST_KINDS: readonly CostKind[] = ["l2", "normal", "linear"];
 
 /** Relative variance floor of CostNormal: floor = NORMAL_VARIANCE_FLOOR_RELATIVE * var(signal). */
 export const NORMAL_VARIANCE_FLOOR_RELATIVE = 1e-6;
@@ -161,12 +165,15 @@ export class CostNormal implements CostFunction {
   }
 }
 
-/** Build a cost by name. */
-export function makeCost(kind: CostKind, options: { minSize?: number } = {}): CostFunction {
+/** Build a cost by name; x (one coordinate per sample, default the index) is used by "linear" only. */
+export function makeCost(kind: CostKind, options: { minSize?: number; x?: ArrayLike<number> } = {}): CostFunction {
+  const sized = options.minSize !== undefined ? { minSize: options.minSize } : {};
   switch (kind) {
     case "l2":
-      return new CostL2(options);
+      return new CostL2(sized);
     case "normal":
-      return new CostNormal(options);
+      return new CostNormal(sized);
+    case "linear":
+      return new CostLinear({ ...sized, ...(options.x !== undefined && { x: options.x }) });
   }
 }

@@ -1,16 +1,21 @@
-// Change-point detection: costs (l2, normal), searches (PELT, binary segmentation),
+// Change-point detection: costs (l2, normal, linear), searches (PELT, binary segmentation),
 // penalties, accuracy metrics, and mapping of breakpoints to training steps.
 
-export { CostL2, CostNormal, makeCost, NORMAL_VARIANCE_FLOOR_RELATIVE, NORMAL_VARIANCE_FLOOR_ABSOLUTE, NORMAL_DEFAULT_MIN_SIZE } from "./cost.js";
+export { CostL2, CostNormal, makeCost, COST_KINDS, NORMAL_VARIANCE_FLOOR_RELATIVE, NORMAL_VARIANCE_FLOOR_ABSOLUTE, NORMAL_DEFAULT_MIN_SIZE } from "./cost.js";
 export type { CostFunction, CostKind } from "./cost.js";
+export { CostLinear, LINEAR_DEFAULT_MIN_SIZE, xCoordinates } from "./cost-linear.js";
+export type { SegmentLine, XAxis } from "./cost-linear.js";
 export { pelt } from "./pelt.js";
 export type { PeltOptions } from "./pelt.js";
 export { binarySegmentation } from "./binseg.js";
 export type { BinsegOptions } from "./binseg.js";
 export { sumOfCosts } from "./search.js";
 export type { ChangePointResult, GridOptions, SearchMethod } from "./search.js";
-export { bicPenalty, defaultPenalty, robustSigma, MAD_TO_SIGMA } from "./penalty.js";
+export { bicPenalty, defaultPenalty, derivePenalty, pseudoResidualSigma, pseudoResiduals, robustSigma, MAD_TO_SIGMA, PENALTY_VARIANCE_FLOOR_RELATIVE, LINEAR_PENALTY_MIN_N } from "./penalty.js";
+export type { PenaltyDerivation } from "./penalty.js";
 export { precisionRecall } from "./metrics.js";
 export type { PrecisionRecall } from "./metrics.js";
 export { detectChangePoints, changePointsOnSteps } from "./steps.js";
-export type { DetectOptions, StepAxis, StepChange, StepChangePointResult } from "./steps.js";
+export type { DetectOptions, DetectResult, StepAxis, StepChange, StepChangePointResult } from "./steps.js";
+export { confirmAbruptChanges, polynomialRss, ABRUPT_DEFAULT_WINDOW, ABRUPT_MOVEMENT_FACTOR } from "./abrupt.js";
+export type { AbruptCheck, AbruptOptions } from "./abrupt.js";

@@ -10,3 +10,5 @@ export { rollingStatistics, windowLength, DEFAULT_ROLLING_WINDOW, MIN_ROLLING_PO
 export type { IndicatorName, RollingStatistics } from "./rolling.js";
 export { earlyWarning, DEFAULT_TAU_THRESHOLD, DEFAULT_ALPHA, DEFAULT_MIN_TREND_POINTS } from "./early-warning.js";
 export type { EarlyWarningOptions, EarlyWarningResult, IndicatorTrend } from "./early-warning.js";
+export { earlyWarningShort, MIN_SHORT_EWS_POINTS, DEFAULT_SURROGATES, DEFAULT_SURROGATE_ALPHA, DEFAULT_SHORT_MIN_TREND_POINTS } from "./surrogate.js";
+export type { ShortEarlyWarningOptions, ShortEarlyWarningResult } from "./surrogate.js";

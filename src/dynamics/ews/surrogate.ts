@@ -1,0 +1,161 @@
+// Early warnings on short series (8 to a few hundred checkpoints before the event), with an
+// honest trend test: the Kendall tau of the rolling indicators is compared with its
+// distribution on seeded AR(1) surrogates of the same series (Dakos et al. 2012), not with a
+// fixed threshold, because rolling indicators are autocorrelated and few.
+
+import { NotEnoughPointsError, UsageError } from "../../util/errors.js";
+import { Rng } from "../../util/rng.js";
+import { detrend, type DetrendOptions } from "./detrend.js";
+import { ExpandingKendall } from "./kendall.js";
+import { rollingStatistics } from "./rolling.js";
+
+/** Fewest checkpoints strictly before the event: a 4-point window (kurtosis needs 4) on half of them. */
+export const MIN_SHORT_EWS_POINTS = 8;
+export const DEFAULT_SURROGATES = 199;
+export const DEFAULT_SURROGATE_ALPHA = 0.05;
+/** Fewest rolling values in an expanding window before the lead-time rule may count it. */
+export const DEFAULT_SHORT_MIN_TREND_POINTS = 4;
+/** |phi| of the AR(1) surrogates is clipped here so surrogates stay stationary. */
+const MAX_SURROGATE_PHI = 0.95;
+
+export interface ShortEarlyWarningOptions {
+  /** Default gaussian, bandwidth 0.2 of the series (ewstools' default). */
+  detrend?: DetrendOptions;
+  /** Number of AR(1) surrogates (default 199). */
+  surrogates?: number;
+  /** Seed of the surrogates (default 0). */
+  seed?: number;
+  /** Announced when the surrogate p-value < alpha (default 0.05). */
+  alpha?: number;
+  minTrendPoints?: number;
+}
+
+export interface ShortEarlyWarningResult {
+  /** Checkpoints strictly before the event used. */
+  nPoints: number;
+  /** Rolling window in points: floor(nPoints / 2). */
+  window: number;
+  tauVariance: number;
+  tauAc1: number;
+  tauSkewness: number;
+  tauKurtosis: number;
+  /** Test statistic: (tau of rolling variance + tau of rolling lag-1 autocorrelation) / 2. */
+  tau: number;
+  /** One-sided surrogate p-value of tau: (1 + #{surrogate tau >= tau}) / (surrogates + 1). */
+  pValue: number;
+  pVariance: number;
+  pAc1: number;
+  announced: boolean;
+  /** event step - signal step when announced, else null. */
+  leadTime: number | null;
+  signalIndex: number | null;
+  signalStep: number | null;
+  eventStep: number;
+  /** AR(1) coefficient and innovation sd fitted to the residuals (the null model). */
+  phi: number;
+  surrogates: number;
+  seed: number;
+  alpha: number;
+  rule: string;
+}
+
+/** Taus of rolling variance and ac1 on every expanding prefix [first defined, k], k = 0..n-1 (NaN while < minPoints). */
+function prefixTaus(residuals: Float64Array, window: number, minPoints: number): { variance: Float64Array; ac1: Float64Array; skewness: number; kurtosis: number } {
+  const stats = rollingStatistics(residuals, { window });
+  const out = { variance: new Float64Array(residuals.length).fill(Number.NaN), ac1: new Float64Array(residuals.length).fill(Number.NaN), skewness: Number.NaN, kurtosis: Number.NaN };
+  for (const name of ["variance", "ac1", "skewness", "kurtosis"] as const) {
+    const tracker = new ExpandingKendall();
+    for (let k = 0; k < residuals.length; k++) {
+      const v = stats[name][k]!;
+      if (Number.isFinite(v)) tracker.push(v);
+      if (tracker.size < Math.max(minPoints, 3)) continue;
+      const tau = tracker.result().tau;
+      if (name === "variance" || name === "ac1") out[name][k] = Number.isFinite(tau) ? tau : 0;
+      else if (k === residuals.length - 1) out[name] = tau;
+    }
+  }
+  return out;
+}
+
+/** Lag-1 autocorrelation and sd of x (population), for the AR(1) null. */
+function ar1Fit(x: Float64Array): { phi: number; sd: number } {
+  const n = x.length;
+  const mean = x.reduce((a, b) => a + b, 0) / n;
+  let c0 = 0, c1 = 0;
+  for (let i = 0; i < n; i++) c0 += (x[i]! - mean) ** 2;
+  for (let i = 1; i < n; i++) c1 += (x[i]! - mean) * (x[i - 1]! - mean);
+  const phi = c0 > 0 ? Math.max(-MAX_SURROGATE_PHI, Math.min(MAX_SURROGATE_PHI, c1 / c0)) : 0;
+  return { phi, sd: Math.sqrt(c0 / n) };
+}
+
+function checkInputs(steps: readonly number[], values: readonly number[], eventIndex: number): void {
+  if (steps.length !== values.length) throw new UsageError(`earlyWarningShort: ${steps.length} steps but ${values.length} values`);
+  if (!Number.isInteger(eventIndex) || eventIndex >= steps.length) throw new UsageError(`earlyWarningShort: eventIndex must be an integer < ${steps.length}, got ${eventIndex}`);
+  if (eventIndex < MIN_SHORT_EWS_POINTS) throw new NotEnoughPointsError(`earlyWarningShort (points before the event)`, MIN_SHORT_EWS_POINTS, eventIndex);
+  for (let i = 0; i <= eventIndex; i++) {
+    if (!Number.isFinite(values[i]!) || !Number.isFinite(steps[i]!)) throw new UsageError(`earlyWarningShort: non-finite step or value at index ${i}`);
+    if (i > 0 && !(steps[i]! > steps[i - 1]!)) throw new UsageError(`earlyWarningShort: steps must be strictly increasing (index ${i})`);
+  }
+}
+
+/**
+ * Rule: the n = eventIndex points before the event are detrended (Gaussian, bandwidth 0.2 n),
+ * rolling variance and lag-1 autocorrelation of the residuals are computed on windows of
+ * floor(n / 2) points, and tau = mean of their Kendall taus against time. The null: AR(1)
+ * surrogates with the residuals' lag-1 autocorrelation and variance, added to the same trend
+ * and put through the same detrending and indicators. Announced when the one-sided surrogate
+ * p-value of tau is < alpha. Lead time: event step - the first step from which the p-value of
+ * every expanding prefix (>= minTrendPoints rolling values) stays < alpha up to the event.
+ */
+export function earlyWarningShort(steps: readonly number[], values: readonly number[], eventIndex: number, options: ShortEarlyWarningOptions = {}): ShortEarlyWarningResult {
+  checkInputs(steps, values, eventIndex);
+  const nSur = options.surrogates ?? DEFAULT_SURROGATES;
+  const seed = options.seed ?? 0;
+  const alpha = options.alpha ?? DEFAULT_SURROGATE_ALPHA;
+  const minPoints = options.minTrendPoints ?? DEFAULT_SHORT_MIN_TREND_POINTS;
+  if (!Number.isInteger(nSur) || nSur < 19) throw new UsageError(`earlyWarningShort: surrogates must be an integer >= 19, got ${nSur}`);
+  if (!(alpha > 0 && alpha < 1)) throw new UsageError(`earlyWarningShort: alpha must be in (0, 1), got ${alpha}`);
+  const n = eventIndex;
+  const window = Math.floor(n / 2);
+  const detrendOptions = options.detrend ?? { method: "gaussian" as const };
+  const { trend, residuals } = detrend(values.slice(0, n), detrendOptions);
+  const observed = prefixTaus(residuals, window, minPoints);
+  const { phi, sd } = ar1Fit(residuals);
+  const rng = new Rng(seed);
+  const innovation = sd * Math.sqrt(1 - phi * phi);
+  // exceed[k]: surrogates whose combined prefix tau >= the observed one at k (and per indicator at the end).
+  const exceed = new Int32Array(n);
+  let exceedVariance = 0, exceedAc1 = 0;
+  const combined = (t: { variance: Float64Array; ac1: Float64Array }, k: number) => 0.5 * (t.variance[k]! + t.ac1[k]!);
+  for (let s = 0; s < nSur; s++) {
+    const z = new Float64Array(n);
+    z[0] = sd * rng.normal();
+    for (let i = 1; i < n; i++) z[i] = phi * z[i - 1]! + innovation * rng.normal();
+    const sur = prefixTaus(detrend(z.map((v, i) => v + trend[i]!), detrendOptions).residuals, window, minPoints);
+    for (let k = 0; k < n; k++) if (combined(sur, k) >= combined(observed, k)) exceed[k]!++;
+    if (sur.variance[n - 1]! >= observed.variance[n - 1]!) exceedVariance++;
+    if (sur.ac1[n - 1]! >= observed.ac1[n - 1]!) exceedAc1++;
+  }
+  const pOf = (count: number) => (1 + count) / (nSur + 1);
+  const tau = combined(observed, n - 1);
+  const pValue = pOf(exceed[n - 1]!);
+  const announced = pValue < alpha;
+  let signalIndex: number | null = null;
+  if (announced) {
+    signalIndex = n - 1;
+    while (signalIndex > 0 && Number.isFinite(combined(observed, signalIndex - 1)) && pOf(exceed[signalIndex - 1]!) < alpha) signalIndex--;
+  }
+  const eventStep = steps[eventIndex]!;
+  const signalStep = signalIndex === null ? null : steps[signalIndex]!;
+  return {
+    nPoints: n, window, tau, pValue, announced, phi, seed, alpha, surrogates: nSur, eventStep, signalIndex, signalStep,
+    tauVariance: observed.variance[n - 1]!, tauAc1: observed.ac1[n - 1]!, tauSkewness: observed.skewness, tauKurtosis: observed.kurtosis,
+    pVariance: pOf(exceedVariance), pAc1: pOf(exceedAc1),
+    leadTime: signalStep === null ? null : eventStep - signalStep,
+    rule:
+      `n = ${n} checkpoints before the event (>= ${MIN_SHORT_EWS_POINTS}), detrended (${detrendOptions.method}), rolling window ${window} = floor(n/2); ` +
+      `tau = mean Kendall tau of rolling variance and lag-1 autocorrelation against time; announced when its one-sided p-value against ${nSur} ` +
+      `AR(1) surrogates (phi = ${phi.toFixed(3)}, seed ${seed}) is < ${alpha}; lead time = event step - first step from which every expanding ` +
+      `prefix of >= ${minPoints} rolling values keeps p < ${alpha}`,
+  };
+}
