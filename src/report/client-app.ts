@@ -144,7 +144,10 @@ window.__fp = {
   heatmaps: function () {
     return Object.keys(registry).filter(function (k) { return k.indexOf("heat:") === 0 && registry[k].chart; }).map(function (k) {
       var series = registry[k].chart.getOption().series;
-      return { tensor: k.slice(5), densitySeries: series.filter(function (s) { return s.type === "custom" && s.name === "density"; }).length, series: series.length };
+      var ids = function (prefix) { return series.filter(function (s) { return String(s.id || "").indexOf(prefix) === 0; }); };
+      return { tensor: k.slice(5), densitySeries: series.filter(function (s) { return s.type === "custom" && s.name === "density"; }).length, series: series.length,
+        modeTracks: ids("mode:").map(function (s) { return { name: s.name, points: s.data.length }; }), branchTracks: ids("branch:").length,
+        modeMarks: ids("mode-marks").reduce(function (n, s) { return n + s.data.length; }, 0) };
     });
   },
   setFilter: function (text) { $("fp-search").value = text; state.filter = text; state.limit = PAGE_SIZE; renderBifurcation(); }

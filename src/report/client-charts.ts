@@ -55,16 +55,40 @@ function heatmapOption(run, t, dens, opts) {
       return { type: "image", style: style, silent: true };
     } };
   var series = [density];
-  (t.modes || []).forEach(function (m, i) {
-    series.push({ type: "line", name: m.label, z: 3, showSymbol: false, symbolSize: 5, clip: true,
-      lineStyle: { color: MODE_COLORS[i % MODE_COLORS.length], width: 1.6, type: "dashed" }, itemStyle: { color: MODE_COLORS[i % MODE_COLORS.length] },
+  var nBranch = 0, nMode = 0;
+  (t.modes || []).forEach(function (m) {
+    var isMode = m.kind === "mode", color = isMode ? TRACK_COLORS[nMode++ % TRACK_COLORS.length] : MODE_COLORS[nBranch++ % MODE_COLORS.length];
+    series.push({ type: "line", id: (isMode ? "mode:" : "branch:") + m.id, name: m.label, z: 3, showSymbol: isMode, symbol: "circle", symbolSize: 3, clip: true,
+      lineStyle: { color: color, width: isMode ? 1.4 : 1.6, type: isMode ? "solid" : "dashed" }, itemStyle: { color: color },
       tooltip: { trigger: "item", formatter: function (p) { return esc(m.label) + ": step " + fmtStep(p.data[2]) + ", value " + fmtNum(p.data[1]) + (p.data[3] !== undefined ? ", mass " + fmtNum(p.data[3]) : ""); } },
       data: m.points.map(function (pt) { return [xOf(pt.step), pt.value, pt.step, pt.mass]; }) });
   });
+  if ((t.modeMarks || []).length) series.push.apply(series, modeMarkSeries(t.modeMarks));
   var evs = run.events.filter(function (e) { return e.tensor === t.name; });
   if (evs.length) series.push(eventMarkSeries(evs, true));
   o.series = series;
   return o;
+}
+
+/** Split / merge points: a "V" from the single mode to the two modes beside it, and a marker on the single mode. */
+function modeMarkSeries(marks) {
+  var links = [], points = [];
+  marks.forEach(function (k) {
+    var a = [xOf(k.pair.step), k.pair.values[0]], s = [xOf(k.single.step), k.single.value], b = [xOf(k.pair.step), k.pair.values[1]];
+    links.push(a, s, b, [null, null]);
+    points.push({ value: [s[0], s[1], k.step], mark: k, symbol: k.kind === "split" ? "diamond" : "triangle" });
+  });
+  var tip = function (k) {
+    return "<b>mode " + k.kind + "</b> at step " + fmtStep(k.step) + "<br>single mode " + fmtNum(k.single.value) + " (step " + fmtStep(k.single.step) + ")" +
+      "<br>two modes " + fmtNum(k.pair.values[0]) + ", " + fmtNum(k.pair.values[1]) + " (step " + fmtStep(k.pair.step) + ") · strength " + fmtNum(k.strength);
+  };
+  return [
+    { type: "line", id: "mode-links", name: "mode split / merge", z: 4, silent: true, showSymbol: false, connectNulls: false, clip: true,
+      lineStyle: { color: MARK_COLOR, width: 1.2, type: "dotted" }, data: links },
+    { type: "scatter", id: "mode-marks", name: "mode split / merge", z: 5, symbolSize: 11, clip: true,
+      itemStyle: { color: MARK_COLOR, borderColor: "#1d2330", borderWidth: 1 },
+      tooltip: { trigger: "item", formatter: function (p) { return tip(p.data.mark); } }, data: points }
+  ];
 }
 
 function statOption(run, stat, tensors, events) {
@@ -142,24 +166,35 @@ function qualityOption(run, metric) {
   return o;
 }
 
+/** Loss (increase) against sparsity: one line per checkpoint, method and scope; random dashed; near-zero mass in the legend. */
 function pruningOption(run) {
-  var o = baseOption("pruning", { right: 20, top: 34, bottom: 66 });
+  var o = baseOption("pruning", { right: 20, top: 34, bottom: 86 });
   o.xAxis = { type: "value", min: 0, max: 1, name: "sparsity (fraction of weights removed)", nameLocation: "middle", nameGap: 28,
     axisLabel: { formatter: function (v) { return Math.round(v * 100) + "%"; } }, splitLine: { show: false } };
   var metric = run.pruning.length ? run.pruning[0].metric : "metric";
   o.yAxis = valueAxis(metric);
   o.legend = { bottom: 0, left: 70, right: 20, type: "scroll", textStyle: { fontSize: 11 } };
   o.tooltip.trigger = "item";
-  o.tooltip.formatter = function (p) { return esc(p.seriesName) + "<br>sparsity " + Math.round(p.data[0] * 100) + "%: " + esc(metric) + " " + fmtNum(p.data[1]); };
+  o.tooltip.formatter = function (p) {
+    var c = run.pruning[p.data.curve], v = p.data.value;
+    return esc(p.seriesName) + "<br>sparsity " + Math.round(v[0] * 100) + "%: " + esc(metric) + " " + fmtNum(v[1]) +
+      (c.baseLoss !== undefined ? "<br>unpruned loss " + fmtNum(c.baseLoss) : "") +
+      (c.nearZeroMass !== undefined && c.nearZeroMass !== null ? "<br>near-zero mass (|w| ≤ 0.1 std) " + fmtPct(c.nearZeroMass) : "") +
+      (c.seeds && c.seeds.length > 1 ? "<br>mean over " + c.seeds.length + " seeds" : "");
+  };
   var steps = run.pruning.map(function (c) { return c.step; }).filter(function (s, i, a) { return a.indexOf(s) === i; });
-  o.series = run.pruning.map(function (c) {
+  var scopes = run.pruning.map(function (c) { return c.scope; }).filter(function (s, i, a) { return s !== undefined && a.indexOf(s) === i; });
+  o.series = run.pruning.map(function (c, ci) {
     var color = viridisCss(0.85 * steps.indexOf(c.step) / Math.max(1, steps.length - 1));
-    return { type: "line", name: (c.step === null ? "" : "step " + fmtStep(c.step) + " · ") + c.method, symbolSize: 5,
+    var name = (c.step === null ? "" : "step " + fmtStep(c.step) + " · ") + c.method + (scopes.length > 1 ? " (" + c.scope + ")" : "") +
+      (c.nearZeroMass !== undefined && c.nearZeroMass !== null ? " · near-zero " + fmtPct(c.nearZeroMass) : "");
+    return { type: "line", name: name, symbolSize: 5,
       lineStyle: { color: color, width: 1.8, type: c.method === "random" ? "dashed" : "solid" }, itemStyle: { color: color },
-      data: c.sparsity.map(function (s, i) { return [s, c.values[i]]; }) };
+      data: c.sparsity.map(function (s, i) { return { value: [s, c.values[i]], curve: ci }; }) };
   });
   return o;
 }
+function fmtPct(v) { return String(Number((v * 100).toPrecision(3))) + "%"; }
 
 function timelineOption(run) {
   var o = baseOption("timeline", { top: 30, left: 120, bottom: 44 });

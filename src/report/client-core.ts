@@ -9,6 +9,9 @@ var VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89",
 var KIND_COLORS = { mode_split: "#e8590c", mode_merge: "#7048e8", population_fork: "#d6336c", layer_fork: "#0c8599", change_point: "#5c940d" };
 var BRANCH_COLORS = ["#1c7ed6", "#e8590c", "#2b8a3e", "#ae3ec9", "#f08c00", "#0b7285"];
 var MODE_COLORS = ["#ff8787", "#ffd43b", "#ffffff", "#ff922b"];
+var TRACK_COLORS = ["#ffffff", "#ff6b6b", "#ffd43b", "#74c0fc", "#f783ac", "#ffa94d"];
+var MARK_COLOR = "#ff2d55";
+var VERDICT_COLORS = { "supported": "#2b8a3e", "not supported": "#c92a2a", "inconclusive": "#e67700" };
 
 function xOf(step) { return Math.log10(1 + step); }
 function stepOf(x) { return Math.pow(10, x) - 1; }

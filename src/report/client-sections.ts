@@ -8,7 +8,7 @@ function body(id) { return $(id).querySelector(".fp-body"); }
 function tensorSig(t) {
   var d = t.density;
   return run().steps.length + "|" + (d ? d.columns + ":" + d.cells.data.length + ":" + d.cells.data.slice(-24) : "-") + "|" +
-    JSON.stringify(t.modes || []).length + "|" + run().events.filter(function (e) { return e.tensor === t.name; }).length;
+    JSON.stringify(t.modes || []).length + "|" + JSON.stringify(t.modeMarks || []).length + "|" + run().events.filter(function (e) { return e.tensor === t.name; }).length;
 }
 function findTensor(name) { return run().tensors.filter(function (t) { return t.name === name; })[0]; }
 
@@ -157,7 +157,7 @@ function renderPruning() {
   var el = body("fp-pruning");
   disposeUnder(el);
   if (!run().pruning.length) { el.innerHTML = "<p class=fp-empty>No pruning experiments in this run.</p>"; return; }
-  el.innerHTML = "<div class=fp-grid>" + card("pruning", "Loss after pruning", "one line per checkpoint and method · dashed: random-pruning control") + "</div>";
+  el.innerHTML = "<div class=fp-grid>" + card("pruning", "Pruning tolerance", "one line per checkpoint and method · solid: magnitude pruning, dashed: random-pruning control · near-zero: share of weights with |w| ≤ 0.1 std before pruning") + "</div>";
   mount(el, { pruning: { sig: function () { return JSON.stringify(run().pruning).length; }, build: function () { return pruningOption(run()); } } });
 }
 
@@ -172,6 +172,7 @@ function renderAll() {
   if (state.run >= DATA.runs.length) state.run = 0;
   $("fp-title").textContent = DATA.title;
   renderMeta();
+  renderVerdicts();
   if (!DATA.runs.length) { showBanner("This report holds no runs yet."); return; }
   renderOverview(); renderPicker(); renderBifurcation(); renderStats(); renderTrajectories(); renderQuality(); renderPruning();
 }

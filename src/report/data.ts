@@ -1,5 +1,6 @@
 // ReportData: the typed, JSON-serializable input of the report page and the dashboard. It is
 // what the store adapter produces and what the page reads; it holds no class instances.
+import type { VerdictsFile } from "../experiments/verdict-types.js";
 
 /** Version of the ReportData layout; the page refuses data of another major version. */
 export const REPORT_DATA_VERSION = 1;
@@ -39,7 +40,21 @@ export interface EncodedDensity {
 export interface ModeTrack {
   id: string;
   label: string;
+  /** "branch": population-fork branch centre (dashed); "mode": KDE mode track of the mode tracker (solid). Default "branch". */
+  kind?: "branch" | "mode";
   points: Array<{ step: number; value: number; mass?: number }>;
+}
+
+/** Where a mode split or merge happened: the single mode and the two modes next to it. */
+export interface ModeMark {
+  kind: "split" | "merge";
+  /** The event's step (split: first two-mode checkpoint; merge: first one-mode checkpoint). */
+  step: number;
+  strength: number;
+  /** The single mode (split: last checkpoint before; merge: first checkpoint after). */
+  single: { step: number; value: number };
+  /** The two modes at the two-mode checkpoint next to it. */
+  pair: { step: number; values: [number, number] };
 }
 
 export type ReportTensorKind = "tensor" | "group";
@@ -58,6 +73,8 @@ export interface ReportTensor {
   stats: Record<string, Array<number | null>>;
   density?: EncodedDensity;
   modes?: ModeTrack[];
+  /** Mode splits and merges over the mode tracks (points marked on the heatmap). */
+  modeMarks?: ModeMark[];
 }
 
 /** Values of a kept (small) tensor's elements at every step, with population-fork branches. */
@@ -101,6 +118,14 @@ export interface PruningCurve {
   metric: string;
   sparsity: number[];
   values: Array<number | null>;
+  /** "global" | "tensor" (shown when a run has both). */
+  scope?: string;
+  /** Fraction of the prunable weights with |w| <= 0.1 std before pruning (null: not measured). */
+  nearZeroMass?: number | null;
+  /** Unpruned loss of the checkpoint. */
+  baseLoss?: number;
+  /** Seeds averaged at each sparsity (random pruning: more than one). */
+  seeds?: number[];
 }
 
 export interface ReportRun {
@@ -121,6 +146,8 @@ export interface ReportData {
   /** ISO timestamp. */
   generatedAt: string;
   runs: ReportRun[];
+  /** A study's verdicts.json (the CLI reads <out>/verdicts.json when present). */
+  verdicts?: VerdictsFile;
 }
 
 /** An empty run, to be filled by an adapter. */

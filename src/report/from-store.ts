@@ -1,13 +1,16 @@
 // Store -> ReportData adapter: reads runs, complete checkpoints, per-tensor and per-group
 // statistics and histograms, trajectories, events and metrics from the results store and packs
-// them for the page (density grids from the bf16-bucket histograms). Histograms are read in one
-// query per run and table, not one per (tensor, step).
+// them for the page (density grids from the bf16-bucket histograms), with mode tracks from the
+// mode events and pruning curves from the pruning table. Histograms are read in one query per
+// run and table, not one per (tensor, step).
 
 import type { Store } from "../store/index.js";
 import type { EventRecord, HistogramRecord, StatValues, TrajectoryRecord } from "../store/types.js";
 import type { StepHistogramRecord } from "../store/queries.js";
 import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ModeTrack, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
 import { DEFAULT_DENSITY_BINS, densityGridFromBuckets, encodeArray, encodeDensity, type BucketHistogram } from "./density.js";
+import { modeTracks } from "./mode-tracks.js";
+import { pruningCurves } from "./pruning-curves.js";
 
 /** Largest number of elements of a kept tensor drawn as trajectories (evenly spaced sample). */
 export const DEFAULT_MAX_TRAJECTORY_ELEMENTS = 200;
@@ -55,8 +58,10 @@ async function runFromStore(store: Store, runId: string, source: string, options
   if (options.groups ?? true) await addGroups(store, run, index, bins);
   run.events = (await store.events({ run: runId })).flatMap(eventOf);
   for (const t of run.tensors) {
-    const tracks = branchTracks(t.name, run.events);
+    const modes = t.kind === "group" ? modeTracks(t.name.slice(t.name.indexOf(":") + 1), run.events, "group") : modeTracks(t.name, run.events);
+    const tracks = [...branchTracks(t.name, run.events), ...modes.tracks];
     if (tracks.length > 0) t.modes = tracks;
+    if (modes.marks.length > 0) t.modeMarks = modes.marks;
   }
   run.trajectories = trajectoriesOf(await store.trajectories({ run: runId }), steps, run.events, options.maxTrajectoryElements ?? DEFAULT_MAX_TRAJECTORY_ELEMENTS);
   const metrics = new Map<string, { steps: number[]; values: Array<number | null> }>();
@@ -68,6 +73,7 @@ async function runFromStore(store: Store, runId: string, source: string, options
     metrics.set(key, series);
   }
   for (const [name, s] of metrics) run.metrics.push({ name, ...sortSeries(s) });
+  run.pruning = pruningCurves(await store.pruning({ run: runId }));
   return run;
 }
 
@@ -135,6 +141,7 @@ export function branchTracks(tensor: string, events: readonly ReportEvent[]): Mo
   if (!fork || !centres?.steps) return [];
   const track = (id: "lower" | "upper"): ModeTrack => ({
     id: `branch-${id}`,
+    kind: "branch",
     label: `${id} branch (population fork at step ${fork.step})`,
     points: centres.steps!.flatMap((step, i) => {
       const value = centres[id]?.[i];

@@ -1,5 +1,5 @@
-// Report and dashboard: ReportData, density grids from bucket histograms, the self-contained
-// HTML page and the local live server.
+// Report and dashboard: ReportData, density grids from bucket histograms, mode tracks, pruning
+// curves and study verdicts, the self-contained HTML page and the local live server.
 export * from "./data.js";
 export {
   densityGridFromBuckets, encodeDensity, encodeArray, decodeArrayBytes, decodeDensityCounts,
@@ -13,4 +13,7 @@ export {
 } from "./server.js";
 export { syntheticReportData, pythiaSteps, type SyntheticReportOptions } from "./synthetic.js";
 export { reportDataFromStore, DEFAULT_MAX_TRAJECTORY_ELEMENTS, type ReportFromStoreOptions } from "./from-store.js";
+export { modeTracks } from "./mode-tracks.js";
+export { pruningCurves, PRUNING_CURVE_METRIC } from "./pruning-curves.js";
+export { parseVerdictsFile, VerdictsFileError, VERDICTS_FILE_NAME } from "./verdicts.js";
 export { RunWatcher, WATCH_POLL_MS, WATCH_DEBOUNCE_MS, WATCH_SETTLED_AGE_MS, type ScanResult, type WatchAnalyzeOptions, type RunWatcherOptions } from "./watch.js";

@@ -50,5 +50,10 @@ button.fp-more { font: inherit; padding: 6px 14px; border-radius: 6px; border: 1
 table.fp-table { border-collapse: collapse; font-size: 13px; width: 100%; background: var(--card); }
 table.fp-table th, table.fp-table td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); }
 table.fp-table th { color: var(--muted); font-weight: 600; }
+table.fp-table td { vertical-align: top; }
+h3 { font-size: 15px; margin: 18px 0 8px; font-weight: 650; }
+.fp-q { color: var(--muted); font-size: 12px; max-width: 36ch; }
+.fp-est { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.fp-badge { display: inline-block; padding: 2px 8px; border-radius: 10px; color: #fff; font-size: 12px; font-weight: 600; white-space: nowrap; }
 footer { color: var(--muted); font-size: 12px; padding: 0 28px 28px; text-align: center; }
 `;

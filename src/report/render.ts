@@ -8,6 +8,7 @@ import { CLIENT_APP_JS } from "./client-app.js";
 import { CLIENT_CHARTS_JS } from "./client-charts.js";
 import { CLIENT_CORE_JS } from "./client-core.js";
 import { CLIENT_SECTIONS_JS } from "./client-sections.js";
+import { CLIENT_VERDICTS_JS } from "./client-verdicts.js";
 import { REPORT_DATA_VERSION, type ReportData } from "./data.js";
 import { PAGE_CSS } from "./page-style.js";
 
@@ -28,17 +29,23 @@ export const REPORT_CSP =
 const SECTIONS: ReadonlyArray<{ id: string; title: string; intro: string }> = [
   { id: "fp-overview", title: "Overview", intro: "What was analysed and when the detectors fired." },
   {
+    id: "fp-verdicts",
+    title: "Study verdicts",
+    intro: "For each claim: what was measured, our value with its confidence interval, the baseline's, and the verdict with its reason; then the study's runs, its wall times and the pruning-tolerance curves before and after the fork.",
+  },
+  {
     id: "fp-bifurcation",
     title: "Bifurcation diagrams",
     intro:
       "Each panel is one tensor or group: training step on a log axis (log10(1 + step), so step 0 sits at the left edge), " +
       "parameter value upwards, colour the share of the checkpoint's values in each value cell. Each checkpoint column is as " +
-      "wide as its step interval. Hover for step, value and count; ctrl + wheel zooms.",
+      "wide as its step interval. Solid lines with dots: the mode tracker's KDE mode tracks; red diamonds (split) and triangles (merge): " +
+      "where one mode became two or two became one; dashed lines: population-fork branch centres. Hover for step, value and count; ctrl + wheel zooms.",
   },
   { id: "fp-stats", title: "Statistics by layer", intro: "Small multiples: one panel per statistic, one line per layer of the chosen role. Layers that separate are a layer fork." },
   { id: "fp-trajectories", title: "Element trajectories", intro: "Kept tensors: every element's value over training, coloured by the branch it joins after a population fork." },
   { id: "fp-quality", title: "Quality", intro: "Quality metrics over training, with the detected events beside them." },
-  { id: "fp-pruning", title: "Pruning", intro: "Metric after pruning a fraction of the weights, per checkpoint; magnitude pruning against the random control." },
+  { id: "fp-pruning", title: "Pruning", intro: "Loss increase after pruning a fraction of the weights, per checkpoint; magnitude pruning (solid) against the random control (dashed), with each checkpoint's near-zero mass." },
 ];
 
 /** Renders the whole report page as one HTML string. */
@@ -52,9 +59,11 @@ export function renderReport(data: ReportData, options: RenderReportOptions = {}
     dataPath: options.dataPath ?? "/data.json",
     version: options.version ?? 0,
   };
-  const sections = SECTIONS.map((s) => sectionHtml(s.id, s.title, s.intro)).join("\n");
-  const nav = SECTIONS.map((s) => `<a href="#${s.id}">${s.title}</a>`).join("");
-  const client = `(function () {\n"use strict";\n${CLIENT_CORE_JS}\n${CLIENT_CHARTS_JS}\n${CLIENT_APP_JS}\n${CLIENT_SECTIONS_JS}\n})();`;
+  // the verdicts section only for a study's out dir (the CLI passes its verdicts.json)
+  const shown = SECTIONS.filter((s) => s.id !== "fp-verdicts" || data.verdicts !== undefined);
+  const sections = shown.map((s) => sectionHtml(s.id, s.title, s.intro)).join("\n");
+  const nav = shown.map((s) => `<a href="#${s.id}">${s.title}</a>`).join("");
+  const client = `(function () {\n"use strict";\n${CLIENT_CORE_JS}\n${CLIENT_CHARTS_JS}\n${CLIENT_APP_JS}\n${CLIENT_VERDICTS_JS}\n${CLIENT_SECTIONS_JS}\n})();`;
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -39,6 +39,8 @@ interface Served {
   stop(): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
+const SERVE_START_TIMEOUT_MS = 90_000;
+
 /** Starts `serve`, waits for the printed URL; stop() sends SIGTERM and waits for the exit. */
 async function serve(args: string[]): Promise<Served> {
   const child = startCli(["serve", ...args]);
@@ -47,7 +49,8 @@ async function serve(args: string[]): Promise<Served> {
   child.stderr!.on("data", (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   const url = await new Promise<URL>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed in 20 s; stdout: ${stdout} stderr: ${stderr}`)), 20_000);
+    // Generous: `serve <run-dir>` analyzes the run first, which takes long on a loaded machine.
+    const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`no URL printed in ${SERVE_START_TIMEOUT_MS / 1000} s; stdout: ${stdout} stderr: ${stderr}`)); }, SERVE_START_TIMEOUT_MS);
     const check = (): void => {
       const m = /serving (http:\/\/\S+\/) /.exec(stdout);
       if (m) { clearTimeout(timer); resolve(new URL(m[1]!)); }

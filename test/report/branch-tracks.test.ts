@@ -20,8 +20,9 @@ test("population fork branches become mode tracks over the fork tensor", async (
     const data = await reportDataFromStore(store, { groups: false });
     const run = data.runs[0]!;
     const tensor = run.tensors.find((t) => t.name === info.forkTensors[0])!;
-    assert.ok(tensor.modes && tensor.modes.length === 2, "two branch tracks");
-    const [lower, upper] = tensor.modes!;
+    const branches = (tensor.modes ?? []).filter((m) => m.kind === "branch");
+    assert.equal(branches.length, 2, "two branch tracks");
+    const [lower, upper] = branches;
     const last = (t: typeof lower) => t!.points[t!.points.length - 1]!.value;
     assert.ok(last(upper) - last(lower) > 0.2, `branches separate: ${last(lower)} .. ${last(upper)}`);
     const fork = run.events.find((e) => e.kind === "population_fork" && e.tensor === tensor.name && (e.evidence as { variable?: string }).variable === "value")!;

@@ -1,9 +1,11 @@
 // `forking-paths report <out-dir>`: one self-contained HTML file (ECharts, styles, data and page
-// code inlined; no request leaves it) built from the analysis store, opened read-only.
+// code inlined; no request leaves it) built from the analysis store, opened read-only, with the
+// study's verdicts when <out-dir>/verdicts.json exists.
 import type { Command } from "commander";
-import { rename, stat, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Store, renderReport, reportDataFromStore, type ReportData, type ReportFromStoreOptions } from "../../index.js";
+import { Store, VERDICTS_FILE_NAME, parseVerdictsFile, renderReport, reportDataFromStore, type ReportData, type ReportFromStoreOptions } from "../../index.js";
 import { collect, parseIntOption, printJson } from "../options.js";
 import { formatBytes, formatSeconds } from "../progress.js";
 
@@ -37,15 +39,23 @@ export function reportOptionsOf(flags: ReportDataFlags): ReportFromStoreOptions 
   };
 }
 
+/** The study's verdicts in `outDir` (undefined when it has none); a malformed file throws VerdictsFileError naming it. */
+export async function readStudyVerdicts(outDir: string): Promise<ReportData["verdicts"]> {
+  const file = resolve(outDir, VERDICTS_FILE_NAME);
+  if (!existsSync(file)) return undefined;
+  return parseVerdictsFile(await readFile(file, "utf8"), file);
+}
+
 export function register(program: Command): void {
   const command = program
     .command("report")
-    .description("write one self-contained HTML report (opens from file://, makes no network request) of an analysis folder")
+    .description("write one self-contained HTML report (opens from file://, makes no network request) of an analysis folder (with a study's verdicts.json when present)")
     .argument("<out-dir>", "analysis folder holding analysis.duckdb (the --out of `analyze`)")
     .option("--out <file>", `HTML file to write (default: <out-dir>/${DEFAULT_REPORT_FILE})`)
     .option("--json", "print {path, bytes, runs, checkpoints, tensors, seconds} as JSON");
   addReportDataOptions(command).action(async (outDir: string, flags: ReportFlags) => {
     const started = Date.now();
+    const verdicts = await readStudyVerdicts(outDir);
     const store = await Store.openDir(outDir, { readOnly: true });
     let data: ReportData;
     try {
@@ -53,6 +63,7 @@ export function register(program: Command): void {
     } finally {
       await store.close();
     }
+    if (verdicts !== undefined) data.verdicts = verdicts;
     const file = resolve(flags.out ?? join(outDir, DEFAULT_REPORT_FILE));
     const bytes = await writeAtomically(file, renderReport(data));
     const summary = {

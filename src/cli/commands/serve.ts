@@ -1,12 +1,13 @@
 // `forking-paths serve <out-dir | run-dir>`: the report as a live dashboard on 127.0.0.1 (other
 // hosts only with an explicit --host). A run folder is analyzed first; with --watch, checkpoints
-// the trainer writes later are analyzed as they appear and the open page updates itself.
+// the trainer writes later are analyzed as they appear and the open page updates itself. The
+// analysis folder's verdicts.json (a study's), when present, is read once at start.
 import type { Command } from "commander";
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { Store, STORE_FILE_NAME, UsageError, analyzeRun, DEFAULT_ANALYZE_WORKERS, DEFAULT_REPORT_PORT, reportDataFromStore, startReportServer, type ReportServer, RunWatcher } from "../../index.js";
 import { parseIntOption } from "../options.js";
-import { addReportDataOptions, reportOptionsOf, type ReportDataFlags } from "./report.js";
+import { addReportDataOptions, readStudyVerdicts, reportOptionsOf, type ReportDataFlags } from "./report.js";
 import { printAnalyzeSummary } from "./analyze.js";
 
 interface ServeFlags extends ReportDataFlags {
@@ -37,11 +38,17 @@ export function register(program: Command): void {
     const { store, watcher } = await prepare(dir, flags);
     let server: ReportServer;
     try {
+      const outDir = resolve(store.path, "..");
+      // read once at start: a malformed file stops serve here, with the file named
+      const verdicts = await readStudyVerdicts(outDir);
       server = await startReportServer({
-        outDir: resolve(store.path, ".."),
+        outDir,
         port: flags.port,
         ...(flags.host !== undefined && { host: flags.host, allowPublicHost: true }),
-        getData: () => reportDataFromStore(store, reportOptionsOf(flags)),
+        getData: async () => {
+          const data = await reportDataFromStore(store, reportOptionsOf(flags));
+          return verdicts === undefined ? data : { ...data, verdicts };
+        },
         ...(watcher && { watch: watcher.watcher }),
       });
     } catch (err) {
