@@ -23,3 +23,4 @@ export * from "./quality/index.js";
 export * from "./model/index.js";
 export * from "./prune/index.js";
 export * from "./report/index.js";
+export * from "./experiments/index.js";

@@ -1,0 +1,72 @@
+// Claim 3: budgeted evaluation. With k evaluations (k = 3..10, endpoints included) placed at
+// detected events instead of uniformly or log-uniformly in step, how much smaller is the error
+// of the validation-loss curve reconstructed by interpolation on ln(1 + step)? Pure.
+import { budgetedEvaluation, DEFAULT_BUDGETS, type BudgetEvent, type BudgetRow, type PlacementStrategy } from "../../quality/budget.js";
+import type { Estimate, Verdict, VerdictLabel } from "../verdict-types.js";
+import { claimEvents, finitePoints, type StudyEvent, type StudyRunData } from "../run-data.js";
+import { combineLabels, formatEstimate, meanEstimate, pairedVerdict } from "../verdict-rule.js";
+
+/**
+ * Budget events of a run: one per distinct event checkpoint, its strength the number of events
+ * there (checkpoints where several detectors agree are evaluated first; kinds' strengths are on
+ * different scales, so they are not compared).
+ */
+export function budgetEvents(events: readonly StudyEvent[]): BudgetEvent[] {
+  const votes = new Map<number, number>();
+  for (const e of claimEvents(events)) votes.set(e.step, (votes.get(e.step) ?? 0) + 1);
+  return [...votes].map(([step, n]) => ({ step, strength: n }));
+}
+
+export interface BudgetRun {
+  runId: string;
+  rows: BudgetRow[];
+  /** Mean over k of the mean absolute reconstruction error, per strategy. */
+  meanError: Record<PlacementStrategy, number>;
+}
+
+/** Every strategy at every k on one run's finite validation losses; null with fewer than 3 points. */
+export function budgetRun(run: StudyRunData, budgets: readonly number[] = DEFAULT_BUDGETS): BudgetRun | null {
+  const { steps, values } = finitePoints(run.steps, run.valLoss);
+  if (steps.length < 3) return null;
+  const rows = budgetedEvaluation(steps, values, budgetEvents(run.events), { budgets: budgets.filter((k) => k <= steps.length) });
+  if (rows.length === 0) return null;
+  const meanOf = (s: PlacementStrategy): number => {
+    const r = rows.filter((x) => x.strategy === s);
+    return r.reduce((t, x) => t + x.meanAbsError, 0) / r.length;
+  };
+  return { runId: run.runId, rows, meanError: { events: meanOf("events"), uniform: meanOf("uniform"), "log-uniform": meanOf("log-uniform") } };
+}
+
+interface Comparison { name: PlacementStrategy; estimate: Estimate; difference: Estimate; label: VerdictLabel }
+
+const QUESTION = "With k evaluations placed at detected events instead of uniformly (or log-uniformly), is the reconstructed validation-loss curve closer to the full one?";
+
+export function budgetVerdict(runs: readonly StudyRunData[], budgets: readonly number[] = DEFAULT_BUDGETS): Verdict {
+  const perRun = runs.map((r) => budgetRun(r, budgets)).filter((r): r is BudgetRun => r !== null);
+  const ours = meanEstimate(perRun.map((r) => r.meanError.events));
+  const comparisons: Comparison[] = (["log-uniform", "uniform"] as const).map((name) => {
+    const { difference, label } = pairedVerdict(perRun.map((r) => r.meanError[name] - r.meanError.events));
+    return { name, estimate: meanEstimate(perRun.map((r) => r.meanError[name])), difference, label };
+  });
+  const label = perRun.length === 0 ? "inconclusive" : combineLabels(comparisons.map((c) => c.label));
+  const byK = budgets.map((k) => {
+    const at = (s: PlacementStrategy): number | null => {
+      const v = perRun.flatMap((r) => r.rows.filter((x) => x.k === k && x.strategy === s).map((x) => x.meanAbsError));
+      return v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : null;
+    };
+    return { k, events: at("events"), uniform: at("uniform"), log_uniform: at("log-uniform") };
+  });
+  const reason = perRun.length === 0
+    ? "no run had 3 or more evaluated checkpoints"
+    : `mean |error| over k=${budgets[0]}..${budgets[budgets.length - 1]}: events ${formatEstimate(ours, 4)}; ${comparisons.map((c) => `${c.name} ${formatEstimate(c.estimate, 4)} (baseline - ours ${formatEstimate(c.difference, 4)} -> ${c.label})`).join("; ")}. Supported only if better than both placements`;
+  const primary = comparisons[0]!;
+  return {
+    claim: "budgeted_evaluation",
+    question: QUESTION,
+    measure: "mean absolute error (nats) of the validation-loss curve linearly interpolated on ln(1+step) from k evaluations, averaged over k and checkpoints (lower is better)",
+    ours,
+    baseline: { name: `${primary.name} placement`, estimate: primary.estimate },
+    verdict: label, reason,
+    details: { comparisons, by_k: byK, runs: perRun.map((r) => ({ run: r.runId, mean_error: r.meanError, rows: r.rows })) },
+  };
+}

@@ -1,0 +1,130 @@
+// The study's resumable phases: train each sweep run (a complete run folder returns at once),
+// analyze it into the one store and store its validation losses, and measure pruning-tolerance
+// curves at the checkpoints around each run's main fork. Each phase skips what is already done.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { train, checkpointDir, completeCheckpointSteps, TRAINER_STATE_FILE, type TrainResult } from "../model/index.js";
+import { sotuTokenStreams, ByteTokenizer, TRAIN_DEFAULTS, createWasmKernels } from "../model/index.js";
+import { analyzeRun, countEventsByKind, type AnalyzeSummary } from "../pipeline/index.js";
+import { pruningToleranceCurve, DEFAULT_TOLERANCE_SPARSITIES, type ToleranceCurve } from "../prune/index.js";
+import { readMetricsPath } from "../quality/index.js";
+import type { Store } from "../store/store.js";
+import type { PruningInput } from "../store/types.js";
+import { sweepTrainOptions, type SweepRun } from "./sweep.js";
+import { mainFork, pruningCheckpoints, type PruningCheckpoint } from "./run-data.js";
+import { loadStudyRunData, VAL_LOSS_SOURCE } from "./study-data.js";
+import { STUDY_PRUNE_SCOPE } from "./claims/sparsification.js";
+
+export type Log = (line: string) => void;
+
+export interface PhaseOptions {
+  out: string;
+  steps?: number;
+  threads?: number;
+  log: Log;
+}
+
+export const runDirOf = (out: string, run: SweepRun): string => join(out, "runs", run.name);
+
+export async function trainPhase(sweep: readonly SweepRun[], o: PhaseOptions): Promise<Map<string, { result: TrainResult; seconds: number }>> {
+  const done = new Map<string, { result: TrainResult; seconds: number }>();
+  for (const [i, run] of sweep.entries()) {
+    const t = Date.now();
+    let lastShown = 0;
+    const result = await train(sweepTrainOptions(run, runDirOf(o.out, run), { ...(o.steps !== undefined && { steps: o.steps }), ...(o.threads !== undefined && { threads: o.threads }) }), {
+      onStep: (s) => {
+        if (Date.now() - lastShown > 10_000) { lastShown = Date.now(); o.log(`train ${i + 1}/${sweep.length} ${run.name}: step ${s.step}/${s.totalSteps} loss ${s.loss.toFixed(3)}`); }
+      },
+    });
+    const seconds = (Date.now() - t) / 1000;
+    o.log(`train ${i + 1}/${sweep.length} ${run.name}: ${result.resumedFrom === result.step ? "already complete" : `trained to step ${result.step}`} (${seconds.toFixed(1)} s), validation loss ${result.lastEvalLoss.toFixed(4)}`);
+    done.set(run.name, { result, seconds });
+  }
+  return done;
+}
+
+/** Analyzes every run into `store` (complete checkpoints skipped) and stores its trainer_state metrics. */
+export async function analyzePhase(sweep: readonly SweepRun[], store: Store, o: PhaseOptions): Promise<Map<string, { summary: AnalyzeSummary; seconds: number }>> {
+  const done = new Map<string, { summary: AnalyzeSummary; seconds: number }>();
+  for (const [i, run] of sweep.entries()) {
+    const t = Date.now();
+    const upToDate = await isAnalysisUpToDate(store, run.name, runDirOf(o.out, run));
+    const summary = await analyzeRun(runDirOf(o.out, run), {
+      out: o.out, runId: run.name, store, events: !upToDate, ...(o.threads !== undefined && { workers: o.threads }),
+      onProgress: (p) => { if (p.checkpointBytes === 0) o.log(`analyze ${i + 1}/${sweep.length} ${run.name}: checkpoint ${p.checkpointsDone}/${p.checkpointsTotal} (step ${p.step})`); },
+    });
+    if (upToDate) summary.events = countEventsByKind(await store.events({ run: run.name }));
+    await storeValidationLoss(store, run.name, runDirOf(o.out, run), summary.steps);
+    const seconds = (Date.now() - t) / 1000;
+    o.log(`analyze ${i + 1}/${sweep.length} ${run.name}: ${summary.analyzed} analyzed, ${summary.skipped} already stored (${seconds.toFixed(1)} s)`);
+    done.set(run.name, { summary, seconds });
+  }
+  return done;
+}
+
+/**
+ * True when every complete checkpoint on disk is complete in the store and the run has stored
+ * events: then event detection (seconds per run) is not repeated on a re-run.
+ */
+async function isAnalysisUpToDate(store: Store, runId: string, runDir: string): Promise<boolean> {
+  const onDisk = await completeCheckpointSteps(runDir);
+  if (onDisk.length === 0 || !(await store.listRuns()).some((r) => r.run_id === runId)) return false;
+  const stored = new Set((await store.listCheckpoints(runId, { completeOnly: true })).map((c) => c.step));
+  return onDisk.every((s) => stored.has(s)) && (await store.events({ run: runId })).length > 0;
+}
+
+/** The last checkpoint's trainer_state.json log (train/loss, eval/loss per step) as metrics of source "trainer_state". */
+async function storeValidationLoss(store: Store, runId: string, runDir: string, steps: readonly number[]): Promise<void> {
+  const last = steps[steps.length - 1];
+  if (last === undefined) return;
+  const file = join(checkpointDir(runDir, last), TRAINER_STATE_FILE);
+  if (!existsSync(file)) return;
+  await store.putMetrics(runId, VAL_LOSS_SOURCE, (await readMetricsPath(file)).metrics);
+}
+
+export interface PruningPhaseOptions extends PhaseOptions {
+  /** Validation tokens evaluated (default: the tiny preset's evalTokens, as the trainer's eval loss). */
+  tokens?: number;
+  sparsities?: readonly number[];
+  seed?: number;
+}
+
+const METHODS = ["magnitude", "random"] as const;
+
+function isMeasured(rows: readonly { step: number; method: string; scope: string; sparsity: number; seed: number }[], step: number, sparsities: readonly number[], seed: number): boolean {
+  return METHODS.every((m) => sparsities.every((s) => rows.some((r) => r.step === step && r.method === m && r.scope === STUDY_PRUNE_SCOPE && r.sparsity === s && r.seed === seed)));
+}
+
+function pruningRows(c: ToleranceCurve, at: PruningCheckpoint, forkStep: number | null): PruningInput[] {
+  return c.points.map((p) => ({
+    step: at.step, method: p.method, scope: c.scope, sparsity: p.sparsity, seed: c.seed, base_loss: c.baseLoss, loss: p.loss,
+    eval_predictions: c.predictions, zeros_fraction: p.zerosFraction, near_zero_mass: Number.isFinite(c.nearZero.nearZeroFraction) ? c.nearZero.nearZeroFraction : null,
+    detail: { position: at.position, fork_step: forkStep, checkpoint: c.checkpoint, prunable_numel: c.numel },
+  }));
+}
+
+/** Tolerance curves (magnitude and random, global) before / after each run's main fork and at the final checkpoint. */
+export async function pruningPhase(sweep: readonly SweepRun[], store: Store, o: PruningPhaseOptions): Promise<number> {
+  const sparsities = o.sparsities ?? DEFAULT_TOLERANCE_SPARSITIES;
+  const seed = o.seed ?? 0;
+  const tokens = sotuTokenStreams(new ByteTokenizer()).validation.subarray(0, o.tokens ?? TRAIN_DEFAULTS.tiny.evalTokens);
+  const kernels = await createWasmKernels(o.threads !== undefined ? { threads: o.threads } : {});
+  let measured = 0;
+  try {
+    for (const [i, run] of sweep.entries()) {
+      const data = await loadStudyRunData(store, run.name);
+      const fork = mainFork(data.events);
+      for (const at of pruningCheckpoints(data.steps, fork)) {
+        if (isMeasured(data.pruning, at.step, sparsities, seed)) continue;
+        const t = Date.now();
+        const curve = await pruningToleranceCurve(checkpointDir(runDirOf(o.out, run), at.step), { tokens, sparsities, methods: METHODS, scope: STUDY_PRUNE_SCOPE, seed, kernels });
+        await store.putPruning(run.name, pruningRows(curve, at, fork?.step ?? null));
+        measured++;
+        o.log(`pruning ${i + 1}/${sweep.length} ${run.name}: step ${at.step} (${at.position}) base loss ${curve.baseLoss.toFixed(4)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      }
+    }
+  } finally {
+    await kernels.dispose();
+  }
+  return measured;
+}

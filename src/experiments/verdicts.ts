@@ -1,0 +1,43 @@
+// All five verdicts from the runs' data (pure), and the summary table printed by `study`.
+import type { Verdict, VerdictsFile } from "./verdict-types.js";
+import type { StudyRunData } from "./run-data.js";
+import { budgetVerdict, earlyStopVerdict, eventsPrecedeVerdict, predictLossVerdict, sparsificationVerdict } from "./claims/index.js";
+import { formatEstimate } from "./verdict-rule.js";
+
+/** The claims in the mission's order. A claim that throws is reported as inconclusive with the error (never dropped). */
+export function computeVerdicts(runs: readonly StudyRunData[]): Verdict[] {
+  const claims: [string, (r: readonly StudyRunData[]) => Verdict][] = [
+    ["events_precede_quality_changes", eventsPrecedeVerdict],
+    ["predict_loss_from_parameters", predictLossVerdict],
+    ["budgeted_evaluation", budgetVerdict],
+    ["early_stopping", earlyStopVerdict],
+    ["sparsification", sparsificationVerdict],
+  ];
+  return claims.map(([claim, f]) => {
+    try {
+      return f(runs);
+    } catch (e) {
+      const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      return { claim, question: "", measure: "", ours: { value: null, ci_low: null, ci_high: null, ci_method: null, n: 0 }, baseline: null, verdict: "inconclusive", reason: `could not be computed: ${message}`, details: { error: message } };
+    }
+  });
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + " ".repeat(n - s.length);
+}
+
+/** Plain-text table: one line per claim (ours, baseline, verdict), then each reason. */
+export function formatVerdictTable(file: Pick<VerdictsFile, "verdicts" | "pythia">): string {
+  const rows = file.verdicts.map((v) => [v.claim, formatEstimate(v.ours, 4), v.baseline ? formatEstimate(v.baseline.estimate, 4) : "-", v.verdict]);
+  const head = ["claim", "ours [95% CI]", "baseline [95% CI]", "verdict"];
+  const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
+  const line = (r: string[]): string => r.map((c, j) => pad(c, widths[j]!)).join("  ").trimEnd();
+  const out = [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line), ""];
+  for (const v of file.verdicts) out.push(`${v.claim}: ${v.reason}`);
+  if (file.pythia !== null) {
+    const b = file.pythia["budget_log_uniform_vs_uniform"] as { reason?: string } | undefined;
+    out.push(`pythia (metric side only): ${b?.reason ?? "see verdicts.json"}`);
+  } else out.push("pythia: data not found, metric side not run");
+  return out.join("\n");
+}

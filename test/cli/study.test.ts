@@ -1,0 +1,81 @@
+// `study` end to end, in process: a 2-run, 8-step sweep is trained, analyzed, pruned around its
+// forks and judged; verdicts.json is checked for structure and against the store (one claim's
+// value and the pruning base loss recomputed independently); a re-run resumes without redoing work.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runInProcess } from "../helpers/cli.js";
+import { register } from "../../src/cli/commands/study.js";
+import { Store, budgetedEvaluation, DEFAULT_BUDGETS, evaluateLoss, sotuTokenStreams, ByteTokenizer, UsageError } from "../../src/index.js";
+import { studySweep, type VerdictsFile } from "../../src/experiments/index.js";
+
+const PYTHIA = fileURLToPath(new URL("../fixtures/experiments/pythia", import.meta.url));
+const CLAIMS = ["events_precede_quality_changes", "predict_loss_from_parameters", "budgeted_evaluation", "early_stopping", "sparsification"];
+const FORKS = new Set(["population_fork", "layer_fork", "mode_split", "mode_merge"]);
+
+/** Claim 3's "ours" recomputed from the store alone: mean over runs of the mean events-placement error over k. */
+async function budgetOursFromStore(store: Store, runs: readonly string[]): Promise<number> {
+  const perRun: number[] = [];
+  for (const run of runs) {
+    const loss = (await store.metrics({ run, name: "eval/loss" })).filter((m) => m.value !== null).sort((a, b) => a.step - b.step);
+    const votes = new Map<number, number>();
+    for (const e of await store.events({ run })) if (FORKS.has(e.kind) && e.step !== null && (e.step_low ?? e.step) >= 1) votes.set(e.step, (votes.get(e.step) ?? 0) + 1);
+    const rows = budgetedEvaluation(loss.map((m) => m.step), loss.map((m) => m.value!), [...votes].map(([step, strength]) => ({ step, strength })), { budgets: DEFAULT_BUDGETS.filter((k) => k <= loss.length) })
+      .filter((r) => r.strategy === "events");
+    perRun.push(rows.reduce((s, r) => s + r.meanAbsError, 0) / rows.length);
+  }
+  return perRun.reduce((s, v) => s + v, 0) / perRun.length;
+}
+
+test("study: verdicts.json for a 2-run sweep, consistent with the store; a re-run resumes", async () => {
+  const out = join(mkdtempSync(join(tmpdir(), "fp-study-")), "study");
+  const args = ["study", "--runs", "2", "--steps", "8", "--out", out, "--prune-tokens", "1024", "--sparsities", "0.5,0.9", "--pythia", PYTHIA, "--threads", "1"];
+  const printed = JSON.parse(await runInProcess([register], [...args, "--json"])) as VerdictsFile;
+  const file = JSON.parse(readFileSync(join(out, "verdicts.json"), "utf8")) as VerdictsFile;
+  assert.deepEqual(printed, file);
+  assert.deepEqual(file.verdicts.map((v) => v.claim), CLAIMS);
+  for (const v of file.verdicts) {
+    assert.ok(["supported", "not supported", "inconclusive"].includes(v.verdict), v.claim);
+    assert.ok(v.reason.length > 20 && v.measure.length > 10, `${v.claim} states its measure and reason`);
+  }
+  assert.deepEqual(file.runs.map((r) => r.name), studySweep(2).map((r) => r.name));
+  assert.ok(file.runs.every((r) => r.steps === 8 && r.checkpoints === 5), "checkpoints 0, 1, 2, 4, 8");
+  assert.deepEqual(Object.keys(file.wall_seconds).sort(), ["analyze", "experiments", "pruning", "total", "train"]);
+  assert.ok(file.pythia !== null && (file.pythia["usable_series"] as number) > 0);
+
+  const store = await Store.openDir(out, { readOnly: true });
+  try {
+    const budget = file.verdicts.find((v) => v.claim === "budgeted_evaluation")!;
+    const ours = await budgetOursFromStore(store, file.runs.map((r) => r.name));
+    assert.ok(Math.abs(budget.ours.value! - ours) < 1e-12, `budget ours ${budget.ours.value} vs store ${ours}`);
+    for (const r of file.runs) {
+      const last = (await store.metrics({ run: r.name, name: "eval/loss" })).find((m) => m.step === 8)!;
+      assert.equal(r.final_val_loss, last.value);
+    }
+    const rows = await store.pruning({});
+    assert.equal(rows.length, file.tolerance_curves.length * 2, "2 sparsities per stored curve");
+    const final = file.tolerance_curves.find((c) => c.position === "final" && c.method === "magnitude")!;
+    const tokens = sotuTokenStreams(new ByteTokenizer()).validation.subarray(0, 1024);
+    const base = await evaluateLoss(join(out, "runs", final.run, `checkpoint-${final.step}`), tokens, { threads: 1 });
+    assert.ok(Math.abs(final.base_loss - base.loss) < 1e-5, `stored base loss ${final.base_loss} vs re-evaluated ${base.loss}`);
+  } finally {
+    await store.close();
+  }
+
+  const analyzedAt = async (): Promise<string[]> => {
+    const s = await Store.openDir(out, { readOnly: true });
+    try { return (await s.listCheckpoints(file.runs[0]!.name)).map((c) => `${c.step}@${c.analyzed_at}`); } finally { await s.close(); }
+  };
+  const before = await analyzedAt();
+  const again = JSON.parse(await runInProcess([register], [...args, "--json"])) as VerdictsFile;
+  assert.deepEqual(await analyzedAt(), before, "no checkpoint re-analyzed");
+  assert.deepEqual(again.verdicts.map((v) => [v.claim, v.verdict, v.ours.value]), file.verdicts.map((v) => [v.claim, v.verdict, v.ours.value]));
+  assert.deepEqual(again.tolerance_curves, file.tolerance_curves);
+});
+
+test("study: fewer than 2 runs is a usage error", async () => {
+  await assert.rejects(runInProcess([register], ["study", "--runs", "1", "--out", join(tmpdir(), "fp-study-never")]), UsageError);
+});
