@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .option("--out <dir>", "output folder: runs/, analysis.duckdb, verdicts.json", "study-output")
     .option("--threads <n>", "compute threads for training, analysis and pruning", parseIntOption("--threads", 1))
     .option("--skip-pruning", "skip the pruning-tolerance curves (the sparsification claim is then inconclusive)")
-    .option("--pythia <dir>", `Pythia reference data with evals/ (default: ${DEFAULT_PYTHIA_DIR} from the repository root)`, DEFAULT_PYTHIA_DIR)
+    .option("--pythia <dir>", "Pythia reference data with evals/ (the default is relative to the repository root)", DEFAULT_PYTHIA_DIR)
     .option("--no-pythia", "skip the metric side on Pythia's evaluations")
     .option("--prune-tokens <n>", "validation tokens per pruning evaluation (default: the trainer's 8192)", parseIntOption("--prune-tokens", 2))
     .option("--sparsities <list>", "pruning sparsities, comma-separated (default 0.1,...,0.9)", parseSparsities)
