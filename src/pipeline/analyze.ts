@@ -11,7 +11,6 @@ import { classifyTensor, isNonParameterBuffer } from "../tensor/names.js";
 import { StatsPool } from "../kernels/stats-pool.js";
 import type { TensorSketch } from "../stats/sketch.js";
 import { summarizeSketch } from "../stats/summary.js";
-import { shapeSummary } from "../stats/shape/index.js";
 import { discoverRun, type RunCheckpoint } from "../runs/discovery.js";
 import { discoverHubRun, hubRunId, isHubRunCheckpoint, type HubRunHubOptions, type HubRunOptions } from "../runs/hub-run.js";
 import { isHubUrl } from "../runs/hub-url.js";
@@ -20,7 +19,8 @@ import type { BufferInput, CheckpointResult, TensorStatsInput, TrajectoryInput }
 import { nameFilter } from "../util/glob.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { UsageError } from "../util/errors.js";
-import { groupRows } from "./groups.js";
+import { groupRows, type GroupShapeOptions } from "./groups.js";
+import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM, exactShapeExtra, histogramShapeExtra, isSpectralTarget, shapeSeed, spectralExtra } from "./shape-rows.js";
 import { countEventsByKind, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
 
 export interface AnalyzeOptions {
@@ -39,8 +39,16 @@ export interface AnalyzeOptions {
   key?: string;
   /** LayerNorm parameters and biases with at most this many elements are kept in full (trajectories, exact shape). */
   keepFullMaxElements?: number;
-  /** Shape statistics (dip test, mixtures, KDE modes, Weibull, KS) of kept tensors. Default true. */
+  /**
+   * Shape statistics (dip test, mixtures, KDE modes, Weibull, KS) of every tensor and group, in
+   * `extra.shape` with `extra.shape_method`: exact values for kept tensors, a seeded histogram
+   * sample otherwise. Default true.
+   */
   shape?: boolean;
+  /** Values drawn from the histogram for the shape of large tensors and groups (default DEFAULT_SHAPE_SAMPLE_SIZE = 4096); 0: kept tensors only. */
+  shapeSampleSize?: number;
+  /** Spectral summary (`extra.spectral`, power-law alpha) of attention/MLP weight matrices with min(rows, cols) up to this; 0 disables. Default DEFAULT_SPECTRAL_MAX_DIM. */
+  spectralMaxDim?: number;
   /** Detect and store events after the statistics (default true; an object sets the detectors). */
   events?: boolean | EventDetectionOptions;
   onProgress?: (p: AnalyzeProgress) => void;
@@ -100,6 +108,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   const runId = options.runId ?? (hub ? hubRunId(runPath) : basename(source));
   if (runId.length === 0) throw new UsageError(`cannot derive a run name from "${runPath}": pass a run name`);
   if (!hub && options.revisions !== undefined) throw new UsageError(`--revisions applies to hf:// runs only, not to the folder "${runPath}"`);
+  checkShapeOptions(options);
   const discovered = hub
     ? await discoverHubRun(runPath, hubRunOptions(options))
     : await discoverRun(source, options.steps ? { steps: [...options.steps] } : {});
@@ -139,6 +148,15 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   return summary;
 }
 
+function checkShapeOptions(o: AnalyzeOptions): void {
+  if (o.shapeSampleSize !== undefined && !(Number.isInteger(o.shapeSampleSize) && (o.shapeSampleSize >= 8 || o.shapeSampleSize === 0))) {
+    throw new UsageError(`shape sample size must be 0 (kept tensors only) or an integer >= 8, got ${o.shapeSampleSize} (default ${DEFAULT_SHAPE_SAMPLE_SIZE})`);
+  }
+  if (o.spectralMaxDim !== undefined && !(Number.isInteger(o.spectralMaxDim) && o.spectralMaxDim >= 0)) {
+    throw new UsageError(`spectral max dim must be a non-negative integer (0 disables), got ${o.spectralMaxDim} (default ${DEFAULT_SPECTRAL_MAX_DIM})`);
+  }
+}
+
 function hubRunOptions(o: AnalyzeOptions): HubRunOptions {
   if (o.steps !== undefined) throw new UsageError("--steps does not apply to hf:// runs: steps come from the revision names (use --revisions)");
   return { ...(o.revisions !== undefined && { revisions: o.revisions }), ...(o.hub !== undefined && { hub: o.hub }) };
@@ -148,6 +166,7 @@ function storedOptions(o: AnalyzeOptions): Record<string, unknown> {
   return {
     include: o.include ?? [], exclude: o.exclude ?? [], key: o.key ?? null,
     keepFullMaxElements: o.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS, shape: o.shape ?? true,
+    shapeSampleSize: o.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE, spectralMaxDim: o.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM,
   };
 }
 
@@ -178,11 +197,10 @@ async function analyzeCheckpoint(
     for (const ref of params) {
       const sketch = await pool.sketchTensor(ref, { onBytes: (n) => progress((done += n), total) });
       const row = tensorRow(ref, sketch);
-      if (isKeptTensor(ref, options.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS)) {
-        const values = decodeToFloat32(ref.dtype, await readTensorBytes(ref));
-        trajectories.push({ tensor: ref.name, values });
-        if (options.shape ?? true) row.extra = { shape: shapeSummary(values) };
-      }
+      const kept = isKeptTensor(ref, options.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS);
+      const { values, extra } = await tensorExtra(ref, row, kept, cp.step, options);
+      if (kept) trajectories.push({ tensor: ref.name, values: values! });
+      if (extra !== undefined) row.extra = extra;
       tensors.push(row);
       sketched.push({ row, sketch });
       if (sketch.nan + sketch.posinf + sketch.neginf > 0) {
@@ -193,7 +211,7 @@ async function analyzeCheckpoint(
     summary.buffers += buffers.length;
     return {
       checkpoint: { step: cp.step, label: cp.label, path: cp.path, format: open.format, n_tensors: selected.length, total_bytes: total },
-      tensors, groups: groupRows(sketched), buffers, trajectories,
+      tensors, groups: groupRows(sketched, groupShape(options, cp.step)), buffers, trajectories,
     };
   } finally {
     if (remote !== undefined && summary.remote !== undefined) {
@@ -202,6 +220,26 @@ async function analyzeCheckpoint(
     }
     await open.close();
   }
+}
+
+function groupShape(options: AnalyzeOptions, step: number): GroupShapeOptions | null {
+  const sampleSize = options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE;
+  return (options.shape ?? true) && sampleSize > 0 ? { step, sampleSize } : null;
+}
+
+/**
+ * A tensor's values when it is kept or gets a spectrum, and its extras: the shape (exact values
+ * when kept, else a seeded sample of its histogram) and the spectral summary of a weight matrix.
+ */
+async function tensorExtra(ref: TensorRef, row: TensorStatsInput, kept: boolean, step: number, options: AnalyzeOptions): Promise<{ values: Float32Array | null; extra?: Record<string, unknown> }> {
+  const spectral = isSpectralTarget(classifyTensor(ref.name), ref.shape, options.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM);
+  const values = kept || spectral ? decodeToFloat32(ref.dtype, await readTensorBytes(ref)) : null;
+  const sampleSize = options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE;
+  const shape = !(options.shape ?? true) ? null
+    : kept ? exactShapeExtra(values!)
+    : sampleSize > 0 ? histogramShapeExtra(row.histogram!, shapeSeed("tensor", ref.name, step), sampleSize) : null;
+  const extra = { ...shape, ...(spectral && spectralExtra(values!, ref.shape[0]!, ref.shape[1]!)) };
+  return Object.keys(extra).length > 0 ? { values, extra } : { values };
 }
 
 /** Kept in full at every checkpoint: LayerNorm parameters and biases up to the size limit. */

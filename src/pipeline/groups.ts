@@ -1,24 +1,36 @@
 // Group statistics of one checkpoint (per role across layers, e.g. every attn.qkv.weight; per
-// layer; whole model), made by merging tensor sketches (stats/group.ts), never by re-reading.
+// layer; whole model), made by merging tensor sketches (stats/group.ts), never by re-reading;
+// their shape statistics come from a seeded sample of the merged histogram (shape-rows.ts).
 import { groupSketches, type SketchedTensor } from "../stats/group.js";
 import type { TensorSketch } from "../stats/sketch.js";
 import { summarizeSketch } from "../stats/summary.js";
 import type { GroupKind, GroupStatsInput, TensorStatsInput } from "../store/types.js";
+import { histogramShapeExtra, shapeSeed } from "./shape-rows.js";
+
+/** Shape statistics of group rows: the checkpoint's step (part of the sample seed) and the sample size. */
+export interface GroupShapeOptions {
+  step: number;
+  sampleSize: number;
+}
 
 /** Role group of a tensor: its role and kind, so weights and biases are not mixed. */
 export function roleGroupName(row: Pick<TensorStatsInput, "role" | "kind">): string {
   return `${row.role}.${row.kind}`;
 }
 
-/** Group rows of a checkpoint's tensors, in a stable order: model, roles by name, layers by index. */
-export function groupRows(tensors: readonly { row: TensorStatsInput; sketch: TensorSketch }[]): GroupStatsInput[] {
+/**
+ * Group rows of a checkpoint's tensors, in a stable order: model, roles by name, layers by index.
+ * With `shape`, each row gets `extra.shape` and `extra.shape_method` from its histogram.
+ */
+export function groupRows(tensors: readonly { row: TensorStatsInput; sketch: TensorSketch }[], shape: GroupShapeOptions | null = null): GroupStatsInput[] {
   const sketched: SketchedTensor[] = tensors.map(({ row, sketch }) => ({ name: row.tensor, layer: row.layer, role: roleGroupName(row), sketch }));
   const groups = groupSketches(sketched);
   const count = (pred: (t: SketchedTensor) => boolean) => sketched.filter(pred).length;
-  const row = (kind: GroupKind, name: string, sketch: TensorSketch, n: number): GroupStatsInput => ({
-    ...summarizeSketch(sketch), group_kind: kind, group_name: name, n_tensors: n,
-    histogram: { keys: sketch.histKeys, counts: sketch.histCounts },
-  });
+  const row = (kind: GroupKind, name: string, sketch: TensorSketch, n: number): GroupStatsInput => {
+    const histogram = { keys: sketch.histKeys, counts: sketch.histCounts };
+    const extra = shape === null ? null : histogramShapeExtra(histogram, shapeSeed("group", name, shape.step), shape.sampleSize);
+    return { ...summarizeSketch(sketch), group_kind: kind, group_name: name, n_tensors: n, histogram, ...(extra !== null && { extra: { ...extra } }) };
+  };
   if (sketched.length === 0) return [];
   return [
     row("model", "model", groups.model, sketched.length),

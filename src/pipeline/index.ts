@@ -1,5 +1,9 @@
 export { analyzeRun, isKeptTensor, DEFAULT_ANALYZE_WORKERS, type AnalyzeOptions, type AnalyzeProgress, type AnalyzeSummary, type NonFiniteReport } from "./analyze.js";
-export { groupRows, roleGroupName } from "./groups.js";
+export { groupRows, roleGroupName, type GroupShapeOptions } from "./groups.js";
+export {
+  DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM, HISTOGRAM_VALUE_REL_ERROR, SAMPLE_MIXTURE_EM, shapeSeed, exactShapeExtra, histogramShapeExtra,
+  isSpectralTarget, spectralExtra, type ShapeMethod, type ShapeExtra, type StoredSpectral,
+} from "./shape-rows.js";
 export {
   detectRunEvents, storeRunEvents, recomputeRunEvents, countEventsByKind, detectorRecord, EVENT_KINDS, EVENT_DETECTION_VERSION,
   MIN_CHANGE_POINT_CHECKPOINTS, MIN_CHANGE_POINT_SEGMENT, MIN_LAYER_FORK_CHECKPOINTS, DEFAULT_CHANGE_POINT_STATISTICS, DEFAULT_LAYER_FORK_STATISTICS, DEFAULT_CHANGE_POINT_COST,

@@ -1,0 +1,132 @@
+// Eigenvalues of a dense real symmetric matrix: Householder reduction to tridiagonal form,
+// then the implicit QL algorithm with Wilkinson shifts (the eigenvalue-only path of LAPACK
+// dsyev / EISPACK tred2+tql1). O(n^3); fine up to a few thousand rows. Also the Gram matrix.
+import { ForkingPathsError, UsageError } from "../util/errors.js";
+
+/** QL sweeps allowed per eigenvalue before giving up (LAPACK uses 30 per eigenvalue). */
+export const MAX_QL_ITERATIONS = 60;
+
+/** The eigensolver did not converge (should not happen on finite symmetric input). */
+export class EigenConvergenceError extends ForkingPathsError {
+  constructor(message: string) {
+    super("EIGEN_CONVERGENCE", message);
+  }
+}
+
+/**
+ * Reduces symmetric A (n x n, row-major, overwritten) to tridiagonal T = Q^T A Q.
+ * Returns the diagonal d (n) and subdiagonal e (e[i] couples i and i+1; e[n-1] = 0).
+ */
+export function tridiagonalize(a: Float64Array, n: number): { d: Float64Array; e: Float64Array } {
+  const d = new Float64Array(n), e = new Float64Array(n);
+  const v = new Float64Array(n), w = new Float64Array(n);
+  for (let k = 0; k < n - 2; k++) {
+    let norm2 = 0;
+    for (let i = k + 1; i < n; i++) norm2 += a[i * n + k]! * a[i * n + k]!;
+    const x0 = a[(k + 1) * n + k]!;
+    const alpha = x0 >= 0 ? -Math.sqrt(norm2) : Math.sqrt(norm2);
+    d[k] = a[k * n + k]!;
+    e[k] = alpha;
+    // v = x - alpha e1, normalised; H = I - 2 v v^T maps x to alpha e1.
+    let vnorm2 = norm2 - x0 * x0;
+    for (let i = k + 1; i < n; i++) v[i] = a[i * n + k]!;
+    v[k + 1] = x0 - alpha;
+    vnorm2 += v[k + 1]! * v[k + 1]!;
+    if (vnorm2 === 0) { e[k] = x0; continue; }
+    const inv = 1 / Math.sqrt(vnorm2);
+    for (let i = k + 1; i < n; i++) v[i]! *= inv;
+    // p = A22 v; w = p - (v^T p) v; A22 -= 2 (v w^T + w v^T).
+    let vp = 0;
+    for (let i = k + 1; i < n; i++) {
+      let s = 0;
+      const row = i * n;
+      for (let j = k + 1; j < n; j++) s += a[row + j]! * v[j]!;
+      w[i] = s;
+      vp += v[i]! * s;
+    }
+    for (let i = k + 1; i < n; i++) w[i] = w[i]! - vp * v[i]!;
+    for (let i = k + 1; i < n; i++) {
+      const row = i * n, vi = 2 * v[i]!, wi = 2 * w[i]!;
+      for (let j = k + 1; j < n; j++) a[row + j]! -= vi * w[j]! + wi * v[j]!;
+    }
+  }
+  if (n >= 2) { d[n - 2] = a[(n - 2) * n + n - 2]!; e[n - 2] = a[(n - 1) * n + n - 2]!; }
+  if (n >= 1) d[n - 1] = a[(n - 1) * n + n - 1]!;
+  return { d, e };
+}
+
+/** Eigenvalues of the symmetric tridiagonal (d, e) by implicit QL; d is overwritten, returned sorted ascending. */
+export function tridiagonalEigenvalues(d: Float64Array, e: Float64Array): Float64Array {
+  const n = d.length;
+  for (let l = 0; l < n; l++) {
+    let iter = 0;
+    for (;;) {
+      let m = l;
+      for (; m < n - 1; m++) {
+        const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
+        if (Math.abs(e[m]!) <= Number.EPSILON * dd) break;
+      }
+      if (m === l) break;
+      if (++iter > MAX_QL_ITERATIONS) throw new EigenConvergenceError(`tridiagonalEigenvalues: no convergence for eigenvalue ${l} after ${MAX_QL_ITERATIONS} QL sweeps`);
+      qlSweep(d, e, l, m);
+    }
+  }
+  return d.sort();
+}
+
+/** One implicit QL step with a Wilkinson shift on the unreduced block l..m. */
+function qlSweep(d: Float64Array, e: Float64Array, l: number, m: number): void {
+  let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
+  let r = Math.hypot(g, 1);
+  g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
+  let s = 1, c = 1, p = 0;
+  let i = m - 1;
+  for (; i >= l; i--) {
+    const f = s * e[i]!, b = c * e[i]!;
+    r = Math.hypot(f, g);
+    e[i + 1] = r;
+    if (r === 0) { d[i + 1]! -= p; e[m] = 0; break; }
+    s = f / r; c = g / r;
+    g = d[i + 1]! - p;
+    r = (d[i]! - g) * s + 2 * c * b;
+    p = s * r;
+    d[i + 1] = g + p;
+    g = c * r - b;
+  }
+  if (r === 0 && i >= l) return;
+  d[l]! -= p; e[l] = g; e[m] = 0;
+}
+
+/** Eigenvalues of a symmetric n x n row-major matrix (copied, not modified), ascending. */
+export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
+  if (matrix.length !== n * n) throw new UsageError(`symmetricEigenvalues: expected ${n * n} values for ${n} x ${n}, got ${matrix.length}`);
+  const a = Float64Array.from(matrix);
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) throw new UsageError(`symmetricEigenvalues: non-finite entry at (${Math.floor(i / n)}, ${i % n})`);
+  const { d, e } = tridiagonalize(a, n);
+  return tridiagonalEigenvalues(d, e);
+}
+
+/**
+ * Gram matrix of the smaller side of W (rows x cols, row-major) in float64: W W^T when
+ * rows <= cols, else W^T W; size m = min(rows, cols). Its eigenvalues are the squared
+ * singular values of W.
+ */
+export function smallGram(w: ArrayLike<number>, rows: number, cols: number): { gram: Float64Array; m: number } {
+  if (w.length !== rows * cols) throw new UsageError(`smallGram: expected ${rows * cols} values for ${rows} x ${cols}, got ${w.length}`);
+  const byRows = rows <= cols;
+  const m = byRows ? rows : cols, k = byRows ? cols : rows;
+  // Lay out the m vectors of length k contiguously so inner products run on contiguous memory.
+  const vecs = new Float64Array(m * k);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) vecs[byRows ? r * cols + c : c * rows + r] = w[r * cols + c]!;
+  const gram = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      const oi = i * k, oj = j * k;
+      for (let t = 0; t < k; t++) s += vecs[oi + t]! * vecs[oj + t]!;
+      gram[i * m + j] = s;
+      gram[j * m + i] = s;
+    }
+  }
+  return { gram, m };
+}
