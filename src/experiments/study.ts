@@ -12,6 +12,7 @@ import { loadStudyRunData } from "./study-data.js";
 import { analyzePhase, pruningPhase, trainPhase, type Log } from "./study-phases.js";
 import { computeVerdicts } from "./verdicts.js";
 import { toleranceCurves } from "./claims/sparsification.js";
+import { featureCorrelations } from "./claims/correlations.js";
 import { pythiaMetricSide } from "./pythia.js";
 import { readPythiaSeries } from "./pythia-io.js";
 
@@ -80,7 +81,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     });
     const file: VerdictsFile = {
       version: 1, created_at: new Date().toISOString(), preset: "tiny", wall_seconds: wall, runs, verdicts,
-      tolerance_curves: data.flatMap(toleranceCurves), pythia,
+      tolerance_curves: data.flatMap(toleranceCurves), pythia, feature_correlations: featureCorrelations(data),
     };
     return { file, path: await writeVerdicts(o.out, file) };
   } finally {

@@ -59,6 +59,24 @@ export interface ToleranceCurveSummary {
   points: { sparsity: number; loss: number; loss_increase: number }[];
 }
 
+export interface FeatureCorrelation {
+  feature: string;
+  /** Mean over runs of Spearman rho(feature, validation loss), 95% bootstrap CI over runs; n = runs. */
+  mean_spearman: Estimate;
+  /** rho per run (runs where it is defined: >= 3 finite pairs, neither series constant). */
+  per_run: { run: string; rho: number; n: number }[];
+}
+
+export interface FeatureCorrelationsSummary {
+  metric: string;
+  /** What was computed, in one sentence. */
+  method: string;
+  /** Runs with a defined rho for at least one feature. */
+  n_runs: number;
+  /** Top features by |mean rho| (descending; ties by name), only features defined in >= 2 runs (MIN_VERDICT_RUNS). */
+  top: FeatureCorrelation[];
+}
+
 export interface VerdictsFile {
   version: 1;
   created_at: string;
@@ -70,4 +88,6 @@ export interface VerdictsFile {
   tolerance_curves: ToleranceCurveSummary[];
   /** The metric side run on Pythia's published evaluations (null when the data are not found). */
   pythia: Record<string, unknown> | null;
+  /** Pooled Spearman correlations of parameter features with the validation loss (absent in older files). */
+  feature_correlations?: FeatureCorrelationsSummary;
 }

@@ -16,3 +16,4 @@ export * from "./ridge.js";
 export * from "./predict.js";
 export * from "./store-features.js";
 export * from "./early-stop.js";
+export * from "./correlate-run.js";
