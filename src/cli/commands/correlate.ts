@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option("--run <name>", "only this run (default: every run that has metrics)")
     .option("--metric <name>", "only this metric (default: every stored metric series)")
     .option("--source <name>", "only metrics from this source")
-    .option("--top <n>", `features shown per table, by |Spearman| (default ${DEFAULT_CORRELATE_TOP})`, parseIntOption("--top", 1), DEFAULT_CORRELATE_TOP)
+    .option("--top <n>", `features shown per table, by |Spearman|`, parseIntOption("--top", 1), DEFAULT_CORRELATE_TOP)
     .option("--resamples <n>", "bootstrap resamples per CI (default 1000)", parseIntOption("--resamples", 1))
     .option("--seed <n>", "bootstrap seed", parseIntOption("--seed", 0))
     .option("--json", "print the full report (every feature), one object per run")
