@@ -7,6 +7,7 @@ import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32 } from "../formats/dtyp
 import type { TensorRef } from "../formats/tensor-ref.js";
 import { openCheckpoint } from "../formats/checkpoint.js";
 import { readTensorBytes } from "../tensor/read.js";
+import { MemorySource } from "../io/memory-source.js";
 import { classifyTensor, isNonParameterBuffer } from "../tensor/names.js";
 import { StatsPool } from "../kernels/stats-pool.js";
 import type { TensorSketch } from "../stats/sketch.js";
@@ -195,10 +196,12 @@ async function analyzeCheckpoint(
     const sketched: { row: TensorStatsInput; sketch: TensorSketch }[] = [];
     let done = 0;
     for (const ref of params) {
-      const sketch = await pool.sketchTensor(ref, { onBytes: (n) => progress((done += n), total) });
-      const row = tensorRow(ref, sketch);
       const kept = isKeptTensor(ref, options.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS);
-      const { values, extra } = await tensorExtra(ref, row, kept, cp.step, options);
+      // Remote tensors whose values are needed in full are fetched once and sketched from memory.
+      const bytes = remote !== undefined && needsValues(ref, kept, options) ? await readTensorBytes(ref) : undefined;
+      const sketch = await pool.sketchTensor(bytes ? inMemory(ref, bytes) : ref, { onBytes: (n) => progress((done += n), total) });
+      const row = tensorRow(ref, sketch);
+      const { values, extra } = await tensorExtra(ref, row, kept, cp.step, options, bytes);
       if (kept) trajectories.push({ tensor: ref.name, values: values! });
       if (extra !== undefined) row.extra = extra;
       tensors.push(row);
@@ -231,15 +234,25 @@ function groupShape(options: AnalyzeOptions, step: number): GroupShapeOptions | 
  * A tensor's values when it is kept or gets a spectrum, and its extras: the shape (exact values
  * when kept, else a seeded sample of its histogram) and the spectral summary of a weight matrix.
  */
-async function tensorExtra(ref: TensorRef, row: TensorStatsInput, kept: boolean, step: number, options: AnalyzeOptions): Promise<{ values: Float32Array | null; extra?: Record<string, unknown> }> {
+async function tensorExtra(ref: TensorRef, row: TensorStatsInput, kept: boolean, step: number, options: AnalyzeOptions, bytes?: Uint8Array): Promise<{ values: Float32Array | null; extra?: Record<string, unknown> }> {
   const spectral = isSpectralTarget(classifyTensor(ref.name), ref.shape, options.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM);
-  const values = kept || spectral ? decodeToFloat32(ref.dtype, await readTensorBytes(ref)) : null;
+  const values = kept || spectral ? decodeToFloat32(ref.dtype, bytes ?? (await readTensorBytes(ref))) : null;
   const sampleSize = options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE;
   const shape = !(options.shape ?? true) ? null
     : kept ? exactShapeExtra(values!)
     : sampleSize > 0 ? histogramShapeExtra(row.histogram!, shapeSeed("tensor", ref.name, step), sampleSize) : null;
   const extra = { ...shape, ...(spectral && spectralExtra(values!, ref.shape[0]!, ref.shape[1]!)) };
   return Object.keys(extra).length > 0 ? { values, extra } : { values };
+}
+
+/** Whether the tensor's values are read in full (kept in full, or a matrix that gets a spectrum). */
+function needsValues(ref: TensorRef, kept: boolean, options: AnalyzeOptions): boolean {
+  return kept || isSpectralTarget(classifyTensor(ref.name), ref.shape, options.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM);
+}
+
+/** The same tensor, its contiguous bytes already in memory. */
+function inMemory(ref: TensorRef, bytes: Uint8Array): TensorRef {
+  return { name: ref.name, dtype: ref.dtype, shape: ref.shape, numel: ref.numel, file: ref.file, source: new MemorySource(bytes, ref.file), byteOffset: 0, byteLength: bytes.byteLength };
 }
 
 /** Kept in full at every checkpoint: LayerNorm parameters and biases up to the size limit. */
