@@ -32,7 +32,7 @@ export interface MetricCorrelations {
   correlations: FeatureMetricCorrelation[];
   /** Features with fewer paired finite points than MIN_CORRELATION_POINTS. */
   skipped_features: { feature: string; n: number }[];
-  /** Change points of the metric series (PELT, l2, BIC) matched with the latest event at or before each. */
+  /** Change points of the metric series (PELT, linear cost in ln(1+step), as `events` does) matched with the latest event at or before each. */
   lead_lag: LeadLagResult;
 }
 
@@ -105,7 +105,7 @@ export async function correlateRun(store: Store, runId: string, options: Correla
         metric: series.name, source, n_checkpoints: n,
         correlations: table.rows.sort(byAbsSpearman),
         skipped_features: table.skipped.map((s) => ({ feature: s.feature, n: s.n })),
-        lead_lag: leadLag(f.steps, series.values, events, { ...bootstrap, detect: { axis: "log-step" } }),
+        lead_lag: leadLag(f.steps, series.values, events, { ...bootstrap, detect: { axis: "log-step", cost: "linear" } }),
       });
     }
   }

@@ -9,6 +9,8 @@ import { formatEstimate, meanEstimate, pairedVerdict } from "../verdict-rule.js"
 
 /** "Precedes or coincides": the event's checkpoint is at most a factor 2 earlier in (1 + step). */
 export const STUDY_LEAD_WINDOW_LOG = Math.log(2);
+/** Change points of the metric series use the trend-aware cost, as the pipeline does for parameter statistics (l2 floods on a smooth loss curve). */
+export const STUDY_METRIC_CHANGE_COST = "linear" as const;
 
 /** ln C(n, k) (0 <= k <= n). */
 function logChoose(n: number, k: number): number {
@@ -48,7 +50,7 @@ export function leadLagRun(run: StudyRunData, windowLog = STUDY_LEAD_WINDOW_LOG)
   const events = claimEvents(run.events).map((e) => ({ kind: e.kind, tensor: e.tensor, step: e.step }));
   const eventCheckpoints = new Set(events.map((e) => e.step).filter((s) => run.steps.includes(s))).size;
   if (steps.length < 3) return { runId: run.runId, changes: [], eventCheckpoints, observed: null, chance: null };
-  const ll = leadLag(steps, values, events, { windowLog, detect: { axis: "log-step" }, resamples: 1 });
+  const ll = leadLag(steps, values, events, { windowLog, detect: { axis: "log-step", cost: STUDY_METRIC_CHANGE_COST }, resamples: 1 });
   const changes = ll.changes.map((c) => ({
     step: c.step, stepLow: c.stepLow, eventStep: c.event?.step ?? null, eventKind: c.event?.kind ?? null, lagLogSteps: c.lagLogSteps, withinWindow: c.withinWindow,
     chance: chanceOfHit(run.steps.length, windowSize(run.steps, c.step, windowLog), eventCheckpoints),
@@ -74,7 +76,7 @@ export function eventsPrecedeVerdict(runs: readonly StudyRunData[], windowLog = 
   return {
     claim: "events_precede_quality_changes",
     question: QUESTION,
-    measure: `share of change points (PELT, l2, BIC) of the validation-loss series preceded or coincided by an event within ln(1+step) distance ${windowLog.toFixed(3)} (higher is better)`,
+    measure: `share of change points of the validation-loss series (PELT, linear cost in ln(1+step), robust penalty and abruptness check: the default of the events command) preceded or coincided by an event within ln(1+step) distance ${windowLog.toFixed(3)} (higher is better)`,
     ours,
     baseline: { name: "chance: same number of event checkpoints placed uniformly at random", estimate: chance },
     verdict: label,
