@@ -1,10 +1,11 @@
 // What the claims read about one run, as plain arrays (the claims are pure functions of this):
 // analyzed steps, validation loss per step, events, parameter features, pruning rows.
 import type { PruningRecord } from "../store/types.js";
+import { LEAD_LAG_EVENT_KINDS } from "../quality/correlate-run.js";
 
-/** Event kinds the claims use: the distribution events (bifurcations). Change points of
+/** Event kinds the claims use: the distribution events (bifurcations), as `correlate` does. Change points of
  * parameter statistics are left out: the detector finds them at nearly every checkpoint. */
-export const CLAIM_EVENT_KINDS: readonly string[] = ["population_fork", "layer_fork", "mode_split", "mode_merge"];
+export const CLAIM_EVENT_KINDS: readonly string[] = LEAD_LAG_EVENT_KINDS;
 /** Event kinds that can be a run's main fork (mode merges are not forks). */
 export const FORK_KINDS: readonly string[] = ["population_fork", "layer_fork", "mode_split"];
 

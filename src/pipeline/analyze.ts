@@ -198,10 +198,11 @@ async function analyzeCheckpoint(
     for (const ref of params) {
       const kept = isKeptTensor(ref, options.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS);
       // Remote tensors whose values are needed in full are fetched once and sketched from memory.
-      const bytes = remote !== undefined && needsValues(ref, kept, options) ? await readTensorBytes(ref) : undefined;
+      const spectral = isSpectralTarget(classifyTensor(ref.name), ref.shape, options.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM);
+      const bytes = remote !== undefined && (kept || spectral) ? await readTensorBytes(ref) : undefined;
       const sketch = await pool.sketchTensor(bytes ? inMemory(ref, bytes) : ref, { onBytes: (n) => progress((done += n), total) });
       const row = tensorRow(ref, sketch);
-      const { values, extra } = await tensorExtra(ref, row, kept, cp.step, options, bytes);
+      const { values, extra } = await tensorExtra(ref, row, { kept, spectral }, cp.step, options, bytes);
       if (kept) trajectories.push({ tensor: ref.name, values: values! });
       if (extra !== undefined) row.extra = extra;
       tensors.push(row);
@@ -234,8 +235,9 @@ function groupShape(options: AnalyzeOptions, step: number): GroupShapeOptions | 
  * A tensor's values when it is kept or gets a spectrum, and its extras: the shape (exact values
  * when kept, else a seeded sample of its histogram) and the spectral summary of a weight matrix.
  */
-async function tensorExtra(ref: TensorRef, row: TensorStatsInput, kept: boolean, step: number, options: AnalyzeOptions, bytes?: Uint8Array): Promise<{ values: Float32Array | null; extra?: Record<string, unknown> }> {
-  const spectral = isSpectralTarget(classifyTensor(ref.name), ref.shape, options.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM);
+async function tensorExtra(
+  ref: TensorRef, row: TensorStatsInput, { kept, spectral }: { kept: boolean; spectral: boolean }, step: number, options: AnalyzeOptions, bytes?: Uint8Array,
+): Promise<{ values: Float32Array | null; extra?: Record<string, unknown> }> {
   const values = kept || spectral ? decodeToFloat32(ref.dtype, bytes ?? (await readTensorBytes(ref))) : null;
   const sampleSize = options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE;
   const shape = !(options.shape ?? true) ? null
@@ -243,11 +245,6 @@ async function tensorExtra(ref: TensorRef, row: TensorStatsInput, kept: boolean,
     : sampleSize > 0 ? histogramShapeExtra(row.histogram!, shapeSeed("tensor", ref.name, step), sampleSize) : null;
   const extra = { ...shape, ...(spectral && spectralExtra(values!, ref.shape[0]!, ref.shape[1]!)) };
   return Object.keys(extra).length > 0 ? { values, extra } : { values };
-}
-
-/** Whether the tensor's values are read in full (kept in full, or a matrix that gets a spectrum). */
-function needsValues(ref: TensorRef, kept: boolean, options: AnalyzeOptions): boolean {
-  return kept || isSpectralTarget(classifyTensor(ref.name), ref.shape, options.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM);
 }
 
 /** The same tensor, its contiguous bytes already in memory. */
