@@ -153,3 +153,8 @@ export function decodeEvent(bytes: Uint8Array): EventMessage {
 export function encodePluginVersion(version: number): Uint8Array {
   return pluginVersionType.encode(pluginVersionType.fromObject({ version })).finish();
 }
+
+/** `version` of a serialized {Histogram,Text}PluginData. */
+export function decodePluginVersion(bytes: Uint8Array): number {
+  return (pluginVersionType.toObject(pluginVersionType.decode(bytes), { defaults: true }) as { version: number }).version;
+}
