@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { crc32c, maskCrc, unmaskCrc } from "../../../src/store/tensorboard/crc32c.js";
 import { frameRecord, readRecords, TfRecordError } from "../../../src/store/tensorboard/tfrecord.js";
+import { encodeEvent } from "../../../src/store/tensorboard/protos.js";
 
 test("crc32c: published check values", () => {
   assert.equal(crc32c(new TextEncoder().encode("123456789")), 0xe3069283);
@@ -12,6 +13,13 @@ test("crc32c: published check values", () => {
   assert.equal(crc32c(new Uint8Array(32).fill(0xff)), 0x62a8ab43, "RFC 3720: 32 bytes of 0xff");
   assert.equal(crc32c(Uint8Array.from({ length: 32 }, (_, i) => i)), 0x46dd794e, "RFC 3720: incrementing");
   assert.equal(crc32c(Uint8Array.from({ length: 32 }, (_, i) => 31 - i)), 0x113fdb5c, "RFC 3720: decrementing");
+});
+
+test("a record of a real TensorFlow event file: Event{file_version} bytes and their masked CRC", () => {
+  // TensorBoard's data server (masked_crc.rs) quotes this pair from a file TensorFlow wrote.
+  const payload = encodeEvent({ wall_time: 0, step: 0, file_version: "CRC test, one two" });
+  assert.deepEqual([...payload], [0x1a, 0x11, ...new TextEncoder().encode("CRC test, one two")]);
+  assert.equal(maskCrc(crc32c(payload)), 0x5794d08a);
 });
 
 test("maskCrc: rotate right 15 and add 0xa282ead8; unmask inverts it", () => {
