@@ -20,7 +20,7 @@ test("export --tensorboard: event files per run, readable back; usage errors in 
 
     const plain = await runCli(["export", out, "--tensorboard"]);
     assert.equal(plain.code, 0, plain.stderr);
-    assert.match(plain.stdout, /events\.out\.tfevents\.\d+\.forking-paths: 4 steps, 30 histograms, \d+ scalars, 2 texts, [\d.]+ MB, 1 events without a step left out/);
+    assert.match(plain.stdout, /events\.out\.tfevents\.\d+\.forking-paths: 4 steps, 33 histograms, \d+ scalars, 2 texts, [\d.]+ MB, 1 events without a step left out/);
     assert.match(plain.stdout, new RegExp(`view: tensorboard --logdir ${join(out, "tensorboard")}`));
     assert.deepEqual(readdirSync(join(out, "tensorboard")).sort(), ["hub_org-model", "tiny"]);
 

@@ -5,7 +5,7 @@ Needs the `tensorboard` Python package: installed (pip), or a source checkout wh
 were compiled in place with protoc, given as TB_SRC=/path/to/tensorboard-checkout (plus absl and
 numpy). For every run folder under DIR: the plugins TensorBoard sees, and for every histogram
 (tensor_util.make_ndarray) a [k, 3] array with ordered rows whose counts sum to the exported
-finite_count, passed through the Distributions dashboard's compressor.
+finite_count (a float32 scalar: the sum is rounded to float32 first), passed through the Distributions dashboard's compressor.
 
   TB_SRC=... /usr/bin/python3 tools/reference/tensorboard_own_loader.py DIR
 """
@@ -39,7 +39,7 @@ def check_run(path):
         for e in acc.Tensors(tag):
             rows = tensor_util.make_ndarray(e.tensor_proto)
             assert rows.ndim == 2 and rows.shape[1] == 3, (tag, e.step, rows.shape)
-            assert rows[:, 2].sum() == finite[e.step], (tag, e.step, rows[:, 2].sum(), finite[e.step])
+            assert np.float32(rows[:, 2].sum()) == finite[e.step], (tag, e.step, rows[:, 2].sum(), finite[e.step])
             assert np.all(rows[:, 0] < rows[:, 1]) and np.all(rows[1:, 0] >= rows[:-1, 1]), (tag, e.step)
             if len(rows):
                 compressor.compress_histogram(rows)

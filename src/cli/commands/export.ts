@@ -4,6 +4,9 @@ import type { Command } from "commander";
 import { join } from "node:path";
 import { exportTensorBoard, Store, UsageError } from "../../index.js";
 
+/** Steps TensorBoard's data server keeps per histogram or text tag unless told otherwise. */
+const TENSORBOARD_DEFAULT_TENSOR_SAMPLES = 100;
+
 interface ExportFlags {
   parquet?: boolean;
   tensorboard?: boolean;
@@ -47,7 +50,9 @@ export function register(program: Command): void {
           const unplaced = r.unplaced_events > 0 ? `, ${r.unplaced_events} events without a step left out` : "";
           console.log(`${r.file}: ${r.steps} steps, ${r.histograms} histograms, ${r.scalars} scalars, ${r.texts} texts, ${(r.bytes / 1e6).toFixed(1)} MB${unplaced}`);
         }
-        console.log(`view: tensorboard --logdir ${to}`);
+        const most = Math.max(...runs.map((r) => r.steps));
+        const sampling = most > TENSORBOARD_DEFAULT_TENSOR_SAMPLES ? ` --samples_per_plugin=histograms=${most},text=${most}` : "";
+        console.log(`view: tensorboard --logdir ${to}${sampling}`);
       } finally {
         await store.close();
       }

@@ -1,7 +1,8 @@
 // A small, fully deterministic analysis store for the TensorBoard export tests and for the
 // committed fixture file (tools/reference/tensorboard_fixture.ts writes it): two runs, three
 // checkpoints, tensors with NaN, +-Inf, +-0, subnormals and float32 extremes, an empty tensor,
-// groups merged from the tensor sketches, events (one without any step) and metrics.
+// one whose counts exceed float32's exact integers, groups merged from the tensor sketches,
+// events (one without any step) and metrics.
 import { groupRows } from "../../../src/pipeline/groups.js";
 import { sketchOfValues } from "../../../src/stats/sketch-values.js";
 import { summarizeSketch } from "../../../src/stats/summary.js";
@@ -35,6 +36,19 @@ function row(name: string, layer: number | null, role: string, kind: string, val
   };
 }
 
+/**
+ * A tensor of 41 * (2^20 + 1) elements, more than float32 counts exactly (2^24): its histogram
+ * counts are exact doubles while its count scalars are rounded to float32. Built by scaling the
+ * counts of 41 values (no statistics code runs on 43 million elements).
+ */
+function bigRow(rng: Rng): { row: TensorStatsInput; sketch: TensorSketch } {
+  const { row: small, sketch } = row("big.weight", null, "big", "weight", tensorValues(rng, 41, 0.02, 0));
+  const scale = 2 ** 20 + 1;
+  const counts = sketch.histCounts.map((c) => c * scale);
+  const numel = counts.reduce((a, b) => a + b, 0);
+  return { sketch, row: { ...small, numel, finite_count: numel, shape: [numel], zero_count: small.zero_count * scale, histogram: { keys: sketch.histKeys, counts } } };
+}
+
 function checkpoint(run: number, step: number): CheckpointResult {
   const rng = new Rng(1000 * run + step + 1);
   const grow = 1 + step / 100;
@@ -45,11 +59,12 @@ function checkpoint(run: number, step: number): CheckpointResult {
     row("layers.0.mlp.bias", 0, "mlp.in", "bias", tensorValues(rng, 8, 0.01, 0.001 * step)),
     row("layers.1.mlp.weight", 1, "mlp.in", "weight", tensorValues(rng, 24, 0.02 * grow, 0)),
     row("empty.weight", null, "empty", "weight", new Float32Array(0)),
+    bigRow(rng),
   ];
   return {
     checkpoint: { step, label: `checkpoint-${step}`, path: `/fixture/checkpoint-${step}`, format: "safetensors", n_tensors: tensors.length, total_bytes: 1000 + step },
     tensors: tensors.map((t) => t.row),
-    groups: groupRows(tensors),
+    groups: groupRows(tensors.filter((t) => t.row.tensor !== "big.weight")),
   };
 }
 

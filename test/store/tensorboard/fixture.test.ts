@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Store } from "../../../src/store/store.js";
+import { finiteCountOf } from "../../../src/store/tensorboard/content.js";
 import { exportTensorBoard, runFolderName } from "../../../src/store/tensorboard/export.js";
 import { FIXTURE_RUNS, FIXTURE_WALL_TIME, writeFixtureStore } from "./fixture-store.js";
 import { readExport, type ReadRun } from "./read-export.js";
@@ -18,7 +19,7 @@ const FIXTURE_DIR = fileURLToPath(new URL("../../fixtures/tensorboard", import.m
 const REGENERATE = "regenerate with `npx tsx tools/reference/tensorboard_fixture.ts && /usr/bin/python3 tools/reference/tensorboard_reader.py`";
 
 interface PythonRun extends Omit<ReadRun, "histograms" | "wall_times"> {
-  histograms: Record<string, { step: number; keys: number[]; rows: number[][] }[]>;
+  histograms: Record<string, { step: number; keys: number[]; rows: number[][]; count_sum: number }[]>;
   histograms_checked: number;
 }
 const python = JSON.parse(readFileSync(join(FIXTURE_DIR, "reader.json"), "utf8")) as { runs: Record<string, PythonRun> };
@@ -55,9 +56,12 @@ test("fixture: the keys Python derived from the bucket edges are the store's key
     for (const [i, run] of FIXTURE_RUNS.entries()) {
       const py = python.runs[runFolderName(run)]!;
       assert.ok(py, `run folder ${runFolderName(run)}`);
+      const finite = new Map((await store.tensorStats({ run })).map((t) => [`${t.tensor}@${t.step}`, finiteCountOf(t)]));
+      assert.ok([...finite.values()].some((n) => n > 2 ** 24 && Math.fround(n) !== n), "a count float32 cannot hold exactly");
       for (const h of await store.histograms({ run })) {
         const got = py.histograms[`hist/${h.name}`]!.find((x) => x.step === h.step)!;
         assert.deepEqual([...got.keys].sort((a, b) => a - b), [...h.keys], `${run} ${h.name} step ${h.step}: keys`);
+        assert.equal(got.count_sum, finite.get(`${h.name}@${h.step}`), `${run} ${h.name} step ${h.step}: exact count sum`);
       }
       for (const h of await store.groupHistograms({ run })) {
         const got = py.histograms[`group_hist/${h.name.replace(":", "/")}`]!.find((x) => x.step === h.step)!;
