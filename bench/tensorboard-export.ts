@@ -62,11 +62,14 @@ try {
   for (const step of steps) await store.writeCheckpoint("pythia-70m-shaped", checkpoint(step));
   const setup = (performance.now() - t) / 1000;
   t = performance.now();
+  const cpu = process.cpuUsage();
   const [r] = await exportTensorBoard(store, { to: join(dir, "tb") });
   const seconds = (performance.now() - t) / 1000;
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6; // includes DuckDB's reader threads
   await store.close();
   console.log(`store: ${steps.length} checkpoints x (76 tensors + 21 groups), written in ${setup.toFixed(1)} s`);
-  console.log(`export: ${seconds.toFixed(2)} s, ${(r!.bytes / 1e6).toFixed(1)} MB, ${r!.histograms} histograms, ${r!.scalars} scalars`);
+  console.log(`export: ${seconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU, ${(r!.bytes / 1e6).toFixed(1)} MB, ${r!.histograms} histograms, ${r!.scalars} scalars`);
   console.log(`per checkpoint: ${((seconds / steps.length) * 1000).toFixed(0)} ms, ${(r!.bytes / steps.length / 1e6).toFixed(2)} MB; ${(r!.bytes / 1e6 / seconds).toFixed(0)} MB/s`);
   console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(" ")} (2 cores, shared machine)`);
 } finally {
