@@ -114,18 +114,19 @@ export interface StepHistogramRecord extends HistogramRecord {
   name: string;
 }
 
-/** Every histogram of a run (optionally of one tensor) in one query, ordered by name and step. */
-export async function histogramsOfRun(c: DuckDBConnection, run: string, tensor?: string): Promise<StepHistogramRecord[]> {
-  const w = where({ run_id: run, tensor });
+/** Every histogram of a run (optionally of one tensor, or at one step) in one query, ordered by name and step. */
+export async function histogramsOfRun(c: DuckDBConnection, run: string, tensor?: string, step?: number): Promise<StepHistogramRecord[]> {
+  const w = where({ run_id: run, tensor, step });
   return stepHistograms(c, `SELECT step, tensor AS name, keys, counts::DOUBLE[] FROM histograms ${w.sql} ORDER BY tensor, step`, w.params);
 }
 
-/** Every group histogram of a run in one query; `name` is `<group_kind>:<group_name>`. */
-export async function groupHistogramsOfRun(c: DuckDBConnection, run: string): Promise<StepHistogramRecord[]> {
+/** Every group histogram of a run (optionally at one step) in one query; `name` is `<group_kind>:<group_name>`. */
+export async function groupHistogramsOfRun(c: DuckDBConnection, run: string, step?: number): Promise<StepHistogramRecord[]> {
+  const w = where({ run_id: run, step });
   return stepHistograms(
     c,
-    "SELECT step, group_kind || ':' || group_name AS name, keys, counts::DOUBLE[] FROM group_histograms WHERE run_id = $1 ORDER BY group_kind, group_name, step",
-    [run],
+    `SELECT step, group_kind || ':' || group_name AS name, keys, counts::DOUBLE[] FROM group_histograms ${w.sql} ORDER BY group_kind, group_name, step`,
+    w.params,
   );
 }
 

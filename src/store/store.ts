@@ -187,13 +187,13 @@ export class Store {
   histogram(runId: string, step: number, tensor: string): Promise<HistogramRecord | null> {
     return this.read((c) => q.histogram(c, runId, step, tensor));
   }
-  /** All histograms of a run (optionally one tensor) in one query: [{step, name: tensor, keys, counts}]. */
-  histograms(filter: { run: string; tensor?: string }): Promise<q.StepHistogramRecord[]> {
-    return this.read((c) => q.histogramsOfRun(c, filter.run, filter.tensor));
+  /** All histograms of a run (optionally one tensor, or one step) in one query: [{step, name: tensor, keys, counts}]. */
+  histograms(filter: { run: string; tensor?: string; step?: number }): Promise<q.StepHistogramRecord[]> {
+    return this.read((c) => q.histogramsOfRun(c, filter.run, filter.tensor, filter.step));
   }
-  /** All group histograms of a run in one query: [{step, name: "<group_kind>:<group_name>", keys, counts}]. */
-  groupHistograms(filter: { run: string }): Promise<q.StepHistogramRecord[]> {
-    return this.read((c) => q.groupHistogramsOfRun(c, filter.run));
+  /** All group histograms of a run (optionally one step) in one query: [{step, name: "<group_kind>:<group_name>", keys, counts}]. */
+  groupHistograms(filter: { run: string; step?: number }): Promise<q.StepHistogramRecord[]> {
+    return this.read((c) => q.groupHistogramsOfRun(c, filter.run, filter.step));
   }
   groupStats(filter: { run?: string; step?: number; groupKind?: GroupKind; groupName?: string } = {}): Promise<GroupStatsRecord[]> {
     return this.read((c) => q.groupStats(c, filter));
