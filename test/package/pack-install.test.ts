@@ -81,7 +81,7 @@ test("npm pack, npm install <tarball> in an empty folder, then npx forking-paths
 
     const demo = await run("npx", ["forking-paths", "demo", "--synthetic", "--out", "demo-output"], app, DEMO_TIMEOUT_MS);
     assert.equal(demo.code, 0, demo.out.slice(-3000));
-    assert.match(demo.out, /^summary: 19 checkpoints analyzed; events: .*population_fork/m);
+    assert.match(demo.out, /^summary: \d+ checkpoints analyzed; events: .*population_fork/m);
     const report = join(app, "demo-output", "report.html");
     assert.ok(statSync(report).size > 100_000, "report.html too small");
     assert.match(readFileSync(report, "utf8").slice(0, 2000), /<!doctype html>/i);

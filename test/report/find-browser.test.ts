@@ -89,8 +89,12 @@ test("a wrong CHROME_PATH, a missing system browser or a bad choice fail at once
 
 test("a browser that cannot start fails in seconds with one line naming it", async () => {
   const dir = scratch();
-  const saved = process.env["CHROME_PATH"];
+  // CI sets FORKING_PATHS_BROWSER=npm, which would skip CHROME_PATH: this test sets the variables it needs.
+  const names = ["CHROME_PATH", BROWSER_CHOICE_ENV, EXPECT_BROWSER_ENV];
+  const saved = names.map((n) => process.env[n]);
   try {
+    delete process.env[BROWSER_CHOICE_ENV];
+    delete process.env[EXPECT_BROWSER_ENV];
     process.env["CHROME_PATH"] = executable(join(dir, "broken-chrome"), "#!/bin/sh\necho 'cannot open display' >&2\nexit 1\n");
     const t0 = Date.now();
     await assert.rejects(launchBrowser(), (err: Error) => {
@@ -100,8 +104,10 @@ test("a browser that cannot start fails in seconds with one line naming it", asy
     });
     assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
   } finally {
-    if (saved === undefined) delete process.env["CHROME_PATH"];
-    else process.env["CHROME_PATH"] = saved;
+    names.forEach((n, i) => {
+      if (saved[i] === undefined) delete process.env[n];
+      else process.env[n] = saved[i];
+    });
     rmSync(dir, { recursive: true, force: true });
   }
 });
