@@ -2,7 +2,7 @@
 // (CHROME_PATH, then chromium, chromium-browser, google-chrome on PATH), otherwise the Chromium
 // that ships inside the npm devDependency @sparticuz/chromium (brotli archives in its bin/),
 // unpacked once into a versioned cache folder. It never waits for anything to appear.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
@@ -13,6 +13,8 @@ export const SYSTEM_BROWSER_NAMES = ["chromium", "chromium-browser", "google-chr
 /** `FORKING_PATHS_BROWSER=npm` skips the system browsers (CI uses it to prove the fresh-machine path). */
 export const BROWSER_CHOICE_ENV = "FORKING_PATHS_BROWSER";
 const NPM_BROWSER_PACKAGE = "@sparticuz/chromium";
+/** A partial unpack older than this was left by a killed process (unpacking takes seconds). */
+const ABANDONED_PARTIAL_MS = 10 * 60_000;
 
 export interface BrowserExecutable {
   /** Where it came from: CHROME_PATH, a system browser on PATH, or the npm package. */
@@ -101,6 +103,7 @@ export function npmBrowser(): BrowserExecutable {
   const uid = typeof process.getuid === "function" ? process.getuid() : 0;
   const cache = join(tmpdir(), `forking-paths-chromium-${version}-${uid}`);
   mkdirSync(cache, { recursive: true });
+  removeAbandonedPartials(cache);
   const executablePath = join(cache, "chromium");
   const libDir = join(cache, "lib");
   const fontDir = join(cache, "fonts");
@@ -139,6 +142,18 @@ function publishOnce(target: string, write: (tmp: string) => void): void {
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function removeAbandonedPartials(cache: string): void {
+  for (const entry of readdirSync(cache)) {
+    if (!entry.includes(".partial-")) continue;
+    const path = join(cache, entry);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > ABANDONED_PARTIAL_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // removed meanwhile by another process
+    }
   }
 }
 
