@@ -1,7 +1,8 @@
 // Report size and speed: synthetic ReportData with 150 checkpoints x 80 tensors x 2,000 value
-// bins, rendered to one HTML file; prints its size and, in headless Chromium (playwright-core,
-// /usr/bin/chromium), the time from navigation to the first full draw of the visible charts
-// (window.__reportReady). Budget from the issue: under 3 s.
+// bins, rendered to one HTML file; prints its size and, in headless Chromium (playwright-core;
+// a system Chromium or the npm-shipped one, see test/report/helpers/find-browser.ts), the time
+// from navigation to the first full draw of the visible charts (window.__reportReady).
+// Budget from the issue: under 3 s.
 // Usage: npx tsx bench/report-size.ts [--checkpoints 150] [--layers 16] [--bins 2000] [--runs 3]
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,11 +1,14 @@
 // Runs the test suite: finds every test/**/*.test.ts, hands the explicit list to
 // `node --import tsx --test` (Node 20 does not expand globs), and fails when no test ran,
 // when any test failed, or when any test was skipped or left as todo.
-// Usage: node scripts/run-tests.mjs [path-prefix ...]   (e.g. test/stats)
-import { readdirSync, statSync } from "node:fs";
+// Usage: node scripts/run-tests.mjs [--report-slow [N]] [path-prefix ...]   (e.g. test/stats)
+// --report-slow lists the N (default 10) slowest test files and tests at the end.
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { slowestSummary, takeReportSlowOption } from "./slow-tests.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -20,7 +23,9 @@ function walk(dir) {
   return out;
 }
 
-const filters = process.argv.slice(2);
+const { reportSlow, rest: filters } = takeReportSlowOption(process.argv.slice(2));
+const slowRecordDir = reportSlow > 0 ? mkdtempSync(join(tmpdir(), "run-tests-slow-")) : null;
+const slowReporter = slowRecordDir ? ["--test-reporter=./scripts/slow-tests.mjs", `--test-reporter-destination=${join(slowRecordDir, "times.jsonl")}`] : [];
 let files = walk(join(root, "test")).sort();
 if (filters.length > 0) files = files.filter((f) => filters.some((p) => f.startsWith(p) || f.includes(p)));
 if (files.length === 0) {
@@ -29,7 +34,7 @@ if (files.length === 0) {
 }
 console.log(`run-tests: ${files.length} test file(s)`);
 
-const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], {
+const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", ...slowReporter, ...files], {
   cwd: root,
   stdio: ["ignore", "pipe", "inherit"],
   env: { ...process.env, FORCE_COLOR: "0" },
@@ -40,6 +45,10 @@ child.stdout.on("data", (chunk) => {
   tail = (tail + chunk.toString()).slice(-4000);
 });
 child.on("close", (code) => {
+  if (slowRecordDir) {
+    console.log(slowestSummary(join(slowRecordDir, "times.jsonl"), reportSlow, root).join("\n"));
+    rmSync(slowRecordDir, { recursive: true, force: true });
+  }
   const count = (key) => {
     const m = tail.match(new RegExp(`^\\S*\\s*${key} (\\d+)$`, "m"));
     return m ? Number(m[1]) : NaN;

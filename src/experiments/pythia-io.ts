@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { readMetricsPath, isStderrMetric } from "../quality/index.js";
 import type { PythiaSeries } from "./pythia.js";
 
-/** Repo-relative default location of the Pythia reference data. */
-export const DEFAULT_PYTHIA_DIR = "../shared/data/pythia";
+/** Default location of the Pythia reference data, relative to the repository (and package) root. */
+export const DEFAULT_PYTHIA_DIR = "data/pythia";
 
 async function subdirs(dir: string): Promise<string[]> {
   return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Store } from "../../src/store/index.js";
 import { runCli, REPO_ROOT } from "../helpers/cli.js";
 
-const PYTHIA_70M = join(REPO_ROOT, "..", "shared", "data", "pythia", "evals", "pythia-70m", "zero-shot");
+const PYTHIA_70M = join(REPO_ROOT, "data", "pythia", "evals", "pythia-70m", "zero-shot");
 
 async function withStore(dir: string, runs: string[]): Promise<void> {
   const store = await Store.openDir(dir);

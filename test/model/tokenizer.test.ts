@@ -1,4 +1,4 @@
-// Tokenizers: the byte tokenizer is lossless; Pythia's tokenizer.json (in ../shared/data/pythia)
+// Tokenizers: the byte tokenizer is lossless; Pythia's tokenizer.json (in data/pythia)
 // maps whole words to the ids its own vocabulary gives them and round-trips text.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ByteTokenizer, JsonTokenizer } from "../../src/model/tokenizer.js";
 
-const PYTHIA_TOKENIZER = join(fileURLToPath(new URL("../..", import.meta.url)), "..", "shared", "data", "pythia", "20B_tokenizer.json");
+const PYTHIA_TOKENIZER = join(fileURLToPath(new URL("../..", import.meta.url)), "data", "pythia", "20B_tokenizer.json");
 
 test("ByteTokenizer: UTF-8 bytes, lossless", () => {
   const t = new ByteTokenizer();

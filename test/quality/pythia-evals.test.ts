@@ -1,4 +1,4 @@
-// The metric side on Pythia's published lm-eval-harness evaluations (../shared/data/pythia):
+// The metric side on Pythia's published lm-eval-harness evaluations (data/pythia):
 // 27 zero-shot checkpoints of pythia-70m from step 0 to 143000, and change points of LAMBADA.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { alignToCheckpoints, leadLag, readMetricsPath } from "../../src/quality/index.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const PYTHIA = join(REPO_ROOT, "..", "shared", "data", "pythia");
+const PYTHIA = join(REPO_ROOT, "data", "pythia");
 
 test("pythia-70m zero-shot: 27 steps 0..143000 with lambada_openai ppl and acc", async () => {
   const { files, metrics } = await readMetricsPath(join(PYTHIA, "evals", "pythia-70m", "zero-shot"));

@@ -1,4 +1,4 @@
-// The report page in headless Chromium (playwright-core, /usr/bin/chromium): every section draws
+// The report page in headless Chromium (playwright-core; see helpers/find-browser.ts): every section draws
 // from file://, the bifurcation heatmap shows the known fork, one density trace per tensor shown,
 // hover read-outs, SVG export, no request leaves the page, screenshots under test-output/report/,
 // and live updates from the dashboard server without a reload.

@@ -1,47 +1,62 @@
-// Launches Debian's headless Chromium through playwright-core with a fresh profile for the
-// report's browser tests and benchmark, and records every request a page makes.
+// Launches headless Chromium through playwright-core with a fresh profile for the report's
+// browser tests and benchmark, and records every request a page makes. Which Chromium is
+// decided by find-browser.ts (a system one, else the one shipped in an npm package).
 import { mkdtemp, rm } from "node:fs/promises";
-import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { findBrowser, type BrowserExecutable } from "./find-browser.js";
 
-export const CHROMIUM_PATH = "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
   "--disable-sync", "--no-first-run", "--disable-quic",
 ];
-/** How long to wait for Chromium to appear (it may still be being installed). */
-const CHROMIUM_WAIT_MS = 10 * 60_000;
+/** A browser that has not started by then will not: fail with its reason instead of waiting. */
+export const BROWSER_LAUNCH_TIMEOUT_MS = 30_000;
+/** `FORKING_PATHS_EXPECT_BROWSER=npm|PATH|CHROME_PATH` makes a launch from any other source an error (tests of the finder use it). */
+export const EXPECT_BROWSER_ENV = "FORKING_PATHS_EXPECT_BROWSER";
 
 export interface Browser {
   context: BrowserContext;
   profileDir: string;
+  executable: BrowserExecutable;
   close(): Promise<void>;
-}
-
-async function waitForChromium(): Promise<void> {
-  const deadline = Date.now() + CHROMIUM_WAIT_MS;
-  while (!existsSync(CHROMIUM_PATH)) {
-    if (Date.now() > deadline) throw new Error(`${CHROMIUM_PATH} did not appear: install Debian's chromium package`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
 }
 
 /** A persistent context in a brand-new temporary profile directory (removed on close). */
 export async function launchBrowser(viewport = { width: 1280, height: 900 }): Promise<Browser> {
-  await waitForChromium();
+  const executable = findBrowser();
+  const expected = process.env[EXPECT_BROWSER_ENV];
+  if (expected !== undefined && expected !== "" && expected !== executable.source) {
+    throw new Error(`${EXPECT_BROWSER_ENV}=${expected} but the browser found is ${executable.describe}`);
+  }
   const profileDir = await mkdtemp(join(tmpdir(), "fp-report-chromium-"));
-  const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, viewport, acceptDownloads: false,
-  });
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: executable.executablePath, args: CHROMIUM_ARGS, headless: true, viewport, acceptDownloads: false,
+      timeout: BROWSER_LAUNCH_TIMEOUT_MS, env: { ...process.env, ...executable.env },
+    });
+  } catch (err) {
+    await rm(profileDir, { recursive: true, force: true });
+    throw new Error(`headless Chromium ${executable.describe} did not start: ${launchFailureReason(err)} ---> HINT: set CHROME_PATH to a working Chrome/Chromium`);
+  }
   return {
-    context, profileDir,
+    context, profileDir, executable,
     async close() {
       await context.close();
       await rm(profileDir, { recursive: true, force: true });
     },
   };
+}
+
+/** One line from playwright's launch error: its first line, the browser's first stderr line, its exit code. */
+export function launchFailureReason(err: unknown): string {
+  const lines = String(err instanceof Error ? err.message : err).replace(/\u001b\[\d+m/g, "").split("\n").map((l) => l.trim());
+  const first = lines.find((l) => l !== "") ?? "unknown error";
+  const stderr = lines.find((l) => /^\[pid=\d+\]\[err\] ./.test(l))?.replace(/^\[pid=\d+\]\[err\] /, "");
+  const exit = lines.map((l) => /process did exit: (exitCode=\S+ signal=\S+)>/.exec(l)?.[1]).find((m) => m !== undefined);
+  return [first, stderr && `browser said "${stderr}"`, exit].filter(Boolean).join("; ");
 }
 
 /** Collects the URL of every request the page makes, and page errors. */
