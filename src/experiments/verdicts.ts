@@ -2,10 +2,17 @@
 import type { Verdict, VerdictsFile } from "./verdict-types.js";
 import type { StudyRunData } from "./run-data.js";
 import { budgetVerdict, earlyStopVerdict, eventsPrecedeVerdict, predictLossVerdict, sparsificationVerdict } from "./claims/index.js";
-import { formatEstimate } from "./verdict-rule.js";
+import { applyHolmAcrossClaims, formatEstimate } from "./verdict-rule.js";
 
-/** The claims in the mission's order. A claim that throws is reported as inconclusive with the error (never dropped). */
+/**
+ * The claims in the mission's order, labelled with Holm's adjustment across all their
+ * comparisons. A claim that throws is reported as inconclusive with the error (never dropped).
+ */
 export function computeVerdicts(runs: readonly StudyRunData[]): Verdict[] {
+  return applyHolmAcrossClaims(claimVerdicts(runs));
+}
+
+function claimVerdicts(runs: readonly StudyRunData[]): Verdict[] {
   const claims: [string, (r: readonly StudyRunData[]) => Verdict][] = [
     ["events_precede_quality_changes", eventsPrecedeVerdict],
     ["predict_loss_from_parameters", predictLossVerdict],

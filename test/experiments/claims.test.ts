@@ -14,6 +14,8 @@ const STEPS = [0, 1, 2, 4, 8, 16, 32, 50, 75, 100, 125, 150, 175, 200];
 function run(id: string, valLoss: (number | null)[], events: StudyEvent[] = [], extra: Partial<StudyRunData> = {}): StudyRunData {
   return { runId: id, steps: [...STEPS], valLoss, events, featureNames: [], features: STEPS.map(() => []), pruning: [], ...extra };
 }
+/** The held-out seeds a label needs: copies of the given runs under new ids, 8 in all. */
+const seeds8 = (runs: StudyRunData[]): StudyRunData[] => Array.from({ length: 8 }, (_, i) => ({ ...runs[i % runs.length]!, runId: `${runs[i % runs.length]!.runId}-s${i}` }));
 const ev = (kind: string, step: number, stepLow: number, strength = 1): StudyEvent => ({ kind, tensor: null, step, stepLow, strength });
 
 /** Brute force: share of all e-subsets of n checkpoints that hit a window of m of them. */
@@ -47,7 +49,7 @@ test("leadLagRun: a loss drop at step 50 with an event at 50 is matched; with th
   assert.equal(far.observed, 0);
   const trivial = leadLagRun(run("c", loss, [ev("population_fork", 50, 0)]));
   assert.equal(trivial.eventCheckpoints, 0, "an event whose interval starts at step 0 is Adam's first-step split and is not counted");
-  const v = eventsPrecedeVerdict([run("a", loss, [ev("layer_fork", 50, 32)]), run("a2", loss, [ev("mode_split", 50, 32)])]);
+  const v = eventsPrecedeVerdict(seeds8([run("a", loss, [ev("layer_fork", 50, 32)]), run("a2", loss, [ev("mode_split", 50, 32)])]));
   assert.equal(v.verdict, "supported");
   assert.equal(v.ours.value, 1);
 });
@@ -61,7 +63,7 @@ test("budget: events at the breakpoints of a curve piecewise linear in ln(1+step
   assert.deepEqual(byStrategy["events"]!.steps, [0, 8, 100, 200]);
   assert.ok(byStrategy["events"]!.maxAbsError < 1e-12, `events error ${byStrategy["events"]!.maxAbsError}`);
   assert.ok(byStrategy["uniform"]!.meanAbsError > 1e-3 && byStrategy["log-uniform"]!.meanAbsError > 1e-4);
-  const v = budgetVerdict([run("p", loss, [ev("layer_fork", 8, 4), ev("mode_split", 100, 75)]), run("q", loss, [ev("layer_fork", 8, 4), ev("layer_fork", 100, 75)])], [4]);
+  const v = budgetVerdict(seeds8([run("p", loss, [ev("layer_fork", 8, 4), ev("mode_split", 100, 75)]), run("q", loss, [ev("layer_fork", 8, 4), ev("layer_fork", 100, 75)])]), [4]);
   assert.equal(v.verdict, "supported");
   assert.deepEqual(budgetEvents([ev("layer_fork", 8, 4), ev("mode_split", 8, 4), ev("change_point", 16, 8)]), [{ step: 8, strength: 2 }]);
 });
@@ -88,7 +90,7 @@ test("sparsification: advantage = mean(random - magnitude increase); after - bef
   assert.equal(magnitudeAdvantage(rows, 200), null);
   const events = [ev("layer_fork", 50, 32, 5)];
   const runs = [run("r1", STEPS.map(() => 2), events, { pruning: rows }), run("r2", STEPS.map(() => 2), events, { pruning: rows.map((r) => ({ ...r, loss_increase: r.loss_increase * 2 })) })];
-  const v = sparsificationVerdict(runs);
+  const v = sparsificationVerdict(seeds8(runs));
   assert.equal(v.verdict, "supported");
   assert.ok(Math.abs(v.ours.value! - 1.5) < 1e-12, "mean of 1.0 and 2.0 after the fork");
   assert.ok(Math.abs(v.baseline!.estimate.value! - 0.45) < 1e-12);
@@ -108,7 +110,7 @@ test("predictRuns: every run gets the union of feature names, null where missing
 test("early stopping: features settled by step 75 save 62.5% of the steps; the verdict turns on the loss paid", () => {
   const features = STEPS.map((s) => [1 - Math.pow(s + 1, -1.5)]);
   const lossWithSlope = (slope: number): number[] => STEPS.map((s) => (s < 16 ? 3 - s / 16 : 2 - slope * s));
-  const mk = (slope: number): StudyRunData[] => ["a", "b"].map((id) => run(id, lossWithSlope(slope), [], { featureNames: ["x"], features }));
+  const mk = (slope: number): StudyRunData[] => ["a", "b", "c", "d", "e", "f", "g", "h"].map((id) => run(id, lossWithSlope(slope), [], { featureNames: ["x"], features }));
   // Slope 1e-4: patience never stops (loss always improves); dynamics stops at 75, paying
   // (2 - 0.0075) - (2 - 0.02) = 0.0125 nats, within the 0.02 tolerance.
   const cheap = earlyStopVerdict(mk(1e-4));
@@ -124,7 +126,7 @@ test("early stopping: features settled by step 75 save 62.5% of the steps; the v
 
 test("predict loss: a feature equal to the loss minus 2 beats extrapolation on a curve with a late bump; alpha absent is reported", () => {
   const loss = (shift: number): number[] => STEPS.map((s, i) => 2 + 1 / (1 + s) + (i >= 10 ? 0.3 + shift : 0));
-  const runs = [0, 0.05, 0.1].map((shift, k) => { const y = loss(shift); return run(`r${k}`, y, [], { featureNames: ["x"], features: y.map((v) => [v - 2]) }); });
+  const runs = [0, 0.05, 0.1, 0.02, 0.07, 0.12, 0.03, 0.09].map((shift, k) => { const y = loss(shift); return run(`r${k}`, y, [], { featureNames: ["x"], features: y.map((v) => [v - 2]) }); });
   const v = predictLossVerdict(runs);
   assert.ok(v.ours.value! < 1e-3, `ridge MAE ${v.ours.value}`);
   assert.equal(v.verdict, "supported");

@@ -4,7 +4,11 @@
 import { budgetedEvaluation, DEFAULT_BUDGETS, type BudgetEvent, type BudgetRow, type PlacementStrategy } from "../../quality/budget.js";
 import type { Estimate, Verdict, VerdictLabel } from "../verdict-types.js";
 import { claimEvents, finitePoints, type StudyEvent, type StudyRunData } from "../run-data.js";
-import { combineLabels, formatEstimate, meanEstimate, pairedVerdict } from "../verdict-rule.js";
+import { compare, describeComparison, formatEstimate, labelFamily, meanEstimate } from "../verdict-rule.js";
+import type { PairedComparison } from "../verdict-types.js";
+
+/** Smallest reconstruction-error advantage (nats) worth reporting. */
+export const BUDGET_MIN_EFFECT = 0.002;
 
 /**
  * Budget events of a run: one per distinct event checkpoint, its strength the number of events
@@ -37,18 +41,19 @@ export function budgetRun(run: StudyRunData, budgets: readonly number[] = DEFAUL
   return { runId: run.runId, rows, meanError: { events: meanOf("events"), uniform: meanOf("uniform"), "log-uniform": meanOf("log-uniform") } };
 }
 
-interface Comparison { name: PlacementStrategy; estimate: Estimate; difference: Estimate; label: VerdictLabel }
 
 const QUESTION = "With k evaluations placed at detected events instead of uniformly (or log-uniformly), is the reconstructed validation-loss curve closer to the full one?";
 
 export function budgetVerdict(runs: readonly StudyRunData[], budgets: readonly number[] = DEFAULT_BUDGETS): Verdict {
   const perRun = runs.map((r) => budgetRun(r, budgets)).filter((r): r is BudgetRun => r !== null);
   const ours = meanEstimate(perRun.map((r) => r.meanError.events));
-  const comparisons: Comparison[] = (["log-uniform", "uniform"] as const).map((name) => {
-    const { difference, label } = pairedVerdict(perRun.map((r) => r.meanError[name] - r.meanError.events));
-    return { name, estimate: meanEstimate(perRun.map((r) => r.meanError[name])), difference, label };
+  // primary: log-uniform (the harder placement); uniform is reported and can only block "supported"
+  const baselines: Estimate[] = [];
+  const tests: PairedComparison[] = (["log-uniform", "uniform"] as const).map((name, i) => {
+    baselines.push(meanEstimate(perRun.map((r) => r.meanError[name])));
+    return compare(perRun.map((r) => r.meanError[name] - r.meanError.events), { baseline: `${name} placement`, role: i === 0 ? "primary" : "secondary", minEffect: BUDGET_MIN_EFFECT });
   });
-  const label = perRun.length === 0 ? "inconclusive" : combineLabels(comparisons.map((c) => c.label));
+  const label: VerdictLabel = perRun.length === 0 ? "inconclusive" : labelFamily(tests);
   const byK = budgets.map((k) => {
     const at = (s: PlacementStrategy): number | null => {
       const v = perRun.flatMap((r) => r.rows.filter((x) => x.k === k && x.strategy === s).map((x) => x.meanAbsError));
@@ -58,15 +63,14 @@ export function budgetVerdict(runs: readonly StudyRunData[], budgets: readonly n
   });
   const reason = perRun.length === 0
     ? "no run had 3 or more evaluated checkpoints"
-    : `mean |error| over k=${budgets[0]}..${budgets[budgets.length - 1]}: events ${formatEstimate(ours, 4)}; ${comparisons.map((c) => `${c.name} ${formatEstimate(c.estimate, 4)} (baseline - ours ${formatEstimate(c.difference, 4)} -> ${c.label})`).join("; ")}. Supported only if better than both placements`;
-  const primary = comparisons[0]!;
+    : `mean |error| over k=${budgets[0]}..${budgets[budgets.length - 1]}: events ${formatEstimate(ours, 4)}, log-uniform ${formatEstimate(baselines[0]!, 4)}, uniform ${formatEstimate(baselines[1]!, 4)}; ${tests.map((c) => describeComparison(c, 4)).join("; ")}`;
   return {
     claim: "budgeted_evaluation",
     question: QUESTION,
     measure: "mean absolute error (nats) of the validation-loss curve linearly interpolated on ln(1+step) from k evaluations, averaged over k and checkpoints (lower is better)",
     ours,
-    baseline: { name: `${primary.name} placement`, estimate: primary.estimate },
-    verdict: label, reason,
-    details: { comparisons, by_k: byK, runs: perRun.map((r) => ({ run: r.runId, mean_error: r.meanError, rows: r.rows })) },
+    baseline: { name: "log-uniform placement", estimate: baselines[0]! },
+    verdict: label, reason, tests,
+    details: { by_k: byK, runs: perRun.map((r) => ({ run: r.runId, mean_error: r.meanError, rows: r.rows })) },
   };
 }

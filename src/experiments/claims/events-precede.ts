@@ -5,7 +5,10 @@
 import { leadLag, median } from "../../quality/leadlag.js";
 import type { Verdict } from "../verdict-types.js";
 import { claimEvents, finitePoints, type StudyRunData } from "../run-data.js";
-import { formatEstimate, meanEstimate, pairedVerdict } from "../verdict-rule.js";
+import { compare, describeComparison, formatEstimate, labelFamily, meanEstimate } from "../verdict-rule.js";
+
+/** Smallest excess share of change points preceded by an event worth reporting. */
+export const PRECEDE_MIN_EFFECT = 0.1;
 
 /** "Precedes or coincides": the event's checkpoint is at most a factor 2 earlier in (1 + step). */
 export const STUDY_LEAD_WINDOW_LOG = Math.log(2);
@@ -66,13 +69,15 @@ const QUESTION = "Do parameter-distribution events precede or coincide with chan
 export function eventsPrecedeVerdict(runs: readonly StudyRunData[], windowLog = STUDY_LEAD_WINDOW_LOG): Verdict {
   const perRun = runs.map((r) => leadLagRun(r, windowLog));
   const used = perRun.filter((r) => r.observed !== null && r.chance !== null);
-  const { difference, label } = pairedVerdict(used.map((r) => r.observed! - r.chance!));
+  const tests = [compare(used.map((r) => r.observed! - r.chance!), { baseline: "chance (uniform placement of the event checkpoints)", role: "primary", minEffect: PRECEDE_MIN_EFFECT })];
+  const label = labelFamily(tests);
+  const difference = tests[0]!.difference;
   const ours = meanEstimate(used.map((r) => r.observed!));
   const chance = meanEstimate(used.map((r) => r.chance!));
   const lags = perRun.flatMap((r) => r.changes.filter((c) => c.lagLogSteps !== null).map((c) => c.lagLogSteps!));
   const reason = used.length === 0
     ? "no run had a change point in its validation loss with at least 3 evaluated checkpoints"
-    : `share of validation-loss change points with an event (fork/mode/layer, after step 1) at most a factor ${Math.exp(windowLog).toFixed(1)} earlier in step: ${formatEstimate(ours)} vs ${formatEstimate(chance)} expected by chance; difference ${formatEstimate(difference)} over ${used.length} runs -> ${label} (supported iff the CI of the difference is above 0)`;
+    : `share of validation-loss change points with an event (fork/mode/layer, after step 1) at most a factor ${Math.exp(windowLog).toFixed(1)} earlier in step: ${formatEstimate(ours)} vs ${formatEstimate(chance)} expected by chance; difference ${formatEstimate(difference)} over ${used.length} runs; ${describeComparison(tests[0]!)}`;
   return {
     claim: "events_precede_quality_changes",
     question: QUESTION,
@@ -80,7 +85,7 @@ export function eventsPrecedeVerdict(runs: readonly StudyRunData[], windowLog = 
     ours,
     baseline: { name: "chance: same number of event checkpoints placed uniformly at random", estimate: chance },
     verdict: label,
-    reason,
+    reason, tests,
     details: { window_log: windowLog, difference, median_lag_log_steps: lags.length > 0 ? median(lags) : null, runs: perRun },
   };
 }

@@ -2,9 +2,12 @@
 // ridge on the stored distribution features vs ridge on WeightWatcher alpha alone and vs
 // learning-curve extrapolation from the held-out run's own first half. Pure.
 import { leaveOneRunOut, type PredictRun, type RunScore } from "../../quality/predict.js";
-import type { Estimate, VerdictLabel, Verdict } from "../verdict-types.js";
+import type { PairedComparison, Verdict } from "../verdict-types.js";
 import type { StudyRunData } from "../run-data.js";
-import { combineLabels, formatEstimate, meanEstimate, pairedVerdict } from "../verdict-rule.js";
+import { compare, describeComparison, formatEstimate, labelFamily, meanEstimate } from "../verdict-rule.js";
+
+/** Smallest MAE advantage (nats) worth reporting. */
+export const PREDICT_MIN_EFFECT = 0.01;
 
 /** Every run gets the union of feature names (null where a run lacks one), in sorted order. */
 export function predictRuns(runs: readonly StudyRunData[]): PredictRun[] {
@@ -15,19 +18,10 @@ export function predictRuns(runs: readonly StudyRunData[]): PredictRun[] {
   });
 }
 
-interface BaselineComparison {
-  name: string;
-  estimate: Estimate;
-  difference: Estimate;
-  label: VerdictLabel;
-  runs: number;
-}
-
-function compare(scores: readonly RunScore[], model: "alpha" | "extrapolation", name: string): BaselineComparison | null {
+function versus(scores: readonly RunScore[], model: "alpha" | "extrapolation", name: string, role: "primary" | "secondary"): PairedComparison | null {
   const ok = scores.filter((s) => Number.isFinite(s.scores.features.mae) && Number.isFinite(s.scores[model].mae));
   if (ok.length === 0) return null;
-  const { difference, label } = pairedVerdict(ok.map((s) => s.scores[model].mae - s.scores.features.mae));
-  return { name, estimate: meanEstimate(ok.map((s) => s.scores[model].mae)), difference, label, runs: ok.length };
+  return compare(ok.map((s) => s.scores[model].mae - s.scores.features.mae), { baseline: name, role, minEffect: PREDICT_MIN_EFFECT });
 }
 
 const ALPHA_NAME = "ridge on WeightWatcher spectral alpha (mean over 2-D weights)";
@@ -41,19 +35,19 @@ export function predictLossVerdict(runs: readonly StudyRunData[]): Verdict {
   }
   const scores = leaveOneRunOut(predictRuns(runs));
   const ours = meanEstimate(scores.map((s) => s.scores.features.mae));
-  const tried = { alpha: compare(scores, "alpha", ALPHA_NAME), extrapolation: compare(scores, "extrapolation", EXTRAPOLATION_NAME) };
-  const comparisons = Object.values(tried).filter((c): c is BaselineComparison => c !== null);
+  const tried = { extrapolation: versus(scores, "extrapolation", EXTRAPOLATION_NAME, "primary"), alpha: versus(scores, "alpha", ALPHA_NAME, "secondary") };
+  const tests = Object.values(tried).filter((c): c is PairedComparison => c !== null);
   const missing = Object.entries(tried).filter(([, c]) => c === null).map(([k]) => k);
-  const label = combineLabels(comparisons.map((c) => c.label));
-  const strongest = [...comparisons].sort((a, b) => (a.estimate.value ?? Infinity) - (b.estimate.value ?? Infinity))[0] ?? null;
-  const parts = comparisons.map((c) => `vs ${c.name.split(" (")[0]}: MAE ${formatEstimate(c.estimate)}, baseline - ours ${formatEstimate(c.difference)} -> ${c.label}`);
-  const reason = comparisons.length === 0
+  const label = labelFamily(tests);
+  const maeOf = (model: "alpha" | "extrapolation") => meanEstimate(scores.map((s) => s.scores[model].mae));
+  const primary = tried.extrapolation !== null ? { name: EXTRAPOLATION_NAME, estimate: maeOf("extrapolation") } : tried.alpha !== null ? { name: ALPHA_NAME, estimate: maeOf("alpha") } : null;
+  const reason = tests.length === 0
     ? "no baseline could be scored on any held-out run"
-    : `our ridge MAE ${formatEstimate(ours)}; ${parts.join("; ")}${missing.length > 0 ? `; not scored: ${missing.join(", ")} (no data)` : ""}. Supported only if better than every scored baseline; not supported if any baseline is better`;
+    : `our ridge MAE ${formatEstimate(ours)}; ${tests.map((c) => describeComparison(c)).join("; ")}${missing.length > 0 ? `; not scored: ${missing.join(", ")} (no data)` : ""}`;
   return {
     ...base, ours,
-    baseline: strongest === null ? null : { name: strongest.name, estimate: strongest.estimate },
-    verdict: label, reason,
-    details: { comparisons, not_scored: missing, features: predictRuns(runs)[0]?.featureNames.length ?? 0, runs: scores },
+    baseline: primary,
+    verdict: label, reason, tests,
+    details: { not_scored: missing, features: predictRuns(runs)[0]?.featureNames.length ?? 0, runs: scores },
   };
 }

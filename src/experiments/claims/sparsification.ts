@@ -5,7 +5,12 @@ import { correlateWithBootstrap } from "../../quality/correlation.js";
 import type { PruningRecord } from "../../store/types.js";
 import type { ToleranceCurveSummary, Verdict } from "../verdict-types.js";
 import { mainFork, pruningCheckpoints, type StudyRunData } from "../run-data.js";
-import { formatEstimate, meanEstimate, pairedVerdict, STUDY_BOOTSTRAP } from "../verdict-rule.js";
+import { compare, describeComparison, formatEstimate, labelFamily, meanEstimate } from "../verdict-rule.js";
+import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_BOOTSTRAP_SEED, DEFAULT_CONFIDENCE } from "../../quality/bootstrap.js";
+
+/** Smallest change of magnitude pruning's advantage (nats) worth reporting. */
+export const SPARSIFICATION_MIN_EFFECT = 0.02;
+const CORRELATION_BOOTSTRAP = { resamples: DEFAULT_BOOTSTRAP_RESAMPLES, confidence: DEFAULT_CONFIDENCE, seed: DEFAULT_BOOTSTRAP_SEED } as const;
 
 /** The pruning scope the study measures. */
 export const STUDY_PRUNE_SCOPE = "global" as const;
@@ -59,7 +64,7 @@ export function toleranceCurves(run: StudyRunData): ToleranceCurveSummary[] {
 function nearZeroRelation(points: readonly SparsificationPoint[]): Record<string, unknown> | null {
   const ok = points.filter((p) => p.near_zero_mass !== null && p.magnitude_mean_increase !== null);
   if (ok.length < 3) return null;
-  const c = correlateWithBootstrap(ok.map((p) => p.near_zero_mass!), ok.map((p) => p.magnitude_mean_increase!), STUDY_BOOTSTRAP);
+  const c = correlateWithBootstrap(ok.map((p) => p.near_zero_mass!), ok.map((p) => p.magnitude_mean_increase!), CORRELATION_BOOTSTRAP);
   return { n: c.n, spearman: c.spearman.estimate, spearman_ci: [c.spearman.ci.low, c.spearman.ci.high], p_value: c.spearman.pValue, note: "Spearman of the near-zero mass (|w| <= 0.1 std) with the mean magnitude-pruning loss increase, over measured checkpoints of all runs (negative: more near-zero mass, more tolerant)" };
 }
 
@@ -71,20 +76,22 @@ export function sparsificationVerdict(runs: readonly StudyRunData[]): Verdict {
     const at = (pos: string): number | null => points.find((p) => p.run === r.runId && p.position === pos)?.advantage ?? null;
     return { run: r.runId, before: at("before_fork"), after: at("after_fork") };
   }).filter((p): p is { run: string; before: number; after: number } => p.before !== null && p.after !== null);
-  const { difference, label } = pairedVerdict(paired.map((p) => p.after - p.before));
+  const tests = [compare(paired.map((p) => p.after - p.before), { baseline: "the advantage just before the fork", role: "primary", minEffect: SPARSIFICATION_MIN_EFFECT })];
+  const label = labelFamily(tests);
+  const difference = tests[0]!.difference;
   const ours = meanEstimate(paired.map((p) => p.after));
   const before = meanEstimate(paired.map((p) => p.before));
   const overall = meanEstimate(points.filter((p) => p.advantage !== null).map((p) => p.advantage!), "measured checkpoints");
   const reason = paired.length === 0
     ? `no run has pruning curves on both sides of a main fork (${points.length} checkpoints measured${points.length === 0 ? "; pruning skipped?" : ""})`
-    : `magnitude advantage (random - magnitude loss increase, nats, mean over sparsities) after the fork ${formatEstimate(ours)} vs before ${formatEstimate(before)}; after - before ${formatEstimate(difference)} over ${paired.length} runs -> ${label} (supported iff that CI is above 0). Over all measured checkpoints magnitude beats random by ${formatEstimate(overall)}`;
+    : `magnitude advantage (random - magnitude loss increase, nats, mean over sparsities) after the fork ${formatEstimate(ours)} vs before ${formatEstimate(before)}; after - before ${formatEstimate(difference)} over ${paired.length} runs; ${describeComparison(tests[0]!)}. Over all measured checkpoints magnitude beats random by ${formatEstimate(overall)}`;
   return {
     claim: "sparsification",
     question: QUESTION,
     measure: "magnitude pruning's advantage: random-pruning loss increase - magnitude-pruning loss increase (nats), global scope, mean over sparsities (higher is better), at the checkpoint just after the main fork",
     ours,
     baseline: { name: "the same advantage at the checkpoint just before the fork", estimate: before },
-    verdict: label, reason,
+    verdict: label, reason, tests,
     details: { difference, magnitude_vs_random_all_checkpoints: overall, near_zero_relation: nearZeroRelation(points), paired, points },
   };
 }
