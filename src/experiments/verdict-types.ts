@@ -56,6 +56,9 @@ export interface PairedComparison {
 
 export interface StudyRunSummary {
   name: string;
+  /** Plan configuration and role (absent in older files). */
+  configuration?: string;
+  role?: "development" | "heldout";
   lr: number;
   width: number;
   weight_decay: number;
@@ -104,6 +107,10 @@ export interface VerdictsFile {
   version: 1;
   created_at: string;
   preset: string;
+  /** sha256 of the plan.json fixed before training (absent in older files). */
+  plan_sha256?: string;
+  /** sha256 of the plan it replaced (--new-plan), else null. */
+  plan_supersedes?: string | null;
   /** Wall time of each phase and in total, seconds. */
   wall_seconds: { train: number; analyze: number; pruning: number; experiments: number; total: number };
   runs: StudyRunSummary[];

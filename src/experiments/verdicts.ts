@@ -2,18 +2,26 @@
 import type { Verdict, VerdictsFile } from "./verdict-types.js";
 import type { StudyRunData } from "./run-data.js";
 import { budgetVerdict, earlyStopVerdict, eventsPrecedeVerdict, predictLossVerdict, sparsificationVerdict } from "./claims/index.js";
+import type { ClaimId, ClaimPlan, StudyPlan } from "./plan.js";
 import { applyHolmAcrossClaims, formatEstimate } from "./verdict-rule.js";
 
 /**
  * The claims in the mission's order, labelled with Holm's adjustment across all their
  * comparisons. A claim that throws is reported as inconclusive with the error (never dropped).
  */
-export function computeVerdicts(runs: readonly StudyRunData[]): Verdict[] {
-  return applyHolmAcrossClaims(claimVerdicts(runs));
+export function computeVerdicts(runs: readonly StudyRunData[], plan: StudyPlan | null = null, role: "heldout" | "development" = "heldout"): Verdict[] {
+  return applyHolmAcrossClaims(claimVerdicts(runs, plan, role));
 }
 
-function claimVerdicts(runs: readonly StudyRunData[]): Verdict[] {
-  const claims: [string, (r: readonly StudyRunData[]) => Verdict][] = [
+/** The runs a claim is judged on: the plan's seeds (of `role`) of the claim's configuration; all runs without a plan. */
+export function claimRuns(runs: readonly StudyRunData[], plan: StudyPlan | null, claim: ClaimId, role: "heldout" | "development" = "heldout"): StudyRunData[] {
+  if (plan === null) return [...runs];
+  const configuration = plan.claims[claim].configuration;
+  return runs.filter((r) => r.configuration === configuration && r.role === role);
+}
+
+function claimVerdicts(runs: readonly StudyRunData[], plan: StudyPlan | null, role: "heldout" | "development"): Verdict[] {
+  const claims: [string, (r: readonly StudyRunData[], p?: ClaimPlan) => Verdict][] = [
     ["events_precede_quality_changes", eventsPrecedeVerdict],
     ["predict_loss_from_parameters", predictLossVerdict],
     ["budgeted_evaluation", budgetVerdict],
@@ -22,7 +30,7 @@ function claimVerdicts(runs: readonly StudyRunData[]): Verdict[] {
   ];
   return claims.map(([claim, f]) => {
     try {
-      return f(runs);
+      return plan === null ? f(claimRuns(runs, plan, claim as ClaimId, role)) : f(claimRuns(runs, plan, claim as ClaimId, role), plan.claims[claim as ClaimId]);
     } catch (e) {
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       return { claim, question: "", measure: "", ours: { value: null, ci_low: null, ci_high: null, ci_method: null, n: 0 }, baseline: null, verdict: "inconclusive", reason: `could not be computed: ${message}`, details: { error: message } };

@@ -4,6 +4,7 @@
 import { parameterDynamicsStop, patienceStop, type StopDecision } from "../../quality/early-stop.js";
 import type { Verdict, VerdictLabel, PairedComparison } from "../verdict-types.js";
 import type { StudyRunData } from "../run-data.js";
+import type { ClaimPlan } from "../plan.js";
 import { compare, describeComparison, formatEstimate, labelFamily, meanEstimate } from "../verdict-rule.js";
 
 /** Smallest difference in the share of steps saved worth reporting. */
@@ -20,8 +21,17 @@ export interface EarlyStopRun {
   patience: StopDecision;
 }
 
-export function earlyStopRun(run: StudyRunData): EarlyStopRun {
-  return { runId: run.runId, dynamics: parameterDynamicsStop(run.steps, run.features, run.valLoss), patience: patienceStop(run.steps, run.valLoss) };
+const num = (p: ClaimPlan | undefined, key: string): number | undefined => (typeof p?.settings[key] === "number" ? (p.settings[key] as number) : undefined);
+
+/** Both stop rules on one run (thresholds from the plan when given, else quality/early-stop.ts defaults). */
+export function earlyStopRun(run: StudyRunData, plan?: ClaimPlan): EarlyStopRun {
+  const threshold = num(plan, "settle_threshold"), window = num(plan, "settle_window"), minFraction = num(plan, "min_checkpoint_fraction");
+  const patience = num(plan, "patience"), minDelta = num(plan, "min_delta");
+  return {
+    runId: run.runId,
+    dynamics: parameterDynamicsStop(run.steps, run.features, run.valLoss, { ...(threshold !== undefined && { threshold }), ...(window !== undefined && { window }), ...(minFraction !== undefined && { minFraction }) }),
+    patience: patienceStop(run.steps, run.valLoss, { ...(patience !== undefined && { patience }), ...(minDelta !== undefined && { minDelta }) }),
+  };
 }
 
 /**
@@ -30,9 +40,9 @@ export function earlyStopRun(run: StudyRunData): EarlyStopRun {
  * both are firmly positive; not supported when either is firmly negative (less saved, or a cost
  * beyond the tolerance); inconclusive otherwise.
  */
-export function earlyStopTests(perRun: readonly EarlyStopRun[], tolerance = LOSS_COST_TOLERANCE): PairedComparison[] {
+export function earlyStopTests(perRun: readonly EarlyStopRun[], tolerance = LOSS_COST_TOLERANCE, minEffect = EARLY_STOP_MIN_EFFECT): PairedComparison[] {
   return [
-    compare(perRun.map((r) => finite(r.dynamics.savedFraction - r.patience.savedFraction)), { baseline: "patience: share of steps saved", role: "primary", minEffect: EARLY_STOP_MIN_EFFECT }),
+    compare(perRun.map((r) => finite(r.dynamics.savedFraction - r.patience.savedFraction)), { baseline: "patience: share of steps saved", role: "primary", minEffect }),
     compare(perRun.map((r) => finite(tolerance - (r.dynamics.lossCost - r.patience.lossCost))), { baseline: `patience: loss cost within ${tolerance} nats (non-inferiority)`, role: "secondary", required: true, minEffect: 0 }),
   ];
 }
@@ -40,9 +50,10 @@ export function earlyStopTests(perRun: readonly EarlyStopRun[], tolerance = LOSS
 const QUESTION = "Does stopping from parameter dynamics save more training compute than patience on validation loss, at a small loss cost?";
 
 
-export function earlyStopVerdict(runs: readonly StudyRunData[]): Verdict {
-  const perRun = runs.filter((r) => r.steps.length >= 3).map(earlyStopRun);
-  const tests = earlyStopTests(perRun);
+export function earlyStopVerdict(runs: readonly StudyRunData[], plan?: ClaimPlan): Verdict {
+  const tolerance = num(plan, "loss_cost_tolerance") ?? LOSS_COST_TOLERANCE;
+  const perRun = runs.filter((r) => r.steps.length >= 3).map((r) => earlyStopRun(r, plan));
+  const tests = earlyStopTests(perRun, tolerance, plan?.min_effect ?? EARLY_STOP_MIN_EFFECT);
   const label: VerdictLabel = labelFamily(tests);
   const saved = tests[0]!.difference;
   const cost = meanEstimate(perRun.map((r) => finite(r.dynamics.lossCost - r.patience.lossCost)));
@@ -61,6 +72,6 @@ export function earlyStopVerdict(runs: readonly StudyRunData[]): Verdict {
     ours,
     baseline: { name: "patience on validation loss (quality/early-stop.ts defaults)", estimate: base },
     verdict: label, reason, tests,
-    details: { loss_cost_tolerance: LOSS_COST_TOLERANCE, saved_difference: saved, cost_difference: cost, loss_cost: { dynamics: costOurs, patience: costBase }, runs: perRun },
+    details: { loss_cost_tolerance: tolerance, causality: "both rules read only checkpoints up to their stop (the parameter rule: settling rates of past checkpoints; patience: past losses)", saved_difference: saved, cost_difference: cost, loss_cost: { dynamics: costOurs, patience: costBase }, runs: perRun },
   };
 }
