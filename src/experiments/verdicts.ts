@@ -3,7 +3,7 @@ import type { Verdict, VerdictsFile } from "./verdict-types.js";
 import type { StudyRunData } from "./run-data.js";
 import { budgetVerdict, earlyStopVerdict, eventsPrecedeVerdict, predictLossVerdict, sparsificationVerdict } from "./claims/index.js";
 import type { ClaimId, ClaimPlan, StudyPlan } from "./plan.js";
-import { applyHolmAcrossClaims, formatEstimate } from "./verdict-rule.js";
+import { applyHolmAcrossClaims, formatEstimate, RULE_TEXT } from "./verdict-rule.js";
 
 /**
  * The claims in the mission's order, labelled with Holm's adjustment across all their
@@ -43,7 +43,7 @@ function pad(s: string, n: number): string {
 }
 
 /** Plain-text table: one line per claim (ours, baseline, verdict), then each reason. */
-export function formatVerdictTable(file: Pick<VerdictsFile, "verdicts" | "pythia">): string {
+export function formatVerdictTable(file: Pick<VerdictsFile, "verdicts" | "pythia" | "plan_sha256">): string {
   const rows = file.verdicts.map((v) => [v.claim, formatEstimate(v.ours, 4), v.baseline ? formatEstimate(v.baseline.estimate, 4) : "-", v.verdict]);
   const head = ["claim", "ours [95% CI]", "baseline [95% CI]", "verdict"];
   const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
@@ -54,5 +54,6 @@ export function formatVerdictTable(file: Pick<VerdictsFile, "verdicts" | "pythia
     const b = file.pythia["budget_log_uniform_vs_uniform"] as { reason?: string } | undefined;
     out.push(`pythia (metric side only): ${b?.reason ?? "see verdicts.json"}`);
   } else out.push("pythia: data not found, metric side not run");
+  if (file.plan_sha256 !== undefined) out.push(`plan: sha256 ${file.plan_sha256} (plan.json, fixed before training); verdicts from the held-out seeds; ${RULE_TEXT}`);
   return out.join("\n");
 }
