@@ -233,3 +233,14 @@ test("defect 8: the Pythia metric series of one model are not replicates: the ve
   assert.equal(b.difference.n, 2, "2 models, not 60 series");
   assert.equal(b.verdict, "inconclusive");
 });
+
+test("defect 4: a held-out seed's MAE does not jump when another seed's losses move by 1e-5", () => {
+  // 8 seeds, 6 informative-but-noisy features: the old leave-one-checkpoint-out lambda moved one run's MAE 0.139 -> 0.334 on such a change
+  const make = (eps: number): StudyRunData[] => { const rng = new Rng(11); return SEEDS.map((id, i) => {
+    const y = lossCurve(OFFSETS[i]!).map((v, j) => v + (i === 3 && j > 6 ? eps : 0));
+    return run(id, y, [], { featureNames: ["f0", "f1", "f2", "f3", "f4", "f5"], features: y.map((v) => [0, 1, 2, 3, 4, 5].map((k) => v * (k + 1) + 0.05 * rng.normal())) });
+  }); };
+  const a = predictLossVerdict(make(0)), b = predictLossVerdict(make(1e-5));
+  const mae = (v: typeof a): number[] => (v.details["runs"] as { mae: { features: number } }[]).map((s) => s.mae.features);
+  mae(a).forEach((m, i) => { if (i !== 3) assert.ok(Math.abs(m - mae(b)[i]!) < 0.01, `seed ${i}: ${m} -> ${mae(b)[i]}`); });
+});
