@@ -11,3 +11,7 @@ export * from "./pythia-io.js";
 export * from "./study-data.js";
 export { trainPhase, analyzePhase, pruningPhase, runDirOf, type Log, type PhaseOptions, type PruningPhaseOptions } from "./study-phases.js";
 export * from "./study.js";
+export * from "./inference.js";
+export * from "./calibration.js";
+export * from "./plan.js";
+export * from "./plan-io.js";

@@ -4,7 +4,10 @@
 import { changePointsOnSteps } from "../dynamics/changepoints/index.js";
 import { budgetedEvaluation, DEFAULT_BUDGETS } from "../quality/budget.js";
 import { extrapolateLoss } from "../quality/extrapolate.js";
-import { formatEstimate, meanEstimate, pairedVerdict } from "./verdict-rule.js";
+import { compare, describeComparison, formatEstimate, labelFamily, meanEstimate } from "./verdict-rule.js";
+
+/** Smallest advantage (share of the metric's range) worth reporting. */
+export const PYTHIA_MIN_EFFECT = 0.01;
 
 export interface PythiaSeries {
   /** e.g. "pythia-70m". */
@@ -55,9 +58,16 @@ function headline(s: PythiaSeries, budgets: readonly number[]): Record<string, u
 export function pythiaMetricSide(series: readonly PythiaSeries[], budgets: readonly number[] = DEFAULT_BUDGETS): Record<string, unknown> {
   const usable = series.filter((s) => s.steps.length >= MIN_PYTHIA_POINTS && Math.max(...s.values) > Math.min(...s.values));
   const perSeries = usable.map((s) => ({ s, rows: relativeBudget(s, budgets) }));
-  // One paired difference per series: mean over k of (uniform - log-uniform) relative error.
+  // One paired difference per series: mean over k of (uniform - log-uniform) relative error. The
+  // series of one model share its checkpoints and its training run: they are not replicates, so
+  // the unit of the verdict is the model (series averaged within each model and setting).
   const diffs = perSeries.map(({ rows }) => rows.reduce((t, r) => t + (r.uniform - r.logUniform), 0) / rows.length);
-  const { difference, label } = pairedVerdict(diffs, "metric series");
+  const unitOf = perSeries.map(({ s }) => `${s.model}/${s.setting}`);
+  const units = [...new Set(unitOf)].sort();
+  const perUnit = units.map((u) => meanEstimate(diffs.filter((_, i) => unitOf[i] === u)).value!);
+  const tests = [compare(perUnit, { baseline: "uniform placement", role: "primary", minEffect: PYTHIA_MIN_EFFECT, unit: "models" })];
+  const label = labelFamily(tests);
+  const difference = tests[0]!.difference;
   const byK = budgets.map((k) => {
     const at = perSeries.flatMap(({ rows }) => rows.filter((r) => r.k === k));
     return { k, series: at.length, uniform: meanEstimate(at.map((r) => r.uniform), "metric series"), log_uniform: meanEstimate(at.map((r) => r.logUniform), "metric series"), log_uniform_better_share: at.length > 0 ? at.filter((r) => r.logUniform < r.uniform).length / at.length : null };
@@ -69,9 +79,10 @@ export function pythiaMetricSide(series: readonly PythiaSeries[], budgets: reado
     series: series.length,
     usable_series: usable.length,
     budget_log_uniform_vs_uniform: {
-      measure: "mean over k of (uniform - log-uniform) reconstruction error / range of the metric, per metric series (positive: log-uniform better)",
-      difference, verdict: label,
-      reason: `log-uniform placement's advantage ${formatEstimate(difference, 4)} of the metric range over ${usable.length} series -> ${label}`,
+      measure: "mean over k of (uniform - log-uniform) reconstruction error / range of the metric, per metric series, averaged within each model/setting: the model is the replicate (positive: log-uniform better)",
+      difference, verdict: label, tests,
+      series_mean: meanEstimate(diffs, "metric series (dependent: descriptive only)"),
+      reason: `log-uniform placement's advantage ${formatEstimate(difference, 4)} of the metric range over ${units.length} model/setting units (${usable.length} series, not independent); ${describeComparison(tests[0]!, 4)}`,
     },
     by_k: byK,
     headline: usable.filter((s) => HEADLINE_PYTHIA_METRICS.includes(s.name)).map((s) => headline(s, budgets)),

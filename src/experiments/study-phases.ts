@@ -11,7 +11,7 @@ import { readMetricsPath } from "../quality/index.js";
 import type { Store } from "../store/store.js";
 import type { PruningInput } from "../store/types.js";
 import { sweepTrainOptions, type SweepRun } from "./sweep.js";
-import { mainFork, pruningCheckpoints, type PruningCheckpoint } from "./run-data.js";
+import { forkPair, mainFork, pruningCheckpoints, type PruningCheckpoint, type StudyRunData } from "./run-data.js";
 import { loadStudyRunData, VAL_LOSS_SOURCE } from "./study-data.js";
 import { STUDY_PRUNE_SCOPE } from "./claims/sparsification.js";
 
@@ -19,7 +19,6 @@ export type Log = (line: string) => void;
 
 export interface PhaseOptions {
   out: string;
-  steps?: number;
   threads?: number;
   log: Log;
 }
@@ -31,7 +30,7 @@ export async function trainPhase(sweep: readonly SweepRun[], o: PhaseOptions): P
   for (const [i, run] of sweep.entries()) {
     const t = Date.now();
     let lastShown = 0;
-    const result = await train(sweepTrainOptions(run, runDirOf(o.out, run), { ...(o.steps !== undefined && { steps: o.steps }), ...(o.threads !== undefined && { threads: o.threads }) }), {
+    const result = await train(sweepTrainOptions(run, runDirOf(o.out, run), { ...(o.threads !== undefined && { threads: o.threads }) }), {
       onStep: (s) => {
         if (Date.now() - lastShown > 10_000) { lastShown = Date.now(); o.log(`train ${i + 1}/${sweep.length} ${run.name}: step ${s.step}/${s.totalSteps} loss ${s.loss.toFixed(3)}`); }
       },
@@ -86,13 +85,14 @@ export interface PruningPhaseOptions extends PhaseOptions {
   /** Validation tokens evaluated (default: the tiny preset's evalTokens, as the trainer's eval loss). */
   tokens?: number;
   sparsities?: readonly number[];
-  seed?: number;
+  /** Random-pruning masks (seeds 0 .. masks - 1); magnitude pruning is deterministic (seed 0). Default 1. */
+  masks?: number;
 }
 
 const METHODS = ["magnitude", "random"] as const;
 
-function isMeasured(rows: readonly { step: number; method: string; scope: string; sparsity: number; seed: number }[], step: number, sparsities: readonly number[], seed: number): boolean {
-  return METHODS.every((m) => sparsities.every((s) => rows.some((r) => r.step === step && r.method === m && r.scope === STUDY_PRUNE_SCOPE && r.sparsity === s && r.seed === seed)));
+function isMeasured(rows: readonly { step: number; method: string; scope: string; sparsity: number; seed: number }[], step: number, sparsities: readonly number[], seed: number, methods: readonly string[]): boolean {
+  return methods.every((m) => sparsities.every((s) => rows.some((r) => r.step === step && r.method === m && r.scope === STUDY_PRUNE_SCOPE && r.sparsity === s && r.seed === seed)));
 }
 
 function pruningRows(c: ToleranceCurve, at: PruningCheckpoint, forkStep: number | null): PruningInput[] {
@@ -103,24 +103,37 @@ function pruningRows(c: ToleranceCurve, at: PruningCheckpoint, forkStep: number 
   }));
 }
 
-/** Tolerance curves (magnitude and random, global) before / after each run's main fork and at the final checkpoint. */
+/**
+ * Tolerance curves (magnitude and random, global) of each run before / after its main fork, at
+ * its final checkpoint and at the placebo steps: the fork pairs of the other held-out seeds of its
+ * configuration (the same training interval in a run whose fork is elsewhere).
+ */
 export async function pruningPhase(sweep: readonly SweepRun[], store: Store, o: PruningPhaseOptions): Promise<number> {
   const sparsities = o.sparsities ?? DEFAULT_TOLERANCE_SPARSITIES;
-  const seed = o.seed ?? 0;
+  const masks = o.masks ?? 1;
   const tokens = sotuTokenStreams(new ByteTokenizer()).validation.subarray(0, o.tokens ?? TRAIN_DEFAULTS.tiny.evalTokens);
   const kernels = await createWasmKernels(o.threads !== undefined ? { threads: o.threads } : {});
   let measured = 0;
+  const all = new Map<string, StudyRunData>();
+  for (const run of sweep) all.set(run.name, await loadStudyRunData(store, run.name));
+  const pairOf = (d: StudyRunData) => forkPair(d.steps, mainFork(d.onlineEvents ?? d.events));
   try {
     for (const [i, run] of sweep.entries()) {
-      const data = await loadStudyRunData(store, run.name);
-      const fork = mainFork(data.events);
-      for (const at of pruningCheckpoints(data.steps, fork)) {
-        if (isMeasured(data.pruning, at.step, sparsities, seed)) continue;
-        const t = Date.now();
-        const curve = await pruningToleranceCurve(checkpointDir(runDirOf(o.out, run), at.step), { tokens, sparsities, methods: METHODS, scope: STUDY_PRUNE_SCOPE, seed, kernels });
-        await store.putPruning(run.name, pruningRows(curve, at, fork?.step ?? null));
-        measured++;
-        o.log(`pruning ${i + 1}/${sweep.length} ${run.name}: step ${at.step} (${at.position}) base loss ${curve.baseLoss.toFixed(4)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      const data = all.get(run.name)!;
+      const fork = mainFork(data.onlineEvents ?? data.events);
+      const placebo = run.role !== "heldout" ? [] : sweep.filter((r) => r !== run && r.role === "heldout" && r.configuration === run.configuration)
+        .flatMap((r) => { const p = pairOf(all.get(r.name)!); return p === null ? [] : [p.before, p.after]; });
+      for (const at of pruningCheckpoints(data.steps, fork, placebo)) {
+        for (let seed = 0; seed < masks; seed++) {
+          // magnitude pruning does not depend on the seed: measured once, with mask 0
+          const methods = seed === 0 ? METHODS : (["random"] as const);
+          if (isMeasured(data.pruning, at.step, sparsities, seed, methods)) continue;
+          const t = Date.now();
+          const curve = await pruningToleranceCurve(checkpointDir(runDirOf(o.out, run), at.step), { tokens, sparsities, methods, scope: STUDY_PRUNE_SCOPE, seed, kernels });
+          await store.putPruning(run.name, pruningRows(curve, at, fork?.step ?? null));
+          measured++;
+          o.log(`pruning ${i + 1}/${sweep.length} ${run.name}: step ${at.step} (${at.position}, mask ${seed}) base loss ${curve.baseLoss.toFixed(4)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+        }
       }
     }
   } finally {

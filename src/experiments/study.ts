@@ -1,11 +1,15 @@
-// `study`: trains the sweep (complete runs are reused), analyzes every run into one store,
-// measures pruning tolerance around each run's main fork, computes the five claims' verdicts,
-// runs the metric side on Pythia's published evaluations, and writes <out>/verdicts.json.
-// Every phase resumes: re-running continues where an interrupted study stopped.
+// `study`: fixes the plan (<out>/plan.json, before any training), trains every configuration x
+// seed of it (complete runs are reused), analyzes every run into one store, measures pruning
+// tolerance around each run's main fork and at time-matched placebo checkpoints, computes the five
+// claims' verdicts on the held-out seeds (development seeds: development.json, for tuning only),
+// runs the metric side on Pythia's published evaluations, and writes <out>/verdicts.json with the
+// plan's sha256. Every phase resumes: re-running continues where an interrupted study stopped.
 import { rename, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Store } from "../store/store.js";
-import { studySweep, type SweepRun } from "./sweep.js";
+import { sweepFromPlan, type SweepRun } from "./sweep.js";
+import { buildPlan, type PlanOptions } from "./plan.js";
+import { fixPlan } from "./plan-io.js";
 import type { StudyRunSummary, VerdictsFile } from "./verdict-types.js";
 import type { StudyRunData } from "./run-data.js";
 import { loadStudyRunData } from "./study-data.js";
@@ -17,24 +21,18 @@ import { pythiaMetricSide } from "./pythia.js";
 import { readPythiaSeries } from "./pythia-io.js";
 
 export const VERDICTS_FILE = "verdicts.json";
+/** Verdicts on the development seeds (tuning only; never reported as results). */
+export const DEVELOPMENT_FILE = "development.json";
 
-export interface StudyOptions {
-  /** Number of sweep runs (studySweep(runs)); ignored when `sweep` is given. */
-  runs: number;
-  /** Output folder: runs/<name>/, analysis.duckdb, verdicts.json. */
+export interface StudyOptions extends PlanOptions {
+  /** Output folder: plan.json, runs/<name>/, analysis.duckdb, verdicts.json, development.json. */
   out: string;
-  /** Override the preset's training steps (tests). */
-  steps?: number;
+  /** Replace a different plan.json already in `out` (recorded as superseding it). */
+  newPlan?: boolean;
   threads?: number;
   skipPruning?: boolean;
   /** Folder of the Pythia reference data (with evals/); null or absent folder: metric side skipped. */
   pythia?: string | null;
-  /** Explicit runs instead of studySweep(runs) (library use and tests). */
-  sweep?: readonly SweepRun[];
-  /** Validation tokens of each pruning evaluation (default: the trainer's eval tokens). */
-  pruneTokens?: number;
-  /** Pruning sparsities (default 0.1 .. 0.9). */
-  sparsities?: readonly number[];
   /** Progress lines (the CLI prints them on stderr). */
   onProgress?: Log;
 }
@@ -48,9 +46,12 @@ const seconds = (t: number): number => (Date.now() - t) / 1000;
 
 export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   const started = Date.now();
-  const sweep = o.sweep ?? studySweep(o.runs);
   const log: Log = o.onProgress ?? (() => undefined);
-  const phase = { out: o.out, log, ...(o.steps !== undefined && { steps: o.steps }), ...(o.threads !== undefined && { threads: o.threads }) };
+  const fixed = await fixPlan(o.out, buildPlan(o), o.newPlan === true);
+  const plan = fixed.plan;
+  log(`plan: ${fixed.status} ${join(o.out, "plan.json")} (sha256 ${fixed.sha256.slice(0, 12)})`);
+  const sweep: readonly SweepRun[] = sweepFromPlan(plan);
+  const phase = { out: o.out, log, ...(o.threads !== undefined && { threads: o.threads }) };
   await mkdir(o.out, { recursive: true });
   let t = Date.now();
   const trained = await trainPhase(sweep, phase);
@@ -62,12 +63,17 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     wall.analyze = seconds(t);
     t = Date.now();
     if (o.skipPruning) log("pruning: skipped (--skip-pruning)");
-    else await pruningPhase(sweep, store, { ...phase, ...(o.pruneTokens !== undefined && { tokens: o.pruneTokens }), ...(o.sparsities !== undefined && { sparsities: o.sparsities }) });
+    else {
+      const sp = plan.claims.sparsification.settings;
+      await pruningPhase(sweep.filter((r) => r.configuration === plan.claims.sparsification.configuration), store, { ...phase, tokens: sp["prune_tokens"] as number, sparsities: sp["sparsities"] as number[], masks: sp["random_masks"] as number });
+    }
     wall.pruning = seconds(t);
     t = Date.now();
     const data: StudyRunData[] = [];
-    for (const run of sweep) data.push(await loadStudyRunData(store, run.name));
-    const verdicts = computeVerdicts(data);
+    for (const run of sweep) data.push({ ...(await loadStudyRunData(store, run.name)), configuration: run.configuration, role: run.role });
+    const verdicts = computeVerdicts(data, plan, "heldout");
+    const heldout = new Set(sweep.filter((r) => r.role === "heldout").map((r) => r.name));
+    const development = computeVerdicts(data, plan, "development");
     const pythia = await pythiaSide(o.pythia ?? null, log);
     wall.experiments = seconds(t);
     wall.total = seconds(started);
@@ -75,15 +81,17 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       const tr = trained.get(r.name)!, an = analyzed.get(r.name)!;
       const last = [...data[i]!.valLoss].reverse().find((v) => v !== null) ?? null;
       return {
-        name: r.name, lr: r.lr, width: r.width, weight_decay: r.weightDecay, seed: r.seed, steps: tr.result.settings.steps,
+        name: r.name, configuration: r.configuration, role: r.role, lr: r.lr, width: r.width, weight_decay: r.weightDecay, seed: r.seed, steps: tr.result.settings.steps,
         checkpoints: data[i]!.steps.length, final_val_loss: last, train_seconds: tr.seconds, analyze_seconds: an.seconds, events: { ...(an.summary.events ?? {}) },
       };
     });
     const file: VerdictsFile = {
-      version: 1, created_at: new Date().toISOString(), preset: "tiny", wall_seconds: wall, runs, verdicts,
-      tolerance_curves: data.flatMap(toleranceCurves), pythia, feature_correlations: featureCorrelations(data),
+      version: 1, created_at: new Date().toISOString(), preset: "tiny", plan_sha256: fixed.sha256, plan_supersedes: plan.supersedes,
+      wall_seconds: wall, runs, verdicts,
+      tolerance_curves: data.filter((d) => heldout.has(d.runId)).flatMap(toleranceCurves), pythia, feature_correlations: featureCorrelations(data.filter((d) => heldout.has(d.runId))),
     };
-    return { file, path: await writeVerdicts(o.out, file) };
+    await writeJson(o.out, DEVELOPMENT_FILE, { plan_sha256: fixed.sha256, note: "verdicts on the development seeds: for tuning only, never a result", verdicts: development });
+    return { file, path: await writeJson(o.out, VERDICTS_FILE, file) };
   } finally {
     await store.close();
   }
@@ -100,9 +108,9 @@ async function pythiaSide(dir: string | null, log: Log): Promise<Record<string, 
   return { dir, ...pythiaMetricSide(series) };
 }
 
-/** Writes verdicts.json atomically (temporary file, then rename). */
-async function writeVerdicts(out: string, file: VerdictsFile): Promise<string> {
-  const path = join(out, VERDICTS_FILE);
+/** Writes a JSON file atomically (temporary file, then rename). */
+async function writeJson(out: string, name: string, file: unknown): Promise<string> {
+  const path = join(out, name);
   await writeFile(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`);
   await rename(`${path}.tmp`, path);
   return path;

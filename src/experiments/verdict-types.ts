@@ -8,7 +8,7 @@ export interface Estimate {
   value: number | null;
   ci_low: number | null;
   ci_high: number | null;
-  /** e.g. "95% percentile bootstrap over runs, 1000 resamples, seed 20240313". */
+  /** e.g. "95% t-interval of the mean over seeds (df = n - 1)". */
   ci_method: string | null;
   /** Sample size behind the value (runs, checkpoints, events...). */
   n: number;
@@ -29,10 +29,36 @@ export interface Verdict {
   reason: string;
   /** Supporting tables (per run, per k, per sparsity...), JSON. */
   details: Record<string, unknown>;
+  /** The paired comparisons behind the label (verdict-rule.ts); absent in older files. */
+  tests?: PairedComparison[];
+}
+
+/** One paired comparison over held-out seeds (verdict-rule.ts). */
+export interface PairedComparison {
+  baseline: string;
+  role: "primary" | "secondary";
+  /** Ours must be firmly better than this baseline for "supported". */
+  required: boolean;
+  /** Smallest |mean difference| worth reporting (measure's units). */
+  min_effect: number;
+  /** Per seed: positive = ours better. */
+  differences: number[];
+  /** Mean difference with its t-interval. */
+  difference: Estimate;
+  /** Two-sided one-sample t-test p-value. */
+  t_p: number | null;
+  /** Two-sided Wilcoxon signed-rank p-value (the check). */
+  wilcoxon_p: number | null;
+  /** t_p after Holm's adjustment over the family (the claim, or the whole study in verdicts.json). */
+  p_holm: number | null;
+  label: VerdictLabel;
 }
 
 export interface StudyRunSummary {
   name: string;
+  /** Plan configuration and role (absent in older files). */
+  configuration?: string;
+  role?: "development" | "heldout";
   lr: number;
   width: number;
   weight_decay: number;
@@ -61,7 +87,7 @@ export interface ToleranceCurveSummary {
 
 export interface FeatureCorrelation {
   feature: string;
-  /** Mean over runs of Spearman rho(feature, validation loss), 95% bootstrap CI over runs; n = runs. */
+  /** Mean over runs of Spearman rho(feature, validation loss), 95% t-interval over runs; n = runs. */
   mean_spearman: Estimate;
   /** rho per run (runs where it is defined: >= 3 finite pairs, neither series constant). */
   per_run: { run: string; rho: number; n: number }[];
@@ -73,7 +99,7 @@ export interface FeatureCorrelationsSummary {
   method: string;
   /** Runs with a defined rho for at least one feature. */
   n_runs: number;
-  /** Top features by |mean rho| (descending; ties by name), only features defined in >= 2 runs (MIN_VERDICT_RUNS). */
+  /** Top features by |mean rho| (descending; ties by name), only features defined in >= 2 runs (MIN_CORRELATION_RUNS). */
   top: FeatureCorrelation[];
 }
 
@@ -81,6 +107,10 @@ export interface VerdictsFile {
   version: 1;
   created_at: string;
   preset: string;
+  /** sha256 of the plan.json fixed before training (absent in older files). */
+  plan_sha256?: string;
+  /** sha256 of the plan it replaced (--new-plan), else null. */
+  plan_supersedes?: string | null;
   /** Wall time of each phase and in total, seconds. */
   wall_seconds: { train: number; analyze: number; pruning: number; experiments: number; total: number };
   runs: StudyRunSummary[];

@@ -2,11 +2,26 @@
 import type { Verdict, VerdictsFile } from "./verdict-types.js";
 import type { StudyRunData } from "./run-data.js";
 import { budgetVerdict, earlyStopVerdict, eventsPrecedeVerdict, predictLossVerdict, sparsificationVerdict } from "./claims/index.js";
-import { formatEstimate } from "./verdict-rule.js";
+import type { ClaimId, ClaimPlan, StudyPlan } from "./plan.js";
+import { applyHolmAcrossClaims, formatEstimate, RULE_TEXT } from "./verdict-rule.js";
 
-/** The claims in the mission's order. A claim that throws is reported as inconclusive with the error (never dropped). */
-export function computeVerdicts(runs: readonly StudyRunData[]): Verdict[] {
-  const claims: [string, (r: readonly StudyRunData[]) => Verdict][] = [
+/**
+ * The claims in the mission's order, labelled with Holm's adjustment across all their
+ * comparisons. A claim that throws is reported as inconclusive with the error (never dropped).
+ */
+export function computeVerdicts(runs: readonly StudyRunData[], plan: StudyPlan | null = null, role: "heldout" | "development" = "heldout"): Verdict[] {
+  return applyHolmAcrossClaims(claimVerdicts(runs, plan, role));
+}
+
+/** The runs a claim is judged on: the plan's seeds (of `role`) of the claim's configuration; all runs without a plan. */
+export function claimRuns(runs: readonly StudyRunData[], plan: StudyPlan | null, claim: ClaimId, role: "heldout" | "development" = "heldout"): StudyRunData[] {
+  if (plan === null) return [...runs];
+  const configuration = plan.claims[claim].configuration;
+  return runs.filter((r) => r.configuration === configuration && r.role === role);
+}
+
+function claimVerdicts(runs: readonly StudyRunData[], plan: StudyPlan | null, role: "heldout" | "development"): Verdict[] {
+  const claims: [string, (r: readonly StudyRunData[], p?: ClaimPlan) => Verdict][] = [
     ["events_precede_quality_changes", eventsPrecedeVerdict],
     ["predict_loss_from_parameters", predictLossVerdict],
     ["budgeted_evaluation", budgetVerdict],
@@ -15,7 +30,7 @@ export function computeVerdicts(runs: readonly StudyRunData[]): Verdict[] {
   ];
   return claims.map(([claim, f]) => {
     try {
-      return f(runs);
+      return plan === null ? f(claimRuns(runs, plan, claim as ClaimId, role)) : f(claimRuns(runs, plan, claim as ClaimId, role), plan.claims[claim as ClaimId]);
     } catch (e) {
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       return { claim, question: "", measure: "", ours: { value: null, ci_low: null, ci_high: null, ci_method: null, n: 0 }, baseline: null, verdict: "inconclusive", reason: `could not be computed: ${message}`, details: { error: message } };
@@ -28,7 +43,7 @@ function pad(s: string, n: number): string {
 }
 
 /** Plain-text table: one line per claim (ours, baseline, verdict), then each reason. */
-export function formatVerdictTable(file: Pick<VerdictsFile, "verdicts" | "pythia">): string {
+export function formatVerdictTable(file: Pick<VerdictsFile, "verdicts" | "pythia" | "plan_sha256">): string {
   const rows = file.verdicts.map((v) => [v.claim, formatEstimate(v.ours, 4), v.baseline ? formatEstimate(v.baseline.estimate, 4) : "-", v.verdict]);
   const head = ["claim", "ours [95% CI]", "baseline [95% CI]", "verdict"];
   const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
@@ -39,5 +54,6 @@ export function formatVerdictTable(file: Pick<VerdictsFile, "verdicts" | "pythia
     const b = file.pythia["budget_log_uniform_vs_uniform"] as { reason?: string } | undefined;
     out.push(`pythia (metric side only): ${b?.reason ?? "see verdicts.json"}`);
   } else out.push("pythia: data not found, metric side not run");
+  if (file.plan_sha256 !== undefined) out.push(`plan: sha256 ${file.plan_sha256} (plan.json, fixed before training); verdicts from the held-out seeds; ${RULE_TEXT}`);
   return out.join("\n");
 }

@@ -41,7 +41,9 @@ function renderVerdicts() {
   disposeUnder(el);
   if (!v) { el.innerHTML = "<p class=fp-empty>No study verdicts.</p>"; return; }
   var html = "<div class=fp-cards>" + WALL_PHASES.map(function (k) { return stat(fmtSeconds(v.wall_seconds[k]), k + " (wall time)"); }).join("") + "</div>" +
-    "<p class=fp-sub>Preset <b>" + esc(v.preset) + "</b>, written " + esc(v.created_at) + ". Hover a value for its interval method and sample size.</p>" +
+    "<p class=fp-sub>Preset <b>" + esc(v.preset) + "</b>, written " + esc(v.created_at) +
+    (v.plan_sha256 ? "; plan fixed before the data, sha256 <code>" + esc(v.plan_sha256.slice(0, 12)) + "</code>, verdicts from the held-out seeds" : "") +
+    ". Hover a value for its interval method and sample size.</p>" +
     "<table class=fp-table id=fp-verdict-table><thead><tr><th>claim</th><th>measure</th><th>ours [CI]</th><th>baseline [CI]</th><th>verdict</th><th>reason</th></tr></thead><tbody>" +
     verdictRows(v.verdicts) + "</tbody></table>" +
     "<h3>Runs</h3><table class=fp-table id=fp-study-runs><thead><tr><th>run</th><th>lr</th><th>width</th><th>weight decay</th><th>seed</th><th>final val loss</th><th>events</th></tr></thead><tbody>" +

@@ -81,6 +81,7 @@ test("the runs table and the wall times", async () => {
     ["lr1e-3-w32-s2", "0.001", "32", "0", "2", "n/a", "none"],
   ]);
   const cards = await page.locator("#fp-verdicts .fp-stat").evaluateAll((els) => els.map((e) => (e as HTMLElement).innerText.replace(/\n/g, " ")));
+  assert.match(await page.locator("#fp-verdicts .fp-body .fp-sub").first().innerText(), /plan fixed before the data, sha256 3f5a0c9e1b2d, verdicts from the held-out seeds/);
   assert.deepEqual(cards, ["13 min 32 s train (wall time)", "1 min 35 s analyze (wall time)", "41.7 s pruning (wall time)", "12.9 s experiments (wall time)", "16 min 2 s total (wall time)"]);
 });
 

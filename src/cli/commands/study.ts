@@ -1,7 +1,9 @@
-// `forking-paths study --preset tiny --runs N`: trains the sweep, analyzes every run into one
-// store, measures pruning tolerance around each run's main fork, computes the five claims'
-// verdicts with bootstrap CIs, runs the metric side on Pythia's published evaluations, and
-// writes <out>/verdicts.json. Progress on stderr, the summary table (or --json) on stdout.
+// `forking-paths study --preset tiny [--seeds 8]`: fixes <out>/plan.json before training, trains
+// every configuration x (development, held-out) seed, analyzes every run into one store, measures
+// pruning tolerance around each run's main fork and at placebo checkpoints, computes the five
+// claims' verdicts on the held-out seeds (t-tests, Wilcoxon check, Holm), runs the metric side on
+// Pythia's published evaluations, and writes <out>/verdicts.json with the plan's sha256.
+// Progress on stderr, the summary table (or --json) on stdout.
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -12,7 +14,11 @@ import { parseIntOption, parseNumberOption, printJson } from "../options.js";
 
 interface StudyFlags {
   preset: string;
-  runs: number;
+  seeds: number;
+  devSeeds: number;
+  configs?: string[];
+  randomMasks: number;
+  newPlan?: boolean;
   steps?: number;
   out: string;
   json?: boolean;
@@ -35,11 +41,15 @@ function parseSparsities(value: string): number[] {
 export function register(program: Command): void {
   program
     .command("study")
-    .description("the paper's claims as experiments: train a sweep (learning rate, width, weight decay, seed), analyze, prune around each run's main fork, and write verdicts.json (supported / not supported / inconclusive, with bootstrap CIs over runs)")
+    .description("the paper's claims as experiments under a plan fixed before the data (plan.json): train fixed configurations x seeds, analyze, prune around each run's main fork and at placebo checkpoints, and write verdicts.json from the held-out seeds (supported / not supported / inconclusive: t-test with Wilcoxon check, Holm across claims, at least 8 held-out seeds)")
     .option("--preset <name>", "model preset (only tiny)", "tiny")
-    .requiredOption("--runs <n>", "sweep runs (at least 2)", parseIntOption("--runs", 2))
-    .option("--steps <n>", "training steps per run (default: the preset's)", parseIntOption("--steps", 1))
-    .option("--out <dir>", "output folder: runs/, analysis.duckdb, verdicts.json", "study-output")
+    .option("--seeds <n>", "held-out seeds per configuration (a label other than inconclusive needs 8)", parseIntOption("--seeds", 2), 8)
+    .option("--dev-seeds <n>", "development seeds per configuration (for tuning; never in the verdicts)", parseIntOption("--dev-seeds", 0), 2)
+    .option("--configs <list>", "configurations to train, comma-separated: base, overtrain (default both)", (v: string) => v.split(",").map((x) => x.trim()))
+    .option("--random-masks <n>", "random-pruning masks per checkpoint", parseIntOption("--random-masks", 1), 3)
+    .option("--new-plan", "replace a different plan.json already in --out (the new plan records the hash it supersedes)")
+    .option("--steps <n>", "training steps of every configuration (default: the plan's)", parseIntOption("--steps", 1))
+    .option("--out <dir>", "output folder: plan.json, runs/, analysis.duckdb, verdicts.json, development.json", "study-output")
     .option("--threads <n>", "compute threads for training, analysis and pruning", parseIntOption("--threads", 1))
     .option("--skip-pruning", "skip the pruning-tolerance curves (the sparsification claim is then inconclusive)")
     .option("--pythia <dir>", "Pythia reference data with evals/ (the default is relative to the repository root)", DEFAULT_PYTHIA_DIR)
@@ -50,7 +60,9 @@ export function register(program: Command): void {
     .action(async (flags: StudyFlags) => {
       if (flags.preset !== "tiny") throw new UsageError(`--preset: only "tiny" is supported by study, got "${flags.preset}"`);
       const result = await runStudy({
-        runs: flags.runs, out: flags.out, pythia: pythiaDir(flags.pythia),
+        out: flags.out, pythia: pythiaDir(flags.pythia), heldoutSeeds: flags.seeds, developmentSeeds: flags.devSeeds, randomMasks: flags.randomMasks,
+        ...(flags.configs !== undefined && { configurations: flags.configs }),
+        ...(flags.newPlan === true && { newPlan: true }),
         ...(flags.steps !== undefined && { steps: flags.steps }),
         ...(flags.threads !== undefined && { threads: flags.threads }),
         ...(flags.skipPruning === true && { skipPruning: true }),

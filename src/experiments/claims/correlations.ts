@@ -4,7 +4,10 @@
 import { spearman, MIN_CORRELATION_POINTS } from "../../quality/correlation.js";
 import type { FeatureCorrelation, FeatureCorrelationsSummary } from "../verdict-types.js";
 import type { StudyRunData } from "../run-data.js";
-import { meanEstimate, MIN_VERDICT_RUNS } from "../verdict-rule.js";
+import { meanEstimate } from "../verdict-rule.js";
+
+/** Fewest runs a feature needs for its mean correlation (descriptive: no verdict rests on it). */
+export const MIN_CORRELATION_RUNS = 2;
 
 /** Features kept in the study output. */
 export const TOP_FEATURE_CORRELATIONS = 15;
@@ -33,13 +36,13 @@ export function featureCorrelations(runs: readonly StudyRunData[], top = TOP_FEA
     });
   }
   const ranked = [...perFeature.entries()]
-    .filter(([, list]) => list.length >= MIN_VERDICT_RUNS)
+    .filter(([, list]) => list.length >= MIN_CORRELATION_RUNS)
     .map(([feature, list]) => ({ feature, list, mean: list.reduce((s, r) => s + r.rho, 0) / list.length }))
     .sort((a, b) => Math.abs(b.mean) - Math.abs(a.mean) || a.feature.localeCompare(b.feature))
     .slice(0, top);
   return {
     metric,
-    method: `per run, Spearman rho of the feature with ${metric} across analysed checkpoints (>= ${MIN_CORRELATION_POINTS} finite pairs); mean over runs, CI by bootstrap over runs; features defined in >= ${MIN_VERDICT_RUNS} runs, top ${top} by |mean rho|`,
+    method: `per run, Spearman rho of the feature with ${metric} across analysed checkpoints (>= ${MIN_CORRELATION_POINTS} finite pairs); mean over runs, t-interval over runs; features defined in >= ${MIN_CORRELATION_RUNS} runs, top ${top} by |mean rho|`,
     n_runs: usedRuns.size,
     top: ranked.map(({ feature, list }) => ({ feature, mean_spearman: meanEstimate(list.map((r) => r.rho)), per_run: list })),
   };

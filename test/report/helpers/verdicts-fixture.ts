@@ -13,6 +13,7 @@ export function fixtureVerdicts(): VerdictsFile {
     version: 1,
     created_at: "2026-11-29T22:00:00.000Z",
     preset: "tiny",
+    plan_sha256: "3f5a0c9e1b2d4c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6",
     wall_seconds: { train: 812.4, analyze: 95.2, pruning: 41.7, experiments: 12.9, total: 962.2 },
     runs: [
       { name: "lr3e-3-w64-s1", lr: 0.003, width: 64, weight_decay: 0.1, seed: 1, steps: 2000, checkpoints: 24, final_val_loss: 3.412, train_seconds: 400, analyze_seconds: 47, events: { mode_split: 2, population_fork: 1, change_point: 0 } },
