@@ -19,3 +19,11 @@ export * from "./gmm.js";
 export * from "./weibull.js";
 export * from "./ks.js";
 export * from "./summary.js";
+// From a bucket histogram instead of values (cost bounded by the occupied buckets):
+export * from "./binned.js";
+export * from "./binned-fits.js";
+export * from "./bandwidth-binned.js";
+export * from "./dip-binned.js";
+export * from "./gmm-binned.js";
+export * from "./kde-binned.js";
+export * from "./histogram-shape.js";
