@@ -31,10 +31,12 @@ export function binnedKsToNormal(d: BinnedDistribution, mo: BinnedMoments): KsNo
   const std = Math.sqrt((mo.m2 * n) / (n - 1));
   if (!(std > 0)) throw new DegenerateSampleError("binnedKsToNormal", "standard deviation is zero");
   const phi = (x: number): number => normalCdf((x - mo.mean) / std);
-  let dist = 0, cum = 0;
+  let dist = 0, cum = 0, edge = NaN, phiAtEdge = 0;
   for (let j = 0; j < d.count.length; j++) {
     const a = d.lo[j]!, b = d.hi[j]!, p = d.count[j]! / n;
-    const fa = phi(a), fb = phi(b);
+    const fa = a === edge ? phiAtEdge : phi(a), fb = b === a ? fa : phi(b);
+    edge = b;
+    phiAtEdge = fb;
     dist = Math.max(dist, Math.abs(cum - fa), Math.abs(cum + p - fb));
     if (b > a) {
       const slope = p / (b - a), peak = slope * std * Math.sqrt(2 * Math.PI);
@@ -49,16 +51,23 @@ export function binnedKsToNormal(d: BinnedDistribution, mo: BinnedMoments): KsNo
 }
 
 /** |w| buckets (the two signs of a magnitude merged) in increasing order; the zero atom first. */
-function magnitudes(d: BinnedDistribution): { lo: number[]; hi: number[]; count: number[] } {
-  const byLo = new Map<number, { lo: number; hi: number; count: number }>();
-  for (let j = 0; j < d.count.length; j++) {
-    const lo = Math.min(Math.abs(d.lo[j]!), Math.abs(d.hi[j]!)), hi = Math.max(Math.abs(d.lo[j]!), Math.abs(d.hi[j]!));
-    const seen = byLo.get(lo);
-    if (seen !== undefined) seen.count += d.count[j]!;
-    else byLo.set(lo, { lo, hi, count: d.count[j]! });
+function magnitudes(d: BinnedDistribution): { lo: Float64Array; hi: Float64Array; count: Float64Array } {
+  const nb = d.count.length;
+  let firstNonNegative = 0;
+  while (firstNonNegative < nb && d.hi[firstNonNegative]! <= 0 && d.lo[firstNonNegative]! < 0) firstNonNegative++;
+  const lo = new Float64Array(nb), hi = new Float64Array(nb), count = new Float64Array(nb);
+  let out = 0, i = firstNonNegative - 1, j = firstNonNegative; // negatives walk down towards larger magnitudes
+  while (i >= 0 || j < nb) {
+    const li = i >= 0 ? -d.hi[i]! : Infinity, lj = j < nb ? d.lo[j]! : Infinity;
+    const take = li <= lj ? { l: li, h: -d.lo[i]!, c: d.count[i--]! } : { l: lj, h: d.hi[j]!, c: d.count[j++]! };
+    if (out > 0 && lo[out - 1] === take.l && hi[out - 1] === take.h) count[out - 1]! += take.c;
+    else {
+      lo[out] = take.l;
+      hi[out] = take.h;
+      count[out++] = take.c;
+    }
   }
-  const sorted = [...byLo.values()].sort((a, b) => a.lo - b.lo);
-  return { lo: sorted.map((b) => b.lo), hi: sorted.map((b) => b.hi), count: sorted.map((b) => b.count) };
+  return { lo: lo.subarray(0, out), hi: hi.subarray(0, out), count: count.subarray(0, out) };
 }
 
 export interface BinnedWeibull {

@@ -3,7 +3,16 @@
 // atom at 0). Its CDF G is piecewise linear and equals the values' CDF at every bucket edge (just
 // below the edge), and lies within one bucket's mass of it inside a bucket. Moments, quantiles
 // and cells (adjacent buckets merged up to a width) of G. Pure; no I/O.
-import { bucketMagnitudeHi, bucketMagnitudeLo, HIST_MAX_FINITE_KEY } from "../histogram.js";
+import { HIST_MANTISSA_BITS, HIST_MAX_FINITE_KEY } from "../histogram.js";
+
+/** 2^(e - 134) for the 256 exponent fields (stats/histogram.ts's bucketMagnitudeLo without a pow per bucket). */
+const BUCKET_SCALE = Float64Array.from({ length: 256 }, (_, e) => 2 ** (e - 134));
+
+/** bucketMagnitudeLo of a magnitude key (0 < key <= 0x7f80), exact. */
+function magnitudeLo(key: number): number {
+  const e = key >>> HIST_MANTISSA_BITS, m = key & 0x7f;
+  return e === 0 ? m * 2 ** -133 : (128 + m) * BUCKET_SCALE[e]!;
+}
 
 /** A sparse bucket histogram as stored: 16-bit bucket keys (stats/histogram.ts) and counts. */
 export interface SparseHistogram {
@@ -53,7 +62,7 @@ export function binnedFromHistogram(histogram: SparseHistogram): BinnedDistribut
     const key = keyAt(i), c = countAt(i), mag = key & 0x7fff;
     if (c === 0 || mag > HIST_MAX_FINITE_KEY) continue;
     if (mag === 0) zero += c;
-    else push(-bucketMagnitudeHi(mag), -bucketMagnitudeLo(mag), c);
+    else push(-magnitudeLo(mag + 1), -magnitudeLo(mag), c);
   }
   for (let i = 0; i < firstPositive; i++) {
     const key = keyAt(i), c = countAt(i);
@@ -66,7 +75,7 @@ export function binnedFromHistogram(histogram: SparseHistogram): BinnedDistribut
       push(0, 0, zero);
       zero = 0;
     }
-    push(bucketMagnitudeLo(key), bucketMagnitudeHi(key), c);
+    push(magnitudeLo(key), magnitudeLo(key + 1), c);
   }
   if (zero > 0) push(0, 0, zero);
   return { lo: lo.slice(0, out), hi: hi.slice(0, out), count: count.slice(0, out), total };

@@ -66,33 +66,46 @@ export function dipOfCorners(x: Float64Array, lo: Float64Array, up: Float64Array
   return { dip: dip / 2, lowIndex: low, highIndex: high };
 }
 
+/**
+ * pred[j]: previous vertex of the lower convex hull of points 0..j. dip.ts walks the pred chain
+ * from j - 1 for every j, O(n^2) on concave stretches (G's knots are nearly collinear there); a
+ * point dropped from the hull of 0..j is never on the hull of 0..j' > j, so a stack (Andrew's
+ * monotone chain) gives the same pred in O(n).
+ */
 function convexPredecessors(x: Float64Array, h: Float64Array): Int32Array {
   const n = x.length;
   const pred = new Int32Array(n);
+  const stack = new Int32Array(n);
+  let top = 0; // stack[0..top] is the hull chain of 0..j-1
+  stack[0] = 0;
   for (let j = 1; j < n; j++) {
-    let c = j - 1;
-    while (c > 0) {
-      const p = pred[c]!;
+    while (top > 0) {
+      const c = stack[top]!, p = stack[top - 1]!;
       if ((x[j]! - x[c]!) * (h[c]! - h[p]!) < (x[c]! - x[p]!) * (h[j]! - h[c]!)) break;
-      c = p;
+      top--;
     }
-    pred[j] = c;
+    pred[j] = stack[top]!;
+    stack[++top] = j;
   }
   return pred;
 }
 
+/** succ[k]: next vertex of the upper concave hull of points k..n-1 (the mirror of convexPredecessors). */
 function concaveSuccessors(x: Float64Array, h: Float64Array): Int32Array {
   const n = x.length;
   const succ = new Int32Array(n);
+  const stack = new Int32Array(n);
+  let top = 0;
+  stack[0] = n - 1;
   succ[n - 1] = n - 1;
   for (let k = n - 2; k >= 0; k--) {
-    let c = k + 1;
-    while (c < n - 1) {
-      const s = succ[c]!;
+    while (top > 0) {
+      const c = stack[top]!, s = stack[top - 1]!;
       if ((x[k]! - x[c]!) * (h[c]! - h[s]!) < (x[c]! - x[s]!) * (h[k]! - h[c]!)) break;
-      c = s;
+      top--;
     }
-    succ[k] = c;
+    succ[k] = stack[top]!;
+    stack[++top] = k;
   }
   return succ;
 }

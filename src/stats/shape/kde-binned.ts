@@ -55,8 +55,15 @@ export function binnedKdeGrid(d: BinnedDistribution, h: number, options: { gridS
   const weights = new Float64Array(m);
   for (let b = 0; b < nb; b++) {
     const a = d.lo[b]!, e = d.hi[b]!, c = d.count[b]!;
-    const j0 = Math.max(0, Math.floor((a - lo) / step) - 1), j1 = Math.min(m - 1, Math.ceil((e - lo) / step) + 1);
-    for (let j = j0; j <= j1; j++) {
+    const ja = Math.floor((a - lo) / step), je = Math.floor((e - lo) / step);
+    if (ja === je || !(e > a)) {
+      // inside one grid interval: the hat weights are linear in X, so the bucket's mean decides them
+      const j = Math.min(m - 2, Math.max(0, ja)), t = (0.5 * (a + e) - x[j]!) / step;
+      weights[j]! += c * (1 - t);
+      weights[j + 1]! += c * t;
+      continue;
+    }
+    for (let j = Math.max(0, ja - 1); j <= Math.min(m - 1, je + 2); j++) {
       const t = x[j]!;
       weights[j]! += (c * (upperPartialMean(a, e, t - step) - 2 * upperPartialMean(a, e, t) + upperPartialMean(a, e, t + step))) / step;
     }
@@ -83,10 +90,16 @@ export function binnedKdeEvaluate(d: BinnedDistribution, h: number, points: Arra
   for (let p = 0; p < points.length; p++) {
     const t = points[p]!;
     let j = lowerBoundHi(d.hi, t - BINNED_KDE_REACH * h), sum = 0;
+    let edge = NaN, cdfAtEdge = 0; // Phi((t - edge) / h) of the last upper edge, reused when buckets touch
     for (; j < nb && d.lo[j]! <= t + BINNED_KDE_REACH * h; j++) {
       const a = d.lo[j]!, b = d.hi[j]!, c = d.count[j]!;
-      if (b - a > 1e-4 * h) sum += (c * (normalCdf((t - a) / h) - normalCdf((t - b) / h))) / (b - a);
-      else { // midpoint rule: relative error below (w/h)^2/24 < 5e-10
+      if (b - a > 1e-4 * h) {
+        const fa = a === edge ? cdfAtEdge : normalCdf((t - a) / h);
+        const fb = normalCdf((t - b) / h);
+        sum += (c * (fa - fb)) / (b - a);
+        edge = b;
+        cdfAtEdge = fb;
+      } else { // midpoint rule: relative error below (w/h)^2/24 < 5e-10
         const u = (t - 0.5 * (a + b)) / h;
         sum += (c * Math.exp(-0.5 * u * u)) / (h * SQRT_2PI);
       }
