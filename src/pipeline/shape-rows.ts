@@ -40,7 +40,7 @@ export interface ShapeMethod {
   /** Histogram only: the deterministic bounds of each statistic against the same statistic of the values. */
   bounds?: {
     buckets: number; mixture_cells: number; mixture_cell_width: number; cdf: number; dip: number; value_w1: number;
-    weibull_k: number | null; mixture_means: number[] | null;
+    weibull_k: number | null; mixture_means: number[] | null; mixture_bic: number | null;
   };
 }
 
@@ -88,7 +88,7 @@ export function histogramShapeExtra(histogram: Histogram, seed: number, size = D
       description: histogramDescription(r.summary.n, b),
       bounds: {
         buckets: b.buckets, mixture_cells: b.mixtureCells, mixture_cell_width: b.mixtureCellWidth, cdf: b.cdf, dip: b.dip, value_w1: b.valueW1,
-        weibull_k: b.weibullK, mixture_means: b.mixtureMeans,
+        weibull_k: b.weibullK, mixture_means: b.mixtureMeans, mixture_bic: b.mixtureBic,
       },
     },
   };
@@ -99,7 +99,7 @@ function histogramDescription(n: number, b: HistogramShapeBounds): string {
   return `all ${n} values through the bf16-bucket histogram (${b.buckets} occupied buckets, each value within ${HISTOGRAM_VALUE_REL_ERROR} relative of its bucket): ` +
     `CDF exact at bucket edges, within ${g(b.cdf)} (largest bucket mass) inside; dip within ${g(b.dip)}; KDE on the bucket-uniform distribution, ` +
     `which is within ${g(b.valueW1)} (mean bucket width) of the values in Wasserstein-1; mixtures by EM on ${b.mixtureCells} cells ` +
-    `(means within ${b.mixtureMeans === null ? "n/a" : b.mixtureMeans.map(g).join(", ")} to first order); Weibull k within ${g(b.weibullK)}`;
+    `(means within ${b.mixtureMeans === null ? "n/a" : b.mixtureMeans.map(g).join(", ")}, BIC within ${g(b.mixtureBic)}, to first order); Weibull k within ${g(b.weibullK)}`;
 }
 
 /** Deep copy with every non-finite number replaced by null (as shapeSummary's output). */

@@ -141,16 +141,18 @@ export interface BinnedCells {
 }
 
 /**
- * Merges value-ordered buckets into cells no wider than `width` (a bucket wider than `width`
- * stays a cell of its own). Each cell keeps G's exact count, mean and variance on it.
+ * Merges value-ordered buckets into cells no wider than max(`width`, `relative` x the cell's
+ * smallest |x|) (a bucket wider than that stays a cell of its own). Each cell keeps G's exact
+ * count, mean and variance on it.
  */
-export function binnedCells(d: BinnedDistribution, width: number): BinnedCells {
+export function binnedCells(d: BinnedDistribution, width: number, relative = 0): BinnedCells {
   const count: number[] = [], mean: number[] = [], variance: number[] = [];
   let maxWidth = 0;
   for (let j = 0; j < d.count.length; ) {
     const start = d.lo[j]!;
     let k = j, w = 0, s1 = 0;
-    while (k < d.count.length && (k === j || d.hi[k]! - start <= width)) {
+    const limit = (end: number): number => Math.max(width, relative * (start < 0 && end > 0 ? 0 : Math.min(Math.abs(start), Math.abs(end))));
+    while (k < d.count.length && (k === j || d.hi[k]! - start <= limit(d.hi[k]!))) {
       w += d.count[k]!;
       s1 += d.count[k]! * 0.5 * (d.lo[k]! + d.hi[k]!);
       k++;

@@ -2,7 +2,7 @@
 // G's mass linearly binned onto an even grid (exactly: each bucket's uniform mass spread onto the
 // hat functions of the grid nodes) and convolved with the kernel sampled at the grid spacing;
 // modes as kde-modes.ts finds them, heights re-evaluated exactly as (G * K_h)(t). Pure; no I/O.
-import { UsageError } from "../../util/errors.js";
+import { ForkingPathsError, UsageError } from "../../util/errors.js";
 import { normalCdf } from "../../util/special.js";
 import { DegenerateSampleError, silvermanFactor } from "./bandwidth.js";
 import type { BinnedDistribution } from "./binned.js";
@@ -28,6 +28,14 @@ export interface BinnedKdeGrid {
   maxAbsError: number;
 }
 
+/** A bandwidth finer than the grid can resolve over the histogram's range. */
+export class UnresolvedBandwidthError extends ForkingPathsError {
+  constructor(h: number, step: number) {
+    super("UNRESOLVED_BANDWIDTH", `binnedKdeGrid: bandwidth ${h.toPrecision(3)} is below the grid step ${step.toPrecision(3)} (the range over ${BINNED_KDE_MAX_GRID} nodes), so no modes are reported ` +
+      "---> HINT: bw.SJ gives such bandwidths for heavy tails (its 1000 bins span the whole range; R's bw.SJ on the values gives the same); use the Silverman modes");
+  }
+}
+
 /** scipy's Silverman bandwidth of G: (3n/4)^(-1/5) times G's standard deviation with ddof 1. */
 export function binnedSilvermanBandwidth(n: number, m2: number): number {
   return silvermanFactor(n) * Math.sqrt((m2 * n) / (n - 1));
@@ -49,6 +57,9 @@ export function binnedKdeGrid(d: BinnedDistribution, h: number, options: { gridS
   const lo = d.lo[0]! - cut * h, hi = d.hi[nb - 1]! + cut * h;
   const m = Math.min(BINNED_KDE_MAX_GRID, Math.max(options.gridSize ?? 1024, Math.ceil(((hi - lo) * BINNED_KDE_NODES_PER_BANDWIDTH) / h) + 1));
   const step = (hi - lo) / (m - 1);
+  if (step > h) {
+    throw new UnresolvedBandwidthError(h, step);
+  }
   const x = new Float64Array(m);
   for (let i = 0; i < m; i++) x[i] = lo + i * step;
   // weight of node j: E[hat_j(X)] = (S(x_{j-1}) - 2 S(x_j) + S(x_{j+1})) / step, S(t) = E[(X - t)+]

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { histKeyOf } from "../../../src/stats/histogram.js";
 import {
   binnedBandwidthSJ, binnedFromHistogram, binnedKdeEvaluate, binnedMoments, binnedSilvermanBandwidth, dipOfCorners, dipOfSorted, histogramShapeSummary,
-  meanBucketWidth, mixtureCellsOf, mixtureMeanBounds, type SparseHistogram,
+  meanBucketWidth, mixtureBicBound, mixtureCellsOf, mixtureMeanBounds, type SparseHistogram,
 } from "../../../src/stats/shape/index.js";
 import { Rng } from "../../../src/util/rng.js";
 
@@ -182,4 +182,42 @@ test("degenerate and tiny histograms: empty gives null, a constant gives notes n
   assert.equal(zeros.lo[0], 0);
   const unsorted = binnedFromHistogram({ keys: [histKeyOf(1), histKeyOf(-2), histKeyOf(-1)], counts: [1, 2, 3] });
   assert.deepEqual(Array.from(unsorted.count), [2, 3, 1], "value order whatever the key order");
+});
+
+interface TensorCase {
+  name: string; n: number; keys: number[]; counts: number[]; gmm: GmmRef[]; kde: { bandwidth: number; points: number[]; values: number[] };
+  ks: { d: number; std: number }; weibullK: number; bimodality: number; dip: { dip: number; pValue: number };
+}
+const tensors = fixture<{ source: string; cases: TensorCase[] }>("shape_histogram.json");
+
+test("at tensor size (200,000 float32 values, one bf16-rounded): histogram statistics vs scikit-learn, scipy, numpy and R on the values, within the stated bounds", () => {
+  for (const c of tensors.cases) {
+    const h = { keys: c.keys, counts: c.counts };
+    const r = histogramShapeSummary(h, { seed: 1 })!;
+    const s = r.summary, b = r.bounds;
+    assert.equal(s.n, c.n);
+    const dipDiff = Math.abs(s.dip!.dip - c.dip.dip);
+    assert.ok(dipDiff <= b.dip, `${c.name}: dip ${s.dip!.dip} vs R ${c.dip.dip}, bound ${b.dip}`);
+    assert.equal(s.dip!.pValue < 0.05, c.dip.pValue < 0.05, `${c.name}: the dip test decides as R's (p ${s.dip!.pValue} vs ${c.dip.pValue})`);
+    // mixtures: BIC picks what it picks on the values; means of every fit within the stated bound
+    const refBest = c.gmm.reduce((a, g) => (g.bic < a.bic ? g : a));
+    assert.equal(s.mixtures!.bestComponents, refBest.components, `${c.name}: components by BIC`);
+    const cells = mixtureCellsOf(binnedFromHistogram(h));
+    for (const ref of c.gmm.filter((g) => g.components <= refBest.components)) {
+      const fit = s.mixtures!.fits[ref.components - 1]!;
+      const bounds = mixtureMeanBounds(cells, fit);
+      fit.means.forEach((mu, j) => assert.ok(Math.abs(mu - ref.means[j]!) <= bounds[j]!, `${c.name} k=${ref.components} mean ${j}: ${mu} vs sklearn ${ref.means[j]}, bound ${bounds[j]}`));
+      const bicBound = mixtureBicBound(cells, fit);
+      assert.ok(Math.abs(fit.bic - ref.bic) <= bicBound, `${c.name} k=${ref.components}: BIC ${fit.bic} vs ${ref.bic}, bound ${bicBound}`);
+    }
+    const d = binnedFromHistogram(h);
+    const kdeBound = meanBucketWidth(d) / (c.kde.bandwidth ** 2 * Math.sqrt(2 * Math.PI * Math.E));
+    const density = binnedKdeEvaluate(d, c.kde.bandwidth, c.kde.points);
+    c.kde.values.forEach((y, i) => assert.ok(Math.abs(density[i]! - y) <= kdeBound, `${c.name}: KDE at ${c.kde.points[i]}: ${density[i]} vs scipy ${y}, bound ${kdeBound}`));
+    const ksBound = b.cdf + (0.399 * b.valueW1 + 0.242 * rmsBucketWidth(h)) / c.ks.std;
+    assert.ok(Math.abs(s.ks!.d - c.ks.d) <= ksBound, `${c.name}: KS ${s.ks!.d} vs scipy ${c.ks.d}, bound ${ksBound}`);
+    assert.ok(Math.abs(s.weibull!.k - c.weibullK) <= b.weibullK!, `${c.name}: Weibull k ${s.weibull!.k} vs numpy ${c.weibullK}, bound ${b.weibullK}`);
+    assert.ok(Math.abs(s.bimodality!.coefficient - c.bimodality) < 0.01, `${c.name}: BC`);
+    console.log(`${c.name}: ${b.buckets} buckets; dip ${dipDiff.toExponential(1)} <= ${b.dip.toExponential(1)}; Weibull k ${Math.abs(s.weibull!.k - c.weibullK).toExponential(1)} <= ${b.weibullK!.toExponential(1)}; KS ${Math.abs(s.ks!.d - c.ks.d).toExponential(1)} <= ${ksBound.toExponential(1)}`);
+  }
 });
