@@ -15,8 +15,8 @@ import { selectMixtureByBicBinned, type BinnedMixtureOptions } from "./gmm-binne
 import { binnedKdeModes, binnedSilvermanBandwidth } from "./kde-binned.js";
 import type { ShapeSummary } from "./summary.js";
 
-/** Cells for the mixtures: adjacent buckets merged up to this fraction of min(sd, IQR / 1.349)... */
-export const MIXTURE_CELL_FRACTION = 1 / 16;
+/** Cells for the mixtures: adjacent buckets merged up to this fraction of min(sd, IQR / 1.349) (1/16 gave the same fits to 1e-6 on the tests, at 1.3x the cost)... */
+export const MIXTURE_CELL_FRACTION = 1 / 8;
 /** ...or, in the tails, up to this fraction of |x| (4 buckets): heavy tails would otherwise give hundreds of one-bucket cells. */
 export const MIXTURE_CELL_RELATIVE = 1 / 32;
 /**
