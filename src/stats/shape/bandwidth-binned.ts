@@ -71,8 +71,11 @@ function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
     for (; j & bit; bit >>= 1) j ^= bit;
     j ^= bit;
     if (i < j) {
-      [re[i], re[j]] = [re[j]!, re[i]!];
-      [im[i], im[j]] = [im[j]!, im[i]!];
+      const tr = re[i]!, ti = im[i]!;
+      re[i] = re[j]!;
+      im[i] = im[j]!;
+      re[j] = tr;
+      im[j] = ti;
     }
   }
   for (let len = 2; len <= n; len <<= 1) {
