@@ -19,6 +19,8 @@ import type { ShapeSummary } from "./summary.js";
 export const MIXTURE_CELL_FRACTION = 1 / 8;
 /** ...or, in the tails, up to this fraction of |x| (4 buckets): heavy tails would otherwise give hundreds of one-bucket cells. */
 export const MIXTURE_CELL_RELATIVE = 1 / 32;
+/** Cells at most: beyond, both merge widths double until under (values spread over many binades; keeps EM cost bounded). */
+export const MAX_MIXTURE_CELLS = 1024;
 /**
  * EM of the histogram mixtures: the exact path's per-value tolerance, SQUAREM-accelerated, from
  * the quantile start only. A seeded k-means++ second start (nInit 2) cost 6x more for k = 3 on
@@ -36,7 +38,12 @@ export function mixtureCellsOf(d: BinnedDistribution): BinnedCells {
   const mo = binnedMoments(d);
   const sd = Math.sqrt((mo.m2 * d.total) / Math.max(1, d.total - 1));
   const scale = Math.min(sd, (binnedQuantile(d, 0.75) - binnedQuantile(d, 0.25)) / 1.349) || sd;
-  return binnedCells(d, scale * MIXTURE_CELL_FRACTION, MIXTURE_CELL_RELATIVE);
+  let widen = 1, cells = binnedCells(d, scale * MIXTURE_CELL_FRACTION, MIXTURE_CELL_RELATIVE);
+  while (cells.count.length > MAX_MIXTURE_CELLS && widen < 2 ** 20) {
+    widen *= 2;
+    cells = binnedCells(d, scale * MIXTURE_CELL_FRACTION * widen, MIXTURE_CELL_RELATIVE * widen);
+  }
+  return cells;
 }
 
 export interface HistogramShapeOptions {

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { histKeyOf } from "../../../src/stats/histogram.js";
 import {
   binnedBandwidthSJ, binnedFromHistogram, binnedKdeEvaluate, binnedMoments, binnedSilvermanBandwidth, dipOfCorners, dipOfSorted, histogramShapeSummary,
-  meanBucketWidth, mixtureBicBound, mixtureCellsOf, mixtureMeanBounds, type SparseHistogram,
+  MAX_MIXTURE_CELLS, meanBucketWidth, mixtureBicBound, mixtureCellsOf, mixtureMeanBounds, type SparseHistogram,
 } from "../../../src/stats/shape/index.js";
 import { Rng } from "../../../src/util/rng.js";
 
@@ -180,6 +180,11 @@ test("degenerate and tiny histograms: empty gives null, a constant gives notes n
   const zeros = binnedFromHistogram({ keys: [0x0000, 0x8000, histKeyOf(1)], counts: [3, 4, 5] });
   assert.deepEqual(Array.from(zeros.count), [7, 5]);
   assert.equal(zeros.lo[0], 0);
+  // values over 60 binades: the mixture cells stay bounded, the statistics finite
+  const wide = Float64Array.from({ length: 200_000 }, (_, i) => (i % 2 ? 1 : -1) * 2 ** (-40 + (60 * ((i * 7919) % 200_000)) / 200_000));
+  const spread = histogramShapeSummary(histogramOf(wide))!;
+  assert.ok(spread.bounds.mixtureCells <= MAX_MIXTURE_CELLS && spread.bounds.buckets > 5000, `${spread.bounds.mixtureCells} cells of ${spread.bounds.buckets} buckets`);
+  assert.ok(!JSON.stringify(spread.summary).includes("NaN"));
   const unsorted = binnedFromHistogram({ keys: [histKeyOf(1), histKeyOf(-2), histKeyOf(-1)], counts: [1, 2, 3] });
   assert.deepEqual(Array.from(unsorted.count), [2, 3, 1], "value order whatever the key order");
 });
