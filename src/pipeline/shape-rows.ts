@@ -1,52 +1,47 @@
 // Shape and spectral extras of the analysis rows: shapeSummary of a tensor's exact values (kept
-// tensors) or of a seeded sample drawn from the bf16-bucket histogram (large tensors, groups),
-// with the method and its error bounds; and the spectral summary of 2-D weight matrices. Pure.
+// tensors), or the same statistics computed from the bf16-bucket histogram itself (large tensors,
+// groups; stats/shape/histogram-shape.ts), with the method and its error bounds; and the spectral
+// summary of 2-D weight matrices. Pure.
 import { ForkingPathsError } from "../util/errors.js";
 import type { TensorRole } from "../tensor/names.js";
-import { selectMixtureByBic, shapeSummary, type ShapeSummary } from "../stats/shape/index.js";
+import { BUCKET_RELATIVE_WIDTH, HISTOGRAM_MIXTURE_EM, histogramShapeSummary, shapeSummary, type HistogramShapeBounds, type ShapeSummary } from "../stats/shape/index.js";
 import { spectralSummary, type SpectralSummary } from "../stats/spectral.js";
 import { deriveSeed } from "../runs/synth-process.js";
-import { dkwBound95, HISTOGRAM_SAMPLE_SIZE, sampleFromHistogram } from "./snapshots.js";
+import { HISTOGRAM_SAMPLE_SIZE } from "./snapshots.js";
 
 /**
- * Values drawn from a histogram for the shape of a large tensor or a group. The same size (and
- * seed, shapeSeed) as the event detectors' histogram snapshots, so both see the same sample.
- * Smaller is not cheaper below 2049: the KDE then sums exactly instead of binning (stats/shape/kde.ts).
+ * Kept for the CLI's --shape-sample: a positive value turns histogram shapes on (0: kept tensors
+ * only). The histogram path analyses every value through its bucket, so the size itself is unused.
  */
 export const DEFAULT_SHAPE_SAMPLE_SIZE = HISTOGRAM_SAMPLE_SIZE;
-/**
- * Value error of a histogram sample: each value lies in its true value's bf16 bucket (7 mantissa
- * bits), whose width is at most 2^-7 of the value's magnitude (exact buckets for bf16 data).
- */
-export const HISTOGRAM_VALUE_REL_ERROR = 2 ** -7;
-/**
- * EM settings of the mixtures fitted to a histogram sample: scikit-learn GaussianMixture's own
- * defaults (tol 1e-3, one initialisation) instead of the exact path's tol 1e-6 and three
- * initialisations, which cost 7-20x more on 4096 values. Well-separated components: means
- * within the sample's noise of the exact fit (test/pipeline/shape-rows.test.ts). Strongly
- * overlapping ones: the 2-3 component fits may stop at another local optimum (measured: a mean
- * off by 1/3 sd, BIC by ~10), so BIC comparisons of sample fits are approximate; the mode
- * detector uses BIC only on exact values.
- */
-export const SAMPLE_MIXTURE_EM = { tol: 1e-3, nInit: 1 } as const;
+/** Value resolution of the histogram: each value lies in a bucket whose width is at most 2^-7 of its magnitude. */
+export const HISTOGRAM_VALUE_REL_ERROR = BUCKET_RELATIVE_WIDTH;
+/** EM settings of the histogram mixtures (the name predates the histogram path; kept for pipeline/index.ts). */
+export const SAMPLE_MIXTURE_EM = HISTOGRAM_MIXTURE_EM;
 /** Matrices with min(rows, cols) up to this get a spectral summary (eigenvalues of the small Gram matrix, O(m^3)). */
 export const DEFAULT_SPECTRAL_MAX_DIM = 256;
 
 /** How `extra.shape` was computed, stored beside it as `extra.shape_method`. */
 export interface ShapeMethod {
-  method: "histogram_sample" | "exact";
+  method: "histogram" | "exact";
   /** Values in the tensor or group (finite ones for exact values). */
   n: number;
-  /** Values shapeSummary analysed. */
+  /** Values the statistics describe (all n for the histogram: each through its bucket). */
   sample_size: number;
+  /** Seed of the k-means++ mixture starts (exact values: also of the sample beyond 20,000 values). */
   seed: number;
-  /** Bound on |sample value - true value| / |true value| (0 for exact values). */
+  /** Bound on |value used - true value| / |true value| (0 for exact values). */
   value_rel_error_bound: number;
-  /** DKW bound at 95% on sup |F_sample - F_values| (0 when every value is analysed). */
+  /** Bound on sup |F_used - F_values|: exact values, DKW at 95% for a sample (0 when all are used); histogram, the largest bucket mass (deterministic). */
   cdf_error_bound_95: number;
   /** EM convergence tolerance and initialisations of the Gaussian mixtures. */
   mixture_em: { tol: number; n_init: number };
   description: string;
+  /** Histogram only: the deterministic bounds of each statistic against the same statistic of the values. */
+  bounds?: {
+    buckets: number; mixture_cells: number; mixture_cell_width: number; cdf: number; dip: number; value_w1: number;
+    weibull_k: number | null; mixture_means: number[] | null; mixture_bic: number | null;
+  };
 }
 
 export interface ShapeExtra {
@@ -56,7 +51,7 @@ export interface ShapeExtra {
 
 type Histogram = { keys: ArrayLike<number>; counts: ArrayLike<number> };
 
-/** Seed of a target's histogram sample at a step: the event detectors' (pipeline/events.ts) with seed 0. */
+/** Seed of a target's shape statistics at a step: the event detectors' (pipeline/events.ts) with seed 0. */
 export function shapeSeed(target: "tensor" | "group", name: string, step: number): number {
   return deriveSeed(0, target, name, step);
 }
@@ -75,41 +70,36 @@ export function exactShapeExtra(values: ArrayLike<number>): ShapeExtra {
 }
 
 /**
- * Shape of a large tensor or group from its histogram: shapeSummary of `size` values drawn by
- * sampleFromHistogram (all of them when the histogram holds fewer), mixtures fitted with
- * SAMPLE_MIXTURE_EM. Null when the histogram is empty.
+ * Shape of a large tensor or group from its histogram (histogramShapeSummary): every statistic of
+ * the distribution G that spreads each bucket's count uniformly over the bucket, n = all values.
+ * `seed` seeds the k-means++ mixture start; `size` is unused (see DEFAULT_SHAPE_SAMPLE_SIZE).
+ * Null when the histogram is empty.
  */
 export function histogramShapeExtra(histogram: Histogram, seed: number, size = DEFAULT_SHAPE_SAMPLE_SIZE): ShapeExtra | null {
-  let total = 0;
-  for (let i = 0; i < histogram.counts.length; i++) total += Math.max(0, Math.round(histogram.counts[i]!));
-  if (total === 0) return null;
-  const sample = sampleFromHistogram(histogram, size, seed);
-  const sampled = total > size;
-  const base = shapeSummary(sample, { maxComponents: 1, seed, sampleSize: sample.length });
-  const shape: ShapeSummary = { ...base, mixtures: sampleMixtures(sample, seed, base.notes), n: total, sampled, cdfErrorBound95: sampled ? dkwBound95(sample.length) : 0 };
-  const cdf = sampled ? dkwBound95(sample.length) : 0;
+  void size;
+  const r = histogramShapeSummary(histogram, { seed });
+  if (r === null) return null;
+  const b = r.bounds;
   return {
-    shape: withoutNonFinite(shape),
+    shape: r.summary,
     shape_method: {
-      method: "histogram_sample", n: total, sample_size: sample.length, seed, value_rel_error_bound: HISTOGRAM_VALUE_REL_ERROR, cdf_error_bound_95: cdf,
-      mixture_em: { tol: SAMPLE_MIXTURE_EM.tol, n_init: SAMPLE_MIXTURE_EM.nInit },
-      description: (sampled ? `seeded uniform sample without replacement of ${sample.length} of ${total} values` : `all ${total} values`) +
-        ` reconstructed from the bf16-bucket histogram (seed ${seed}), each within ${HISTOGRAM_VALUE_REL_ERROR} relative of a true value` +
-        (sampled ? `; sample CDF within ${cdf.toFixed(4)} of the histogram's (DKW, 95%)` : ""),
+      method: "histogram", n: r.summary.n, sample_size: r.summary.n, seed, value_rel_error_bound: HISTOGRAM_VALUE_REL_ERROR, cdf_error_bound_95: b.cdf,
+      mixture_em: { tol: HISTOGRAM_MIXTURE_EM.tol, n_init: HISTOGRAM_MIXTURE_EM.nInit },
+      description: histogramDescription(r.summary.n, b),
+      bounds: {
+        buckets: b.buckets, mixture_cells: b.mixtureCells, mixture_cell_width: b.mixtureCellWidth, cdf: b.cdf, dip: b.dip, value_w1: b.valueW1,
+        weibull_k: b.weibullK, mixture_means: b.mixtureMeans, mixture_bic: b.mixtureBic,
+      },
     },
   };
 }
 
-/** Mixtures with 1-3 components on a histogram sample (as shapeSummary's, with the sample EM settings). */
-function sampleMixtures(sample: Float64Array, seed: number, notes: string[]): ShapeSummary["mixtures"] {
-  try {
-    const r = selectMixtureByBic(sample, 3, { seed, ...SAMPLE_MIXTURE_EM });
-    return { fits: r.fits, bestComponents: r.best.components };
-  } catch (e) {
-    if (!(e instanceof ForkingPathsError)) throw e;
-    if (!notes.some((n) => n.startsWith("mixtures:"))) notes.push(`mixtures: ${e.message}`);
-    return null;
-  }
+function histogramDescription(n: number, b: HistogramShapeBounds): string {
+  const g = (x: number | null) => (x === null ? "n/a" : x.toPrecision(3));
+  return `all ${n} values through the bf16-bucket histogram (${b.buckets} occupied buckets, each value within ${HISTOGRAM_VALUE_REL_ERROR} relative of its bucket): ` +
+    `CDF exact at bucket edges, within ${g(b.cdf)} (largest bucket mass) inside; dip within ${g(b.dip)}; KDE on the bucket-uniform distribution, ` +
+    `which is within ${g(b.valueW1)} (mean bucket width) of the values in Wasserstein-1; mixtures by EM on ${b.mixtureCells} cells ` +
+    `(means within ${b.mixtureMeans === null ? "n/a" : b.mixtureMeans.map(g).join(", ")}, BIC within ${g(b.mixtureBic)}, to first order); Weibull k within ${g(b.weibullK)}`;
 }
 
 /** Deep copy with every non-finite number replaced by null (as shapeSummary's output). */

@@ -1,14 +1,20 @@
 // Mode snapshots for the mode split/merge detector: the KDE modes (Silverman bandwidth) of one
 // tensor or group at one checkpoint, from its exact kept values or, for large tensors and
-// groups, from a seeded sample drawn from the stored bf16-bucket histogram; and the bimodality
-// check that confirms a split. Pure: the caller reads the store.
+// groups, from the stored bf16-bucket histogram itself (stats/shape/histogram-shape.ts: the
+// same statistics analyze stores in extra.shape); and the bimodality check that confirms a
+// split. Pure: the caller reads the store.
 import type { BimodalityConfirmation, ModeObservation, ModeSnapshot } from "../dynamics/modes/index.js";
 import { bucketValueRange } from "../stats/histogram.js";
-import { dipTest, fitGaussianMixture, gaussianKde, kdeModes } from "../stats/shape/index.js";
+import {
+  BUCKET_RELATIVE_WIDTH, binnedDip, binnedFromHistogram, binnedKdeModes, binnedMoments, binnedSilvermanBandwidth, dipPValue, dipTest, fitGaussianMixture, gaussianKde, kdeModes, maxBucketMass,
+} from "../stats/shape/index.js";
 import { ForkingPathsError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 
-/** Values drawn from a histogram to stand in for a large tensor or a group. */
+/**
+ * Values drawn by sampleFromHistogram by default. Histogram snapshots no longer sample (they use
+ * the histogram itself); the constant stays as the default of the unused size arguments.
+ */
 export const HISTOGRAM_SAMPLE_SIZE = 4096;
 /** KDE grid and prominence merge of the mode finder (the settings of stats/shape's shapeSummary). */
 export const MODE_GRID_SIZE = 1024;
@@ -17,8 +23,6 @@ export const MODE_MIN_RELATIVE_PROMINENCE = 0.01;
 export const DEFAULT_BIMODALITY_ALPHA = 0.05;
 /** A degenerate (constant) snapshot gets this spread relative to max(1, |value|), so tracking stays finite. */
 const DEGENERATE_SCALE_RELATIVE = 1e-12;
-/** Relative width of a bf16 bucket (7 mantissa bits): the value error of a histogram sample. */
-const BUCKET_RELATIVE_WIDTH = 2 ** -7;
 
 /** Stored shape statistics (tensor_stats extra.shape) reused when present. */
 export interface StoredShape {
@@ -29,8 +33,10 @@ export interface StoredShape {
 }
 
 export interface ValueSnapshot extends ModeSnapshot {
-  /** Values the bimodality check runs on (exact values or the histogram sample); null when constant. */
+  /** Exact values the bimodality check runs on; null for histogram snapshots and constant values. */
   values: Float64Array | null;
+  /** Histogram snapshots: the dip test of the histogram's piecewise-linear CDF with n = all values. */
+  histogramDip?: { pValue: number; n: number } | null;
   /** How the modes were obtained, with the error of the method. */
   method: string;
   stored: StoredShape | null;
@@ -129,22 +135,30 @@ export function dkwBound95(n: number): number {
   return Math.sqrt(Math.log(2 / 0.05) / (2 * n));
 }
 
-/** Modes from a stored histogram via a seeded sample; `std` is the stored exact std (the tracking scale). */
+/**
+ * Modes from a stored histogram: Silverman KDE of the distribution G that spreads each bucket's
+ * count uniformly over the bucket (binnedKdeModes; n = all values), and G's dip test for the
+ * bimodality check. `std` is the stored exact std (the tracking scale). `seed` and `size` are
+ * unused (no sampling); they stay for the callers' signatures.
+ */
 export function snapshotFromHistogram(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }, std: number | null, seed: number, size = HISTOGRAM_SAMPLE_SIZE): ValueSnapshot {
-  const sample = sampleFromHistogram(histogram, size, seed);
-  let total = 0;
-  for (let i = 0; i < histogram.counts.length; i++) total += Math.max(0, Math.round(histogram.counts[i]!));
-  const bucketError = `values reconstructed from the bf16-bucket histogram, each within one bucket (${BUCKET_RELATIVE_WIDTH} relative) of a true value`;
-  const method = (total <= size
-    ? `all ${total} ${bucketError}`
-    : `seeded uniform sample without replacement of ${size} of ${total} ${bucketError} (seed ${seed}); sample CDF within ${dkwBound95(size).toFixed(4)} of the tensor's (DKW, 95%)`) +
-    "; Gaussian KDE (Silverman bandwidth)";
-  if (sample.length === 0) return degenerate(0, `${method}; empty histogram`);
-  const spread = spreadOf(sample);
-  if (!(spread.std > 0)) return degenerate(spread.mean, method);
-  const modes = kdeModesOf(sample);
-  if (modes === null) return degenerate(spread.mean, method);
-  return { modes, scale: std !== null && std > 0 ? std : spread.std, values: sample, method, stored: null };
+  void seed;
+  void size;
+  const d = binnedFromHistogram(histogram);
+  const n = d.total;
+  if (n === 0) return degenerate(0, "bf16-bucket histogram; empty histogram");
+  const mo = binnedMoments(d);
+  const method = `all ${n} values through the bf16-bucket histogram (each within one bucket, ${BUCKET_RELATIVE_WIDTH} relative; CDF within ${maxBucketMass(d).toPrecision(3)}); Gaussian KDE (Silverman bandwidth) of the bucket-uniform distribution`;
+  if (!(mo.m2 > 0)) return degenerate(mo.mean, method);
+  let modes: ModeObservation[];
+  try {
+    modes = binnedKdeModes(d, binnedSilvermanBandwidth(n, mo.m2), { gridSize: MODE_GRID_SIZE, minRelativeProminence: MODE_MIN_RELATIVE_PROMINENCE });
+  } catch (err) {
+    if (err instanceof ForkingPathsError) return degenerate(mo.mean, method);
+    throw err;
+  }
+  const histogramDip = n >= 4 ? { pValue: dipPValue(binnedDip(d).dip, n), n } : null;
+  return { modes, scale: std !== null && std > 0 ? std : Math.sqrt(mo.m2), values: null, histogramDip, method, stored: null };
 }
 
 /**
@@ -152,12 +166,12 @@ export function snapshotFromHistogram(histogram: { keys: ArrayLike<number>; coun
  * GMM-1 BIC. Stored dip and mixture results are reused when present.
  */
 export function confirmBimodality(snapshot: ValueSnapshot, alpha = DEFAULT_BIMODALITY_ALPHA, exact: boolean): BimodalityConfirmation {
-  const values = snapshot.values;
-  if (values === null || values.length < 4) return { confirmed: false, method: "too few distinct values for a bimodality check", statistic: null, pValue: null };
-  const where = exact ? "exact values" : `${values.length} values reconstructed (sampled if large) from the histogram`;
-  const pValue = snapshot.stored?.dipPValue ?? dipTest(values).pValue;
+  const values = snapshot.values, histogramDip = snapshot.histogramDip ?? null;
+  if (histogramDip === null && (values === null || values.length < 4)) return { confirmed: false, method: "too few distinct values for a bimodality check", statistic: null, pValue: null };
+  const where = exact ? "exact values" : histogramDip !== null ? `the histogram of ${histogramDip.n} values (dip of its piecewise-linear CDF)` : `${values!.length} values`;
+  const pValue = snapshot.stored?.dipPValue ?? histogramDip?.pValue ?? dipTest(values!).pValue;
   if (pValue < alpha) return { confirmed: true, method: `dip test p < ${alpha} on ${where}`, statistic: pValue, pValue };
-  if (!exact) return { confirmed: false, method: `dip test p < ${alpha} on ${where}`, statistic: pValue, pValue };
+  if (!exact || values === null) return { confirmed: false, method: `dip test p < ${alpha} on ${where}`, statistic: pValue, pValue };
   let bic1 = snapshot.stored?.bic1 ?? null, bic2 = snapshot.stored?.bic2 ?? null;
   if (bic1 === null || bic2 === null) {
     try {

@@ -1,5 +1,5 @@
-// analyze stores shape statistics for every tensor and group (exact for kept tensors, a histogram
-// sample otherwise) and spectral alpha (checked against spectralSummary of the checkpoint's
+// analyze stores shape statistics for every tensor and group (exact for kept tensors, from the
+// histogram otherwise) and spectral alpha (checked against spectralSummary of the checkpoint's
 // values); --no-shape and --spectral-max-dim 0 store neither; --shape-sample 0 keeps exact only.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -14,7 +14,6 @@ import { readTensorBytes } from "../../src/tensor/read.js";
 import { decodeToFloat32 } from "../../src/formats/dtype.js";
 import { spectralSummary } from "../../src/stats/spectral.js";
 import { featuresFromStore } from "../../src/quality/store-features.js";
-import { dkwBound95 } from "../../src/pipeline/snapshots.js";
 import { runCli } from "../helpers/cli.js";
 
 const STEPS = [0, 256];
@@ -44,10 +43,10 @@ test("analyze stores extra.shape for every tensor and group, and spectral alpha 
   for (const t of tensors) {
     const method = (t.extra?.shape_method as { method: string } | undefined)?.method;
     const kept = t.role.startsWith("ln.") || t.kind === "bias";
-    assert.equal(method, kept ? "exact" : "histogram_sample", t.tensor);
+    assert.equal(method, kept ? "exact" : "histogram", t.tensor);
     assert.ok(t.extra?.shape !== undefined, `${t.tensor} has a shape`);
   }
-  assert.ok(groups.length > 0 && groups.every((g) => (g.extra?.shape_method as { method: string }).method === "histogram_sample" && g.extra?.shape !== undefined));
+  assert.ok(groups.length > 0 && groups.every((g) => (g.extra?.shape_method as { method: string }).method === "histogram" && g.extra?.shape !== undefined));
 
   const cp = await openCheckpoint(join(dir, "run", "checkpoint-256"));
   try {
@@ -69,7 +68,7 @@ test("analyze stores extra.shape for every tensor and group, and spectral alpha 
   assert.ok(features.featureNames.includes("alpha:mean"), "quality's feature reader sees the stored alpha");
 });
 
-test("--no-shape --spectral-max-dim 0 store neither; --shape-sample sets the sample, 0 keeps exact shapes only; bad values are refused", async () => {
+test("--no-shape --spectral-max-dim 0 store neither; --shape-sample > 0 keeps histogram shapes of all values (size unused), 0 keeps exact shapes only; bad values are refused", async () => {
   const dir = await synthRun();
   const none = await runCli(["analyze", join(dir, "run"), "--out", join(dir, "none"), "--no-shape", "--spectral-max-dim", "0", "--no-events", "--workers", "0", "--json"]);
   assert.equal(none.code, 0, none.stderr);
@@ -81,10 +80,12 @@ test("--no-shape --spectral-max-dim 0 store neither; --shape-sample sets the sam
   assert.equal(small.code, 0, small.stderr);
   const rows = await storedRows(join(dir, "small"));
   const model = rows.groups.find((g) => g.group_name === "model")!;
-  const method = model.extra!.shape_method as { sample_size: number; n: number; cdf_error_bound_95: number };
-  assert.equal(method.sample_size, 3000);
+  const method = model.extra!.shape_method as { method: string; sample_size: number; n: number; cdf_error_bound_95: number; bounds: { cdf: number } };
+  assert.equal(method.method, "histogram");
   assert.ok(method.n > 3000);
-  assert.equal(method.cdf_error_bound_95, dkwBound95(3000));
+  assert.equal(method.sample_size, method.n, "the histogram path uses every value whatever --shape-sample says");
+  assert.equal(method.cdf_error_bound_95, method.bounds.cdf);
+  assert.ok(method.cdf_error_bound_95 > 0 && method.cdf_error_bound_95 < 0.05);
   assert.ok(rows.tensors.some((t) => t.extra?.spectral !== undefined), "spectra on by default");
 
   const keptOnly = await runCli(["analyze", join(dir, "run"), "--out", join(dir, "kept"), "--include", "*layers.0.*", "--shape-sample", "0", "--no-events", "--workers", "0", "--json"]);

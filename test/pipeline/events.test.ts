@@ -122,5 +122,5 @@ test("histogram reconstruction: every value within one bf16 bucket of a true val
   for (let i = 1; i < sample.length; i++) assert.ok(sample[i]! >= sample[i - 1]!, "value order");
   const snapshot = snapshotFromHistogram(histogram, 0.02, 1);
   assert.equal(snapshot.modes.length, 2, "two clusters at -0.02 and +0.02 give two KDE modes");
-  assert.match(snapshot.method, /all 303 values reconstructed/);
+  assert.match(snapshot.method, /all 303 values through the bf16-bucket histogram/);
 });

@@ -1,5 +1,5 @@
-// Shape statistics from a histogram sample (pipeline/shape-rows.ts) against the same statistics
-// on the exact values, within bounds derived from the method's stated errors; group rows carry
+// Shape statistics from the histogram itself (pipeline/shape-rows.ts) against the same statistics
+// on the exact values, within the bounds the method states (shape_method.bounds); group rows carry
 // the shape in the form the event detectors read; spectral extras equal spectralSummary.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -7,10 +7,10 @@ import {
   DEFAULT_SHAPE_SAMPLE_SIZE, HISTOGRAM_VALUE_REL_ERROR, exactShapeExtra, histogramShapeExtra, isSpectralTarget, shapeSeed, spectralExtra,
 } from "../../src/pipeline/shape-rows.js";
 import { groupRows } from "../../src/pipeline/groups.js";
-import { dkwBound95, snapshotFromHistogram, storedShapeOf } from "../../src/pipeline/snapshots.js";
+import { snapshotFromHistogram, storedShapeOf } from "../../src/pipeline/snapshots.js";
 import { sketchOfValues } from "../../src/stats/sketch-values.js";
 import { summarizeSketch } from "../../src/stats/summary.js";
-import { seededSample, shapeSummary, weibullFitAbs, type ShapeSummary } from "../../src/stats/shape/index.js";
+import { shapeSummary, type ShapeSummary } from "../../src/stats/shape/index.js";
 import { spectralSummary } from "../../src/stats/spectral.js";
 import type { TensorStatsInput } from "../../src/store/types.js";
 import { Rng } from "../../src/util/rng.js";
@@ -36,61 +36,54 @@ function maxBucketMass(counts: ArrayLike<number>): number {
   return max / total;
 }
 
-test("histogram sample reproduces the exact values' dip, bimodality, mixture means and Weibull k within the stated bounds", () => {
+test("histogram shapes reproduce the exact values' dip, KS, mixture means and Weibull k within the stated bounds", () => {
   const values = knownMixture(11);
   const { histogram } = histogramOf(values);
-  const sampled = histogramShapeExtra(histogram, 1234)!;
+  const fromHistogram = histogramShapeExtra(histogram, 1234)!;
   const exact = exactShapeExtra(values);
-  const s = sampled.shape, e = exact.shape;
-  assert.equal(sampled.shape_method.method, "histogram_sample");
-  assert.equal(sampled.shape_method.sample_size, DEFAULT_SHAPE_SAMPLE_SIZE);
-  assert.equal(sampled.shape_method.n, N);
-  assert.equal(sampled.shape_method.cdf_error_bound_95, dkwBound95(DEFAULT_SHAPE_SAMPLE_SIZE));
+  const s = fromHistogram.shape, e = exact.shape, m = fromHistogram.shape_method, b = m.bounds!;
+  assert.equal(m.method, "histogram");
+  assert.equal(m.n, N);
+  assert.equal(m.sample_size, N, "every value, through its bucket");
+  assert.equal(m.cdf_error_bound_95, maxBucketMass(histogram.counts), "CDF bound: the largest bucket mass");
+  assert.equal(m.value_rel_error_bound, HISTOGRAM_VALUE_REL_ERROR);
   assert.equal(exact.shape_method.method, "exact");
+  assert.equal(exact.shape_method.cdf_error_bound_95, 0, "N <= 20,000: the exact side uses every value");
 
-  // Dip = distance from the CDF to the nearest unimodal CDF, so it is 1-Lipschitz in the sup
-  // norm: |dip_a - dip_b| <= sup|F_a - F_b|. Histogram values agree with the true CDF at bucket
-  // edges (off by at most one bucket's mass between), then each side's sample adds its DKW bound.
-  // (The stated bounds: cdf_error_bound_95 of each method; 0 for the exact side here, N <= 20,000.)
-  const dipBound = sampled.shape_method.cdf_error_bound_95 + exact.shape_method.cdf_error_bound_95 + maxBucketMass(histogram.counts);
+  // Dip: 1-Lipschitz in the sup norm, G within one bucket's mass of the values' CDF (stated: b.dip).
   const dipDiff = Math.abs(s.dip!.dip - e.dip!.dip);
-  console.log(`dip ${s.dip!.dip.toFixed(5)} vs exact ${e.dip!.dip.toFixed(5)}: |diff| ${dipDiff.toExponential(2)} <= ${dipBound.toFixed(4)}`);
-  assert.ok(dipDiff <= dipBound);
+  console.log(`dip ${s.dip!.dip.toFixed(5)} vs exact ${e.dip!.dip.toFixed(5)}: |diff| ${dipDiff.toExponential(2)} <= ${b.dip.toFixed(4)}`);
+  assert.ok(dipDiff <= b.dip);
   assert.ok(s.dip!.pValue < 0.05 && e.dip!.pValue < 0.05, "both see the bimodality");
 
-  // Mixture means: 4 standard errors of each estimate (sqrt(var / (n w))) plus the value error.
+  // KS: the CDF bound plus the shift of the fitted normal (mean within W1, sd within W2 of the values').
+  const ksBound = b.cdf + (0.399 * b.value_w1 + 0.242 * HISTOGRAM_VALUE_REL_ERROR * Math.max(...Array.from(values, Math.abs))) / e.ks!.std;
+  assert.ok(Math.abs(s.ks!.d - e.ks!.d) <= ksBound, `KS ${s.ks!.d} vs ${e.ks!.d}, bound ${ksBound}`);
+
+  // Mixture means: the stated first-order bound per component (b.mixture_means), plus both EM fits' stopping slack.
   assert.equal(s.mixtures!.bestComponents, 2);
   assert.equal(e.mixtures!.bestComponents, 2);
   const fit2 = (x: ShapeSummary) => x.mixtures!.fits.find((f) => f.components === 2)!;
   const fs = fit2(s), fe = fit2(e);
   for (let c = 0; c < 2; c++) {
-    const se = (f: typeof fs) => Math.sqrt(f.variances[c]! / (f.n * f.weights[c]!));
-    const bound = 4 * Math.hypot(se(fs), se(fe)) + HISTOGRAM_VALUE_REL_ERROR * Math.abs(fe.means[c]!);
+    const bound = b.mixture_means![c]!;
     const diff = Math.abs(fs.means[c]! - fe.means[c]!);
-    console.log(`mixture mean ${c}: ${fs.means[c]!.toFixed(5)} vs exact ${fe.means[c]!.toFixed(5)}: |diff| ${diff.toExponential(2)} <= ${bound.toExponential(2)}`);
+    console.log(`mixture mean ${c}: ${fs.means[c]!.toFixed(6)} vs exact ${fe.means[c]!.toFixed(6)}: |diff| ${diff.toExponential(2)} <= ${bound.toExponential(2)}`);
     assert.ok(diff <= bound);
   }
   assert.ok(Math.abs(fs.means[0]! - -0.05) < 0.003 && Math.abs(fs.means[1]! - 0.06) < 0.003, "means near the generating ones");
 
-  // Weibull k: sampling spread measured on 16 seeded 4096-subsamples of the exact values (4 sd),
-  // plus the value error: ln x moves by at most ln(1 + 2^-7) per point, which moves the
-  // probability-plot slope by at most k * 2 ln(1 + 2^-7) / (ln q90 - ln q10) of |w|.
-  const ks = Array.from({ length: 16 }, (_, i) => weibullFitAbs(seededSample(values, DEFAULT_SHAPE_SAMPLE_SIZE, 100 + i)).k);
-  const meanK = ks.reduce((a, b) => a + b, 0) / ks.length;
-  const sdK = Math.sqrt(ks.reduce((a, k) => a + (k - meanK) ** 2, 0) / (ks.length - 1));
-  const abs = Float64Array.from(values, Math.abs).sort();
-  const spreadLn = Math.log(abs[Math.floor(0.9 * N)]! / abs[Math.floor(0.1 * N)]!);
-  const kBound = 4 * sdK + (e.weibull!.k * 2 * Math.log1p(HISTOGRAM_VALUE_REL_ERROR)) / spreadLn;
+  // Weibull k: the stated bound from each point's ln|w| error (b.weibull_k); no sampling term any more.
   const kDiff = Math.abs(s.weibull!.k - e.weibull!.k);
-  console.log(`Weibull k ${s.weibull!.k.toFixed(4)} vs exact ${e.weibull!.k.toFixed(4)}: |diff| ${kDiff.toExponential(2)} <= ${kBound.toExponential(2)} (sampling sd ${sdK.toExponential(2)})`);
-  assert.ok(kDiff <= kBound);
+  console.log(`Weibull k ${s.weibull!.k.toFixed(5)} vs exact ${e.weibull!.k.toFixed(5)}: |diff| ${kDiff.toExponential(2)} <= ${b.weibull_k!.toExponential(2)}`);
+  assert.ok(kDiff <= b.weibull_k!);
 });
 
-test("a histogram holding fewer values than the sample size is used whole: no CDF error, only the value error", () => {
+test("a small histogram is used whole; an empty one gives no shape", () => {
   const values = knownMixture(5).subarray(0, 1000);
   const extra = histogramShapeExtra(histogramOf(values).histogram, 9)!;
   assert.equal(extra.shape_method.sample_size, 1000);
-  assert.equal(extra.shape_method.cdf_error_bound_95, 0);
+  assert.equal(extra.shape.n, 1000);
   assert.equal(extra.shape.sampled, false);
   assert.equal(histogramShapeExtra({ keys: [], counts: [] }, 1), null, "empty histogram: no shape");
 });
@@ -104,7 +97,7 @@ function rowOf(name: string, role: string, layer: number, values: Float32Array):
   return { row, sketch };
 }
 
-test("group rows carry extra.shape from a seeded histogram sample, reproducibly, in the form the mode detector reads", () => {
+test("group rows carry extra.shape from the histogram, reproducibly, in the form the mode detector reads", () => {
   const rng = new Rng(2);
   const tensors = [0, 1].map((layer) => rowOf(`layers.${layer}.mlp.weight`, "mlp.in", layer, Float32Array.from({ length: 20_000 }, () => 0.02 * rng.normal())));
   const step = 64;
@@ -112,12 +105,12 @@ test("group rows carry extra.shape from a seeded histogram sample, reproducibly,
   assert.deepEqual(rows.map((r) => r.group_name), ["model", "mlp.in.weight", "layer.0", "layer.1"]);
   for (const r of rows) {
     const method = r.extra!.shape_method as { method: string; seed: number; n: number };
-    assert.equal(method.method, "histogram_sample");
+    assert.equal(method.method, "histogram");
     assert.equal(method.seed, shapeSeed("group", r.group_name, step));
     assert.equal(method.n, r.numel);
     const shape = r.extra!.shape as ShapeSummary;
     assert.ok(shape.weibull !== null && shape.dip !== null && shape.mixtures !== null && shape.kde.length === 2);
-    // the mode detector's own snapshot of this group (same sample size and seed) has the stored modes
+    // the mode detector's own snapshot of this group (from the same histogram) has the stored modes
     const stored = storedShapeOf(r.extra)!;
     const snapshot = snapshotFromHistogram(r.histogram!, r.std, method.seed);
     assert.deepEqual(stored.silvermanModes, snapshot.modes);

@@ -49,7 +49,8 @@ export function bandwidthNrd0(x: ArrayLike<number>): number {
 export const SJ_BINS = 1000;
 const DELMAX = 1000;
 
-interface PairCounts {
+/** Counts of pairs of values by the distance of their bins (bins of width binWidth). */
+export interface PairCounts {
   binWidth: number;
   counts: Float64Array;
 }
@@ -101,6 +102,11 @@ export function bandwidthSJ(x: ArrayLike<number>, method: "ste" | "dpi" = "ste")
   if (s[n - 1] === s[0]) throw new DegenerateSampleError("bandwidthSJ", "all values are equal");
   const pc = pairCounts(s, SJ_BINS, s[0]!, s[n - 1]!);
   const scale = Math.min(standardDeviation(s, 1), (quantileSorted(s, 0.75) - quantileSorted(s, 0.25)) / 1.349);
+  return bandwidthSJFromPairCounts(n, pc, scale, method);
+}
+
+/** bw.SJ's solution from n, the binned pair counts and the scale min(sd, IQR / 1.349). */
+export function bandwidthSJFromPairCounts(n: number, pc: PairCounts, scale: number, method: "ste" | "dpi" = "ste"): number {
   const a = 1.24 * scale * Math.pow(n, -1 / 7);
   const b = 1.23 * scale * Math.pow(n, -1 / 9);
   const c1 = 1 / (2 * Math.sqrt(Math.PI) * n);

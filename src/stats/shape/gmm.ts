@@ -7,6 +7,8 @@ import { DegenerateSampleError } from "./bandwidth.js";
 import { sortedFinite, type Values } from "./sample.js";
 
 export const GMM_METHOD = "EM, 1-D Gaussian mixture (scikit-learn GaussianMixture conventions)" as const;
+/** The same fit from a histogram's cells (gmm-binned.ts). */
+export const GMM_BINNED_METHOD = "EM on histogram cells (second-order within-cell terms), 1-D Gaussian mixture (scikit-learn GaussianMixture conventions)" as const;
 
 export interface GaussianMixtureOptions {
   components: 1 | 2 | 3;
@@ -23,7 +25,7 @@ export interface GaussianMixtureOptions {
 }
 
 export interface GaussianMixtureFit {
-  method: typeof GMM_METHOD;
+  method: typeof GMM_METHOD | typeof GMM_BINNED_METHOD;
   n: number;
   components: number;
   /** Components sorted by mean. */

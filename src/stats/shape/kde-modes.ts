@@ -25,7 +25,15 @@ export interface KdeModesOptions extends KdeGridOptions {
 
 /** Local maxima of the density on a grid of `gridSize` points (default 1024), left to right. */
 export function kdeModes(kde: GaussianKde, options: KdeModesOptions = {}): KdeMode[] {
-  const g = kdeGrid(kde, options);
+  return modesOnGrid(kdeGrid(kde, options), (points) => kdeEvaluate(kde, points), options.minRelativeProminence ?? 0);
+}
+
+/**
+ * Modes of a density given on an even grid: local maxima, weak ones merged (see
+ * KdeModesOptions.minRelativeProminence), locations refined by a parabola, heights from
+ * `evaluate` at those locations, masses by the trapezoid rule between the bounding minima.
+ */
+export function modesOnGrid(g: { x: Float64Array; density: Float64Array; step: number }, evaluate: (points: number[]) => Float64Array, minRelativeProminence: number): KdeMode[] {
   const f = g.density, m = f.length;
   const peaks: number[] = [];
   for (let i = 1; i < m - 1; i++) {
@@ -40,9 +48,11 @@ export function kdeModes(kde: GaussianKde, options: KdeModesOptions = {}): KdeMo
     bounds.push(arg);
   }
   bounds.push(m - 1);
-  mergeWeakPeaks(f, peaks, bounds, (options.minRelativeProminence ?? 0) * Math.max(...f));
+  let top = 0;
+  for (let i = 0; i < m; i++) top = Math.max(top, f[i]!);
+  mergeWeakPeaks(f, peaks, bounds, minRelativeProminence * top);
   const locations = peaks.map((i) => refinePeak(g.x, f, i));
-  const heights = kdeEvaluate(kde, locations);
+  const heights = evaluate(locations);
   return peaks.map((_, p) => {
     const a = bounds[p]!, b = bounds[p + 1]!;
     let mass = 0;

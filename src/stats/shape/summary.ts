@@ -31,7 +31,10 @@ export interface ShapeSummary {
   nAnalysed: number;
   sampled: boolean;
   seed: number;
-  /** DKW bound at 95%: sup |F_sample - F_input| <= this with probability 0.95 (0 if not sampled). */
+  /**
+   * Bound on sup |F_used - F_input|: DKW at 95% for a sample (0 if not sampled); from a histogram
+   * (histogram-shape.ts) the largest bucket mass, a deterministic bound.
+   */
   cdfErrorBound95: number;
   bimodality: BimodalityResult | null;
   dip: (DipTestResult & { modalLow: number; modalHigh: number }) | null;

@@ -1,0 +1,256 @@
+// 1-D Gaussian mixtures (1-3 components) fitted by EM to a histogram's cells instead of to the
+// values, with scikit-learn GaussianMixture's conventions (reg_covar, BIC = -2 logL + (3k-1) ln n).
+// Each cell stands for its values through its count, mean m and within-cell variance v: every
+// per-value sum of EM (responsibility masses, first and second moments, log-likelihood) is
+// replaced by its second-order expansion about m, sum_i f(x_i) = n (f(m) + f''(m) v / 2) + O(n w^3 f'''),
+// exact in the first order because sum_i (x_i - m) = 0. So the fit is the per-value EM's up to
+// terms in (cell width / component sd)^2 (measured in test/stats/shape/histogram-shape.test.ts).
+// Pure; no I/O.
+import { UsageError } from "../../util/errors.js";
+import { Rng } from "../../util/rng.js";
+import { DegenerateSampleError } from "./bandwidth.js";
+import type { BinnedCells } from "./binned.js";
+import { GMM_BINNED_METHOD, type GaussianMixtureFit } from "./gmm.js";
+import { NotEnoughPointsError } from "../../util/errors.js";
+
+export interface BinnedMixtureOptions {
+  /** Seed of the k-means++ initialisations (default 0). */
+  seed?: number;
+  /** EM iterations per initialisation (default 300). */
+  maxIter?: number;
+  /** Stop when the mean log-likelihood per value changes by less than this (default 1e-6). */
+  tol?: number;
+  /** Initialisations: the first by quantiles, the rest by seeded weighted k-means++ (default 3). */
+  nInit?: number;
+  /** Added to each variance at every M step, as scikit-learn's reg_covar (default 1e-6). */
+  regCovar?: number;
+}
+
+interface Params {
+  weights: Float64Array;
+  means: Float64Array;
+  variances: Float64Array;
+}
+
+const LOG_2PI = Math.log(2 * Math.PI);
+const TINY = 10 * Number.EPSILON;
+
+export function fitGaussianMixtureBinned(cells: BinnedCells, components: 1 | 2 | 3, options: BinnedMixtureOptions = {}): GaussianMixtureFit {
+  const k = components;
+  if (k !== 1 && k !== 2 && k !== 3) throw new UsageError(`fitGaussianMixtureBinned: components must be 1, 2 or 3, got ${String(k)}`);
+  if (cells.total < 2 * k + 1) throw new NotEnoughPointsError("fitGaussianMixtureBinned", 2 * k + 1, cells.total);
+  const nc = cells.count.length;
+  if (nc < 2 && cells.variance[0]! === 0) throw new DegenerateSampleError("fitGaussianMixtureBinned", "all values are equal");
+  const cfg = { maxIter: options.maxIter ?? 300, tol: options.tol ?? 1e-6, regCovar: options.regCovar ?? 1e-6 };
+  const rng = new Rng(options.seed ?? 0);
+  let best: EmRun | undefined;
+  for (let r = 0; r < Math.max(1, options.nInit ?? 3); r++) {
+    const labels = r === 0 ? quantileLabels(cells, k) : kmeansLabels(cells, k, rng);
+    const run = runEm(cells, hardStart(cells, labels, k, cfg.regCovar), cfg);
+    if (best === undefined || run.meanLogLik > best.meanLogLik) best = run;
+    if (k === 1) break; // one component: every start gives the same fit
+  }
+  return describe(cells.total, k, best!);
+}
+
+/** Fits 1..maxComponents components to the cells; all fits and the one with the lowest BIC. */
+export function selectMixtureByBicBinned(cells: BinnedCells, maxComponents: 1 | 2 | 3 = 3, options: BinnedMixtureOptions = {}): { best: GaussianMixtureFit; fits: GaussianMixtureFit[] } {
+  const fits: GaussianMixtureFit[] = [];
+  for (let k = 1; k <= maxComponents; k++) fits.push(fitGaussianMixtureBinned(cells, k as 1 | 2 | 3, options));
+  return { best: fits.reduce((a, b) => (b.bic < a.bic ? b : a)), fits };
+}
+
+interface EmRun {
+  params: Params;
+  meanLogLik: number;
+  converged: boolean;
+  iterations: number;
+}
+
+/**
+ * EM accelerated by SQUAREM (Varadhan & Roland 2008, scheme S3): from p, two EM steps p1, p2;
+ * r = p1 - p, v = p2 - p1 - r, alpha = -max(1, |r| / |v|), p' = p - 2 alpha r + alpha^2 v, then an
+ * EM step from p'. When p' is not a valid mixture or its log-likelihood falls below p1's, the
+ * plain step p2 is taken instead, so the log-likelihood never decreases. Stops, as plain EM,
+ * when an EM step changes the mean log-likelihood by less than tol; `iterations` counts EM steps.
+ */
+function runEm(cells: BinnedCells, start: Params, cfg: { maxIter: number; tol: number; regCovar: number }): EmRun {
+  let p = start, prevLogLik = -Infinity, steps = 0;
+  const step = (q: Params) => {
+    steps++;
+    return emStep(cells, q, cfg.regCovar);
+  };
+  const done = (q: Params, converged: boolean): EmRun => ({ params: q, meanLogLik: emStep(cells, q, cfg.regCovar).meanLogLik, converged, iterations: steps });
+  while (steps < cfg.maxIter) {
+    const a = step(p);
+    if (Math.abs(a.meanLogLik - prevLogLik) < cfg.tol) return done(a.next, true);
+    const b = step(a.next);
+    if (Math.abs(b.meanLogLik - a.meanLogLik) < cfg.tol) return done(b.next, true);
+    const jump = extrapolate(p, a.next, b.next, cfg.regCovar);
+    let c = jump === null ? null : step(jump);
+    if (c === null || !(c.meanLogLik >= b.meanLogLik)) c = step(b.next);
+    prevLogLik = c.meanLogLik;
+    p = c.next;
+  }
+  return done(p, false);
+}
+
+/** The SQUAREM point from p, F(p), F(F(p)); null when it is not a valid mixture. */
+function extrapolate(p: Params, p1: Params, p2: Params, regCovar: number): Params | null {
+  const k = p.means.length;
+  let rr = 0, vv = 0;
+  const fields = ["weights", "means", "variances"] as const;
+  for (const f of fields) {
+    for (let c = 0; c < k; c++) {
+      const r = p1[f][c]! - p[f][c]!, v = p2[f][c]! - 2 * p1[f][c]! + p[f][c]!;
+      rr += r * r;
+      vv += v * v;
+    }
+  }
+  if (!(vv > 0)) return null;
+  const alpha = -Math.max(1, Math.sqrt(rr / vv));
+  const out: Params = { weights: new Float64Array(k), means: new Float64Array(k), variances: new Float64Array(k) };
+  for (const f of fields) {
+    for (let c = 0; c < k; c++) {
+      const r = p1[f][c]! - p[f][c]!, v = p2[f][c]! - 2 * p1[f][c]! + p[f][c]!;
+      out[f][c] = p[f][c]! - 2 * alpha * r + alpha * alpha * v;
+    }
+  }
+  let total = 0;
+  for (let c = 0; c < k; c++) {
+    if (!(out.weights[c]! > 0) || !(out.variances[c]! >= regCovar)) return null;
+    total += out.weights[c]!;
+  }
+  for (let c = 0; c < k; c++) out.weights[c]! /= total;
+  return out;
+}
+
+/**
+ * One E step and M step over the cells. For value x: log-density l_c(x) of component c with
+ * weight, responsibilities r_c = softmax(l), r_c' = r_c (l_c' - L1), L1 = sum r_j l_j' (the
+ * derivative of log p), L2 = sum (r_j' l_j' + r_j l_j'') (its second derivative), and
+ * r_c'' = r_c' (l_c' - L1) + r_c (l_c'' - L2). Sums over a cell's values of r, r x, r (x - a)^2
+ * and log p take their second-order expansions about the cell mean (see the file header).
+ */
+function emStep(cells: BinnedCells, p: Params, regCovar: number): { meanLogLik: number; next: Params } {
+  const k = p.means.length, nc = cells.count.length;
+  const logW = new Float64Array(k), logNorm = new Float64Array(k), inv = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    logW[c] = Math.log(p.weights[c]!);
+    logNorm[c] = -0.5 * (LOG_2PI + Math.log(p.variances[c]!));
+    inv[c] = 1 / p.variances[c]!;
+  }
+  const s0 = new Float64Array(k).fill(TINY), s1 = new Float64Array(k), s2 = new Float64Array(k);
+  const lp = new Float64Array(k), r = new Float64Array(k), d1 = new Float64Array(k), r1 = new Float64Array(k);
+  let logLik = 0;
+  for (let b = 0; b < nc; b++) {
+    const n = cells.count[b]!, m = cells.mean[b]!, v = cells.variance[b]!;
+    let mx = -Infinity;
+    for (let c = 0; c < k; c++) {
+      const d = m - p.means[c]!;
+      lp[c] = logW[c]! + logNorm[c]! - 0.5 * d * d * inv[c]!;
+      d1[c] = -d * inv[c]!;
+      if (lp[c]! > mx) mx = lp[c]!;
+    }
+    let s = 0;
+    for (let c = 0; c < k; c++) s += (r[c] = Math.exp(lp[c]! - mx));
+    let l1 = 0;
+    for (let c = 0; c < k; c++) {
+      r[c]! /= s;
+      l1 += r[c]! * d1[c]!;
+    }
+    let l2 = 0;
+    for (let c = 0; c < k; c++) {
+      r1[c] = r[c]! * (d1[c]! - l1);
+      l2 += r1[c]! * d1[c]! - r[c]! * inv[c]!;
+    }
+    logLik += n * (mx + Math.log(s) + 0.5 * v * l2);
+    for (let c = 0; c < k; c++) {
+      const r2 = r1[c]! * (d1[c]! - l1) + r[c]! * (-inv[c]! - l2);
+      const a = Math.max(0, r[c]! + 0.5 * r2 * v), dm = m - p.means[c]!;
+      s0[c]! += n * a;
+      s1[c]! += n * (a * dm + r1[c]! * v);
+      s2[c]! += n * (a * dm * dm + 2 * r1[c]! * dm * v + r[c]! * v);
+    }
+  }
+  let total = 0;
+  for (let c = 0; c < k; c++) total += s0[c]!;
+  const next: Params = { weights: new Float64Array(k), means: new Float64Array(k), variances: new Float64Array(k) };
+  for (let c = 0; c < k; c++) {
+    const shift = s1[c]! / s0[c]!;
+    next.weights[c] = s0[c]! / total;
+    next.means[c] = p.means[c]! + shift;
+    next.variances[c] = Math.max(0, s2[c]! / s0[c]! - shift * shift) + regCovar;
+  }
+  return { meanLogLik: logLik / cells.total, next };
+}
+
+/** Initial parameters from hard cell labels (one M step with 0/1 responsibilities). */
+function hardStart(cells: BinnedCells, labels: Int32Array, k: number, regCovar: number): Params {
+  const s0 = new Float64Array(k).fill(TINY), s1 = new Float64Array(k), s2 = new Float64Array(k);
+  for (let b = 0; b < labels.length; b++) {
+    const c = labels[b]!, n = cells.count[b]!, m = cells.mean[b]!;
+    s0[c]! += n;
+    s1[c]! += n * m;
+    s2[c]! += n * (m * m + cells.variance[b]!);
+  }
+  let total = 0;
+  for (let c = 0; c < k; c++) total += s0[c]!;
+  const means = s1.map((s, c) => s / s0[c]!);
+  return { weights: s0.map((s) => s / total), means, variances: s2.map((s, c) => Math.max(0, s / s0[c]! - means[c]! ** 2) + regCovar) };
+}
+
+/** k groups of (nearly) equal count along the value order (a cell goes where its middle count falls). */
+function quantileLabels(cells: BinnedCells, k: number): Int32Array {
+  const labels = new Int32Array(cells.count.length);
+  let before = 0;
+  for (let b = 0; b < labels.length; b++) {
+    labels[b] = Math.min(k - 1, Math.floor((k * (before + 0.5 * cells.count[b]!)) / cells.total));
+    before += cells.count[b]!;
+  }
+  return labels;
+}
+
+/** Count-weighted k-means++ seeding then Lloyd iterations on the cell means; returns cell labels. */
+function kmeansLabels(cells: BinnedCells, k: number, rng: Rng): Int32Array {
+  const x = cells.mean, w = cells.count, n = x.length;
+  const pick = (weightOf: (i: number) => number): number => {
+    let total = 0;
+    for (let i = 0; i < n; i++) total += weightOf(i);
+    let target = rng.uniform() * total;
+    for (let i = 0; i < n; i++) if ((target -= weightOf(i)) <= 0) return i;
+    return n - 1;
+  };
+  const centres = [x[pick((i) => w[i]!)]!];
+  while (centres.length < k) centres.push(x[pick((i) => w[i]! * Math.min(...centres.map((c) => (x[i]! - c) ** 2)))]!);
+  const labels = new Int32Array(n);
+  for (let iter = 0; iter < 100; iter++) {
+    let changed = iter === 0;
+    const sum = new Float64Array(k), count = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let c = 1; c < k; c++) if (Math.abs(x[i]! - centres[c]!) < Math.abs(x[i]! - centres[best]!)) best = c;
+      if (labels[i] !== best) { changed = true; labels[i] = best; }
+      sum[best]! += w[i]! * x[i]!;
+      count[best]! += w[i]!;
+    }
+    for (let c = 0; c < k; c++) if (count[c]! > 0) centres[c] = sum[c]! / count[c]!;
+    if (!changed) break;
+  }
+  return labels;
+}
+
+function describe(n: number, k: number, run: EmRun): GaussianMixtureFit {
+  const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => run.params.means[a]! - run.params.means[b]!);
+  const logLikelihood = run.meanLogLik * n;
+  return {
+    method: GMM_BINNED_METHOD, n, components: k,
+    weights: order.map((c) => run.params.weights[c]!),
+    means: order.map((c) => run.params.means[c]!),
+    variances: order.map((c) => run.params.variances[c]!),
+    logLikelihood,
+    bic: -2 * logLikelihood + (3 * k - 1) * Math.log(n),
+    converged: run.converged,
+    iterations: run.iterations,
+  };
+}
