@@ -42,6 +42,8 @@ export interface HttpRangeSourceOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Name used in error messages (default: the URL). */
   readonly name?: string;
+  /** Called with the length of every body chunk received (progress of bytes fetched; failed attempts count too). */
+  readonly onBytes?: (n: number) => void;
 }
 
 export class HttpRangeSource implements CountingByteSource {
@@ -91,6 +93,7 @@ export class HttpRangeSource implements CountingByteSource {
       headers: options.headers ?? {},
       timeoutMs: settings.timeoutMs,
       onBytes: (n) => {
+        options.onBytes?.(n);
         if (source) source.bytesRead += n;
         else openingBytes += n; // a size probe's body, before the source exists
       },

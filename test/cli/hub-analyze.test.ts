@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
 import { Store } from "../../src/store/store.js";
+import { formatBytes } from "../../src/cli/progress.js";
 import { runCli } from "../helpers/cli.js";
 import { startFakeHub } from "../helpers/fake-hub.js";
 import { reposOf, safetensorsCheckpoint, tmp, torchRunFile, writeFixtureRun } from "../runs/hub-analyze-fixtures.js";
@@ -113,6 +114,24 @@ test("the flagship case: analyze hf:// over fp16 pytorch_model.bin revisions (Py
       assert.equal(rows.length, c.extra.length > 0 ? 4 : 56, c.repo);
       assert.deepEqual(await statsJson(join(dir, c.repo, "hub-out")), rows, `${c.repo}: hub and local statistics are identical`);
     }
+  } finally {
+    await hub.close();
+  }
+});
+
+test("analyze hf:// --progress: stderr lines show checkpoints done and bytes fetched (not a terminal)", async () => {
+  const dir = tmp("cli-hub-progress");
+  const run = writeFixtureRun(join(dir, "st"), "model.safetensors", safetensorsCheckpoint);
+  const hub = await startFakeHub({ repos: reposOf({ "org/run": run }) });
+  try {
+    const res = await runCli(["analyze", "hf://org/run", "--revisions", "step0,step1,step2", "--out", join(dir, "out"), "--workers", "0", "--no-shape", "--no-events", "--json", "--progress"], { env: hubEnv(hub.url, dir) });
+    assert.equal(res.code, 0, res.stderr);
+    const summary = JSON.parse(res.stdout) as { remote: { bytesTransferred: number } };
+    const lines = res.stderr.trim().split("\n");
+    assert.ok(lines.every((l) => /^analyze: \d+% checkpoint \d\/3 done \(step \d\), [\d.]+ (B|KiB|MiB) analyzed, [\d.]+ (B|KiB|MiB) fetched$/.test(l)), res.stderr);
+    const last = lines.at(-1)!;
+    assert.match(last, /^analyze: 100% checkpoint 3\/3 done \(step 2\)/);
+    assert.ok(last.endsWith(`, ${formatBytes(summary.remote.bytesTransferred)} fetched`), `${last} vs ${summary.remote.bytesTransferred} B transferred`);
   } finally {
     await hub.close();
   }
