@@ -66,6 +66,11 @@ test("every file kind x kept/sampled/spectral tensors: hf:// stats equal the loc
       assert.ok(extras.some((e) => e?.spectral !== undefined), `${kind.name}: spectral tensors`);
       assert.deepEqual(await rows(join(dir, `${i}-hub`)), localRows, `${kind.name}: hub and local rows are identical`);
     }
+    // As clients of the real Hub must: branch names resolved once (refs), then trees and files at the commit.
+    assert.ok(hub.requests.some((r) => r.route === "refs"));
+    const pinned = hub.requests.filter((r) => r.route === "tree" || r.route === "resolve");
+    assert.ok(pinned.length > 0 && pinned.every((r) => /^[0-9a-f]{40}$/.test(r.revision ?? "")), "trees and files are requested at the commit SHA");
+    assert.ok(hub.requests.some((r) => r.route === "cdn" && r.status === 206), "LFS ranges are served by the CDN after the 302");
   } finally {
     await hub.close();
   }
