@@ -7,9 +7,29 @@ export interface ProgressBar {
 
 const BAR_WIDTH = 24;
 
-export function progressBar(label: string, enabled = process.stderr.isTTY === true): ProgressBar {
+/** Interval between progress lines when stderr is not a terminal ("lines" mode). */
+const LINE_INTERVAL_MS = 2000;
+
+/** `enabled`: a bar redrawn in place (true), nothing (false), or a line every LINE_INTERVAL_MS for logs ("lines"). */
+export function progressBar(label: string, enabled: boolean | "lines" = process.stderr.isTTY === true): ProgressBar {
   const started = Date.now();
   let lastDraw = 0;
+  let lastLine = "";
+  if (enabled === "lines") {
+    return {
+      update(done, total, detail = "") {
+        const now = Date.now();
+        const line = `${label}: ${(total > 0 ? (100 * Math.min(1, done / total)) : 0).toFixed(0)}% ${detail}`;
+        if ((now - lastDraw < LINE_INTERVAL_MS && done < total) || line === lastLine) return;
+        lastDraw = now;
+        lastLine = line;
+        process.stderr.write(`${line}\n`);
+      },
+      done(message) {
+        if (message) process.stderr.write(`${message}\n`);
+      },
+    };
+  }
   return {
     update(done, total, detail = "") {
       if (!enabled) return;

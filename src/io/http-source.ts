@@ -15,7 +15,7 @@ import {
   type RetryPolicy,
 } from "./http-retry.js";
 import { headOnce, normalizeEtag, type RemoteFileInfo } from "./http-head.js";
-import { BlockCache, DEFAULT_READ_AHEAD_BYTES, DEFAULT_READ_CACHE_BYTES, blocksCovering, missingRuns } from "./read-ahead.js";
+import { BlockCache, DEFAULT_READ_AHEAD_BYTES, DEFAULT_READ_CACHE_BYTES, EXACT_READ_MIN_BYTES, blocksCovering, missingRuns } from "./read-ahead.js";
 
 export type { RemoteFileInfo } from "./http-head.js";
 
@@ -32,7 +32,7 @@ export interface HttpRangeSourceOptions {
   readonly maxBackoffMs?: number;
   /** Idle timeout per attempt in ms (default DEFAULT_HTTP_TIMEOUT_MS). */
   readonly timeoutMs?: number;
-  /** Block size of the read-ahead cache; reads at least this large bypass it; 0 disables it. */
+  /** Block size of the read-ahead cache (reads of at least min(this, EXACT_READ_MIN_BYTES) are fetched exactly); 0 disables it. */
   readonly readAheadBytes?: number;
   /** Bytes of blocks kept in the LRU (default DEFAULT_READ_CACHE_BYTES). */
   readonly cacheBytes?: number;
@@ -42,6 +42,8 @@ export interface HttpRangeSourceOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Name used in error messages (default: the URL). */
   readonly name?: string;
+  /** Called with the length of every body chunk received (progress of bytes fetched; failed attempts count too). */
+  readonly onBytes?: (n: number) => void;
 }
 
 export class HttpRangeSource implements CountingByteSource {
@@ -91,6 +93,7 @@ export class HttpRangeSource implements CountingByteSource {
       headers: options.headers ?? {},
       timeoutMs: settings.timeoutMs,
       onBytes: (n) => {
+        options.onBytes?.(n);
         if (source) source.bytesRead += n;
         else openingBytes += n; // a size probe's body, before the source exists
       },
@@ -113,7 +116,8 @@ export class HttpRangeSource implements CountingByteSource {
     if (this.closed) throw new ByteSourceError(this.name, "read after close");
     if (length === 0) return new Uint8Array(0);
     const block = this.blockBytes;
-    if (block <= 0 || length >= block) return this.fetchRange(offset, offset + length);
+    if (block <= 0) return this.fetchRange(offset, offset + length);
+    if (length >= Math.min(block, EXACT_READ_MIN_BYTES)) return this.readExact(offset, length);
     const span = blocksCovering(offset, length, block);
     const blocks = await this.loadBlocks(span);
     const out = new Uint8Array(length);
@@ -130,6 +134,31 @@ export class HttpRangeSource implements CountingByteSource {
   async close(): Promise<void> {
     this.closed = true;
     this.cache.clear();
+  }
+
+  /**
+   * A read of tensor size: bytes of cached blocks at either end are reused (a zip entry's local
+   * header block holds the start of its data) and only the rest is fetched, exactly, uncached.
+   */
+  private async readExact(offset: number, length: number): Promise<Uint8Array> {
+    const block = this.blockBytes;
+    const out = new Uint8Array(length);
+    let from = offset;
+    let to = offset + length;
+    for (let b = this.cache.get(Math.floor(from / block)); b !== undefined && from < to; b = this.cache.get(Math.floor(from / block))) {
+      const start = Math.floor(from / block) * block;
+      const end = Math.min(start + b.byteLength, to);
+      out.set(b.subarray(from - start, end - start), from - offset);
+      from = end;
+    }
+    for (let b = from < to ? this.cache.get(Math.floor((to - 1) / block)) : undefined; b !== undefined && from < to; b = from < to ? this.cache.get(Math.floor((to - 1) / block)) : undefined) {
+      const start = Math.floor((to - 1) / block) * block;
+      const begin = Math.max(start, from);
+      out.set(b.subarray(begin - start, to - start), begin - offset);
+      to = begin;
+    }
+    if (from < to) out.set(await this.fetchRange(from, to), from - offset);
+    return out;
   }
 
   /** Blocks of `span` from the cache, from requests already under way, or fetched now. */

@@ -3,6 +3,12 @@
 
 /** Smallest amount fetched for a small read (the block size). */
 export const DEFAULT_READ_AHEAD_BYTES = 1024 * 1024;
+/**
+ * Reads at least this long (tensor data) are fetched exactly, reusing cached blocks at their ends;
+ * shorter ones (headers, zip local headers, tiny tensors) go through blocks. Keeps the bytes of a
+ * selective analysis at the selected tensors plus headers.
+ */
+export const EXACT_READ_MIN_BYTES = 4 * 1024;
 /** Bytes of blocks kept per source. */
 export const DEFAULT_READ_CACHE_BYTES = 16 * 1024 * 1024;
 

@@ -200,9 +200,11 @@ async function analyzeCheckpoint(
       // Remote tensors whose values are needed in full are fetched once and sketched from memory.
       const spectral = isSpectralTarget(classifyTensor(ref.name), ref.shape, options.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM);
       const bytes = remote !== undefined && (kept || spectral) ? await readTensorBytes(ref) : undefined;
+      // Decoded before sketching: the pool transfers (detaches) the buffer of an in-memory tensor to a worker.
+      const decoded = bytes ? decodeToFloat32(ref.dtype, bytes) : undefined;
       const sketch = await pool.sketchTensor(bytes ? inMemory(ref, bytes) : ref, { onBytes: (n) => progress((done += n), total) });
       const row = tensorRow(ref, sketch);
-      const { values, extra } = await tensorExtra(ref, row, { kept, spectral }, cp.step, options, bytes);
+      const { values, extra } = await tensorExtra(ref, row, { kept, spectral }, cp.step, options, decoded);
       if (kept) trajectories.push({ tensor: ref.name, values: values! });
       if (extra !== undefined) row.extra = extra;
       tensors.push(row);
@@ -236,9 +238,9 @@ function groupShape(options: AnalyzeOptions, step: number): GroupShapeOptions | 
  * when kept, else a seeded sample of its histogram) and the spectral summary of a weight matrix.
  */
 async function tensorExtra(
-  ref: TensorRef, row: TensorStatsInput, { kept, spectral }: { kept: boolean; spectral: boolean }, step: number, options: AnalyzeOptions, bytes?: Uint8Array,
+  ref: TensorRef, row: TensorStatsInput, { kept, spectral }: { kept: boolean; spectral: boolean }, step: number, options: AnalyzeOptions, decoded?: Float32Array,
 ): Promise<{ values: Float32Array | null; extra?: Record<string, unknown> }> {
-  const values = kept || spectral ? decodeToFloat32(ref.dtype, bytes ?? (await readTensorBytes(ref))) : null;
+  const values = kept || spectral ? decoded ?? decodeToFloat32(ref.dtype, await readTensorBytes(ref)) : null;
   const sampleSize = options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE;
   const shape = !(options.shape ?? true) ? null
     : kept ? exactShapeExtra(values!)

@@ -1,6 +1,6 @@
 // Lookup in the local Hugging Face cache (the layout huggingface_hub and transformers write), so
 // files already downloaded by Python tools are read from disk instead of over the network.
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, type Dirent, type Stats } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../util/errors.js";
@@ -70,4 +70,67 @@ export function findCachedFile(repo: string, revision: string, file: string, opt
   } catch {
     return null;
   }
+}
+
+/** A revision recorded in the cache (`refs/{name}` holding its commit). */
+export interface CachedRevision {
+  readonly name: string;
+  readonly commit: string;
+}
+
+/** Every ref of `repo` in the cache (names with slashes, such as "refs/pr/1", included), sorted by name. */
+export function cachedRevisions(repo: string, options: HfCacheOptions = {}): CachedRevision[] {
+  const root = join(repoCacheFolder(repo, options.cacheDir), "refs");
+  const out: CachedRevision[] = [];
+  const walk = (dir: string, prefix: string): void => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const name = prefix + e.name;
+      if (e.isDirectory()) walk(join(dir, e.name), `${name}/`);
+      else {
+        const commit = cachedCommit(repo, name, options);
+        if (commit !== null) out.push({ name, commit });
+      }
+    }
+  };
+  walk(root, "");
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A file of a cached snapshot whose content is present (dangling links to missing blobs are left out). */
+export interface CachedSnapshotFile {
+  readonly path: string;
+  readonly size: number;
+}
+
+/** The snapshot folder of `commit` (`models--owner--name/snapshots/{commit}`). */
+export function snapshotFolder(repo: string, commit: string, options: HfCacheOptions = {}): string {
+  return join(repoCacheFolder(repo, options.cacheDir), "snapshots", commit);
+}
+
+/** The files of a cached snapshot, by relative path; null when the cache has no snapshot of `commit`. */
+export function cachedSnapshotFiles(repo: string, commit: string, options: HfCacheOptions = {}): CachedSnapshotFile[] | null {
+  const root = snapshotFolder(repo, commit, options);
+  if (!existsSync(root)) return null;
+  const out: CachedSnapshotFile[] = [];
+  const walk = (dir: string, prefix: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, e.name);
+      let st: Stats;
+      try {
+        st = statSync(full); // follows the symlink into blobs/
+      } catch {
+        continue; // a dangling link: the blob was never (fully) downloaded
+      }
+      if (st.isDirectory()) walk(full, `${prefix}${e.name}/`);
+      else if (st.isFile()) out.push({ path: prefix + e.name, size: st.size });
+    }
+  };
+  walk(root, "");
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -2,6 +2,7 @@
 // the branches of a repository (GET /api/models/{repo}/refs) and the commit a revision points to.
 import { HubApiError, listFiles, modelInfo } from "@huggingface/hub";
 import { HttpSourceError } from "../io/http-errors.js";
+import { DEFAULT_HTTP_GUARD_LIMITS, HttpLimitError, guardedFetch, type HttpGuardLimits } from "../io/http-guard.js";
 import { statusFailure } from "../io/http-fetch.js";
 import { AttemptFailure, DEFAULT_HTTP_BACKOFF_MS, DEFAULT_HTTP_RETRIES, MAX_HTTP_BACKOFF_MS, defaultSleep, isRetryableStatus, withRetries, type RetryPolicy } from "../io/http-retry.js";
 import { HubError, authHeaders, hubSettings, type HubOptions, type HubSettings } from "./hub-url.js";
@@ -25,14 +26,21 @@ export interface HubBranch {
 /** Retry policy for API calls (same transient failures as range reads). */
 export interface HubApiOptions extends HubOptions {
   readonly retry?: Partial<RetryPolicy>;
+  /** Connect and idle timeouts and response-size cap of every API call (default DEFAULT_HTTP_GUARD_LIMITS). */
+  readonly apiLimits?: Partial<HttpGuardLimits>;
 }
 
 function policyOf(options: HubApiOptions): RetryPolicy {
   return { retries: DEFAULT_HTTP_RETRIES, backoffMs: DEFAULT_HTTP_BACKOFF_MS, maxBackoffMs: MAX_HTTP_BACKOFF_MS, random: Math.random, sleep: defaultSleep, ...options.retry };
 }
 
-/** A fetch that adds the token and retries 408/429/5xx and network failures with backoff. */
-function apiFetch(settings: HubSettings, policy: RetryPolicy): typeof fetch {
+/**
+ * A fetch that adds the token, bounds every answer (connect and idle timeouts, size cap), and
+ * retries 408/429/5xx and network failures with backoff (a timeout is not retried).
+ */
+function apiFetch(settings: HubSettings, options: HubApiOptions): typeof fetch {
+  const policy = policyOf(options);
+  const guarded = guardedFetch(settings.fetch, { ...DEFAULT_HTTP_GUARD_LIMITS, ...options.apiLimits });
   return async (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const headers = new Headers(init?.headers);
@@ -40,8 +48,10 @@ function apiFetch(settings: HubSettings, policy: RetryPolicy): typeof fetch {
     return withRetries(url, "GET", policy, async () => {
       let res: Response;
       try {
-        res = await settings.fetch(url, { ...init, headers });
+        res = await guarded(url, { ...init, headers });
       } catch (err) {
+        // A stalled endpoint fails at once (no retries): the user hears of it within the timeout.
+        if (err instanceof HttpLimitError) throw new AttemptFailure(false, err.detail, undefined, undefined, undefined, { cause: err });
         throw new AttemptFailure(true, `request failed: ${(err as { cause?: { code?: string } }).cause?.code ?? String(err)}`, undefined, undefined, undefined, { cause: err });
       }
       if (isRetryableStatus(res.status)) throw await statusFailure(res);
@@ -56,8 +66,11 @@ export function hubFailure(err: unknown, repo: string, what: string, settings: H
   const status = err instanceof HubApiError ? err.statusCode : err instanceof HttpSourceError ? err.status : undefined;
   const code = err instanceof HttpSourceError ? err.errorCode : undefined;
   const detail = err instanceof Error ? err.message : String(err);
+  const limit = limitErrorIn(err);
   let message: string;
-  if (status === 401 || status === 403 || code === "GatedRepo") {
+  if (limit !== undefined) {
+    message = `${what}: ${limit.url}: ${limit.detail}`;
+  } else if (status === 401 || status === 403 || code === "GatedRepo") {
     message = `${what}: access denied (HTTP ${status}); the repository is private or gated ---> HINT: set HF_TOKEN to a token that has access${settings.token ? " (the current one is refused)" : ""}`;
   } else if (code === "EntryNotFound") {
     message = `${what}: no such file in this revision ---> HINT: list the revision's files to see what it holds`;
@@ -73,6 +86,12 @@ export function hubFailure(err: unknown, repo: string, what: string, settings: H
   return new HubError(repo, message, { cause: err });
 }
 
+/** The HttpLimitError an API failure comes from, if any (directly or through its causes). */
+function limitErrorIn(err: unknown): HttpLimitError | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e instanceof HttpLimitError) return e;
+  return undefined;
+}
+
 function checkOnline(settings: HubSettings, repo: string, what: string): void {
   if (settings.offline) throw new HubError(repo, `${what}: offline mode (HF_HUB_OFFLINE) forbids network requests ---> HINT: unset HF_HUB_OFFLINE, or use files already in the local Hugging Face cache`);
 }
@@ -84,7 +103,7 @@ export async function listRevisionFiles(repo: string, revision: string, options:
   checkOnline(settings, repo, what);
   const out: HubFileEntry[] = [];
   try {
-    const entries = listFiles({ repo, revision, recursive: true, hubUrl: settings.endpoint, fetch: apiFetch(settings, policyOf(options)) });
+    const entries = listFiles({ repo, revision, recursive: true, hubUrl: settings.endpoint, fetch: apiFetch(settings, options) });
     for await (const e of entries) {
       if (e.type !== "file") continue;
       out.push({ path: e.path, size: e.size, oid: e.oid ?? "", lfsSha256: e.lfs?.oid });
@@ -102,7 +121,7 @@ export async function listBranches(repo: string, options: HubApiOptions = {}): P
   checkOnline(settings, repo, what);
   let body: unknown;
   try {
-    const res = await apiFetch(settings, policyOf(options))(`${settings.endpoint}/api/models/${repo}/refs`, { headers: { accept: "application/json" } });
+    const res = await apiFetch(settings, options)(`${settings.endpoint}/api/models/${repo}/refs`, { headers: { accept: "application/json" } });
     if (!res.ok) throw await statusFailure(res).then((f) => new HttpSourceError(res.url || repo, "GET refs", { status: f.status, errorCode: f.errorCode, attempts: 1, reason: f.reason }));
     body = await res.json();
   } catch (err) {
@@ -122,7 +141,7 @@ export async function revisionCommit(repo: string, revision: string, options: Hu
   const what = `resolving revision "${revision}"`;
   checkOnline(settings, repo, what);
   try {
-    const info = await modelInfo({ name: repo, revision, hubUrl: settings.endpoint, fetch: apiFetch(settings, policyOf(options)), additionalFields: ["sha"] });
+    const info = await modelInfo({ name: repo, revision, hubUrl: settings.endpoint, fetch: apiFetch(settings, options), additionalFields: ["sha"] });
     if (typeof info.sha !== "string") throw new HubError(repo, `${what}: the Hub's answer has no commit hash`);
     return info.sha;
   } catch (err) {

@@ -4,12 +4,15 @@
 // store holds no row of the checkpoint being read.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
 import { Store } from "../../src/store/store.js";
+import { formatBytes } from "../../src/cli/progress.js";
 import { runCli } from "../helpers/cli.js";
 import { startFakeHub } from "../helpers/fake-hub.js";
 import { reposOf, safetensorsCheckpoint, tmp, torchRunFile, writeFixtureRun } from "../runs/hub-analyze-fixtures.js";
+import { FILE_KINDS } from "../runs/hub-pythia-fixtures.js";
 
 /** The child must not find our fixtures in a real Hugging Face cache, nor use a real token. */
 function hubEnv(endpoint: string, dir: string): NodeJS.ProcessEnv {
@@ -76,6 +79,59 @@ test("a changed ETag during step1: exit 1, one line naming the change, step0 kep
     } finally {
       await store.close();
     }
+  } finally {
+    await hub.close();
+  }
+});
+
+test("the flagship case: analyze hf:// over fp16 pytorch_model.bin revisions (Pythia's buffers), and bf16 safetensors with --include, 2 workers: exit 0, stats equal the local folder", async () => {
+  const dir = tmp("cli-hub-pythia");
+  const cases = [
+    { repo: "org/pythia-bin", kind: FILE_KINDS.find((k) => k.name === "fp16 pytorch_model.bin")!, extra: [] as string[] },
+    { repo: "org/pythia-bf16", kind: FILE_KINDS.find((k) => k.name === "bf16 model.safetensors")!, extra: ["--include", "*query_key_value.weight"] },
+  ];
+  const repos: Record<string, Record<string, { files: Record<string, Uint8Array> }>> = {};
+  for (const c of cases) {
+    repos[c.repo] = {};
+    for (const step of [0, 1]) {
+      const files = c.kind.files(step);
+      mkdirSync(join(dir, c.repo, `step${step}`), { recursive: true });
+      for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, c.repo, `step${step}`, name), bytes);
+      repos[c.repo]![`step${step}`] = { files };
+    }
+  }
+  const hub = await startFakeHub({ repos });
+  try {
+    for (const c of cases) {
+      // Kept and spectral tensors decode their values (the crash's path); shape statistics are compared in test/runs/hub-file-kinds.
+      const common = ["--run", "r", "--no-shape", "--no-events", ...c.extra];
+      const local = await runCli(["analyze", join(dir, c.repo), "--out", join(dir, c.repo, "local-out"), ...common]);
+      assert.equal(local.code, 0, local.stderr);
+      const remote = await runCli(["analyze", `hf://${c.repo}`, "--revisions", "step*", "--out", join(dir, c.repo, "hub-out"), ...common], { env: hubEnv(hub.url, dir) });
+      assert.equal(remote.code, 0, `${c.repo}: ${remote.stderr}`);
+      assert.doesNotMatch(remote.stderr, /internal error/);
+      const rows = await statsJson(join(dir, c.repo, "local-out"));
+      assert.equal(rows.length, c.extra.length > 0 ? 4 : 56, c.repo);
+      assert.deepEqual(await statsJson(join(dir, c.repo, "hub-out")), rows, `${c.repo}: hub and local statistics are identical`);
+    }
+  } finally {
+    await hub.close();
+  }
+});
+
+test("analyze hf:// --progress: stderr lines show checkpoints done and bytes fetched (not a terminal)", async () => {
+  const dir = tmp("cli-hub-progress");
+  const run = writeFixtureRun(join(dir, "st"), "model.safetensors", safetensorsCheckpoint);
+  const hub = await startFakeHub({ repos: reposOf({ "org/run": run }) });
+  try {
+    const res = await runCli(["analyze", "hf://org/run", "--revisions", "step0,step1,step2", "--out", join(dir, "out"), "--workers", "0", "--no-shape", "--no-events", "--json", "--progress"], { env: hubEnv(hub.url, dir) });
+    assert.equal(res.code, 0, res.stderr);
+    const summary = JSON.parse(res.stdout) as { remote: { bytesTransferred: number } };
+    const lines = res.stderr.trim().split("\n");
+    assert.ok(lines.every((l) => /^analyze: \d+% checkpoint \d\/3 done \(step \d\), [\d.]+ (B|KiB|MiB) analyzed, [\d.]+ (B|KiB|MiB) fetched$/.test(l)), res.stderr);
+    const last = lines.at(-1)!;
+    assert.match(last, /^analyze: 100% checkpoint 3\/3 done \(step 2\)/);
+    assert.ok(last.endsWith(`, ${formatBytes(summary.remote.bytesTransferred)} fetched`), `${last} vs ${summary.remote.bytesTransferred} B transferred`);
   } finally {
     await hub.close();
   }

@@ -10,7 +10,9 @@ export type FaultKind =
   | "reset-mid-body" // full Content-Length, half the body, then the connection is destroyed
   | "truncated-body" // Content-Length and body both half of the range, Content-Range still full
   | "ignore-range" // 200 with the whole file despite a Range header
-  | "change-content"; // the file's bytes (and so its ETag) change, then the request is served
+  | "change-content" // the file's bytes (and so its ETag) change, then the request is served
+  | "endless-body" // 200 JSON without Content-Length whose body never ends (until the client hangs up)
+  | "stall-body"; // 200 JSON, the start of a body, then silence for `hangMs` before the connection is cut
 
 export interface Fault {
   readonly kind: FaultKind;
@@ -75,16 +77,43 @@ export async function faultFor(
       return true;
     }
     case "hang":
-      await new Promise((resolve) => setTimeout(resolve, f.hangMs ?? 1000));
+      await new Promise((resolve) => setTimeout(resolve, f.hangMs ?? 1000).unref());
       return res.destroyed || req.socket.destroyed ? true : undefined;
     case "change-content": {
       const file = current?.();
       if (file !== undefined && replace !== undefined) replace(changedBytes(file));
       return undefined;
     }
+    case "endless-body":
+      endlessJson(res, log);
+      return true;
+    case "stall-body":
+      res.writeHead(200, { "content-type": "application/json" });
+      log.status = 200;
+      res.write('[{"type":"file","oid":"');
+      log.bytesSent += 20;
+      await new Promise((resolve) => setTimeout(resolve, f.hangMs ?? 1000).unref());
+      res.destroy();
+      return true;
     default:
       return f.kind;
   }
+}
+
+/** Streams `[{...},{...},...` in 64 KiB chunks, honouring backpressure, until the client goes away. */
+function endlessJson(res: ServerResponse, log: RequestLog): void {
+  res.writeHead(200, { "content-type": "application/json" });
+  log.status = 200;
+  const entry = JSON.stringify({ type: "file", oid: "0".repeat(40), size: 1, path: "x".repeat(64) }) + ",";
+  const chunk = Buffer.from("[" + entry.repeat(Math.ceil(65536 / entry.length)));
+  const pump = (): void => {
+    while (!res.destroyed && !res.writableEnded) {
+      log.bytesSent += chunk.byteLength;
+      if (!res.write(chunk)) return void res.once("drain", pump);
+    }
+  };
+  res.on("close", () => res.removeAllListeners("drain"));
+  pump();
 }
 
 /** The file's bytes with every byte incremented (same size, different content and ETag). */

@@ -1,8 +1,9 @@
 // A local fake of the Hugging Face Hub on 127.0.0.1 for tests: model info, refs, tree listings,
-// `resolve` with 302 to a CDN path, Range/HEAD/ETag handling, and per-request fault injection.
+// `resolve` with 302 to a signed link on a separate CDN origin (X-Linked-Etag/X-Linked-Size/X-Repo-Commit),
+// ranges served there with 206, the CDN's own ETag, and per-request fault injection.
 import { createHash } from "node:crypto";
 import { createReadStream, readFileSync, statSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Rng } from "../../src/util/rng.js";
 import { faultFor, type Fault, type FaultState } from "./fake-hub-faults.js";
@@ -24,10 +25,15 @@ export interface FakeHubOptions {
   readonly faults?: Fault[];
   /** When set, API and resolve routes require `Authorization: Bearer <token>`. */
   readonly token?: string;
-  /** Files at least this large are "LFS": resolve answers 302 to /cdn/... (default 1024). */
+  /** Files at least this large are "LFS": resolve answers 302 to the CDN's /cdn/... (default 1024). */
   readonly lfsThresholdBytes?: number;
   /** Entries per page of tree listings (default 1000); more pages are linked by `Link: rel="next"`. */
   readonly treePageSize?: number;
+  /**
+   * Where LFS redirects point: "separate-origin" (default, as the real Hub's cdn-lfs host: a second
+   * listener, so credentials must be dropped on the redirect) or "same-origin".
+   */
+  readonly cdn?: "separate-origin" | "same-origin";
 }
 
 export type FakeRoute = "info" | "refs" | "tree" | "resolve" | "cdn" | "unknown";
@@ -38,6 +44,8 @@ export interface RequestLog {
   file: string | undefined;
   readonly range: string | undefined;
   readonly authorization: string | undefined;
+  /** Revision named in a tree/info/resolve URL (a branch name or a 40-hex commit). */
+  revision: string | undefined;
   status: number;
   /** Body bytes written (a cut connection counts what was written before the cut). */
   bytesSent: number;
@@ -45,6 +53,8 @@ export interface RequestLog {
 
 export interface FakeHub {
   readonly url: string;
+  /** Origin of the LFS "CDN" (equal to `url` with cdn: "same-origin"). */
+  readonly cdnUrl: string;
   readonly requests: RequestLog[];
   /** Faults still pending; tests may push more at any time. */
   readonly faults: Fault[];
@@ -61,6 +71,8 @@ export interface FakeFile {
   size: number;
   sha256: string;
   gitOid: string;
+  /** md5 of the content: the CDN's (S3's) ETag, unlike the Hub's. */
+  md5: string;
 }
 interface FakeRev {
   readonly commit: string;
@@ -83,10 +95,16 @@ export function randomBytes(n: number, seed: number): Uint8Array {
   return out;
 }
 
-function hashes(data: Uint8Array): { sha256: string; gitOid: string } {
+function hashes(data: Uint8Array): { sha256: string; gitOid: string; md5: string } {
   const sha256 = createHash("sha256").update(data).digest("hex");
   const gitOid = createHash("sha1").update(`blob ${data.byteLength}\0`).update(data).digest("hex");
-  return { sha256, gitOid };
+  return { sha256, gitOid, md5: createHash("md5").update(data).digest("hex") };
+}
+
+/** Git blob id of the LFS pointer file that stands for a large file in the repository. */
+function pointerOid(f: FakeFile): string {
+  const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${f.sha256}\nsize ${f.size}\n`;
+  return createHash("sha1").update(`blob ${pointer.length}\0${pointer}`).digest("hex");
 }
 
 function commitOf(repo: string, revision: string): string {
@@ -106,9 +124,9 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   const requests: RequestLog[] = [];
   const faults = options.faults ?? [];
   const state: FaultState = { seen: new Map() };
-  const ctx: HubContext = { repos, options, faults, state, base: "" };
+  const ctx: HubContext = { repos, options, faults, state, base: "", cdnBase: "" };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const log: RequestLog = {
       method: req.method ?? "GET",
       url: req.url ?? "/",
@@ -116,6 +134,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
       file: undefined,
       range: req.headers.range,
       authorization: req.headers.authorization,
+      revision: undefined,
       status: 0,
       bytesSent: 0,
     };
@@ -124,12 +143,21 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
       if (!res.headersSent) sendError(res, log, 500, "InternalError", String(err));
       else res.destroy();
     });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const listen = async (): Promise<{ server: Server; url: string }> => {
+    const server = createServer(onRequest);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  };
+  const hubServer = await listen();
+  const cdnServer = (options.cdn ?? "separate-origin") === "separate-origin" ? await listen() : hubServer;
+  const url = hubServer.url;
   ctx.base = url;
+  ctx.cdnBase = cdnServer.url;
+  const servers = cdnServer === hubServer ? [hubServer.server] : [hubServer.server, cdnServer.server];
   return {
     url,
+    cdnUrl: cdnServer.url,
     requests,
     faults,
     replaceFile(repo, revision, path, bytes) {
@@ -141,8 +169,8 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
       return requests.filter((r) => r.method === "GET" && (r.route === "cdn" || r.route === "resolve") && (r.status === 200 || r.status === 206) && (file === undefined || r.file === file));
     },
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const server of servers) server.closeAllConnections();
+      await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     },
   };
 }
@@ -153,6 +181,7 @@ interface HubContext {
   readonly faults: Fault[];
   readonly state: FaultState;
   base: string;
+  cdnBase: string;
 }
 
 /** Finds the repo whose name prefixes `rest` (longest first); returns it and what follows. */
@@ -185,6 +214,7 @@ async function handle(ctx: HubContext, req: IncomingMessage, res: ServerResponse
   const r = /^resolve\/([^/]+)\/(.+)$/.exec(m.tail);
   if (r === null) return sendError(res, log, 404, "EntryNotFound", "Unknown route");
   log.route = "resolve";
+  log.revision = r[1]!;
   const rev = findRevision(ctx, m.repo, r[1]!);
   if (rev === undefined) return sendError(res, log, 404, "RevisionNotFound", `Invalid rev id: ${r[1]}`);
   log.file = r[2]!;
@@ -193,7 +223,8 @@ async function handle(ctx: HubContext, req: IncomingMessage, res: ServerResponse
   const lfs = file.size >= (ctx.options.lfsThresholdBytes ?? 1024);
   if (!lfs) return serveContent(ctx, req, res, log, m.repo, rev, r[2]!, { "x-repo-commit": rev.commit });
   if (await faultFor(ctx.faults, ctx.state, log, req, res)) return;
-  const location = `/cdn/${m.repo}/${rev.commit}/${encodeURIComponent(r[2]!)}?sig=fake`;
+  // An absolute, signed link on the CDN's origin, as the Hub's cdn-lfs links are.
+  const location = `${ctx.cdnBase}/cdn/${m.repo}/${rev.commit}/${encodeURIComponent(r[2]!)}?Expires=4102444800&Signature=fake&Key-Pair-Id=FAKE`;
   res.writeHead(302, {
     location,
     "x-repo-commit": rev.commit,
@@ -222,6 +253,7 @@ function serveApi(ctx: HubContext, res: ServerResponse, log: RequestLog, repo: s
   const info = /^revision\/(.+)$/.exec(tail);
   if (info !== null) {
     log.route = "info";
+    log.revision = info[1]!;
     const rev = findRevision(ctx, repo, info[1]!);
     if (rev === undefined) return sendError(res, log, 404, "RevisionNotFound", `Invalid rev id: ${info[1]}`);
     const siblings = [...rev.files.keys()].map((rfilename) => ({ rfilename }));
@@ -230,9 +262,10 @@ function serveApi(ctx: HubContext, res: ServerResponse, log: RequestLog, repo: s
   const tree = /^tree\/([^/]+)(?:\/(.*))?$/.exec(tail);
   if (tree === null) return sendError(res, log, 404, "EntryNotFound", "Unknown API route");
   log.route = "tree";
+  log.revision = tree[1]!;
   const rev = findRevision(ctx, repo, tree[1]!);
   if (rev === undefined) return sendError(res, log, 404, "RevisionNotFound", `Invalid rev id: ${tree[1]}`);
-  const entries = treeEntries(rev, tree[2] ?? "", u.searchParams.get("recursive") === "true");
+  const entries = treeEntries(rev, tree[2] ?? "", u.searchParams.get("recursive") === "true", ctx.options.lfsThresholdBytes ?? 1024);
   if (entries === undefined) return sendError(res, log, 404, "EntryNotFound", `${tree[2]} does not exist`);
   const pageSize = ctx.options.treePageSize ?? 1000;
   const cursor = Number(u.searchParams.get("cursor") ?? "0");
@@ -247,7 +280,7 @@ function serveApi(ctx: HubContext, res: ServerResponse, log: RequestLog, repo: s
 }
 
 /** Tree entries under `dir` ("" = root): files and directories, sorted, like the Hub's listing. */
-function treeEntries(rev: FakeRev, dir: string, recursive: boolean): object[] | undefined {
+function treeEntries(rev: FakeRev, dir: string, recursive: boolean, lfsThreshold: number): object[] | undefined {
   const prefix = dir === "" ? "" : `${dir.replace(/\/$/, "")}/`;
   const out = new Map<string, object>();
   for (const [path, f] of rev.files) {
@@ -259,8 +292,9 @@ function treeEntries(rev: FakeRev, dir: string, recursive: boolean): object[] | 
       out.set(dirPath, { type: "directory", oid: createHash("sha1").update(dirPath).digest("hex"), size: 0, path: dirPath });
     }
     if (!recursive && parts.length > 1) continue;
+    // An LFS file's git oid is that of its pointer file; `lfs.oid` is the content's sha256.
     const lfs = { oid: f.sha256, size: f.size, pointerSize: 134 };
-    out.set(path, { type: "file", oid: f.gitOid, size: f.size, path, ...(f.size >= 1024 ? { lfs } : {}) });
+    out.set(path, f.size >= lfsThreshold ? { type: "file", oid: pointerOid(f), size: f.size, lfs, path } : { type: "file", oid: f.gitOid, size: f.size, path });
   }
   if (prefix !== "" && out.size === 0) return undefined;
   return [...out.keys()].sort().map((k) => out.get(k)!);
@@ -282,7 +316,8 @@ async function serveContent(ctx: HubContext, req: IncomingMessage, res: ServerRe
   if (fault === true) return;
   const file = rev.files.get(path);
   if (file === undefined) return sendError(res, log, 404, "EntryNotFound", `${path} missing in ${repo}`);
-  const etag = `"${file.size >= (ctx.options.lfsThresholdBytes ?? 1024) ? file.sha256 : file.gitOid}"`;
+  // The Hub's own answers carry the git oid; the CDN's carry its own (S3-style md5) ETag.
+  const etag = `"${log.route === "cdn" ? file.md5 : file.gitOid}"`;
   const base = { ...extra, etag, "accept-ranges": "bytes", "content-type": "application/octet-stream" };
   const range = fault === "ignore-range" ? undefined : parseRange(req.headers.range, file.size);
   if (range === "invalid") {

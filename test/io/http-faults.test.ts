@@ -161,7 +161,7 @@ test("a CDN that refuses HEAD is probed with a one-byte GET instead", async () =
   await withHub([{ kind: "status", status: 403, route: "cdn", method: "HEAD", times: Infinity }], async (hub, url) => {
     const src = await HttpRangeSource.open(url, recorded().options);
     assert.equal(src.size, BIG.byteLength);
-    assert.match(src.etag ?? "", /^"[0-9a-f]{64}"$/);
+    assert.match(src.etag ?? "", /^"[0-9a-f]{32}"$/, "the CDN's ETag");
     assert.match(src.commit ?? "", /^[0-9a-f]{40}$/);
     assert.deepEqual(await src.read(7, 9), BIG.subarray(7, 16));
     assert.deepEqual(hub.requests.slice(0, 3).map((r) => `${r.method} ${r.route} ${r.status} ${r.range ?? ""}`), [

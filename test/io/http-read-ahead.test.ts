@@ -61,7 +61,7 @@ test("the block LRU is bounded: evicted blocks are fetched again, kept ones are 
   }
 });
 
-test("concurrent small reads of one block share a single request; large reads bypass the cache", async () => {
+test("concurrent small reads of one block share a single request; large reads reuse cached ends and fetch the rest exactly", async () => {
   const hub = await startFakeHub({ repos: REPOS });
   try {
     const src = await HttpRangeSource.open(`${hub.url}/acme/tiny/resolve/main/model.bin`, { readAheadBytes: BLOCK });
@@ -71,7 +71,14 @@ test("concurrent small reads of one block share a single request; large reads by
     assert.equal(hub.contentRequests().length, 1);
     const big = await src.read(1000, BLOCK);
     assert.deepEqual(big, BIG.subarray(1000, 1000 + BLOCK));
-    assert.equal(hub.contentRequests().at(-1)!.range, `bytes=1000-${1000 + BLOCK - 1}`);
+    assert.equal(hub.contentRequests().at(-1)!.range, `bytes=${BLOCK}-${1000 + BLOCK - 1}`, "block 0 is reused, only the rest is fetched");
+    const far = await src.read(3 * BLOCK + 7, 5000);
+    assert.deepEqual(far, BIG.subarray(3 * BLOCK + 7, 3 * BLOCK + 5007));
+    assert.equal(hub.contentRequests().at(-1)!.range, `bytes=${3 * BLOCK + 7}-${3 * BLOCK + 5006}`, "a tensor-size read is fetched exactly, no read-ahead");
+    assert.equal(hub.contentRequests().length, 3);
+    const inside = await src.read(2000, 8000);
+    assert.deepEqual(inside, BIG.subarray(2000, 10_000));
+    assert.equal(hub.contentRequests().length, 3, "a read inside a cached block makes no request");
     // Returned bytes are copies: changing them does not change later reads.
     got[0]!.fill(0);
     assert.deepEqual(await src.read(0, 100), BIG.subarray(0, 100));

@@ -98,6 +98,8 @@ test("openHubFile streams a file by ranges, sending the token from HF_TOKEN", as
     assert.deepEqual(await src.read(40_000, 100), WEIGHTS_0.subarray(40_000, 40_100));
     assert.equal(src.bytesRead, 4096);
     assert.equal(hub.requests.find((r) => r.route === "resolve")!.authorization, "Bearer hf_fake");
+    const cdn = hub.requests.filter((r) => r.route === "cdn");
+    assert.ok(cdn.length > 0 && cdn.every((r) => r.authorization === undefined), "the token is not sent to the CDN's origin");
     const single = await openHubFile("gpt2", "main", "pytorch_model.bin", { env, cacheDir: "/nonexistent" });
     assert.equal(single.size, WEIGHTS_0.byteLength);
   }, { token: "hf_fake" });

@@ -1,6 +1,6 @@
 // `forking-paths analyze <run-dir> --out <out-dir>`: statistics of every tensor of every checkpoint.
 import type { Command } from "commander";
-import { analyzeRun, UsageError, type AnalyzeSummary } from "../../index.js";
+import { analyzeRun, isHubUrl, UsageError, type AnalyzeProgress, type AnalyzeSummary } from "../../index.js";
 import { progressBar, formatBytes, formatSeconds } from "../progress.js";
 import { collect, parseIntOption, parseStepList, printJson } from "../options.js";
 
@@ -19,6 +19,7 @@ interface AnalyzeFlags {
   events: boolean;
   json?: boolean;
   revisions?: string;
+  progress?: boolean;
 }
 
 export function register(program: Command): void {
@@ -40,9 +41,14 @@ export function register(program: Command): void {
     .option("--no-events", "skip event detection after the statistics (run `forking-paths events <out-dir> --recompute` later)")
     .option("--json", "print the summary as JSON")
     .option("--revisions <spec>", "hf:// runs: revisions to analyze (\"pythia\" = Pythia's 154 steps, \"step1000,step2000\", or a glob like \"step*000\")")
+    .option("--progress", "progress on stderr even when it is not a terminal (a line every 2 s, for logs)")
     .action(async (runDir: string, flags: AnalyzeFlags) => {
-      const bar = progressBar("analyze", !flags.json && process.stderr.isTTY === true);
+      const bar = progressBar("analyze", flags.progress ? (process.stderr.isTTY === true ? true : "lines") : !flags.json && process.stderr.isTTY === true);
+      // hf:// runs: bytes fetched over HTTP, counted as they arrive.
+      let fetched = 0;
+      const hub = isHubUrl(runDir) ? { hub: { http: { onBytes: (n: number) => void (fetched += n) } } } : {};
       const summary = await analyzeRun(runDir, {
+        ...hub,
         out: flags.out,
         workers: flags.workers,
         shape: flags.shape,
@@ -57,12 +63,18 @@ export function register(program: Command): void {
         ...(flags.spectralMaxDim !== undefined && { spectralMaxDim: flags.spectralMaxDim }),
         ...(flags.revisions !== undefined && { revisions: flags.revisions }),
         onProgress: (p) => bar.update(p.checkpointsDone + (p.checkpointBytes > 0 ? p.checkpointBytesDone / p.checkpointBytes : 0), p.checkpointsTotal,
-          `checkpoint ${p.checkpointsDone}/${p.checkpointsTotal} (step ${p.step}) ${formatBytes(p.bytesDone)}`),
+          analyzeProgressDetail(p, hub.hub !== undefined ? fetched : undefined)),
       });
       bar.done();
       if (flags.json) printJson(summary);
       else printAnalyzeSummary(summary);
     });
+}
+
+/** "checkpoint 1/3 done (step 1000), 12.0 MiB analyzed[, 3.1 MiB fetched]". */
+export function analyzeProgressDetail(p: AnalyzeProgress, fetchedBytes: number | undefined): string {
+  const fetched = fetchedBytes === undefined ? "" : `, ${formatBytes(fetchedBytes)} fetched`;
+  return `checkpoint ${p.checkpointsDone}/${p.checkpointsTotal} done (step ${p.step}), ${formatBytes(p.bytesDone)} analyzed${fetched}`;
 }
 
 function parseShapeSample(value: string): number {

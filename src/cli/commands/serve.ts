@@ -1,11 +1,11 @@
 // `forking-paths serve <out-dir | run-dir>`: the report as a live dashboard on 127.0.0.1 (other
-// hosts only with an explicit --host). A run folder is analyzed first; with --watch, checkpoints
+// hosts only with an explicit --host). A run folder or an hf:// reference is analyzed first; with --watch, checkpoints
 // the trainer writes later are analyzed as they appear and the open page updates itself. The
 // analysis folder's verdicts.json (a study's), when present, is read once at start.
 import type { Command } from "commander";
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { Store, STORE_FILE_NAME, UsageError, analyzeRun, DEFAULT_ANALYZE_WORKERS, DEFAULT_REPORT_PORT, reportDataFromStore, startReportServer, type ReportServer, RunWatcher } from "../../index.js";
+import { Store, STORE_FILE_NAME, UsageError, analyzeRun, DEFAULT_ANALYZE_WORKERS, DEFAULT_REPORT_PORT, hubRunId, isHubUrl, reportDataFromStore, startReportServer, type ReportServer, RunWatcher } from "../../index.js";
 import { parseIntOption } from "../options.js";
 import { addReportDataOptions, readStudyVerdicts, reportOptionsOf, type ReportDataFlags } from "./report.js";
 import { printAnalyzeSummary } from "./analyze.js";
@@ -16,6 +16,7 @@ interface ServeFlags extends ReportDataFlags {
   watch?: boolean;
   out?: string;
   workers: number;
+  revisions?: string;
 }
 
 /** Where a run folder's analysis goes without --out: a sibling folder `<run-name>-analysis`. */
@@ -28,12 +29,13 @@ export function register(program: Command): void {
   const command = program
     .command("serve")
     .description("serve the report as a live dashboard on 127.0.0.1; given a run folder, analyze it first (and with --watch, analyze new checkpoints as they appear)")
-    .argument("<dir>", "an analysis folder (holds analysis.duckdb; served read-only) or a run folder of checkpoints")
+    .argument("<dir>", "an analysis folder (holds analysis.duckdb; served read-only), a run folder of checkpoints, or hf://<owner>/<repo>[@<revision>] (analyzed first, like a run folder)")
     .option("--port <p>", "port (0 picks a free one)", parseIntOption("--port"), DEFAULT_REPORT_PORT)
     .option("--host <h>", "address to bind (default 127.0.0.1); any other address is reachable from other machines: only when you mean it")
     .option("--watch", "run folder: analyze new checkpoints as they appear; the open page updates live")
     .option("--out <out-dir>", "run folder: analysis folder to write (default: <run-dir>/../<run-name>-analysis)")
-    .option("--workers <n>", "run folder: statistics worker threads (0 = main thread)", parseIntOption("--workers"), DEFAULT_ANALYZE_WORKERS);
+    .option("--workers <n>", "run folder: statistics worker threads (0 = main thread)", parseIntOption("--workers"), DEFAULT_ANALYZE_WORKERS)
+    .option("--revisions <spec>", "hf:// runs: revisions to analyze (\"pythia\", \"step1000,step2000\", a glob like \"step*000\"); default: the reference's revision alone");
   addReportDataOptions(command).action(async (dir: string, flags: ServeFlags) => {
     const { store, watcher } = await prepare(dir, flags);
     let server: ReportServer;
@@ -65,6 +67,8 @@ export function register(program: Command): void {
 
 /** Opens the store (read-only for an analysis folder) and, for a run folder, analyzes it. */
 async function prepare(dir: string, flags: ServeFlags): Promise<{ store: Store; watcher: RunWatcher | null }> {
+  if (isHubUrl(dir)) return { store: await prepareHub(dir, flags), watcher: null };
+  if (flags.revisions !== undefined) throw new UsageError(`--revisions applies to hf:// runs only, not to ${dir}`);
   if (!existsSync(dir)) throw new UsageError(`${dir}: no such folder ---> HINT: give an analysis folder (with ${STORE_FILE_NAME}) or a run folder of checkpoints`);
   if (existsSync(join(dir, STORE_FILE_NAME))) {
     if (flags.watch) throw new UsageError(`${dir} is an analysis folder; --watch needs the run folder of checkpoints (serve <run-dir> --watch [--out ${dir}])`);
@@ -87,6 +91,24 @@ async function prepare(dir: string, flags: ServeFlags): Promise<{ store: Store; 
     const first = await watcher.scan();
     console.log(`analyzed ${first.analyzed.length} checkpoint(s) into ${out}${first.failed.length ? `, ${first.failed.length} failed (shown on the page)` : ""}`);
     return { store, watcher };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/**
+ * An hf:// run: analyzed (resuming what the store holds) into --out, default `./<repo-name>-analysis`,
+ * then served like a run folder's analysis.
+ */
+async function prepareHub(url: string, flags: ServeFlags): Promise<Store> {
+  if (flags.watch) throw new UsageError(`--watch follows a run folder on disk; for ${url}, re-run serve to analyze revisions added since`);
+  const runId = hubRunId(url);
+  const out = flags.out ?? resolve(`${runId}-analysis`);
+  const store = await Store.openDir(out);
+  try {
+    printAnalyzeSummary(await analyzeRun(url, { out, store, runId, workers: flags.workers, ...(flags.revisions !== undefined && { revisions: flags.revisions }) }));
+    return store;
   } catch (err) {
     await store.close();
     throw err;
