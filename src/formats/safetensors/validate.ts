@@ -1,6 +1,6 @@
 // Validation of a safetensors JSON header against the data section it describes (pure: no I/O).
 // The file is untrusted: every field, size and offset is checked before anything uses it.
-import { DTYPE_ITEMSIZE, isDtype, type Dtype } from "../dtype.js";
+import { DTYPES, DTYPE_ITEMSIZE, isDtype, type Dtype } from "../dtype.js";
 import { SafetensorsParseError } from "../../util/errors.js";
 import { MAX_TENSOR_RANK } from "../../util/limits.js";
 
@@ -90,7 +90,7 @@ function validateEntry(file: string, name: string, value: unknown): SafetensorsH
     throw new SafetensorsParseError(
       file,
       name,
-      `unsupported dtype "${dtype}" (supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)`,
+      `unsupported dtype "${dtype}" (supported: ${DTYPES.join(", ")})`,
       "convert the checkpoint to a supported dtype (e.g. save it as float32 or bfloat16)",
     );
   }
