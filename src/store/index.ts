@@ -4,3 +4,4 @@ export { STORE_SCHEMA_VERSION, TABLE_NAMES, ADDED_TABLES, type TableName } from 
 export { encodeJson, decodeJson } from "./codec.js";
 export { PRUNING_METHODS, PRUNING_SCOPES } from "./pruning.js";
 export type * from "./types.js";
+export { claimRun, optionDifferences, RunClaim, type ClaimOptions } from "./identity.js";

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { join } from "node:path";
 import { Store, UsageError } from "../../index.js";
+import { say } from "../terminal.js";
 
 export function register(program: Command): void {
   program
@@ -15,7 +16,7 @@ export function register(program: Command): void {
       const store = await Store.openDir(outDir, { readOnly: true });
       try {
         const files = await store.exportParquet(flags.to ?? join(outDir, "parquet"));
-        for (const f of files) console.log(f);
+        for (const f of files) say(f);
       } finally {
         await store.close();
       }
