@@ -1,6 +1,7 @@
-// Long fuzz run of the untrusted-input parsers: `npm run fuzz -- --minutes N [--seed S]`.
-// Each parser fuzzes in its own worker thread (fast-check, fresh seeds batch after batch); the
-// main thread is a watchdog: a worker silent for HANG_SECONDS is a hang finding and is restarted.
+// Long fuzz run of the untrusted-input parsers: `npm run fuzz -- --minutes N [--seed S] [--parser P] [--parallel]`.
+// Each parser fuzzes in a worker thread (fast-check, fresh seeds batch after batch), one parser
+// after another for an equal share of the time (all at once with --parallel); the main thread is
+// a watchdog: a worker silent for HANG_SECONDS is a hang finding and is restarted.
 // Prints inputs tried per parser and every finding (saved under fuzz-findings/ with its seed).
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -25,17 +26,19 @@ if (isMainThread) {
   const seed = flag("--seed", Date.now() % 1_000_000_007);
   const only = args.includes("--parser") ? args[args.indexOf("--parser") + 1] : undefined;
   const { FUZZ_TARGETS } = await import("../test/fuzz/targets.js");
-  const deadline = Date.now() + minutes * 60_000;
+  const parallel = args.includes("--parallel");
+  const targets = FUZZ_TARGETS.filter((t) => only === undefined || t.name === only);
+  const share = (minutes * 60_000) / (parallel ? 1 : targets.length);
   const outDir = join(process.cwd(), "fuzz-findings");
   const reports = new Map<string, Report>();
   console.log(`fuzz: ${minutes} min, base seed ${seed}, parsers ${FUZZ_TARGETS.map((t) => t.name).join(", ")}`);
-  await Promise.all(FUZZ_TARGETS.filter((t) => only === undefined || t.name === only).map((t, i) => new Promise<void>((resolveAll) => {
+  const fuzzTarget = (t: (typeof targets)[number], i: number, deadline: number): Promise<void> => new Promise<void>((resolveAll) => {
     const report: Report = { parser: t.name, tried: 0, typed: 0, ok: 0, findings: [] };
     reports.set(t.name, report);
     let round = 0;
     const start = (): void => {
       const batchSeed = seed + 7919 * i + 104729 * round++;
-      const worker = new Worker(new URL(import.meta.url), { workerData: { parser: t.name, seed: batchSeed, deadline }, execArgv: ["--import", "tsx"], resourceLimits: { maxOldGenerationSizeMb: 1024 } });
+      const worker = new Worker(new URL("./fuzz-worker.mjs", import.meta.url), { workerData: { parser: t.name, seed: batchSeed, deadline }, resourceLimits: { maxOldGenerationSizeMb: 1024 } });
       let last = Date.now(), currentSeed = batchSeed;
       const watchdog = setInterval(() => {
         if (Date.now() - last < HANG_SECONDS * 1000) return;
@@ -60,12 +63,15 @@ if (isMainThread) {
         if (Date.now() < deadline) start(); else resolveAll();
       });
       worker.on("error", (err) => {
+        last = Date.now();
         report.findings.push({ seed: currentSeed, reason: `worker crashed: ${err.message}`, file: "" });
         console.log(`fuzz: FINDING ${t.name} seed ${currentSeed}: worker crashed: ${err.message}`);
       });
     };
     start();
-  })));
+  });
+  if (parallel) await Promise.all(targets.map((t, i) => fuzzTarget(t, i, Date.now() + share)));
+  else for (const [i, t] of targets.entries()) await fuzzTarget(t, i, Date.now() + share);
   console.log("fuzz: parser, inputs tried, accepted, refused (typed error), findings");
   for (const r of reports.values()) console.log(`fuzz: ${r.parser}\t${r.tried}\t${r.ok}\t${r.typed}\t${r.findings.length}`);
   const total = [...reports.values()].reduce((n, r) => n + r.findings.length, 0);
