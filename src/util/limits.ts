@@ -36,5 +36,10 @@ export const MAX_STATE_DICT_NESTING = 64;
 export const MAX_BROADCAST_VIEW_ELEMENTS = 16 * 1024 * 1024;
 
 // ---- Many tensors ----
-/** Most tensors in one checkpoint (all files of it): beyond this, per-tensor work and store rows grow unbounded. */
-export const MAX_TENSORS_PER_CHECKPOINT = 1_000_000;
+/**
+ * Most tensors in one weight file (safetensors header entries, PyTorch state-dict entries).
+ * Analysis costs a few milliseconds per tensor and step (statistics, shape, store rows, events),
+ * so 200 k empty tensors in a 13 MB header would run for many minutes; real shards hold at most
+ * a few thousand. Beyond it the file is refused with a typed error.
+ */
+export const MAX_TENSORS_PER_FILE = 100_000;

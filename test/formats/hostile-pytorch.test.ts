@@ -169,3 +169,18 @@ test("every error above is a ForkingPathsError subclass with a one-line message"
   assert.ok(err instanceof ForkingPathsError);
   assert.equal(err.message.split("\n").length, 1);
 });
+
+test("item 6: 200 k empty tensors in a 13 MB safetensors header are refused in seconds (MAX_TENSORS_PER_FILE)", async () => {
+  const { readSafetensorsHeader } = await import("../../src/formats/safetensors/reader.js");
+  const { MAX_TENSORS_PER_FILE } = await import("../../src/util/limits.js");
+  const entries: string[] = [];
+  for (let i = 0; i < 200_000; i++) entries.push(`"layers.${i}.empty.weight":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`);
+  const header = new TextEncoder().encode(`{${entries.join(",")}}`);
+  assert.ok(header.byteLength > 12_000_000);
+  const bytes = new Uint8Array(8 + header.byteLength);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(header.byteLength), true);
+  bytes.set(header, 8);
+  const err = await rejectsWithinBudget("200k empty tensors", BUDGET, () => readSafetensorsHeader(new MemorySource(bytes, "many.safetensors")));
+  assert.ok(err instanceof ForkingPathsError);
+  assert.match(err.message, new RegExp(`200000 entries, over the limit of ${MAX_TENSORS_PER_FILE} tensors per file`));
+});

@@ -1,7 +1,7 @@
 // Finds the model's tensors in an unpickled checkpoint: a flat state dict, a nested one
 // (`model_state_dict`, `state_dict`, `model`, `module`), or a sub-dict chosen with `key`.
 import { PytorchFormatError } from "../../util/errors.js";
-import { MAX_STATE_DICT_NESTING } from "../../util/limits.js";
+import { MAX_STATE_DICT_NESTING, MAX_TENSORS_PER_FILE } from "../../util/limits.js";
 import { PyDict, describeValue, type PickleValue } from "./pickle-values.js";
 import { TensorDescriptor } from "./torch-globals.js";
 
@@ -140,6 +140,9 @@ function collect(file: string, dict: PyDict, path: string, out: NamedTensor[], s
   }
   seen.set(dict, path);
   for (const [k, v] of dict.entries) {
+    if (out.length >= MAX_TENSORS_PER_FILE) {
+      throw new PytorchFormatError(file, undefined, `the state dict holds more than ${MAX_TENSORS_PER_FILE} tensors (MAX_TENSORS_PER_FILE)`, "split the checkpoint into shards");
+    }
     if (v instanceof TensorDescriptor) out.push({ name: join(path, keyName(k)), tensor: v });
     else if (v instanceof PyDict) collect(file, v, join(path, keyName(k)), out, seen);
   }
