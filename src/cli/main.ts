@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { ForkingPathsError, UsageError } from "../index.js";
 import { registerCommands } from "./commands/index.js";
+import { terminalSafe } from "./terminal.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("forking-paths")
@@ -25,15 +26,15 @@ function reportError(err: unknown): number {
     return err.exitCode === 0 ? 0 : 2;
   }
   if (err instanceof UsageError) {
-    process.stderr.write(`forking-paths: ${err.message}\n`);
+    process.stderr.write(`forking-paths: ${terminalSafe(err.message)}\n`);
     return 2;
   }
   if (err instanceof ForkingPathsError) {
-    process.stderr.write(`forking-paths: ${err.message.replace(/\n/g, " ")}\n`);
+    process.stderr.write(`forking-paths: ${terminalSafe(err.message)}\n`);
     return 1;
   }
   const e = err as Error;
-  process.stderr.write(`forking-paths: internal error: ${e?.message ?? String(err)} (please report it)\n`);
+  process.stderr.write(`forking-paths: internal error: ${terminalSafe(e?.message ?? String(err))} (please report it)\n`);
   if (process.env.FORKING_PATHS_DEBUG) process.stderr.write(`${e?.stack ?? ""}\n`);
   return 1;
 }

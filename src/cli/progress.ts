@@ -1,4 +1,5 @@
 // A one-line progress bar on stderr when it is a terminal; silent otherwise (CI, pipes, --json).
+import { terminalSafe } from "./terminal.js";
 
 export interface ProgressBar {
   update(done: number, total: number, detail?: string): void;
@@ -41,11 +42,11 @@ export function progressBar(label: string, enabled: boolean | "lines" = process.
       const elapsed = (now - started) / 1000;
       const eta = frac > 0 && frac < 1 ? ` eta ${formatSeconds((elapsed * (1 - frac)) / frac)}` : "";
       const bar = "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled);
-      process.stderr.write(`\r${label} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${detail}${eta}\x1b[K`);
+      process.stderr.write(`\r${label} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${terminalSafe(detail)}${eta}\x1b[K`);
     },
     done(message) {
       if (!enabled) return;
-      process.stderr.write(`\r\x1b[K${message ?? ""}${message ? "\n" : ""}`);
+      process.stderr.write(`\r\x1b[K${terminalSafe(message ?? "")}${message ? "\n" : ""}`);
     },
   };
 }

@@ -1,18 +1,27 @@
 // Element types of checkpoint tensors: sizes, families, and decoding to JavaScript numbers.
+import { UsageError } from "../util/errors.js";
 
-/** Safetensors dtype names; PyTorch storages map onto the same set. */
-export type Dtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
+/**
+ * Safetensors dtype names; PyTorch storages map onto the same set. Complex tensors (C64 =
+ * complex64, C128 = complex128) are listed as buffers, never decoded into statistics.
+ */
+export type Dtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL" | "C64" | "C128";
 
-export const DTYPES: readonly Dtype[] = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"];
+export const DTYPES: readonly Dtype[] = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL", "C64", "C128"];
 
 export const DTYPE_ITEMSIZE: Record<Dtype, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1, C64: 8, C128: 16,
 };
 
 /** Floating dtypes get distribution statistics; the others are listed and counted only. */
 export const DTYPE_IS_FLOAT: Record<Dtype, boolean> = {
-  F64: true, F32: true, F16: true, BF16: true, I64: false, I32: false, I16: false, I8: false, U8: false, BOOL: false,
+  F64: true, F32: true, F16: true, BF16: true, I64: false, I32: false, I16: false, I8: false, U8: false, BOOL: false, C64: false, C128: false,
 };
+
+/** Complex dtypes: no real-valued decoding exists; they are listed apart as buffers. */
+export function isComplexDtype(dtype: Dtype): boolean {
+  return dtype === "C64" || dtype === "C128";
+}
 
 export function isDtype(s: string): s is Dtype {
   return (DTYPES as readonly string[]).includes(s);
@@ -87,6 +96,7 @@ export function numberToBf16Bits(value: number): number {
  * their numeric values; I64 beyond 2^53 loses precision, as in numpy's float64 cast).
  */
 export function decodeToFloat64(dtype: Dtype, bytes: Uint8Array): Float64Array {
+  if (isComplexDtype(dtype)) throw new UsageError(`decodeToFloat64: ${dtype} (complex) values have no real decoding; complex tensors are listed as buffers`);
   const n = Math.floor(bytes.byteLength / DTYPE_ITEMSIZE[dtype]);
   const out = new Float64Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -117,6 +127,7 @@ export function decodeToFloat32(dtype: Dtype, bytes: Uint8Array): Float32Array {
 
 /** Encodes float values as little-endian bytes of a float dtype (F64, F32, F16, BF16). */
 export function encodeFloats(dtype: Dtype, values: ArrayLike<number>): Uint8Array {
+  if (isComplexDtype(dtype)) throw new UsageError(`encodeFloats: ${dtype} (complex) is not encoded from real values`);
   const n = values.length;
   const out = new Uint8Array(n * DTYPE_ITEMSIZE[dtype]);
   const view = new DataView(out.buffer);

@@ -16,6 +16,7 @@ import { discoverRun, type RunCheckpoint } from "../runs/discovery.js";
 import { discoverHubRun, hubRunId, isHubRunCheckpoint, type HubRunHubOptions, type HubRunOptions } from "../runs/hub-run.js";
 import { isHubUrl } from "../runs/hub-url.js";
 import { Store } from "../store/store.js";
+import { claimRun } from "../store/identity.js";
 import type { BufferInput, CheckpointResult, TensorStatsInput, TrajectoryInput } from "../store/types.js";
 import { nameFilter } from "../util/glob.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
@@ -59,6 +60,8 @@ export interface AnalyzeOptions {
   hub?: HubRunHubOptions;
   /** An already open, writable store of `out` to write into (it is left open); default: open and close `<out>/analysis.duckdb`. */
   store?: Store;
+  /** Replace the run's stored rows (its source or options changed) instead of refusing to mix them. */
+  reanalyze?: boolean;
   /** Analyze only the discovered checkpoints this accepts (the others are not counted); default: all. */
   checkpointFilter?: (checkpoint: RunCheckpoint) => boolean;
 }
@@ -122,21 +125,24 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     ...(hub && { remote: { bytesTransferred: 0, filesBytes: 0 } }),
   };
   try {
-    await store.putRun({ run_id: runId, source, options: storedOptions(options) });
+    const claim = await claimRun(store, { run_id: runId, source, options: storedOptions(options) }, { reanalyze: options.reanalyze === true });
     for (let i = 0; i < checkpoints.length; i++) {
       const cp = checkpoints[i]!;
-      if (await store.isCheckpointComplete(runId, cp.step)) {
+      if (await claim.isCheckpointComplete(cp.step)) {
         summary.skipped++;
         continue;
       }
       const result = await analyzeCheckpoint(cp, pool, options, summary, (done, total) =>
         options.onProgress?.({ checkpointsDone: i, checkpointsTotal: checkpoints.length, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }));
-      await store.writeCheckpoint(runId, result);
+      await claim.writeCheckpoint(result);
       summary.analyzed++;
       summary.bytes += result.checkpoint.total_bytes;
       options.onProgress?.({ checkpointsDone: i + 1, checkpointsTotal: checkpoints.length, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
     }
-    if (options.events !== false) {
+    // A run analyzed before and unchanged now keeps its stored events (a no-op leaves the store's bytes alone).
+    if (options.events !== false && claim.registered && summary.analyzed === 0 && claim.existing) {
+      summary.events = countEventsByKind(await store.events({ run: runId }));
+    } else if (options.events !== false && claim.registered) {
       const eventsStarted = Date.now();
       summary.events = countEventsByKind(await recomputeRunEvents(store, runId, options.events === true ? {} : options.events ?? {}));
       summary.eventSeconds = (Date.now() - eventsStarted) / 1000;

@@ -143,3 +143,80 @@ export async function groupHistogramsOfRun(store: Store, runId: string): Promise
   }
   return out;
 }
+
+/** Fewest tensors loaded per query, and most queries per run, by the batched loader below. */
+const MIN_TENSORS_PER_BATCH = 32;
+const MAX_BATCHES_PER_RUN = 64;
+
+/**
+ * Trajectories and histograms of many tensors in few queries: one query per tensor scans the
+ * whole table each time (20 k one-element tensors: minutes). Names are cut into contiguous
+ * batches in DuckDB's byte order; a batch is loaded (one range query per table) when one of its
+ * tensors is first asked for, and dropped when the next batch is loaded, so memory holds one batch.
+ */
+export class BatchedTensorLoader {
+  private readonly batchOf = new Map<string, number>();
+  private readonly batches: { from: string; to: string }[] = [];
+  private loaded = -1;
+  private trajectoriesByName = new Map<string, { steps: number[]; values: Float32Array[] }>();
+  private histogramsByName = new Map<string, HistogramsByStep>();
+
+  constructor(private readonly store: Store, private readonly runId: string, names: readonly string[]) {
+    const sorted = [...new Set(names)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const size = Math.max(MIN_TENSORS_PER_BATCH, Math.ceil(sorted.length / MAX_BATCHES_PER_RUN));
+    for (let i = 0; i < sorted.length; i += size) {
+      const part = sorted.slice(i, i + size);
+      for (const n of part) this.batchOf.set(n, this.batches.length);
+      this.batches.push({ from: part[0]!, to: part[part.length - 1]! });
+    }
+  }
+
+  /** `targets` in batch order (each batch is then loaded once). */
+  inLoadOrder<T extends { name: string }>(targets: readonly T[]): T[] {
+    const order = (t: T) => this.batchOf.get(t.name) ?? -1;
+    return [...targets].sort((a, b) => order(a) - order(b));
+  }
+
+  /** Same result as loadTrajectories(store, runId, tensor). */
+  async trajectories(tensor: string): Promise<{ steps: number[]; values: Float32Array[] }> {
+    if (!(await this.load(tensor, "trajectories"))) return loadTrajectories(this.store, this.runId, tensor);
+    return this.trajectoriesByName.get(tensor) ?? { steps: [], values: [] };
+  }
+
+  /** Same result as tensorHistograms(store, runId, tensor). */
+  async histograms(tensor: string): Promise<HistogramsByStep> {
+    if (!(await this.load(tensor, "histograms"))) return tensorHistograms(this.store, this.runId, tensor);
+    return this.histogramsByName.get(tensor) ?? new Map();
+  }
+
+  private loadedKinds = new Set<string>();
+
+  private async load(tensor: string, kind: "trajectories" | "histograms"): Promise<boolean> {
+    const index = this.batchOf.get(tensor);
+    if (index === undefined) return false;
+    if (index !== this.loaded) {
+      this.loaded = index;
+      this.loadedKinds.clear();
+      this.trajectoriesByName = new Map();
+      this.histogramsByName = new Map();
+    }
+    if (this.loadedKinds.has(kind)) return true;
+    this.loadedKinds.add(kind);
+    const range = this.batches[index]!;
+    if (kind === "trajectories") {
+      for (const r of (await this.store.trajectories({ run: this.runId, range })).sort((a, b) => a.step - b.step)) {
+        const t = this.trajectoriesByName.get(r.tensor) ?? { steps: [], values: [] };
+        t.steps.push(r.step);
+        t.values.push(r.values);
+        this.trajectoriesByName.set(r.tensor, t);
+      }
+    } else {
+      for (const h of await this.store.histograms({ run: this.runId, range })) {
+        const byStep = this.histogramsByName.get(h.name) ?? new Map<number, HistogramRecord>();
+        byStep.set(h.step, { keys: h.keys, counts: h.counts });
+        this.histogramsByName.set(h.name, byStep);
+      }
+    }
+    return true;
+  }
+}

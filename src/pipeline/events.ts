@@ -10,7 +10,7 @@ import type { EventInput } from "../store/types.js";
 import { UsageError } from "../util/errors.js";
 import { nameFilter } from "../util/glob.js";
 import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents, type DetectorSettings } from "./event-detectors.js";
-import { groupHistogramsOfRun, loadRunInputs, loadTrajectories, tensorHistograms, type EventTarget, type HistogramsByStep, type RunInputs, type SeriesStatistic } from "./event-inputs.js";
+import { BatchedTensorLoader, groupHistogramsOfRun, loadRunInputs, type EventTarget, type HistogramsByStep, type SeriesStatistic } from "./event-inputs.js";
 import { DEFAULT_BIMODALITY_ALPHA, HISTOGRAM_SAMPLE_SIZE, snapshotFromHistogram, snapshotFromValues, storedShapeOf, type ValueSnapshot } from "./snapshots.js";
 
 export type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
@@ -124,8 +124,8 @@ function histogramSnapshots(target: EventTarget, histograms: HistogramsByStep, o
 }
 
 /** Population forks and modes of one kept tensor, from its trajectories. */
-async function keptTensorEvents(store: Store, inputs: RunInputs, target: EventTarget, wants: (k: DynamicsEventKind) => boolean, s: DetectorSettings): Promise<DynamicsEvent[]> {
-  const { steps, values } = await loadTrajectories(store, inputs.runId, target.name);
+async function keptTensorEvents(loader: BatchedTensorLoader, target: EventTarget, wants: (k: DynamicsEventKind) => boolean, s: DetectorSettings): Promise<DynamicsEvent[]> {
+  const { steps, values } = await loader.trajectories(target.name);
   const events: DynamicsEvent[] = [];
   if (wants("population_fork")) events.push(...populationForkEvents(target, steps, values, s));
   if (wants("mode_split") || wants("mode_merge")) {
@@ -150,10 +150,11 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
   const tensors = inputs.tensors.filter((t) => matches(t.name));
   const groups = inputs.groups.filter((g) => matches(g.name));
   const events: DynamicsEvent[] = [];
-  for (const target of tensors) {
-    if (target.kept) events.push(...(await keptTensorEvents(store, inputs, target, wants, s)));
+  const loader = new BatchedTensorLoader(store, runId, tensors.map((t) => t.name));
+  for (const target of loader.inLoadOrder(tensors)) {
+    if (target.kept) events.push(...(await keptTensorEvents(loader, target, wants, s)));
     else if (wants("mode_split") || wants("mode_merge")) {
-      const { steps, snapshots } = histogramSnapshots(target, await tensorHistograms(store, runId, target.name), options);
+      const { steps, snapshots } = histogramSnapshots(target, await loader.histograms(target.name), options);
       events.push(...modeEvents(target, steps, snapshots, false, s));
     }
   }

@@ -3,7 +3,7 @@
 // Errors published by a watcher reach the page as `error` events; the server keeps serving.
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIP, type AddressInfo } from "node:net";
 import { ForkingPathsError, UsageError } from "../util/errors.js";
 import type { ReportData } from "./data.js";
 import { REPORT_CSP, renderReport } from "./render.js";
@@ -77,9 +77,34 @@ function checkHost(host: string, allowPublicHost: boolean): void {
   );
 }
 
+/**
+ * DNS rebinding defence: a page on attacker.example whose name resolves to 127.0.0.1 sends
+ * `Host: attacker.example:<port>`. Only "localhost", IP literals (a rebinding page cannot use
+ * them: its origin would be the IP itself) and the bound host name are answered, and only with
+ * the bound port (or no port when it is 80).
+ */
+export function isAllowedHostHeader(header: string | undefined, boundHost: string, port: number): boolean {
+  if (header === undefined) return false;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(header.trim());
+  if (m === null) return false;
+  const name = m[1]!.toLowerCase();
+  const headerPort = m[2] === undefined ? 80 : Number(m[2]);
+  if (headerPort !== port) return false;
+  const bare = name.startsWith("[") ? name.slice(1, -1) : name;
+  return name === "localhost" || isIP(bare) !== 0 || bare === boundHost.toLowerCase();
+}
+
+/** Ports are 0 (pick a free one) to 65535. */
+function checkPort(port: number): void {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`port ${port} is outside 0..65535 (0 picks a free port)`);
+  }
+}
+
 export async function startReportServer(options: ReportServerOptions): Promise<ReportServer> {
   const host = options.host ?? "127.0.0.1";
   checkHost(host, options.allowPublicHost ?? false);
+  checkPort(options.port ?? DEFAULT_REPORT_PORT);
   let data: ReportData;
   try {
     data = await options.getData();
@@ -87,9 +112,18 @@ export async function startReportServer(options: ReportServerOptions): Promise<R
     throw new ReportServerError(`cannot load the report data${options.outDir ? ` of ${options.outDir}` : ""}: ${(cause as Error).message}`, { cause });
   }
   const state: ServerState = { data, version: 1, html: null, json: null, lastError: null, clients: new Set() };
-  const server = createServer((req, res) => handle(req, res, state));
+  let boundPort = -1;
+  const server = createServer((req, res) => {
+    if (!isAllowedHostHeader(req.headers.host, host, boundPort)) {
+      res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end("forbidden: unexpected Host header (open the dashboard as http://127.0.0.1:<port>/ or http://localhost:<port>/)\n");
+      return;
+    }
+    handle(req, res, state);
+  });
   await listen(server, options.port ?? DEFAULT_REPORT_PORT, host);
   const port = (server.address() as AddressInfo).port;
+  boundPort = port;
   const heartbeat = setInterval(() => { for (const c of state.clients) c.write(": keep-alive\n\n"); }, SSE_HEARTBEAT_MS);
   heartbeat.unref();
 

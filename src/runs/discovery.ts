@@ -3,6 +3,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { RunDiscoveryError } from "../util/errors.js";
+import { describeLookalikes, lookalikeCheckpointFolders } from "./lookalikes.js";
 
 export interface RunCheckpoint {
   /** Training step (from trainer_state.json when present, else from the name or `steps`). */
@@ -71,6 +72,7 @@ export async function discoverRun(path: string, options: DiscoverOptions = {}): 
   if (info.isFile()) return singleFileRun(root, options);
   const entries = await listEntries(root);
   const named = await namedCheckpoints(entries);
+  if (named.length > 0) await refuseLookalikes(root, entries);
   if (named.length > 0) return selectSteps(root, orderAndCheck(root, named), options.steps);
   let found: RunCheckpoint[];
   const files = entries.filter((e) => !e.isDir && isCheckpointFileName(e.name));
@@ -111,6 +113,13 @@ async function namedCheckpoints(entries: readonly Entry[]): Promise<RunCheckpoin
     }
   }
   return out;
+}
+
+async function refuseLookalikes(root: string, entries: readonly Entry[]): Promise<void> {
+  const candidates: string[] = [];
+  for (const e of entries) if (e.isDir && (await hasCheckpointFile(e.path))) candidates.push(e.name);
+  const lookalikes = lookalikeCheckpointFolders(candidates, DIR_PATTERNS.map((p) => p.pattern));
+  if (lookalikes.length > 0) throw new RunDiscoveryError(root, describeLookalikes(lookalikes));
 }
 
 async function hasCheckpointFile(dir: string): Promise<boolean> {

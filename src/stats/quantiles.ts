@@ -13,8 +13,13 @@
 //   linear:       |q^ - q| <= 2^-8 max(|x_(i)|, |x_(i+1)|) + 2^-133  (= 2^-8 |q| + 2^-133 when
 //                 x_(i) and x_(i+1) have the same sign).
 // With keysExact both are exact up to float64 rounding of the interpolation.
-// (float64 data beyond the float32 range sits in the top bucket: the bound does not cover it.)
+// Float64 data beyond the float32 range sit in the top finite bucket, where no bound holds: an
+// order statistic estimated from that bucket, when the sketch's min or max lies beyond the
+// float32 range on that side, is null (unknown) instead of a silently clamped value; the
+// extremes (rank 0 and n-1) are min and max themselves, exact. Every non-null quantile keeps
+// the stated bound.
 import {
+  HIST_MAX_FINITE_KEY,
   bucketMagnitudeHi,
   bucketMagnitudeLo,
   forEachBucketInValueOrder,
@@ -37,6 +42,7 @@ export function quantileRelErrorBound(s: TensorSketch): number {
 /** Value-ordered bucket representatives and cumulative counts, built once per sketch. */
 interface OrderedBuckets {
   reps: number[];
+  keys: number[];
   /** cum[i] = number of values in buckets 0..i (value order). */
   cum: number[];
 }
@@ -48,22 +54,36 @@ function bucketRepresentative(key: number, exact: boolean): number {
 }
 
 function orderBuckets(s: TensorSketch): OrderedBuckets {
-  const reps: number[] = [], cum: number[] = [];
+  const reps: number[] = [], cum: number[] = [], keys: number[] = [];
   let total = 0;
   forEachBucketInValueOrder(s.histKeys, s.histCounts, (key, count) => {
     total += count;
     reps.push(bucketRepresentative(key, s.keysExact));
+    keys.push(key);
     cum.push(total);
   });
-  return { reps, cum };
+  return { reps, keys, cum };
 }
 
-/** Estimate of the order statistic of 0-based rank r (binary search on cumulative counts). */
+/** Largest finite float32: float64 values beyond it share the top histogram bucket. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Estimate of the order statistic of 0-based rank r (binary search on cumulative counts); NaN
+ * when it lies in the top bucket of a side whose extreme is beyond the float32 range (unknown).
+ */
 function orderStatistic(ob: OrderedBuckets, r: number, s: TensorSketch): number {
+  if (r === 0 && s.min !== null) return s.min;
+  if (r === s.n - 1 && s.max !== null) return s.max;
   let lo = 0, hi = ob.cum.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (ob.cum[mid]! > r) hi = mid; else lo = mid + 1;
+  }
+  const key = ob.keys[lo]!;
+  if ((key & 0x7fff) === HIST_MAX_FINITE_KEY) {
+    const beyond = isNegativeKey(key) ? (s.min ?? 0) < -FLOAT32_MAX : (s.max ?? 0) > FLOAT32_MAX;
+    if (beyond) return NaN;
   }
   const v = ob.reps[lo]!;
   return Math.min(Math.max(v, s.min ?? v), s.max ?? v);
@@ -89,7 +109,8 @@ export function sketchQuantiles(s: TensorSketch, qs: readonly number[], method: 
   const ob = orderBuckets(s);
   return qs.map((q) => {
     if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile level ${q} is outside [0, 1]`);
-    return quantileFrom(ob, s, q, method);
+    const v = quantileFrom(ob, s, q, method);
+    return Number.isNaN(v) ? null : v;
   });
 }
 

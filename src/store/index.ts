@@ -5,3 +5,4 @@ export { encodeJson, decodeJson } from "./codec.js";
 export { PRUNING_METHODS, PRUNING_SCOPES } from "./pruning.js";
 export type * from "./types.js";
 export * from "./tensorboard/index.js";
+export { claimRun, optionDifferences, RunClaim, type ClaimOptions } from "./identity.js";

@@ -20,7 +20,7 @@ export async function openDatabase(path: string, readOnly: boolean): Promise<Ope
   try {
     instance = await DuckDBInstance.create(path, readOnly ? { access_mode: "READ_ONLY" } : {});
   } catch (err) {
-    throw translateOpenError(path, err);
+    throw translateOpenError(path, err, readOnly);
   }
   const connection = await instance.connect();
   try {
@@ -33,15 +33,14 @@ export async function openDatabase(path: string, readOnly: boolean): Promise<Ope
   return { instance, connection };
 }
 
-function translateOpenError(path: string, err: unknown): StoreError {
+function translateOpenError(path: string, err: unknown, readOnly: boolean): StoreError {
   const message = err instanceof Error ? err.message : String(err);
   if (/Could not set lock|Conflicting lock/i.test(message)) {
     const pid = /PID (\d+)/.exec(message)?.[1];
-    return new StoreError(
-      path,
-      `is locked by another process${pid ? ` (PID ${pid})` : ""}; DuckDB allows one writer at a time ---> HINT: wait for that analysis to finish or stop it, then retry`,
-      { cause: err },
-    );
+    const hint = readOnly
+      ? "it is being written (an analyze is running); DuckDB lets no reader in meanwhile ---> HINT: read it when that command finishes, or run `forking-paths serve <run-dir>` to analyze and serve live from one process"
+      : "DuckDB allows one writer at a time ---> HINT: wait for that analysis to finish or stop it, then retry";
+    return new StoreError(path, `is locked by another process${pid ? ` (PID ${pid})` : ""}; ${hint}`, { cause: err });
   }
   if (/not a valid DuckDB database|invalid|corrupt|magic/i.test(message)) {
     return new StoreError(

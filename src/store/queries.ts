@@ -12,7 +12,17 @@ type Param = string | number;
 
 async function select(c: DuckDBConnection, sql: string, params: Param[] = []): Promise<Row[]> {
   const reader = await c.runAndReadAll(sql, params);
-  return reader.getRowObjectsJS() as Row[];
+  // Column-wise conversion, then rows: several times faster than getRowObjectsJS on wide tables.
+  const names = reader.columnNames();
+  const columns = reader.getColumnsJS() as unknown[][];
+  const n = columns[0]?.length ?? 0;
+  const rows: Row[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const row: Row = {};
+    for (let j = 0; j < names.length; j++) row[names[j]!] = columns[j]![i];
+    rows[i] = row;
+  }
+  return rows;
 }
 
 /** WHERE clause from optional equality filters (undefined entries are skipped). */
@@ -114,9 +124,9 @@ export interface StepHistogramRecord extends HistogramRecord {
   name: string;
 }
 
-/** Every histogram of a run (optionally of one tensor, or at one step) in one query, ordered by name and step. */
-export async function histogramsOfRun(c: DuckDBConnection, run: string, tensor?: string, step?: number): Promise<StepHistogramRecord[]> {
-  const w = where({ run_id: run, tensor, step });
+/** Every histogram of a run (optionally of one tensor, at one step, or in a range of tensor names) in one query, ordered by name and step. */
+export async function histogramsOfRun(c: DuckDBConnection, run: string, tensor?: string, step?: number, range?: TensorRange): Promise<StepHistogramRecord[]> {
+  const w = withRange(where({ run_id: run, tensor, step }), range);
   return stepHistograms(c, `SELECT step, tensor AS name, keys, counts::DOUBLE[] FROM histograms ${w.sql} ORDER BY tensor, step`, w.params);
 }
 
@@ -173,8 +183,21 @@ export async function buffers(c: DuckDBConnection, f: { run?: string; step?: num
   }));
 }
 
-export async function trajectories(c: DuckDBConnection, f: { run?: string; tensor?: string; step?: number }): Promise<TrajectoryRecord[]> {
-  const w = where({ run_id: f.run, tensor: f.tensor, step: f.step });
+/** Tensor names from `from` to `to` inclusive, compared as DuckDB does (UTF-8 bytes). */
+export interface TensorRange {
+  readonly from: string;
+  readonly to: string;
+}
+
+function withRange(w: { sql: string; params: Param[] }, range: TensorRange | undefined): { sql: string; params: Param[] } {
+  if (range === undefined) return w;
+  const params = [...w.params, range.from, range.to];
+  const clause = `tensor BETWEEN $${params.length - 1} AND $${params.length}`;
+  return { sql: w.sql === "" ? `WHERE ${clause}` : `${w.sql} AND ${clause}`, params };
+}
+
+export async function trajectories(c: DuckDBConnection, f: { run?: string; tensor?: string; step?: number; range?: TensorRange }): Promise<TrajectoryRecord[]> {
+  const w = withRange(where({ run_id: f.run, tensor: f.tensor, step: f.step }), f.range);
   const rows = await select(c, `SELECT * FROM trajectories ${w.sql} ORDER BY ${TABLE_ORDER.trajectories}`, w.params);
   return rows.map((r) => ({
     run_id: String(r.run_id),

@@ -2,8 +2,8 @@
 // transaction that replaces that (run, step) and marks it complete, so re-runs are idempotent
 // and an interrupted analysis resumes without partial checkpoints. Reads live in queries.ts.
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { StoreError } from "../util/errors.js";
 import { appendRows } from "./append.js";
 import {
@@ -68,7 +68,7 @@ export class Store {
 
   /** Create `outDir` if needed and open `outDir/analysis.duckdb`. */
   static async openDir(outDir: string, options: StoreOpenOptions = {}): Promise<Store> {
-    if (options.readOnly !== true) mkdirSync(outDir, { recursive: true });
+    if (options.readOnly !== true) createOutputFolder(outDir);
     return Store.open(join(outDir, STORE_FILE_NAME), options);
   }
 
@@ -112,8 +112,9 @@ export class Store {
    * Write everything computed for one checkpoint in ONE transaction: delete the (run, step)
    * rows of every per-checkpoint table, insert the new rows, mark the checkpoint complete.
    */
-  writeCheckpoint(runId: string, result: CheckpointResult): Promise<void> {
+  writeCheckpoint(runId: string, result: CheckpointResult, claim?: RunClaimWrite): Promise<void> {
     return this.transaction(async (c) => {
+      if (claim !== undefined) await applyRunClaim(c, claim);
       await this.requireRun(c, runId);
       const step = result.checkpoint.step;
       for (const table of PER_CHECKPOINT_TABLES) {
@@ -165,9 +166,7 @@ export class Store {
 
   /** Delete a run and everything stored for it. */
   deleteRun(runId: string): Promise<void> {
-    return this.transaction(async (c) => {
-      for (const table of TABLE_NAMES) await c.run(`DELETE FROM ${table} WHERE run_id = $1`, [runId]);
-    });
+    return this.transaction(async (c) => deleteRunRows(c, runId));
   }
 
   // ---- reads ----
@@ -187,9 +186,9 @@ export class Store {
   histogram(runId: string, step: number, tensor: string): Promise<HistogramRecord | null> {
     return this.read((c) => q.histogram(c, runId, step, tensor));
   }
-  /** All histograms of a run (optionally one tensor, or one step) in one query: [{step, name: tensor, keys, counts}]. */
-  histograms(filter: { run: string; tensor?: string; step?: number }): Promise<q.StepHistogramRecord[]> {
-    return this.read((c) => q.histogramsOfRun(c, filter.run, filter.tensor, filter.step));
+  /** All histograms of a run (optionally one tensor, one step, or a range of tensor names) in one query: [{step, name: tensor, keys, counts}]. */
+  histograms(filter: { run: string; tensor?: string; step?: number; range?: q.TensorRange }): Promise<q.StepHistogramRecord[]> {
+    return this.read((c) => q.histogramsOfRun(c, filter.run, filter.tensor, filter.step, filter.range));
   }
   /** All group histograms of a run (optionally one step) in one query: [{step, name: "<group_kind>:<group_name>", keys, counts}]. */
   groupHistograms(filter: { run: string; step?: number }): Promise<q.StepHistogramRecord[]> {
@@ -204,7 +203,8 @@ export class Store {
   buffers(filter: { run?: string; step?: number; tensor?: string } = {}): Promise<BufferRecord[]> {
     return this.read((c) => q.buffers(c, filter));
   }
-  trajectories(filter: { run?: string; tensor?: string; step?: number } = {}): Promise<TrajectoryRecord[]> {
+  /** `range`: only tensors whose names fall in it (batched loading of many tensors in few queries). */
+  trajectories(filter: { run?: string; tensor?: string; step?: number; range?: q.TensorRange } = {}): Promise<TrajectoryRecord[]> {
     return this.read((c) => q.trajectories(c, filter));
   }
   events(filter: { run?: string; kind?: string; tensor?: string } = {}): Promise<EventRecord[]> {
@@ -288,6 +288,52 @@ export class Store {
       throw new StoreError(this.path, `run "${runId}" is not registered ---> HINT: call putRun({ run_id: "${runId}", source }) first`);
     }
   }
+}
+
+/** mkdir -p with the environment's failures (a file in the way, no permission, read-only disk) as one-line StoreErrors. */
+function createOutputFolder(outDir: string): void {
+  const full = resolve(outDir);
+  try {
+    // Level by level: Node's recursive mkdir can spin forever under /proc.
+    const missing: string[] = [];
+    let at = full;
+    while (!existsSync(at)) {
+      missing.push(at);
+      const parent = dirname(at);
+      if (parent === at) break;
+      at = parent;
+    }
+    if (!statSync(at).isDirectory()) throw Object.assign(new Error(`${at} is not a folder`), { code: "ENOTDIR" });
+    for (const dir of missing.reverse()) mkdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way (the output location must be a folder)"
+      : code === "EACCES" || code === "EPERM" ? "permission denied"
+      : code === "EROFS" ? "the file system is read-only"
+      : code === "ENOENT" ? "its parent cannot be created"
+      : `${code ?? "error"}: ${(err as Error).message}`;
+    throw new StoreError(full, `cannot create the output folder: ${why} ---> HINT: choose another --out`, { cause: err });
+  }
+}
+
+/** Registering a run in the same transaction as its first checkpoint (see identity.ts). */
+export interface RunClaimWrite {
+  readonly run: RunInput;
+  /** Delete every row of the run first (--reanalyze). */
+  readonly replace: boolean;
+}
+
+async function deleteRunRows(c: DuckDBConnection, runId: string): Promise<void> {
+  for (const table of TABLE_NAMES) await c.run(`DELETE FROM ${table} WHERE run_id = $1`, [runId]);
+}
+
+async function applyRunClaim(c: DuckDBConnection, claim: RunClaimWrite): Promise<void> {
+  if (claim.replace) await deleteRunRows(c, claim.run.run_id);
+  await c.run(
+    `INSERT INTO runs VALUES ($1, $2, now()::TIMESTAMP, $3)
+     ON CONFLICT (run_id) DO UPDATE SET source = excluded.source, options_json = excluded.options_json`,
+    [claim.run.run_id, claim.run.source, JSON.stringify(claim.run.options ?? {})],
+  );
 }
 
 function withHistograms<T extends { histogram?: HistogramData }>(

@@ -6,10 +6,16 @@ export class ForkingPathsError extends Error {
   /** Short machine-readable code, e.g. "SAFETENSORS_PARSE". */
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // One line, always: messages quote file names, tensor names and file content.
+    super(oneLine(message), options);
     this.name = new.target.name;
     this.code = code;
   }
+}
+
+/** `text` with line breaks shown as escapes (`\n`, `\r`, `\u2028`, `\u2029`). */
+export function oneLine(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]/g, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : `\\u${c.charCodeAt(0).toString(16)}`));
 }
 
 /** Bad arguments or options given by the caller. */

@@ -14,3 +14,32 @@ export const STATS_CHUNK_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_KEEP_FULL_MAX_ELEMENTS = 65_536;
 /** Largest sharded-checkpoint index file accepted (bytes). */
 export const MAX_INDEX_JSON_BYTES = 64 * 1024 * 1024;
+
+// ---- Untrusted pickles (data.pkl of torch.save archives) ----
+/** Most values a pickle may push onto its stack over its whole run (each costs memory until it is dropped). */
+export const MAX_PICKLE_VALUES = 16_000_000;
+/** Most containers (dict, list, tuple, set, MARK frame) a pickle may create; a container costs ~100-200 bytes. */
+export const MAX_PICKLE_CONTAINERS = 2_000_000;
+/** Largest integer literal accepted (LONG4, INT, LONG), in bytes or digits: torch pickles hold small integers only. */
+export const MAX_PICKLE_INT_BYTES = 4096;
+/** A deflated data.pkl may inflate to at most this many times its compressed size (beyond the floor below). */
+export const MAX_PICKLE_EXPANSION_RATIO = 64;
+/** Inflated pickles up to this size pass whatever their compression ratio. */
+export const PICKLE_EXPANSION_FLOOR_BYTES = 4 * 1024 * 1024;
+/** Deepest nesting of dicts followed in an unpickled checkpoint while looking for tensors. */
+export const MAX_STATE_DICT_NESTING = 64;
+/**
+ * A strided view with more elements than its storage repeats elements (a broadcast view, strides
+ * 0, as torch.expand saves). Such views are read (element by element) up to this many elements;
+ * beyond it they are refused, so the work stays bounded by the file size plus this constant.
+ */
+export const MAX_BROADCAST_VIEW_ELEMENTS = 16 * 1024 * 1024;
+
+// ---- Many tensors ----
+/**
+ * Most tensors in one weight file (safetensors header entries, PyTorch state-dict entries).
+ * Analysis costs a few milliseconds per tensor and step (statistics, shape, store rows, events),
+ * so 200 k empty tensors in a 13 MB header would run for many minutes; real shards hold at most
+ * a few thousand. Beyond it the file is refused with a typed error.
+ */
+export const MAX_TENSORS_PER_FILE = 100_000;

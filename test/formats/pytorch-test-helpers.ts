@@ -1,7 +1,7 @@
 // Test helpers for the PyTorch reader: fixture loading (written by tools/reference/torch_fixtures.py),
 // a minimal in-memory zip writer for crafted archives, and a byte builder for crafted pickles.
 import { readFileSync } from "node:fs";
-import { crc32 } from "node:zlib";
+import { crc32, deflateRawSync } from "node:zlib";
 import { MemorySource } from "../../src/io/memory-source.js";
 
 export const FIXTURES = new URL("../fixtures/pytorch/", import.meta.url);
@@ -44,6 +44,9 @@ export function loadExpected(stem: string): Expected {
 export interface ZipInput {
   name: string;
   data: Uint8Array;
+  /** Store the entry DEFLATE-compressed (method 8); `declaredSize` overrides the uncompressed size written. */
+  deflate?: boolean;
+  declaredSize?: number;
 }
 
 /** Writes a STORED zip (optionally with zip64 extras and end records, and a trailing comment). */
@@ -52,16 +55,20 @@ export function writeZip(entries: ZipInput[], options: { zip64?: boolean; commen
   const central: Uint8Array[] = [];
   let at = 0;
   const push = (b: Uint8Array): void => { parts.push(b); at += b.byteLength; };
-  for (const { name, data } of entries) {
+  for (const { name, data: plain, deflate, declaredSize } of entries) {
     const nameBytes = new TextEncoder().encode(name);
     const offset = at;
+    const data = deflate ? new Uint8Array(deflateRawSync(plain)) : plain;
+    const method = deflate ? 8 : 0;
+    const size = declaredSize ?? plain.byteLength;
     const local = new DataView(new ArrayBuffer(30));
     local.setUint32(0, 0x04034b50, true);
     local.setUint16(4, 20, true);
     local.setUint16(6, 0x800, true); // names are UTF-8
-    local.setUint32(14, crc32(data) >>> 0, true);
+    local.setUint16(8, method, true);
+    local.setUint32(14, crc32(plain) >>> 0, true);
     local.setUint32(18, data.byteLength, true);
-    local.setUint32(22, data.byteLength, true);
+    local.setUint32(22, size, true);
     local.setUint16(26, nameBytes.byteLength, true);
     push(new Uint8Array(local.buffer));
     push(nameBytes);
@@ -72,10 +79,11 @@ export function writeZip(entries: ZipInput[], options: { zip64?: boolean; commen
     c.setUint16(4, 45, true);
     c.setUint16(6, 45, true);
     c.setUint16(8, 0x800, true);
-    c.setUint32(16, crc32(data) >>> 0, true);
+    c.setUint16(10, method, true);
+    c.setUint32(16, crc32(plain) >>> 0, true);
     const big = options.zip64 ? 0xffffffff : undefined;
     c.setUint32(20, big ?? data.byteLength, true);
-    c.setUint32(24, big ?? data.byteLength, true);
+    c.setUint32(24, big ?? size, true);
     c.setUint16(28, nameBytes.byteLength, true);
     c.setUint16(30, extra.byteLength, true);
     c.setUint32(42, big ?? offset, true);

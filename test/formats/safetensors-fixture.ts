@@ -47,6 +47,8 @@ export function entriesFromFixture(fx: Pick<ReferenceFixture, "tensors">): Safet
       case "I16": return { ...base, data: Int16Array.from(values) };
       case "I8": return { ...base, data: Int8Array.from(values) };
       case "U8": case "BOOL": return { ...base, data: Uint8Array.from(values) };
+      case "C64": return { ...base, data: Float32Array.from(values) };
+      case "C128": return { ...base, data: Float64Array.from(values) };
     }
   });
 }

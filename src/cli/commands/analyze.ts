@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { analyzeRun, isHubUrl, UsageError, type AnalyzeProgress, type AnalyzeSummary } from "../../index.js";
 import { progressBar, formatBytes, formatSeconds } from "../progress.js";
 import { collect, parseIntOption, parseStepList, printJson } from "../options.js";
+import { say } from "../terminal.js";
 
 interface AnalyzeFlags {
   out: string;
@@ -20,6 +21,7 @@ interface AnalyzeFlags {
   json?: boolean;
   revisions?: string;
   progress?: boolean;
+  reanalyze?: boolean;
 }
 
 export function register(program: Command): void {
@@ -39,6 +41,7 @@ export function register(program: Command): void {
     .option("--shape-sample <n>", "shape of large tensors and of groups: analyse n values drawn (seeded) from the histogram; sample CDF within sqrt(ln 40 / 2n) of the tensor's at 95% (default 4096: 0.021; 8..2048 are slower: the KDE then sums exactly); 0: exact shapes of kept tensors only (the fastest)", parseShapeSample)
     .option("--spectral-max-dim <d>", "spectral alpha (WeightWatcher-style power-law fit of the eigenvalues of W^T W) of attention/MLP weight matrices with min(rows, cols) <= d; 0 disables (default 256; cost grows as d^3)", parseIntOption("--spectral-max-dim"))
     .option("--no-events", "skip event detection after the statistics (run `forking-paths events <out-dir> --recompute` later)")
+    .option("--reanalyze", "replace the run's stored rows when its source or options changed (otherwise such a re-run is refused)")
     .option("--json", "print the summary as JSON")
     .option("--revisions <spec>", "hf:// runs: revisions to analyze (\"pythia\" = Pythia's 154 steps, \"step1000,step2000\", or a glob like \"step*000\")")
     .option("--progress", "progress on stderr even when it is not a terminal (a line every 2 s, for logs)")
@@ -62,6 +65,7 @@ export function register(program: Command): void {
         ...(flags.shapeSample !== undefined && { shapeSampleSize: flags.shapeSample }),
         ...(flags.spectralMaxDim !== undefined && { spectralMaxDim: flags.spectralMaxDim }),
         ...(flags.revisions !== undefined && { revisions: flags.revisions }),
+        ...(flags.reanalyze === true && { reanalyze: true }),
         onProgress: (p) => bar.update(p.checkpointsDone + (p.checkpointBytes > 0 ? p.checkpointBytesDone / p.checkpointBytes : 0), p.checkpointsTotal,
           analyzeProgressDetail(p, hub.hub !== undefined ? fetched : undefined)),
       });
@@ -85,18 +89,18 @@ function parseShapeSample(value: string): number {
 
 export function printAnalyzeSummary(s: AnalyzeSummary): void {
   const rate = s.seconds > 0 ? ` (${formatBytes(s.bytes / s.seconds)}/s)` : "";
-  console.log(`run "${s.runId}": ${s.checkpoints} checkpoint(s), steps ${s.steps[0]}..${s.steps[s.steps.length - 1]}; analyzed ${s.analyzed}, already stored ${s.skipped}`);
-  console.log(`  ${s.tensors} tensor statistics, ${s.buffers} non-parameter buffers, ${formatBytes(s.bytes)} read in ${formatSeconds(s.seconds)}${rate}`);
+  say(`run "${s.runId}": ${s.checkpoints} checkpoint(s), steps ${s.steps[0]}..${s.steps[s.steps.length - 1]}; analyzed ${s.analyzed}, already stored ${s.skipped}`);
+  say(`  ${s.tensors} tensor statistics, ${s.buffers} non-parameter buffers, ${formatBytes(s.bytes)} read in ${formatSeconds(s.seconds)}${rate}`);
   if (s.nonFinite.length > 0) {
-    console.log(`  non-finite values in ${s.nonFinite.length} tensor(s), e.g. step ${s.nonFinite[0]!.step} ${s.nonFinite[0]!.tensor}: ${s.nonFinite[0]!.nan} NaN, ${s.nonFinite[0]!.inf} Inf`);
+    say(`  non-finite values in ${s.nonFinite.length} tensor(s), e.g. step ${s.nonFinite[0]!.step} ${s.nonFinite[0]!.tensor}: ${s.nonFinite[0]!.nan} NaN, ${s.nonFinite[0]!.inf} Inf`);
   }
   if (s.remote !== undefined) {
     const pct = s.remote.filesBytes > 0 ? ` (${((100 * s.remote.bytesTransferred) / s.remote.filesBytes).toFixed(2)}%)` : "";
-    console.log(`  transferred ${formatBytes(s.remote.bytesTransferred)} of ${formatBytes(s.remote.filesBytes)} of checkpoint files${pct}`);
+    say(`  transferred ${formatBytes(s.remote.bytesTransferred)} of ${formatBytes(s.remote.filesBytes)} of checkpoint files${pct}`);
   }
   if (s.events !== null) {
     const counts = Object.entries(s.events).map(([kind, n]) => `${n} ${kind}`).join(", ");
-    console.log(`  events: ${counts} (in ${formatSeconds(s.eventSeconds)}; list them with: forking-paths events <out-dir>)`);
-  } else console.log("  events: not detected (--no-events)");
-  console.log(`  store: ${s.storePath}`);
+    say(`  events: ${counts} (in ${formatSeconds(s.eventSeconds)}; list them with: forking-paths events <out-dir>)`);
+  } else say("  events: not detected (--no-events)");
+  say(`  store: ${s.storePath}`);
 }

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { Store, UsageError, correlateRun, type ConfidenceInterval, type MetricCorrelations, type RunCorrelationReport } from "../../index.js";
 import { parseIntOption, printJson } from "../options.js";
+import { say } from "../terminal.js";
 
 interface CorrelateFlags { run?: string; metric?: string; source?: string; top: number; resamples?: number; seed?: number; json?: boolean }
 
@@ -62,8 +63,8 @@ function withCi(estimate: number, ci: ConfidenceInterval): string {
 function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
-  console.log(line(header));
-  for (const r of rows) console.log(line(r));
+  say(line(header));
+  for (const r of rows) say(line(r));
 }
 
 /** One sentence on the metric's change points and the events before them. */
@@ -79,13 +80,13 @@ export function leadLagLine(m: MetricCorrelations, nEvents: number): string {
 function printReport(r: RunCorrelationReport, top: number): void {
   for (const m of r.metrics) {
     const level = Math.round(r.settings.confidence * 100);
-    console.log(`run ${r.run}, metric ${m.source}:${m.metric}: ${m.n_checkpoints} checkpoints, ${r.n_features} features (top ${Math.min(top, m.correlations.length)} by |Spearman|)`);
+    say(`run ${r.run}, metric ${m.source}:${m.metric}: ${m.n_checkpoints} checkpoints, ${r.n_features} features (top ${Math.min(top, m.correlations.length)} by |Spearman|)`);
     printTable(
       ["feature", `Spearman [${level}% CI]`, `Kendall [${level}% CI]`, "n"],
       m.correlations.slice(0, top).map((c) => [c.feature, withCi(c.spearman.estimate, c.spearman.ci), withCi(c.kendall.estimate, c.kendall.ci), String(c.n)]),
     );
-    console.log(leadLagLine(m, r.events.length));
-    console.log("");
+    say(leadLagLine(m, r.events.length));
+    say("");
   }
-  for (const s of r.skipped_metrics) console.log(`run ${r.run}, metric ${s.source}:${s.metric}: skipped (${s.n} checkpoints with a value; needs 3)`);
+  for (const s of r.skipped_metrics) say(`run ${r.run}, metric ${s.source}:${s.metric}: skipped (${s.n} checkpoints with a value; needs 3)`);
 }

@@ -11,6 +11,7 @@ import { analyzeRun, train, writeSyntheticRun, Store, reportDataFromStore, rende
 import { progressBar, formatSeconds, formatBytes } from "../progress.js";
 import { printAnalyzeSummary } from "./analyze.js";
 import { parseIntOption } from "../options.js";
+import { say } from "../terminal.js";
 
 interface DemoFlags { out: string; seed: number; synthetic?: boolean; steps?: number }
 
@@ -45,13 +46,13 @@ async function trainTiny(runDir: string, flags: DemoFlags): Promise<number | nul
     onStep: (i) => bar.update(i.step, i.totalSteps, `step ${i.step}/${i.totalSteps} loss ${i.loss.toFixed(3)} ${i.tokensPerSecond.toFixed(0)} tok/s`),
   });
   bar.done();
-  console.log(`1/3 trained tiny (${result.parameters.toLocaleString("en-US")} parameters) to step ${result.step} in ${formatSeconds(result.wallSeconds)}${result.resumedFrom !== null ? ` (resumed from step ${result.resumedFrom})` : ""}; run: ${resolve(runDir)}`);
+  say(`1/3 trained tiny (${result.parameters.toLocaleString("en-US")} parameters) to step ${result.step} in ${formatSeconds(result.wallSeconds)}${result.resumedFrom !== null ? ` (resumed from step ${result.resumedFrom})` : ""}; run: ${resolve(runDir)}`);
   return Number.isFinite(result.lastEvalLoss) ? result.lastEvalLoss : null;
 }
 
 async function synthesize(runDir: string, seed: number): Promise<number | null> {
   if (!existsSync(join(runDir, "synth.json"))) await writeSyntheticRun(runDir, { kind: "fork", seed: seed + 1 });
-  console.log(`1/3 synthetic run with a designed LayerNorm fork: ${resolve(runDir)} (ground truth in synth.json)`);
+  say(`1/3 synthetic run with a designed LayerNorm fork: ${resolve(runDir)} (ground truth in synth.json)`);
   return null;
 }
 
@@ -75,7 +76,7 @@ async function writeDemoReport(outDir: string, path: string): Promise<string> {
     const data = await reportDataFromStore(store, { title: "forking-paths demo" });
     const html = renderReport(data);
     await writeFile(path, html);
-    console.log(`3/3 report: ${resolve(path)} (${formatBytes(Buffer.byteLength(html))})`);
+    say(`3/3 report: ${resolve(path)} (${formatBytes(Buffer.byteLength(html))})`);
     return resolve(path);
   } finally {
     await store.close();
@@ -84,8 +85,8 @@ async function writeDemoReport(outDir: string, path: string): Promise<string> {
 
 function printDemoSummary(s: AnalyzeSummary, finalLoss: number | null, reportPath: string, seconds: number): void {
   const events = s.events ? Object.entries(s.events).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ") : "not run";
-  console.log("");
-  console.log(`summary: ${s.checkpoints} checkpoints analyzed; events: ${events || "none"}`);
-  if (finalLoss !== null) console.log(`final validation loss: ${finalLoss.toFixed(4)} nats per byte (a byte bigram model scores about 2.5)`);
-  console.log(`open ${reportPath} in a browser; total ${formatSeconds(seconds)}`);
+  say("");
+  say(`summary: ${s.checkpoints} checkpoints analyzed; events: ${events || "none"}`);
+  if (finalLoss !== null) say(`final validation loss: ${finalLoss.toFixed(4)} nats per byte (a byte bigram model scores about 2.5)`);
+  say(`open ${reportPath} in a browser; total ${formatSeconds(seconds)}`);
 }

@@ -1,9 +1,10 @@
 // `forking-paths eval <checkpoint>`: mean next-token cross-entropy of a GPT-NeoX checkpoint
 // (safetensors or PyTorch .bin; f32/f16/bf16) on token ids, a text file or the SOTU validation split.
 import type { Command } from "commander";
-import { evaluateLoss, EVAL_PROTOCOL, DEFAULT_EVAL_BATCH } from "../../index.js";
+import { evaluateLoss, EVAL_PROTOCOL, DEFAULT_EVAL_BATCH, UsageError } from "../../index.js";
 import { evaluationTokens } from "../tokens.js";
 import { parseIntOption } from "../options.js";
+import { say } from "../terminal.js";
 
 interface EvalFlags {
   tokens?: string;
@@ -33,8 +34,9 @@ export function register(program: Command): void {
     .action(async (checkpoint: string, flags: EvalFlags) => {
       let tokens = await evaluationTokens(flags);
       if (flags.maxTokens !== undefined) tokens = tokens.subarray(0, flags.maxTokens);
+      if (tokens.length < 2) throw new UsageError(`eval needs at least 2 tokens (one prediction), got ${tokens.length}`);
       const r = await evaluateLoss(checkpoint, tokens, { batchSize: flags.batch, ...(flags.workers !== undefined && { threads: flags.workers }) });
       if (flags.json) process.stdout.write(`${JSON.stringify({ loss: r.loss, predictions: r.predictions })}\n`);
-      else console.log(`${checkpoint}: loss ${r.loss.toFixed(6)} nats/token over ${r.predictions} predictions (${tokens.length} tokens)`);
+      else say(`${checkpoint}: loss ${r.loss.toFixed(6)} nats/token over ${r.predictions} predictions (${tokens.length} tokens)`);
     });
 }

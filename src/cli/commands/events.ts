@@ -6,7 +6,8 @@ import {
   COST_KINDS, EVENT_KINDS, Store, UsageError, globToRegExp, nameFilter, recomputeRunEvents,
   type CostKind, type DynamicsEventKind, type EventDetectionOptions, type EventRecord,
 } from "../../index.js";
-import { collect, parseIntOption, parseNumberOption, printJson } from "../options.js";
+import { collect, parseIntOption, parseNumberOption, printJson, parseProbabilityOption } from "../options.js";
+import { say, terminalSafe } from "../terminal.js";
 
 interface EventsFlags {
   json?: boolean;
@@ -37,7 +38,7 @@ export function register(program: Command): void {
     .option("--persistence <p>", "checkpoints a split or fork must persist (default 3); implies --recompute", parseIntOption("--persistence", 1))
     .option("--separation <x>", "population fork: 2-means separation threshold (default 4); implies --recompute", parseNumberOption("--separation"))
     .option("--layer-gap <x>", "layer fork: gap in noise sigmas (default 4); implies --recompute", parseNumberOption("--layer-gap"))
-    .option("--alpha <x>", "bimodality confirmation: dip test p-value threshold (default 0.05); implies --recompute", parseNumberOption("--alpha"))
+    .option("--alpha <x>", "bimodality confirmation: dip test p-value threshold (default 0.05); implies --recompute", parseProbabilityOption("--alpha"))
     .action(async (outDir: string, flags: EventsFlags) => {
       const kinds = parseKinds(flags.kind);
       const detection = detectionOptions(flags, kinds);
@@ -115,13 +116,13 @@ function fmt(x: number | null | undefined): string {
 function printEventsTable(rows: EventRecord[], showRun: boolean, recomputed: boolean): void {
   const header = [...(showRun ? ["run"] : []), "kind", "tensor", "step", "(low, high]", "strength", "announced", "detail"];
   const lines = rows.map((e) => [
-    ...(showRun ? [e.run_id] : []), e.kind, e.tensor ?? "-", String(e.step), `(${e.step_low}, ${e.step_high}]`, fmt(e.strength), warningCell(e), detailCell(e),
+    ...(showRun ? [terminalSafe(e.run_id)] : []), e.kind, terminalSafe(e.tensor ?? "-"), String(e.step), `(${e.step_low}, ${e.step_high}]`, fmt(e.strength), warningCell(e), detailCell(e),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const numeric = new Set(["step", "strength"]);
   const row = (cells: string[]) => cells.map((c, i) => (numeric.has(header[i]!) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
-  console.log(row(header));
-  for (const l of lines) console.log(row(l));
+  say(row(header));
+  for (const l of lines) say(row(l));
   const counts = EVENT_KINDS.map((k) => `${rows.filter((e) => e.kind === k).length} ${k}`).join(", ");
-  console.log(rows.length === 0 ? "(no events stored: run `forking-paths analyze` (without --no-events) or `forking-paths events <out-dir> --recompute`)" : `${rows.length} event(s)${recomputed ? " (recomputed)" : ""}: ${counts}`);
+  say(rows.length === 0 ? "(no events stored: run `forking-paths analyze` (without --no-events) or `forking-paths events <out-dir> --recompute`)" : `${rows.length} event(s)${recomputed ? " (recomputed)" : ""}: ${counts}`);
 }

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { join } from "node:path";
 import { exportTensorBoard, Store, UsageError } from "../../index.js";
+import { say } from "../terminal.js";
 
 /** Steps TensorBoard's data server keeps per histogram or text tag unless told otherwise. */
 const TENSORBOARD_DEFAULT_TENSOR_SAMPLES = 100;
@@ -36,23 +37,23 @@ export function register(program: Command): void {
       try {
         if (flags.parquet) {
           const files = await store.exportParquet(flags.to ?? join(outDir, "parquet"));
-          if (flags.json) console.log(JSON.stringify(files));
-          else for (const f of files) console.log(f);
+          if (flags.json) say(JSON.stringify(files));
+          else for (const f of files) say(f);
           return;
         }
         const to = flags.to ?? join(outDir, "tensorboard");
         const runs = await exportTensorBoard(store, flags.run === undefined ? { to } : { to, runs: flags.run });
         if (flags.json) {
-          console.log(JSON.stringify(runs));
+          say(JSON.stringify(runs));
           return;
         }
         for (const r of runs) {
           const unplaced = r.unplaced_events > 0 ? `, ${r.unplaced_events} events without a step left out` : "";
-          console.log(`${r.file}: ${r.steps} steps, ${r.histograms} histograms, ${r.scalars} scalars, ${r.texts} texts, ${(r.bytes / 1e6).toFixed(1)} MB${unplaced}`);
+          say(`${r.file}: ${r.steps} steps, ${r.histograms} histograms, ${r.scalars} scalars, ${r.texts} texts, ${(r.bytes / 1e6).toFixed(1)} MB${unplaced}`);
         }
         const most = Math.max(...runs.map((r) => r.steps));
         const sampling = most > TENSORBOARD_DEFAULT_TENSOR_SAMPLES ? ` --samples_per_plugin=histograms=${most},text=${most}` : "";
-        console.log(`view: tensorboard --logdir ${to}${sampling}`);
+        say(`view: tensorboard --logdir ${to}${sampling}`);
       } finally {
         await store.close();
       }

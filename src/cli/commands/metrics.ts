@@ -4,6 +4,7 @@ import { basename, extname } from "node:path";
 import type { Command } from "commander";
 import { Store, UsageError, readMetricsPath, type MetricRecord } from "../../index.js";
 import { printJson } from "../options.js";
+import { say } from "../terminal.js";
 
 interface MetricsFlags { add?: string; run?: string; source?: string; createRun?: boolean; json?: boolean }
 
@@ -49,7 +50,7 @@ async function addMetrics(outDir: string, path: string, flags: MetricsFlags): Pr
     const steps = [...new Set(metrics.map((m) => m.step))].sort((a, b) => a - b);
     const summary = { run, source, files: files.length, formats: [...new Set(files.map((f) => f.format))], metrics: metrics.length, names: names.size, steps: steps.length, first_step: steps[0] ?? null, last_step: steps[steps.length - 1] ?? null };
     if (flags.json) printJson(summary);
-    else console.log(`stored ${summary.metrics} values of ${summary.names} metrics at ${summary.steps} steps (${summary.first_step}..${summary.last_step}) from ${summary.files} file(s) as run "${run}", source "${source}"`);
+    else say(`stored ${summary.metrics} values of ${summary.names} metrics at ${summary.steps} steps (${summary.first_step}..${summary.last_step}) from ${summary.files} file(s) as run "${run}", source "${source}"`);
   } finally {
     await store.close();
   }
@@ -77,11 +78,11 @@ async function listMetrics(outDir: string, flags: MetricsFlags): Promise<void> {
   try {
     const series = summarizeMetrics(await store.metrics(flags.run !== undefined ? { run: flags.run } : {}));
     if (flags.json) { printJson(series); return; }
-    if (series.length === 0) { console.log("(no metrics stored: add some with `forking-paths metrics <out-dir> --add <file|dir>`)"); return; }
+    if (series.length === 0) { say("(no metrics stored: add some with `forking-paths metrics <out-dir> --add <file|dir>`)"); return; }
     const header = ["run", "source", "metric", "points", "missing", "steps"];
     const lines = series.map((s) => [s.run, s.source, s.name, String(s.points), String(s.missing), `${s.first_step}..${s.last_step}`]);
     const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-    for (const l of [header, ...lines]) console.log(l.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+    for (const l of [header, ...lines]) say(l.map((c, i) => c.padEnd(widths[i]!)).join("  "));
   } finally {
     await store.close();
   }

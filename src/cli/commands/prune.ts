@@ -10,6 +10,7 @@ import {
 } from "../../index.js";
 import { collect, parseIntOption, parseNumberOption, printJson } from "../options.js";
 import { evaluationTokens } from "../tokens.js";
+import { say } from "../terminal.js";
 
 interface PruneFlags {
   sparsity: number;
@@ -79,7 +80,7 @@ export function register(program: Command): void {
       if (flags.json) printJson({ ...pruneJson(r), ...(stored !== undefined && { stored }) });
       else {
         printSummary(r);
-        if (stored !== undefined) console.log(`  stored in ${stored.store} as run "${stored.run}"${stored.registered_run ? " (newly registered)" : ""}, step ${stored.step}`);
+        if (stored !== undefined) say(`  stored in ${stored.store} as run "${stored.run}"${stored.registered_run ? " (newly registered)" : ""}, step ${stored.step}`);
       }
     });
 }
@@ -210,8 +211,8 @@ export function pruneJson(r: PruneResult): Record<string, unknown> {
 }
 
 function printSummary(r: PruneResult): void {
-  console.log(`pruned ${r.prunedTensors.length} tensor(s) by ${r.method} (${r.scope} scope) to ${(100 * r.zerosFraction).toFixed(2)}% zeros (${r.zeros} of ${r.numel}); written to ${r.out}`);
+  say(`pruned ${r.prunedTensors.length} tensor(s) by ${r.method} (${r.scope} scope) to ${(100 * r.zerosFraction).toFixed(2)}% zeros (${r.zeros} of ${r.numel}); written to ${r.out}`);
   if (r.lossBefore !== undefined) {
-    console.log(`  loss ${r.lossBefore.toFixed(6)} -> ${r.lossAfter!.toFixed(6)} nats/token (+${r.lossIncrease!.toFixed(6)}) over ${r.predictions} predictions`);
+    say(`  loss ${r.lossBefore.toFixed(6)} -> ${r.lossAfter!.toFixed(6)} nats/token (+${r.lossIncrease!.toFixed(6)}) over ${r.predictions} predictions`);
   }
 }

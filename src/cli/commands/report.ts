@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { Store, VERDICTS_FILE_NAME, parseVerdictsFile, renderReport, reportDataFromStore, type ReportData, type ReportFromStoreOptions } from "../../index.js";
 import { collect, parseIntOption, printJson } from "../options.js";
 import { formatBytes, formatSeconds } from "../progress.js";
+import { say } from "../terminal.js";
 
 /** File name of the report inside the analysis folder when --out is not given. */
 export const DEFAULT_REPORT_FILE = "report.html";
@@ -74,8 +75,8 @@ export function register(program: Command): void {
     };
     if (flags.json) printJson(summary);
     else {
-      console.log(`wrote ${file} (${formatBytes(bytes)}) in ${formatSeconds(summary.seconds)}`);
-      console.log(`  ${summary.runs} run(s), ${summary.checkpoints} checkpoint(s), ${summary.tensors} tensors and groups; open it in a browser (file:// works)`);
+      say(`wrote ${file} (${formatBytes(bytes)}) in ${formatSeconds(summary.seconds)}`);
+      say(`  ${summary.runs} run(s), ${summary.checkpoints} checkpoint(s), ${summary.tensors} tensors and groups; open it in a browser (file:// works)`);
     }
   });
 }

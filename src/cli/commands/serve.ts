@@ -5,8 +5,9 @@
 import type { Command } from "commander";
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { Store, STORE_FILE_NAME, UsageError, analyzeRun, DEFAULT_ANALYZE_WORKERS, DEFAULT_REPORT_PORT, hubRunId, isHubUrl, reportDataFromStore, startReportServer, type ReportServer, RunWatcher } from "../../index.js";
+import { LOOPBACK_HOSTS, Store, STORE_FILE_NAME, UsageError, analyzeRun, DEFAULT_ANALYZE_WORKERS, DEFAULT_REPORT_PORT, hubRunId, isHubUrl, reportDataFromStore, startReportServer, type ReportServer, RunWatcher } from "../../index.js";
 import { parseIntOption } from "../options.js";
+import { say, terminalSafe } from "../terminal.js";
 import { addReportDataOptions, readStudyVerdicts, reportOptionsOf, type ReportDataFlags } from "./report.js";
 import { printAnalyzeSummary } from "./analyze.js";
 
@@ -37,6 +38,10 @@ export function register(program: Command): void {
     .option("--workers <n>", "run folder: statistics worker threads (0 = main thread)", parseIntOption("--workers"), DEFAULT_ANALYZE_WORKERS)
     .option("--revisions <spec>", "hf:// runs: revisions to analyze (\"pythia\", \"step1000,step2000\", a glob like \"step*000\"); default: the reference's revision alone");
   addReportDataOptions(command).action(async (dir: string, flags: ServeFlags) => {
+    if (flags.port > 65535) throw new UsageError(`--port: expected 0..65535 (0 picks a free port), got ${flags.port}`);
+    if (flags.host !== undefined && !LOOPBACK_HOSTS.includes(flags.host)) {
+      process.stderr.write(`forking-paths: warning: serving on ${terminalSafe(flags.host)} makes the dashboard (with the store's absolute paths) reachable from other machines\n`);
+    }
     const { store, watcher } = await prepare(dir, flags);
     let server: ReportServer;
     try {
@@ -57,11 +62,11 @@ export function register(program: Command): void {
       await store.close();
       throw err;
     }
-    console.log(`serving ${server.url} (${store.readOnly ? "read-only" : "analysis"} store ${store.path}${watcher ? `; watching ${resolve(dir)}` : ""}); Ctrl-C stops`);
+    say(`serving ${server.url} (${store.readOnly ? "read-only" : "analysis"} store ${store.path}${watcher ? `; watching ${resolve(dir)}` : ""}); Ctrl-C stops`);
     const signal = await untilSignal();
     await server.close();
     await store.close();
-    console.log(`stopped (${signal})`);
+    say(`stopped (${signal})`);
   });
 }
 
@@ -86,10 +91,10 @@ async function prepare(dir: string, flags: ServeFlags): Promise<{ store: Store; 
     }
     const watcher = new RunWatcher({
       runDir: dir, store, runId, analyze: { workers: flags.workers },
-      log: (line) => console.log(`watch: ${line}`),
+      log: (line) => say(`watch: ${line}`),
     });
     const first = await watcher.scan();
-    console.log(`analyzed ${first.analyzed.length} checkpoint(s) into ${out}${first.failed.length ? `, ${first.failed.length} failed (shown on the page)` : ""}`);
+    say(`analyzed ${first.analyzed.length} checkpoint(s) into ${out}${first.failed.length ? `, ${first.failed.length} failed (shown on the page)` : ""}`);
     return { store, watcher };
   } catch (err) {
     await store.close();

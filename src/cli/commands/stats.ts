@@ -1,7 +1,8 @@
 // `forking-paths stats <out-dir>`: the stored statistics, one row per (step, tensor).
 import type { Command } from "commander";
-import { Store, type TensorStatsRecord } from "../../index.js";
+import { Store, UsageError, type TensorStatsRecord } from "../../index.js";
 import { parseIntOption, printJson } from "../options.js";
+import { say, terminalSafe } from "../terminal.js";
 
 interface StatsFlags { json?: boolean; tensor?: string; step?: number; run?: string }
 
@@ -17,6 +18,10 @@ export function register(program: Command): void {
     .action(async (outDir: string, flags: StatsFlags) => {
       const store = await Store.openDir(outDir, { readOnly: true });
       try {
+        if (flags.run !== undefined) {
+          const runs = (await store.listRuns()).map((r) => r.run_id);
+          if (!runs.includes(flags.run)) throw new UsageError(`--run "${flags.run}" is not in ${store.path}; its runs: ${runs.join(", ") || "none"}`);
+        }
         const rows = await store.tensorStats({
           ...(flags.run !== undefined && { run: flags.run }),
           ...(flags.tensor !== undefined && { tensor: flags.tensor }),
@@ -48,10 +53,10 @@ export function statsJson(r: TensorStatsRecord): Record<string, unknown> {
 function printStatsTable(rows: TensorStatsRecord[]): void {
   const fmt = (x: number | null | undefined) => (x === null || x === undefined ? "-" : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(4));
   const header = ["step", "tensor", "dtype", "numel", "mean", "std", "skew", "ex.kurt", "min", "max", "|w|<=1e-3"];
-  const lines = rows.map((r) => [String(r.step), r.tensor, r.dtype, String(r.numel), fmt(r.mean), fmt(r.std), fmt(r.skewness), fmt(r.excess_kurtosis), fmt(r.min), fmt(r.max), fmt(r.frac_abs_le["0.001"])]);
+  const lines = rows.map((r) => [String(r.step), terminalSafe(r.tensor), r.dtype, String(r.numel), fmt(r.mean), fmt(r.std), fmt(r.skewness), fmt(r.excess_kurtosis), fmt(r.min), fmt(r.max), fmt(r.frac_abs_le["0.001"])]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const row = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  console.log(row(header));
-  for (const l of lines) console.log(row(l));
-  if (rows.length === 0) console.log("(no statistics stored: run `forking-paths analyze` first, or check --tensor/--step)");
+  say(row(header));
+  for (const l of lines) say(row(l));
+  if (rows.length === 0) say("(no statistics stored: run `forking-paths analyze` first, or check --tensor/--step)");
 }

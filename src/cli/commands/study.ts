@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../../index.js";
 import { runStudy, formatVerdictTable, DEFAULT_PYTHIA_DIR } from "../../index.js";
+import { say } from "../terminal.js";
 import { parseIntOption, parseNumberOption, printJson } from "../options.js";
 
 interface StudyFlags {
@@ -72,10 +73,11 @@ export function register(program: Command): void {
       });
       if (flags.json) printJson(result.file);
       else {
-        console.log(formatVerdictTable(result.file));
+        for (const line of formatVerdictTable(result.file).split("\n")) say(line);
         const w = result.file.wall_seconds;
-        console.log(`\nwall time: train ${w.train.toFixed(1)} s, analyze ${w.analyze.toFixed(1)} s, pruning ${w.pruning.toFixed(1)} s, experiments ${w.experiments.toFixed(1)} s, total ${w.total.toFixed(1)} s`);
-        console.log(`verdicts: ${resolve(result.path)}`);
+        say("");
+        say(`wall time: train ${w.train.toFixed(1)} s, analyze ${w.analyze.toFixed(1)} s, pruning ${w.pruning.toFixed(1)} s, experiments ${w.experiments.toFixed(1)} s, total ${w.total.toFixed(1)} s`);
+        say(`verdicts: ${resolve(result.path)}`);
       }
     });
 }

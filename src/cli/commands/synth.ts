@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { writeSyntheticRun, UsageError } from "../../index.js";
 import { parseIntOption, printJson } from "../options.js";
+import { say } from "../terminal.js";
 
 export function register(program: Command): void {
   program
@@ -15,6 +16,6 @@ export function register(program: Command): void {
       if (flags.kind !== "fork" && flags.kind !== "null") throw new UsageError(`--kind: expected fork or null, got "${flags.kind}"`);
       const info = await writeSyntheticRun(outDir, { kind: flags.kind, seed: flags.seed });
       if (flags.json) printJson(info);
-      else console.log(`wrote ${info.steps.length} checkpoints (steps ${info.steps[0]}..${info.steps[info.steps.length - 1]}) to ${outDir}${info.forkStep !== null ? `; population fork at step ${info.forkStep}` : "; no fork (null run)"}`);
+      else say(`wrote ${info.steps.length} checkpoints (steps ${info.steps[0]}..${info.steps[info.steps.length - 1]}) to ${outDir}${info.forkStep !== null ? `; population fork at step ${info.forkStep}` : "; no fork (null run)"}`);
     });
 }

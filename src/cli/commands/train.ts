@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { UsageError, train, type TrainResult, TRAIN_DEFAULTS, type TrainOptions, WEIGHT_DTYPES, type WeightDtype, type NeoXPresetName } from "../../index.js";
 import { progressBar, formatSeconds } from "../progress.js";
 import { parseIntOption, parseNumberOption, printJson } from "../options.js";
+import { say } from "../terminal.js";
 
 interface TrainFlags {
   preset: string;
@@ -62,7 +63,7 @@ export function register(program: Command): void {
       });
       bar.done();
       if (flags.json) printJson(result);
-      else console.log(trainSummary(result));
+      else say(trainSummary(result));
     });
 }
 

@@ -2,6 +2,7 @@
 // values. Globals, calls and persistent ids go through hooks (the torch allow-list); it is not
 // a general unpickler: it never imports, never instantiates arbitrary classes.
 import { PytorchFormatError } from "../../util/errors.js";
+import { MAX_PICKLE_CONTAINERS, MAX_PICKLE_INT_BYTES, MAX_PICKLE_VALUES } from "../../util/limits.js";
 import { OPCODE_NAMES } from "./pickle-opcodes.js";
 import { PyDict, PyList, PySet, PyTuple, type PickleValue } from "./pickle-values.js";
 
@@ -19,7 +20,11 @@ export interface PickleHooks {
   persistentLoad(pid: PickleValue, at: number): PickleValue;
 }
 
-/** Interprets `data` (a whole pickle) and returns the object STOP leaves on the stack. */
+/**
+ * Interprets `data` (a whole pickle) and returns the object STOP leaves on the stack. Work and
+ * memory are linear in `data`: no recursion, integers decoded in linear time, and at most
+ * MAX_PICKLE_VALUES values and MAX_PICKLE_CONTAINERS containers created.
+ */
 export function unpickle(file: string, data: Uint8Array, hooks: PickleHooks): PickleValue {
   return new Interpreter(file, data, hooks).run();
 }
@@ -34,6 +39,8 @@ class Interpreter {
   private readonly marks: PickleValue[][] = [];
   private readonly memo = new Map<number, PickleValue>();
   private readonly view: DataView;
+  private values = 0;
+  private containers = 0;
 
   constructor(private readonly file: string, private readonly data: Uint8Array, private readonly hooks: PickleHooks) {
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -73,7 +80,7 @@ class Interpreter {
       case 0x4d: this.push(this.u16()); return true; // BININT2
       case 0x4a: this.push(this.i32()); return true; // BININT
       case 0x8a: this.push(this.long(this.u8())); return true; // LONG1
-      case 0x8b: this.push(this.long(this.length(this.u32()))); return true; // LONG4
+      case 0x8b: this.push(this.long(this.intLength(this.length(this.u32())))); return true; // LONG4
       case 0x47: this.push(this.f64()); return true; // BINFLOAT
       case 0x49: this.push(this.textInt(this.line())); return true; // INT
       case 0x4c: this.push(this.textInt(this.line().replace(/L$/, ""))); return true; // LONG
@@ -93,7 +100,7 @@ class Interpreter {
       case 0x68: this.push(this.memoGet(this.u8())); return true; // BINGET
       case 0x6a: this.push(this.memoGet(this.u32())); return true; // LONG_BINGET
       case 0x67: this.push(this.memoGet(this.textIndex())); return true; // GET
-      case 0x28: this.marks.push(this.stack); this.stack = []; return true; // MARK
+      case 0x28: this.countContainer(); this.marks.push(this.stack); this.stack = []; return true; // MARK
       case 0x30: this.pop(); return true; // POP
       case 0x31: this.popMark(); return true; // POP_MARK
       case 0x32: this.push(this.top()); return true; // DUP
@@ -104,22 +111,23 @@ class Interpreter {
   /** Tuples, lists, dicts, sets. */
   private containerOp(op: number): boolean {
     switch (op) {
-      case 0x29: this.push(new PyTuple([])); return true; // EMPTY_TUPLE
-      case 0x85: this.push(new PyTuple(this.popN(1))); return true; // TUPLE1
-      case 0x86: this.push(new PyTuple(this.popN(2))); return true; // TUPLE2
-      case 0x87: this.push(new PyTuple(this.popN(3))); return true; // TUPLE3
-      case 0x74: this.push(new PyTuple(this.popMark())); return true; // TUPLE
-      case 0x5d: this.push(new PyList([])); return true; // EMPTY_LIST
-      case 0x6c: this.push(new PyList(this.popMark())); return true; // LIST
+      case 0x29: this.pushContainer(new PyTuple([])); return true; // EMPTY_TUPLE
+      case 0x85: this.pushContainer(new PyTuple(this.popN(1))); return true; // TUPLE1
+      case 0x86: this.pushContainer(new PyTuple(this.popN(2))); return true; // TUPLE2
+      case 0x87: this.pushContainer(new PyTuple(this.popN(3))); return true; // TUPLE3
+      case 0x74: this.pushContainer(new PyTuple(this.popMark())); return true; // TUPLE
+      case 0x5d: this.pushContainer(new PyList([])); return true; // EMPTY_LIST
+      case 0x6c: this.pushContainer(new PyList(this.popMark())); return true; // LIST
       case 0x61: { const v = this.pop(); this.expectList().items.push(v); return true; } // APPEND
-      case 0x65: { const vs = this.popMark(); this.expectList().items.push(...vs); return true; } // APPENDS
-      case 0x7d: this.push(new PyDict()); return true; // EMPTY_DICT
-      case 0x64: { const d = new PyDict(); this.setItems(d, this.popMark()); this.push(d); return true; } // DICT
+      // APPENDS / ADDITEMS append item by item: spreading 500k items as arguments overflows the call stack.
+      case 0x65: { const vs = this.popMark(); appendAll(this.expectList().items, vs); return true; } // APPENDS
+      case 0x7d: this.pushContainer(new PyDict()); return true; // EMPTY_DICT
+      case 0x64: { const d = new PyDict(); this.setItems(d, this.popMark()); this.pushContainer(d); return true; } // DICT
       case 0x73: { const kv = this.popN(2); this.setItems(this.expectDict(), kv); return true; } // SETITEM
       case 0x75: { const kv = this.popMark(); this.setItems(this.expectDict(), kv); return true; } // SETITEMS
-      case 0x8f: this.push(new PySet([], false)); return true; // EMPTY_SET
-      case 0x90: { const vs = this.popMark(); this.expectSet().items.push(...vs); return true; } // ADDITEMS
-      case 0x91: this.push(new PySet(this.popMark(), true)); return true; // FROZENSET
+      case 0x8f: this.pushContainer(new PySet([], false)); return true; // EMPTY_SET
+      case 0x90: { const vs = this.popMark(); appendAll(this.expectSet().items, vs); return true; } // ADDITEMS
+      case 0x91: this.pushContainer(new PySet(this.popMark(), true)); return true; // FROZENSET
       default: return false;
     }
   }
@@ -171,7 +179,28 @@ class Interpreter {
     return t;
   }
 
-  private push(v: PickleValue): void { this.stack.push(v); }
+  private push(v: PickleValue): void {
+    if (++this.values > MAX_PICKLE_VALUES) {
+      throw this.fail(`more than ${MAX_PICKLE_VALUES} values (the limit MAX_PICKLE_VALUES); a state dict needs far fewer`);
+    }
+    this.stack.push(v);
+  }
+
+  private pushContainer(v: PickleValue): void {
+    this.countContainer();
+    this.push(v);
+  }
+
+  private countContainer(): void {
+    if (++this.containers > MAX_PICKLE_CONTAINERS) {
+      throw this.fail(`more than ${MAX_PICKLE_CONTAINERS} containers or MARKs (the limit MAX_PICKLE_CONTAINERS); a state dict needs far fewer`);
+    }
+  }
+
+  private intLength(n: number): number {
+    if (n > MAX_PICKLE_INT_BYTES) throw this.fail(`integer of ${n} bytes is over the ${MAX_PICKLE_INT_BYTES}-byte limit (MAX_PICKLE_INT_BYTES)`);
+    return n;
+  }
 
   private top(): PickleValue {
     if (this.stack.length === 0) throw this.fail("stack underflow");
@@ -234,12 +263,15 @@ class Interpreter {
     }
   }
 
-  /** Little-endian two's complement integer of `n` bytes; a number when safe, else a bigint. */
+  /** Little-endian two's complement integer of `n` bytes; a number when safe, else a bigint. Linear in `n`. */
   private long(n: number): number | bigint {
     const bytes = this.take(n);
-    let v = 0n;
-    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
-    if (n > 0 && bytes[n - 1]! >= 0x80) v -= 1n << BigInt(8 * n);
+    if (n === 0) return 0;
+    // Hex text parsed once: shifting a BigInt byte by byte is quadratic in n.
+    let hex = "";
+    for (let i = n - 1; i >= 0; i--) hex += HEX_BYTES[bytes[i]!]!;
+    let v = BigInt(`0x${hex}`);
+    if (bytes[n - 1]! >= 0x80) v -= 1n << BigInt(8 * n);
     return toNumberIfSafe(v);
   }
 
@@ -252,6 +284,7 @@ class Interpreter {
   }
 
   private textInt(text: string): number | bigint | boolean {
+    this.intLength(text.length);
     if (text === "00") return false;
     if (text === "01") return true;
     if (!/^[+-]?\d+$/.test(text)) throw this.fail(`bad integer literal ${JSON.stringify(text)}`);
@@ -269,6 +302,13 @@ class Interpreter {
     if (!/^\d+$/.test(text)) throw this.fail(`bad memo index ${JSON.stringify(text)}`);
     return Number(text);
   }
+}
+
+const HEX_BYTES: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** `target.push(...items)` without spreading (no argument-count limit). */
+function appendAll(target: PickleValue[], items: readonly PickleValue[]): void {
+  for (const v of items) target.push(v);
 }
 
 function toNumberIfSafe(v: bigint): number | bigint {

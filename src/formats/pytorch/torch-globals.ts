@@ -10,7 +10,7 @@ const STORAGE_DTYPES: ReadonlyMap<string, Dtype | undefined> = new Map<string, D
   ["FloatStorage", "F32"], ["HalfStorage", "F16"], ["BFloat16Storage", "BF16"], ["DoubleStorage", "F64"],
   ["LongStorage", "I64"], ["IntStorage", "I32"], ["ShortStorage", "I16"], ["CharStorage", "I8"],
   ["ByteStorage", "U8"], ["BoolStorage", "BOOL"], ["UntypedStorage", "U8"],
-  ["ComplexFloatStorage", undefined], ["ComplexDoubleStorage", undefined], ["QInt8Storage", undefined],
+  ["ComplexFloatStorage", "C64"], ["ComplexDoubleStorage", "C128"], ["QInt8Storage", undefined],
   ["QUInt8Storage", undefined], ["QInt32Storage", undefined], ["QUInt4x2Storage", undefined], ["QUInt2x4Storage", undefined],
 ]);
 

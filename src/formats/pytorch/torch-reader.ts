@@ -2,12 +2,14 @@
 // and turns tensor descriptors into TensorRefs over the stored `<archive>/data/<key>` entries.
 import type { ByteSource } from "../../io/byte-source.js";
 import { ForkingPathsError, PytorchFormatError } from "../../util/errors.js";
-import { MAX_PICKLE_BYTES, MAX_TENSOR_RANK } from "../../util/limits.js";
+import {
+  MAX_PICKLE_BYTES, MAX_PICKLE_EXPANSION_RATIO, MAX_TENSOR_RANK, MAX_BROADCAST_VIEW_ELEMENTS, PICKLE_EXPANSION_FLOOR_BYTES,
+} from "../../util/limits.js";
 import { DTYPE_ITEMSIZE } from "../dtype.js";
 import type { StridedView, TensorRef } from "../tensor-ref.js";
 import { unpickle, type PickleValue } from "./pickle.js";
 import { TensorDescriptor, torchPickleHooks } from "./torch-globals.js";
-import { ZipArchive } from "./zip.js";
+import { ZIP_METHOD_STORED, ZipArchive, type ZipEntry } from "./zip.js";
 
 /** Largest `byteorder` entry read (it holds "little" or "big"). */
 const MAX_BYTEORDER_BYTES = 16;
@@ -31,9 +33,22 @@ export async function openTorchArchive(source: ByteSource): Promise<TorchArchive
   }
   const prefix = pickles[0]!.slice(0, -"/data.pkl".length);
   await checkByteOrder(zip, prefix);
-  const data = await zip.readSmallEntry(zip.entry(pickles[0]!), MAX_PICKLE_BYTES);
+  const pickleEntry = zip.entry(pickles[0]!);
+  checkExpansion(source.name, pickleEntry);
+  const data = await zip.readSmallEntry(pickleEntry, MAX_PICKLE_BYTES);
   const root = unpickle(source.name, data, torchPickleHooks(source.name));
   return { zip, prefix, root };
+}
+
+/** A compressed data.pkl may not inflate beyond MAX_PICKLE_EXPANSION_RATIO x its size (zip bombs). */
+function checkExpansion(file: string, entry: ZipEntry): void {
+  if (entry.method === ZIP_METHOD_STORED) return;
+  const allowed = Math.max(PICKLE_EXPANSION_FLOOR_BYTES, MAX_PICKLE_EXPANSION_RATIO * entry.compressedSize);
+  if (entry.uncompressedSize > allowed) {
+    throw new PytorchFormatError(file, undefined,
+      `zip entry "${entry.name}" inflates ${entry.compressedSize} bytes to ${entry.uncompressedSize}, over ${MAX_PICKLE_EXPANSION_RATIO}x (MAX_PICKLE_EXPANSION_RATIO)`,
+      "torch.save stores data.pkl uncompressed; this archive was re-packed or crafted, refusing it");
+  }
 }
 
 async function openZipOrExplain(source: ByteSource): Promise<ZipArchive> {
@@ -80,9 +95,15 @@ export async function tensorRefOf(archive: TorchArchive, name: string, t: Tensor
   if (!Number.isSafeInteger(numel)) throw fail(`shape [${t.size.join(", ")}] has too many elements`);
   const base = { name, dtype, shape: [...t.size], numel, file, source: zip.source };
   if (numel === 0) return { ...base, byteOffset: range.offset, byteLength: 0 };
+  // Work is bounded by the file: a view with more elements than its storage (a broadcast view,
+  // strides 0 as torch.expand saves) is streamed element by element, so its size is capped.
+  if (numel > t.storage.numel && numel > MAX_BROADCAST_VIEW_ELEMENTS) {
+    throw fail(`view of shape [${t.size.join(", ")}] (strides [${t.stride.join(", ")}]) has ${numel} elements but its storage holds only ${t.storage.numel}: a broadcast (expanded) view this large is refused (limit MAX_BROADCAST_VIEW_ELEMENTS = ${MAX_BROADCAST_VIEW_ELEMENTS})`,
+      "save a materialized tensor (t.contiguous() or t.clone()) instead of an expanded view");
+  }
   let last = t.storageOffset;
   for (let d = 0; d < t.size.length; d++) last += (t.size[d]! - 1) * t.stride[d]!;
-  if (last >= t.storage.numel) {
+  if (!Number.isSafeInteger(last) || last >= t.storage.numel) {
     throw fail(`view (offset ${t.storageOffset}, shape [${t.size.join(", ")}], strides [${t.stride.join(", ")}]) reaches element ${last} of a ${t.storage.numel}-element storage`,
       "the checkpoint is damaged or inconsistent: download or save it again");
   }

@@ -1,8 +1,8 @@
 // Validation of a safetensors JSON header against the data section it describes (pure: no I/O).
 // The file is untrusted: every field, size and offset is checked before anything uses it.
-import { DTYPE_ITEMSIZE, isDtype, type Dtype } from "../dtype.js";
+import { DTYPES, DTYPE_ITEMSIZE, isDtype, type Dtype } from "../dtype.js";
 import { SafetensorsParseError } from "../../util/errors.js";
-import { MAX_TENSOR_RANK } from "../../util/limits.js";
+import { MAX_TENSORS_PER_FILE, MAX_TENSOR_RANK } from "../../util/limits.js";
 
 /** One tensor entry of a header, validated; offsets relative to the start of the data section. */
 export interface SafetensorsHeaderEntry {
@@ -32,6 +32,11 @@ const REPAIR_HINT = "the file is corrupt or not a safetensors file; re-download 
  */
 export function parseSafetensorsHeader(file: string, headerBytes: Uint8Array, dataSize: number): SafetensorsHeader {
   const json = decodeHeaderJson(file, headerBytes);
+  const count = Object.keys(json).length;
+  if (count > MAX_TENSORS_PER_FILE + 1) {
+    throw new SafetensorsParseError(file, undefined, `header lists ${count} entries, over the limit of ${MAX_TENSORS_PER_FILE} tensors per file (MAX_TENSORS_PER_FILE)`,
+      "split the tensors over several files (a sharded checkpoint)");
+  }
   let metadata: Record<string, string> = {};
   const entries: SafetensorsHeaderEntry[] = [];
   for (const [name, value] of Object.entries(json)) {
@@ -90,7 +95,7 @@ function validateEntry(file: string, name: string, value: unknown): SafetensorsH
     throw new SafetensorsParseError(
       file,
       name,
-      `unsupported dtype "${dtype}" (supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)`,
+      `unsupported dtype "${dtype}" (supported: ${DTYPES.join(", ")})`,
       "convert the checkpoint to a supported dtype (e.g. save it as float32 or bfloat16)",
     );
   }

@@ -39,7 +39,7 @@ interface Layout {
  * by it, descending, starts every tensor at a multiple of its itemsize (the data section starts
  * at a multiple of 8).
  */
-const DTYPE_ALIGNMENT_RANK: Record<Dtype, number> = { BOOL: 0, U8: 1, I8: 2, I16: 5, F16: 7, BF16: 8, I32: 9, F32: 11, F64: 12, I64: 13 };
+const DTYPE_ALIGNMENT_RANK: Record<Dtype, number> = { BOOL: 0, U8: 1, I8: 2, I16: 5, F16: 7, BF16: 8, I32: 9, F32: 11, F64: 12, I64: 13, C64: 14, C128: 15 };
 
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -173,6 +173,8 @@ function dataTypeFor(dtype: Dtype): TypedArrayConstructor {
     case "I16": return Int16Array;
     case "I8": return Int8Array;
     case "U8": case "BOOL": return Uint8Array;
+    case "C64": return Float32Array; // interleaved (real, imaginary)
+    case "C128": return Float64Array;
   }
 }
 
