@@ -3,8 +3,9 @@ import type { Command } from "commander";
 import { analyzeRun, UsageError, type AnalyzeSummary } from "../../index.js";
 import { progressBar, formatBytes, formatSeconds } from "../progress.js";
 import { collect, parseIntOption, parseStepList, printJson } from "../options.js";
+import { analyzeShardCommand } from "./analyze-shard.js";
 
-interface AnalyzeFlags {
+export interface AnalyzeFlags {
   out: string;
   run?: string;
   include?: string[];
@@ -19,6 +20,7 @@ interface AnalyzeFlags {
   events: boolean;
   json?: boolean;
   revisions?: string;
+  shard?: string;
 }
 
 export function register(program: Command): void {
@@ -40,7 +42,9 @@ export function register(program: Command): void {
     .option("--no-events", "skip event detection after the statistics (run `forking-paths events <out-dir> --recompute` later)")
     .option("--json", "print the summary as JSON")
     .option("--revisions <spec>", "hf:// runs: revisions to analyze (\"pythia\" = Pythia's 154 steps, \"step1000,step2000\", or a glob like \"step*000\")")
+    .option("--shard <K/N>", "analyze only shard K of N (checkpoint i of the run, in step order, when i mod N = K; auto/N takes K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX) into <out>/parts/, without events; then `forking-paths merge <out>`")
     .action(async (runDir: string, flags: AnalyzeFlags) => {
+      if (flags.shard !== undefined) return analyzeShardCommand(runDir, flags);
       const bar = progressBar("analyze", !flags.json && process.stderr.isTTY === true);
       const summary = await analyzeRun(runDir, {
         out: flags.out,
