@@ -6,6 +6,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { ensureRedis } from "./ensure-redis.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -28,6 +29,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 console.log(`run-tests: ${files.length} test file(s)`);
+if (files.some((f) => f.startsWith("test/cluster/"))) ensureRedis();
 
 const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], {
   cwd: root,

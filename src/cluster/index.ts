@@ -5,3 +5,4 @@ export { mergeParts, type MergeOptions, type MergeSummary } from "./merge.js";
 export { listPartDirs, readPartManifest, PARTS_DIR, PART_MANIFEST, type PartManifest } from "./parts.js";
 export { discoverCheckpoints, type PartAnalyzeOptions, type PartExecution } from "./unit.js";
 export { PartMismatchError, IncompleteMergeError } from "./errors.js";
+export * from "./queue/index.js";

@@ -33,6 +33,8 @@ export interface PartExecution {
   /** Statistics worker threads (default: analyzeRun's). */
   workers?: number;
   onProgress?: AnalyzeOptions["onProgress"];
+  /** hf:// runs: Hub settings of this machine (e.g. a rate-limited fetch). */
+  hub?: AnalyzeOptions["hub"];
 }
 
 /** Analyze the checkpoints with these steps into `<partDir>/analysis.duckdb` (no events); stored ones are skipped. */
@@ -44,5 +46,6 @@ export function analyzeSteps(
     ...options, out: partDir, events: false, checkpointFilter: (cp) => wanted.has(cp.step),
     ...(exec.workers !== undefined && { workers: exec.workers }),
     ...(exec.onProgress !== undefined && { onProgress: exec.onProgress }),
+    ...(exec.hub !== undefined && { hub: exec.hub }),
   });
 }
