@@ -16,7 +16,7 @@ export interface ShardSummary extends AnalyzeSummary {
 export async function analyzeShard(
   runPath: string, out: string, spec: ShardSpec, options: PartAnalyzeOptions = {}, exec: PartExecution = {},
 ): Promise<ShardSummary> {
-  const all = await discoverCheckpoints(runPath, options);
+  const all = await discoverCheckpoints(runPath, options, exec.hub);
   const assigned = shardItems(all, spec).map((c) => c.step);
   const folder = partDir(out, shardPartName(spec));
   writePartManifest(folder, {

@@ -23,8 +23,8 @@ export interface PartAnalyzeOptions {
 }
 
 /** Every checkpoint of the run, in discovery order (ascending step), as `analyzeRun` finds them. */
-export async function discoverCheckpoints(runPath: string, options: PartAnalyzeOptions): Promise<RunCheckpoint[]> {
-  if (isHubUrl(runPath)) return discoverHubRun(runPath, options.revisions !== undefined ? { revisions: options.revisions } : {});
+export async function discoverCheckpoints(runPath: string, options: PartAnalyzeOptions, hub?: AnalyzeOptions["hub"]): Promise<RunCheckpoint[]> {
+  if (isHubUrl(runPath)) return discoverHubRun(runPath, { ...(options.revisions !== undefined && { revisions: options.revisions }), ...(hub !== undefined && { hub }) });
   return discoverRun(resolve(runPath), options.steps !== undefined ? { steps: options.steps } : {});
 }
 
