@@ -15,8 +15,8 @@ import { tempDir } from "../test/cluster/helpers.js";
 import { Store } from "../src/store/store.js";
 import { listPartDirs, partStorePath } from "../src/cluster/parts.js";
 
-const { values } = parseArgs({ options: { checkpoints: { type: "string", default: "16" }, hidden: { type: "string", default: "384" } } });
-const n = Number(values.checkpoints), hidden = Number(values.hidden);
+const { values } = parseArgs({ options: { checkpoints: { type: "string", default: "16" }, hidden: { type: "string", default: "384" }, repeats: { type: "string", default: "2" } } });
+const n = Number(values.checkpoints), hidden = Number(values.hidden), repeats = Number(values.repeats);
 const steps = Array.from({ length: n }, (_, i) => i * 1000);
 const dir = tempDir("bench");
 const run = join(dir, "run");
@@ -34,9 +34,10 @@ async function partBytes(out: string): Promise<number> {
   return total;
 }
 
+let round = 0;
 async function measure(workers: number): Promise<{ seconds: number; bytes: number }> {
-  const out = join(dir, `out-${workers}`);
-  const queue = `bench-${workers}`;
+  const out = join(dir, `out-${workers}-${round}`);
+  const queue = `bench-${workers}-${round++}`;
   const pool = Array.from({ length: workers }, () => spawnWorker(redis.url, ["--quiet", "--queue", queue]));
   await new Promise((r) => setTimeout(r, 3000)); // workers started (module loading not timed)
   const started = Date.now();
@@ -52,13 +53,21 @@ async function measure(workers: number): Promise<{ seconds: number; bytes: numbe
 }
 
 try {
-  const one = await measure(1);
-  const two = await measure(2);
+  // Alternate 1 and 2 workers so that a change in the machine's load hits both alike.
   const rate = (m: { seconds: number; bytes: number }) => m.bytes / m.seconds / 1e6;
-  console.log(`cluster throughput: ${n} checkpoints of ${(one.bytes / n / 1e6).toFixed(1)} MB (f32, no shape/spectral), load average ${loadavg()[0]!.toFixed(1)} on ${(await import("node:os")).cpus().length} cores`);
-  console.log(`  1 worker : ${one.seconds.toFixed(1)} s, ${rate(one).toFixed(1)} MB/s`);
-  console.log(`  2 workers: ${two.seconds.toFixed(1)} s, ${rate(two).toFixed(1)} MB/s`);
-  console.log(`  ratio 2/1: ${(rate(two) / rate(one)).toFixed(2)}`);
+  const ones: number[] = [], twos: number[] = [];
+  let bytes = 0;
+  for (let r = 0; r < repeats; r++) {
+    const one = await measure(1);
+    const two = await measure(2);
+    bytes = one.bytes;
+    ones.push(rate(one));
+    twos.push(rate(two));
+    console.log(`  round ${r + 1}: 1 worker ${one.seconds.toFixed(1)} s ${rate(one).toFixed(1)} MB/s; 2 workers ${two.seconds.toFixed(1)} s ${rate(two).toFixed(1)} MB/s; load average ${loadavg()[0]!.toFixed(1)}`);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  console.log(`cluster throughput: ${n} checkpoints of ${(bytes / n / 1e6).toFixed(1)} MB (f32, no shape/spectral) on ${(await import("node:os")).cpus().length} cores`);
+  console.log(`  median 1 worker ${median(ones).toFixed(1)} MB/s, 2 workers ${median(twos).toFixed(1)} MB/s, ratio 2/1 ${(median(twos) / median(ones)).toFixed(2)}`);
 } finally {
   await redis.stop();
 }

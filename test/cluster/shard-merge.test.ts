@@ -16,19 +16,17 @@ import { assertSameStore, smallSyntheticRun, storeContent, tempDir } from "./hel
 
 // Shape statistics are exercised by the CLI tests (defaults); here the sweep over N stays fast.
 const FAST = { shape: false, spectralMaxDim: 0 } as const;
-// The same detectors on both sides, with smaller mode samples than the default (4096) for speed.
-const EVENTS = { histogramSampleSize: 512 } as const;
 
 async function shardedAndMerged(run: string, out: string, n: number): Promise<void> {
   for (let k = 0; k < n; k++) await analyzeShard(run, out, { index: k, count: n }, FAST, { workers: 0 });
-  const merged = await mergeParts(out, { events: EVENTS });
+  const merged = await mergeParts(out);
   assert.deepEqual(merged.missing, []);
 }
 
 test("synthetic fork run: N = 1, 2, 3, 7 shards merge into the single-process store exactly", async () => {
   const dir = tempDir("synth");
   const run = await smallSyntheticRun(dir);
-  await analyzeRun(run, { out: join(dir, "single"), workers: 0, events: EVENTS, ...FAST });
+  await analyzeRun(run, { out: join(dir, "single"), workers: 0, ...FAST });
   const expected = await storeContent(join(dir, "single"));
   for (const n of [1, 2, 3, 7]) {
     const out = join(dir, `n${n}`);
@@ -42,7 +40,7 @@ test("a trained tiny run: N = 1, 2, 3, 7 shards (7 > checkpoints: an empty shard
   const run = join(dir, "tiny");
   await runInProcess([registerTrain], ["train", "--preset", "tiny", "--width", "32", "--layers", "1", "--batch", "2", "--steps", "6",
     "--save-every", "2", "--log-steps-up-to", "2", "--eval-tokens", "256", "--workers", "1", "--out", run, "--json"]);
-  await analyzeRun(run, { out: join(dir, "single"), workers: 0, events: EVENTS, ...FAST });
+  await analyzeRun(run, { out: join(dir, "single"), workers: 0, ...FAST });
   const expected = await storeContent(join(dir, "single"));
   const steps = (expected.tables.checkpoints as { step: unknown }[]).map((c) => Number(c.step));
   assert.ok(steps.length >= 4 && steps.length < 7, `tiny run has ${steps.length} checkpoints`);
