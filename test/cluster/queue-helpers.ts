@@ -16,8 +16,8 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-export function spawnWorker(redisUrl: string, extra: readonly string[] = []): WorkerProcess {
-  const child = startCli(["worker", "--redis", redisUrl, "--workers", "1", ...FAST_STALL, ...extra]);
+export function spawnWorker(redisUrl: string, extra: readonly string[] = [], env: NodeJS.ProcessEnv = {}): WorkerProcess {
+  const child = startCli(["worker", "--redis", redisUrl, "--workers", "1", ...FAST_STALL, ...extra], { env });
   let text = "";
   const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   child.stdout!.on("data", () => undefined);
