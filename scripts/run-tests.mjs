@@ -9,6 +9,7 @@ import { join, relative } from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { slowestSummary, takeReportSlowOption } from "./slow-tests.mjs";
+import { ensureRedis } from "./ensure-redis.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -33,6 +34,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 console.log(`run-tests: ${files.length} test file(s)`);
+if (files.some((f) => f.startsWith("test/cluster/"))) ensureRedis();
 
 const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", ...slowReporter, ...files], {
   cwd: root,

@@ -24,3 +24,4 @@ export * from "./model/index.js";
 export * from "./prune/index.js";
 export * from "./report/index.js";
 export * from "./experiments/index.js";
+export * from "./cluster/index.js";

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { StoreError } from "../util/errors.js";
 import { appendRows } from "./append.js";
+import { attachPart, copyCheckpoints, detachPart } from "./import.js";
 import {
   bufferColumns, checkpointColumns, eventColumns, groupStatsColumns, histogramColumns, metricColumns,
   tensorStatsColumns, trajectoryColumns, type ColumnRecord,
@@ -129,6 +130,29 @@ export class Store {
       await appendRows(c, "buffers", (result.buffers ?? []).map((b) => bufferColumns(runId, step, b)));
       await appendRows(c, "trajectories", (result.trajectories ?? []).map((t) => trajectoryColumns(runId, step, t.tensor, t.values)));
       await appendRows(c, "checkpoints", [checkpointColumns(runId, result.checkpoint, true, new Date())]);
+    });
+  }
+
+  /**
+   * Copy the complete checkpoints `steps` of run `runId` from the store file `partPath` (closed
+   * elsewhere) in ONE transaction, row for row; the run must be registered here.
+   */
+  importCheckpoints(partPath: string, runId: string, steps: readonly number[]): Promise<void> {
+    return this.write(async (c) => {
+      await attachPart(c, resolve(partPath));
+      try {
+        await c.run("BEGIN TRANSACTION");
+        try {
+          await this.requireRun(c, runId);
+          await copyCheckpoints(c, runId, steps);
+        } catch (err) {
+          await c.run("ROLLBACK").catch(() => undefined);
+          throw err;
+        }
+        await c.run("COMMIT");
+      } finally {
+        await detachPart(c);
+      }
     });
   }
 

@@ -4,8 +4,9 @@ import { analyzeRun, isHubUrl, UsageError, type AnalyzeProgress, type AnalyzeSum
 import { progressBar, formatBytes, formatSeconds } from "../progress.js";
 import { collect, parseIntOption, parseStepList, printJson } from "../options.js";
 import { say } from "../terminal.js";
+import { analyzeShardCommand } from "./analyze-shard.js";
 
-interface AnalyzeFlags {
+export interface AnalyzeFlags {
   out: string;
   run?: string;
   include?: string[];
@@ -22,6 +23,7 @@ interface AnalyzeFlags {
   revisions?: string;
   progress?: boolean;
   reanalyze?: boolean;
+  shard?: string;
 }
 
 export function register(program: Command): void {
@@ -44,8 +46,10 @@ export function register(program: Command): void {
     .option("--reanalyze", "replace the run's stored rows when its source or options changed (otherwise such a re-run is refused)")
     .option("--json", "print the summary as JSON")
     .option("--revisions <spec>", "hf:// runs: revisions to analyze (\"pythia\" = Pythia's 154 steps, \"step1000,step2000\", or a glob like \"step*000\")")
+    .option("--shard <K/N>", "analyze only shard K of N (checkpoint i of the run, in step order, when i mod N = K; auto/N takes K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX) into <out>/parts/, without events; then `forking-paths merge <out>`")
     .option("--progress", "progress on stderr even when it is not a terminal (a line every 2 s, for logs)")
     .action(async (runDir: string, flags: AnalyzeFlags) => {
+      if (flags.shard !== undefined) return analyzeShardCommand(runDir, flags);
       const bar = progressBar("analyze", flags.progress ? (process.stderr.isTTY === true ? true : "lines") : !flags.json && process.stderr.isTTY === true);
       // hf:// runs: bytes fetched over HTTP, counted as they arrive.
       let fetched = 0;

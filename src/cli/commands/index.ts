@@ -14,7 +14,10 @@ import { register as evalCmd } from "./eval.js";
 import { register as prune } from "./prune.js";
 import { register as study } from "./study.js";
 import { register as correlate } from "./correlate.js";
+import { register as merge } from "./merge.js";
+import { register as cluster } from "./cluster.js";
+import { register as worker } from "./worker.js";
 
 export function registerCommands(program: Command): void {
-  for (const register of [demo, train, evalCmd, analyze, events, stats, exportCmd, synth, report, serve, metrics, correlate, prune, study]) register(program);
+  for (const register of [demo, train, evalCmd, analyze, events, stats, exportCmd, synth, report, serve, metrics, correlate, prune, study, merge, cluster, worker]) register(program);
 }

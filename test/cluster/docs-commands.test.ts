@@ -1,0 +1,89 @@
+// The Slurm and Kubernetes examples of docs/cluster.md, run as written: the array script with
+// SLURM_ARRAY_TASK_ID = 0..N-1 then the merge script (bash), and the Indexed Job's command with
+// JOB_COMPLETION_INDEX = 0..N-1 then the merge Job's (sh -c); both results equal one process.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT, runCli } from "../helpers/cli.js";
+import { assertSameStore, smallSyntheticRun, storeContent, tempDir, type StoreContent } from "./helpers.js";
+
+const DOC = readFileSync(join(REPO_ROOT, "docs", "cluster.md"), "utf8");
+const SHARDS = 3;
+const ANALYZE_ARGS = "--no-shape --spectral-max-dim 0";
+
+/** The fenced block right after `<!-- test: name -->`. */
+function docBlock(name: string): string {
+  const m = new RegExp(`<!-- test: ${name} -->\\s*\`\`\`\\w*\\n([\\s\\S]*?)\`\`\``).exec(DOC);
+  assert.ok(m !== null, `docs/cluster.md has no block "${name}"`);
+  return m[1]!;
+}
+
+/** The single `args:` line of a manifest's `sh -c` container. */
+function manifestCommand(name: string): string {
+  const m = /args:\s*\n\s*- (.+)\n/.exec(docBlock(name));
+  assert.ok(m !== null, `no args line in block "${name}"`);
+  return m[1]!;
+}
+
+function sh(shell: "bash" | "sh", args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(shell, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, out }));
+  });
+}
+
+let dir = "", run = "", bin = "", expected: StoreContent;
+before(async () => {
+  dir = tempDir("docs");
+  run = await smallSyntheticRun(dir);
+  // `forking-paths` on PATH, as after `npm install -g`: the built CLI of this checkout.
+  bin = join(dir, "bin");
+  mkdirSync(bin);
+  writeFileSync(join(bin, "forking-paths"), `#!/bin/sh\nexec "${process.execPath}" "${join(REPO_ROOT, "dist", "cli", "main.js")}" "$@"\n`);
+  chmodSync(join(bin, "forking-paths"), 0o755);
+  const single = await runCli(["analyze", run, "--out", join(dir, "single"), ...ANALYZE_ARGS.split(" ")]);
+  assert.equal(single.code, 0, single.stderr);
+  expected = await storeContent(join(dir, "single"));
+});
+
+test("the Slurm array script for every SLURM_ARRAY_TASK_ID, then the merge script, equal one process", async () => {
+  const shard = join(dir, "shard.sbatch"), merge = join(dir, "merge.sbatch");
+  writeFileSync(shard, docBlock("slurm-shard"));
+  writeFileSync(merge, docBlock("slurm-merge"));
+  assert.match(docBlock("slurm-shard"), /#SBATCH --array=0-153%16/);
+  const out = join(dir, "slurm");
+  const env = { PATH: `${bin}:${process.env.PATH}`, RUN: run, OUT: out, SHARDS: String(SHARDS), ANALYZE_ARGS, SLURM_CPUS_PER_TASK: "1" };
+  for (let k = 0; k < SHARDS; k++) {
+    const r = await sh("bash", [shard], { ...env, SLURM_ARRAY_TASK_ID: String(k) });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, new RegExp(`shard ${k}/${SHARDS} of run "run"`));
+  }
+  const unset = await sh("bash", [shard], env);
+  assert.equal(unset.code, 2, "no array index: a usage error");
+  assert.match(unset.out, /neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set/);
+  const merged = await sh("bash", [merge], env);
+  assert.equal(merged.code, 0, merged.out);
+  assertSameStore(await storeContent(out), expected, "Slurm");
+});
+
+test("the Kubernetes Indexed Job's command for every JOB_COMPLETION_INDEX, then the merge Job's, equal one process", async () => {
+  assert.match(docBlock("k8s-shard"), /completionMode: Indexed/);
+  const out = join(dir, "k8s");
+  const env = { PATH: `${bin}:${process.env.PATH}`, RUN: run, OUT: out, SHARDS: String(SHARDS), ANALYZE_ARGS };
+  for (let k = 0; k < SHARDS; k++) {
+    const r = await sh("sh", ["-c", manifestCommand("k8s-shard")], { ...env, JOB_COMPLETION_INDEX: String(k) });
+    assert.equal(r.code, 0, r.out);
+  }
+  const outOfRange = await sh("sh", ["-c", manifestCommand("k8s-shard")], { ...env, JOB_COMPLETION_INDEX: String(SHARDS) });
+  assert.equal(outOfRange.code, 2);
+  assert.match(outOfRange.out, new RegExp(`JOB_COMPLETION_INDEX=${SHARDS} is out of range 0\\.\\.${SHARDS - 1}`));
+  const merged = await sh("sh", ["-c", manifestCommand("k8s-merge")], env);
+  assert.equal(merged.code, 0, merged.out);
+  assertSameStore(await storeContent(out), expected, "Kubernetes");
+});

@@ -1,0 +1,57 @@
+// Shared by the cluster tests: small runs, and everything a store holds in comparable form
+// (every table with timestamps left out, and the CLI's `stats --json` / `events --json` text).
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { register as registerEvents } from "../../src/cli/commands/events.js";
+import { register as registerStats } from "../../src/cli/commands/stats.js";
+import { TABLE_NAMES } from "../../src/store/schema.js";
+import { Store } from "../../src/store/store.js";
+import { writeSyntheticRun } from "../../src/runs/synth.js";
+import { runInProcess } from "../helpers/cli.js";
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `fp-cluster-${prefix}-`));
+}
+
+/** A 13-checkpoint synthetic fork run (steps 0..2000, fork at 128): events of every kind, fast to analyze. */
+export const SMALL_STEPS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 2000];
+
+export async function smallSyntheticRun(dir: string, steps: readonly number[] = SMALL_STEPS): Promise<string> {
+  const run = join(dir, "run");
+  await writeSyntheticRun(run, { kind: "fork", seed: 3, steps });
+  return run;
+}
+
+export interface StoreContent {
+  tables: Record<string, unknown[]>;
+  statsJson: string;
+  eventsJson: string;
+}
+
+/** What `dir/analysis.duckdb` holds, in a form that is equal exactly when the stores are. */
+export async function storeContent(dir: string): Promise<StoreContent> {
+  const store = await Store.openDir(dir, { readOnly: true });
+  const tables: Record<string, unknown[]> = {};
+  try {
+    const integrity = await store.checkIntegrity();
+    assert.deepEqual(integrity.problems, [], `${dir}: store integrity`);
+    for (const t of TABLE_NAMES) tables[t] = await store.dumpTable(t);
+  } finally {
+    await store.close();
+  }
+  const statsJson = await runInProcess([registerStats], ["stats", dir, "--json"]);
+  const eventsJson = await runInProcess([registerEvents], ["events", dir, "--json"]);
+  return { tables, statsJson, eventsJson };
+}
+
+/** Byte-for-byte equality of the CLI outputs and row-for-row equality of every table. */
+export function assertSameStore(actual: StoreContent, expected: StoreContent, what: string, options: { expectEvents?: boolean } = {}): void {
+  assert.ok(expected.statsJson.length > 100, `${what}: the reference has statistics`);
+  if (options.expectEvents !== false) assert.ok(JSON.parse(expected.eventsJson).length > 0, `${what}: the reference has events`);
+  assert.equal(actual.statsJson, expected.statsJson, `${what}: stats --json`);
+  assert.equal(actual.eventsJson, expected.eventsJson, `${what}: events --json`);
+  for (const t of TABLE_NAMES) assert.deepEqual(actual.tables[t], expected.tables[t], `${what}: table ${t}`);
+  assert.ok((expected.tables.histograms?.length ?? 0) > 0, `${what}: histograms stored`);
+}
