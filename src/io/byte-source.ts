@@ -9,7 +9,8 @@ export interface ByteSource {
   readonly size: number;
   /**
    * Reads exactly `length` bytes starting at `offset`. Rejects with a ByteSourceError when the
-   * range is outside [0, size) or the underlying read comes back short.
+   * range is outside [0, size) or the underlying read comes back short. The bytes belong to the
+   * caller (never a view of a buffer the source keeps): it may transfer them to a worker thread.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
   /** Releases the underlying handle. Further reads reject. */
