@@ -18,6 +18,31 @@ export function roleGroupName(row: Pick<TensorStatsInput, "role" | "kind">): str
   return `${row.role}.${row.kind}`;
 }
 
+/** A group of a checkpoint: its kind, name, tensor count and merged sketch. */
+export interface GroupSketch {
+  kind: GroupKind;
+  name: string;
+  nTensors: number;
+  sketch: TensorSketch;
+}
+
+/** The groups of a checkpoint's tensors in a stable order: model, roles by name, layers by index. */
+export function checkpointGroups(tensors: readonly { row: Pick<TensorStatsInput, "tensor" | "layer" | "role" | "kind">; sketch: TensorSketch }[]): GroupSketch[] {
+  const sketched: SketchedTensor[] = tensors.map(({ row, sketch }) => ({ name: row.tensor, layer: row.layer, role: roleGroupName(row), sketch }));
+  if (sketched.length === 0) return [];
+  const groups = groupSketches(sketched);
+  const roleCount = new Map<string, number>(), layerCount = new Map<number, number>();
+  for (const t of sketched) {
+    roleCount.set(t.role, (roleCount.get(t.role) ?? 0) + 1);
+    if (t.layer !== null) layerCount.set(t.layer, (layerCount.get(t.layer) ?? 0) + 1);
+  }
+  return [
+    { kind: "model", name: "model", nTensors: sketched.length, sketch: groups.model },
+    ...[...groups.byRole].sort(([a], [b]) => a.localeCompare(b)).map(([name, sketch]): GroupSketch => ({ kind: "role", name, nTensors: roleCount.get(name) ?? 0, sketch })),
+    ...[...groups.byLayer].sort(([a], [b]) => a - b).map(([layer, sketch]): GroupSketch => ({ kind: "layer", name: `layer.${layer}`, nTensors: layerCount.get(layer) ?? 0, sketch })),
+  ];
+}
+
 /**
  * Group rows of a checkpoint's tensors, in a stable order: model, roles by name, layers by index.
  * With `shape`, each row gets `extra.shape` and `extra.shape_method` from its histogram.
