@@ -73,3 +73,26 @@ test("mapInOrder keeps order, bounds concurrency, and after a failure starts not
   assert.deepEqual(started, [1, 2], "no item starts after the failure");
   assert.equal(settled, 2, "the running item settled before the error was thrown");
 });
+
+test("checkpointGroups merges group sketches exactly as groupSketches does (dense histogram sums)", async () => {
+  const { sketchChunkScalar } = await import("../../src/kernels/stats-scalar.js");
+  const { encodeFloats } = await import("../../src/formats/dtype.js");
+  const { groupSketches } = await import("../../src/stats/group.js");
+  const { checkpointGroups, roleGroupName } = await import("../../src/pipeline/groups.js");
+  const { Rng } = await import("../../src/util/rng.js");
+  const rng = new Rng(5);
+  const tensors = [0, 1, 2].flatMap((layer) => ["attn.qkv", "mlp.in", "ln.attn"].map((role, r) => {
+    const values = Array.from({ length: 3000 + 100 * r }, () => (r === 2 ? 1 : 0) + 0.02 * (layer + 1) * rng.normal());
+    return { row: { tensor: `l${layer}.${role}`, layer, role, kind: "weight" }, sketch: sketchChunkScalar("F32", encodeFloats("F32", values)) };
+  }));
+  tensors.push({ row: { tensor: "embed", layer: null as unknown as number, role: "embed.in", kind: "weight" }, sketch: sketchChunkScalar("BF16", encodeFloats("BF16", [1, -2, 0, 3.5])) });
+  const fast = checkpointGroups(tensors);
+  const reference = groupSketches(tensors.map(({ row, sketch }) => ({ name: row.tensor, layer: row.layer, role: roleGroupName(row), sketch })));
+  assert.deepEqual(fast.map((g) => [g.kind, g.name, g.nTensors]), [
+    ["model", "model", 10], ["role", "attn.qkv.weight", 3], ["role", "embed.in.weight", 1], ["role", "ln.attn.weight", 3], ["role", "mlp.in.weight", 3],
+    ["layer", "layer.0", 3], ["layer", "layer.1", 3], ["layer", "layer.2", 3],
+  ]);
+  assert.deepEqual(fast[0]!.sketch, reference.model);
+  for (const g of fast.filter((x) => x.kind === "role")) assert.deepEqual(g.sketch, reference.byRole.get(g.name), g.name);
+  for (const g of fast.filter((x) => x.kind === "layer")) assert.deepEqual(g.sketch, reference.byLayer.get(Number(g.name.slice(6))), g.name);
+});
