@@ -1,40 +1,88 @@
-// Opens one checkpoint from a listing of named files (a Hub revision, any remote folder) with the
-// same file preference and sharding rules as openCheckpoint. With a tensor selection, only the
-// shards holding selected tensors are opened and only the selected PyTorch storages are located.
+// The one checkpoint opener: a checkpoint is a list of named files, each with open() returning a
+// ByteSource, whatever holds them (a local folder, a Hub revision, the Hub cache, a cluster
+// shard). Chooses the weight files by name, opens them (headers only), checks sharding rules.
+// With a tensor selection, only the shards holding selected tensors are opened and only the
+// selected PyTorch storages are located. Local folders are listed by formats/checkpoint.ts.
+import { extname } from "node:path";
 import type { ByteSource } from "../io/byte-source.js";
 import { CheckpointFormatError } from "../util/errors.js";
-import {
-  SAFETENSORS_INDEX,
-  type CheckpointFormat,
-  type OpenCheckpoint,
-  type OpenCheckpointOptions,
-  chooseCheckpointFiles,
-  ZIP_MAGIC,
-} from "./checkpoint.js";
-export { chooseCheckpointFiles };
 import { openTorchArchive, readPytorchCheckpoint, selectStateDict, tensorRefOf } from "./pytorch/index.js";
 import { readSafetensorsHeader } from "./safetensors/index.js";
 import { readShardIndex } from "./shard-index.js";
 import type { TensorRef } from "./tensor-ref.js";
 
-/** A file of a listing: its name relative to the checkpoint folder, its size if known, and how to open it. */
+export type CheckpointFormat = "safetensors" | "pytorch";
+
+export interface OpenCheckpointOptions {
+  /** PyTorch only: sub-dict of the saved object holding the model tensors (e.g. "model_state_dict"). */
+  readonly key?: string;
+  /** Only tensors whose names this accepts are listed, located and (for shards) opened; default: all. */
+  readonly select?: (tensorName: string) => boolean;
+}
+/** Kept for callers of the former Hub-only opener. */
+export type OpenFromFilesOptions = OpenCheckpointOptions;
+
+export interface OpenCheckpoint {
+  /** Where the checkpoint is (folder, file or `hf://` reference), as given; names it in errors. */
+  readonly path: string;
+  readonly format: CheckpointFormat;
+  /** Files whose tensors are listed (shards in order), as their sources name them. */
+  readonly files: string[];
+  /** All (selected) tensors, file by file, each in its file's order. */
+  readonly tensors: TensorRef[];
+  /** Sum of the listed sizes of the checkpoint's files (index and every shard it names, or the weight files). */
+  readonly filesBytes: number;
+  /** Bytes fetched so far by the files opened (sources with a `bytesRead` count, e.g. HTTP; 0 for local files). */
+  bytesTransferred(): number;
+  /** Closes every file; the TensorRefs cannot be read afterwards. */
+  close(): Promise<void>;
+}
+/** Kept for callers of the former Hub-only opener. */
+export type FilesCheckpoint = OpenCheckpoint;
+
+/** A file of a checkpoint listing: its name relative to the checkpoint folder, its size if known, and how to open it. */
 export interface CheckpointFile {
   readonly name: string;
   readonly size?: number;
   open(): Promise<ByteSource>;
 }
 
-export interface OpenFromFilesOptions extends OpenCheckpointOptions {
-  /** Only tensors whose names this accepts are listed, located and (for shards) opened; default: all. */
-  readonly select?: (tensorName: string) => boolean;
-}
+/** What to open: one index file, or a list of weight files read as one checkpoint (names of the listing). */
+export type CheckpointPlan = { readonly index: string } | { readonly files: string[] };
 
-/** An opened checkpoint with the transfer count of its files. */
-export interface FilesCheckpoint extends OpenCheckpoint {
-  /** Sum of the listed sizes of the checkpoint's files (index and every shard it names, or the weight files). */
-  readonly filesBytes: number;
-  /** Bytes fetched so far by the files opened (sources with a `bytesRead` count; 0 for local ones). */
-  bytesTransferred(): number;
+export const SAFETENSORS_INDEX = "model.safetensors.index.json";
+export const SAFETENSORS_SINGLE = "model.safetensors";
+export const PYTORCH_INDEX = "pytorch_model.bin.index.json";
+export const PYTORCH_SINGLE = "pytorch_model.bin";
+const PYTORCH_EXTENSIONS = [".bin", ".pt", ".pth", ".ckpt"];
+/** Files the Hugging Face Trainer saves next to the model that are not model weights. */
+const NOT_MODEL_FILES = new Set(["training_args.bin", "optimizer.pt", "scheduler.pt", "scaler.pt", "rng_state.pth"]);
+export const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+
+/**
+ * Which of a folder's file `names` make up its checkpoint, in order of preference:
+ * model.safetensors.index.json, model.safetensors, other *.safetensors (sorted),
+ * pytorch_model.bin.index.json, pytorch_model.bin, a single *.bin/*.pt/*.pth/*.ckpt (trainer side
+ * files such as optimizer.pt are never the model). Returns names, not paths; `where` names the
+ * folder (or remote revision) in errors. Pure.
+ */
+export function chooseCheckpointFiles(where: string, names: readonly string[], hint = "check that the revision holds model weights at its top level"): CheckpointPlan {
+  const have = new Set(names);
+  if (have.has(SAFETENSORS_INDEX)) return { index: SAFETENSORS_INDEX };
+  if (have.has(SAFETENSORS_SINGLE)) return { files: [SAFETENSORS_SINGLE] };
+  const safetensors = [...have].filter((n) => n.endsWith(".safetensors")).sort();
+  if (safetensors.length > 0) return { files: safetensors };
+  if (have.has(PYTORCH_INDEX)) return { index: PYTORCH_INDEX };
+  if (have.has(PYTORCH_SINGLE)) return { files: [PYTORCH_SINGLE] };
+  const torch = [...have].filter((n) => PYTORCH_EXTENSIONS.includes(extname(n).toLowerCase()) && !NOT_MODEL_FILES.has(n)).sort();
+  if (torch.length === 1) return { files: [torch[0]!] };
+  if (torch.length > 1) {
+    throw new CheckpointFormatError("AMBIGUOUS_CHECKPOINT", where, undefined, `several PyTorch files and no index: ${torch.join(", ")}`,
+      `pass the path of the model file itself, or add a ${PYTORCH_INDEX}`);
+  }
+  throw new CheckpointFormatError("NO_CHECKPOINT_FILES", where, undefined,
+    `no checkpoint file found; looked for ${SAFETENSORS_INDEX}, ${SAFETENSORS_SINGLE}, *.safetensors, ${PYTORCH_INDEX}, ${PYTORCH_SINGLE}, *.bin, *.pt, *.pth, *.ckpt`,
+    hint);
 }
 
 interface OpenedFile {
@@ -69,27 +117,29 @@ function countOf(source: ByteSource): number {
 
 /**
  * Opens the checkpoint made of `files` (a folder listing; the choice looks at top-level names,
- * shards named by an index may be anywhere in it), reading headers only. `where` names the checkpoint in errors and becomes its
+ * shards named by an index may be anywhere in it), reading headers only; `plan` overrides the
+ * choice (a single file given by path). `where` names the checkpoint in errors and becomes its
  * `path`. close() releases every opened file.
  */
-export async function openCheckpointFromSources(where: string, files: readonly CheckpointFile[], options: OpenFromFilesOptions = {}): Promise<FilesCheckpoint> {
+export async function openCheckpointFromSources(where: string, files: readonly CheckpointFile[], options: OpenCheckpointOptions = {}, plan?: CheckpointPlan): Promise<OpenCheckpoint> {
   const all = new Map(files.map((f) => [f.name, f] as const));
-  const plan = chooseCheckpointFiles(where, files.filter((f) => !f.name.includes("/")).map((f) => f.name));
+  const chosen = plan ?? chooseCheckpointFiles(where, files.filter((f) => !f.name.includes("/")).map((f) => f.name));
   const transfers = new Transfers();
   const opened: OpenedFile[] = [];
   try {
     let filesBytes: number;
-    if ("index" in plan) filesBytes = await openShardedFiles(where, all, plan.index, options, transfers, opened);
+    if ("index" in chosen) filesBytes = await openShardedFiles(where, all, chosen.index, options, transfers, opened);
     else {
       filesBytes = 0;
-      for (const name of plan.files) {
-        const file = all.get(name)!;
+      for (const name of chosen.files) {
+        const file = all.get(name);
+        if (file === undefined) throw new CheckpointFormatError("NO_CHECKPOINT_FILES", where, undefined, `the file ${name} is not among the checkpoint's files`);
         filesBytes += file.size ?? 0;
         opened.push(await openWeightFile(file, options, transfers));
       }
       checkNoDuplicates(opened);
     }
-    const format = checkSameFormat(where, opened, "index" in plan ? plan.index : undefined);
+    const format = checkSameFormat(where, opened, "index" in chosen ? chosen.index : undefined);
     let closed = false;
     return {
       path: where,
@@ -115,7 +165,7 @@ async function openShardedFiles(
   where: string,
   all: ReadonlyMap<string, CheckpointFile>,
   indexName: string,
-  options: OpenFromFilesOptions,
+  options: OpenCheckpointOptions,
   transfers: Transfers,
   opened: OpenedFile[],
 ): Promise<number> {
@@ -137,27 +187,31 @@ async function openShardedFiles(
     const file = all.get(shard);
     if (file === undefined) {
       throw new CheckpointFormatError("SHARD_NOT_FOUND", where, undefined, `the index ${indexName} names shard ${shard}, which is not among the files`,
-        "the upload is incomplete or the index comes from another save");
+        "the download or upload is incomplete, or the index comes from another save");
     }
     filesBytes += file.size ?? 0;
     if (neededShards.has(shard)) opened.push(await openWeightFile(file, options, transfers));
   }
   checkNoDuplicates(opened);
   const inShard = new Map(opened.map((f) => [f.name, new Map(f.tensors.map((t) => [t.name, t] as const))] as const));
+  const owner = new Map(opened.flatMap((f) => f.tensors.map((t) => [t.name, f.name] as const)));
   const keep = new Set<TensorRef>();
   for (const [tensor, shard] of wanted) {
     const ref = inShard.get(shard)?.get(tensor);
     if (ref === undefined) {
-      throw new CheckpointFormatError("SHARD_MISSING_TENSOR", `${where}/${indexName}`, tensor, `the index puts it in shard ${shard}, but that shard has no such tensor`,
-        "the index and the shards come from different saves; re-upload the checkpoint");
+      const elsewhere = owner.get(tensor);
+      throw new CheckpointFormatError("SHARD_MISSING_TENSOR", `${where}/${indexName}`, tensor,
+        `the index puts it in shard ${shard}, but that shard has no such tensor${elsewhere !== undefined ? ` (it is in ${elsewhere})` : ""}`,
+        "the index and the shards come from different saves; re-download the checkpoint");
     }
     keep.add(ref);
   }
+  // Keep shard order, and each shard's own order, for sequential reads.
   for (const f of opened) f.tensors = f.tensors.filter((t) => keep.has(t));
   return filesBytes;
 }
 
-async function openWeightFile(file: CheckpointFile, options: OpenFromFilesOptions, transfers: Transfers): Promise<OpenedFile> {
+async function openWeightFile(file: CheckpointFile, options: OpenCheckpointOptions, transfers: Transfers): Promise<OpenedFile> {
   const source = await file.open();
   transfers.add(source);
   try {
@@ -196,9 +250,11 @@ async function sniffFormat(source: ByteSource, name: string): Promise<Checkpoint
   if (head.byteLength >= 4 && ZIP_MAGIC.every((b, i) => head[i] === b)) return "pytorch";
   if (name.endsWith(".safetensors")) return "safetensors";
   if (head.byteLength === 9 && head[8] === 0x7b /* "{" */) return "safetensors";
-  return "pytorch"; // let the PyTorch reader explain what it is
+  // Not zip, not safetensors: let the PyTorch reader explain (e.g. legacy non-zip torch.save).
+  return "pytorch";
 }
 
+/** A tensor name in two files is an error naming both. */
 function checkNoDuplicates(opened: readonly OpenedFile[]): void {
   const owner = new Map<string, string>();
   for (const f of opened) {
@@ -206,7 +262,7 @@ function checkNoDuplicates(opened: readonly OpenedFile[]): void {
       const first = owner.get(t.name);
       if (first !== undefined) {
         throw new CheckpointFormatError("DUPLICATE_TENSOR", f.source.name, t.name, `also present in ${first}; a tensor must be stored in exactly one shard`,
-          "the revision mixes files of different saves; keep only one checkpoint's files");
+          "the checkpoint mixes files of different saves; keep only one checkpoint's files");
       }
       owner.set(t.name, f.source.name);
     }

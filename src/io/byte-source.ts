@@ -9,9 +9,15 @@ export interface ByteSource {
   readonly size: number;
   /**
    * Reads exactly `length` bytes starting at `offset`. Rejects with a ByteSourceError when the
-   * range is outside [0, size) or the underlying read comes back short.
+   * range is outside [0, size) or the underlying read comes back short. The bytes belong to the
+   * caller (never a view of a buffer the source keeps): it may transfer them to a worker thread.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Set when these bytes are those of a local file, at the same offsets: another thread may open
+   * the file itself and read ranges straight into its own memory (the statistics workers do).
+   */
+  readonly localPath?: string;
   /** Releases the underlying handle. Further reads reject. */
   close(): Promise<void>;
 }

@@ -27,6 +27,11 @@ export class FileSource implements ByteSource {
     return new FileSource(handle, path, stat.size);
   }
 
+  /** The file's path: workers may read its ranges themselves. */
+  get localPath(): string {
+    return this.name;
+  }
+
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length);
     const out = new Uint8Array(length);

@@ -8,9 +8,10 @@ export class MemorySource implements ByteSource {
     this.size = bytes.byteLength;
   }
 
+  /** A copy: the caller owns what read returns (it may transfer it to a worker), as for every ByteSource. */
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length);
-    return this.bytes.subarray(offset, offset + length);
+    return this.bytes.slice(offset, offset + length);
   }
 
   async close(): Promise<void> {}

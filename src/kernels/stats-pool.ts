@@ -1,13 +1,13 @@
 // StatsPool: sketches tensors with the WASM statistics kernel on worker threads. Contiguous
-// tensors in local files are sent as byte ranges that each worker reads straight into its wasm
-// memory (no copy, no main-thread I/O); other sources (HTTP, memory, strided views) are read
-// by the main thread (readTensorChunks) and their chunks transferred. The main thread merges
+// tensors whose ByteSource names a local file (`localPath`: local folders, the Hub cache) are
+// sent as byte ranges that each worker reads straight into its wasm memory (no copy, no
+// main-thread I/O); other sources (HTTP, memory, strided views) are read by the main thread
+// (readTensorChunks) and their chunks transferred (a ByteSource's reads belong to the caller). The main thread merges
 // the workers' partial sketches. workers = 0 runs the kernel in this thread (tests, tiny jobs).
 import type { Worker } from "node:worker_threads";
 import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, type Dtype } from "../formats/dtype.js";
 import type { TensorRef } from "../formats/tensor-ref.js";
 import { mergeAllSketches, type TensorSketch } from "../stats/sketch.js";
-import { FileSource } from "../io/file-source.js";
 import { isContiguousView, readTensorChunks } from "../tensor/read.js";
 import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
@@ -19,13 +19,15 @@ export type StatsRequest =
   | { type: "chunk"; job: number; dtype: Dtype; bytes: Uint8Array }
   | { type: "range"; job: number; dtype: Dtype; path: string; offset: number; length: number }
   | { type: "finish"; job: number }
-  | { type: "discard"; job: number };
+  | { type: "discard"; job: number }
+  | { type: "call"; job: number; module: string; fn: string; args: readonly unknown[] };
 /** Messages from a worker ("ready" once, when its kernel is loaded). */
 export type StatsReply =
   | { type: "ready" }
   | { type: "done"; job: number; bytes: number }
   | { type: "sketch"; job: number; sketch: TensorSketch }
-  | { type: "error"; job: number; phase: "chunk" | "finish"; message: string };
+  | { type: "result"; job: number; value: unknown }
+  | { type: "error"; job: number; phase: "chunk" | "finish" | "call"; message: string };
 
 export interface SketchTensorOptions {
   /** Bytes per chunk read and dispatched (default STATS_CHUNK_BYTES; file ranges: FILE_RANGE_BYTES). */
@@ -44,10 +46,12 @@ export const MAX_STATS_WORKERS = 64;
 interface Slot { worker: Worker; inFlight: number }
 interface Finish { resolve: (s: TensorSketch) => void; reject: (e: Error) => void }
 interface Job { what: string; onBytes: ((n: number) => void) | undefined; error: Error | undefined; finishes: Map<number, Finish> }
+interface Call { what: string; resolve: (value: unknown) => void; reject: (e: Error) => void }
 
 export class StatsPool {
   private nextJob = 1;
   private readonly jobs = new Map<number, Job>();
+  private readonly calls = new Map<number, Call>();
   private waiters: (() => void)[] = [];
   private broken: Error | undefined;
   private closed = false;
@@ -110,6 +114,25 @@ export class StatsPool {
     } finally {
       this.jobs.delete(id);
     }
+  }
+
+  /**
+   * Runs `fn`, exported by the ES module at `moduleUrl`, on the least busy worker (in this thread
+   * when the pool has none) and resolves to its result. For pure functions of structured-cloneable
+   * arguments (shape statistics of a histogram): they overlap with the sketching of other tensors.
+   * A call takes a worker slot like a chunk, so calls and chunks share the workers fairly.
+   */
+  async call<T>(moduleUrl: string, fn: string, args: readonly unknown[]): Promise<T> {
+    const what = `task ${fn}`;
+    if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
+    if (this.host !== undefined) return (await callExport(moduleUrl, fn, args)) as T;
+    const w = await this.acquire();
+    const id = this.nextJob++;
+    this.slots[w]!.inFlight++;
+    return new Promise<T>((resolve, reject) => {
+      this.calls.set(id, { what, resolve: resolve as (v: unknown) => void, reject });
+      this.slots[w]!.worker.postMessage({ type: "call", job: id, module: moduleUrl, fn, args } satisfies StatsRequest);
+    });
   }
 
   /** Sends the tensor's chunks, read here, to the least busy workers (buffers transferred). */
@@ -180,6 +203,15 @@ export class StatsPool {
 
   private onReply(w: number, msg: StatsReply): void {
     if (msg.type === "ready") return;
+    if (msg.type === "result" || (msg.type === "error" && msg.phase === "call")) {
+      this.slots[w]!.inFlight--;
+      this.wake();
+      const call = this.calls.get(msg.job);
+      this.calls.delete(msg.job);
+      if (msg.type === "result") call?.resolve(msg.value);
+      else call?.reject(new KernelError(`${call.what}: statistics worker ${w} failed: ${msg.message}`));
+      return;
+    }
     const job = this.jobs.get(msg.job);
     if (msg.type === "sketch") {
       job?.finishes.get(w)?.resolve(msg.sketch);
@@ -205,6 +237,8 @@ export class StatsPool {
       for (const f of job.finishes.values()) f.reject(err);
       job.finishes.clear();
     }
+    for (const call of this.calls.values()) call.reject(err);
+    this.calls.clear();
     this.wake();
   }
 
@@ -217,12 +251,24 @@ export class StatsPool {
   }
 }
 
+const taskModules = new Map<string, Promise<Record<string, unknown>>>();
+
+/** Calls an export of an ES module (imported once per thread). Also used by the workers. */
+export async function callExport(moduleUrl: string, fn: string, args: readonly unknown[]): Promise<unknown> {
+  let mod = taskModules.get(moduleUrl);
+  if (mod === undefined) taskModules.set(moduleUrl, (mod = import(moduleUrl) as Promise<Record<string, unknown>>));
+  const f = (await mod)[fn];
+  if (typeof f !== "function") throw new KernelError(`task module ${moduleUrl} has no function ${fn}`);
+  return (f as (...a: readonly unknown[]) => unknown)(...args);
+}
+
 interface LocalFileRange { path: string; offset: number; length: number }
 
 /** The file byte range of a contiguous tensor in a local file (undefined: read it through its source). */
 function localFileRange(ref: TensorRef): LocalFileRange | undefined {
-  if (!(ref.source instanceof FileSource) || ref.numel === 0 || !isContiguousView(ref)) return undefined;
+  const path = ref.source.localPath;
+  if (path === undefined || ref.numel === 0 || !isContiguousView(ref)) return undefined;
   const itemsize = DTYPE_ITEMSIZE[ref.dtype];
   const offset = ref.view ? ref.view.storageByteOffset + ref.view.storageOffset * itemsize : ref.byteOffset;
-  return { path: ref.source.name, offset, length: ref.numel * itemsize };
+  return { path, offset, length: ref.numel * itemsize };
 }

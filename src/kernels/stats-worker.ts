@@ -2,7 +2,7 @@
 // from StatsPool (src/kernels/stats-pool.ts). Not imported by anything else.
 import { parentPort } from "node:worker_threads";
 import { StatsJobHost } from "./stats-host.js";
-import type { StatsRequest, StatsReply } from "./stats-pool.js";
+import { callExport, type StatsRequest, type StatsReply } from "./stats-pool.js";
 
 const port = parentPort;
 if (port === null) throw new Error("stats-worker.ts must run as a worker thread");
@@ -13,7 +13,16 @@ try {
   // reported with the first request (e.g. kernels not built), as a typed error
 }
 
+/** A task call: its result (or error) is posted when it settles; other messages keep their order. */
+function runCall(msg: Extract<StatsRequest, { type: "call" }>): void {
+  callExport(msg.module, msg.fn, msg.args).then(
+    (value) => port!.postMessage({ type: "result", job: msg.job, value } satisfies StatsReply),
+    (err: unknown) => port!.postMessage({ type: "error", job: msg.job, phase: "call", message: (err as Error).message ?? String(err) } satisfies StatsReply),
+  );
+}
+
 port.on("message", (msg: StatsRequest) => {
+  if (msg.type === "call") return runCall(msg);
   let reply: StatsReply;
   try {
     host ??= new StatsJobHost();

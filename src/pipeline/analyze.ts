@@ -1,29 +1,22 @@
-// The analysis pipeline: discover a run's checkpoints, compute the statistics of every selected
-// tensor with the WASM worker pool, merge group sketches, and write one transaction per
-// checkpoint into the store. Checkpoints already complete in the store are skipped, so an
-// interrupted analysis resumes where it stopped.
-import { resolve, basename } from "node:path";
-import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32 } from "../formats/dtype.js";
-import type { TensorRef } from "../formats/tensor-ref.js";
-import { openCheckpoint } from "../formats/checkpoint.js";
-import { readTensorBytes } from "../tensor/read.js";
-import { MemorySource } from "../io/memory-source.js";
-import { classifyTensor, isNonParameterBuffer } from "../tensor/names.js";
+// The local executor of an analysis: discover a run's checkpoints (wherever their files are),
+// run the unit of work (pipeline/checkpoint-batch.ts: checkpoint -> batch of rows) for each
+// checkpoint on a pool of WASM workers, and commit the batches with the one store writer
+// (pipeline/batch-writer.ts), the write of one checkpoint overlapping the analysis of the next.
+// Checkpoints already complete in the store are skipped, so an interrupted analysis resumes.
+import type { RunCheckpoint } from "../runs/discovery.js";
+import type { HubRunHubOptions } from "../runs/hub-run.js";
+import { discoverRunSource } from "../runs/run-source.js";
 import { StatsPool } from "../kernels/stats-pool.js";
-import type { TensorSketch } from "../stats/sketch.js";
-import { summarizeSketch } from "../stats/summary.js";
-import { discoverRun, type RunCheckpoint } from "../runs/discovery.js";
-import { discoverHubRun, hubRunId, isHubRunCheckpoint, type HubRunHubOptions, type HubRunOptions } from "../runs/hub-run.js";
-import { isHubUrl } from "../runs/hub-url.js";
 import { Store } from "../store/store.js";
 import { claimRun } from "../store/identity.js";
-import type { BufferInput, CheckpointResult, TensorStatsInput, TrajectoryInput } from "../store/types.js";
-import { nameFilter } from "../util/glob.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { UsageError } from "../util/errors.js";
-import { groupRows, type GroupShapeOptions } from "./groups.js";
-import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM, exactShapeExtra, histogramShapeExtra, isSpectralTarget, shapeSeed, spectralExtra } from "./shape-rows.js";
+import { BatchWriter } from "./batch-writer.js";
+import { analyzeCheckpoint, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
+import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "./shape-rows.js";
 import { countEventsByKind, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
+
+export { isKeptTensor, type NonFiniteReport } from "./checkpoint-batch.js";
 
 export interface AnalyzeOptions {
   /** Output folder; the store is `<out>/analysis.duckdb`. */
@@ -76,13 +69,6 @@ export interface AnalyzeProgress {
   checkpointBytesDone: number;
 }
 
-export interface NonFiniteReport {
-  step: number;
-  tensor: string;
-  nan: number;
-  inf: number;
-}
-
 export interface AnalyzeSummary {
   runId: string;
   storePath: string;
@@ -107,38 +93,47 @@ export const DEFAULT_ANALYZE_WORKERS = 2;
 
 export async function analyzeRun(runPath: string, options: AnalyzeOptions): Promise<AnalyzeSummary> {
   const started = Date.now();
-  const hub = isHubUrl(runPath);
-  const source = hub ? runPath : resolve(runPath);
-  const runId = options.runId ?? (hub ? hubRunId(runPath) : basename(source));
-  if (runId.length === 0) throw new UsageError(`cannot derive a run name from "${runPath}": pass a run name`);
-  if (!hub && options.revisions !== undefined) throw new UsageError(`--revisions applies to hf:// runs only, not to the folder "${runPath}"`);
   checkShapeOptions(options);
-  const discovered = hub
-    ? await discoverHubRun(runPath, hubRunOptions(options))
-    : await discoverRun(source, options.steps ? { steps: [...options.steps] } : {});
-  const checkpoints = options.checkpointFilter ? discovered.filter(options.checkpointFilter) : discovered;
+  const run = await discoverRunSource(runPath, {
+    ...(options.steps !== undefined && { steps: options.steps }), ...(options.revisions !== undefined && { revisions: options.revisions }), ...(options.hub !== undefined && { hub: options.hub }),
+  });
+  const runId = options.runId ?? run.defaultRunId;
+  if (runId.length === 0) throw new UsageError(`cannot derive a run name from "${runPath}": pass a run name`);
+  const checkpoints = options.checkpointFilter ? run.checkpoints.filter(options.checkpointFilter) : run.checkpoints;
   const store = options.store ?? (await Store.openDir(options.out));
   const pool = await StatsPool.create(options.workers ?? DEFAULT_ANALYZE_WORKERS);
   const summary: AnalyzeSummary = {
     runId, storePath: store.path, checkpoints: checkpoints.length, analyzed: 0, skipped: 0,
     steps: checkpoints.map((c) => c.step), tensors: 0, buffers: 0, bytes: 0, seconds: 0, nonFinite: [], events: null, eventSeconds: 0,
-    ...(hub && { remote: { bytesTransferred: 0, filesBytes: 0 } }),
+    ...(run.remote && { remote: { bytesTransferred: 0, filesBytes: 0 } }),
   };
+  const selection = selectionOf(options);
+  const statsOptions = statsOptionsOf(options);
+  let writer: BatchWriter | undefined;
   try {
-    const claim = await claimRun(store, { run_id: runId, source, options: storedOptions(options) }, { reanalyze: options.reanalyze === true });
+    const claim = await claimRun(store, { run_id: runId, source: run.source, options: storedOptions(options) }, { reanalyze: options.reanalyze === true });
+    writer = new BatchWriter(claim);
     for (let i = 0; i < checkpoints.length; i++) {
       const cp = checkpoints[i]!;
       if (await claim.isCheckpointComplete(cp.step)) {
         summary.skipped++;
         continue;
       }
-      const result = await analyzeCheckpoint(cp, pool, options, summary, (done, total) =>
+      const batch = await analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
         options.onProgress?.({ checkpointsDone: i, checkpointsTotal: checkpoints.length, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }));
-      await claim.writeCheckpoint(result);
+      if (summary.remote !== undefined) {
+        summary.remote.bytesTransferred += batch.bytesTransferred;
+        summary.remote.filesBytes += batch.filesBytes;
+      }
+      await writer.write(batch);
       summary.analyzed++;
-      summary.bytes += result.checkpoint.total_bytes;
+      summary.tensors += batch.tensors.length;
+      summary.buffers += batch.buffers.length;
+      summary.nonFinite.push(...batch.nonFinite);
+      summary.bytes += batch.checkpoint.total_bytes;
       options.onProgress?.({ checkpointsDone: i + 1, checkpointsTotal: checkpoints.length, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
     }
+    await writer.flush();
     // A run analyzed before and unchanged now keeps its stored events (a no-op leaves the store's bytes alone).
     if (options.events !== false && claim.registered && summary.analyzed === 0 && claim.existing) {
       summary.events = countEventsByKind(await store.events({ run: runId }));
@@ -148,11 +143,23 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       summary.eventSeconds = (Date.now() - eventsStarted) / 1000;
     }
   } finally {
+    await writer?.flush().catch(() => {}); // a failed write was rethrown above
     await pool.close();
     if (options.store === undefined) await store.close();
   }
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
+}
+
+function selectionOf(o: AnalyzeOptions): TensorSelection {
+  return { include: o.include ?? [], exclude: o.exclude ?? [], ...(o.key !== undefined && { key: o.key }) };
+}
+
+function statsOptionsOf(o: AnalyzeOptions): CheckpointStatsOptions {
+  return {
+    keepFullMaxElements: o.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS, shape: o.shape ?? true,
+    shapeSampleSize: o.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE, spectralMaxDim: o.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM,
+  };
 }
 
 function checkShapeOptions(o: AnalyzeOptions): void {
@@ -164,11 +171,6 @@ function checkShapeOptions(o: AnalyzeOptions): void {
   }
 }
 
-function hubRunOptions(o: AnalyzeOptions): HubRunOptions {
-  if (o.steps !== undefined) throw new UsageError("--steps does not apply to hf:// runs: steps come from the revision names (use --revisions)");
-  return { ...(o.revisions !== undefined && { revisions: o.revisions }), ...(o.hub !== undefined && { hub: o.hub }) };
-}
-
 function storedOptions(o: AnalyzeOptions): Record<string, unknown> {
   return {
     include: o.include ?? [], exclude: o.exclude ?? [], key: o.key ?? null,
@@ -177,101 +179,3 @@ function storedOptions(o: AnalyzeOptions): Record<string, unknown> {
   };
 }
 
-async function analyzeCheckpoint(
-  cp: RunCheckpoint,
-  pool: StatsPool,
-  options: AnalyzeOptions,
-  summary: AnalyzeSummary,
-  progress: (done: number, total: number) => void,
-): Promise<CheckpointResult> {
-  const keep = nameFilter(options.include ?? [], options.exclude ?? []);
-  const keyOption = options.key !== undefined ? { key: options.key } : {};
-  // Hub checkpoints locate (and fetch) only the selected tensors.
-  const remote = isHubRunCheckpoint(cp) ? await cp.open({ ...keyOption, select: keep }) : undefined;
-  const open = remote ?? (await openCheckpoint(cp.path, keyOption));
-  try {
-    const selected = open.tensors.filter((t) => keep(t.name)).sort((a, b) => a.name.localeCompare(b.name));
-    const isParam = (t: TensorRef) => DTYPE_IS_FLOAT[t.dtype] && !isNonParameterBuffer(t.name, t.dtype);
-    const params = selected.filter(isParam);
-    const total = params.reduce((s, t) => s + t.numel * DTYPE_ITEMSIZE[t.dtype], 0);
-    const buffers: BufferInput[] = selected.filter((t) => !isParam(t)).map((t) => ({
-      tensor: t.name, dtype: t.dtype, shape: [...t.shape], numel: t.numel, role: classifyTensor(t.name).role,
-    }));
-    const tensors: TensorStatsInput[] = [];
-    const trajectories: TrajectoryInput[] = [];
-    const sketched: { row: TensorStatsInput; sketch: TensorSketch }[] = [];
-    let done = 0;
-    for (const ref of params) {
-      const kept = isKeptTensor(ref, options.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS);
-      // Remote tensors whose values are needed in full are fetched once and sketched from memory.
-      const spectral = isSpectralTarget(classifyTensor(ref.name), ref.shape, options.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM);
-      const bytes = remote !== undefined && (kept || spectral) ? await readTensorBytes(ref) : undefined;
-      // Decoded before sketching: the pool transfers (detaches) the buffer of an in-memory tensor to a worker.
-      const decoded = bytes ? decodeToFloat32(ref.dtype, bytes) : undefined;
-      const sketch = await pool.sketchTensor(bytes ? inMemory(ref, bytes) : ref, { onBytes: (n) => progress((done += n), total) });
-      const row = tensorRow(ref, sketch);
-      const { values, extra } = await tensorExtra(ref, row, { kept, spectral }, cp.step, options, decoded);
-      if (kept) trajectories.push({ tensor: ref.name, values: values! });
-      if (extra !== undefined) row.extra = extra;
-      tensors.push(row);
-      sketched.push({ row, sketch });
-      if (sketch.nan + sketch.posinf + sketch.neginf > 0) {
-        summary.nonFinite.push({ step: cp.step, tensor: ref.name, nan: sketch.nan, inf: sketch.posinf + sketch.neginf });
-      }
-    }
-    summary.tensors += tensors.length;
-    summary.buffers += buffers.length;
-    return {
-      checkpoint: { step: cp.step, label: cp.label, path: cp.path, format: open.format, n_tensors: selected.length, total_bytes: total },
-      tensors, groups: groupRows(sketched, groupShape(options, cp.step)), buffers, trajectories,
-    };
-  } finally {
-    if (remote !== undefined && summary.remote !== undefined) {
-      summary.remote.bytesTransferred += remote.bytesTransferred();
-      summary.remote.filesBytes += remote.filesBytes;
-    }
-    await open.close();
-  }
-}
-
-function groupShape(options: AnalyzeOptions, step: number): GroupShapeOptions | null {
-  const sampleSize = options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE;
-  return (options.shape ?? true) && sampleSize > 0 ? { step, sampleSize } : null;
-}
-
-/**
- * A tensor's values when it is kept or gets a spectrum, and its extras: the shape (exact values
- * when kept, else a seeded sample of its histogram) and the spectral summary of a weight matrix.
- */
-async function tensorExtra(
-  ref: TensorRef, row: TensorStatsInput, { kept, spectral }: { kept: boolean; spectral: boolean }, step: number, options: AnalyzeOptions, decoded?: Float32Array,
-): Promise<{ values: Float32Array | null; extra?: Record<string, unknown> }> {
-  const values = kept || spectral ? decoded ?? decodeToFloat32(ref.dtype, await readTensorBytes(ref)) : null;
-  const sampleSize = options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE;
-  const shape = !(options.shape ?? true) ? null
-    : kept ? exactShapeExtra(values!)
-    : sampleSize > 0 ? histogramShapeExtra(row.histogram!, shapeSeed("tensor", ref.name, step), sampleSize) : null;
-  const extra = { ...shape, ...(spectral && spectralExtra(values!, ref.shape[0]!, ref.shape[1]!)) };
-  return Object.keys(extra).length > 0 ? { values, extra } : { values };
-}
-
-/** The same tensor, its contiguous bytes already in memory. */
-function inMemory(ref: TensorRef, bytes: Uint8Array): TensorRef {
-  return { name: ref.name, dtype: ref.dtype, shape: ref.shape, numel: ref.numel, file: ref.file, source: new MemorySource(bytes, ref.file), byteOffset: 0, byteLength: bytes.byteLength };
-}
-
-/** Kept in full at every checkpoint: LayerNorm parameters and biases up to the size limit. */
-export function isKeptTensor(ref: TensorRef, maxElements: number): boolean {
-  const cls = classifyTensor(ref.name);
-  return ref.numel <= maxElements && (cls.kind === "bias" || cls.role.startsWith("ln."));
-}
-
-function tensorRow(ref: TensorRef, sketch: TensorSketch): TensorStatsInput {
-  const cls = classifyTensor(ref.name);
-  return {
-    ...summarizeSketch(sketch),
-    tensor: ref.name, layer: cls.layer, role: cls.role, kind: cls.kind, dtype: ref.dtype, shape: [...ref.shape],
-    histogram: { keys: sketch.histKeys, counts: sketch.histCounts },
-    sketch,
-  };
-}

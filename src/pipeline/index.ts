@@ -1,5 +1,10 @@
 export { analyzeRun, isKeptTensor, DEFAULT_ANALYZE_WORKERS, type AnalyzeOptions, type AnalyzeProgress, type AnalyzeSummary, type NonFiniteReport } from "./analyze.js";
-export { groupRows, roleGroupName, type GroupShapeOptions } from "./groups.js";
+export {
+  analyzeCheckpoint, mapInOrder, TENSORS_IN_FLIGHT, type CheckpointBatch, type CheckpointStatsOptions, type TensorSelection,
+} from "./checkpoint-batch.js";
+export { runCheckpointJob, type CheckpointJob } from "./checkpoint-job.js";
+export { BatchWriter } from "./batch-writer.js";
+export { groupRows, checkpointGroups, roleGroupName, type GroupShapeOptions, type GroupSketch } from "./groups.js";
 export {
   DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM, HISTOGRAM_VALUE_REL_ERROR, SAMPLE_MIXTURE_EM, shapeSeed, exactShapeExtra, histogramShapeExtra,
   isSpectralTarget, spectralExtra, type ShapeMethod, type ShapeExtra, type StoredSpectral,

@@ -2,16 +2,29 @@
 // Reads directory listings and trainer_state.json only; never opens the checkpoint files.
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import { openCheckpoint } from "../formats/checkpoint.js";
+import type { OpenCheckpoint, OpenCheckpointOptions } from "../formats/checkpoint-files.js";
 import { RunDiscoveryError } from "../util/errors.js";
 import { describeLookalikes, lookalikeCheckpointFolders } from "./lookalikes.js";
 
+/**
+ * A checkpoint of a run, whatever holds its files (local folder, Hub revision, Hub cache): the
+ * analysis only calls open(). Where the bytes come from was decided when the run was discovered.
+ */
 export interface RunCheckpoint {
   /** Training step (from trainer_state.json when present, else from the name or `steps`). */
-  step: number;
-  /** Absolute path of the checkpoint directory or file. */
-  path: string;
-  /** The entry's name as found (e.g. "checkpoint-1000"), for display. */
-  label: string;
+  readonly step: number;
+  /** Absolute path of the checkpoint directory or file, or its `hf://owner/repo@revision` reference. */
+  readonly path: string;
+  /** The entry's name as found (e.g. "checkpoint-1000", "step1000"), for display. */
+  readonly label: string;
+  /** Opens the checkpoint's files (headers only; with a selection, only what holds selected tensors). */
+  open(options?: OpenCheckpointOptions): Promise<OpenCheckpoint>;
+}
+
+/** A checkpoint of a local folder or file. */
+export function localCheckpoint(step: number, path: string, label: string): RunCheckpoint {
+  return { step, path, label, open: (options) => openCheckpoint(path, options) };
 }
 
 export interface DiscoverOptions {
@@ -106,10 +119,10 @@ async function namedCheckpoints(entries: readonly Entry[]): Promise<RunCheckpoin
       const m = DIR_PATTERNS.map((p) => p.pattern.exec(e.name)).find((x) => x !== null);
       if (m === undefined || !(await hasCheckpointFile(e.path))) continue;
       const fromState = await trainerStateStep(e.path);
-      out.push({ step: fromState ?? Number(m[1]), path: e.path, label: e.name });
+      out.push(localCheckpoint(fromState ?? Number(m[1]), e.path, e.name));
     } else if (isCheckpointFileName(e.name)) {
       const m = FILE_PATTERNS.map((p) => p.pattern.exec(e.name)).find((x) => x !== null);
-      if (m !== undefined) out.push({ step: Number(m[1]), path: e.path, label: e.name });
+      if (m !== undefined) out.push(localCheckpoint(Number(m[1]), e.path, e.name));
     }
   }
   return out;
@@ -167,7 +180,7 @@ async function singleFolderCheckpoint(root: string, steps: readonly number[] | u
   if (steps !== undefined && steps.length !== 1) {
     throw new RunDiscoveryError(root, `is a single checkpoint, but ${steps.length} steps were given ---> HINT: give one step, or point at the folder holding the checkpoints`);
   }
-  return { step: fromState ?? steps?.[0] ?? 0, path: root, label: basename(root) };
+  return localCheckpoint(fromState ?? steps?.[0] ?? 0, root, basename(root));
 }
 
 function singleFileRun(file: string, options: DiscoverOptions): RunCheckpoint[] {
@@ -180,7 +193,7 @@ function singleFileRun(file: string, options: DiscoverOptions): RunCheckpoint[] 
   if (steps !== undefined && steps.length !== 1) {
     throw new RunDiscoveryError(file, `is a single checkpoint file, but ${steps.length} steps were given`);
   }
-  return [{ step: steps?.[0] ?? (m ? Number(m[1]) : 0), path: file, label: name }];
+  return [localCheckpoint(steps?.[0] ?? (m ? Number(m[1]) : 0), file, name)];
 }
 
 async function unnamedCheckpoints(root: string, entries: readonly Entry[], steps: readonly number[] | undefined): Promise<RunCheckpoint[]> {
@@ -199,7 +212,7 @@ async function unnamedCheckpoints(root: string, entries: readonly Entry[], steps
         `found checkpoint folder(s) whose names carry no step (${dirs.map((x) => x.name).join(", ")}) and "${d.name}" has no trainer_state.json ---> HINT: pass the steps explicitly (one per folder, in natural name order)`,
       );
     }
-    out.push({ step, path: d.path, label: d.name });
+    out.push(localCheckpoint(step, d.path, d.name));
   }
   return out;
 }
@@ -212,7 +225,7 @@ function mapStepsInOrder(root: string, entries: Entry[], steps: readonly number[
       `${steps.length} steps were given for ${sorted.length} checkpoint(s) (${sorted.map((d) => d.name).join(", ")}) ---> HINT: give one step per checkpoint, in natural name order`,
     );
   }
-  return sorted.map((d, i) => ({ step: steps[i]!, path: d.path, label: d.name }));
+  return sorted.map((d, i) => localCheckpoint(steps[i]!, d.path, d.name));
 }
 
 function orderAndCheck(root: string, found: RunCheckpoint[]): RunCheckpoint[] {

@@ -29,6 +29,11 @@ export class CachedFileSource implements CountingByteSource {
     return this.file.size;
   }
 
+  /** The cached file on disk: workers may read its ranges themselves. */
+  get localPath(): string {
+    return this.path;
+  }
+
   read(offset: number, length: number): Promise<Uint8Array> {
     return this.file.read(offset, length);
   }

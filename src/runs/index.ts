@@ -1,5 +1,6 @@
 // Runs: ordered checkpoint series found on disk, and synthetic runs with known answers.
-export { discoverRun, describeRunLayouts, isCheckpointFileName, naturalCompare, trainerStateStep, type RunCheckpoint, type DiscoverOptions } from "./discovery.js";
+export { discoverRun, describeRunLayouts, isCheckpointFileName, localCheckpoint, naturalCompare, trainerStateStep, type RunCheckpoint, type DiscoverOptions } from "./discovery.js";
+export { discoverRunSource, type RunSource, type RunSourceOptions } from "./run-source.js";
 export { writeSyntheticRun, syntheticLoss, type SyntheticRunOptions, type SyntheticRunInfo } from "./synth.js";
 export { pythiaLikeSteps, simulatePitchfork, nullEnvelope, deriveSeed, type PitchforkSpec } from "./synth-process.js";
 export { openHubFile, listRevisionFiles, listBranches, revisionCommit, parseHubUrl, isHubUrl, hubSettings, HubError, CachedFileSource, type HubFileSource, type OpenHubFileOptions, type HubOptions } from "./hub.js";

@@ -71,7 +71,8 @@ test("a single checkpoint folder is a run of one, step from trainer_state.json o
   try {
     touch(join(root, "model.safetensors"));
     let run = await discoverRun(root);
-    assert.deepEqual(run, [{ step: 0, path: root, label: run[0]!.label }]);
+    assert.deepEqual(run.map(({ step, path, label }) => ({ step, path, label })), [{ step: 0, path: root, label: run[0]!.label }]);
+    assert.equal(typeof run[0]!.open, "function", "a discovered checkpoint opens itself");
     touch(join(root, "trainer_state.json"), JSON.stringify({ global_step: 4200 }));
     run = await discoverRun(root);
     assert.deepEqual(steps(run), [4200]);

@@ -1,0 +1,152 @@
+// Benchmark: end-to-end `analyze` (analyzeRun, default settings: 2 workers, shape statistics,
+// spectra, groups, store writes, event detection) on Pythia-160m- and Pythia-410m-shaped fp16
+// checkpoint series (safetensors and pytorch_model.bin, HF names, training-like drift; written by
+// tools/reference/pythia_series.py under --data, not in the repo), from the page cache, side by
+// side in one run with
+//   (a) the statistics kernel alone on the same bytes (StatsPool, 2 workers, every float tensor
+//       sketched, nothing else), and
+//   (b) a PyTorch script (tools/reference/pythia_stats_torch.py, Debian's torch 1.13, a slow
+//       build: moments, 11 quantiles, a 2000-bin histc, the near-zero fraction per tensor).
+// MB/s are of the float parameter tensors' bytes (the same bytes for all three). Each measured
+// run is a child process, so peak RSS is its own; CPU seconds are of all its threads, and MB per
+// CPU second is printed too (the machine is shared: wall time depends on the others' load).
+// A fourth row, analyze with --keep-full 0 (no tensor kept in full: no exact-value shapes, no
+// trajectories), shows what the exact shape statistics of the kept tensors cost.
+// --torch-checkpoints k runs the PyTorch script on the first k checkpoints only (it is slow).
+// Run: node --import tsx bench/analyze-pythia.ts [--data /tmp/fp-bench-pythia] [--sizes 160m,410m]
+//        [--formats safetensors,bin] [--steps 0,1000,2000] [--no-torch] [--torch-checkpoints 3]
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE } from "../src/formats/dtype.js";
+import { StatsPool } from "../src/kernels/stats-pool.js";
+import { analyzeRun } from "../src/pipeline/analyze.js";
+import { mapInOrder, TENSORS_IN_FLIGHT } from "../src/pipeline/checkpoint-batch.js";
+import { discoverRun } from "../src/runs/discovery.js";
+import { isNonParameterBuffer } from "../src/tensor/names.js";
+
+const PYTHON = "/usr/bin/python3";
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const GOALS = { mbs: 1000, kernelRatio: 0.5, torchRatio: 10, rssMB: 600 };
+
+interface Measured { seconds: number; cpuSeconds: number; bytes: number; maxRssMB: number; eventSeconds?: number; tensors?: number }
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+
+/** Child: our analyze with default settings into a fresh store. */
+async function childAnalyze(run: string, out: string, steps: number[], keepFull: string): Promise<void> {
+  rmSync(out, { recursive: true, force: true });
+  const t0 = performance.now(), c0 = process.cpuUsage();
+  const s = await analyzeRun(run, { out, runId: "bench", checkpointFilter: (c) => steps.includes(c.step), ...(keepFull !== "default" && { keepFullMaxElements: Number(keepFull) }) });
+  const cpu = process.cpuUsage(c0);
+  const m: Measured = { seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes: s.bytes, maxRssMB: process.resourceUsage().maxRSS / 1024, eventSeconds: s.eventSeconds, tensors: s.tensors };
+  rmSync(out, { recursive: true, force: true });
+  console.log(JSON.stringify(m));
+}
+
+/** Child: the kernel alone, every float parameter tensor of every checkpoint sketched on 2 workers. */
+async function childKernel(run: string, steps: number[]): Promise<void> {
+  const checkpoints = (await discoverRun(run)).filter((c) => steps.includes(c.step));
+  const pool = await StatsPool.create(2);
+  const t0 = performance.now(), c0 = process.cpuUsage();
+  let bytes = 0;
+  for (const cp of checkpoints) {
+    const open = await cp.open();
+    const params = open.tensors.filter((t) => DTYPE_IS_FLOAT[t.dtype] && !isNonParameterBuffer(t.name, t.dtype));
+    await mapInOrder(params, TENSORS_IN_FLIGHT, (t) => pool.sketchTensor(t));
+    bytes += params.reduce((s, t) => s + t.numel * DTYPE_ITEMSIZE[t.dtype], 0);
+    await open.close();
+  }
+  const cpu = process.cpuUsage(c0);
+  const m: Measured = { seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+  await pool.close();
+  console.log(JSON.stringify(m));
+}
+
+function runChild(args: string[]): Measured {
+  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`child ${args[0]} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as Measured;
+}
+
+function runTorch(folders: string[]): Measured {
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", PYTHON, join(ROOT, "tools/reference/pythia_stats_torch.py"), ...folders], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`torch script failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { bytes: number; seconds: number; cpu_seconds: number };
+  const rssKB = Number(r.stderr.trim().split("\n").pop());
+  return { seconds: out.seconds, cpuSeconds: out.cpu_seconds, bytes: out.bytes, maxRssMB: rssKB / 1024 };
+}
+
+/** Reads every file once so that all runs read from the page cache. */
+function warm(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+    spawnSync("cat", [path], { stdio: ["ignore", "ignore", "ignore"] });
+    total += statSync(path).size;
+  }
+  return total;
+}
+
+function ensureSeries(data: string, size: string, steps: string): string {
+  const dir = join(data, `pythia-${size}`);
+  const done = steps.split(",").every((s) => existsSync(join(dir, "bin", `step${s}`, "pytorch_model.bin")) && existsSync(join(dir, "safetensors", `step${s}`, "model.safetensors")));
+  if (!done) {
+    console.log(`writing the ${size} series into ${dir} (tools/reference/pythia_series.py)...`);
+    const r = spawnSync(PYTHON, [join(ROOT, "tools/reference/pythia_series.py"), "--size", size, "--steps", steps, "--format", "both", "--out", dir], { stdio: "inherit" });
+    if (r.status !== 0) throw new Error(`pythia_series.py failed (exit ${r.status}); it needs Debian's torch: apt-get install python3-torch`);
+  }
+  return dir;
+}
+
+const mbs = (m: Measured) => m.bytes / 1e6 / m.seconds;
+const mbsCpu = (m: Measured) => m.bytes / 1e6 / m.cpuSeconds;
+const f1 = (x: number) => x.toFixed(1);
+const describe = (m: Measured) =>
+  `${f1(mbs(m)).padStart(7)} MB/s wall (${f1(m.seconds)} s), ${f1(mbsCpu(m)).padStart(7)} MB per CPU s (${f1(m.cpuSeconds)} CPU s), peak RSS ${m.maxRssMB.toFixed(0)} MB`;
+
+async function main(): Promise<void> {
+  if (process.argv[2] === "--child") {
+    const steps = process.argv[5]!.split(",").map(Number);
+    if (process.argv[3] === "analyze") return childAnalyze(process.argv[4]!, process.argv[6]!, steps, process.argv[7]!);
+    return childKernel(process.argv[4]!, steps);
+  }
+  const data = arg("--data", "/tmp/fp-bench-pythia");
+  const sizes = arg("--sizes", "160m,410m").split(",");
+  const formats = arg("--formats", "safetensors,bin").split(",");
+  const steps = arg("--steps", "0,1000,2000");
+  const torch = !process.argv.includes("--no-torch");
+  const torchCheckpoints = Number(arg("--torch-checkpoints", "3"));
+  console.log(`analyze vs kernel alone vs PyTorch; ${steps.split(",").length} checkpoints per series, page cache, 2 workers; load average ${loadavg().map(f1).join(" ")}`);
+  for (const size of sizes) {
+    const dir = ensureSeries(data, size, steps);
+    for (const format of formats) {
+      const run = join(dir, format);
+      const fileBytes = warm(run);
+      const ours = runChild(["analyze", run, steps, join(data, `out-${size}-${format}`), "default"]);
+      const noKept = runChild(["analyze", run, steps, join(data, `out-${size}-${format}`), "0"]);
+      const kernel = runChild(["kernel", run, steps]);
+      const peer = torch ? runTorch(steps.split(",").slice(0, torchCheckpoints).map((s) => join(run, `step${s}`))) : null;
+      const line = [
+        `${size} ${format.padEnd(11)} ${(ours.bytes / 1e6).toFixed(0)} MB of fp16 tensors (${(fileBytes / 1e6).toFixed(0)} MB of files)`,
+        `  analyze (default)     ${describe(ours)} (events ${f1(ours.eventSeconds ?? 0)} s)`,
+        `  analyze --keep-full 0 ${describe(noKept)} (events ${f1(noKept.eventSeconds ?? 0)} s)`,
+        `  kernel alone          ${describe(kernel)}`,
+        ...(peer ? [`  PyTorch script        ${describe(peer)} on ${(peer.bytes / 1e6).toFixed(0)} MB (Debian torch 1.13, a slow build)`] : []),
+        `  ratios (wall; per CPU s): analyze / kernel ${(mbs(ours) / mbs(kernel)).toFixed(3)}; ${(mbsCpu(ours) / mbsCpu(kernel)).toFixed(3)} (goal >= ${GOALS.kernelRatio})` +
+          (peer ? `, analyze / PyTorch ${(mbs(ours) / mbs(peer)).toFixed(1)}x; ${(mbsCpu(ours) / mbsCpu(peer)).toFixed(1)}x (goal >= ${GOALS.torchRatio}x)` : "") +
+          `; analyze ${mbs(ours) >= GOALS.mbs ? ">=" : "<"} ${GOALS.mbs} MB/s goal; peak RSS ${ours.maxRssMB < GOALS.rssMB ? "<" : ">="} ${GOALS.rssMB} MB goal`,
+      ].join("\n");
+      console.log(line);
+    }
+  }
+  console.log(`load average after: ${loadavg().map(f1).join(" ")}`);
+}
+
+await main();

@@ -1,0 +1,194 @@
+// The unit of work of an analysis: (checkpoint, selection, options) -> a typed batch of rows.
+// It opens the checkpoint (whatever holds its files: the RunCheckpoint decides), sketches every
+// selected float tensor on the worker pool, computes summaries, shape and spectral extras on the
+// workers too (overlapped with the sketching of the next tensors), merges group sketches, and
+// returns a CheckpointBatch. It never touches the store: a writer (pipeline/batch-writer.ts)
+// commits batches. The local executor (analyzeRun), a shard of a cluster job and a BullMQ child
+// job all run this same function; runCheckpointJob (pipeline/checkpoint-job.ts) does it from a
+// serializable CheckpointJob (run source + step + options).
+//
+// Pipelining: up to TENSORS_IN_FLIGHT tensors are under way at once. Tensors in local files (or
+// the Hub cache) are read by the workers themselves, range by range, into wasm memory; other
+// sources are read here in STATS_CHUNK_BYTES chunks; the pool holds at most 2 chunks per worker.
+// Tensors needed in full (kept, spectral) are small (DEFAULT_KEEP_FULL_MAX_ELEMENTS, spectral
+// max dim). Memory is therefore bounded whatever the checkpoint size.
+import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32 } from "../formats/dtype.js";
+import type { CheckpointFormat } from "../formats/checkpoint-files.js";
+import type { TensorRef } from "../formats/tensor-ref.js";
+import { MemorySource } from "../io/memory-source.js";
+import type { StatsPool } from "../kernels/stats-pool.js";
+import type { RunCheckpoint } from "../runs/discovery.js";
+import type { TensorSketch } from "../stats/sketch.js";
+import type { BufferInput, CheckpointResult, GroupStatsInput, TensorStatsInput, TrajectoryInput } from "../store/types.js";
+import { classifyTensor, isNonParameterBuffer } from "../tensor/names.js";
+import { readTensorBytes } from "../tensor/read.js";
+import { nameFilter } from "../util/glob.js";
+import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
+import { checkpointGroups } from "./groups.js";
+import { ROW_TASKS_URL, type GroupRowTask, type RowStats, type TensorRowTask } from "./row-tasks.js";
+import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM, isSpectralTarget } from "./shape-rows.js";
+
+/** Tensors sketched at once: enough to keep both workers busy between small tensors. */
+export const TENSORS_IN_FLIGHT = 8;
+
+/** Which tensors of a checkpoint are analyzed. Serializable. */
+export interface TensorSelection {
+  /** Tensor-name globs to include (all when empty) and to exclude. */
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+  /** Key of the model's state dict inside nested PyTorch checkpoints. */
+  readonly key?: string;
+}
+
+/** What is computed for each tensor. Serializable. */
+export interface CheckpointStatsOptions {
+  /** LayerNorm parameters and biases with at most this many elements are kept in full (trajectories, exact shape). */
+  readonly keepFullMaxElements?: number;
+  /** Shape statistics of every tensor and group (default true). */
+  readonly shape?: boolean;
+  /** Values drawn from the histogram for the shape of large tensors and groups (default DEFAULT_SHAPE_SAMPLE_SIZE); 0: kept tensors only. */
+  readonly shapeSampleSize?: number;
+  /** Spectral summary of attention/MLP matrices with min(rows, cols) up to this; 0 disables (default DEFAULT_SPECTRAL_MAX_DIM). */
+  readonly spectralMaxDim?: number;
+}
+
+export interface NonFiniteReport {
+  step: number;
+  tensor: string;
+  nan: number;
+  inf: number;
+}
+
+/** The rows of one checkpoint (what the store writes in one transaction) and what was seen doing it. */
+export interface CheckpointBatch extends CheckpointResult {
+  readonly groups: GroupStatsInput[];
+  readonly buffers: BufferInput[];
+  readonly trajectories: TrajectoryInput[];
+  /** Tensors with NaN or Inf values (counted, not an error). */
+  readonly nonFinite: NonFiniteReport[];
+  /** Bytes fetched over the network (0 for local files) and the total size of the checkpoint's files. */
+  readonly bytesTransferred: number;
+  readonly filesBytes: number;
+}
+
+/** Kept in full at every checkpoint: LayerNorm parameters and biases up to the size limit. */
+export function isKeptTensor(ref: TensorRef, maxElements: number): boolean {
+  const cls = classifyTensor(ref.name);
+  return ref.numel <= maxElements && (cls.kind === "bias" || cls.role.startsWith("ln."));
+}
+
+/**
+ * Analyzes one checkpoint into a batch of rows, on `pool`'s workers. `onBytes(done, total)`
+ * reports sketched bytes of the selected float tensors.
+ */
+export async function analyzeCheckpoint(
+  checkpoint: RunCheckpoint,
+  selection: TensorSelection,
+  options: CheckpointStatsOptions,
+  pool: StatsPool,
+  onBytes?: (done: number, total: number) => void,
+): Promise<CheckpointBatch> {
+  const keep = nameFilter(selection.include ?? [], selection.exclude ?? []);
+  const open = await checkpoint.open({ ...(selection.key !== undefined && { key: selection.key }), select: keep });
+  try {
+    const selected = open.tensors.filter((t) => keep(t.name)).sort((a, b) => a.name.localeCompare(b.name));
+    const isParam = (t: TensorRef) => DTYPE_IS_FLOAT[t.dtype] && !isNonParameterBuffer(t.name, t.dtype);
+    const params = selected.filter(isParam);
+    const total = params.reduce((s, t) => s + t.numel * DTYPE_ITEMSIZE[t.dtype], 0);
+    const buffers: BufferInput[] = selected.filter((t) => !isParam(t)).map((t) => ({
+      tensor: t.name, dtype: t.dtype, shape: [...t.shape], numel: t.numel, role: classifyTensor(t.name).role,
+    }));
+    let done = 0;
+    const progress = (n: number) => onBytes?.((done += n), total);
+    const results = await mapInOrder(params, TENSORS_IN_FLIGHT, (ref) => analyzeTensor(ref, checkpoint.step, options, pool, progress));
+    const groups = await groupRowsOnPool(results, checkpoint.step, options, pool);
+    return {
+      checkpoint: { step: checkpoint.step, label: checkpoint.label, path: checkpoint.path, format: open.format as CheckpointFormat, n_tensors: selected.length, total_bytes: total },
+      tensors: results.map((r) => r.row),
+      groups,
+      buffers,
+      trajectories: results.flatMap((r) => (r.trajectory !== null ? [r.trajectory] : [])),
+      nonFinite: results.flatMap(({ row, sketch }) => (sketch.nan + sketch.posinf + sketch.neginf > 0
+        ? [{ step: checkpoint.step, tensor: row.tensor, nan: sketch.nan, inf: sketch.posinf + sketch.neginf }] : [])),
+      bytesTransferred: open.bytesTransferred(),
+      filesBytes: open.filesBytes,
+    };
+  } finally {
+    await open.close();
+  }
+}
+
+interface TensorResult {
+  row: TensorStatsInput;
+  sketch: TensorSketch;
+  trajectory: TrajectoryInput | null;
+}
+
+/** Sketch, summary and extras of one tensor. Values needed in full are read once, here. */
+async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointStatsOptions, pool: StatsPool, progress: (n: number) => void): Promise<TensorResult> {
+  const kept = isKeptTensor(ref, options.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS);
+  const cls = classifyTensor(ref.name);
+  const spectral = isSpectralTarget(cls, ref.shape, options.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM);
+  const bytes = kept || spectral ? await readTensorBytes(ref) : undefined;
+  const sketch = await pool.sketchTensor(bytes ? inMemory(ref, bytes) : ref, { onBytes: progress });
+  const values = bytes ? decodeToFloat32(ref.dtype, bytes) : null;
+  const task: TensorRowTask = {
+    name: ref.name, step, sketch, values, kept,
+    spectral: spectral ? { rows: ref.shape[0]!, cols: ref.shape[1]! } : null,
+    shapeSampleSize: (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null,
+  };
+  const stats = await pool.call<RowStats>(ROW_TASKS_URL, "tensorRowStats", [task]);
+  const row: TensorStatsInput = {
+    ...stats.summary,
+    tensor: ref.name, layer: cls.layer, role: cls.role, kind: cls.kind, dtype: ref.dtype, shape: [...ref.shape],
+    histogram: { keys: sketch.histKeys, counts: sketch.histCounts },
+    sketch,
+    ...(stats.extra !== undefined && { extra: stats.extra }),
+  };
+  return { row, sketch, trajectory: kept ? { tensor: ref.name, values: values! } : null };
+}
+
+/** Group rows (model, roles, layers) from merged sketches; summaries and shapes on the workers. */
+async function groupRowsOnPool(results: readonly TensorResult[], step: number, options: CheckpointStatsOptions, pool: StatsPool): Promise<GroupStatsInput[]> {
+  const size = (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null;
+  const groups = checkpointGroups(results);
+  return Promise.all(groups.map(async (g) => {
+    const task: GroupRowTask = { name: g.name, step, sketch: g.sketch, shapeSampleSize: size };
+    const stats = await pool.call<RowStats>(ROW_TASKS_URL, "groupRowStats", [task]);
+    return {
+      ...stats.summary, group_kind: g.kind, group_name: g.name, n_tensors: g.nTensors,
+      histogram: { keys: g.sketch.histKeys, counts: g.sketch.histCounts },
+      ...(stats.extra !== undefined && { extra: stats.extra }),
+    };
+  }));
+}
+
+/** The same tensor, its contiguous bytes already in memory. */
+function inMemory(ref: TensorRef, bytes: Uint8Array): TensorRef {
+  return { name: ref.name, dtype: ref.dtype, shape: ref.shape, numel: ref.numel, file: ref.file, source: new MemorySource(bytes, ref.file), byteOffset: 0, byteLength: bytes.byteLength };
+}
+
+/**
+ * fn over items with at most `limit` under way at once; results in the items' order. After a
+ * failure no new item starts, and the first error is thrown once every started item settled.
+ */
+export async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const lane = async (): Promise<void> => {
+    while (next < items.length && !failed) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, lane));
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failure !== undefined) throw failure.reason;
+  return out;
+}

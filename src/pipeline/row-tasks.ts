@@ -1,0 +1,58 @@
+// The CPU-heavy part of a row, run on the statistics workers (StatsPool.call) so it overlaps with
+// the sketching of the next tensors: the summary of a sketch (quantiles, sparsity ladder) and its
+// extras (shape statistics, spectral summary). Pure functions of structured-cloneable inputs;
+// the same result in any thread. Not for direct use: pipeline/checkpoint-batch.ts calls them.
+import { summarizeSketch, type TensorSummary } from "../stats/summary.js";
+import type { TensorSketch } from "../stats/sketch.js";
+import { exactShapeExtra, histogramShapeExtra, shapeSeed, spectralExtra } from "./shape-rows.js";
+
+/** Where the task functions live, for StatsPool.call (".ts" under tsx, ".js" compiled). */
+export const ROW_TASKS_URL = import.meta.url;
+
+export interface TensorRowTask {
+  readonly name: string;
+  readonly step: number;
+  readonly sketch: TensorSketch;
+  /** The tensor's values when it is kept or gets a spectrum, else null. */
+  readonly values: Float32Array | null;
+  /** Kept tensors get the shape of their exact values. */
+  readonly kept: boolean;
+  /** Rows and columns of a spectral target, else null. */
+  readonly spectral: { rows: number; cols: number } | null;
+  /** Histogram sample size of the shape statistics (0: kept tensors only); null: no shape statistics. */
+  readonly shapeSampleSize: number | null;
+}
+
+export interface RowStats {
+  summary: TensorSummary;
+  extra?: Record<string, unknown>;
+}
+
+/** Summary and extras of one tensor (the extras of analyze's former tensorExtra). */
+export function tensorRowStats(task: TensorRowTask): RowStats {
+  const summary = summarizeSketch(task.sketch);
+  const size = task.shapeSampleSize;
+  const histogram = { keys: task.sketch.histKeys, counts: task.sketch.histCounts };
+  const shape = size === null ? null
+    : task.kept ? exactShapeExtra(task.values!)
+    : size > 0 ? histogramShapeExtra(histogram, shapeSeed("tensor", task.name, task.step), size) : null;
+  const extra = { ...shape, ...(task.spectral !== null && spectralExtra(task.values!, task.spectral.rows, task.spectral.cols)) };
+  return Object.keys(extra).length > 0 ? { summary, extra } : { summary };
+}
+
+export interface GroupRowTask {
+  readonly name: string;
+  readonly step: number;
+  readonly sketch: TensorSketch;
+  /** Histogram sample size of the shape statistics; null (or 0): none. */
+  readonly shapeSampleSize: number | null;
+}
+
+/** Summary and shape of one group (as groupRows computes them). */
+export function groupRowStats(task: GroupRowTask): RowStats {
+  const summary = summarizeSketch(task.sketch);
+  const size = task.shapeSampleSize;
+  if (size === null || size === 0) return { summary };
+  const extra = histogramShapeExtra({ keys: task.sketch.histKeys, counts: task.sketch.histCounts }, shapeSeed("group", task.name, task.step), size);
+  return extra === null ? { summary } : { summary, extra: { ...extra } };
+}

@@ -1,0 +1,98 @@
+// The unit of work: analyzeCheckpoint gives the same batch of rows whatever holds the files (a
+// local folder, in-memory sources) and however many workers run it; runCheckpointJob does the
+// same from a serializable job; nothing touches a store.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { openCheckpointFromSources, type CheckpointFile } from "../../src/formats/checkpoint-files.js";
+import { MemorySource } from "../../src/io/memory-source.js";
+import { StatsPool } from "../../src/kernels/stats-pool.js";
+import { analyzeCheckpoint, mapInOrder, type CheckpointBatch } from "../../src/pipeline/checkpoint-batch.js";
+import { runCheckpointJob, type CheckpointJob } from "../../src/pipeline/checkpoint-job.js";
+import { discoverRun, type RunCheckpoint } from "../../src/runs/discovery.js";
+import { RunDiscoveryError } from "../../src/util/errors.js";
+import { safetensorsCheckpoint, tmp, writeFixtureRun } from "../runs/hub-analyze-fixtures.js";
+
+const OPTIONS = { spectralMaxDim: 256, shapeSampleSize: 512 } as const;
+
+function inMemoryCheckpoint(step: number, bytes: Uint8Array): RunCheckpoint {
+  const files: CheckpointFile[] = [
+    { name: "model.safetensors", size: bytes.byteLength, open: async () => new MemorySource(bytes, `mem://step${step}/model.safetensors`) },
+    { name: "config.json", open: async () => new MemorySource(new TextEncoder().encode("{}"), "mem://config.json") },
+  ];
+  return { step, label: `step${step}`, path: `mem://step${step}`, open: (o) => openCheckpointFromSources(`mem://step${step}`, files, o) };
+}
+
+/** The batch without what names where the bytes came from. */
+function rowsOf(b: CheckpointBatch): unknown {
+  return { tensors: b.tensors, groups: b.groups, buffers: b.buffers, trajectories: b.trajectories, nonFinite: b.nonFinite, n: b.checkpoint.n_tensors, bytes: b.checkpoint.total_bytes, format: b.checkpoint.format };
+}
+
+test("analyzeCheckpoint: a local folder in-thread and in-memory files on 2 workers give the same rows; a job does the same", async () => {
+  const dir = tmp("batch");
+  const run = writeFixtureRun(join(dir, "run"), "model.safetensors", safetensorsCheckpoint);
+  const [local] = (await discoverRun(run.localDir)).filter((c) => c.step === 1);
+  const inThread = await StatsPool.create(0);
+  const workers = await StatsPool.create(2);
+  try {
+    const selection = { exclude: ["embed_out.*"] };
+    const fromFolder = await analyzeCheckpoint(local!, selection, OPTIONS, inThread);
+    const fromMemory = await analyzeCheckpoint(inMemoryCheckpoint(1, safetensorsCheckpoint(1)), selection, OPTIONS, workers);
+    assert.ok(fromFolder.tensors.length >= 5 && fromFolder.trajectories.length >= 2 && fromFolder.groups.length >= 3, "tensors, kept tensors and groups");
+    assert.ok(fromFolder.tensors.every((t) => t.tensor !== "embed_out.weight"), "the selection applies");
+    assert.ok(fromFolder.tensors.some((t) => t.extra?.spectral != null) && fromFolder.groups.every((g) => g.extra?.shape != null), "spectra and group shapes");
+    assert.deepEqual(rowsOf(fromMemory), rowsOf(fromFolder));
+    assert.equal(fromFolder.bytesTransferred, 0);
+    const job: CheckpointJob = JSON.parse(JSON.stringify({ source: run.localDir, step: 1, selection, options: OPTIONS } satisfies CheckpointJob));
+    assert.deepEqual(rowsOf(await runCheckpointJob(job, workers)), rowsOf(fromFolder));
+    await assert.rejects(runCheckpointJob({ ...job, step: 7 }, workers), (e: unknown) => e instanceof RunDiscoveryError && /no checkpoint at step 7 \(steps: 0, 1, 2\)/.test(e.message));
+  } finally {
+    await inThread.close();
+    await workers.close();
+  }
+});
+
+test("mapInOrder keeps order, bounds concurrency, and after a failure starts nothing new and waits for what runs", async () => {
+  let running = 0, peak = 0;
+  const out = await mapInOrder([5, 1, 4, 2, 3], 2, async (x) => {
+    peak = Math.max(peak, ++running);
+    await new Promise((r) => setTimeout(r, x));
+    running--;
+    return x * 10;
+  });
+  assert.deepEqual([out, peak], [[50, 10, 40, 20, 30], 2]);
+  const started: number[] = [];
+  let settled = 0;
+  await assert.rejects(mapInOrder([1, 2, 3, 4, 5, 6], 2, async (x) => {
+    started.push(x);
+    await new Promise((r) => setTimeout(r, x === 2 ? 1 : 20));
+    settled++;
+    if (x === 2) throw new Error("boom");
+    return x;
+  }), /boom/);
+  assert.deepEqual(started, [1, 2], "no item starts after the failure");
+  assert.equal(settled, 2, "the running item settled before the error was thrown");
+});
+
+test("checkpointGroups merges group sketches exactly as groupSketches does (dense histogram sums)", async () => {
+  const { sketchChunkScalar } = await import("../../src/kernels/stats-scalar.js");
+  const { encodeFloats } = await import("../../src/formats/dtype.js");
+  const { groupSketches } = await import("../../src/stats/group.js");
+  const { checkpointGroups, roleGroupName } = await import("../../src/pipeline/groups.js");
+  const { Rng } = await import("../../src/util/rng.js");
+  const rng = new Rng(5);
+  const tensors = [0, 1, 2].flatMap((layer) => ["attn.qkv", "mlp.in", "ln.attn"].map((role, r) => {
+    const values = Array.from({ length: 3000 + 100 * r }, () => (r === 2 ? 1 : 0) + 0.02 * (layer + 1) * rng.normal());
+    return { row: { tensor: `l${layer}.${role}`, layer, role, kind: "weight" }, sketch: sketchChunkScalar("F32", encodeFloats("F32", values)) };
+  }));
+  tensors.push({ row: { tensor: "embed", layer: null as unknown as number, role: "embed.in", kind: "weight" }, sketch: sketchChunkScalar("BF16", encodeFloats("BF16", [1, -2, 0, 3.5])) });
+  const fast = checkpointGroups(tensors);
+  const reference = groupSketches(tensors.map(({ row, sketch }) => ({ name: row.tensor, layer: row.layer, role: roleGroupName(row), sketch })));
+  assert.deepEqual(fast.map((g) => [g.kind, g.name, g.nTensors]), [
+    ["model", "model", 10], ["role", "attn.qkv.weight", 3], ["role", "embed.in.weight", 1], ["role", "ln.attn.weight", 3], ["role", "mlp.in.weight", 3],
+    ["layer", "layer.0", 3], ["layer", "layer.1", 3], ["layer", "layer.2", 3],
+  ]);
+  assert.deepEqual(fast[0]!.sketch, reference.model);
+  for (const g of fast.filter((x) => x.kind === "role")) assert.deepEqual(g.sketch, reference.byRole.get(g.name), g.name);
+  for (const g of fast.filter((x) => x.kind === "layer")) assert.deepEqual(g.sketch, reference.byLayer.get(Number(g.name.slice(6))), g.name);
+});
