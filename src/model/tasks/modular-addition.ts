@@ -1,0 +1,119 @@
+// Modular addition as a training task (Power et al. 2022, arXiv 2201.02177; Nanda et al. 2023,
+// arXiv 2301.05217): the sequence `a b =` is followed by c = (a + b) mod p. Every one of the p^2
+// ordered pairs is an example; a seeded split puts an exact fraction of them in the training set
+// and the rest in the test set. This file builds the data only; it does not train.
+import { Rng } from "../../util/rng.js";
+import { UsageError } from "../../util/errors.js";
+import { IGNORE_INDEX } from "../loss.js";
+import type { Batch } from "../data.js";
+
+/** Tokens 0..p-1 are the residues; token p is "=". Each example is 3 input tokens. */
+export const MODULAR_ADDITION_SEQUENCE_LENGTH = 3;
+/** Position (0-based) whose prediction is the answer: the "=" token predicts c. */
+export const MODULAR_ADDITION_ANSWER_POSITION = 2;
+/** Largest modulus accepted (p^2 examples are materialised; 1009^2 is about a million). */
+export const MAX_MODULUS = 1009;
+
+export interface ModularAdditionOptions {
+  /** The modulus, a prime >= 3 (Nanda et al. use 113). */
+  readonly p: number;
+  /** Fraction of the p^2 pairs used for training, in (0, 1); the count is round(fraction * p^2). */
+  readonly trainFraction: number;
+  /** Seed of the split (a Fisher-Yates shuffle of the pair indices by Rng(seed)). */
+  readonly seed: number;
+}
+
+/**
+ * Scaled-down defaults meant to grok within about 10 minutes on 2 CPU cores (not yet measured
+ * here; the trainer does not run this task yet). Reasons, from the papers:
+ * - p = 59 instead of 113: 3,481 pairs instead of 12,769, so a full-batch step costs ~3.7x less;
+ *   a prime keeps the group cyclic with no sub-structure (Power et al. use primes).
+ * - trainFraction 0.4 instead of 0.3: Power et al. (Fig. 1 right) find the steps needed to
+ *   generalise grow steeply as the training fraction falls toward ~0.25-0.3; with a smaller p the
+ *   same fraction is also fewer absolute examples, so a slightly larger fraction keeps the run short
+ *   while leaving a clear memorise-then-generalise gap.
+ */
+export const DEFAULT_MODULAR_ADDITION: Omit<ModularAdditionOptions, "seed"> = { p: 59, trainFraction: 0.4 };
+
+/**
+ * The training recipe that goes with the defaults (to be wired into `train --task` later):
+ * Nanda et al.'s 1-layer transformer (d_model 128, 4 heads, d_mlp 512) narrowed to width 64
+ * (heads 4, d_mlp 256) for CPU; AdamW lr 1e-3, betas (0.9, 0.98), weight decay 1.0 — weight decay
+ * is the intervention Power et al. found most effective for generalisation, and Nanda et al.'s
+ * progress measures (weight norm, Fourier sparsity) rest on it; full-batch training on the train
+ * split, as Nanda et al. do.
+ */
+export const GROKKING_RECIPE = {
+  layers: 1, hiddenSize: 64, heads: 4, intermediateSize: 256,
+  learningRate: 1e-3, beta1: 0.9, beta2: 0.98, weightDecay: 1.0, fullBatch: true,
+} as const;
+
+/** The split: pair indices i = a * p + b, each ascending; train and test are disjoint and cover 0..p^2-1. */
+export interface ModularAdditionData {
+  readonly p: number;
+  /** p + 1: the residues and "=". */
+  readonly vocabSize: number;
+  /** The "=" token id (= p). */
+  readonly equalsToken: number;
+  readonly train: Int32Array;
+  readonly test: Int32Array;
+}
+
+function isPrime(n: number): boolean {
+  if (n < 2) return false;
+  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+  return true;
+}
+
+/** The number of training pairs for modulus p and a fraction: round(fraction * p^2). */
+export function modularAdditionTrainCount(p: number, trainFraction: number): number {
+  return Math.round(trainFraction * p * p);
+}
+
+/** Builds the seeded train/test split of all p^2 pairs. */
+export function modularAdditionSplit(options: ModularAdditionOptions): ModularAdditionData {
+  const { p, trainFraction, seed } = options;
+  if (!(Number.isInteger(p) && p >= 3 && p <= MAX_MODULUS && isPrime(p))) {
+    throw new UsageError(`modular addition: p must be a prime in [3, ${MAX_MODULUS}], got ${p} ---> HINT: use e.g. 59, 97 or 113`);
+  }
+  const n = p * p, nTrain = modularAdditionTrainCount(p, trainFraction);
+  if (!(trainFraction > 0 && trainFraction < 1) || nTrain < 1 || nTrain > n - 1) {
+    throw new UsageError(`modular addition: train fraction ${trainFraction} leaves ${nTrain} of ${n} pairs for training ---> HINT: use a fraction in (0, 1) that leaves both splits non-empty, e.g. 0.3`);
+  }
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const rng = new Rng(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  const train = order.slice(0, nTrain).sort(), test = order.slice(nTrain).sort();
+  return { p, vocabSize: p + 1, equalsToken: p, train, test };
+}
+
+/** The example of pair index i: a = floor(i / p), b = i mod p, c = (a + b) mod p. */
+export function modularAdditionExample(p: number, index: number): { a: number; b: number; c: number } {
+  const a = Math.floor(index / p), b = index % p;
+  return { a, b, c: (a + b) % p };
+}
+
+/**
+ * The batch of the given pair indices: inputs (N, 3) = [a, b, "="]; targets (N, 3) ignore every
+ * position except the answer position 2, whose target is c. Loss over the batch = loss on the answer.
+ */
+export function modularAdditionBatch(data: ModularAdditionData, indices: Int32Array): Batch {
+  const T = MODULAR_ADDITION_SEQUENCE_LENGTH, N = indices.length, p = data.p;
+  const inputs = new Int32Array(N * T), targets = new Int32Array(N * T).fill(IGNORE_INDEX);
+  for (let r = 0; r < N; r++) {
+    const i = indices[r]!;
+    if (!(Number.isInteger(i) && i >= 0 && i < p * p)) throw new UsageError(`modular addition: pair index ${i} is outside [0, ${p * p}) for p = ${p}`);
+    const { a, b, c } = modularAdditionExample(p, i);
+    inputs[r * T] = a;
+    inputs[r * T + 1] = b;
+    inputs[r * T + 2] = data.equalsToken;
+    targets[r * T + MODULAR_ADDITION_ANSWER_POSITION] = c;
+  }
+  return { inputs, targets };
+}
