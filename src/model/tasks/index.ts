@@ -2,3 +2,4 @@
 // induction sequences (in-context copying).
 export * from "./modular-addition.js";
 export * from "./induction.js";
+export * from "./metrics.js";
