@@ -21,6 +21,14 @@ export interface ModularAdditionOptions {
   readonly trainFraction: number;
   /** Seed of the split (a Fisher-Yates shuffle of the pair indices by Rng(seed)). */
   readonly seed: number;
+  /**
+   * "ordered" (default, as in both papers): the p^2 ordered pairs are shuffled independently, so
+   * about trainFraction of the test pairs have their swap (b, a) in the training set and a model
+   * that learns only commutativity scores that much test accuracy before it generalises (measured:
+   * 837 of 2,089 test pairs = 0.401 for p = 59, fraction 0.4, seed 0). "unordered": (a, b) and
+   * (b, a) always fall in the same split, which removes that shortcut.
+   */
+  readonly pairing?: "ordered" | "unordered";
 }
 
 /**
@@ -65,6 +73,40 @@ function isPrime(n: number): boolean {
   return true;
 }
 
+/** Fisher-Yates shuffle in place by rng; returns the array. */
+function shuffled(order: Int32Array, rng: Rng): Int32Array {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  return order;
+}
+
+/**
+ * nTrain ordered pairs made of whole classes {(a, b), (b, a)}: d diagonal pairs (a, a) and m
+ * off-diagonal classes of two, d = round(fraction x p) moved by one when needed so that d + 2m = nTrain.
+ */
+function unorderedTrainPairs(p: number, nTrain: number, rng: Rng): Int32Array {
+  let d = Math.round((nTrain / (p * p)) * p);
+  if ((nTrain - d) % 2 !== 0) d += d < p ? 1 : -1;
+  const m = (nTrain - d) / 2;
+  if (m < 0 || m > (p * (p - 1)) / 2) throw new UsageError(`modular addition: ${nTrain} training pairs cannot be made of whole (a, b)/(b, a) classes for p = ${p} ---> HINT: use a train fraction further from 0 and 1`);
+  const diagonal = shuffled(Int32Array.from({ length: p }, (_, a) => a * p + a), rng);
+  const upper: number[] = [];
+  for (let a = 0; a < p; a++) for (let b = a + 1; b < p; b++) upper.push(a * p + b);
+  const classes = shuffled(Int32Array.from(upper), rng);
+  const out = new Int32Array(nTrain);
+  out.set(diagonal.subarray(0, d));
+  for (let k = 0; k < m; k++) {
+    const i = classes[k]!, a = Math.floor(i / p), b = i % p;
+    out[d + 2 * k] = i;
+    out[d + 2 * k + 1] = b * p + a;
+  }
+  return out;
+}
+
 /** The number of training pairs for modulus p and a fraction: round(fraction * p^2). */
 export function modularAdditionTrainCount(p: number, trainFraction: number): number {
   return Math.round(trainFraction * p * p);
@@ -80,16 +122,13 @@ export function modularAdditionSplit(options: ModularAdditionOptions): ModularAd
   if (!(trainFraction > 0 && trainFraction < 1) || nTrain < 1 || nTrain > n - 1) {
     throw new UsageError(`modular addition: train fraction ${trainFraction} leaves ${nTrain} of ${n} pairs for training ---> HINT: use a fraction in (0, 1) that leaves both splits non-empty, e.g. 0.3`);
   }
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
   const rng = new Rng(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
-  }
-  const train = order.slice(0, nTrain).sort(), test = order.slice(nTrain).sort();
+  const train = options.pairing === "unordered" ? unorderedTrainPairs(p, nTrain, rng) : shuffled(Int32Array.from({ length: n }, (_, i) => i), rng).slice(0, nTrain);
+  train.sort();
+  const inTrain = new Uint8Array(n);
+  for (const i of train) inTrain[i] = 1;
+  const test = Int32Array.from({ length: n - nTrain });
+  for (let i = 0, at = 0; i < n; i++) if (inTrain[i] === 0) test[at++] = i;
   return { p, vocabSize: p + 1, equalsToken: p, train, test };
 }
 

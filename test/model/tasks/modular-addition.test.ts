@@ -62,3 +62,20 @@ test("split: bad modulus or fraction is a usage error", () => {
   assert.throws(() => modularAdditionSplit({ p: 59, trainFraction: 0, seed: 0 }), UsageError);
   assert.throws(() => modularAdditionSplit({ p: 3, trainFraction: 0.01, seed: 0 }), /leaves 0 of 9/);
 });
+
+test("unordered pairing: (a, b) and (b, a) always share a split; sizes exact; ordered pairing leaks about the fraction", () => {
+  for (const [p, f] of [[59, 0.4], [53, 0.3], [7, 0.5], [3, 0.1], [11, 0.95]] as const) {
+    const d = modularAdditionSplit({ p, trainFraction: f, seed: 2, pairing: "unordered" });
+    assert.equal(d.train.length, Math.round(f * p * p));
+    assert.equal(d.train.length + d.test.length, p * p);
+    const side = new Int8Array(p * p).fill(-1);
+    for (const i of d.train) side[i] = 1;
+    for (const i of d.test) { assert.equal(side[i], -1, "disjoint"); side[i] = 0; }
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) assert.equal(side[a * p + b], side[b * p + a], `p=${p}: (${a},${b})`);
+    assert.deepEqual(d, modularAdditionSplit({ p, trainFraction: f, seed: 2, pairing: "unordered" }));
+  }
+  const ordered = modularAdditionSplit({ p: 59, trainFraction: 0.4, seed: 0 });
+  const inTrain = new Set(ordered.train);
+  const leaked = Array.from(ordered.test).filter((i) => inTrain.has((i % 59) * 59 + Math.floor(i / 59))).length;
+  assert.equal(leaked, 837); // the figure quoted in the option's documentation
+});
