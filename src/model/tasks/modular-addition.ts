@@ -32,8 +32,12 @@ export interface ModularAdditionOptions {
 }
 
 /**
- * Scaled-down defaults meant to grok within about 10 minutes on 2 CPU cores (not yet measured
- * here; the trainer does not run this task yet). Reasons, from the papers:
+ * Scaled-down defaults meant to grok within about 10 minutes on 2 CPU cores. NOT yet shown: with
+ * GROKKING_RECIPE at lr 1e-3 (bench/grokking-probe.ts, ~96 ms per full-batch step on the loaded
+ * 2-core machine), train accuracy reached 1.0 by step ~800 but test accuracy was still 0.395 at
+ * step 4,400 (423 s), i.e. the commutativity plateau of the ordered split, no grokking yet. At lr
+ * 3e-3 training was unstable (train loss spikes to 3.0) but test loss fell from 8.4 to 3.7 by step
+ * 2,200 (250 s; test accuracy 0.43). The next step is a longer budget or tuning (lr, width, fraction). Reasons for the choices, from the papers:
  * - p = 59 instead of 113: 3,481 pairs instead of 12,769, so a full-batch step costs ~3.7x less;
  *   a prime keeps the group cyclic with no sub-structure (Power et al. use primes).
  * - trainFraction 0.4 instead of 0.3: Power et al. (Fig. 1 right) find the steps needed to
