@@ -18,3 +18,4 @@ export * from "./evaluate.js";
 export * from "./train-state.js";
 export * from "./trainer-options.js";
 export * from "./trainer.js";
+export * from "./tasks/index.js";

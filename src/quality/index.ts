@@ -17,3 +17,4 @@ export * from "./predict.js";
 export * from "./store-features.js";
 export * from "./early-stop.js";
 export * from "./correlate-run.js";
+export * from "./transition.js";
