@@ -41,20 +41,25 @@ const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-repo
   stdio: ["ignore", "pipe", "inherit"],
   env: { ...process.env, FORCE_COLOR: "0" },
 });
-let tail = "";
+// The reporter's closing counts ("ℹ tests 639", "ℹ fail 0", ...), read line by line from the whole
+// stream: with failures, the spec reporter's "failing tests" section comes after them.
+const counts = new Map();
+let partial = "";
 child.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4000);
+  const lines = (partial + chunk.toString()).split("\n");
+  partial = lines.pop() ?? "";
+  for (const line of lines) {
+    const m = line.match(/^\S*\s*(tests|pass|fail|skipped|todo|cancelled) (\d+)$/);
+    if (m) counts.set(m[1], Number(m[2]));
+  }
 });
 child.on("close", (code) => {
   if (slowRecordDir) {
     console.log(slowestSummary(join(slowRecordDir, "times.jsonl"), reportSlow, root).join("\n"));
     rmSync(slowRecordDir, { recursive: true, force: true });
   }
-  const count = (key) => {
-    const m = tail.match(new RegExp(`^\\S*\\s*${key} (\\d+)$`, "m"));
-    return m ? Number(m[1]) : NaN;
-  };
+  const count = (key) => counts.get(key) ?? NaN;
   const tests = count("tests"), pass = count("pass"), fail = count("fail");
   const skipped = count("skipped"), todo = count("todo"), cancelled = count("cancelled");
   const problems = [];
@@ -66,6 +71,7 @@ child.on("close", (code) => {
   if (code !== 0 && problems.length === 0) problems.push(`test runner exited with code ${code}`);
   if (problems.length > 0) {
     console.error(`run-tests: FAILED: ${problems.join("; ")}`);
+    if (tests > 0) console.log(`run-tests: ${pass} passed, ${fail} failed`);
     process.exit(1);
   }
   console.log(`run-tests: ${pass} passed, ${fail} failed`);

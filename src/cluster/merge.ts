@@ -36,6 +36,8 @@ interface PartContent {
   source: string;
   options: Record<string, unknown>;
   complete: Set<number>;
+  /** The part stored nothing: an empty shard, or a checkpoint job that failed before its first write. */
+  empty: boolean;
 }
 
 export async function mergeParts(dir: string, options: MergeOptions = {}): Promise<MergeSummary> {
@@ -44,8 +46,11 @@ export async function mergeParts(dir: string, options: MergeOptions = {}): Promi
   if (folders.length === 0) throw new UsageError(`${dir}: no parts to merge (no parts/*/part.json) ---> HINT: run \`forking-paths analyze <run> --out ${dir} --shard K/N\` or the queue workers first`);
   const parts: PartContent[] = [];
   for (const folder of folders) parts.push(await readPart(folder));
-  const first = parts[0]!;
-  for (const p of parts.slice(1)) checkSameAnalysis(first, p);
+  for (const p of parts.slice(1)) checkSameRun(parts[0]!, p);
+  const stored = parts.filter((p) => !p.empty);
+  if (stored.length === 0) throw new IncompleteMergeError(dir, parts[0]!.manifest.steps, parts[0]!.manifest.steps.length);
+  const first = stored[0]!;
+  for (const p of stored.slice(1)) checkSameAnalysis(first, p);
   // Each step from the first part (in the given order) that holds it complete.
   const owner = new Map<number, PartContent>();
   for (const p of parts) for (const step of first.manifest.steps) if (p.complete.has(step) && !owner.has(step)) owner.set(step, p);
@@ -76,13 +81,23 @@ async function readPart(folder: string): Promise<PartContent> {
   });
   try {
     const runs = await store.listRuns();
+    // A run is registered with its first checkpoint (store/identity.ts): no run, nothing stored.
+    if (runs.length === 0) return { folder, manifest, runId: "", source: "", options: {}, complete: new Set(), empty: true };
     if (runs.length !== 1) throw new PartMismatchError(folder, `its store holds ${runs.length} runs, a part holds exactly one`);
     const run = runs[0]!;
     const complete = new Set((await store.listCheckpoints(run.run_id, { completeOnly: true })).map((c) => c.step));
-    return { folder, manifest, runId: run.run_id, source: run.source, options: run.options, complete };
+    return { folder, manifest, runId: run.run_id, source: run.source, options: run.options, complete, empty: false };
   } finally {
     await store.close();
   }
+}
+
+/** Parts of one merge list the same run and the same checkpoint steps (empty parts included). */
+function checkSameRun(a: PartContent, b: PartContent): void {
+  const differs = (what: string, x: unknown, y: unknown) =>
+    new PartMismatchError(b.folder, `${what} differs from part ${partLabel(a.folder)} (${JSON.stringify(y)} vs ${JSON.stringify(x)}); parts of one merge must come from one run`);
+  if (a.manifest.runPath !== b.manifest.runPath) throw differs("the run", a.manifest.runPath, b.manifest.runPath);
+  if (JSON.stringify(a.manifest.steps) !== JSON.stringify(b.manifest.steps)) throw differs("the run's checkpoint steps", a.manifest.steps, b.manifest.steps);
 }
 
 function checkSameAnalysis(a: PartContent, b: PartContent): void {

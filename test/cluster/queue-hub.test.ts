@@ -34,7 +34,7 @@ test("two workers with --hub-rate 8 on an hf:// run: at most 8 Hub requests/s to
     assert.equal(submitted.code, 0, submitted.stderr);
     const before = hub.requests.length;
     const started = Date.now();
-    await pair[0]!.waitFor(/merge \S+ started/);
+    await mergeStartedOnEither(pair);
     const seconds = (Date.now() - started) / 1000;
     const requests = hub.requests.length - before;
     assert.ok(requests >= STEPS.length * 2, `the jobs made ${requests} Hub requests`);
@@ -49,3 +49,12 @@ test("two workers with --hub-rate 8 on an hf:// run: at most 8 Hub requests/s to
     await hub.close();
   }
 });
+
+/** Waits until either worker logs that it started the merge (whichever takes the parent job). */
+async function mergeStartedOnEither(workers: readonly { log(): string }[], timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!workers.some((w) => /merge \S+ started/.test(w.log()))) {
+    if (Date.now() > deadline) throw new Error(`no worker started the merge within ${timeoutMs} ms; logs:\n${workers.map((w) => w.log()).join("\n")}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
