@@ -3,6 +3,7 @@ import { analyzeShard, parseShardSpec, type PartAnalyzeOptions } from "../../ind
 import { formatBytes, formatSeconds, progressBar } from "../progress.js";
 import { printJson } from "../options.js";
 import type { AnalyzeFlags } from "./analyze.js";
+import { say } from "../terminal.js";
 
 /** The analyze flags that shape a part (the same for every shard and queue job of one analysis). */
 export function partOptions(flags: Omit<AnalyzeFlags, "out" | "events" | "json" | "shard" | "workers">): PartAnalyzeOptions {
@@ -29,6 +30,6 @@ export async function analyzeShardCommand(runDir: string, flags: AnalyzeFlags): 
   });
   bar.done();
   if (flags.json) return printJson(s);
-  console.log(`shard ${spec.index}/${spec.count} of run "${s.runId}": ${s.checkpoints} of ${s.runCheckpoints} checkpoint(s); analyzed ${s.analyzed}, already stored ${s.skipped}; ${formatBytes(s.bytes)} in ${formatSeconds(s.seconds)}`);
-  console.log(`  part: ${s.part} (merge the parts with: forking-paths merge ${flags.out})`);
+  say(`shard ${spec.index}/${spec.count} of run "${s.runId}": ${s.checkpoints} of ${s.runCheckpoints} checkpoint(s); analyzed ${s.analyzed}, already stored ${s.skipped}; ${formatBytes(s.bytes)} in ${formatSeconds(s.seconds)}`);
+  say(`  part: ${s.part} (merge the parts with: forking-paths merge ${flags.out})`);
 }

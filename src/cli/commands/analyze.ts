@@ -4,7 +4,7 @@ import { analyzeRun, isHubUrl, UsageError, type AnalyzeProgress, type AnalyzeSum
 import { progressBar, formatBytes, formatSeconds } from "../progress.js";
 import { collect, parseIntOption, parseStepList, printJson } from "../options.js";
 import { say } from "../terminal.js";
-import { analyzeShardCommand } from "./analyze-shard.js";
+import { analyzeShardCommand, partOptions } from "./analyze-shard.js";
 
 export interface AnalyzeFlags {
   out: string;
@@ -58,17 +58,8 @@ export function register(program: Command): void {
         ...hub,
         out: flags.out,
         workers: flags.workers,
-        shape: flags.shape,
         events: flags.events,
-        ...(flags.run !== undefined && { runId: flags.run }),
-        ...(flags.include !== undefined && { include: flags.include }),
-        ...(flags.exclude !== undefined && { exclude: flags.exclude }),
-        ...(flags.steps !== undefined && { steps: flags.steps }),
-        ...(flags.key !== undefined && { key: flags.key }),
-        ...(flags.keepFull !== undefined && { keepFullMaxElements: flags.keepFull }),
-        ...(flags.shapeSample !== undefined && { shapeSampleSize: flags.shapeSample }),
-        ...(flags.spectralMaxDim !== undefined && { spectralMaxDim: flags.spectralMaxDim }),
-        ...(flags.revisions !== undefined && { revisions: flags.revisions }),
+        ...partOptions(flags),
         ...(flags.reanalyze === true && { reanalyze: true }),
         onProgress: (p) => bar.update(p.checkpointsDone + (p.checkpointBytes > 0 ? p.checkpointBytesDone / p.checkpointBytes : 0), p.checkpointsTotal,
           analyzeProgressDetail(p, hub.hub !== undefined ? fetched : undefined)),

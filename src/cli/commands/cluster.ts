@@ -1,6 +1,7 @@
 // `forking-paths cluster submit|status`: an analysis as a BullMQ flow on Redis (one job per
 // checkpoint, a merge job when all have finished), and its progress.
 import type { Command } from "commander";
+import { say } from "../terminal.js";
 import { flowStatus, submitFlow, type FlowStatus } from "../../index.js";
 import { collect, parseIntOption, parseStepList, printJson } from "../options.js";
 import { partOptions } from "./analyze-shard.js";
@@ -42,7 +43,7 @@ export function register(program: Command): void {
         ...(f.queue !== undefined && { queue: f.queue }),
       });
       if (f.json) return printJson(s);
-      console.log(s.flowId);
+      say(s.flowId);
       process.stderr.write(`enqueued ${s.checkpoints} checkpoint job(s) and a merge job on queue "${s.queue}"; follow with: forking-paths cluster status ${s.dir} --redis ${f.redis}\n`);
     });
   cluster
@@ -61,7 +62,7 @@ export function register(program: Command): void {
 
 function printStatus(s: FlowStatus): void {
   const c = s.counts;
-  console.log(`flow ${s.flowId}: ${s.checkpoints} checkpoint(s): ${c.done} done, ${c.active} active, ${c.failed} failed, ${c.waiting} waiting${c.missing > 0 ? `, ${c.missing} missing from Redis` : ""}`);
-  for (const f of s.failed) console.log(`  failed step ${f.step} after ${f.attempts} attempt(s): ${f.error}`);
-  console.log(`  merge: ${s.merge.state}${s.merge.error !== undefined ? `: ${s.merge.error}` : ""}`);
+  say(`flow ${s.flowId}: ${s.checkpoints} checkpoint(s): ${c.done} done, ${c.active} active, ${c.failed} failed, ${c.waiting} waiting${c.missing > 0 ? `, ${c.missing} missing from Redis` : ""}`);
+  for (const f of s.failed) say(`  failed step ${f.step} after ${f.attempts} attempt(s): ${f.error}`);
+  say(`  merge: ${s.merge.state}${s.merge.error !== undefined ? `: ${s.merge.error}` : ""}`);
 }

@@ -1,6 +1,7 @@
 // `forking-paths merge <dir>`: combine the parts written by shards or queue workers into
 // <dir>/analysis.duckdb (as a single-process analysis writes it), then detect the events.
 import type { Command } from "commander";
+import { say } from "../terminal.js";
 import { mergeParts, type MergeSummary } from "../../index.js";
 import { formatSeconds } from "../progress.js";
 import { collect, printJson } from "../options.js";
@@ -28,8 +29,8 @@ export function register(program: Command): void {
 }
 
 function printMergeSummary(s: MergeSummary): void {
-  console.log(`run "${s.runId}": merged ${s.merged} of ${s.checkpoints} checkpoint(s) from ${s.parts} part(s) in ${formatSeconds(s.seconds)}`);
-  if (s.missing.length > 0) console.log(`  PARTIAL: ${s.missing.length} checkpoint(s) missing (steps ${s.missing.slice(0, 8).join(", ")}${s.missing.length > 8 ? ", ..." : ""})`);
-  if (s.events !== null) console.log(`  events: ${Object.entries(s.events).map(([k, n]) => `${n} ${k}`).join(", ")}`);
-  console.log(`  store: ${s.storePath}`);
+  say(`run "${s.runId}": merged ${s.merged} of ${s.checkpoints} checkpoint(s) from ${s.parts} part(s) in ${formatSeconds(s.seconds)}`);
+  if (s.missing.length > 0) say(`  PARTIAL: ${s.missing.length} checkpoint(s) missing (steps ${s.missing.slice(0, 8).join(", ")}${s.missing.length > 8 ? ", ..." : ""})`);
+  if (s.events !== null) say(`  events: ${Object.entries(s.events).map(([k, n]) => `${n} ${k}`).join(", ")}`);
+  say(`  store: ${s.storePath}`);
 }
