@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  DEFAULT_SHAPE_SAMPLE_SIZE, HISTOGRAM_VALUE_REL_ERROR, exactShapeExtra, histogramShapeExtra, isSpectralTarget, shapeSeed, spectralExtra,
+  DEFAULT_SHAPE_SAMPLE_SIZE, HISTOGRAM_VALUE_REL_ERROR, EXACT_MIXTURE_EM, exactShapeExtra, histogramShapeExtra, isSpectralTarget, shapeSeed, spectralExtra,
 } from "../../src/pipeline/shape-rows.js";
 import { groupRows } from "../../src/pipeline/groups.js";
 import { snapshotFromHistogram, storedShapeOf } from "../../src/pipeline/snapshots.js";
@@ -123,7 +123,8 @@ test("group rows carry extra.shape from the histogram, reproducibly, in the form
 test("exact shape of kept values is shapeSummary's, labelled exact", () => {
   const values = knownMixture(3).subarray(0, 512);
   const extra = exactShapeExtra(values);
-  assert.deepEqual(extra.shape, shapeSummary(values));
+  assert.deepEqual(extra.shape, shapeSummary(values, { mixtureEm: EXACT_MIXTURE_EM }));
+  assert.deepEqual(extra.shape_method.mixture_em, { tol: EXACT_MIXTURE_EM.tol, n_init: EXACT_MIXTURE_EM.nInit, acceleration: "squarem" });
   assert.equal(extra.shape_method.value_rel_error_bound, 0);
   assert.equal(extra.shape_method.cdf_error_bound_95, 0);
   assert.equal(extra.shape_method.sample_size, 512);

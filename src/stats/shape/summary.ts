@@ -4,7 +4,7 @@ import { ForkingPathsError } from "../../util/errors.js";
 import { bimodalityCoefficient, type BimodalityResult } from "./bimodality.js";
 import { dipTest, type DipTestResult } from "./dip-test.js";
 import { dipOfSorted } from "./dip.js";
-import { selectMixtureByBic, type GaussianMixtureFit } from "./gmm.js";
+import { selectMixtureByBic, type GaussianMixtureFit, type GaussianMixtureOptions } from "./gmm.js";
 import { kdeModes, type KdeMode } from "./kde-modes.js";
 import { gaussianKde, type BandwidthSpec } from "./kde.js";
 import { ksToNormal, type KsNormalResult } from "./ks.js";
@@ -22,6 +22,8 @@ export interface ShapeSummaryOptions {
   gridSize?: number;
   /** KDE modes less prominent than this fraction of the peak density are merged (default 0.01). */
   minRelativeProminence?: number;
+  /** EM settings of the mixtures (default: fitGaussianMixture's, tol 1e-6, 3 starts, plain EM). */
+  mixtureEm?: Pick<GaussianMixtureOptions, "tol" | "nInit" | "maxIter" | "accelerate">;
 }
 
 export interface ShapeSummary {
@@ -73,7 +75,7 @@ export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions 
       return { ...t, modalLow: d.modalLow, modalHigh: d.modalHigh };
     }),
     mixtures: attempt("mixtures", () => {
-      const r = selectMixtureByBic(v, options.maxComponents ?? 3, { seed });
+      const r = selectMixtureByBic(v, options.maxComponents ?? 3, { ...options.mixtureEm, seed });
       return { fits: r.fits, bestComponents: r.best.components };
     }),
     kde: (options.kdeBandwidths ?? ["silverman", "sj"]).map((rule) =>
