@@ -78,3 +78,16 @@ test("kdeModes without merging reports every local maximum; merging keeps the to
   const total = (ms: { mass: number }[]) => ms.reduce((a, m) => a + m.mass, 0);
   assert.ok(Math.abs(total(all) - total(merged)) < 1e-12);
 });
+
+test("the exact grid by the Gaussian recurrence equals kdeEvaluate at the nodes to 1e-12 of the peak", () => {
+  for (const n of [3, 200, 2000]) {
+    const x = Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1 + (i % 3 === 0 ? 4 : 0));
+    for (const bandwidth of ["silverman", "sj", 0.01] as const) {
+      const kde = gaussianKde(x, { bandwidth });
+      const g = kdeGrid(kde, { gridSize: 1024, binned: false });
+      const exact = kdeEvaluate(kde, g.x);
+      const peak = Math.max(...exact);
+      for (let i = 0; i < g.x.length; i++) assert.ok(Math.abs(g.density[i]! - exact[i]!) <= 1e-12 * peak, `n=${n} ${String(bandwidth)} at ${i}: ${g.density[i]} vs ${exact[i]}`);
+    }
+  }
+});
