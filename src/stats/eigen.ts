@@ -119,13 +119,34 @@ export function smallGram(w: ArrayLike<number>, rows: number, cols: number): { g
   const vecs = new Float64Array(m * k);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) vecs[byRows ? r * cols + c : c * rows + r] = w[r * cols + c]!;
   const gram = new Float64Array(m * m);
+  const put = (i: number, j: number, s: number) => {
+    gram[i * m + j] = s;
+    gram[j * m + i] = s;
+  };
   for (let i = 0; i < m; i++) {
-    for (let j = 0; j <= i; j++) {
+    const oi = i * k;
+    let j = 0;
+    // four inner products per pass over row i (each summed in the same order as one at a time)
+    for (; j + 3 <= i; j += 4) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const o0 = j * k, o1 = o0 + k, o2 = o1 + k, o3 = o2 + k;
+      for (let t = 0; t < k; t++) {
+        const v = vecs[oi + t]!;
+        s0 += v * vecs[o0 + t]!;
+        s1 += v * vecs[o1 + t]!;
+        s2 += v * vecs[o2 + t]!;
+        s3 += v * vecs[o3 + t]!;
+      }
+      put(i, j, s0);
+      put(i, j + 1, s1);
+      put(i, j + 2, s2);
+      put(i, j + 3, s3);
+    }
+    for (; j <= i; j++) {
       let s = 0;
-      const oi = i * k, oj = j * k;
+      const oj = j * k;
       for (let t = 0; t < k; t++) s += vecs[oi + t]! * vecs[oj + t]!;
-      gram[i * m + j] = s;
-      gram[j * m + i] = s;
+      put(i, j, s);
     }
   }
   return { gram, m };
