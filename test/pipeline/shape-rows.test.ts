@@ -7,7 +7,7 @@ import {
   DEFAULT_SHAPE_SAMPLE_SIZE, HISTOGRAM_VALUE_REL_ERROR, EXACT_MIXTURE_EM, exactShapeExtra, histogramShapeExtra, isSpectralTarget, shapeSeed, spectralExtra,
 } from "../../src/pipeline/shape-rows.js";
 import { groupRows } from "../../src/pipeline/groups.js";
-import { snapshotFromHistogram, storedShapeOf } from "../../src/pipeline/snapshots.js";
+import { snapshotFromHistogram, storedHistogramShapeOf, storedShapeOf } from "../../src/pipeline/snapshots.js";
 import { sketchOfValues } from "../../src/stats/sketch-values.js";
 import { summarizeSketch } from "../../src/stats/summary.js";
 import { shapeSummary, type ShapeSummary } from "../../src/stats/shape/index.js";
@@ -115,6 +115,10 @@ test("group rows carry extra.shape from the histogram, reproducibly, in the form
     const snapshot = snapshotFromHistogram(r.histogram!, r.std, method.seed);
     assert.deepEqual(stored.silvermanModes, snapshot.modes);
     assert.ok(stored.dipPValue !== null && stored.bic1 !== null && stored.bic2 !== null);
+    // so the event detectors reuse the stored statistics of histogram rows: the same snapshot, dip included
+    assert.deepEqual(storedHistogramShapeOf(r.extra), stored);
+    assert.deepEqual(snapshotFromHistogram(r.histogram!, r.std, method.seed, undefined, storedHistogramShapeOf(r.extra)), snapshot);
+    assert.equal(storedHistogramShapeOf({ ...r.extra, shape_method: { ...method, method: "exact" } }), null, "exact shapes are of other values");
   }
   assert.deepEqual(groupRows(tensors, { step, sampleSize: DEFAULT_SHAPE_SAMPLE_SIZE }), rows, "same input, same rows");
   assert.ok(groupRows(tensors).every((r) => r.extra === undefined), "no shape unless asked");
