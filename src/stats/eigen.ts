@@ -14,7 +14,8 @@ export class EigenConvergenceError extends ForkingPathsError {
 }
 
 /**
- * Reduces symmetric A (n x n, row-major, overwritten) to tridiagonal T = Q^T A Q.
+ * Reduces symmetric A (n x n, row-major, overwritten; only its lower triangle is read) to
+ * tridiagonal T = Q^T A Q.
  * Returns the diagonal d (n) and subdiagonal e (e[i] couples i and i+1; e[n-1] = 0).
  */
 export function tridiagonalize(a: Float64Array, n: number): { d: Float64Array; e: Float64Array } {
@@ -35,19 +36,25 @@ export function tridiagonalize(a: Float64Array, n: number): { d: Float64Array; e
     if (vnorm2 === 0) { e[k] = x0; continue; }
     const inv = 1 / Math.sqrt(vnorm2);
     for (let i = k + 1; i < n; i++) v[i]! *= inv;
-    // p = A22 v; w = p - (v^T p) v; A22 -= 2 (v w^T + w v^T).
-    let vp = 0;
+    // p = A22 v; w = p - (v^T p) v; A22 -= 2 (v w^T + w v^T). Only the lower triangle of A22 is
+    // read and updated (it is symmetric): each a_ij (j < i) adds to p_i and p_j in one pass.
+    for (let i = k + 1; i < n; i++) w[i] = 0;
     for (let i = k + 1; i < n; i++) {
-      let s = 0;
-      const row = i * n;
-      for (let j = k + 1; j < n; j++) s += a[row + j]! * v[j]!;
-      w[i] = s;
-      vp += v[i]! * s;
+      const row = i * n, vi = v[i]!;
+      let s = a[row + i]! * vi;
+      for (let j = k + 1; j < i; j++) {
+        const aij = a[row + j]!;
+        s += aij * v[j]!;
+        w[j]! += aij * vi;
+      }
+      w[i]! += s;
     }
+    let vp = 0;
+    for (let i = k + 1; i < n; i++) vp += v[i]! * w[i]!;
     for (let i = k + 1; i < n; i++) w[i] = w[i]! - vp * v[i]!;
     for (let i = k + 1; i < n; i++) {
       const row = i * n, vi = 2 * v[i]!, wi = 2 * w[i]!;
-      for (let j = k + 1; j < n; j++) a[row + j]! -= vi * w[j]! + wi * v[j]!;
+      for (let j = k + 1; j <= i; j++) a[row + j]! -= vi * w[j]! + wi * v[j]!;
     }
   }
   if (n >= 2) { d[n - 2] = a[(n - 2) * n + n - 2]!; e[n - 2] = a[(n - 1) * n + n - 2]!; }
