@@ -11,7 +11,7 @@ import { UsageError } from "../util/errors.js";
 import { nameFilter } from "../util/glob.js";
 import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents, type DetectorSettings } from "./event-detectors.js";
 import { BatchedTensorLoader, groupHistogramsOfRun, loadRunInputs, type EventTarget, type HistogramsByStep, type SeriesStatistic } from "./event-inputs.js";
-import { DEFAULT_BIMODALITY_ALPHA, HISTOGRAM_SAMPLE_SIZE, snapshotFromHistogram, snapshotFromValues, storedShapeOf, type ValueSnapshot } from "./snapshots.js";
+import { DEFAULT_BIMODALITY_ALPHA, HISTOGRAM_SAMPLE_SIZE, snapshotFromHistogram, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type ValueSnapshot } from "./snapshots.js";
 
 export type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
 
@@ -118,7 +118,8 @@ function histogramSnapshots(target: EventTarget, histograms: HistogramsByStep, o
     if (histogram === undefined) continue;
     const seed = deriveSeed(options.seed ?? 0, target.target, target.name, step);
     steps.push(step);
-    snapshots.push(snapshotFromHistogram(histogram, target.rows[i]!.std, seed, options.histogramSampleSize ?? HISTOGRAM_SAMPLE_SIZE));
+    const row = target.rows[i]!;
+    snapshots.push(snapshotFromHistogram(histogram, row.std, seed, options.histogramSampleSize ?? HISTOGRAM_SAMPLE_SIZE, storedHistogramShapeOf(row.extra)));
   }
   return { steps, snapshots };
 }

@@ -42,6 +42,15 @@ export interface ValueSnapshot extends ModeSnapshot {
   stored: StoredShape | null;
 }
 
+/**
+ * The stored shape of a histogram row (`extra.shape_method.method` "histogram": computed from the
+ * row's own histogram with the settings of snapshotFromHistogram); null otherwise.
+ */
+export function storedHistogramShapeOf(extra: Record<string, unknown> | undefined): StoredShape | null {
+  const method = (extra?.shape_method as { method?: unknown } | undefined)?.method;
+  return method === "histogram" ? storedShapeOf(extra) : null;
+}
+
 /** Reads the reusable parts of a stored `extra.shape` (from shapeSummary); null if absent or malformed. */
 export function storedShapeOf(extra: Record<string, unknown> | undefined): StoredShape | null {
   const shape = extra?.shape as Record<string, unknown> | undefined;
@@ -141,7 +150,7 @@ export function dkwBound95(n: number): number {
  * bimodality check. `std` is the stored exact std (the tracking scale). `seed` and `size` are
  * unused (no sampling); they stay for the callers' signatures.
  */
-export function snapshotFromHistogram(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }, std: number | null, seed: number, size = HISTOGRAM_SAMPLE_SIZE): ValueSnapshot {
+export function snapshotFromHistogram(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }, std: number | null, seed: number, size = HISTOGRAM_SAMPLE_SIZE, stored: StoredShape | null = null): ValueSnapshot {
   void seed;
   void size;
   const d = binnedFromHistogram(histogram);
@@ -151,13 +160,15 @@ export function snapshotFromHistogram(histogram: { keys: ArrayLike<number>; coun
   const method = `all ${n} values through the bf16-bucket histogram (each within one bucket, ${BUCKET_RELATIVE_WIDTH} relative; CDF within ${maxBucketMass(d).toPrecision(3)}); Gaussian KDE (Silverman bandwidth) of the bucket-uniform distribution`;
   if (!(mo.m2 > 0)) return degenerate(mo.mean, method);
   let modes: ModeObservation[];
+  // the histogram row's own extra.shape holds these very statistics (same call, same histogram)
+  const reuse = stored !== null && stored.silvermanModes !== null && (n < 4 || stored.dipPValue !== null) ? stored : null;
   try {
-    modes = binnedKdeModes(d, binnedSilvermanBandwidth(n, mo.m2), { gridSize: MODE_GRID_SIZE, minRelativeProminence: MODE_MIN_RELATIVE_PROMINENCE });
+    modes = reuse?.silvermanModes ?? binnedKdeModes(d, binnedSilvermanBandwidth(n, mo.m2), { gridSize: MODE_GRID_SIZE, minRelativeProminence: MODE_MIN_RELATIVE_PROMINENCE });
   } catch (err) {
     if (err instanceof ForkingPathsError) return degenerate(mo.mean, method);
     throw err;
   }
-  const histogramDip = n >= 4 ? { pValue: dipPValue(binnedDip(d).dip, n), n } : null;
+  const histogramDip = n >= 4 ? { pValue: reuse?.dipPValue ?? dipPValue(binnedDip(d).dip, n), n } : null;
   return { modes, scale: std !== null && std > 0 ? std : Math.sqrt(mo.m2), values: null, histogramDip, method, stored: null };
 }
 

@@ -14,7 +14,8 @@ export class EigenConvergenceError extends ForkingPathsError {
 }
 
 /**
- * Reduces symmetric A (n x n, row-major, overwritten) to tridiagonal T = Q^T A Q.
+ * Reduces symmetric A (n x n, row-major, overwritten; only its lower triangle is read) to
+ * tridiagonal T = Q^T A Q.
  * Returns the diagonal d (n) and subdiagonal e (e[i] couples i and i+1; e[n-1] = 0).
  */
 export function tridiagonalize(a: Float64Array, n: number): { d: Float64Array; e: Float64Array } {
@@ -35,19 +36,25 @@ export function tridiagonalize(a: Float64Array, n: number): { d: Float64Array; e
     if (vnorm2 === 0) { e[k] = x0; continue; }
     const inv = 1 / Math.sqrt(vnorm2);
     for (let i = k + 1; i < n; i++) v[i]! *= inv;
-    // p = A22 v; w = p - (v^T p) v; A22 -= 2 (v w^T + w v^T).
-    let vp = 0;
+    // p = A22 v; w = p - (v^T p) v; A22 -= 2 (v w^T + w v^T). Only the lower triangle of A22 is
+    // read and updated (it is symmetric): each a_ij (j < i) adds to p_i and p_j in one pass.
+    for (let i = k + 1; i < n; i++) w[i] = 0;
     for (let i = k + 1; i < n; i++) {
-      let s = 0;
-      const row = i * n;
-      for (let j = k + 1; j < n; j++) s += a[row + j]! * v[j]!;
-      w[i] = s;
-      vp += v[i]! * s;
+      const row = i * n, vi = v[i]!;
+      let s = a[row + i]! * vi;
+      for (let j = k + 1; j < i; j++) {
+        const aij = a[row + j]!;
+        s += aij * v[j]!;
+        w[j]! += aij * vi;
+      }
+      w[i]! += s;
     }
+    let vp = 0;
+    for (let i = k + 1; i < n; i++) vp += v[i]! * w[i]!;
     for (let i = k + 1; i < n; i++) w[i] = w[i]! - vp * v[i]!;
     for (let i = k + 1; i < n; i++) {
       const row = i * n, vi = 2 * v[i]!, wi = 2 * w[i]!;
-      for (let j = k + 1; j < n; j++) a[row + j]! -= vi * w[j]! + wi * v[j]!;
+      for (let j = k + 1; j <= i; j++) a[row + j]! -= vi * w[j]! + wi * v[j]!;
     }
   }
   if (n >= 2) { d[n - 2] = a[(n - 2) * n + n - 2]!; e[n - 2] = a[(n - 1) * n + n - 2]!; }
@@ -119,13 +126,34 @@ export function smallGram(w: ArrayLike<number>, rows: number, cols: number): { g
   const vecs = new Float64Array(m * k);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) vecs[byRows ? r * cols + c : c * rows + r] = w[r * cols + c]!;
   const gram = new Float64Array(m * m);
+  const put = (i: number, j: number, s: number) => {
+    gram[i * m + j] = s;
+    gram[j * m + i] = s;
+  };
   for (let i = 0; i < m; i++) {
-    for (let j = 0; j <= i; j++) {
+    const oi = i * k;
+    let j = 0;
+    // four inner products per pass over row i (each summed in the same order as one at a time)
+    for (; j + 3 <= i; j += 4) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const o0 = j * k, o1 = o0 + k, o2 = o1 + k, o3 = o2 + k;
+      for (let t = 0; t < k; t++) {
+        const v = vecs[oi + t]!;
+        s0 += v * vecs[o0 + t]!;
+        s1 += v * vecs[o1 + t]!;
+        s2 += v * vecs[o2 + t]!;
+        s3 += v * vecs[o3 + t]!;
+      }
+      put(i, j, s0);
+      put(i, j + 1, s1);
+      put(i, j + 2, s2);
+      put(i, j + 3, s3);
+    }
+    for (; j <= i; j++) {
       let s = 0;
-      const oi = i * k, oj = j * k;
+      const oj = j * k;
       for (let t = 0; t < k; t++) s += vecs[oi + t]! * vecs[oj + t]!;
-      gram[i * m + j] = s;
-      gram[j * m + i] = s;
+      put(i, j, s);
     }
   }
   return { gram, m };

@@ -28,12 +28,15 @@ export function histKeyOf(x: number): number {
   return sign | (bits >>> 16);
 }
 
+/** 2^(e - 134) for each exponent field e (e = 0: 2^-133, the subnormal scale): a table instead of a pow per call. */
+const BUCKET_SCALE = Float64Array.from({ length: 256 }, (_, e) => (e === 0 ? 2 ** -133 : 2 ** (e - 134)));
+
 /** Lower edge of the magnitude bucket `key & 0x7fff` (0 for the zero bucket). Exact in float64. */
 export function bucketMagnitudeLo(key: number): number {
   const k = key & 0x7fff;
   const e = k >>> HIST_MANTISSA_BITS;
   const m = k & 0x7f;
-  return e === 0 ? m * 2 ** -133 : (128 + m) * 2 ** (e - 134);
+  return (e === 0 ? m : 128 + m) * BUCKET_SCALE[e]!;
 }
 
 /** Upper edge (exclusive) of the magnitude bucket `key & 0x7fff`. */

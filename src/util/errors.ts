@@ -89,8 +89,13 @@ export class StoreError extends ForkingPathsError {
 /** Too few points or otherwise unusable input for a statistical method. */
 export class NotEnoughPointsError extends ForkingPathsError {
   constructor(what: string, needed: number, got: number) {
-    super("NOT_ENOUGH_POINTS", `${what}: needs at least ${needed} points, got ${got}`);
+    super("NOT_ENOUGH_POINTS", notEnoughPointsMessage(what, needed, got));
   }
+}
+
+/** The message of NotEnoughPointsError, for callers that check counts up front instead of throwing. */
+export function notEnoughPointsMessage(what: string, needed: number, got: number): string {
+  return `${what}: needs at least ${needed} points, got ${got}`;
 }
 
 /** A WASM kernel could not be loaded (usually: kernels not built). */

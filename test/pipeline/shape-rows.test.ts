@@ -4,10 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  DEFAULT_SHAPE_SAMPLE_SIZE, HISTOGRAM_VALUE_REL_ERROR, exactShapeExtra, histogramShapeExtra, isSpectralTarget, shapeSeed, spectralExtra,
+  DEFAULT_SHAPE_SAMPLE_SIZE, HISTOGRAM_VALUE_REL_ERROR, EXACT_MIXTURE_EM, exactShapeExtra, histogramShapeExtra, isSpectralTarget, shapeSeed, spectralExtra,
 } from "../../src/pipeline/shape-rows.js";
 import { groupRows } from "../../src/pipeline/groups.js";
-import { snapshotFromHistogram, storedShapeOf } from "../../src/pipeline/snapshots.js";
+import { snapshotFromHistogram, storedHistogramShapeOf, storedShapeOf } from "../../src/pipeline/snapshots.js";
 import { sketchOfValues } from "../../src/stats/sketch-values.js";
 import { summarizeSketch } from "../../src/stats/summary.js";
 import { shapeSummary, type ShapeSummary } from "../../src/stats/shape/index.js";
@@ -115,6 +115,10 @@ test("group rows carry extra.shape from the histogram, reproducibly, in the form
     const snapshot = snapshotFromHistogram(r.histogram!, r.std, method.seed);
     assert.deepEqual(stored.silvermanModes, snapshot.modes);
     assert.ok(stored.dipPValue !== null && stored.bic1 !== null && stored.bic2 !== null);
+    // so the event detectors reuse the stored statistics of histogram rows: the same snapshot, dip included
+    assert.deepEqual(storedHistogramShapeOf(r.extra), stored);
+    assert.deepEqual(snapshotFromHistogram(r.histogram!, r.std, method.seed, undefined, storedHistogramShapeOf(r.extra)), snapshot);
+    assert.equal(storedHistogramShapeOf({ ...r.extra, shape_method: { ...method, method: "exact" } }), null, "exact shapes are of other values");
   }
   assert.deepEqual(groupRows(tensors, { step, sampleSize: DEFAULT_SHAPE_SAMPLE_SIZE }), rows, "same input, same rows");
   assert.ok(groupRows(tensors).every((r) => r.extra === undefined), "no shape unless asked");
@@ -123,7 +127,8 @@ test("group rows carry extra.shape from the histogram, reproducibly, in the form
 test("exact shape of kept values is shapeSummary's, labelled exact", () => {
   const values = knownMixture(3).subarray(0, 512);
   const extra = exactShapeExtra(values);
-  assert.deepEqual(extra.shape, shapeSummary(values));
+  assert.deepEqual(extra.shape, shapeSummary(values, { mixtureEm: EXACT_MIXTURE_EM }));
+  assert.deepEqual(extra.shape_method.mixture_em, { tol: EXACT_MIXTURE_EM.tol, n_init: EXACT_MIXTURE_EM.nInit, acceleration: "squarem" });
   assert.equal(extra.shape_method.value_rel_error_bound, 0);
   assert.equal(extra.shape_method.cdf_error_bound_95, 0);
   assert.equal(extra.shape_method.sample_size, 512);

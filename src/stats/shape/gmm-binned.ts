@@ -12,6 +12,7 @@ import { DegenerateSampleError } from "./bandwidth.js";
 import type { BinnedCells } from "./binned.js";
 import { GMM_BINNED_METHOD, type GaussianMixtureFit } from "./gmm.js";
 import { NotEnoughPointsError } from "../../util/errors.js";
+import { runSquarem, type EmRun, type MixtureParams } from "./squarem.js";
 
 export interface BinnedMixtureOptions {
   /** Seed of the k-means++ initialisations (default 0). */
@@ -26,11 +27,7 @@ export interface BinnedMixtureOptions {
   regCovar?: number;
 }
 
-interface Params {
-  weights: Float64Array;
-  means: Float64Array;
-  variances: Float64Array;
-}
+type Params = MixtureParams;
 
 const LOG_2PI = Math.log(2 * Math.PI);
 const TINY = 10 * Number.EPSILON;
@@ -60,69 +57,8 @@ export function selectMixtureByBicBinned(cells: BinnedCells, maxComponents: 1 | 
   return { best: fits.reduce((a, b) => (b.bic < a.bic ? b : a)), fits };
 }
 
-interface EmRun {
-  params: Params;
-  meanLogLik: number;
-  converged: boolean;
-  iterations: number;
-}
-
-/**
- * EM accelerated by SQUAREM (Varadhan & Roland 2008, scheme S3): from p, two EM steps p1, p2;
- * r = p1 - p, v = p2 - p1 - r, alpha = -max(1, |r| / |v|), p' = p - 2 alpha r + alpha^2 v, then an
- * EM step from p'. When p' is not a valid mixture or its log-likelihood falls below p1's, the
- * plain step p2 is taken instead, so the log-likelihood never decreases. Stops, as plain EM,
- * when an EM step changes the mean log-likelihood by less than tol; `iterations` counts EM steps.
- */
 function runEm(cells: BinnedCells, start: Params, cfg: { maxIter: number; tol: number; regCovar: number }): EmRun {
-  let p = start, prevLogLik = -Infinity, steps = 0;
-  const step = (q: Params) => {
-    steps++;
-    return emStep(cells, q, cfg.regCovar);
-  };
-  const done = (q: Params, converged: boolean): EmRun => ({ params: q, meanLogLik: emStep(cells, q, cfg.regCovar).meanLogLik, converged, iterations: steps });
-  while (steps < cfg.maxIter) {
-    const a = step(p);
-    if (Math.abs(a.meanLogLik - prevLogLik) < cfg.tol) return done(a.next, true);
-    const b = step(a.next);
-    if (Math.abs(b.meanLogLik - a.meanLogLik) < cfg.tol) return done(b.next, true);
-    const jump = extrapolate(p, a.next, b.next, cfg.regCovar);
-    let c = jump === null ? null : step(jump);
-    if (c === null || !(c.meanLogLik >= b.meanLogLik)) c = step(b.next);
-    prevLogLik = c.meanLogLik;
-    p = c.next;
-  }
-  return done(p, false);
-}
-
-/** The SQUAREM point from p, F(p), F(F(p)); null when it is not a valid mixture. */
-function extrapolate(p: Params, p1: Params, p2: Params, regCovar: number): Params | null {
-  const k = p.means.length;
-  let rr = 0, vv = 0;
-  const fields = ["weights", "means", "variances"] as const;
-  for (const f of fields) {
-    for (let c = 0; c < k; c++) {
-      const r = p1[f][c]! - p[f][c]!, v = p2[f][c]! - 2 * p1[f][c]! + p[f][c]!;
-      rr += r * r;
-      vv += v * v;
-    }
-  }
-  if (!(vv > 0)) return null;
-  const alpha = -Math.max(1, Math.sqrt(rr / vv));
-  const out: Params = { weights: new Float64Array(k), means: new Float64Array(k), variances: new Float64Array(k) };
-  for (const f of fields) {
-    for (let c = 0; c < k; c++) {
-      const r = p1[f][c]! - p[f][c]!, v = p2[f][c]! - 2 * p1[f][c]! + p[f][c]!;
-      out[f][c] = p[f][c]! - 2 * alpha * r + alpha * alpha * v;
-    }
-  }
-  let total = 0;
-  for (let c = 0; c < k; c++) {
-    if (!(out.weights[c]! > 0) || !(out.variances[c]! >= regCovar)) return null;
-    total += out.weights[c]!;
-  }
-  for (let c = 0; c < k; c++) out.weights[c]! /= total;
-  return out;
+  return runSquarem((q) => emStep(cells, q, cfg.regCovar), start, cfg);
 }
 
 /**

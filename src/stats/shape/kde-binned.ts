@@ -74,9 +74,14 @@ export function binnedKdeGrid(d: BinnedDistribution, h: number, options: { gridS
       weights[j + 1]! += c * t;
       continue;
     }
-    for (let j = Math.max(0, ja - 1); j <= Math.min(m - 1, je + 2); j++) {
-      const t = x[j]!;
-      weights[j]! += (c * (upperPartialMean(a, e, t - step) - 2 * upperPartialMean(a, e, t) + upperPartialMean(a, e, t + step))) / step;
+    // S at the nodes x_{j-1}, x_j, x_{j+1} (lo + i step, also for i = -1 and m) slides along: each computed once
+    const j0 = Math.max(0, ja - 1), j1 = Math.min(m - 1, je + 2);
+    let sPrev = upperPartialMean(a, e, lo + (j0 - 1) * step), sHere = upperPartialMean(a, e, lo + j0 * step);
+    for (let j = j0; j <= j1; j++) {
+      const sNext = upperPartialMean(a, e, lo + (j + 1) * step);
+      weights[j]! += (c * (sPrev - 2 * sHere + sNext)) / step;
+      sPrev = sHere;
+      sHere = sNext;
     }
   }
   const reach = Math.min(m - 1, Math.ceil((BINNED_KDE_REACH * h) / step));

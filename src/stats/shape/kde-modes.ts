@@ -62,20 +62,108 @@ export function modesOnGrid(g: { x: Float64Array; density: Float64Array; step: n
   });
 }
 
-/** Removes, lowest first, peaks less prominent than `threshold` together with their higher bound. */
+/**
+ * Removes, lowest first, peaks less prominent than `threshold` together with their higher bound.
+ * The peaks live in a linked list of slots and their prominences in a min-heap (ties: the
+ * leftmost), so each merge costs O(log P) instead of a rescan of all P peaks: the same merges in
+ * the same order as rescanning (a merge changes only the surviving neighbour's prominence).
+ */
 function mergeWeakPeaks(f: Float64Array, peaks: number[], bounds: number[], threshold: number): void {
-  const prominence = (p: number): number => f[peaks[p]!]! - Math.max(f[bounds[p]!]!, f[bounds[p + 1]!]!);
-  while (peaks.length > 1) {
-    let weakest = 0;
-    for (let p = 1; p < peaks.length; p++) if (prominence(p) < prominence(weakest)) weakest = p;
-    if (prominence(weakest) >= threshold) return;
-    // the boundary to drop is the higher one, unless it is a grid end
-    const left = bounds[weakest]!, right = bounds[weakest + 1]!;
-    const dropLeft = weakest > 0 && (weakest === peaks.length - 1 || f[left]! >= f[right]!);
-    const neighbour = dropLeft ? weakest - 1 : weakest + 1;
-    if (f[peaks[neighbour]!]! < f[peaks[weakest]!]!) peaks[neighbour] = peaks[weakest]!; // keep the higher top
-    peaks.splice(weakest, 1);
-    bounds.splice(dropLeft ? weakest : weakest + 1, 1);
+  const count = peaks.length;
+  if (count < 2) return;
+  const top = Int32Array.from(peaks), lb = new Int32Array(count), rb = new Int32Array(count);
+  const prev = new Int32Array(count), next = new Int32Array(count), version = new Int32Array(count);
+  for (let s = 0; s < count; s++) {
+    lb[s] = bounds[s]!;
+    rb[s] = bounds[s + 1]!;
+    prev[s] = s - 1;
+    next[s] = s + 1 < count ? s + 1 : -1;
+  }
+  const prominence = (s: number): number => f[top[s]!]! - Math.max(f[lb[s]!]!, f[rb[s]!]!);
+  const heap = new ProminenceHeap();
+  for (let s = 0; s < count; s++) heap.push(prominence(s), s, 0);
+  let alive = count, first = 0;
+  while (alive > 1) {
+    const e = heap.pop()!;
+    if (e.version !== version[e.slot]) continue; // stale: the slot's prominence changed or it was removed
+    if (e.prominence >= threshold) break;
+    const w = e.slot, left = lb[w]!, right = rb[w]!;
+    const dropLeft = prev[w]! >= 0 && (next[w]! < 0 || f[left]! >= f[right]!);
+    const neighbour = dropLeft ? prev[w]! : next[w]!;
+    if (f[top[neighbour]!]! < f[top[w]!]!) top[neighbour] = top[w]!; // keep the higher top
+    if (dropLeft) rb[neighbour] = right;
+    else lb[neighbour] = left;
+    if (prev[w]! >= 0) next[prev[w]!] = next[w]!;
+    else first = next[w]!;
+    if (next[w]! >= 0) prev[next[w]!] = prev[w]!;
+    version[w] = -1;
+    alive--;
+    version[neighbour]!++;
+    heap.push(prominence(neighbour), neighbour, version[neighbour]!);
+  }
+  peaks.length = 0;
+  bounds.length = 0;
+  for (let s = first; s >= 0; s = next[s]!) {
+    peaks.push(top[s]!);
+    bounds.push(lb[s]!);
+  }
+  bounds.push(rb[peaks.length === 0 ? 0 : lastSlot(next, first)]!);
+}
+
+function lastSlot(next: Int32Array, first: number): number {
+  let s = first;
+  while (next[s]! >= 0) s = next[s]!;
+  return s;
+}
+
+/** Binary min-heap of (prominence, slot, version), ordered by prominence then slot. */
+class ProminenceHeap {
+  private readonly prom: number[] = [];
+  private readonly slot: number[] = [];
+  private readonly ver: number[] = [];
+
+  push(prominence: number, slot: number, version: number): void {
+    let i = this.prom.length;
+    this.prom.push(prominence);
+    this.slot.push(slot);
+    this.ver.push(version);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(i, parent)) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  pop(): { prominence: number; slot: number; version: number } | undefined {
+    const n = this.prom.length;
+    if (n === 0) return undefined;
+    const out = { prominence: this.prom[0]!, slot: this.slot[0]!, version: this.ver[0]! };
+    this.swap(0, n - 1);
+    this.prom.pop();
+    this.slot.pop();
+    this.ver.pop();
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < n - 1 && this.less(l, m)) m = l;
+      if (r < n - 1 && this.less(r, m)) m = r;
+      if (m === i) break;
+      this.swap(i, m);
+      i = m;
+    }
+    return out;
+  }
+
+  private less(a: number, b: number): boolean {
+    return this.prom[a]! < this.prom[b]! || (this.prom[a] === this.prom[b] && this.slot[a]! < this.slot[b]!);
+  }
+
+  private swap(a: number, b: number): void {
+    [this.prom[a], this.prom[b]] = [this.prom[b]!, this.prom[a]!];
+    [this.slot[a], this.slot[b]] = [this.slot[b]!, this.slot[a]!];
+    [this.ver[a], this.ver[b]] = [this.ver[b]!, this.ver[a]!];
   }
 }
 

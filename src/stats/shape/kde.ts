@@ -69,6 +69,45 @@ export function kdeEvaluate(kde: GaussianKde, points: Values): Float64Array {
   return out;
 }
 
+/**
+ * kdeEvaluate at the m points lo + j step, by the Gaussian's recurrence along an even grid: with
+ * u_j = (lo + j step - x) / h and delta = step / h, exp(-u_{j+1}^2/2) = exp(-u_j^2/2) r_j where
+ * r_j = exp(-u_j delta - delta^2/2) and r_{j+1} = r_j exp(-delta^2): two products per term
+ * instead of an exp. Each data point starts from its nearest node (|u| <= delta/2) and walks out
+ * both ways until the term underflows to 0 (as kdeEvaluate's terms do beyond ~38.6 h), so every
+ * ratio is below 1. Each term carries a relative rounding error below 4 j eps (j steps from its
+ * start, j < m), so the density is kdeEvaluate's to within 4 m eps relative (1e-12 at m = 1024).
+ */
+export function kdeOnEvenGrid(data: Float64Array, h: number, lo: number, step: number, m: number): Float64Array {
+  const out = new Float64Array(m);
+  const delta = step / h, q = Math.exp(-delta * delta);
+  for (let i = 0; i < data.length; i++) {
+    const xi = data[i]!;
+    const j0 = Math.min(m - 1, Math.max(0, Math.round((xi - lo) / step)));
+    const u0 = (lo + j0 * step - xi) / h;
+    const e0 = Math.exp(-0.5 * u0 * u0);
+    out[j0]! += e0;
+    let e = e0, r = Math.exp(-u0 * delta - 0.5 * delta * delta);
+    for (let j = j0 + 1; j < m; j++) {
+      e *= r;
+      if (e === 0) break;
+      out[j]! += e;
+      r *= q;
+    }
+    e = e0;
+    r = Math.exp(u0 * delta - 0.5 * delta * delta);
+    for (let j = j0 - 1; j >= 0; j--) {
+      e *= r;
+      if (e === 0) break;
+      out[j]! += e;
+      r *= q;
+    }
+  }
+  const norm = 1 / (data.length * h * SQRT_2PI);
+  for (let j = 0; j < m; j++) out[j]! *= norm;
+  return out;
+}
+
 function lowerBound(sorted: Float64Array, v: number): number {
   let lo = 0, hi = sorted.length;
   while (lo < hi) {
@@ -114,7 +153,7 @@ export function kdeGrid(kde: GaussianKde, options: KdeGridOptions = {}): KdeGrid
   const x = new Float64Array(m);
   for (let i = 0; i < m; i++) x[i] = lo + i * step;
   const binned = options.binned ?? n > KDE_EXACT_MAX_POINTS;
-  if (!binned) return { x, density: kdeEvaluate(kde, x), step, binned, maxAbsError: 0 };
+  if (!binned) return { x, density: kdeOnEvenGrid(data, h, lo, step, m), step, binned, maxAbsError: 0 };
   const weights = new Float64Array(m);
   for (let i = 0; i < n; i++) {
     const pos = (data[i]! - lo) / step;

@@ -1,10 +1,10 @@
 // All shape statistics of one snapshot in one JSON-serialisable object (no NaN: null), for the
 // results store. Large inputs are analysed on a seeded uniform sample. Pure; no I/O.
-import { ForkingPathsError } from "../../util/errors.js";
+import { ForkingPathsError, notEnoughPointsMessage } from "../../util/errors.js";
 import { bimodalityCoefficient, type BimodalityResult } from "./bimodality.js";
 import { dipTest, type DipTestResult } from "./dip-test.js";
 import { dipOfSorted } from "./dip.js";
-import { selectMixtureByBic, type GaussianMixtureFit } from "./gmm.js";
+import { selectMixtureByBic, type GaussianMixtureFit, type GaussianMixtureOptions } from "./gmm.js";
 import { kdeModes, type KdeMode } from "./kde-modes.js";
 import { gaussianKde, type BandwidthSpec } from "./kde.js";
 import { ksToNormal, type KsNormalResult } from "./ks.js";
@@ -22,6 +22,8 @@ export interface ShapeSummaryOptions {
   gridSize?: number;
   /** KDE modes less prominent than this fraction of the peak density are merged (default 0.01). */
   minRelativeProminence?: number;
+  /** EM settings of the mixtures (default: fitGaussianMixture's, tol 1e-6, 3 starts, plain EM). */
+  mixtureEm?: Pick<GaussianMixtureOptions, "tol" | "nInit" | "maxIter" | "accelerate">;
 }
 
 export interface ShapeSummary {
@@ -63,30 +65,49 @@ export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions 
       return null;
     }
   };
+  // Too few points: the note each statistic's NotEnoughPointsError would give, without throwing.
+  const counted = <T>(what: string, needed: { n: number; by: string } | null, f: () => T): T | null => {
+    if (needed === null || v.length >= needed.n) return attempt(what, f);
+    notes.push(`${what}: ${notEnoughPointsMessage(needed.by, needed.n, v.length)}`);
+    return null;
+  };
   const summary: ShapeSummary = {
     n: x.length, nonFinite, nAnalysed: v.length, sampled, seed,
     cdfErrorBound95: sampled ? Math.sqrt(Math.log(2 / 0.05) / (2 * v.length)) : 0,
-    bimodality: attempt("bimodality", () => bimodalityCoefficient(v)),
-    dip: attempt("dip", () => {
+    bimodality: counted("bimodality", { n: 4, by: "bimodalityCoefficient" }, () => bimodalityCoefficient(v)),
+    dip: counted("dip", { n: 4, by: "dipTest" }, () => {
       const t = dipTest(v);
       const d = dipOfSorted(Float64Array.from(v).sort());
       return { ...t, modalLow: d.modalLow, modalHigh: d.modalHigh };
     }),
-    mixtures: attempt("mixtures", () => {
-      const r = selectMixtureByBic(v, options.maxComponents ?? 3, { seed });
+    mixtures: counted("mixtures", mixtureCountCheck(v, options.maxComponents ?? 3), () => {
+      const r = selectMixtureByBic(v, options.maxComponents ?? 3, { ...options.mixtureEm, seed });
       return { fits: r.fits, bestComponents: r.best.components };
     }),
     kde: (options.kdeBandwidths ?? ["silverman", "sj"]).map((rule) =>
-      attempt(`kde(${String(rule)})`, () => {
+      counted(`kde(${String(rule)})`, { n: 2, by: "gaussianKde" }, () => {
         const k = gaussianKde(v, { bandwidth: rule });
         return { rule: k.rule, bandwidth: k.bandwidth, modes: kdeModes(k, { gridSize: options.gridSize ?? 1024, minRelativeProminence: options.minRelativeProminence ?? 0.01 }) };
       }),
     ),
-    weibull: attempt("weibull", () => weibullFitAbs(v)),
-    ks: attempt("ks", () => ksToNormal(v)),
+    weibull: counted("weibull", { n: 10, by: "weibullFitAbs" }, () => weibullFitAbs(v)),
+    ks: counted("ks", { n: 2, by: "ksToNormal" }, () => ksToNormal(v)),
     notes,
   };
   return withoutNaN(summary);
+}
+
+/**
+ * The count check selectMixtureByBic fails first: k components need 2k + 1 points, tried for
+ * k = 1, 2, ...; an all-equal sample fails k = 1 as degenerate before any larger k is counted.
+ */
+function mixtureCountCheck(v: Float64Array, maxComponents: number): { n: number; by: string } | null {
+  if (v.length < 3) return { n: 3, by: "fitGaussianMixture" };
+  let allEqual = true;
+  for (let i = 1; i < v.length && allEqual; i++) allEqual = v[i] === v[0];
+  if (allEqual) return null;
+  for (let k = 2; k <= maxComponents; k++) if (v.length < 2 * k + 1) return { n: 2 * k + 1, by: "fitGaussianMixture" };
+  return null;
 }
 
 /** Deep copy with every non-finite number replaced by null, so JSON round-trips exactly. */

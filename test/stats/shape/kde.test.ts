@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { gaussianKde, kdeEvaluate, kdeGrid } from "../../../src/stats/shape/kde.js";
-import { kdeModes } from "../../../src/stats/shape/kde-modes.js";
+import { kdeModes, modesOnGrid } from "../../../src/stats/shape/kde-modes.js";
 import { UsageError } from "../../../src/util/errors.js";
 import { Rng } from "../../../src/util/rng.js";
 
@@ -77,4 +77,65 @@ test("kdeModes without merging reports every local maximum; merging keeps the to
   assert.equal(merged.length, 1);
   const total = (ms: { mass: number }[]) => ms.reduce((a, m) => a + m.mass, 0);
   assert.ok(Math.abs(total(all) - total(merged)) < 1e-12);
+});
+
+test("the exact grid by the Gaussian recurrence equals kdeEvaluate at the nodes to 1e-12 of the peak", () => {
+  for (const n of [3, 200, 2000]) {
+    const x = Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1 + (i % 3 === 0 ? 4 : 0));
+    for (const bandwidth of ["silverman", "sj", 0.01] as const) {
+      const kde = gaussianKde(x, { bandwidth });
+      const g = kdeGrid(kde, { gridSize: 1024, binned: false });
+      const exact = kdeEvaluate(kde, g.x);
+      const peak = Math.max(...exact);
+      for (let i = 0; i < g.x.length; i++) assert.ok(Math.abs(g.density[i]! - exact[i]!) <= 1e-12 * peak, `n=${n} ${String(bandwidth)} at ${i}: ${g.density[i]} vs ${exact[i]}`);
+    }
+  }
+});
+
+/** The former quadratic merge (rescan every peak per merge): the oracle of the heap version. */
+function modesOnGridByRescan(f: Float64Array, threshold: number): { peaks: number[]; bounds: number[] } {
+  const m = f.length, peaks: number[] = [];
+  for (let i = 1; i < m - 1; i++) if (f[i]! > f[i - 1]! && f[i]! >= f[i + 1]!) peaks.push(i);
+  const bounds = [0];
+  for (let p = 0; p + 1 < peaks.length; p++) {
+    let arg = peaks[p]!;
+    for (let i = peaks[p]!; i <= peaks[p + 1]!; i++) if (f[i]! < f[arg]!) arg = i;
+    bounds.push(arg);
+  }
+  bounds.push(m - 1);
+  const prominence = (p: number): number => f[peaks[p]!]! - Math.max(f[bounds[p]!]!, f[bounds[p + 1]!]!);
+  while (peaks.length > 1) {
+    let weakest = 0;
+    for (let p = 1; p < peaks.length; p++) if (prominence(p) < prominence(weakest)) weakest = p;
+    if (prominence(weakest) >= threshold) break;
+    const left = bounds[weakest]!, right = bounds[weakest + 1]!;
+    const dropLeft = weakest > 0 && (weakest === peaks.length - 1 || f[left]! >= f[right]!);
+    const neighbour = dropLeft ? weakest - 1 : weakest + 1;
+    if (f[peaks[neighbour]!]! < f[peaks[weakest]!]!) peaks[neighbour] = peaks[weakest]!;
+    peaks.splice(weakest, 1);
+    bounds.splice(dropLeft ? weakest : weakest + 1, 1);
+  }
+  return { peaks, bounds };
+}
+
+test("modesOnGrid merges weak peaks as the quadratic rescan does (noisy densities, ties included)", () => {
+  let state = 7;
+  const rand = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let trial = 0; trial < 40; trial++) {
+    const m = 200 + trial * 37;
+    const f = Float64Array.from({ length: m }, (_, i) => Math.exp(-(((i - m / 3) / (m / 8)) ** 2)) + 0.6 * Math.exp(-(((i - (2 * m) / 3) / (m / 10)) ** 2)) + (trial % 4 === 0 ? Math.round(rand() * 4) / 40 : 0.05 * rand()));
+    const x = Float64Array.from({ length: m }, (_, i) => i);
+    for (const rel of [0, 0.01, 0.05, 0.3]) {
+      const top = Math.max(...f);
+      const want = modesOnGridByRescan(f, rel * top);
+      const got = modesOnGrid({ x, density: f, step: 1 }, (pts) => Float64Array.from(pts, (p) => f[Math.round(p)]!), rel);
+      assert.equal(got.length, want.peaks.length, `trial ${trial} rel ${rel}`);
+      for (let p = 0; p < got.length; p++) {
+        let mass = 0;
+        for (let i = want.bounds[p]!; i < want.bounds[p + 1]!; i++) mass += 0.5 * (f[i]! + f[i + 1]!);
+        assert.equal(got[p]!.mass, mass, `trial ${trial} rel ${rel} mode ${p} mass`);
+        assert.ok(Math.abs(got[p]!.location - want.peaks[p]!) <= 0.5, `trial ${trial} rel ${rel} mode ${p} location`);
+      }
+    }
+  }
 });

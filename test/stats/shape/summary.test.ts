@@ -3,6 +3,11 @@ import assert from "node:assert/strict";
 import { seededSample, SHAPE_SAMPLE_SIZE } from "../../../src/stats/shape/sample.js";
 import { shapeSummary } from "../../../src/stats/shape/summary.js";
 import { dipTest } from "../../../src/stats/shape/dip-test.js";
+import { bimodalityCoefficient } from "../../../src/stats/shape/bimodality.js";
+import { selectMixtureByBic } from "../../../src/stats/shape/gmm.js";
+import { gaussianKde } from "../../../src/stats/shape/kde.js";
+import { ksToNormal } from "../../../src/stats/shape/ks.js";
+import { weibullFitAbs } from "../../../src/stats/shape/weibull.js";
 import { UsageError } from "../../../src/util/errors.js";
 import { Rng } from "../../../src/util/rng.js";
 
@@ -50,4 +55,31 @@ test("shapeSummary samples large inputs (seeded), counts non-finite values, and 
   assert.equal(flat.ks, null);
   assert.ok(flat.notes.length >= 3);
   assert.ok(!JSON.stringify(flat).includes("NaN"));
+});
+
+test("shapeSummary of 0 to 11 values: the notes the statistics' own errors give, found by counting up front", () => {
+  const thrown = (f: () => unknown): string | null => {
+    try {
+      f();
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  for (let n = 0; n <= 11; n++) {
+    for (const x of [Array.from({ length: n }, (_, i) => Math.sin(i + 1)), Array.from({ length: n }, () => 0.5)]) {
+      const s = shapeSummary(x);
+      const want = [
+        ["bimodality", thrown(() => bimodalityCoefficient(x))],
+        ["dip", thrown(() => dipTest(x))],
+        ["mixtures", thrown(() => selectMixtureByBic(x, 3))],
+        ["kde(silverman)", thrown(() => gaussianKde(x, { bandwidth: "silverman" }))],
+        ["kde(sj)", thrown(() => gaussianKde(x, { bandwidth: "sj" }))],
+        ["weibull", thrown(() => weibullFitAbs(x))],
+        ["ks", thrown(() => ksToNormal(x))],
+      ].filter(([, m]) => m !== null).map(([what, m]) => `${what}: ${m}`);
+      assert.deepEqual(s.notes, want, `n=${n} ${x[0] === x[1] ? "equal" : "distinct"}`);
+      assert.equal(s.mixtures === null, want.some((w) => w.startsWith("mixtures")));
+    }
+  }
 });
