@@ -116,19 +116,24 @@ function maxOrNull(a: number | null, b: number | null): number | null {
   return Math.max(a, b);
 }
 
+/** The sketch's scale exponent (0 for sketches stored before the field existed). */
+export function scaleExpOf(s: TensorSketch): number {
+  return s.scaleExp ?? 0;
+}
+
 /**
  * The moments of a sketch expressed at scale exponent e (mean divided by 2^e, m_k by 2^(k e)):
  * exact power-of-two rescaling (only values negligible against 2^e can round to subnormals).
  */
 function scaledMoments(s: TensorSketch, e: number): Moments {
-  const k = s.scaleExp - e;
+  const k = scaleExpOf(s) - e;
   return { n: s.n, mean: ldexp(s.mean, -e), m2: ldexp(s.m2, 2 * k), m3: ldexp(s.m3, 3 * k), m4: ldexp(s.m4, 4 * k) };
 }
 
 /** mergeMoments of two sketches at the scale of their union; the mean comes back unscaled. */
 function mergeSketchMoments(a: TensorSketch, b: TensorSketch, e: number): Moments {
   // An empty side leaves the other as it is (e is its exponent); all-zero exponents: no scaling.
-  if (a.n === 0 || b.n === 0 || (a.scaleExp === 0 && b.scaleExp === 0 && e === 0)) return mergeMoments(a, b);
+  if (a.n === 0 || b.n === 0 || (scaleExpOf(a) === 0 && scaleExpOf(b) === 0 && e === 0)) return mergeMoments(a, b);
   const m = mergeMoments(scaledMoments(a, e), scaledMoments(b, e));
   return { ...m, mean: ldexp(m.mean, e) };
 }
@@ -136,7 +141,7 @@ function mergeSketchMoments(a: TensorSketch, b: TensorSketch, e: number): Moment
 /** The sketch of the union of the two sketched sets (exact counts, moments to rounding). */
 export function mergeSketches(a: TensorSketch, b: TensorSketch): TensorSketch {
   const linf = Math.max(a.linf, b.linf);
-  const e = a.n === 0 ? b.scaleExp : b.n === 0 ? a.scaleExp : momentScaleExp(linf);
+  const e = a.n === 0 ? scaleExpOf(b) : b.n === 0 ? scaleExpOf(a) : momentScaleExp(linf);
   const m = mergeSketchMoments(a, b, e);
   const hist = mergeSparseHistograms(a.histKeys, a.histCounts, b.histKeys, b.histCounts);
   return {
@@ -149,7 +154,7 @@ export function mergeSketches(a: TensorSketch, b: TensorSketch): TensorSketch {
     min: minOrNull(a.min, b.min),
     max: maxOrNull(a.max, b.max),
     l1: a.l1 + b.l1,
-    l2sq: ldexp(a.l2sq, 2 * (a.scaleExp - e)) + ldexp(b.l2sq, 2 * (b.scaleExp - e)),
+    l2sq: ldexp(a.l2sq, 2 * (scaleExpOf(a) - e)) + ldexp(b.l2sq, 2 * (scaleExpOf(b) - e)),
     linf,
     scaleExp: e,
     absLe: a.absLe.map((c, i) => c + (b.absLe[i] ?? 0)),

@@ -2,7 +2,7 @@
 // Conventions follow numpy/scipy over the finite values; undefined values are null (never NaN).
 import { fracAbsLe, quantileRelErrorBound, sketchQuantiles } from "./quantiles.js";
 import { ldexp } from "./moment-scale.js";
-import { ABS_THRESHOLD_KEYS, type TensorSketch } from "./sketch.js";
+import { ABS_THRESHOLD_KEYS, scaleExpOf, type TensorSketch } from "./sketch.js";
 
 /** Quantile levels reported in every summary. */
 export const SUMMARY_QUANTILES: readonly number[] = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
@@ -76,7 +76,7 @@ function finiteOrNull(x: number): number | null {
  */
 function shapeMoments(s: TensorSketch): ShapeMoments {
   if (s.n === 0) return { mean: null, std: null, variance: null, skewness: null, excess_kurtosis: null };
-  const e = s.scaleExp ?? 0; // sketches stored before the field existed are unscaled
+  const e = scaleExpOf(s);
   const m2 = s.m2 / s.n;
   const degenerate = m2 <= (FLOAT64_RESOLUTION * ldexp(s.mean, -e)) ** 2;
   return {
@@ -116,7 +116,7 @@ export function summarizeSketch(s: TensorSketch): TensorSummary {
     min: s.min,
     max: s.max,
     l1: s.l1,
-    l2: ldexp(Math.sqrt(s.l2sq), s.scaleExp ?? 0),
+    l2: ldexp(Math.sqrt(s.l2sq), scaleExpOf(s)),
     linf: s.linf,
     quantiles: keyed(SUMMARY_QUANTILES.map(String), quantiles),
     frac_abs_le: keyed(ABS_THRESHOLD_KEYS, s.absLe.map((c) => (s.n === 0 ? null : c / s.n))),

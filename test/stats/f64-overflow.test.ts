@@ -147,3 +147,15 @@ test("StatsPool(2): F64 data beyond 1e154 chunked across workers equals the orac
     await pool.close();
   }
 });
+
+test("a sketch stored before scaleExp existed (no field) is read and merged as unscaled", () => {
+  const values = [0.25, -1.5, 3, 1e-3];
+  const s = sketchChunkScalar("F64", encodeFloats("F64", values));
+  const { scaleExp: _dropped, ...old } = s;
+  const legacy = old as TensorSketch;
+  assert.deepEqual(summarizeSketch(legacy), summarizeSketch(s));
+  const merged = mergeSketches(legacy, sketchChunkScalar("F64", encodeFloats("F64", [1e300])));
+  const whole = sketchChunkScalar("F64", encodeFloats("F64", [...values, 1e300]));
+  assertScaledAgree(merged, whole, "legacy + 1e300");
+  assert.deepEqual(mergeSketches(legacy, legacy).scaleExp, 0);
+});
