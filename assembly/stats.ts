@@ -4,9 +4,10 @@
 // (16 KiB, stays in L1): pass 1 (SIMD f32x4) does counts/extremes/histogram and a pilot sum,
 // pass 2 (f64x2) the power sums about the pilot mean; blocks merge with Chan/Pebay. Blocks
 // holding NaN/Inf take a scalar path. F16/BF16 only count their 16-bit patterns (stats-half.ts).
+// F64 blocks with max |x| beyond 2^200 (or below 2^-200) sum scaled values (stats-state.ts).
 import {
   HIST, STATE, T1, T2, T3, TH1, TH2, TH3, ordToF64, resetState, writeState, readState, mergeBlock, mergeExtremes,
-  addCounts, addNonFinite, orLowBits,
+  addCounts, addNonFinite, orLowBits, momentScaleExp, ldexp,
 } from "./lib/stats-state";
 import { countHalf, foldHalf, clearHalf } from "./lib/stats-half";
 
@@ -90,10 +91,10 @@ function simdPass1(p: usize, m: i32): bool {
   const pilotSum = <f64>f32x4.extract_lane(fsum, 0) + <f64>f32x4.extract_lane(fsum, 1)
     + <f64>f32x4.extract_lane(fsum, 2) + <f64>f32x4.extract_lane(fsum, 3);
   if (!isFinite(pilotSum)) return false;
-  simdPass2(p, m, pilotSum / <f64>m);
-  addCounts(<f64>m, sumLanesI(zeros), sumLanesI(c1), sumLanesI(c2), sumLanesI(c3));
   let bmin = <f64>min(min(f32x4.extract_lane(fmin, 0), f32x4.extract_lane(fmin, 1)), min(f32x4.extract_lane(fmin, 2), f32x4.extract_lane(fmin, 3)));
   let bmax = <f64>max(max(f32x4.extract_lane(fmax, 0), f32x4.extract_lane(fmax, 1)), max(f32x4.extract_lane(fmax, 2), f32x4.extract_lane(fmax, 3)));
+  simdPass2(p, m, pilotSum / <f64>m, max(-bmin, bmax));
+  addCounts(<f64>m, sumLanesI(zeros), sumLanesI(c1), sumLanesI(c2), sumLanesI(c3));
   // A zero extreme may be either sign (-0 == +0 for pmin/pmax): -0 orders below +0.
   if (bmin == 0) bmin = hasBits(p, m, 0x80000000) ? -0.0 : 0.0;
   if (bmax == 0) bmax = hasBits(p, m, 0) ? 0.0 : -0.0;
@@ -113,7 +114,7 @@ function hasBits(p: usize, m: i32, bits: u32): bool {
  * two halves of each f32x4 are summed before they reach the accumulators: 5 accumulators keep
  * the loop within the 16 SIMD registers (10 made V8 spill every iteration).
  */
-function simdPass2(p: usize, m: i32, c: f64): void {
+function simdPass2(p: usize, m: i32, c: f64, blinf: f64): void {
   const C = f64x2.splat(c);
   let s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0), s4 = f64x2.splat(0), l = f64x2.splat(0);
   for (let i = 0; i < m; i += 4) {
@@ -131,7 +132,7 @@ function simdPass2(p: usize, m: i32, c: f64): void {
   mergeBlock(<f64>m, c,
     f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1), f64x2.extract_lane(s2, 0) + f64x2.extract_lane(s2, 1),
     f64x2.extract_lane(s3, 0) + f64x2.extract_lane(s3, 1), f64x2.extract_lane(s4, 0) + f64x2.extract_lane(s4, 1),
-    f64x2.extract_lane(l, 0) + f64x2.extract_lane(l, 1));
+    f64x2.extract_lane(l, 0) + f64x2.extract_lane(l, 1), 0, blinf);
 }
 
 /**
@@ -170,7 +171,8 @@ function scalarBlockF32(p: usize, m: i32, histDone: bool): void {
     const d = x - c, d2 = d * d;
     s1 += d; s2 += d2; s3 += d2 * d; s4 += d2 * d2; l1b += abs(x);
   }
-  mergeBlock(finite, c, s1, s2, s3, s4, l1b);
+  // float32 magnitudes lie in [2^-149, 2^128): never scaled (scale exponent 0).
+  mergeBlock(finite, c, s1, s2, s3, s4, l1b, 0, blinf);
   addCounts(<f64>m, zeros, a1, a2, a3);
   addNonFinite(nan, pinf, ninf);
   if (finite > 0) mergeExtremes(bmin, bmax, blinf);
@@ -188,7 +190,10 @@ function f64Key(x: f64): u32 {
   return sign | (bits >>> 16);
 }
 
-/** Scalar block of float64 values (F64 tensors are rare: no SIMD path). */
+/**
+ * Scalar block of float64 values (F64 tensors are rare: no SIMD path). Values with max |x|
+ * outside [2^-200, 2^200) are scaled by 2^-e (momentScaleExp) before the sums are formed.
+ */
 function f64Block(p: usize, m: i32): void {
   let finite: f64 = 0, sum: f64 = 0, zeros: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
   let nan: f64 = 0, pinf: f64 = 0, ninf: f64 = 0, bmin: f64 = Infinity, bmax: f64 = -Infinity, blinf: f64 = 0;
@@ -212,17 +217,31 @@ function f64Block(p: usize, m: i32): void {
     const addr = <usize>key << 2;
     store<u32>(addr, load<u32>(addr, HIST) + 1, HIST);
   }
-  const c = finite > 0 ? sum / finite : 0;
-  let s1: f64 = 0, s2: f64 = 0, s3: f64 = 0, s4: f64 = 0, l1b: f64 = 0;
-  for (let i = 0; i < m; i++) {
-    const x = load<f64>(p + (<usize>i << 3));
-    if (!isFinite(x)) continue;
-    const d = x - c, d2 = d * d;
-    s1 += d; s2 += d2; s3 += d2 * d; s4 += d2 * d2; l1b += abs(x);
+  const e = momentScaleExp(blinf);
+  if (e == 0) f64Moments(p, m, finite, finite > 0 ? sum / finite : 0, 1, 0, blinf);
+  else {
+    const f = ldexp(1, -e);
+    let ssum: f64 = 0;
+    for (let i = 0; i < m; i++) {
+      const x = load<f64>(p + (<usize>i << 3));
+      if (isFinite(x)) ssum += x * f;
+    }
+    f64Moments(p, m, finite, ssum / finite, f, e, blinf);
   }
-  mergeBlock(finite, c, s1, s2, s3, s4, l1b);
   addCounts(<f64>m, zeros, a1, a2, a3);
   addNonFinite(nan, pinf, ninf);
   if (finite > 0) mergeExtremes(bmin, bmax, blinf);
   orLowBits(low);
+}
+
+/** Power sums of d = x f - c over the finite float64 values of a block, merged at exponent e. */
+function f64Moments(p: usize, m: i32, finite: f64, c: f64, f: f64, e: i32, blinf: f64): void {
+  let s1: f64 = 0, s2: f64 = 0, s3: f64 = 0, s4: f64 = 0, l1b: f64 = 0;
+  for (let i = 0; i < m; i++) {
+    const x = load<f64>(p + (<usize>i << 3));
+    if (!isFinite(x)) continue;
+    const d = x * f - c, d2 = d * d;
+    s1 += d; s2 += d2; s3 += d2 * d; s4 += d2 * d2; l1b += abs(x);
+  }
+  mergeBlock(finite, c, s1, s2, s3, s4, l1b, e, blinf);
 }

@@ -80,7 +80,8 @@ export function foldHalf(): void {
     const fc = <f64>n, d = <f64>reinterpret<f32>(bits) - c, d2 = d * d;
     s1 += fc * d; s2 += fc * d2; s3 += fc * d2 * d; s4 += fc * d2 * d2;
   }
-  mergeBlock(finite, c, s1, s2, s3, s4, l1b);
+  // float16/bfloat16 magnitudes are within float32's: scale exponent 0.
+  mergeBlock(finite, c, s1, s2, s3, s4, l1b, 0, finite > 0 ? max(-ordToF64(omin), ordToF64(omax)) : 0);
   addCounts(total, zeros, a1, a2, a3);
   addNonFinite(nan, pinf, ninf);
   if (finite > 0) mergeExtremes(ordToF64(omin), ordToF64(omax), max(-ordToF64(omin), ordToF64(omax)));

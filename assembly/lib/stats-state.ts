@@ -47,6 +47,11 @@ export let maxV: f64 = -Infinity;
 export let l1: f64 = 0;
 export let l2sq: f64 = 0;
 export let linf: f64 = 0;
+/**
+ * Scale exponent e of the totals (src/stats/moment-scale.ts): mean is kept divided by 2^e,
+ * m2..m4 by 2^(k e), l2sq by 2^(2e). 0 unless float64 data has max |x| outside [2^-200, 2^200).
+ */
+export let scaleExp: i32 = 0;
 export let abs1: f64 = 0;
 export let abs2: f64 = 0;
 export let abs3: f64 = 0;
@@ -57,7 +62,7 @@ export function resetState(): void {
   numel = 0; nanCount = 0; posinfCount = 0; neginfCount = 0; zeroCount = 0;
   n = 0; mean = 0; m2 = 0; m3 = 0; m4 = 0;
   minV = Infinity; maxV = -Infinity;
-  l1 = 0; l2sq = 0; linf = 0; abs1 = 0; abs2 = 0; abs3 = 0; lowBits = 0;
+  l1 = 0; l2sq = 0; linf = 0; abs1 = 0; abs2 = 0; abs3 = 0; lowBits = 0; scaleExp = 0;
 }
 
 export function writeState(): void {
@@ -66,7 +71,7 @@ export function writeState(): void {
   store<f64>(STATE, mean, 48); store<f64>(STATE, m2, 56); store<f64>(STATE, m3, 64); store<f64>(STATE, m4, 72);
   store<f64>(STATE, minV, 80); store<f64>(STATE, maxV, 88); store<f64>(STATE, l1, 96); store<f64>(STATE, l2sq, 104);
   store<f64>(STATE, linf, 112); store<f64>(STATE, abs1, 120); store<f64>(STATE, abs2, 128); store<f64>(STATE, abs3, 136);
-  store<f64>(STATE, <f64>lowBits, 144);
+  store<f64>(STATE, <f64>lowBits, 144); store<f64>(STATE, <f64>scaleExp, 152);
 }
 
 export function readState(): void {
@@ -75,21 +80,66 @@ export function readState(): void {
   mean = load<f64>(STATE, 48); m2 = load<f64>(STATE, 56); m3 = load<f64>(STATE, 64); m4 = load<f64>(STATE, 72);
   minV = load<f64>(STATE, 80); maxV = load<f64>(STATE, 88); l1 = load<f64>(STATE, 96); l2sq = load<f64>(STATE, 104);
   linf = load<f64>(STATE, 112); abs1 = load<f64>(STATE, 120); abs2 = load<f64>(STATE, 128); abs3 = load<f64>(STATE, 136);
-  lowBits = <u32>load<f64>(STATE, 144);
+  lowBits = <u32>load<f64>(STATE, 144); scaleExp = <i32>load<f64>(STATE, 152);
+}
+
+/** Bounds of the unscaled band of max |x| (MOMENT_SCALE_MIN/MAX in src/stats/moment-scale.ts). */
+const SCALE_MIN: f64 = 6.223015277861142e-61; // 2^-200
+const SCALE_MAX: f64 = 1.6069380442589903e+60; // 2^200
+if (SCALE_MIN != 1.0 / SCALE_MAX || reinterpret<u64>(SCALE_MAX) != <u64>(1223) << 52) unreachable();
+
+/** momentScaleExp of src/stats/moment-scale.ts: 0 in the band, else floor(log2 linf), >= -1022. */
+export function momentScaleExp(a: f64): i32 {
+  if (a == 0 || (a >= SCALE_MIN && a < SCALE_MAX)) return 0;
+  return max(-1022, <i32>((reinterpret<u64>(a) >>> 52) & 0x7ff) - 1023);
+}
+
+/** 2^k for an integer k in [-1022, 1023]. */
+@inline function pow2(k: i32): f64 {
+  return reinterpret<f64>(<u64>(k + 1023) << 52);
+}
+
+/** x * 2^k for any integer k (as ldexp in src/stats/moment-scale.ts). */
+export function ldexp(x: f64, k: i32): f64 {
+  if (k == 0 || x == 0 || !isFinite(x)) return x;
+  let y = x, r = k;
+  while (r > 1023) { y *= pow2(1023); r -= 1023; }
+  while (r < -1022) {
+    if (y == 0) return y;
+    y *= pow2(-1022); r += 1022;
+  }
+  return y * pow2(r);
+}
+
+/** Re-expresses the totals at scale exponent e (e >= scaleExp unless the totals are all zero). */
+function rescaleTotals(e: i32): void {
+  const k = scaleExp - e;
+  mean = ldexp(mean, k); m2 = ldexp(m2, 2 * k); m3 = ldexp(m3, 3 * k); m4 = ldexp(m4, 4 * k);
+  l2sq = ldexp(l2sq, 2 * k);
+  scaleExp = e;
 }
 
 /**
  * Merges one block's finite values, given as power sums s1..s4 of d = x - c, into the totals:
- * first the block's central moments about its exact mean, then the Chan/Pebay merge.
+ * first the block's central moments about its exact mean, then the Chan/Pebay merge. The
+ * block's values were scaled by 2^-eb (c and s1..s4 are of x / 2^eb; eb = momentScaleExp of
+ * the block's max |x|, blinf); call before mergeExtremes (linf is still the totals' own).
  */
-export function mergeBlock(nb: f64, c: f64, s1: f64, s2: f64, s3: f64, s4: f64, l1b: f64): void {
+export function mergeBlock(nb: f64, c: f64, s1: f64, s2: f64, s3: f64, s4: f64, l1b: f64, eb: i32, blinf: f64): void {
   if (nb == 0) return;
   const d = s1 / nb;
   let bm2 = s2 - s1 * d;
   if (bm2 < 0) bm2 = 0;
-  const bm3 = s3 - 3 * d * s2 + 2 * d * d * s1;
-  const bm4 = s4 - 4 * d * s3 + 6 * d * d * s2 - 3 * d * d * d * s1;
-  const bmean = c + d;
+  let bm3 = s3 - 3 * d * s2 + 2 * d * d * s1;
+  let bm4 = s4 - 4 * d * s3 + 6 * d * d * s2 - 3 * d * d * d * s1;
+  let bmean = c + d;
+  if (eb != scaleExp) {
+    // Both at the exponent of the union (only the smaller-scaled side is rescaled, downward).
+    const e = n == 0 ? eb : momentScaleExp(max(linf, blinf));
+    if (e != scaleExp) rescaleTotals(e);
+    const k = eb - e;
+    bmean = ldexp(bmean, k); bm2 = ldexp(bm2, 2 * k); bm3 = ldexp(bm3, 3 * k); bm4 = ldexp(bm4, 4 * k);
+  }
   l1 += l1b;
   l2sq += bm2 + nb * bmean * bmean;
   if (n == 0) {

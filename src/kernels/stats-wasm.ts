@@ -2,6 +2,7 @@
 // memory, runs the pass, and reads the running totals back as a TensorSketch.
 import { DTYPE_ITEMSIZE, type Dtype } from "../formats/dtype.js";
 import { HIST_KEY_COUNT, sparseFromDense } from "../stats/histogram.js";
+import { ldexp } from "../stats/moment-scale.js";
 import { emptySketch, type TensorSketch } from "../stats/sketch.js";
 import { instantiateKernel } from "./load.js";
 import { checkSketchInput } from "./stats-scalar.js";
@@ -12,8 +13,8 @@ export const STATS_KERNEL_INPUT_BYTES = 8 * 1024 * 1024;
 const HIST_SPILL_ELEMENTS = 2 ** 31;
 const DTYPE_CODE: Partial<Record<Dtype, number>> = { F32: 0, F16: 1, BF16: 2, F64: 3 };
 /** Slots of the kernel's f64 STATE block (see assembly/lib/stats-state.ts writeState). */
-const S = { numel: 0, nan: 1, posinf: 2, neginf: 3, zero: 4, n: 5, mean: 6, m2: 7, m3: 8, m4: 9, min: 10, max: 11, l1: 12, l2sq: 13, linf: 14, abs1: 15, abs2: 16, abs3: 17, lowBits: 18 } as const;
-const STATE_SLOTS = 19;
+const S = { numel: 0, nan: 1, posinf: 2, neginf: 3, zero: 4, n: 5, mean: 6, m2: 7, m3: 8, m4: 9, min: 10, max: 11, l1: 12, l2sq: 13, linf: 14, abs1: 15, abs2: 16, abs3: 17, lowBits: 18, scaleExp: 19 } as const;
+const STATE_SLOTS = 20;
 
 interface StatsExports {
   memory: WebAssembly.Memory;
@@ -108,7 +109,9 @@ export class StatsKernel {
     s.numel = st[S.numel]!; s.nan = st[S.nan]!; s.posinf = st[S.posinf]!; s.neginf = st[S.neginf]!;
     s.zero = st[S.zero]!; s.n = st[S.n]!;
     if (s.n > 0) {
-      s.mean = st[S.mean]!; s.m2 = st[S.m2]!; s.m3 = st[S.m3]!; s.m4 = st[S.m4]!;
+      // The kernel keeps the mean scaled like the power sums; the sketch holds it unscaled.
+      s.scaleExp = st[S.scaleExp]!;
+      s.mean = ldexp(st[S.mean]!, s.scaleExp); s.m2 = st[S.m2]!; s.m3 = st[S.m3]!; s.m4 = st[S.m4]!;
       s.min = st[S.min]!; s.max = st[S.max]!;
       s.l1 = st[S.l1]!; s.l2sq = st[S.l2sq]!; s.linf = st[S.linf]!;
       s.keysExact = st[S.lowBits] === 0;

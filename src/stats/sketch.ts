@@ -1,7 +1,10 @@
 // TensorSketch: the streaming, mergeable summary of a tensor (or of a group of tensors):
 // exact counts, float64 central moments merged with Chan/Pebay, norms, exact small-|w|
 // counts and the sparse log-linear histogram. Pure data; JSON-serializable (no NaN/Infinity).
+// Power sums of float64 data beyond 2^200 (or all below 2^-200) are kept scaled by a power of
+// two (see momentScaleExp), so std, l2 and the shape moments survive values up to float64's max.
 import { mergeSparseHistograms } from "./histogram.js";
+import { ldexp, momentScaleExp } from "./moment-scale.js";
 
 /** Absolute thresholds t of the exact sparsity counts |w| <= t (compared in float64). */
 export const ABS_THRESHOLDS: readonly number[] = [1e-4, 1e-3, 1e-2];
@@ -10,8 +13,10 @@ export const ABS_THRESHOLD_KEYS: readonly string[] = ["0.0001", "0.001", "0.01"]
 
 /**
  * Mergeable summary of the values of one tensor (or a union of tensors). Moments and norms are
- * over the FINITE values only; NaN and +-Inf are only counted. `mean`, `m2..m4` are the mean
- * and the central sums sum((x - mean)^k) of the finite values (0 when n = 0).
+ * over the FINITE values only; NaN and +-Inf are only counted. `mean` is the mean and `m2..m4`
+ * the central sums sum((x - mean)^k) of the finite values divided by 2^(k scaleExp), `l2sq`
+ * the sum of x^2 divided by 2^(2 scaleExp) (all 0 when n = 0). scaleExp = momentScaleExp(linf):
+ * 0 for every float32/float16/bfloat16 tensor and for float64 data with 2^-200 <= max|x| < 2^200.
  */
 export interface TensorSketch {
   /** Elements seen, finite or not. */
@@ -34,6 +39,8 @@ export interface TensorSketch {
   l1: number;
   l2sq: number;
   linf: number;
+  /** Power-of-two exponent the power sums m2..m4 and l2sq are scaled by (see above). */
+  scaleExp: number;
   /** Exact counts of finite values with |x| <= ABS_THRESHOLDS[i]. */
   absLe: number[];
   /** True when every finite value lies exactly on its bucket's lower edge (e.g. bf16 data). */
@@ -48,7 +55,7 @@ export function emptySketch(): TensorSketch {
   return {
     numel: 0, nan: 0, posinf: 0, neginf: 0, zero: 0,
     n: 0, mean: 0, m2: 0, m3: 0, m4: 0,
-    min: null, max: null, l1: 0, l2sq: 0, linf: 0,
+    min: null, max: null, l1: 0, l2sq: 0, linf: 0, scaleExp: 0,
     absLe: ABS_THRESHOLDS.map(() => 0),
     keysExact: true,
     histKeys: [], histCounts: [],
@@ -109,9 +116,33 @@ function maxOrNull(a: number | null, b: number | null): number | null {
   return Math.max(a, b);
 }
 
+/** The sketch's scale exponent (0 for sketches stored before the field existed). */
+export function scaleExpOf(s: TensorSketch): number {
+  return s.scaleExp ?? 0;
+}
+
+/**
+ * The moments of a sketch expressed at scale exponent e (mean divided by 2^e, m_k by 2^(k e)):
+ * exact power-of-two rescaling (only values negligible against 2^e can round to subnormals).
+ */
+function scaledMoments(s: TensorSketch, e: number): Moments {
+  const k = scaleExpOf(s) - e;
+  return { n: s.n, mean: ldexp(s.mean, -e), m2: ldexp(s.m2, 2 * k), m3: ldexp(s.m3, 3 * k), m4: ldexp(s.m4, 4 * k) };
+}
+
+/** mergeMoments of two sketches at the scale of their union; the mean comes back unscaled. */
+function mergeSketchMoments(a: TensorSketch, b: TensorSketch, e: number): Moments {
+  // An empty side leaves the other as it is (e is its exponent); all-zero exponents: no scaling.
+  if (a.n === 0 || b.n === 0 || (scaleExpOf(a) === 0 && scaleExpOf(b) === 0 && e === 0)) return mergeMoments(a, b);
+  const m = mergeMoments(scaledMoments(a, e), scaledMoments(b, e));
+  return { ...m, mean: ldexp(m.mean, e) };
+}
+
 /** The sketch of the union of the two sketched sets (exact counts, moments to rounding). */
 export function mergeSketches(a: TensorSketch, b: TensorSketch): TensorSketch {
-  const m = mergeMoments(a, b);
+  const linf = Math.max(a.linf, b.linf);
+  const e = a.n === 0 ? scaleExpOf(b) : b.n === 0 ? scaleExpOf(a) : momentScaleExp(linf);
+  const m = mergeSketchMoments(a, b, e);
   const hist = mergeSparseHistograms(a.histKeys, a.histCounts, b.histKeys, b.histCounts);
   return {
     numel: a.numel + b.numel,
@@ -123,8 +154,9 @@ export function mergeSketches(a: TensorSketch, b: TensorSketch): TensorSketch {
     min: minOrNull(a.min, b.min),
     max: maxOrNull(a.max, b.max),
     l1: a.l1 + b.l1,
-    l2sq: a.l2sq + b.l2sq,
-    linf: Math.max(a.linf, b.linf),
+    l2sq: ldexp(a.l2sq, 2 * (scaleExpOf(a) - e)) + ldexp(b.l2sq, 2 * (scaleExpOf(b) - e)),
+    linf,
+    scaleExp: e,
     absLe: a.absLe.map((c, i) => c + (b.absLe[i] ?? 0)),
     keysExact: a.keysExact && b.keysExact,
     histKeys: hist.keys,

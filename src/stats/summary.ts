@@ -1,7 +1,8 @@
 // TensorSummary: the derived statistics of a sketch (moments, norms, quantiles, sparsity).
 // Conventions follow numpy/scipy over the finite values; undefined values are null (never NaN).
 import { fracAbsLe, quantileRelErrorBound, sketchQuantiles } from "./quantiles.js";
-import { ABS_THRESHOLD_KEYS, type TensorSketch } from "./sketch.js";
+import { ldexp } from "./moment-scale.js";
+import { ABS_THRESHOLD_KEYS, scaleExpOf, type TensorSketch } from "./sketch.js";
 
 /** Quantile levels reported in every summary. */
 export const SUMMARY_QUANTILES: readonly number[] = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
@@ -27,7 +28,11 @@ export interface TensorSummary {
   /** Number of finite values, the n of every statistic below. */
   finite_count: number;
   mean: number | null;
-  /** Population (ddof = 0) standard deviation and variance. */
+  /**
+   * Population (ddof = 0) standard deviation and variance, exact for float64 data up to its max
+   * (scaled sums, see moment-scale.ts); variance is null when it exceeds float64's range
+   * (std > ~1.3e154) and underflows to 0 when std < ~2e-162 (not representable either).
+   */
   std: number | null;
   variance: number | null;
   /** Biased skewness (scipy.stats.skew default). */
@@ -36,6 +41,7 @@ export interface TensorSummary {
   excess_kurtosis: number | null;
   min: number | null;
   max: number | null;
+  /** Norms of the finite values; +Infinity only when the norm itself exceeds float64's max. */
   l1: number;
   l2: number;
   linf: number;
@@ -53,18 +59,30 @@ export interface TensorSummary {
 
 interface ShapeMoments {
   mean: number | null;
+  std: number | null;
   variance: number | null;
   skewness: number | null;
   excess_kurtosis: number | null;
 }
 
+/** Finite x, else null (a value beyond float64's range is not representable, not infinite). */
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/**
+ * Moments from the sketch's scaled sums (see TensorSketch): the shape moments are scale-free,
+ * std and variance are scaled back (variance is null when it exceeds float64's range).
+ */
 function shapeMoments(s: TensorSketch): ShapeMoments {
-  if (s.n === 0) return { mean: null, variance: null, skewness: null, excess_kurtosis: null };
+  if (s.n === 0) return { mean: null, std: null, variance: null, skewness: null, excess_kurtosis: null };
+  const e = scaleExpOf(s);
   const m2 = s.m2 / s.n;
-  const degenerate = m2 <= (FLOAT64_RESOLUTION * s.mean) ** 2;
+  const degenerate = m2 <= (FLOAT64_RESOLUTION * ldexp(s.mean, -e)) ** 2;
   return {
     mean: s.mean,
-    variance: m2,
+    std: finiteOrNull(ldexp(Math.sqrt(m2), e)),
+    variance: finiteOrNull(ldexp(m2, 2 * e)),
     skewness: degenerate ? null : s.m3 / s.n / m2 ** 1.5,
     excess_kurtosis: degenerate ? null : s.m4 / s.n / (m2 * m2) - 3,
   };
@@ -79,7 +97,7 @@ function keyed<T>(keys: readonly string[], values: readonly T[]): Record<string,
 /** The derived statistics of a sketch. */
 export function summarizeSketch(s: TensorSketch): TensorSummary {
   const sm = shapeMoments(s);
-  const std = sm.variance === null ? null : Math.sqrt(sm.variance);
+  const std = sm.std;
   const quantiles = sketchQuantiles(s, SUMMARY_QUANTILES);
   const rel = REL_STD_THRESHOLDS.map((k) => (std === null ? null : fracAbsLe(s, k * std)));
   return {
@@ -98,7 +116,7 @@ export function summarizeSketch(s: TensorSketch): TensorSummary {
     min: s.min,
     max: s.max,
     l1: s.l1,
-    l2: Math.sqrt(s.l2sq),
+    l2: ldexp(Math.sqrt(s.l2sq), scaleExpOf(s)),
     linf: s.linf,
     quantiles: keyed(SUMMARY_QUANTILES.map(String), quantiles),
     frac_abs_le: keyed(ABS_THRESHOLD_KEYS, s.absLe.map((c) => (s.n === 0 ? null : c / s.n))),
