@@ -36,7 +36,11 @@ if (files.length === 0) {
 console.log(`run-tests: ${files.length} test file(s)`);
 if (files.some((f) => f.startsWith("test/cluster/"))) ensureRedis();
 
-const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", ...slowReporter, ...files], {
+// Two test files at a time: most files spend their time in one thread (a CLI child, DuckDB, the
+// main thread of a detector), so a second file keeps the second core busy. TEST_CONCURRENCY=1
+// runs them one by one.
+const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY ?? 2) || 1);
+const child = spawn(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", "--test-reporter-destination=stdout", ...slowReporter, ...files], {
   cwd: root,
   stdio: ["ignore", "pipe", "inherit"],
   env: { ...process.env, FORCE_COLOR: "0" },
