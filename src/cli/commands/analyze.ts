@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option("--key <key>", "key of the model state dict in nested PyTorch checkpoints (e.g. model_state_dict)")
     .option("--keep-full <n>", "keep tensors with at most n elements in full (trajectories)", parseIntOption("--keep-full"))
     .option("--no-shape", "skip shape statistics (dip test, mixtures, KDE modes, Weibull, KS) of tensors and groups")
-    .option("--shape-sample <n>", "shape of large tensors and of groups: analyse n values drawn (seeded) from the histogram; sample CDF within sqrt(ln 40 / 2n) of the tensor's at 95% (default 4096: 0.021; 8..2048 are slower: the KDE then sums exactly); 0: exact shapes of kept tensors only (the fastest)", parseShapeSample)
+    .option("--shape-sample <n>", "shape statistics of large tensors and of groups, computed from their bucket histograms (every value, within the bounds stated in extra.shape_method): any n >= 8 turns them on (the default; n is no longer a sample size), 0 keeps only the exact shapes of kept tensors (the fastest)", parseShapeSample)
     .option("--spectral-max-dim <d>", "spectral alpha (WeightWatcher-style power-law fit of the eigenvalues of W^T W) of attention/MLP weight matrices with min(rows, cols) <= d; 0 disables (default 256; cost grows as d^3)", parseIntOption("--spectral-max-dim"))
     .option("--no-events", "skip event detection after the statistics (run `forking-paths events <out-dir> --recompute` later)")
     .option("--reanalyze", "replace the run's stored rows when its source or options changed (otherwise such a re-run is refused)")
