@@ -10,7 +10,7 @@ import { UsageError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
 import { DegenerateSampleError } from "./bandwidth.js";
 import type { BinnedCells } from "./binned.js";
-import { GMM_BINNED_METHOD, type GaussianMixtureFit } from "./gmm.js";
+import { describeMixture, GMM_BINNED_METHOD, type GaussianMixtureFit } from "./gmm.js";
 import { NotEnoughPointsError } from "../../util/errors.js";
 import { runSquarem, type EmRun, type MixtureParams } from "./squarem.js";
 
@@ -47,7 +47,7 @@ export function fitGaussianMixtureBinned(cells: BinnedCells, components: 1 | 2 |
     if (best === undefined || run.meanLogLik > best.meanLogLik) best = run;
     if (k === 1) break; // one component: every start gives the same fit
   }
-  return describe(cells.total, k, best!);
+  return describeMixture(GMM_BINNED_METHOD, cells.total, k, best!);
 }
 
 /** Fits 1..maxComponents components to the cells; all fits and the one with the lowest BIC. */
@@ -176,17 +176,3 @@ function kmeansLabels(cells: BinnedCells, k: number, rng: Rng): Int32Array {
   return labels;
 }
 
-function describe(n: number, k: number, run: EmRun): GaussianMixtureFit {
-  const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => run.params.means[a]! - run.params.means[b]!);
-  const logLikelihood = run.meanLogLik * n;
-  return {
-    method: GMM_BINNED_METHOD, n, components: k,
-    weights: order.map((c) => run.params.weights[c]!),
-    means: order.map((c) => run.params.means[c]!),
-    variances: order.map((c) => run.params.variances[c]!),
-    logLikelihood,
-    bic: -2 * logLikelihood + (3 * k - 1) * Math.log(n),
-    converged: run.converged,
-    iterations: run.iterations,
-  };
-}

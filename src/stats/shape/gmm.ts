@@ -70,7 +70,7 @@ export function fitGaussianMixture(x: Values, options: GaussianMixtureOptions): 
     if (best === undefined || fit.meanLogLik > best.meanLogLik) best = fit;
     if (k === 1) break; // one component: every start gives the same fit (the sample mean and variance)
   }
-  return describe(data.length, k, best!);
+  return describeMixture(GMM_METHOD, data.length, k, best!);
 }
 
 /** Fits 1..maxComponents components and returns all fits and the one with the lowest BIC. */
@@ -231,11 +231,12 @@ function kmeansLabels(x: Float64Array, k: number, rng: Rng): Int32Array {
   return labels;
 }
 
-function describe(n: number, k: number, run: EmRun): GaussianMixtureFit {
+/** A converged EM run as a fit: components in increasing mean, log-likelihood and BIC over n values (both EM paths). */
+export function describeMixture(method: GaussianMixtureFit["method"], n: number, k: number, run: EmRun): GaussianMixtureFit {
   const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => run.params.means[a]! - run.params.means[b]!);
   const logLikelihood = run.meanLogLik * n;
   return {
-    method: GMM_METHOD, n, components: k,
+    method, n, components: k,
     weights: order.map((c) => run.params.weights[c]!),
     means: order.map((c) => run.params.means[c]!),
     variances: order.map((c) => run.params.variances[c]!),
