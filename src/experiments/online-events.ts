@@ -10,6 +10,7 @@ import { detectLayerFork } from "../dynamics/forks/layer.js";
 import { knownAtAfterPersistence, onlineEvents } from "../dynamics/online.js";
 import type { DynamicsEvent } from "../dynamics/events.js";
 import { loadRunInputs, seriesOf, type EventTarget, type RunInputs, type SeriesStatistic } from "../pipeline/event-inputs.js";
+import { layersByRole } from "../pipeline/event-detectors.js";
 import { DEFAULT_LAYER_FORK_STATISTICS, MIN_LAYER_FORK_CHECKPOINTS } from "../pipeline/events.js";
 import type { Store } from "../store/store.js";
 import type { StudyEvent } from "./run-data.js";
@@ -22,16 +23,9 @@ export interface OnlineEventSettings {
 
 export const DEFAULT_ONLINE_SETTINGS: OnlineEventSettings = { persistence: 3, layerGap: 4, layerStatistics: DEFAULT_LAYER_FORK_STATISTICS };
 
-/** First tensor of each layer per role group, for roles with at least two layers (as the pipeline's layer-fork runner). */
-function layersByRole(tensors: readonly EventTarget[]): [string, EventTarget[]][] {
-  const roles = new Map<string, Map<number, EventTarget>>();
-  for (const t of tensors) {
-    if (t.layer === null || t.roleGroup === null) continue;
-    const layers = roles.get(t.roleGroup) ?? new Map<number, EventTarget>();
-    if (!layers.has(t.layer)) layers.set(t.layer, t);
-    roles.set(t.roleGroup, layers);
-  }
-  return [...roles].filter(([, m]) => m.size >= 2).sort(([a], [b]) => a.localeCompare(b)).map(([role, m]) => [role, [...m].sort(([a], [b]) => a - b).map(([, t]) => t)]);
+/** Roles with at least two layers, sorted, each with its layers' first tensors in layer order (the pipeline's layer-fork grouping). */
+function layersByRoleSorted(tensors: readonly EventTarget[]): [string, EventTarget[]][] {
+  return [...layersByRole(tensors)].filter(([, m]) => m.size >= 2).sort(([a], [b]) => a.localeCompare(b)).map(([role, m]) => [role, [...m].sort(([a], [b]) => a - b).map(([, t]) => t)]);
 }
 
 const toStudy = (e: DynamicsEvent, knownAt: number): StudyEvent => ({ kind: e.kind, tensor: e.tensor, step: e.step, stepLow: e.step_low, strength: e.strength, knownAt });
@@ -39,7 +33,7 @@ const toStudy = (e: DynamicsEvent, knownAt: number): StudyEvent => ({ kind: e.ki
 /** Online layer forks of every role and statistic. Pure. */
 export function onlineLayerForks(inputs: Pick<RunInputs, "tensors">, s: OnlineEventSettings = DEFAULT_ONLINE_SETTINGS): StudyEvent[] {
   const out: StudyEvent[] = [];
-  for (const [role, layers] of layersByRole(inputs.tensors)) {
+  for (const [role, layers] of layersByRoleSorted(inputs.tensors)) {
     for (const statistic of s.layerStatistics) {
       const perLayer = layers.map((t) => { const x = seriesOf(t, statistic); return new Map(x.steps.map((step, i) => [step, x.values[i]!])); });
       const steps = [...perLayer[0]!.keys()].filter((step) => perLayer.every((m) => m.has(step))).sort((a, b) => a - b);

@@ -76,7 +76,7 @@ export function modeEvents(target: EventTarget, steps: readonly number[], snapsh
 }
 
 /** Role groups (role.kind) with at least two layers, each layer's tensor (the first one per layer). */
-function layersByRole(tensors: readonly EventTarget[]): Map<string, Map<number, EventTarget>> {
+export function layersByRole(tensors: readonly EventTarget[]): Map<string, Map<number, EventTarget>> {
   const roles = new Map<string, Map<number, EventTarget>>();
   for (const t of tensors) {
     if (t.layer === null || t.roleGroup === null) continue;

@@ -3,27 +3,12 @@
 // leaving a whole run out does not. One Gram matrix per fold, one Cholesky per lambda. Pure.
 import { NotEnoughPointsError, UsageError } from "../util/errors.js";
 import type { RidgeModel } from "./ridge.js";
+import { cholesky, choleskySolve } from "./ridge.js";
 
 /** Half-decade lambda grid on standardised features: 1e-4 .. 1e4. */
 export const GROUPED_RIDGE_LAMBDAS: readonly number[] = Array.from({ length: 17 }, (_, i) => Math.pow(10, -4 + i * 0.5));
 
 interface Fitted { mean: Float64Array; scale: Float64Array; intercept: number; coefs: Float64Array[] }
-
-function cholSolve(a: Float64Array, b: Float64Array, p: number): Float64Array {
-  const l = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * p + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * p + k]! * l[j * p + k]!;
-      l[i * p + j] = i === j ? Math.sqrt(s) : s / l[j * p + j]!;
-    }
-  }
-  const y = new Float64Array(p);
-  for (let i = 0; i < p; i++) { let s = b[i]!; for (let k = 0; k < i; k++) s -= l[i * p + k]! * y[k]!; y[i] = s / l[i * p + i]!; }
-  const x = new Float64Array(p);
-  for (let i = p - 1; i >= 0; i--) { let s = y[i]!; for (let k = i + 1; k < p; k++) s -= l[k * p + i]! * x[k]!; x[i] = s / l[i * p + i]!; }
-  return x;
-}
 
 /** Ridge on standardised features with an unpenalised intercept, at every lambda. */
 function fitAll(x: readonly (readonly number[])[], y: readonly number[], lambdas: readonly number[]): Fitted {
@@ -42,7 +27,7 @@ function fitAll(x: readonly (readonly number[])[], y: readonly number[], lambdas
   const coefs = lambdas.map((lambda) => {
     const a = Float64Array.from(gram);
     for (let j = 0; j < p; j++) a[j * p + j]! += lambda;
-    return cholSolve(a, zty, p);
+    return choleskySolve(cholesky(a, p), zty, p);
   });
   return { mean, scale, intercept: ym, coefs };
 }

@@ -17,7 +17,7 @@ export interface RidgeModel {
 }
 
 /** Cholesky factor L (lower, row-major) of the SPD matrix a (p x p). */
-function cholesky(a: Float64Array, p: number): Float64Array {
+export function cholesky(a: Float64Array, p: number): Float64Array {
   const l = new Float64Array(p * p);
   for (let i = 0; i < p; i++) {
     for (let j = 0; j <= i; j++) {
@@ -30,7 +30,7 @@ function cholesky(a: Float64Array, p: number): Float64Array {
 }
 
 /** Solves L L^T x = b. */
-function choleskySolve(l: Float64Array, b: ArrayLike<number>, p: number): Float64Array {
+export function choleskySolve(l: Float64Array, b: ArrayLike<number>, p: number): Float64Array {
   const y = new Float64Array(p);
   for (let i = 0; i < p; i++) { let s = b[i]!; for (let k = 0; k < i; k++) s -= l[i * p + k]! * y[k]!; y[i] = s / l[i * p + i]!; }
   const x = new Float64Array(p);
