@@ -18,7 +18,7 @@ import type { TrainingTask } from "./tasks/training.js";
 import { resolveTrainSettings, resolveTaskSettings, resolveSyntheticSettings, settingsFingerprint } from "./trainer-options.js";
 import type { TrainOptions, TrainSettings } from "./trainer-options.js";
 import { saveCheckpoint, completeCheckpointSteps, loadCheckpointState, checkpointDir, ResumeError } from "./train-state.js";
-import type { TrainerState, RunState, LogEntry } from "./train-state.js";
+import type { TrainerState, RunState, LogEntry, EvalLogEntry } from "./train-state.js";
 
 export interface StepInfo {
   /** Global step just completed (1-based). */
@@ -83,7 +83,8 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
     const ctx: RunContext = { s, model, task, eosId, saveAt: new Set(saveSteps(s.steps, s.saveSchedule)), trainerState: newTrainerState(s, task), runState: newRunState(s) };
     const resumedFrom = await resume(ctx, options.out);
     const checkpoints: string[] = [];
-    let evalLoss = lastEvalLoss(ctx.trainerState), evalPredictions = 0, lastMetrics: Record<string, number> = {};
+    const lastEval = lastEvalEntry(ctx.trainerState);
+    let evalLoss = lastEval?.eval_loss ?? NaN, evalPredictions = 0, lastMetrics = taskMetricsOf(lastEval);
     const checkpoint = async (step: number): Promise<void> => {
       const ev = task.evaluate(model);
       evalLoss = ev.loss;
@@ -166,12 +167,18 @@ function logTraining(ctx: RunContext, global: number, loss: number, lr: number, 
   return mean;
 }
 
-function lastEvalLoss(st: TrainerState): number {
+function lastEvalEntry(st: TrainerState): EvalLogEntry | undefined {
   for (let i = st.log_history.length - 1; i >= 0; i--) {
     const e = st.log_history[i]!;
-    if ("eval_loss" in e) return e.eval_loss;
+    if ("eval_loss" in e) return e;
   }
-  return NaN;
+  return undefined;
+}
+
+/** The task metrics of an evaluation log entry: its keys besides epoch, step and eval_loss. */
+function taskMetricsOf(e: EvalLogEntry | undefined): Record<string, number> {
+  if (e === undefined) return {};
+  return Object.fromEntries(Object.entries(e).filter(([k, v]) => k !== "epoch" && k !== "step" && k !== "eval_loss" && typeof v === "number"));
 }
 
 /** HF `epoch`: training tokens seen / distinct training tokens; for a task of fresh batches (induction), the fraction of the run. */

@@ -14,7 +14,8 @@ export const MODULAR_ADDITION_METRIC_NAMES = {
 /**
  * Induction (in-context copying) on a fixed seeded eval set: mean loss over the first-half and the
  * repeated-half predictions, and Olsson et al.'s in-context score (loss at a late token minus loss
- * at an early token; negative when the context helps). Positions are stated in model/tasks/induction.ts.
+ * at an early token; negative when the context helps). The positions are stated at
+ * inductionScorePositions (model/tasks/metrics.ts).
  */
 export const INDUCTION_METRIC_NAMES = {
   firstHalfLoss: "loss_first_half",

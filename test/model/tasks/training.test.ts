@@ -135,4 +135,10 @@ test("modular addition run (sampled batches, no clipping): interrupted and resum
     for (const k of ["train_loss", "train_accuracy", "test_loss", "test_accuracy"]) assert.ok(Number.isFinite(e[k]), `${k} at step ${e.step}`);
     assert.equal(e.eval_loss, e.test_loss);
   }
+  // a finished run returns without training, reporting the last checkpoint's metrics from its log
+  const again = await train(opts("full"));
+  assert.deepEqual(again.checkpoints, []);
+  const { epoch: _e, step: _s, eval_loss: _l, ...lastMetrics } = evals.at(-1);
+  assert.deepEqual(again.lastMetrics, lastMetrics);
+  assert.equal(again.lastEvalLoss, evals.at(-1).eval_loss);
 });
