@@ -2,7 +2,11 @@
 // store a single process writes, then detect events on it. Refuses parts of different runs or
 // options, and (unless allowMissing) a result that lacks checkpoints of the run.
 import { countEventsByKind, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "../pipeline/events.js";
+import { importTrainerStateMetrics } from "../pipeline/run-metrics.js";
+import { discoverRunSource } from "../runs/run-source.js";
+import { isHubUrl } from "../runs/hub-url.js";
 import { Store } from "../store/store.js";
+import { existsSync } from "node:fs";
 import { UsageError } from "../util/errors.js";
 import { IncompleteMergeError, PartMismatchError } from "./errors.js";
 import { listPartDirs, partLabel, partStorePath, readPartManifest, type PartManifest } from "./parts.js";
@@ -63,6 +67,8 @@ export async function mergeParts(dir: string, options: MergeOptions = {}): Promi
       const steps = first.manifest.steps.filter((s) => owner.get(s) === p);
       if (steps.length > 0) await store.importCheckpoints(partStorePath(p.folder), first.runId, steps);
     }
+    // As a single-process analyze does: the training log of a local run, when this machine sees the folder.
+    if (!isHubUrl(first.source) && existsSync(first.source)) await importTrainerStateMetrics(store, first.runId, (await discoverRunSource(first.source)).checkpoints);
     const events = options.events === false ? null
       : countEventsByKind(await recomputeRunEvents(store, first.runId, options.events === true ? {} : options.events ?? {}));
     return {

@@ -15,7 +15,7 @@ export interface LayerActivations {
   atty: Float32Array; // (N, C) merged heads
   attOut: Float32Array; // (N, C) after attention.dense
   residMid: Float32Array; // (N, C) x + attn (sequential residual only; empty otherwise)
-  ln2: Float32Array; // (N, C)
+  ln2: Float32Array; // (N, C); this and the MLP buffers below are empty in attention-only models
   ln2Mean: Float32Array; // (N)
   ln2Rstd: Float32Array; // (N)
   fch: Float32Array; // (N, I)
@@ -54,12 +54,13 @@ export interface GradScratch {
 export function allocateActivations(config: NeoXConfig, B: number, T: number, k: NeoXKernels): Activations {
   const N = B * T, C = config.hidden_size, I = config.intermediate_size, V = config.vocab_size, nh = config.num_attention_heads;
   const f = (n: number): Float32Array => k.allocF32(n);
+  const m = config.attention_only === true ? 0 : 1; // MLP buffers: none in attention-only models
   const layers: LayerActivations[] = [];
   for (let l = 0; l < config.num_hidden_layers; l++) {
     layers.push({
       ln1: f(N * C), ln1Mean: f(N), ln1Rstd: f(N), qkv: f(N * 3 * C), qkvr: f(N * 3 * C), att: f(B * nh * T * T),
       atty: f(N * C), attOut: f(N * C), residMid: f(config.use_parallel_residual ? 0 : N * C),
-      ln2: f(N * C), ln2Mean: f(N), ln2Rstd: f(N), fch: f(N * I), fchGelu: f(N * I), mlpOut: f(N * C), resid: f(N * C),
+      ln2: f(m * N * C), ln2Mean: f(m * N), ln2Rstd: f(m * N), fch: f(m * N * I), fchGelu: f(m * N * I), mlpOut: f(m * N * C), resid: f(N * C),
     });
   }
   return {
@@ -71,8 +72,9 @@ export function allocateActivations(config: NeoXConfig, B: number, T: number, k:
 export function allocateGradScratch(config: NeoXConfig, B: number, T: number, k: NeoXKernels): GradScratch {
   const N = B * T, C = config.hidden_size, I = config.intermediate_size, V = config.vocab_size;
   const f = (n: number): Float32Array => k.allocF32(n);
+  const m = config.attention_only === true ? 0 : 1;
   return {
     dresid: f(N * C), dresidIn: f(N * C), dresidMid: f(config.use_parallel_residual ? 0 : N * C), dln: f(N * C),
-    dqkvr: f(N * 3 * C), dqkv: f(N * 3 * C), datty: f(N * C), dfch: f(N * I), dfchGelu: f(N * I), dlogits: f(N * V),
+    dqkvr: f(N * 3 * C), dqkv: f(N * 3 * C), datty: f(N * C), dfch: f(m * N * I), dfchGelu: f(m * N * I), dlogits: f(N * V),
   };
 }

@@ -67,6 +67,7 @@ export function neoxConfigJson(config: NeoXConfig, o: ConfigJsonOptions): Record
     bos_token_id: o.bosTokenId,
     eos_token_id: o.eosTokenId,
     torch_dtype: TORCH_DTYPE[o.dtype],
+    ...(config.attention_only === true && { attention_only: true }),
   };
 }
 

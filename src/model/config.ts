@@ -25,6 +25,12 @@ export interface NeoXConfig {
   tie_word_embeddings: false;
   initializer_range: number;
   attention_bias: true;
+  /**
+   * No MLP blocks (and no post_attention_layernorm): each layer is x + attention(ln1(x)), as the
+   * attention-only transformers of Olsson et al. 2022. Our extension of config.json (absent =
+   * false); Hugging Face transformers cannot load such a checkpoint.
+   */
+  attention_only?: true;
 }
 
 /** Largest dimension accepted from a config file (guards allocations). */
@@ -121,8 +127,14 @@ export function parseNeoXConfig(json: unknown, file: string): NeoXConfig {
     initializer_range: numField(o, file, "initializer_range", 0, 10, 0.02),
     attention_bias: true,
   };
+  if (boolField(o, file, "attention_only", false)) config.attention_only = true;
   if (rotaryDims(config) % 2 !== 0) throw new ModelConfigError(file, "rotary_pct", `gives an odd number of rotary dimensions ${rotaryDims(config)} (head size ${hidden / heads}); rotate-half needs an even number`);
   return config;
+}
+
+/** True when the layers have no MLP block (config.attention_only). */
+export function isAttentionOnly(config: NeoXConfig): boolean {
+  return config.attention_only === true;
 }
 
 /** Head size hs = C / nh. */

@@ -105,6 +105,10 @@ export class GPTNeoX {
     k.rotaryForward(la.qkvr, la.qkv, this.rot, s);
     k.attentionForward(la.atty, la.att, la.qkvr, s);
     k.matmulForward(la.attOut, la.atty, lp.attprojw, lp.attprojb, N, C, C);
+    if (c.attention_only === true) {
+      k.residualForward(la.resid, x, la.attOut, N * C);
+      return;
+    }
     let mlpIn = x;
     if (!c.use_parallel_residual) {
       k.residualForward(la.residMid, x, la.attOut, N * C);
@@ -149,6 +153,12 @@ export class GPTNeoX {
   private layerBackward(lp: NeoXLayerParams, lg: NeoXLayerParams, la: LayerActivations, x: Float32Array, B: number, T: number): void {
     const k = this.kernels, c = this.config, d = this.scratch, N = B * T, C = c.hidden_size, I = c.intermediate_size;
     const dout = d.dresid, dx = d.dresidIn;
+    if (c.attention_only === true) {
+      // out = x + attention(ln1(x)): d(input) = dout + the attention branch's contribution
+      dx.set(dout.subarray(0, N * C));
+      this.attentionBackward(lp, lg, la, x, dout, B, T);
+      return;
+    }
     // MLP branch: out = h + mlp(ln2(h)), h = x (parallel) or residMid (sequential)
     const mlpIn = c.use_parallel_residual ? x : la.residMid;
     const dh = c.use_parallel_residual ? dx : d.dresidMid;
@@ -163,6 +173,12 @@ export class GPTNeoX {
     // attention branch: grad of the attention output is dout (parallel) or dh (sequential)
     const dattOut = c.use_parallel_residual ? dout : dh;
     if (!c.use_parallel_residual) dx.set(dh.subarray(0, N * C));
+    this.attentionBackward(lp, lg, la, x, dattOut, B, T);
+  }
+
+  /** Attention branch backward: from d(attention output) accumulates into dresidIn (+=) and the layer's grads. */
+  private attentionBackward(lp: NeoXLayerParams, lg: NeoXLayerParams, la: LayerActivations, x: Float32Array, dattOut: Float32Array, B: number, T: number): void {
+    const k = this.kernels, c = this.config, d = this.scratch, N = B * T, C = c.hidden_size, dx = d.dresidIn;
     const s = attentionShape(c, B, T);
     zero(d.datty, N * C);
     k.matmulBackward(d.datty, lg.attprojw, lg.attprojb, dattOut, la.atty, lp.attprojw, N, C, C);

@@ -14,7 +14,7 @@ export interface ParamSpec {
   decay: boolean;
 }
 
-/** Views of one transformer layer (names follow the Hugging Face keys). */
+/** Views of one transformer layer (names follow the Hugging Face keys); the MLP and ln2 views are empty in attention-only models. */
 export interface NeoXLayerParams {
   ln1w: Float32Array; // input_layernorm.weight (C)
   ln1b: Float32Array; // input_layernorm.bias (C)
@@ -40,20 +40,26 @@ export interface NeoXParams {
   wout: Float32Array; // embed_out.weight (V, C)
 }
 
-const LAYER_TENSORS: Array<[keyof NeoXLayerParams, string, (C: number, I: number) => number[], boolean]> = [
-  ["ln1w", "input_layernorm.weight", (C) => [C], false],
-  ["ln1b", "input_layernorm.bias", (C) => [C], false],
-  ["ln2w", "post_attention_layernorm.weight", (C) => [C], false],
-  ["ln2b", "post_attention_layernorm.bias", (C) => [C], false],
-  ["qkvw", "attention.query_key_value.weight", (C) => [3 * C, C], true],
-  ["qkvb", "attention.query_key_value.bias", (C) => [3 * C], false],
-  ["attprojw", "attention.dense.weight", (C) => [C, C], true],
-  ["attprojb", "attention.dense.bias", (C) => [C], false],
-  ["fcw", "mlp.dense_h_to_4h.weight", (C, I) => [I, C], true],
-  ["fcb", "mlp.dense_h_to_4h.bias", (_C, I) => [I], false],
-  ["fcprojw", "mlp.dense_4h_to_h.weight", (C, I) => [C, I], true],
-  ["fcprojb", "mlp.dense_4h_to_h.bias", (C) => [C], false],
+/** [view key, HF name suffix, shape, weight decay, part of the MLP block (absent in attention-only models)]. */
+const LAYER_TENSORS: Array<[keyof NeoXLayerParams, string, (C: number, I: number) => number[], boolean, boolean]> = [
+  ["ln1w", "input_layernorm.weight", (C) => [C], false, false],
+  ["ln1b", "input_layernorm.bias", (C) => [C], false, false],
+  ["ln2w", "post_attention_layernorm.weight", (C) => [C], false, true],
+  ["ln2b", "post_attention_layernorm.bias", (C) => [C], false, true],
+  ["qkvw", "attention.query_key_value.weight", (C) => [3 * C, C], true, false],
+  ["qkvb", "attention.query_key_value.bias", (C) => [3 * C], false, false],
+  ["attprojw", "attention.dense.weight", (C) => [C, C], true, false],
+  ["attprojb", "attention.dense.bias", (C) => [C], false, false],
+  ["fcw", "mlp.dense_h_to_4h.weight", (C, I) => [I, C], true, true],
+  ["fcb", "mlp.dense_h_to_4h.bias", (_C, I) => [I], false, true],
+  ["fcprojw", "mlp.dense_4h_to_h.weight", (C, I) => [C, I], true, true],
+  ["fcprojb", "mlp.dense_4h_to_h.bias", (C) => [C], false, true],
 ];
+
+/** The layer tensors the config has (all, or all but the MLP block's). */
+function layerTensors(config: NeoXConfig): typeof LAYER_TENSORS {
+  return config.attention_only === true ? LAYER_TENSORS.filter((t) => !t[4]) : LAYER_TENSORS;
+}
 
 /** Every parameter tensor in state_dict order with its offset in the flat buffer. */
 export function parameterLayout(config: NeoXConfig): ParamSpec[] {
@@ -67,7 +73,7 @@ export function parameterLayout(config: NeoXConfig): ParamSpec[] {
   };
   push("gpt_neox.embed_in.weight", [V, C], true);
   for (let l = 0; l < config.num_hidden_layers; l++) {
-    for (const [, name, shape, decay] of LAYER_TENSORS) push(`gpt_neox.layers.${l}.${name}`, shape(C, I), decay);
+    for (const [, name, shape, decay] of layerTensors(config)) push(`gpt_neox.layers.${l}.${name}`, shape(C, I), decay);
   }
   push("gpt_neox.final_layer_norm.weight", [C], false);
   push("gpt_neox.final_layer_norm.bias", [C], false);
@@ -82,6 +88,8 @@ export function parameterCount(config: NeoXConfig): number {
   return last.offset + last.size;
 }
 
+const EMPTY = new Float32Array(0);
+
 /** Named views into `flat` (length parameterCount(config)). */
 export function paramViews(flat: Float32Array, config: NeoXConfig): NeoXParams {
   const specs = parameterLayout(config);
@@ -92,7 +100,8 @@ export function paramViews(flat: Float32Array, config: NeoXConfig): NeoXParams {
   const layers: NeoXLayerParams[] = [];
   for (let l = 0; l < config.num_hidden_layers; l++) {
     const layer = {} as NeoXLayerParams;
-    for (const [key] of LAYER_TENSORS) layer[key] = view(specs[k++]!);
+    for (const [key] of LAYER_TENSORS) layer[key] = EMPTY;
+    for (const [key] of layerTensors(config)) layer[key] = view(specs[k++]!);
     layers.push(layer);
   }
   const lnfw = view(specs[k++]!);

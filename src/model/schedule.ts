@@ -42,3 +42,15 @@ export function defaultSaveSchedule(totalSteps: number): SaveSchedule {
   const saveEvery = Math.max(1, Math.ceil(totalSteps / 10));
   return { logSpacedUpTo, saveEvery };
 }
+
+/** Checkpoints per run of the dense schedule's regular part (every 1% of training). */
+export const DENSE_SAVES_PER_RUN = 100;
+
+/**
+ * The dense schedule that resolves a transition: the Pythia-like log-spaced start of
+ * defaultSaveSchedule (up to min(512, steps/8)) plus every ceil(steps/100) steps (every 1% of
+ * training when steps is a multiple of 100).
+ */
+export function denseSaveSchedule(totalSteps: number): SaveSchedule {
+  return { logSpacedUpTo: defaultSaveSchedule(totalSteps).logSpacedUpTo, saveEvery: Math.max(1, Math.ceil(totalSteps / DENSE_SAVES_PER_RUN)) };
+}

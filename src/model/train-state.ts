@@ -35,7 +35,10 @@ export interface TrainLogEntry {
   step: number;
 }
 
-/** A validation log entry as the Hugging Face Trainer writes it. */
+/**
+ * A validation log entry as the Hugging Face Trainer writes it; runs of a synthetic task add their
+ * metrics (quality/task-metrics.ts names, e.g. test_accuracy) to it as further number fields.
+ */
 export interface EvalLogEntry {
   epoch: number;
   eval_loss: number;

@@ -6,9 +6,19 @@ import type { NeoXConfig, NeoXPresetName } from "./config.js";
 import type { InitScheme } from "./params.js";
 import type { WeightDtype } from "./checkpoint-io.js";
 import { WEIGHT_DTYPES } from "./checkpoint-io.js";
-import { checkSaveSchedule, defaultSaveSchedule } from "./schedule.js";
+import { checkSaveSchedule, defaultSaveSchedule, denseSaveSchedule } from "./schedule.js";
 import type { SaveSchedule } from "./schedule.js";
 import { ADAMW_DEFAULTS } from "./optim.js";
+import type { SyntheticTaskSettings, ModularAdditionTaskSettings, InductionTaskSettings } from "./tasks/training.js";
+import { INDUCTION_EVAL_SEED, DEFAULT_INDUCTION_EVAL_SEQUENCES } from "./tasks/training.js";
+import { DEFAULT_MODULAR_ADDITION } from "./tasks/modular-addition.js";
+import { DEFAULT_INDUCTION } from "./tasks/induction.js";
+
+/** What to train on: the language-model corpus (default) or a synthetic task; omitted fields take the task's defaults. */
+export type TaskOptions =
+  | { name: "lm" }
+  | ({ name: "modular-addition" } & Partial<Omit<ModularAdditionTaskSettings, "name">>)
+  | ({ name: "induction" } & Partial<Omit<InductionTaskSettings, "name">>);
 
 export interface TrainOptions {
   /** Run folder: checkpoints go to <out>/checkpoint-<step>/; an existing run there is resumed. */
@@ -27,7 +37,7 @@ export interface TrainOptions {
   minLr?: number;
   warmupSteps?: number;
   weightDecay?: number;
-  /** Global gradient-norm clip (default 1.0). */
+  /** Global gradient-norm clip (default 1.0; 0 = no clipping). */
   gradClip?: number;
   seed?: number;
   init?: InitScheme;
@@ -38,6 +48,18 @@ export interface TrainOptions {
   /** "wasm" (default) or the scalar TypeScript oracle. */
   backend?: "wasm" | "scalar";
   saveSchedule?: Partial<SaveSchedule>;
+  /**
+   * Dense checkpoints to resolve a transition: the log-spaced start (0, 1, 2, 4, ... up to
+   * min(512, steps/8)) plus every 1% of training (denseSaveSchedule). Default: on for the
+   * synthetic tasks, off for the language model; saveSchedule fields override it.
+   */
+  denseSaves?: boolean;
+  /** Training task (default: the language-model corpus). */
+  task?: TaskOptions;
+  /** Layers without MLP blocks (Olsson et al.'s attention-only transformers); default off, on for induction. */
+  attentionOnly?: boolean;
+  /** AdamW beta2 (default 0.95; 0.98 for modular addition, as Nanda et al.). */
+  beta2?: number;
   /** Steps between training-loss log entries (default 10). */
   logSteps?: number;
   /** Validation tokens evaluated at each checkpoint (first tokens of the validation stream). */
@@ -68,8 +90,10 @@ export interface TrainSettings {
   saveSchedule: SaveSchedule;
   logSteps: number;
   evalTokens: number;
-  /** "byte" or the tokenizer.json path. */
+  /** "byte" or the tokenizer.json path ("none" for a synthetic task). */
   tokenizer: string;
+  /** The synthetic task; absent for the language-model corpus (so LM settings, and resume of older runs, are unchanged). */
+  task?: SyntheticTaskSettings;
 }
 
 interface PresetDefaults {
@@ -94,12 +118,95 @@ export const TRAIN_DEFAULTS: Record<NeoXPresetName, PresetDefaults> = {
 export const DEFAULT_LOG_STEPS = 10;
 export const DEFAULT_GRAD_CLIP = 1.0;
 
+/** Defaults of a synthetic task's run (model and optimizer); every one can be overridden by an option. */
+export interface TaskTrainDefaults {
+  steps: number;
+  /** Sequences per step; null = the whole training split (full batch). */
+  batchSize: number | null;
+  lr: number;
+  /** Learning rate at the end of the cosine decay, as a fraction of lr (1 = constant after warmup). */
+  minLrFraction: number;
+  warmupSteps: number;
+  weightDecay: number;
+  beta2: number;
+  gradClip: number;
+  init: InitScheme;
+  layers: number;
+  width: number;
+  attentionOnly: boolean;
+}
+
+/**
+ * Defaults of the synthetic tasks. Modular addition follows GROKKING_RECIPE (Nanda et al. scaled
+ * down): 1 layer, width 64 (4 heads of 16), full batch, AdamW lr 1e-3 constant after 10 warmup
+ * steps, betas (0.9, 0.98), weight decay 1.0, no clipping, normal(0, 0.02) init. Induction: Olsson
+ * et al.'s 2-layer attention-only transformer at width 64, batches of 32 fresh sequences, the LM
+ * optimizer settings. The step counts are budgets, not yet shown to cover the transition on this
+ * machine (see the notes on DEFAULT_MODULAR_ADDITION).
+ */
+export const TASK_TRAIN_DEFAULTS: Record<SyntheticTaskSettings["name"], TaskTrainDefaults> = {
+  "modular-addition": { steps: 6000, batchSize: null, lr: 1e-3, minLrFraction: 1, warmupSteps: 10, weightDecay: 1.0, beta2: 0.98, gradClip: 0, init: "hf", layers: 1, width: 64, attentionOnly: false },
+  induction: { steps: 2000, batchSize: 32, lr: 1e-3, minLrFraction: 0.1, warmupSteps: 20, weightDecay: ADAMW_DEFAULTS.weightDecay, beta2: ADAMW_DEFAULTS.beta2, gradClip: DEFAULT_GRAD_CLIP, init: "pythia", layers: 2, width: 64, attentionOnly: true },
+};
+
+/** Head size of the synthetic tasks' models (width 64 = 4 heads). */
+export const TASK_HEAD_SIZE = 16;
+
+/** The task's settings with defaults filled in (the split seed defaults to the run's seed). */
+export function resolveTaskSettings(t: Exclude<TaskOptions, { name: "lm" }>, seed: number): SyntheticTaskSettings {
+  if (t.name === "modular-addition") {
+    return { name: t.name, modulus: t.modulus ?? DEFAULT_MODULAR_ADDITION.p, trainFraction: t.trainFraction ?? DEFAULT_MODULAR_ADDITION.trainFraction, pairing: t.pairing ?? "ordered", splitSeed: t.splitSeed ?? seed };
+  }
+  if (t.name === "induction") {
+    return { name: t.name, vocabSize: t.vocabSize ?? DEFAULT_INDUCTION.vocabSize, segmentLength: t.segmentLength ?? DEFAULT_INDUCTION.segmentLength, evalSequences: t.evalSequences ?? DEFAULT_INDUCTION_EVAL_SEQUENCES, evalSeed: t.evalSeed ?? INDUCTION_EVAL_SEED };
+  }
+  throw new UsageError(`unknown task "${String((t as { name: unknown }).name)}"; use lm, modular-addition or induction`);
+}
+
+/**
+ * Settings of a synthetic-task run: the task's model (the tiny preset's rotary, LayerNorm and
+ * residual settings; width, layers and attention-only from the task unless given), its vocabulary
+ * and sequence length, and its optimizer defaults. `trainPairs` is the training split's size (full batch; a larger --batch is clipped to it), null for fresh batches.
+ */
+export function resolveSyntheticSettings(o: TrainOptions, task: SyntheticTaskSettings, vocabSize: number, sequenceLength: number, trainPairs: number | null): TrainSettings {
+  const d = TASK_TRAIN_DEFAULTS[task.name];
+  if (o.preset !== undefined) throw new UsageError(`--preset applies to the language-model task; the ${task.name} task has its own model (set --width, --layers, --attention-only)`);
+  if (o.tokenizer !== undefined) throw new UsageError(`--tokenizer applies to the language-model task; the ${task.name} task has its own tokens`);
+  const config = taskConfig(o.width ?? d.width, o.layers ?? d.layers, o.attentionOnly ?? d.attentionOnly, vocabSize, sequenceLength);
+  const steps = o.steps ?? d.steps, lr = o.lr ?? d.lr;
+  const s: TrainSettings = {
+    preset: "tiny", config, steps, batchSize: Math.min(o.batchSize ?? d.batchSize ?? trainPairs ?? 1, trainPairs ?? Infinity), lr, minLr: o.minLr ?? lr * d.minLrFraction,
+    warmupSteps: o.warmupSteps ?? Math.min(d.warmupSteps, Math.floor(steps / 10)), weightDecay: o.weightDecay ?? d.weightDecay,
+    beta1: ADAMW_DEFAULTS.beta1, beta2: o.beta2 ?? d.beta2, eps: ADAMW_DEFAULTS.eps, gradClip: o.gradClip ?? d.gradClip, seed: o.seed ?? 0,
+    init: o.init ?? d.init, dtype: o.dtype ?? "f32", saveSchedule: scheduleFor(o.saveSchedule, o.denseSaves === false ? defaultSaveSchedule(steps) : denseSaveSchedule(steps)),
+    logSteps: o.logSteps ?? DEFAULT_LOG_STEPS, evalTokens: 0, tokenizer: "none", task,
+  };
+  checkSettings(s);
+  return s;
+}
+
+function taskConfig(width: number, layers: number, attentionOnly: boolean, vocabSize: number, sequenceLength: number): NeoXConfig {
+  const c = neoxPreset("tiny");
+  if (!(Number.isInteger(width) && width >= TASK_HEAD_SIZE && width % TASK_HEAD_SIZE === 0)) throw new UsageError(`--width must be a positive multiple of the head size ${TASK_HEAD_SIZE}, got ${width}`);
+  if (!(Number.isInteger(layers) && layers >= 1)) throw new UsageError(`--layers must be a positive integer, got ${layers}`);
+  c.hidden_size = width;
+  c.num_attention_heads = width / TASK_HEAD_SIZE;
+  c.intermediate_size = 4 * width;
+  c.num_hidden_layers = layers;
+  c.max_position_embeddings = sequenceLength;
+  c.vocab_size = Math.ceil(vocabSize / 8) * 8;
+  if (attentionOnly) c.attention_only = true;
+  return c;
+}
+
 /** Resolves options against the preset defaults and checks them. */
 export function resolveTrainSettings(o: TrainOptions, vocabSize: number): TrainSettings {
+  if (o.task !== undefined && o.task.name !== "lm") throw new UsageError(`resolveTrainSettings is for the language-model task; the ${o.task.name} task is resolved by the trainer (resolveSyntheticSettings)`);
   const preset = o.preset ?? "tiny";
   if (!(preset in TRAIN_DEFAULTS)) throw new UsageError(`unknown preset "${String(preset)}"; use tiny or small`);
   const d = TRAIN_DEFAULTS[preset];
   const config = presetConfig(preset, o.width, o.layers, vocabSize);
+  if (o.attentionOnly === true) config.attention_only = true;
   const steps = o.steps ?? d.steps;
   const lr = o.lr ?? d.lr;
   const s: TrainSettings = {
@@ -112,13 +219,13 @@ export function resolveTrainSettings(o: TrainOptions, vocabSize: number): TrainS
     warmupSteps: o.warmupSteps ?? Math.min(d.warmupSteps, Math.floor(steps / 10)),
     weightDecay: o.weightDecay ?? ADAMW_DEFAULTS.weightDecay,
     beta1: ADAMW_DEFAULTS.beta1,
-    beta2: ADAMW_DEFAULTS.beta2,
+    beta2: o.beta2 ?? ADAMW_DEFAULTS.beta2,
     eps: ADAMW_DEFAULTS.eps,
     gradClip: o.gradClip ?? DEFAULT_GRAD_CLIP,
     seed: o.seed ?? 0,
     init: o.init ?? "pythia",
     dtype: o.dtype ?? "f32",
-    saveSchedule: scheduleFor(o.saveSchedule, o.steps === undefined ? d.saveSchedule : defaultSaveSchedule(steps)),
+    saveSchedule: scheduleFor(o.saveSchedule, o.denseSaves === true ? denseSaveSchedule(steps) : o.steps === undefined ? d.saveSchedule : defaultSaveSchedule(steps)),
     logSteps: o.logSteps ?? DEFAULT_LOG_STEPS,
     evalTokens: o.evalTokens ?? d.evalTokens,
     tokenizer: o.tokenizer ?? "byte",
@@ -163,12 +270,13 @@ function checkSettings(s: TrainSettings): void {
   positiveInt("--batch", s.batchSize);
   positiveInt("warmup steps", s.warmupSteps, 0);
   positiveInt("log steps", s.logSteps);
-  positiveInt("eval tokens", s.evalTokens, 2);
+  if (s.task === undefined) positiveInt("eval tokens", s.evalTokens, 2);
   positiveInt("--seed", s.seed, 0);
   finite("--lr", s.lr, 0);
   finite("min lr", s.minLr, 0);
   finite("weight decay", s.weightDecay, 0);
   finite("grad clip", s.gradClip, 0);
+  if (!(s.beta2 > 0 && s.beta2 < 1)) throw new UsageError(`--beta2 must be in (0, 1), got ${s.beta2}`);
   if (!WEIGHT_DTYPES.includes(s.dtype)) throw new UsageError(`--dtype must be one of ${WEIGHT_DTYPES.join(", ")}, got ${String(s.dtype)}`);
   if (s.init !== "pythia" && s.init !== "hf") throw new UsageError(`init must be "pythia" or "hf", got ${String(s.init)}`);
 }

@@ -1,24 +1,24 @@
-// The training loop: seeded batches from the corpus, forward/backward, gradient clipping, AdamW
-// with warmup + cosine learning rate, validation loss and an atomic checkpoint at each save step,
-// and resume from the last complete checkpoint with a bitwise-identical result.
+// The training loop: seeded batches of the task (the language-model corpus, modular addition or
+// induction; model/tasks/training.ts), forward/backward, gradient clipping, AdamW with warmup +
+// cosine learning rate, the task's evaluation (validation loss and quality metrics, logged in
+// trainer_state.json) and an atomic checkpoint at each save step, and resume from the last
+// complete checkpoint with a bitwise-identical result.
 import { mkdir } from "node:fs/promises";
 import { ByteSourceError } from "../util/errors.js";
 import { GPTNeoX } from "./gpt-neox.js";
-import type { NeoXConfig } from "./config.js";
 import type { NeoXKernels } from "./kernels.js";
 import { scalarKernels } from "./kernels.js";
 import { createWasmKernels } from "./wasm/kernels.js";
 import { learningRate } from "./optim.js";
-import { sampleBatch, sotuTokenStreams, checkTokenRange } from "./data.js";
-import type { TokenStreams } from "./data.js";
+import { sotuTokenStreams, checkTokenRange } from "./data.js";
 import { ByteTokenizer, JsonTokenizer } from "./tokenizer.js";
-import type { TextTokenizer } from "./tokenizer.js";
-import { evaluateModel } from "./evaluate.js";
 import { saveSteps } from "./schedule.js";
-import { resolveTrainSettings, settingsFingerprint } from "./trainer-options.js";
+import { languageModelTask, syntheticTask } from "./tasks/training.js";
+import type { TrainingTask } from "./tasks/training.js";
+import { resolveTrainSettings, resolveTaskSettings, resolveSyntheticSettings, settingsFingerprint } from "./trainer-options.js";
 import type { TrainOptions, TrainSettings } from "./trainer-options.js";
 import { saveCheckpoint, completeCheckpointSteps, loadCheckpointState, checkpointDir, ResumeError } from "./train-state.js";
-import type { TrainerState, RunState, LogEntry } from "./train-state.js";
+import type { TrainerState, RunState, LogEntry, EvalLogEntry } from "./train-state.js";
 
 export interface StepInfo {
   /** Global step just completed (1-based). */
@@ -35,8 +35,8 @@ export interface StepInfo {
 
 export interface TrainCallbacks {
   onStep?(info: StepInfo): void;
-  /** After checkpoint `step` is complete on disk (evalLoss: its validation loss). */
-  onCheckpoint?(step: number, dir: string, evalLoss: number): void;
+  /** After checkpoint `step` is complete on disk (evalLoss: its validation loss; metrics: the task's quality metrics by stored name). */
+  onCheckpoint?(step: number, dir: string, evalLoss: number, metrics: Readonly<Record<string, number>>): void;
 }
 
 export interface TrainResult {
@@ -55,6 +55,8 @@ export interface TrainResult {
   /** Validation loss at the last checkpoint, and the number of predictions it averages. */
   lastEvalLoss: number;
   evalPredictions: number;
+  /** The task's quality metrics at the last checkpoint (empty for the language model). */
+  lastMetrics: Record<string, number>;
   wallSeconds: number;
   tokensPerSecond: number;
 }
@@ -62,8 +64,9 @@ export interface TrainResult {
 interface RunContext {
   s: TrainSettings;
   model: GPTNeoX;
-  data: TokenStreams;
-  tokenizer: TextTokenizer;
+  task: TrainingTask;
+  /** Token id written as bos/eos in config.json. */
+  eosId: number;
   saveAt: Set<number>;
   trainerState: TrainerState;
   runState: RunState;
@@ -72,26 +75,25 @@ interface RunContext {
 /** Trains (or resumes) a run in `options.out`. Same settings and seed give bitwise-identical checkpoints. */
 export async function train(options: TrainOptions, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
   const started = performance.now();
-  const tokenizer = options.tokenizer !== undefined ? await JsonTokenizer.fromFile(options.tokenizer) : new ByteTokenizer();
-  const s = resolveTrainSettings(options, tokenizer.vocabSize);
-  const data = sotuTokenStreams(tokenizer);
-  checkTokenRange(data.train, s.config.vocab_size, "training data");
+  const { s, task, eosId } = await resolveRun(options);
   await ensureDir(options.out);
   const kernels: NeoXKernels = options.backend === "scalar" ? scalarKernels() : await createWasmKernels(options.threads !== undefined ? { threads: options.threads } : {});
   try {
     const model = new GPTNeoX(s.config, { B: s.batchSize, T: s.config.max_position_embeddings, kernels, init: { scheme: s.init, seed: s.seed } });
-    const ctx: RunContext = { s, model, data, tokenizer, saveAt: new Set(saveSteps(s.steps, s.saveSchedule)), trainerState: newTrainerState(s, data), runState: newRunState(s) };
+    const ctx: RunContext = { s, model, task, eosId, saveAt: new Set(saveSteps(s.steps, s.saveSchedule)), trainerState: newTrainerState(s, task), runState: newRunState(s) };
     const resumedFrom = await resume(ctx, options.out);
     const checkpoints: string[] = [];
-    let evalLoss = lastEvalLoss(ctx.trainerState), evalPredictions = 0;
+    const lastEval = lastEvalEntry(ctx.trainerState);
+    let evalLoss = lastEval?.eval_loss ?? NaN, evalPredictions = 0, lastMetrics = taskMetricsOf(lastEval);
     const checkpoint = async (step: number): Promise<void> => {
-      const ev = evaluateModel(model, data.validation.subarray(0, s.evalTokens));
+      const ev = task.evaluate(model);
       evalLoss = ev.loss;
       evalPredictions = ev.predictions;
-      ctx.trainerState.log_history.push({ epoch: epochAt(ctx, step), eval_loss: ev.loss, step });
-      const dir = await saveCheckpoint(options.out, step, model, { trainerState: ctx.trainerState, runState: ctx.runState, configJson: configJsonOptions(s.config, tokenizer, s) });
+      lastMetrics = ev.metrics;
+      ctx.trainerState.log_history.push({ epoch: epochAt(ctx, step), eval_loss: ev.loss, step, ...ev.metrics });
+      const dir = await saveCheckpoint(options.out, step, model, { trainerState: ctx.trainerState, runState: ctx.runState, configJson: { dtype: s.dtype, bosTokenId: eosId, eosTokenId: eosId } });
       checkpoints.push(dir);
-      callbacks.onCheckpoint?.(step, dir, ev.loss);
+      callbacks.onCheckpoint?.(step, dir, ev.loss, ev.metrics);
     };
     if (resumedFrom === null) await checkpoint(0);
     const first = model.stepCount, loopStart = performance.now();
@@ -110,22 +112,39 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
     const trained = (model.stepCount - first) * s.batchSize * s.config.max_position_embeddings;
     return {
       out: options.out, settings: s, parameters: model.parameterCount, step: model.stepCount, completed: model.stepCount === s.steps, resumedFrom, checkpoints,
-      lastTrainLoss, lastEvalLoss: evalLoss, evalPredictions, wallSeconds, tokensPerSecond: trained / Math.max((performance.now() - loopStart) / 1000, 1e-9),
+      lastTrainLoss, lastEvalLoss: evalLoss, evalPredictions, lastMetrics, wallSeconds, tokensPerSecond: trained / Math.max((performance.now() - loopStart) / 1000, 1e-9),
     };
   } finally {
     await kernels.dispose();
   }
 }
 
+/** The run's settings, its task and the eos id of config.json (the language model loads its tokenizer and corpus here). */
+async function resolveRun(options: TrainOptions): Promise<{ s: TrainSettings; task: TrainingTask; eosId: number }> {
+  if (options.task !== undefined && options.task.name !== "lm") {
+    const taskSettings = resolveTaskSettings(options.task, options.seed ?? 0);
+    const task = syntheticTask(taskSettings);
+    const trainPairs = Number.isFinite(task.trainTokens) ? task.trainTokens / task.sequenceLength : null;
+    const s = resolveSyntheticSettings(options, taskSettings, task.vocabSize, task.sequenceLength, trainPairs);
+    return { s, task, eosId: s.config.vocab_size - 1 };
+  }
+  const tokenizer = options.tokenizer !== undefined ? await JsonTokenizer.fromFile(options.tokenizer) : new ByteTokenizer();
+  const s = resolveTrainSettings(options, tokenizer.vocabSize);
+  const data = sotuTokenStreams(tokenizer);
+  checkTokenRange(data.train, s.config.vocab_size, "training data");
+  return { s, task: languageModelTask(data, s.config.max_position_embeddings, s.config.vocab_size, s.evalTokens), eosId: tokenizer.eosId ?? s.config.vocab_size - 1 };
+}
+
 /** One optimizer step on the batch of 0-based `step`. */
 function trainStep(ctx: RunContext, step: number): { loss: number; lr: number; gradNorm: number } {
   const { s, model } = ctx, T = s.config.max_position_embeddings;
   const lr = learningRate(step, { maxLr: s.lr, minLr: s.minLr, warmupSteps: s.warmupSteps, totalSteps: s.steps });
-  const { inputs, targets } = sampleBatch(ctx.data.train, s.batchSize, T, s.seed, step);
+  const { inputs, targets } = ctx.task.batch(s.batchSize, s.seed, step);
+  const B = inputs.length / T;
   model.zeroGrad();
-  const { loss } = model.forward(inputs, s.batchSize, T, targets);
+  const { loss } = model.forward(inputs, B, T, targets);
   model.backward();
-  const gradNorm = model.clipGradNorm(s.gradClip);
+  const gradNorm = s.gradClip > 0 ? model.clipGradNorm(s.gradClip) : model.kernels.gradNorm(model.grads.flat);
   model.step({ lr, beta1: s.beta1, beta2: s.beta2, eps: s.eps, weightDecay: s.weightDecay });
   return { loss, lr, gradNorm };
 }
@@ -148,16 +167,24 @@ function logTraining(ctx: RunContext, global: number, loss: number, lr: number, 
   return mean;
 }
 
-function lastEvalLoss(st: TrainerState): number {
+function lastEvalEntry(st: TrainerState): EvalLogEntry | undefined {
   for (let i = st.log_history.length - 1; i >= 0; i--) {
     const e = st.log_history[i]!;
-    if ("eval_loss" in e) return e.eval_loss;
+    if ("eval_loss" in e) return e;
   }
-  return NaN;
+  return undefined;
 }
 
+/** The task metrics of an evaluation log entry: its keys besides epoch, step and eval_loss. */
+function taskMetricsOf(e: EvalLogEntry | undefined): Record<string, number> {
+  if (e === undefined) return {};
+  return Object.fromEntries(Object.entries(e).filter(([k, v]) => k !== "epoch" && k !== "step" && k !== "eval_loss" && typeof v === "number"));
+}
+
+/** HF `epoch`: training tokens seen / distinct training tokens; for a task of fresh batches (induction), the fraction of the run. */
 function epochAt(ctx: RunContext, step: number): number {
-  return (step * ctx.s.batchSize * ctx.s.config.max_position_embeddings) / ctx.data.train.length;
+  if (!Number.isFinite(ctx.task.trainTokens)) return step / ctx.s.steps;
+  return (step * ctx.s.batchSize * ctx.s.config.max_position_embeddings) / ctx.task.trainTokens;
 }
 
 /** Continues from the last complete checkpoint of `out`, if any; returns its step. */
@@ -175,23 +202,18 @@ async function resume(ctx: RunContext, out: string): Promise<number | null> {
   return last;
 }
 
-function newTrainerState(s: TrainSettings, data: TokenStreams): TrainerState {
+function newTrainerState(s: TrainSettings, task: TrainingTask): TrainerState {
   return {
     best_metric: null, best_model_checkpoint: null, epoch: 0, eval_steps: null, global_step: 0,
     is_hyper_param_search: false, is_local_process_zero: true, is_world_process_zero: true, log_history: [],
     logging_steps: s.logSteps, max_steps: s.steps, num_input_tokens_seen: 0,
-    num_train_epochs: Math.ceil((s.steps * s.batchSize * s.config.max_position_embeddings) / data.train.length),
+    num_train_epochs: Number.isFinite(task.trainTokens) ? Math.ceil((s.steps * s.batchSize * s.config.max_position_embeddings) / task.trainTokens) : 1,
     save_steps: s.saveSchedule.saveEvery, total_flos: 0, train_batch_size: s.batchSize, trial_name: null, trial_params: null,
   };
 }
 
 function newRunState(s: TrainSettings): RunState {
   return { format: "forking-paths-train-state", version: 1, step: 0, settings: settingsFingerprint(s), pendingLossSum: 0, pendingLossCount: 0 };
-}
-
-function configJsonOptions(config: NeoXConfig, tokenizer: TextTokenizer, s: TrainSettings): { dtype: TrainSettings["dtype"]; bosTokenId: number; eosTokenId: number } {
-  const eos = tokenizer.eosId ?? config.vocab_size - 1;
-  return { dtype: s.dtype, bosTokenId: eos, eosTokenId: eos };
 }
 
 async function ensureDir(dir: string): Promise<void> {

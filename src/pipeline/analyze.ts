@@ -15,6 +15,7 @@ import { BatchWriter } from "./batch-writer.js";
 import { analyzeCheckpoint, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "./shape-rows.js";
 import { countEventsByKind, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
+import { importTrainerStateMetrics, type TrainerMetricsImport } from "./run-metrics.js";
 
 export { isKeptTensor, type NonFiniteReport } from "./checkpoint-batch.js";
 
@@ -85,6 +86,8 @@ export interface AnalyzeSummary {
   events: Record<DynamicsEventKind, number> | null;
   /** Seconds spent detecting events (included in `seconds`). */
   eventSeconds: number;
+  /** Local runs: the training log (trainer_state.json of the last checkpoint) stored as metrics of source "trainer_state"; null when there is none. */
+  metrics: TrainerMetricsImport | null;
   /** hf:// runs: bytes fetched over HTTP, and the total size of the analyzed checkpoints' files. */
   remote?: { bytesTransferred: number; filesBytes: number };
 }
@@ -104,7 +107,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   const pool = await StatsPool.create(options.workers ?? DEFAULT_ANALYZE_WORKERS);
   const summary: AnalyzeSummary = {
     runId, storePath: store.path, checkpoints: checkpoints.length, analyzed: 0, skipped: 0,
-    steps: checkpoints.map((c) => c.step), tensors: 0, buffers: 0, bytes: 0, seconds: 0, nonFinite: [], events: null, eventSeconds: 0,
+    steps: checkpoints.map((c) => c.step), tensors: 0, buffers: 0, bytes: 0, seconds: 0, nonFinite: [], events: null, eventSeconds: 0, metrics: null,
     ...(run.remote && { remote: { bytesTransferred: 0, filesBytes: 0 } }),
   };
   const selection = selectionOf(options);
@@ -134,6 +137,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       options.onProgress?.({ checkpointsDone: i + 1, checkpointsTotal: checkpoints.length, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
     }
     await writer.flush();
+    if (!run.remote && claim.registered) summary.metrics = await importTrainerStateMetrics(store, runId, checkpoints);
     // A run analyzed before and unchanged now keeps its stored events (a no-op leaves the store's bytes alone).
     if (options.events !== false && claim.registered && summary.analyzed === 0 && claim.existing) {
       summary.events = countEventsByKind(await store.events({ run: runId }));

@@ -19,3 +19,4 @@ export {
   sampleFromHistogram, snapshotFromHistogram, snapshotFromValues, confirmBimodality, storedShapeOf, dkwBound95,
   HISTOGRAM_SAMPLE_SIZE, DEFAULT_BIMODALITY_ALPHA, type ValueSnapshot, type StoredShape,
 } from "./snapshots.js";
+export { importTrainerStateMetrics, TRAINER_STATE_METRICS_SOURCE, type TrainerMetricsImport } from "./run-metrics.js";

@@ -3,6 +3,7 @@
 // Input is text plus the file name used in errors; reading files is metrics-io.ts's job.
 import type { MetricInput } from "../store/index.js";
 import { MetricsFormatError } from "./errors.js";
+import { TASK_METRIC_NAMES } from "./task-metrics.js";
 
 /** Suffix lm-eval-harness gives standard errors; kept as separate metrics `task/acc_stderr`. */
 export const STDERR_SUFFIX = "_stderr";
@@ -61,13 +62,22 @@ export function parseLmEval(text: string, file: string): MetricInput[] {
   return out;
 }
 
-function trainerMetricName(key: string): string {
+/** HF's end-of-training summary entry (it alone has train_runtime); its train_loss is the run's mean, not a task metric. */
+function isSummaryEntry(entry: Record<string, unknown>): boolean {
+  return "train_runtime" in entry;
+}
+
+function trainerMetricName(key: string, summaryEntry: boolean): string {
+  if (!summaryEntry && TASK_METRIC_NAMES.has(key)) return key;
   if (TRAINER_SUMMARY_KEYS.has(key)) return `summary/${key}`;
   if (key.startsWith("eval_")) return `eval/${key.slice(5)}`;
   return `train/${key}`;
 }
 
-/** HF trainer_state.json log_history -> `train/loss`, `train/learning_rate`, `eval/loss`, ... by step. */
+/**
+ * HF trainer_state.json log_history -> `train/loss`, `train/learning_rate`, `eval/loss`, ... by step;
+ * the synthetic tasks' metrics (quality/task-metrics.ts: `test_accuracy`, `in_context_score`, ...) verbatim.
+ */
 export function parseTrainerState(text: string, file: string): MetricInput[] {
   const doc = parseJson(text, file);
   if (!isRecord(doc) || !Array.isArray(doc["log_history"])) {
@@ -80,9 +90,10 @@ export function parseTrainerState(text: string, file: string): MetricInput[] {
     if (!isRecord(entry)) throw new MetricsFormatError(file, where, "expected an object");
     const step = entry["step"];
     if (typeof step !== "number" || !Number.isInteger(step) || step < 0) throw new MetricsFormatError(file, `${where}.step`, `expected a non-negative integer step, got ${JSON.stringify(step)}`);
+    const summaryEntry = isSummaryEntry(entry);
     for (const [key, value] of Object.entries(entry)) {
       if (TRAINER_SKIP_KEYS.has(key) || typeof value !== "number") continue;
-      const name = trainerMetricName(key);
+      const name = trainerMetricName(key, summaryEntry);
       const id = `${step}\u0000${name}`;
       if (seen.has(id)) throw new MetricsFormatError(file, `${where}.${key}`, `metric "${name}" at step ${step} already given by log_history[${seen.get(id)}]`, "keep one log entry per step (e.g. drop the entries of an abandoned run)");
       seen.set(id, i);

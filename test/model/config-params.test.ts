@@ -68,3 +68,20 @@ test("initParameters: pythia small_init / wang_init and hf stds, LayerNorm 1/0, 
   assert.ok(Math.abs(std(v.wte) / 0.02 - 1) < 0.03);
   assert.ok(Math.abs(std(v.layers[0]!.attprojw) / 0.02 - 1) < 0.03);
 });
+
+test("attention-only config: parsed from config.json, no MLP or post_attention_layernorm tensors, empty MLP views", () => {
+  const c = parseNeoXConfig({ ...base, attention_only: true }, "cfg.json");
+  assert.equal(c.attention_only, true);
+  assert.equal(parseNeoXConfig(base, "cfg.json").attention_only, undefined);
+  assert.throws(() => parseNeoXConfig({ ...base, attention_only: "yes" }, "x.json"), (e: unknown) => e instanceof ModelConfigError && e.field === "attention_only");
+  const specs = parameterLayout(c);
+  assert.equal(specs.length, 1 + 6 * 2 + 3);
+  assert.ok(specs.every((s) => !/mlp\.|post_attention_layernorm/.test(s.name)), "no MLP or ln2 tensor");
+  // per layer: ln1 (2C) + qkv (3C^2 + 3C) + dense (C^2 + C)
+  const C = 32, V = 64;
+  assert.equal(parameterCount(c), 2 * (4 * C * C + 6 * C) + 2 * V * C + 2 * C);
+  const views = paramViews(new Float32Array(parameterCount(c)), c);
+  assert.equal(views.layers[1]!.fcw.length, 0);
+  assert.equal(views.layers[1]!.ln2w.length, 0);
+  assert.equal(views.layers[1]!.qkvw.length, 3 * C * C);
+});

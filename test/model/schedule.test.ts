@@ -2,7 +2,7 @@
 // every 1000 to 143000), edge cases, and bad input.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { saveSteps, defaultSaveSchedule } from "../../src/model/schedule.js";
+import { saveSteps, defaultSaveSchedule, denseSaveSchedule } from "../../src/model/schedule.js";
 import { UsageError } from "../../src/util/errors.js";
 
 test("Pythia's schedule: 154 checkpoints, 0..512 log-spaced then every 1000 up to 143000", () => {
@@ -34,4 +34,16 @@ test("bad schedules are usage errors", () => {
   assert.throws(() => saveSteps(10, { logSpacedUpTo: 64, saveEvery: 0 }), UsageError);
   assert.throws(() => saveSteps(-1, { logSpacedUpTo: 64, saveEvery: 10 }), UsageError);
   assert.throws(() => saveSteps(1e9, { logSpacedUpTo: 64, saveEvery: 1 }), /--save-every/);
+});
+
+test("dense schedule: the log-spaced start plus every 1% of training", () => {
+  const s = denseSaveSchedule(5000);
+  assert.deepEqual(s, { logSpacedUpTo: 512, saveEvery: 50 });
+  const steps = saveSteps(5000, s);
+  assert.deepEqual(steps.slice(0, 12), [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 550]);
+  assert.equal(steps.filter((x) => x > 512).length, (5000 - 550) / 50 + 1);
+  for (let i = 12; i < steps.length; i++) assert.equal(steps[i]! - steps[i - 1]!, 50);
+  // short runs: every step when there are fewer than 100; the start stays within steps/8
+  assert.deepEqual(saveSteps(20, denseSaveSchedule(20)), Array.from({ length: 21 }, (_, i) => i));
+  assert.deepEqual(denseSaveSchedule(1000), { logSpacedUpTo: 64, saveEvery: 10 });
 });

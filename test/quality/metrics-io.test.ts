@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { alignToCheckpoints, MetricsFormatError, parseLmEval, parseMetricsCsv, parseTrainerState, readMetricsPath } from "../../src/quality/index.js";
+import { alignToCheckpoints, MetricsFormatError, parseLmEval, parseMetricsCsv, parseTrainerState, readMetricsPath, TASK_METRIC_NAMES } from "../../src/quality/index.js";
 
 const lmEval = (modelArgs: string | null, results: unknown) => JSON.stringify({ results, config: modelArgs === null ? {} : { model_args: modelArgs, num_fewshot: 0 } });
 
@@ -83,4 +83,27 @@ test("alignToCheckpoints: exact by default, nearest within a tolerance", () => {
   assert.deepEqual(near!.values, [5, 4, 3]);
   assert.deepEqual(near!.sourceSteps, [0, 98, 205]);
   assert.throws(() => alignToCheckpoints(metrics, [0], { tolerance: -1 }), /tolerance/);
+});
+
+test("trainer_state.json: the synthetic tasks' metrics are stored under their own names; HF's summary train_loss stays summary/", () => {
+  const state = { log_history: [
+    { epoch: 0, step: 0, eval_loss: 4.1, train_loss: 4.0, train_accuracy: 0.02, test_loss: 4.1, test_accuracy: 0.01 },
+    { epoch: 1, step: 10, loss: 3.9, learning_rate: 1e-3 },
+    { epoch: 1, step: 10, eval_loss: 2.0, loss_first_half: 4.2, loss_repeated_half: 1.1, in_context_score: -3.0 },
+    { step: 10, train_runtime: 12, train_loss: 3.5 },
+  ] };
+  const m = parseTrainerState(JSON.stringify(state), "trainer_state.json");
+  const get = (name: string, step: number) => m.find((x) => x.name === name && x.step === step)?.value;
+  assert.equal(get("train_loss", 0), 4.0);
+  assert.equal(get("train_accuracy", 0), 0.02);
+  assert.equal(get("test_loss", 0), 4.1);
+  assert.equal(get("test_accuracy", 0), 0.01);
+  assert.equal(get("eval/loss", 0), 4.1);
+  assert.equal(get("loss_first_half", 10), 4.2);
+  assert.equal(get("loss_repeated_half", 10), 1.1);
+  assert.equal(get("in_context_score", 10), -3.0);
+  assert.equal(get("summary/train_loss", 10), 3.5);
+  assert.equal(get("train_loss", 10), undefined);
+  assert.equal(get("train/loss", 10), 3.9);
+  for (const name of TASK_METRIC_NAMES) assert.ok(m.some((x) => x.name === name), `${name} stored verbatim`);
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Independent PyTorch reference of GPT-NeoX (Hugging Face GPTNeoXForCausalLM semantics) that
 writes test fixtures for src/model: parameters, batch, logits, loss, every gradient and the
-losses of 10 AdamW steps, for a parallel-residual and a sequential-residual config.
+losses of 10 AdamW steps, for a parallel-residual, a sequential-residual and an attention-only
+config (no MLP block and no post_attention_layernorm, as Olsson et al.'s attention-only models).
 
 Run: /usr/bin/python3 tools/reference/gpt_neox_reference.py   (writes test/fixtures/model/)
 Layout of <name>.bin: float32 little-endian blobs at the offsets listed in <name>.json.
@@ -25,6 +26,11 @@ CASES = [
          config=dict(vocab_size=56, hidden_size=48, num_hidden_layers=2, num_attention_heads=3,
                      intermediate_size=96, rotary_pct=0.25, rotary_emb_base=10000,
                      max_position_embeddings=16, layer_norm_eps=1e-5, use_parallel_residual=False)),
+    dict(name="neox-attention-only", seed=2718, B=3, T=10,
+         config=dict(vocab_size=40, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=128, rotary_pct=0.25, rotary_emb_base=10000,
+                     max_position_embeddings=12, layer_norm_eps=1e-5, use_parallel_residual=True,
+                     attention_only=True)),
 ]
 ADAMW = dict(lr=3e-3, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1)
 STEPS = 10
@@ -35,14 +41,17 @@ def param_specs(cfg):
     """(name, shape) in state_dict order, as Hugging Face names them."""
     V, C, I = cfg["vocab_size"], cfg["hidden_size"], cfg["intermediate_size"]
     specs = [("gpt_neox.embed_in.weight", (V, C))]
+    attention_only = cfg.get("attention_only", False)
     for i in range(cfg["num_hidden_layers"]):
         p = f"gpt_neox.layers.{i}."
-        specs += [(p + "input_layernorm.weight", (C,)), (p + "input_layernorm.bias", (C,)),
-                  (p + "post_attention_layernorm.weight", (C,)), (p + "post_attention_layernorm.bias", (C,)),
-                  (p + "attention.query_key_value.weight", (3 * C, C)), (p + "attention.query_key_value.bias", (3 * C,)),
-                  (p + "attention.dense.weight", (C, C)), (p + "attention.dense.bias", (C,)),
-                  (p + "mlp.dense_h_to_4h.weight", (I, C)), (p + "mlp.dense_h_to_4h.bias", (I,)),
-                  (p + "mlp.dense_4h_to_h.weight", (C, I)), (p + "mlp.dense_4h_to_h.bias", (C,))]
+        specs += [(p + "input_layernorm.weight", (C,)), (p + "input_layernorm.bias", (C,))]
+        if not attention_only:
+            specs += [(p + "post_attention_layernorm.weight", (C,)), (p + "post_attention_layernorm.bias", (C,))]
+        specs += [(p + "attention.query_key_value.weight", (3 * C, C)), (p + "attention.query_key_value.bias", (3 * C,)),
+                  (p + "attention.dense.weight", (C, C)), (p + "attention.dense.bias", (C,))]
+        if not attention_only:
+            specs += [(p + "mlp.dense_h_to_4h.weight", (I, C)), (p + "mlp.dense_h_to_4h.bias", (I,)),
+                      (p + "mlp.dense_4h_to_h.weight", (C, I)), (p + "mlp.dense_4h_to_h.bias", (C,))]
     specs += [("gpt_neox.final_layer_norm.weight", (C,)), ("gpt_neox.final_layer_norm.bias", (C,)),
               ("embed_out.weight", (V, C))]
     return specs
@@ -103,7 +112,9 @@ def forward(p, cfg, ids):
     for i in range(cfg["num_hidden_layers"]):
         pre = f"gpt_neox.layers.{i}."
         ln = lambda h, which: F.layer_norm(h, (C,), p[pre + which + ".weight"], p[pre + which + ".bias"], eps)
-        if cfg["use_parallel_residual"]:
+        if cfg.get("attention_only", False):
+            x = x + attention(p, pre, ln(x, "input_layernorm"), cfg)
+        elif cfg["use_parallel_residual"]:
             x = x + attention(p, pre, ln(x, "input_layernorm"), cfg) + mlp(p, pre, ln(x, "post_attention_layernorm"))
         else:
             h = x + attention(p, pre, ln(x, "input_layernorm"), cfg)

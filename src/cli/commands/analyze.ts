@@ -97,5 +97,9 @@ export function printAnalyzeSummary(s: AnalyzeSummary): void {
     const counts = Object.entries(s.events).map(([kind, n]) => `${n} ${kind}`).join(", ");
     say(`  events: ${counts} (in ${formatSeconds(s.eventSeconds)}; list them with: forking-paths events <out-dir>)`);
   } else say("  events: not detected (--no-events)");
+  if (s.metrics !== null) {
+    if ("error" in s.metrics) say(`  training log not stored as metrics: ${s.metrics.error}`);
+    else say(`  metrics: ${s.metrics.values} values of ${s.metrics.names.length} metrics from ${s.metrics.file} (list them with: forking-paths metrics <out-dir>)`);
+  }
   say(`  store: ${s.storePath}`);
 }

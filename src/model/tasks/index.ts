@@ -3,3 +3,4 @@
 export * from "./modular-addition.js";
 export * from "./induction.js";
 export * from "./metrics.js";
+export * from "./training.js";

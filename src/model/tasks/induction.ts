@@ -6,7 +6,8 @@
 // loss ln V); in the repeated half, token t+1 follows the earlier copy of token t, which is what an
 // induction head ([A][B] ... [A] -> [B]) exploits, so the loss there drops when the heads form.
 // Caveat: L is fixed, so a head attending at the fixed relative offset L-1 could also copy; the
-// in-context score cannot tell the two mechanisms apart. This file builds the data only.
+// in-context score cannot tell the two mechanisms apart. This file builds the data only
+// (`train --task induction` runs it: tasks/training.ts).
 import { Rng } from "../../util/rng.js";
 import { UsageError } from "../../util/errors.js";
 import { batchSeed } from "../data.js";
@@ -25,7 +26,7 @@ export interface InductionOptions {
 }
 
 /**
- * Scaled-down defaults (the trainer does not run this task yet): V = 64 keeps the unembedding
+ * Scaled-down defaults of `train --task induction`: V = 64 keeps the unembedding
  * small while a chance guess of the copied token stays unlikely (1/64); L = 32 gives T = 64 and 31
  * scored predictions per half. Olsson et al.'s small models are 2-layer attention-only; the
  * phase change needs two layers (previous-token head, then induction head).

@@ -66,7 +66,14 @@ export interface InductionMetrics {
   firstHalfLoss: number;
   /** Mean loss over the repeated-half predictions (copyable from context). */
   repeatedHalfLoss: number;
-  /** firstHalfLoss - repeatedHalfLoss: how much the context helps; about 0 before induction heads form. */
+  /** Mean loss at the early scored position (inductionScorePositions), over the sequences. */
+  earlyTokenLoss: number;
+  /** Mean loss at the late scored position. */
+  lateTokenLoss: number;
+  /**
+   * Olsson et al.'s in-context learning score: lateTokenLoss - earlyTokenLoss. About 0 before
+   * induction heads form, about -ln V when the copy is perfect (negative = the context helps).
+   */
   inContextScore: number;
   /** Accuracy of the argmax on the repeated half. */
   repeatedHalfAccuracy: number;
@@ -74,16 +81,28 @@ export interface InductionMetrics {
   countPerHalf: number;
 }
 
+/**
+ * The two prediction positions of the in-context score (0-based input positions t, scoring the
+ * prediction of token t+1): early = floor((L-1)/2), in the first half; late = L + early, in the
+ * repeated half. Both predict the same token (token late+1 is the copy of token early+1), once
+ * without and once with its earlier occurrence in context (L = 32: positions 15 and 47, i.e. the
+ * 17th and the 49th token predicted). Olsson et al. use the 50th and the 500th token of natural text.
+ */
+export function inductionScorePositions(o: InductionOptions): { early: number; late: number } {
+  const early = Math.floor((o.segmentLength - 1) / 2);
+  return { early, late: o.segmentLength + early };
+}
+
 /** The induction metrics over B sequences: logits (B*2L, V), next-token targets (B*2L) as inductionBatch makes them. */
 export function inductionMetrics(logits: Float32Array, targets: Int32Array, options: InductionOptions, V: number): InductionMetrics {
   const T = inductionSequenceLength(options), what = "induction metrics";
   const B = checkShapes(logits, targets, V, T, what);
   const { first, repeated } = inductionHalves(options);
-  const half = (positions: Int32Array): { loss: number; accuracy: number } => {
+  const score = (positions: ArrayLike<number>): { loss: number; accuracy: number } => {
     let loss = 0, correct = 0;
     for (let b = 0; b < B; b++) {
-      for (const t of positions) {
-        const row = b * T + t, target = targets[row]!;
+      for (let i = 0; i < positions.length; i++) {
+        const row = b * T + positions[i]!, target = targets[row]!;
         checkTarget(target, V, what, row);
         const s = scoreRow(logits, row, V, target);
         loss += s.loss;
@@ -93,6 +112,11 @@ export function inductionMetrics(logits: Float32Array, targets: Int32Array, opti
     const n = B * positions.length;
     return { loss: n > 0 ? loss / n : NaN, accuracy: n > 0 ? correct / n : NaN };
   };
-  const f = half(first), r = half(repeated);
-  return { firstHalfLoss: f.loss, repeatedHalfLoss: r.loss, inContextScore: f.loss - r.loss, repeatedHalfAccuracy: r.accuracy, countPerHalf: B * first.length };
+  const f = score(first), r = score(repeated);
+  const { early, late } = inductionScorePositions(options);
+  const e = score([early]), l = score([late]);
+  return {
+    firstHalfLoss: f.loss, repeatedHalfLoss: r.loss, earlyTokenLoss: e.loss, lateTokenLoss: l.loss, inContextScore: l.loss - e.loss,
+    repeatedHalfAccuracy: r.accuracy, countPerHalf: B * first.length,
+  };
 }

@@ -1,7 +1,8 @@
 // Modular addition as a training task (Power et al. 2022, arXiv 2201.02177; Nanda et al. 2023,
 // arXiv 2301.05217): the sequence `a b =` is followed by c = (a + b) mod p. Every one of the p^2
 // ordered pairs is an example; a seeded split puts an exact fraction of them in the training set
-// and the rest in the test set. This file builds the data only; it does not train.
+// and the rest in the test set. This file builds the data only; `train --task modular-addition`
+// trains on it (tasks/training.ts).
 import { Rng } from "../../util/rng.js";
 import { UsageError } from "../../util/errors.js";
 import { IGNORE_INDEX } from "../loss.js";
@@ -48,7 +49,8 @@ export interface ModularAdditionOptions {
 export const DEFAULT_MODULAR_ADDITION: Omit<ModularAdditionOptions, "seed"> = { p: 59, trainFraction: 0.4 };
 
 /**
- * The training recipe that goes with the defaults (to be wired into `train --task` later):
+ * The training recipe that goes with the defaults (the defaults of `train --task modular-addition`,
+ * TASK_TRAIN_DEFAULTS in trainer-options.ts):
  * Nanda et al.'s 1-layer transformer (d_model 128, 4 heads, d_mlp 512) narrowed to width 64
  * (heads 4, d_mlp 256) for CPU; AdamW lr 1e-3, betas (0.9, 0.98), weight decay 1.0 — weight decay
  * is the intervention Power et al. found most effective for generalisation, and Nanda et al.'s

@@ -2,7 +2,7 @@
 // GPT-NeoX whose own forward loss (with the other positions ignored) is the oracle.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { modularAdditionMetrics, inductionMetrics } from "../../../src/model/tasks/metrics.js";
+import { modularAdditionMetrics, inductionMetrics, inductionScorePositions } from "../../../src/model/tasks/metrics.js";
 import { modularAdditionSplit, modularAdditionBatch } from "../../../src/model/tasks/modular-addition.js";
 import { inductionBatch, inductionHalves } from "../../../src/model/tasks/induction.js";
 import { GPTNeoX } from "../../../src/model/gpt-neox.js";
@@ -30,7 +30,7 @@ test("modular addition: loss and accuracy on the answer token only", () => {
   assert.throws(() => modularAdditionMetrics(logits, targets.subarray(0, 8), V), /whole sequences/);
 });
 
-test("induction: first half at ln V, confident repeated half, in-context score is the difference", () => {
+test("induction: first half at ln V, confident repeated half, in-context score = late-token loss - early-token loss", () => {
   const o = { vocabSize: 12, segmentLength: 5 }, V = 12, B = 3, T = 10;
   const { targets } = inductionBatch(o, B, 2, 0);
   const logits = new Float32Array(B * T * V);
@@ -38,7 +38,15 @@ test("induction: first half at ln V, confident repeated half, in-context score i
   const m = inductionMetrics(logits, targets, o, V);
   close(m.firstHalfLoss, Math.log(12));
   close(m.repeatedHalfLoss, Math.log(Math.exp(10) + 11) - 10);
-  close(m.inContextScore, m.firstHalfLoss - m.repeatedHalfLoss);
+  // L = 5: early position 2 (first half, uniform logits), late position 7 (repeated half, confident)
+  assert.deepEqual(inductionScorePositions(o), { early: 2, late: 7 });
+  assert.deepEqual(inductionScorePositions({ vocabSize: 64, segmentLength: 32 }), { early: 15, late: 47 });
+  close(m.earlyTokenLoss, Math.log(12));
+  close(m.lateTokenLoss, Math.log(Math.exp(10) + 11) - 10);
+  close(m.inContextScore, m.lateTokenLoss - m.earlyTokenLoss);
+  assert.ok(m.inContextScore < -2, `score ${m.inContextScore}`);
+  // the late token predicts the copy of the early token's target
+  for (let b = 0; b < B; b++) assert.equal(targets[b * T + 7], targets[b * T + 2]);
   assert.equal(m.repeatedHalfAccuracy, 1);
   assert.equal(m.countPerHalf, B * 4);
 });
@@ -60,7 +68,8 @@ test("a tiny GPT-NeoX: the metrics equal the model's own loss with the other pos
   const ib = inductionBatch(o, B, 4, 0);
   const mi = inductionMetrics(modelI.forward(ib.inputs, B, T, ib.targets).logits.slice(), ib.targets, o, 10);
   const { repeated, first } = inductionHalves(o);
-  for (const [positions, expected] of [[repeated, mi.repeatedHalfLoss], [first, mi.firstHalfLoss]] as const) {
+  const { early, late } = inductionScorePositions(o);
+  for (const [positions, expected] of [[repeated, mi.repeatedHalfLoss], [first, mi.firstHalfLoss], [Int32Array.of(early), mi.earlyTokenLoss], [Int32Array.of(late), mi.lateTokenLoss]] as const) {
     const kept = new Int32Array(B * T).fill(IGNORE_INDEX);
     for (let b = 0; b < B; b++) for (const t of positions) kept[b * T + t] = ib.targets[b * T + t]!;
     close(modelI.forward(ib.inputs, B, T, kept).loss, expected, 1e-5);

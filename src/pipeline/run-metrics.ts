@@ -1,0 +1,38 @@
+// Quality metrics that come with a local run: the training log (trainer_state.json log_history:
+// train/loss, eval/loss, and the synthetic tasks' metrics such as test_accuracy or
+// in_context_score) of the run's last checkpoint that has one, stored in the `metrics` table under
+// the source "trainer_state" (replacing what that source stored before).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { RunCheckpoint } from "../runs/discovery.js";
+import type { Store } from "../store/store.js";
+import { readMetricsPath } from "../quality/metrics-io.js";
+import { MetricsFormatError } from "../quality/errors.js";
+import { ByteSourceError } from "../util/errors.js";
+
+/** Source name of the metrics read from trainer_state.json (the studies and the demo use the same). */
+export const TRAINER_STATE_METRICS_SOURCE = "trainer_state";
+const TRAINER_STATE_FILE = "trainer_state.json";
+
+/** What importTrainerStateMetrics did: the file read and the values stored, or why nothing was stored. */
+export type TrainerMetricsImport =
+  | { file: string; values: number; names: string[] }
+  | { file: string; error: string };
+
+/**
+ * Stores the log of the latest checkpoint folder (highest step) holding a trainer_state.json; null
+ * when none does. A malformed log does not fail the analysis: it is reported in `error`.
+ */
+export async function importTrainerStateMetrics(store: Store, runId: string, checkpoints: readonly RunCheckpoint[]): Promise<TrainerMetricsImport | null> {
+  const withLog = [...checkpoints].sort((a, b) => b.step - a.step).map((c) => join(c.path, TRAINER_STATE_FILE)).find((f) => existsSync(f));
+  if (withLog === undefined) return null;
+  let metrics;
+  try {
+    metrics = (await readMetricsPath(withLog)).metrics;
+  } catch (err) {
+    if (err instanceof MetricsFormatError || err instanceof ByteSourceError) return { file: withLog, error: err.message };
+    throw err;
+  }
+  await store.putMetrics(runId, TRAINER_STATE_METRICS_SOURCE, metrics);
+  return { file: withLog, values: metrics.length, names: [...new Set(metrics.map((m) => m.name))].sort() };
+}
