@@ -18,3 +18,4 @@ export * from "./store-features.js";
 export * from "./early-stop.js";
 export * from "./correlate-run.js";
 export * from "./transition.js";
+export * from "./run-transition.js";
