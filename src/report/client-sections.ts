@@ -200,7 +200,7 @@ function applyUpdate(next) {
   if (before !== after || !DATA.runs.length) { renderAll(); }
   else {
     renderMeta(); renderOverview();
-    if ($("fp-phase") && !registry.phase) renderPhase();
+    if ($("fp-phase") && !registry.phase !== !run().phase) renderPhase();
     Object.keys(registry).forEach(function (k) {
       var e = registry[k], sig = e.spec.sig();
       if (sig === e.sig) return;

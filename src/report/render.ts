@@ -65,8 +65,10 @@ export function renderReport(data: ReportData, options: RenderReportOptions = {}
     dataPath: options.dataPath ?? "/data.json",
     version: options.version ?? 0,
   };
-  // the verdicts section only for a study's out dir (the CLI passes its verdicts.json); the phase view only when a run has a transition metric
-  const shown = SECTIONS.filter((s) => (s.id !== "fp-verdicts" || data.verdicts !== undefined) && (s.id !== "fp-phase" || data.runs.some((r) => r.phase !== undefined)));
+  // the verdicts section only for a study's out dir (the CLI passes its verdicts.json); the phase
+  // view only when a run has a transition metric (always when live: metrics may arrive later)
+  const phase = config.live || data.runs.some((r) => r.phase !== undefined);
+  const shown = SECTIONS.filter((s) => (s.id !== "fp-verdicts" || data.verdicts !== undefined) && (s.id !== "fp-phase" || phase));
   const sections = shown.map((s) => sectionHtml(s.id, s.title, s.intro)).join("\n");
   const nav = shown.map((s) => `<a href="#${s.id}">${s.title}</a>`).join("");
   const client = `(function () {\n"use strict";\n${CLIENT_CORE_JS}\n${CLIENT_CHARTS_JS}\n${CLIENT_PHASE_JS}\n${CLIENT_APP_JS}\n${CLIENT_VERDICTS_JS}\n${CLIENT_SECTIONS_JS}\n})();`;
