@@ -43,7 +43,8 @@ function leadingEvents(real) {
   if (!real.length) return "";
   var top = real.slice().sort(function (a, b) { return b.strength - a.strength || a.step - b.step; }).slice(0, 8);
   return "<table class=fp-leading id=fp-leading><thead><tr><th>strongest events</th><th>step</th><th>tensor</th><th>strength</th></tr></thead><tbody>" +
-    top.map(function (e) { return "<tr><td>" + esc(e.kind.replace(/_/g, " ")) + "</td><td>" + esc(fmtStep(e.step)) + "</td><td>" + esc(e.tensor) + "</td><td>" + esc(fmtNum(e.strength)) + "</td></tr>"; }).join("") +
+    top.map(function (e) { var by = e.evidence && e.evidence.variable === "displacement" ? " (by displacement)" : "";
+      return "<tr><td>" + esc(e.kind.replace(/_/g, " ") + by) + "</td><td>" + esc(fmtStep(e.step)) + "</td><td>" + esc(e.tensor) + "</td><td>" + esc(fmtNum(e.strength)) + "</td></tr>"; }).join("") +
     "</tbody></table>";
 }
 function stat(v, label) { return "<div class=fp-stat><b>" + esc(v) + "</b><span>" + esc(label) + "</span></div>"; }

@@ -94,6 +94,8 @@ test("the overview counts optimizer artefacts apart and leads with the events th
   const hollow = await page.evaluate(() => (window as any).__fp.registry.timeline.chart.getOption().series[0].data
     .filter((d: { ev: { artefact?: string } }) => d.ev.artefact).map((d: { itemStyle: { color: string } }) => d.itemStyle.color));
   assert.deepEqual(hollow, ["rgba(255,255,255,0)"]);
+  await page.mouse.move(0, 0);
+  await page.locator("#fp-overview").screenshot({ path: join(SHOTS, "overview-artefacts.png") });
   assert.deepEqual(rec.errors, []);
   assert.deepEqual(rec.urls.filter((u) => !u.startsWith("file://")), [], "no request leaves the page");
 });
