@@ -25,3 +25,4 @@ export * from "./prune/index.js";
 export * from "./report/index.js";
 export * from "./experiments/index.js";
 export * from "./cluster/index.js";
+export * from "./dynamics/artefacts.js";

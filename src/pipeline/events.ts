@@ -10,6 +10,8 @@ import type { EventInput } from "../store/types.js";
 import { UsageError } from "../util/errors.js";
 import { nameFilter } from "../util/glob.js";
 import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents, type DetectorSettings } from "./event-detectors.js";
+import { recomputeRunTransition } from "../quality/run-transition.js";
+import { labelOptimizerArtefacts } from "./event-artefacts.js";
 import { BatchedTensorLoader, groupHistogramsOfRun, loadRunInputs, type EventTarget, type HistogramsByStep, type SeriesStatistic } from "./event-inputs.js";
 import { DEFAULT_BIMODALITY_ALPHA, HISTOGRAM_SAMPLE_SIZE, snapshotFromHistogram, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type ValueSnapshot } from "./snapshots.js";
 
@@ -179,7 +181,7 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
  */
 export async function storeRunEvents(store: Store, runId: string, events: readonly DynamicsEvent[], options: EventDetectionOptions = {}): Promise<void> {
   const detector = detectorRecord(options);
-  const rows: EventInput[] = events.map((e) => ({ kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low, step_high: e.step_high, strength: e.strength, evidence: e.evidence, detector }));
+  const rows: EventInput[] = await labelOptimizerArtefacts(store, runId, events.map((e) => ({ kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low, step_high: e.step_high, strength: e.strength, evidence: e.evidence, detector })));
   const kinds = new Set<string>(options.kinds ?? EVENT_KINDS);
   const matches = nameFilter(options.tensors ?? []);
   const whole = options.kinds === undefined && (options.tensors ?? []).length === 0;
@@ -193,6 +195,7 @@ export async function storeRunEvents(store: Store, runId: string, events: readon
 export async function recomputeRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}): Promise<DynamicsEvent[]> {
   const events = await detectRunEvents(store, runId, options);
   await storeRunEvents(store, runId, events, options);
+  await recomputeRunTransition(store, runId); // the quality side, defined once per run (quality/run-transition.ts)
   return events;
 }
 

@@ -14,6 +14,7 @@ export {
   MIN_CHANGE_POINT_CHECKPOINTS, MIN_CHANGE_POINT_SEGMENT, MIN_LAYER_FORK_CHECKPOINTS, DEFAULT_CHANGE_POINT_STATISTICS, DEFAULT_LAYER_FORK_STATISTICS, DEFAULT_CHANGE_POINT_COST,
   type EventDetectionOptions, type DynamicsEvent, type DynamicsEventKind,
 } from "./events.js";
+export { labelOptimizerArtefacts, initialStatesOf, artefactLabel, type InitialStates } from "./event-artefacts.js";
 export { statisticOf, type SeriesStatistic } from "./event-inputs.js";
 export {
   sampleFromHistogram, snapshotFromHistogram, snapshotFromValues, confirmBimodality, storedShapeOf, dkwBound95,

@@ -19,3 +19,4 @@ export * from "./early-stop.js";
 export * from "./correlate-run.js";
 export * from "./transition.js";
 export * from "./task-metrics.js";
+export * from "./run-transition.js";

@@ -22,7 +22,8 @@ function baseOption(key, gridExtra) {
 }
 function eventTooltip(e) {
   return "<b>" + esc(e.kind.replace(/_/g, " ")) + "</b> at step " + fmtStep(e.step) + "<br>" + esc(e.tensor) +
-    "<br>interval (" + fmtStep(e.step_low) + ", " + fmtStep(e.step_high) + "] · strength " + fmtNum(e.strength);
+    "<br>interval (" + fmtStep(e.step_low) + ", " + fmtStep(e.step_high) + "] · strength " + fmtNum(e.strength) +
+    (e.artefact ? "<br><i>optimizer artefact (" + esc(e.artefact.replace(/_/g, " ")) + ")</i>" : "");
 }
 /** An invisible line series whose markLines are the events (vertical lines with tooltips). */
 function eventMarkSeries(events, showLabels) {
@@ -30,7 +31,7 @@ function eventMarkSeries(events, showLabels) {
     markLine: { symbol: ["none", "none"], animation: false, silent: false,
       label: { show: showLabels, position: "end", formatter: function (p) { return p.data.ev.kind.replace(/_/g, " "); }, fontSize: 10, color: "#1d2330" },
       tooltip: { trigger: "item", formatter: function (p) { return eventTooltip(p.data.ev); } },
-      data: events.map(function (e) { return { xAxis: xOf(e.step), ev: e, lineStyle: { color: kindColor(e.kind), width: 1.5, type: "solid" } }; }) } };
+      data: events.map(function (e) { return { xAxis: xOf(e.step), ev: e, lineStyle: e.artefact ? { color: "#adb5bd", width: 1, type: "dashed" } : { color: kindColor(e.kind), width: 1.5, type: "solid" } }; }) } };
 }
 
 function heatmapOption(run, t, dens, opts) {
@@ -159,7 +160,7 @@ function qualityOption(run, metric) {
   o.series = [{ type: "line", name: metric.name, showSymbol: true, symbolSize: 3, lineStyle: { width: 1.8, color: "#1d2330" }, itemStyle: { color: "#1d2330" },
     data: metric.steps.map(function (s, i) { return [xOf(s), metric.values[i], s]; }) }];
   var strongest = {}, evs = [];
-  run.events.forEach(function (e) { if (!strongest[e.step] || strongest[e.step].strength < e.strength) strongest[e.step] = e; });
+  run.events.forEach(function (e) { if (!e.artefact && (!strongest[e.step] || strongest[e.step].strength < e.strength)) strongest[e.step] = e; });
   Object.keys(strongest).forEach(function (s) { evs.push(strongest[s]); });
   evs.sort(function (a, b) { return b.strength - a.strength; });
   if (evs.length) o.series.push(eventMarkSeries(evs.slice(0, 20), true));
@@ -204,7 +205,8 @@ function timelineOption(run) {
   o.tooltip.trigger = "item";
   o.tooltip.formatter = function (p) { return eventTooltip(p.data.ev) + "<br><i>click to open the tensor</i>"; };
   o.series = [{ type: "scatter", name: "events", data: run.events.map(function (e, i) {
-    return { value: [xOf(e.step) + jitter(i), kinds.indexOf(e.kind)], ev: e, itemStyle: { color: kindColor(e.kind), opacity: 0.75 },
+    return { value: [xOf(e.step) + jitter(i), kinds.indexOf(e.kind)], ev: e,
+      itemStyle: e.artefact ? { color: "rgba(255,255,255,0)", borderColor: "#868e96", borderWidth: 1.2, opacity: 0.8 } : { color: kindColor(e.kind), opacity: 0.75 },
       symbolSize: 7 + 3 * Math.min(4, Math.max(0, e.strength || 0)) };
   }) }];
   return o;

@@ -14,23 +14,38 @@ function findTensor(name) { return run().tensors.filter(function (t) { return t.
 
 function renderOverview() {
   var r = run(), kinds = {};
-  r.events.forEach(function (e) { kinds[e.kind] = (kinds[e.kind] || 0) + 1; });
+  var real = r.events.filter(function (e) { return !e.artefact; }), nArtefacts = r.events.length - real.length;
+  real.forEach(function (e) { kinds[e.kind] = (kinds[e.kind] || 0) + 1; });
   var nT = r.tensors.filter(function (t) { return t.kind === "tensor"; }).length;
   var steps = r.steps;
   var html = "<div class=fp-cards>" +
     stat(DATA.runs.length, DATA.runs.length === 1 ? "run" : "runs") + stat(steps.length, "checkpoints") +
-    stat(nT, "tensors") + stat(r.tensors.length - nT, "groups") + stat(r.events.length, "events") +
+    stat(nT, "tensors") + stat(r.tensors.length - nT, "groups") + stat(real.length, "events") +
+    (nArtefacts ? stat(nArtefacts, "optimizer artefacts") : "") +
+    (r.phase && r.phase.transition.found ? stat(fmtStep(r.phase.transition.step), "transition step") : "") +
     stat(steps.length ? fmtStep(steps[0]) + " – " + fmtStep(steps[steps.length - 1]) : "–", "step range") + "</div>";
   html += "<p class=fp-sub>Run <b>" + esc(r.id) + "</b> from " + esc(r.source) + ". Events by kind: " +
-    (Object.keys(kinds).map(function (k) { return esc(k.replace(/_/g, " ")) + " " + kinds[k]; }).join(", ") || "none detected") + ".</p>";
+    (Object.keys(kinds).map(function (k) { return esc(k.replace(/_/g, " ")) + " " + kinds[k]; }).join(", ") || "none detected") + "." +
+    (nArtefacts ? " <span id=fp-artefact-note>Set apart: " + nArtefacts + " optimizer-artefact event" + (nArtefacts === 1 ? "" : "s") +
+      " (splits of constant-initialised tensors at their first updates, e.g. Adam's sign split of zero biases at step 1), drawn hollow in the timeline.</span>" : "") + "</p>";
+  html += leadingEvents(real);
   html += r.events.length ? "<div class=\"fp-grid fp-wide\">" + card("timeline", "Timeline of detected events",
-    "x: training step (log scale) · y: event kind · size: strength · hover for details, click to open the tensor") + "</div>" : "";
+    "x: training step (log scale) · y: event kind · size: strength · hollow grey: optimizer artefacts · hover for details, click to open the tensor") + "</div>" : "";
   var el = body("fp-overview");
   disposeUnder(el);
   el.innerHTML = html;
   mount(el, { timeline: { sig: function () { return JSON.stringify(run().events).length + "|" + run().steps.length; },
     build: function () { return timelineOption(run()); },
     after: function (e) { e.chart.on("click", function (p) { if (p.data && p.data.ev) openTensor(p.data.ev.tensor); }); } } });
+}
+/** The strongest events that are not optimizer artefacts, first in the overview. */
+function leadingEvents(real) {
+  if (!real.length) return "";
+  var top = real.slice().sort(function (a, b) { return b.strength - a.strength || a.step - b.step; }).slice(0, 8);
+  return "<table class=fp-leading id=fp-leading><thead><tr><th>strongest events</th><th>step</th><th>tensor</th><th>strength</th></tr></thead><tbody>" +
+    top.map(function (e) { var by = e.evidence && e.evidence.variable === "displacement" ? " (by displacement)" : "";
+      return "<tr><td>" + esc(e.kind.replace(/_/g, " ") + by) + "</td><td>" + esc(fmtStep(e.step)) + "</td><td>" + esc(e.tensor) + "</td><td>" + esc(fmtNum(e.strength)) + "</td></tr>"; }).join("") +
+    "</tbody></table>";
 }
 function stat(v, label) { return "<div class=fp-stat><b>" + esc(v) + "</b><span>" + esc(label) + "</span></div>"; }
 
@@ -42,7 +57,7 @@ function openTensor(name) {
 function pickedTensors() {
   var f = state.filter.trim(), exact = f.charAt(0) === "=" ? f.slice(1) : null;
   var evNames = {};
-  run().events.forEach(function (e) { evNames[e.tensor] = Math.max(evNames[e.tensor] || 0, e.strength || 0) + 1e-9; });
+  run().events.forEach(function (e) { if (!e.artefact) evNames[e.tensor] = Math.max(evNames[e.tensor] || 0, e.strength || 0) + 1e-9; });
   return run().tensors.filter(function (t) {
     if (!t.density) return false;
     if (state.kind === "tensor" || state.kind === "group") { if (t.kind !== state.kind) return false; }
@@ -174,7 +189,7 @@ function renderAll() {
   renderMeta();
   renderVerdicts();
   if (!DATA.runs.length) { showBanner("This report holds no runs yet."); return; }
-  renderOverview(); renderPicker(); renderBifurcation(); renderStats(); renderTrajectories(); renderQuality(); renderPruning();
+  renderOverview(); if ($("fp-phase")) renderPhase(); renderPicker(); renderBifurcation(); renderStats(); renderTrajectories(); renderQuality(); renderPruning();
 }
 
 /** Live update: swap the data, rebuild lists whose membership changed, re-draw charts whose inputs changed. */
@@ -186,6 +201,7 @@ function applyUpdate(next) {
   if (before !== after || !DATA.runs.length) { renderAll(); }
   else {
     renderMeta(); renderOverview();
+    if ($("fp-phase") && !registry.phase !== !run().phase) renderPhase();
     Object.keys(registry).forEach(function (k) {
       var e = registry[k], sig = e.spec.sig();
       if (sig === e.sig) return;

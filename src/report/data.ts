@@ -99,6 +99,8 @@ export interface ReportEvent {
   step_high: number;
   strength: number;
   evidence?: Record<string, unknown>;
+  /** Name of the optimizer-artefact rule the event meets (dynamics/artefacts.ts); absent when none. */
+  artefact?: string;
 }
 
 export interface ReportMetric {
@@ -107,6 +109,38 @@ export interface ReportMetric {
   unit?: string;
   steps: number[];
   values: Array<number | null>;
+}
+
+/** The run's transition in its quality metric (the transitions table), for the page. */
+export interface ReportTransition {
+  metric: string;
+  source: string;
+  found: boolean;
+  /** Interpolated halfway crossing (null when not found). */
+  step: number | null;
+  /** Checkpoints bracketing the crossing (null when not found). */
+  interval: [number, number] | null;
+  before: number | null;
+  after: number | null;
+  noise: number | null;
+  /** (before + after) / 2 when found. */
+  halfway: number | null;
+  /** Why no transition was found. */
+  reason?: string;
+}
+
+/** A parameter-side series of the "Phase transition" view, drawn in its panel on the shared step axis. */
+export interface ReportPhaseFeature extends ReportMetric {
+  /** "norm": weight norms; "events": events per checkpoint. */
+  panel: "norm" | "events";
+}
+
+/** The "Phase transition" view: the quality metric that defines the transition and parameter-side features. */
+export interface ReportPhase {
+  transition: ReportTransition;
+  /** The transition metric's series, steps ascending. */
+  metric: ReportMetric;
+  features: ReportPhaseFeature[];
 }
 
 export interface PruningCurve {
@@ -138,6 +172,8 @@ export interface ReportRun {
   events: ReportEvent[];
   metrics: ReportMetric[];
   pruning: PruningCurve[];
+  /** Present when the run has a transition metric (a row of the transitions table). */
+  phase?: ReportPhase;
 }
 
 export interface ReportData {

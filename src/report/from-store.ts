@@ -11,6 +11,8 @@ import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ModeTrack, type Re
 import { DEFAULT_DENSITY_BINS, densityGridFromBuckets, encodeArray, encodeDensity, type BucketHistogram } from "./density.js";
 import { modeTracks } from "./mode-tracks.js";
 import { pruningCurves } from "./pruning-curves.js";
+import { phaseView } from "./phase.js";
+import { labelOptimizerArtefacts } from "../pipeline/event-artefacts.js";
 
 /** Largest number of elements of a kept tensor drawn as trajectories (evenly spaced sample). */
 export const DEFAULT_MAX_TRAJECTORY_ELEMENTS = 200;
@@ -56,7 +58,8 @@ async function runFromStore(store: Store, runId: string, source: string, options
     run.tensors.push(t);
   }
   if (options.groups ?? true) await addGroups(store, run, index, bins);
-  run.events = (await store.events({ run: runId })).flatMap(eventOf);
+  // events stored before the artefact label existed (older stores) get it by the same rule
+  run.events = (await labelOptimizerArtefacts(store, runId, await store.events({ run: runId }))).flatMap(eventOf);
   for (const t of run.tensors) {
     const modes = t.kind === "group" ? modeTracks(t.name.slice(t.name.indexOf(":") + 1), run.events, "group") : modeTracks(t.name, run.events);
     const tracks = [...branchTracks(t.name, run.events), ...modes.tracks];
@@ -74,6 +77,8 @@ async function runFromStore(store: Store, runId: string, source: string, options
   }
   for (const [name, s] of metrics) run.metrics.push({ name, ...sortSeries(s) });
   run.pruning = pruningCurves(await store.pruning({ run: runId }));
+  const phase = phaseView(run, (await store.transitions({ run: runId }))[0]);
+  if (phase !== undefined) run.phase = phase;
   return run;
 }
 
@@ -104,7 +109,7 @@ function putStats(t: ReportTensor, row: StatValues, i: number, n: number): void 
     if (typeof v !== "number" && v !== null) return;
     (t.stats[name] ??= new Array<number | null>(n).fill(null))[i] = v !== null && Number.isFinite(v) ? v : null;
   };
-  for (const key of ["mean", "std", "skewness", "excess_kurtosis", "min", "max"] as const) put(key, row[key]);
+  for (const key of ["mean", "std", "skewness", "excess_kurtosis", "min", "max", "l2"] as const) put(key, row[key]);
   for (const [k, v] of Object.entries(row.frac_abs_le ?? {})) put(`frac_abs_le_${k}`, v);
   for (const [k, v] of Object.entries(row.frac_abs_le_rel_std ?? {})) put(`frac_abs_le_${k}std`, v);
   for (const [k, v] of Object.entries(row.extra ?? {})) put(k, v);
@@ -131,7 +136,9 @@ function densityOf(steps: number[], bins: number, perStep: Map<number, Histogram
 function eventOf(e: EventRecord): ReportEvent[] {
   if (e.tensor === null || e.step === null) return [];
   const evidence = e.evidence !== null && typeof e.evidence === "object" ? (e.evidence as Record<string, unknown>) : {};
-  return [{ kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low ?? e.step, step_high: e.step_high ?? e.step, strength: e.strength ?? 0, evidence }];
+  const event: ReportEvent = { kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low ?? e.step, step_high: e.step_high ?? e.step, strength: e.strength ?? 0, evidence };
+  if (e.artefact !== null && e.artefact !== undefined) event.artefact = e.artefact;
+  return [event];
 }
 
 /** Branch centres over time of a tensor's population fork (by value), drawn over its bifurcation diagram. */

@@ -38,6 +38,9 @@ figure.fp-card figcaption b { font-weight: 600; overflow-wrap: anywhere; }
 .fp-small .fp-chart { height: 230px; }
 .fp-grid.fp-wide { grid-template-columns: 1fr; }
 .fp-wide .fp-chart { height: 240px; }
+.fp-wide figure[data-chart="phase"] .fp-chart { height: 520px; }
+.fp-leading { border-collapse: collapse; font-size: 13px; margin: 4px 0 10px; }
+.fp-leading td, .fp-leading th { padding: 2px 10px 2px 0; text-align: left; }
 .fp-chart:not([data-rendered]) { background: repeating-linear-gradient(90deg, #f3f4f7 0 12px, #f7f8fa 12px 24px); border-radius: 4px; }
 .fp-tooltip { position: absolute; pointer-events: none; background: rgba(29,35,48,.92); color: #fff; font-size: 12px; padding: 6px 8px; border-radius: 4px; white-space: nowrap; z-index: 5; font-variant-numeric: tabular-nums; }
 .fp-tooltip[hidden] { display: none; }

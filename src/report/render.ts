@@ -7,6 +7,7 @@ import { echartsSource, inlineScriptSafe } from "./assets.js";
 import { CLIENT_APP_JS } from "./client-app.js";
 import { CLIENT_CHARTS_JS } from "./client-charts.js";
 import { CLIENT_CORE_JS } from "./client-core.js";
+import { CLIENT_PHASE_JS } from "./client-phase.js";
 import { CLIENT_SECTIONS_JS } from "./client-sections.js";
 import { CLIENT_VERDICTS_JS } from "./client-verdicts.js";
 import { REPORT_DATA_VERSION, type ReportData } from "./data.js";
@@ -27,7 +28,12 @@ export const REPORT_CSP =
   "connect-src 'self'; base-uri 'none'; form-action 'none'";
 
 const SECTIONS: ReadonlyArray<{ id: string; title: string; intro: string }> = [
-  { id: "fp-overview", title: "Overview", intro: "What was analysed and when the detectors fired." },
+  { id: "fp-overview", title: "Overview", intro: "What was analysed and when the detectors fired. Optimizer artefacts (splits of constant-initialised tensors at their first updates, such as Adam's sign split of zero biases at step 1) are counted apart and drawn hollow." },
+  {
+    id: "fp-phase",
+    title: "Phase transition",
+    intro: "The run's transition, defined once from its quality metric alone (the step where the metric crosses halfway between its two plateaus, with the checkpoints that bracket it), against the parameter side on the same step axis: weight norms and the events detected at each checkpoint.",
+  },
   {
     id: "fp-verdicts",
     title: "Study verdicts",
@@ -59,11 +65,13 @@ export function renderReport(data: ReportData, options: RenderReportOptions = {}
     dataPath: options.dataPath ?? "/data.json",
     version: options.version ?? 0,
   };
-  // the verdicts section only for a study's out dir (the CLI passes its verdicts.json)
-  const shown = SECTIONS.filter((s) => s.id !== "fp-verdicts" || data.verdicts !== undefined);
+  // the verdicts section only for a study's out dir (the CLI passes its verdicts.json); the phase
+  // view only when a run has a transition metric (always when live: metrics may arrive later)
+  const phase = config.live || data.runs.some((r) => r.phase !== undefined);
+  const shown = SECTIONS.filter((s) => (s.id !== "fp-verdicts" || data.verdicts !== undefined) && (s.id !== "fp-phase" || phase));
   const sections = shown.map((s) => sectionHtml(s.id, s.title, s.intro)).join("\n");
   const nav = shown.map((s) => `<a href="#${s.id}">${s.title}</a>`).join("");
-  const client = `(function () {\n"use strict";\n${CLIENT_CORE_JS}\n${CLIENT_CHARTS_JS}\n${CLIENT_APP_JS}\n${CLIENT_VERDICTS_JS}\n${CLIENT_SECTIONS_JS}\n})();`;
+  const client = `(function () {\n"use strict";\n${CLIENT_CORE_JS}\n${CLIENT_CHARTS_JS}\n${CLIENT_PHASE_JS}\n${CLIENT_APP_JS}\n${CLIENT_VERDICTS_JS}\n${CLIENT_SECTIONS_JS}\n})();`;
   return `<!doctype html>
 <html lang="en">
 <head>

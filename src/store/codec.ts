@@ -2,7 +2,7 @@
 // the appender, result rows -> typed records. JSON columns keep NaN and +-Infinity.
 import { listValue } from "@duckdb/node-api";
 import type {
-  BufferInput, GroupStatsInput, HistogramData, StatValues, TensorStatsInput, CheckpointInfo, EventInput, MetricInput,
+  BufferInput, GroupStatsInput, HistogramData, StatValues, TensorStatsInput, CheckpointInfo, EventInput, MetricInput, TransitionInput,
 } from "./types.js";
 
 export type ColumnRecord = Record<string, unknown>;
@@ -107,6 +107,14 @@ export function eventColumns(run: string, e: EventInput): ColumnRecord {
   return {
     run_id: run, kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low, step_high: e.step_high,
     strength: e.strength, evidence_json: encodeJson(e.evidence ?? null), detector_json: encodeJson(e.detector ?? null),
+    artefact: e.artefact ?? null,
+  };
+}
+
+export function transitionColumns(run: string, t: TransitionInput): ColumnRecord {
+  return {
+    run_id: run, metric: t.metric, source: t.source, chosen_by: t.chosen_by, found: t.found, step: t.step, step_low: t.step_low, step_high: t.step_high,
+    before: t.before, after: t.after, noise: t.noise, n_points: t.n_points, detail_json: encodeJson(t.detail),
   };
 }
 

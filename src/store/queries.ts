@@ -4,7 +4,7 @@ import { bytesToFloat32, decodeJson, isoOrNull, num, numOrNull, statValuesFrom }
 import { PER_CHECKPOINT_TABLES, TABLES, TABLE_ORDER, type TableName } from "./schema.js";
 import type {
   BufferRecord, CheckpointRecord, EventRecord, GroupKind, GroupStatsRecord, HistogramRecord, IntegrityReport, MetricRecord,
-  RunRecord, TensorStatsFilter, TensorStatsRecord, TrajectoryRecord,
+  RunRecord, TensorStatsFilter, TensorStatsRecord, TrajectoryRecord, TransitionRecord,
 } from "./types.js";
 
 type Row = Record<string, unknown>;
@@ -220,6 +220,28 @@ export async function events(c: DuckDBConnection, f: { run?: string; kind?: stri
     strength: numOrNull(r.strength),
     evidence: decodeJson(String(r.evidence_json)),
     detector: decodeJson(String(r.detector_json)),
+    // absent from a read-only store written before the column existed (migrate.ts)
+    artefact: r.artefact === null || r.artefact === undefined ? null : String(r.artefact),
+  }));
+}
+
+export async function transitions(c: DuckDBConnection, f: { run?: string }): Promise<TransitionRecord[]> {
+  const w = where({ run_id: f.run });
+  const rows = await select(c, `SELECT * FROM transitions ${w.sql} ORDER BY ${TABLE_ORDER.transitions}`, w.params);
+  return rows.map((r) => ({
+    run_id: String(r.run_id),
+    metric: String(r.metric),
+    source: String(r.source),
+    chosen_by: String(r.chosen_by) === "explicit" ? "explicit" : "default order",
+    found: Boolean(r.found),
+    step: numOrNull(r.step),
+    step_low: numOrNull(r.step_low),
+    step_high: numOrNull(r.step_high),
+    before: numOrNull(r.before),
+    after: numOrNull(r.after),
+    noise: numOrNull(r.noise),
+    n_points: num(r.n_points),
+    detail: decodeJson(String(r.detail_json)) as Record<string, unknown>,
   }));
 }
 

@@ -117,6 +117,9 @@ export const TABLES = {
     col("strength", DOUBLE, "DOUBLE"),
     col("evidence_json", VARCHAR, "VARCHAR NOT NULL"),
     col("detector_json", VARCHAR, "VARCHAR NOT NULL"),
+    // name of the optimizer-artefact rule the event meets (dynamics/artefacts.ts), null when none;
+    // last, because older stores gain it by ALTER TABLE ADD COLUMN (ADDED_COLUMNS)
+    col("artefact", VARCHAR, "VARCHAR"),
   ],
   metrics: [
     ...RUN_STEP,
@@ -138,6 +141,25 @@ export const TABLES = {
     col("zeros_fraction", DOUBLE, "DOUBLE NOT NULL"),
     // fraction of the prunable weights with |w| <= 0.1 std before pruning (null when not measured)
     col("near_zero_mass", DOUBLE, "DOUBLE"),
+    col("detail_json", VARCHAR, "VARCHAR NOT NULL"),
+  ],
+  // The run's transition in one quality metric (quality/transition.ts), at most one row per run.
+  transitions: [
+    col("run_id", VARCHAR, "VARCHAR NOT NULL"),
+    col("metric", VARCHAR, "VARCHAR NOT NULL"),
+    col("source", VARCHAR, "VARCHAR NOT NULL"),
+    // "default order" or "explicit" (--transition-metric): an explicit choice is kept on recompute
+    col("chosen_by", VARCHAR, "VARCHAR NOT NULL"),
+    col("found", BOOLEAN, "BOOLEAN NOT NULL"),
+    // interpolated step of the halfway crossing and the checkpoints bracketing it (null when not found)
+    col("step", DOUBLE, "DOUBLE"),
+    col("step_low", BIGINT, "BIGINT"),
+    col("step_high", BIGINT, "BIGINT"),
+    col("before", DOUBLE, "DOUBLE"),
+    col("after", DOUBLE, "DOUBLE"),
+    col("noise", DOUBLE, "DOUBLE"),
+    col("n_points", INTEGER, "INTEGER NOT NULL"),
+    // direction, halfway, misplaced points, plateau points, the reason when not found, the rule's options
     col("detail_json", VARCHAR, "VARCHAR NOT NULL"),
   ],
 } as const satisfies Record<string, readonly ColumnSpec[]>;
@@ -163,16 +185,25 @@ export const TABLE_ORDER: Record<TableName, string> = {
   events: "run_id, kind, tensor, step",
   metrics: "run_id, source, name, step",
   pruning: "run_id, step, method, scope, sparsity, seed",
+  transitions: "run_id",
 };
 
 /**
  * Tables added after STORE_SCHEMA_VERSION 1 was first released, in the order they were added.
  * A store that lacks one gets it created on open (additive migration, migrate.ts).
  */
-export const ADDED_TABLES: readonly TableName[] = ["pruning"];
+export const ADDED_TABLES: readonly TableName[] = ["pruning", "transitions"];
+
+/**
+ * Nullable columns added to existing tables after version 1, each the last column of its table
+ * (appends follow TABLES' order). A writable store lacking one gets it by ALTER TABLE ADD COLUMN
+ * with NULL in every stored row; readers treat a column missing from a read-only store as NULL.
+ */
+export const ADDED_COLUMNS: ReadonlyArray<{ table: TableName; column: string }> = [{ table: "events", column: "artefact" }];
 
 const PRIMARY_KEYS: Partial<Record<TableName, string>> = {
   checkpoints: "run_id, step",
+  transitions: "run_id",
 };
 
 /** CREATE TABLE for one table (TEMP: a session-only empty stand-in, for read-only old stores). */

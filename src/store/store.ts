@@ -9,7 +9,7 @@ import { appendRows } from "./append.js";
 import { attachPart, copyCheckpoints, detachPart } from "./import.js";
 import {
   bufferColumns, checkpointColumns, eventColumns, groupStatsColumns, histogramColumns, metricColumns,
-  tensorStatsColumns, trajectoryColumns, type ColumnRecord,
+  tensorStatsColumns, trajectoryColumns, transitionColumns, type ColumnRecord,
 } from "./codec.js";
 import { addMissingTables } from "./migrate.js";
 import { openDatabase } from "./open.js";
@@ -19,7 +19,7 @@ import { PER_CHECKPOINT_TABLES, TABLE_NAMES, TABLE_ORDER, type TableName } from 
 import type {
   BufferRecord, CheckpointInfo, HistogramData, CheckpointRecord, CheckpointResult, EventInput, EventRecord, GroupKind, GroupStatsRecord,
   HistogramRecord, IntegrityReport, MetricInput, MetricRecord, PruningFilter, PruningInput, PruningRecord, RunInput, RunRecord, TensorStatsFilter, TensorStatsRecord,
-  TrajectoryRecord,
+  TrajectoryRecord, TransitionInput, TransitionRecord,
 } from "./types.js";
 
 /** File name of the store inside an output folder. */
@@ -175,6 +175,15 @@ export class Store {
     });
   }
 
+  /** Replace the run's stored transition (null: delete it, e.g. no transition metric any more). */
+  putTransition(runId: string, transition: TransitionInput | null): Promise<void> {
+    return this.transaction(async (c) => {
+      await this.requireRun(c, runId);
+      await c.run("DELETE FROM transitions WHERE run_id = $1", [runId]);
+      if (transition !== null) await appendRows(c, "transitions", [transitionColumns(runId, transition)]);
+    });
+  }
+
   /**
    * Store evaluated pruning results of a run in ONE transaction; a row replaces the stored one
    * with the same (step, method, scope, sparsity, seed). The run must be registered.
@@ -236,6 +245,10 @@ export class Store {
   }
   metrics(filter: { run?: string; source?: string; name?: string } = {}): Promise<MetricRecord[]> {
     return this.read((c) => q.metrics(c, filter));
+  }
+  /** Stored transitions (at most one per run), ordered by run_id. */
+  transitions(filter: { run?: string } = {}): Promise<TransitionRecord[]> {
+    return this.read((c) => q.transitions(c, filter));
   }
   /** Pruning results ordered by run_id, step, method, scope, sparsity, seed. */
   pruning(filter: PruningFilter = {}): Promise<PruningRecord[]> {

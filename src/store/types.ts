@@ -160,9 +160,39 @@ export interface EventInput {
   strength: number | null;
   evidence: unknown;
   detector: unknown;
+  /** Name of the optimizer-artefact rule the event meets (dynamics/artefacts.ts); null or absent: none. */
+  artefact?: string | null;
 }
 
+/** `artefact` as read: null when the event is no optimizer artefact, or was stored before the label existed. */
 export interface EventRecord extends EventInput {
+  run_id: string;
+}
+
+/** The transition of a run in one quality metric (quality/transition.ts), as stored. */
+export interface TransitionInput {
+  metric: string;
+  /** Metrics source the series came from. */
+  source: string;
+  /** "default order": the first metric of the documented order present; "explicit": named by the user. */
+  chosen_by: "default order" | "explicit";
+  found: boolean;
+  /** Interpolated step of the halfway crossing; null when not found. */
+  step: number | null;
+  /** Steps of the checkpoints bracketing the crossing; null when not found. */
+  step_low: number | null;
+  step_high: number | null;
+  /** Plateau medians and robust noise sd; null when the series was too short to estimate them. */
+  before: number | null;
+  after: number | null;
+  noise: number | null;
+  /** Finite metric values the rule saw. */
+  n_points: number;
+  /** direction, halfway, misplaced, plateau_points, reason (when not found), options. */
+  detail: Record<string, unknown>;
+}
+
+export interface TransitionRecord extends TransitionInput {
   run_id: string;
 }
 

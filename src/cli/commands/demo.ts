@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { analyzeRun, train, writeSyntheticRun, Store, reportDataFromStore, renderReport, readMetricsPath, type AnalyzeSummary } from "../../index.js";
+import { analyzeRun, train, writeSyntheticRun, Store, reportDataFromStore, renderReport, readMetricsPath, recomputeRunTransition, type AnalyzeSummary } from "../../index.js";
 import { progressBar, formatSeconds, formatBytes } from "../progress.js";
 import { printAnalyzeSummary } from "./analyze.js";
 import { parseIntOption } from "../options.js";
@@ -65,6 +65,7 @@ async function storeTrainingMetrics(runDir: string, outDir: string, summary: Ana
   const store = await Store.openDir(outDir);
   try {
     await store.putMetrics(summary.runId, "trainer_state", metrics);
+    await recomputeRunTransition(store, summary.runId);
   } finally {
     await store.close();
   }

@@ -3,8 +3,8 @@
 // setting, recomputes them from the store (never re-reading checkpoints) and stores them.
 import type { Command } from "commander";
 import {
-  COST_KINDS, EVENT_KINDS, Store, UsageError, globToRegExp, nameFilter, recomputeRunEvents,
-  type CostKind, type DynamicsEventKind, type EventDetectionOptions, type EventRecord,
+  COST_KINDS, EVENT_KINDS, Store, UsageError, globToRegExp, isOptimizerArtefact, labelOptimizerArtefacts, nameFilter, recomputeRunEvents, recomputeRunTransition,
+  type CostKind, type DynamicsEventKind, type EventDetectionOptions, type EventRecord, type TransitionRecord,
 } from "../../index.js";
 import { collect, parseIntOption, parseNumberOption, printJson, parseProbabilityOption } from "../options.js";
 import { say, terminalSafe } from "../terminal.js";
@@ -21,6 +21,8 @@ interface EventsFlags {
   separation?: number;
   layerGap?: number;
   alpha?: number;
+  artefacts?: boolean;
+  transitionMetric?: string;
 }
 
 export function register(program: Command): void {
@@ -39,23 +41,29 @@ export function register(program: Command): void {
     .option("--separation <x>", "population fork: 2-means separation threshold (default 4); implies --recompute", parseNumberOption("--separation"))
     .option("--layer-gap <x>", "layer fork: gap in noise sigmas (default 4); implies --recompute", parseNumberOption("--layer-gap"))
     .option("--alpha <x>", "bimodality confirmation: dip test p-value threshold (default 0.05); implies --recompute", parseProbabilityOption("--alpha"))
+    .option("--artefacts", "also list the optimizer-artefact events in the table (a split of a constant-initialised tensor at its first updates; --json always has them, with their `artefact` label)")
+    .option("--transition-metric <name>", "quality metric that defines each run's transition (default: the first of test_accuracy, in_context_score, loss_repeated_half the run has); stores it")
     .action(async (outDir: string, flags: EventsFlags) => {
       const kinds = parseKinds(flags.kind);
       const detection = detectionOptions(flags, kinds);
       const recompute = flags.recompute === true || [flags.penalty, flags.cost, flags.persistence, flags.separation, flags.layerGap, flags.alpha].some((x) => x !== undefined);
-      const store = await Store.openDir(outDir, { readOnly: !recompute });
+      const store = await Store.openDir(outDir, { readOnly: !recompute && flags.transitionMetric === undefined });
       try {
         const runs = (await store.listRuns()).map((r) => r.run_id).filter((r) => flags.run === undefined || r === flags.run);
         if (flags.run !== undefined && runs.length === 0) throw new UsageError(`run "${flags.run}" is not in ${store.path}; see \`forking-paths stats ${outDir}\` for the runs stored`);
         if (recompute) for (const run of runs) await recomputeRunEvents(store, run, detection);
+        if (flags.transitionMetric !== undefined) for (const run of runs) await recomputeRunTransition(store, run, { metric: flags.transitionMetric });
         const matches = nameFilter(flags.tensor ?? []);
         const rows: EventRecord[] = [];
         for (const run of runs) {
-          for (const e of await store.events({ run })) if ((kinds === undefined || kinds.includes(e.kind as DynamicsEventKind)) && matches(e.tensor ?? "")) rows.push(e);
+          const selected = (await store.events({ run })).filter((e) => (kinds === undefined || kinds.includes(e.kind as DynamicsEventKind)) && matches(e.tensor ?? ""));
+          // events stored before the label existed (older stores) are labelled by the same rule on read
+          rows.push(...(await labelOptimizerArtefacts(store, run, selected)));
         }
         rows.sort((a, b) => a.run_id.localeCompare(b.run_id) || (a.step ?? 0) - (b.step ?? 0) || a.kind.localeCompare(b.kind) || (a.tensor ?? "").localeCompare(b.tensor ?? ""));
-        if (flags.json) printJson(rows.map(eventJson));
-        else printEventsTable(rows, runs.length > 1, recompute);
+        const transitions = (await store.transitions()).filter((t) => runs.includes(t.run_id));
+        if (flags.json) printJson([...rows.map(eventJson), ...(kinds === undefined && (flags.tensor ?? []).length === 0 ? transitions.map(transitionJson) : [])]);
+        else printEventsTable(rows, runs.length > 1, recompute, flags.artefacts === true, transitions);
       } finally {
         await store.close();
       }
@@ -87,8 +95,28 @@ function detectionOptions(flags: EventsFlags, kinds: DynamicsEventKind[] | undef
 export function eventJson(e: EventRecord): Record<string, unknown> {
   return {
     run: e.run_id, kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low, step_high: e.step_high, strength: e.strength,
-    evidence: e.evidence ?? {}, detector: e.detector ?? null,
+    evidence: e.evidence ?? {}, detector: e.detector ?? null, artefact: e.artefact ?? null,
   };
+}
+
+/**
+ * The JSON shape of a run's transition in `events --json`: one object of kind "transition" per
+ * run with a transition metric, after the events (step: the interpolated halfway crossing, null
+ * when not found; step_low / step_high: the bracketing checkpoints).
+ */
+export function transitionJson(t: TransitionRecord): Record<string, unknown> {
+  return {
+    run: t.run_id, kind: "transition", tensor: null, metric: t.metric, source: t.source, chosen_by: t.chosen_by, found: t.found, step: t.step, step_low: t.step_low, step_high: t.step_high,
+    before: t.before, after: t.after, noise: t.noise, n_points: t.n_points, detail: t.detail,
+  };
+}
+
+/** One line per run: where its quality metric crosses halfway between its plateaus, or why not. */
+export function transitionLine(t: TransitionRecord, showRun: boolean): string {
+  const run = showRun ? ` run ${terminalSafe(t.run_id)}:` : "";
+  const metric = `${terminalSafe(t.metric)} (${terminalSafe(t.source)}${t.chosen_by === "explicit" ? ", chosen" : ""})`;
+  if (!t.found) return `transition:${run} none in ${metric}: ${terminalSafe(String(t.detail.reason ?? "not found"))}`;
+  return `transition:${run} ${metric} ${fmt(t.before)} -> ${fmt(t.after)} at step ${Math.round(t.step!)} in (${t.step_low}, ${t.step_high}] (noise ${fmt(t.noise)}, ${t.n_points} checkpoints)`;
 }
 
 function warningCell(e: EventRecord): string {
@@ -113,10 +141,13 @@ function fmt(x: number | null | undefined): string {
   return Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(4);
 }
 
-function printEventsTable(rows: EventRecord[], showRun: boolean, recomputed: boolean): void {
-  const header = [...(showRun ? ["run"] : []), "kind", "tensor", "step", "(low, high]", "strength", "announced", "detail"];
+function printEventsTable(all: EventRecord[], showRun: boolean, recomputed: boolean, showArtefacts: boolean, transitions: readonly TransitionRecord[]): void {
+  const rows = showArtefacts ? all : all.filter((e) => !isOptimizerArtefact(e));
+  const hidden = all.length - rows.length;
+  const header = [...(showRun ? ["run"] : []), "kind", "tensor", "step", "(low, high]", "strength", "announced", "detail", ...(showArtefacts ? ["artefact"] : [])];
   const lines = rows.map((e) => [
     ...(showRun ? [terminalSafe(e.run_id)] : []), e.kind, terminalSafe(e.tensor ?? "-"), String(e.step), `(${e.step_low}, ${e.step_high}]`, fmt(e.strength), warningCell(e), detailCell(e),
+    ...(showArtefacts ? [e.artefact ?? "-"] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const numeric = new Set(["step", "strength"]);
@@ -124,5 +155,8 @@ function printEventsTable(rows: EventRecord[], showRun: boolean, recomputed: boo
   say(row(header));
   for (const l of lines) say(row(l));
   const counts = EVENT_KINDS.map((k) => `${rows.filter((e) => e.kind === k).length} ${k}`).join(", ");
-  say(rows.length === 0 ? "(no events stored: run `forking-paths analyze` (without --no-events) or `forking-paths events <out-dir> --recompute`)" : `${rows.length} event(s)${recomputed ? " (recomputed)" : ""}: ${counts}`);
+  if (all.length === 0) say("(no events stored: run `forking-paths analyze` (without --no-events) or `forking-paths events <out-dir> --recompute`)");
+  else say(`${rows.length} event(s)${recomputed ? " (recomputed)" : ""}: ${counts}`);
+  if (hidden > 0) say(`${hidden} optimizer-artefact event(s) hidden: splits of constant-initialised tensors at their first updates (--artefacts to show)`);
+  for (const t of transitions) say(transitionLine(t, showRun));
 }

@@ -2,7 +2,7 @@
 // (lm-eval-harness JSON, trainer_state.json, CSV) in the analysis store, or lists what is stored.
 import { basename, extname } from "node:path";
 import type { Command } from "commander";
-import { Store, UsageError, readMetricsPath, type MetricRecord } from "../../index.js";
+import { Store, UsageError, readMetricsPath, recomputeRunTransition, type MetricRecord } from "../../index.js";
 import { printJson } from "../options.js";
 import { say } from "../terminal.js";
 
@@ -46,9 +46,11 @@ async function addMetrics(outDir: string, path: string, flags: MetricsFlags): Pr
   try {
     const run = await chooseRun(store, flags, path);
     await store.putMetrics(run, source, metrics);
+    const transition = await recomputeRunTransition(store, run); // the run's transition follows its metrics
     const names = new Set(metrics.map((m) => m.name));
     const steps = [...new Set(metrics.map((m) => m.step))].sort((a, b) => a - b);
-    const summary = { run, source, files: files.length, formats: [...new Set(files.map((f) => f.format))], metrics: metrics.length, names: names.size, steps: steps.length, first_step: steps[0] ?? null, last_step: steps[steps.length - 1] ?? null };
+    const summary = { run, source, files: files.length, formats: [...new Set(files.map((f) => f.format))], metrics: metrics.length, names: names.size, steps: steps.length, first_step: steps[0] ?? null, last_step: steps[steps.length - 1] ?? null,
+      transition: transition === null ? null : { metric: transition.metric, found: transition.found, step: transition.step, step_low: transition.step_low, step_high: transition.step_high } };
     if (flags.json) printJson(summary);
     else say(`stored ${summary.metrics} values of ${summary.names} metrics at ${summary.steps} steps (${summary.first_step}..${summary.last_step}) from ${summary.files} file(s) as run "${run}", source "${source}"`);
   } finally {
