@@ -13,6 +13,7 @@ import { summarizeSketch } from "../../src/stats/summary.js";
 import { shapeSummary, type ShapeSummary } from "../../src/stats/shape/index.js";
 import { spectralSummary } from "../../src/stats/spectral.js";
 import type { TensorStatsInput } from "../../src/store/types.js";
+import type { TensorRole } from "../../src/store/vocabulary.js";
 import { Rng } from "../../src/util/rng.js";
 
 const N = 20_000;
@@ -88,7 +89,7 @@ test("a small histogram is used whole; an empty one gives no shape", () => {
   assert.equal(histogramShapeExtra({ keys: [], counts: [] }, 1), null, "empty histogram: no shape");
 });
 
-function rowOf(name: string, role: string, layer: number, values: Float32Array): { row: TensorStatsInput; sketch: ReturnType<typeof sketchOfValues> } {
+function rowOf(name: string, role: TensorRole, layer: number, values: Float32Array): { row: TensorStatsInput; sketch: ReturnType<typeof sketchOfValues> } {
   const sketch = sketchOfValues(values);
   const row: TensorStatsInput = {
     ...summarizeSketch(sketch), tensor: name, layer, role, kind: "weight", dtype: "F32", shape: [values.length],
