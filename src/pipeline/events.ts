@@ -4,11 +4,11 @@
 import type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
 import { COST_KINDS, type CostKind } from "../dynamics/changepoints/index.js";
 import type { ShortEarlyWarningOptions } from "../dynamics/ews/index.js";
-import { deriveSeed } from "../runs/synth-process.js";
 import type { Store } from "../store/store.js";
 import type { EventInput } from "../store/types.js";
 import { EVENT_KINDS } from "../store/vocabulary.js";
 import { UsageError } from "../util/errors.js";
+import { deriveSeed } from "../util/rng.js";
 import { nameFilter } from "../util/glob.js";
 import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents, type DetectorSettings } from "./event-detectors.js";
 import { BatchedTensorLoader, groupHistogramsOfRun, loadRunInputs, type EventTarget, type HistogramsByStep, type SeriesStatistic } from "./event-inputs.js";
