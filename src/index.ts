@@ -74,7 +74,7 @@ export { exportTensorBoard, type TensorBoardExportOptions } from "./store/tensor
 export { detectChangePoints, type DetectOptions, type DetectResult } from "./dynamics/changepoints/steps.js";
 export { pelt } from "./dynamics/changepoints/pelt.js";
 export { binarySegmentation } from "./dynamics/changepoints/binseg.js";
-export { makeCost, COST_KINDS, type CostKind, type CostFunction } from "./dynamics/changepoints/cost.js";
+export { makeCost, COST_KINDS, type CostKind, type CostFunction } from "./dynamics/changepoints/costs/index.js";
 export { detectPopulationFork, detectLayerFork } from "./dynamics/forks/index.js";
 export { detectModeEvents, trackModes } from "./dynamics/modes/index.js";
 export { earlyWarning, type EarlyWarningOptions, type EarlyWarningResult } from "./dynamics/ews/early-warning.js";
