@@ -12,6 +12,7 @@ import { summarizeSketch } from "../src/stats/summary.js";
 import { Store } from "../src/store/store.js";
 import { exportTensorBoard } from "../src/store/tensorboard/export.js";
 import type { CheckpointResult, GroupStatsInput, HistogramData, TensorStatsInput } from "../src/store/types.js";
+import { classifyTensor } from "../src/tensor/names.js";
 import { Rng } from "../src/util/rng.js";
 
 const LAYERS = 6;
@@ -40,13 +41,15 @@ function checkpoint(step: number): CheckpointResult {
   const base = summarizeSketch(sketchOfValues(Array.from({ length: 4096 }, () => rng.normal() * 0.02)));
   const extra = { shape: { dip: { dip: 0.01, pValue: 0.5 }, bimodality: { coefficient: 0.3 }, weibull: { k: 1.2, lambda: 0.02 }, ks: { d: 0.02 }, mixtures: { bestComponents: 1 } } };
   const tensors: TensorStatsInput[] = [];
-  const add = (name: string, layer: number | null, role: string, wide: boolean) =>
-    tensors.push({ ...base, tensor: name, layer, role, kind: "weight", dtype: "F16", shape: [512], histogram: histogram(rng, wide), extra });
-  add("gpt_neox.embed_in.weight", null, "embed", true);
-  for (let l = 0; l < LAYERS; l++) for (const [role, wide] of ROLES_PER_LAYER) add(`gpt_neox.layers.${l}.${role}`, l, role, wide);
-  add("gpt_neox.final_layer_norm.weight", null, "ln.final.weight", false);
-  add("gpt_neox.final_layer_norm.bias", null, "ln.final.bias", false);
-  add("embed_out.weight", null, "unembed", true);
+  const add = (name: string, wide: boolean) => {
+    const { layer, role, kind } = classifyTensor(name);
+    tensors.push({ ...base, tensor: name, layer, role, kind, dtype: "F16", shape: [512], histogram: histogram(rng, wide), extra });
+  };
+  add("gpt_neox.embed_in.weight", true);
+  for (let l = 0; l < LAYERS; l++) for (const [suffix, wide] of ROLES_PER_LAYER) add(`gpt_neox.layers.${l}.${suffix}`, wide);
+  add("gpt_neox.final_layer_norm.weight", false);
+  add("gpt_neox.final_layer_norm.bias", false);
+  add("embed_out.weight", true);
   const groups: GroupStatsInput[] = [{ ...base, group_kind: "model", group_name: "model", n_tensors: tensors.length, histogram: histogram(rng, true) }];
   for (const [role] of ROLES_PER_LAYER.slice(0, 14)) groups.push({ ...base, group_kind: "role", group_name: role, n_tensors: LAYERS, histogram: histogram(rng, true) });
   for (let l = 0; l < LAYERS; l++) groups.push({ ...base, group_kind: "layer", group_name: `layer.${l}`, n_tensors: 12, histogram: histogram(rng, true) });

@@ -6,7 +6,9 @@ import { UsageError } from "../util/errors.js";
 import { changePointsOnSteps, CostLinear, makeCost, pseudoResidualSigma, xCoordinates, type DetectOptions, type StepAxis, type StepChangePointResult, type XAxis } from "./changepoints/index.js";
 import { earlyWarningShort, MIN_SHORT_EWS_POINTS, type ShortEarlyWarningOptions } from "./ews/index.js";
 
-export type DynamicsEventKind = "mode_split" | "mode_merge" | "population_fork" | "layer_fork" | "change_point";
+import type { DynamicsEventKind } from "../store/vocabulary.js";
+
+export type { DynamicsEventKind };
 
 /** A JSON value: what evidence may hold (no NaN, no Infinity, no undefined, no typed arrays). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

@@ -7,7 +7,7 @@ import { Rng } from "../util/rng.js";
 
 export interface PiecewiseSignal {
   signal: Float64Array;
-  /** True breakpoints, convention of changepoints/cost.ts: sorted, last = n. */
+  /** True breakpoints, convention of changepoints/costs/cost.ts: sorted, last = n. */
   bkps: number[];
 }
 

@@ -4,6 +4,7 @@
 // With a tensor selection, only the shards holding selected tensors are opened and only the
 // selected PyTorch storages are located. Local folders are listed by formats/checkpoint.ts.
 import { extname } from "node:path";
+import { PYTORCH_INDEX, PYTORCH_SINGLE, SAFETENSORS_INDEX, SAFETENSORS_SINGLE } from "./hf-files.js";
 import type { ByteSource } from "../io/byte-source.js";
 import { CheckpointFormatError } from "../util/errors.js";
 import { openTorchArchive, readPytorchCheckpoint, selectStateDict, tensorRefOf } from "./pytorch/index.js";
@@ -50,10 +51,7 @@ export interface CheckpointFile {
 /** What to open: one index file, or a list of weight files read as one checkpoint (names of the listing). */
 export type CheckpointPlan = { readonly index: string } | { readonly files: string[] };
 
-export const SAFETENSORS_INDEX = "model.safetensors.index.json";
-export const SAFETENSORS_SINGLE = "model.safetensors";
-export const PYTORCH_INDEX = "pytorch_model.bin.index.json";
-export const PYTORCH_SINGLE = "pytorch_model.bin";
+export { SAFETENSORS_INDEX, SAFETENSORS_SINGLE, PYTORCH_INDEX, PYTORCH_SINGLE };
 const PYTORCH_EXTENSIONS = [".bin", ".pt", ".pth", ".ckpt"];
 /** Files the Hugging Face Trainer saves next to the model that are not model weights. */
 const NOT_MODEL_FILES = new Set(["training_args.bin", "optimizer.pt", "scheduler.pt", "scaler.pt", "rng_state.pth"]);

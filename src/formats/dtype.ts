@@ -1,13 +1,9 @@
 // Element types of checkpoint tensors: sizes, families, and decoding to JavaScript numbers.
 import { UsageError } from "../util/errors.js";
 
-/**
- * Safetensors dtype names; PyTorch storages map onto the same set. Complex tensors (C64 =
- * complex64, C128 = complex128) are listed as buffers, never decoded into statistics.
- */
-export type Dtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL" | "C64" | "C128";
+import { DTYPES, type Dtype } from "../store/vocabulary.js";
 
-export const DTYPES: readonly Dtype[] = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL", "C64", "C128"];
+export { DTYPES, type Dtype };
 
 export const DTYPE_ITEMSIZE: Record<Dtype, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1, C64: 8, C128: 16,

@@ -2,6 +2,7 @@
 // f32/f16/bf16) and `config.json` (GPTNeoXConfig fields) written from a GPTNeoX, and weights read
 // back from safetensors or PyTorch .bin by name, with every shape checked.
 import { readFile, writeFile, stat } from "node:fs/promises";
+import { CONFIG_FILE, SAFETENSORS_SINGLE } from "../formats/hf-files.js";
 import { dirname, join } from "node:path";
 import { openCheckpoint } from "../formats/checkpoint.js";
 import type { CheckpointFormat } from "../formats/checkpoint.js";
@@ -24,8 +25,9 @@ export const WEIGHT_DTYPES: readonly WeightDtype[] = ["f32", "f16", "bf16"];
 const SAFETENSORS_DTYPE: Record<WeightDtype, Dtype> = { f32: "F32", f16: "F16", bf16: "BF16" };
 const TORCH_DTYPE: Record<WeightDtype, string> = { f32: "float32", f16: "float16", bf16: "bfloat16" };
 
-export const MODEL_FILE = "model.safetensors";
-export const CONFIG_FILE = "config.json";
+/** The weights file the trainer writes (the Hugging Face name). */
+export const MODEL_FILE = SAFETENSORS_SINGLE;
+export { CONFIG_FILE };
 /** Largest config.json accepted. */
 export const MAX_CONFIG_JSON_BYTES = 1024 * 1024;
 

@@ -12,8 +12,9 @@ import { ByteSourceError, ForkingPathsError } from "../util/errors.js";
 import type { GPTNeoX } from "./gpt-neox.js";
 import { writeModelFiles, loadModelWeights, MODEL_FILE, CONFIG_FILE } from "./checkpoint-io.js";
 import type { ConfigJsonOptions } from "./checkpoint-io.js";
+import { TRAINER_STATE_FILE } from "../formats/hf-files.js";
 
-export const TRAINER_STATE_FILE = "trainer_state.json";
+export { TRAINER_STATE_FILE };
 export const OPTIMIZER_FILE = "optimizer.safetensors";
 export const RUN_STATE_FILE = "forking_paths_state.json";
 const CHECKPOINT_FILES = [MODEL_FILE, CONFIG_FILE, TRAINER_STATE_FILE, OPTIMIZER_FILE, RUN_STATE_FILE];

@@ -1,6 +1,7 @@
 // What the event detectors read from the store, gathered per run: the complete checkpoints'
 // steps, each tensor's and group's statistic rows in step order, which tensors are kept in full,
 // and lazy readers of trajectories and histograms. Store reads only; no checkpoint is opened.
+import { decodeShapeExtra } from "../store/shape-extra.js";
 import type { Store } from "../store/store.js";
 import type { GroupKind, GroupStatsRecord, HistogramRecord, StatValues, TensorStatsRecord } from "../store/types.js";
 import { UsageError } from "../util/errors.js";
@@ -25,7 +26,7 @@ export function statisticOf(row: StatValues, statistic: SeriesStatistic): number
       value = row.frac_abs_le_rel_std["0.1"];
       break;
     case "weibull_k":
-      value = ((row.extra?.shape as { weibull?: { k?: unknown } | null } | undefined)?.weibull?.k);
+      value = decodeShapeExtra(row.extra)?.weibullK ?? null;
       break;
   }
   return typeof value === "number" && Number.isFinite(value) ? value : null;

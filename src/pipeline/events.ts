@@ -4,10 +4,11 @@
 import type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
 import { COST_KINDS, type CostKind } from "../dynamics/changepoints/index.js";
 import type { ShortEarlyWarningOptions } from "../dynamics/ews/index.js";
-import { deriveSeed } from "../runs/synth-process.js";
 import type { Store } from "../store/store.js";
 import type { EventInput } from "../store/types.js";
+import { EVENT_KINDS } from "../store/vocabulary.js";
 import { UsageError } from "../util/errors.js";
+import { deriveSeed } from "../util/rng.js";
 import { nameFilter } from "../util/glob.js";
 import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents, type DetectorSettings } from "./event-detectors.js";
 import { recomputeRunTransition } from "../quality/run-transition.js";
@@ -17,7 +18,7 @@ import { DEFAULT_BIMODALITY_ALPHA, HISTOGRAM_SAMPLE_SIZE, snapshotFromHistogram,
 
 export type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
 
-export const EVENT_KINDS: readonly DynamicsEventKind[] = ["population_fork", "mode_split", "mode_merge", "layer_fork", "change_point"];
+export { EVENT_KINDS };
 /** Series shorter than this are not searched for change points (a BIC penalty on fewer points means little). */
 export const MIN_CHANGE_POINT_CHECKPOINTS = 8;
 /** Layer forks need one "together" checkpoint and a persistence window; fewer checkpoints are skipped. */

@@ -6,7 +6,7 @@ export { runCheckpointJob, type CheckpointJob } from "./checkpoint-job.js";
 export { BatchWriter } from "./batch-writer.js";
 export { groupRows, checkpointGroups, roleGroupName, type GroupShapeOptions, type GroupSketch } from "./groups.js";
 export {
-  DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM, HISTOGRAM_VALUE_REL_ERROR, SAMPLE_MIXTURE_EM, shapeSeed, exactShapeExtra, histogramShapeExtra,
+  DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM, SAMPLE_MIXTURE_EM, shapeSeed, exactShapeExtra, histogramShapeExtra,
   isSpectralTarget, spectralExtra, type ShapeMethod, type ShapeExtra, type StoredSpectral,
 } from "./shape-rows.js";
 export {

@@ -3,10 +3,10 @@
 // groups; stats/shape/histogram-shape.ts), with the method and its error bounds; and the spectral
 // summary of 2-D weight matrices. Pure.
 import { ForkingPathsError } from "../util/errors.js";
+import { deriveSeed } from "../util/rng.js";
 import type { TensorRole } from "../tensor/names.js";
 import { BUCKET_RELATIVE_WIDTH, HISTOGRAM_MIXTURE_EM, histogramShapeSummary, shapeSummary, type HistogramShapeBounds, type ShapeSummary } from "../stats/shape/index.js";
 import { spectralSummary, type SpectralSummary } from "../stats/spectral.js";
-import { deriveSeed } from "../runs/synth-process.js";
 import { HISTOGRAM_SAMPLE_SIZE } from "./snapshots.js";
 
 /**
@@ -14,8 +14,6 @@ import { HISTOGRAM_SAMPLE_SIZE } from "./snapshots.js";
  * only). The histogram path analyses every value through its bucket, so the size itself is unused.
  */
 export const DEFAULT_SHAPE_SAMPLE_SIZE = HISTOGRAM_SAMPLE_SIZE;
-/** Value resolution of the histogram: each value lies in a bucket whose width is at most 2^-7 of its magnitude. */
-export const HISTOGRAM_VALUE_REL_ERROR = BUCKET_RELATIVE_WIDTH;
 /** EM settings of the histogram mixtures (the name predates the histogram path; kept for pipeline/index.ts). */
 export const SAMPLE_MIXTURE_EM = HISTOGRAM_MIXTURE_EM;
 /** Matrices with min(rows, cols) up to this get a spectral summary (eigenvalues of the small Gram matrix, O(m^3)). */
@@ -96,7 +94,7 @@ export function histogramShapeExtra(histogram: Histogram, seed: number, size = D
   return {
     shape: r.summary,
     shape_method: {
-      method: "histogram", n: r.summary.n, sample_size: r.summary.n, seed, value_rel_error_bound: HISTOGRAM_VALUE_REL_ERROR, cdf_error_bound_95: b.cdf,
+      method: "histogram", n: r.summary.n, sample_size: r.summary.n, seed, value_rel_error_bound: BUCKET_RELATIVE_WIDTH, cdf_error_bound_95: b.cdf,
       mixture_em: { tol: HISTOGRAM_MIXTURE_EM.tol, n_init: HISTOGRAM_MIXTURE_EM.nInit, acceleration: "squarem" },
       description: histogramDescription(r.summary.n, b),
       bounds: {
@@ -109,7 +107,7 @@ export function histogramShapeExtra(histogram: Histogram, seed: number, size = D
 
 function histogramDescription(n: number, b: HistogramShapeBounds): string {
   const g = (x: number | null) => (x === null ? "n/a" : x.toPrecision(3));
-  return `all ${n} values through the bf16-bucket histogram (${b.buckets} occupied buckets, each value within ${HISTOGRAM_VALUE_REL_ERROR} relative of its bucket): ` +
+  return `all ${n} values through the bf16-bucket histogram (${b.buckets} occupied buckets, each value within ${BUCKET_RELATIVE_WIDTH} relative of its bucket): ` +
     `CDF exact at bucket edges, within ${g(b.cdf)} (largest bucket mass) inside; dip within ${g(b.dip)}; KDE on the bucket-uniform distribution, ` +
     `which is within ${g(b.valueW1)} (mean bucket width) of the values in Wasserstein-1; mixtures by EM on ${b.mixtureCells} cells ` +
     `(means within ${b.mixtureMeans === null ? "n/a" : b.mixtureMeans.map(g).join(", ")}, BIC within ${g(b.mixtureBic)}, to first order); Weibull k within ${g(b.weibullK)}`;

@@ -8,6 +8,7 @@ import { bucketValueRange } from "../stats/histogram.js";
 import {
   BUCKET_RELATIVE_WIDTH, binnedDip, binnedFromHistogram, binnedKdeModes, binnedMoments, binnedSilvermanBandwidth, dipPValue, dipTest, fitGaussianMixture, gaussianKde, kdeModes, maxBucketMass,
 } from "../stats/shape/index.js";
+import { decodeShapeExtra, type DecodedShape } from "../store/shape-extra.js";
 import { ForkingPathsError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 
@@ -47,21 +48,18 @@ export interface ValueSnapshot extends ModeSnapshot {
  * row's own histogram with the settings of snapshotFromHistogram); null otherwise.
  */
 export function storedHistogramShapeOf(extra: Record<string, unknown> | undefined): StoredShape | null {
-  const method = (extra?.shape_method as { method?: unknown } | undefined)?.method;
-  return method === "histogram" ? storedShapeOf(extra) : null;
+  const decoded = decodeShapeExtra(extra);
+  return decoded?.method === "histogram" ? storedShape(decoded) : null;
 }
 
 /** Reads the reusable parts of a stored `extra.shape` (from shapeSummary); null if absent or malformed. */
 export function storedShapeOf(extra: Record<string, unknown> | undefined): StoredShape | null {
-  const shape = extra?.shape as Record<string, unknown> | undefined;
-  if (shape === undefined || shape === null || typeof shape !== "object") return null;
-  const dip = shape.dip as { pValue?: number | null } | null | undefined;
-  const fits = (shape.mixtures as { fits?: { components: number; bic: number | null }[] } | null | undefined)?.fits ?? [];
-  const bic = (k: number) => fits.find((f) => f.components === k)?.bic ?? null;
-  const kde = (shape.kde as ({ rule: string; modes: ModeObservation[] } | null)[] | undefined) ?? [];
-  const silverman = kde.find((k) => k?.rule === "silverman")?.modes ?? null;
-  const validModes = silverman !== null && silverman.length > 0 && silverman.every((m) => [m.location, m.height, m.mass, m.prominence].every((x) => typeof x === "number" && Number.isFinite(x)));
-  return { dipPValue: dip?.pValue ?? null, bic1: bic(1), bic2: bic(2), silvermanModes: validModes ? silverman : null };
+  const decoded = decodeShapeExtra(extra);
+  return decoded === null ? null : storedShape(decoded);
+}
+
+function storedShape(d: DecodedShape): StoredShape {
+  return { dipPValue: d.dipPValue, bic1: d.bic1, bic2: d.bic2, silvermanModes: d.silvermanModes };
 }
 
 function degenerate(value: number, method: string): ValueSnapshot {

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { openCheckpoint } from "../formats/checkpoint.js";
 import { decodeToFloat32, DTYPE_ITEMSIZE, type Dtype } from "../formats/dtype.js";
 import { writeSafetensorsFile, type SafetensorsEntry } from "../formats/safetensors/index.js";
+import { CONFIG_FILE, SAFETENSORS_SINGLE, TOKENIZER_FILES } from "../formats/hf-files.js";
 import { readTensorBytes } from "../tensor/read.js";
 import { ByteSourceError, UsageError } from "../util/errors.js";
 import { evaluateLoss } from "../model/evaluate.js";
@@ -14,8 +15,8 @@ import { applyMaskToBytes, checkSparsity, countZeros, pruneMasks, DEFAULT_PRUNE_
 import { prunableFilter } from "./prunable.js";
 
 /** Files copied unchanged from the source folder when present (config.json is required). */
-export const COPIED_FILES: readonly string[] = ["config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"];
-export const PRUNED_MODEL_FILE = "model.safetensors";
+export const COPIED_FILES: readonly string[] = [CONFIG_FILE, ...TOKENIZER_FILES];
+export const PRUNED_MODEL_FILE = SAFETENSORS_SINGLE;
 export const PRUNING_FILE = "pruning.json";
 
 export interface PruneEvalOptions {
@@ -106,7 +107,7 @@ async function prepareOut(checkpointDir: string, o: PruneOptions): Promise<strin
   }
   const folder = isDir ? checkpointDir : dirname(checkpointDir);
   if (resolve(o.out) === resolve(folder)) throw new UsageError(`--out must differ from the checkpoint folder ${folder} (the source is never modified)`);
-  if (!(await stat(join(folder, "config.json")).then(() => true, () => false))) {
+  if (!(await stat(join(folder, CONFIG_FILE)).then(() => true, () => false))) {
     throw new UsageError(`${folder}: no config.json ---> HINT: a checkpoint folder needs the model's config.json next to its weights`);
   }
   const existing = await stat(join(o.out, PRUNED_MODEL_FILE)).then(() => true, () => false);

@@ -1,6 +1,7 @@
 // Reads quality metrics from files and folders: detects the format (lm-eval JSON,
 // trainer_state.json, CSV), parses with metrics-parse.ts, and rejects duplicated (step, name).
 import { ByteSourceError } from "../util/errors.js";
+import { TRAINER_STATE_FILE } from "../formats/hf-files.js";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import type { MetricInput } from "../store/index.js";
@@ -23,7 +24,7 @@ export function detectMetricsFormat(file: string, text: string): MetricsFormat {
   const ext = extname(file).toLowerCase();
   if (ext === ".csv") return "csv";
   if (ext !== ".json") throw new MetricsFormatError(file, undefined, `unknown metrics file type "${ext}"`, "give an lm-eval-harness .json, a trainer_state.json or a .csv with a header");
-  if (basename(file) === "trainer_state.json" || /"log_history"\s*:/.test(text)) return "trainer-state";
+  if (basename(file) === TRAINER_STATE_FILE || /"log_history"\s*:/.test(text)) return "trainer-state";
   return "lm-eval";
 }
 

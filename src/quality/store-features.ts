@@ -1,6 +1,7 @@
 // Thin store adapter: one feature row per analysed checkpoint of a run, from the stored group
 // statistics (model / role / layer groups) and, when present, per-tensor spectral alpha.
 import type { GroupStatsRecord, Store, TensorStatsRecord } from "../store/index.js";
+import { decodeShapeExtra } from "../store/shape-extra.js";
 
 export interface CheckpointFeatures {
   steps: number[];
@@ -17,8 +18,8 @@ function groupFeatures(g: GroupStatsRecord | TensorStatsRecord): Record<string, 
   for (const s of SCALAR_STATS) out[s] = g[s];
   for (const [t, v] of Object.entries(g.frac_abs_le)) out[`frac_abs_le:${t}`] = v;
   for (const [t, v] of Object.entries(g.frac_abs_le_rel_std)) out[`frac_abs_le_rel_std:${t}`] = v;
-  const k = (g.extra?.["shape"] as { weibull?: { k?: unknown } | null } | undefined)?.weibull?.k;
-  if (typeof k === "number") out["weibull_k"] = k;
+  const k = decodeShapeExtra(g.extra)?.weibullK ?? null;
+  if (k !== null) out["weibull_k"] = k;
   return out;
 }
 

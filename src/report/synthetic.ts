@@ -3,6 +3,7 @@
 // the upper layers, kept LayerNorm gains whose elements fork into two branches, events,
 // a loss curve and pruning curves. Pure; not an analysis of anything real.
 
+import { pythiaSchedule } from "../runs/revisions.js";
 import { Rng } from "../util/rng.js";
 import { encodeArray, encodeDensity, type DensityGrid } from "./density.js";
 import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ReportEvent, type ReportRun, type ReportTensor } from "./data.js";
@@ -27,10 +28,7 @@ export const SYNTHETIC_ROLES = [
 
 /** Pythia-style steps: 0, 1, 2, 4 ... 512, then 1000, 2000 ... until `count` steps. */
 export function pythiaSteps(count: number): number[] {
-  const steps = [0];
-  for (let s = 1; s <= 512 && steps.length < count; s *= 2) steps.push(s);
-  for (let s = 1000; steps.length < count; s += 1000) steps.push(s);
-  return steps;
+  return pythiaSchedule(1000 * count).slice(0, count);
 }
 
 /** Half-distance between the two modes at `step` (0 before the fork). */

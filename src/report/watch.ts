@@ -4,6 +4,7 @@
 import { watch as fsWatch, type FSWatcher } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
+import { TRAINER_STATE_FILE } from "../formats/hf-files.js";
 import { analyzeRun, type AnalyzeOptions } from "../pipeline/analyze.js";
 import { recomputeRunEvents } from "../pipeline/events.js";
 import { discoverRun, type RunCheckpoint } from "../runs/discovery.js";
@@ -17,8 +18,6 @@ export const WATCH_POLL_MS = 2000;
 export const WATCH_DEBOUNCE_MS = 250;
 /** Files untouched for this long count as complete even without a second poll (checkpoints present at start). */
 export const WATCH_SETTLED_AGE_MS = 10_000;
-/** The Hugging Face Trainer writes this file last: its presence marks a complete checkpoint. */
-const TRAINER_STATE = "trainer_state.json";
 
 /** Analysis options the watcher passes through (the store, run and checkpoint selection are its own). */
 export type WatchAnalyzeOptions = Omit<AnalyzeOptions, "out" | "store" | "runId" | "checkpointFilter" | "onProgress" | "events">;
@@ -130,7 +129,7 @@ export class RunWatcher {
     const previous = this.lastSeen.get(path);
     this.lastSeen.set(path, sig);
     if (files.length === 0) return false;
-    if (files.some((f) => f.name === TRAINER_STATE)) return true;
+    if (files.some((f) => f.name === TRAINER_STATE_FILE)) return true; // written last: marks a complete checkpoint
     if (previous === sig) return true;
     const settled = Date.now() - (this.options.settledAgeMs ?? WATCH_SETTLED_AGE_MS);
     return files.every((f) => f.mtimeMs < settled);

@@ -4,6 +4,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { openCheckpoint } from "../formats/checkpoint.js";
 import type { OpenCheckpoint, OpenCheckpointOptions } from "../formats/checkpoint-files.js";
+import { TRAINER_STATE_FILE } from "../formats/hf-files.js";
 import { RunDiscoveryError } from "../util/errors.js";
 import { describeLookalikes, lookalikeCheckpointFolders } from "./lookalikes.js";
 
@@ -142,7 +143,7 @@ async function hasCheckpointFile(dir: string): Promise<boolean> {
 
 /** `global_step` from a trainer_state.json in `dir`, or null when there is none. */
 export async function trainerStateStep(dir: string): Promise<number | null> {
-  const file = join(dir, "trainer_state.json");
+  const file = join(dir, TRAINER_STATE_FILE);
   let text: string;
   try {
     text = await readFile(file, "utf8");

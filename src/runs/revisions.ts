@@ -17,12 +17,20 @@ export interface RevisionStep {
   readonly step: number;
 }
 
+/**
+ * Pythia's checkpoint steps up to `lastStep`: 0, 1, 2, 4 ... 512, then every 1000. The one list of
+ * the schedule: the Hub revisions, synthetic runs and the report's synthetic data all use it.
+ */
+export function pythiaSchedule(lastStep = PYTHIA_LAST_STEP): number[] {
+  const steps = [0];
+  for (let s = 1; s <= Math.min(2 ** PYTHIA_LOG_STEPS_MAX, lastStep); s *= 2) steps.push(s);
+  for (let s = PYTHIA_STEP_INTERVAL; s <= lastStep; s += PYTHIA_STEP_INTERVAL) steps.push(s);
+  return steps;
+}
+
 /** The 154 Pythia revisions: step0, step1, step2, step4 ... step512, step1000, step2000 ... step143000. */
 export function pythiaRevisions(): string[] {
-  const steps = [0];
-  for (let k = 0; k <= PYTHIA_LOG_STEPS_MAX; k++) steps.push(2 ** k);
-  for (let s = PYTHIA_STEP_INTERVAL; s <= PYTHIA_LAST_STEP; s += PYTHIA_STEP_INTERVAL) steps.push(s);
-  return steps.map((s) => `step${s}`);
+  return pythiaSchedule().map((s) => `step${s}`);
 }
 
 const STEP_PATTERNS: readonly RegExp[] = [

@@ -15,25 +15,6 @@ export const PITCHFORK_RATE = 4;
 /** Size of the per-element bias h that nudges each element towards a branch. */
 export const PITCHFORK_BIAS = 0.05;
 
-/** Pythia-like checkpoint steps: 0, 1, 2, 4, ..., 512, then every 1000 up to maxStep. */
-export function pythiaLikeSteps(maxStep = 8000): number[] {
-  const steps = [0];
-  for (let s = 1; s <= Math.min(512, maxStep); s *= 2) steps.push(s);
-  for (let s = 1000; s <= maxStep; s += 1000) steps.push(s);
-  return steps;
-}
-
-/** Deterministic 32-bit seed from a run seed and labels (FNV-1a over the text). */
-export function deriveSeed(seed: number, ...labels: (string | number)[]): number {
-  let h = 0x811c9dc5 ^ (seed >>> 0);
-  const text = labels.join("\u0000");
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
 /** Position on the log-step time axis. */
 export function logStep(step: number): number {
   return Math.log1p(step);

@@ -3,18 +3,18 @@
 // Pythia-style tensor names, plus outDir/synth.json holding the ground truth.
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { CONFIG_FILE, SAFETENSORS_SINGLE, TRAINER_STATE_FILE } from "../formats/hf-files.js";
 import { writeSafetensorsFile, type SafetensorsEntry } from "../formats/safetensors/index.js";
 import { UsageError } from "../util/errors.js";
-import { Rng } from "../util/rng.js";
-import {
-  branchesFromFinal, deriveSeed, firstSeparatedIndex, gaussian, heavyTailMixture, logStep, pythiaLikeSteps, simulatePitchfork,
-} from "./synth-process.js";
+import { deriveSeed, Rng } from "../util/rng.js";
+import { pythiaSchedule } from "./revisions.js";
+import { branchesFromFinal, firstSeparatedIndex, gaussian, heavyTailMixture, logStep, simulatePitchfork } from "./synth-process.js";
 
 export interface SyntheticRunOptions {
   /** "fork": LayerNorm gains split into two branches at forkStep; "null": they only widen. */
   kind: "fork" | "null";
   seed: number;
-  /** Checkpoint steps (default: pythiaLikeSteps(8000): 0, 1, 2, 4 ... 512, 1000 ... 8000). */
+  /** Checkpoint steps (default: pythiaSchedule(8000): 0, 1, 2, 4 ... 512, 1000 ... 8000). */
   steps?: readonly number[];
   /** Transformer blocks (default 2). */
   layers?: number;
@@ -73,9 +73,9 @@ export async function writeSyntheticRun(outDir: string, options: SyntheticRunOpt
     const dir = join(outDir, `checkpoint-${step}`);
     await mkdir(dir);
     const entries = checkpointEntries(plan, step, row, kept);
-    await writeSafetensorsFile(join(dir, "model.safetensors"), entries, { format: "pt" });
-    await writeFile(join(dir, "config.json"), JSON.stringify(hfConfig(plan), null, 2));
-    await writeFile(join(dir, "trainer_state.json"), JSON.stringify(trainerState(plan.steps, step), null, 2));
+    await writeSafetensorsFile(join(dir, SAFETENSORS_SINGLE), entries, { format: "pt" });
+    await writeFile(join(dir, CONFIG_FILE), JSON.stringify(hfConfig(plan), null, 2));
+    await writeFile(join(dir, TRAINER_STATE_FILE), JSON.stringify(trainerState(plan.steps, step), null, 2));
     checkpoints.push({ step, path: dir });
   }
   const info = groundTruth(plan, kept, checkpoints);
@@ -96,7 +96,7 @@ interface Plan {
 }
 
 function makePlan(o: SyntheticRunOptions): Plan {
-  const steps = [...(o.steps ?? pythiaLikeSteps(8000))];
+  const steps = [...(o.steps ?? pythiaSchedule(8000))];
   const plan: Plan = {
     kind: o.kind,
     seed: o.seed,

@@ -6,6 +6,8 @@
 export const HIST_KEY_COUNT = 65536;
 /** Mantissa bits kept in a key: a bucket's width is at most 2^-HIST_MANTISSA_BITS of its lower edge. */
 export const HIST_MANTISSA_BITS = 7;
+/** The relative width of a bucket, 2^-7: every value lies within this fraction of its magnitude from its bucket's edges. */
+export const BUCKET_RELATIVE_WIDTH = 2 ** -HIST_MANTISSA_BITS;
 /** Largest finite magnitude key (0x7f7f: float32 values up to 2^128). */
 export const HIST_MAX_FINITE_KEY = 0x7f7f;
 

@@ -1,6 +1,7 @@
 // Conversion between the store's row types and table columns: inputs -> column records for
 // the appender, result rows -> typed records. JSON columns keep NaN and +-Infinity.
 import { listValue } from "@duckdb/node-api";
+import { StoreError } from "../util/errors.js";
 import type {
   BufferInput, GroupStatsInput, HistogramData, StatValues, TensorStatsInput, CheckpointInfo, EventInput, MetricInput, TransitionInput,
 } from "./types.js";
@@ -138,6 +139,18 @@ export function bytesToFloat32(bytes: Uint8Array): Float32Array {
 }
 
 // ---- decoding result rows ----
+
+/**
+ * A text column read back into its vocabulary (vocabulary.ts). A word this version does not know
+ * (a store written by another version) is a StoreError naming the column, never a silent string.
+ */
+export function wordOf<T extends string>(column: string, value: unknown, known: readonly T[]): T {
+  const word = known.find((w) => w === value);
+  if (word === undefined) {
+    throw new StoreError(column, `holds ${JSON.stringify(value)}, not one of ${known.join(", ")}: the store was written by another version of forking-paths; analyze into a new folder with this one`);
+  }
+  return word;
+}
 
 /** DuckDB BIGINT arrives as bigint; the store's integers fit in doubles. */
 export function num(v: unknown): number {

@@ -1,11 +1,12 @@
 // Read queries of the results store: filters -> typed records with JSON columns parsed.
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { bytesToFloat32, decodeJson, isoOrNull, num, numOrNull, statValuesFrom } from "./codec.js";
+import { bytesToFloat32, decodeJson, isoOrNull, num, numOrNull, statValuesFrom, wordOf } from "./codec.js";
 import { PER_CHECKPOINT_TABLES, TABLES, TABLE_ORDER, type TableName } from "./schema.js";
 import type {
   BufferRecord, CheckpointRecord, EventRecord, GroupKind, GroupStatsRecord, HistogramRecord, IntegrityReport, MetricRecord,
   RunRecord, TensorStatsFilter, TensorStatsRecord, TrajectoryRecord, TransitionRecord,
 } from "./types.js";
+import { DTYPES, EVENT_KINDS, GROUP_KINDS, TENSOR_KINDS, TENSOR_ROLES } from "./vocabulary.js";
 
 type Row = Record<string, unknown>;
 type Param = string | number;
@@ -81,9 +82,9 @@ export async function tensorStats(c: DuckDBConnection, f: TensorStatsFilter): Pr
       step: num(r.step),
       tensor: String(r.tensor),
       layer: numOrNull(r.layer),
-      role: String(r.role),
-      kind: String(r.kind),
-      dtype: String(r.dtype),
+      role: wordOf("tensor_stats.role", r.role, TENSOR_ROLES),
+      kind: wordOf("tensor_stats.kind", r.kind, TENSOR_KINDS),
+      dtype: wordOf("tensor_stats.dtype", r.dtype, DTYPES),
       shape: JSON.parse(String(r.shape_json)) as number[],
       ...statValuesFrom(r),
     };
@@ -162,7 +163,7 @@ export async function groupStats(
   return rows.map((r) => ({
     run_id: String(r.run_id),
     step: num(r.step),
-    group_kind: String(r.group_kind) as GroupKind,
+    group_kind: wordOf("group_stats.group_kind", r.group_kind, GROUP_KINDS),
     group_name: String(r.group_name),
     n_tensors: num(r.n_tensors),
     ...statValuesFrom(r),
@@ -176,10 +177,10 @@ export async function buffers(c: DuckDBConnection, f: { run?: string; step?: num
     run_id: String(r.run_id),
     step: num(r.step),
     tensor: String(r.tensor),
-    dtype: String(r.dtype),
+    dtype: wordOf("buffers.dtype", r.dtype, DTYPES),
     shape: JSON.parse(String(r.shape_json)) as number[],
     numel: num(r.numel),
-    role: String(r.role),
+    role: wordOf("buffers.role", r.role, TENSOR_ROLES),
   }));
 }
 
@@ -212,7 +213,7 @@ export async function events(c: DuckDBConnection, f: { run?: string; kind?: stri
   const rows = await select(c, `SELECT * FROM events ${w.sql} ORDER BY ${TABLE_ORDER.events}`, w.params);
   return rows.map((r) => ({
     run_id: String(r.run_id),
-    kind: String(r.kind),
+    kind: wordOf("events.kind", r.kind, EVENT_KINDS),
     tensor: r.tensor === null ? null : String(r.tensor),
     step: numOrNull(r.step),
     step_low: numOrNull(r.step_low),

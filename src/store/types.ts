@@ -1,5 +1,6 @@
 // Row types of the results store API: what the analyzer writes and what queries return.
 // Statistic field names match stats/'s TensorSummary, so a summary can be spread into a row.
+import type { Dtype, DynamicsEventKind, GroupKind, TensorKind, TensorRole } from "./vocabulary.js";
 
 /** A sparse histogram: sorted keys (float32 bits >>> 16) and their counts. */
 export interface HistogramData {
@@ -40,9 +41,9 @@ export interface StatValues {
 export interface TensorStatsInput extends StatValues {
   tensor: string;
   layer: number | null;
-  role: string;
-  kind: string;
-  dtype: string;
+  role: TensorRole;
+  kind: TensorKind;
+  dtype: Dtype;
   shape: readonly number[];
   /** Stored in the histograms table when given. */
   histogram?: HistogramData;
@@ -50,7 +51,7 @@ export interface TensorStatsInput extends StatValues {
   sketch?: unknown;
 }
 
-export type GroupKind = "role" | "layer" | "model";
+export type { GroupKind } from "./vocabulary.js";
 
 export interface GroupStatsInput extends StatValues {
   group_kind: GroupKind;
@@ -61,10 +62,10 @@ export interface GroupStatsInput extends StatValues {
 
 export interface BufferInput {
   tensor: string;
-  dtype: string;
+  dtype: Dtype;
   shape: readonly number[];
   numel: number;
-  role: string;
+  role: TensorRole;
 }
 
 export interface TrajectoryInput {
@@ -116,9 +117,9 @@ export interface TensorStatsRecord extends StatValues {
   step: number;
   tensor: string;
   layer: number | null;
-  role: string;
-  kind: string;
-  dtype: string;
+  role: TensorRole;
+  kind: TensorKind;
+  dtype: Dtype;
   shape: number[];
   inf_count: number;
   sketch?: unknown;
@@ -152,7 +153,7 @@ export interface HistogramRecord {
 }
 
 export interface EventInput {
-  kind: string;
+  kind: DynamicsEventKind;
   tensor: string | null;
   step: number | null;
   step_low: number | null;
@@ -211,7 +212,7 @@ export interface TensorStatsFilter {
   run?: string;
   tensor?: string;
   step?: number;
-  role?: string;
+  role?: TensorRole;
   layer?: number;
   /** Parse and return the stored sketch (large); default false. */
   withSketch?: boolean;

@@ -1,49 +1,9 @@
 // Tensor name -> {layer, role, kind, family} for GPT-NeoX/Pythia, GPT-2, Llama and BERT, so
 // statistics can be grouped per role and per layer. Pure string matching; no file access.
 import { DTYPE_IS_FLOAT, isDtype } from "../formats/dtype.js";
+import type { TensorKind, TensorRole } from "../store/vocabulary.js";
 
-/**
- * What a tensor does in the model. One convention for every family:
- * - `attn.qkv` is a fused query/key/value projection (NeoX `query_key_value`, GPT-2 `c_attn`);
- *   `attn.q`/`attn.k`/`attn.v` are the separate ones (Llama, BERT).
- * - `mlp.in` is the single projection into the MLP width (NeoX `dense_h_to_4h`, GPT-2 `c_fc`,
- *   BERT `intermediate.dense`). Gated MLPs (Llama) have two input projections with different
- *   roles in the computation and different distributions, so they keep their own roles:
- *   `gate_proj` -> `mlp.gate`, `up_proj` -> `mlp.up` (not merged into `mlp.in`).
- * - `mlp.out` maps back to the model width (NeoX `dense_4h_to_h`, GPT-2 `mlp.c_proj`, Llama
- *   `down_proj`, BERT `output.dense`).
- * - `ln.attn` / `ln.mlp` are the norms around attention and MLP (pre-norm or post-norm),
- *   `ln.final` the last norm, `ln.embed` BERT's embedding LayerNorm.
- * - `embed` token (and BERT token-type) embeddings, `embed.pos` learned positions,
- *   `unembed` the output projection (`embed_out`, `lm_head`, BERT's decoder).
- * - `buffer` non-parameter state stored in checkpoints (masks, rotary frequencies, ids).
- */
-export type TensorRole =
-  | "attn.qkv"
-  | "attn.q"
-  | "attn.k"
-  | "attn.v"
-  | "attn.out"
-  | "mlp.in"
-  | "mlp.gate"
-  | "mlp.up"
-  | "mlp.out"
-  | "ln.attn"
-  | "ln.mlp"
-  | "ln.final"
-  | "ln.embed"
-  | "embed"
-  | "embed.pos"
-  | "unembed"
-  | "buffer"
-  | "other";
-
-export const TENSOR_ROLES: readonly TensorRole[] = [
-  "attn.qkv", "attn.q", "attn.k", "attn.v", "attn.out", "mlp.in", "mlp.gate", "mlp.up", "mlp.out",
-  "ln.attn", "ln.mlp", "ln.final", "ln.embed", "embed", "embed.pos", "unembed", "buffer", "other",
-];
-
-export type TensorKind = "weight" | "bias" | "buffer" | "other";
+export { TENSOR_ROLES, TENSOR_KINDS, type TensorRole, type TensorKind } from "../store/vocabulary.js";
 export type ModelFamily = "gpt-neox" | "gpt2" | "llama" | "bert" | "other";
 
 export interface TensorClass {

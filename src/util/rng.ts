@@ -69,3 +69,14 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/** Deterministic 32-bit seed from a run seed and labels (FNV-1a over the text). */
+export function deriveSeed(seed: number, ...labels: (string | number)[]): number {
+  let h = 0x811c9dc5 ^ (seed >>> 0);
+  const text = labels.join("\u0000");
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}

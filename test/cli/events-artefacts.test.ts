@@ -31,8 +31,8 @@ async function writeStore(out: string): Promise<void> {
       const w = Array.from({ length: 8 }, (_, i) => (i - 3.5) * 0.01);
       const checkpoint = { step, label: `step${step}`, path: `/runs/r/step${step}`, format: "safetensors", n_tensors: 2, total_bytes: 1 };
       await store.writeCheckpoint("r", { checkpoint, tensors: [
-        { tensor: "layers.0.bias", layer: 0, role: "attn.out.bias", kind: "bias", dtype: "F32", shape: [8], ...stats(bias) },
-        { tensor: "layers.0.w", layer: 0, role: "attn.out.weight", kind: "weight", dtype: "F32", shape: [8], ...stats(w) },
+        { tensor: "layers.0.bias", layer: 0, role: "attn.out", kind: "bias", dtype: "F32", shape: [8], ...stats(bias) },
+        { tensor: "layers.0.w", layer: 0, role: "attn.out", kind: "weight", dtype: "F32", shape: [8], ...stats(w) },
       ] });
     }
     const centres = { steps: STEPS, lower: STEPS.map((s) => (s === 0 ? 0 : -0.001)), upper: STEPS.map((s) => (s === 0 ? 0 : 0.001)) };

@@ -53,7 +53,7 @@ test("pitchfork (r: -1 -> 0 at step 100 -> 2, s = 0.1, 100 elements): fork on 50
     const centres = event.evidence.branch_centres as { lower: number[]; upper: number[] };
     assert.equal(centres.lower.length, STEPS.length);
     assert.ok(Math.abs(centres.upper[STEPS.length - 1]! - Math.sqrt(2)) < 0.1 && Math.abs(centres.lower[STEPS.length - 1]! + Math.sqrt(2)) < 0.1);
-    assert.doesNotThrow(() => JSON.parse(JSON.stringify(event)));
+    assert.deepEqual(JSON.parse(JSON.stringify(event)), event, "the event survives JSON storage unchanged");
   }
   assert.equal(found, SEEDS);
 });

@@ -65,7 +65,7 @@ test("split: one mode becomes two that persist -> one mode_split at the first tw
   assert.equal(tracks.length, 2);
   assert.deepEqual(tracks.map((t) => t.locations[t.steps.indexOf(8)]).sort(), [-0.8, 0.8]);
   assert.deepEqual(e.evidence.confirming_steps, [8, 16, 32]);
-  assert.doesNotThrow(() => JSON.parse(JSON.stringify(e)));
+  assert.deepEqual(JSON.parse(JSON.stringify(e)), e, "the event survives JSON storage unchanged");
 });
 
 test("merge: two modes become one -> one mode_merge at the first one-mode checkpoint", () => {

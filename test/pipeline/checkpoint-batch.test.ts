@@ -10,6 +10,7 @@ import { StatsPool } from "../../src/kernels/stats-pool.js";
 import { analyzeCheckpoint, mapInOrder, type CheckpointBatch } from "../../src/pipeline/checkpoint-batch.js";
 import { runCheckpointJob, type CheckpointJob } from "../../src/pipeline/checkpoint-job.js";
 import { discoverRun, type RunCheckpoint } from "../../src/runs/discovery.js";
+import type { TensorRole } from "../../src/store/vocabulary.js";
 import { RunDiscoveryError } from "../../src/util/errors.js";
 import { safetensorsCheckpoint, tmp, writeFixtureRun } from "../runs/hub-analyze-fixtures.js";
 
@@ -81,15 +82,16 @@ test("checkpointGroups merges group sketches exactly as groupSketches does (dens
   const { checkpointGroups, roleGroupName } = await import("../../src/pipeline/groups.js");
   const { Rng } = await import("../../src/util/rng.js");
   const rng = new Rng(5);
-  const tensors = [0, 1, 2].flatMap((layer) => ["attn.qkv", "mlp.in", "ln.attn"].map((role, r) => {
+  const roles: readonly TensorRole[] = ["attn.qkv", "mlp.in", "ln.attn"];
+  const tensors = [0, 1, 2].flatMap((layer) => roles.map((role, r) => {
     const values = Array.from({ length: 3000 + 100 * r }, () => (r === 2 ? 1 : 0) + 0.02 * (layer + 1) * rng.normal());
-    return { row: { tensor: `l${layer}.${role}`, layer, role, kind: "weight" }, sketch: sketchChunkScalar("F32", encodeFloats("F32", values)) };
+    return { row: { tensor: `l${layer}.${role}`, layer, role, kind: "weight" as const }, sketch: sketchChunkScalar("F32", encodeFloats("F32", values)) };
   }));
-  tensors.push({ row: { tensor: "embed", layer: null as unknown as number, role: "embed.in", kind: "weight" }, sketch: sketchChunkScalar("BF16", encodeFloats("BF16", [1, -2, 0, 3.5])) });
+  tensors.push({ row: { tensor: "embed", layer: null as unknown as number, role: "embed", kind: "weight" }, sketch: sketchChunkScalar("BF16", encodeFloats("BF16", [1, -2, 0, 3.5])) });
   const fast = checkpointGroups(tensors);
   const reference = groupSketches(tensors.map(({ row, sketch }) => ({ name: row.tensor, layer: row.layer, role: roleGroupName(row), sketch })));
   assert.deepEqual(fast.map((g) => [g.kind, g.name, g.nTensors]), [
-    ["model", "model", 10], ["role", "attn.qkv.weight", 3], ["role", "embed.in.weight", 1], ["role", "ln.attn.weight", 3], ["role", "mlp.in.weight", 3],
+    ["model", "model", 10], ["role", "attn.qkv.weight", 3], ["role", "embed.weight", 1], ["role", "ln.attn.weight", 3], ["role", "mlp.in.weight", 3],
     ["layer", "layer.0", 3], ["layer", "layer.1", 3], ["layer", "layer.2", 3],
   ]);
   assert.deepEqual(fast[0]!.sketch, reference.model);

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { changePointEventsOf, type DetectorSettings } from "../../src/pipeline/event-detectors.js";
 import type { EventTarget } from "../../src/pipeline/event-inputs.js";
-import { DEFAULT_CHANGE_POINT_COST, detectorRecord, EVENT_DETECTION_VERSION } from "../../src/pipeline/events.js";
+import { detectorRecord } from "../../src/pipeline/events.js";
 import type { StatValues } from "../../src/store/types.js";
 import { Rng } from "../../src/util/rng.js";
 
@@ -33,11 +33,16 @@ function settings(cost: DetectorSettings["changePointCost"]): DetectorSettings {
   };
 }
 
-test("default cost is linear (detection version 2) and is recorded with each event's detector settings", () => {
-  assert.equal(DEFAULT_CHANGE_POINT_COST, "linear");
-  assert.equal(EVENT_DETECTION_VERSION, 2);
-  assert.equal(detectorRecord({}).change_point_cost, "linear");
+test("without a cost option the linear cost runs, and each event's detector record names the cost that ran", () => {
+  const byDefault = detectorRecord({});
+  assert.deepEqual(byDefault, detectorRecord({ changePointCost: "linear" }), "no cost option records the same settings as --cost linear");
+  assert.notDeepEqual(byDefault, detectorRecord({ changePointCost: "l2" }));
   assert.equal(detectorRecord({ changePointCost: "l2" }).change_point_cost, "l2");
+  // The recorded default is the cost that runs: its events are the linear cost's, not l2's.
+  const drift = target(1);
+  const defaultEvents = changePointEventsOf(drift, settings(byDefault.change_point_cost as DetectorSettings["changePointCost"]));
+  assert.deepEqual(defaultEvents, changePointEventsOf(drift, settings("linear")));
+  assert.notDeepEqual(defaultEvents, changePointEventsOf(drift, settings("l2")));
   assert.throws(() => detectorRecord({ changePointCost: "rbf" as never }), /unknown change-point cost "rbf"/);
 });
 

@@ -4,15 +4,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  DEFAULT_SHAPE_SAMPLE_SIZE, HISTOGRAM_VALUE_REL_ERROR, EXACT_MIXTURE_EM, exactShapeExtra, histogramShapeExtra, isSpectralTarget, shapeSeed, spectralExtra,
+  DEFAULT_SHAPE_SAMPLE_SIZE, EXACT_MIXTURE_EM, exactShapeExtra, histogramShapeExtra, isSpectralTarget, shapeSeed, spectralExtra,
 } from "../../src/pipeline/shape-rows.js";
 import { groupRows } from "../../src/pipeline/groups.js";
 import { snapshotFromHistogram, storedHistogramShapeOf, storedShapeOf } from "../../src/pipeline/snapshots.js";
+import { BUCKET_RELATIVE_WIDTH } from "../../src/stats/histogram.js";
 import { sketchOfValues } from "../../src/stats/sketch-values.js";
 import { summarizeSketch } from "../../src/stats/summary.js";
 import { shapeSummary, type ShapeSummary } from "../../src/stats/shape/index.js";
 import { spectralSummary } from "../../src/stats/spectral.js";
 import type { TensorStatsInput } from "../../src/store/types.js";
+import type { TensorRole } from "../../src/store/vocabulary.js";
 import { Rng } from "../../src/util/rng.js";
 
 const N = 20_000;
@@ -46,7 +48,7 @@ test("histogram shapes reproduce the exact values' dip, KS, mixture means and We
   assert.equal(m.n, N);
   assert.equal(m.sample_size, N, "every value, through its bucket");
   assert.equal(m.cdf_error_bound_95, maxBucketMass(histogram.counts), "CDF bound: the largest bucket mass");
-  assert.equal(m.value_rel_error_bound, HISTOGRAM_VALUE_REL_ERROR);
+  assert.equal(m.value_rel_error_bound, BUCKET_RELATIVE_WIDTH);
   assert.equal(exact.shape_method.method, "exact");
   assert.equal(exact.shape_method.cdf_error_bound_95, 0, "N <= 20,000: the exact side uses every value");
 
@@ -57,7 +59,7 @@ test("histogram shapes reproduce the exact values' dip, KS, mixture means and We
   assert.ok(s.dip!.pValue < 0.05 && e.dip!.pValue < 0.05, "both see the bimodality");
 
   // KS: the CDF bound plus the shift of the fitted normal (mean within W1, sd within W2 of the values').
-  const ksBound = b.cdf + (0.399 * b.value_w1 + 0.242 * HISTOGRAM_VALUE_REL_ERROR * Math.max(...Array.from(values, Math.abs))) / e.ks!.std;
+  const ksBound = b.cdf + (0.399 * b.value_w1 + 0.242 * BUCKET_RELATIVE_WIDTH * Math.max(...Array.from(values, Math.abs))) / e.ks!.std;
   assert.ok(Math.abs(s.ks!.d - e.ks!.d) <= ksBound, `KS ${s.ks!.d} vs ${e.ks!.d}, bound ${ksBound}`);
 
   // Mixture means: the stated first-order bound per component (b.mixture_means), plus both EM fits' stopping slack.
@@ -88,7 +90,7 @@ test("a small histogram is used whole; an empty one gives no shape", () => {
   assert.equal(histogramShapeExtra({ keys: [], counts: [] }, 1), null, "empty histogram: no shape");
 });
 
-function rowOf(name: string, role: string, layer: number, values: Float32Array): { row: TensorStatsInput; sketch: ReturnType<typeof sketchOfValues> } {
+function rowOf(name: string, role: TensorRole, layer: number, values: Float32Array): { row: TensorStatsInput; sketch: ReturnType<typeof sketchOfValues> } {
   const sketch = sketchOfValues(values);
   const row: TensorStatsInput = {
     ...summarizeSketch(sketch), tensor: name, layer, role, kind: "weight", dtype: "F32", shape: [values.length],

@@ -40,8 +40,8 @@ test("reportDataFromStore packs a stored run for the page", async () => {
       await store.writeCheckpoint("r1", {
         checkpoint: { step, label: `step${step}`, path: `/runs/r1/step${step}`, format: "safetensors", n_tensors: 2, total_bytes: 1 },
         tensors: [
-          { tensor: "layers.0.w", layer: 0, role: "w", kind: "weight", dtype: "F32", shape: [500], histogram: histogram(w), ...stats(w) },
-          { tensor: "layers.0.ln", layer: 0, role: "ln", kind: "norm", dtype: "F32", shape: [8], histogram: histogram(g), ...stats(g) },
+          { tensor: "layers.0.w", layer: 0, role: "mlp.in", kind: "weight", dtype: "F32", shape: [500], histogram: histogram(w), ...stats(w) },
+          { tensor: "layers.0.ln", layer: 0, role: "ln.attn", kind: "weight", dtype: "F32", shape: [8], histogram: histogram(g), ...stats(g) },
         ],
         trajectories: [{ tensor: "layers.0.ln", values: Float32Array.from(g) }],
       });

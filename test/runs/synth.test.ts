@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticRun, type SyntheticRunInfo } from "../../src/runs/synth.js";
-import { pythiaLikeSteps, simulatePitchfork } from "../../src/runs/synth-process.js";
+import { pythiaSchedule } from "../../src/runs/revisions.js";
+import { simulatePitchfork } from "../../src/runs/synth-process.js";
 import { discoverRun } from "../../src/runs/discovery.js";
 import { readSafetensorsHeader } from "../../src/formats/safetensors/index.js";
 import { FileSource } from "../../src/io/index.js";
@@ -60,9 +61,10 @@ function listFiles(dir: string): string[] {
     .sort();
 }
 
-test("pythiaLikeSteps: log-spaced to 512, then every 1000", () => {
-  assert.deepEqual(pythiaLikeSteps(3000), [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 2000, 3000]);
-  assert.equal(pythiaLikeSteps().length, 19);
+test("pythiaSchedule: log-spaced to 512, then every 1000", () => {
+  assert.deepEqual(pythiaSchedule(3000), [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 2000, 3000]);
+  assert.deepEqual(pythiaSchedule(100), [0, 1, 2, 4, 8, 16, 32, 64]);
+  assert.equal(pythiaSchedule(8000).length, 19);
 });
 
 test("the pitchfork path at a step does not depend on which other steps are sampled", () => {

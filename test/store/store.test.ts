@@ -133,11 +133,11 @@ test("registered checkpoints are listed incomplete until written; events and met
     assert.deepEqual((await store.listCheckpoints("r", { completeOnly: true })).map((c) => c.step), [10]);
     assert.ok((await store.checkIntegrity()).ok);
 
-    const ev = { kind: "fork", tensor: "t", step: 10, step_low: 5, step_high: 20, strength: 0.9, evidence: { dip_p: 0.001 }, detector: { name: "x" } };
+    const ev = { kind: "population_fork" as const, tensor: "t", step: 10, step_low: 5, step_high: 20, strength: 0.9, evidence: { dip_p: 0.001 }, detector: { name: "x" } };
     await store.replaceEvents("r", [ev, { ...ev, kind: "change_point", strength: null }]);
-    await store.replaceEvents("r", [{ ...ev, step: 11 }], { kind: "fork" });
+    await store.replaceEvents("r", [{ ...ev, step: 11 }], { kind: "population_fork" });
     const events = await store.events({ run: "r" });
-    assert.deepEqual(events.map((e) => [e.kind, e.step, e.strength]), [["change_point", 10, null], ["fork", 11, 0.9]]);
+    assert.deepEqual(events.map((e) => [e.kind, e.step, e.strength]), [["change_point", 10, null], ["population_fork", 11, 0.9]]);
     assert.deepEqual(events[1]!.evidence, { dip_p: 0.001 });
 
     await store.putMetrics("r", "trainer_state", [{ step: 10, name: "loss", value: 3.5 }, { step: 20, name: "loss", value: 3.1 }]);

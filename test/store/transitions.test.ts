@@ -76,7 +76,7 @@ test("an older store: read-only open reads events with artefact null and no tran
   try {
     await writeOldStore(path);
     const ro = await Store.open(path, { readOnly: true });
-    const event = { run_id: "old", kind: "population_fork", tensor: "b", step: 1, step_low: 0, step_high: 1, strength: 7.5, evidence: { variable: "value" }, detector: { version: 2 }, artefact: null };
+    const event = { run_id: "old", kind: "population_fork" as const, tensor: "b", step: 1, step_low: 0, step_high: 1, strength: 7.5, evidence: { variable: "value" }, detector: { version: 2 }, artefact: null };
     assert.deepEqual(await ro.events(), [event]);
     assert.deepEqual(await ro.transitions(), []);
     assert.equal((await ro.exportParquet(join(dir, "pq"))).length, TABLE_NAMES.length);

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { analyzeRun, train, writeSyntheticRun, Store, reportDataFromStore, renderReport, readMetricsPath, recomputeRunTransition, type AnalyzeSummary } from "../../index.js";
+import { analyzeRun, train, writeSyntheticRun, Store, reportDataFromStore, renderReport, readMetricsPath, recomputeRunTransition, TRAINER_STATE_FILE, type AnalyzeSummary } from "../../index.js";
 import { progressBar, formatSeconds, formatBytes } from "../progress.js";
 import { printAnalyzeSummary } from "./analyze.js";
 import { parseIntOption } from "../options.js";
@@ -59,7 +59,7 @@ async function synthesize(runDir: string, seed: number): Promise<number | null> 
 /** The training log (loss, validation loss) of the last checkpoint, stored as quality metrics for the report. */
 async function storeTrainingMetrics(runDir: string, outDir: string, summary: AnalyzeSummary): Promise<void> {
   const last = summary.steps[summary.steps.length - 1];
-  const state = join(runDir, `checkpoint-${last}`, "trainer_state.json");
+  const state = join(runDir, `checkpoint-${last}`, TRAINER_STATE_FILE);
   if (last === undefined || !existsSync(state)) return;
   const { metrics } = await readMetricsPath(state);
   const store = await Store.openDir(outDir);

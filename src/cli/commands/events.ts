@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import {
   COST_KINDS, EVENT_KINDS, Store, UsageError, globToRegExp, isOptimizerArtefact, labelOptimizerArtefacts, nameFilter, recomputeRunEvents, recomputeRunTransition,
-  type CostKind, type DynamicsEventKind, type EventDetectionOptions, type EventRecord, type TransitionRecord,
+  type DynamicsEventKind, type EventDetectionOptions, type EventRecord, type TransitionRecord,
 } from "../../index.js";
 import { collect, parseIntOption, parseNumberOption, printJson, parseProbabilityOption } from "../options.js";
 import { say, terminalSafe } from "../terminal.js";
@@ -56,7 +56,7 @@ export function register(program: Command): void {
         const matches = nameFilter(flags.tensor ?? []);
         const rows: EventRecord[] = [];
         for (const run of runs) {
-          const selected = (await store.events({ run })).filter((e) => (kinds === undefined || kinds.includes(e.kind as DynamicsEventKind)) && matches(e.tensor ?? ""));
+          const selected = (await store.events({ run })).filter((e) => (kinds === undefined || kinds.includes(e.kind)) && matches(e.tensor ?? ""));
           // events stored before the label existed (older stores) are labelled by the same rule on read
           rows.push(...(await labelOptimizerArtefacts(store, run, selected)));
         }
@@ -71,16 +71,19 @@ export function register(program: Command): void {
 }
 
 function parseKinds(kinds: string[] | undefined): DynamicsEventKind[] | undefined {
-  if (kinds === undefined) return undefined;
-  for (const k of kinds) if (!EVENT_KINDS.includes(k as DynamicsEventKind)) throw new UsageError(`--kind: unknown kind "${k}" (use ${EVENT_KINDS.join(", ")})`);
-  return kinds as DynamicsEventKind[];
+  return kinds?.map((k) => {
+    const kind = EVENT_KINDS.find((known) => known === k);
+    if (kind === undefined) throw new UsageError(`--kind: unknown kind "${k}" (use ${EVENT_KINDS.join(", ")})`);
+    return kind;
+  });
 }
 
 function detectionOptions(flags: EventsFlags, kinds: DynamicsEventKind[] | undefined): EventDetectionOptions {
   for (const glob of flags.tensor ?? []) globToRegExp(glob); // fails early on a bad pattern
-  if (flags.cost !== undefined && !COST_KINDS.includes(flags.cost as CostKind)) throw new UsageError(`--cost: unknown cost "${flags.cost}" (use ${COST_KINDS.join(", ")})`);
+  const cost = flags.cost === undefined ? undefined : COST_KINDS.find((known) => known === flags.cost);
+  if (flags.cost !== undefined && cost === undefined) throw new UsageError(`--cost: unknown cost "${flags.cost}" (use ${COST_KINDS.join(", ")})`);
   return {
-    ...(flags.cost !== undefined && { changePointCost: flags.cost as CostKind }),
+    ...(cost !== undefined && { changePointCost: cost }),
     ...(kinds !== undefined && { kinds }),
     ...(flags.tensor !== undefined && { tensors: flags.tensor }),
     ...(flags.penalty !== undefined && { penalty: flags.penalty }),

@@ -108,7 +108,7 @@ function localGain(x: ArrayLike<number>, y: ArrayLike<number>, lo: number, index
  * Backward elimination: compute every breakpoint's local gain with windows of up to `window`
  * points per side, bounded by the neighbouring kept breakpoints; drop the one with the lowest
  * gain / threshold among those with gain <= threshold; repeat until all kept ones pass.
- * bkps follow cost.ts (last = n). Returns the kept breakpoints (last = n) and the last check
+ * bkps follow costs/cost.ts (last = n). Returns the kept breakpoints (last = n) and the last check
  * of every candidate.
  */
 export function confirmAbruptChanges(x: ArrayLike<number>, y: ArrayLike<number>, bkps: readonly number[], options: AbruptOptions): { bkps: number[]; checks: AbruptCheck[] } {

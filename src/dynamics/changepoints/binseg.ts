@@ -5,7 +5,7 @@
 // Not an exact optimum (pelt.ts is); faster and often used as a cross-check.
 
 import { UsageError } from "../../util/errors.js";
-import type { CostFunction } from "./cost.js";
+import type { CostFunction } from "./costs/index.js";
 import { checkPenalty, resolveGrid, sumOfCosts, type ChangePointResult, type GridOptions } from "./search.js";
 
 export type BinsegOptions = GridOptions & ({ penalty: number; nBkps?: undefined } | { nBkps: number; penalty?: undefined });

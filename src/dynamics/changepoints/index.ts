@@ -1,10 +1,10 @@
 // Change-point detection: costs (l2, normal, linear), searches (PELT, binary segmentation),
 // penalties, accuracy metrics, and mapping of breakpoints to training steps.
 
-export { CostL2, CostNormal, makeCost, COST_KINDS, NORMAL_VARIANCE_FLOOR_RELATIVE, NORMAL_VARIANCE_FLOOR_ABSOLUTE, NORMAL_DEFAULT_MIN_SIZE } from "./cost.js";
-export type { CostFunction, CostKind } from "./cost.js";
-export { CostLinear, LINEAR_DEFAULT_MIN_SIZE, xCoordinates } from "./cost-linear.js";
-export type { SegmentLine, XAxis } from "./cost-linear.js";
+export {
+  CostL2, CostNormal, CostLinear, makeCost, COST_KINDS, NORMAL_VARIANCE_FLOOR_RELATIVE, NORMAL_VARIANCE_FLOOR_ABSOLUTE, NORMAL_DEFAULT_MIN_SIZE,
+  LINEAR_DEFAULT_MIN_SIZE, xCoordinates, type CostFunction, type CostKind, type SegmentLine, type XAxis,
+} from "./costs/index.js";
 export { pelt } from "./pelt.js";
 export type { PeltOptions } from "./pelt.js";
 export { binarySegmentation } from "./binseg.js";

@@ -17,7 +17,7 @@ export interface PrecisionRecall {
  * A true change b is detected by a predicted change p when |p - b| < margin (strict, as
  * ruptures). Matching is greedy in index order; each true change and each prediction is
  * used at most once (ruptures lets one true change consume several predictions). Both
- * lists follow the convention of cost.ts: sorted, last element n, which is ignored.
+ * lists follow the convention of costs/cost.ts: sorted, last element n, which is ignored.
  */
 export function precisionRecall(trueBkps: readonly number[], predictedBkps: readonly number[], margin: number): PrecisionRecall {
   const truth = trueBkps.slice(0, -1);

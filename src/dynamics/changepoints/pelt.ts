@@ -3,7 +3,7 @@
 // over all partitions whose segments have length >= minSize and whose breakpoints are
 // multiples of jump, found by optimal partitioning with pruning of dominated candidates.
 
-import type { CostFunction } from "./cost.js";
+import type { CostFunction } from "./costs/index.js";
 import { checkPenalty, resolveGrid, type ChangePointResult, type GridOptions } from "./search.js";
 
 export interface PeltOptions extends GridOptions {

@@ -1,7 +1,7 @@
 // Default penalties (BIC-style) and the robust noise-scale estimate they need.
 
 import { NotEnoughPointsError, UsageError } from "../../util/errors.js";
-import type { CostKind } from "./cost.js";
+import type { CostKind } from "./costs/index.js";
 
 /** 1 / Phi^-1(3/4): makes the median absolute deviation a consistent estimate of sigma. */
 export const MAD_TO_SIGMA = 1.482602218505602;

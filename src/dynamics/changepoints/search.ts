@@ -1,8 +1,8 @@
 // Shared pieces of the change-point search methods: options, result type, the admissible
-// breakpoint grid, and validation. See cost.ts for the breakpoint convention (last = n).
+// breakpoint grid, and validation. See costs/cost.ts for the breakpoint convention (last = n).
 
 import { NotEnoughPointsError, UsageError } from "../../util/errors.js";
-import type { CostFunction, CostKind } from "./cost.js";
+import type { CostFunction, CostKind } from "./costs/index.js";
 
 export type SearchMethod = "pelt" | "binseg";
 

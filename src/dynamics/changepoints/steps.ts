@@ -4,8 +4,7 @@
 import { UsageError } from "../../util/errors.js";
 import { ABRUPT_DEFAULT_WINDOW, confirmAbruptChanges, type AbruptCheck } from "./abrupt.js";
 import { binarySegmentation } from "./binseg.js";
-import { xCoordinates, type XAxis } from "./cost-linear.js";
-import { makeCost, type CostKind } from "./cost.js";
+import { makeCost, xCoordinates, type CostKind, type XAxis } from "./costs/index.js";
 import { pelt } from "./pelt.js";
 import { derivePenalty, pseudoResidualSigma, PENALTY_VARIANCE_FLOOR_RELATIVE } from "./penalty.js";
 import { sumOfCosts, type ChangePointResult, type GridOptions, type SearchMethod } from "./search.js";

@@ -5,6 +5,7 @@
 // interval; +-0 an atom at 0) with n = the histogram's total count; `bounds` says how far each
 // can be from the same statistic of the values themselves. Pure; no I/O.
 import { ForkingPathsError, NotEnoughPointsError } from "../../util/errors.js";
+import { BUCKET_RELATIVE_WIDTH } from "../histogram.js";
 import { binnedBandwidthSJ } from "./bandwidth-binned.js";
 import { binnedBimodality, binnedKsToNormal, binnedWeibullFit } from "./binned-fits.js";
 import { binnedCells, binnedFromHistogram, binnedMoments, binnedQuantile, maxBucketMass, meanBucketWidth, type BinnedCells, type BinnedDistribution, type SparseHistogram } from "./binned.js";
@@ -30,8 +31,7 @@ export const MAX_MIXTURE_CELLS = 1024;
 export const HISTOGRAM_MIXTURE_EM = { tol: 1e-6, nInit: 1, maxIter: 300 } as const;
 /** A note warns when the mean bucket width exceeds this fraction of the sd (values far from 0 relative to their spread). */
 export const COARSE_RESOLUTION_FRACTION = 0.05;
-/** Relative width of a bucket (7 mantissa bits): each value is within this of its bucket's edges. */
-export const BUCKET_RELATIVE_WIDTH = 2 ** -7;
+export { BUCKET_RELATIVE_WIDTH };
 
 /** Cells the histogram mixtures are fitted on: buckets merged up to max(MIXTURE_CELL_FRACTION x min(sd, IQR / 1.349), MIXTURE_CELL_RELATIVE x |x|). */
 export function mixtureCellsOf(d: BinnedDistribution): BinnedCells {

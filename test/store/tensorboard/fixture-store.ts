@@ -8,6 +8,7 @@ import { sketchOfValues } from "../../../src/stats/sketch-values.js";
 import { summarizeSketch } from "../../../src/stats/summary.js";
 import type { Store } from "../../../src/store/store.js";
 import type { CheckpointResult, EventInput, TensorStatsInput } from "../../../src/store/types.js";
+import type { TensorKind, TensorRole } from "../../../src/store/vocabulary.js";
 import type { TensorSketch } from "../../../src/stats/sketch.js";
 import { Rng } from "../../../src/util/rng.js";
 
@@ -25,7 +26,7 @@ function tensorValues(rng: Rng, n: number, scale: number, shift: number): Float3
   return v;
 }
 
-function row(name: string, layer: number | null, role: string, kind: string, values: Float32Array): { row: TensorStatsInput; sketch: TensorSketch } {
+function row(name: string, layer: number | null, role: TensorRole, kind: TensorKind, values: Float32Array): { row: TensorStatsInput; sketch: TensorSketch } {
   const sketch = sketchOfValues(values);
   return {
     sketch,
@@ -42,7 +43,7 @@ function row(name: string, layer: number | null, role: string, kind: string, val
  * counts of 41 values (no statistics code runs on 43 million elements).
  */
 function bigRow(rng: Rng): { row: TensorStatsInput; sketch: TensorSketch } {
-  const { row: small, sketch } = row("big.weight", null, "big", "weight", tensorValues(rng, 41, 0.02, 0));
+  const { row: small, sketch } = row("big.weight", null, "other", "weight", tensorValues(rng, 41, 0.02, 0));
   const scale = 2 ** 20 + 1;
   const counts = sketch.histCounts.map((c) => c * scale);
   const numel = counts.reduce((a, b) => a + b, 0);
@@ -58,7 +59,7 @@ function checkpoint(run: number, step: number): CheckpointResult {
     row("layers.0.mlp.weight", 0, "mlp.in", "weight", weight),
     row("layers.0.mlp.bias", 0, "mlp.in", "bias", tensorValues(rng, 8, 0.01, 0.001 * step)),
     row("layers.1.mlp.weight", 1, "mlp.in", "weight", tensorValues(rng, 24, 0.02 * grow, 0)),
-    row("empty.weight", null, "empty", "weight", new Float32Array(0)),
+    row("empty.weight", null, "other", "weight", new Float32Array(0)),
     bigRow(rng),
   ];
   return {

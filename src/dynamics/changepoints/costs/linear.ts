@@ -2,7 +2,7 @@
 // segment is fitted by its own least-squares line y = a + b x; the cost is the residual sum
 // of squares. A smooth trend in x is one segment; a level shift or a slope break is a change.
 
-import { NotEnoughPointsError, UsageError } from "../../util/errors.js";
+import { NotEnoughPointsError, UsageError } from "../../../util/errors.js";
 import type { CostFunction } from "./cost.js";
 
 /**
