@@ -9,7 +9,7 @@
 // Run: node --import tsx bench/grokking-probe.ts [--p 59] [--fraction 0.4] [--pairing ordered|unordered]
 //        [--hidden 64] [--heads 4] [--mlp 256] [--lr 1e-3] [--weight-decay 1] [--beta2 0.98]
 //        [--steps 20000] [--every 100] [--cpu-seconds 1200] [--seconds 1800] [--grok-accuracy 0.95] [--grok-evals 3]
-//        [--threads 2] [--seed 0] [--init hf|pythia]
+//        [--threads 2] [--seed 0] [--init hf|pythia] [--ln trained|frozen]
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
 import { GPTNeoX, parseNeoXConfig, createWasmKernels } from "../src/model/index.js";
@@ -24,7 +24,7 @@ const { values: a } = parseArgs({
     lr: { type: "string", default: String(R.learningRate) }, "weight-decay": { type: "string", default: String(R.weightDecay) }, beta2: { type: "string", default: String(R.beta2) },
     steps: { type: "string", default: "20000" }, every: { type: "string", default: "100" }, seconds: { type: "string", default: "1800" }, "cpu-seconds": { type: "string", default: "1200" },
     "grok-accuracy": { type: "string", default: "0.95" }, "grok-evals": { type: "string", default: "3" },
-    threads: { type: "string", default: "2" }, seed: { type: "string", default: "0" }, init: { type: "string", default: "hf" },
+    threads: { type: "string", default: "2" }, seed: { type: "string", default: "0" }, init: { type: "string", default: "hf" }, ln: { type: "string", default: "trained" },
   },
 });
 const num = (k: keyof typeof a): number => {
@@ -36,13 +36,22 @@ const maxSteps = num("steps"), every = num("every"), wallMs = num("seconds") * 1
 const grokAccuracy = num("grok-accuracy"), grokEvals = num("grok-evals");
 const pairing = a.pairing === "unordered" ? "unordered" : "ordered";
 const init = a.init === "pythia" ? "pythia" : "hf";
+// --ln frozen: every LayerNorm gain is reset to 1 and bias to 0 after each step (the model has no
+// option without LayerNorm; AdamW does not decay LayerNorm parameters, so a trained gain can grow
+// and undo what weight decay does to the matrices around it). The model code is untouched.
+const frozenLn = a.ln === "frozen";
 const data = modularAdditionSplit({ p: num("p"), trainFraction: num("fraction"), seed, pairing });
 const config = parseNeoXConfig({ vocab_size: data.vocabSize, hidden_size: num("hidden"), num_hidden_layers: R.layers, num_attention_heads: num("heads"), intermediate_size: num("mlp"), max_position_embeddings: 3, rotary_pct: 0.25 }, "grokking-probe");
 const kernels = await createWasmKernels({ threads: num("threads") });
 const train = modularAdditionBatch(data, data.train), test = modularAdditionBatch(data, data.test);
 const model = new GPTNeoX(config, { B: Math.max(data.train.length, data.test.length), T: 3, kernels, init: { scheme: init, seed: seed + 1 } });
 const opt = { lr: num("lr"), beta1: R.beta1, beta2: num("beta2"), eps: 1e-8, weightDecay: num("weight-decay") };
-const settings = { p: data.p, fraction: num("fraction"), pairing, hidden: config.hidden_size, heads: config.num_attention_heads, mlp: config.intermediate_size, lr: opt.lr, wd: opt.weightDecay, beta2: opt.beta2, seed, init, threads: num("threads") };
+const lnSpecs = model.layout.filter((p) => p.name.includes("layernorm"));
+const freezeLn = (): void => { for (const p of lnSpecs) model.params.flat.fill(p.name.endsWith(".weight") ? 1 : 0, p.offset, p.offset + p.size); };
+/** L2 norm of the weight-decayed parameters (matrices and embeddings). */
+const weightNorm = (): number => { let s = 0; for (const p of model.layout) if (p.decay) for (let i = p.offset; i < p.offset + p.size; i++) s += model.params.flat[i]! ** 2; return Math.sqrt(s); };
+if (frozenLn) freezeLn();
+const settings = { p: data.p, fraction: num("fraction"), pairing, hidden: config.hidden_size, heads: config.num_attention_heads, mlp: config.intermediate_size, lr: opt.lr, wd: opt.weightDecay, beta2: opt.beta2, seed, init, ln: frozenLn ? "frozen" : "trained", threads: num("threads") };
 console.log(`${JSON.stringify(settings)} train=${data.train.length} test=${data.test.length} load=${loadavg()[0]!.toFixed(1)}`);
 const cpuSeconds = (c0: NodeJS.CpuUsage): number => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1e6; };
 const steps: number[] = [], trainAccuracy: number[] = [], testAccuracy: number[] = [];
@@ -54,6 +63,7 @@ for (let s = 1; s <= maxSteps; s++) {
   model.forward(train.inputs, data.train.length, 3, train.targets);
   model.backward();
   model.step(opt);
+  if (frozenLn) freezeLn();
   last = s;
   if (s % every !== 0) continue;
   const tr = modularAdditionMetrics(model.forward(train.inputs, data.train.length, 3, train.targets).logits, train.targets, data.vocabSize);
@@ -65,7 +75,7 @@ for (let s = 1; s <= maxSteps; s++) {
   if (trainFit === null && tr.accuracy >= 0.99) trainFit = s;
   streak = te.accuracy >= grokAccuracy ? streak + 1 : 0;
   const wall = (performance.now() - t0) / 1000;
-  console.log(`step ${s} ${wall.toFixed(1)}s cpu ${cpuSeconds(c0).toFixed(1)}s train loss ${tr.loss.toFixed(3)} acc ${tr.accuracy.toFixed(3)} | test loss ${te.loss.toFixed(3)} acc ${te.accuracy.toFixed(3)}`);
+  console.log(`step ${s} ${wall.toFixed(1)}s cpu ${cpuSeconds(c0).toFixed(1)}s train loss ${tr.loss.toFixed(3)} acc ${tr.accuracy.toFixed(3)} | test loss ${te.loss.toFixed(3)} acc ${te.accuracy.toFixed(3)} | weight norm ${weightNorm().toFixed(2)}`);
   if (streak >= grokEvals) {
     grokked = steps[steps.length - grokEvals]!;
     break;
