@@ -4,7 +4,7 @@
 // prediction against the mean of the other runs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { leadNull, leadRun, leadScore, leadTimeVerdict, signalCheckpoints, weightNormTransitionStep, type LeadEvent, type LeadRunInput } from "../../src/experiments/claims/lead-time.js";
+import { leadNull, leadRun, leadScore, leadTimeSettings, leadTimeVerdict, signalCheckpoints, weightNormTransitionStep, type LeadEvent, type LeadRunInput } from "../../src/experiments/claims/lead-time.js";
 import { predictTransitionSteps, predictTransitionVerdict, type TransitionPredictRun } from "../../src/experiments/claims/predict-transition.js";
 import { findTransition } from "../../src/quality/transition.js";
 import { Rng } from "../../src/util/rng.js";
@@ -180,4 +180,10 @@ test("transition-step prediction: uninformative features are not supported over 
   assert.ok(!preds.some((p) => p.runId === "none"));
   assert.notEqual(predictTransitionVerdict(runs).verdict, "supported");
   assert.throws(() => predictTransitionSteps(runs, { cutoffFraction: 0 }), /cutoff fraction/);
+});
+
+test("leadTimeSettings reads a plan entry and keeps the defaults for what it lacks", () => {
+  const plan = { configuration: "base", primary_baseline: "random placement", secondary_baselines: [], min_effect: 0.2, events: "online" as const, settings: { anchor: "last", include_artefacts: true, eligible_from: 5 } };
+  assert.deepEqual(leadTimeSettings(plan), { anchor: "last", includeArtefacts: true, eligibleFrom: 5, scoreMinEffect: 0.2 });
+  assert.deepEqual(leadTimeSettings(), {});
 });

@@ -32,6 +32,7 @@
 import { findTransition, type Transition, type TransitionOptions } from "../../quality/transition.js";
 import { UsageError } from "../../util/errors.js";
 import type { Verdict } from "../verdict-types.js";
+import type { ClaimPlan } from "../plan.js";
 import { compare, describeComparison, formatEstimate, labelFamily, meanEstimate } from "../verdict-rule.js";
 
 /** Smallest excess of the mean score over 1/2 worth reporting. */
@@ -231,6 +232,23 @@ export interface LeadVerdictOptions extends LeadOptions {
   /** Minimum effects (defaults LEAD_SCORE_MIN_EFFECT, LEAD_WEIGHT_NORM_MIN_EFFECT). */
   scoreMinEffect?: number;
   weightNormMinEffect?: number;
+}
+
+/**
+ * The claim's options from a plan entry (settings anchor "first" | "last", include_artefacts,
+ * early_warnings, eligible_from, weight_norm_min_effect; min_effect = the score's minimum effect);
+ * defaults as documented above for anything absent.
+ */
+export function leadTimeSettings(plan?: ClaimPlan): LeadVerdictOptions {
+  const s = plan?.settings ?? {};
+  const o: LeadVerdictOptions = {};
+  if (s["anchor"] === "first" || s["anchor"] === "last") o.anchor = s["anchor"];
+  if (typeof s["include_artefacts"] === "boolean") o.includeArtefacts = s["include_artefacts"];
+  if (typeof s["early_warnings"] === "boolean") o.useEarlyWarnings = s["early_warnings"];
+  if (typeof s["eligible_from"] === "number") o.eligibleFrom = s["eligible_from"];
+  if (typeof s["weight_norm_min_effect"] === "number") o.weightNormMinEffect = s["weight_norm_min_effect"];
+  if (plan !== undefined) o.scoreMinEffect = plan.min_effect;
+  return o;
 }
 
 const QUESTION = "Do parameter-distribution events (or early warnings) announce the run's phase transition before the quality metric moves, closer to it than the same number of events placed at random, and earlier than the weight norm's own transition?";
