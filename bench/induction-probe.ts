@@ -9,12 +9,16 @@
 // loss under quality/transition.ts and one JSON summary line (a row of docs/results/grokking-probes.md).
 // Run: node --import tsx bench/induction-probe.ts [--vocab 64] [--segment 32] [--layers 2] [--hidden 64]
 //        [--heads 4] [--mlp 256] [--batch 16] [--lr 1e-3] [--weight-decay 0.1] [--steps 20000]
-//        [--every 50] [--cpu-seconds 1200] [--seconds 1800] [--stop-score 0.8] [--threads 1] [--seed 0]
+//        [--every 50] [--cpu-seconds 1200] [--seconds 1800] [--stop-score 0.8] [--threads 1] [--seed 0] [--shift none|random]
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
 import { GPTNeoX, parseNeoXConfig, createWasmKernels } from "../src/model/index.js";
 import { inductionBatch, inductionMetrics, inductionSequenceLength, DEFAULT_INDUCTION } from "../src/model/tasks/index.js";
 import { findTransition } from "../src/quality/transition.js";
+import { Rng } from "../src/util/rng.js";
+import { IGNORE_INDEX } from "../src/model/loss.js";
+import { batchSeed } from "../src/model/data.js";
+import type { Batch } from "../src/model/data.js";
 
 const { values: a } = parseArgs({
   options: {
@@ -23,7 +27,7 @@ const { values: a } = parseArgs({
     batch: { type: "string", default: "16" }, lr: { type: "string", default: "1e-3" }, "weight-decay": { type: "string", default: "0.1" }, beta2: { type: "string", default: "0.98" },
     steps: { type: "string", default: "20000" }, every: { type: "string", default: "50" }, seconds: { type: "string", default: "1800" }, "cpu-seconds": { type: "string", default: "1200" },
     "stop-score": { type: "string", default: "0.8" }, "eval-batch": { type: "string", default: "64" },
-    threads: { type: "string", default: "1" }, seed: { type: "string", default: "0" }, "rotary-pct": { type: "string", default: "0.25" },
+    threads: { type: "string", default: "1" }, seed: { type: "string", default: "0" }, "rotary-pct": { type: "string", default: "0.25" }, shift: { type: "string", default: "none" },
   },
 });
 const num = (k: keyof typeof a): number => {
@@ -38,9 +42,27 @@ const config = parseNeoXConfig({ vocab_size: task.vocabSize, hidden_size: num("h
 const kernels = await createWasmKernels({ threads: num("threads") });
 const model = new GPTNeoX(config, { B: Math.max(B, evalB), T, kernels, init: { scheme: "hf", seed: seed + 1 } });
 const opt = { lr: num("lr"), beta1: 0.9, beta2: num("beta2"), eps: 1e-8, weightDecay: num("weight-decay") };
+// --shift random (this probe's own data, not src/model/tasks): the repeated half is the first half
+// rotated by a random k in [1, L) per sequence (token L + i = token (i + k) mod L), so no fixed
+// relative offset copies the next token and only a content match (an induction head: find the
+// earlier copy of the current token, predict what followed it) lowers the repeated-half loss. With
+// --shift none (the task as built) the offset is always L - 1, which one attention layer can use.
+const shifted = a.shift === "random";
+function shiftedBatch(n: number, s: number, step: number): Batch {
+  const L = task.segmentLength, rng = new Rng(batchSeed(s, step));
+  const inputs = new Int32Array(n * T), targets = new Int32Array(n * T);
+  for (let b = 0; b < n; b++) {
+    const k = 1 + rng.int(L - 1);
+    for (let i = 0; i < L; i++) inputs[b * T + i] = rng.int(task.vocabSize);
+    for (let i = 0; i < L; i++) inputs[b * T + L + i] = inputs[b * T + ((i + k) % L)]!;
+    for (let t = 0; t < T; t++) targets[b * T + t] = t + 1 < T ? inputs[b * T + t + 1]! : IGNORE_INDEX;
+  }
+  return { inputs, targets };
+}
+const makeBatch = (n: number, s: number, step: number): Batch => (shifted ? shiftedBatch(n, s, step) : inductionBatch(task, n, s, step));
 // The evaluation batch: a seed no training step uses (training batches are drawn from `seed`).
-const evalBatch = inductionBatch(task, evalB, seed + 1_000_003, 0);
-const settings = { task: "induction", vocab: task.vocabSize, segment: task.segmentLength, layers: config.num_hidden_layers, hidden: config.hidden_size, heads: config.num_attention_heads, mlp: config.intermediate_size, rotary_pct: config.rotary_pct, batch: B, lr: opt.lr, wd: opt.weightDecay, beta2: opt.beta2, seed, threads: num("threads") };
+const evalBatch = makeBatch(evalB, seed + 1_000_003, 0);
+const settings = { task: "induction", vocab: task.vocabSize, segment: task.segmentLength, layers: config.num_hidden_layers, hidden: config.hidden_size, heads: config.num_attention_heads, mlp: config.intermediate_size, rotary_pct: config.rotary_pct, shift: shifted ? "random" : "none", batch: B, lr: opt.lr, wd: opt.weightDecay, beta2: opt.beta2, seed, threads: num("threads") };
 console.log(`${JSON.stringify(settings)} ln V = ${Math.log(task.vocabSize).toFixed(3)} load=${loadavg()[0]!.toFixed(1)}`);
 const cpuSeconds = (c0: NodeJS.CpuUsage): number => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1e6; };
 const steps: number[] = [], repeatedLoss: number[] = [];
@@ -48,7 +70,7 @@ const t0 = performance.now(), c0 = process.cpuUsage();
 let last = 0, streak = 0, stopped: number | null = null;
 let final = { first: NaN, repeated: NaN, score: NaN, accuracy: NaN };
 for (let s = 1; s <= maxSteps; s++) {
-  const batch = inductionBatch(task, B, seed, s - 1);
+  const batch = makeBatch(B, seed, s - 1);
   model.zeroGrad();
   model.forward(batch.inputs, B, T, batch.targets);
   model.backward();
