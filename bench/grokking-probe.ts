@@ -1,9 +1,15 @@
-// Probe: does the modular-addition recipe grok within a wall-clock budget on this machine? Full-batch
-// AdamW on the training split with the documented defaults (no checkpoints written; the trainer's
-// `--task` path does not exist yet); prints train/test loss and accuracy every --every steps, the
-// ms per step, and the transition of test accuracy under quality/transition.ts.
-// Run: node --import tsx bench/grokking-probe.ts [--steps 8000] [--every 100] [--seconds 420]
-//        [--lr 1e-3] [--weight-decay 1] [--pairing ordered|unordered] [--seed 0]
+// Probe: does a modular-addition recipe grok within a wall-clock budget on this machine? Full-batch
+// AdamW on the training split (no checkpoints written: this is the probe, not the trainer's
+// `--task` path); prints train/test loss and accuracy every --every steps with the wall and CPU
+// seconds so far (CPU = user + system of the whole process, worker threads included), stops once
+// test accuracy has stayed >= --grok-accuracy for --grok-evals evaluations in a row (or at the
+// step, CPU or wall budget: on the shared machine the CPU budget is the fair cap, 1,200 CPU s =
+// 10 minutes of 2 cores), then the transition of test accuracy under quality/transition.ts and one
+// JSON summary line (the row of docs/results/grokking-probes.md).
+// Run: node --import tsx bench/grokking-probe.ts [--p 59] [--fraction 0.4] [--pairing ordered|unordered]
+//        [--hidden 64] [--heads 4] [--mlp 256] [--lr 1e-3] [--weight-decay 1] [--beta2 0.98]
+//        [--steps 20000] [--every 100] [--cpu-seconds 1200] [--seconds 1800] [--grok-accuracy 0.95] [--grok-evals 3]
+//        [--threads 2] [--seed 0] [--init hf|pythia] [--ln trained|frozen]
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
 import { GPTNeoX, parseNeoXConfig, createWasmKernels } from "../src/model/index.js";
@@ -12,37 +18,79 @@ import { findTransition } from "../src/quality/transition.js";
 
 const { values: a } = parseArgs({
   options: {
-    steps: { type: "string", default: "8000" }, every: { type: "string", default: "100" }, seconds: { type: "string", default: "420" },
-    lr: { type: "string", default: String(R.learningRate) }, "weight-decay": { type: "string", default: String(R.weightDecay) },
-    pairing: { type: "string", default: "ordered" }, seed: { type: "string", default: "0" },
+    p: { type: "string", default: String(DEFAULT_MODULAR_ADDITION.p) }, fraction: { type: "string", default: String(DEFAULT_MODULAR_ADDITION.trainFraction) },
+    pairing: { type: "string", default: "ordered" },
+    hidden: { type: "string", default: String(R.hiddenSize) }, heads: { type: "string", default: String(R.heads) }, mlp: { type: "string", default: String(R.intermediateSize) },
+    lr: { type: "string", default: String(R.learningRate) }, "weight-decay": { type: "string", default: String(R.weightDecay) }, beta2: { type: "string", default: String(R.beta2) },
+    steps: { type: "string", default: "20000" }, every: { type: "string", default: "100" }, seconds: { type: "string", default: "1800" }, "cpu-seconds": { type: "string", default: "1200" },
+    "grok-accuracy": { type: "string", default: "0.95" }, "grok-evals": { type: "string", default: "3" },
+    threads: { type: "string", default: "2" }, seed: { type: "string", default: "0" }, init: { type: "string", default: "hf" }, ln: { type: "string", default: "trained" },
   },
 });
-const maxSteps = Number(a.steps), every = Number(a.every), wallMs = Number(a.seconds) * 1000, seed = Number(a.seed);
+const num = (k: keyof typeof a): number => {
+  const v = Number(a[k]);
+  if (!Number.isFinite(v)) throw new Error(`grokking-probe: --${k} must be a number, got ${a[k]}`);
+  return v;
+};
+const maxSteps = num("steps"), every = num("every"), wallMs = num("seconds") * 1000, cpuCap = num("cpu-seconds"), seed = num("seed");
+const grokAccuracy = num("grok-accuracy"), grokEvals = num("grok-evals");
 const pairing = a.pairing === "unordered" ? "unordered" : "ordered";
-const data = modularAdditionSplit({ ...DEFAULT_MODULAR_ADDITION, seed, pairing });
-const config = parseNeoXConfig({ vocab_size: data.vocabSize, hidden_size: R.hiddenSize, num_hidden_layers: R.layers, num_attention_heads: R.heads, intermediate_size: R.intermediateSize, max_position_embeddings: 3, rotary_pct: 0.25 }, "grokking-probe");
-const kernels = await createWasmKernels({ threads: 2 });
+const init = a.init === "pythia" ? "pythia" : "hf";
+// --ln frozen: every LayerNorm gain is reset to 1 and bias to 0 after each step (the model has no
+// option without LayerNorm; AdamW does not decay LayerNorm parameters, so a trained gain can grow
+// and undo what weight decay does to the matrices around it). The model code is untouched.
+const frozenLn = a.ln === "frozen";
+const data = modularAdditionSplit({ p: num("p"), trainFraction: num("fraction"), seed, pairing });
+const config = parseNeoXConfig({ vocab_size: data.vocabSize, hidden_size: num("hidden"), num_hidden_layers: R.layers, num_attention_heads: num("heads"), intermediate_size: num("mlp"), max_position_embeddings: 3, rotary_pct: 0.25 }, "grokking-probe");
+const kernels = await createWasmKernels({ threads: num("threads") });
 const train = modularAdditionBatch(data, data.train), test = modularAdditionBatch(data, data.test);
-const model = new GPTNeoX(config, { B: Math.max(data.train.length, data.test.length), T: 3, kernels, init: { scheme: "hf", seed: seed + 1 } });
-const opt = { lr: Number(a.lr), beta1: R.beta1, beta2: R.beta2, eps: 1e-8, weightDecay: Number(a["weight-decay"]) };
-console.log(`p=${data.p} train=${data.train.length} test=${data.test.length} pairing=${pairing} lr=${opt.lr} wd=${opt.weightDecay} load=${loadavg()[0]!.toFixed(1)}`);
-const steps: number[] = [], testAccuracy: number[] = [];
-const t0 = performance.now();
-let last = 0;
+const model = new GPTNeoX(config, { B: Math.max(data.train.length, data.test.length), T: 3, kernels, init: { scheme: init, seed: seed + 1 } });
+const opt = { lr: num("lr"), beta1: R.beta1, beta2: num("beta2"), eps: 1e-8, weightDecay: num("weight-decay") };
+const lnSpecs = model.layout.filter((p) => p.name.includes("layernorm"));
+const freezeLn = (): void => { for (const p of lnSpecs) model.params.flat.fill(p.name.endsWith(".weight") ? 1 : 0, p.offset, p.offset + p.size); };
+/** L2 norm of the weight-decayed parameters (matrices and embeddings). */
+const weightNorm = (): number => { let s = 0; for (const p of model.layout) if (p.decay) for (let i = p.offset; i < p.offset + p.size; i++) s += model.params.flat[i]! ** 2; return Math.sqrt(s); };
+if (frozenLn) freezeLn();
+const settings = { p: data.p, fraction: num("fraction"), pairing, hidden: config.hidden_size, heads: config.num_attention_heads, mlp: config.intermediate_size, lr: opt.lr, wd: opt.weightDecay, beta2: opt.beta2, seed, init, ln: frozenLn ? "frozen" : "trained", threads: num("threads") };
+console.log(`${JSON.stringify(settings)} train=${data.train.length} test=${data.test.length} load=${loadavg()[0]!.toFixed(1)}`);
+const cpuSeconds = (c0: NodeJS.CpuUsage): number => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1e6; };
+const steps: number[] = [], trainAccuracy: number[] = [], testAccuracy: number[] = [];
+const t0 = performance.now(), c0 = process.cpuUsage();
+let last = 0, streak = 0, trainFit: number | null = null, grokked: number | null = null;
+let final = { trainAcc: NaN, testAcc: NaN, trainLoss: NaN, testLoss: NaN };
 for (let s = 1; s <= maxSteps; s++) {
   model.zeroGrad();
   model.forward(train.inputs, data.train.length, 3, train.targets);
   model.backward();
   model.step(opt);
+  if (frozenLn) freezeLn();
   last = s;
   if (s % every !== 0) continue;
   const tr = modularAdditionMetrics(model.forward(train.inputs, data.train.length, 3, train.targets).logits, train.targets, data.vocabSize);
   const te = modularAdditionMetrics(model.forward(test.inputs, data.test.length, 3, test.targets).logits, test.targets, data.vocabSize);
   steps.push(s);
+  trainAccuracy.push(tr.accuracy);
   testAccuracy.push(te.accuracy);
-  console.log(`step ${s} ${((performance.now() - t0) / 1000).toFixed(1)}s train loss ${tr.loss.toFixed(3)} acc ${tr.accuracy.toFixed(3)} | test loss ${te.loss.toFixed(3)} acc ${te.accuracy.toFixed(3)}`);
-  if (performance.now() - t0 > wallMs) break;
+  final = { trainAcc: tr.accuracy, testAcc: te.accuracy, trainLoss: tr.loss, testLoss: te.loss };
+  if (trainFit === null && tr.accuracy >= 0.99) trainFit = s;
+  streak = te.accuracy >= grokAccuracy ? streak + 1 : 0;
+  const wall = (performance.now() - t0) / 1000;
+  console.log(`step ${s} ${wall.toFixed(1)}s cpu ${cpuSeconds(c0).toFixed(1)}s train loss ${tr.loss.toFixed(3)} acc ${tr.accuracy.toFixed(3)} | test loss ${te.loss.toFixed(3)} acc ${te.accuracy.toFixed(3)} | weight norm ${weightNorm().toFixed(2)}`);
+  if (streak >= grokEvals) {
+    grokked = steps[steps.length - grokEvals]!;
+    break;
+  }
+  if (performance.now() - t0 > wallMs || cpuSeconds(c0) > cpuCap) break;
 }
-console.log(`${last} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${((performance.now() - t0) / last).toFixed(1)} ms/step including evaluations`);
-if (steps.length >= 6) console.log(`transition of test accuracy: ${JSON.stringify(findTransition(steps, testAccuracy))}`);
+const wall = (performance.now() - t0) / 1000, cpu = cpuSeconds(c0);
+console.log(`${last} steps in ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} s CPU: ${((wall * 1000) / last).toFixed(1)} ms/step wall including evaluations`);
+// The probe stops soon after grokking, so the "after" plateau is short: plateaus of grokEvals points.
+const transition = steps.length >= 2 * Math.max(3, grokEvals) ? findTransition(steps, testAccuracy, { plateauPoints: Math.max(3, grokEvals) }) : null;
+console.log(`transition of test accuracy: ${JSON.stringify(transition)}`);
+const summary = {
+  ...settings, steps: last, wall_s: +wall.toFixed(1), cpu_s: +cpu.toFixed(1), train_fit_step: trainFit, grokked_step: grokked,
+  final_train_acc: +final.trainAcc.toFixed(3), final_test_acc: +final.testAcc.toFixed(3), final_train_loss: +final.trainLoss.toFixed(4), final_test_loss: +final.testLoss.toFixed(4),
+  transition: transition === null ? null : transition.found ? { step: +transition.step.toFixed(0), interval: transition.interval } : { none: transition.reason },
+};
+console.log(`SUMMARY ${JSON.stringify(summary)}`);
 await kernels.dispose();

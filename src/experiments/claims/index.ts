@@ -1,4 +1,4 @@
-// The five claims of the study, each a pure function of the runs' data returning a Verdict,
+// The claims of the study, each a pure function of the runs' data returning a Verdict,
 // and the pooled feature/validation-loss correlations (descriptive, no verdict).
 export * from "./events-precede.js";
 export * from "./predict-loss.js";
@@ -6,3 +6,6 @@ export * from "./budget.js";
 export * from "./early-stop.js";
 export * from "./sparsification.js";
 export * from "./correlations.js";
+// Runs with a known phase transition (grokking, induction heads): lead time and transition-step prediction.
+export * from "./lead-time.js";
+export * from "./predict-transition.js";
