@@ -5,7 +5,8 @@ import { startCli } from "../helpers/cli.js";
 
 /** Short lock and stalled-check periods: a killed worker's job is retried elsewhere within seconds. */
 export const FAST_STALL = ["--lock-duration", "4000", "--stalled-interval", "1000"];
-export const FLOW_TIMEOUT_MS = 90_000;
+// A bound for failing, not a wait: a flow on a loaded shared 2-core machine can take minutes.
+export const FLOW_TIMEOUT_MS = 240_000;
 const STOP_GRACE_MS = 5_000;
 
 export interface WorkerProcess {
