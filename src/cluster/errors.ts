@@ -15,3 +15,10 @@ export class IncompleteMergeError extends ForkingPathsError {
     super("INCOMPLETE_MERGE", `${dir}: ${missing.length} of ${total} checkpoint(s) are in no part (steps ${shown}) ---> HINT: re-run the shards or jobs that hold them, or merge with --allow-missing for a partial result`);
   }
 }
+
+/** Redis did not answer in time: a status read (`cluster status`, `serve`) fails in seconds instead of waiting. */
+export class RedisUnavailableError extends ForkingPathsError {
+  constructor(readonly url: string, seconds: number) {
+    super("REDIS_UNAVAILABLE", `${url}: Redis did not answer within ${seconds} s ---> HINT: start redis-server there, or pass the --redis URL that \`cluster submit\` used`);
+  }
+}

@@ -3,6 +3,6 @@ export { parseShardSpec, shardItems, shardPartName, SHARD_INDEX_ENV, MAX_SHARDS,
 export { analyzeShard, type ShardSummary } from "./analyze-shard.js";
 export { mergeParts, type MergeOptions, type MergeSummary } from "./merge.js";
 export { listPartDirs, readPartManifest, PARTS_DIR, PART_MANIFEST, type PartManifest } from "./parts.js";
-export { discoverCheckpoints, type PartAnalyzeOptions, type PartExecution } from "./unit.js";
-export { PartMismatchError, IncompleteMergeError } from "./errors.js";
+export { discoverCheckpoints, discoverPartRun, checkpointJobOf, type PartAnalyzeOptions, type PartExecution } from "./unit.js";
+export { PartMismatchError, IncompleteMergeError, RedisUnavailableError } from "./errors.js";
 export * from "./queue/index.js";

@@ -155,18 +155,18 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   return summary;
 }
 
-function selectionOf(o: AnalyzeOptions): TensorSelection {
+export function selectionOf(o: Omit<AnalyzeOptions, "out">): TensorSelection {
   return { include: o.include ?? [], exclude: o.exclude ?? [], ...(o.key !== undefined && { key: o.key }) };
 }
 
-function statsOptionsOf(o: AnalyzeOptions): CheckpointStatsOptions {
+export function statsOptionsOf(o: Omit<AnalyzeOptions, "out">): CheckpointStatsOptions {
   return {
     keepFullMaxElements: o.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS, shape: o.shape ?? true,
     shapeSampleSize: o.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE, spectralMaxDim: o.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM,
   };
 }
 
-function checkShapeOptions(o: AnalyzeOptions): void {
+export function checkShapeOptions(o: Omit<AnalyzeOptions, "out">): void {
   if (o.shapeSampleSize !== undefined && !(Number.isInteger(o.shapeSampleSize) && (o.shapeSampleSize >= 8 || o.shapeSampleSize === 0))) {
     throw new UsageError(`shape sample size must be 0 (kept tensors only) or an integer >= 8, got ${o.shapeSampleSize} (default ${DEFAULT_SHAPE_SAMPLE_SIZE})`);
   }
@@ -175,7 +175,7 @@ function checkShapeOptions(o: AnalyzeOptions): void {
   }
 }
 
-function storedOptions(o: AnalyzeOptions): Record<string, unknown> {
+export function storedOptions(o: Omit<AnalyzeOptions, "out">): Record<string, unknown> {
   return {
     include: o.include ?? [], exclude: o.exclude ?? [], key: o.key ?? null,
     keepFullMaxElements: o.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS, shape: o.shape ?? true,

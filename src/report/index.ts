@@ -8,9 +8,10 @@ export {
 } from "./density.js";
 export { renderReport, REPORT_CSP, type RenderReportOptions } from "./render.js";
 export {
-  startReportServer, routeOf, ReportServerError, DEFAULT_REPORT_PORT, LOOPBACK_HOSTS,
-  type ReportServer, type ReportServerOptions, type ReportUpdate, type ReportWatcher,
+  startReportServer, routeOf, ReportServerError, DEFAULT_REPORT_PORT, LOOPBACK_HOSTS, PROGRESS_POLL_MS,
+  type ReportServer, type ReportServerOptions, type ReportUpdate, type ReportWatcher, type ReportProgress,
 } from "./server.js";
+export { renderProgressPage, type QueueProgress, type ProgressPageOptions } from "./progress-page.js";
 export { syntheticReportData, pythiaSteps, type SyntheticReportOptions } from "./synthetic.js";
 export { reportDataFromStore, DEFAULT_MAX_TRAJECTORY_ELEMENTS, type ReportFromStoreOptions } from "./from-store.js";
 export { modeTracks } from "./mode-tracks.js";

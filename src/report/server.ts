@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { isIP, type AddressInfo } from "node:net";
 import { ForkingPathsError, UsageError } from "../util/errors.js";
 import type { ReportData } from "./data.js";
+import { renderProgressPage, type QueueProgress } from "./progress-page.js";
 import { REPORT_CSP, renderReport } from "./render.js";
 
 /** Default port of `forking-paths serve`. */
@@ -14,6 +15,8 @@ export const DEFAULT_REPORT_PORT = 8377;
 export const LOOPBACK_HOSTS: readonly string[] = ["127.0.0.1", "localhost", "::1"];
 /** Interval of SSE keep-alive comments (ms). */
 export const SSE_HEARTBEAT_MS = 15_000;
+/** Default period of progress reads (ms). */
+export const PROGRESS_POLL_MS = 1_000;
 
 export type ReportUpdate =
   | { kind: "data"; data?: ReportData }
@@ -30,8 +33,19 @@ export interface ReportServerOptions {
   /** Default "127.0.0.1". Any non-loopback host needs allowPublicHost. */
   host?: string;
   allowPublicHost?: boolean;
-  getData: () => Promise<ReportData>;
+  /** The report's data; without it (progress only), `/` is the progress page and `/data.json` is 404. */
+  getData?: () => Promise<ReportData>;
   watch?: ReportWatcher;
+  /** A queued analysis: `/progress` and `/progress.json`, and a `progress` event whenever a read differs from the last. */
+  progress?: ReportProgress;
+}
+
+export interface ReportProgress {
+  /** One read of the progress; a rejection is shown as `{ error }` (the server keeps polling). */
+  get: () => Promise<QueueProgress>;
+  /** Default PROGRESS_POLL_MS. */
+  intervalMs?: number;
+  title: string;
 }
 
 export interface ReportServer {
@@ -51,7 +65,10 @@ export class ReportServerError extends ForkingPathsError {
 }
 
 interface ServerState {
-  data: ReportData;
+  data: ReportData | null;
+  /** The last progress read, as JSON (null: no progress option). */
+  progress: string | null;
+  progressTitle: string;
   version: number;
   html: string | null;
   json: string | null;
@@ -59,7 +76,7 @@ interface ServerState {
   clients: Set<ServerResponse>;
 }
 
-const ROUTES = new Set(["/", "/index.html", "/data.json", "/events"]);
+const ROUTES = new Set(["/", "/index.html", "/data.json", "/events", "/progress", "/progress.json"]);
 
 /** Validates the request path; returns the route or null (-> 404). Rejects any traversal trick. */
 export function routeOf(rawUrl: string | undefined): string | null {
@@ -105,13 +122,20 @@ export async function startReportServer(options: ReportServerOptions): Promise<R
   const host = options.host ?? "127.0.0.1";
   checkHost(host, options.allowPublicHost ?? false);
   checkPort(options.port ?? DEFAULT_REPORT_PORT);
-  let data: ReportData;
+  if (options.getData === undefined && options.progress === undefined) throw new UsageError("startReportServer: give getData, progress, or both");
+  const getData = options.getData;
+  let data: ReportData | null = null;
   try {
-    data = await options.getData();
+    if (getData !== undefined) data = await getData();
   } catch (cause) {
     throw new ReportServerError(`cannot load the report data${options.outDir ? ` of ${options.outDir}` : ""}: ${(cause as Error).message}`, { cause });
   }
-  const state: ServerState = { data, version: 1, html: null, json: null, lastError: null, clients: new Set() };
+  const state: ServerState = {
+    data, progress: null, progressTitle: options.progress?.title ?? "", version: 1, html: null, json: null, lastError: null, clients: new Set(),
+  };
+  const readProgress = async (): Promise<string> =>
+    JSON.stringify(await options.progress!.get().catch((err: Error): QueueProgress => ({ error: err.message })));
+  if (options.progress !== undefined) state.progress = await readProgress();
   let boundPort = -1;
   const server = createServer((req, res) => {
     if (!isAllowedHostHeader(req.headers.host, host, boundPort)) {
@@ -126,6 +150,20 @@ export async function startReportServer(options: ReportServerOptions): Promise<R
   boundPort = port;
   const heartbeat = setInterval(() => { for (const c of state.clients) c.write(": keep-alive\n\n"); }, SSE_HEARTBEAT_MS);
   heartbeat.unref();
+  let progressTimer: NodeJS.Timeout | undefined;
+  if (options.progress !== undefined) {
+    let reading = false;
+    progressTimer = setInterval(() => {
+      if (reading) return;
+      reading = true;
+      void readProgress().then((next) => {
+        if (next !== state.progress) {
+          state.progress = next;
+          for (const c of state.clients) c.write(`event: progress\ndata: ${next}\n\n`);
+        }
+      }).finally(() => { reading = false; });
+    }, options.progress.intervalMs ?? PROGRESS_POLL_MS);
+  }
 
   const publish = async (update: ReportUpdate): Promise<void> => {
     if (update.kind === "error") {
@@ -135,7 +173,8 @@ export async function startReportServer(options: ReportServerOptions): Promise<R
     }
     let next: ReportData;
     try {
-      next = update.data ?? (await options.getData());
+      if (update.data === undefined && getData === undefined) return;
+      next = update.data ?? (await getData!());
     } catch (cause) {
       await publish({ kind: "error", message: `reading the new data failed: ${(cause as Error).message}` });
       return;
@@ -159,6 +198,7 @@ export async function startReportServer(options: ReportServerOptions): Promise<R
     publish,
     async close() {
       clearInterval(heartbeat);
+      clearInterval(progressTimer);
       if (stopWatch) await stopWatch();
       for (const c of state.clients) c.end();
       state.clients.clear();
@@ -194,12 +234,25 @@ function handle(req: IncomingMessage, res: ServerResponse, state: ServerState): 
     return;
   }
   if (route === "/events") return openEvents(req, res, state);
+  const progressOnly = state.data === null;
+  if ((route === "/data.json" && progressOnly) || (route.startsWith("/progress") && state.progress === null)) {
+    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
+    res.end("not found\n");
+    return;
+  }
   try {
-    if (route === "/data.json") {
+    if (route === "/progress.json") {
+      send(req, res, "application/json; charset=utf-8", state.progress!);
+    } else if (route === "/progress" || progressOnly) {
+      res.setHeader("Content-Security-Policy", REPORT_CSP);
+      send(req, res, "text/html; charset=utf-8", renderProgressPage({
+        title: state.progressTitle, progressPath: "/progress.json", eventsPath: "/events", initial: JSON.parse(state.progress!) as QueueProgress,
+      }));
+    } else if (route === "/data.json") {
       state.json ??= JSON.stringify(state.data);
       send(req, res, "application/json; charset=utf-8", state.json);
     } else {
-      state.html ??= renderReport(state.data, { live: true, version: state.version });
+      state.html ??= renderReport(state.data!, { live: true, version: state.version });
       res.setHeader("Content-Security-Policy", REPORT_CSP);
       send(req, res, "text/html; charset=utf-8", state.html);
     }
@@ -223,6 +276,7 @@ function openEvents(req: IncomingMessage, res: ServerResponse, state: ServerStat
   res.write(`retry: 2000\n\n`);
   state.clients.add(res);
   writeEvent(res, "hello", { version: state.version });
+  if (state.progress !== null) res.write(`event: progress\ndata: ${state.progress}\n\n`);
   if (state.lastError) writeEvent(res, "error", state.lastError);
   req.on("close", () => { state.clients.delete(res); });
 }

@@ -9,7 +9,9 @@ import { register as registerStats } from "../../src/cli/commands/stats.js";
 import { TABLE_NAMES } from "../../src/store/schema.js";
 import { Store } from "../../src/store/store.js";
 import { writeSyntheticRun } from "../../src/runs/synth.js";
+import type { HubRunHubOptions } from "../../src/runs/hub-run.js";
 import { runInProcess } from "../helpers/cli.js";
+import type { FakeRevision } from "../helpers/fake-hub.js";
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `fp-cluster-${prefix}-`));
@@ -54,4 +56,16 @@ export function assertSameStore(actual: StoreContent, expected: StoreContent, wh
   assert.equal(actual.eventsJson, expected.eventsJson, `${what}: events --json`);
   for (const t of TABLE_NAMES) assert.deepEqual(actual.tables[t], expected.tables[t], `${what}: table ${t}`);
   assert.ok((expected.tables.histograms?.length ?? 0) > 0, `${what}: histograms stored`);
+}
+
+/** The fake Hub's revisions `step<N>` of a local run's checkpoint folders (weights and config). */
+export function hubRevisionsOf(runDir: string, steps: readonly number[]): Record<string, FakeRevision> {
+  return Object.fromEntries(steps.map((s) => [`step${s}`, {
+    files: { "model.safetensors": join(runDir, `checkpoint-${s}`, "model.safetensors"), "config.json": join(runDir, `checkpoint-${s}`, "config.json") },
+  }]));
+}
+
+/** In-process Hub settings for the fake Hub: no token, no cache (every read goes through the Hub), nothing from the environment. */
+export function fakeHubOptions(hubUrl: string): HubRunHubOptions {
+  return { endpoint: hubUrl, token: "", offline: false, useCache: false, env: {} };
 }

@@ -1,11 +1,12 @@
 // Worker processes (the real CLI) and flow polling for the queue tests.
 import type { ChildProcess } from "node:child_process";
-import { flowStatus, type FlowStatus } from "../../src/cluster/queue/status.js";
+import { openFlowStatus, type FlowStatus } from "../../src/cluster/queue/status.js";
 import { startCli } from "../helpers/cli.js";
 
 /** Short lock and stalled-check periods: a killed worker's job is retried elsewhere within seconds. */
 export const FAST_STALL = ["--lock-duration", "4000", "--stalled-interval", "1000"];
-export const FLOW_TIMEOUT_MS = 90_000;
+// A bound for failing, not a wait: a flow on a loaded shared 2-core machine can take minutes.
+export const FLOW_TIMEOUT_MS = 240_000;
 const STOP_GRACE_MS = 5_000;
 
 export interface WorkerProcess {
@@ -53,13 +54,21 @@ export function spawnWorker(redisUrl: string, extra: readonly string[] = [], env
   };
 }
 
-/** Polls `cluster status` until the merge job has finished (done or failed). */
+/**
+ * Polls `cluster status`'s reader (one Redis connection for the whole wait, not one per poll)
+ * until the merge job has finished (done or failed).
+ */
 export async function waitForFlow(dir: string, redisUrl: string, timeoutMs = FLOW_TIMEOUT_MS): Promise<FlowStatus> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await flowStatus(dir, { redis: redisUrl }).catch(() => null); // Redis may be restarting
-    if (s !== null && (s.merge.state === "done" || s.merge.state === "failed")) return s;
-    if (Date.now() > deadline) throw new Error(`flow of ${dir} not finished after ${timeoutMs} ms: ${JSON.stringify(s)}`);
-    await new Promise((r) => setTimeout(r, 300));
+  const reader = await openFlowStatus(dir, { redis: redisUrl });
+  try {
+    for (;;) {
+      const s = await reader.read().catch(() => null); // Redis may be restarting
+      if (s !== null && (s.merge.state === "done" || s.merge.state === "failed")) return s;
+      if (Date.now() > deadline) throw new Error(`flow of ${dir} not finished after ${timeoutMs} ms: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await reader.close();
   }
 }

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { LOOPBACK_HOSTS, Store, STORE_FILE_NAME, UsageError, analyzeRun, DEFAULT_ANALYZE_WORKERS, DEFAULT_REPORT_PORT, hubRunId, isHubUrl, reportDataFromStore, startReportServer, type ReportServer, RunWatcher } from "../../index.js";
+import { serveClusterProgress } from "./serve-progress.js";
 import { parseIntOption } from "../options.js";
 import { say, terminalSafe } from "../terminal.js";
 import { addReportDataOptions, readStudyVerdicts, reportOptionsOf, type ReportDataFlags } from "./report.js";
@@ -18,6 +19,7 @@ interface ServeFlags extends ReportDataFlags {
   out?: string;
   workers: number;
   revisions?: string;
+  redis?: string;
 }
 
 /** Where a run folder's analysis goes without --out: a sibling folder `<run-name>-analysis`. */
@@ -36,12 +38,15 @@ export function register(program: Command): void {
     .option("--watch", "run folder: analyze new checkpoints as they appear; the open page updates live")
     .option("--out <out-dir>", "run folder: analysis folder to write (default: <run-dir>/../<run-name>-analysis)")
     .option("--workers <n>", "run folder: statistics worker threads (0 = main thread)", parseIntOption("--workers"), DEFAULT_ANALYZE_WORKERS)
-    .option("--revisions <spec>", "hf:// runs: revisions to analyze (\"pythia\", \"step1000,step2000\", a glob like \"step*000\"); default: the reference's revision alone");
+    .option("--revisions <spec>", "hf:// runs: revisions to analyze (\"pythia\", \"step1000,step2000\", a glob like \"step*000\"); default: the reference's revision alone")
+    .option("--redis <url>", "the --out folder of `cluster submit`: Redis of its flow, whose progress the page shows live (default: the URL in its cluster.json)");
   addReportDataOptions(command).action(async (dir: string, flags: ServeFlags) => {
     if (flags.port > 65535) throw new UsageError(`--port: expected 0..65535 (0 picks a free port), got ${flags.port}`);
     if (flags.host !== undefined && !LOOPBACK_HOSTS.includes(flags.host)) {
       process.stderr.write(`forking-paths: warning: serving on ${terminalSafe(flags.host)} makes the dashboard (with the store's absolute paths) reachable from other machines\n`);
     }
+    if (await serveClusterProgress(dir, flags, untilSignal)) return;
+    if (flags.redis !== undefined) throw new UsageError(`--redis applies to the --out folder of \`cluster submit\` (with cluster.json), not to ${dir}`);
     const { store, watcher } = await prepare(dir, flags);
     let server: ReportServer;
     try {
@@ -121,7 +126,7 @@ async function prepareHub(url: string, flags: ServeFlags): Promise<Store> {
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<NodeJS.Signals> {
+export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolvePromise) => {
     const on = (signal: NodeJS.Signals): void => {
       process.off("SIGINT", on);

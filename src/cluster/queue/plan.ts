@@ -17,6 +17,20 @@ export interface ClusterPlan {
   analyze: PartAnalyzeOptions;
   /** The merge job merges a partial result when checkpoints failed. */
   allowMissing: boolean;
+  /** The Redis URL the flow was submitted to, without its password (`serve <dir>` reads progress there). */
+  redis?: string;
+}
+
+/** `url` without its password (cluster.json sits on a shared filesystem). */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password === "") return url;
+    u.password = "";
+    return u.toString();
+  } catch {
+    return url;
+  }
 }
 
 export function planPath(dir: string): string {

@@ -7,7 +7,7 @@ import { UsageError } from "../../util/errors.js";
 import { canonicalRunPath } from "../parts.js";
 import { discoverCheckpoints, type PartAnalyzeOptions } from "../unit.js";
 import { DEFAULT_QUEUE_NAME, loadBullmq, redisConnection } from "./connection.js";
-import { checkpointJobId, writePlan, type ClusterPlan } from "./plan.js";
+import { checkpointJobId, redactRedisUrl, writePlan, type ClusterPlan } from "./plan.js";
 
 /** Attempts of a checkpoint job (the first and the retries) before it is recorded as failed. */
 export const DEFAULT_JOB_ATTEMPTS = 5;
@@ -47,6 +47,7 @@ export async function submitFlow(runPath: string, options: SubmitOptions): Promi
   const dir = canonicalRunPath(options.out);
   const plan: ClusterPlan = {
     format: "forking-paths-cluster", version: 1, flowId, queue, runPath: canonicalRunPath(runPath), steps, analyze, allowMissing: options.allowMissing === true,
+    redis: redactRedisUrl(options.redis),
   };
   writePlan(dir, plan);
   const children: FlowJob[] = steps.map((step) => ({

@@ -6,9 +6,9 @@ import type { Job, Processor, Worker } from "bullmq";
 import { fork } from "node:child_process";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RunDiscoveryError, UsageError } from "../../util/errors.js";
+import { UsageError } from "../../util/errors.js";
 import { partDir, writePartManifest } from "../parts.js";
-import { analyzeSteps } from "../unit.js";
+import { runJobsIntoPart } from "../unit.js";
 import { DEFAULT_QUEUE_NAME, loadBullmq, redisConnection } from "./connection.js";
 import { hubBucketKey, rateLimitedFetch, type HubRateLimit } from "./hub-rate.js";
 import { checkpointPartName, readClusterPlan } from "./plan.js";
@@ -93,8 +93,9 @@ async function processCheckpoint(data: CheckpointJobData, workers: number, hubFe
   writePartManifest(folder, {
     format: "forking-paths-part", version: 1, runPath: plan.runPath, steps: plan.steps, assigned: [data.step], assignment: { kind: "checkpoint" }, analyze: plan.analyze,
   });
-  const s = await analyzeSteps(plan.runPath, plan.analyze, [data.step], folder, { workers, ...(hubFetch !== undefined && { hub: { fetch: hubFetch } }) });
-  if (s.checkpoints !== 1) throw new RunDiscoveryError(plan.runPath, `step ${data.step} is no longer a checkpoint of the run`);
+  // The step's CheckpointJob, run here (the run rediscovered with this machine's Hub settings): a
+  // step the run no longer has is a RunDiscoveryError, recorded without retries.
+  const s = await runJobsIntoPart(plan.runPath, plan.analyze, [data.step], folder, { workers, ...(hubFetch !== undefined && { hub: { fetch: hubFetch } }) });
   return { part: folder, step: data.step, analyzed: s.analyzed, skipped: s.skipped, bytes: s.bytes, seconds: s.seconds };
 }
 
