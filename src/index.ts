@@ -136,7 +136,8 @@ export { parseShardSpec, type ShardSpec } from "./cluster/shard.js";
 export type { PartAnalyzeOptions } from "./cluster/unit.js";
 export { mergeParts, type MergeOptions, type MergeSummary } from "./cluster/merge.js";
 export { submitFlow, type SubmitOptions } from "./cluster/queue/submit.js";
-export { flowStatus, type FlowStatus } from "./cluster/queue/status.js";
+export { flowStatus, openFlowStatus, type FlowStatus, type FlowStatusReader } from "./cluster/queue/status.js";
+export { planPath, readClusterPlan, CLUSTER_PLAN_FILE, type ClusterPlan } from "./cluster/queue/plan.js";
 export { startWorker, type WorkerOptions } from "./cluster/queue/worker.js";
 export type { HubRateLimit } from "./cluster/queue/hub-rate.js";
 

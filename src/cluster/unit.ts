@@ -121,7 +121,7 @@ async function intoPart(
   const store = await Store.openDir(partDir);
   const summary: AnalyzeSummary = {
     runId: id.runId, storePath: store.path, checkpoints: steps.length, analyzed: 0, skipped: 0, steps: [...steps], tensors: 0, buffers: 0, bytes: 0,
-    seconds: 0, nonFinite: [], events: null, eventSeconds: 0, ...(id.remote && { remote: { bytesTransferred: 0, filesBytes: 0 } }),
+    seconds: 0, nonFinite: [], events: null, eventSeconds: 0, metrics: null, ...(id.remote && { remote: { bytesTransferred: 0, filesBytes: 0 } }),
   };
   let pool: StatsPool | undefined;
   let writer: BatchWriter | undefined;
