@@ -35,7 +35,7 @@ export interface ShapeMethod {
   /** Bound on sup |F_used - F_values|: exact values, DKW at 95% for a sample (0 when all are used); histogram, the largest bucket mass (deterministic). */
   cdf_error_bound_95: number;
   /** EM convergence tolerance, initialisations and acceleration of the Gaussian mixtures. */
-  mixture_em: { tol: number; n_init: number; acceleration: "squarem" };
+  mixture_em: { tol: number; n_init: number; acceleration: "squarem-backtracking" };
   description: string;
   /** Histogram only: the deterministic bounds of each statistic against the same statistic of the values. */
   bounds?: {
@@ -76,7 +76,7 @@ export function exactShapeExtra(values: ArrayLike<number>): ShapeExtra {
     shape,
     shape_method: {
       method: "exact", n: shape.n - shape.nonFinite, sample_size: shape.nAnalysed, seed: shape.seed, value_rel_error_bound: 0,
-      cdf_error_bound_95: shape.cdfErrorBound95, mixture_em: { tol: EXACT_MIXTURE_EM.tol, n_init: EXACT_MIXTURE_EM.nInit, acceleration: "squarem" },
+      cdf_error_bound_95: shape.cdfErrorBound95, mixture_em: { tol: EXACT_MIXTURE_EM.tol, n_init: EXACT_MIXTURE_EM.nInit, acceleration: "squarem-backtracking" },
       description: shape.sampled ? `seeded uniform sample of ${shape.nAnalysed} of the exact values (seed ${shape.seed})` : "all exact values",
     },
   };
@@ -97,7 +97,7 @@ export function histogramShapeExtra(histogram: Histogram, seed: number, size = D
     shape: r.summary,
     shape_method: {
       method: "histogram", n: r.summary.n, sample_size: r.summary.n, seed, value_rel_error_bound: HISTOGRAM_VALUE_REL_ERROR, cdf_error_bound_95: b.cdf,
-      mixture_em: { tol: HISTOGRAM_MIXTURE_EM.tol, n_init: HISTOGRAM_MIXTURE_EM.nInit, acceleration: "squarem" },
+      mixture_em: { tol: HISTOGRAM_MIXTURE_EM.tol, n_init: HISTOGRAM_MIXTURE_EM.nInit, acceleration: "squarem-backtracking" },
       description: histogramDescription(r.summary.n, b),
       bounds: {
         buckets: b.buckets, mixture_cells: b.mixtureCells, mixture_cell_width: b.mixtureCellWidth, cdf: b.cdf, dip: b.dip, value_w1: b.valueW1,
