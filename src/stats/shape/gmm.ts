@@ -269,7 +269,9 @@ function mStepHard(x: Float64Array, labels: Int32Array, k: number, regCovar: num
 
 /** k groups of (nearly) equal count along the sorted data. */
 function quantileLabels(n: number, k: number): Int32Array {
-  return Int32Array.from({ length: n }, (_, i) => Math.min(k - 1, Math.floor((i * k) / n)));
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) labels[i] = Math.min(k - 1, Math.floor((i * k) / n));
+  return labels;
 }
 
 /** k-means++ seeding then Lloyd iterations (1-D, data sorted); returns cluster labels. */
