@@ -127,9 +127,12 @@ function warm(dir: string): number {
   return total;
 }
 
-function ensureSeries(data: string, size: string, steps: string): string {
+const SERIES_FILE: Record<string, string> = { bin: "pytorch_model.bin", safetensors: "model.safetensors" };
+
+/** The series folder, written by pythia_series.py unless every requested format's files are there. */
+function ensureSeries(data: string, size: string, steps: string, formats: readonly string[]): string {
   const dir = join(data, `pythia-${size}`);
-  const done = steps.split(",").every((s) => existsSync(join(dir, "bin", `step${s}`, "pytorch_model.bin")) && existsSync(join(dir, "safetensors", `step${s}`, "model.safetensors")));
+  const done = steps.split(",").every((s) => formats.every((f) => existsSync(join(dir, f, `step${s}`, SERIES_FILE[f] ?? "?"))));
   if (!done) {
     console.log(`writing the ${size} series into ${dir} (tools/reference/pythia_series.py)...`);
     const r = spawnSync(PYTHON, [join(ROOT, "tools/reference/pythia_series.py"), "--size", size, "--steps", steps, "--format", "both", "--out", dir], { stdio: "inherit" });
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
   checkImpl(impl);
   console.log(`analyze vs kernel alone vs PyTorch; ${steps.split(",").length} checkpoints per series, page cache, 2 workers, ${impl === "dist" ? "compiled dist/" : "sources under tsx"}; load average ${loadavg().map(f1).join(" ")}`);
   for (const size of sizes) {
-    const dir = ensureSeries(data, size, steps);
+    const dir = ensureSeries(data, size, steps, formats);
     for (const format of formats) {
       const run = join(dir, format);
       const fileBytes = warm(run);
