@@ -25,7 +25,8 @@ export interface GaussianMixtureOptions {
   regCovar?: number;
   /**
    * SQUAREM-accelerated EM (squarem.ts; default false: plain EM as scikit-learn). Same fixed
-   * points and stopping rule, far fewer steps on slowly converging fits (overfitted components).
+   * points; stops when an accelerated cycle gains less than tol per EM step (plain EM's rule per
+   * cycle); far fewer steps on slowly converging fits (overfitted components).
    */
   accelerate?: boolean;
 }
