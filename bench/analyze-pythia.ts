@@ -13,19 +13,16 @@
 // A fourth row, analyze with --keep-full 0 (no tensor kept in full: no exact-value shapes, no
 // trajectories), shows what the exact shape statistics of the kept tensors cost.
 // --torch-checkpoints k runs the PyTorch script on the first k checkpoints only (it is slow).
+// --impl dist (default) measures the compiled dist/ as the CLI runs it (plain ESM workers; run
+// `npm run build:ts` first), --impl src the TypeScript sources under tsx (each worker then
+// registers tsx's hooks and transpiles: about 0.7 CPU s more per run).
 // Run: node --import tsx bench/analyze-pythia.ts [--data /tmp/fp-bench-pythia] [--sizes 160m,410m]
-//        [--formats safetensors,bin] [--steps 0,1000,2000] [--no-torch] [--torch-checkpoints 3]
+//        [--formats safetensors,bin] [--steps 0,1000,2000] [--no-torch] [--torch-checkpoints 3] [--impl dist|src]
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE } from "../src/formats/dtype.js";
-import { StatsPool } from "../src/kernels/stats-pool.js";
-import { analyzeRun } from "../src/pipeline/analyze.js";
-import { mapInOrder, TENSORS_IN_FLIGHT } from "../src/pipeline/checkpoint-batch.js";
-import { discoverRun } from "../src/runs/discovery.js";
-import { isNonParameterBuffer } from "../src/tensor/names.js";
 
 const PYTHON = "/usr/bin/python3";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -38,8 +35,39 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1]! : fallback;
 }
 
+type AnalyzeModule = typeof import("../src/pipeline/analyze.js");
+type PoolModule = typeof import("../src/kernels/stats-pool.js");
+type BatchModule = typeof import("../src/pipeline/checkpoint-batch.js");
+type DiscoveryModule = typeof import("../src/runs/discovery.js");
+type DtypeModule = typeof import("../src/formats/dtype.js");
+type NamesModule = typeof import("../src/tensor/names.js");
+
+/** A module of the measured code: compiled (dist/, as the CLI runs) or the sources (under tsx). */
+async function load<T>(impl: string, path: string): Promise<T> {
+  return (await import(new URL(`../${impl}/${path}.${impl === "dist" ? "js" : "ts"}`, import.meta.url).href)) as T;
+}
+
+function newestMtime(dir: string, ext: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full, ext));
+    else if (entry.name.endsWith(ext)) newest = Math.max(newest, statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Refuses to measure a dist/ older than src/ (it would not be the code under test). */
+function checkImpl(impl: string): void {
+  if (impl !== "dist" && impl !== "src") throw new Error(`--impl must be dist or src, got ${impl}`);
+  if (impl === "src") return;
+  if (!existsSync(join(ROOT, "dist", "pipeline", "analyze.js"))) throw new Error("dist/ is missing: run `npm run build` (or pass --impl src)");
+  if (newestMtime(join(ROOT, "src"), ".ts") > newestMtime(join(ROOT, "dist"), ".js")) throw new Error("dist/ is older than src/: run `npm run build:ts` (or pass --impl src)");
+}
+
 /** Child: our analyze with default settings into a fresh store. */
-async function childAnalyze(run: string, out: string, steps: number[], keepFull: string): Promise<void> {
+async function childAnalyze(impl: string, run: string, out: string, steps: number[], keepFull: string): Promise<void> {
+  const { analyzeRun } = await load<AnalyzeModule>(impl, "pipeline/analyze");
   rmSync(out, { recursive: true, force: true });
   const t0 = performance.now(), c0 = process.cpuUsage();
   const s = await analyzeRun(run, { out, runId: "bench", checkpointFilter: (c) => steps.includes(c.step), ...(keepFull !== "default" && { keepFullMaxElements: Number(keepFull) }) });
@@ -50,7 +78,12 @@ async function childAnalyze(run: string, out: string, steps: number[], keepFull:
 }
 
 /** Child: the kernel alone, every float parameter tensor of every checkpoint sketched on 2 workers. */
-async function childKernel(run: string, steps: number[]): Promise<void> {
+async function childKernel(impl: string, run: string, steps: number[]): Promise<void> {
+  const { StatsPool } = await load<PoolModule>(impl, "kernels/stats-pool");
+  const { mapInOrder, TENSORS_IN_FLIGHT } = await load<BatchModule>(impl, "pipeline/checkpoint-batch");
+  const { discoverRun } = await load<DiscoveryModule>(impl, "runs/discovery");
+  const { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE } = await load<DtypeModule>(impl, "formats/dtype");
+  const { isNonParameterBuffer } = await load<NamesModule>(impl, "tensor/names");
   const checkpoints = (await discoverRun(run)).filter((c) => steps.includes(c.step));
   const pool = await StatsPool.create(2);
   const t0 = performance.now(), c0 = process.cpuUsage();
@@ -94,9 +127,12 @@ function warm(dir: string): number {
   return total;
 }
 
-function ensureSeries(data: string, size: string, steps: string): string {
+const SERIES_FILE: Record<string, string> = { bin: "pytorch_model.bin", safetensors: "model.safetensors" };
+
+/** The series folder, written by pythia_series.py unless every requested format's files are there. */
+function ensureSeries(data: string, size: string, steps: string, formats: readonly string[]): string {
   const dir = join(data, `pythia-${size}`);
-  const done = steps.split(",").every((s) => existsSync(join(dir, "bin", `step${s}`, "pytorch_model.bin")) && existsSync(join(dir, "safetensors", `step${s}`, "model.safetensors")));
+  const done = steps.split(",").every((s) => formats.every((f) => existsSync(join(dir, f, `step${s}`, SERIES_FILE[f] ?? "?"))));
   if (!done) {
     console.log(`writing the ${size} series into ${dir} (tools/reference/pythia_series.py)...`);
     const r = spawnSync(PYTHON, [join(ROOT, "tools/reference/pythia_series.py"), "--size", size, "--steps", steps, "--format", "both", "--out", dir], { stdio: "inherit" });
@@ -113,9 +149,10 @@ const describe = (m: Measured) =>
 
 async function main(): Promise<void> {
   if (process.argv[2] === "--child") {
-    const steps = process.argv[5]!.split(",").map(Number);
-    if (process.argv[3] === "analyze") return childAnalyze(process.argv[4]!, process.argv[6]!, steps, process.argv[7]!);
-    return childKernel(process.argv[4]!, steps);
+    const [, , , kind, impl, run, stepList, out, keepFull] = process.argv as string[];
+    const steps = stepList!.split(",").map(Number);
+    if (kind === "analyze") return childAnalyze(impl!, run!, out!, steps, keepFull!);
+    return childKernel(impl!, run!, steps);
   }
   const data = arg("--data", "/tmp/fp-bench-pythia");
   const sizes = arg("--sizes", "160m,410m").split(",");
@@ -123,15 +160,17 @@ async function main(): Promise<void> {
   const steps = arg("--steps", "0,1000,2000");
   const torch = !process.argv.includes("--no-torch");
   const torchCheckpoints = Number(arg("--torch-checkpoints", "3"));
-  console.log(`analyze vs kernel alone vs PyTorch; ${steps.split(",").length} checkpoints per series, page cache, 2 workers; load average ${loadavg().map(f1).join(" ")}`);
+  const impl = arg("--impl", "dist");
+  checkImpl(impl);
+  console.log(`analyze vs kernel alone vs PyTorch; ${steps.split(",").length} checkpoints per series, page cache, 2 workers, ${impl === "dist" ? "compiled dist/" : "sources under tsx"}; load average ${loadavg().map(f1).join(" ")}`);
   for (const size of sizes) {
-    const dir = ensureSeries(data, size, steps);
+    const dir = ensureSeries(data, size, steps, formats);
     for (const format of formats) {
       const run = join(dir, format);
       const fileBytes = warm(run);
-      const ours = runChild(["analyze", run, steps, join(data, `out-${size}-${format}`), "default"]);
-      const noKept = runChild(["analyze", run, steps, join(data, `out-${size}-${format}`), "0"]);
-      const kernel = runChild(["kernel", run, steps]);
+      const ours = runChild(["analyze", impl, run, steps, join(data, `out-${size}-${format}`), "default"]);
+      const noKept = runChild(["analyze", impl, run, steps, join(data, `out-${size}-${format}`), "0"]);
+      const kernel = runChild(["kernel", impl, run, steps]);
       const peer = torch ? runTorch(steps.split(",").slice(0, torchCheckpoints).map((s) => join(run, `step${s}`))) : null;
       const line = [
         `${size} ${format.padEnd(11)} ${(ours.bytes / 1e6).toFixed(0)} MB of fp16 tensors (${(fileBytes / 1e6).toFixed(0)} MB of files)`,

@@ -68,11 +68,18 @@ function pairCounts(x: ArrayLike<number>, nb: number, min: number, max: number):
   const bins = new Float64Array(highest - lowest + 1);
   for (let i = 0; i < x.length; i++) bins[idx[i]! - lowest]! += 1;
   const counts = new Float64Array(nb);
+  // over the occupied bins only: an empty bin adds exactly 0, so the sums are the same
+  const occupied = new Int32Array(bins.length);
+  let nOccupied = 0;
   for (let a = 0; a < bins.length; a++) {
     const w = bins[a]!;
     if (w === 0) continue;
     counts[0]! += (w * (w - 1)) / 2;
-    for (let b = 0; b < a; b++) if (a - b < nb) counts[a - b]! += w * bins[b]!;
+    for (let t = 0; t < nOccupied; t++) {
+      const b = occupied[t]!;
+      if (a - b < nb) counts[a - b]! += w * bins[b]!;
+    }
+    occupied[nOccupied++] = a;
   }
   return { binWidth: d, counts };
 }

@@ -81,15 +81,18 @@ function emStep(cells: BinnedCells, p: Params, regCovar: number): { meanLogLik: 
   let logLik = 0;
   for (let b = 0; b < nc; b++) {
     const n = cells.count[b]!, m = cells.mean[b]!, v = cells.variance[b]!;
-    let mx = -Infinity;
+    let mx = -Infinity, top = 0;
     for (let c = 0; c < k; c++) {
       const d = m - p.means[c]!;
       lp[c] = logW[c]! + logNorm[c]! - 0.5 * d * d * inv[c]!;
       d1[c] = -d * inv[c]!;
-      if (lp[c]! > mx) mx = lp[c]!;
+      if (lp[c]! > mx) {
+        mx = lp[c]!;
+        top = c;
+      }
     }
     let s = 0;
-    for (let c = 0; c < k; c++) s += (r[c] = Math.exp(lp[c]! - mx));
+    for (let c = 0; c < k; c++) s += (r[c] = c === top ? 1 : Math.exp(lp[c]! - mx)); // exp(0) = 1 exactly
     let l1 = 0;
     for (let c = 0; c < k; c++) {
       r[c]! /= s;

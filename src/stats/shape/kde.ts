@@ -28,6 +28,14 @@ export const KDE_EXACT_MAX_POINTS = 2048;
 const SQRT_2PI = Math.sqrt(2 * Math.PI);
 /** Beyond 40 bandwidths exp(-u^2/2) underflows to 0 in float64: skipping those terms is exact. */
 const KERNEL_REACH = 40;
+/**
+ * Grid densities skip kernel terms below 2^-100 of the kernel's peak (beyond |u| = 11.8): the
+ * omitted terms of one data point sum to below 1e-28 of its kernel's peak height at every node
+ * (they fall geometrically with ratio below exp(-11.8 delta), delta = step / h >= 6 / (m - 1)),
+ * far below the rounding of the sum; the walks and convolutions stop there instead of at 40 h.
+ */
+export const KDE_GRID_TERM_FLOOR = 2 ** -100;
+const GRID_REACH = Math.sqrt(-2 * Math.log(KDE_GRID_TERM_FLOOR));
 
 export function gaussianKde(x: Values, options: { bandwidth?: BandwidthSpec } = {}): GaussianKde {
   const data = sortedFinite(x, 2, "gaussianKde");
@@ -74,7 +82,8 @@ export function kdeEvaluate(kde: GaussianKde, points: Values): Float64Array {
  * u_j = (lo + j step - x) / h and delta = step / h, exp(-u_{j+1}^2/2) = exp(-u_j^2/2) r_j where
  * r_j = exp(-u_j delta - delta^2/2) and r_{j+1} = r_j exp(-delta^2): two products per term
  * instead of an exp. Each data point starts from its nearest node (|u| <= delta/2) and walks out
- * both ways until the term underflows to 0 (as kdeEvaluate's terms do beyond ~38.6 h), so every
+ * both ways until the term falls below KDE_GRID_TERM_FLOOR (kdeEvaluate sums until the terms
+ * underflow to 0, beyond ~38.6 h: the difference is below 1e-28 of a kernel's peak), so every
  * ratio is below 1. Each term carries a relative rounding error below 4 j eps (j steps from its
  * start, j < m), so the density is kdeEvaluate's to within 4 m eps relative (1e-12 at m = 1024).
  */
@@ -90,7 +99,7 @@ export function kdeOnEvenGrid(data: Float64Array, h: number, lo: number, step: n
     let e = e0, r = Math.exp(-u0 * delta - 0.5 * delta * delta);
     for (let j = j0 + 1; j < m; j++) {
       e *= r;
-      if (e === 0) break;
+      if (e < KDE_GRID_TERM_FLOOR) break;
       out[j]! += e;
       r *= q;
     }
@@ -98,7 +107,7 @@ export function kdeOnEvenGrid(data: Float64Array, h: number, lo: number, step: n
     r = Math.exp(u0 * delta - 0.5 * delta * delta);
     for (let j = j0 - 1; j >= 0; j--) {
       e *= r;
-      if (e === 0) break;
+      if (e < KDE_GRID_TERM_FLOOR) break;
       out[j]! += e;
       r *= q;
     }
@@ -162,7 +171,7 @@ export function kdeGrid(kde: GaussianKde, options: KdeGridOptions = {}): KdeGrid
     weights[j]! += 1 - t;
     weights[j + 1]! += t;
   }
-  const reach = Math.min(m - 1, Math.ceil((KERNEL_REACH * h) / step));
+  const reach = Math.min(m - 1, Math.ceil((GRID_REACH * h) / step)); // kernel below KDE_GRID_TERM_FLOOR beyond
   const kernel = new Float64Array(reach + 1);
   for (let d = 0; d <= reach; d++) kernel[d] = Math.exp(-0.5 * ((d * step) / h) ** 2);
   const density = new Float64Array(m);

@@ -32,7 +32,19 @@ export function finiteValues(x: ArrayLike<number>): Float64Array {
 export function sortedFinite(x: ArrayLike<number>, needed: number, what: string): Float64Array {
   const v = finiteValues(x);
   if (v.length < needed) throw new NotEnoughPointsError(what, needed, v.length);
-  return v.sort();
+  return isSortedAscending(v) ? v : v.sort();
+}
+
+/**
+ * True when `v` is already in the order Float64Array.prototype.sort gives (-0 before +0), so
+ * sorting it again is skipped: shapeSummary sorts its values once for all its statistics.
+ */
+function isSortedAscending(v: Float64Array): boolean {
+  for (let i = 1; i < v.length; i++) {
+    const a = v[i - 1]!, b = v[i]!;
+    if (a > b || (a === 0 && b === 0 && Object.is(b, -0) && !Object.is(a, -0))) return false;
+  }
+  return true;
 }
 
 /** Central moments of a sample: mean and sums of powers of deviations (two-pass, float64). */

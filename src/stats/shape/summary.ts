@@ -54,7 +54,8 @@ export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions 
   let nonFinite = 0;
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) nonFinite++;
   const sampled = x.length > size;
-  const v = finiteValues(sampled ? seededSample(x, size, seed) : x);
+  // sorted once here: every statistic below sorts its own copy, and skips that when it is sorted
+  const v = finiteValues(sampled ? seededSample(x, size, seed) : x).sort();
   const notes: string[] = [];
   const attempt = <T>(what: string, f: () => T): T | null => {
     try {
@@ -77,7 +78,7 @@ export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions 
     bimodality: counted("bimodality", { n: 4, by: "bimodalityCoefficient" }, () => bimodalityCoefficient(v)),
     dip: counted("dip", { n: 4, by: "dipTest" }, () => {
       const t = dipTest(v);
-      const d = dipOfSorted(Float64Array.from(v).sort());
+      const d = dipOfSorted(v);
       return { ...t, modalLow: d.modalLow, modalHigh: d.modalHigh };
     }),
     mixtures: counted("mixtures", mixtureCountCheck(v, options.maxComponents ?? 3), () => {
