@@ -75,21 +75,45 @@ export async function tensorStats(c: DuckDBConnection, f: TensorStatsFilter): Pr
   const w = where({ run_id: f.run, tensor: f.tensor, step: f.step, role: f.role, layer: f.layer });
   const columns = f.withSketch === true ? "*" : "* EXCLUDE (sketch_json)";
   const rows = await select(c, `SELECT ${columns} FROM tensor_stats ${w.sql} ORDER BY run_id, step, tensor`, w.params);
-  return rows.map((r) => {
-    const rec: TensorStatsRecord = {
-      run_id: String(r.run_id),
-      step: num(r.step),
-      tensor: String(r.tensor),
-      layer: numOrNull(r.layer),
-      role: String(r.role),
-      kind: String(r.kind),
-      dtype: String(r.dtype),
-      shape: JSON.parse(String(r.shape_json)) as number[],
-      ...statValuesFrom(r),
-    };
-    if (f.withSketch === true && r.sketch_json !== null) rec.sketch = decodeJson(String(r.sketch_json));
-    return rec;
-  });
+  return rows.map((r) => tensorStatsRecordOf(r, f.withSketch === true));
+}
+
+/**
+ * tensorStats chunk by chunk as DuckDB streams them, in no particular order: `onRows` gets each
+ * chunk's records and nothing else is kept, so reading a run of many tensors holds one chunk.
+ */
+export async function forEachTensorStats(c: DuckDBConnection, f: TensorStatsFilter, onRows: (rows: TensorStatsRecord[]) => void): Promise<void> {
+  const w = where({ run_id: f.run, tensor: f.tensor, step: f.step, role: f.role, layer: f.layer });
+  const result = await c.stream(`SELECT ${f.withSketch === true ? "*" : "* EXCLUDE (sketch_json)"} FROM tensor_stats ${w.sql}`, w.params);
+  const names = result.columnNames();
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) return;
+    const columns = chunk.getColumns() as unknown[][];
+    const records: TensorStatsRecord[] = new Array(chunk.rowCount);
+    for (let i = 0; i < chunk.rowCount; i++) {
+      const row: Row = {};
+      for (let j = 0; j < names.length; j++) row[names[j]!] = columns[j]![i];
+      records[i] = tensorStatsRecordOf(row, f.withSketch === true);
+    }
+    onRows(records);
+  }
+}
+
+function tensorStatsRecordOf(r: Row, withSketch: boolean): TensorStatsRecord {
+  const rec: TensorStatsRecord = {
+    run_id: String(r.run_id),
+    step: num(r.step),
+    tensor: String(r.tensor),
+    layer: numOrNull(r.layer),
+    role: String(r.role),
+    kind: String(r.kind),
+    dtype: String(r.dtype),
+    shape: JSON.parse(String(r.shape_json)) as number[],
+    ...statValuesFrom(r),
+  };
+  if (withSketch && r.sketch_json !== null) rec.sketch = decodeJson(String(r.sketch_json));
+  return rec;
 }
 
 function histogramFrom(rows: Row[]): HistogramRecord | null {
