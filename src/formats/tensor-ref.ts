@@ -23,6 +23,12 @@ export interface TensorRef {
   readonly byteOffset: number;
   readonly byteLength: number;
   readonly view?: StridedView;
+  /**
+   * PyTorch quantized tensors (QInt8Storage, QUInt8Storage, QInt32Storage): the torch dtype
+   * ("qint8", "quint8", "qint32"); `dtype` is then the integer type of the stored codes (values
+   * are scale x (code - zero point)). Listed with the non-parameter tensors, never analyzed.
+   */
+  readonly quantized?: string;
 }
 
 export interface StridedView {
