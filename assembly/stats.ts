@@ -32,6 +32,26 @@ export function statePtr(): usize { return STATE; }
 /** Clears the key histogram (pending F16/BF16 counts are folded into it first: call flush()). */
 export function clearHist(): void { memory.fill(HIST, 0, 65536 * 4); }
 export function reset(): void { clearHalf(); clearHist(); resetState(); }
+/**
+ * Writes the non-zero key counters as (key, count) u32 pairs at `out` (room for 65536 pairs) in
+ * key order; returns the number of pairs. One SIMD test per 4 counters: a tensor of few values
+ * costs a few microseconds here instead of a scan of 65536 counters in JavaScript.
+ */
+export function compactHist(out: usize): i32 {
+  let n: i32 = 0;
+  for (let k: u32 = 0; k < 65536; k += 4) {
+    if (!v128.any_true(v128.load(<usize>k << 2, HIST))) continue;
+    for (let j: u32 = k; j < k + 4; j++) {
+      const c = load<u32>(<usize>j << 2, HIST);
+      if (c == 0) continue;
+      store<u32>(out + (<usize>n << 3), j);
+      store<u32>(out + (<usize>n << 3) + 4, c);
+      n++;
+    }
+  }
+  return n;
+}
+
 /** Folds pending F16/BF16 pattern counts into the totals and the key histogram. */
 export function flush(): void { foldHalf(); }
 /** Copies the running totals (pending counts folded) to STATE (f64 slots) for the host to read. */

@@ -2,6 +2,7 @@
 // readers (safetensors, PyTorch), consumed by tensor/ (chunked reads) and the statistics pass.
 import type { ByteSource } from "../io/byte-source.js";
 import type { Dtype } from "./dtype.js";
+import type { QuantizedDtype } from "../store/vocabulary.js";
 
 export interface TensorRef {
   /** Tensor name as stored (e.g. "gpt_neox.layers.0.attention.query_key_value.weight"). */
@@ -23,6 +24,12 @@ export interface TensorRef {
   readonly byteOffset: number;
   readonly byteLength: number;
   readonly view?: StridedView;
+  /**
+   * PyTorch quantized tensors (QInt8Storage, QUInt8Storage, QInt32Storage): the torch dtype
+   * ("qint8", "quint8", "qint32"); `dtype` is then the integer type of the stored codes (values
+   * are scale x (code - zero point)). Listed with the non-parameter tensors, never analyzed.
+   */
+  readonly quantized?: QuantizedDtype;
 }
 
 export interface StridedView {

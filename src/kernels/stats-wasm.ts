@@ -27,11 +27,13 @@ interface StatsExports {
   saveState(): void;
   loadState(): void;
   accumulate(dtype: number, ptr: number, count: number): void;
+  compactHist(out: number): number;
 }
 
 /** A saved accumulation (to interleave several tensors on one kernel instance). */
 export interface StatsKernelSnapshot {
   state: Float64Array;
+  /** The non-zero key counters as (key, count) pairs. */
   hist: Uint32Array;
   spill: Float64Array | undefined;
   sinceSpill: number;
@@ -93,6 +95,13 @@ export class StatsKernel {
     this.sinceSpill = 0;
   }
 
+  /** The non-zero counters of the key histogram as (key, count) pairs, in key order (a view into wasm memory until the next call). */
+  private histPairs(): Uint32Array {
+    const ptr = this.ex.reserveInput(HIST_KEY_COUNT * 8);
+    const n = this.ex.compactHist(ptr);
+    return new Uint32Array(this.ex.memory.buffer, ptr, 2 * n);
+  }
+
   private denseHist(): Uint32Array {
     return new Uint32Array(this.ex.memory.buffer, this.ex.histPtr(), HIST_KEY_COUNT);
   }
@@ -117,10 +126,16 @@ export class StatsKernel {
       s.keysExact = st[S.lowBits] === 0;
     }
     s.absLe = [st[S.abs1]!, st[S.abs2]!, st[S.abs3]!];
-    const dense = this.denseHist();
-    let hist;
-    if (this.spill === undefined) hist = sparseFromDense(dense);
-    else {
+    let hist: { keys: number[]; counts: number[] };
+    if (this.spill === undefined) {
+      const pairs = this.histPairs();
+      hist = { keys: new Array<number>(pairs.length / 2), counts: new Array<number>(pairs.length / 2) };
+      for (let i = 0; i < pairs.length / 2; i++) {
+        hist.keys[i] = pairs[2 * i]!;
+        hist.counts[i] = pairs[2 * i + 1]!;
+      }
+    } else {
+      const dense = this.denseHist();
       const sum = Float64Array.from(this.spill);
       for (let k = 0; k < HIST_KEY_COUNT; k++) sum[k]! += dense[k]!;
       hist = sparseFromDense(sum);
@@ -133,14 +148,16 @@ export class StatsKernel {
   /** Copies out the running totals (histogram included). */
   snapshot(): StatsKernelSnapshot {
     this.ex.saveState();
-    return { state: this.stateView().slice(), hist: this.denseHist().slice(), spill: this.spill?.slice(), sinceSpill: this.sinceSpill };
+    return { state: this.stateView().slice(), hist: this.histPairs().slice(), spill: this.spill?.slice(), sinceSpill: this.sinceSpill };
   }
 
   /** Replaces the running totals by a snapshot taken from this or another instance. */
   restore(snap: StatsKernelSnapshot): void {
     this.stateView().set(snap.state);
     this.ex.loadState();
-    this.denseHist().set(snap.hist);
+    this.ex.clearHist();
+    const dense = this.denseHist();
+    for (let i = 0; i < snap.hist.length; i += 2) dense[snap.hist[i]!] = snap.hist[i + 1]!;
     this.spill = snap.spill?.slice();
     this.sinceSpill = snap.sinceSpill;
   }

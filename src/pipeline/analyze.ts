@@ -14,7 +14,7 @@ import { UsageError } from "../util/errors.js";
 import { BatchWriter } from "./batch-writer.js";
 import { analyzeCheckpoint, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "./shape-rows.js";
-import { countEventsByKind, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
+import { countEventsByKind, detectorRecord, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
 import { importTrainerStateMetrics, type TrainerMetricsImport } from "./run-metrics.js";
 
 export { isKeptTensor, type NonFiniteReport } from "./checkpoint-batch.js";
@@ -97,6 +97,7 @@ export const DEFAULT_ANALYZE_WORKERS = 2;
 export async function analyzeRun(runPath: string, options: AnalyzeOptions): Promise<AnalyzeSummary> {
   const started = Date.now();
   checkShapeOptions(options);
+  if (typeof options.events === "object") detectorRecord(options.events); // refuses bad event options before hours of analysis
   const run = await discoverRunSource(runPath, {
     ...(options.steps !== undefined && { steps: options.steps }), ...(options.revisions !== undefined && { revisions: options.revisions }), ...(options.hub !== undefined && { hub: options.hub }),
   });

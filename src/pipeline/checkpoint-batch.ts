@@ -96,7 +96,7 @@ export async function analyzeCheckpoint(
     const params = selected.filter(isParam);
     const total = params.reduce((s, t) => s + t.numel * DTYPE_ITEMSIZE[t.dtype], 0);
     const buffers: BufferInput[] = selected.filter((t) => !isParam(t)).map((t) => ({
-      tensor: t.name, dtype: t.dtype, shape: [...t.shape], numel: t.numel, role: classifyTensor(t.name).role,
+      tensor: t.name, dtype: t.quantized ?? t.dtype, shape: [...t.shape], numel: t.numel, role: classifyTensor(t.name).role,
     }));
     let done = 0;
     const progress = (n: number) => onBytes?.((done += n), total);

@@ -69,22 +69,79 @@ export function seriesOf(target: EventTarget, statistic: SeriesStatistic): { ste
   return { steps, values };
 }
 
-function tensorTargets(rows: readonly TensorStatsRecord[], keptNames: ReadonlySet<string>, complete: ReadonlySet<number>): EventTarget[] {
-  const byName = new Map<string, EventTarget>();
-  for (const row of rows) {
-    if (!complete.has(row.step)) continue;
-    let t = byName.get(row.tensor);
-    if (t === undefined) {
-      t = {
-        name: row.tensor, target: "tensor", groupKind: null, steps: [], rows: [], layer: row.layer, roleGroup: roleGroupName(row),
-        kept: keptNames.has(row.tensor), isLayerNormGain: row.role.startsWith("ln.") && row.kind === "weight",
-      };
-      byName.set(row.tensor, t);
-    }
-    t.steps.push(row.step);
-    t.rows.push(row);
+/**
+ * What the detectors read from a stored row (statisticOf, storedShapeOf, storedHistogramShapeOf),
+ * and nothing else: a row's extra (shape summary with its notes and bounds, spectra) is many
+ * times the size of the numbers the detectors use, and a run holds tensors x checkpoints rows.
+ */
+export function eventRowOf(row: StatValues): StatValues {
+  return {
+    numel: row.numel, nan_count: row.nan_count, posinf_count: row.posinf_count, neginf_count: row.neginf_count, zero_count: row.zero_count,
+    ...(row.finite_count !== undefined && { finite_count: row.finite_count }),
+    mean: row.mean, std: row.std, variance: row.variance, skewness: row.skewness, excess_kurtosis: row.excess_kurtosis,
+    min: row.min, max: row.max, l1: row.l1, l2: row.l2, linf: row.linf,
+    quantiles: {}, frac_abs_le: row.frac_abs_le, frac_abs_le_rel_std: row.frac_abs_le_rel_std,
+    ...(row.extra !== undefined && { extra: eventExtraOf(row.extra) }),
+  };
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === "object" && !Array.isArray(x);
+
+/** extra.shape_method.method and the parts of extra.shape the detectors read; malformed parts are kept as they are. */
+function eventExtraOf(extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const method = extra.shape_method;
+  if (method !== undefined) out.shape_method = isObject(method) ? { method: method.method } : method;
+  const shape = extra.shape;
+  if (shape === undefined) return out;
+  if (!isObject(shape)) {
+    out.shape = shape;
+    return out;
   }
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const { dip, mixtures, kde, weibull } = shape;
+  const fits = isObject(mixtures) && Array.isArray(mixtures.fits) ? mixtures.fits : undefined;
+  out.shape = {
+    dip: isObject(dip) ? { pValue: dip.pValue } : dip,
+    mixtures: fits !== undefined ? { fits: fits.map((f: unknown) => (isObject(f) ? { components: f.components, bic: f.bic } : f)) } : mixtures,
+    kde: Array.isArray(kde) ? kde.filter((k: unknown) => isObject(k) && k.rule === "silverman").slice(0, 1) : kde,
+    weibull: isObject(weibull) ? { k: weibull.k } : weibull,
+  };
+  return out;
+}
+
+function addRow(byName: Map<string, EventTarget>, row: TensorStatsRecord, keptNames: ReadonlySet<string>): void {
+  let t = byName.get(row.tensor);
+  if (t === undefined) {
+    t = {
+      name: row.tensor, target: "tensor", groupKind: null, steps: [], rows: [], layer: row.layer, roleGroup: roleGroupName(row),
+      kept: keptNames.has(row.tensor), isLayerNormGain: row.role.startsWith("ln.") && row.kind === "weight",
+    };
+    byName.set(row.tensor, t);
+  }
+  t.steps.push(row.step);
+  t.rows.push(eventRowOf(row));
+}
+
+/**
+ * Tensor targets of a run: the rows stream chunk by chunk and each is cut to eventRowOf at once,
+ * so one chunk of full rows is decoded at a time (a single scan of the table).
+ */
+async function tensorTargets(store: Store, runId: string, keptNames: ReadonlySet<string>, complete: ReadonlySet<number>): Promise<EventTarget[]> {
+  const byName = new Map<string, EventTarget>();
+  await store.forEachTensorStats({ run: runId }, (rows) => {
+    for (const row of rows) if (complete.has(row.step)) addRow(byName, row, keptNames);
+  });
+  const targets = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  for (const t of targets) inStepOrder(t);
+  return targets;
+}
+
+/** Sorts a target's steps (and rows with them) increasing; one row per step. */
+function inStepOrder(t: EventTarget): void {
+  if (t.steps.every((s, i) => i === 0 || t.steps[i - 1]! < s)) return;
+  const order = t.steps.map((_, i) => i).sort((a, b) => t.steps[a]! - t.steps[b]!);
+  t.steps = order.map((i) => t.steps[i]!);
+  t.rows = order.map((i) => t.rows[i]!);
 }
 
 function groupTargets(rows: readonly GroupStatsRecord[], complete: ReadonlySet<number>): EventTarget[] {
@@ -98,7 +155,7 @@ function groupTargets(rows: readonly GroupStatsRecord[], complete: ReadonlySet<n
       byName.set(key, t);
     }
     t.steps.push(row.step);
-    t.rows.push(row);
+    t.rows.push(eventRowOf(row));
   }
   return [...byName.values()];
 }
@@ -116,7 +173,7 @@ export async function loadRunInputs(store: Store, runId: string): Promise<RunInp
     if (step === undefined) continue;
     for (const t of await store.trajectories({ run: runId, step })) keptNames.add(t.tensor);
   }
-  const tensors = tensorTargets((await store.tensorStats({ run: runId })).sort((a, b) => a.step - b.step), keptNames, complete);
+  const tensors = await tensorTargets(store, runId, keptNames, complete);
   const groups = groupTargets((await store.groupStats({ run: runId })).sort((a, b) => a.step - b.step), complete);
   return { runId, steps, tensors, groups };
 }

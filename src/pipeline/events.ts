@@ -82,11 +82,30 @@ function positive(name: string, value: number | undefined, integer: boolean): vo
   }
 }
 
+function probability(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0 && value < 1)) throw new UsageError(`event detection: ${name} must be a p-value threshold in (0, 1), got ${value}`);
+}
+
+const SERIES_STATISTICS: readonly SeriesStatistic[] = ["std", "mean", "excess_kurtosis", "frac_abs_le:0.001", "frac_abs_le_rel_std:0.1", "weibull_k"];
+
+/** The early-warning options earlyWarningShort would refuse, refused up front (before any store read or detector). */
+function checkEarlyWarning(o: ShortEarlyWarningOptions): void {
+  probability("earlyWarning.alpha", o.alpha);
+  if (o.surrogates !== undefined && !(Number.isInteger(o.surrogates) && o.surrogates >= 19)) throw new UsageError(`event detection: earlyWarning.surrogates must be an integer >= 19, got ${o.surrogates}`);
+  positive("earlyWarning.minTrendPoints", o.minTrendPoints, true);
+  if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw new UsageError(`event detection: earlyWarning.seed must be an integer, got ${o.seed}`);
+}
+
 function settingsOf(o: EventDetectionOptions): DetectorSettings {
   positive("persistence", o.persistence, true);
   positive("populationSeparation", o.populationSeparation, false);
   positive("layerGap", o.layerGap, false);
-  positive("alpha", o.alpha, false);
+  probability("alpha", o.alpha);
+  if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw new UsageError(`event detection: seed must be an integer, got ${o.seed}`);
+  for (const statistic of [...(o.changePointStatistics ?? []), ...(o.layerStatistics ?? [])]) {
+    if (!SERIES_STATISTICS.includes(statistic)) throw new UsageError(`event detection: unknown statistic "${statistic}" (use ${SERIES_STATISTICS.join(", ")})`);
+  }
+  checkEarlyWarning(o.earlyWarning ?? {});
   positive("minChangePointCheckpoints", o.minChangePointCheckpoints, true);
   positive("histogramSampleSize", o.histogramSampleSize, true);
   positive("minChangePointSegment", o.minChangePointSegment, true);

@@ -160,8 +160,11 @@ export function snapshotFromHistogram(histogram: { keys: ArrayLike<number>; coun
   let modes: ModeObservation[];
   // the histogram row's own extra.shape holds these very statistics (same call, same histogram)
   const reuse = stored !== null && stored.silvermanModes !== null && (n < 4 || stored.dipPValue !== null) ? stored : null;
+  const h = binnedSilvermanBandwidth(n, mo.m2);
+  // binnedKdeGrid's own check, without building the error (n = 1: one per snapshot of a one-element tensor)
+  if (reuse === null && !(h > 0 && Number.isFinite(h))) return degenerate(mo.mean, method);
   try {
-    modes = reuse?.silvermanModes ?? binnedKdeModes(d, binnedSilvermanBandwidth(n, mo.m2), { gridSize: MODE_GRID_SIZE, minRelativeProminence: MODE_MIN_RELATIVE_PROMINENCE });
+    modes = reuse?.silvermanModes ?? binnedKdeModes(d, h, { gridSize: MODE_GRID_SIZE, minRelativeProminence: MODE_MIN_RELATIVE_PROMINENCE });
   } catch (err) {
     if (err instanceof ForkingPathsError) return degenerate(mo.mean, method);
     throw err;

@@ -6,7 +6,7 @@ import type {
   BufferRecord, CheckpointRecord, EventRecord, GroupKind, GroupStatsRecord, HistogramRecord, IntegrityReport, MetricRecord,
   RunRecord, TensorStatsFilter, TensorStatsRecord, TrajectoryRecord, TransitionRecord,
 } from "./types.js";
-import { DTYPES, EVENT_KINDS, GROUP_KINDS, TENSOR_KINDS, TENSOR_ROLES } from "./vocabulary.js";
+import { BUFFER_DTYPES, DTYPES, EVENT_KINDS, GROUP_KINDS, TENSOR_KINDS, TENSOR_ROLES } from "./vocabulary.js";
 
 type Row = Record<string, unknown>;
 type Param = string | number;
@@ -76,21 +76,45 @@ export async function tensorStats(c: DuckDBConnection, f: TensorStatsFilter): Pr
   const w = where({ run_id: f.run, tensor: f.tensor, step: f.step, role: f.role, layer: f.layer });
   const columns = f.withSketch === true ? "*" : "* EXCLUDE (sketch_json)";
   const rows = await select(c, `SELECT ${columns} FROM tensor_stats ${w.sql} ORDER BY run_id, step, tensor`, w.params);
-  return rows.map((r) => {
-    const rec: TensorStatsRecord = {
-      run_id: String(r.run_id),
-      step: num(r.step),
-      tensor: String(r.tensor),
-      layer: numOrNull(r.layer),
-      role: wordOf("tensor_stats.role", r.role, TENSOR_ROLES),
-      kind: wordOf("tensor_stats.kind", r.kind, TENSOR_KINDS),
-      dtype: wordOf("tensor_stats.dtype", r.dtype, DTYPES),
-      shape: JSON.parse(String(r.shape_json)) as number[],
-      ...statValuesFrom(r),
-    };
-    if (f.withSketch === true && r.sketch_json !== null) rec.sketch = decodeJson(String(r.sketch_json));
-    return rec;
-  });
+  return rows.map((r) => tensorStatsRecordOf(r, f.withSketch === true));
+}
+
+/**
+ * tensorStats chunk by chunk as DuckDB streams them, in no particular order: `onRows` gets each
+ * chunk's records and nothing else is kept, so reading a run of many tensors holds one chunk.
+ */
+export async function forEachTensorStats(c: DuckDBConnection, f: TensorStatsFilter, onRows: (rows: TensorStatsRecord[]) => void): Promise<void> {
+  const w = where({ run_id: f.run, tensor: f.tensor, step: f.step, role: f.role, layer: f.layer });
+  const result = await c.stream(`SELECT ${f.withSketch === true ? "*" : "* EXCLUDE (sketch_json)"} FROM tensor_stats ${w.sql}`, w.params);
+  const names = result.columnNames();
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) return;
+    const columns = chunk.getColumns() as unknown[][];
+    const records: TensorStatsRecord[] = new Array(chunk.rowCount);
+    for (let i = 0; i < chunk.rowCount; i++) {
+      const row: Row = {};
+      for (let j = 0; j < names.length; j++) row[names[j]!] = columns[j]![i];
+      records[i] = tensorStatsRecordOf(row, f.withSketch === true);
+    }
+    onRows(records);
+  }
+}
+
+function tensorStatsRecordOf(r: Row, withSketch: boolean): TensorStatsRecord {
+  const rec: TensorStatsRecord = {
+    run_id: String(r.run_id),
+    step: num(r.step),
+    tensor: String(r.tensor),
+    layer: numOrNull(r.layer),
+    role: wordOf("tensor_stats.role", r.role, TENSOR_ROLES),
+    kind: wordOf("tensor_stats.kind", r.kind, TENSOR_KINDS),
+    dtype: wordOf("tensor_stats.dtype", r.dtype, DTYPES),
+    shape: JSON.parse(String(r.shape_json)) as number[],
+    ...statValuesFrom(r),
+  };
+  if (withSketch && r.sketch_json !== null) rec.sketch = decodeJson(String(r.sketch_json));
+  return rec;
 }
 
 function histogramFrom(rows: Row[]): HistogramRecord | null {
@@ -177,7 +201,7 @@ export async function buffers(c: DuckDBConnection, f: { run?: string; step?: num
     run_id: String(r.run_id),
     step: num(r.step),
     tensor: String(r.tensor),
-    dtype: wordOf("buffers.dtype", r.dtype, DTYPES),
+    dtype: wordOf("buffers.dtype", r.dtype, BUFFER_DTYPES),
     shape: JSON.parse(String(r.shape_json)) as number[],
     numel: num(r.numel),
     role: wordOf("buffers.role", r.role, TENSOR_ROLES),

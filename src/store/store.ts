@@ -216,6 +216,10 @@ export class Store {
   tensorStats(filter: TensorStatsFilter = {}): Promise<TensorStatsRecord[]> {
     return this.read((c) => q.tensorStats(c, filter));
   }
+  /** tensorStats streamed chunk by chunk, in no particular order (many rows in bounded memory). */
+  forEachTensorStats(filter: TensorStatsFilter, onRows: (rows: TensorStatsRecord[]) => void): Promise<void> {
+    return this.read((c) => q.forEachTensorStats(c, filter, onRows));
+  }
   histogram(runId: string, step: number, tensor: string): Promise<HistogramRecord | null> {
     return this.read((c) => q.histogram(c, runId, step, tensor));
   }

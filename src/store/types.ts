@@ -1,6 +1,6 @@
 // Row types of the results store API: what the analyzer writes and what queries return.
 // Statistic field names match stats/'s TensorSummary, so a summary can be spread into a row.
-import type { Dtype, DynamicsEventKind, GroupKind, TensorKind, TensorRole } from "./vocabulary.js";
+import type { BufferDtype, Dtype, DynamicsEventKind, GroupKind, TensorKind, TensorRole } from "./vocabulary.js";
 
 /** A sparse histogram: sorted keys (float32 bits >>> 16) and their counts. */
 export interface HistogramData {
@@ -62,7 +62,7 @@ export interface GroupStatsInput extends StatValues {
 
 export interface BufferInput {
   tensor: string;
-  dtype: Dtype;
+  dtype: BufferDtype;
   shape: readonly number[];
   numel: number;
   role: TensorRole;

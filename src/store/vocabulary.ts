@@ -61,6 +61,16 @@ export type Dtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8
 
 export const DTYPES: readonly Dtype[] = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL", "C64", "C128"];
 
+/** PyTorch quantized tensors' dtypes (QInt8/QUInt8/QInt32 storages): stored as buffers, never decoded. */
+export type QuantizedDtype = "qint8" | "quint8" | "qint32";
+
+export const QUANTIZED_DTYPES: readonly QuantizedDtype[] = ["qint8", "quint8", "qint32"];
+
+/** What a stored buffer's dtype can be: a safetensors dtype or a quantized one. */
+export type BufferDtype = Dtype | QuantizedDtype;
+
+export const BUFFER_DTYPES: readonly BufferDtype[] = [...DTYPES, ...QUANTIZED_DTYPES];
+
 /** What the event detectors find (dynamics/): one kind per detector rule. */
 export type DynamicsEventKind = "mode_split" | "mode_merge" | "population_fork" | "layer_fork" | "change_point";
 

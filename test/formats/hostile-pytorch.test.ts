@@ -9,6 +9,11 @@ import { MemorySource } from "../../src/io/memory-source.js";
 import { ForkingPathsError, PytorchFormatError } from "../../src/util/errors.js";
 import { MAX_PICKLE_CONTAINERS, MAX_PICKLE_INT_BYTES } from "../../src/util/limits.js";
 import { rejectsWithinBudget, withinBudget } from "../helpers/budget.js";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { analyzeRun } from "../../src/pipeline/analyze.js";
+import { Store } from "../../src/store/store.js";
 import { floatStorage, PickleBuilder, tensorPickle, torchZip, writeZip } from "./pytorch-test-helpers.js";
 
 const BUDGET = { seconds: 5, megabytes: 500 };
@@ -162,6 +167,55 @@ test("item 14: a complex tensor is listed (dtype C64) instead of failing the who
   p.op(0x75, 0x2e);
   const refs = await readPytorchCheckpoint(torchZip(p.build(), { "0": floatStorage([1, 2]), "1": floatStorage([1, 0, 0, 1]) }));
   assert.deepEqual(refs.map((r) => [r.name, r.dtype, r.numel, r.byteLength]), [["w", "F32", 2, 8], ["z", "C64", 2, 16]]);
+});
+
+/** {"w": 4 floats, "q": 4 codes of a `storageClass` storage, "x": 1 float of a QUInt4x2 storage when `packed`}. */
+function quantizedPickle(storageClass: string, packed = false): Uint8Array {
+  const p = new PickleBuilder().op(0x7d, 0x28).str("w");
+  tensorOps(p, 4);
+  p.str("q").global("torch._utils", "_rebuild_tensor_v2").op(0x28)
+    .op(0x28).str("storage").global("torch", storageClass).str("1").str("cpu").int(4).op(0x74, 0x51)
+    .int(0).op(0x28).int(2).int(2).op(0x74).op(0x28).int(2).int(1).op(0x74)
+    .op(0x89).global("collections", "OrderedDict").op(0x29, 0x52).op(0x74, 0x52);
+  if (packed) {
+    p.str("x").global("torch._utils", "_rebuild_tensor_v2").op(0x28)
+      .op(0x28).str("storage").global("torch", "QUInt4x2Storage").str("2").str("cpu").int(1).op(0x74, 0x51)
+      .int(0).op(0x28).int(1).op(0x74).op(0x28).int(1).op(0x74)
+      .op(0x89).global("collections", "OrderedDict").op(0x29, 0x52).op(0x74, 0x52);
+  }
+  return p.op(0x75, 0x2e).build();
+}
+
+test("quantized storages (QInt8, QUInt8, QInt32) are listed with their torch dtype instead of failing the whole .bin", async () => {
+  for (const [storageClass, codes, torchDtype, bytes] of [["QInt8Storage", "I8", "qint8", 4], ["QUInt8Storage", "U8", "quint8", 4], ["QInt32Storage", "I32", "qint32", 16]] as const) {
+    const refs = await readPytorchCheckpoint(torchZip(quantizedPickle(storageClass), { "0": floatStorage([1, 2, 3, 4]), "1": new Uint8Array(bytes) }));
+    assert.deepEqual(refs.map((r) => [r.name, r.dtype, r.quantized, r.numel]), [["w", "F32", undefined, 4], ["q", codes, torchDtype, 4]]);
+  }
+  // packed 4-bit codes stay unsupported: a one-line typed error naming the tensor and the storage
+  const err = await rejectsWithinBudget("QUInt4x2", BUDGET, () => readPytorchCheckpoint(torchZip(quantizedPickle("QInt8Storage", true), { "0": floatStorage([1, 2, 3, 4]), "1": new Uint8Array(4), "2": new Uint8Array(1) })));
+  assert.ok(err instanceof PytorchFormatError);
+  assert.match(err.message, /tensor "x".*storage type QUInt4x2Storage is not supported/);
+});
+
+test("a quantized tensor in a checkpoint is stored as a non-parameter tensor (dtype qint8); the float tensors are analyzed", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fp-quantized-"));
+  try {
+    mkdirSync(join(dir, "run", "checkpoint-0"), { recursive: true });
+    const zip = torchZip(quantizedPickle("QInt8Storage"), { "0": floatStorage([1, 2, 3, 4]), "1": Uint8Array.of(1, 2, 3, 4) });
+    writeFileSync(join(dir, "run", "checkpoint-0", "pytorch_model.bin"), await zip.read(0, zip.size));
+    const summary = await analyzeRun(join(dir, "run"), { out: join(dir, "out"), workers: 0, events: false });
+    assert.equal(summary.tensors, 1);
+    assert.equal(summary.buffers, 1);
+    const store = await Store.openDir(join(dir, "out"), { readOnly: true });
+    try {
+      assert.deepEqual((await store.buffers({ run: "run" })).map((b) => [b.tensor, b.dtype, b.numel]), [["q", "qint8", 4]]);
+      assert.deepEqual((await store.tensorStats({ run: "run" })).map((t) => [t.tensor, t.numel]), [["w", 4]]);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("every error above is a ForkingPathsError subclass with a one-line message", async () => {

@@ -39,13 +39,25 @@ function reflectIndex(i: number, n: number): number {
 function correlateReflect(x: Float64Array, kernel: Float64Array): Float64Array {
   const n = x.length;
   const radius = kernel.length >> 1;
+  // x extended by reflection on both sides once (the same terms in the same order as indexing
+  // through reflectIndex per term, without a modulo in the inner loop)
+  const ext = new Float64Array(n + 2 * radius);
+  for (let j = 0; j < ext.length; j++) ext[j] = x[reflectIndex(j - radius, n)]!;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let sum = 0;
-    for (let k = -radius; k <= radius; k++) sum += kernel[k + radius]! * x[reflectIndex(i + k, n)]!;
+    for (let k = 0; k < kernel.length; k++) sum += kernel[k]! * ext[i + k]!;
     out[i] = sum;
   }
   return out;
+}
+
+/** The last Gaussian kernel built, by sigma (the surrogates of one early-warning test share it). */
+let cachedKernel: { sigma: number; kernel: Float64Array } | null = null;
+
+function cachedGaussianKernel(sigma: number): Float64Array {
+  if (cachedKernel?.sigma !== sigma) cachedKernel = { sigma, kernel: gaussianKernel(sigma) };
+  return cachedKernel.kernel;
 }
 
 export function gaussianKernel(sigma: number): Float64Array {
@@ -74,7 +86,7 @@ export function detrend(values: ArrayLike<number>, options: DetrendOptions = { m
       const bandwidth = options.bandwidth ?? DEFAULT_GAUSSIAN_BANDWIDTH;
       if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) throw new UsageError(`detrend: gaussian bandwidth must be > 0, got ${bandwidth}`);
       const sigma = bandwidth <= 1 ? bandwidth * n : bandwidth;
-      trend = correlateReflect(x, gaussianKernel(sigma));
+      trend = correlateReflect(x, cachedGaussianKernel(sigma));
       break;
     }
     case "moving-average": {

@@ -50,6 +50,30 @@ function windowStatistics(r: Float64Array, raw: Float64Array | undefined, lo: nu
   return { variance, ac1: lagOneCorrelation(r, lo, hi), skewness, kurtosis, cv: raw === undefined ? Number.NaN : Math.sqrt(variance) / rawMean };
 }
 
+/**
+ * Rolling variance and lag-1 autocorrelation only, equal (bit for bit: the same sums in the same
+ * order) to rollingStatistics(r, { window: w }).variance and .ac1 for an integer window w of
+ * rollingStatistics' range: the surrogates of the early-warning test need nothing else.
+ */
+export function rollingVarianceAc1(r: Float64Array, w: number): { variance: Float64Array; ac1: Float64Array } {
+  const n = r.length;
+  const variance = new Float64Array(n).fill(Number.NaN), ac1 = new Float64Array(n).fill(Number.NaN);
+  for (let end = w; end <= n; end++) {
+    const lo = end - w;
+    let mean = 0;
+    for (let i = lo; i < end; i++) mean += r[i]!;
+    mean /= w;
+    let m2 = 0;
+    for (let i = lo; i < end; i++) {
+      const d = r[i]! - mean;
+      m2 += d * d;
+    }
+    variance[end - 1] = m2 / (w - 1);
+    ac1[end - 1] = lagOneCorrelation(r, lo, end);
+  }
+  return { variance, ac1 };
+}
+
 /** Pearson correlation of r[lo..hi-2] with r[lo+1..hi-1] (pandas Series.autocorr(lag=1)). */
 function lagOneCorrelation(r: Float64Array, lo: number, hi: number): number {
   const m = hi - lo - 1;

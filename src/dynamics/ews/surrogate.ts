@@ -6,8 +6,8 @@
 import { NotEnoughPointsError, UsageError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
 import { detrend, type DetrendOptions } from "./detrend.js";
-import { ExpandingKendall } from "./kendall.js";
-import { rollingStatistics } from "./rolling.js";
+import { expandingTaus } from "./kendall.js";
+import { rollingStatistics, rollingVarianceAc1 } from "./rolling.js";
 
 /** Fewest checkpoints strictly before the event: a 4-point window (kurtosis needs 4) on half of them. */
 export const MIN_SHORT_EWS_POINTS = 8;
@@ -62,19 +62,22 @@ export interface ShortEarlyWarningResult {
 /** Taus of rolling variance and ac1 on every expanding prefix [first defined, k], k = 0..n-1 (NaN while < minPoints). */
 function prefixTaus(residuals: Float64Array, window: number, minPoints: number): { variance: Float64Array; ac1: Float64Array; skewness: number; kurtosis: number } {
   const stats = rollingStatistics(residuals, { window });
-  const out = { variance: new Float64Array(residuals.length).fill(Number.NaN), ac1: new Float64Array(residuals.length).fill(Number.NaN), skewness: Number.NaN, kurtosis: Number.NaN };
-  for (const name of ["variance", "ac1", "skewness", "kurtosis"] as const) {
-    const tracker = new ExpandingKendall();
-    for (let k = 0; k < residuals.length; k++) {
-      const v = stats[name][k]!;
-      if (Number.isFinite(v)) tracker.push(v);
-      if (tracker.size < Math.max(minPoints, 3)) continue;
-      const tau = tracker.result().tau;
-      if (name === "variance" || name === "ac1") out[name][k] = Number.isFinite(tau) ? tau : 0;
-      else if (k === residuals.length - 1) out[name] = tau;
-    }
-  }
-  return out;
+  const last = residuals.length - 1;
+  return {
+    ...varianceAc1Taus(stats, minPoints),
+    skewness: last >= 0 ? expandingTaus(stats.skewness, minPoints)[last]! : Number.NaN,
+    kurtosis: last >= 0 ? expandingTaus(stats.kurtosis, minPoints)[last]! : Number.NaN,
+  };
+}
+
+/** The expanding taus of rolling variance and ac1 (0 where tau is undefined once there are enough points). */
+function varianceAc1Taus(stats: { variance: Float64Array; ac1: Float64Array }, minPoints: number): { variance: Float64Array; ac1: Float64Array } {
+  return { variance: expandingTaus(stats.variance, minPoints, 0), ac1: expandingTaus(stats.ac1, minPoints, 0) };
+}
+
+/** prefixTaus' variance and ac1 of a surrogate (the only parts the test compares), without skewness and kurtosis. */
+function surrogatePrefixTaus(residuals: Float64Array, window: number, minPoints: number): { variance: Float64Array; ac1: Float64Array } {
+  return varianceAc1Taus(rollingVarianceAc1(residuals, window), minPoints);
 }
 
 /** Lag-1 autocorrelation and sd of x (population), for the AR(1) null. */
@@ -131,7 +134,7 @@ export function earlyWarningShort(steps: readonly number[], values: readonly num
     const z = new Float64Array(n);
     z[0] = sd * rng.normal();
     for (let i = 1; i < n; i++) z[i] = phi * z[i - 1]! + innovation * rng.normal();
-    const sur = prefixTaus(detrend(z.map((v, i) => v + trend[i]!), detrendOptions).residuals, window, minPoints);
+    const sur = surrogatePrefixTaus(detrend(z.map((v, i) => v + trend[i]!), detrendOptions).residuals, window, minPoints);
     for (let k = 0; k < n; k++) if (combined(sur, k) >= combined(observed, k)) exceed[k]!++;
     if (sur.variance[n - 1]! >= observed.variance[n - 1]!) exceedVariance++;
     if (sur.ac1[n - 1]! >= observed.ac1[n - 1]!) exceedAc1++;

@@ -1,15 +1,25 @@
 // Reads a torch.save zip archive: locates `<archive>/data.pkl`, unpickles it with the allow-list,
 // and turns tensor descriptors into TensorRefs over the stored `<archive>/data/<key>` entries.
+import type { QuantizedDtype } from "../../store/vocabulary.js";
 import type { ByteSource } from "../../io/byte-source.js";
 import { ForkingPathsError, PytorchFormatError } from "../../util/errors.js";
 import {
   MAX_PICKLE_BYTES, MAX_PICKLE_EXPANSION_RATIO, MAX_TENSOR_RANK, MAX_BROADCAST_VIEW_ELEMENTS, PICKLE_EXPANSION_FLOOR_BYTES,
 } from "../../util/limits.js";
-import { DTYPE_ITEMSIZE } from "../dtype.js";
+import { DTYPE_ITEMSIZE, type Dtype } from "../dtype.js";
 import type { StridedView, TensorRef } from "../tensor-ref.js";
 import { unpickle, type PickleValue } from "./pickle.js";
 import { TensorDescriptor, torchPickleHooks } from "./torch-globals.js";
 import { ZIP_METHOD_STORED, ZipArchive, type ZipEntry } from "./zip.js";
+
+/**
+ * Quantized storages whose codes are one integer per element: listed (dtype of the codes, the
+ * torch dtype in TensorRef.quantized) instead of failing the file; their values are not analyzed.
+ * Packed 4- and 2-bit storages (QUInt4x2, QUInt2x4) stay unsupported.
+ */
+const QUANTIZED_STORAGES: ReadonlyMap<string, { codes: Dtype; torchDtype: QuantizedDtype }> = new Map([
+  ["QInt8Storage", { codes: "I8", torchDtype: "qint8" }], ["QUInt8Storage", { codes: "U8", torchDtype: "quint8" }], ["QInt32Storage", { codes: "I32", torchDtype: "qint32" }],
+]);
 
 /** Largest `byteorder` entry read (it holds "little" or "big"). */
 const MAX_BYTEORDER_BYTES = 16;
@@ -80,8 +90,9 @@ export async function tensorRefOf(archive: TorchArchive, name: string, t: Tensor
   const { zip } = archive;
   const file = zip.source.name;
   const fail = (problem: string, hint?: string): PytorchFormatError => new PytorchFormatError(file, name, problem, hint);
-  const dtype = t.storage.dtype;
-  if (dtype === undefined) throw fail(`storage type ${t.storage.storageType} is not supported`, "only real floating, integer and bool tensors are read");
+  const quantized = QUANTIZED_STORAGES.get(t.storage.storageType);
+  const dtype = t.storage.dtype ?? quantized?.codes;
+  if (dtype === undefined) throw fail(`storage type ${t.storage.storageType} is not supported`, "only real floating, integer, bool, complex and 8/32-bit quantized tensors are read");
   if (t.size.length > MAX_TENSOR_RANK) throw fail(`has ${t.size.length} dimensions, over the limit of ${MAX_TENSOR_RANK}`);
   const itemsize = DTYPE_ITEMSIZE[dtype];
   const entry = zip.entry(`${archive.prefix}/data/${t.storage.key}`, name);
@@ -93,7 +104,7 @@ export async function tensorRefOf(archive: TorchArchive, name: string, t: Tensor
   }
   const numel = t.size.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(numel)) throw fail(`shape [${t.size.join(", ")}] has too many elements`);
-  const base = { name, dtype, shape: [...t.size], numel, file, source: zip.source };
+  const base = { name, dtype, shape: [...t.size], numel, file, source: zip.source, ...(quantized !== undefined && { quantized: quantized.torchDtype }) };
   if (numel === 0) return { ...base, byteOffset: range.offset, byteLength: 0 };
   // Work is bounded by the file: a view with more elements than its storage (a broadcast view,
   // strides 0 as torch.expand saves) is streamed element by element, so its size is capped.

@@ -4,7 +4,7 @@
 // Every statistic is of the histogram's distribution G (each bucket's count uniform on its
 // interval; +-0 an atom at 0) with n = the histogram's total count; `bounds` says how far each
 // can be from the same statistic of the values themselves. Pure; no I/O.
-import { ForkingPathsError, NotEnoughPointsError } from "../../util/errors.js";
+import { ForkingPathsError, notEnoughPointsMessage } from "../../util/errors.js";
 import { BUCKET_RELATIVE_WIDTH } from "../histogram.js";
 import { binnedBandwidthSJ } from "./bandwidth-binned.js";
 import { binnedBimodality, binnedKsToNormal, binnedWeibullFit } from "./binned-fits.js";
@@ -96,23 +96,28 @@ export function histogramShapeSummary(histogram: SparseHistogram, options: Histo
       return null;
     }
   };
+  // Too few points: the note the statistic's NotEnoughPointsError would give, without throwing (one-element tensors).
+  const counted = <T>(what: string, needed: number, by: string, f: () => T): T | null => {
+    if (n >= needed) return attempt(what, f);
+    notes.push(`${what}: ${notEnoughPointsMessage(by, needed, n)}`);
+    return null;
+  };
   const mo = binnedMoments(d);
   const sd = Math.sqrt((mo.m2 * n) / Math.max(1, n - 1));
   const cells = mixtureCellsOf(d);
   const cdf = maxBucketMass(d);
   const emOptions: BinnedMixtureOptions = { seed, tol: HISTOGRAM_MIXTURE_EM.tol, nInit: HISTOGRAM_MIXTURE_EM.nInit, maxIter: HISTOGRAM_MIXTURE_EM.maxIter };
-  const weibull = attempt("weibull", () => binnedWeibullFit(d));
+  const weibull = counted("weibull", 10, "binnedWeibullFit", () => binnedWeibullFit(d));
   const w1 = meanBucketWidth(d);
   if (w1 > COARSE_RESOLUTION_FRACTION * sd) notes.push(`resolution: the mean bucket width is ${(w1 / sd).toPrecision(3)} sd (values far from 0 relative to their spread); the bounds below are wide`);
-  const mixtures = attempt("mixtures", () => {
+  const mixtures = counted("mixtures", 3, "fitGaussianMixtureBinned", () => {
     const r = selectMixtureByBicBinned(cells, options.maxComponents ?? 3, emOptions);
     return { fits: r.fits, bestComponents: r.best.components };
   });
   const summary: ShapeSummary = {
     n, nonFinite: 0, nAnalysed: n, sampled: false, seed, cdfErrorBound95: cdf,
-    bimodality: attempt("bimodality", () => binnedBimodality(n, mo)),
-    dip: attempt("dip", () => {
-      if (n < 4) throw new NotEnoughPointsError("binnedDip", 4, n);
+    bimodality: counted("bimodality", 4, "binnedBimodality", () => binnedBimodality(n, mo)),
+    dip: counted("dip", 4, "binnedDip", () => {
       const r = binnedDip(d);
       return { method: DIP_TEST_METHOD, n, dip: r.dip, pValue: dipPValue(r.dip, n), asymptotic: n > DIP_TABLE_N[DIP_TABLE_N.length - 1]!, modalLow: r.modalLow, modalHigh: r.modalHigh };
     }),
@@ -124,7 +129,7 @@ export function histogramShapeSummary(histogram: SparseHistogram, options: Histo
       }),
     ),
     weibull: weibull?.fit ?? null,
-    ks: attempt("ks", () => binnedKsToNormal(d, mo)),
+    ks: counted("ks", 2, "binnedKsToNormal", () => binnedKsToNormal(d, mo)),
     notes,
   };
   const best = mixtures?.fits.find((f) => f.components === mixtures.bestComponents);

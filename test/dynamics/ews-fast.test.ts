@@ -1,0 +1,47 @@
+// The fast paths of the early-warning surrogates against their oracles, bit for bit: expanding
+// Kendall taus by a Fenwick tree (ExpandingKendall, O(n^2), is the oracle), and rolling variance
+// and ac1 alone (rollingStatistics computes all indicators).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ExpandingKendall, expandingTaus } from "../../src/dynamics/ews/kendall.js";
+import { rollingStatistics, rollingVarianceAc1 } from "../../src/dynamics/ews/rolling.js";
+import { Rng } from "../../src/util/rng.js";
+
+function series(rng: Rng, n: number, kind: number): Float64Array {
+  return Float64Array.from({ length: n }, (_, i) => {
+    if (kind === 0) return rng.normal();
+    if (kind === 1) return Math.round(rng.normal() * 2); // many ties
+    if (kind === 2) return i % 9 === 4 ? Number.NaN : rng.normal(); // undefined points are skipped
+    if (kind === 3) return 1; // all tied: tau undefined
+    return i % 2 === 0 ? -0 : 0; // signed zeros tie
+  });
+}
+
+test("expandingTaus equals ExpandingKendall's tau on every prefix (ties, NaN gaps, all-equal values)", () => {
+  const rng = new Rng(3);
+  for (let t = 0; t < 60; t++) {
+    const x = series(rng, 3 + rng.int(150), t % 5);
+    const minPoints = 1 + rng.int(6);
+    const fast = expandingTaus(x, minPoints), zeroed = expandingTaus(x, minPoints, 0);
+    const oracle = new ExpandingKendall();
+    for (let k = 0; k < x.length; k++) {
+      if (Number.isFinite(x[k]!)) oracle.push(x[k]!);
+      const expected = oracle.size < Math.max(minPoints, 3) ? Number.NaN : oracle.result().tau;
+      assert.ok(Object.is(fast[k], expected), `series ${t}, k ${k}: ${fast[k]} vs ${expected}`);
+      assert.ok(Object.is(zeroed[k], oracle.size >= Math.max(minPoints, 3) && Number.isNaN(expected) ? 0 : expected));
+    }
+  }
+});
+
+test("rollingVarianceAc1 equals rollingStatistics' variance and ac1 bit for bit", () => {
+  const rng = new Rng(4);
+  for (let t = 0; t < 40; t++) {
+    const x = series(rng, 8 + rng.int(200), t % 2);
+    const w = 4 + rng.int(x.length - 3);
+    const all = rollingStatistics(x, { window: w }), fast = rollingVarianceAc1(x, w);
+    for (let k = 0; k < x.length; k++) {
+      assert.ok(Object.is(fast.variance[k], all.variance[k]), `variance ${t}/${k}`);
+      assert.ok(Object.is(fast.ac1[k], all.ac1[k]), `ac1 ${t}/${k}`);
+    }
+  }
+});
