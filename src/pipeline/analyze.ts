@@ -162,17 +162,18 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
  * rejects them) and their results are dropped.
  */
 export async function pipelineInOrder<T, R>(items: readonly T[], window: number, run: (item: T) => Promise<R>, use: (item: T, result: R) => Promise<void>): Promise<void> {
-  const started: Promise<R>[] = [];
+  // Only the results under way are held: a used result is dropped (memory stays at `window` checkpoints).
+  const running: Promise<R>[] = [];
+  let next = 0;
   const startNext = () => {
-    const item = items[started.length];
-    if (item === undefined) return;
-    const running = run(item);
-    running.catch(() => {}); // thrown when its turn comes
-    started.push(running);
+    if (next >= items.length) return;
+    const promise = run(items[next++]!);
+    promise.catch(() => {}); // thrown when its turn comes
+    running.push(promise);
   };
   for (let k = 0; k < Math.max(1, window); k++) startNext();
   for (let t = 0; t < items.length; t++) {
-    const result = await started[t]!;
+    const result = await running.shift()!;
     startNext();
     await use(items[t]!, result);
   }
