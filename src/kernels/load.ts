@@ -1,7 +1,7 @@
 // Loads compiled WASM kernels from build/kernels/<name>.wasm (built by `npm run build:kernels`).
 import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Worker, type WorkerOptions } from "node:worker_threads";
+import { Worker, isMainThread, workerData, type WorkerOptions } from "node:worker_threads";
 import { KernelError } from "../util/errors.js";
 
 /** Absolute path of a compiled kernel (works from src/ under tsx and from dist/). */
@@ -11,9 +11,39 @@ export function kernelPath(name: string): string {
 
 const modules = new Map<string, WebAssembly.Module>();
 
-/** Compiles (once per thread) and returns the WebAssembly.Module of a kernel. */
+/** Key of the compiled kernels a parent thread hands to its workers in `workerData` (sharedKernelData). */
+const SHARED_KERNELS_KEY = "forkingPathsKernels";
+
+/**
+ * workerData entry that gives a worker the kernels this thread has compiled (a WebAssembly.Module
+ * is cloned to a worker without recompiling), so each process compiles a kernel once. Kernels that
+ * fail to compile are left out: the worker reports the error with its first request.
+ */
+export function sharedKernelData(names: readonly string[]): Record<string, Record<string, WebAssembly.Module>> {
+  const shared: Record<string, WebAssembly.Module> = {};
+  for (const name of names) {
+    try {
+      shared[name] = kernelModule(name);
+    } catch {
+      // reported by the worker, which tries again
+    }
+  }
+  return { [SHARED_KERNELS_KEY]: shared };
+}
+
+/** The kernel `name` handed down by the parent thread (sharedKernelData), if any. */
+function inheritedModule(name: string): WebAssembly.Module | undefined {
+  const data: unknown = isMainThread ? undefined : workerData;
+  if (typeof data !== "object" || data === null) return undefined;
+  const shared = (data as Record<string, unknown>)[SHARED_KERNELS_KEY] as Record<string, unknown> | undefined;
+  const mod = shared?.[name];
+  return mod instanceof WebAssembly.Module ? mod : undefined;
+}
+
+/** Compiles (once per process: workers inherit the parent's, see sharedKernelData) and returns the WebAssembly.Module of a kernel. */
 export function kernelModule(name: string): WebAssembly.Module {
-  let mod = modules.get(name);
+  let mod = modules.get(name) ?? inheritedModule(name);
+  if (mod !== undefined) modules.set(name, mod);
   if (mod === undefined) {
     const path = kernelPath(name);
     if (!existsSync(path)) {

@@ -11,7 +11,7 @@ import { mergeAllSketches, type TensorSketch } from "../stats/sketch.js";
 import { isContiguousView, readTensorChunks } from "../tensor/read.js";
 import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
-import { MODULE_EXT, startModuleWorker } from "./load.js";
+import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
 import { StatsJobHost } from "./stats-host.js";
 
 /** Messages to a worker. */
@@ -73,8 +73,9 @@ export class StatsPool {
     }
     if (workers === 0) return new StatsPool([], new StatsJobHost());
     const url = new URL("./stats-worker" + MODULE_EXT, import.meta.url);
+    const workerData = sharedKernelData(["stats"]);
     const slots = await Promise.all(Array.from({ length: workers }, () => new Promise<Slot>((resolve, reject) => {
-      const worker = startModuleWorker(url);
+      const worker = startModuleWorker(url, { workerData });
       worker.once("message", (msg: StatsReply) => {
         if (msg.type === "ready") resolve({ worker, inFlight: 0 });
         else reject(new KernelError(`statistics worker sent ${msg.type} before ready`));
@@ -128,10 +129,17 @@ export class StatsPool {
     if (this.host !== undefined) return (await callExport(moduleUrl, fn, args)) as T;
     const w = await this.acquire();
     const id = this.nextJob++;
-    this.slots[w]!.inFlight++;
     return new Promise<T>((resolve, reject) => {
       this.calls.set(id, { what, resolve: resolve as (v: unknown) => void, reject });
-      this.slots[w]!.worker.postMessage({ type: "call", job: id, module: moduleUrl, fn, args } satisfies StatsRequest);
+      try {
+        this.slots[w]!.worker.postMessage({ type: "call", job: id, module: moduleUrl, fn, args } satisfies StatsRequest);
+      } catch (err) {
+        // not sent (arguments that cannot be cloned): free the slot taken for it
+        this.calls.delete(id);
+        this.slots[w]!.inFlight--;
+        this.wake();
+        reject(err);
+      }
     });
   }
 
@@ -141,7 +149,6 @@ export class StatsPool {
       if (job.error) throw job.error;
       const w = await this.acquire();
       const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer ? chunk : chunk.slice();
-      this.slots[w]!.inFlight++;
       used.add(w);
       this.slots[w]!.worker.postMessage({ type: "chunk", job: id, dtype, bytes: owned } satisfies StatsRequest, [owned.buffer as ArrayBuffer]);
     }
@@ -154,7 +161,6 @@ export class StatsPool {
     for (let at = 0; at < file.length; at += step) {
       if (job.error) throw job.error;
       const w = await this.acquire();
-      this.slots[w]!.inFlight++;
       used.add(w);
       const length = Math.min(step, file.length - at);
       this.slots[w]!.worker.postMessage({ type: "range", job: id, dtype, path: file.path, offset: file.offset + at, length } satisfies StatsRequest);
@@ -174,7 +180,11 @@ export class StatsPool {
     }
   }
 
-  /** Index of the least busy worker with room, waiting for one if all are full. */
+  /**
+   * Index of the least busy worker with room, its slot taken (inFlight counted here, before any
+   * await: callers that acquire at the same time see each other's slots and spread over the
+   * workers), waiting for room if all are full. The reply to the message sent frees the slot.
+   */
   private async acquire(): Promise<number> {
     for (;;) {
       if (this.broken) throw this.broken;
@@ -182,7 +192,10 @@ export class StatsPool {
       this.slots.forEach((s, i) => {
         if (s.inFlight < MAX_IN_FLIGHT_PER_WORKER && (best < 0 || s.inFlight < this.slots[best]!.inFlight)) best = i;
       });
-      if (best >= 0) return best;
+      if (best >= 0) {
+        this.slots[best]!.inFlight++;
+        return best;
+      }
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }

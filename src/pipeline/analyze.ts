@@ -93,6 +93,8 @@ export interface AnalyzeSummary {
 }
 
 export const DEFAULT_ANALYZE_WORKERS = 2;
+/** Checkpoints analyzed at once (the next starts while one finishes); bounds memory to this many checkpoints' tensors in flight. */
+export const CHECKPOINTS_IN_FLIGHT = 2;
 
 export async function analyzeRun(runPath: string, options: AnalyzeOptions): Promise<AnalyzeSummary> {
   const started = Date.now();
@@ -104,8 +106,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   const runId = options.runId ?? run.defaultRunId;
   if (runId.length === 0) throw new UsageError(`cannot derive a run name from "${runPath}": pass a run name`);
   const checkpoints = options.checkpointFilter ? run.checkpoints.filter(options.checkpointFilter) : run.checkpoints;
-  const store = options.store ?? (await Store.openDir(options.out));
-  const pool = await StatsPool.create(options.workers ?? DEFAULT_ANALYZE_WORKERS);
+  const { store, pool } = await openStoreAndPool(options);
   const summary: AnalyzeSummary = {
     runId, storePath: store.path, checkpoints: checkpoints.length, analyzed: 0, skipped: 0,
     steps: checkpoints.map((c) => c.step), tensors: 0, buffers: 0, bytes: 0, seconds: 0, nonFinite: [], events: null, eventSeconds: 0, metrics: null,
@@ -116,27 +117,29 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   let writer: BatchWriter | undefined;
   try {
     const claim = await claimRun(store, { run_id: runId, source: run.source, options: storedOptions(options) }, { reanalyze: options.reanalyze === true });
-    writer = new BatchWriter(claim);
+    const batchWriter = (writer = new BatchWriter(claim));
+    const todo: { cp: RunCheckpoint; i: number }[] = [];
     for (let i = 0; i < checkpoints.length; i++) {
-      const cp = checkpoints[i]!;
-      if (await claim.isCheckpointComplete(cp.step)) {
-        summary.skipped++;
-        continue;
-      }
-      const batch = await analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
-        options.onProgress?.({ checkpointsDone: i, checkpointsTotal: checkpoints.length, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }));
-      if (summary.remote !== undefined) {
-        summary.remote.bytesTransferred += batch.bytesTransferred;
-        summary.remote.filesBytes += batch.filesBytes;
-      }
-      await writer.write(batch);
-      summary.analyzed++;
-      summary.tensors += batch.tensors.length;
-      summary.buffers += batch.buffers.length;
-      summary.nonFinite.push(...batch.nonFinite);
-      summary.bytes += batch.checkpoint.total_bytes;
-      options.onProgress?.({ checkpointsDone: i + 1, checkpointsTotal: checkpoints.length, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
+      if (await claim.isCheckpointComplete(checkpoints[i]!.step)) summary.skipped++;
+      else todo.push({ cp: checkpoints[i]!, i });
     }
+    const progress = (p: Omit<AnalyzeProgress, "checkpointsTotal">) => options.onProgress?.({ ...p, checkpointsTotal: checkpoints.length });
+    await pipelineInOrder(todo, CHECKPOINTS_IN_FLIGHT,
+      ({ cp, i }) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
+        progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done })),
+      async ({ cp, i }, batch) => {
+        if (summary.remote !== undefined) {
+          summary.remote.bytesTransferred += batch.bytesTransferred;
+          summary.remote.filesBytes += batch.filesBytes;
+        }
+        await batchWriter.write(batch);
+        summary.analyzed++;
+        summary.tensors += batch.tensors.length;
+        summary.buffers += batch.buffers.length;
+        summary.nonFinite.push(...batch.nonFinite);
+        summary.bytes += batch.checkpoint.total_bytes;
+        progress({ checkpointsDone: i + 1, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
+      });
     await writer.flush();
     if (!run.remote && claim.registered) summary.metrics = await importTrainerStateMetrics(store, runId, checkpoints);
     // A run analyzed before and unchanged now keeps its stored events (a no-op leaves the store's bytes alone).
@@ -154,6 +157,40 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   }
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
+}
+
+/**
+ * Starts `run` on up to `window` items at once and hands each result to `use` in the items'
+ * order, one at a time (the next item starts as soon as one is handed over), so the workers stay
+ * busy while one checkpoint's last tensors and groups finish. The first failure (of `run`, in
+ * order, or of `use`) is thrown; items under way then settle on their own (closing the pool
+ * rejects them) and their results are dropped.
+ */
+export async function pipelineInOrder<T, R>(items: readonly T[], window: number, run: (item: T) => Promise<R>, use: (item: T, result: R) => Promise<void>): Promise<void> {
+  // Only the results under way are held: a used result is dropped (memory stays at `window` checkpoints).
+  const running: Promise<R>[] = [];
+  let next = 0;
+  const startNext = () => {
+    if (next >= items.length) return;
+    const promise = run(items[next++]!);
+    promise.catch(() => {}); // thrown when its turn comes
+    running.push(promise);
+  };
+  for (let k = 0; k < Math.max(1, window); k++) startNext();
+  for (let t = 0; t < items.length; t++) {
+    const result = await running.shift()!;
+    startNext();
+    await use(items[t]!, result);
+  }
+}
+
+/** The store (given or opened) and the worker pool, the workers starting while the store opens. */
+async function openStoreAndPool(options: AnalyzeOptions): Promise<{ store: Store; pool: StatsPool }> {
+  const [store, pool] = await Promise.allSettled([options.store ?? Store.openDir(options.out), StatsPool.create(options.workers ?? DEFAULT_ANALYZE_WORKERS)]);
+  if (store.status === "fulfilled" && pool.status === "fulfilled") return { store: store.value, pool: pool.value };
+  if (pool.status === "fulfilled") await pool.value.close();
+  if (store.status === "fulfilled" && options.store === undefined) await store.value.close();
+  throw store.status === "rejected" ? store.reason : (pool as PromiseRejectedResult).reason;
 }
 
 export function selectionOf(o: Omit<AnalyzeOptions, "out">): TensorSelection {

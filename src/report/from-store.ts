@@ -16,6 +16,8 @@ import { labelOptimizerArtefacts } from "../pipeline/event-artefacts.js";
 
 /** Largest number of elements of a kept tensor drawn as trajectories (evenly spaced sample). */
 export const DEFAULT_MAX_TRAJECTORY_ELEMENTS = 200;
+/** Tensors whose histograms (every step) are read in one query while the report is built. */
+export const HISTOGRAM_READ_TENSORS = 8;
 
 export interface ReportFromStoreOptions {
   /** Run ids to include (default: all). */
@@ -52,11 +54,8 @@ async function runFromStore(store: Store, runId: string, source: string, options
     }
     putStats(t, row, i, steps.length);
   }
-  const hists = byName(await store.histograms({ run: runId }));
-  for (const t of byTensor.values()) {
-    t.density = densityOf(steps, bins, hists.get(t.name));
-    run.tensors.push(t);
-  }
+  await addDensities(store, runId, byTensor, steps, bins);
+  run.tensors.push(...byTensor.values());
   if (options.groups ?? true) await addGroups(store, run, index, bins);
   // events stored before the artefact label existed (older stores) get it by the same rule
   run.events = (await labelOptimizerArtefacts(store, runId, await store.events({ run: runId }))).flatMap(eventOf);
@@ -80,6 +79,25 @@ async function runFromStore(store: Store, runId: string, source: string, options
   const phase = phaseView(run, (await store.transitions({ run: runId }))[0]);
   if (phase !== undefined) run.phase = phase;
   return run;
+}
+
+/**
+ * Density grids of the tensors from their histograms, read HISTOGRAM_READ_TENSORS tensors at a
+ * time (a range of names, in the store's byte order): memory holds one batch's histograms, not
+ * the run's (154 Pythia-70m checkpoints: 17.5M buckets, about 2 GB read at once).
+ */
+async function addDensities(store: Store, runId: string, byTensor: Map<string, ReportTensor>, steps: number[], bins: number): Promise<void> {
+  const names = [...byTensor.keys()].sort(compareUtf8);
+  for (let start = 0; start < names.length; start += HISTOGRAM_READ_TENSORS) {
+    const batch = names.slice(start, start + HISTOGRAM_READ_TENSORS);
+    const hists = byName(await store.histograms({ run: runId, range: { from: batch[0]!, to: batch[batch.length - 1]! } }));
+    for (const name of batch) byTensor.get(name)!.density = densityOf(steps, bins, hists.get(name));
+  }
+}
+
+/** Order of strings by their UTF-8 bytes (DuckDB's VARCHAR order). */
+function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 async function addGroups(store: Store, run: ReportRun, index: Map<number, number>, bins: number): Promise<void> {

@@ -30,3 +30,25 @@ for (const workers of [0, 2]) {
     await assert.rejects(pool.call(TASKS, "sumOf", [new Float64Array(1), 1]), /closed/);
   });
 }
+
+test("StatsPool.call: calls started together spread over the workers (each takes its slot before the next looks)", async () => {
+  const pool = await StatsPool.create(2);
+  try {
+    const threads = await Promise.all([0, 1, 2, 3].map(() => pool.call<number>(TASKS, "threadOf", [30])));
+    assert.equal(new Set(threads).size, 2, `4 simultaneous calls ran on threads ${threads.join(", ")}`);
+    assert.deepEqual([...threads].sort(), [...new Set(threads)].flatMap((t) => [t, t]).sort(), "two calls per worker");
+    assert.deepEqual(await Promise.all([0, 1].map(() => pool.call<boolean>(TASKS, "inheritedStatsKernel", []))), [true, true], "workers reuse the parent's compiled kernel");
+  } finally {
+    await pool.close();
+  }
+});
+
+test("StatsPool.call: arguments that cannot be sent reject and free their worker slot", async () => {
+  const pool = await StatsPool.create(1);
+  try {
+    for (let i = 0; i < 3; i++) await assert.rejects(pool.call(TASKS, "sumOf", [() => 1, 1]), /could not be cloned/);
+    assert.equal(await pool.call<number>(TASKS, "sumOf", [Float64Array.of(1, 2), 1]), 3, "the slots taken by the failed calls were freed");
+  } finally {
+    await pool.close();
+  }
+});

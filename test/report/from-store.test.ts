@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Store } from "../../src/store/index.js";
 import type { StatValues } from "../../src/store/types.js";
 import { histKeyOf } from "../../src/stats/histogram.js";
-import { reportDataFromStore } from "../../src/report/from-store.js";
+import { HISTOGRAM_READ_TENSORS, reportDataFromStore } from "../../src/report/from-store.js";
 import { decodeArrayBytes, decodeDensityCounts } from "../../src/report/density.js";
 import { renderReport } from "../../src/report/render.js";
 import { Rng } from "../../src/util/rng.js";
@@ -78,6 +78,35 @@ test("reportDataFromStore packs a stored run for the page", async () => {
     assert.equal(vals.length, 5 * 8);
     assert.ok(Math.abs(vals[4 * 8 + 0]! - 1.1) < 1e-6 && Math.abs(vals[4 * 8 + 7]! - 0.9) < 1e-6);
     assert.match(renderReport(data), /layers\.0\.w/);
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("reportDataFromStore reads histograms a few tensors at a time and still gives every tensor its own density", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "fp-report-batches-"));
+  const store = await Store.openDir(dir);
+  try {
+    // More tensors than one read holds, with names whose UTF-8 byte order differs from locale order.
+    const names = Array.from({ length: 2 * HISTOGRAM_READ_TENSORS + 3 }, (_, i) => [`layers.${i}.W`, `layers.${i}.a`, `é.${i}`][i % 3]!);
+    const steps = [0, 10];
+    await store.putRun({ run_id: "r", source: "/runs/r" });
+    for (const step of steps) {
+      const rows = names.map((tensor, i) => {
+        const v = Array.from({ length: 50 + i }, (_, j) => (i + 1) * (step + 1) * (1 + j / 100));
+        return { tensor, layer: null, role: "other" as const, kind: "weight" as const, dtype: "F32" as const, shape: [v.length], histogram: histogram(v), ...stats(v) };
+      });
+      await store.writeCheckpoint("r", { checkpoint: { step, label: `s${step}`, path: `/runs/r/s${step}`, format: "safetensors", n_tensors: names.length, total_bytes: 1 }, tensors: rows });
+    }
+    const run = (await reportDataFromStore(store, { bins: 40, groups: false })).runs[0]!;
+    assert.equal(run.tensors.length, names.length);
+    names.forEach((name, i) => {
+      const t = run.tensors.find((x) => x.name === name)!;
+      assert.ok(t.density !== undefined, `${name} has a density`);
+      const mass = steps.map((_, c) => t.density!.colTotal[c]! + t.density!.colOutside[c]!);
+      assert.deepEqual(mass.map(Math.round), [50 + i, 50 + i], `${name}: each step's mass is its own numel`);
+    });
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });

@@ -28,15 +28,22 @@ export function register(program: Command): void {
       const runDir = join(flags.out, "run"), outDir = join(flags.out, "analysis");
       const finalLoss = flags.synthetic ? await synthesize(runDir, flags.seed) : await trainTiny(runDir, flags);
       const bar = progressBar("2/3 analyze");
-      const summary = await analyzeRun(runDir, {
-        out: outDir,
-        onProgress: (p) => bar.update(p.checkpointsDone, p.checkpointsTotal, `checkpoint ${p.checkpointsDone}/${p.checkpointsTotal} (step ${p.step})`),
-      });
-      bar.done();
-      printAnalyzeSummary(summary);
-      await storeTrainingMetrics(runDir, outDir, summary);
-      const reportPath = await writeDemoReport(outDir, join(flags.out, "report.html"));
-      printDemoSummary(summary, finalLoss, reportPath, (Date.now() - started) / 1000);
+      // One store for analysis, metrics and report (each open and close of a DuckDB file costs a checkpoint).
+      const store = await Store.openDir(outDir);
+      try {
+        const summary = await analyzeRun(runDir, {
+          out: outDir,
+          store,
+          onProgress: (p) => bar.update(p.checkpointsDone, p.checkpointsTotal, `checkpoint ${p.checkpointsDone}/${p.checkpointsTotal} (step ${p.step})`),
+        });
+        bar.done();
+        printAnalyzeSummary(summary);
+        await storeTrainingMetrics(runDir, store, summary);
+        const reportPath = await writeDemoReport(store, join(flags.out, "report.html"));
+        printDemoSummary(summary, finalLoss, reportPath, (Date.now() - started) / 1000);
+      } finally {
+        await store.close();
+      }
     });
 }
 
@@ -57,31 +64,21 @@ async function synthesize(runDir: string, seed: number): Promise<number | null> 
 }
 
 /** The training log (loss, validation loss) of the last checkpoint, stored as quality metrics for the report. */
-async function storeTrainingMetrics(runDir: string, outDir: string, summary: AnalyzeSummary): Promise<void> {
+async function storeTrainingMetrics(runDir: string, store: Store, summary: AnalyzeSummary): Promise<void> {
   const last = summary.steps[summary.steps.length - 1];
   const state = join(runDir, `checkpoint-${last}`, TRAINER_STATE_FILE);
   if (last === undefined || !existsSync(state)) return;
   const { metrics } = await readMetricsPath(state);
-  const store = await Store.openDir(outDir);
-  try {
-    await store.putMetrics(summary.runId, "trainer_state", metrics);
-    await recomputeRunTransition(store, summary.runId);
-  } finally {
-    await store.close();
-  }
+  await store.putMetrics(summary.runId, "trainer_state", metrics);
+  await recomputeRunTransition(store, summary.runId);
 }
 
-async function writeDemoReport(outDir: string, path: string): Promise<string> {
-  const store = await Store.openDir(outDir, { readOnly: true });
-  try {
-    const data = await reportDataFromStore(store, { title: "forking-paths demo" });
-    const html = renderReport(data);
-    await writeFile(path, html);
-    say(`3/3 report: ${resolve(path)} (${formatBytes(Buffer.byteLength(html))})`);
-    return resolve(path);
-  } finally {
-    await store.close();
-  }
+async function writeDemoReport(store: Store, path: string): Promise<string> {
+  const data = await reportDataFromStore(store, { title: "forking-paths demo" });
+  const html = renderReport(data);
+  await writeFile(path, html);
+  say(`3/3 report: ${resolve(path)} (${formatBytes(Buffer.byteLength(html))})`);
+  return resolve(path);
 }
 
 function printDemoSummary(s: AnalyzeSummary, finalLoss: number | null, reportPath: string, seconds: number): void {
