@@ -10,8 +10,9 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, runCli } from "../helpers/cli.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { assertSameStore, smallSyntheticRun, storeContent, tempDir, type StoreContent } from "./helpers.js";
-import { waitForFlow } from "./queue-helpers.js";
+import { SMALL_STEPS, assertSameStore, smallSyntheticRun, storeContent, tempDir, type StoreContent } from "./helpers.js";
+import { openFlowStatus, type FlowStatus } from "../../src/cluster/queue/status.js";
+import { FLOW_TIMEOUT_MS } from "./queue-helpers.js";
 
 const DOC = readFileSync(join(REPO_ROOT, "docs", "cluster.md"), "utf8");
 const SHARDS = 3;
@@ -144,15 +145,31 @@ test("the BullMQ block: cluster submit, two workers and cluster status as writte
     child.stdout!.on("data", (d) => (logs[i] += d));
     child.stderr!.on("data", (d) => (logs[i] += d));
   }
-  const flow = await waitForFlow(out, redis.url);
+  // Polls as `cluster status` reads; a worker that exits (a bad flag in the docs) fails the test
+  // at once rather than after the flow's timeout.
+  const reader = await openFlowStatus(out, { redis: redis.url });
+  let flow: FlowStatus | null = null;
+  try {
+    const deadline = Date.now() + FLOW_TIMEOUT_MS;
+    for (;;) {
+      flow = await reader.read();
+      if (flow.merge.state === "done" || flow.merge.state === "failed") break;
+      const exited = background.findIndex((c) => c.exitCode !== null || c.signalCode !== null);
+      assert.equal(exited, -1, `worker ${exited} exited before the flow finished:\n${logs[exited]}`);
+      assert.ok(Date.now() < deadline, `flow not finished after ${FLOW_TIMEOUT_MS} ms: ${JSON.stringify(flow)}\n${logs.join("\n")}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await reader.close();
+  }
   assert.equal(flow.flowId, flowId);
   assert.equal(flow.merge.state, "done", `${flow.merge.error}\n${logs.join("\n")}`);
   const done = logs.flatMap((l) => [...l.matchAll(/checkpoint (\S+) done/g)].map((m) => m[1]));
-  assert.equal(done.length, 13, `the two workers together analyzed each checkpoint once:\n${logs.join("\n")}`);
-  assert.equal(new Set(done).size, 13);
+  assert.equal(done.length, SMALL_STEPS.length, `the two workers together analyzed each checkpoint once:\n${logs.join("\n")}`);
+  assert.equal(new Set(done).size, SMALL_STEPS.length);
   const status = await sh("sh", ["-c", statusLine], env);
   assert.equal(status.code, 0, status.out);
-  assert.match(status.out, /13 checkpoint\(s\): 13 done, 0 active, 0 failed, 0 waiting/);
+  assert.match(status.out, new RegExp(`${SMALL_STEPS.length} checkpoint\\(s\\): ${SMALL_STEPS.length} done, 0 active, 0 failed, 0 waiting`));
   await Promise.all(background.map(stopGroup));
   assertSameStore(await storeContent(out), expected, "BullMQ");
 });
