@@ -1,33 +1,32 @@
-// Probe: does a small model trained on induction sequences (src/model/tasks/induction.ts: L random
-// tokens, then the same L again) show the abrupt drop of the loss on the repeated half (Olsson et
-// al. 2022) within a CPU budget here? The trainer's full GPT-NeoX block (attention + MLP +
+// Probe: does a small model trained on induction sequences (src/model/tasks/induction.ts: a segment
+// of L random tokens that recurs at a distance L + g, with a random prefix r, r + g <= R per
+// sequence; --offset-max 0 is the fixed layout S S) show the abrupt drop of the loss on the repeat
+// (Olsson et al. 2022) within a CPU budget here, and does a 1-layer control? The trainer's full GPT-NeoX block (attention + MLP +
 // LayerNorm; there is no attention-only option in src/model yet), AdamW on fresh batches each step
 // (inductionBatch, the trainer's seeding); every --every steps the first-half and repeated-half
-// loss and the in-context score on a fixed evaluation batch, with wall and CPU seconds (CPU = user +
-// system of the whole process). Stops once the in-context score has stayed >= --stop-score x ln V
-// for 3 evaluations (or at the step / CPU / wall budget); then the transition of the repeated-half
+// loss and the in-context score (late-token minus early-token loss, negative when the context
+// helps) on a fixed evaluation batch, with wall and CPU seconds (CPU = user + system of the whole
+// process). Stops once the in-context score has stayed <= -(--stop-score) x ln V for 3 evaluations (or at the step / CPU / wall budget); then the transition of the repeated-half
 // loss under quality/transition.ts and one JSON summary line (a row of docs/results/grokking-probes.md).
-// Run: node --import tsx bench/induction-probe.ts [--vocab 64] [--segment 32] [--layers 2] [--hidden 64]
+// Run: node --import tsx bench/induction-probe.ts [--vocab 64] [--segment 32] [--offset-max 32] [--layers 2] [--hidden 64]
 //        [--heads 4] [--mlp 256] [--batch 16] [--lr 1e-3] [--weight-decay 0.1] [--steps 20000]
-//        [--every 50] [--cpu-seconds 1200] [--seconds 1800] [--stop-score 0.8] [--threads 1] [--seed 0] [--shift none|random]
+//        [--every 50] [--cpu-seconds 1200] [--seconds 1800] [--stop-score 0.8] [--threads 1] [--seed 0] [--attention-only]
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
 import { GPTNeoX, parseNeoXConfig, createWasmKernels } from "../src/model/index.js";
 import { inductionBatch, inductionMetrics, inductionSequenceLength, DEFAULT_INDUCTION } from "../src/model/tasks/index.js";
 import { findTransition } from "../src/quality/transition.js";
-import { Rng } from "../src/util/rng.js";
-import { IGNORE_INDEX } from "../src/model/loss.js";
-import { batchSeed } from "../src/model/data.js";
-import type { Batch } from "../src/model/data.js";
+import { inductionBatchOf, inductionSequences } from "../src/model/tasks/index.js";
 
 const { values: a } = parseArgs({
   options: {
     vocab: { type: "string", default: String(DEFAULT_INDUCTION.vocabSize) }, segment: { type: "string", default: String(DEFAULT_INDUCTION.segmentLength) },
+    "offset-max": { type: "string", default: String(DEFAULT_INDUCTION.offsetMax) }, "attention-only": { type: "boolean", default: false },
     layers: { type: "string", default: "2" }, hidden: { type: "string", default: "64" }, heads: { type: "string", default: "4" }, mlp: { type: "string", default: "256" },
     batch: { type: "string", default: "16" }, lr: { type: "string", default: "1e-3" }, "weight-decay": { type: "string", default: "0.1" }, beta2: { type: "string", default: "0.98" },
     steps: { type: "string", default: "20000" }, every: { type: "string", default: "50" }, seconds: { type: "string", default: "1800" }, "cpu-seconds": { type: "string", default: "1200" },
     "stop-score": { type: "string", default: "0.8" }, "eval-batch": { type: "string", default: "64" },
-    threads: { type: "string", default: "1" }, seed: { type: "string", default: "0" }, "rotary-pct": { type: "string", default: "0.25" }, shift: { type: "string", default: "none" },
+    threads: { type: "string", default: "1" }, seed: { type: "string", default: "0" }, "rotary-pct": { type: "string", default: "0.25" },
   },
 });
 const num = (k: keyof typeof a): number => {
@@ -35,34 +34,17 @@ const num = (k: keyof typeof a): number => {
   if (!Number.isFinite(v)) throw new Error(`induction-probe: --${k} must be a number, got ${a[k]}`);
   return v;
 };
-const task = { vocabSize: num("vocab"), segmentLength: num("segment") };
+const task = { vocabSize: num("vocab"), segmentLength: num("segment"), offsetMax: num("offset-max") };
 const T = inductionSequenceLength(task), B = num("batch"), evalB = num("eval-batch"), seed = num("seed");
 const maxSteps = num("steps"), every = num("every"), wallMs = num("seconds") * 1000, cpuCap = num("cpu-seconds"), stopScore = num("stop-score") * Math.log(task.vocabSize);
-const config = parseNeoXConfig({ vocab_size: task.vocabSize, hidden_size: num("hidden"), num_hidden_layers: num("layers"), num_attention_heads: num("heads"), intermediate_size: num("mlp"), max_position_embeddings: T, rotary_pct: num("rotary-pct") }, "induction-probe");
+const config = parseNeoXConfig({ vocab_size: task.vocabSize, hidden_size: num("hidden"), num_hidden_layers: num("layers"), num_attention_heads: num("heads"), intermediate_size: num("mlp"), max_position_embeddings: T, rotary_pct: num("rotary-pct"), ...(a["attention-only"] === true && { attention_only: true }) }, "induction-probe");
 const kernels = await createWasmKernels({ threads: num("threads") });
 const model = new GPTNeoX(config, { B: Math.max(B, evalB), T, kernels, init: { scheme: "hf", seed: seed + 1 } });
 const opt = { lr: num("lr"), beta1: 0.9, beta2: num("beta2"), eps: 1e-8, weightDecay: num("weight-decay") };
-// --shift random (this probe's own data, not src/model/tasks): the repeated half is the first half
-// rotated by a random k in [1, L) per sequence (token L + i = token (i + k) mod L), so no fixed
-// relative offset copies the next token and only a content match (an induction head: find the
-// earlier copy of the current token, predict what followed it) lowers the repeated-half loss. With
-// --shift none (the task as built) the offset is always L - 1, which one attention layer can use.
-const shifted = a.shift === "random";
-function shiftedBatch(n: number, s: number, step: number): Batch {
-  const L = task.segmentLength, rng = new Rng(batchSeed(s, step));
-  const inputs = new Int32Array(n * T), targets = new Int32Array(n * T);
-  for (let b = 0; b < n; b++) {
-    const k = 1 + rng.int(L - 1);
-    for (let i = 0; i < L; i++) inputs[b * T + i] = rng.int(task.vocabSize);
-    for (let i = 0; i < L; i++) inputs[b * T + L + i] = inputs[b * T + ((i + k) % L)]!;
-    for (let t = 0; t < T; t++) targets[b * T + t] = t + 1 < T ? inputs[b * T + t + 1]! : IGNORE_INDEX;
-  }
-  return { inputs, targets };
-}
-const makeBatch = (n: number, s: number, step: number): Batch => (shifted ? shiftedBatch(n, s, step) : inductionBatch(task, n, s, step));
-// The evaluation batch: a seed no training step uses (training batches are drawn from `seed`).
-const evalBatch = makeBatch(evalB, seed + 1_000_003, 0);
-const settings = { task: "induction", vocab: task.vocabSize, segment: task.segmentLength, layers: config.num_hidden_layers, hidden: config.hidden_size, heads: config.num_attention_heads, mlp: config.intermediate_size, rotary_pct: config.rotary_pct, shift: shifted ? "random" : "none", batch: B, lr: opt.lr, wd: opt.weightDecay, beta2: opt.beta2, seed, threads: num("threads") };
+// The task's own data (inductionBatch: the trainer's seeding). The evaluation batch: a seed no
+// training step uses (training batches are drawn from batchSeed(seed, step)).
+const evalBatch = inductionBatchOf(task, inductionSequences(task, evalB, seed + 1_000_003));
+const settings = { task: "induction", vocab: task.vocabSize, segment: task.segmentLength, layers: config.num_hidden_layers, hidden: config.hidden_size, heads: config.num_attention_heads, mlp: config.intermediate_size, rotary_pct: config.rotary_pct, attention_only: config.attention_only === true, offset_max: task.offsetMax, batch: B, lr: opt.lr, wd: opt.weightDecay, beta2: opt.beta2, seed, threads: num("threads") };
 console.log(`${JSON.stringify(settings)} ln V = ${Math.log(task.vocabSize).toFixed(3)} load=${loadavg()[0]!.toFixed(1)}`);
 const cpuSeconds = (c0: NodeJS.CpuUsage): number => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1e6; };
 const steps: number[] = [], repeatedLoss: number[] = [];
@@ -70,18 +52,18 @@ const t0 = performance.now(), c0 = process.cpuUsage();
 let last = 0, streak = 0, stopped: number | null = null;
 let final = { first: NaN, repeated: NaN, score: NaN, accuracy: NaN };
 for (let s = 1; s <= maxSteps; s++) {
-  const batch = makeBatch(B, seed, s - 1);
+  const batch = inductionBatch(task, B, seed, s - 1);
   model.zeroGrad();
   model.forward(batch.inputs, B, T, batch.targets);
   model.backward();
   model.step(opt);
   last = s;
   if (s % every !== 0) continue;
-  const m = inductionMetrics(model.forward(evalBatch.inputs, evalB, T, evalBatch.targets).logits, evalBatch.targets, task, task.vocabSize);
+  const m = inductionMetrics(model.forward(evalBatch.inputs, evalB, T, evalBatch.targets).logits, evalBatch, task, task.vocabSize);
   steps.push(s);
   repeatedLoss.push(m.repeatedHalfLoss);
   final = { first: m.firstHalfLoss, repeated: m.repeatedHalfLoss, score: m.inContextScore, accuracy: m.repeatedHalfAccuracy };
-  streak = m.inContextScore >= stopScore ? streak + 1 : 0;
+  streak = -m.inContextScore >= stopScore ? streak + 1 : 0;
   console.log(`step ${s} ${((performance.now() - t0) / 1000).toFixed(1)}s cpu ${cpuSeconds(c0).toFixed(1)}s first-half loss ${m.firstHalfLoss.toFixed(3)} | repeated-half loss ${m.repeatedHalfLoss.toFixed(3)} acc ${m.repeatedHalfAccuracy.toFixed(3)} | in-context score ${m.inContextScore.toFixed(3)}`);
   if (streak >= 3) { stopped = steps[steps.length - 3]!; break; }
   if (performance.now() - t0 > wallMs || cpuSeconds(c0) > cpuCap) break;

@@ -158,7 +158,7 @@ export function resolveTaskSettings(t: Exclude<TaskOptions, { name: "lm" }>, see
     return { name: t.name, modulus: t.modulus ?? DEFAULT_MODULAR_ADDITION.p, trainFraction: t.trainFraction ?? DEFAULT_MODULAR_ADDITION.trainFraction, pairing: t.pairing ?? "ordered", splitSeed: t.splitSeed ?? seed };
   }
   if (t.name === "induction") {
-    return { name: t.name, vocabSize: t.vocabSize ?? DEFAULT_INDUCTION.vocabSize, segmentLength: t.segmentLength ?? DEFAULT_INDUCTION.segmentLength, evalSequences: t.evalSequences ?? DEFAULT_INDUCTION_EVAL_SEQUENCES, evalSeed: t.evalSeed ?? INDUCTION_EVAL_SEED };
+    return { name: t.name, vocabSize: t.vocabSize ?? DEFAULT_INDUCTION.vocabSize, segmentLength: t.segmentLength ?? DEFAULT_INDUCTION.segmentLength, offsetMax: t.offsetMax ?? DEFAULT_INDUCTION.offsetMax, evalSequences: t.evalSequences ?? DEFAULT_INDUCTION_EVAL_SEQUENCES, evalSeed: t.evalSeed ?? INDUCTION_EVAL_SEED };
   }
   throw new UsageError(`unknown task "${String((t as { name: unknown }).name)}"; use lm, modular-addition or induction`);
 }

@@ -9,7 +9,7 @@ import { findTransition, MIN_PLATEAU_POINTS, type TransitionOptions } from "./tr
 
 /**
  * Task metrics that define a run's transition, in order of preference: the first one the run
- * has is used. Grokking: test accuracy jumps; induction heads: the in-context score rises, the
+ * has is used. Grokking: test accuracy jumps; induction heads: the in-context score falls (late minus early loss), the
  * loss on the repeated half drops. A stored name matches when it equals the entry or ends in
  * "/<entry>" (trainer_state.json imports are named "eval/<key>" or "train/<key>").
  */

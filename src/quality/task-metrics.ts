@@ -15,7 +15,7 @@ export const MODULAR_ADDITION_METRIC_NAMES = {
  * Induction (in-context copying) on a fixed seeded eval set: mean loss over the first-half and the
  * repeated-half predictions, and Olsson et al.'s in-context score (loss at a late token minus loss
  * at an early token; negative when the context helps). The positions are stated at
- * inductionScorePositions (model/tasks/metrics.ts).
+ * inductionScoredRows (model/tasks/induction.ts), per sequence relative to the segment start.
  */
 export const INDUCTION_METRIC_NAMES = {
   firstHalfLoss: "loss_first_half",

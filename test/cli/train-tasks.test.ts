@@ -73,7 +73,7 @@ test("train --task modular-addition: train/test loss and accuracy at every check
 
 test("train --task induction: first/repeated-half losses and the in-context score, attention-only by default", async () => {
   const names = ["loss_first_half", "loss_repeated_half", "in_context_score"];
-  await trainAndAnalyze("ind", ["--task", "induction", "--vocab", "16", "--segment-length", "6", "--width", "16", "--batch", "4", "--eval-sequences", "8"], names, 3);
+  await trainAndAnalyze("ind", ["--task", "induction", "--vocab", "16", "--segment-length", "6", "--offset-max", "3", "--width", "16", "--batch", "4", "--eval-sequences", "8"], names, 3);
   const source = await FileSource.open(join(dir, "ind", "checkpoint-3", "model.safetensors"));
   try {
     const tensors = (await readSafetensorsHeader(source)).tensors.map((t) => t.name);
@@ -85,7 +85,7 @@ test("train --task induction: first/repeated-half losses and the in-context scor
   const config = JSON.parse(await readFile(join(dir, "ind", "checkpoint-3", "config.json"), "utf8"));
   assert.equal(config.attention_only, true);
   assert.equal(config.num_hidden_layers, 2);
-  assert.equal(config.max_position_embeddings, 12);
+  assert.equal(config.max_position_embeddings, 15); // 2L + R
 });
 
 test("train: a task's options on another task, an unknown task or schedule are one-line usage errors", async () => {
@@ -100,6 +100,7 @@ test("train: a task's options on another task, an unknown task or schedule are o
     [["--task", "modular-addition", "--save-schedule", "sparse"], /--save-schedule must be default or dense/],
     [["--task", "modular-addition", "--pairs", "both"], /--pairs must be ordered or unordered/],
     [["--task", "modular-addition", "--preset", "small"], /--preset applies to the language-model task/],
+    [["--task", "modular-addition", "--offset-max", "4"], /--offset-max do not apply to --task modular-addition/],
   ] as const) {
     await assert.rejects(runInProcess([registerTrain], ["train", ...args, "--out", join(dir, "bad")]), (e: unknown) => e instanceof UsageError && message.test(e.message));
   }

@@ -41,6 +41,7 @@ interface TrainFlags {
   splitSeed?: number;
   vocab?: number;
   segmentLength?: number;
+  offsetMax?: number;
   evalSequences?: number;
 }
 
@@ -56,7 +57,7 @@ export function register(program: Command): void {
         `re-running with the same --out resumes from the last complete checkpoint. Default tiny: ${t.steps} steps of ${t.batchSize} x 128 tokens, lr ${t.lr}.`,
     )
     .requiredOption("--out <run-dir>", "run folder (created; an existing run there is resumed)")
-    .option("--task <name>", `lm (the corpus), modular-addition (a b = (a+b) mod p; grokking) or induction (L random tokens then the same L again; induction heads); each quality metric is evaluated at every checkpoint into trainer_state.json`, "lm")
+    .option("--task <name>", `lm (the corpus), modular-addition (a b = (a+b) mod p; grokking) or induction (a random segment of L tokens that recurs at a per-sequence distance among random tokens; induction heads); each quality metric is evaluated at every checkpoint into trainer_state.json`, "lm")
     .option("--preset <name>", "lm: tiny (~0.86M parameters, 4 layers, width 128, context 128) or small (~10.8M, 6 layers, width 384, context 256); default tiny")
     .option("--steps <n>", `optimizer steps (default: the preset's; modular-addition ${ma.steps}, induction ${ind.steps})`, parseIntOption("--steps", 1))
     .option("--lr <x>", `peak learning rate after warmup (default: the preset's; tasks ${ma.lr})`, parseNumberOption("--lr"))
@@ -84,7 +85,8 @@ export function register(program: Command): void {
     .option("--pairs <kind>", "modular-addition: ordered (pairs split independently, as the papers) or unordered ((a, b) and (b, a) in the same split)")
     .option("--split-seed <s>", "modular-addition: seed of the train/test split (default: --seed)", parseIntOption("--split-seed"))
     .option("--vocab <v>", `induction: tokens drawn uniformly from [0, v) (default ${DEFAULT_INDUCTION.vocabSize})`, parseIntOption("--vocab", 2))
-    .option("--segment-length <l>", `induction: length L of the segment that is repeated (sequence 2L; default ${DEFAULT_INDUCTION.segmentLength})`, parseIntOption("--segment-length", 2))
+    .option("--segment-length <l>", `induction: length L of the segment that is repeated (default ${DEFAULT_INDUCTION.segmentLength})`, parseIntOption("--segment-length", 2))
+    .option("--offset-max <r>", `induction: per sequence, a random prefix r and a random gap g between the two copies with r + g <= R (sequence 2L + R; default ${DEFAULT_INDUCTION.offsetMax}; 0 = fixed offset, which one layer can copy)`, parseIntOption("--offset-max", 0))
     .option("--eval-sequences <n>", `induction: size of the fixed seeded evaluation set (default ${DEFAULT_INDUCTION_EVAL_SEQUENCES})`, parseIntOption("--eval-sequences", 1))
     .option("--json", "print the result as JSON")
     .action(async (flags: TrainFlags) => {
@@ -140,7 +142,7 @@ function trainOptionsFrom(f: TrainFlags): TrainOptions {
 function taskOptionsFrom(f: TrainFlags): TaskOptions {
   const given = (names: Array<[keyof TrainFlags, string]>): string[] => names.filter(([k]) => f[k] !== undefined).map(([, flag]) => flag);
   const maFlags = given([["modulus", "--modulus"], ["trainFraction", "--train-fraction"], ["pairs", "--pairs"], ["splitSeed", "--split-seed"]]);
-  const indFlags = given([["vocab", "--vocab"], ["segmentLength", "--segment-length"], ["evalSequences", "--eval-sequences"]]);
+  const indFlags = given([["vocab", "--vocab"], ["segmentLength", "--segment-length"], ["offsetMax", "--offset-max"], ["evalSequences", "--eval-sequences"]]);
   const foreign = f.task === "modular-addition" ? indFlags : f.task === "induction" ? maFlags : [...maFlags, ...indFlags];
   if (foreign.length > 0) throw new UsageError(`${foreign.join(", ")} do not apply to --task ${f.task}`);
   if (f.task === "modular-addition") {
@@ -155,6 +157,7 @@ function taskOptionsFrom(f: TrainFlags): TaskOptions {
     return {
       name: "induction",
       ...(f.vocab !== undefined && { vocabSize: f.vocab }), ...(f.segmentLength !== undefined && { segmentLength: f.segmentLength }),
+      ...(f.offsetMax !== undefined && { offsetMax: f.offsetMax }),
       ...(f.evalSequences !== undefined && { evalSequences: f.evalSequences }),
     };
   }

@@ -1,11 +1,11 @@
 // Quality metrics of the synthetic tasks computed from a model's logits, pure: modular addition's
-// loss and accuracy on the answer token; induction's loss on the first vs the repeated half and
-// the in-context score. Logits are (N, V) row-major, one row per input position (as
+// loss and accuracy on the answer token; induction's loss on the first occurrence vs the repeat of the
+// segment (per-sequence positions) and the in-context score. Logits are (N, V) row-major, one row per input position (as
 // GPTNeoX.forward returns them); it does not run the model.
 import { UsageError } from "../../util/errors.js";
 import { MODULAR_ADDITION_SEQUENCE_LENGTH, MODULAR_ADDITION_ANSWER_POSITION } from "./modular-addition.js";
-import { inductionHalves, inductionSequenceLength } from "./induction.js";
-import type { InductionOptions } from "./induction.js";
+import { inductionScoredRows, inductionSequenceLength } from "./induction.js";
+import type { InductionOptions, InductionBatch } from "./induction.js";
 
 /** Cross-entropy (nats) of one logits row against a target, and whether the target is the argmax (first maximum on ties). */
 function scoreRow(logits: Float32Array, row: number, V: number, target: number): { loss: number; correct: boolean } {
@@ -62,11 +62,11 @@ export function modularAdditionMetrics(logits: Float32Array, targets: Int32Array
 }
 
 export interface InductionMetrics {
-  /** Mean loss (nats) over the first-half predictions (unpredictable tokens; ln V at best). */
+  /** Mean loss (nats) over the predictions inside the segment's first occurrence (unpredictable tokens; ln V at best). */
   firstHalfLoss: number;
-  /** Mean loss over the repeated-half predictions (copyable from context). */
+  /** Mean loss over the predictions inside its repeat (copyable from the earlier occurrence). */
   repeatedHalfLoss: number;
-  /** Mean loss at the early scored position (inductionScorePositions), over the sequences. */
+  /** Mean loss at the early scored position (inductionScoredRows), over the sequences. */
   earlyTokenLoss: number;
   /** Mean loss at the late scored position. */
   lateTokenLoss: number;
@@ -75,48 +75,46 @@ export interface InductionMetrics {
    * induction heads form, about -ln V when the copy is perfect (negative = the context helps).
    */
   inContextScore: number;
-  /** Accuracy of the argmax on the repeated half. */
+  /** Accuracy of the argmax on the repeat. */
   repeatedHalfAccuracy: number;
-  /** Predictions scored per half (B x (L-1)). */
+  /** Predictions scored per occurrence (B x (L-1)). */
   countPerHalf: number;
 }
 
 /**
- * The two prediction positions of the in-context score (0-based input positions t, scoring the
- * prediction of token t+1): early = floor((L-1)/2), in the first half; late = L + early, in the
- * repeated half. Both predict the same token (token late+1 is the copy of token early+1), once
- * without and once with its earlier occurrence in context (L = 32: positions 15 and 47, i.e. the
- * 17th and the 49th token predicted). Olsson et al. use the 50th and the 500th token of natural text.
+ * The induction metrics over B sequences: logits (B*T, V), next-token targets (B*T) and each
+ * sequence's layout, as inductionBatch makes them. The scored rows depend on the layout of each
+ * sequence (inductionScoredRows): first occurrence t = r + i, repeat t = r + L + g + i (i = 0..L-2);
+ * the in-context score is the loss at r + L + g + e minus the loss at r + e, e = floor((L-1)/2) (both
+ * predict the segment's token e+1; Olsson et al. use the 50th and the 500th token of natural text).
+ * A layout that does not match the targets (a repeat target differing from its first occurrence's)
+ * is a usage error.
  */
-export function inductionScorePositions(o: InductionOptions): { early: number; late: number } {
-  const early = Math.floor((o.segmentLength - 1) / 2);
-  return { early, late: o.segmentLength + early };
-}
-
-/** The induction metrics over B sequences: logits (B*2L, V), next-token targets (B*2L) as inductionBatch makes them. */
-export function inductionMetrics(logits: Float32Array, targets: Int32Array, options: InductionOptions, V: number): InductionMetrics {
-  const T = inductionSequenceLength(options), what = "induction metrics";
+export function inductionMetrics(logits: Float32Array, batch: Pick<InductionBatch, "targets" | "segmentStart" | "repeatStart">, options: InductionOptions, V: number): InductionMetrics {
+  const T = inductionSequenceLength(options), what = "induction metrics", targets = batch.targets;
   const B = checkShapes(logits, targets, V, T, what);
-  const { first, repeated } = inductionHalves(options);
-  const score = (positions: ArrayLike<number>): { loss: number; accuracy: number } => {
-    let loss = 0, correct = 0;
-    for (let b = 0; b < B; b++) {
-      for (let i = 0; i < positions.length; i++) {
-        const row = b * T + positions[i]!, target = targets[row]!;
-        checkTarget(target, V, what, row);
-        const s = scoreRow(logits, row, V, target);
-        loss += s.loss;
-        if (s.correct) correct++;
-      }
+  if (batch.segmentStart.length !== B) throw new UsageError(`${what}: ${batch.segmentStart.length} layouts for ${B} sequences`);
+  const rows = inductionScoredRows(options, batch);
+  for (let i = 0; i < rows.first.length; i++) {
+    if (targets[rows.first[i]!] !== targets[rows.repeated[i]!]) {
+      throw new UsageError(`${what}: the target at row ${rows.repeated[i]} differs from its first occurrence at row ${rows.first[i]}; pass the layout these sequences were built with`);
     }
-    const n = B * positions.length;
+  }
+  const score = (positions: Int32Array): { loss: number; accuracy: number } => {
+    let loss = 0, correct = 0;
+    for (const row of positions) {
+      const target = targets[row]!;
+      checkTarget(target, V, what, row);
+      const s = scoreRow(logits, row, V, target);
+      loss += s.loss;
+      if (s.correct) correct++;
+    }
+    const n = positions.length;
     return { loss: n > 0 ? loss / n : NaN, accuracy: n > 0 ? correct / n : NaN };
   };
-  const f = score(first), r = score(repeated);
-  const { early, late } = inductionScorePositions(options);
-  const e = score([early]), l = score([late]);
+  const f = score(rows.first), r = score(rows.repeated), e = score(rows.early), l = score(rows.late);
   return {
     firstHalfLoss: f.loss, repeatedHalfLoss: r.loss, earlyTokenLoss: e.loss, lateTokenLoss: l.loss, inContextScore: l.loss - e.loss,
-    repeatedHalfAccuracy: r.accuracy, countPerHalf: B * first.length,
+    repeatedHalfAccuracy: r.accuracy, countPerHalf: rows.first.length,
   };
 }

@@ -13,7 +13,7 @@ import { evaluateModel } from "../evaluate.js";
 import { IGNORE_INDEX } from "../loss.js";
 import { modularAdditionSplit, modularAdditionBatch, MODULAR_ADDITION_SEQUENCE_LENGTH } from "./modular-addition.js";
 import type { ModularAdditionData } from "./modular-addition.js";
-import { inductionBatch, inductionSequences, inductionSequenceLength } from "./induction.js";
+import { inductionBatch, inductionBatchOf, inductionSequences, inductionSequenceLength } from "./induction.js";
 import type { InductionOptions } from "./induction.js";
 import { modularAdditionMetrics, inductionMetrics } from "./metrics.js";
 
@@ -31,11 +31,13 @@ export interface ModularAdditionTaskSettings {
   splitSeed: number;
 }
 
-/** Induction as trained: random segments of segmentLength tokens from [0, vocabSize), repeated once. */
+/** Induction as trained: a random segment of segmentLength tokens from [0, vocabSize) repeated once, at per-sequence offsets within offsetMax (tasks/induction.ts). */
 export interface InductionTaskSettings {
   name: "induction";
   vocabSize: number;
   segmentLength: number;
+  /** R: prefix + gap <= R per sequence; sequence length 2L + R (0 = the fixed-offset layout). */
+  offsetMax: number;
   /** Sequences of the fixed evaluation set. */
   evalSequences: number;
   /** Seed of the evaluation set (the same for every run, so runs are scored on the same sequences). */
@@ -135,21 +137,18 @@ export function modularAdditionTask(s: ModularAdditionTaskSettings): TrainingTas
 
 /** Induction: fresh sequences every step; evaluation on a fixed set of evalSequences sequences; eval_loss is the mean over all its next-token predictions. */
 export function inductionTask(s: InductionTaskSettings): TrainingTask {
-  const o: InductionOptions = { vocabSize: s.vocabSize, segmentLength: s.segmentLength };
+  const o: InductionOptions = { vocabSize: s.vocabSize, segmentLength: s.segmentLength, offsetMax: s.offsetMax };
   const T = inductionSequenceLength(o);
   if (!(Number.isInteger(s.evalSequences) && s.evalSequences >= 1 && s.evalSequences <= MAX_INDUCTION_EVAL_SEQUENCES)) {
     throw new UsageError(`induction task: evaluation sequences must be an integer in [1, ${MAX_INDUCTION_EVAL_SEQUENCES}], got ${s.evalSequences}`);
   }
-  const inputs = inductionSequences(o, s.evalSequences, s.evalSeed);
-  const targets = new Int32Array(inputs.length);
-  for (let i = 0; i < inputs.length; i++) targets[i] = (i + 1) % T === 0 ? IGNORE_INDEX : inputs[i + 1]!;
-  const evalSet: Batch = { inputs, targets };
+  const evalSet = inductionBatchOf(o, inductionSequences(o, s.evalSequences, s.evalSeed));
   return {
     sequenceLength: T, vocabSize: s.vocabSize, trainTokens: Infinity,
     batch: (B, seed, step) => inductionBatch(o, B, seed, step),
     evaluate: (model) => {
       const all = forwardAll(model, evalSet, s.evalSequences, T);
-      const m = inductionMetrics(all.logits, targets, o, model.config.vocab_size);
+      const m = inductionMetrics(all.logits, evalSet, o, model.config.vocab_size);
       return { loss: all.loss, predictions: all.predictions, metrics: { [IND.firstHalfLoss]: m.firstHalfLoss, [IND.repeatedHalfLoss]: m.repeatedHalfLoss, [IND.inContextScore]: m.inContextScore } };
     },
   };

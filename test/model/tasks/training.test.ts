@@ -8,7 +8,7 @@ import { mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { modularAdditionTask, inductionTask, INDUCTION_EVAL_SEED } from "../../../src/model/tasks/training.js";
-import { modularAdditionBatch, modularAdditionMetrics, inductionSequences, inductionMetrics } from "../../../src/model/tasks/index.js";
+import { modularAdditionBatch, modularAdditionMetrics, inductionSequences, inductionMetrics, inductionBatch } from "../../../src/model/tasks/index.js";
 import { GPTNeoX } from "../../../src/model/gpt-neox.js";
 import { parseNeoXConfig } from "../../../src/model/config.js";
 import { resolveTrainSettings, resolveTaskSettings, resolveSyntheticSettings, settingsFingerprint } from "../../../src/model/trainer-options.js";
@@ -61,24 +61,28 @@ test("modular addition evaluation = the metrics on the full splits; eval loss = 
 });
 
 test("induction: the evaluation set is fixed (not the run's seed), metrics named as stored, chunked = whole", () => {
-  const s = { name: "induction" as const, vocabSize: 12, segmentLength: 6, evalSequences: 9, evalSeed: INDUCTION_EVAL_SEED };
-  const task = inductionTask(s);
-  assert.equal(task.sequenceLength, 12);
+  const s = { name: "induction" as const, vocabSize: 12, segmentLength: 6, offsetMax: 3, evalSequences: 9, evalSeed: INDUCTION_EVAL_SEED };
+  const task = inductionTask(s), T = 15;
+  assert.equal(task.sequenceLength, T);
   assert.deepEqual(resolveTaskSettings({ name: "induction" }, 3), resolveTaskSettings({ name: "induction" }, 4));
-  assert.deepEqual(resolveTaskSettings({ name: "induction" }, 3), { name: "induction", vocabSize: 64, segmentLength: 32, evalSequences: 256, evalSeed: INDUCTION_EVAL_SEED });
-  const cfg = parseNeoXConfig({ vocab_size: 16, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 1, max_position_embeddings: 12, rotary_pct: 0.25, attention_only: true }, "t");
-  const ev = task.evaluate(new GPTNeoX(cfg, { B: 4, T: 12, init: { scheme: "pythia", seed: 2 } }));
-  const whole = new GPTNeoX(cfg, { B: 9, T: 12, init: { scheme: "pythia", seed: 2 } });
-  const inputs = inductionSequences(s, 9, INDUCTION_EVAL_SEED);
-  const targets = Int32Array.from(inputs, (_, i) => ((i + 1) % 12 === 0 ? -100 : inputs[i + 1]!));
-  const out = whole.forward(inputs, 9, 12, targets);
-  const m = inductionMetrics(out.logits, targets, s, 16);
+  assert.deepEqual(resolveTaskSettings({ name: "induction" }, 3), { name: "induction", vocabSize: 64, segmentLength: 32, offsetMax: 32, evalSequences: 256, evalSeed: INDUCTION_EVAL_SEED });
+  assert.equal(inductionTask({ ...s, offsetMax: 0 }).sequenceLength, 12);
+  // the training batch is the task module's (layouts vary, so a one-layer positional copy cannot solve it)
+  assert.deepEqual(task.batch(5, 1, 2).inputs, inductionBatch(s, 5, 1, 2).inputs);
+  const cfg = parseNeoXConfig({ vocab_size: 16, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 1, max_position_embeddings: T, rotary_pct: 0.25, attention_only: true }, "t");
+  const ev = task.evaluate(new GPTNeoX(cfg, { B: 4, T, init: { scheme: "pythia", seed: 2 } }));
+  const whole = new GPTNeoX(cfg, { B: 9, T, init: { scheme: "pythia", seed: 2 } });
+  const seqs = inductionSequences(s, 9, INDUCTION_EVAL_SEED), inputs = seqs.tokens;
+  assert.ok(new Set(seqs.repeatStart).size > 1, "the evaluation set's repeats start at different positions");
+  const targets = Int32Array.from(inputs, (_, i) => ((i + 1) % T === 0 ? -100 : inputs[i + 1]!));
+  const out = whole.forward(inputs, 9, T, targets);
+  const m = inductionMetrics(out.logits, { targets, segmentStart: seqs.segmentStart, repeatStart: seqs.repeatStart }, s, 16);
   assert.deepEqual(Object.keys(ev.metrics).sort(), ["in_context_score", "loss_first_half", "loss_repeated_half"]);
   assert.ok(Math.abs(ev.metrics["loss_first_half"]! - m.firstHalfLoss) < 1e-6);
   assert.ok(Math.abs(ev.metrics["loss_repeated_half"]! - m.repeatedHalfLoss) < 1e-6);
   assert.ok(Math.abs(ev.metrics["in_context_score"]! - m.inContextScore) < 1e-6);
   assert.ok(Math.abs(ev.loss - out.loss) < 1e-6);
-  assert.equal(ev.predictions, 9 * 11);
+  assert.equal(ev.predictions, 9 * (T - 1));
 });
 
 test("language-model settings carry no task or attention_only field (fingerprints of older runs unchanged)", () => {
