@@ -6,11 +6,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { analyzeRun } from "../../src/pipeline/analyze.js";
 import { Store } from "../../src/store/store.js";
 import { formatBytes } from "../../src/cli/progress.js";
 import { runCli } from "../helpers/cli.js";
 import { startFakeHub } from "../helpers/fake-hub.js";
+import { listBranches } from "../../src/runs/hub-api.js";
 import { reposOf, safetensorsCheckpoint, tmp, torchRunFile, writeFixtureRun } from "../runs/hub-analyze-fixtures.js";
 import { FILE_KINDS } from "../runs/hub-pythia-fixtures.js";
 
@@ -61,10 +61,10 @@ test("a changed ETag during step1: exit 1, one line naming the change, step0 kep
   const run = writeFixtureRun(join(dir, "st"), "model.safetensors", safetensorsCheckpoint);
   const hub = await startFakeHub({ repos: reposOf({ "org/run": run }) });
   try {
-    // Calibrate: how many content GETs one checkpoint takes; the change hits step1's second one.
-    await analyzeRun("hf://org/run@step0", { out: join(dir, "calibrate"), workers: 0, shape: false, hub: { endpoint: hub.url, useCache: false } });
-    const perCheckpoint = hub.contentRequests().filter((r) => r.method === "GET").length;
-    hub.faults.push({ kind: "change-content", route: "cdn", method: "GET", after: perCheckpoint + 1 });
+    // The change hits the second content GET of step1's file (two checkpoints are in flight, so the
+    // fault names step1's commit instead of counting requests across checkpoints).
+    const step1 = (await listBranches("org/run", { endpoint: hub.url })).find((b) => b.name === "step1")!.commit;
+    hub.faults.push({ kind: "change-content", route: "cdn", method: "GET", urlIncludes: `/${step1}/`, after: 1 });
     const out = join(dir, "out");
     const res = await runCli(["analyze", "hf://org/run", "--revisions", "step0,step1,step2", "--out", out, "--run", "r", "--workers", "0", "--no-shape"], { env: hubEnv(hub.url, dir) });
     assert.equal(res.code, 1, res.stderr);

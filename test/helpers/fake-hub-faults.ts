@@ -20,6 +20,8 @@ export interface Fault {
   readonly route?: "any" | "resolve" | "cdn" | "api";
   /** Only requests for this file path. */
   readonly file?: string;
+  /** Only requests whose URL contains this text (e.g. one revision's commit in a CDN URL). */
+  readonly urlIncludes?: string;
   readonly method?: "GET" | "HEAD";
   /** Matching requests let through before the fault starts (default 0). */
   readonly after?: number;
@@ -43,6 +45,7 @@ function matches(f: Fault, log: RequestLog, req: IncomingMessage, servesBody: bo
   const isApi = log.route === "info" || log.route === "refs" || log.route === "tree";
   if (route === "api" ? !isApi : route === "any" ? isApi : route !== log.route) return false;
   if (f.file !== undefined && f.file !== log.file) return false;
+  if (f.urlIncludes !== undefined && !log.url.includes(f.urlIncludes)) return false;
   return f.method === undefined || f.method === req.method;
 }
 
