@@ -6,7 +6,7 @@
 // (same name, source and stored options), so the merged store is the single-process one.
 import { basename, resolve } from "node:path";
 import { StatsPool } from "../kernels/stats-pool.js";
-import { DEFAULT_ANALYZE_WORKERS, checkShapeOptions, selectionOf, statsOptionsOf, storedOptions, type AnalyzeOptions, type AnalyzeSummary } from "../pipeline/analyze.js";
+import { DEFAULT_ANALYZE_WORKERS, checkShapeOptions, countBatch, selectionOf, statsOptionsOf, storedOptions, type AnalyzeOptions, type AnalyzeSummary } from "../pipeline/analyze.js";
 import { BatchWriter } from "../pipeline/batch-writer.js";
 import { analyzeCheckpoint, type CheckpointBatch } from "../pipeline/checkpoint-batch.js";
 import { runCheckpointJob, type CheckpointJob } from "../pipeline/checkpoint-job.js";
@@ -137,16 +137,8 @@ async function intoPart(
       pool ??= await StatsPool.create(exec.workers ?? DEFAULT_ANALYZE_WORKERS);
       const batch = await analyze(step, pool, (done, total) =>
         exec.onProgress?.({ checkpointsDone: i, checkpointsTotal: steps.length, step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }));
-      if (summary.remote !== undefined) {
-        summary.remote.bytesTransferred += batch.bytesTransferred;
-        summary.remote.filesBytes += batch.filesBytes;
-      }
       await writer.write(batch);
-      summary.analyzed++;
-      summary.tensors += batch.tensors.length;
-      summary.buffers += batch.buffers.length;
-      summary.nonFinite.push(...batch.nonFinite);
-      summary.bytes += batch.checkpoint.total_bytes;
+      countBatch(summary, batch);
       exec.onProgress?.({ checkpointsDone: i + 1, checkpointsTotal: steps.length, step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
     }
     await writer.flush();

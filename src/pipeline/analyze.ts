@@ -12,7 +12,7 @@ import { claimRun } from "../store/identity.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { UsageError } from "../util/errors.js";
 import { BatchWriter } from "./batch-writer.js";
-import { analyzeCheckpoint, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
+import { analyzeCheckpoint, type CheckpointBatch, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "./shape-rows.js";
 import { countEventsByKind, detectorRecord, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
 import { importTrainerStateMetrics, type TrainerMetricsImport } from "./run-metrics.js";
@@ -128,16 +128,8 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       ({ cp, i }) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
         progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done })),
       async ({ cp, i }, batch) => {
-        if (summary.remote !== undefined) {
-          summary.remote.bytesTransferred += batch.bytesTransferred;
-          summary.remote.filesBytes += batch.filesBytes;
-        }
         await batchWriter.write(batch);
-        summary.analyzed++;
-        summary.tensors += batch.tensors.length;
-        summary.buffers += batch.buffers.length;
-        summary.nonFinite.push(...batch.nonFinite);
-        summary.bytes += batch.checkpoint.total_bytes;
+        countBatch(summary, batch);
         progress({ checkpointsDone: i + 1, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
       });
     await writer.flush();
@@ -157,6 +149,19 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   }
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
+}
+
+/** Adds one written checkpoint's batch to the summary's counts (bytes, tensors, buffers, non-finite, transfer). */
+export function countBatch(summary: AnalyzeSummary, batch: CheckpointBatch): void {
+  if (summary.remote !== undefined) {
+    summary.remote.bytesTransferred += batch.bytesTransferred;
+    summary.remote.filesBytes += batch.filesBytes;
+  }
+  summary.analyzed++;
+  summary.tensors += batch.tensors.length;
+  summary.buffers += batch.buffers.length;
+  summary.nonFinite.push(...batch.nonFinite);
+  summary.bytes += batch.checkpoint.total_bytes;
 }
 
 /**
