@@ -23,6 +23,7 @@ import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { newestMtime } from "../test/helpers/cli.js";
 
 const PYTHON = "/usr/bin/python3";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -45,16 +46,6 @@ type NamesModule = typeof import("../src/tensor/names.js");
 /** A module of the measured code: compiled (dist/, as the CLI runs) or the sources (under tsx). */
 async function load<T>(impl: string, path: string): Promise<T> {
   return (await import(new URL(`../${impl}/${path}.${impl === "dist" ? "js" : "ts"}`, import.meta.url).href)) as T;
-}
-
-function newestMtime(dir: string, ext: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full, ext));
-    else if (entry.name.endsWith(ext)) newest = Math.max(newest, statSync(full).mtimeMs);
-  }
-  return newest;
 }
 
 /** Refuses to measure a dist/ older than src/ (it would not be the code under test). */

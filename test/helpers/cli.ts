@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MAIN = join(REPO_ROOT, "dist", "cli", "main.js");
 
-function newestMtime(dir: string, ext: string): number {
+/** Newest modification time (ms) of the files under `dir` ending in `ext` (0 when none). */
+export function newestMtime(dir: string, ext: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
