@@ -65,6 +65,10 @@ test("study: plan.json then verdicts.json for 1 development + 2 held-out seeds, 
     const baseline = await budgetBaselineFromStore(store, file.runs.filter((r) => r.role === "heldout").map((r) => r.name));
     assert.ok(Math.abs(budget.baseline!.estimate.value! - baseline) < 1e-12, `budget log-uniform ${budget.baseline!.estimate.value} vs store ${baseline}`);
     assert.ok(budget.tests!.length === 3 && budget.tests!.every((c) => c.difference.n === 2), "3 comparisons over the 2 held-out seeds");
+    // the online events the timing claims used are stored, each known at or after its step
+    const online = await store.onlineEvents({});
+    assert.ok(online.length > 0 && online.every((e) => e.known_at >= e.step), `online events stored: ${online.length}`);
+    assert.deepEqual([...new Set(online.map((e) => e.run_id))].sort(), file.runs.map((r) => r.name).sort());
     for (const r of file.runs) {
       const last = (await store.metrics({ run: r.name, name: "eval/loss" })).find((m) => m.step === 8)!;
       assert.equal(r.final_val_loss, last.value);
