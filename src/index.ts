@@ -129,6 +129,8 @@ export { parseVerdictsFile, VERDICTS_FILE_NAME } from "./report/verdicts.js";
 export { runStudy, type StudyOptions, type StudyResult } from "./experiments/study.js";
 export { formatVerdictTable } from "./experiments/verdicts.js";
 export { DEFAULT_PYTHIA_DIR } from "./experiments/pythia-io.js";
+// Online (causal) events, stored beside the offline ones: what a detector knows at each checkpoint.
+export { recomputeOnlineEvents } from "./experiments/online-store.js";
 
 // ---- Cluster: the same unit of work as shards, parts and queue jobs ----
 export { analyzeShard } from "./cluster/analyze-shard.js";

@@ -9,6 +9,7 @@ export * from "./verdicts.js";
 export * from "./pythia.js";
 export * from "./pythia-io.js";
 export * from "./study-data.js";
+export { recomputeOnlineEvents, onlineEventRows } from "./online-store.js";
 export { trainPhase, analyzePhase, pruningPhase, runDirOf, type Log, type PhaseOptions, type PruningPhaseOptions } from "./study-phases.js";
 export * from "./study.js";
 export * from "./inference.js";

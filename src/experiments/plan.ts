@@ -23,6 +23,8 @@ export interface PlanConfiguration {
   /** Checkpoints 0, 1, 2, ... log_spaced_up_to, then every save_every steps. */
   log_spaced_up_to: number;
   save_every: number;
+  /** Validation tokens of the trainer's evaluation at each checkpoint; absent: the preset's (8192). */
+  eval_tokens?: number;
 }
 
 export interface ClaimPlan {
@@ -74,6 +76,8 @@ export interface PlanOptions {
   configurations?: readonly string[];
   /** Override every configuration's steps (tests). */
   steps?: number;
+  /** Override every configuration's validation tokens per checkpoint (quick trials and tests). */
+  evalTokens?: number;
   /** Pruning sparsities and random masks. */
   sparsities?: readonly number[];
   randomMasks?: number;
@@ -90,7 +94,7 @@ export function buildPlan(o: PlanOptions = {}): StudyPlan {
   const names = o.configurations ?? known.map((c) => c.name);
   const unknown = names.filter((n) => !known.some((c) => c.name === n));
   if (unknown.length > 0 || names.length === 0) throw new UsageError(`--configs: unknown configuration "${unknown.join(", ")}"; use ${known.map((c) => c.name).join(", ")}`);
-  const configurations = known.filter((c) => names.includes(c.name)).map((c) => ({ ...c, ...(o.steps !== undefined && { steps: o.steps }) }));
+  const configurations = known.filter((c) => names.includes(c.name)).map((c) => ({ ...c, ...(o.steps !== undefined && { steps: o.steps }), ...(o.evalTokens !== undefined && { eval_tokens: o.evalTokens }) }));
   const overtrain = names.includes("overtrain") ? "overtrain" : "base";
   const online = "online" as const;
   return {

@@ -13,6 +13,7 @@ import { fixPlan } from "./plan-io.js";
 import type { StudyRunSummary, VerdictsFile } from "./verdict-types.js";
 import type { StudyRunData } from "./run-data.js";
 import { loadStudyRunData } from "./study-data.js";
+import { onlineEventRows } from "./online-store.js";
 import { analyzePhase, pruningPhase, trainPhase, type Log } from "./study-phases.js";
 import { computeVerdicts } from "./verdicts.js";
 import { toleranceCurves } from "./claims/sparsification.js";
@@ -71,6 +72,8 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     t = Date.now();
     const data: StudyRunData[] = [];
     for (const run of sweep) data.push({ ...(await loadStudyRunData(store, run.name)), configuration: run.configuration, role: run.role });
+    // the online events the timing claims use, stored beside the offline ones (`events --online`, the report)
+    for (const d of data) if (d.onlineEvents !== undefined) await store.replaceOnlineEvents(d.runId, onlineEventRows(d.onlineEvents, await store.events({ run: d.runId })));
     const verdicts = computeVerdicts(data, plan, "heldout");
     const heldout = new Set(sweep.filter((r) => r.role === "heldout").map((r) => r.name));
     const development = computeVerdicts(data, plan, "development");

@@ -19,6 +19,8 @@ export interface SweepRun {
   seed: number;
   steps: number;
   saveSchedule: { logSpacedUpTo: number; saveEvery: number };
+  /** Validation tokens per checkpoint evaluation (absent: the preset's). */
+  evalTokens?: number;
 }
 
 /** The runs of a plan, in its order (per configuration: development seeds, then held-out seeds). */
@@ -27,6 +29,7 @@ export function sweepFromPlan(plan: StudyPlan): SweepRun[] {
     name: r.name, configuration: r.configuration.name, role: r.role, lr: r.configuration.lr, width: r.configuration.width,
     weightDecay: r.configuration.weight_decay, seed: r.seed, steps: r.configuration.steps,
     saveSchedule: { logSpacedUpTo: r.configuration.log_spaced_up_to, saveEvery: r.configuration.save_every },
+    ...(r.configuration.eval_tokens !== undefined && { evalTokens: r.configuration.eval_tokens }),
   }));
 }
 
@@ -35,6 +38,7 @@ export function sweepTrainOptions(run: SweepRun, runDir: string, o: { threads?: 
   return {
     out: runDir, preset: "tiny", lr: run.lr, width: run.width, weightDecay: run.weightDecay, seed: run.seed, steps: run.steps,
     saveSchedule: { ...run.saveSchedule },
+    ...(run.evalTokens !== undefined && { evalTokens: run.evalTokens }),
     ...(o.threads !== undefined && { threads: o.threads }),
   };
 }

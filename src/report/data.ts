@@ -103,6 +103,18 @@ export interface ReportEvent {
   artefact?: string;
 }
 
+/** An event as an online (causal) detector knows it: from checkpoints up to `knownAt` only. */
+export interface ReportOnlineEvent {
+  kind: string;
+  tensor: string;
+  step: number;
+  step_low: number;
+  knownAt: number;
+  strength: number;
+  /** Name of the optimizer-artefact rule of the offline event it comes from; absent when none. */
+  artefact?: string;
+}
+
 export interface ReportMetric {
   name: string;
   /** e.g. "held-out loss (nats/token)". */
@@ -170,6 +182,8 @@ export interface ReportRun {
   tensors: ReportTensor[];
   trajectories: ReportTrajectories[];
   events: ReportEvent[];
+  /** Present when the store holds the run's online events (`events --online`, a study). */
+  onlineEvents?: ReportOnlineEvent[];
   metrics: ReportMetric[];
   pruning: PruningCurve[];
   /** Present when the run has a transition metric (a row of the transitions table). */

@@ -65,6 +65,10 @@ async function runFromStore(store: Store, runId: string, source: string, options
     if (tracks.length > 0) t.modes = tracks;
     if (modes.marks.length > 0) t.modeMarks = modes.marks;
   }
+  const online = await store.onlineEvents({ run: runId });
+  if (online.length > 0) {
+    run.onlineEvents = online.map((e) => ({ kind: e.kind, tensor: e.tensor ?? "", step: e.step, step_low: e.step_low, knownAt: e.known_at, strength: e.strength, ...(e.artefact !== null && { artefact: e.artefact }) }));
+  }
   run.trajectories = trajectoriesOf(await store.trajectories({ run: runId }), steps, run.events, options.maxTrajectoryElements ?? DEFAULT_MAX_TRAJECTORY_ELEMENTS);
   const metrics = new Map<string, { steps: number[]; values: Array<number | null> }>();
   for (const m of await store.metrics({ run: runId })) {

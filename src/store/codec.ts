@@ -3,7 +3,7 @@
 import { listValue } from "@duckdb/node-api";
 import { StoreError } from "../util/errors.js";
 import type {
-  BufferInput, GroupStatsInput, HistogramData, StatValues, TensorStatsInput, CheckpointInfo, EventInput, MetricInput, TransitionInput,
+  BufferInput, GroupStatsInput, HistogramData, StatValues, TensorStatsInput, CheckpointInfo, EventInput, OnlineEventInput, MetricInput, TransitionInput,
 } from "./types.js";
 
 export type ColumnRecord = Record<string, unknown>;
@@ -113,6 +113,10 @@ export function eventColumns(run: string, e: EventInput): ColumnRecord {
     strength: e.strength, evidence_json: encodeJson(e.evidence ?? null), detector_json: encodeJson(e.detector ?? null),
     artefact: e.artefact ?? null,
   };
+}
+
+export function onlineEventColumns(run: string, e: OnlineEventInput): ColumnRecord {
+  return { run_id: run, kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low, strength: e.strength, known_at: e.known_at, artefact: e.artefact };
 }
 
 export function transitionColumns(run: string, t: TransitionInput): ColumnRecord {

@@ -3,7 +3,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { bytesToFloat32, decodeJson, isoOrNull, num, numOrNull, statValuesFrom, wordOf } from "./codec.js";
 import { PER_CHECKPOINT_TABLES, TABLES, TABLE_ORDER, type TableName } from "./schema.js";
 import type {
-  BufferRecord, CheckpointRecord, EventRecord, GroupKind, GroupStatsRecord, HistogramRecord, IntegrityReport, MetricRecord,
+  BufferRecord, CheckpointRecord, EventRecord, OnlineEventRecord, GroupKind, GroupStatsRecord, HistogramRecord, IntegrityReport, MetricRecord,
   RunRecord, TensorStatsFilter, TensorStatsRecord, TrajectoryRecord, TransitionRecord,
 } from "./types.js";
 import { BUFFER_DTYPES, DTYPES, EVENT_KINDS, GROUP_KINDS, TENSOR_KINDS, TENSOR_ROLES } from "./vocabulary.js";
@@ -247,6 +247,21 @@ export async function events(c: DuckDBConnection, f: { run?: string; kind?: stri
     detector: decodeJson(String(r.detector_json)),
     // absent from a read-only store written before the column existed (migrate.ts)
     artefact: r.artefact === null || r.artefact === undefined ? null : String(r.artefact),
+  }));
+}
+
+export async function onlineEvents(c: DuckDBConnection, f: { run?: string }): Promise<OnlineEventRecord[]> {
+  const w = where({ run_id: f.run });
+  const rows = await select(c, `SELECT * FROM online_events ${w.sql} ORDER BY ${TABLE_ORDER.online_events}`, w.params);
+  return rows.map((r) => ({
+    run_id: String(r.run_id),
+    kind: wordOf("online_events.kind", r.kind, EVENT_KINDS),
+    tensor: r.tensor === null ? null : String(r.tensor),
+    step: num(r.step),
+    step_low: num(r.step_low),
+    strength: num(r.strength),
+    known_at: num(r.known_at),
+    artefact: r.artefact === null ? null : String(r.artefact),
   }));
 }
 

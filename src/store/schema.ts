@@ -143,6 +143,20 @@ export const TABLES = {
     col("near_zero_mass", DOUBLE, "DOUBLE"),
     col("detail_json", VARCHAR, "VARCHAR NOT NULL"),
   ],
+  // Events as an online (causal) detector knows them: each with the checkpoint at which it became
+  // known from checkpoints up to that one only (experiments/online-events.ts). Derived from the
+  // stored statistics and events: replacing a run's events drops them.
+  online_events: [
+    col("run_id", VARCHAR, "VARCHAR NOT NULL"),
+    col("kind", VARCHAR, "VARCHAR NOT NULL"),
+    col("tensor", VARCHAR, "VARCHAR"),
+    col("step", BIGINT, "BIGINT NOT NULL"),
+    col("step_low", BIGINT, "BIGINT NOT NULL"),
+    col("strength", DOUBLE, "DOUBLE NOT NULL"),
+    col("known_at", BIGINT, "BIGINT NOT NULL"),
+    // the optimizer-artefact rule of the offline event it comes from (dynamics/artefacts.ts), null when none
+    col("artefact", VARCHAR, "VARCHAR"),
+  ],
   // The run's transition in one quality metric (quality/transition.ts), at most one row per run.
   transitions: [
     col("run_id", VARCHAR, "VARCHAR NOT NULL"),
@@ -186,13 +200,14 @@ export const TABLE_ORDER: Record<TableName, string> = {
   metrics: "run_id, source, name, step",
   pruning: "run_id, step, method, scope, sparsity, seed",
   transitions: "run_id",
+  online_events: "run_id, known_at, step, kind, tensor",
 };
 
 /**
  * Tables added after STORE_SCHEMA_VERSION 1 was first released, in the order they were added.
  * A store that lacks one gets it created on open (additive migration, migrate.ts).
  */
-export const ADDED_TABLES: readonly TableName[] = ["pruning", "transitions"];
+export const ADDED_TABLES: readonly TableName[] = ["pruning", "transitions", "online_events"];
 
 /**
  * Nullable columns added to existing tables after version 1, each the last column of its table

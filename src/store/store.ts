@@ -8,7 +8,7 @@ import { StoreError } from "../util/errors.js";
 import { appendRows } from "./append.js";
 import { attachPart, copyCheckpoints, detachPart } from "./import.js";
 import {
-  bufferColumns, checkpointColumns, eventColumns, groupStatsColumns, histogramColumns, metricColumns,
+  bufferColumns, checkpointColumns, eventColumns, onlineEventColumns, groupStatsColumns, histogramColumns, metricColumns,
   tensorStatsColumns, trajectoryColumns, transitionColumns, type ColumnRecord,
 } from "./codec.js";
 import { addMissingTables } from "./migrate.js";
@@ -17,7 +17,7 @@ import { checkPruningRows, deleteReplacedPruning, pruningColumns, pruningRows } 
 import * as q from "./queries.js";
 import { PER_CHECKPOINT_TABLES, TABLE_NAMES, TABLE_ORDER, type TableName } from "./schema.js";
 import type {
-  BufferRecord, CheckpointInfo, HistogramData, CheckpointRecord, CheckpointResult, EventInput, EventRecord, GroupKind, GroupStatsRecord,
+  BufferRecord, CheckpointInfo, HistogramData, CheckpointRecord, CheckpointResult, EventInput, EventRecord, OnlineEventInput, OnlineEventRecord, GroupKind, GroupStatsRecord,
   HistogramRecord, IntegrityReport, MetricInput, MetricRecord, PruningFilter, PruningInput, PruningRecord, RunInput, RunRecord, TensorStatsFilter, TensorStatsRecord,
   TrajectoryRecord, TransitionInput, TransitionRecord,
 } from "./types.js";
@@ -163,6 +163,17 @@ export class Store {
       if (options.kind === undefined) await c.run("DELETE FROM events WHERE run_id = $1", [runId]);
       else await c.run("DELETE FROM events WHERE run_id = $1 AND kind = $2", [runId, options.kind]);
       await appendRows(c, "events", events.map((e) => eventColumns(runId, e)));
+      // online events derive from the statistics and the stored events: stale once these change
+      await c.run("DELETE FROM online_events WHERE run_id = $1", [runId]);
+    });
+  }
+
+  /** Replace the online (causal) events of a run. */
+  replaceOnlineEvents(runId: string, events: readonly OnlineEventInput[]): Promise<void> {
+    return this.transaction(async (c) => {
+      await this.requireRun(c, runId);
+      await c.run("DELETE FROM online_events WHERE run_id = $1", [runId]);
+      await appendRows(c, "online_events", events.map((e) => onlineEventColumns(runId, e)));
     });
   }
 
@@ -251,6 +262,11 @@ export class Store {
     return this.read((c) => q.metrics(c, filter));
   }
   /** Stored transitions (at most one per run), ordered by run_id. */
+  /** Online events, sorted by run, then the step at which each became known. */
+  onlineEvents(filter: { run?: string } = {}): Promise<OnlineEventRecord[]> {
+    return this.read((c) => q.onlineEvents(c, filter));
+  }
+
   transitions(filter: { run?: string } = {}): Promise<TransitionRecord[]> {
     return this.read((c) => q.transitions(c, filter));
   }

@@ -170,6 +170,22 @@ export interface EventRecord extends EventInput {
   run_id: string;
 }
 
+/** An event as an online detector knows it: `known_at` is the first checkpoint step from which it is known using only checkpoints up to that one. */
+export interface OnlineEventInput {
+  kind: DynamicsEventKind;
+  tensor: string | null;
+  step: number;
+  step_low: number;
+  strength: number;
+  known_at: number;
+  /** The optimizer-artefact rule of the offline event it comes from; null: none. */
+  artefact: string | null;
+}
+
+export interface OnlineEventRecord extends OnlineEventInput {
+  run_id: string;
+}
+
 /** The transition of a run in one quality metric (quality/transition.ts), as stored. */
 export interface TransitionInput {
   metric: string;

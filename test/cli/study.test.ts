@@ -35,7 +35,7 @@ async function budgetBaselineFromStore(store: Store, runs: readonly string[]): P
 
 test("study: plan.json then verdicts.json for 1 development + 2 held-out seeds, consistent with the plan and the store; a re-run resumes; a changed plan is refused", async () => {
   const out = join(mkdtempSync(join(tmpdir(), "fp-study-")), "study");
-  const args = ["study", "--seeds", "2", "--dev-seeds", "1", "--configs", "base", "--random-masks", "2", "--steps", "8", "--out", out, "--prune-tokens", "1024", "--sparsities", "0.5,0.9", "--pythia", PYTHIA, "--threads", "1"];
+  const args = ["study", "--seeds", "2", "--dev-seeds", "1", "--configs", "base", "--random-masks", "2", "--steps", "8", "--out", out, "--prune-tokens", "1024", "--eval-tokens", "1024", "--sparsities", "0.5,0.9", "--pythia", PYTHIA, "--threads", "1"];
   const printed = JSON.parse(await runInProcess([register], [...args, "--json"])) as VerdictsFile;
   const file = JSON.parse(readFileSync(join(out, "verdicts.json"), "utf8")) as VerdictsFile;
   assert.deepEqual(printed, file);
@@ -45,7 +45,8 @@ test("study: plan.json then verdicts.json for 1 development + 2 held-out seeds, 
     assert.ok(v.reason.length > 20 && v.measure.length > 10, `${v.claim} states its measure and reason`);
   }
   const plan = JSON.parse(readFileSync(join(out, "plan.json"), "utf8")) as StudyPlan;
-  const expected = buildPlan({ heldoutSeeds: 2, developmentSeeds: 1, configurations: ["base"], steps: 8, randomMasks: 2, sparsities: [0.5, 0.9], pruneTokens: 1024 });
+  const expected = buildPlan({ heldoutSeeds: 2, developmentSeeds: 1, configurations: ["base"], steps: 8, evalTokens: 1024, randomMasks: 2, sparsities: [0.5, 0.9], pruneTokens: 1024 });
+  assert.ok(plan.configurations.every((c) => c.eval_tokens === 1024), "the evaluation size is part of the plan");
   assert.deepEqual(plan, expected);
   assert.equal(file.plan_sha256, planHash(plan));
   assert.deepEqual(file.runs.map((r) => r.name), sweepFromPlan(plan).map((r) => r.name));
@@ -64,6 +65,10 @@ test("study: plan.json then verdicts.json for 1 development + 2 held-out seeds, 
     const baseline = await budgetBaselineFromStore(store, file.runs.filter((r) => r.role === "heldout").map((r) => r.name));
     assert.ok(Math.abs(budget.baseline!.estimate.value! - baseline) < 1e-12, `budget log-uniform ${budget.baseline!.estimate.value} vs store ${baseline}`);
     assert.ok(budget.tests!.length === 3 && budget.tests!.every((c) => c.difference.n === 2), "3 comparisons over the 2 held-out seeds");
+    // the online events the timing claims used are stored, each known at or after its step
+    const online = await store.onlineEvents({});
+    assert.ok(online.length > 0 && online.every((e) => e.known_at >= e.step), `online events stored: ${online.length}`);
+    assert.deepEqual([...new Set(online.map((e) => e.run_id))].sort(), file.runs.map((r) => r.name).sort());
     for (const r of file.runs) {
       const last = (await store.metrics({ run: r.name, name: "eval/loss" })).find((m) => m.step === 8)!;
       assert.equal(r.final_val_loss, last.value);

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
 import { Store } from "../../src/store/store.js";
-import { floatStorage, PickleBuilder, tensorPickle, torchZip, writeZip } from "./pytorch-test-helpers.js";
+import { fixtureBytes, floatStorage, PickleBuilder, tensorPickle, torchZip, writeZip } from "./pytorch-test-helpers.js";
 
 const BUDGET = { seconds: 5, megabytes: 500 };
 
@@ -195,6 +195,24 @@ test("quantized storages (QInt8, QUInt8, QInt32) are listed with their torch dty
   const err = await rejectsWithinBudget("QUInt4x2", BUDGET, () => readPytorchCheckpoint(torchZip(quantizedPickle("QInt8Storage", true), { "0": floatStorage([1, 2, 3, 4]), "1": new Uint8Array(4), "2": new Uint8Array(1) })));
   assert.ok(err instanceof PytorchFormatError);
   assert.match(err.message, /tensor "x".*storage type QUInt4x2Storage is not supported/);
+});
+
+test("torch.save of quantize_per_tensor / quantize_per_channel tensors (_rebuild_qtensor, written by torch): listed with their torch dtype, the float tensor read", async () => {
+  // test/fixtures/pytorch/quantized.pt from tools/reference/quantized_fixture.py
+  const refs = await readPytorchCheckpoint(new MemorySource(fixtureBytes("quantized.pt")));
+  assert.deepEqual(refs.map((r) => [r.name, r.dtype, r.quantized, r.shape]), [["w", "F32", undefined, [4]], ["q", "I8", "qint8", [4]], ["qc", "U8", "quint8", [2, 2]]]);
+  // a quantizer without a qscheme, or a quantized tensor on a float storage, is refused with a typed one-line error
+  const rebuildQ = (storageClass: string, scheme: boolean): Uint8Array => {
+    const p = new PickleBuilder().op(0x7d, 0x28).str("q").global("torch._utils", "_rebuild_qtensor").op(0x28)
+      .op(0x28).str("storage").global("torch", storageClass).str("0").str("cpu").int(4).op(0x74, 0x51)
+      .int(0).op(0x28).int(4).op(0x74).op(0x28).int(1).op(0x74).op(0x28);
+    if (scheme) p.global("torch", "per_tensor_affine");
+    return p.int(1).int(0).op(0x74).op(0x89).global("collections", "OrderedDict").op(0x29, 0x52).op(0x74, 0x52).op(0x75, 0x2e).build();
+  };
+  await assert.rejects(readPytorchCheckpoint(torchZip(rebuildQ("QInt8Storage", false), { "0": new Uint8Array(4) })), (e: unknown) => e instanceof PytorchFormatError && /quantizer parameters/.test((e as Error).message));
+  await assert.rejects(readPytorchCheckpoint(torchZip(rebuildQ("FloatStorage", true), { "0": floatStorage([1, 2, 3, 4]) })), (e: unknown) => e instanceof PytorchFormatError && /not a quantized storage/.test((e as Error).message));
+  const ok = await readPytorchCheckpoint(torchZip(rebuildQ("QInt8Storage", true), { "0": new Uint8Array(4) }));
+  assert.deepEqual(ok.map((r) => [r.name, r.quantized, r.numel]), [["q", "qint8", 4]]);
 });
 
 test("a quantized tensor in a checkpoint is stored as a non-parameter tensor (dtype qint8); the float tensors are analyzed", async () => {

@@ -8,6 +8,7 @@ import {
 } from "../../index.js";
 import { collect, parseIntOption, parseNumberOption, printJson, parseProbabilityOption } from "../options.js";
 import { say, terminalSafe } from "../terminal.js";
+import { onlineEventsOf, printOnlineEvents } from "./events-online.js";
 
 interface EventsFlags {
   json?: boolean;
@@ -23,6 +24,7 @@ interface EventsFlags {
   alpha?: number;
   artefacts?: boolean;
   transitionMetric?: string;
+  online?: boolean;
 }
 
 export function register(program: Command): void {
@@ -42,17 +44,23 @@ export function register(program: Command): void {
     .option("--layer-gap <x>", "layer fork: gap in noise sigmas (default 4); implies --recompute", parseNumberOption("--layer-gap"))
     .option("--alpha <x>", "bimodality confirmation: dip test p-value threshold (default 0.05); implies --recompute", parseProbabilityOption("--alpha"))
     .option("--artefacts", "also list the optimizer-artefact events in the table (a split of a constant-initialised tensor at its first updates; --json always has them, with their `artefact` label)")
+    .option("--online", "list the events as an online (causal) detector knows them, each with the checkpoint at which it became known from checkpoints up to it only; computed and stored on first use (again with --recompute)")
     .option("--transition-metric <name>", "quality metric that defines each run's transition (default: the first of test_accuracy, in_context_score, loss_repeated_half the run has); stores it")
     .action(async (outDir: string, flags: EventsFlags) => {
       const kinds = parseKinds(flags.kind);
       const detection = detectionOptions(flags, kinds);
       const recompute = flags.recompute === true || [flags.penalty, flags.cost, flags.persistence, flags.separation, flags.layerGap, flags.alpha].some((x) => x !== undefined);
-      const store = await Store.openDir(outDir, { readOnly: !recompute && flags.transitionMetric === undefined });
+      const store = await Store.openDir(outDir, { readOnly: !recompute && flags.transitionMetric === undefined && flags.online !== true });
       try {
         const runs = (await store.listRuns()).map((r) => r.run_id).filter((r) => flags.run === undefined || r === flags.run);
         if (flags.run !== undefined && runs.length === 0) throw new UsageError(`run "${flags.run}" is not in ${store.path}; see \`forking-paths stats ${outDir}\` for the runs stored`);
         if (recompute) for (const run of runs) await recomputeRunEvents(store, run, detection);
         if (flags.transitionMetric !== undefined) for (const run of runs) await recomputeRunTransition(store, run, { metric: flags.transitionMetric });
+        if (flags.online === true) {
+          const online = await onlineEventsOf(store, runs, { ...(kinds !== undefined && { kinds }), ...(flags.tensor !== undefined && { tensor: flags.tensor }), recompute });
+          printOnlineEvents(online, { showRun: runs.length > 1, json: flags.json === true, showArtefacts: flags.artefacts === true });
+          return;
+        }
         const matches = nameFilter(flags.tensor ?? []);
         const rows: EventRecord[] = [];
         for (const run of runs) {

@@ -27,6 +27,7 @@ interface StudyFlags {
   skipPruning?: boolean;
   pythia: string | boolean;
   pruneTokens?: number;
+  evalTokens?: number;
   sparsities?: number[];
 }
 
@@ -56,6 +57,7 @@ export function register(program: Command): void {
     .option("--pythia <dir>", "Pythia reference data with evals/ (the default is relative to the repository root)", DEFAULT_PYTHIA_DIR)
     .option("--no-pythia", "skip the metric side on Pythia's evaluations")
     .option("--prune-tokens <n>", "validation tokens per pruning evaluation (default: the trainer's 8192)", parseIntOption("--prune-tokens", 2))
+    .option("--eval-tokens <n>", "validation tokens of the trainer's evaluation at each checkpoint (default: the trainer's 8192; part of the plan)", parseIntOption("--eval-tokens", 2))
     .option("--sparsities <list>", "pruning sparsities, comma-separated (default 0.1,...,0.9)", parseSparsities)
     .option("--json", "print verdicts.json instead of the table")
     .action(async (flags: StudyFlags) => {
@@ -68,6 +70,7 @@ export function register(program: Command): void {
         ...(flags.threads !== undefined && { threads: flags.threads }),
         ...(flags.skipPruning === true && { skipPruning: true }),
         ...(flags.pruneTokens !== undefined && { pruneTokens: flags.pruneTokens }),
+        ...(flags.evalTokens !== undefined && { evalTokens: flags.evalTokens }),
         ...(flags.sparsities !== undefined && { sparsities: flags.sparsities }),
         onProgress: (line) => process.stderr.write(`${line}\n`),
       });

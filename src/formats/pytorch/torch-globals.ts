@@ -20,14 +20,20 @@ const TORCH_DTYPE_NAMES: ReadonlySet<string> = new Set([
   "int32", "int", "int64", "long", "bool", "complex64", "complex128", "cfloat", "cdouble",
 ]);
 
+/** torch quantization schemes (`torch.per_tensor_affine`), the first item of `_rebuild_qtensor`'s quantizer parameters. */
+const TORCH_QSCHEME_NAMES: ReadonlySet<string> = new Set([
+  "per_tensor_affine", "per_channel_affine", "per_channel_affine_float_qparams", "per_tensor_symmetric", "per_channel_symmetric",
+]);
+
 type GlobalRole =
-  | "rebuild_tensor_v2" | "rebuild_tensor" | "rebuild_parameter" | "rebuild_parameter_with_state"
+  | "rebuild_tensor_v2" | "rebuild_tensor" | "rebuild_qtensor" | "rebuild_parameter" | "rebuild_parameter_with_state"
   | "rebuild_from_type_v2" | "ordered_dict" | "torch_size" | "set" | "frozenset" | "codecs_encode" | "bytes"
   | "tensor_type" | "storage_type";
 
 const ALLOWED_CALLABLES: ReadonlyMap<string, GlobalRole> = new Map<string, GlobalRole>([
   ["torch._utils._rebuild_tensor_v2", "rebuild_tensor_v2"],
   ["torch._utils._rebuild_tensor", "rebuild_tensor"],
+  ["torch._utils._rebuild_qtensor", "rebuild_qtensor"],
   ["torch._utils._rebuild_parameter", "rebuild_parameter"],
   ["torch._utils._rebuild_parameter_with_state", "rebuild_parameter_with_state"],
   ["torch._tensor._rebuild_from_type_v2", "rebuild_from_type_v2"],
@@ -50,6 +56,12 @@ export class TorchGlobal extends PyExtension {
 
 /** A torch dtype object (`torch.float32`) found as a value. */
 export class TorchDtypeValue extends PyExtension {
+  constructor(readonly name: string) { super(); }
+  describe(): string { return `torch.${this.name}`; }
+}
+
+/** A torch quantization scheme object (`torch.per_tensor_affine`) found as a value. */
+export class TorchQschemeValue extends PyExtension {
   constructor(readonly name: string) { super(); }
   describe(): string { return `torch.${this.name}`; }
 }
@@ -92,6 +104,7 @@ export function torchPickleHooks(file: string): PickleHooks {
       const storageName = storageClassName(module, name);
       if (storageName !== undefined) return new TorchGlobal(qualified, "storage_type", STORAGE_DTYPES.get(storageName));
       if (module === "torch" && TORCH_DTYPE_NAMES.has(name)) return new TorchDtypeValue(name);
+      if (module === "torch" && TORCH_QSCHEME_NAMES.has(name)) return new TorchQschemeValue(name);
       throw new PickleSecurityError(file, qualified);
     },
     call(callable, args, at) {
@@ -138,6 +151,8 @@ function callAllowed(f: TorchGlobal, args: readonly PickleValue[], fail: (p: str
     case "rebuild_tensor_v2":
     case "rebuild_tensor":
       return rebuildTensor(args, fail);
+    case "rebuild_qtensor":
+      return rebuildQtensor(args, fail);
     case "rebuild_parameter":
     case "rebuild_parameter_with_state":
     case "tensor_type":
@@ -175,6 +190,22 @@ function rebuildTensor(args: readonly PickleValue[], fail: (p: string) => Pytorc
   const strides = intTuple(stride, "stride", fail);
   if (sizes.length !== strides.length) throw fail(`size has ${sizes.length} dimensions but stride has ${strides.length}`);
   return new TensorDescriptor(storage, offset, sizes, strides);
+}
+
+/**
+ * `_rebuild_qtensor(storage, offset, size, stride, quantizer_params, requires_grad, hooks)`: the
+ * codes are a strided view like any tensor; the quantizer parameters (scheme, then scale and zero
+ * point, or per-channel scale and zero-point tensors and the axis) are checked for their scheme and
+ * dropped: a quantized tensor is listed with the non-parameter tensors, never analyzed.
+ */
+function rebuildQtensor(args: readonly PickleValue[], fail: (p: string) => PytorchFormatError): TensorDescriptor {
+  const params = args[4];
+  if (!(params instanceof PyTuple) || !(params.items[0] instanceof TorchQschemeValue)) {
+    throw fail(`quantizer parameters are a ${params === undefined ? "nothing" : describeValue(params)}, not a (qscheme, ...) tuple`);
+  }
+  const tensor = rebuildTensor(args.slice(0, 4), fail);
+  if (tensor.storage.dtype !== undefined) throw fail(`a quantized tensor on a ${tensor.storage.storageType}, not a quantized storage`);
+  return tensor;
 }
 
 function intTuple(v: PickleValue | undefined, what: string, fail: (p: string) => PytorchFormatError): number[] {
