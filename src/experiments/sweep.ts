@@ -2,7 +2,7 @@
 // seeds (seeds of fixed configurations are the replicates), and the options each one trains with.
 // Pure.
 import type { TrainOptions } from "../model/index.js";
-import { plannedRuns, type StudyPlan } from "./plan.js";
+import { plannedRuns, type PlanTask, type StudyPlan } from "./plan.js";
 
 /** Largest number of runs `study` accepts (each tiny run is minutes of CPU). */
 export const MAX_STUDY_RUNS = 160;
@@ -19,6 +19,8 @@ export interface SweepRun {
   seed: number;
   steps: number;
   saveSchedule: { logSpacedUpTo: number; saveEvery: number };
+  /** The synthetic task of a grokking / induction plan; absent: the tiny language model. */
+  task?: PlanTask;
 }
 
 /** The runs of a plan, in its order (per configuration: development seeds, then held-out seeds). */
@@ -27,13 +29,26 @@ export function sweepFromPlan(plan: StudyPlan): SweepRun[] {
     name: r.name, configuration: r.configuration.name, role: r.role, lr: r.configuration.lr, width: r.configuration.width,
     weightDecay: r.configuration.weight_decay, seed: r.seed, steps: r.configuration.steps,
     saveSchedule: { logSpacedUpTo: r.configuration.log_spaced_up_to, saveEvery: r.configuration.save_every },
+    ...(r.configuration.task !== undefined && { task: r.configuration.task }),
   }));
 }
 
 /** Training options of one sweep run. */
 export function sweepTrainOptions(run: SweepRun, runDir: string, o: { threads?: number } = {}): TrainOptions {
+  if (run.task !== undefined) return taskTrainOptions(run, run.task, runDir, o);
   return {
     out: runDir, preset: "tiny", lr: run.lr, width: run.width, weightDecay: run.weightDecay, seed: run.seed, steps: run.steps,
+    saveSchedule: { ...run.saveSchedule },
+    ...(o.threads !== undefined && { threads: o.threads }),
+  };
+}
+
+/** Training options of a synthetic-task run: every setting from the plan (none left to the trainer's defaults). */
+function taskTrainOptions(run: SweepRun, t: PlanTask, runDir: string, o: { threads?: number }): TrainOptions {
+  return {
+    out: runDir, task: { name: t.name, ...t.options } as TrainOptions["task"], seed: run.seed, steps: run.steps, lr: run.lr, minLr: t.min_lr, warmupSteps: t.warmup_steps,
+    width: run.width, layers: t.layers, attentionOnly: t.attention_only, weightDecay: run.weightDecay, beta2: t.beta2, gradClip: t.grad_clip, init: t.init as TrainOptions["init"] & string,
+    ...(t.batch_size !== null && { batchSize: t.batch_size }),
     saveSchedule: { ...run.saveSchedule },
     ...(o.threads !== undefined && { threads: o.threads }),
   };

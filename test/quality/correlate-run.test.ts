@@ -94,6 +94,16 @@ test("leadLagEventsOf keeps fork/mode/layer events after step 0, drops change po
   assert.deepEqual(kept.map((e) => [e.kind, e.step]), [["population_fork", 8], ["layer_fork", 32]]);
 });
 
+test("leadLagEventsOf leaves optimizer artefacts out unless asked for (correlate --artefacts)", () => {
+  const base = { run_id: "r", tensor: "gpt_neox.layers.0.attention.dense.bias", step_high: null, strength: 1, evidence: null, detector: null };
+  const events = [
+    { ...base, kind: "population_fork" as const, step: 2, step_low: 1, artefact: "first_update_sign_split" },
+    { ...base, kind: "layer_fork" as const, step: 32, step_low: 16, artefact: null },
+  ];
+  assert.deepEqual(leadLagEventsOf(events).map((e) => e.step), [32]);
+  assert.deepEqual(leadLagEventsOf(events, { includeArtefacts: true }).map((e) => e.step), [2, 32]);
+});
+
 test("`correlate` prints the table and lead/lag line, and --json equals correlateRun", async () => {
   const options = { metric: "twice_std", resamples: 20, seed: 5 };
   const expected = JSON.parse(JSON.stringify([await correlateRun(store, "run", options)]));

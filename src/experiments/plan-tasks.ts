@@ -1,0 +1,123 @@
+// The plans of the phase-transition studies (`study --preset grokking|induction`), fixed before the
+// data like the tiny one (plan.ts): two configurations of one synthetic task that differ in one
+// stated factor, the metric and rule that define each run's transition, the five core claims on
+// the base configuration and the two transition claims. The recipe (model, optimizer, task
+// options) is read from the task's defaults in model/ at plan time and written into the plan, so
+// a later change of those defaults is a different plan (refused on resume unless --new-plan). Pure.
+import { TASK_TRAIN_DEFAULTS, resolveTaskSettings, denseSaveSchedule, type TaskTrainDefaults } from "../model/index.js";
+import { DEFAULT_NOISE_MULTIPLE } from "../quality/transition.js";
+import { MODULAR_ADDITION_METRIC_NAMES, INDUCTION_METRIC_NAMES } from "../quality/task-metrics.js";
+import { UsageError } from "../util/errors.js";
+import { buildPlan, type ClaimPlan, type CoreClaimId, type PlanConfiguration, type PlanOptions, type PlanTask, type StudyPlan, type StudyPreset, type TransitionPlan, type VariedFactor } from "./plan.js";
+import { LEAD_SCORE_MIN_EFFECT, LEAD_WEIGHT_NORM_MIN_EFFECT } from "./claims/lead-time.js";
+import { DEFAULT_TRANSITION_CUTOFF_FRACTION, PREDICT_TRANSITION_MIN_EFFECT } from "./claims/predict-transition.js";
+import { CLAIM_EVENT_KINDS } from "./run-data.js";
+
+/** Name of the total-weight-norm feature the study adds to each checkpoint's features (L2 over every analysed parameter). */
+export const TOTAL_WEIGHT_NORM_FEATURE = "total_weight_norm";
+
+export type TaskPreset = Exclude<StudyPreset, "tiny">;
+
+/** The task each preset trains. */
+export const PRESET_TASK: Record<TaskPreset, PlanTask["name"]> = { grokking: "modular-addition", induction: "induction" };
+
+/**
+ * The varied factor of each preset, as a change of the task's default (so it follows the recipe):
+ * - grokking: the training fraction + 0.1 (Power et al. 2022, Fig. 1: the steps to generalise fall
+ *   steeply as the fraction grows, so the transition moves earlier and the runs' T differ);
+ * - induction: half the offset range R (the copies' distance takes fewer values, a positional head
+ *   does better, ln(R/2 + 1) instead of ln(R + 1) on the repeat: the transition's depth changes).
+ */
+export const VARIED_FACTOR_RULE: Record<TaskPreset, { name: string; option: string; vary: (x: number) => number; why: string }> = {
+  grokking: { name: "train_fraction", option: "trainFraction", vary: (x) => Math.min(0.9, Math.round((x + 0.1) * 1e6) / 1e6), why: "Power et al. 2022 (Fig. 1): the steps needed to generalise fall steeply as the training fraction grows; +0.1 moves the transition without removing the memorise-then-generalise gap" },
+  induction: { name: "offset_max", option: "offsetMax", vary: (x) => Math.floor(x / 2), why: "half the offset range: fewer distances between the copies, so a positional-only head does better on the repeat (about ln(R/2 + 1) instead of ln(R + 1) nats); the induction heads' transition changes depth and time" },
+};
+
+/** The metric that defines each run's transition and its minimum plateau difference (a slow drift of less is no transition). */
+export const PRESET_TRANSITION: Record<TaskPreset, TransitionPlan> = {
+  grokking: { metric: MODULAR_ADDITION_METRIC_NAMES.testAccuracy, min_difference: 0.5, plateau_points: null, noise_multiple: DEFAULT_NOISE_MULTIPLE, interpolation: "linear", why: "grokking is test accuracy jumping from the memorisation plateau to near 1; a rise of less than 0.5 (e.g. the commutativity plateau of about the train fraction, or a slow partial drift) is not the transition" },
+  induction: { metric: INDUCTION_METRIC_NAMES.repeatedHalfLoss, min_difference: 1, plateau_points: null, noise_multiple: DEFAULT_NOISE_MULTIPLE, interpolation: "linear", why: "the induction heads' phase change is the loss on the repeated half dropping from about ln V toward 0; a drift of less than 1 nat (docs/results/grokking-probes.md I3-I5: 0.09-0.18 nats) is not the transition" },
+};
+
+export interface TaskPlanOptions extends PlanOptions {
+  /** Override task options (TaskOptions fields, e.g. { modulus: 7 }; tests and small runs). Written into the plan. */
+  taskOptions?: Record<string, number | string>;
+}
+
+function planTask(name: PlanTask["name"], d: TaskTrainDefaults, options: Record<string, number | string>, steps: number): PlanTask {
+  return {
+    name, options, layers: d.layers, attention_only: d.attentionOnly, batch_size: d.batchSize, min_lr: d.lr * d.minLrFraction,
+    warmup_steps: Math.min(d.warmupSteps, Math.floor(steps / 10)), beta2: d.beta2, grad_clip: d.gradClip, init: d.init,
+  };
+}
+
+/** The task's default options with the split seed left to each run (resolveTaskSettings with any seed, minus splitSeed). */
+function defaultTaskOptions(name: PlanTask["name"]): Record<string, number | string> {
+  const resolved = resolveTaskSettings({ name }, 0) as unknown as Record<string, number | string>;
+  const { name: _n, splitSeed: _s, ...rest } = resolved;
+  return rest;
+}
+
+function configuration(name: string, task: PlanTask["name"], d: TaskTrainDefaults, options: Record<string, number | string>, steps: number): PlanConfiguration {
+  const schedule = denseSaveSchedule(steps);
+  return { name, lr: d.lr, width: d.width, weight_decay: d.weightDecay, steps, log_spaced_up_to: schedule.logSpacedUpTo, save_every: schedule.saveEvery, task: planTask(task, d, options, steps) };
+}
+
+/** The core claims of the tiny plan, judged on the base configuration (pruning is not measured on a task's data). */
+function coreClaims(tiny: StudyPlan): Record<CoreClaimId, ClaimPlan> {
+  const base = (c: ClaimPlan): ClaimPlan => ({ ...c, configuration: "base" });
+  const c = tiny.claims;
+  return {
+    events_precede_quality_changes: base(c.events_precede_quality_changes),
+    predict_loss_from_parameters: base(c.predict_loss_from_parameters),
+    budgeted_evaluation: base(c.budgeted_evaluation),
+    early_stopping: base(c.early_stopping),
+    sparsification: { ...base(c.sparsification), settings: { measured: false, reason: "pruned evaluation runs on the language model's validation tokens; it is not built for the synthetic tasks, so the study skips pruning and the claim is inconclusive" } },
+  };
+}
+
+/** The plan of `study --preset grokking|induction`. */
+export function buildTaskPlan(preset: TaskPreset, o: TaskPlanOptions = {}): StudyPlan {
+  const tiny = buildPlan({ ...o, configurations: ["base"] });
+  const task = PRESET_TASK[preset];
+  const d = TASK_TRAIN_DEFAULTS[task];
+  const steps = o.steps ?? d.steps;
+  const rule = VARIED_FACTOR_RULE[preset];
+  const baseOptions = { ...defaultTaskOptions(task), ...(o.taskOptions ?? {}) };
+  const baseValue = baseOptions[rule.option];
+  if (typeof baseValue !== "number") throw new UsageError(`study --preset ${preset}: the task option ${rule.option} is ${String(baseValue)}, not a number`);
+  const variedOptions = { ...baseOptions, [rule.option]: rule.vary(baseValue) };
+  const known = [configuration("base", task, d, baseOptions, steps), configuration("varied", task, d, variedOptions, steps)];
+  const names = o.configurations ?? known.map((c) => c.name);
+  const unknown = names.filter((n) => !known.some((c) => c.name === n));
+  if (unknown.length > 0 || names.length === 0) throw new UsageError(`--configs: unknown configuration "${unknown.join(", ")}" for --preset ${preset}; use ${known.map((c) => c.name).join(", ")}`);
+  if (!names.includes("base")) throw new UsageError(`--configs: the ${preset} study needs the base configuration (the claims are judged on it); use base or base,varied`);
+  const configurations = known.filter((c) => names.includes(c.name));
+  const varied: VariedFactor = { name: rule.name, values: Object.fromEntries(known.map((c) => [c.name, c.task!.options[rule.option] as number])), why: rule.why };
+  const claims: StudyPlan["claims"] = {
+    ...coreClaims(tiny),
+    parameters_announce_transition: {
+      configuration: "base", primary_baseline: "the same number of signals placed at random over the eligible checkpoints (exact null, score 0.5)",
+      secondary_baselines: [{ name: "the weight norm's own transition (findTransition on the total weight norm): relative lead", required: true }],
+      min_effect: LEAD_SCORE_MIN_EFFECT, events: "online",
+      settings: { anchor: "first", include_artefacts: false, early_warnings: false, eligible_from: 1, weight_norm_min_effect: LEAD_WEIGHT_NORM_MIN_EFFECT, event_kinds: [...CLAIM_EVENT_KINDS], signal: "online events (known-at step), interval not starting at step 0, optimizer artefacts left out (withoutOptimizerArtefacts)" },
+    },
+    predict_transition_step: {
+      configuration: "base", configurations: configurations.map((c) => c.name), primary_baseline: "the mean of the other runs' ln transition steps",
+      secondary_baselines: [{ name: `ridge on ${TOTAL_WEIGHT_NORM_FEATURE} alone`, required: false }], min_effect: PREDICT_TRANSITION_MIN_EFFECT, events: "none",
+      settings: { cutoff_fraction: DEFAULT_TRANSITION_CUTOFF_FRACTION, features: "every stored group feature shared by the runs, and the total weight norm", baseline_features: [TOTAL_WEIGHT_NORM_FEATURE], lambda: "exact leave-one-out over the training runs", pooled: "the seeds of every configuration of the plan, leave one run out" },
+    },
+  };
+  return { ...tiny, preset, configurations, transition: { ...PRESET_TRANSITION[preset] }, varied_factor: varied, claims };
+}
+
+/** The plan of a `study` preset: tiny (plan.ts) or a phase-transition task. */
+export function buildStudyPlan(o: TaskPlanOptions & { preset?: StudyPreset } = {}): StudyPlan {
+  const preset = o.preset ?? "tiny";
+  if (preset === "tiny") {
+    if (o.taskOptions !== undefined) throw new UsageError("study --preset tiny has no task options; they apply to --preset grokking or induction");
+    return buildPlan(o);
+  }
+  if (preset !== "grokking" && preset !== "induction") throw new UsageError(`--preset: use tiny, grokking or induction, got "${String(preset)}"`);
+  return buildTaskPlan(preset, o);
+}
