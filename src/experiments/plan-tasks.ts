@@ -83,7 +83,10 @@ export function buildTaskPlan(preset: TaskPreset, o: TaskPlanOptions = {}): Stud
   const d = TASK_TRAIN_DEFAULTS[task];
   const steps = o.steps ?? d.steps;
   const rule = VARIED_FACTOR_RULE[preset];
-  const baseOptions = { ...defaultTaskOptions(task), ...(o.taskOptions ?? {}) };
+  const defaults = defaultTaskOptions(task);
+  const unknownOptions = Object.keys(o.taskOptions ?? {}).filter((k) => !(k in defaults));
+  if (unknownOptions.length > 0) throw new UsageError(`--task-options: ${unknownOptions.join(", ")} is not an option of the ${task} task; use ${Object.keys(defaults).join(", ")}`);
+  const baseOptions = { ...defaults, ...(o.taskOptions ?? {}) };
   const baseValue = baseOptions[rule.option];
   if (typeof baseValue !== "number") throw new UsageError(`study --preset ${preset}: the task option ${rule.option} is ${String(baseValue)}, not a number`);
   const variedOptions = { ...baseOptions, [rule.option]: rule.vary(baseValue) };
@@ -100,7 +103,7 @@ export function buildTaskPlan(preset: TaskPreset, o: TaskPlanOptions = {}): Stud
       configuration: "base", primary_baseline: "the same number of signals placed at random over the eligible checkpoints (exact null, score 0.5)",
       secondary_baselines: [{ name: "the weight norm's own transition (findTransition on the total weight norm): relative lead", required: true }],
       min_effect: LEAD_SCORE_MIN_EFFECT, events: "online",
-      settings: { anchor: "first", include_artefacts: false, early_warnings: false, eligible_from: 1, weight_norm_min_effect: LEAD_WEIGHT_NORM_MIN_EFFECT, event_kinds: [...CLAIM_EVENT_KINDS], signal: "online events (known-at step), interval not starting at step 0, optimizer artefacts left out (withoutOptimizerArtefacts)" },
+      settings: { anchor: "first", include_artefacts: false, early_warnings: false, early_warnings_why: "an early warning is tested on the checkpoints before the event it announces, so it is known no earlier than that event: counted as a signal at its own step it would use the future", eligible_from: 1, weight_norm_min_effect: LEAD_WEIGHT_NORM_MIN_EFFECT, event_kinds: [...CLAIM_EVENT_KINDS], signal: "online events (known-at step), interval not starting at step 0, optimizer artefacts left out (withoutOptimizerArtefacts)" },
     },
     predict_transition_step: {
       configuration: "base", configurations: configurations.map((c) => c.name), primary_baseline: "the mean of the other runs' ln transition steps",

@@ -62,6 +62,7 @@ test("induction plan: offset range halved in the varied configuration, repeated-
   assert.deepEqual(plan.claims.predict_transition_step?.configurations, ["base"]);
   assert.throws(() => buildStudyPlan({ preset: "induction", configurations: ["varied"] }), /needs the base configuration/);
   assert.throws(() => buildStudyPlan({ preset: "induction", configurations: ["overtrain"] }), UsageError);
+  assert.throws(() => buildStudyPlan({ preset: "induction", taskOptions: { modulus: 7 } }), /modulus is not an option of the induction task; use vocabSize, segmentLength, offsetMax/);
 });
 
 test("a task run's training options resolve to the plan's settings in the trainer (nothing left to other defaults)", () => {

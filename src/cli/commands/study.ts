@@ -30,6 +30,7 @@ interface StudyFlags {
   pythia: string | boolean;
   pruneTokens?: number;
   sparsities?: number[];
+  taskOptions?: Record<string, number | string>;
 }
 
 /** The repository root (this file is src/cli/commands/study.ts or dist/cli/commands/study.js). */
@@ -39,6 +40,18 @@ function parseSparsities(value: string): number[] {
   const list = value.split(",").map((s) => parseNumberOption("--sparsities")(s.trim()));
   if (list.some((s) => !(s > 0 && s < 1))) throw new UsageError(`--sparsities: each value must be in (0, 1), got "${value}"`);
   return list;
+}
+
+/** --task-options "modulus=31,pairing=unordered": numbers where they parse as numbers. */
+function parseTaskOptions(value: string): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const part of value.split(",").map((x) => x.trim()).filter((x) => x !== "")) {
+    const m = /^([A-Za-z][A-Za-z0-9]*)=(.+)$/.exec(part);
+    if (m === null) throw new UsageError(`--task-options: "${part}" is not key=value (e.g. modulus=31,trainFraction=0.5)`);
+    const n = Number(m[2]);
+    out[m[1]!] = Number.isFinite(n) ? n : m[2]!;
+  }
+  return out;
 }
 
 export function register(program: Command): void {
@@ -59,6 +72,7 @@ export function register(program: Command): void {
     .option("--no-pythia", "skip the metric side on Pythia's evaluations")
     .option("--prune-tokens <n>", "validation tokens per pruning evaluation (default: the trainer's 8192)", parseIntOption("--prune-tokens", 2))
     .option("--sparsities <list>", "pruning sparsities, comma-separated (default 0.1,...,0.9)", parseSparsities)
+    .option("--task-options <list>", "grokking / induction: override the task's default options, key=value comma-separated (e.g. modulus=31 or offsetMax=16); written into the plan", parseTaskOptions)
     .option("--json", "print verdicts.json instead of the table")
     .action(async (flags: StudyFlags) => {
       if (!STUDY_PRESETS.includes(flags.preset as StudyPreset)) throw new UsageError(`--preset: use ${STUDY_PRESETS.join(", ")}, got "${flags.preset}"`);
@@ -71,6 +85,7 @@ export function register(program: Command): void {
         ...(flags.skipPruning === true && { skipPruning: true }),
         ...(flags.pruneTokens !== undefined && { pruneTokens: flags.pruneTokens }),
         ...(flags.sparsities !== undefined && { sparsities: flags.sparsities }),
+        ...(flags.taskOptions !== undefined && { taskOptions: flags.taskOptions }),
         onProgress: (line) => process.stderr.write(`${line}\n`),
       });
       if (flags.json) printJson(result.file);
