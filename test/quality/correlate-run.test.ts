@@ -69,6 +69,13 @@ test("metric = 2 * model std: that feature has Spearman 1 (and Kendall 1) and is
   // lead/lag uses only the allowed event kinds, none starting at step 0
   for (const e of report.events) assert.ok(LEAD_LAG_EVENT_KINDS.includes(e.kind) && e.step > 0);
   assert.equal(m.lead_lag.summary.nChanges, m.lead_lag.changes.length);
+  // optimizer artefacts are left out unless asked for (correlate --artefacts)
+  assert.deepEqual(report.events, leadLagEventsOf(await store.events({ run: "run" })));
+  assert.equal(report.settings.include_artefacts, false);
+  const withArtefacts = await correlateRun(store, "run", { resamples: 10, includeArtefacts: true });
+  assert.equal(withArtefacts.settings.include_artefacts, true);
+  assert.equal(withArtefacts.artefacts_excluded, 0);
+  assert.equal(withArtefacts.events.length, report.events.length + report.artefacts_excluded);
 });
 
 test("--metric selects one series; an unknown one, or one with too few aligned points, is refused", async () => {
