@@ -5,6 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { findTransition } from "../../src/quality/transition.js";
+import { transitionRow } from "../../src/quality/run-transition.js";
+import { transitionOfRecord } from "../../src/experiments/study-data.js";
 import { leadRun, leadTimeSettings } from "../../src/experiments/claims/lead-time.js";
 import { formatTransitionTable, leadInputOf, transitionTable } from "../../src/experiments/claims/transition-study.js";
 import { buildStudyPlan, TOTAL_WEIGHT_NORM_FEATURE } from "../../src/experiments/plan-tasks.js";
@@ -76,4 +78,18 @@ test("computeVerdicts under a grokking plan: seven claims in order, the transiti
   const predict = verdicts.find((v) => v.claim === "predict_transition_step")!;
   assert.ok(predict.tests!.length === 2, "the other runs' mean, and the weight norm alone");
   assert.ok(predict.ours.n >= 1);
+});
+
+test("transitionOfRecord: a stored transitions row reads back as findTransition's result (found and not found)", () => {
+  const acc = STEPS.map((s) => 0.02 + 0.98 * sigmoid((s - 433) / 15));
+  const options = { minDifference: 0.5 };
+  const series = { metric: "test_accuracy", source: "trainer_state", chosen_by: "explicit" as const, steps: STEPS, values: acc };
+  assert.deepEqual(transitionOfRecord({ ...transitionRow(series, options), run_id: "r" }), findTransition(STEPS, acc, options));
+  const flat = { ...series, values: STEPS.map((s) => 0.3 + s / 1e5) };
+  const none = transitionOfRecord({ ...transitionRow(flat, options), run_id: "r" });
+  const direct = findTransition(STEPS, flat.values, options);
+  assert.equal(none.found, false);
+  assert.ok(!direct.found && !none.found);
+  assert.equal(none.reason, direct.reason);
+  assert.deepEqual([none.before, none.after, none.noise, none.plateauPoints], [direct.before, direct.after, direct.noise, direct.plateauPoints]);
 });
