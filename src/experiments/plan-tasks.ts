@@ -45,10 +45,8 @@ export interface TaskPlanOptions extends PlanOptions {
 }
 
 function planTask(name: PlanTask["name"], d: TaskTrainDefaults, options: Record<string, number | string>, steps: number): PlanTask {
-  return {
-    name, options, layers: d.layers, attention_only: d.attentionOnly, batch_size: d.batchSize, min_lr: d.lr * d.minLrFraction,
-    warmup_steps: Math.min(d.warmupSteps, Math.floor(steps / 10)), beta2: d.beta2, grad_clip: d.gradClip, init: d.init,
-  };
+  const { lr: _lr, width: _w, weightDecay: _wd, steps: _s, ...train } = d;
+  return { name, options, train: { ...train, warmupSteps: Math.min(d.warmupSteps, Math.floor(steps / 10)) } };
 }
 
 /** The task's default options with the split seed left to each run (resolveTaskSettings with any seed, minus splitSeed). */

@@ -3,7 +3,7 @@
 // primary baseline, minimum effect and decision rule. Its sha256 (of the canonical JSON) goes into
 // verdicts.json. Pure: building, canonical text and hashing; plan-io.ts reads and writes it.
 import { createHash } from "node:crypto";
-import { TRAIN_DEFAULTS, ADAMW_DEFAULTS } from "../model/index.js";
+import { TRAIN_DEFAULTS, ADAMW_DEFAULTS, type TaskTrainDefaults } from "../model/index.js";
 import { DEFAULT_BUDGETS } from "../quality/budget.js";
 import { DEFAULT_PATIENCE, DEFAULT_MIN_DELTA, DEFAULT_SETTLE_THRESHOLD, DEFAULT_SETTLE_WINDOW, DEFAULT_MIN_CHECKPOINT_FRACTION } from "../quality/early-stop.js";
 import { UsageError } from "../util/errors.js";
@@ -27,20 +27,19 @@ export interface PlanConfiguration {
   task?: PlanTask;
 }
 
-/** A synthetic task as the plan fixes it (plan-tasks.ts): the task's options and the model and optimizer settings not in PlanConfiguration. */
+/**
+ * The training recipe of a synthetic task beyond PlanConfiguration's lr, width, weight decay and
+ * steps: the task module's TaskTrainDefaults fields as they were when the plan was written (so a
+ * field the module gains is recorded and passed on too), warmup resolved for the plan's steps.
+ */
+export type PlanTaskTrain = Omit<TaskTrainDefaults, "lr" | "width" | "weightDecay" | "steps">;
+
+/** A synthetic task as the plan fixes it (plan-tasks.ts): the task's options and the rest of its training recipe. */
 export interface PlanTask {
   name: "modular-addition" | "induction";
   /** The task's options (TaskOptions fields; the modular-addition split seed is the run's seed). */
   options: Record<string, number | string>;
-  layers: number;
-  attention_only: boolean;
-  /** Sequences per step; null = the whole training split. */
-  batch_size: number | null;
-  min_lr: number;
-  warmup_steps: number;
-  beta2: number;
-  grad_clip: number;
-  init: string;
+  train: PlanTaskTrain;
 }
 
 /** The quality metric that defines each run's transition and findTransition's settings (task presets). */

@@ -43,12 +43,17 @@ export function sweepTrainOptions(run: SweepRun, runDir: string, o: { threads?: 
   };
 }
 
-/** Training options of a synthetic-task run: every setting from the plan (none left to the trainer's defaults). */
+/**
+ * Training options of a synthetic-task run: every setting from the plan (none left to the trainer's
+ * defaults); the recipe's fields are TrainOptions' names, except minLrFraction (-> minLr) and a
+ * null batchSize (the whole training split).
+ */
 function taskTrainOptions(run: SweepRun, t: PlanTask, runDir: string, o: { threads?: number }): TrainOptions {
+  const { minLrFraction, batchSize, ...recipe } = t.train;
   return {
-    out: runDir, task: { name: t.name, ...t.options } as TrainOptions["task"], seed: run.seed, steps: run.steps, lr: run.lr, minLr: t.min_lr, warmupSteps: t.warmup_steps,
-    width: run.width, layers: t.layers, attentionOnly: t.attention_only, weightDecay: run.weightDecay, beta2: t.beta2, gradClip: t.grad_clip, init: t.init as TrainOptions["init"] & string,
-    ...(t.batch_size !== null && { batchSize: t.batch_size }),
+    out: runDir, task: { name: t.name, ...t.options } as TrainOptions["task"], seed: run.seed, steps: run.steps, lr: run.lr, width: run.width, weightDecay: run.weightDecay,
+    ...recipe, minLr: run.lr * minLrFraction,
+    ...(batchSize !== null && { batchSize }),
     saveSchedule: { ...run.saveSchedule },
     ...(o.threads !== undefined && { threads: o.threads }),
   };

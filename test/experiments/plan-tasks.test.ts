@@ -31,8 +31,8 @@ test("grokking plan: the task module's recipe, base and varied differ only in th
   assert.equal(base.width, d.width);
   assert.equal(base.weight_decay, d.weightDecay);
   assert.equal(base.steps, d.steps);
-  assert.equal(base.task.layers, d.layers);
-  assert.equal(base.task.batch_size, d.batchSize);
+  const { lr: _lr, width: _w, weightDecay: _wd, steps: _s, ...recipe } = d;
+  assert.deepEqual(base.task.train, { ...recipe, warmupSteps: Math.min(d.warmupSteps, Math.floor(d.steps / 10)) }, "every other field of the task module's recipe");
   assert.equal(base.task.options["modulus"], DEFAULT_MODULAR_ADDITION.p);
   assert.equal(base.task.options["trainFraction"], DEFAULT_MODULAR_ADDITION.trainFraction);
   assert.equal(varied.task.options["trainFraction"], VARIED_FACTOR_RULE.grokking.vary(DEFAULT_MODULAR_ADDITION.trainFraction));
@@ -54,7 +54,7 @@ test("induction plan: offset range halved in the varied configuration, repeated-
   const plan = buildStudyPlan({ preset: "induction", configurations: ["base"] });
   const d = TASK_TRAIN_DEFAULTS.induction;
   assert.deepEqual(plan.configurations.map((c) => c.name), ["base"]);
-  assert.equal(plan.configurations[0]!.task?.attention_only, d.attentionOnly);
+  assert.equal(plan.configurations[0]!.task?.train.attentionOnly, d.attentionOnly);
   assert.equal(plan.configurations[0]!.task?.options["offsetMax"], DEFAULT_INDUCTION.offsetMax);
   assert.deepEqual(plan.varied_factor?.values, { base: DEFAULT_INDUCTION.offsetMax, varied: Math.floor(DEFAULT_INDUCTION.offsetMax / 2) });
   assert.equal(plan.transition?.metric, "loss_repeated_half");
@@ -79,8 +79,11 @@ test("a task run's training options resolve to the plan's settings in the traine
       assert.equal(s.lr, c.lr);
       assert.equal(s.weightDecay, c.weight_decay);
       assert.equal(s.config.hidden_size, c.width);
-      assert.equal(s.config.num_hidden_layers, c.task!.layers);
-      assert.equal(s.warmupSteps, c.task!.warmup_steps);
+      assert.equal(s.config.num_hidden_layers, c.task!.train.layers);
+      assert.equal(s.warmupSteps, c.task!.train.warmupSteps);
+      assert.equal(s.minLr, c.lr * c.task!.train.minLrFraction);
+      assert.equal(s.init, c.task!.train.init);
+      assert.equal(s.gradClip, c.task!.train.gradClip);
       assert.deepEqual(s.saveSchedule, { logSpacedUpTo: c.log_spaced_up_to, saveEvery: c.save_every });
       for (const [k, v] of Object.entries(c.task!.options)) assert.equal((taskSettings as unknown as Record<string, unknown>)[k], v, k);
       if (preset === "grokking") assert.equal((taskSettings as { splitSeed: number }).splitSeed, run.seed, "the split follows the run's seed");
