@@ -10,6 +10,7 @@ import { sweepFromPlan, sweepTrainOptions } from "../../src/experiments/sweep.js
 import { claimRuns } from "../../src/experiments/verdicts.js";
 import type { StudyRunData } from "../../src/experiments/run-data.js";
 import { UsageError } from "../../src/util/errors.js";
+import { findTransition } from "../../src/quality/transition.js";
 
 test("tiny: buildStudyPlan is buildPlan, and the default tiny plan's hash is the one fixed before these presets existed", () => {
   assert.equal(planHash(buildStudyPlan({})), planHash(buildPlan()));
@@ -20,7 +21,7 @@ test("tiny: buildStudyPlan is buildPlan, and the default tiny plan's hash is the
   assert.throws(() => buildStudyPlan({ taskOptions: { modulus: 7 } }), UsageError);
 });
 
-test("grokking plan: the task module's recipe, base and varied differ only in the training fraction, test accuracy with a 0.5 minimum, seven claims", () => {
+test("grokking plan: the task module's recipe, base and varied differ only in the training fraction, test accuracy with a 0.4 minimum, seven claims", () => {
   const plan = buildStudyPlan({ preset: "grokking", heldoutSeeds: 8 });
   const d = TASK_TRAIN_DEFAULTS["modular-addition"];
   assert.equal(plan.preset, "grokking");
@@ -41,7 +42,7 @@ test("grokking plan: the task module's recipe, base and varied differ only in th
   assert.deepEqual(plan.varied_factor?.values, { base: base.task.options["trainFraction"], varied: varied.task.options["trainFraction"] });
   assert.deepEqual(plan.transition, PRESET_TRANSITION.grokking);
   assert.equal(plan.transition?.metric, "test_accuracy");
-  assert.equal(plan.transition?.min_difference, 0.5);
+  assert.equal(plan.transition?.min_difference, 0.4);
   assert.deepEqual(planClaimIds(plan), [...CLAIM_IDS]);
   assert.deepEqual(plan.claims.predict_transition_step?.configurations, ["base", "varied"]);
   assert.equal(plan.claims.parameters_announce_transition?.configuration, "base");
@@ -98,4 +99,17 @@ test("claimRuns: a claim with several configurations pools their seeds of the ro
   assert.deepEqual(claimRuns(runs, plan, "predict_transition_step").map((r) => r.runId), ["base-heldout", "varied-heldout"]);
   assert.deepEqual(claimRuns(runs, plan, "parameters_announce_transition").map((r) => r.runId), ["base-heldout"]);
   assert.deepEqual(claimRuns(runs, buildPlan(), "predict_transition_step"), [], "not in the tiny plan");
+});
+
+test("the plans' transition rules: grokking from the commutativity plateau of either configuration is found, a slow partial rise or drift is not", () => {
+  const steps = Array.from({ length: 101 }, (_, i) => i * 60);
+  const rule = (preset: "grokking" | "induction") => { const t = buildStudyPlan({ preset }).transition!; return { minDifference: t.min_difference, noiseMultiple: t.noise_multiple, interpolation: t.interpolation }; };
+  for (const f of [DEFAULT_MODULAR_ADDITION.trainFraction, VARIED_FACTOR_RULE.grokking.vary(DEFAULT_MODULAR_ADDITION.trainFraction)]) {
+    const grok = steps.map((s) => (s < 3000 ? f : 0.995));
+    const t = findTransition(steps, grok, rule("grokking"));
+    assert.ok(t.found && t.interval[0] === 2940 && t.interval[1] === 3000, `plateau ${f}`);
+  }
+  assert.equal(findTransition(steps, steps.map((s) => Math.min(0.227, s / 26_000)), rule("grokking")).found, false, "probe 5's partial rise");
+  assert.equal(findTransition(steps, steps.map((s) => 4.164 - s / 34_000), rule("induction")).found, false, "probe I3's drift (0.18 nats)");
+  assert.ok(findTransition(steps, steps.map((s) => (s < 2400 ? 4.15 : 0.3)), rule("induction")).found, "the induction heads' drop");
 });

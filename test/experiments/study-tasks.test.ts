@@ -35,7 +35,7 @@ test("study --preset grokking: plan, train, transitions under the plan's rule, s
       assert.ok(stored !== undefined, `${row.run}: transition row stored`);
       assert.equal(stored.metric, "test_accuracy");
       assert.equal(stored.chosen_by, "explicit");
-      assert.equal((stored.detail["options"] as { min_difference: number }).min_difference, 0.5);
+      assert.equal((stored.detail["options"] as { min_difference: number }).min_difference, plan.transition!.min_difference);
       assert.equal(row.transition_step, stored.found ? stored.step : null);
       const data = await loadStudyRunData(store, row.run, undefined, { phaseTransition: true });
       const events = (await store.events({ run: row.run })).filter((e) => e.step !== null);
