@@ -126,7 +126,8 @@ export { RunWatcher } from "./report/watch.js";
 export { parseVerdictsFile, VERDICTS_FILE_NAME } from "./report/verdicts.js";
 
 // ---- Studies: the paper's claims as experiments ----
-export { runStudy, type StudyOptions, type StudyResult } from "./experiments/study.js";
+export { runStudy, TRANSITIONS_FILE, type StudyOptions, type StudyResult } from "./experiments/study.js";
+export { STUDY_PRESETS, type StudyPreset } from "./experiments/plan.js";
 export { formatVerdictTable } from "./experiments/verdicts.js";
 export { DEFAULT_PYTHIA_DIR } from "./experiments/pythia-io.js";
 // Online (causal) events, stored beside the offline ones: what a detector knows at each checkpoint.

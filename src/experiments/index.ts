@@ -16,3 +16,4 @@ export * from "./inference.js";
 export * from "./calibration.js";
 export * from "./plan.js";
 export * from "./plan-io.js";
+export * from "./plan-tasks.js";

@@ -9,6 +9,7 @@
 import { detectLayerFork } from "../dynamics/forks/layer.js";
 import { knownAtAfterPersistence, onlineEvents } from "../dynamics/online.js";
 import type { DynamicsEvent } from "../dynamics/events.js";
+import { withoutOptimizerArtefacts } from "../dynamics/artefacts.js";
 import { loadRunInputs, seriesOf, type EventTarget, type RunInputs, type SeriesStatistic } from "../pipeline/event-inputs.js";
 import { layersByRole } from "../pipeline/event-detectors.js";
 import { DEFAULT_LAYER_FORK_STATISTICS, MIN_LAYER_FORK_CHECKPOINTS } from "../pipeline/events.js";
@@ -72,9 +73,13 @@ export function onlineFromStored(steps: readonly number[], stored: readonly { ki
   return out;
 }
 
-/** Every online event of a run from the store, sorted by known-at step. */
-export async function loadOnlineEvents(store: Store, runId: string, steps: readonly number[], s: OnlineEventSettings = DEFAULT_ONLINE_SETTINGS): Promise<StudyEvent[]> {
-  const stored = await store.events({ run: runId });
+/**
+ * Every online event of a run from the store, sorted by known-at step; with `dropArtefacts` (the
+ * phase-transition presets) stored events labelled as optimizer artefacts are left out.
+ */
+export async function loadOnlineEvents(store: Store, runId: string, steps: readonly number[], s: OnlineEventSettings = DEFAULT_ONLINE_SETTINGS, o: { dropArtefacts?: boolean } = {}): Promise<StudyEvent[]> {
+  const all = await store.events({ run: runId });
+  const stored = o.dropArtefacts === true ? withoutOptimizerArtefacts(all) : all;
   const inputs = await loadRunInputs(store, runId);
   return [...onlineFromStored(steps, stored, s.persistence), ...onlineLayerForks(inputs, s)].sort((a, b) => a.knownAt! - b.knownAt! || a.step - b.step);
 }

@@ -3,7 +3,7 @@
 // primary baseline, minimum effect and decision rule. Its sha256 (of the canonical JSON) goes into
 // verdicts.json. Pure: building, canonical text and hashing; plan-io.ts reads and writes it.
 import { createHash } from "node:crypto";
-import { TRAIN_DEFAULTS, ADAMW_DEFAULTS } from "../model/index.js";
+import { TRAIN_DEFAULTS, ADAMW_DEFAULTS, type TaskTrainDefaults } from "../model/index.js";
 import { DEFAULT_BUDGETS } from "../quality/budget.js";
 import { DEFAULT_PATIENCE, DEFAULT_MIN_DELTA, DEFAULT_SETTLE_THRESHOLD, DEFAULT_SETTLE_WINDOW, DEFAULT_MIN_CHECKPOINT_FRACTION } from "../quality/early-stop.js";
 import { UsageError } from "../util/errors.js";
@@ -25,12 +25,51 @@ export interface PlanConfiguration {
   save_every: number;
   /** Validation tokens of the trainer's evaluation at each checkpoint; absent: the preset's (8192). */
   eval_tokens?: number;
+  /** A synthetic task's run (the grokking and induction presets); absent: the language model of `tiny`. */
+  task?: PlanTask;
+}
+
+/**
+ * The training recipe of a synthetic task beyond PlanConfiguration's lr, width, weight decay and
+ * steps: the task module's TaskTrainDefaults fields as they were when the plan was written (so a
+ * field the module gains is recorded and passed on too), warmup resolved for the plan's steps.
+ */
+export type PlanTaskTrain = Omit<TaskTrainDefaults, "lr" | "width" | "weightDecay" | "steps">;
+
+/** A synthetic task as the plan fixes it (plan-tasks.ts): the task's options and the rest of its training recipe. */
+export interface PlanTask {
+  name: "modular-addition" | "induction";
+  /** The task's options (TaskOptions fields; the modular-addition split seed is the run's seed). */
+  options: Record<string, number | string>;
+  train: PlanTaskTrain;
+}
+
+/** The quality metric that defines each run's transition and findTransition's settings (task presets). */
+export interface TransitionPlan {
+  metric: string;
+  /** The plateaus must differ by more than this (the metric's units). */
+  min_difference: number;
+  /** null = findTransition's default, max(3, round(n / 10)) points on the whole run. */
+  plateau_points: number | null;
+  noise_multiple: number;
+  interpolation: "linear" | "log";
+  why: string;
+}
+
+/** The one factor the task presets vary between their two configurations, stated before the data. */
+export interface VariedFactor {
+  name: string;
+  /** Value in each configuration, by configuration name. */
+  values: Record<string, number>;
+  why: string;
 }
 
 export interface ClaimPlan {
   /** Configuration whose seeds this claim's verdict is computed on. */
   configuration: string;
   primary_baseline: string;
+  /** Task presets: the claim pools the seeds of these configurations (overrides `configuration`). */
+  configurations?: string[];
   /** Other baselines: reported; a required one must be beaten too. */
   secondary_baselines: { name: string; required: boolean }[];
   /** Smallest |mean paired difference| worth reporting, in the measure's units. */
@@ -43,18 +82,36 @@ export interface ClaimPlan {
 
 export interface StudyPlan {
   version: typeof PLAN_VERSION;
-  preset: "tiny";
+  preset: StudyPreset;
   configurations: PlanConfiguration[];
+  /** Task presets only: the transition's metric and rule, and the varied factor. */
+  transition?: TransitionPlan;
+  varied_factor?: VariedFactor;
   seeds: { development: number[]; heldout: number[] };
   detectors: Record<string, number | string | boolean | string[]>;
   inference: { alpha: number; min_heldout_seeds: number; tests: string; multiple_comparisons: string; rule: string };
-  claims: Record<ClaimId, ClaimPlan>;
+  /** The five core claims always; the two transition claims in the task presets' plans only. */
+  claims: Record<CoreClaimId, ClaimPlan> & Partial<Record<TransitionClaimId, ClaimPlan>>;
   /** sha256 of the plan this one replaced (written with --new-plan), else null. */
   supersedes: string | null;
 }
 
-export type ClaimId = "events_precede_quality_changes" | "predict_loss_from_parameters" | "budgeted_evaluation" | "early_stopping" | "sparsification";
-export const CLAIM_IDS: readonly ClaimId[] = ["events_precede_quality_changes", "predict_loss_from_parameters", "budgeted_evaluation", "early_stopping", "sparsification"];
+export type StudyPreset = "tiny" | "grokking" | "induction";
+export const STUDY_PRESETS: readonly StudyPreset[] = ["tiny", "grokking", "induction"];
+
+export type CoreClaimId = "events_precede_quality_changes" | "predict_loss_from_parameters" | "budgeted_evaluation" | "early_stopping" | "sparsification";
+/** Claims of the runs with a known phase transition (the grokking and induction presets). */
+export type TransitionClaimId = "parameters_announce_transition" | "predict_transition_step";
+export type ClaimId = CoreClaimId | TransitionClaimId;
+export const CORE_CLAIM_IDS: readonly CoreClaimId[] = ["events_precede_quality_changes", "predict_loss_from_parameters", "budgeted_evaluation", "early_stopping", "sparsification"];
+export const TRANSITION_CLAIM_IDS: readonly TransitionClaimId[] = ["parameters_announce_transition", "predict_transition_step"];
+/** Every claim, in the verdicts' order (a plan holds the core ones, and the transition ones for the task presets). */
+export const CLAIM_IDS: readonly ClaimId[] = [...CORE_CLAIM_IDS, ...TRANSITION_CLAIM_IDS];
+
+/** The claims a plan holds, in CLAIM_IDS order. */
+export function planClaimIds(plan: StudyPlan): ClaimId[] {
+  return CLAIM_IDS.filter((id) => plan.claims[id] !== undefined);
+}
 
 /** The base configuration (the preset's defaults at width 128) and the long, small one where early stopping can matter. */
 export const BASE_CONFIGURATION: PlanConfiguration = { name: "base", lr: TRAIN_DEFAULTS.tiny.lr, width: 128, weight_decay: ADAMW_DEFAULTS.weightDecay, steps: TRAIN_DEFAULTS.tiny.steps, log_spaced_up_to: 32, save_every: 25 };

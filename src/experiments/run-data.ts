@@ -1,6 +1,7 @@
 // What the claims read about one run, as plain arrays (the claims are pure functions of this):
 // analyzed steps, validation loss per step, events, parameter features, pruning rows.
 import type { PruningRecord } from "../store/types.js";
+import type { Transition } from "../quality/transition.js";
 import { LEAD_LAG_EVENT_KINDS } from "../quality/correlate-run.js";
 
 /** Event kinds the claims use: the distribution events (bifurcations), as `correlate` does. Change points of
@@ -41,6 +42,14 @@ export interface StudyRunData {
   /** One row per step (aligned with steps); null where a feature is not stored. */
   features: (number | null)[][];
   pruning: PruningRecord[];
+  /** Task presets: the run's quality transition (the stored transitions row; null: no transition metric). */
+  transition?: Transition | null;
+  /** Task presets: the metric series that defines the transition (finite points). */
+  transitionSeries?: { metric: string; steps: number[]; values: number[] };
+  /** Task presets: the total weight norm (L2 over every analysed parameter) at each step. */
+  weightNorm?: (number | null)[];
+  /** Task presets: stored events left out as optimizer artefacts (withoutOptimizerArtefacts). */
+  artefactsExcluded?: number;
 }
 
 /**

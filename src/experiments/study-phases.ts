@@ -7,12 +7,13 @@ import { train, checkpointDir, completeCheckpointSteps, TRAINER_STATE_FILE, type
 import { sotuTokenStreams, ByteTokenizer, TRAIN_DEFAULTS, createWasmKernels } from "../model/index.js";
 import { analyzeRun, countEventsByKind, type AnalyzeSummary } from "../pipeline/index.js";
 import { pruningToleranceCurve, DEFAULT_TOLERANCE_SPARSITIES, type ToleranceCurve } from "../prune/index.js";
-import { readMetricsPath } from "../quality/index.js";
+import { readMetricsPath, recomputeRunTransition } from "../quality/index.js";
 import type { Store } from "../store/store.js";
 import type { PruningInput } from "../store/types.js";
 import { sweepTrainOptions, type SweepRun } from "./sweep.js";
 import { forkPair, mainFork, pruningCheckpoints, type PruningCheckpoint, type StudyRunData } from "./run-data.js";
 import { loadStudyRunData, VAL_LOSS_SOURCE } from "./study-data.js";
+import type { TransitionPlan } from "./plan.js";
 import { STUDY_PRUNE_SCOPE } from "./claims/sparsification.js";
 
 export type Log = (line: string) => void;
@@ -21,6 +22,8 @@ export interface PhaseOptions {
   out: string;
   threads?: number;
   log: Log;
+  /** Phase-transition presets: each run's transition is recomputed under the plan's rule once its metrics are stored. */
+  transition?: TransitionPlan;
 }
 
 export const runDirOf = (out: string, run: SweepRun): string => join(out, "runs", run.name);
@@ -54,6 +57,7 @@ export async function analyzePhase(sweep: readonly SweepRun[], store: Store, o: 
     });
     if (upToDate) summary.events = countEventsByKind(await store.events({ run: run.name }));
     await storeValidationLoss(store, run.name, runDirOf(o.out, run), summary.steps);
+    if (o.transition !== undefined) await storePlannedTransition(store, run.name, o.transition, o.log);
     const seconds = (Date.now() - t) / 1000;
     o.log(`analyze ${i + 1}/${sweep.length} ${run.name}: ${summary.analyzed} analyzed, ${summary.skipped} already stored (${seconds.toFixed(1)} s)`);
     done.set(run.name, { summary, seconds });
@@ -79,6 +83,15 @@ async function storeValidationLoss(store: Store, runId: string, runDir: string, 
   const file = join(checkpointDir(runDir, last), TRAINER_STATE_FILE);
   if (!existsSync(file)) return;
   await store.putMetrics(runId, VAL_LOSS_SOURCE, (await readMetricsPath(file)).metrics);
+}
+
+/** The run's transition under the plan's metric and rule (recomputed after the metrics are stored; replaces the analysis' default). */
+async function storePlannedTransition(store: Store, runId: string, t: TransitionPlan, log: Log): Promise<void> {
+  const row = await recomputeRunTransition(store, runId, {
+    metric: t.metric,
+    transition: { minDifference: t.min_difference, noiseMultiple: t.noise_multiple, interpolation: t.interpolation, ...(t.plateau_points !== null && { plateauPoints: t.plateau_points }) },
+  });
+  log(`transition ${runId}: ${row === null ? "no metric" : row.found ? `${row.metric} at step ${row.step!.toFixed(0)} in [${row.step_low}, ${row.step_high}]` : `none (${String(row.detail["reason"])})`}`);
 }
 
 export interface PruningPhaseOptions extends PhaseOptions {

@@ -4,11 +4,15 @@
 // claims' verdicts on the held-out seeds (development seeds: development.json, for tuning only),
 // runs the metric side on Pythia's published evaluations, and writes <out>/verdicts.json with the
 // plan's sha256. Every phase resumes: re-running continues where an interrupted study stopped.
+// The grokking and induction presets (plan-tasks.ts) train a synthetic task, store each run's
+// transition under the plan's rule, skip pruning, judge the two transition claims too, and write
+// the table of every run's transition and lead time (transitions.md and verdicts.json).
 import { rename, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Store } from "../store/store.js";
 import { sweepFromPlan, type SweepRun } from "./sweep.js";
-import { buildPlan, type PlanOptions } from "./plan.js";
+import type { StudyPreset } from "./plan.js";
+import { buildStudyPlan, type TaskPlanOptions } from "./plan-tasks.js";
 import { fixPlan } from "./plan-io.js";
 import type { StudyRunSummary, VerdictsFile } from "./verdict-types.js";
 import type { StudyRunData } from "./run-data.js";
@@ -19,13 +23,18 @@ import { computeVerdicts } from "./verdicts.js";
 import { toleranceCurves } from "./claims/sparsification.js";
 import { featureCorrelations } from "./claims/correlations.js";
 import { pythiaMetricSide } from "./pythia.js";
+import { formatTransitionTable, transitionTable, type TransitionTableRow } from "./claims/transition-study.js";
 import { readPythiaSeries } from "./pythia-io.js";
 
 export const VERDICTS_FILE = "verdicts.json";
 /** Verdicts on the development seeds (tuning only; never reported as results). */
 export const DEVELOPMENT_FILE = "development.json";
+/** Every run's transition and lead time (task presets), markdown. */
+export const TRANSITIONS_FILE = "transitions.md";
 
-export interface StudyOptions extends PlanOptions {
+export interface StudyOptions extends TaskPlanOptions {
+  /** "tiny" (default), "grokking" or "induction". */
+  preset?: StudyPreset;
   /** Output folder: plan.json, runs/<name>/, analysis.duckdb, verdicts.json, development.json. */
   out: string;
   /** Replace a different plan.json already in `out` (recorded as superseding it). */
@@ -48,11 +57,12 @@ const seconds = (t: number): number => (Date.now() - t) / 1000;
 export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   const started = Date.now();
   const log: Log = o.onProgress ?? (() => undefined);
-  const fixed = await fixPlan(o.out, buildPlan(o), o.newPlan === true);
+  const fixed = await fixPlan(o.out, buildStudyPlan(o), o.newPlan === true);
   const plan = fixed.plan;
   log(`plan: ${fixed.status} ${join(o.out, "plan.json")} (sha256 ${fixed.sha256.slice(0, 12)})`);
   const sweep: readonly SweepRun[] = sweepFromPlan(plan);
-  const phase = { out: o.out, log, ...(o.threads !== undefined && { threads: o.threads }) };
+  const phaseTransition = plan.transition !== undefined;
+  const phase = { out: o.out, log, ...(o.threads !== undefined && { threads: o.threads }), ...(plan.transition !== undefined && { transition: plan.transition }) };
   await mkdir(o.out, { recursive: true });
   let t = Date.now();
   const trained = await trainPhase(sweep, phase);
@@ -64,6 +74,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     wall.analyze = seconds(t);
     t = Date.now();
     if (o.skipPruning) log("pruning: skipped (--skip-pruning)");
+    else if (phaseTransition) log(`pruning: not measured for --preset ${plan.preset} (pruned evaluation is built for the language model only)`);
     else {
       const sp = plan.claims.sparsification.settings;
       await pruningPhase(sweep.filter((r) => r.configuration === plan.claims.sparsification.configuration), store, { ...phase, tokens: sp["prune_tokens"] as number, sparsities: sp["sparsities"] as number[], masks: sp["random_masks"] as number });
@@ -71,13 +82,15 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     wall.pruning = seconds(t);
     t = Date.now();
     const data: StudyRunData[] = [];
-    for (const run of sweep) data.push({ ...(await loadStudyRunData(store, run.name)), configuration: run.configuration, role: run.role });
+    for (const run of sweep) data.push({ ...(await loadStudyRunData(store, run.name, undefined, { phaseTransition })), configuration: run.configuration, role: run.role });
     // the online events the timing claims use, stored beside the offline ones (`events --online`, the report)
     for (const d of data) if (d.onlineEvents !== undefined) await store.replaceOnlineEvents(d.runId, onlineEventRows(d.onlineEvents, await store.events({ run: d.runId })));
     const verdicts = computeVerdicts(data, plan, "heldout");
     const heldout = new Set(sweep.filter((r) => r.role === "heldout").map((r) => r.name));
     const development = computeVerdicts(data, plan, "development");
     const pythia = await pythiaSide(o.pythia ?? null, log);
+    const transitions: TransitionTableRow[] | null = !phaseTransition ? null : (["heldout", "development"] as const)
+      .flatMap((role) => transitionTable(data.filter((d) => d.role === role), plan.claims.parameters_announce_transition, plan.claims.predict_transition_step));
     wall.experiments = seconds(t);
     wall.total = seconds(started);
     const runs = sweep.map((r, i): StudyRunSummary => {
@@ -89,10 +102,17 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       };
     });
     const file: VerdictsFile = {
-      version: 1, created_at: new Date().toISOString(), preset: "tiny", plan_sha256: fixed.sha256, plan_supersedes: plan.supersedes,
+      version: 1, created_at: new Date().toISOString(), preset: plan.preset, plan_sha256: fixed.sha256, plan_supersedes: plan.supersedes,
       wall_seconds: wall, runs, verdicts,
       tolerance_curves: data.filter((d) => heldout.has(d.runId)).flatMap(toleranceCurves), pythia, feature_correlations: featureCorrelations(data.filter((d) => heldout.has(d.runId))),
+      ...(transitions !== null && { transitions }),
     };
+    if (transitions !== null) {
+      const header = `# ${plan.preset} study: every run's transition and lead time
+
+plan sha256 ${fixed.sha256}; transition: ${plan.transition!.metric}, halfway between its plateaus (findTransition, plateaus differ by more than ${plan.transition!.min_difference}); lead: the transition step minus the first online event before it (artefacts left out); score: mid-p against the same number of signals placed at random (0.5 = chance); predicted: leave one run out among the runs of the same role.`;
+      await writeText(o.out, TRANSITIONS_FILE, formatTransitionTable(transitions, header));
+    }
     await writeJson(o.out, DEVELOPMENT_FILE, { plan_sha256: fixed.sha256, note: "verdicts on the development seeds: for tuning only, never a result", verdicts: development });
     return { file, path: await writeJson(o.out, VERDICTS_FILE, file) };
   } finally {
@@ -113,8 +133,12 @@ async function pythiaSide(dir: string | null, log: Log): Promise<Record<string, 
 
 /** Writes a JSON file atomically (temporary file, then rename). */
 async function writeJson(out: string, name: string, file: unknown): Promise<string> {
+  return writeText(out, name, `${JSON.stringify(file, null, 2)}\n`);
+}
+
+async function writeText(out: string, name: string, text: string): Promise<string> {
   const path = join(out, name);
-  await writeFile(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`);
+  await writeFile(`${path}.tmp`, text);
   await rename(`${path}.tmp`, path);
   return path;
 }

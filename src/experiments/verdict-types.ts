@@ -1,5 +1,6 @@
 // The shape of a study's verdicts.json: for each claim of the mission, the measure, our value with
 // its confidence interval, the baseline's value, and an honest verdict. Types only.
+import type { TransitionTableRow } from "./claims/transition-study.js";
 
 export type VerdictLabel = "supported" | "not supported" | "inconclusive";
 
@@ -120,4 +121,6 @@ export interface VerdictsFile {
   pythia: Record<string, unknown> | null;
   /** Pooled Spearman correlations of parameter features with the validation loss (absent in older files). */
   feature_correlations?: FeatureCorrelationsSummary;
+  /** Grokking / induction presets: every run's transition step (with interval) and lead time. */
+  transitions?: TransitionTableRow[];
 }

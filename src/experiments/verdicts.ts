@@ -1,8 +1,10 @@
-// All five verdicts from the runs' data (pure), and the summary table printed by `study`.
+// All the plan's verdicts from the runs' data (pure): the five core claims, and the two transition
+// claims of the grokking and induction plans; and the summary table printed by `study`.
 import type { Verdict, VerdictsFile } from "./verdict-types.js";
 import type { StudyRunData } from "./run-data.js";
 import { budgetVerdict, earlyStopVerdict, eventsPrecedeVerdict, predictLossVerdict, sparsificationVerdict } from "./claims/index.js";
-import type { ClaimId, ClaimPlan, StudyPlan } from "./plan.js";
+import { leadTimeStudyVerdict, predictTransitionStudyVerdict } from "./claims/transition-study.js";
+import { CORE_CLAIM_IDS, planClaimIds, type ClaimId, type ClaimPlan, type StudyPlan } from "./plan.js";
 import { applyHolmAcrossClaims, formatEstimate, RULE_TEXT } from "./verdict-rule.js";
 
 /**
@@ -13,24 +15,31 @@ export function computeVerdicts(runs: readonly StudyRunData[], plan: StudyPlan |
   return applyHolmAcrossClaims(claimVerdicts(runs, plan, role));
 }
 
-/** The runs a claim is judged on: the plan's seeds (of `role`) of the claim's configuration; all runs without a plan. */
+/** The runs a claim is judged on: the plan's seeds (of `role`) of the claim's configuration(s); all runs without a plan. */
 export function claimRuns(runs: readonly StudyRunData[], plan: StudyPlan | null, claim: ClaimId, role: "heldout" | "development" = "heldout"): StudyRunData[] {
   if (plan === null) return [...runs];
-  const configuration = plan.claims[claim].configuration;
-  return runs.filter((r) => r.configuration === configuration && r.role === role);
+  const c = plan.claims[claim];
+  if (c === undefined) return [];
+  const configurations = c.configurations ?? [c.configuration];
+  return runs.filter((r) => r.configuration !== undefined && configurations.includes(r.configuration) && r.role === role);
 }
 
+const CLAIM_FUNCTIONS: Record<ClaimId, (r: readonly StudyRunData[], p?: ClaimPlan) => Verdict> = {
+  events_precede_quality_changes: eventsPrecedeVerdict,
+  predict_loss_from_parameters: predictLossVerdict,
+  budgeted_evaluation: budgetVerdict,
+  early_stopping: earlyStopVerdict,
+  sparsification: sparsificationVerdict,
+  parameters_announce_transition: leadTimeStudyVerdict,
+  predict_transition_step: predictTransitionStudyVerdict,
+};
+
 function claimVerdicts(runs: readonly StudyRunData[], plan: StudyPlan | null, role: "heldout" | "development"): Verdict[] {
-  const claims: [string, (r: readonly StudyRunData[], p?: ClaimPlan) => Verdict][] = [
-    ["events_precede_quality_changes", eventsPrecedeVerdict],
-    ["predict_loss_from_parameters", predictLossVerdict],
-    ["budgeted_evaluation", budgetVerdict],
-    ["early_stopping", earlyStopVerdict],
-    ["sparsification", sparsificationVerdict],
-  ];
-  return claims.map(([claim, f]) => {
+  const ids: readonly ClaimId[] = plan === null ? CORE_CLAIM_IDS : planClaimIds(plan);
+  return ids.map((claim) => {
+    const f = CLAIM_FUNCTIONS[claim];
     try {
-      return plan === null ? f(claimRuns(runs, plan, claim as ClaimId, role)) : f(claimRuns(runs, plan, claim as ClaimId, role), plan.claims[claim as ClaimId]);
+      return plan === null ? f(claimRuns(runs, plan, claim, role)) : f(claimRuns(runs, plan, claim, role), plan.claims[claim]);
     } catch (e) {
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       return { claim, question: "", measure: "", ours: { value: null, ci_low: null, ci_high: null, ci_method: null, n: 0 }, baseline: null, verdict: "inconclusive", reason: `could not be computed: ${message}`, details: { error: message } };

@@ -1,6 +1,7 @@
 // One run's "understanding quality" report from the store: every stored feature against every
 // stored metric series (Spearman, Kendall, bootstrap CIs), and lead/lag of events vs metric changes.
 import { NotEnoughPointsError, UsageError } from "../util/errors.js";
+import { isOptimizerArtefact } from "../dynamics/artefacts.js";
 import type { EventRecord, MetricRecord, Store } from "../store/index.js";
 import { alignToCheckpoints } from "./align.js";
 import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_BOOTSTRAP_SEED, DEFAULT_CONFIDENCE } from "./bootstrap.js";
@@ -21,6 +22,8 @@ export interface CorrelateRunOptions {
   seed?: number;
   /** Largest |metric step - checkpoint step| accepted when aligning (default 0: exact steps). */
   tolerance?: number;
+  /** Also match events labelled as optimizer artefacts (events.artefact; default false: left out). */
+  includeArtefacts?: boolean;
 }
 
 export interface MetricCorrelations {
@@ -41,20 +44,25 @@ export interface RunCorrelationReport {
   /** Analysed checkpoint steps (those with stored group statistics), ascending. */
   steps: number[];
   n_features: number;
-  /** The events used for lead/lag (LEAD_LAG_EVENT_KINDS, interval not starting at step 0). */
+  /** The events used for lead/lag (LEAD_LAG_EVENT_KINDS, interval not starting at step 0, optimizer artefacts left out unless asked for). */
   events: LeadLagEvent[];
+  /** Events of those kinds left out as optimizer artefacts (0 with includeArtefacts). */
+  artefacts_excluded: number;
   metrics: MetricCorrelations[];
   /** Metric series with fewer aligned finite points than MIN_CORRELATION_POINTS. */
   skipped_metrics: { metric: string; source: string; n: number }[];
-  settings: { resamples: number; seed: number; confidence: number; tolerance: number; lead_window_log: number; event_kinds: string[] };
+  settings: { resamples: number; seed: number; confidence: number; tolerance: number; lead_window_log: number; event_kinds: string[]; include_artefacts: boolean };
 }
 
 const METRICS_HINT = "add them with `forking-paths metrics <out> --add <file>`";
 
-/** Events of LEAD_LAG_EVENT_KINDS with a step whose interval (step_low, step] does not start at 0. */
-export function leadLagEventsOf(events: readonly EventRecord[]): LeadLagEvent[] {
+/**
+ * Events of LEAD_LAG_EVENT_KINDS with a step whose interval (step_low, step] does not start at 0;
+ * events labelled as optimizer artefacts are left out unless `includeArtefacts`.
+ */
+export function leadLagEventsOf(events: readonly EventRecord[], o: { includeArtefacts?: boolean } = {}): LeadLagEvent[] {
   return events
-    .filter((e) => LEAD_LAG_EVENT_KINDS.includes(e.kind) && e.step !== null && (e.step_low ?? e.step) >= 1)
+    .filter((e) => LEAD_LAG_EVENT_KINDS.includes(e.kind) && e.step !== null && (e.step_low ?? e.step) >= 1 && (o.includeArtefacts === true || !isOptimizerArtefact(e)))
     .map((e) => ({ kind: e.kind, tensor: e.tensor, step: e.step! }))
     .sort((a, b) => a.step - b.step || a.kind.localeCompare(b.kind) || (a.tensor ?? "").localeCompare(b.tensor ?? ""));
 }
@@ -93,7 +101,10 @@ export async function correlateRun(store: Store, runId: string, options: Correla
   const tolerance = options.tolerance ?? 0;
   const features: Record<string, (number | null)[]> = {};
   f.featureNames.forEach((name, j) => (features[name] = f.rows.map((r) => r[j] ?? null)));
-  const events = leadLagEventsOf(await store.events({ run: runId }));
+  const stored = await store.events({ run: runId });
+  const includeArtefacts = options.includeArtefacts === true;
+  const events = leadLagEventsOf(stored, { includeArtefacts });
+  const artefactsExcluded = includeArtefacts ? 0 : leadLagEventsOf(stored, { includeArtefacts: true }).length - events.length;
   const metrics: MetricCorrelations[] = [];
   const skipped: RunCorrelationReport["skipped_metrics"] = [];
   for (const source of [...new Set(metricRows.map((m) => m.source))].sort()) {
@@ -114,7 +125,7 @@ export async function correlateRun(store: Store, runId: string, options: Correla
     throw new NotEnoughPointsError(`run "${runId}": metrics aligned to analysed steps (${skipped.map((s) => `${s.source}:${s.metric}`).join(", ")}); check that metric steps match checkpoint steps`, MIN_CORRELATION_POINTS, worst);
   }
   return {
-    run: runId, steps: f.steps, n_features: f.featureNames.length, events, metrics, skipped_metrics: skipped,
-    settings: { ...bootstrap, confidence: DEFAULT_CONFIDENCE, tolerance, lead_window_log: DEFAULT_LEAD_WINDOW_LOG, event_kinds: [...LEAD_LAG_EVENT_KINDS] },
+    run: runId, steps: f.steps, n_features: f.featureNames.length, events, artefacts_excluded: artefactsExcluded, metrics, skipped_metrics: skipped,
+    settings: { ...bootstrap, confidence: DEFAULT_CONFIDENCE, tolerance, lead_window_log: DEFAULT_LEAD_WINDOW_LOG, event_kinds: [...LEAD_LAG_EVENT_KINDS], include_artefacts: includeArtefacts },
   };
 }

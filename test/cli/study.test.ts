@@ -103,3 +103,11 @@ test("study: plan.json then verdicts.json for 1 development + 2 held-out seeds, 
 test("study: fewer than 2 held-out seeds is a usage error", async () => {
   await assert.rejects(runInProcess([register], ["study", "--seeds", "1", "--out", join(tmpdir(), "fp-study-never")]), UsageError);
 });
+
+test("study: an unknown preset, or a configuration the preset does not have, is a usage error before any training", async () => {
+  await assert.rejects(runInProcess([register], ["study", "--preset", "bogus", "--out", join(tmpdir(), "fp-study-never")]), (e: unknown) => e instanceof UsageError && /tiny, grokking, induction/.test((e as Error).message));
+  const out = join(mkdtempSync(join(tmpdir(), "fp-study-")), "grok");
+  await assert.rejects(runInProcess([register], ["study", "--preset", "grokking", "--configs", "overtrain", "--out", out]), (e: unknown) => e instanceof UsageError && /base, varied/.test((e as Error).message));
+  await assert.rejects(runInProcess([register], ["study", "--preset", "grokking", "--task-options", "modulus", "--out", out]), (e: unknown) => e instanceof UsageError && /not key=value/.test((e as Error).message));
+  await assert.rejects(runInProcess([register], ["study", "--preset", "grokking", "--task-options", "offsetMax=3", "--out", out]), (e: unknown) => e instanceof UsageError && /offsetMax is not an option of the modular-addition task/.test((e as Error).message));
+});

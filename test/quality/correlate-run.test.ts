@@ -69,6 +69,13 @@ test("metric = 2 * model std: that feature has Spearman 1 (and Kendall 1) and is
   // lead/lag uses only the allowed event kinds, none starting at step 0
   for (const e of report.events) assert.ok(LEAD_LAG_EVENT_KINDS.includes(e.kind) && e.step > 0);
   assert.equal(m.lead_lag.summary.nChanges, m.lead_lag.changes.length);
+  // optimizer artefacts are left out unless asked for (correlate --artefacts)
+  assert.deepEqual(report.events, leadLagEventsOf(await store.events({ run: "run" })));
+  assert.equal(report.settings.include_artefacts, false);
+  const withArtefacts = await correlateRun(store, "run", { resamples: 10, includeArtefacts: true });
+  assert.equal(withArtefacts.settings.include_artefacts, true);
+  assert.equal(withArtefacts.artefacts_excluded, 0);
+  assert.equal(withArtefacts.events.length, report.events.length + report.artefacts_excluded);
 });
 
 test("--metric selects one series; an unknown one, or one with too few aligned points, is refused", async () => {
@@ -92,6 +99,16 @@ test("leadLagEventsOf keeps fork/mode/layer events after step 0, drops change po
     { ...base, kind: "mode_merge", step: null, step_low: null },
   ]);
   assert.deepEqual(kept.map((e) => [e.kind, e.step]), [["population_fork", 8], ["layer_fork", 32]]);
+});
+
+test("leadLagEventsOf leaves optimizer artefacts out unless asked for (correlate --artefacts)", () => {
+  const base = { run_id: "r", tensor: "gpt_neox.layers.0.attention.dense.bias", step_high: null, strength: 1, evidence: null, detector: null };
+  const events = [
+    { ...base, kind: "population_fork" as const, step: 2, step_low: 1, artefact: "first_update_sign_split" },
+    { ...base, kind: "layer_fork" as const, step: 32, step_low: 16, artefact: null },
+  ];
+  assert.deepEqual(leadLagEventsOf(events).map((e) => e.step), [32]);
+  assert.deepEqual(leadLagEventsOf(events, { includeArtefacts: true }).map((e) => e.step), [2, 32]);
 });
 
 test("`correlate` prints the table and lead/lag line, and --json equals correlateRun", async () => {

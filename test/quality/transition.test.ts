@@ -84,6 +84,35 @@ test("minimum difference: a small rise is not a transition", () => {
   assert.equal(findTransition(steps, values).found, true);
 });
 
+// The study's setting (the plan's minimum difference per metric, default plateau size on the whole
+// run): a probe's slow drift (docs/results/grokking-probes.md I3: the repeated-half loss drifting
+// 4.164 -> 3.987 nats over 2,000 steps) was reported as a transition with 3-point plateaus.
+test("study setting: a slow drift gives none, a 1-nat step is found, noise gives none; the drift would pass without the minimum", () => {
+  const steps = range(0, 2000, 20), rng = new Rng(15);
+  const drift = steps.map((s) => 4.164 - (0.177 * s) / 2000 + 0.002 * rng.normal());
+  const loose = findTransition(steps, drift, { plateauPoints: 3 });
+  assert.ok(loose.found, "3-point plateaus and no minimum: the drift passes the noise test (the probes' false transition)");
+  const study = findTransition(steps, drift, { minDifference: 1 });
+  assert.equal(study.found, false);
+  if (!study.found) assert.match(study.reason, /not more than the minimum 1/);
+  const drop = steps.map((s) => (s < 1210 ? 4.16 : 0.4) + 0.05 * rng.normal());
+  const found = findTransition(steps, drop, { minDifference: 1 });
+  assert.ok(found.found);
+  assert.deepEqual(found.interval, [1200, 1220]);
+  assert.equal(found.direction, "down");
+  for (let draw = 0; draw < 10; draw++) {
+    const noise = findTransition(steps, steps.map(() => 4.16 + 0.3 * rng.normal()), { minDifference: 1 });
+    assert.equal(noise.found, false, `noise draw ${draw}`);
+  }
+  // test accuracy: a slow partial rise to 0.23 (probe 5) is not grokking at the plan's 0.5; a jump to 1 is
+  const acc = steps.map((s) => Math.min(0.227, (0.227 * s) / 1600));
+  assert.equal(findTransition(steps, acc, { minDifference: 0.5 }).found, false);
+  assert.ok(findTransition(steps, acc, {}).found, "without the minimum the partial rise counts");
+  const grok = steps.map((s) => (s < 800 ? 0.05 : 1));
+  const g = findTransition(steps, grok, { minDifference: 0.5 });
+  assert.ok(g.found && g.interval[0] === 780 && g.interval[1] === 800);
+});
+
 test("bad input is a usage error", () => {
   assert.throws(() => findTransition([0, 1, 2], [0, 1]), UsageError);
   assert.throws(() => findTransition([0, 1, 2, 3, 4], [0, 0, 1, 1, 1]), /too few/);

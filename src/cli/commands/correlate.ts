@@ -5,7 +5,7 @@ import { Store, UsageError, correlateRun, type ConfidenceInterval, type MetricCo
 import { parseIntOption, printJson } from "../options.js";
 import { say } from "../terminal.js";
 
-interface CorrelateFlags { run?: string; metric?: string; source?: string; top: number; resamples?: number; seed?: number; json?: boolean }
+interface CorrelateFlags { run?: string; metric?: string; source?: string; top: number; resamples?: number; seed?: number; json?: boolean; artefacts?: boolean }
 
 /** Rows shown per table unless --top says otherwise. */
 export const DEFAULT_CORRELATE_TOP = 15;
@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option("--top <n>", `features shown per table, by |Spearman|`, parseIntOption("--top", 1), DEFAULT_CORRELATE_TOP)
     .option("--resamples <n>", "bootstrap resamples per CI (default 1000)", parseIntOption("--resamples", 1))
     .option("--seed <n>", "bootstrap seed", parseIntOption("--seed", 0))
+    .option("--artefacts", "also match events labelled as optimizer artefacts (a split of a constant-initialised tensor at its first updates; left out by default)")
     .option("--json", "print the full report (every feature), one object per run")
     .action(async (outDir: string, flags: CorrelateFlags) => {
       const store = await Store.openDir(outDir, { readOnly: true });
@@ -29,6 +30,7 @@ export function register(program: Command): void {
         const options = {
           ...(flags.metric !== undefined && { metric: flags.metric }), ...(flags.source !== undefined && { source: flags.source }),
           ...(flags.resamples !== undefined && { resamples: flags.resamples }), ...(flags.seed !== undefined && { seed: flags.seed }),
+          ...(flags.artefacts === true && { includeArtefacts: true }),
         };
         const reports: RunCorrelationReport[] = [];
         for (const run of runs) reports.push(await correlateRun(store, run, options));
@@ -86,6 +88,7 @@ function printReport(r: RunCorrelationReport, top: number): void {
       m.correlations.slice(0, top).map((c) => [c.feature, withCi(c.spearman.estimate, c.spearman.ci), withCi(c.kendall.estimate, c.kendall.ci), String(c.n)]),
     );
     say(leadLagLine(m, r.events.length));
+    if (r.artefacts_excluded > 0) say(`${r.artefacts_excluded} optimizer-artefact event(s) left out (--artefacts to include them)`);
     say("");
   }
   for (const s of r.skipped_metrics) say(`run ${r.run}, metric ${s.source}:${s.metric}: skipped (${s.n} checkpoints with a value; needs 3)`);

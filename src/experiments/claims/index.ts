@@ -9,3 +9,4 @@ export * from "./correlations.js";
 // Runs with a known phase transition (grokking, induction heads): lead time and transition-step prediction.
 export * from "./lead-time.js";
 export * from "./predict-transition.js";
+export * from "./transition-study.js";

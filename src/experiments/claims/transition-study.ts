@@ -1,0 +1,103 @@
+// The two transition claims on a study's runs (the grokking and induction presets): the runs'
+// data (run-data.ts) turned into lead-time.ts and predict-transition.ts inputs under the plan's
+// settings, and the table of every run's transition step and lead time. Pure.
+import type { Verdict } from "../verdict-types.js";
+import type { ClaimPlan } from "../plan.js";
+import { claimEvents, type StudyRunData } from "../run-data.js";
+import { leadRun, leadTimeSettings, leadTimeVerdict, type LeadRunInput } from "./lead-time.js";
+import { predictTransitionSteps, predictTransitionVerdict, type TransitionPredictRun } from "./predict-transition.js";
+
+const NO_TRANSITION = { found: false as const, reason: "no transition metric stored", before: NaN, after: NaN, noise: NaN, plateauPoints: 0 };
+
+/**
+ * A run as the lead-time claim reads it: its online events (else offline) that the claims count
+ * (claimEvents: distribution events whose interval does not start at step 0; artefacts were left
+ * out when the data were loaded), its transition and its total weight norm.
+ */
+export function leadInputOf(run: StudyRunData): LeadRunInput {
+  return {
+    runId: run.runId, steps: run.steps, transition: run.transition ?? NO_TRANSITION,
+    events: claimEvents(run.onlineEvents ?? run.events).map((e) => ({ step: e.step, kind: e.kind, ...(e.knownAt !== undefined && { knownAt: e.knownAt }) })),
+    ...(run.weightNorm !== undefined && { weightNorm: run.weightNorm }),
+  };
+}
+
+export function transitionPredictInputOf(run: StudyRunData): TransitionPredictRun {
+  return { runId: run.runId, steps: run.steps, featureNames: run.featureNames, features: run.features, transitionStep: run.transition?.found === true ? run.transition.step : null };
+}
+
+/** Claim 6: does the parameter side announce the transition (lead-time.ts), with the plan's settings. */
+export function leadTimeStudyVerdict(runs: readonly StudyRunData[], plan?: ClaimPlan): Verdict {
+  const v = leadTimeVerdict(runs.map(leadInputOf), leadTimeSettings(plan));
+  const artefacts = runs.reduce((s, r) => s + (r.artefactsExcluded ?? 0), 0);
+  return { ...v, details: { ...v.details, stored_artefact_events_excluded: artefacts } };
+}
+
+function baselineFeaturesOf(plan?: ClaimPlan): string[] | undefined {
+  const b = plan?.settings["baseline_features"];
+  return Array.isArray(b) && b.every((x) => typeof x === "string") ? (b as string[]) : undefined;
+}
+
+function cutoffOf(plan?: ClaimPlan): number | undefined {
+  const c = plan?.settings["cutoff_fraction"];
+  return typeof c === "number" ? c : undefined;
+}
+
+/** Claim 7: the transition step predicted from features before it, leave one run out (predict-transition.ts). */
+export function predictTransitionStudyVerdict(runs: readonly StudyRunData[], plan?: ClaimPlan): Verdict {
+  const baselineFeatures = baselineFeaturesOf(plan), cutoffFraction = cutoffOf(plan);
+  return predictTransitionVerdict(runs.map(transitionPredictInputOf), {
+    ...(baselineFeatures !== undefined && { baselineFeatures }), ...(cutoffFraction !== undefined && { cutoffFraction }), ...(plan !== undefined && { minEffect: plan.min_effect }),
+  });
+}
+
+/** One row of the transitions table: a run's transition (with its interval), the lead of its first signal, the weight norm's own transition, the predicted step. */
+export interface TransitionTableRow {
+  run: string;
+  configuration: string | null;
+  role: string | null;
+  metric: string | null;
+  transition_step: number | null;
+  interval: [number, number] | null;
+  /** Why there is none (findTransition's reason), when none. */
+  reason: string | null;
+  /** First parameter-side signal before the transition, its lead T - step, and the mid-p score against random placement. */
+  first_signal_step: number | null;
+  lead: number | null;
+  lead_score: number | null;
+  weight_norm_transition_step: number | null;
+  /** Leave-one-run-out prediction of the step from features before it (null: not computable). */
+  predicted_step: number | null;
+}
+
+/** Every run's transition and lead time, under the plans' settings (the runs as given: development and held-out alike). */
+export function transitionTable(runs: readonly StudyRunData[], leadPlan?: ClaimPlan, predictPlan?: ClaimPlan): TransitionTableRow[] {
+  const options = leadTimeSettings(leadPlan);
+  const baselineFeatures = baselineFeaturesOf(predictPlan), cutoffFraction = cutoffOf(predictPlan);
+  const predicted = new Map(predictTransitionSteps(runs.map(transitionPredictInputOf), { ...(baselineFeatures !== undefined && { baselineFeatures }), ...(cutoffFraction !== undefined && { cutoffFraction }) }).map((p) => [p.runId, p]));
+  return runs.map((r) => {
+    const lead = leadRun(leadInputOf(r), options);
+    const t = r.transition ?? null;
+    const p = predicted.get(r.runId);
+    return {
+      run: r.runId, configuration: r.configuration ?? null, role: r.role ?? null, metric: r.transitionSeries?.metric ?? null,
+      transition_step: t?.found === true ? t.step : null, interval: t?.found === true ? t.interval : null, reason: t === null ? "no transition metric stored" : t.found ? null : t.reason,
+      first_signal_step: lead.anchorStep, lead: lead.lead, lead_score: lead.score, weight_norm_transition_step: lead.weightNormStep,
+      predicted_step: p !== undefined && p.beforeTransition ? p.predicted : null,
+    };
+  });
+}
+
+const cell = (v: number | null, digits = 0): string => (v === null ? "-" : v.toFixed(digits));
+
+/** The table as markdown (transitions.md in the study folder). */
+export function formatTransitionTable(rows: readonly TransitionTableRow[], header: string): string {
+  const lines = [
+    header, "",
+    "| run | configuration | role | metric | transition step | interval | first signal | lead (steps) | score vs random | weight-norm transition | predicted step |",
+    "|---|---|---|---|---:|---|---:|---:|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.run} | ${r.configuration ?? "-"} | ${r.role ?? "-"} | ${r.metric ?? "-"} | ${r.transition_step === null ? `none${r.reason !== null ? ` (${r.reason})` : ""}` : cell(r.transition_step)} | ${r.interval === null ? "-" : `[${r.interval[0]}, ${r.interval[1]}]`} | ${cell(r.first_signal_step)} | ${cell(r.lead)} | ${cell(r.lead_score, 3)} | ${cell(r.weight_norm_transition_step)} | ${cell(r.predicted_step)} |`),
+    "",
+  ];
+  return lines.join("\n");
+}
