@@ -1,6 +1,7 @@
 // Scalar reference of the language-model loss: softmax cross-entropy over the vocabulary with
 // an ignore index, mean over the counted positions (as torch.nn.CrossEntropyLoss / HF).
 // Shapes: N = B*T positions, V vocabulary (padded rows are not used).
+import { addAt } from "../util/typed.js";
 
 /** Targets equal to this value are not counted (Hugging Face's ignore_index). */
 export const IGNORE_INDEX = -100;
@@ -38,7 +39,7 @@ export function crossEntropyBackward(dlogits: Float32Array, probs: Float32Array,
     const target = targets[n]!;
     if (target === IGNORE_INDEX) continue;
     const x = n * V;
-    for (let v = 0; v < V; v++) dlogits[x + v] += (probs[x + v]! - (v === target ? 1 : 0)) * dloss;
+    for (let v = 0; v < V; v++) addAt(dlogits, x + v, (probs[x + v]! - (v === target ? 1 : 0)) * dloss);
   }
 }
 
