@@ -1,6 +1,6 @@
 // Counts what issue 16 tracks about how the code reads: names exported from src/index.ts,
 // casts and non-null assertions in src/, and (with --flags) the errors each stricter compiler
-// flag would give today. Reads the code with TypeScript's own parser and checker.
+// flag would give today (0 once tsconfig.json turns it on), and which stricter flags tsconfig.json turns on. Reads the code with TypeScript's own parser and checker.
 // Usage: node scripts/code-metrics.mjs [--flags] [--list]   (--list prints every exported name)
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -71,6 +71,9 @@ const result = {
   indexExports: { total: names.values.length + names.typesOnly.length, values: names.values.length, typesOnly: names.typesOnly.length },
   src: { casts: counts.casts, asConst: counts.asConst, angleBracketCasts: counts.angleCasts, nonNullAssertions: counts.nonNull, bracketBangText: counts.bracketBang },
 };
+// The stricter flags tsconfig.json turns on (the build config extends it).
+const { config: tsconfig } = ts.readConfigFile(join(root, "tsconfig.json"), ts.sys.readFile);
+result.compilerFlags = Object.fromEntries(["strict", "noUncheckedIndexedAccess", "exactOptionalPropertyTypes", "noUnusedLocals", "noUnusedParameters", "noImplicitReturns", "noFallthroughCasesInSwitch", "noImplicitOverride"].map((f) => [f, tsconfig.compilerOptions?.[f] === true]));
 if (args.has("--flags")) {
   result.flags = {
     noUncheckedIndexedAccess: flagErrors("--noUncheckedIndexedAccess"),

@@ -70,6 +70,8 @@ export { Store, STORE_FILE_NAME, type StoreOpenOptions } from "./store/store.js"
 export type * from "./store/types.js";
 export { decodeShapeExtra, type DecodedShape } from "./store/shape-extra.js";
 export { exportTensorBoard, type TensorBoardExportOptions } from "./store/tensorboard/export.js";
+// the JSON views of stored rows that `stats`, `events` and `metrics --json` print
+export { statsJson, eventJson, transitionJson, summarizeMetrics, type MetricSeriesSummary } from "./store/views.js";
 
 // ---- Dynamics on any series: change points, forks, modes, early warnings, synthetic signals ----
 export { detectChangePoints, type DetectOptions, type DetectResult } from "./dynamics/changepoints/steps.js";
@@ -116,6 +118,9 @@ export { pruneCheckpoint, type PruneOptions, type PruneResult } from "./prune/ch
 export { PRUNE_METHODS, PRUNE_SCOPES, type PruneMethod, type PruneScope } from "./prune/masks.js";
 export { nearZeroMass, type NearZeroMass } from "./prune/distribution.js";
 export { pruningToleranceCurve, type ToleranceCurve } from "./prune/tolerance.js";
+// the pruning table's rows, and a pruned checkpoint recorded in a store
+export { checkpointFolder } from "./prune/checkpoint.js";
+export { prunedCheckpointRow, toleranceCurveRows, checkpointFolderStep, recordPrunedCheckpoint } from "./prune/record.js";
 
 // ---- Report and dashboard ----
 export { reportDataFromStore, type ReportFromStoreOptions } from "./report/from-store.js";

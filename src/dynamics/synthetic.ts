@@ -139,6 +139,48 @@ function rampFunction(spec: RampSpec, t0: number, t1: number): (t: number) => nu
   return (t) => (t <= spec.crossAt ? spec.rStart * ((spec.crossAt - t) / (spec.crossAt - t0)) : spec.rEnd * ((t - spec.crossAt) / (t1 - spec.crossAt)));
 }
 
+/** Sub-steps of one stretch of a pitchfork simulation (see advancePitchfork). */
+export interface PitchforkStretch {
+  /** Euler-Maruyama sub-steps, each of length h. */
+  count: number;
+  h: number;
+  /** Time at which sub-step m (0 .. count - 1) starts: r is evaluated there. */
+  timeOf: (m: number) => number;
+  rOf: (t: number) => number;
+  /** s in dW's coefficient. */
+  noise: number;
+  /** One standard normal per element per sub-step, elements inner. */
+  rng: Rng;
+  /** Per-element constant h_j added to the drift (a nudge towards one branch); default none. */
+  bias?: ArrayLike<number>;
+}
+
+/**
+ * The one pitchfork integrator: advances every element of `y` in place over `count`
+ * Euler-Maruyama sub-steps of dy = (r(t) y - y^3 + h_j) dt + s dW, drift and r evaluated at the
+ * start of each sub-step. pitchforkSeries (any time axis, sub-steps fitted to each observation
+ * interval) and runs/synth-process.ts's simulatePitchfork (a fixed grid on ln(1 + step), biased
+ * elements) are both built on it.
+ */
+export function advancePitchfork(y: Float64Array, o: PitchforkStretch): void {
+  const { h, rng, bias } = o;
+  const scale = o.noise * Math.sqrt(h);
+  for (let m = 0; m < o.count; m++) {
+    const rt = o.rOf(o.timeOf(m));
+    if (bias === undefined) {
+      for (let j = 0; j < y.length; j++) {
+        const v = y[j]!;
+        y[j] = v + (rt * v - v * v * v) * h + scale * rng.normal();
+      }
+    } else {
+      for (let j = 0; j < y.length; j++) {
+        const v = y[j]!;
+        y[j] = v + (rt * v - v * v * v + (bias[j] ?? 0)) * h + scale * rng.normal();
+      }
+    }
+  }
+}
+
 /**
  * Stochastic pitchfork normal form dy = (r(t) y - y^3) dt + s dW for each element,
  * integrated by Euler-Maruyama (drift and r evaluated at the start of each sub-step),
@@ -161,21 +203,14 @@ export function pitchforkSeries(options: PitchforkOptions): PitchforkSeries {
   const mean = new Float64Array(steps.length);
   const r = new Float64Array(steps.length);
   for (let k = 0; k < steps.length; k++) {
-    if (k > 0) {
-      const span = steps[k]! - steps[k - 1]!;
-      const subSteps = Math.ceil(span / dt);
-      const h = span / subSteps;
-      const scale = noise * Math.sqrt(h);
-      for (let m = 0; m < subSteps; m++) {
-        const rt = rOf(steps[k - 1]! + m * h);
-        for (let j = 0; j < nElements; j++) {
-          const v = y[j]!;
-          y[j] = v + (rt * v - v * v * v) * h + scale * rng.normal();
-        }
-      }
+    const start = steps[k - 1], end = steps[k]!;
+    if (start !== undefined) {
+      const subSteps = Math.ceil((end - start) / dt);
+      const h = (end - start) / subSteps;
+      advancePitchfork(y, { count: subSteps, h, timeOf: (m) => start + m * h, rOf, noise, rng });
     }
     values.push(Float64Array.from(y));
-    r[k] = rOf(steps[k]!);
+    r[k] = rOf(end);
     let sum = 0;
     for (let j = 0; j < nElements; j++) sum += y[j]!;
     mean[k] = sum / nElements;

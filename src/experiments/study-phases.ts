@@ -6,12 +6,11 @@ import { join } from "node:path";
 import { train, checkpointDir, completeCheckpointSteps, TRAINER_STATE_FILE, type TrainResult } from "../model/index.js";
 import { sotuTokenStreams, ByteTokenizer, TRAIN_DEFAULTS, createWasmKernels } from "../model/index.js";
 import { analyzeRun, countEventsByKind, type AnalyzeSummary } from "../pipeline/index.js";
-import { pruningToleranceCurve, DEFAULT_TOLERANCE_SPARSITIES, type ToleranceCurve } from "../prune/index.js";
+import { pruningToleranceCurve, toleranceCurveRows, DEFAULT_TOLERANCE_SPARSITIES } from "../prune/index.js";
 import { readMetricsPath, recomputeRunTransition } from "../quality/index.js";
 import type { Store } from "../store/store.js";
-import type { PruningInput } from "../store/types.js";
 import { sweepTrainOptions, type SweepRun } from "./sweep.js";
-import { forkPair, mainFork, pruningCheckpoints, type PruningCheckpoint, type StudyRunData } from "./run-data.js";
+import { forkPair, mainFork, pruningCheckpoints, type StudyRunData } from "./run-data.js";
 import { loadStudyRunData, VAL_LOSS_SOURCE } from "./study-data.js";
 import type { TransitionPlan } from "./plan.js";
 import { STUDY_PRUNE_SCOPE } from "./claims/sparsification.js";
@@ -108,14 +107,6 @@ function isMeasured(rows: readonly { step: number; method: string; scope: string
   return methods.every((m) => sparsities.every((s) => rows.some((r) => r.step === step && r.method === m && r.scope === STUDY_PRUNE_SCOPE && r.sparsity === s && r.seed === seed)));
 }
 
-function pruningRows(c: ToleranceCurve, at: PruningCheckpoint, forkStep: number | null): PruningInput[] {
-  return c.points.map((p) => ({
-    step: at.step, method: p.method, scope: c.scope, sparsity: p.sparsity, seed: c.seed, base_loss: c.baseLoss, loss: p.loss,
-    eval_predictions: c.predictions, zeros_fraction: p.zerosFraction, near_zero_mass: Number.isFinite(c.nearZero.nearZeroFraction) ? c.nearZero.nearZeroFraction : null,
-    detail: { position: at.position, fork_step: forkStep, checkpoint: c.checkpoint, prunable_numel: c.numel },
-  }));
-}
-
 /**
  * Tolerance curves (magnitude and random, global) of each run before / after its main fork, at
  * its final checkpoint and at the placebo steps: the fork pairs of the other held-out seeds of its
@@ -143,7 +134,7 @@ export async function pruningPhase(sweep: readonly SweepRun[], store: Store, o: 
           if (isMeasured(data.pruning, at.step, sparsities, seed, methods)) continue;
           const t = Date.now();
           const curve = await pruningToleranceCurve(checkpointDir(runDirOf(o.out, run), at.step), { tokens, sparsities, methods, scope: STUDY_PRUNE_SCOPE, seed, kernels });
-          await store.putPruning(run.name, pruningRows(curve, at, fork?.step ?? null));
+          await store.putPruning(run.name, toleranceCurveRows(curve, at.step, { position: at.position, fork_step: fork?.step ?? null }));
           measured++;
           o.log(`pruning ${i + 1}/${sweep.length} ${run.name}: step ${at.step} (${at.position}, mask ${seed}) base loss ${curve.baseLoss.toFixed(4)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
         }

@@ -55,7 +55,7 @@ export function sweepTrainOptions(run: SweepRun, runDir: string, o: { threads?: 
 function taskTrainOptions(run: SweepRun, t: PlanTask, runDir: string, o: { threads?: number }): TrainOptions {
   const { minLrFraction, batchSize, ...recipe } = t.train;
   return {
-    out: runDir, task: { name: t.name, ...t.options } as TrainOptions["task"], seed: run.seed, steps: run.steps, lr: run.lr, width: run.width, weightDecay: run.weightDecay,
+    out: runDir, task: { name: t.name, ...t.options } as NonNullable<TrainOptions["task"]>, seed: run.seed, steps: run.steps, lr: run.lr, width: run.width, weightDecay: run.weightDecay,
     ...recipe, minLr: run.lr * minLrFraction,
     ...(batchSize !== null && { batchSize }),
     saveSchedule: { ...run.saveSchedule },

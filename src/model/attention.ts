@@ -70,10 +70,10 @@ export function rotaryBackward(dqkv: Float32Array, dout: Float32Array, rot: Rota
           for (let i = 0; i < rotated / 2; i++) {
             const c = rot.cos[t * half + i]!, sn = rot.sin[t * half + i]!;
             const d1 = dout[base + i]!, d2 = dout[base + i + half]!;
-            dqkv[base + i] += d1 * c + d2 * sn;
-            dqkv[base + i + half] += d2 * c - d1 * sn;
+            dqkv[base + i]! += d1 * c + d2 * sn;
+            dqkv[base + i + half]! += d2 * c - d1 * sn;
           }
-          for (let i = rotated; i < hs; i++) dqkv[base + i] += dout[base + i]!;
+          for (let i = rotated; i < hs; i++) dqkv[base + i]! += dout[base + i]!;
         }
       }
     }
@@ -112,7 +112,7 @@ export function attentionForward(out: Float32Array, att: Float32Array, qkvr: Flo
           const p = att[a + t2]! / sum;
           att[a + t2] = p;
           const v = (b * T + t2) * C3 + h * 3 * hs + 2 * hs;
-          for (let i = 0; i < hs; i++) acc[i] += p * qkvr[v + i]!;
+          for (let i = 0; i < hs; i++) acc[i]! += p * qkvr[v + i]!;
         }
         for (let i = 0; i < hs; i++) out[(b * T + t) * C + h * hs + i] = acc[i]!;
       }
@@ -134,7 +134,7 @@ export function attentionBackward(dqkvr: Float32Array, dout: Float32Array, qkvr:
           let d = 0;
           for (let i = 0; i < hs; i++) {
             d += dout[o + i]! * qkvr[v + i]!;
-            dqkvr[v + i] += p * dout[o + i]!;
+            dqkvr[v + i]! += p * dout[o + i]!;
           }
           datt[t2] = d;
           dot += d * p;
@@ -143,8 +143,8 @@ export function attentionBackward(dqkvr: Float32Array, dout: Float32Array, qkvr:
           const k = (b * T + t2) * C3 + h * 3 * hs + hs;
           const dpre = att[a + t2]! * (datt[t2]! - dot) * scale;
           for (let i = 0; i < hs; i++) {
-            dqkvr[q + i] += dpre * qkvr[k + i]!;
-            dqkvr[k + i] += dpre * qkvr[q + i]!;
+            dqkvr[q + i]! += dpre * qkvr[k + i]!;
+            dqkvr[k + i]! += dpre * qkvr[q + i]!;
           }
         }
       }

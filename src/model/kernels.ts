@@ -8,6 +8,7 @@ import { crossEntropyForward, crossEntropyBackward } from "./loss.js";
 import { adamwStep, gradNorm } from "./optim.js";
 import type { AdamWOptions } from "./optim.js";
 import type { ParamSpec } from "./params.js";
+import { scaleInPlace } from "../util/typed.js";
 
 /** The operations the model runs; signatures mirror the scalar layer functions. */
 export interface NeoXKernels {
@@ -61,7 +62,7 @@ export function scalarKernels(): NeoXKernels {
     adamwStep,
     gradNorm,
     scale: (x, factor) => {
-      for (let i = 0; i < x.length; i++) x[i] *= factor;
+      scaleInPlace(x, factor);
     },
     dispose: async () => {},
   };

@@ -16,7 +16,7 @@ export function embeddingForward(out: Float32Array, tokens: Int32Array, wte: Flo
 export function embeddingBackward(dwte: Float32Array, dout: Float32Array, tokens: Int32Array, N: number, C: number): void {
   for (let n = 0; n < N; n++) {
     const dst = tokens[n]! * C, src = n * C;
-    for (let c = 0; c < C; c++) dwte[dst + c] += dout[src + c]!;
+    for (let c = 0; c < C; c++) dwte[dst + c]! += dout[src + c]!;
   }
 }
 
@@ -55,9 +55,9 @@ export function layernormBackward(dinp: Float32Array, dweight: Float32Array, dbi
     for (let c = 0; c < C; c++) {
       const norm = (inp[x + c]! - m) * r;
       const dnorm = weight[c]! * dout[x + c]!;
-      dbias[c] += dout[x + c]!;
-      dweight[c] += norm * dout[x + c]!;
-      dinp[x + c] += (dnorm - dnormMean - norm * dnormNormMean) * r;
+      dbias[c]! += dout[x + c]!;
+      dweight[c]! += norm * dout[x + c]!;
+      dinp[x + c]! += (dnorm - dnormMean - norm * dnormNormMean) * r;
     }
   }
 }
@@ -82,9 +82,9 @@ export function matmulBackward(dinp: Float32Array, dweight: Float32Array, dbias:
     acc.fill(0);
     for (let o = 0; o < OC; o++) {
       const d = dout[n * OC + o]!, w = o * C;
-      for (let c = 0; c < C; c++) acc[c] += d * weight[w + c]!;
+      for (let c = 0; c < C; c++) acc[c]! += d * weight[w + c]!;
     }
-    for (let c = 0; c < C; c++) dinp[n * C + c] += acc[c]!;
+    for (let c = 0; c < C; c++) dinp[n * C + c]! += acc[c]!;
   }
   for (let o = 0; o < OC; o++) {
     acc.fill(0);
@@ -92,10 +92,10 @@ export function matmulBackward(dinp: Float32Array, dweight: Float32Array, dbias:
     for (let n = 0; n < N; n++) {
       const d = dout[n * OC + o]!, x = n * C;
       db += d;
-      for (let c = 0; c < C; c++) acc[c] += d * inp[x + c]!;
+      for (let c = 0; c < C; c++) acc[c]! += d * inp[x + c]!;
     }
-    for (let c = 0; c < C; c++) dweight[o * C + c] += acc[c]!;
-    if (dbias !== null) dbias[o] += db;
+    for (let c = 0; c < C; c++) dweight[o * C + c]! += acc[c]!;
+    if (dbias !== null) dbias[o]! += db;
   }
 }
 
@@ -119,7 +119,7 @@ export function geluForward(out: Float32Array, inp: Float32Array, n: number): vo
 
 /** dinp (n) += gelu'(inp) * dout. */
 export function geluBackward(dinp: Float32Array, inp: Float32Array, dout: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) dinp[i] += geluGrad(inp[i]!) * dout[i]!;
+  for (let i = 0; i < n; i++) dinp[i]! += geluGrad(inp[i]!) * dout[i]!;
 }
 
 /** out (n) = a (n) + b (n). */

@@ -38,7 +38,7 @@ export function crossEntropyBackward(dlogits: Float32Array, probs: Float32Array,
     const target = targets[n]!;
     if (target === IGNORE_INDEX) continue;
     const x = n * V;
-    for (let v = 0; v < V; v++) dlogits[x + v] += (probs[x + v]! - (v === target ? 1 : 0)) * dloss;
+    for (let v = 0; v < V; v++) dlogits[x + v]! += (probs[x + v]! - (v === target ? 1 : 0)) * dloss;
   }
 }
 

@@ -1,6 +1,7 @@
 // Scalar reference optimiser pieces: AdamW (torch.optim.AdamW semantics), global grad-norm
 // clipping (torch.nn.utils.clip_grad_norm_), and the warmup + cosine learning-rate schedule.
 import type { ParamSpec } from "./params.js";
+import { scaleInPlace } from "../util/typed.js";
 
 /** AdamW hyper-parameters (torch defaults for betas and eps). */
 export interface AdamWOptions {
@@ -50,7 +51,7 @@ export function gradNorm(grads: Float32Array): number {
 export function clipGradNorm(grads: Float32Array, maxNorm: number): number {
   const norm = gradNorm(grads);
   const coef = maxNorm / (norm + 1e-6);
-  if (coef < 1) for (let i = 0; i < grads.length; i++) grads[i] *= coef;
+  if (coef < 1) scaleInPlace(grads, coef);
   return norm;
 }
 

@@ -99,13 +99,7 @@ export async function pruneCheckpoint(checkpointDir: string, o: PruneOptions): P
 
 /** Checks the source has config.json and the output folder is usable; returns the source folder. */
 async function prepareOut(checkpointDir: string, o: PruneOptions): Promise<string> {
-  let isDir: boolean;
-  try {
-    isDir = (await stat(checkpointDir)).isDirectory();
-  } catch (err) {
-    throw new ByteSourceError(checkpointDir, `checkpoint path not found (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
-  }
-  const folder = isDir ? checkpointDir : dirname(checkpointDir);
+  const folder = await checkpointFolder(checkpointDir);
   if (resolve(o.out) === resolve(folder)) throw new UsageError(`--out must differ from the checkpoint folder ${folder} (the source is never modified)`);
   if (!(await stat(join(folder, CONFIG_FILE)).then(() => true, () => false))) {
     throw new UsageError(`${folder}: no config.json ---> HINT: a checkpoint folder needs the model's config.json next to its weights`);
@@ -180,6 +174,18 @@ export function pruningRecord(r: PruneResult): Record<string, unknown> {
     zeros_fraction: r.zerosFraction,
     ...(r.lossBefore !== undefined && { loss_before: r.lossBefore, loss_after: r.lossAfter, loss_increase: r.lossIncrease, predictions: r.predictions }),
   };
+}
+
+/** The checkpoint's folder: the path itself, or the folder of a weights file. */
+export async function checkpointFolder(checkpoint: string): Promise<string> {
+  const trimmed = checkpoint.replace(/[/\\]+$/, "");
+  let isDir: boolean;
+  try {
+    isDir = (await stat(trimmed)).isDirectory();
+  } catch (err) {
+    throw new ByteSourceError(checkpoint, `checkpoint path not found (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+  return isDir ? trimmed : dirname(trimmed);
 }
 
 async function writeJson(path: string, value: unknown): Promise<void> {

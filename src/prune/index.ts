@@ -5,3 +5,4 @@ export * from "./prunable.js";
 export * from "./distribution.js";
 export * from "./checkpoint.js";
 export * from "./tolerance.js";
+export * from "./record.js";

@@ -12,6 +12,7 @@
 //   (name, index) order, by selection sampling with the seeded Rng. Output zeros = max(k, z0).
 import { UsageError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
+import { addAt } from "../util/typed.js";
 
 export type PruneMethod = "magnitude" | "random";
 export type PruneScope = "global" | "tensor";
@@ -100,11 +101,11 @@ export interface KeyThreshold {
 /** Radix select over 32-bit keys in two 16-bit passes (exact, O(n), no sorting). Needs 1 <= k <= n. */
 export function kthSmallestKey(keyArrays: readonly Uint32Array[], k: number): KeyThreshold {
   const high = new Float64Array(65536);
-  for (const keys of keyArrays) for (let i = 0; i < keys.length; i++) high[keys[i]! >>> 16]++;
+  for (const keys of keyArrays) for (const key of keys) addAt(high, key >>> 16, 1);
   const [hi, belowHi] = findBin(high, k);
   const low = new Float64Array(65536);
   for (const keys of keyArrays) {
-    for (let i = 0; i < keys.length; i++) if (keys[i]! >>> 16 === hi) low[keys[i]! & 0xffff]++;
+    for (const key of keys) if (key >>> 16 === hi) addAt(low, key & 0xffff, 1);
   }
   const [lo, belowLo] = findBin(low, k - belowHi);
   return { key: ((hi << 16) | lo) >>> 0, below: belowHi + belowLo };

@@ -18,6 +18,7 @@
 // b*step^-b*ln(step) -> 0); x = ln(step) never does (r = 1 for ever). Noisy features keep r high
 // on densely spaced checkpoints, which delays the stop rather than causing an early one.
 import { UsageError } from "../util/errors.js";
+import { addAt } from "../util/typed.js";
 
 /** Settling threshold on the median normalised rate (10% of the features' own average pace). */
 export const DEFAULT_SETTLE_THRESHOLD = 0.1;
@@ -108,7 +109,7 @@ export function parameterSettlingRates(steps: readonly number[], features: reado
       prev[j] = { u, x };
       if (p === null || p === undefined) { first[j] = u; continue; }
       const move = Math.abs(x - p.x);
-      path[j] += move;
+      addAt(path, j, move);
       if (path[j]! === 0) continue;
       const avgSpeed = path[j]! / (u - first[j]!);
       rates.push(move / (u - p.u) / avgSpeed);

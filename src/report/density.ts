@@ -6,6 +6,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { UsageError } from "../util/errors.js";
 import { bucketValueRange, forEachBucketInValueOrder } from "../stats/histogram.js";
 import type { EncodedArray, EncodedDensity } from "./data.js";
+import { addAt } from "../util/typed.js";
 
 /** Default number of value bins of a density grid. */
 export const DEFAULT_DENSITY_BINS = 2000;
@@ -71,8 +72,8 @@ export function densityGridFromBuckets(
       if (count === 0) continue;
       const { lo: a, hi: b } = bucketValueRange(h.keys[i]!);
       const inside = spreadInterval(cells, base, bins, lo, width, a, b, count);
-      colTotal[c] += inside;
-      colOutside[c] += count - inside;
+      addAt(colTotal, c, inside);
+      addAt(colOutside, c, count - inside);
     }
   });
   return { lo, hi, bins, columns, cells, colTotal, colOutside };
@@ -88,7 +89,7 @@ function spreadInterval(
   if (b <= a || to === from) {
     // A degenerate interval (point mass): its whole count goes to the cell holding it.
     const k = Math.min(bins - 1, Math.max(0, Math.floor((from - lo) / width)));
-    cells[base + k] += count;
+    addAt(cells, base + k, count);
     return count;
   }
   const perUnit = count / (b - a);
@@ -102,7 +103,7 @@ function spreadInterval(
     const overlap = Math.min(to, cHi) - Math.max(from, cLo);
     if (overlap <= 0) continue;
     const m = overlap * perUnit;
-    cells[base + k] += m;
+    addAt(cells, base + k, m);
     added += m;
   }
   return added;

@@ -95,7 +95,10 @@ async function addDensities(store: Store, runId: string, byTensor: Map<string, R
   for (let start = 0; start < names.length; start += HISTOGRAM_READ_TENSORS) {
     const batch = names.slice(start, start + HISTOGRAM_READ_TENSORS);
     const hists = byName(await store.histograms({ run: runId, range: { from: batch[0]!, to: batch[batch.length - 1]! } }));
-    for (const name of batch) byTensor.get(name)!.density = densityOf(steps, bins, hists.get(name));
+    for (const name of batch) {
+      const tensor = byTensor.get(name), density = densityOf(steps, bins, hists.get(name));
+      if (tensor !== undefined && density !== undefined) tensor.density = density;
+    }
   }
 }
 
@@ -120,7 +123,8 @@ async function addGroups(store: Store, run: ReportRun, index: Map<number, number
   }
   const hists = groups.size > 0 ? byName(await store.groupHistograms({ run: run.id })) : new Map<string, Map<number, HistogramRecord>>();
   for (const [name, g] of groups) {
-    g.density = densityOf(run.steps, bins, hists.get(name));
+    const density = densityOf(run.steps, bins, hists.get(name));
+    if (density !== undefined) g.density = density;
     run.tensors.push(g);
   }
 }

@@ -7,6 +7,7 @@ import { pythiaSchedule } from "../runs/revisions.js";
 import { Rng } from "../util/rng.js";
 import { encodeArray, encodeDensity, type DensityGrid } from "./density.js";
 import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ReportEvent, type ReportRun, type ReportTensor } from "./data.js";
+import { addAt } from "../util/typed.js";
 
 export interface SyntheticReportOptions {
   checkpoints?: number;
@@ -91,7 +92,7 @@ function syntheticTensor(
       const m = seps[c]!, s = sds[c]!;
       const pdf = 0.5 * (gauss(x - m, s) + gauss(x + m, s));
       cells[c * bins + k] = numel * pdf * width;
-      colTotal[c] += cells[c * bins + k]!;
+      addAt(colTotal, c, cells[c * bins + k]!);
     }
   }
   const grid: DensityGrid = { lo, hi, bins, columns: steps.length, cells, colTotal, colOutside: colTotal.map((t) => numel - t) };

@@ -1,6 +1,8 @@
 // Designed parameter distributions for synthetic runs, with known answers: per-element
-// pitchfork paths (a fork at a known step), drifting Gaussians, widening heavy tails.
+// pitchfork paths (a fork at a known step; the pitchfork itself is dynamics/synthetic.ts's
+// advancePitchfork), drifting Gaussians, widening heavy tails.
 // Pure computation: no file access.
+import { advancePitchfork } from "../dynamics/synthetic.js";
 import { Rng } from "../util/rng.js";
 
 /** Euler-Maruyama step on the log-step axis u = ln(1 + step). */
@@ -44,20 +46,17 @@ export function simulatePitchfork(spec: PitchforkSpec): Float64Array[] {
   const y = new Float64Array(spec.n);
   const uFork = logStep(spec.forkStep);
   const sqrtDu = Math.sqrt(PITCHFORK_DU);
+  const rOf = (u: number): number => PITCHFORK_RATE * (u - uFork);
   let k = 0;
   for (const [target, row] of order) {
+    if (spec.fork && target > k) {
+      const from = k;
+      advancePitchfork(y, { count: target - k, h: PITCHFORK_DU, timeOf: (m) => (from + m) * PITCHFORK_DU, rOf, noise: PITCHFORK_NOISE, rng, bias });
+      k = target;
+    }
     for (; k < target; k++) {
-      const u = k * PITCHFORK_DU;
-      if (!spec.fork) {
-        // Unit-variance Ornstein-Uhlenbeck z; y = envelope(u) * z is sampled below.
-        for (let i = 0; i < spec.n; i++) y[i] = y[i]! - y[i]! * PITCHFORK_DU + Math.SQRT2 * sqrtDu * rng.normal();
-      } else {
-        const r = PITCHFORK_RATE * (u - uFork);
-        for (let i = 0; i < spec.n; i++) {
-          const yi = y[i]!;
-          y[i] = yi + (r * yi - yi * yi * yi + bias[i]!) * PITCHFORK_DU + PITCHFORK_NOISE * sqrtDu * rng.normal();
-        }
-      }
+      // The null process: unit-variance Ornstein-Uhlenbeck z; y = envelope(u) * z is sampled below.
+      for (let i = 0; i < spec.n; i++) y[i] = y[i]! - y[i]! * PITCHFORK_DU + Math.SQRT2 * sqrtDu * rng.normal();
     }
     const scale = spec.fork ? 1 : nullEnvelope(target * PITCHFORK_DU, uFork);
     for (let i = 0; i < spec.n; i++) out[row]![i] = scale * y[i]!;

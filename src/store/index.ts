@@ -6,3 +6,4 @@ export { PRUNING_METHODS, PRUNING_SCOPES } from "./pruning.js";
 export type * from "./types.js";
 export * from "./tensorboard/index.js";
 export { claimRun, optionDifferences, RunClaim, type ClaimOptions } from "./identity.js";
+export { statsJson, eventJson, transitionJson, summarizeMetrics, type MetricSeriesSummary } from "./views.js";

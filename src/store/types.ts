@@ -1,5 +1,6 @@
 // Row types of the results store API: what the analyzer writes and what queries return.
 // Statistic field names match stats/'s TensorSummary, so a summary can be spread into a row.
+import type { TensorSummary } from "../stats/summary.js";
 import type { BufferDtype, Dtype, DynamicsEventKind, GroupKind, TensorKind, TensorRole } from "./vocabulary.js";
 
 /** A sparse histogram: sorted keys (float32 bits >>> 16) and their counts. */
@@ -8,31 +9,20 @@ export interface HistogramData {
   counts: Float64Array | readonly number[];
 }
 
-/** Distribution statistics of one tensor or group (null where undefined, e.g. empty tensors). */
-export interface StatValues {
-  numel: number;
-  nan_count: number;
-  posinf_count: number;
-  neginf_count: number;
-  zero_count: number;
+/**
+ * Distribution statistics of one tensor or group as the store holds them: stats/'s TensorSummary
+ * (one definition of every statistic), with the differences of a stored row stated here:
+ * inf_count is not a column (posinf + neginf; the records add it back), finite_count is derived
+ * when not given, the norms may be null, the fields the first schemas lacked (the rel-std bounds,
+ * the quantile error bound) may be absent or null, and further statistics live in `extra`.
+ */
+export interface StatValues extends Omit<TensorSummary, "inf_count" | "finite_count" | "l1" | "l2" | "linf" | "frac_abs_le_rel_std_bounds" | "quantile_rel_error_bound"> {
   /** numel minus NaN and Inf; derived when not given. */
   finite_count?: number;
-  mean: number | null;
-  std: number | null;
-  variance: number | null;
-  skewness: number | null;
-  excess_kurtosis: number | null;
-  min: number | null;
-  max: number | null;
   l1: number | null;
   l2: number | null;
   linf: number | null;
-  quantiles: Record<string, number | null>;
-  frac_abs_le: Record<string, number | null>;
-  frac_abs_le_rel_std: Record<string, number | null>;
-  /** Guaranteed [lower, upper] interval of each frac_abs_le_rel_std value. */
-  frac_abs_le_rel_std_bounds?: Record<string, [number, number] | null>;
-  /** Bound on the relative error of the quantiles. */
+  frac_abs_le_rel_std_bounds?: TensorSummary["frac_abs_le_rel_std_bounds"];
   quantile_rel_error_bound?: number | null;
   /** Further statistics (shape tests, spectra), JSON-serializable. */
   extra?: Record<string, unknown>;

@@ -4,3 +4,4 @@ export * from "./assert.js";
 export * from "./rng.js";
 export * from "./glob.js";
 export * from "./special.js";
+export * from "./typed.js";

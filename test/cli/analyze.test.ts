@@ -35,6 +35,9 @@ function reference(values: Float64Array) {
   return { mean, std: Math.sqrt(variance), skewness: m3 / n / variance ** 1.5, excess_kurtosis: m4 / n / variance ** 2 - 3, l2: Math.sqrt(l2), min: Math.min(...values), max: Math.max(...values) };
 }
 
+/** The fields of a `stats --json` row these tests compare. */
+interface StatsRow { tensor: string; dtype: string; numel: number; mean: number; std: number; skewness: number; excess_kurtosis: number; l2: number; min: number; max: number; frac_abs_le: Record<string, number> }
+
 function close(actual: number, expected: number, rel: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= rel * Math.max(1e-12, Math.abs(expected)), `${what}: ${actual} vs ${expected}`);
 }
@@ -63,7 +66,7 @@ test("analyze + stats --json: every (step, tensor) row, values equal a float64 r
 
   const tensor = "gpt_neox.layers.1.mlp.dense_4h_to_h.weight";
   const one = await runCli(["stats", out, "--json", "--tensor", tensor, "--step", "32"]);
-  const [row] = JSON.parse(one.stdout) as Record<string, number & Record<string, number>>[];
+  const [row] = JSON.parse(one.stdout) as StatsRow[];
   assert.ok(row, "one row for --tensor --step");
   const source = await FileSource.open(join(dir, "run", "checkpoint-32", "model.safetensors"));
   try {
@@ -97,18 +100,18 @@ test("analyze a PyTorch run: values exactly as torch gives them; buffers reporte
   const out = join(dir, "out");
   const analyzed = await runCli(["analyze", join(dir, "run"), "--out", out, "--workers", "0", "--json"]);
   assert.equal(analyzed.code, 0, analyzed.stderr);
-  const rows = JSON.parse((await runCli(["stats", out, "--json", "--step", "10"])).stdout) as Record<string, number>[];
+  const rows = JSON.parse((await runCli(["stats", out, "--json", "--step", "10"])).stdout) as StatsRow[];
   const expected = loadExpected("pythia_small");
   const float = expected.selections[0]!.tensors.filter((t) => ["F32", "F16", "BF16", "F64"].includes(t.dtype) && t.numel > 0 && !/masked_bias|inv_freq|attention\.bias$/.test(t.name));
   assert.ok(float.length >= 3);
   for (const t of float) {
-    const row = rows.find((r) => (r as unknown as { tensor: string }).tensor === t.name);
+    const row = rows.find((r) => r.tensor === t.name);
     assert.ok(row, `row for ${t.name}`);
     const values = expected.values.subarray(t.offset, t.offset + t.numel);
     const ref = reference(values);
     close(row.mean, ref.mean, 1e-9, `${t.name} mean`);
     assert.equal(row.max, ref.max, `${t.name} max`);
-    assert.equal(row.dtype as unknown as string, t.dtype);
+    assert.equal(row.dtype, t.dtype);
   }
 });
 

@@ -29,8 +29,7 @@ const fx = JSON.parse(readFileSync(new URL("../fixtures/dynamics/ews.json", impo
 function maxDiff(ours: ArrayLike<number>, ref: readonly Num[]): number {
   assert.equal(ours.length, ref.length);
   let worst = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const r = ref[i];
+  for (const [i, r] of ref.entries()) {
     if (r === null) assert.ok(Number.isNaN(ours[i]!), `index ${i}: expected NaN, got ${ours[i]}`);
     else worst = Math.max(worst, Math.abs(ours[i]! - r));
   }

@@ -2,7 +2,7 @@
 // pitchfork simulator against the analytic stationary variance and branch values.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { pitchforkSeries, pwConstant, pwVariance, randomBreakpoints, wideningNoise } from "../../src/dynamics/synthetic.js";
+import { advancePitchfork, pitchforkSeries, pwConstant, pwVariance, randomBreakpoints, wideningNoise } from "../../src/dynamics/synthetic.js";
 import { UsageError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
 
@@ -76,4 +76,22 @@ test("pitchfork: stationary variance s^2 / (2|r|) for r < 0, branches +-sqrt(r) 
   assert.ok(Math.abs(fork.mean[100]! - meanCheck) < 1e-12);
   assert.deepEqual(pitchforkSeries({ nElements: 3, steps: [0, 1, 5], rOf: () => -1, noise: 1, seed: 2, dt: 0.3 }).values, pitchforkSeries({ nElements: 3, steps: [0, 1, 5], rOf: () => -1, noise: 1, seed: 2, dt: 0.3 }).values);
   assert.throws(() => pitchforkSeries({ nElements: 1, steps: [0, 1], rOf: { rStart: -1, rEnd: 1, crossAt: 5 }, noise: 1, seed: 1, dt: 0.1 }), UsageError);
+});
+
+test("advancePitchfork: the Euler recurrence y += (r(t) y - y^3 + h_j) dt with r taken at each sub-step's start; noise s sqrt(dt) N(0, 1)", () => {
+  const bias = [0.5, -0.25, 0];
+  const y = Float64Array.from([0, 0.3, -1.2]);
+  const ref = [...y];
+  const h = 0.01;
+  advancePitchfork(y, { count: 50, h, timeOf: (m) => 7 + m * h, rOf: (t) => t - 7.2, noise: 0, rng: new Rng(1), bias });
+  for (let m = 0; m < 50; m++) {
+    const r = 7 + m * h - 7.2;
+    for (let j = 0; j < ref.length; j++) ref[j] = ref[j]! + (r * ref[j]! - ref[j]! ** 3 + bias[j]!) * h;
+  }
+  for (let j = 0; j < ref.length; j++) assert.ok(Math.abs(y[j]! - ref[j]!) < 1e-12, `element ${j}: ${y[j]} vs ${ref[j]}`);
+  // r = 0, no bias, no cubic effect at y = 0 for one step: the increment is exactly s sqrt(h) times the seeded normal
+  const z = new Float64Array(2);
+  advancePitchfork(z, { count: 1, h: 0.04, timeOf: () => 0, rOf: () => 0, noise: 3, rng: new Rng(9) });
+  const normals = new Rng(9);
+  assert.deepEqual([...z], [3 * 0.2 * normals.normal(), 3 * 0.2 * normals.normal()]);
 });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
 import { Store } from "../../src/store/store.js";
-import { statsJson } from "../../src/cli/commands/stats.js";
+import { statsJson } from "../../src/store/views.js";
 import { startFakeHub } from "../helpers/fake-hub.js";
 import { reposOf, safetensorsCheckpoint, tmp, torchCheckpoint, writeFixtureRun } from "../runs/hub-analyze-fixtures.js";
 

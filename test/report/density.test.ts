@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { densityGridFromBuckets, encodeDensity, decodeDensityCounts, type BucketHistogram } from "../../src/report/density.js";
 import { histKeyOf, bucketValueRange } from "../../src/stats/histogram.js";
 import { Rng } from "../../src/util/rng.js";
+import { addAt } from "../../src/util/typed.js";
 
 function histogramOf(values: number[]): BucketHistogram {
   const m = new Map<number, number>();
@@ -60,7 +61,7 @@ test("mass is conserved per column, clipped mass is counted outside, and matches
       for (let j = 0; j < n; j++) {
         const x = a + ((j + 0.5) / n) * (b - a);
         if (x < lo || x >= hi) continue;
-        oracle[Math.floor(((x - lo) / (hi - lo)) * bins)] += h.counts[i]! / n;
+        addAt(oracle, Math.floor(((x - lo) / (hi - lo)) * bins), h.counts[i]! / n);
       }
     }
     for (let k = 0; k < bins; k++) assert.ok(Math.abs(oracle[k]! - g.cells[c * bins + k]!) < 0.02, `cell ${k}`);

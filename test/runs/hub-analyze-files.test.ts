@@ -11,7 +11,7 @@ import { encodeFloats } from "../../src/formats/dtype.js";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
 import { discoverHubRun, hubRunId } from "../../src/runs/hub-run.js";
 import { Store } from "../../src/store/store.js";
-import { statsJson } from "../../src/cli/commands/stats.js";
+import { statsJson } from "../../src/store/views.js";
 import { UsageError } from "../../src/util/errors.js";
 import { RemoteChangedError } from "../../src/io/http-errors.js";
 import { startFakeHub } from "../helpers/fake-hub.js";

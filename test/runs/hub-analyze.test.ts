@@ -8,7 +8,7 @@ import { HttpSourceError, RemoteChangedError } from "../../src/io/http-errors.js
 import { HubError } from "../../src/runs/hub-url.js";
 import { listBranches } from "../../src/runs/hub-api.js";
 import { Store } from "../../src/store/store.js";
-import { statsJson } from "../../src/cli/commands/stats.js";
+import { statsJson } from "../../src/store/views.js";
 import { startFakeHub, type FakeHub } from "../helpers/fake-hub.js";
 import { FAST_RETRY, reposOf, safetensorsCheckpoint, tmp, torchRunFile, writeFixtureRun, type FixtureRun } from "./hub-analyze-fixtures.js";
 

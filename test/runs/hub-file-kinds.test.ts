@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzeRun, type AnalyzeOptions } from "../../src/pipeline/analyze.js";
 import { Store } from "../../src/store/store.js";
-import { statsJson } from "../../src/cli/commands/stats.js";
+import { statsJson } from "../../src/store/views.js";
 import { HUB_READ_AHEAD_BYTES } from "../../src/runs/hub-run.js";
 import { startFakeHub, type FakeRepos } from "../helpers/fake-hub.js";
 import { tmp } from "./hub-analyze-fixtures.js";

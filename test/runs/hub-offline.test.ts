@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
 import { Store } from "../../src/store/store.js";
-import { statsJson } from "../../src/cli/commands/stats.js";
+import { statsJson } from "../../src/store/views.js";
 import { HubError } from "../../src/runs/hub-url.js";
 import { runCli } from "../helpers/cli.js";
 import { startFakeHub } from "../helpers/fake-hub.js";

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { Store, UsageError, correlateRun, type ConfidenceInterval, type MetricCorrelations, type RunCorrelationReport } from "../../index.js";
 import { parseIntOption, printJson } from "../options.js";
+import { printTable, type Column } from "../table.js";
 import { say } from "../terminal.js";
 
 interface CorrelateFlags { run?: string; metric?: string; source?: string; top: number; resamples?: number; seed?: number; json?: boolean; artefacts?: boolean }
@@ -62,13 +63,6 @@ function withCi(estimate: number, ci: ConfidenceInterval): string {
   return `${num(estimate)} [${num(ci.low)}, ${num(ci.high)}]`;
 }
 
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
-  say(line(header));
-  for (const r of rows) say(line(r));
-}
-
 /** One sentence on the metric's change points and the events before them. */
 export function leadLagLine(m: MetricCorrelations, nEvents: number): string {
   const s = m.lead_lag.summary;
@@ -84,7 +78,7 @@ function printReport(r: RunCorrelationReport, top: number): void {
     const level = Math.round(r.settings.confidence * 100);
     say(`run ${r.run}, metric ${m.source}:${m.metric}: ${m.n_checkpoints} checkpoints, ${r.n_features} features (top ${Math.min(top, m.correlations.length)} by |Spearman|)`);
     printTable(
-      ["feature", `Spearman [${level}% CI]`, `Kendall [${level}% CI]`, "n"],
+      [{ header: "feature" }, ...[`Spearman [${level}% CI]`, `Kendall [${level}% CI]`, "n"].map((header): Column => ({ header, align: "right" }))],
       m.correlations.slice(0, top).map((c) => [c.feature, withCi(c.spearman.estimate, c.spearman.ci), withCi(c.kendall.estimate, c.kendall.ci), String(c.n)]),
     );
     say(leadLagLine(m, r.events.length));

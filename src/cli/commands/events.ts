@@ -3,10 +3,11 @@
 // setting, recomputes them from the store (never re-reading checkpoints) and stores them.
 import type { Command } from "commander";
 import {
-  COST_KINDS, EVENT_KINDS, Store, UsageError, globToRegExp, isOptimizerArtefact, labelOptimizerArtefacts, nameFilter, recomputeRunEvents, recomputeRunTransition,
+  COST_KINDS, EVENT_KINDS, Store, UsageError, eventJson, globToRegExp, isOptimizerArtefact, labelOptimizerArtefacts, nameFilter, recomputeRunEvents, recomputeRunTransition, transitionJson,
   type DynamicsEventKind, type EventDetectionOptions, type EventRecord, type TransitionRecord,
 } from "../../index.js";
 import { collect, parseIntOption, parseNumberOption, printJson, parseProbabilityOption } from "../options.js";
+import { formatStat, printTable, type Column } from "../table.js";
 import { say, terminalSafe } from "../terminal.js";
 import { onlineEventsOf, printOnlineEvents } from "./events-online.js";
 
@@ -102,32 +103,12 @@ function detectionOptions(flags: EventsFlags, kinds: DynamicsEventKind[] | undef
   };
 }
 
-/** The JSON shape of one event of `events --json`. */
-export function eventJson(e: EventRecord): Record<string, unknown> {
-  return {
-    run: e.run_id, kind: e.kind, tensor: e.tensor, step: e.step, step_low: e.step_low, step_high: e.step_high, strength: e.strength,
-    evidence: e.evidence ?? {}, detector: e.detector ?? null, artefact: e.artefact ?? null,
-  };
-}
-
-/**
- * The JSON shape of a run's transition in `events --json`: one object of kind "transition" per
- * run with a transition metric, after the events (step: the interpolated halfway crossing, null
- * when not found; step_low / step_high: the bracketing checkpoints).
- */
-export function transitionJson(t: TransitionRecord): Record<string, unknown> {
-  return {
-    run: t.run_id, kind: "transition", tensor: null, metric: t.metric, source: t.source, chosen_by: t.chosen_by, found: t.found, step: t.step, step_low: t.step_low, step_high: t.step_high,
-    before: t.before, after: t.after, noise: t.noise, n_points: t.n_points, detail: t.detail,
-  };
-}
-
 /** One line per run: where its quality metric crosses halfway between its plateaus, or why not. */
 export function transitionLine(t: TransitionRecord, showRun: boolean): string {
   const run = showRun ? ` run ${terminalSafe(t.run_id)}:` : "";
   const metric = `${terminalSafe(t.metric)} (${terminalSafe(t.source)}${t.chosen_by === "explicit" ? ", chosen" : ""})`;
   if (!t.found) return `transition:${run} none in ${metric}: ${terminalSafe(String(t.detail.reason ?? "not found"))}`;
-  return `transition:${run} ${metric} ${fmt(t.before)} -> ${fmt(t.after)} at step ${Math.round(t.step!)} in (${t.step_low}, ${t.step_high}] (noise ${fmt(t.noise)}, ${t.n_points} checkpoints)`;
+  return `transition:${run} ${metric} ${formatStat(t.before)} -> ${formatStat(t.after)} at step ${Math.round(t.step!)} in (${t.step_low}, ${t.step_high}] (noise ${formatStat(t.noise)}, ${t.n_points} checkpoints)`;
 }
 
 function warningCell(e: EventRecord): string {
@@ -142,29 +123,20 @@ function detailCell(e: EventRecord): string {
   const ev = (e.evidence ?? {}) as Record<string, unknown>;
   if (e.kind === "population_fork") return `${String(ev.variable)}; branches ${JSON.stringify(ev.branch_sizes)}`;
   if (e.kind === "layer_fork") return `${String(ev.statistic)}; layers ${JSON.stringify(ev.groups)}`;
-  if (e.kind === "change_point" && ev.cost === "linear") return `${String(ev.statistic)}: jump ${fmt(ev.level_jump as number)}, slope ${fmt((ev.line_before as { slope: number }).slope)} -> ${fmt((ev.line_after as { slope: number }).slope)}`;
-  if (e.kind === "change_point") return `${String(ev.statistic)}: ${fmt(ev.mean_before as number)} -> ${fmt(ev.mean_after as number)}`;
+  if (e.kind === "change_point" && ev.cost === "linear") return `${String(ev.statistic)}: jump ${formatStat(ev.level_jump as number)}, slope ${formatStat((ev.line_before as { slope: number }).slope)} -> ${formatStat((ev.line_after as { slope: number }).slope)}`;
+  if (e.kind === "change_point") return `${String(ev.statistic)}: ${formatStat(ev.mean_before as number)} -> ${formatStat(ev.mean_after as number)}`;
   return `${String(ev.target ?? "")}`;
-}
-
-function fmt(x: number | null | undefined): string {
-  if (x === null || x === undefined) return "-";
-  return Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(4);
 }
 
 function printEventsTable(all: EventRecord[], showRun: boolean, recomputed: boolean, showArtefacts: boolean, transitions: readonly TransitionRecord[]): void {
   const rows = showArtefacts ? all : all.filter((e) => !isOptimizerArtefact(e));
   const hidden = all.length - rows.length;
-  const header = [...(showRun ? ["run"] : []), "kind", "tensor", "step", "(low, high]", "strength", "announced", "detail", ...(showArtefacts ? ["artefact"] : [])];
-  const lines = rows.map((e) => [
-    ...(showRun ? [terminalSafe(e.run_id)] : []), e.kind, terminalSafe(e.tensor ?? "-"), String(e.step), `(${e.step_low}, ${e.step_high}]`, fmt(e.strength), warningCell(e), detailCell(e),
-    ...(showArtefacts ? [e.artefact ?? "-"] : []),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const numeric = new Set(["step", "strength"]);
-  const row = (cells: string[]) => cells.map((c, i) => (numeric.has(header[i]!) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
-  say(row(header));
-  for (const l of lines) say(row(l));
+  const headers = [...(showRun ? ["run"] : []), "kind", "tensor", "step", "(low, high]", "strength", "announced", "detail", ...(showArtefacts ? ["artefact"] : [])];
+  printTable(headers.map((header): Column => ({ header, align: numeric.has(header) ? "right" : "left" })), rows.map((e) => [
+    ...(showRun ? [terminalSafe(e.run_id)] : []), e.kind, terminalSafe(e.tensor ?? "-"), String(e.step), `(${e.step_low}, ${e.step_high}]`, formatStat(e.strength), warningCell(e), detailCell(e),
+    ...(showArtefacts ? [e.artefact ?? "-"] : []),
+  ]));
   const counts = EVENT_KINDS.map((k) => `${rows.filter((e) => e.kind === k).length} ${k}`).join(", ");
   if (all.length === 0) say("(no events stored: run `forking-paths analyze` (without --no-events) or `forking-paths events <out-dir> --recompute`)");
   else say(`${rows.length} event(s)${recomputed ? " (recomputed)" : ""}: ${counts}`);

@@ -2,8 +2,9 @@
 // (lm-eval-harness JSON, trainer_state.json, CSV) in the analysis store, or lists what is stored.
 import { basename, extname } from "node:path";
 import type { Command } from "commander";
-import { Store, UsageError, readMetricsPath, recomputeRunTransition, type MetricRecord } from "../../index.js";
+import { Store, UsageError, readMetricsPath, recomputeRunTransition, summarizeMetrics } from "../../index.js";
 import { printJson } from "../options.js";
+import { printTable } from "../table.js";
 import { say } from "../terminal.js";
 
 interface MetricsFlags { add?: string; run?: string; source?: string; createRun?: boolean; json?: boolean }
@@ -58,33 +59,14 @@ async function addMetrics(outDir: string, path: string, flags: MetricsFlags): Pr
   }
 }
 
-interface SeriesSummary { run: string; source: string; name: string; points: number; missing: number; first_step: number; last_step: number }
-
-/** One row per (run, source, metric name). */
-export function summarizeMetrics(rows: readonly MetricRecord[]): SeriesSummary[] {
-  const map = new Map<string, SeriesSummary>();
-  for (const r of rows) {
-    const key = `${r.run_id}\u0000${r.source}\u0000${r.name}`;
-    const s = map.get(key) ?? { run: r.run_id, source: r.source, name: r.name, points: 0, missing: 0, first_step: r.step, last_step: r.step };
-    s.points++;
-    if (r.value === null) s.missing++;
-    s.first_step = Math.min(s.first_step, r.step);
-    s.last_step = Math.max(s.last_step, r.step);
-    map.set(key, s);
-  }
-  return [...map.values()];
-}
-
 async function listMetrics(outDir: string, flags: MetricsFlags): Promise<void> {
   const store = await Store.openDir(outDir, { readOnly: true });
   try {
     const series = summarizeMetrics(await store.metrics(flags.run !== undefined ? { run: flags.run } : {}));
     if (flags.json) { printJson(series); return; }
     if (series.length === 0) { say("(no metrics stored: add some with `forking-paths metrics <out-dir> --add <file|dir>`)"); return; }
-    const header = ["run", "source", "metric", "points", "missing", "steps"];
-    const lines = series.map((s) => [s.run, s.source, s.name, String(s.points), String(s.missing), `${s.first_step}..${s.last_step}`]);
-    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-    for (const l of [header, ...lines]) say(l.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+    const columns = ["run", "source", "metric", "points", "missing", "steps"].map((header) => ({ header }));
+    printTable(columns, series.map((s) => [s.run, s.source, s.name, String(s.points), String(s.missing), `${s.first_step}..${s.last_step}`]));
   } finally {
     await store.close();
   }

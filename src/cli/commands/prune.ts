@@ -1,12 +1,11 @@
 // `forking-paths prune <checkpoint-dir>`: magnitude or random pruning (global or per tensor) into
 // a complete checkpoint folder, optionally with the loss before and after on validation tokens,
 // recorded with --store in the analysis store's pruning table (with the near-zero mass).
-import { stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import {
-  ByteSourceError, Store, UsageError, decodeToFloat32, nearZeroMass, openCheckpoint, parseRevisionStep, pruneCheckpoint, readTensorBytes, trainerStateStep,
-  PRUNE_METHODS, PRUNE_SCOPES, type NearZeroMass, type PruneMethod, type PruneResult, type PruneScope, type PruningInput,
+  Store, UsageError, checkpointFolder, checkpointFolderStep, pruneCheckpoint, recordPrunedCheckpoint,
+  PRUNE_METHODS, PRUNE_SCOPES, type PruneMethod, type PruneResult, type PruneScope,
 } from "../../index.js";
 import { collect, parseIntOption, parseNumberOption, printJson } from "../options.js";
 import { evaluationTokens } from "../tokens.js";
@@ -76,7 +75,7 @@ export function register(program: Command): void {
         ...(flags.include !== undefined && { include: flags.include }),
         ...(tokens !== undefined && { eval: { tokens, ...(flags.workers !== undefined && { threads: flags.workers }) } }),
       });
-      const stored = target !== undefined ? await storePruning(target, checkpoint, r, flags.include ?? []) : undefined;
+      const stored = target !== undefined ? await storePruning(target, r, flags.include ?? []) : undefined;
       if (flags.json) printJson({ ...pruneJson(r), ...(stored !== undefined && { stored }) });
       else {
         printSummary(r);
@@ -95,48 +94,12 @@ function checkStoreFlags(f: PruneFlags): void {
   }
 }
 
-/** The checkpoint's folder (the path itself, or the folder of a weights file). */
-async function checkpointFolder(checkpoint: string): Promise<string> {
-  const trimmed = checkpoint.replace(/[/\\]+$/, "");
-  let isDir: boolean;
-  try {
-    isDir = (await stat(trimmed)).isDirectory();
-  } catch (err) {
-    throw new ByteSourceError(checkpoint, `checkpoint path not found (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
-  }
-  return isDir ? trimmed : dirname(trimmed);
-}
-
-/** --step, else trainer_state.json's global_step, else the step the folder name encodes. */
+/** --step, else the step the checkpoint folder tells (trainer_state.json, folder name). */
 async function checkpointStep(folder: string, given: number | undefined): Promise<number> {
   if (given !== undefined) return given;
-  const step = (await trainerStateStep(folder)) ?? parseRevisionStep(basename(folder));
+  const step = await checkpointFolderStep(folder);
   if (step === null) throw new UsageError(`cannot tell the training step of ${folder} (no trainer_state.json, folder name not step<N>/checkpoint-<N>) ---> HINT: give it with --step <n>`);
   return step;
-}
-
-/** Near-zero mass of the tensors that were pruned, read again from the (unmodified) source checkpoint. */
-async function sourceNearZeroMass(checkpoint: string, names: ReadonlySet<string>): Promise<NearZeroMass> {
-  const ckpt = await openCheckpoint(checkpoint);
-  try {
-    const tensors = [];
-    for (const ref of ckpt.tensors) {
-      if (names.has(ref.name)) tensors.push({ name: ref.name, values: decodeToFloat32(ref.dtype, await readTensorBytes(ref)) });
-    }
-    return nearZeroMass(tensors);
-  } finally {
-    await ckpt.close();
-  }
-}
-
-/** The store row of an evaluated pruning. */
-export function pruningRow(r: PruneResult, step: number, nearZero: NearZeroMass, include: readonly string[]): PruningInput {
-  return {
-    step, method: r.method, scope: r.scope, sparsity: r.sparsity, seed: r.seed,
-    base_loss: r.lossBefore!, loss: r.lossAfter!, eval_predictions: r.predictions!,
-    zeros_fraction: r.zerosFraction, near_zero_mass: Number.isFinite(nearZero.nearZeroFraction) ? nearZero.nearZeroFraction : null,
-    detail: { checkpoint: r.checkpoint, out: r.out, include, pruned_tensors: r.prunedTensors.map((t) => t.name), numel: r.numel, zeros: r.zeros, near_zero: nearZero },
-  };
 }
 
 /** Store, run and step a --store result goes to; the store is opened here only to check the run. */
@@ -148,8 +111,9 @@ async function storeTarget(outDir: string, checkpoint: string, flags: PruneFlags
     const runs = (await store.listRuns()).map((x) => x.run_id);
     let run = flags.run;
     if (run === undefined) {
-      if (runs.length !== 1) throw new UsageError(`the store has ${runs.length} runs${runs.length > 0 ? ` (${runs.join(", ")})` : ""}; say which one with --run <id>`);
-      run = runs[0]!;
+      const [only] = runs;
+      if (runs.length !== 1 || only === undefined) throw new UsageError(`the store has ${runs.length} runs${runs.length > 0 ? ` (${runs.join(", ")})` : ""}; say which one with --run <id>`);
+      run = only;
     }
     return { store: store.path, run, step, registered_run: !runs.includes(run) };
   } finally {
@@ -157,14 +121,11 @@ async function storeTarget(outDir: string, checkpoint: string, flags: PruneFlags
   }
 }
 
-async function storePruning(target: StoredAt, checkpoint: string, r: PruneResult, include: readonly string[]): Promise<StoredAt> {
-  const nearZero = await sourceNearZeroMass(checkpoint, new Set(r.prunedTensors.map((t) => t.name)));
+async function storePruning(target: StoredAt, r: PruneResult, include: readonly string[]): Promise<StoredAt> {
   const store = await Store.open(target.store);
   try {
-    const registered = !(await store.listRuns()).some((x) => x.run_id === target.run);
-    if (registered) await store.putRun({ run_id: target.run, source: dirname(await checkpointFolder(checkpoint)), options: { created_by: "prune" } });
-    await store.putPruning(target.run, [pruningRow(r, target.step, nearZero, include)]);
-    return { ...target, registered_run: registered };
+    const { registeredRun } = await recordPrunedCheckpoint(store, target.run, target.step, r, include);
+    return { ...target, registered_run: registeredRun };
   } finally {
     await store.close();
   }

@@ -1,13 +1,24 @@
 // Redis connection settings from a `redis://[user:password@]host:port[/db]` URL, in the form
 // BullMQ takes (ioredis options). Workers block on Redis, so requests never time out.
-import type { ConnectionOptions } from "bullmq";
 import { UsageError } from "../../util/errors.js";
 
 export const DEFAULT_REDIS_PORT = 6379;
 /** Name of the BullMQ queue that holds checkpoint and merge jobs (prefix "bull"). */
 export const DEFAULT_QUEUE_NAME = "forking-paths";
 
-export function redisConnection(url: string): ConnectionOptions {
+/** The TCP connection settings of one Redis server, as both BullMQ and ioredis take them. */
+export interface RedisConnection {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  tls?: Record<string, never>;
+  /** null: commands wait for the connection instead of failing after retries. */
+  maxRetriesPerRequest: null;
+}
+
+export function redisConnection(url: string): RedisConnection {
   let u: URL;
   try {
     u = new URL(url);

@@ -51,7 +51,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   let rateClient: import("ioredis").Redis | undefined;
   if (options.hubRate !== undefined) {
     const { Redis } = await import("ioredis");
-    rateClient = new Redis(connection as import("ioredis").RedisOptions);
+    rateClient = new Redis(connection);
     hubFetch = rateLimitedFetch(rateClient, hubBucketKey(queueName), options.hubRate);
   }
   const processor: Processor = async (job: Job) => {

@@ -9,6 +9,7 @@ import { GPTNeoX } from "../../../src/model/gpt-neox.js";
 import { parseNeoXConfig } from "../../../src/model/config.js";
 import { IGNORE_INDEX } from "../../../src/model/loss.js";
 import { UsageError } from "../../../src/util/errors.js";
+import { addAt } from "../../../src/util/typed.js";
 
 const close = (a: number, b: number, tol = 1e-5): void => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -41,7 +42,7 @@ test("induction: per-sequence masks on a hand-made case equal a direct computati
   const logits = new Float32Array(2 * T * V);
   for (let x = 0; x < 2 * T; x++) {
     logits[x * V + (x % V)] = x / 3;
-    logits[x * V + ((x + 2) % V)] += x / 7;
+    addAt(logits, x * V + ((x + 2) % V), x / 7);
   }
   const ce = (x: number): number => {
     let z = 0;
