@@ -1,0 +1,38 @@
+// Pluggable hot loops of the shape statistics: the exact-value EM sums (gmm.ts), the exact KDE
+// grid sums (kde.ts) and the convolution of binned KDE weights (kde.ts, kde-binned.ts). The
+// plain TypeScript versions in this folder are the oracles and the default; a thread that has
+// the WASM SIMD kernels (src/kernels/shape-wasm.ts, installed by the statistics workers)
+// installs them here. Results agree with the oracles to rounding (test/kernels/shape-wasm.test.ts).
+
+/**
+ * One EM pass over the bound values: adds to s[0..k) the sums of the responsibilities r_c, sets
+ * s[k..2k) to the sums of r_c d and s[2k..3k) to those of r_c d^2 (d = x - means[c]), and returns
+ * the total log-likelihood. base[c] = ln w_c - ln(2 pi v_c) / 2, halfInv[c] = 1 / (2 v_c).
+ */
+export type EmSumsFn = (means: Float64Array, base: Float64Array, halfInv: Float64Array, s: Float64Array) => number;
+
+export interface ShapeKernels {
+  /** Binds the values of one mixture fit (they must not change while it is used). */
+  emSums(x: Float64Array): EmSumsFn;
+  /**
+   * Unnormalised kernel sums on the grid lo + j step, j < m: out[j] = sum_i exp(-u^2/2),
+   * u = (lo + j step - x_i) / h, over the terms with |u| <= reach (kdeOnEvenGrid's recurrence).
+   */
+  kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number): Float64Array;
+  /** out[i] = sum_j weights[j] kernel[|i - j|] over |i - j| < kernel.length (convolveKernel). */
+  convolve(weights: Float64Array, kernel: Float64Array): Float64Array;
+}
+
+let installed: ShapeKernels | null = null;
+
+/** Installs kernels for this thread (null: the TypeScript oracles); returns the previous ones. */
+export function setShapeKernels(kernels: ShapeKernels | null): ShapeKernels | null {
+  const previous = installed;
+  installed = kernels;
+  return previous;
+}
+
+/** The kernels installed in this thread, or null (use the oracles). */
+export function shapeKernels(): ShapeKernels | null {
+  return installed;
+}
