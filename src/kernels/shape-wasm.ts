@@ -3,7 +3,7 @@
 // (src/stats/shape/kernels.ts) that a thread installs with installShapeKernels(). Values are
 // copied into wasm memory; a mixture fit's values are copied once for all its EM steps.
 import { scalarEmSums } from "../stats/shape/em-sums.js";
-import { setShapeKernels, type EmSumsFn, type ShapeKernels } from "../stats/shape/kernels.js";
+import { setShapeKernels, type BinnedEmSumsFn, type EmSumsFn, type ShapeKernels } from "../stats/shape/kernels.js";
 import { instantiateKernel } from "./load.js";
 
 interface ShapeExports {
@@ -12,6 +12,7 @@ interface ShapeExports {
   expBatch(ptr: number, n: number): void;
   emSums(k: number, xPtr: number, n: number, parPtr: number, outPtr: number): number;
   kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number): void;
+  binnedEmSums(cntPtr: number, meanPtr: number, varPtr: number, nc: number, parPtr: number, outPtr: number): number;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
 }
 
@@ -49,6 +50,37 @@ export class WasmShapeKernels implements ShapeKernels {
       for (let c = 0; c < k; c++) s[c]! += out[c]!;
       for (let i = k; i < 3 * k; i++) s[i] = out[i]!;
       return total;
+    };
+  }
+
+  binnedEmSums(cells: { count: Float64Array; mean: Float64Array; variance: Float64Array }): BinnedEmSumsFn {
+    const nc = cells.count.length, token = {}, len = f64Bytes(nc);
+    return (means, base, inv, s0, s1, s2) => {
+      const k = means.length;
+      const ptr = this.ex.reserve(3 * len + 2 * f64Bytes(9));
+      const parPtr = ptr + 3 * len, outPtr = parPtr + f64Bytes(9);
+      const mem = this.ex.memory.buffer;
+      if (this.bound?.token !== token || this.bound.ptr !== ptr) {
+        new Float64Array(mem, ptr, nc).set(cells.count);
+        new Float64Array(mem, ptr + len, nc).set(cells.mean);
+        new Float64Array(mem, ptr + 2 * len, nc).set(cells.variance);
+        this.bound = { token, ptr };
+      }
+      // always 3 components: the missing ones are dummies (log-weight -Inf, inv 0) that add nothing
+      const par = new Float64Array(mem, parPtr, 9);
+      for (let c = 0; c < 3; c++) {
+        par[c] = c < k ? means[c]! : 0;
+        par[3 + c] = c < k ? base[c]! : -Infinity;
+        par[6 + c] = c < k ? inv[c]! : 0;
+      }
+      const logLik = this.ex.binnedEmSums(ptr, ptr + len, ptr + 2 * len, nc, parPtr, outPtr);
+      const out = new Float64Array(this.ex.memory.buffer, outPtr, 9);
+      for (let c = 0; c < k; c++) {
+        s0[c]! += out[c]!;
+        s1[c]! += out[3 + c]!;
+        s2[c]! += out[6 + c]!;
+      }
+      return logLik;
     };
   }
 

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { WasmShapeKernels } from "../../src/kernels/shape-wasm.js";
 import { scalarEmSums } from "../../src/stats/shape/em-sums.js";
 import { fitGaussianMixture } from "../../src/stats/shape/gmm.js";
+import { scalarBinnedEmSums } from "../../src/stats/shape/gmm-binned.js";
 import { convolveKernel, kdeOnEvenGrid, gaussianKde, kdeGrid, KDE_GRID_TERM_FLOOR } from "../../src/stats/shape/kde.js";
 import { setShapeKernels, shapeKernels } from "../../src/stats/shape/kernels.js";
 import { shapeSummary } from "../../src/stats/shape/summary.js";
@@ -56,6 +57,37 @@ test("EM sums from the kernel equal the TypeScript oracle (k = 1, 2, 3; odd and 
           const scale = i < k ? n : i < 2 * k ? n * maxD : Math.abs(s0[i]!);
           // plus the terms the kernel sets to 0: responsibilities below exp(-708) = 3.3e-308
           assert.ok(Math.abs(s1[i]! - s0[i]!) <= 1e-13 * scale + n * 3.3e-308 * Math.max(1, maxD * maxD), `n ${n} k ${k} sum ${i}: ${s1[i]} vs ${s0[i]}`);
+        }
+      }
+    }
+  }
+});
+
+test("binned EM sums from the kernel equal the TypeScript oracle (k = 1, 2, 3; odd cell counts; underflowing components)", () => {
+  const rng = new Rng(17);
+  for (const nc of [1, 2, 3, 40, 641]) {
+    const mean = Float64Array.from({ length: nc }, () => (rng.uniform() < 0.6 ? 0.02 * rng.normal() : 0.5 + 0.1 * rng.normal())).sort();
+    const count = Float64Array.from({ length: nc }, () => 1 + Math.floor(rng.uniform() * 5000));
+    const variance = Float64Array.from({ length: nc }, () => (rng.uniform() < 0.2 ? 0 : 1e-6 * rng.uniform()));
+    const cells = { count, mean, variance };
+    const cases = [
+      { means: [0.01, 0.4, 2], base: [0.3, -0.2, 0.1], inv: [400, 100, 800] },
+      { means: [0, 0.5, 0.500001], base: [1, 1, -3], inv: [2e6, 2e5, 2e4] },
+    ];
+    for (const c of cases) {
+      for (const k of [1, 2, 3]) {
+        const args = [c.means, c.base, c.inv].map((a) => Float64Array.from(a.slice(0, k))) as [Float64Array, Float64Array, Float64Array];
+        const o = [0, 1, 2].map(() => new Float64Array(k).fill(1e-15)), f = [0, 1, 2].map(() => new Float64Array(k).fill(1e-15));
+        const t0 = scalarBinnedEmSums(cells)(...args, o[0]!, o[1]!, o[2]!), t1 = wasm.binnedEmSums(cells)(...args, f[0]!, f[1]!, f[2]!);
+        assert.ok(Math.abs(t1 - t0) <= 1e-12 * Math.abs(t0), `nc ${nc} k ${k}: logL ${t1} vs ${t0}`);
+        let total = 0;
+        for (let b = 0; b < nc; b++) total += count[b]!;
+        for (let j = 0; j < 3; j++) {
+          for (let i = 0; i < k; i++) {
+            const maxD = Math.max(Math.abs(mean[0]! - args[0][i]!), Math.abs(mean[nc - 1]! - args[0][i]!), 1e-3);
+            const scale = j === 0 ? total : j === 1 ? total * maxD : Math.abs(o[2]![i]!) + total * 1e-6;
+            assert.ok(Math.abs(f[j]![i]! - o[j]![i]!) <= 1e-12 * scale + total * 3.3e-308 * Math.max(1, maxD * maxD), `nc ${nc} k ${k} s${j}[${i}]: ${f[j]![i]} vs ${o[j]![i]}`);
+          }
         }
       }
     }

@@ -1,4 +1,5 @@
-// Pluggable hot loops of the shape statistics: the exact-value EM sums (gmm.ts), the exact KDE
+// Pluggable hot loops of the shape statistics: the EM sums of values (gmm.ts) and of histogram
+// cells (gmm-binned.ts), the exact KDE
 // grid sums (kde.ts) and the convolution of binned KDE weights (kde.ts, kde-binned.ts). The
 // plain TypeScript versions in this folder are the oracles and the default; a thread that has
 // the WASM SIMD kernels (src/kernels/shape-wasm.ts, installed by the statistics workers)
@@ -11,9 +12,18 @@
  */
 export type EmSumsFn = (means: Float64Array, base: Float64Array, halfInv: Float64Array, s: Float64Array) => number;
 
+/**
+ * One pass over histogram cells of the binned EM (gmm-binned.ts): adds to s0, s1, s2 (k each) the
+ * second-order sums of r, r d, r d^2 (d = x - means[c]) and returns the log-likelihood.
+ * base[c] = ln w_c - ln(2 pi v_c) / 2, inv[c] = 1 / v_c.
+ */
+export type BinnedEmSumsFn = (means: Float64Array, base: Float64Array, inv: Float64Array, s0: Float64Array, s1: Float64Array, s2: Float64Array) => number;
+
 export interface ShapeKernels {
   /** Binds the values of one mixture fit (they must not change while it is used). */
   emSums(x: Float64Array): EmSumsFn;
+  /** Binds the cells of one binned mixture fit (count, mean, within-cell variance; unchanged while used). */
+  binnedEmSums(cells: { count: Float64Array; mean: Float64Array; variance: Float64Array }): BinnedEmSumsFn;
   /**
    * Unnormalised kernel sums on the grid lo + j step, j < m: out[j] = sum_i exp(-u^2/2),
    * u = (lo + j step - x_i) / h, over the terms with |u| <= reach (kdeOnEvenGrid's recurrence).
