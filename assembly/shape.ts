@@ -332,3 +332,56 @@ export function binnedEmSums(cnt: usize, mean: usize, vr: usize, nc: i32, par: u
   store<f64>(out, hsum(g0), 48); store<f64>(out, hsum(g1), 56); store<f64>(out, hsum(g2), 64);
   return logLik;
 }
+
+/**
+ * Sheather-Jones (src/stats/shape/bandwidth.ts phi): sum over i < iMax of exp(-delta/2) poly(delta)
+ * counts[i], delta = (i binWidth / h)^2, poly = delta^2 - 6 delta + 3 (order 4) or
+ * delta^3 - 15 delta^2 + 45 delta - 15 (order 6).
+ */
+export function sjPhiSum(counts: usize, iMax: i32, binWidth: f64, h: f64, order: i32): f64 {
+  const BW = f64x2.splat(binWidth), H = f64x2.splat(h), half = f64x2.splat(-0.5);
+  let acc = f64x2.splat(0), idx = f64x2.replace_lane(f64x2.splat(0), 1, 1);
+  const two = f64x2.splat(2);
+  let i = 0;
+  for (; i + 2 <= iMax; i += 2) {
+    let delta = f64x2.div(f64x2.mul(idx, BW), H);
+    delta = f64x2.mul(delta, delta);
+    const poly = order == 4
+      ? f64x2.add(f64x2.mul(delta, f64x2.sub(delta, f64x2.splat(6))), f64x2.splat(3))
+      : f64x2.sub(f64x2.mul(delta, f64x2.add(f64x2.mul(delta, f64x2.sub(delta, f64x2.splat(15))), f64x2.splat(45))), f64x2.splat(15));
+    acc = f64x2.add(acc, f64x2.mul(f64x2.mul(expV(f64x2.mul(delta, half)), poly), v128.load(counts + (<usize>i << 3))));
+    idx = f64x2.add(idx, two);
+  }
+  let sum = hsum(acc);
+  if (i < iMax) {
+    let delta = (<f64>i * binWidth) / h;
+    delta *= delta;
+    const poly = order == 4 ? delta * delta - 6 * delta + 3 : delta * delta * delta - 15 * delta * delta + 45 * delta - 15;
+    sum += lane0(expV(f64x2.splat(-delta / 2))) * poly * load<f64>(counts + (<usize>i << 3));
+  }
+  return sum;
+}
+
+/**
+ * Pair counts by bin distance (bandwidth.ts pairCounts): out[0] = sum_b w_b (w_b - 1) / 2 and
+ * out[d] = sum_b w_b w_{b+d} for 0 < d < nb, from the L bin counts at `bins`. Integer-valued sums
+ * below 2^53: exact, whatever the order.
+ */
+export function binAutocorrelation(bins: usize, L: i32, nb: i32, out: usize): void {
+  memory.fill(out, 0, <usize>nb << 3);
+  let c0: f64 = 0;
+  for (let b = 0; b < L; b++) {
+    const w = load<f64>(bins + (<usize>b << 3));
+    c0 += (w * (w - 1)) / 2;
+  }
+  store<f64>(out, c0);
+  const dMax = min(nb, L);
+  for (let d = 1; d < dMax; d++) {
+    const len = L - d;
+    let acc = f64x2.splat(0), b = 0;
+    for (; b + 2 <= len; b += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(bins + (<usize>b << 3)), v128.load(bins + (<usize>(b + d) << 3))));
+    let s = hsum(acc);
+    if (b < len) s += load<f64>(bins + (<usize>b << 3)) * load<f64>(bins + (<usize>(b + d) << 3));
+    store<f64>(out + (<usize>d << 3), s);
+  }
+}

@@ -13,6 +13,8 @@ interface ShapeExports {
   emSums(k: number, xPtr: number, n: number, parPtr: number, outPtr: number): number;
   kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number): void;
   binnedEmSums(cntPtr: number, meanPtr: number, varPtr: number, nc: number, parPtr: number, outPtr: number): number;
+  sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
+  binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number): void;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
 }
 
@@ -103,6 +105,20 @@ export class WasmShapeKernels implements ShapeKernels {
     for (let t = 0; t < len; t++) krev[t] = kernel[len - 1 - t]!;
     this.ex.convolve(ptr, m, kernPtr, krevPtr, len - 1, outPtr);
     return new Float64Array(this.ex.memory.buffer, outPtr, m).slice();
+  }
+
+  binAutocorrelation(bins: Float64Array, nb: number): Float64Array {
+    const ptr = this.scratch(f64Bytes(bins.length) + f64Bytes(nb));
+    const outPtr = ptr + f64Bytes(bins.length);
+    new Float64Array(this.ex.memory.buffer, ptr, bins.length).set(bins);
+    this.ex.binAutocorrelation(ptr, bins.length, nb, outPtr);
+    return new Float64Array(this.ex.memory.buffer, outPtr, nb).slice();
+  }
+
+  sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number {
+    const ptr = this.scratch(f64Bytes(terms));
+    new Float64Array(this.ex.memory.buffer, ptr, terms).set(counts.subarray(0, terms));
+    return this.ex.sjPhiSum(ptr, terms, binWidth, h, order);
   }
 
   /** The kernel's exp of each value (to measure its error; the EM pass uses it inline). */

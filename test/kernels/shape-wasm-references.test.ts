@@ -7,6 +7,7 @@ import { shapeKernels } from "../../src/stats/shape/kernels.js";
 
 assert.equal(installShapeKernels(), true, "the shape kernel is built (npm run build:kernels)");
 assert.notEqual(shapeKernels(), null);
+await import("../stats/shape/bandwidth.test.js");
 await import("../stats/shape/gmm.test.js");
 await import("../stats/shape/kde.test.js");
 await import("../stats/shape/summary.test.js");

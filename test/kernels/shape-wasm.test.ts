@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { WasmShapeKernels } from "../../src/kernels/shape-wasm.js";
 import { scalarEmSums } from "../../src/stats/shape/em-sums.js";
+import { bandwidthSJ } from "../../src/stats/shape/bandwidth.js";
 import { fitGaussianMixture } from "../../src/stats/shape/gmm.js";
 import { scalarBinnedEmSums } from "../../src/stats/shape/gmm-binned.js";
 import { convolveKernel, kdeOnEvenGrid, gaussianKde, kdeGrid, KDE_GRID_TERM_FLOOR } from "../../src/stats/shape/kde.js";
@@ -134,6 +135,27 @@ test("the kernel's convolution equals convolveKernel's loop (zero weights, kerne
     const oracle = convolveKernel(w, kernel);
     const fast = wasm.convolve(w, kernel);
     for (let i = 0; i < m; i++) assert.ok(Math.abs(fast[i]! - oracle[i]!) <= 1e-15 * Math.abs(oracle[i]!) + 1e-300, `m ${m} len ${len} at ${i}`);
+  }
+});
+
+test("bw.SJ's pair counts from the kernel equal the oracle's exactly; phi sums to rounding, so bw.SJ agrees within 1e-9", () => {
+  const rng = new Rng(21);
+  for (const n of [2, 3, 50, 777, 3001]) {
+    const x = Float64Array.from({ length: n }, () => (rng.uniform() < 0.5 ? rng.normal() : 5 + 0.3 * rng.normal()));
+    for (const method of ["ste", "dpi"] as const) {
+      const a = bandwidthSJ(x, method), b = withKernels(() => bandwidthSJ(x, method));
+      assert.ok(Math.abs(b / a - 1) < 1e-9, `n ${n} ${method}: ${b} vs ${a}`);
+    }
+  }
+  const bins = Float64Array.from({ length: 1007 }, () => (rng.uniform() < 0.4 ? 0 : Math.floor(rng.uniform() * 40)));
+  for (const nb of [1, 10, 1000, 2000]) {
+    const fast = wasm.binAutocorrelation(bins, nb);
+    const slow = new Float64Array(nb);
+    for (let a = 0; a < bins.length; a++) {
+      slow[0]! += (bins[a]! * (bins[a]! - 1)) / 2;
+      for (let b = 0; b < a; b++) if (a - b < nb) slow[a - b]! += bins[a]! * bins[b]!;
+    }
+    assert.deepEqual(fast, slow);
   }
 });
 

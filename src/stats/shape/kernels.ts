@@ -29,6 +29,10 @@ export interface ShapeKernels {
    * u = (lo + j step - x_i) / h, over the terms with |u| <= reach (kdeOnEvenGrid's recurrence).
    */
   kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number): Float64Array;
+  /** bw.SJ's pair counts by bin distance (bandwidth.ts pairCounts) from the bin counts: out[0] = sum w (w - 1) / 2, out[d] = sum_b w_b w_{b+d}, d < nb. */
+  binAutocorrelation(bins: Float64Array, nb: number): Float64Array;
+  /** bandwidth.ts phi's sum over the first `terms` pair counts: exp(-delta/2) poly_order(delta) counts[i], delta = (i binWidth / h)^2. */
+  sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number;
   /** out[i] = sum_j weights[j] kernel[|i - j|] over |i - j| < kernel.length (convolveKernel). */
   convolve(weights: Float64Array, kernel: Float64Array): Float64Array;
 }
