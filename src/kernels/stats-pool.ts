@@ -12,6 +12,7 @@ import { isContiguousView, readTensorChunks } from "../tensor/read.js";
 import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
 import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
+import { installShapeKernels } from "./shape-wasm.js";
 import { StatsJobHost } from "./stats-host.js";
 
 /** Messages to a worker. */
@@ -71,7 +72,10 @@ export class StatsPool {
     if (!Number.isInteger(workers) || workers < 0 || workers > MAX_STATS_WORKERS) {
       throw new UsageError(`StatsPool: workers must be an integer in [0, ${MAX_STATS_WORKERS}], got ${workers}`);
     }
-    if (workers === 0) return new StatsPool([], new StatsJobHost());
+    if (workers === 0) {
+      installShapeKernels(); // calls run in this thread: the same kernels as in the workers
+      return new StatsPool([], new StatsJobHost());
+    }
     const url = new URL("./stats-worker" + MODULE_EXT, import.meta.url);
     const workerData = sharedKernelData(["stats"]);
     const slots = await Promise.all(Array.from({ length: workers }, () => new Promise<Slot>((resolve, reject) => {

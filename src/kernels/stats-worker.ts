@@ -1,11 +1,14 @@
 // Worker-thread entry of the statistics pool: one WASM kernel per worker, driven by messages
 // from StatsPool (src/kernels/stats-pool.ts). Not imported by anything else.
 import { parentPort } from "node:worker_threads";
+import { installShapeKernels } from "./shape-wasm.js";
 import { StatsJobHost } from "./stats-host.js";
 import { callExport, type StatsRequest, type StatsReply } from "./stats-pool.js";
 
 const port = parentPort;
 if (port === null) throw new Error("stats-worker.ts must run as a worker thread");
+// shape statistics run here (StatsPool.call): their hot loops go to the WASM kernels
+installShapeKernels();
 let host: StatsJobHost | undefined;
 try {
   host = new StatsJobHost();

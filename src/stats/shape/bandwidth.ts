@@ -2,6 +2,7 @@
 // bw.nrd0, and the Sheather-Jones plug-in as R's bw.SJ computes it (binned pair counts, Brent
 // root search with R's tolerance). Pure; no I/O.
 import { ForkingPathsError, NotEnoughPointsError } from "../../util/errors.js";
+import { shapeKernels } from "./kernels.js";
 import { sortedFinite, standardDeviation } from "./sample.js";
 
 /** A sample whose spread is zero or too sparse for a density estimate. */
@@ -67,6 +68,8 @@ function pairCounts(x: ArrayLike<number>, nb: number, min: number, max: number):
   }
   const bins = new Float64Array(highest - lowest + 1);
   for (let i = 0; i < x.length; i++) bins[idx[i]! - lowest]! += 1;
+  const kernels = shapeKernels();
+  if (kernels !== null) return { binWidth: d, counts: kernels.binAutocorrelation(bins, nb) };
   const counts = new Float64Array(nb);
   // over the occupied bins only: an empty bin adds exactly 0, so the sums are the same
   const occupied = new Int32Array(bins.length);
@@ -86,8 +89,9 @@ function pairCounts(x: ArrayLike<number>, nb: number, min: number, max: number):
 
 /** Binned estimate of the integrated squared r-th density derivative, r = 4 (phi4) or 6 (phi6). */
 function phi(order: 4 | 6, n: number, pc: PairCounts, h: number): number {
-  let sum = 0;
-  for (let i = 0; i < pc.counts.length; i++) {
+  const kernels = shapeKernels();
+  let sum = kernels === null ? 0 : kernels.sjPhiSum(pc.counts, phiTerms(pc, h), pc.binWidth, h, order);
+  for (let i = 0; i < pc.counts.length && kernels === null; i++) {
     let delta = (i * pc.binWidth) / h;
     delta *= delta;
     if (delta >= DELMAX) break;
@@ -96,6 +100,18 @@ function phi(order: 4 | 6, n: number, pc: PairCounts, h: number): number {
   }
   sum = order === 4 ? 2 * sum + n * 3 : 2 * sum - 15 * n;
   return (sum / (n * (n - 1) * Math.pow(h, order + 1))) / Math.sqrt(2 * Math.PI);
+}
+
+/** The terms phi sums: bins i with ((i binWidth) / h)^2 < DELMAX (the same test as its loop). */
+function phiTerms(pc: PairCounts, h: number): number {
+  const beyond = (i: number) => {
+    const delta = (i * pc.binWidth) / h;
+    return delta * delta >= DELMAX;
+  };
+  let i = Math.min(pc.counts.length, Math.max(0, Math.floor((Math.sqrt(DELMAX) * h) / pc.binWidth)));
+  while (i > 0 && beyond(i - 1)) i--;
+  while (i < pc.counts.length && !beyond(i)) i++;
+  return i;
 }
 
 /**

@@ -12,6 +12,7 @@ import { DegenerateSampleError } from "./bandwidth.js";
 import type { BinnedCells } from "./binned.js";
 import { describeMixture, GMM_BINNED_METHOD, type GaussianMixtureFit } from "./gmm.js";
 import { NotEnoughPointsError } from "../../util/errors.js";
+import { shapeKernels, type BinnedEmSumsFn } from "./kernels.js";
 import { runSquarem, type EmRun, type MixtureParams } from "./squarem.js";
 
 export interface BinnedMixtureOptions {
@@ -58,7 +59,8 @@ export function selectMixtureByBicBinned(cells: BinnedCells, maxComponents: 1 | 
 }
 
 function runEm(cells: BinnedCells, start: Params, cfg: { maxIter: number; tol: number; regCovar: number }): EmRun {
-  return runSquarem((q) => emStep(cells, q, cfg.regCovar), start, cfg);
+  const sums = shapeKernels()?.binnedEmSums(cells) ?? scalarBinnedEmSums(cells);
+  return runSquarem((q) => emStep(sums, cells, q, cfg.regCovar), start, cfg);
 }
 
 /**
@@ -68,50 +70,15 @@ function runEm(cells: BinnedCells, start: Params, cfg: { maxIter: number; tol: n
  * r_c'' = r_c' (l_c' - L1) + r_c (l_c'' - L2). Sums over a cell's values of r, r x, r (x - a)^2
  * and log p take their second-order expansions about the cell mean (see the file header).
  */
-function emStep(cells: BinnedCells, p: Params, regCovar: number): { meanLogLik: number; next: Params } {
-  const k = p.means.length, nc = cells.count.length;
-  const logW = new Float64Array(k), logNorm = new Float64Array(k), inv = new Float64Array(k);
+function emStep(sums: BinnedEmSumsFn, cells: BinnedCells, p: Params, regCovar: number): { meanLogLik: number; next: Params } {
+  const k = p.means.length;
+  const base = new Float64Array(k), inv = new Float64Array(k);
   for (let c = 0; c < k; c++) {
-    logW[c] = Math.log(p.weights[c]!);
-    logNorm[c] = -0.5 * (LOG_2PI + Math.log(p.variances[c]!));
+    base[c] = Math.log(p.weights[c]!) + -0.5 * (LOG_2PI + Math.log(p.variances[c]!));
     inv[c] = 1 / p.variances[c]!;
   }
   const s0 = new Float64Array(k).fill(TINY), s1 = new Float64Array(k), s2 = new Float64Array(k);
-  const lp = new Float64Array(k), r = new Float64Array(k), d1 = new Float64Array(k), r1 = new Float64Array(k);
-  let logLik = 0;
-  for (let b = 0; b < nc; b++) {
-    const n = cells.count[b]!, m = cells.mean[b]!, v = cells.variance[b]!;
-    let mx = -Infinity, top = 0;
-    for (let c = 0; c < k; c++) {
-      const d = m - p.means[c]!;
-      lp[c] = logW[c]! + logNorm[c]! - 0.5 * d * d * inv[c]!;
-      d1[c] = -d * inv[c]!;
-      if (lp[c]! > mx) {
-        mx = lp[c]!;
-        top = c;
-      }
-    }
-    let s = 0;
-    for (let c = 0; c < k; c++) s += (r[c] = c === top ? 1 : Math.exp(lp[c]! - mx)); // exp(0) = 1 exactly
-    let l1 = 0;
-    for (let c = 0; c < k; c++) {
-      r[c]! /= s;
-      l1 += r[c]! * d1[c]!;
-    }
-    let l2 = 0;
-    for (let c = 0; c < k; c++) {
-      r1[c] = r[c]! * (d1[c]! - l1);
-      l2 += r1[c]! * d1[c]! - r[c]! * inv[c]!;
-    }
-    logLik += n * (mx + Math.log(s) + 0.5 * v * l2);
-    for (let c = 0; c < k; c++) {
-      const r2 = r1[c]! * (d1[c]! - l1) + r[c]! * (-inv[c]! - l2);
-      const a = Math.max(0, r[c]! + 0.5 * r2 * v), dm = m - p.means[c]!;
-      s0[c]! += n * a;
-      s1[c]! += n * (a * dm + r1[c]! * v);
-      s2[c]! += n * (a * dm * dm + 2 * r1[c]! * dm * v + r[c]! * v);
-    }
-  }
+  const logLik = sums(p.means, base, inv, s0, s1, s2);
   let total = 0;
   for (let c = 0; c < k; c++) total += s0[c]!;
   const next: Params = { weights: new Float64Array(k), means: new Float64Array(k), variances: new Float64Array(k) };
@@ -122,6 +89,53 @@ function emStep(cells: BinnedCells, p: Params, regCovar: number): { meanLogLik: 
     next.variances[c] = Math.max(0, s2[c]! / s0[c]! - shift * shift) + regCovar;
   }
   return { meanLogLik: logLik / cells.total, next };
+}
+
+/**
+ * The pass over the cells of one EM step (the oracle of the WASM kernel, kernels.ts): adds to
+ * s0, s1, s2 the second-order sums of r, r (x - mu_c), r (x - mu_c)^2 and returns the
+ * log-likelihood. base[c] = ln w_c - ln(2 pi v_c) / 2, inv[c] = 1 / v_c.
+ */
+export function scalarBinnedEmSums(cells: Pick<BinnedCells, "count" | "mean" | "variance">): BinnedEmSumsFn {
+  return (means, base, inv, s0, s1, s2) => {
+    const k = means.length, nc = cells.count.length;
+    const lp = new Float64Array(k), r = new Float64Array(k), d1 = new Float64Array(k), r1 = new Float64Array(k);
+    let logLik = 0;
+    for (let b = 0; b < nc; b++) {
+      const n = cells.count[b]!, m = cells.mean[b]!, v = cells.variance[b]!;
+      let mx = -Infinity, top = 0;
+      for (let c = 0; c < k; c++) {
+        const d = m - means[c]!;
+        lp[c] = base[c]! - 0.5 * d * d * inv[c]!;
+        d1[c] = -d * inv[c]!;
+        if (lp[c]! > mx) {
+          mx = lp[c]!;
+          top = c;
+        }
+      }
+      let s = 0;
+      for (let c = 0; c < k; c++) s += (r[c] = c === top ? 1 : Math.exp(lp[c]! - mx)); // exp(0) = 1 exactly
+      let l1 = 0;
+      for (let c = 0; c < k; c++) {
+        r[c]! /= s;
+        l1 += r[c]! * d1[c]!;
+      }
+      let l2 = 0;
+      for (let c = 0; c < k; c++) {
+        r1[c] = r[c]! * (d1[c]! - l1);
+        l2 += r1[c]! * d1[c]! - r[c]! * inv[c]!;
+      }
+      logLik += n * (mx + Math.log(s) + 0.5 * v * l2);
+      for (let c = 0; c < k; c++) {
+        const r2 = r1[c]! * (d1[c]! - l1) + r[c]! * (-inv[c]! - l2);
+        const a = Math.max(0, r[c]! + 0.5 * r2 * v), dm = m - means[c]!;
+        s0[c]! += n * a;
+        s1[c]! += n * (a * dm + r1[c]! * v);
+        s2[c]! += n * (a * dm * dm + 2 * r1[c]! * dm * v + r[c]! * v);
+      }
+    }
+    return logLik;
+  };
 }
 
 /** Initial parameters from hard cell labels (one M step with 0/1 responsibilities). */

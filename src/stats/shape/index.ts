@@ -30,6 +30,7 @@ export * from "./gmm.js";
 export * from "./weibull.js";
 export * from "./ks.js";
 export * from "./summary.js";
+export * from "./kernels.js";
 // From a bucket histogram instead of values (cost bounded by the occupied buckets):
 export * from "./binned.js";
 export * from "./binned-fits.js";

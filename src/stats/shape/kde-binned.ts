@@ -7,6 +7,7 @@ import { normalCdf } from "../../util/special.js";
 import { DegenerateSampleError, silvermanFactor } from "./bandwidth.js";
 import type { BinnedDistribution } from "./binned.js";
 import { modesOnGrid, type KdeMode } from "./kde-modes.js";
+import { convolveKernel } from "./kde.js";
 
 /** Grid nodes per bandwidth at least (the grid is also at least `gridSize` nodes over the range). */
 export const BINNED_KDE_NODES_PER_BANDWIDTH = 4;
@@ -87,13 +88,7 @@ export function binnedKdeGrid(d: BinnedDistribution, h: number, options: { gridS
   const reach = Math.min(m - 1, Math.ceil((BINNED_KDE_REACH * h) / step));
   const kernel = new Float64Array(reach + 1);
   for (let k = 0; k <= reach; k++) kernel[k] = Math.exp(-0.5 * ((k * step) / h) ** 2);
-  const density = new Float64Array(m);
-  for (let j = 0; j < m; j++) {
-    const w = weights[j]!;
-    if (w === 0) continue;
-    const a = Math.max(0, j - reach), b = Math.min(m - 1, j + reach);
-    for (let i = a; i <= b; i++) density[i]! += w * kernel[Math.abs(i - j)]!;
-  }
+  const density = convolveKernel(weights, kernel);
   const norm = 1 / (d.total * h * SQRT_2PI);
   for (let i = 0; i < m; i++) density[i]! *= norm;
   return { x, density, step, maxAbsError: (step * step) / (8 * SQRT_2PI * h * h * h) + Math.exp(-0.5 * BINNED_KDE_REACH ** 2) / (h * SQRT_2PI) };

@@ -3,6 +3,7 @@
 // Pure; no I/O.
 import { UsageError } from "../../util/errors.js";
 import { bandwidthNrd0, bandwidthSJ, DegenerateSampleError, scottFactor, silvermanFactor } from "./bandwidth.js";
+import { shapeKernels } from "./kernels.js";
 import { sortedFinite, standardDeviation, type Values } from "./sample.js";
 
 /**
@@ -36,6 +37,38 @@ const KERNEL_REACH = 40;
  */
 export const KDE_GRID_TERM_FLOOR = 2 ** -100;
 const GRID_REACH = Math.sqrt(-2 * Math.log(KDE_GRID_TERM_FLOOR));
+
+/**
+ * kdeOnEvenGrid with the installed kernels (kernels.ts) when there are: the WASM kernel sums the
+ * terms with |u| <= GRID_REACH (those at or above KDE_GRID_TERM_FLOOR, up to rounding at the edge).
+ */
+function kdeOnGrid(data: Float64Array, h: number, lo: number, step: number, m: number): Float64Array {
+  const kernels = shapeKernels();
+  if (kernels === null) return kdeOnEvenGrid(data, h, lo, step, m);
+  const out = kernels.kdeGridSums(data, h, lo, step, m, GRID_REACH);
+  const norm = 1 / (data.length * h * SQRT_2PI);
+  for (let j = 0; j < m; j++) out[j]! *= norm;
+  return out;
+}
+
+/**
+ * out[i] = sum_j weights[j] kernel[|i - j|] over |i - j| < kernel.length (zero weights skipped):
+ * binned weights convolved with a kernel sampled at the grid step. With the installed kernels
+ * (kernels.ts) when there are; this loop is their oracle.
+ */
+export function convolveKernel(weights: Float64Array, kernel: Float64Array): Float64Array {
+  const kernels = shapeKernels();
+  if (kernels !== null) return kernels.convolve(weights, kernel);
+  const m = weights.length, reach = kernel.length - 1;
+  const out = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    const w = weights[j]!;
+    if (w === 0) continue;
+    const a = Math.max(0, j - reach), b = Math.min(m - 1, j + reach);
+    for (let i = a; i <= b; i++) out[i]! += w * kernel[Math.abs(i - j)]!;
+  }
+  return out;
+}
 
 export function gaussianKde(x: Values, options: { bandwidth?: BandwidthSpec } = {}): GaussianKde {
   const data = sortedFinite(x, 2, "gaussianKde");
@@ -162,7 +195,7 @@ export function kdeGrid(kde: GaussianKde, options: KdeGridOptions = {}): KdeGrid
   const x = new Float64Array(m);
   for (let i = 0; i < m; i++) x[i] = lo + i * step;
   const binned = options.binned ?? n > KDE_EXACT_MAX_POINTS;
-  if (!binned) return { x, density: kdeOnEvenGrid(data, h, lo, step, m), step, binned, maxAbsError: 0 };
+  if (!binned) return { x, density: kdeOnGrid(data, h, lo, step, m), step, binned, maxAbsError: 0 };
   const weights = new Float64Array(m);
   for (let i = 0; i < n; i++) {
     const pos = (data[i]! - lo) / step;
@@ -174,14 +207,8 @@ export function kdeGrid(kde: GaussianKde, options: KdeGridOptions = {}): KdeGrid
   const reach = Math.min(m - 1, Math.ceil((GRID_REACH * h) / step)); // kernel below KDE_GRID_TERM_FLOOR beyond
   const kernel = new Float64Array(reach + 1);
   for (let d = 0; d <= reach; d++) kernel[d] = Math.exp(-0.5 * ((d * step) / h) ** 2);
-  const density = new Float64Array(m);
+  const density = convolveKernel(weights, kernel);
   const norm = 1 / (n * h * SQRT_2PI);
-  for (let j = 0; j < m; j++) {
-    const w = weights[j]!;
-    if (w === 0) continue;
-    const a = Math.max(0, j - reach), b = Math.min(m - 1, j + reach);
-    for (let i = a; i <= b; i++) density[i]! += w * kernel[Math.abs(i - j)]!;
-  }
   for (let i = 0; i < m; i++) density[i]! *= norm;
   return { x, density, step, binned, maxAbsError: (step * step) / (8 * SQRT_2PI * h * h * h) };
 }

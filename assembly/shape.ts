@@ -1,0 +1,387 @@
+// Shape-statistics kernels: the hot loops of the exact-value Gaussian-mixture EM (one E step and
+// the M step's sufficient statistics) and of the kernel density grids (exact sum on an even grid
+// by the Gaussian's recurrence, and the convolution of binned weights with a sampled kernel),
+// in f64x2 SIMD. The TypeScript oracles are in src/stats/shape (em-sums.ts, kde.ts); the host
+// side is src/kernels/shape-wasm.ts. Not a general math library: expV is for arguments <= 709.
+
+let scratchBase: usize = 0;
+let scratchCap: i32 = 0;
+
+/** Returns a pointer to a scratch region of at least `bytes` bytes (grows memory as needed; 16-byte aligned). */
+export function reserve(bytes: i32): usize {
+  if (bytes <= scratchCap) return scratchBase;
+  const base = (<usize>memory.size()) << 16;
+  const pages = (bytes + 0xffff) >>> 16;
+  if (memory.grow(pages) < 0) unreachable();
+  scratchBase = base;
+  scratchCap = pages << 16;
+  return base;
+}
+
+// exp(x) = 2^n exp(r), n = round(x / ln 2), r = x - n ln 2 (Cody-Waite, |r| <= ln 2 / 2), exp(r)
+// by its Taylor polynomial of degree 12 (truncation below 2e-16 relative), 2^n from the bits.
+const LOG2E: f64 = 1.4426950408889634;
+const LN2_HI: f64 = 6.93147180369123816490e-01;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+const SHIFTER: f64 = 6755399441055744.0; // 1.5 * 2^52: adding it rounds to an integer kept in the low bits
+/** Below this, expV returns 0 (exp is below 3.3e-308 there; 2^n would need a subnormal). */
+const EXP_MIN: f64 = -708.0;
+const EXP_MAX: f64 = 709.0;
+
+@inline function expV(x: v128): v128 {
+  // pmin/pmax: one instruction each (min/max's NaN rules cost several; NaN is masked below)
+  const xc = f64x2.pmin(f64x2.pmax(x, f64x2.splat(EXP_MIN)), f64x2.splat(EXP_MAX));
+  const t = f64x2.add(f64x2.mul(xc, f64x2.splat(LOG2E)), f64x2.splat(SHIFTER));
+  const n = f64x2.sub(t, f64x2.splat(SHIFTER));
+  const r = f64x2.sub(f64x2.sub(xc, f64x2.mul(n, f64x2.splat(LN2_HI))), f64x2.mul(n, f64x2.splat(LN2_LO)));
+  let p = f64x2.splat(2.08767569878680989792e-9); // 1/12!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.50521083854417187751e-8)); // 1/11!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.75573192239858906526e-7)); // 1/10!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.75573192239858906526e-6)); // 1/9!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.48015873015873015873e-5)); // 1/8!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.98412698412698412698e-4)); // 1/7!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.38888888888888888889e-3)); // 1/6!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(8.33333333333333333333e-3)); // 1/5!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(4.16666666666666666667e-2)); // 1/4!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.66666666666666666667e-1)); // 1/3!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  const scale = i64x2.shl(i64x2.add(t, i64x2.splat(1023)), 52);
+  const y = f64x2.mul(p, scale);
+  return v128.and(y, f64x2.ge(x, f64x2.splat(EXP_MIN))); // 0 below EXP_MIN (and for NaN)
+}
+
+/** expV of `n` values at `p`, in place (to measure its error against Math.exp). */
+export function expBatch(p: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) v128.store(p + (<usize>i << 3), expV(v128.load(p + (<usize>i << 3))));
+  if (i < n) store<f64>(p + (<usize>i << 3), f64x2.extract_lane(expV(f64x2.splat(load<f64>(p + (<usize>i << 3)))), 0));
+}
+
+@inline function lane0(v: v128): f64 { return f64x2.extract_lane(v, 0); }
+@inline function lane1(v: v128): f64 { return f64x2.extract_lane(v, 1); }
+@inline function hsum(v: v128): f64 { return lane0(v) + lane1(v); }
+
+/** Value pairs per log of the per-lane product of per-value sums (each in [1, 3]: 3^32 < 2^51). */
+const LOG_BATCH: i32 = 32;
+
+/**
+ * One EM pass of k = 2 or 3 components over the n values at `xp`. par: means (k), base (k) =
+ * ln w_c - ln(2 pi v_c) / 2, halfInv (k) = 1 / (2 v_c). Writes to `out` the per-component sums
+ * of r, r d, r d^2 (d = x - mu_c; 3k values, component-major within each sum) and returns the
+ * total log-likelihood. The oracle is emSums2/emSums3 in src/stats/shape/em-sums.ts.
+ */
+export function emSums(k: i32, xp: usize, n: i32, par: usize, out: usize): f64 {
+  return k == 2 ? emSums2(xp, n, par, out) : emSums3(xp, n, par, out);
+}
+
+function emSums2(xp: usize, n: i32, par: usize, out: usize): f64 {
+  const M0 = f64x2.splat(load<f64>(par)), M1 = f64x2.splat(load<f64>(par, 8));
+  const B0 = f64x2.splat(load<f64>(par, 16)), B1 = f64x2.splat(load<f64>(par, 24));
+  const H0 = f64x2.splat(load<f64>(par, 32)), H1 = f64x2.splat(load<f64>(par, 40));
+  const one = f64x2.splat(1);
+  let a0 = f64x2.splat(0), a1 = a0, f0 = a0, f1 = a0, g0 = a0, g1 = a0, maxSum = a0, prod = one;
+  let logSum: f64 = 0;
+  const pairs = n >> 1;
+  for (let i = 0; i < pairs; i++) {
+    const x = v128.load(xp + (<usize>i << 4));
+    const d0 = f64x2.sub(x, M0), d1 = f64x2.sub(x, M1);
+    const l0 = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0, d0), H0));
+    const l1 = f64x2.sub(B1, f64x2.mul(f64x2.mul(d1, d1), H1));
+    const mx = f64x2.pmax(l0, l1);
+    const e0 = expV(f64x2.sub(l0, mx)), e1 = expV(f64x2.sub(l1, mx));
+    const sum = f64x2.add(e0, e1), inv = f64x2.div(one, sum);
+    const r0 = f64x2.mul(e0, inv), r1 = f64x2.mul(e1, inv);
+    const q0 = f64x2.mul(r0, d0), q1 = f64x2.mul(r1, d1);
+    a0 = f64x2.add(a0, r0); a1 = f64x2.add(a1, r1);
+    f0 = f64x2.add(f0, q0); f1 = f64x2.add(f1, q1);
+    g0 = f64x2.add(g0, f64x2.mul(q0, d0)); g1 = f64x2.add(g1, f64x2.mul(q1, d1));
+    maxSum = f64x2.add(maxSum, mx);
+    prod = f64x2.mul(prod, sum);
+    if ((i & (LOG_BATCH - 1)) == LOG_BATCH - 1) {
+      logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
+      prod = one;
+    }
+  }
+  logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
+  store<f64>(out, hsum(a0)); store<f64>(out, hsum(a1), 8);
+  store<f64>(out, hsum(f0), 16); store<f64>(out, hsum(f1), 24);
+  store<f64>(out, hsum(g0), 32); store<f64>(out, hsum(g1), 40);
+  let total = hsum(maxSum) + logSum;
+  if (n & 1) total += emTail(2, load<f64>(xp + (<usize>(n - 1) << 3)), par, out);
+  return total;
+}
+
+function emSums3(xp: usize, n: i32, par: usize, out: usize): f64 {
+  const M0 = f64x2.splat(load<f64>(par)), M1 = f64x2.splat(load<f64>(par, 8)), M2 = f64x2.splat(load<f64>(par, 16));
+  const B0 = f64x2.splat(load<f64>(par, 24)), B1 = f64x2.splat(load<f64>(par, 32)), B2 = f64x2.splat(load<f64>(par, 40));
+  const H0 = f64x2.splat(load<f64>(par, 48)), H1 = f64x2.splat(load<f64>(par, 56)), H2 = f64x2.splat(load<f64>(par, 64));
+  const one = f64x2.splat(1);
+  let a0 = f64x2.splat(0), a1 = a0, a2 = a0, f0 = a0, f1 = a0, f2 = a0, g0 = a0, g1 = a0, g2 = a0, maxSum = a0, prod = one;
+  let logSum: f64 = 0;
+  const pairs = n >> 1;
+  for (let i = 0; i < pairs; i++) {
+    const x = v128.load(xp + (<usize>i << 4));
+    const d0 = f64x2.sub(x, M0), d1 = f64x2.sub(x, M1), d2 = f64x2.sub(x, M2);
+    const l0 = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0, d0), H0));
+    const l1 = f64x2.sub(B1, f64x2.mul(f64x2.mul(d1, d1), H1));
+    const l2 = f64x2.sub(B2, f64x2.mul(f64x2.mul(d2, d2), H2));
+    const mx = f64x2.pmax(f64x2.pmax(l0, l1), l2);
+    const e0 = expV(f64x2.sub(l0, mx)), e1 = expV(f64x2.sub(l1, mx)), e2 = expV(f64x2.sub(l2, mx));
+    const sum = f64x2.add(f64x2.add(e0, e1), e2), inv = f64x2.div(one, sum);
+    const r0 = f64x2.mul(e0, inv), r1 = f64x2.mul(e1, inv), r2 = f64x2.mul(e2, inv);
+    const q0 = f64x2.mul(r0, d0), q1 = f64x2.mul(r1, d1), q2 = f64x2.mul(r2, d2);
+    a0 = f64x2.add(a0, r0); a1 = f64x2.add(a1, r1); a2 = f64x2.add(a2, r2);
+    f0 = f64x2.add(f0, q0); f1 = f64x2.add(f1, q1); f2 = f64x2.add(f2, q2);
+    g0 = f64x2.add(g0, f64x2.mul(q0, d0)); g1 = f64x2.add(g1, f64x2.mul(q1, d1)); g2 = f64x2.add(g2, f64x2.mul(q2, d2));
+    maxSum = f64x2.add(maxSum, mx);
+    prod = f64x2.mul(prod, sum);
+    if ((i & (LOG_BATCH - 1)) == LOG_BATCH - 1) {
+      logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
+      prod = one;
+    }
+  }
+  logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
+  store<f64>(out, hsum(a0)); store<f64>(out, hsum(a1), 8); store<f64>(out, hsum(a2), 16);
+  store<f64>(out, hsum(f0), 24); store<f64>(out, hsum(f1), 32); store<f64>(out, hsum(f2), 40);
+  store<f64>(out, hsum(g0), 48); store<f64>(out, hsum(g1), 56); store<f64>(out, hsum(g2), 64);
+  let total = hsum(maxSum) + logSum;
+  if (n & 1) total += emTail(3, load<f64>(xp + (<usize>(n - 1) << 3)), par, out);
+  return total;
+}
+
+/** The last value of an odd count: its terms added to the sums at `out`; returns its log-likelihood. */
+function emTail(k: i32, x: f64, par: usize, out: usize): f64 {
+  let mx: f64 = -Infinity;
+  for (let c = 0; c < k; c++) {
+    const d = x - load<f64>(par + (<usize>c << 3));
+    mx = max(mx, load<f64>(par + (<usize>(k + c) << 3)) - d * d * load<f64>(par + (<usize>(2 * k + c) << 3)));
+  }
+  let sum: f64 = 0;
+  for (let c = 0; c < k; c++) {
+    const d = x - load<f64>(par + (<usize>c << 3));
+    const l = load<f64>(par + (<usize>(k + c) << 3)) - d * d * load<f64>(par + (<usize>(2 * k + c) << 3));
+    sum += lane0(expV(f64x2.splat(l - mx)));
+  }
+  for (let c = 0; c < k; c++) {
+    const d = x - load<f64>(par + (<usize>c << 3));
+    const l = load<f64>(par + (<usize>(k + c) << 3)) - d * d * load<f64>(par + (<usize>(2 * k + c) << 3));
+    const r = lane0(expV(f64x2.splat(l - mx))) / sum;
+    const pa = out + (<usize>c << 3), pf = out + (<usize>(k + c) << 3), pg = out + (<usize>(2 * k + c) << 3);
+    store<f64>(pa, load<f64>(pa) + r);
+    store<f64>(pf, load<f64>(pf) + r * d);
+    store<f64>(pg, load<f64>(pg) + r * d * d);
+  }
+  return mx + Math.log(sum);
+}
+
+/**
+ * Unnormalised Gaussian kernel sums on the grid lo + j step (j < m) of the n values at `dp`:
+ * out[j] = sum_i exp(-((lo + j step - x_i) / h)^2 / 2) over the terms with |u| <= reach, by the
+ * recurrence of kdeOnEvenGrid (src/stats/shape/kde.ts): each value starts at its nearest node and
+ * walks out both ways, four nodes per iteration (two f64x2 lanes pairs: e_{j+4} = e_j T_j,
+ * T_{j+4} = T_j q^16, q = exp(-delta^2)).
+ */
+export function kdeGrid(dp: usize, n: i32, h: f64, lo: f64, step: f64, m: i32, reach: f64, out: usize): void {
+  memory.fill(out, 0, <usize>m << 3);
+  const delta = step / h, q = Math.exp(-delta * delta), q16 = Math.exp(-16 * delta * delta);
+  const half = 0.5 * delta * delta;
+  for (let i = 0; i < n; i++) {
+    const xi = load<f64>(dp + (<usize>i << 3));
+    const j0 = <i32>min(<f64>(m - 1), max(0, Math.round((xi - lo) / step)));
+    const u0 = (lo + <f64>j0 * step - xi) / h;
+    const e0 = Math.exp(-0.5 * u0 * u0);
+    const p0 = out + (<usize>j0 << 3);
+    store<f64>(p0, load<f64>(p0) + e0);
+    const right = <i32>min(<f64>(m - 1), Math.floor((xi + reach * h - lo) / step)) - j0;
+    const left = j0 - <i32>max(0, Math.ceil((xi - reach * h - lo) / step));
+    if (right > 0) walk(out, j0, right, e0, Math.exp(-u0 * delta - half), q, q16, 1);
+    if (left > 0) walk(out, j0, left, e0, Math.exp(u0 * delta - half), q, q16, -1);
+  }
+}
+
+/** Adds e_t = e0 prod_{s<t} r_s (r_s = r0 q^s) at nodes j0 + dir t, t = 1..count. */
+function walk(out: usize, j0: i32, count: i32, e0: f64, r0: f64, q: f64, q16: f64, dir: i32): void {
+  let e = e0, r = r0, t = 1;
+  if (count >= 8) {
+    // e_1..e_4 and r_0..r_7; node t's 4-step ratio is T_t = r_t r_{t+1} r_{t+2} r_{t+3}
+    const r1 = r0 * q, r2 = r1 * q, r3 = r2 * q, r4 = r3 * q, r5 = r4 * q, r6 = r5 * q, r7 = r6 * q;
+    const e1 = e0 * r0, e2 = e1 * r1, e3 = e2 * r2, e4 = e3 * r3;
+    const t1 = r1 * r2 * r3 * r4, t2 = r2 * r3 * r4 * r5, t3 = r3 * r4 * r5 * r6, t4 = r4 * r5 * r6 * r7;
+    // lanes in memory order: right walk (t, t+1 | t+2, t+3), left walk (t+3, t+2 | t+1, t)
+    let ea: v128, eb: v128, ta: v128, tb: v128;
+    if (dir > 0) {
+      ea = pair(e1, e2); eb = pair(e3, e4); ta = pair(t1, t2); tb = pair(t3, t4);
+    } else {
+      ea = pair(e4, e3); eb = pair(e2, e1); ta = pair(t4, t3); tb = pair(t2, t1);
+    }
+    const Q = f64x2.splat(q16);
+    for (; t + 3 <= count; t += 4) {
+      const p = out + (<usize>(dir > 0 ? j0 + t : j0 - t - 3) << 3);
+      v128.store(p, f64x2.add(v128.load(p), ea));
+      v128.store(p, f64x2.add(v128.load(p, 16), eb), 16);
+      ea = f64x2.mul(ea, ta); eb = f64x2.mul(eb, tb);
+      ta = f64x2.mul(ta, Q); tb = f64x2.mul(tb, Q);
+    }
+    if (t > count) return;
+    // fewer than 4 nodes left: node t's term is in a lane; the scalar recurrence goes on from it
+    e = dir > 0 ? lane0(ea) : lane1(eb);
+    const pe = out + (<usize>(j0 + dir * t) << 3);
+    store<f64>(pe, load<f64>(pe) + e);
+    r = r0 * Math.pow(q, <f64>t);
+    t++;
+  }
+  for (; t <= count; t++) {
+    e *= r;
+    const p = out + (<usize>(j0 + dir * t) << 3);
+    store<f64>(p, load<f64>(p) + e);
+    r *= q;
+  }
+}
+
+@inline function pair(a: f64, b: f64): v128 { return f64x2.replace_lane(f64x2.splat(a), 1, b); }
+
+/**
+ * out[i] = sum_j w[j] kern[|i - j|] over |i - j| <= reach (zero weights skipped), for i, j < m.
+ * `krev` holds kern reversed (krev[t] = kern[reach - t]) so both halves of each kernel are
+ * contiguous f64x2 runs. The oracle is the convolution loop of kdeGrid / binnedKdeGrid.
+ */
+export function convolve(w: usize, m: i32, kern: usize, krev: usize, reach: i32, out: usize): void {
+  memory.fill(out, 0, <usize>m << 3);
+  for (let j = 0; j < m; j++) {
+    const wj = load<f64>(w + (<usize>j << 3));
+    if (wj == 0) continue;
+    const W = f64x2.splat(wj);
+    // left half: i in [a, j), kern[j - i] = krev[reach - j + i]
+    const a = max(0, j - reach);
+    axpy(out + (<usize>a << 3), krev + (<usize>(reach - j + a) << 3), W, wj, j - a);
+    // right half: i in [j, b], kern[i - j]
+    const b = min(m - 1, j + reach);
+    axpy(out + (<usize>j << 3), kern, W, wj, b - j + 1);
+  }
+}
+
+/** y[t] += w x[t] for t < len. */
+@inline function axpy(y: usize, x: usize, W: v128, w: f64, len: i32): void {
+  let t = 0;
+  for (; t + 2 <= len; t += 2) {
+    const py = y + (<usize>t << 3);
+    v128.store(py, f64x2.add(v128.load(py), f64x2.mul(W, v128.load(x + (<usize>t << 3)))));
+  }
+  if (t < len) {
+    const py = y + (<usize>t << 3);
+    store<f64>(py, load<f64>(py) + w * load<f64>(x + (<usize>t << 3)));
+  }
+}
+
+/**
+ * One EM pass of the histogram-cell mixture (src/stats/shape/gmm-binned.ts, its oracle) over nc
+ * cells (count, mean, within-cell variance at cnt, mean, vr), two cells per f64x2, always with 3
+ * components: a fit with fewer passes dummies (log-weight -Inf, inv 0), which get r = 0 and add
+ * nothing. par: means (3), logW + logNorm (3), inv = 1 / v_c (3). Writes the per-component sums
+ * s0 (3), s1 (3), s2 (3) to `out` and returns the log-likelihood sum over the cells.
+ */
+export function binnedEmSums(cnt: usize, mean: usize, vr: usize, nc: i32, par: usize, out: usize): f64 {
+  const M0 = f64x2.splat(load<f64>(par)), M1 = f64x2.splat(load<f64>(par, 8)), M2 = f64x2.splat(load<f64>(par, 16));
+  const B0 = f64x2.splat(load<f64>(par, 24)), B1 = f64x2.splat(load<f64>(par, 32)), B2 = f64x2.splat(load<f64>(par, 40));
+  const I0 = f64x2.splat(load<f64>(par, 48)), I1 = f64x2.splat(load<f64>(par, 56)), I2 = f64x2.splat(load<f64>(par, 64));
+  const zero = f64x2.splat(0), half = f64x2.splat(0.5), one = f64x2.splat(1), two = f64x2.splat(2);
+  let a0 = zero, a1 = zero, a2 = zero, f0 = zero, f1 = zero, f2 = zero, g0 = zero, g1 = zero, g2 = zero;
+  let logLik: f64 = 0;
+  for (let b = 0; b < nc; b += 2) {
+    // an odd last cell is paired with a copy of itself of count 0
+    const o = <usize>b << 3, last = b + 1 == nc;
+    const n = last ? f64x2.replace_lane(f64x2.splat(load<f64>(cnt + o)), 1, 0) : v128.load(cnt + o);
+    const m = last ? f64x2.splat(load<f64>(mean + o)) : v128.load(mean + o);
+    const v = last ? f64x2.splat(load<f64>(vr + o)) : v128.load(vr + o);
+    const d0 = f64x2.sub(m, M0), d1 = f64x2.sub(m, M1), d2 = f64x2.sub(m, M2);
+    const l0 = f64x2.sub(B0, f64x2.mul(f64x2.mul(half, f64x2.mul(d0, d0)), I0));
+    const l1 = f64x2.sub(B1, f64x2.mul(f64x2.mul(half, f64x2.mul(d1, d1)), I1));
+    const l2 = f64x2.sub(B2, f64x2.mul(f64x2.mul(half, f64x2.mul(d2, d2)), I2));
+    const q0 = f64x2.neg(f64x2.mul(d0, I0)), q1 = f64x2.neg(f64x2.mul(d1, I1)), q2 = f64x2.neg(f64x2.mul(d2, I2)); // d log N / dx
+    const mx = f64x2.pmax(f64x2.pmax(l0, l1), l2);
+    const e0 = expV(f64x2.sub(l0, mx)), e1 = expV(f64x2.sub(l1, mx)), e2 = expV(f64x2.sub(l2, mx));
+    const s = f64x2.add(f64x2.add(e0, e1), e2), inv = f64x2.div(one, s);
+    const r0 = f64x2.mul(e0, inv), r1 = f64x2.mul(e1, inv), r2 = f64x2.mul(e2, inv);
+    const L1 = f64x2.add(f64x2.add(f64x2.mul(r0, q0), f64x2.mul(r1, q1)), f64x2.mul(r2, q2));
+    const u0 = f64x2.sub(q0, L1), u1 = f64x2.sub(q1, L1), u2 = f64x2.sub(q2, L1);
+    const p0 = f64x2.mul(r0, u0), p1 = f64x2.mul(r1, u1), p2 = f64x2.mul(r2, u2); // r_c'
+    const L2 = f64x2.add(f64x2.add(
+      f64x2.sub(f64x2.mul(p0, q0), f64x2.mul(r0, I0)),
+      f64x2.sub(f64x2.mul(p1, q1), f64x2.mul(r1, I1))),
+      f64x2.sub(f64x2.mul(p2, q2), f64x2.mul(r2, I2)));
+    const ll = f64x2.mul(n, f64x2.add(mx, f64x2.mul(f64x2.mul(half, v), L2)));
+    logLik += lane0(ll) + lane1(ll) + lane0(n) * Math.log(lane0(s)) + (last ? 0 : lane1(n) * Math.log(lane1(s)));
+    const hv = f64x2.mul(half, v), nv = f64x2.mul(n, v);
+    // r_c'' = r_c' (q_c - L1) + r_c (-inv_c - L2); a_c = max(0, r_c + r_c'' v / 2)
+    const w0 = f64x2.pmax(zero, f64x2.add(r0, f64x2.mul(hv, f64x2.sub(f64x2.mul(p0, u0), f64x2.mul(r0, f64x2.add(I0, L2))))));
+    const w1 = f64x2.pmax(zero, f64x2.add(r1, f64x2.mul(hv, f64x2.sub(f64x2.mul(p1, u1), f64x2.mul(r1, f64x2.add(I1, L2))))));
+    const w2 = f64x2.pmax(zero, f64x2.add(r2, f64x2.mul(hv, f64x2.sub(f64x2.mul(p2, u2), f64x2.mul(r2, f64x2.add(I2, L2))))));
+    const nw0 = f64x2.mul(n, w0), nw1 = f64x2.mul(n, w1), nw2 = f64x2.mul(n, w2);
+    a0 = f64x2.add(a0, nw0); a1 = f64x2.add(a1, nw1); a2 = f64x2.add(a2, nw2);
+    f0 = f64x2.add(f0, f64x2.add(f64x2.mul(nw0, d0), f64x2.mul(p0, nv)));
+    f1 = f64x2.add(f1, f64x2.add(f64x2.mul(nw1, d1), f64x2.mul(p1, nv)));
+    f2 = f64x2.add(f2, f64x2.add(f64x2.mul(nw2, d2), f64x2.mul(p2, nv)));
+    g0 = f64x2.add(g0, f64x2.add(f64x2.mul(f64x2.mul(nw0, d0), d0), f64x2.mul(nv, f64x2.add(f64x2.mul(two, f64x2.mul(p0, d0)), r0))));
+    g1 = f64x2.add(g1, f64x2.add(f64x2.mul(f64x2.mul(nw1, d1), d1), f64x2.mul(nv, f64x2.add(f64x2.mul(two, f64x2.mul(p1, d1)), r1))));
+    g2 = f64x2.add(g2, f64x2.add(f64x2.mul(f64x2.mul(nw2, d2), d2), f64x2.mul(nv, f64x2.add(f64x2.mul(two, f64x2.mul(p2, d2)), r2))));
+  }
+  store<f64>(out, hsum(a0)); store<f64>(out, hsum(a1), 8); store<f64>(out, hsum(a2), 16);
+  store<f64>(out, hsum(f0), 24); store<f64>(out, hsum(f1), 32); store<f64>(out, hsum(f2), 40);
+  store<f64>(out, hsum(g0), 48); store<f64>(out, hsum(g1), 56); store<f64>(out, hsum(g2), 64);
+  return logLik;
+}
+
+/**
+ * Sheather-Jones (src/stats/shape/bandwidth.ts phi): sum over i < iMax of exp(-delta/2) poly(delta)
+ * counts[i], delta = (i binWidth / h)^2, poly = delta^2 - 6 delta + 3 (order 4) or
+ * delta^3 - 15 delta^2 + 45 delta - 15 (order 6).
+ */
+export function sjPhiSum(counts: usize, iMax: i32, binWidth: f64, h: f64, order: i32): f64 {
+  const BW = f64x2.splat(binWidth), H = f64x2.splat(h), half = f64x2.splat(-0.5);
+  let acc = f64x2.splat(0), idx = f64x2.replace_lane(f64x2.splat(0), 1, 1);
+  const two = f64x2.splat(2);
+  let i = 0;
+  for (; i + 2 <= iMax; i += 2) {
+    let delta = f64x2.div(f64x2.mul(idx, BW), H);
+    delta = f64x2.mul(delta, delta);
+    const poly = order == 4
+      ? f64x2.add(f64x2.mul(delta, f64x2.sub(delta, f64x2.splat(6))), f64x2.splat(3))
+      : f64x2.sub(f64x2.mul(delta, f64x2.add(f64x2.mul(delta, f64x2.sub(delta, f64x2.splat(15))), f64x2.splat(45))), f64x2.splat(15));
+    acc = f64x2.add(acc, f64x2.mul(f64x2.mul(expV(f64x2.mul(delta, half)), poly), v128.load(counts + (<usize>i << 3))));
+    idx = f64x2.add(idx, two);
+  }
+  let sum = hsum(acc);
+  if (i < iMax) {
+    let delta = (<f64>i * binWidth) / h;
+    delta *= delta;
+    const poly = order == 4 ? delta * delta - 6 * delta + 3 : delta * delta * delta - 15 * delta * delta + 45 * delta - 15;
+    sum += lane0(expV(f64x2.splat(-delta / 2))) * poly * load<f64>(counts + (<usize>i << 3));
+  }
+  return sum;
+}
+
+/**
+ * Pair counts by bin distance (bandwidth.ts pairCounts): out[0] = sum_b w_b (w_b - 1) / 2 and
+ * out[d] = sum_b w_b w_{b+d} for 0 < d < nb, from the L bin counts at `bins`. Integer-valued sums
+ * below 2^53: exact, whatever the order.
+ */
+export function binAutocorrelation(bins: usize, L: i32, nb: i32, out: usize): void {
+  memory.fill(out, 0, <usize>nb << 3);
+  let c0: f64 = 0;
+  for (let b = 0; b < L; b++) {
+    const w = load<f64>(bins + (<usize>b << 3));
+    c0 += (w * (w - 1)) / 2;
+  }
+  store<f64>(out, c0);
+  const dMax = min(nb, L);
+  for (let d = 1; d < dMax; d++) {
+    const len = L - d;
+    let acc = f64x2.splat(0), b = 0;
+    for (; b + 2 <= len; b += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(bins + (<usize>b << 3)), v128.load(bins + (<usize>(b + d) << 3))));
+    let s = hsum(acc);
+    if (b < len) s += load<f64>(bins + (<usize>b << 3)) * load<f64>(bins + (<usize>(b + d) << 3));
+    store<f64>(out + (<usize>d << 3), s);
+  }
+}

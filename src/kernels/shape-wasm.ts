@@ -1,0 +1,151 @@
+// Host side of the shape-statistics WASM kernels (assembly/shape.ts): the EM sums of the exact
+// mixtures, the exact KDE grid sums and the binned-KDE convolution, as a ShapeKernels
+// (src/stats/shape/kernels.ts) that a thread installs with installShapeKernels(). Values are
+// copied into wasm memory; a mixture fit's values are copied once for all its EM steps.
+import { scalarEmSums } from "../stats/shape/em-sums.js";
+import { setShapeKernels, type BinnedEmSumsFn, type EmSumsFn, type ShapeKernels } from "../stats/shape/kernels.js";
+import { instantiateKernel } from "./load.js";
+
+interface ShapeExports {
+  memory: WebAssembly.Memory;
+  reserve(bytes: number): number;
+  expBatch(ptr: number, n: number): void;
+  emSums(k: number, xPtr: number, n: number, parPtr: number, outPtr: number): number;
+  kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number): void;
+  binnedEmSums(cntPtr: number, meanPtr: number, varPtr: number, nc: number, parPtr: number, outPtr: number): number;
+  sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
+  binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number): void;
+  convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
+}
+
+/** Bytes of an f64 region rounded up to 16 (each region starts 16-byte aligned). */
+const f64Bytes = (n: number) => Math.ceil((n * 8) / 16) * 16;
+
+export class WasmShapeKernels implements ShapeKernels {
+  /** The values bound in wasm memory (a bound fit's token and where they are), or null. */
+  private bound: { token: object; ptr: number } | null = null;
+
+  private constructor(private readonly ex: ShapeExports) {}
+
+  static create(): WasmShapeKernels {
+    return new WasmShapeKernels(instantiateKernel("shape").exports as unknown as ShapeExports);
+  }
+
+  emSums(x: Float64Array): EmSumsFn {
+    const n = x.length, token = {}, scalar = scalarEmSums(x);
+    return (means, base, halfInv, s) => {
+      const k = means.length;
+      if (k === 1) return scalar(means, base, halfInv, s); // no exp: the plain loop is as fast
+      const ptr = this.ex.reserve(f64Bytes(n) + 2 * f64Bytes(9));
+      const parPtr = ptr + f64Bytes(n), outPtr = parPtr + f64Bytes(9);
+      const mem = this.ex.memory.buffer;
+      if (this.bound?.token !== token || this.bound.ptr !== ptr) {
+        new Float64Array(mem, ptr, n).set(x);
+        this.bound = { token, ptr };
+      }
+      const par = new Float64Array(mem, parPtr, 3 * k);
+      par.set(means, 0);
+      par.set(base, k);
+      par.set(halfInv, 2 * k);
+      const total = this.ex.emSums(k, ptr, n, parPtr, outPtr);
+      const out = new Float64Array(this.ex.memory.buffer, outPtr, 3 * k);
+      for (let c = 0; c < k; c++) s[c]! += out[c]!;
+      for (let i = k; i < 3 * k; i++) s[i] = out[i]!;
+      return total;
+    };
+  }
+
+  binnedEmSums(cells: { count: Float64Array; mean: Float64Array; variance: Float64Array }): BinnedEmSumsFn {
+    const nc = cells.count.length, token = {}, len = f64Bytes(nc);
+    return (means, base, inv, s0, s1, s2) => {
+      const k = means.length;
+      const ptr = this.ex.reserve(3 * len + 2 * f64Bytes(9));
+      const parPtr = ptr + 3 * len, outPtr = parPtr + f64Bytes(9);
+      const mem = this.ex.memory.buffer;
+      if (this.bound?.token !== token || this.bound.ptr !== ptr) {
+        new Float64Array(mem, ptr, nc).set(cells.count);
+        new Float64Array(mem, ptr + len, nc).set(cells.mean);
+        new Float64Array(mem, ptr + 2 * len, nc).set(cells.variance);
+        this.bound = { token, ptr };
+      }
+      // always 3 components: the missing ones are dummies (log-weight -Inf, inv 0) that add nothing
+      const par = new Float64Array(mem, parPtr, 9);
+      for (let c = 0; c < 3; c++) {
+        par[c] = c < k ? means[c]! : 0;
+        par[3 + c] = c < k ? base[c]! : -Infinity;
+        par[6 + c] = c < k ? inv[c]! : 0;
+      }
+      const logLik = this.ex.binnedEmSums(ptr, ptr + len, ptr + 2 * len, nc, parPtr, outPtr);
+      const out = new Float64Array(this.ex.memory.buffer, outPtr, 9);
+      for (let c = 0; c < k; c++) {
+        s0[c]! += out[c]!;
+        s1[c]! += out[3 + c]!;
+        s2[c]! += out[6 + c]!;
+      }
+      return logLik;
+    };
+  }
+
+  kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number): Float64Array {
+    const ptr = this.scratch(f64Bytes(data.length) + f64Bytes(m));
+    const outPtr = ptr + f64Bytes(data.length);
+    new Float64Array(this.ex.memory.buffer, ptr, data.length).set(data);
+    this.ex.kdeGrid(ptr, data.length, h, lo, step, m, reach, outPtr);
+    return new Float64Array(this.ex.memory.buffer, outPtr, m).slice();
+  }
+
+  convolve(weights: Float64Array, kernel: Float64Array): Float64Array {
+    const m = weights.length, len = kernel.length;
+    const ptr = this.scratch(f64Bytes(m) + 2 * f64Bytes(len) + f64Bytes(m));
+    const kernPtr = ptr + f64Bytes(m), krevPtr = kernPtr + f64Bytes(len), outPtr = krevPtr + f64Bytes(len);
+    const mem = this.ex.memory.buffer;
+    new Float64Array(mem, ptr, m).set(weights);
+    new Float64Array(mem, kernPtr, len).set(kernel);
+    const krev = new Float64Array(mem, krevPtr, len);
+    for (let t = 0; t < len; t++) krev[t] = kernel[len - 1 - t]!;
+    this.ex.convolve(ptr, m, kernPtr, krevPtr, len - 1, outPtr);
+    return new Float64Array(this.ex.memory.buffer, outPtr, m).slice();
+  }
+
+  binAutocorrelation(bins: Float64Array, nb: number): Float64Array {
+    const ptr = this.scratch(f64Bytes(bins.length) + f64Bytes(nb));
+    const outPtr = ptr + f64Bytes(bins.length);
+    new Float64Array(this.ex.memory.buffer, ptr, bins.length).set(bins);
+    this.ex.binAutocorrelation(ptr, bins.length, nb, outPtr);
+    return new Float64Array(this.ex.memory.buffer, outPtr, nb).slice();
+  }
+
+  sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number {
+    const ptr = this.scratch(f64Bytes(terms));
+    new Float64Array(this.ex.memory.buffer, ptr, terms).set(counts.subarray(0, terms));
+    return this.ex.sjPhiSum(ptr, terms, binWidth, h, order);
+  }
+
+  /** The kernel's exp of each value (to measure its error; the EM pass uses it inline). */
+  exp(x: Float64Array): Float64Array {
+    const ptr = this.scratch(f64Bytes(x.length));
+    new Float64Array(this.ex.memory.buffer, ptr, x.length).set(x);
+    this.ex.expBatch(ptr, x.length);
+    return new Float64Array(this.ex.memory.buffer, ptr, x.length).slice();
+  }
+
+  /** Scratch memory for a call that is not an EM pass (the bound values are overwritten). */
+  private scratch(bytes: number): number {
+    this.bound = null;
+    return this.ex.reserve(bytes);
+  }
+}
+
+/**
+ * Installs the WASM shape kernels in this thread (the statistics workers, and the in-thread
+ * pool) so the shape statistics run their hot loops there; false (the TypeScript oracles stay)
+ * when the kernel is not built.
+ */
+export function installShapeKernels(): boolean {
+  try {
+    setShapeKernels(WasmShapeKernels.create());
+    return true;
+  } catch {
+    return false;
+  }
+}

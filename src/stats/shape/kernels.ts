@@ -1,0 +1,52 @@
+// Pluggable hot loops of the shape statistics: the EM sums of values (gmm.ts) and of histogram
+// cells (gmm-binned.ts), the exact KDE
+// grid sums (kde.ts) and the convolution of binned KDE weights (kde.ts, kde-binned.ts). The
+// plain TypeScript versions in this folder are the oracles and the default; a thread that has
+// the WASM SIMD kernels (src/kernels/shape-wasm.ts, installed by the statistics workers)
+// installs them here. Results agree with the oracles to rounding (test/kernels/shape-wasm.test.ts).
+
+/**
+ * One EM pass over the bound values: adds to s[0..k) the sums of the responsibilities r_c, sets
+ * s[k..2k) to the sums of r_c d and s[2k..3k) to those of r_c d^2 (d = x - means[c]), and returns
+ * the total log-likelihood. base[c] = ln w_c - ln(2 pi v_c) / 2, halfInv[c] = 1 / (2 v_c).
+ */
+export type EmSumsFn = (means: Float64Array, base: Float64Array, halfInv: Float64Array, s: Float64Array) => number;
+
+/**
+ * One pass over histogram cells of the binned EM (gmm-binned.ts): adds to s0, s1, s2 (k each) the
+ * second-order sums of r, r d, r d^2 (d = x - means[c]) and returns the log-likelihood.
+ * base[c] = ln w_c - ln(2 pi v_c) / 2, inv[c] = 1 / v_c.
+ */
+export type BinnedEmSumsFn = (means: Float64Array, base: Float64Array, inv: Float64Array, s0: Float64Array, s1: Float64Array, s2: Float64Array) => number;
+
+export interface ShapeKernels {
+  /** Binds the values of one mixture fit (they must not change while it is used). */
+  emSums(x: Float64Array): EmSumsFn;
+  /** Binds the cells of one binned mixture fit (count, mean, within-cell variance; unchanged while used). */
+  binnedEmSums(cells: { count: Float64Array; mean: Float64Array; variance: Float64Array }): BinnedEmSumsFn;
+  /**
+   * Unnormalised kernel sums on the grid lo + j step, j < m: out[j] = sum_i exp(-u^2/2),
+   * u = (lo + j step - x_i) / h, over the terms with |u| <= reach (kdeOnEvenGrid's recurrence).
+   */
+  kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number): Float64Array;
+  /** bw.SJ's pair counts by bin distance (bandwidth.ts pairCounts) from the bin counts: out[0] = sum w (w - 1) / 2, out[d] = sum_b w_b w_{b+d}, d < nb. */
+  binAutocorrelation(bins: Float64Array, nb: number): Float64Array;
+  /** bandwidth.ts phi's sum over the first `terms` pair counts: exp(-delta/2) poly_order(delta) counts[i], delta = (i binWidth / h)^2. */
+  sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number;
+  /** out[i] = sum_j weights[j] kernel[|i - j|] over |i - j| < kernel.length (convolveKernel). */
+  convolve(weights: Float64Array, kernel: Float64Array): Float64Array;
+}
+
+let installed: ShapeKernels | null = null;
+
+/** Installs kernels for this thread (null: the TypeScript oracles); returns the previous ones. */
+export function setShapeKernels(kernels: ShapeKernels | null): ShapeKernels | null {
+  const previous = installed;
+  installed = kernels;
+  return previous;
+}
+
+/** The kernels installed in this thread, or null (use the oracles). */
+export function shapeKernels(): ShapeKernels | null {
+  return installed;
+}
