@@ -58,6 +58,11 @@ export interface TrainOptions {
   task?: TaskOptions;
   /** Layers without MLP blocks (Olsson et al.'s attention-only transformers); default off, on for induction. */
   attentionOnly?: boolean;
+  /**
+   * Fraction of each head's dimensions under rotary position embedding (GPT-NeoX's rotary_pct;
+   * default: the preset's 0.25; 1 for induction, whose previous-token heads need the positions).
+   */
+  rotaryPct?: number;
   /** AdamW beta2 (default 0.95; 0.98 for modular addition, as Nanda et al.). */
   beta2?: number;
   /** Steps between training-loss log entries (default 10). */
@@ -134,6 +139,8 @@ export interface TaskTrainDefaults {
   layers: number;
   width: number;
   attentionOnly: boolean;
+  /** rotary_pct of the model (the tiny preset's 0.25 unless the task needs more positional resolution). */
+  rotaryPct: number;
 }
 
 /**
@@ -145,8 +152,8 @@ export interface TaskTrainDefaults {
  * machine (see the notes on DEFAULT_MODULAR_ADDITION).
  */
 export const TASK_TRAIN_DEFAULTS: Record<SyntheticTaskSettings["name"], TaskTrainDefaults> = {
-  "modular-addition": { steps: 6000, batchSize: null, lr: 1e-3, minLrFraction: 1, warmupSteps: 10, weightDecay: 1.0, beta2: 0.98, gradClip: 0, init: "hf", layers: 1, width: 64, attentionOnly: false },
-  induction: { steps: 2000, batchSize: 32, lr: 1e-3, minLrFraction: 0.1, warmupSteps: 20, weightDecay: ADAMW_DEFAULTS.weightDecay, beta2: ADAMW_DEFAULTS.beta2, gradClip: DEFAULT_GRAD_CLIP, init: "pythia", layers: 2, width: 64, attentionOnly: true },
+  "modular-addition": { steps: 6000, batchSize: null, lr: 1e-3, minLrFraction: 1, warmupSteps: 10, weightDecay: 1.0, beta2: 0.98, gradClip: 0, init: "hf", layers: 1, width: 64, attentionOnly: false, rotaryPct: 0.25 },
+  induction: { steps: 2000, batchSize: 32, lr: 1e-3, minLrFraction: 0.1, warmupSteps: 20, weightDecay: ADAMW_DEFAULTS.weightDecay, beta2: ADAMW_DEFAULTS.beta2, gradClip: DEFAULT_GRAD_CLIP, init: "pythia", layers: 2, width: 64, attentionOnly: true, rotaryPct: 1 },
 };
 
 /** Head size of the synthetic tasks' models (width 64 = 4 heads). */
@@ -173,6 +180,7 @@ export function resolveSyntheticSettings(o: TrainOptions, task: SyntheticTaskSet
   if (o.preset !== undefined) throw new UsageError(`--preset applies to the language-model task; the ${task.name} task has its own model (set --width, --layers, --attention-only)`);
   if (o.tokenizer !== undefined) throw new UsageError(`--tokenizer applies to the language-model task; the ${task.name} task has its own tokens`);
   const config = taskConfig(o.width ?? d.width, o.layers ?? d.layers, o.attentionOnly ?? d.attentionOnly, vocabSize, sequenceLength);
+  setRotaryPct(config, o.rotaryPct ?? d.rotaryPct);
   const steps = o.steps ?? d.steps, lr = o.lr ?? d.lr;
   const s: TrainSettings = {
     preset: "tiny", config, steps, batchSize: Math.min(o.batchSize ?? d.batchSize ?? trainPairs ?? 1, trainPairs ?? Infinity), lr, minLr: o.minLr ?? lr * d.minLrFraction,
@@ -207,6 +215,7 @@ export function resolveTrainSettings(o: TrainOptions, vocabSize: number): TrainS
   const d = TRAIN_DEFAULTS[preset];
   const config = presetConfig(preset, o.width, o.layers, vocabSize);
   if (o.attentionOnly === true) config.attention_only = true;
+  if (o.rotaryPct !== undefined) setRotaryPct(config, o.rotaryPct);
   const steps = o.steps ?? d.steps;
   const lr = o.lr ?? d.lr;
   const s: TrainSettings = {
@@ -232,6 +241,14 @@ export function resolveTrainSettings(o: TrainOptions, vocabSize: number): TrainS
   };
   checkSettings(s);
   return s;
+}
+
+/** Sets config.rotary_pct after checking it gives an even number (>= 2) of rotary dimensions per head. */
+function setRotaryPct(config: NeoXConfig, rotaryPct: number): void {
+  if (!(Number.isFinite(rotaryPct) && rotaryPct > 0 && rotaryPct <= 1)) throw new UsageError(`--rotary-pct must be in (0, 1], got ${rotaryPct}`);
+  config.rotary_pct = rotaryPct;
+  const dims = rotaryDims(config);
+  if (dims < 2 || dims % 2 !== 0) throw new UsageError(`--rotary-pct ${rotaryPct} gives ${dims} rotary dimensions of a head of ${headSize(config)}; it needs an even number >= 2 (e.g. 0.25, 0.5 or 1)`);
 }
 
 function scheduleFor(given: Partial<SaveSchedule> | undefined, fallback: SaveSchedule): SaveSchedule {

@@ -30,6 +30,7 @@ interface TrainFlags {
   json?: boolean;
   saveSchedule?: string;
   attentionOnly?: boolean;
+  rotaryPct?: number;
   weightDecay?: number;
   warmup?: number;
   minLr?: number;
@@ -71,6 +72,7 @@ export function register(program: Command): void {
     .option("--layers <l>", `number of layers override (modular-addition ${ma.layers}, induction ${ind.layers})`, parseIntOption("--layers", 1))
     .option("--attention-only", "layers without MLP blocks (Olsson et al.'s attention-only transformers; the default for induction)")
     .option("--no-attention-only", "keep the MLP blocks (for induction)")
+    .option("--rotary-pct <f>", `fraction of each head's dimensions with rotary positions (GPT-NeoX rotary_pct; default 0.25, induction ${ind.rotaryPct})`, parseNumberOption("--rotary-pct"))
     .option("--batch <b>", "sequences per step (default: the preset's; modular-addition: the whole training split; induction 32)", parseIntOption("--batch", 1))
     .option("--dtype <t>", "saved weight precision: f32, f16 or bf16", "f32")
     .option("--workers <n>", "compute threads of the WASM kernels (results do not depend on it)", parseIntOption("--workers", 1))
@@ -122,6 +124,7 @@ function trainOptionsFrom(f: TrainFlags): TrainOptions {
     ...(f.init !== undefined && { init: f.init as "pythia" | "hf" }),
     ...(f.saveSchedule !== undefined && { denseSaves: f.saveSchedule === "dense" }),
     ...(f.attentionOnly !== undefined && { attentionOnly: f.attentionOnly }),
+    ...(f.rotaryPct !== undefined && { rotaryPct: f.rotaryPct }),
     ...(f.steps !== undefined && { steps: f.steps }),
     ...(f.lr !== undefined && { lr: f.lr }),
     ...(f.minLr !== undefined && { minLr: f.minLr }),

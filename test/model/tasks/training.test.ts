@@ -119,6 +119,21 @@ test("task settings: the recipe's defaults, full batch, dense saves, and misplac
   assert.throws(() => resolveSyntheticSettings({ out: "x", width: 40 }, task, 60, 3, 1392), /multiple of the head size 16/);
 });
 
+test("rotary fraction: induction's default covers the whole head, the others keep the preset's 0.25; --rotary-pct overrides and is checked", () => {
+  const induction = resolveTaskSettings({ name: "induction" }, 0), ma = resolveTaskSettings({ name: "modular-addition" }, 0);
+  assert.equal(resolveSyntheticSettings({ out: "x" }, induction, 64, 96, null).config.rotary_pct, 1);
+  assert.equal(resolveSyntheticSettings({ out: "x", rotaryPct: 0.25 }, induction, 64, 96, null).config.rotary_pct, 0.25);
+  assert.equal(resolveSyntheticSettings({ out: "x" }, ma, 60, 3, 1392).config.rotary_pct, 0.25);
+  assert.equal(resolveTrainSettings({ out: "x" }, BYTE_VOCAB_SIZE).config.rotary_pct, 0.25);
+  const lm = resolveTrainSettings({ out: "x", rotaryPct: 0.5 }, BYTE_VOCAB_SIZE);
+  assert.equal(lm.config.rotary_pct, 0.5);
+  assert.notEqual(settingsFingerprint(lm), settingsFingerprint(resolveTrainSettings({ out: "x" }, BYTE_VOCAB_SIZE)), "the rotary fraction is part of a run's settings");
+  for (const bad of [0, -0.5, 1.5, Number.NaN]) assert.throws(() => resolveSyntheticSettings({ out: "x", rotaryPct: bad }, induction, 64, 96, null), /--rotary-pct must be in \(0, 1\]/);
+  // 0.1875 of a 16-dimensional head = 3 rotary dimensions: rotate-half needs an even number.
+  assert.throws(() => resolveSyntheticSettings({ out: "x", rotaryPct: 0.1875 }, induction, 64, 96, null), /gives 3 rotary dimensions of a head of 16/);
+  assert.throws(() => resolveSyntheticSettings({ out: "x", rotaryPct: 0.05 }, induction, 64, 96, null), /gives 0 rotary dimensions/);
+});
+
 test("modular addition run (sampled batches, no clipping): interrupted and resumed == uninterrupted, bitwise; metrics at every checkpoint", async () => {
   const opts = (out: string, extra: Partial<TrainOptions> = {}): TrainOptions => ({
     out: join(dir, out), task: { name: "modular-addition", modulus: 7, trainFraction: 0.5 }, width: 16, batchSize: 8, steps: 6, lr: 3e-3, threads: 1, logSteps: 2, ...extra,
