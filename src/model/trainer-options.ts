@@ -146,14 +146,20 @@ export interface TaskTrainDefaults {
 /**
  * Defaults of the synthetic tasks. Modular addition follows GROKKING_RECIPE (Nanda et al. scaled
  * down): 1 layer, width 64 (4 heads of 16), full batch, AdamW lr 1e-3 constant after 10 warmup
- * steps, betas (0.9, 0.98), weight decay 1.0, no clipping, normal(0, 0.02) init. Induction: Olsson
- * et al.'s 2-layer attention-only transformer at width 64, batches of 32 fresh sequences, the LM
- * optimizer settings. The step counts are budgets, not yet shown to cover the transition on this
- * machine (see the notes on DEFAULT_MODULAR_ADDITION).
+ * steps, betas (0.9, 0.98), weight decay 1.0, no clipping, normal(0, 0.02) init; its step count is a
+ * budget, not yet shown to cover the transition here (see the notes on DEFAULT_MODULAR_ADDITION).
+ * Induction (docs/results/grokking-probes.md, probes I6-I7): Olsson et al.'s 2-layer attention-only
+ * transformer at width 64 (4 heads of 16) with rotary on the whole head (rotary_pct 1: 8
+ * frequencies, so a previous-token head can attend sharply to t - 1; at 0.25 a head has 2
+ * frequencies and no drop came within 1,500 steps), batches of 32 fresh sequences, AdamW lr 3e-3
+ * constant after 50 warmup steps, betas (0.9, 0.98), no weight decay, clipping at 1, Pythia init.
+ * Seed 0 at 1 thread: the repeated-half loss sat near 3.7 (a positional spread) until step ~1,000,
+ * then fell to 0.7 by step 1,150 (94 CPU s); the 1-layer control has no such drop. 2,500 steps
+ * leave room for later seeds and an after-plateau.
  */
 export const TASK_TRAIN_DEFAULTS: Record<SyntheticTaskSettings["name"], TaskTrainDefaults> = {
   "modular-addition": { steps: 6000, batchSize: null, lr: 1e-3, minLrFraction: 1, warmupSteps: 10, weightDecay: 1.0, beta2: 0.98, gradClip: 0, init: "hf", layers: 1, width: 64, attentionOnly: false, rotaryPct: 0.25 },
-  induction: { steps: 2000, batchSize: 32, lr: 1e-3, minLrFraction: 0.1, warmupSteps: 20, weightDecay: ADAMW_DEFAULTS.weightDecay, beta2: ADAMW_DEFAULTS.beta2, gradClip: DEFAULT_GRAD_CLIP, init: "pythia", layers: 2, width: 64, attentionOnly: true, rotaryPct: 1 },
+  induction: { steps: 2500, batchSize: 32, lr: 3e-3, minLrFraction: 1, warmupSteps: 50, weightDecay: 0, beta2: 0.98, gradClip: DEFAULT_GRAD_CLIP, init: "pythia", layers: 2, width: 64, attentionOnly: true, rotaryPct: 1 },
 };
 
 /** Head size of the synthetic tasks' models (width 64 = 4 heads). */

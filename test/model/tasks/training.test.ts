@@ -113,6 +113,8 @@ test("task settings: the recipe's defaults, full batch, dense saves, and misplac
   assert.equal(ind.config.attention_only, true);
   assert.equal(ind.config.num_hidden_layers, 2);
   assert.equal(ind.batchSize, 32);
+  // The recipe of probes I6-I7 (docs/results/grokking-probes.md): lr 3e-3 constant after 50 warmup steps, no weight decay.
+  assert.deepEqual([ind.steps, ind.lr, ind.minLr, ind.warmupSteps, ind.weightDecay, ind.beta2, ind.gradClip, ind.init, ind.config.rotary_pct], [2500, 3e-3, 3e-3, 50, 0, 0.98, 1, "pythia", 1]);
   assert.equal(resolveSyntheticSettings({ out: "x", attentionOnly: false }, resolveTaskSettings({ name: "induction" }, 0), 64, 64, null).config.attention_only, undefined);
   assert.throws(() => resolveSyntheticSettings({ out: "x", preset: "small" }, task, 60, 3, 1392), UsageError);
   assert.throws(() => resolveSyntheticSettings({ out: "x", tokenizer: "t.json" }, task, 60, 3, 1392), UsageError);
