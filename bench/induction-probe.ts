@@ -1,16 +1,21 @@
 // Probe: does a small model trained on induction sequences (src/model/tasks/induction.ts: a segment
 // of L random tokens that recurs at a distance L + g, with a random prefix r, r + g <= R per
 // sequence; --offset-max 0 is the fixed layout S S) show the abrupt drop of the loss on the repeat
-// (Olsson et al. 2022) within a CPU budget here, and does a 1-layer control? The trainer's full GPT-NeoX block (attention + MLP +
-// LayerNorm; there is no attention-only option in src/model yet), AdamW on fresh batches each step
-// (inductionBatch, the trainer's seeding); every --every steps the first-half and repeated-half
+// (Olsson et al. 2022) within a CPU budget here, and does a 1-layer control? The trainer's GPT-NeoX block
+// (attention + MLP + LayerNorm, or attention-only with --attention-only; rotary on --rotary-pct of each
+// head), AdamW on fresh batches each step (inductionBatch, the trainer's seeding) with the trainer's
+// warmup + cosine schedule (--warmup, --min-lr; constant without --min-lr), clipping (--grad-clip,
+// 0 = none) and init (--init); every --every steps the first-half and repeated-half
 // loss and the in-context score (late-token minus early-token loss, negative when the context
-// helps) on a fixed evaluation batch, with wall and CPU seconds (CPU = user + system of the whole
-// process). Stops once the in-context score has stayed <= -(--stop-score) x ln V for 3 evaluations (or at the step / CPU / wall budget); then the transition of the repeated-half
+// helps) on a fixed evaluation batch, the strongest previous-token and induction attention of each
+// layer, with wall and CPU seconds (CPU = user + system of the whole process). Stops once the in-context score has stayed <= -(--stop-score) x ln V for 3 evaluations (or at the step / CPU / wall budget); then the transition of the repeated-half
 // loss under quality/transition.ts and one JSON summary line (a row of docs/results/grokking-probes.md).
 // Run: node --import tsx bench/induction-probe.ts [--vocab 64] [--segment 32] [--offset-max 32] [--layers 2] [--hidden 64]
 //        [--heads 4] [--mlp 256] [--batch 16] [--lr 1e-3] [--weight-decay 0.1] [--steps 20000]
 //        [--every 50] [--cpu-seconds 1200] [--seconds 1800] [--stop-score 0.8] [--threads 1] [--seed 0] [--attention-only]
+//        [--rotary-pct 0.25] [--init hf|pythia] [--warmup 0] [--min-lr X] [--grad-clip 0] [--beta2 0.98]
+// The recipe that forms induction heads (probe I6; the task's defaults in model/trainer-options.ts):
+//   --attention-only --rotary-pct 1 --batch 32 --lr 3e-3 --warmup 50 --weight-decay 0 --init pythia --grad-clip 1
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
 import { GPTNeoX, parseNeoXConfig, createWasmKernels, learningRate } from "../src/model/index.js";
