@@ -45,6 +45,8 @@ export class GPTNeoX {
   private readonly scratch: GradScratch;
   private readonly rot: RotaryTables;
   private batch: { B: number; T: number; count: number } | null = null;
+  /** Shape of the last forward (with or without targets), for attentionProbabilities. */
+  private lastForward: { B: number; T: number } | null = null;
 
   constructor(readonly config: NeoXConfig, readonly options: GPTNeoXOptions) {
     const { B, T } = options;
@@ -70,11 +72,24 @@ export class GPTNeoX {
   }
 
   /**
+   * Attention probabilities of `layer` from the last forward: (B, nh, T, T) row-major, row t the
+   * causal softmax over positions 0..t (a view, overwritten by the next forward; for diagnostics
+   * such as previous-token and induction attention).
+   */
+  attentionProbabilities(layer: number): Float32Array {
+    if (!(Number.isInteger(layer) && layer >= 0 && layer < this.config.num_hidden_layers)) throw new UsageError(`GPTNeoX: layer must be an integer in [0, ${this.config.num_hidden_layers}), got ${layer}`);
+    if (this.lastForward === null) throw new UsageError("GPTNeoX: no forward pass yet; call forward before reading attention probabilities");
+    const { B, T } = this.lastForward;
+    return this.acts.layers[layer]!.att.subarray(0, B * this.config.num_attention_heads * T * T);
+  }
+
+  /**
    * Runs the model on tokens (B*T, row-major (B, T)). With targets (B*T; IGNORE_INDEX = not
    * counted) also computes the mean cross-entropy and keeps what backward needs.
    */
   forward(tokens: Int32Array, B: number, T: number, targets?: Int32Array): ForwardResult {
     this.checkBatch(tokens, B, T, targets);
+    this.lastForward = { B, T };
     const k = this.kernels, c = this.config, a = this.acts, p = this.params;
     const N = B * T, C = c.hidden_size, V = c.vocab_size;
     a.tokens.set(tokens.subarray(0, N));

@@ -63,12 +63,13 @@ async function trainAndAnalyze(name: string, trainArgs: string[], names: readonl
 
 test("train --task modular-addition: train/test loss and accuracy at every checkpoint, stored by analyze", async () => {
   const names = ["train_loss", "train_accuracy", "test_loss", "test_accuracy"];
-  const stored = await trainAndAnalyze("ma", ["--task", "modular-addition", "--modulus", "7", "--train-fraction", "0.5", "--width", "16", "--lr", "0.01"], names, 4);
+  const stored = await trainAndAnalyze("ma", ["--task", "modular-addition", "--modulus", "7", "--train-fraction", "0.5", "--width", "16", "--lr", "0.01", "--rotary-pct", "0.5"], names, 4);
   for (const [step, acc] of stored.get("test_accuracy")!) assert.ok(acc !== null && acc >= 0 && acc <= 1, `accuracy ${acc} at ${step}`);
   assert.deepEqual([...stored.get("eval/loss")!.values()], [...stored.get("test_loss")!.values()]);
   const config = JSON.parse(await readFile(join(dir, "ma", "checkpoint-4", "config.json"), "utf8"));
   assert.equal(config.max_position_embeddings, 3);
   assert.equal(config.vocab_size, 8);
+  assert.equal(config.rotary_pct, 0.5, "--rotary-pct reaches config.json");
 });
 
 test("train --task induction: first/repeated-half losses and the in-context score, attention-only by default", async () => {
@@ -86,6 +87,7 @@ test("train --task induction: first/repeated-half losses and the in-context scor
   assert.equal(config.attention_only, true);
   assert.equal(config.num_hidden_layers, 2);
   assert.equal(config.max_position_embeddings, 15); // 2L + R
+  assert.equal(config.rotary_pct, 1, "induction's default: rotary on the whole head");
 });
 
 test("train: a task's options on another task, an unknown task or schedule are one-line usage errors", async () => {

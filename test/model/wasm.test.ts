@@ -21,7 +21,7 @@ async function wasm(threads: number): Promise<NeoXKernels> {
   return k;
 }
 
-for (const name of ["neox-parallel", "neox-sequential", "neox-attention-only"]) {
+for (const name of ["neox-parallel", "neox-sequential", "neox-attention-only", "neox-full-rotary"]) {
   test(`WASM GPT-NeoX (2 threads) matches PyTorch: ${name}`, async () => {
     const rc = loadReferenceCase(name);
     const r = compareWithReference(rc, await wasm(2));
@@ -101,4 +101,36 @@ test("WASM GELU (Hermite table + exact tail) matches the float64 erf GELU", asyn
   }
   assert.ok(worstRel < 3e-7, `gelu worst relative error ${worstRel}`);
   assert.ok(worstGrad < 1e-7, `gelu' worst absolute error ${worstGrad}`);
+});
+
+test("attentionProbabilities: causal rows summing to 1, equal on both backends; zero QKV weights give uniform attention", async () => {
+  const B = 2, T = 9, nh = awkward.num_attention_heads;
+  const rng = new Rng(5);
+  const tokens = Int32Array.from({ length: B * T }, () => rng.int(awkward.vocab_size));
+  const s = new GPTNeoX(awkward, { B, T, init: { scheme: "pythia", seed: 4 } });
+  const w = new GPTNeoX(awkward, { B, T, kernels: await wasm(2), init: { scheme: "pythia", seed: 4 } });
+  assert.throws(() => s.attentionProbabilities(0), /no forward pass yet/);
+  s.forward(tokens, B, T);
+  w.forward(tokens, B, T);
+  for (let l = 0; l < awkward.num_hidden_layers; l++) {
+    const a = s.attentionProbabilities(l), b = w.attentionProbabilities(l);
+    assert.equal(a.length, B * nh * T * T);
+    assert.ok(maxAbsDiff(a, b) < 1e-6, `layer ${l}: scalar vs wasm ${maxAbsDiff(a, b)}`);
+    for (let r = 0; r < B * nh * T; r++) {
+      const t = r % T;
+      let sum = 0;
+      for (let t2 = 0; t2 < T; t2++) {
+        if (t2 > t) assert.equal(a[r * T + t2], 0, `row ${r}: position ${t2} after ${t} is masked`);
+        else sum += a[r * T + t2]!;
+      }
+      assert.ok(Math.abs(sum - 1) < 1e-5, `row ${r} sums to ${sum}`);
+    }
+  }
+  assert.throws(() => s.attentionProbabilities(awkward.num_hidden_layers), /layer must be an integer/);
+  s.params.layers[1]!.qkvw.fill(0);
+  s.params.layers[1]!.qkvb.fill(0);
+  s.forward(tokens, 1, T); // a smaller batch: the view has its shape
+  const u = s.attentionProbabilities(1);
+  assert.equal(u.length, nh * T * T);
+  for (let h = 0; h < nh; h++) for (let t = 0; t < T; t++) assert.ok(Math.abs(u[(h * T + t) * T]! - 1 / (t + 1)) < 1e-6, `head ${h} row ${t}: uniform over ${t + 1} positions`);
 });

@@ -2,7 +2,8 @@
 """Independent PyTorch reference of GPT-NeoX (Hugging Face GPTNeoXForCausalLM semantics) that
 writes test fixtures for src/model: parameters, batch, logits, loss, every gradient and the
 losses of 10 AdamW steps, for a parallel-residual, a sequential-residual and an attention-only
-config (no MLP block and no post_attention_layernorm, as Olsson et al.'s attention-only models).
+config (no MLP block and no post_attention_layernorm, as Olsson et al.'s attention-only models),
+and an attention-only config with rotary on the whole head (rotary_pct 1.0).
 
 Run: /usr/bin/python3 tools/reference/gpt_neox_reference.py   (writes test/fixtures/model/)
 Layout of <name>.bin: float32 little-endian blobs at the offsets listed in <name>.json.
@@ -29,6 +30,12 @@ CASES = [
     dict(name="neox-attention-only", seed=2718, B=3, T=10,
          config=dict(vocab_size=40, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                      intermediate_size=128, rotary_pct=0.25, rotary_emb_base=10000,
+                     max_position_embeddings=12, layer_norm_eps=1e-5, use_parallel_residual=True,
+                     attention_only=True)),
+    # Rotary on the whole head (rotary_pct 1.0, 16 of 16 dimensions): the induction task's model.
+    dict(name="neox-full-rotary", seed=1618, B=2, T=12,
+         config=dict(vocab_size=48, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=128, rotary_pct=1.0, rotary_emb_base=10000,
                      max_position_embeddings=12, layer_norm_eps=1e-5, use_parallel_residual=True,
                      attention_only=True)),
 ]

@@ -30,6 +30,7 @@ interface TrainFlags {
   json?: boolean;
   saveSchedule?: string;
   attentionOnly?: boolean;
+  rotaryPct?: number;
   weightDecay?: number;
   warmup?: number;
   minLr?: number;
@@ -60,17 +61,18 @@ export function register(program: Command): void {
     .option("--task <name>", `lm (the corpus), modular-addition (a b = (a+b) mod p; grokking) or induction (a random segment of L tokens that recurs at a per-sequence distance among random tokens; induction heads); each quality metric is evaluated at every checkpoint into trainer_state.json`, "lm")
     .option("--preset <name>", "lm: tiny (~0.86M parameters, 4 layers, width 128, context 128) or small (~10.8M, 6 layers, width 384, context 256); default tiny")
     .option("--steps <n>", `optimizer steps (default: the preset's; modular-addition ${ma.steps}, induction ${ind.steps})`, parseIntOption("--steps", 1))
-    .option("--lr <x>", `peak learning rate after warmup (default: the preset's; tasks ${ma.lr})`, parseNumberOption("--lr"))
-    .option("--min-lr <x>", "learning rate at the end of the cosine decay (default lr/10; modular-addition: lr, i.e. constant)", parseNumberOption("--min-lr"))
+    .option("--lr <x>", `peak learning rate after warmup (default: the preset's; modular-addition ${ma.lr}, induction ${ind.lr})`, parseNumberOption("--lr"))
+    .option("--min-lr <x>", "learning rate at the end of the cosine decay (default lr/10; the tasks: lr, i.e. constant)", parseNumberOption("--min-lr"))
     .option("--warmup <n>", `linear warmup steps (default: the preset's, at most steps/10; modular-addition ${ma.warmupSteps}, induction ${ind.warmupSteps})`, parseIntOption("--warmup", 0))
-    .option("--weight-decay <x>", `AdamW weight decay on matrices and embeddings (default 0.1; modular-addition ${ma.weightDecay})`, parseNumberOption("--weight-decay"))
-    .option("--beta2 <x>", `AdamW beta2 (default 0.95; modular-addition ${ma.beta2})`, parseNumberOption("--beta2"))
+    .option("--weight-decay <x>", `AdamW weight decay on matrices and embeddings (default 0.1; modular-addition ${ma.weightDecay}, induction ${ind.weightDecay})`, parseNumberOption("--weight-decay"))
+    .option("--beta2 <x>", `AdamW beta2 (default 0.95; the tasks ${ma.beta2})`, parseNumberOption("--beta2"))
     .option("--grad-clip <x>", `global gradient-norm clip, 0 = none (default 1; modular-addition ${ma.gradClip})`, parseNumberOption("--grad-clip"))
     .option("--seed <s>", "seed of initialisation and batch sampling (and of the modular-addition split unless --split-seed)", parseIntOption("--seed"), 0)
     .option("--width <d>", `hidden size override (a multiple of the head size; tasks: ${ma.width}, heads of 16)`, parseIntOption("--width", 1))
     .option("--layers <l>", `number of layers override (modular-addition ${ma.layers}, induction ${ind.layers})`, parseIntOption("--layers", 1))
     .option("--attention-only", "layers without MLP blocks (Olsson et al.'s attention-only transformers; the default for induction)")
     .option("--no-attention-only", "keep the MLP blocks (for induction)")
+    .option("--rotary-pct <f>", `fraction of each head's dimensions with rotary positions (GPT-NeoX rotary_pct; default 0.25, induction ${ind.rotaryPct})`, parseNumberOption("--rotary-pct"))
     .option("--batch <b>", "sequences per step (default: the preset's; modular-addition: the whole training split; induction 32)", parseIntOption("--batch", 1))
     .option("--dtype <t>", "saved weight precision: f32, f16 or bf16", "f32")
     .option("--workers <n>", "compute threads of the WASM kernels (results do not depend on it)", parseIntOption("--workers", 1))
@@ -122,6 +124,7 @@ function trainOptionsFrom(f: TrainFlags): TrainOptions {
     ...(f.init !== undefined && { init: f.init as "pythia" | "hf" }),
     ...(f.saveSchedule !== undefined && { denseSaves: f.saveSchedule === "dense" }),
     ...(f.attentionOnly !== undefined && { attentionOnly: f.attentionOnly }),
+    ...(f.rotaryPct !== undefined && { rotaryPct: f.rotaryPct }),
     ...(f.steps !== undefined && { steps: f.steps }),
     ...(f.lr !== undefined && { lr: f.lr }),
     ...(f.minLr !== undefined && { minLr: f.minLr }),

@@ -113,10 +113,27 @@ test("task settings: the recipe's defaults, full batch, dense saves, and misplac
   assert.equal(ind.config.attention_only, true);
   assert.equal(ind.config.num_hidden_layers, 2);
   assert.equal(ind.batchSize, 32);
+  // The recipe of probes I6-I7 (docs/results/grokking-probes.md): lr 3e-3 constant after 50 warmup steps, no weight decay.
+  assert.deepEqual([ind.steps, ind.lr, ind.minLr, ind.warmupSteps, ind.weightDecay, ind.beta2, ind.gradClip, ind.init, ind.config.rotary_pct], [2500, 3e-3, 3e-3, 50, 0, 0.98, 1, "pythia", 1]);
   assert.equal(resolveSyntheticSettings({ out: "x", attentionOnly: false }, resolveTaskSettings({ name: "induction" }, 0), 64, 64, null).config.attention_only, undefined);
   assert.throws(() => resolveSyntheticSettings({ out: "x", preset: "small" }, task, 60, 3, 1392), UsageError);
   assert.throws(() => resolveSyntheticSettings({ out: "x", tokenizer: "t.json" }, task, 60, 3, 1392), UsageError);
   assert.throws(() => resolveSyntheticSettings({ out: "x", width: 40 }, task, 60, 3, 1392), /multiple of the head size 16/);
+});
+
+test("rotary fraction: induction's default covers the whole head, the others keep the preset's 0.25; --rotary-pct overrides and is checked", () => {
+  const induction = resolveTaskSettings({ name: "induction" }, 0), ma = resolveTaskSettings({ name: "modular-addition" }, 0);
+  assert.equal(resolveSyntheticSettings({ out: "x" }, induction, 64, 96, null).config.rotary_pct, 1);
+  assert.equal(resolveSyntheticSettings({ out: "x", rotaryPct: 0.25 }, induction, 64, 96, null).config.rotary_pct, 0.25);
+  assert.equal(resolveSyntheticSettings({ out: "x" }, ma, 60, 3, 1392).config.rotary_pct, 0.25);
+  assert.equal(resolveTrainSettings({ out: "x" }, BYTE_VOCAB_SIZE).config.rotary_pct, 0.25);
+  const lm = resolveTrainSettings({ out: "x", rotaryPct: 0.5 }, BYTE_VOCAB_SIZE);
+  assert.equal(lm.config.rotary_pct, 0.5);
+  assert.notEqual(settingsFingerprint(lm), settingsFingerprint(resolveTrainSettings({ out: "x" }, BYTE_VOCAB_SIZE)), "the rotary fraction is part of a run's settings");
+  for (const bad of [0, -0.5, 1.5, Number.NaN]) assert.throws(() => resolveSyntheticSettings({ out: "x", rotaryPct: bad }, induction, 64, 96, null), /--rotary-pct must be in \(0, 1\]/);
+  // 0.1875 of a 16-dimensional head = 3 rotary dimensions: rotate-half needs an even number.
+  assert.throws(() => resolveSyntheticSettings({ out: "x", rotaryPct: 0.1875 }, induction, 64, 96, null), /gives 3 rotary dimensions of a head of 16/);
+  assert.throws(() => resolveSyntheticSettings({ out: "x", rotaryPct: 0.05 }, induction, 64, 96, null), /gives 0 rotary dimensions/);
 });
 
 test("modular addition run (sampled batches, no clipping): interrupted and resumed == uninterrupted, bitwise; metrics at every checkpoint", async () => {
