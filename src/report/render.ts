@@ -1,15 +1,9 @@
 // renderReport: ReportData -> one self-contained HTML page (styles, ECharts, data and page code
 // inlined; a Content-Security-Policy forbids every network request). Pure apart from reading
-// the ECharts bundle once through assets.ts.
+// the ECharts bundle and the page script (built from src/report/browser/) once through assets.ts.
 
 import { UsageError } from "../util/errors.js";
-import { echartsSource, inlineScriptSafe } from "./assets.js";
-import { CLIENT_APP_JS } from "./client-app.js";
-import { CLIENT_CHARTS_JS } from "./client-charts.js";
-import { CLIENT_CORE_JS } from "./client-core.js";
-import { CLIENT_PHASE_JS } from "./client-phase.js";
-import { CLIENT_SECTIONS_JS } from "./client-sections.js";
-import { CLIENT_VERDICTS_JS } from "./client-verdicts.js";
+import { echartsSource, reportClientSource } from "./assets.js";
 import { REPORT_DATA_VERSION, type ReportData } from "./data.js";
 import { PAGE_CSS } from "./page-style.js";
 
@@ -71,7 +65,6 @@ export function renderReport(data: ReportData, options: RenderReportOptions = {}
   const shown = SECTIONS.filter((s) => (s.id !== "fp-verdicts" || data.verdicts !== undefined) && (s.id !== "fp-phase" || phase));
   const sections = shown.map((s) => sectionHtml(s.id, s.title, s.intro)).join("\n");
   const nav = shown.map((s) => `<a href="#${s.id}">${s.title}</a>`).join("");
-  const client = `(function () {\n"use strict";\n${CLIENT_CORE_JS}\n${CLIENT_CHARTS_JS}\n${CLIENT_PHASE_JS}\n${CLIENT_APP_JS}\n${CLIENT_VERDICTS_JS}\n${CLIENT_SECTIONS_JS}\n})();`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -96,7 +89,7 @@ ${sections}
 <script type="application/json" id="fp-config">${jsonForScript(config)}</script>
 <script type="application/json" id="fp-data">${jsonForScript(data)}</script>
 <script>window.__reportReady.dataInPage = performance.now();</script>
-<script>${inlineScriptSafe(client)}</script>
+<script>${reportClientSource()}</script>
 </body>
 </html>
 `;
