@@ -2,7 +2,7 @@
 // checkpoint jobs done / active / failed / waiting, each failed checkpoint with its typed error,
 // and the merge job, updated live from the server's `progress` events (SSE). Self-contained;
 // the same Content-Security-Policy as the report (inline code, fetches to the serving origin only).
-import { REPORT_CSP, escapeHtml, jsonForScript } from "./render.js";
+import { escapeHtml, jsonForScript, pageHead } from "./render.js";
 
 /** What the page shows: the shape of a flow's status (cluster/queue/status.ts), or the error of the last read. */
 export interface QueueProgress {
@@ -70,12 +70,7 @@ export function renderProgressPage(o: ProgressPageOptions): string {
   return `<!doctype html>
 <html lang="en">
 <head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
-<meta name="generator" content="forking-paths">
-<title>${escapeHtml(o.title)} · progress · forking-paths</title>
-<style>${PROGRESS_CSS}</style>
+${pageHead(`${o.title} · progress`, PROGRESS_CSS)}
 </head>
 <body>
 <h1>${escapeHtml(o.title)}</h1>

@@ -68,12 +68,7 @@ export function renderReport(data: ReportData, options: RenderReportOptions = {}
   return `<!doctype html>
 <html lang="en">
 <head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
-<meta name="generator" content="forking-paths">
-<title>${escapeHtml(data.title)} · forking-paths</title>
-<style>${PAGE_CSS}</style>
+${pageHead(data.title, PAGE_CSS)}
 <script>window.__reportReady = { headParsed: performance.now() };</script>
 </head>
 <body>
@@ -93,6 +88,19 @@ ${sections}
 </body>
 </html>
 `;
+}
+
+/**
+ * The head lines every page of forking-paths shares (the report, the queue's progress page):
+ * charset, viewport, the Content-Security-Policy, generator, title and the inlined stylesheet.
+ */
+export function pageHead(title: string, css: string): string {
+  return `<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<meta name="generator" content="forking-paths">
+<title>${escapeHtml(title)} · forking-paths</title>
+<style>${css}</style>`;
 }
 
 function sectionHtml(id: string, title: string, intro: string): string {
