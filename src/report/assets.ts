@@ -10,11 +10,13 @@ import { ForkingPathsError } from "../util/errors.js";
 /** The chart library bundle inlined into every report. */
 export const ECHARTS_BUNDLE = "echarts/dist/echarts.min.js";
 
-/** The page's script, relative to the repository (or installed package) root. */
+/** The report page's script, relative to the repository (or installed package) root. */
 export const REPORT_CLIENT_BUNDLE = "build/report/client.js";
+/** The queue progress page's script, likewise. */
+export const PROGRESS_CLIENT_BUNDLE = "build/report/progress.js";
 
 let cachedEcharts: string | undefined;
-let cachedClient: string | undefined;
+const cachedBundles = new Map<string, string>();
 
 /** Source of echarts.min.js, made safe to inline in a <script> element; read once per process. */
 export function echartsSource(): string {
@@ -34,23 +36,34 @@ export function echartsSource(): string {
   return cachedEcharts;
 }
 
-/** The report page's own script (src/report/browser/ bundled), made safe to inline; read once per process. */
+/** The report page's own script (src/report/browser/main.ts bundled), made safe to inline; read once per process. */
 export function reportClientSource(): string {
-  if (cachedClient !== undefined) return cachedClient;
+  return bundleSource(REPORT_CLIENT_BUNDLE);
+}
+
+/** The queue progress page's script (src/report/browser/progress.ts bundled), made safe to inline; read once per process. */
+export function progressClientSource(): string {
+  return bundleSource(PROGRESS_CLIENT_BUNDLE);
+}
+
+function bundleSource(bundle: string): string {
+  const cached = cachedBundles.get(bundle);
+  if (cached !== undefined) return cached;
   // this module sits two folders below the root both as src/report/assets.ts and dist/report/assets.js
-  const path = fileURLToPath(new URL(`../../${REPORT_CLIENT_BUNDLE}`, import.meta.url));
+  const path = fileURLToPath(new URL(`../../${bundle}`, import.meta.url));
   let source: string;
   try {
     source = readFileSync(path, "utf8");
   } catch (cause) {
     throw new ForkingPathsError(
       "REPORT_ASSET",
-      `cannot read ${path}: the report inlines the page script built from src/report/browser/ ---> HINT: run npm run build:ts in the forking-paths folder`,
+      `cannot read ${path}: pages inline the scripts built from src/report/browser/ ---> HINT: run npm run build:ts in the forking-paths folder`,
       { cause },
     );
   }
-  cachedClient = inlineScriptSafe(source);
-  return cachedClient;
+  const safe = inlineScriptSafe(source);
+  cachedBundles.set(bundle, safe);
+  return safe;
 }
 
 /** Escapes "</script" so inlined code cannot close its <script> element early. */
