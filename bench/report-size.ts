@@ -11,7 +11,8 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { renderReport } from "../src/report/render.js";
 import { syntheticReportData } from "../src/report/synthetic.js";
-import { launchBrowser, recordRequests } from "../test/report/helpers/browser.js";
+import { launchBrowser } from "../test/report/helpers/browser.js";
+import { openReportUrl } from "../test/helpers/report-page.js";
 
 const BUDGET_MS = 3000;
 const { values: args } = parseArgs({
@@ -35,10 +36,7 @@ const browser = await launchBrowser();
 try {
   const times: number[] = [];
   for (let i = 0; i < Number(args.runs); i++) {
-    const page = await browser.context.newPage();
-    const rec = recordRequests(page);
-    await page.goto(pathToFileURL(file).href);
-    await page.waitForFunction(() => (window as unknown as { __reportReady: { visibleDrawn: number | null } }).__reportReady.visibleDrawn !== null, null, { timeout: 30_000 });
+    const { page, rec } = await openReportUrl(pathToFileURL(file).href, { browser, timeoutMs: 30_000 });
     const ready = await page.evaluate(() => (window as unknown as { __reportReady: Record<string, number> }).__reportReady);
     const foreign = rec.urls.filter((u) => !u.startsWith("file://"));
     console.log(`load ${i + 1}: head ${ready.headParsed!.toFixed(0)} ms, library ${ready.libraryLoaded!.toFixed(0)} ms, data in page ${ready.dataInPage!.toFixed(0)} ms, data parsed ${ready.parsed!.toFixed(0)} ms, first chart ${ready.firstChart!.toFixed(0)} ms, ` +

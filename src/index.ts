@@ -127,7 +127,8 @@ export { reportDataFromStore, type ReportFromStoreOptions } from "./report/from-
 export { renderReport } from "./report/render.js";
 export type { ReportData } from "./report/data.js";
 export { startReportServer, DEFAULT_REPORT_PORT, LOOPBACK_HOSTS, type ReportServer, type ReportServerOptions } from "./report/server.js";
-export { RunWatcher } from "./report/watch.js";
+export { RunWatcher } from "./pipeline/watch.js";
+export { reportWatcher } from "./report/watch.js";
 export { parseVerdictsFile, VERDICTS_FILE_NAME } from "./report/verdicts.js";
 
 // ---- Studies: the paper's claims as experiments ----

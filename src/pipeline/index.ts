@@ -20,4 +20,8 @@ export {
   sampleFromHistogram, snapshotFromHistogram, snapshotFromValues, confirmBimodality, storedShapeOf, dkwBound95,
   HISTOGRAM_SAMPLE_SIZE, DEFAULT_BIMODALITY_ALPHA, type ValueSnapshot, type StoredShape,
 } from "./snapshots.js";
+export {
+  RunWatcher, WATCH_POLL_MS, WATCH_DEBOUNCE_MS, WATCH_SETTLED_AGE_MS,
+  type ScanResult, type WatchAnalyzeOptions, type RunWatcherOptions, type CheckpointFailure, type WatchEvent,
+} from "./watch.js";
 export { importTrainerStateMetrics, TRAINER_STATE_METRICS_SOURCE, type TrainerMetricsImport } from "./run-metrics.js";

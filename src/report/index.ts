@@ -17,5 +17,5 @@ export { reportDataFromStore, DEFAULT_MAX_TRAJECTORY_ELEMENTS, type ReportFromSt
 export { modeTracks } from "./mode-tracks.js";
 export { pruningCurves, PRUNING_CURVE_METRIC } from "./pruning-curves.js";
 export { parseVerdictsFile, VerdictsFileError, VERDICTS_FILE_NAME } from "./verdicts.js";
-export { RunWatcher, WATCH_POLL_MS, WATCH_DEBOUNCE_MS, WATCH_SETTLED_AGE_MS, type ScanResult, type WatchAnalyzeOptions, type RunWatcherOptions } from "./watch.js";
+export { reportWatcher, reportUpdates, failureUpdate } from "./watch.js";
 export { phaseView, reportTransition, eventCounts, metricKey, TOTAL_NORM_FEATURE, EVENT_COUNT_FEATURE } from "./phase.js";

@@ -1,15 +1,9 @@
 // renderReport: ReportData -> one self-contained HTML page (styles, ECharts, data and page code
 // inlined; a Content-Security-Policy forbids every network request). Pure apart from reading
-// the ECharts bundle once through assets.ts.
+// the ECharts bundle and the page script (built from src/report/browser/) once through assets.ts.
 
 import { UsageError } from "../util/errors.js";
-import { echartsSource, inlineScriptSafe } from "./assets.js";
-import { CLIENT_APP_JS } from "./client-app.js";
-import { CLIENT_CHARTS_JS } from "./client-charts.js";
-import { CLIENT_CORE_JS } from "./client-core.js";
-import { CLIENT_PHASE_JS } from "./client-phase.js";
-import { CLIENT_SECTIONS_JS } from "./client-sections.js";
-import { CLIENT_VERDICTS_JS } from "./client-verdicts.js";
+import { echartsSource, reportClientSource } from "./assets.js";
 import { REPORT_DATA_VERSION, type ReportData } from "./data.js";
 import { PAGE_CSS } from "./page-style.js";
 
@@ -71,16 +65,10 @@ export function renderReport(data: ReportData, options: RenderReportOptions = {}
   const shown = SECTIONS.filter((s) => (s.id !== "fp-verdicts" || data.verdicts !== undefined) && (s.id !== "fp-phase" || phase));
   const sections = shown.map((s) => sectionHtml(s.id, s.title, s.intro)).join("\n");
   const nav = shown.map((s) => `<a href="#${s.id}">${s.title}</a>`).join("");
-  const client = `(function () {\n"use strict";\n${CLIENT_CORE_JS}\n${CLIENT_CHARTS_JS}\n${CLIENT_PHASE_JS}\n${CLIENT_APP_JS}\n${CLIENT_VERDICTS_JS}\n${CLIENT_SECTIONS_JS}\n})();`;
   return `<!doctype html>
 <html lang="en">
 <head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
-<meta name="generator" content="forking-paths">
-<title>${escapeHtml(data.title)} · forking-paths</title>
-<style>${PAGE_CSS}</style>
+${pageHead(data.title, PAGE_CSS)}
 <script>window.__reportReady = { headParsed: performance.now() };</script>
 </head>
 <body>
@@ -96,10 +84,23 @@ ${sections}
 <script type="application/json" id="fp-config">${jsonForScript(config)}</script>
 <script type="application/json" id="fp-data">${jsonForScript(data)}</script>
 <script>window.__reportReady.dataInPage = performance.now();</script>
-<script>${inlineScriptSafe(client)}</script>
+<script>${reportClientSource()}</script>
 </body>
 </html>
 `;
+}
+
+/**
+ * The head lines every page of forking-paths shares (the report, the queue's progress page):
+ * charset, viewport, the Content-Security-Policy, generator, title and the inlined stylesheet.
+ */
+export function pageHead(title: string, css: string): string {
+  return `<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<meta name="generator" content="forking-paths">
+<title>${escapeHtml(title)} · forking-paths</title>
+<style>${css}</style>`;
 }
 
 function sectionHtml(id: string, title: string, intro: string): string {

@@ -12,7 +12,7 @@ import { writeSyntheticRun } from "../../src/runs/synth.js";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
 import { Store } from "../../src/store/index.js";
 import { runCli } from "../helpers/cli.js";
-import { launchBrowser, recordRequests } from "../report/helpers/browser.js";
+import { openReportUrl } from "../helpers/report-page.js";
 
 const STEPS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256];
 const SECTIONS = ["overview", "bifurcation", "stats", "trajectories"];
@@ -76,12 +76,9 @@ test("report --out --title --run --json: the file where asked, the title on the 
 test("the written report draws every section in Chromium from file:// and requests nothing but itself", async () => {
   const file = join(out, "report.html");
   if (!existsSync(file)) assert.equal((await runCli(["report", out])).code, 0);
-  const browser = await launchBrowser();
+  const opened = await openReportUrl(pathToFileURL(file).href);
   try {
-    const page = await browser.context.newPage();
-    const rec = recordRequests(page);
-    await page.goto(pathToFileURL(file).href);
-    await page.waitForFunction(() => (window as unknown as { __reportReady: { visibleDrawn: number | null } }).__reportReady.visibleDrawn !== null, null, { timeout: 15_000 });
+    const { page, rec } = opened;
     for (const s of SECTIONS) {
       const section = page.locator(`section[data-section="${s}"]`);
       await section.scrollIntoViewIfNeeded();
@@ -96,7 +93,7 @@ test("the written report draws every section in Chromium from file:// and reques
     assert.deepEqual(rec.urls.filter((u) => !u.startsWith("file://")), [], "no request leaves the page");
     assert.ok(rec.urls.length >= 1);
   } finally {
-    await browser.close();
+    await opened.close();
   }
 });
 

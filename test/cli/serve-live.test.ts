@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeSyntheticRun } from "../../src/runs/synth.js";
 import { startCli } from "../helpers/cli.js";
-import { launchBrowser, recordRequests, type Browser } from "../report/helpers/browser.js";
+import { launchBrowser, type Browser } from "../report/helpers/browser.js";
+import { openReportUrl } from "../helpers/report-page.js";
 
 const STEPS = [0, 2, 8, 32, 128];
 const NEW_STEP = 512;
@@ -19,7 +20,7 @@ const SHOTS = fileURLToPath(new URL("../../test-output/serve-live/", import.meta
 let dir: string;
 let browser: Browser;
 
-type W = { __reportReady: { visibleDrawn: number | null }; __fpLive: { connected: boolean; updates: number }; __marker?: number };
+type W = { __fpLive: { connected: boolean; updates: number }; __marker?: number };
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "fp-serve-live-"));
@@ -58,10 +59,7 @@ test("serve --watch: a new checkpoint appears on the open page without a reload;
   try {
     const url = await waitFor(() => /serving (http:\/\/127\.0\.0\.1:\d+\/) /.exec(stdout)?.[1], 60_000, () => `serve did not print its URL: ${stdout} ${stderr}`);
     assert.match(stdout, /analyzed 5 checkpoint\(s\)/);
-    const page = await browser.context.newPage();
-    const rec = recordRequests(page);
-    await page.goto(url);
-    await page.waitForFunction(() => (window as unknown as W).__reportReady.visibleDrawn !== null, null, { timeout: 15_000 });
+    const { page, rec } = await openReportUrl(url, { browser });
     await page.waitForFunction(() => (window as unknown as W).__fpLive.connected, null, { timeout: 5000 });
     await page.locator("#fp-heatmaps figure[data-tensor]").first().scrollIntoViewIfNeeded();
     const columns = () => page.evaluate(() => document.querySelector("#fp-heatmaps figure[data-tensor]")?.getAttribute("data-columns"));

@@ -4,10 +4,10 @@
 // stored element values and the run's ground truth), and the page draws them (screenshot).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { writeSyntheticRun, type SyntheticRunInfo } from "../../src/runs/synth.js";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
 import { Store } from "../../src/store/store.js";
@@ -15,7 +15,7 @@ import { reportDataFromStore } from "../../src/report/from-store.js";
 import { modeTracks } from "../../src/report/mode-tracks.js";
 import { renderReport } from "../../src/report/render.js";
 import type { ReportData, ReportEvent } from "../../src/report/data.js";
-import { launchBrowser, recordRequests } from "./helpers/browser.js";
+import { openReportPage } from "../helpers/report-page.js";
 
 const SHOTS = fileURLToPath(new URL("../../test-output/report/", import.meta.url));
 let dir: string;
@@ -92,14 +92,9 @@ test("a designed fork gives mode tracks ending at the two branches' centres, and
 
 test("the page draws the mode tracks and the split mark over the fork tensor's heatmap (screenshot)", async () => {
   await mkdir(SHOTS, { recursive: true });
-  const file = join(dir, "report.html");
-  await writeFile(file, renderReport(data));
-  const browser = await launchBrowser();
+  const opened = await openReportPage(renderReport(data));
   try {
-    const page = await browser.context.newPage();
-    const rec = recordRequests(page);
-    await page.goto(pathToFileURL(file).href);
-    await page.waitForFunction(() => (window as any).__reportReady.visibleDrawn !== null, null, { timeout: 15_000 });
+    const { page, rec } = opened;
     const name = info.forkTensors[0]!;
     await page.evaluate((t) => (window as any).__fp.setFilter("=" + t), name);
     const card = page.locator(`#fp-heatmaps figure[data-tensor="${name}"]`);
@@ -116,6 +111,6 @@ test("the page draws the mode tracks and the split mark over the fork tensor's h
     assert.deepEqual(rec.errors, []);
     assert.deepEqual(rec.urls.filter((u) => !u.startsWith("file://")), []);
   } finally {
-    await browser.close();
+    await opened.close();
   }
 });

@@ -4,19 +4,19 @@
 // optimizer artefacts apart and leads with the events that matter; no request leaves the page.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { renderReport } from "../../src/report/render.js";
 import { reportDataFromStore } from "../../src/report/from-store.js";
 import type { ReportData } from "../../src/report/data.js";
-import { launchBrowser, recordRequests, type Browser } from "./helpers/browser.js";
+import { openReportPage, type ReportPage } from "../helpers/report-page.js";
 import { PHASE_INTERVAL, PHASE_METRIC, phaseFixtureStore } from "./helpers/phase-fixture.js";
 
 const SHOTS = fileURLToPath(new URL("../../test-output/report/", import.meta.url));
-let browser: Browser;
+let opened: ReportPage;
 let dir: string;
 let page: Page;
 let rec: { urls: string[]; errors: string[] };
@@ -36,15 +36,11 @@ before(async () => {
   }
   // one optimizer artefact, strongest of all: the overview must still lead with the others
   data.runs[0]!.events.push({ kind: "population_fork", tensor: "gpt_neox.layers.0.attention.dense.bias", step: 1, step_low: 0, step_high: 1, strength: 1e6, evidence: {}, artefact: "first_update_sign_split" });
-  await writeFile(join(dir, "report.html"), renderReport(data));
-  browser = await launchBrowser({ width: 1280, height: 1000 });
-  page = await browser.context.newPage();
-  rec = recordRequests(page);
-  await page.goto(pathToFileURL(join(dir, "report.html")).href);
-  await page.waitForFunction(() => (window as any).__reportReady.visibleDrawn !== null, null, { timeout: 15_000 });
+  opened = await openReportPage(renderReport(data), { viewport: { width: 1280, height: 1000 } });
+  ({ page, rec } = opened);
 });
 after(async () => {
-  await browser?.close();
+  await opened?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -11,7 +11,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
 import { renderReport } from "../../src/report/render.js";
 import { startReportServer } from "../../src/report/server.js";
-import { launchBrowser, recordRequests, type Browser } from "./helpers/browser.js";
+import { launchBrowser, type Browser } from "./helpers/browser.js";
+import { openReportUrl, type ReportPage } from "../helpers/report-page.js";
 import { fixtureReportData, FORK_OFFSET, FORK_STEP, FORK_TENSOR } from "./helpers/fixture.js";
 
 const SHOTS = fileURLToPath(new URL("../../test-output/report/", import.meta.url));
@@ -33,14 +34,11 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-type W = { __reportReady: { visibleDrawn: number | null }; __fp: any; __fpLive: { connected: boolean; updates: number } };
+type W = { __fp: any; __fpLive: { connected: boolean; updates: number } };
 
-async function openReport(url: string): Promise<{ page: Page; rec: { urls: string[]; errors: string[] } }> {
-  const page = await browser.context.newPage();
-  const rec = recordRequests(page);
-  await page.goto(url);
-  await page.waitForFunction(() => (window as unknown as W).__reportReady.visibleDrawn !== null, null, { timeout: 15_000 });
-  return { page, rec };
+/** A tab of the shared browser on the report at `url`, its visible charts drawn. */
+function openReport(url: string): Promise<ReportPage> {
+  return openReportUrl(url, { browser });
 }
 
 /** Pixel (page coordinates) of (step, value) in a rendered heatmap. */

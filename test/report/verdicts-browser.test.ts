@@ -4,20 +4,20 @@
 // random dashed, near-zero mass in the legend); no request leaves the page; screenshots.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { renderReport } from "../../src/report/render.js";
 import { reportDataFromStore } from "../../src/report/from-store.js";
 import { syntheticReportData } from "../../src/report/synthetic.js";
-import { launchBrowser, recordRequests, type Browser } from "./helpers/browser.js";
+import { openReportPage, type ReportPage } from "../helpers/report-page.js";
 import { storeWithPruning } from "./helpers/pruning-fixture.js";
 import { fixtureVerdicts } from "./helpers/verdicts-fixture.js";
 
 const SHOTS = fileURLToPath(new URL("../../test-output/report/", import.meta.url));
-let browser: Browser;
+let opened: ReportPage;
 let dir: string;
 let page: Page;
 let rec: { urls: string[]; errors: string[] };
@@ -35,15 +35,11 @@ before(async () => {
     await store.close();
   }
   data.verdicts = fixtureVerdicts();
-  await writeFile(join(dir, "report.html"), renderReport(data));
-  browser = await launchBrowser({ width: 1280, height: 1100 });
-  page = await browser.context.newPage();
-  rec = recordRequests(page);
-  await page.goto(pathToFileURL(join(dir, "report.html")).href);
-  await page.waitForFunction(() => (window as any).__reportReady.visibleDrawn !== null, null, { timeout: 15_000 });
+  opened = await openReportPage(renderReport(data), { viewport: { width: 1280, height: 1100 } });
+  ({ page, rec } = opened);
 });
 after(async () => {
-  await browser?.close();
+  await opened?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

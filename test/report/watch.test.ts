@@ -1,30 +1,29 @@
-// RunWatcher on a synthetic run: analyzes complete checkpoints into the shared open store, waits
-// for a checkpoint without trainer_state.json until its files are stable across two polls, sets
-// a truncated checkpoint aside (typed error naming the file, reported once, retried only when
-// its files change) while the others go on, and reacts to fs events with a data update.
+// The dashboard's side of a watched run (report/watch.ts) over a real RunWatcher on a synthetic
+// run with one truncated checkpoint: on connect the page gets the outstanding failure at once, in
+// its words ("checkpoint-16 (step 16): ...", the file apart); new data re-shows the newest failure
+// (a data update clears the page's error); once the checkpoint is repaired, a data update alone.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFile, cp, mkdir, mkdtemp, readFile, rename, rm, truncate, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, truncate } from "node:fs/promises";
 import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticRun } from "../../src/runs/synth.js";
 import { Store } from "../../src/store/index.js";
-import { RunWatcher } from "../../src/report/watch.js";
+import { RunWatcher } from "../../src/pipeline/watch.js";
+import { failureUpdate, reportUpdates, reportWatcher } from "../../src/report/watch.js";
 import type { ReportUpdate } from "../../src/report/server.js";
 
 let dir: string;
 let run: string;
-let stage: string;
 let store: Store;
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "fp-watch-"));
+  dir = await mkdtemp(join(tmpdir(), "fp-report-watch-"));
   run = join(dir, "run");
-  stage = join(dir, "stage");
-  await writeSyntheticRun(run, { kind: "fork", seed: 8, steps: [0, 4, 16, 64, 128, 256] });
-  await mkdir(stage);
-  for (const step of [64, 128, 256]) await rename(join(run, `checkpoint-${step}`), join(stage, `checkpoint-${step}`));
+  await writeSyntheticRun(run, { kind: "fork", seed: 8, steps: [0, 4, 16] });
+  const weights = join(run, "checkpoint-16", "model.safetensors");
+  await truncate(weights, Math.floor(statSync(weights).size / 2));
   store = await Store.openDir(join(dir, "out"));
 });
 after(async () => {
@@ -32,94 +31,44 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const stepsStored = async (): Promise<number[]> => (await store.listCheckpoints("run", { completeOnly: true })).map((c) => c.step);
-
-test("scan: complete checkpoints analyzed; one without trainer_state.json waits for stable files; a truncated one is set aside and retried only when changed", async () => {
-  let afterCalls = 0;
-  const lines: string[] = [];
-  const watcher = new RunWatcher({
-    runDir: run, store, runId: "run", analyze: { workers: 0, shape: false },
-    afterAnalyze: async () => { afterCalls++; }, log: (l) => lines.push(l),
-  });
-  const first = await watcher.scan();
-  assert.deepEqual(first.analyzed, [0, 4, 16]);
-  assert.deepEqual(first.failed, []);
-  assert.equal(afterCalls, 1, "one afterAnalyze per pass");
-  assert.deepEqual(await stepsStored(), [0, 4, 16]);
-
-  // checkpoint-32 without trainer_state.json, files just written: not yet complete on disk.
-  const fresh = join(run, "checkpoint-32");
-  await mkdir(fresh);
-  await copyFile(join(run, "checkpoint-16", "model.safetensors"), join(fresh, "model.safetensors"));
-  const waiting = await watcher.scan();
-  assert.deepEqual([waiting.analyzed, waiting.waiting], [[], 1]);
-  // A truncated checkpoint-64 and a good checkpoint-128 arrive together.
-  await truncate(join(stage, "checkpoint-64", "model.safetensors"), Math.floor(statSync(join(stage, "checkpoint-64", "model.safetensors")).size / 2));
-  await rename(join(stage, "checkpoint-64"), join(run, "checkpoint-64"));
-  await rename(join(stage, "checkpoint-128"), join(run, "checkpoint-128"));
-  const mixed = await watcher.scan();
-  assert.deepEqual(mixed.analyzed, [32, 128], "32 is stable since the last poll; 128 goes on past the failed 64");
-  assert.equal(mixed.failed.length, 1);
-  assert.equal(mixed.failed[0]!.step, 64);
-  assert.equal(mixed.failed[0]!.file, join(run, "checkpoint-64", "model.safetensors"));
-  assert.match(mixed.failed[0]!.message, /model\.safetensors/);
-  assert.doesNotMatch(mixed.failed[0]!.message, /internal error/, "a typed error");
-  assert.equal(afterCalls, 2);
-
-  const again = await watcher.scan();
-  assert.deepEqual([again.analyzed, again.failed, again.waiting], [[], [], 0], "unchanged failed checkpoint is not retried");
-  assert.equal(afterCalls, 2, "no afterAnalyze without new checkpoints");
-
-  // A watcher attached to a server now hands over the outstanding failure at once.
-  const other = new RunWatcher({ runDir: run, store, runId: "run", analyze: { workers: 0, shape: false }, afterAnalyze: null, pollMs: 600_000 });
-  assert.deepEqual((await other.scan()).failed.map((f) => f.step), [64]);
-  const handed: ReportUpdate[] = [];
-  await (await other.watcher((u) => handed.push(u)))();
-  assert.equal(handed.length, 1);
-  assert.equal(handed[0]!.kind, "error");
-  assert.match((handed[0] as { message: string }).message, /^checkpoint-64 \(step 64\): tensor "[^"]+": .*truncated/);
-  assert.equal((handed[0] as { file?: string }).file, join(run, "checkpoint-64", "model.safetensors"));
-
-  // Repaired: its files change, so it is retried and stored; nothing is outstanding any more.
-  await copyFile(join(run, "checkpoint-128", "model.safetensors"), join(run, "checkpoint-64", "model.safetensors"));
-  const repaired = await watcher.scan();
-  assert.deepEqual(repaired.analyzed, [64]);
-  assert.deepEqual(await stepsStored(), [0, 4, 16, 32, 64, 128]);
-  assert.deepEqual((await store.checkIntegrity()).problems, []);
-  const published: ReportUpdate[] = [];
-  await (await watcher.watcher((u) => published.push(u)))();
-  assert.deepEqual(published, []);
-  assert.ok(lines.some((l) => /^step 64 \(checkpoint-64\) failed: .*retried when its files change$/.test(l)), lines.join("\n"));
+test("failureUpdate: the checkpoint's label and step lead, the file is not repeated in the message", () => {
+  const file = "/runs/a/checkpoint-8/model.safetensors";
+  assert.deepEqual(failureUpdate({ step: 8, label: "checkpoint-8", file, message: `${file}: header length 9 exceeds the file` }),
+    { kind: "error", message: "checkpoint-8 (step 8): header length 9 exceeds the file", file });
+  assert.deepEqual(failureUpdate({ step: 8, label: "checkpoint-8", file, message: "internal error: boom" }),
+    { kind: "error", message: "checkpoint-8 (step 8): internal error: boom", file });
 });
 
-test("started watcher: a checkpoint renamed into the run triggers analysis, event detection and data updates (fs.watch, no poll needed)", async () => {
+test("connect hands over the outstanding failure; new data re-shows it; a repaired checkpoint gives data alone", async () => {
+  const watcher = new RunWatcher({ runDir: run, store, runId: "run", analyze: { workers: 0, shape: false }, afterAnalyze: null, pollMs: 100, debounceMs: 20 });
+  const first = await watcher.scan();
+  assert.deepEqual([first.analyzed, first.failed.map((f) => f.step)], [[0, 4], [16]]);
+  const file = join(run, "checkpoint-16", "model.safetensors");
+
+  // a data update while checkpoint-16 is outstanding: data, then its failure again
+  const onData = reportUpdates(watcher, { kind: "stored", what: "checkpoints", steps: [4] });
+  assert.equal(onData.length, 2);
+  assert.deepEqual(onData[0], { kind: "data" });
+  assert.deepEqual(onData[1], failureUpdate(watcher.failures()[0]!));
+  assert.deepEqual(reportUpdates(watcher, { kind: "error", message: "no checkpoints" }), [{ kind: "error", message: "no checkpoints" }]);
+
   const published: ReportUpdate[] = [];
-  let got: () => void = () => {};
-  const arrived = new Promise<void>((resolve) => { got = resolve; });
-  // Default afterAnalyze: the run's events are recomputed, then a second data update follows.
-  const watcher = new RunWatcher({ runDir: run, store, runId: "run", analyze: { workers: 0, shape: false }, pollMs: 600_000, debounceMs: 50 });
-  await watcher.scan(); // nothing new
-  assert.deepEqual(await store.events({ run: "run" }), [], "no events before (afterAnalyze was off)");
-  const stop = await watcher.watcher((u) => { published.push(u); if (published.filter((p) => p.kind === "data").length === 2) got(); });
+  let gotData: () => void = () => {};
+  const data = new Promise<void>((resolve) => { gotData = resolve; });
+  const stop = await reportWatcher(watcher)((u) => { published.push(u); if (u.kind === "data") gotData(); });
   try {
-    const staged = join(stage, "checkpoint-256");
-    const state = JSON.parse(await readFile(join(staged, "trainer_state.json"), "utf8")) as { global_step: number };
-    assert.equal(state.global_step, 256);
-    await rename(staged, join(run, "checkpoint-256"));
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no two data updates within 20 s")), 20_000).unref());
-    await Promise.race([arrived, timeout]);
-    assert.ok((await stepsStored()).includes(256));
-    const events = await store.events({ run: "run" });
-    assert.ok(events.length > 0, "events detected after the new checkpoint");
-    console.log(`# events after the watcher pass: ${events.length} (${[...new Set(events.map((e) => e.kind))].join(", ")})`);
+    assert.equal(published.length, 1, "the outstanding failure, at once");
+    const handed = published[0] as { kind: string; message: string; file?: string };
+    assert.equal(handed.kind, "error");
+    assert.match(handed.message, /^checkpoint-16 \(step 16\): tensor "[^"]+": .*truncated/);
+    assert.equal(handed.file, file);
+    // repaired: the poll sees its files change, it is stored, and the page gets data with no error after it
+    await copyFile(join(run, "checkpoint-4", "model.safetensors"), file);
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no data update within 20 s")), 20_000).unref());
+    await Promise.race([data, timeout]);
   } finally {
     await stop();
   }
-  // Stopped: a further checkpoint is not picked up.
-  const late = join(run, "checkpoint-512");
-  await cp(join(run, "checkpoint-256"), late, { recursive: true });
-  await writeFile(join(late, "trainer_state.json"), JSON.stringify({ global_step: 512 }));
-  await new Promise((r) => setTimeout(r, 300));
-  assert.ok(!(await stepsStored()).includes(512));
-  assert.deepEqual(published.filter((u) => u.kind === "error"), [], "nothing failed in this run");
+  assert.deepEqual(published.slice(1), [{ kind: "data" }]);
+  assert.deepEqual((await store.listCheckpoints("run", { completeOnly: true })).map((c) => c.step), [0, 4, 16]);
 });

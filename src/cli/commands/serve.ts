@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { LOOPBACK_HOSTS, Store, STORE_FILE_NAME, UsageError, analyzeRun, DEFAULT_ANALYZE_WORKERS, DEFAULT_REPORT_PORT, hubRunId, isHubUrl, reportDataFromStore, startReportServer, type ReportServer, RunWatcher } from "../../index.js";
+import { LOOPBACK_HOSTS, Store, STORE_FILE_NAME, UsageError, analyzeRun, DEFAULT_ANALYZE_WORKERS, DEFAULT_REPORT_PORT, hubRunId, isHubUrl, reportDataFromStore, startReportServer, type ReportServer, RunWatcher, reportWatcher } from "../../index.js";
 import { serveClusterProgress } from "./serve-progress.js";
 import { parseIntOption } from "../options.js";
 import { say, terminalSafe } from "../terminal.js";
@@ -61,7 +61,7 @@ export function register(program: Command): void {
           const data = await reportDataFromStore(store, reportOptionsOf(flags));
           return verdicts === undefined ? data : { ...data, verdicts };
         },
-        ...(watcher && { watch: watcher.watcher }),
+        ...(watcher && { watch: reportWatcher(watcher) }),
       });
     } catch (err) {
       await store.close();

@@ -5,6 +5,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { statSync } from "node:fs";
+import { REPORT_CLIENT_BUNDLE } from "../../../src/report/assets.js";
+import { newestMtime, REPO_ROOT } from "../../helpers/cli.js";
 import { findBrowser, type BrowserExecutable } from "./find-browser.js";
 
 export const CHROMIUM_ARGS = [
@@ -23,8 +26,23 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+/** The page script a report inlines must be built from the browser code the tests are about. */
+export function assertReportClientFresh(): void {
+  const bundle = join(REPO_ROOT, REPORT_CLIENT_BUNDLE);
+  let built: number;
+  try {
+    built = statSync(bundle).mtimeMs;
+  } catch {
+    throw new Error(`${REPORT_CLIENT_BUNDLE} is missing: run \`npm run build:ts\` before the report's browser tests`);
+  }
+  if (newestMtime(join(REPO_ROOT, "src", "report", "browser"), ".ts") > built) {
+    throw new Error(`${REPORT_CLIENT_BUNDLE} is older than src/report/browser/: run \`npm run build:ts\` before the report's browser tests`);
+  }
+}
+
 /** A persistent context in a brand-new temporary profile directory (removed on close). */
 export async function launchBrowser(viewport = { width: 1280, height: 900 }): Promise<Browser> {
+  assertReportClientFresh();
   const executable = findBrowser();
   const expected = process.env[EXPECT_BROWSER_ENV];
   if (expected !== undefined && expected !== "" && expected !== executable.source) {

@@ -1,37 +1,45 @@
-// Browser code of the report: the "Phase transition" view. One chart, three panels on one linear
-// step axis: the quality metric that defines the transition (with its plateaus' halfway level),
-// the weight norms (total and per layer), and the events per checkpoint; the transition interval
-// shaded in every panel, its step a dashed line, the strongest events (optimizer artefacts left
-// out) as vertical lines on the metric. Uses parts 1 and 2's helpers.
+// The "Phase transition" view. One chart, three panels on one linear step axis: the quality metric
+// that defines the transition (with its plateaus' halfway level), the weight norms (total and per
+// layer), and the events per checkpoint; the transition interval shaded in every panel, its step a
+// dashed line, the strongest events (optimizer artefacts left out) as vertical lines on the metric.
+import type { ReportPhase, ReportRun, ReportTransition } from "../data.js";
+import { body, card, disposeUnder, mount, run } from "./app.js";
+import { baseOption, eventMarkSeries, type BaseOption, type ChartOption, type TooltipPoint } from "./charts.js";
+import { esc, fmtInt, fmtNum, fmtStep, valueAxis } from "./core.js";
 
-export const CLIENT_PHASE_JS = String.raw`
-var PHASE_SHADE = "rgba(250, 176, 5, 0.22)";
-var NORM_COLORS = ["#1d2330", "#1c7ed6", "#2b8a3e", "#ae3ec9", "#e8590c", "#0b7285", "#f08c00", "#5c940d"];
+const PHASE_SHADE = "rgba(250, 176, 5, 0.22)";
+const NORM_COLORS = ["#1d2330", "#1c7ed6", "#2b8a3e", "#ae3ec9", "#e8590c", "#0b7285", "#f08c00", "#5c940d"];
+
+/** The marks of one panel: the shaded interval and the dashed transition step. */
+interface PhaseMarks {
+  markArea?: ChartOption;
+  markLine?: ChartOption & { data: ChartOption[] };
+}
 
 /** Shaded transition interval and dashed transition step for one panel (on an invisible or real series). */
-function phaseMarks(tr, withLabel) {
-  var m = {};
+function phaseMarks(tr: ReportTransition, withLabel: boolean): PhaseMarks {
+  const m: PhaseMarks = {};
   if (tr.interval) m.markArea = { silent: true, itemStyle: { color: PHASE_SHADE }, label: { show: withLabel, position: "insideTop", color: "#8a5a00", fontSize: 10 },
     data: [[{ xAxis: tr.interval[0], name: withLabel ? "transition" : "" }, { xAxis: tr.interval[1] }]] };
   if (tr.found && tr.step !== null) m.markLine = { symbol: ["none", "none"], silent: true, animation: false, label: { show: false },
     lineStyle: { color: "#b07d00", type: "dashed", width: 1.5 }, data: [{ xAxis: tr.step }] };
   return m;
 }
-function phaseSummary(ph) {
-  var tr = ph.transition;
+function phaseSummary(ph: ReportPhase): string {
+  const tr = ph.transition;
   if (!tr.found) return "no transition in " + tr.metric + ": " + (tr.reason || "not found");
   return tr.metric + " goes from " + fmtNum(tr.before) + " to " + fmtNum(tr.after) + "; it crosses halfway (" + fmtNum(tr.halfway) + ") at step " +
-    fmtInt(tr.step) + ", between the checkpoints at steps " + fmtInt(tr.interval[0]) + " and " + fmtInt(tr.interval[1]) + " (shaded)";
+    fmtInt(tr.step!) + ", between the checkpoints at steps " + fmtInt(tr.interval![0]) + " and " + fmtInt(tr.interval![1]) + " (shaded)";
 }
 
-function phaseOption(run) {
-  var ph = run.phase, tr = ph.transition, o = baseOption("phase", {});
-  var steps = run.steps.length ? run.steps : ph.metric.steps, lo = steps[0], hi = steps[steps.length - 1];
-  var grids = [{ top: 34, height: "26%" }, { top: "41%", height: "26%" }, { top: "75%", height: "14%" }];
+function phaseOption(run: ReportRun): BaseOption {
+  const ph = run.phase!, tr = ph.transition, o = baseOption("phase", {});
+  const steps = run.steps.length ? run.steps : ph.metric.steps, lo = steps[0], hi = steps[steps.length - 1];
+  const grids = [{ top: 34, height: "26%" }, { top: "41%", height: "26%" }, { top: "75%", height: "14%" }];
   o.grid = grids.map(function (g) { return { left: 78, right: 24, top: g.top, height: g.height }; });
   o.xAxis = grids.map(function (_, i) {
     return { type: "value", gridIndex: i, min: lo, max: hi, name: i === 2 ? "training step" : "", nameLocation: "middle", nameGap: 26,
-      axisLabel: { show: i === 2, color: "#3d4656", formatter: function (v) { return fmtStep(v); } }, splitLine: { show: false },
+      axisLabel: { show: i === 2, color: "#3d4656", formatter: function (v: number) { return fmtStep(v); } }, splitLine: { show: false },
       axisLine: { onZero: false, lineStyle: { color: "#8a93a3" } } };
   });
   o.yAxis = [valueAxis(ph.metric.name, { gridIndex: 0, nameGap: 56 }), valueAxis("weight norm", { gridIndex: 1, nameGap: 56 }),
@@ -40,43 +48,44 @@ function phaseOption(run) {
   o.dataZoom = [{ type: "inside", xAxisIndex: [0, 1, 2], filterMode: "none", zoomOnMouseWheel: "ctrl", moveOnMouseMove: "ctrl" }];
   o.legend = { top: 0, left: 78, right: 120, type: "scroll", textStyle: { fontSize: 11 } };
   o.tooltip.trigger = "axis";
-  o.tooltip.formatter = function (ps) {
+  o.tooltip.formatter = function (ps: Array<TooltipPoint<[number, number | null | undefined]>>) {
     if (!ps.length) return "";
-    var lines = ps.filter(function (p) { return p.data && p.data[1] !== null && p.data[1] !== undefined; })
+    const lines = ps.filter(function (p) { return p.data && p.data[1] !== null && p.data[1] !== undefined; })
       .map(function (p) { return p.marker + esc(p.seriesName) + ": " + fmtNum(p.data[1]); });
-    return "step " + fmtStep(ps[0].data[0]) + "<br>" + lines.join("<br>");
+    return "step " + fmtStep(ps[0]!.data[0]) + "<br>" + lines.join("<br>");
   };
-  var metricSeries = { type: "line", id: "phase:metric", name: ph.metric.name, xAxisIndex: 0, yAxisIndex: 0, showSymbol: true, symbolSize: 3, z: 3,
+  const metricSeries: ChartOption = { type: "line", id: "phase:metric", name: ph.metric.name, xAxisIndex: 0, yAxisIndex: 0, showSymbol: true, symbolSize: 3, z: 3,
     lineStyle: { width: 1.8, color: "#c92a2a" }, itemStyle: { color: "#c92a2a" },
     data: ph.metric.steps.map(function (s, i) { return [s, ph.metric.values[i]]; }) };
-  var marks = phaseMarks(tr, true);
+  const marks = phaseMarks(tr, true);
   metricSeries.markArea = marks.markArea;
   metricSeries.markLine = marks.markLine;
   if (marks.markLine && tr.halfway !== null) marks.markLine.data.push({ yAxis: tr.halfway, lineStyle: { color: "#868e96", type: "dotted", width: 1.2 } });
-  o.series = [metricSeries];
-  var strongest = run.events.filter(function (e) { return !e.artefact; }).slice().sort(function (a, b) { return b.strength - a.strength; }).slice(0, 12);
+  const series: ChartOption[] = [metricSeries];
+  const strongest = run.events.filter(function (e) { return !e.artefact; }).slice().sort(function (a, b) { return b.strength - a.strength; }).slice(0, 12);
   if (strongest.length) {
-    var ev = eventMarkSeries(strongest, false);
+    const ev = eventMarkSeries(strongest, false);
     ev.id = "phase:events"; ev.xAxisIndex = 0; ev.yAxisIndex = 0;
     ev.markLine.data.forEach(function (d) { d.xAxis = d.ev.step; d.lineStyle.width = 1; d.lineStyle.opacity = 0.7; });
-    o.series.push(ev);
+    series.push(ev);
   }
-  var nNorm = 0;
+  let nNorm = 0;
   ph.features.forEach(function (f) {
-    var onNorm = f.panel === "norm", color = onNorm ? NORM_COLORS[nNorm++ % NORM_COLORS.length] : "#5c7cfa";
-    var s = { type: onNorm ? "line" : "bar", id: "phase:" + f.name, name: f.name, xAxisIndex: onNorm ? 1 : 2, yAxisIndex: onNorm ? 1 : 2,
+    const onNorm = f.panel === "norm", color = onNorm ? NORM_COLORS[nNorm++ % NORM_COLORS.length] : "#5c7cfa";
+    const s: ChartOption = { type: onNorm ? "line" : "bar", id: "phase:" + f.name, name: f.name, xAxisIndex: onNorm ? 1 : 2, yAxisIndex: onNorm ? 1 : 2,
       showSymbol: false, barMaxWidth: 6, lineStyle: { width: nNorm === 1 && onNorm ? 2 : 1.2, color: color }, itemStyle: { color: color },
       data: f.steps.map(function (st, i) { return [st, f.values[i]]; }) };
-    if ((onNorm && nNorm === 1) || !onNorm) { var m = phaseMarks(tr, false); s.markArea = m.markArea; s.markLine = m.markLine; }
-    o.series.push(s);
+    if ((onNorm && nNorm === 1) || !onNorm) { const m = phaseMarks(tr, false); s.markArea = m.markArea; s.markLine = m.markLine; }
+    series.push(s);
   });
+  o.series = series;
   return o;
 }
 
-function renderPhase() {
-  var el = body("fp-phase");
+export function renderPhase(): void {
+  const el = body("fp-phase");
   disposeUnder(el);
-  var ph = run().phase;
+  const ph = run().phase;
   if (!ph) { el.innerHTML = "<p class=fp-empty>This run has no transition metric (test_accuracy, in_context_score or loss_repeated_half; or one named with events --transition-metric).</p>"; return; }
   el.innerHTML = "<p class=fp-sub id=fp-phase-summary data-found=\"" + (ph.transition.found ? "1" : "0") + "\">" + esc(phaseSummary(ph)) + ".</p>" +
     "<div class=\"fp-grid fp-wide\">" + card("phase", "Phase transition: " + ph.metric.name,
@@ -84,4 +93,3 @@ function renderPhase() {
   mount(el, { phase: { sig: function () { return JSON.stringify(run().phase || null).length + "|" + run().events.length; },
     build: function () { return phaseOption(run()); } } });
 }
-`;
