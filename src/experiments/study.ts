@@ -14,7 +14,7 @@ import { sweepFromPlan, type SweepRun } from "./sweep.js";
 import type { StudyPreset } from "./plan.js";
 import { buildStudyPlan, type TaskPlanOptions } from "./plan-tasks.js";
 import { fixPlan } from "./plan-io.js";
-import type { StudyRunSummary, VerdictsFile } from "./verdict-types.js";
+import type { StudyRunSummary, TransitionTableRow, VerdictsFile } from "./verdict-types.js";
 import type { StudyRunData } from "./run-data.js";
 import { loadStudyRunData } from "./study-data.js";
 import { onlineEventRows } from "./online-store.js";
@@ -23,7 +23,7 @@ import { computeVerdicts } from "./verdicts.js";
 import { toleranceCurves } from "./claims/sparsification.js";
 import { featureCorrelations } from "./claims/correlations.js";
 import { pythiaMetricSide } from "./pythia.js";
-import { formatTransitionTable, transitionTable, type TransitionTableRow } from "./claims/transition-study.js";
+import { formatTransitionTable, transitionTable } from "./claims/transition-study.js";
 import { readPythiaSeries } from "./pythia-io.js";
 
 export const VERDICTS_FILE = "verdicts.json";

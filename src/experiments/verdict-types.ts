@@ -1,6 +1,5 @@
 // The shape of a study's verdicts.json: for each claim of the mission, the measure, our value with
 // its confidence interval, the baseline's value, and an honest verdict. Types only.
-import type { TransitionTableRow } from "./claims/transition-study.js";
 
 export type VerdictLabel = "supported" | "not supported" | "inconclusive";
 
@@ -123,4 +122,23 @@ export interface VerdictsFile {
   feature_correlations?: FeatureCorrelationsSummary;
   /** Grokking / induction presets: every run's transition step (with interval) and lead time. */
   transitions?: TransitionTableRow[];
+}
+
+/** One run of a phase-transition study: its transition and the lead time found for it (claims/transition-study.ts). Plain data: the report page reads it. */
+export interface TransitionTableRow {
+  run: string;
+  configuration: string | null;
+  role: string | null;
+  metric: string | null;
+  transition_step: number | null;
+  interval: [number, number] | null;
+  /** Why there is none (findTransition's reason), when none. */
+  reason: string | null;
+  /** First parameter-side signal before the transition, its lead T - step, and the mid-p score against random placement. */
+  first_signal_step: number | null;
+  lead: number | null;
+  lead_score: number | null;
+  weight_norm_transition_step: number | null;
+  /** Leave-one-run-out prediction of the step from features before it (null: not computable). */
+  predicted_step: number | null;
 }

@@ -1,7 +1,7 @@
 // The two transition claims on a study's runs (the grokking and induction presets): the runs'
 // data (run-data.ts) turned into lead-time.ts and predict-transition.ts inputs under the plan's
 // settings, and the table of every run's transition step and lead time. Pure.
-import type { Verdict } from "../verdict-types.js";
+import type { TransitionTableRow, Verdict } from "../verdict-types.js";
 import type { ClaimPlan } from "../plan.js";
 import { claimEvents, type StudyRunData } from "../run-data.js";
 import { leadRun, leadTimeSettings, leadTimeVerdict, type LeadRunInput } from "./lead-time.js";
@@ -52,23 +52,6 @@ export function predictTransitionStudyVerdict(runs: readonly StudyRunData[], pla
 }
 
 /** One row of the transitions table: a run's transition (with its interval), the lead of its first signal, the weight norm's own transition, the predicted step. */
-export interface TransitionTableRow {
-  run: string;
-  configuration: string | null;
-  role: string | null;
-  metric: string | null;
-  transition_step: number | null;
-  interval: [number, number] | null;
-  /** Why there is none (findTransition's reason), when none. */
-  reason: string | null;
-  /** First parameter-side signal before the transition, its lead T - step, and the mid-p score against random placement. */
-  first_signal_step: number | null;
-  lead: number | null;
-  lead_score: number | null;
-  weight_norm_transition_step: number | null;
-  /** Leave-one-run-out prediction of the step from features before it (null: not computable). */
-  predicted_step: number | null;
-}
 
 /** Every run's transition and lead time, under the plans' settings (the runs as given: development and held-out alike). */
 export function transitionTable(runs: readonly StudyRunData[], leadPlan?: ClaimPlan, predictPlan?: ClaimPlan): TransitionTableRow[] {
