@@ -167,9 +167,9 @@ export async function histogramsOfRun(c: DuckDBConnection, run: string, tensor?:
   return stepHistograms(c, `SELECT step, tensor AS name, keys, counts::DOUBLE[] FROM histograms ${w.sql} ORDER BY tensor, step`, w.params);
 }
 
-/** Every group histogram of a run (optionally at one step) in one query; `name` is `<group_kind>:<group_name>`. */
-export async function groupHistogramsOfRun(c: DuckDBConnection, run: string, step?: number): Promise<StepHistogramRecord[]> {
-  const w = where({ run_id: run, step });
+/** Every group histogram of a run (optionally at one step, of one group) in one query; `name` is `<group_kind>:<group_name>`. */
+export async function groupHistogramsOfRun(c: DuckDBConnection, run: string, step?: number, group?: { kind: GroupKind; name: string }): Promise<StepHistogramRecord[]> {
+  const w = where({ run_id: run, step, group_kind: group?.kind, group_name: group?.name });
   return stepHistograms(
     c,
     `SELECT step, group_kind || ':' || group_name AS name, keys, counts::DOUBLE[] FROM group_histograms ${w.sql} ORDER BY group_kind, group_name, step`,

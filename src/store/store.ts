@@ -229,9 +229,9 @@ export class Store {
   histograms(filter: { run: string; tensor?: string; step?: number; range?: q.TensorRange }): Promise<q.StepHistogramRecord[]> {
     return this.read((c) => q.histogramsOfRun(c, filter.run, filter.tensor, filter.step, filter.range));
   }
-  /** All group histograms of a run (optionally one step) in one query: [{step, name: "<group_kind>:<group_name>", keys, counts}]. */
-  groupHistograms(filter: { run: string; step?: number }): Promise<q.StepHistogramRecord[]> {
-    return this.read((c) => q.groupHistogramsOfRun(c, filter.run, filter.step));
+  /** All group histograms of a run (optionally one step, one group) in one query: [{step, name: "<group_kind>:<group_name>", keys, counts}]. */
+  groupHistograms(filter: { run: string; step?: number; group?: { kind: GroupKind; name: string } }): Promise<q.StepHistogramRecord[]> {
+    return this.read((c) => q.groupHistogramsOfRun(c, filter.run, filter.step, filter.group));
   }
   groupStats(filter: { run?: string; step?: number; groupKind?: GroupKind; groupName?: string } = {}): Promise<GroupStatsRecord[]> {
     return this.read((c) => q.groupStats(c, filter));
