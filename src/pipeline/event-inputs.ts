@@ -202,8 +202,21 @@ export async function groupHistogramsOfRun(store: Store, runId: string): Promise
   return out;
 }
 
-/** Fewest tensors loaded per query, and most queries per run, by the batched loader below. */
-const MIN_TENSORS_PER_BATCH = 32;
+/**
+ * One group's histograms by step, in one query: event detection reads the groups one at a time
+ * (all groups of a 154-checkpoint Pythia-70m run at once are ~15 groups x 154 steps x thousands
+ * of buckets, held together with their JS conversion).
+ */
+export async function groupHistogramsOf(store: Store, runId: string, kind: GroupKind, name: string): Promise<HistogramsByStep> {
+  return new Map((await store.groupHistograms({ run: runId, group: { kind, name } })).map((h) => [h.step, { keys: h.keys, counts: h.counts }]));
+}
+
+/**
+ * Fewest tensors loaded per query, and most queries per run, by the batched loader below. Few
+ * per batch: a Pythia-70m tensor has thousands of buckets at each of 154 checkpoints, so a batch
+ * of 32 held ~32 x 154 histograms (and their JS conversion) at once.
+ */
+const MIN_TENSORS_PER_BATCH = 8;
 const MAX_BATCHES_PER_RUN = 64;
 
 /**

@@ -13,7 +13,7 @@ import { nameFilter } from "../util/glob.js";
 import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents, type DetectorSettings } from "./event-detectors.js";
 import { recomputeRunTransition } from "../quality/run-transition.js";
 import { labelOptimizerArtefacts } from "./event-artefacts.js";
-import { BatchedTensorLoader, groupHistogramsOfRun, loadRunInputs, type EventTarget, type HistogramsByStep, type SeriesStatistic } from "./event-inputs.js";
+import { BatchedTensorLoader, groupHistogramsOf, loadRunInputs, type EventTarget, type HistogramsByStep, type SeriesStatistic } from "./event-inputs.js";
 import { DEFAULT_BIMODALITY_ALPHA, HISTOGRAM_SAMPLE_SIZE, snapshotFromHistogram, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type ValueSnapshot } from "./snapshots.js";
 
 export type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
@@ -181,10 +181,9 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
       events.push(...modeEvents(target, steps, snapshots, false, s));
     }
   }
-  const groupHistograms = wants("mode_split") || wants("mode_merge") ? await groupHistogramsOfRun(store, runId) : new Map<string, HistogramsByStep>();
   for (const group of groups) {
     if (!wants("mode_split") && !wants("mode_merge")) break;
-    const { steps, snapshots } = histogramSnapshots(group, groupHistograms.get(`${group.groupKind}:${group.name}`) ?? new Map(), options);
+    const { steps, snapshots } = histogramSnapshots(group, await groupHistogramsOf(store, runId, group.groupKind!, group.name), options);
     events.push(...modeEvents(group, steps, snapshots, false, s));
   }
   if (wants("layer_fork")) events.push(...layerForkEvents(inputs.tensors, matches, MIN_LAYER_FORK_CHECKPOINTS, s));

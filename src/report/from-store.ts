@@ -5,7 +5,7 @@
 // run and table, not one per (tensor, step).
 
 import type { Store } from "../store/index.js";
-import type { EventRecord, HistogramRecord, StatValues, TrajectoryRecord } from "../store/types.js";
+import type { EventRecord, GroupKind, HistogramRecord, StatValues, TrajectoryRecord } from "../store/types.js";
 import type { StepHistogramRecord } from "../store/queries.js";
 import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ModeTrack, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
 import { DEFAULT_DENSITY_BINS, densityGridFromBuckets, encodeArray, encodeDensity, type BucketHistogram } from "./density.js";
@@ -109,6 +109,7 @@ function compareUtf8(a: string, b: string): number {
 
 async function addGroups(store: Store, run: ReportRun, index: Map<number, number>, bins: number): Promise<void> {
   const groups = new Map<string, ReportTensor>();
+  const keys = new Map<string, { kind: GroupKind; name: string }>();
   for (const row of await store.groupStats({ run: run.id })) {
     const i = index.get(row.step);
     if (i === undefined) continue;
@@ -118,12 +119,13 @@ async function addGroups(store: Store, run: ReportRun, index: Map<number, number
       g = { name, kind: "group", groupKind: row.group_kind, layer: row.group_kind === "layer" ? Number(row.group_name) : null, role: row.group_kind === "role" ? row.group_name : "", numel: row.numel, stats: {} };
       if (Number.isNaN(g.layer)) g.layer = null;
       groups.set(name, g);
+      keys.set(name, { kind: row.group_kind, name: row.group_name });
     }
     putStats(g, row, i, run.steps.length);
   }
-  const hists = groups.size > 0 ? byName(await store.groupHistograms({ run: run.id })) : new Map<string, Map<number, HistogramRecord>>();
+  // One group's histograms at a time (all groups of 154 checkpoints at once held them all, with their JS conversion).
   for (const [name, g] of groups) {
-    const density = densityOf(run.steps, bins, hists.get(name));
+    const density = densityOf(run.steps, bins, byName(await store.groupHistograms({ run: run.id, group: keys.get(name)! })).get(name));
     if (density !== undefined) g.density = density;
     run.tensors.push(g);
   }

@@ -10,11 +10,29 @@ export type ColumnRecord = Record<string, unknown>;
 
 /** JSON that round-trips NaN and +-Infinity (encoded as the strings "NaN", "Infinity", "-Infinity"). */
 export function encodeJson(value: unknown): string {
+  // A replacer runs a JS callback per key (850 ms for the rows of 20 k one-element tensors); the
+  // native stringify is used unless a non-finite number is present (rare: a scan finds it).
+  if (!hasNonFinite(value, 0)) return JSON.stringify(value);
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === "number" && !Number.isFinite(v)) return String(v);
     return v;
   });
 }
+
+/** Whether a JSON-bound value holds NaN or +-Infinity (deeper than 64 levels: assumed so, the replacer then decides). */
+function hasNonFinite(v: unknown, depth: number): boolean {
+  if (typeof v === "number") return !Number.isFinite(v);
+  if (typeof v !== "object" || v === null) return false;
+  if (depth > 64) return true;
+  if (Array.isArray(v)) {
+    for (const item of v) if (hasNonFinite(item, depth + 1)) return true;
+    return false;
+  }
+  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return true;
+  for (const key in v) if (Object.prototype.hasOwnProperty.call(v, key) && hasNonFinite((v as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
+}
+
 
 export function decodeJson(text: string): unknown {
   // The reviver only rewrites the strings "NaN", "Infinity" and "-Infinity": text without one
@@ -66,8 +84,40 @@ export function tensorStatsColumns(run: string, step: number, t: TensorStatsInpu
     dtype: t.dtype,
     shape_json: JSON.stringify(t.shape),
     ...statColumns(t),
-    sketch_json: t.sketch === undefined ? null : encodeJson(t.sketch),
+    sketch_json: t.sketch === undefined ? null : encodeJson(sketchToStore(t.sketch, t.histogram)),
   };
+}
+
+/** Key that marks a stored sketch whose histogram lives in the histograms table (its value: SKETCH_HISTOGRAM_ELSEWHERE). */
+export const SKETCH_HISTOGRAM_KEY = "$histogram";
+export const SKETCH_HISTOGRAM_ELSEWHERE = "histograms";
+
+/**
+ * The sketch as stored: its histogram (histKeys, histCounts) replaced by a marker when it is the
+ * row's histogram, which the histograms table holds; reads put it back (sketchFromStore). Storing
+ * it twice cost ~1 MB per Pythia-70m checkpoint.
+ */
+export function sketchToStore(sketch: unknown, histogram: HistogramData | undefined): unknown {
+  if (histogram === undefined || typeof sketch !== "object" || sketch === null) return sketch;
+  const { histKeys, histCounts, ...rest } = sketch as { histKeys?: unknown; histCounts?: unknown };
+  if (!sameNumbers(histKeys, histogram.keys) || !sameNumbers(histCounts, histogram.counts)) return sketch;
+  return { ...rest, [SKETCH_HISTOGRAM_KEY]: SKETCH_HISTOGRAM_ELSEWHERE };
+}
+
+function sameNumbers(a: unknown, b: ArrayLike<number>): boolean {
+  if (!Array.isArray(a) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A stored sketch with its histogram put back from the row's histograms entry (`keys`, `counts`); sketches stored whole are returned as they are. */
+export function sketchFromStore(stored: unknown, keys: unknown, counts: unknown, where: string): unknown {
+  if (typeof stored !== "object" || stored === null || !(SKETCH_HISTOGRAM_KEY in stored)) return stored;
+  if (!Array.isArray(keys) || !Array.isArray(counts)) {
+    throw new StoreError(where, "has a sketch whose histogram should be in the histograms table, but that row is missing: the store is damaged ---> HINT: re-analyze this checkpoint with --reanalyze");
+  }
+  const { [SKETCH_HISTOGRAM_KEY]: _marker, ...rest } = stored as Record<string, unknown>;
+  return { ...rest, histKeys: keys.map((k) => num(k)), histCounts: counts.map((c) => num(c)) };
 }
 
 export function groupStatsColumns(run: string, step: number, g: GroupStatsInput): ColumnRecord {

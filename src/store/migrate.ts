@@ -4,7 +4,8 @@
 // session-only TEMP stand-in for a missing table; a missing column is read as NULL (queries.ts).
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { StoreError } from "../util/errors.js";
-import { ADDED_COLUMNS, ADDED_TABLES, TABLES, createTableStatement, type TableName } from "./schema.js";
+import { SKETCH_HISTOGRAM_ELSEWHERE, SKETCH_HISTOGRAM_KEY } from "./codec.js";
+import { ADDED_COLUMNS, ADDED_TABLES, META_SKETCH_HISTOGRAMS, SKETCH_HISTOGRAMS_SEPARATE, TABLES, createTableStatement, type TableName } from "./schema.js";
 
 /** Tables of ADDED_TABLES missing from the store's main schema. */
 export async function missingAddedTables(c: DuckDBConnection): Promise<TableName[]> {
@@ -52,4 +53,38 @@ export async function addMissingTables(path: string, c: DuckDBConnection, readOn
     throw new StoreError(path, `could not add ${added.join(", ")} to this older store: ${(err as Error).message}; nothing was changed ---> HINT: check the file is writable, or open it read-only`, { cause: err });
   }
   return added;
+}
+
+// `,"histKeys":[...],"histCounts":[...]` as encodeJson wrote a whole TensorSketch (the two last keys).
+const SKETCH_HISTOGRAM_PATTERN = String.raw`,"histKeys":\[([^\]]*)\],"histCounts":\[([^\]]*)\]`;
+
+/**
+ * Stores written before sketches dropped their histogram hold it twice (sketch_json and the
+ * histograms table). In one transaction, each sketch whose histogram equals its row's histograms
+ * entry gets the marker instead (codec.ts sketchToStore, text surgery: every other byte is kept),
+ * and the meta key records it. Returns the rows rewritten; read-only stores are read as they are.
+ * DuckDB reuses the freed space for later writes; the file itself does not shrink.
+ */
+export async function moveSketchHistograms(path: string, c: DuckDBConnection, readOnly: boolean): Promise<number> {
+  if (readOnly) return 0;
+  const meta = await c.runAndReadAll("SELECT value FROM meta WHERE key = $1", [META_SKETCH_HISTOGRAMS]);
+  if (meta.getRowObjectsJS().length > 0) return 0;
+  await c.run("BEGIN TRANSACTION");
+  try {
+    const updated = await c.run(
+      `UPDATE tensor_stats SET sketch_json = regexp_replace(tensor_stats.sketch_json, $1, $2)
+       FROM histograms h
+       WHERE h.run_id = tensor_stats.run_id AND h.step = tensor_stats.step AND h.tensor = tensor_stats.tensor
+         AND tensor_stats.sketch_json LIKE '%,"histKeys":[%'
+         AND regexp_extract(tensor_stats.sketch_json, $1, 1) = array_to_string(h.keys, ',')
+         AND regexp_extract(tensor_stats.sketch_json, $1, 2) = array_to_string(h.counts, ',')`,
+      [SKETCH_HISTOGRAM_PATTERN, `,"${SKETCH_HISTOGRAM_KEY}":"${SKETCH_HISTOGRAM_ELSEWHERE}"`],
+    );
+    await c.run("INSERT INTO meta VALUES ($1, $2)", [META_SKETCH_HISTOGRAMS, SKETCH_HISTOGRAMS_SEPARATE]);
+    await c.run("COMMIT");
+    return Number(updated.rowsChanged);
+  } catch (err) {
+    await c.run("ROLLBACK").catch(() => undefined);
+    throw new StoreError(path, `could not move the sketches' histograms out of tensor_stats in this older store: ${(err as Error).message}; nothing was changed ---> HINT: check the file is writable, or open it read-only`, { cause: err });
+  }
 }

@@ -1,6 +1,6 @@
 // Read queries of the results store: filters -> typed records with JSON columns parsed.
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { bytesToFloat32, decodeJson, isoOrNull, num, numOrNull, statValuesFrom, wordOf } from "./codec.js";
+import { bytesToFloat32, decodeJson, isoOrNull, num, numOrNull, sketchFromStore, statValuesFrom, wordOf } from "./codec.js";
 import { PER_CHECKPOINT_TABLES, TABLES, TABLE_ORDER, type TableName } from "./schema.js";
 import type {
   BufferRecord, CheckpointRecord, EventRecord, OnlineEventRecord, GroupKind, GroupStatsRecord, HistogramRecord, IntegrityReport, MetricRecord,
@@ -72,10 +72,16 @@ export async function listCheckpoints(c: DuckDBConnection, run: string, complete
   }));
 }
 
+/** FROM clause of tensor_stats, joined with each row's histogram when sketches are read (the histogram is stored once, there). */
+function tensorStatsFrom(withSketch: boolean): string {
+  return withSketch
+    ? "t.*, h.keys AS sketch_hist_keys, h.counts AS sketch_hist_counts FROM tensor_stats t LEFT JOIN histograms h USING (run_id, step, tensor)"
+    : "* EXCLUDE (sketch_json) FROM tensor_stats";
+}
+
 export async function tensorStats(c: DuckDBConnection, f: TensorStatsFilter): Promise<TensorStatsRecord[]> {
   const w = where({ run_id: f.run, tensor: f.tensor, step: f.step, role: f.role, layer: f.layer });
-  const columns = f.withSketch === true ? "*" : "* EXCLUDE (sketch_json)";
-  const rows = await select(c, `SELECT ${columns} FROM tensor_stats ${w.sql} ORDER BY run_id, step, tensor`, w.params);
+  const rows = await select(c, `SELECT ${tensorStatsFrom(f.withSketch === true)} ${w.sql} ORDER BY run_id, step, tensor`, w.params);
   return rows.map((r) => tensorStatsRecordOf(r, f.withSketch === true));
 }
 
@@ -85,7 +91,7 @@ export async function tensorStats(c: DuckDBConnection, f: TensorStatsFilter): Pr
  */
 export async function forEachTensorStats(c: DuckDBConnection, f: TensorStatsFilter, onRows: (rows: TensorStatsRecord[]) => void): Promise<void> {
   const w = where({ run_id: f.run, tensor: f.tensor, step: f.step, role: f.role, layer: f.layer });
-  const result = await c.stream(`SELECT ${f.withSketch === true ? "*" : "* EXCLUDE (sketch_json)"} FROM tensor_stats ${w.sql}`, w.params);
+  const result = await c.stream(`SELECT ${tensorStatsFrom(f.withSketch === true)} ${w.sql}`, w.params);
   const names = result.columnNames();
   for (;;) {
     const chunk = await result.fetchChunk();
@@ -113,8 +119,14 @@ function tensorStatsRecordOf(r: Row, withSketch: boolean): TensorStatsRecord {
     shape: JSON.parse(String(r.shape_json)) as number[],
     ...statValuesFrom(r),
   };
-  if (withSketch && r.sketch_json !== null) rec.sketch = decodeJson(String(r.sketch_json));
+  if (withSketch && r.sketch_json !== null) rec.sketch = sketchFromStore(decodeJson(String(r.sketch_json)), listItems(r.sketch_hist_keys), listItems(r.sketch_hist_counts), `tensor_stats (${rec.run_id}, ${rec.step}, ${rec.tensor})`);
   return rec;
+}
+
+/** A LIST column's items whether read as JS (an array) or as a DuckDB value (streamed chunks: { items }). */
+function listItems(v: unknown): unknown {
+  if (v !== null && typeof v === "object" && !Array.isArray(v) && Array.isArray((v as { items?: unknown }).items)) return (v as { items: unknown[] }).items;
+  return v;
 }
 
 function histogramFrom(rows: Row[]): HistogramRecord | null {
@@ -155,9 +167,9 @@ export async function histogramsOfRun(c: DuckDBConnection, run: string, tensor?:
   return stepHistograms(c, `SELECT step, tensor AS name, keys, counts::DOUBLE[] FROM histograms ${w.sql} ORDER BY tensor, step`, w.params);
 }
 
-/** Every group histogram of a run (optionally at one step) in one query; `name` is `<group_kind>:<group_name>`. */
-export async function groupHistogramsOfRun(c: DuckDBConnection, run: string, step?: number): Promise<StepHistogramRecord[]> {
-  const w = where({ run_id: run, step });
+/** Every group histogram of a run (optionally at one step, of one group) in one query; `name` is `<group_kind>:<group_name>`. */
+export async function groupHistogramsOfRun(c: DuckDBConnection, run: string, step?: number, group?: { kind: GroupKind; name: string }): Promise<StepHistogramRecord[]> {
+  const w = where({ run_id: run, step, group_kind: group?.kind, group_name: group?.name });
   return stepHistograms(
     c,
     `SELECT step, group_kind || ':' || group_name AS name, keys, counts::DOUBLE[] FROM group_histograms ${w.sql} ORDER BY group_kind, group_name, step`,

@@ -11,6 +11,13 @@ import { BIGINT, BLOB, BOOLEAN, DOUBLE, INTEGER, LIST, TIMESTAMP, VARCHAR, type 
  * every existing store unreadable for no change in what it holds.
  */
 export const STORE_SCHEMA_VERSION = 1;
+/**
+ * meta key present once sketch_json no longer repeats the histograms table (a sketch's histogram
+ * is a marker there, codec.ts); new stores have it from creation, older ones on their first
+ * writable open (migrate.ts moveSketchHistograms).
+ */
+export const META_SKETCH_HISTOGRAMS = "sketch_histograms";
+export const SKETCH_HISTOGRAMS_SEPARATE = "histograms-table";
 /** Written into the meta table so a foreign DuckDB file is never taken for a store. */
 export const STORE_APPLICATION = "forking-paths";
 
@@ -234,7 +241,7 @@ export function schemaStatements(): string[] {
   const out = ["CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"];
   for (const name of TABLE_NAMES) out.push(createTableStatement(name));
   out.push(
-    `INSERT INTO meta VALUES ('schema_version', '${STORE_SCHEMA_VERSION}'), ('application', '${STORE_APPLICATION}')`,
+    `INSERT INTO meta VALUES ('schema_version', '${STORE_SCHEMA_VERSION}'), ('application', '${STORE_APPLICATION}'), ('${META_SKETCH_HISTOGRAMS}', '${SKETCH_HISTOGRAMS_SEPARATE}')`,
   );
   return out;
 }

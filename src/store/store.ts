@@ -9,9 +9,9 @@ import { appendRows } from "./append.js";
 import { attachPart, copyCheckpoints, detachPart } from "./import.js";
 import {
   bufferColumns, checkpointColumns, eventColumns, onlineEventColumns, groupStatsColumns, histogramColumns, metricColumns,
-  tensorStatsColumns, trajectoryColumns, transitionColumns, type ColumnRecord,
+  tensorStatsColumns, trajectoryColumns, transitionColumns,
 } from "./codec.js";
-import { addMissingTables } from "./migrate.js";
+import { addMissingTables, moveSketchHistograms } from "./migrate.js";
 import { openDatabase } from "./open.js";
 import { checkPruningRows, deleteReplacedPruning, pruningColumns, pruningRows } from "./pruning.js";
 import * as q from "./queries.js";
@@ -55,6 +55,7 @@ export class Store {
       const { instance, connection } = await openDatabase(full, options.readOnly === true);
       try {
         await addMissingTables(full, connection, options.readOnly === true);
+        await moveSketchHistograms(full, connection, options.readOnly === true);
       } catch (err) {
         connection.closeSync();
         instance.closeSync();
@@ -122,13 +123,14 @@ export class Store {
         await c.run(`DELETE FROM ${table} WHERE run_id = $1 AND step = $2`, [runId, step]);
       }
       await c.run("DELETE FROM checkpoints WHERE run_id = $1 AND step = $2", [runId, step]);
-      await appendRows(c, "tensor_stats", result.tensors.map((t) => tensorStatsColumns(runId, step, t)));
-      await appendRows(c, "histograms", withHistograms(runId, step, result.tensors, (t) => ({ tensor: t.tensor })));
+      // Rows are encoded a chunk at a time inside appendRows: memory stays at one chunk's columns.
+      await appendRows(c, "tensor_stats", result.tensors, (t) => tensorStatsColumns(runId, step, t));
+      await appendRows(c, "histograms", withHistogram(result.tensors), (t) => ({ run_id: runId, step, tensor: t.tensor, ...histogramColumns(t.histogram) }));
       const groups = result.groups ?? [];
-      await appendRows(c, "group_stats", groups.map((g) => groupStatsColumns(runId, step, g)));
-      await appendRows(c, "group_histograms", withHistograms(runId, step, groups, (g) => ({ group_kind: g.group_kind, group_name: g.group_name })));
-      await appendRows(c, "buffers", (result.buffers ?? []).map((b) => bufferColumns(runId, step, b)));
-      await appendRows(c, "trajectories", (result.trajectories ?? []).map((t) => trajectoryColumns(runId, step, t.tensor, t.values)));
+      await appendRows(c, "group_stats", groups, (g) => groupStatsColumns(runId, step, g));
+      await appendRows(c, "group_histograms", withHistogram(groups), (g) => ({ run_id: runId, step, group_kind: g.group_kind, group_name: g.group_name, ...histogramColumns(g.histogram) }));
+      await appendRows(c, "buffers", result.buffers ?? [], (b) => bufferColumns(runId, step, b));
+      await appendRows(c, "trajectories", result.trajectories ?? [], (t) => trajectoryColumns(runId, step, t.tensor, t.values));
       await appendRows(c, "checkpoints", [checkpointColumns(runId, result.checkpoint, true, new Date())]);
     });
   }
@@ -238,9 +240,9 @@ export class Store {
   histograms(filter: { run: string; tensor?: string; step?: number; range?: q.TensorRange }): Promise<q.StepHistogramRecord[]> {
     return this.read((c) => q.histogramsOfRun(c, filter.run, filter.tensor, filter.step, filter.range));
   }
-  /** All group histograms of a run (optionally one step) in one query: [{step, name: "<group_kind>:<group_name>", keys, counts}]. */
-  groupHistograms(filter: { run: string; step?: number }): Promise<q.StepHistogramRecord[]> {
-    return this.read((c) => q.groupHistogramsOfRun(c, filter.run, filter.step));
+  /** All group histograms of a run (optionally one step, one group) in one query: [{step, name: "<group_kind>:<group_name>", keys, counts}]. */
+  groupHistograms(filter: { run: string; step?: number; group?: { kind: GroupKind; name: string } }): Promise<q.StepHistogramRecord[]> {
+    return this.read((c) => q.groupHistogramsOfRun(c, filter.run, filter.step, filter.group));
   }
   groupStats(filter: { run?: string; step?: number; groupKind?: GroupKind; groupName?: string } = {}): Promise<GroupStatsRecord[]> {
     return this.read((c) => q.groupStats(c, filter));
@@ -393,16 +395,6 @@ async function applyRunClaim(c: DuckDBConnection, claim: RunClaimWrite): Promise
   );
 }
 
-function withHistograms<T extends { histogram?: HistogramData }>(
-  runId: string,
-  step: number,
-  items: readonly T[],
-  key: (item: T) => ColumnRecord,
-): ColumnRecord[] {
-  const out: ColumnRecord[] = [];
-  for (const item of items) {
-    if (item.histogram === undefined) continue;
-    out.push({ run_id: runId, step, ...key(item), ...histogramColumns(item.histogram) });
-  }
-  return out;
+function withHistogram<T extends { histogram?: HistogramData }>(items: readonly T[]): Array<T & { histogram: HistogramData }> {
+  return items.filter((item): item is T & { histogram: HistogramData } => item.histogram !== undefined);
 }
