@@ -4,11 +4,14 @@
 // main-thread I/O); other sources (HTTP, memory, strided views) are read by the main thread
 // (readTensorChunks) and their chunks transferred (a ByteSource's reads belong to the caller). The main thread merges
 // the workers' partial sketches. workers = 0 runs the kernel in this thread (tests, tiny jobs).
+// sketchAndCall does a whole tensor in one worker message: the worker reads (or is handed, once)
+// its bytes, sketches them, decodes the values when asked and runs a task on sketch and values,
+// so a tensor costs one message each way and its bytes cross threads at most once.
 import type { Worker } from "node:worker_threads";
-import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, type Dtype } from "../formats/dtype.js";
+import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32, type Dtype } from "../formats/dtype.js";
 import type { TensorRef } from "../formats/tensor-ref.js";
 import { mergeAllSketches, type TensorSketch } from "../stats/sketch.js";
-import { isContiguousView, readTensorChunks } from "../tensor/read.js";
+import { isContiguousView, readTensorBytes, readTensorChunks } from "../tensor/read.js";
 import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
 import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
@@ -20,7 +23,19 @@ export type StatsRequest =
   | { type: "range"; job: number; dtype: Dtype; path: string; offset: number; length: number }
   | { type: "finish"; job: number }
   | { type: "discard"; job: number }
-  | { type: "call"; job: number; module: string; fn: string; args: readonly unknown[] };
+  | { type: "call"; job: number; module: string; fn: string; args: readonly unknown[] }
+  | { type: "tensor"; job: number; dtype: Dtype; source: TensorBytes; values: TensorValues; module: string; fn: string; args: readonly unknown[] };
+
+/** The whole bytes of a tensor for a fused task: a local file range the worker reads itself, or bytes handed over (transferred). */
+export type TensorBytes = { path: string; offset: number; length: number } | { bytes: Uint8Array };
+/** What a fused task does with the decoded float32 values: none (not decoded), use them, or also return them (transferred back). */
+export type TensorValues = "none" | "use" | "return";
+/** Result of sketchAndCall: the tensor's sketch, the task's result and (values "return") its values. */
+export interface TensorTaskResult<T> {
+  sketch: TensorSketch;
+  value: T;
+  values: Float32Array | null;
+}
 /** Messages from a worker ("ready" once, when its kernel is loaded). */
 export type StatsReply =
   | { type: "ready" }
@@ -40,6 +55,12 @@ export interface SketchTensorOptions {
 const MAX_IN_FLIGHT_PER_WORKER = 2;
 /** Bytes per file range a worker reads itself (large: no buffer is allocated for it). */
 export const FILE_RANGE_BYTES = 16 * 1024 * 1024;
+/**
+ * Tensors in a local file up to this size, tensors read by this thread up to STATS_CHUNK_BYTES, and
+ * every tensor whose values are needed are done by one worker in one message (sketchAndCall);
+ * larger ones are split over the workers and their task runs after the merge.
+ */
+export const FUSED_FILE_MAX_BYTES = FILE_RANGE_BYTES;
 /** Largest worker count accepted. */
 export const MAX_STATS_WORKERS = 64;
 
@@ -128,11 +149,55 @@ export class StatsPool {
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (this.host !== undefined) return (await callExport(moduleUrl, fn, args)) as T;
     const w = await this.acquire();
+    return this.post<T>(w, what, (job) => ({ type: "call", job, module: moduleUrl, fn, args }), []);
+  }
+
+  /**
+   * Sketch of a float tensor and `fn(sketch, values, ...args)` (`fn` exported by the module at
+   * `moduleUrl`, values the decoded float32 values or null when `values` is "none"), in one
+   * worker: it reads the tensor's local file range itself, or is handed its bytes (read here,
+   * transferred once), and with "return" hands the values back (transferred). Tensors too large
+   * for one worker (FUSED_FILE_MAX_BYTES, STATS_CHUNK_BYTES) whose values are not needed are
+   * sketched over all workers (sketchTensor) and `fn` runs after the merge: same result.
+   */
+  async sketchAndCall<T>(ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<TensorTaskResult<T>> {
+    const what = `${ref.file}: tensor "${ref.name}"`;
+    if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
+    if (!DTYPE_IS_FLOAT[ref.dtype]) return { sketch: await this.sketchTensor(ref), value: undefined as T, values: null }; // throws the dtype error
+    const length = ref.numel * DTYPE_ITEMSIZE[ref.dtype];
+    const file = this.host === undefined ? localFileRange(ref) : undefined;
+    const fused = options.values !== "none" || (file !== undefined ? length <= FUSED_FILE_MAX_BYTES : length <= STATS_CHUNK_BYTES);
+    if (!fused) {
+      const sketch = await this.sketchTensor(ref, options.onBytes !== undefined ? { onBytes: options.onBytes } : {});
+      return { sketch, value: await this.call<T>(moduleUrl, fn, [sketch, null, ...args]), values: null };
+    }
+    if (this.host !== undefined) return this.sketchAndCallInThread<T>(this.host, ref, moduleUrl, fn, args, options);
+    // Bytes read here are read before a worker slot is taken, so reading overlaps the workers' tasks.
+    const source: TensorBytes = file ?? { bytes: await readTensorBytes(ref) };
+    const w = await this.acquire();
+    const result = await this.post<TensorTaskResult<T>>(w, `${what}: task ${fn}`,
+      (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: options.values, module: moduleUrl, fn, args }),
+      "bytes" in source ? [source.bytes.buffer as ArrayBuffer] : []);
+    options.onBytes?.(length);
+    return result;
+  }
+
+  private async sketchAndCallInThread<T>(host: StatsJobHost, ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<TensorTaskResult<T>> {
+    const bytes = options.values !== "none" ? await readTensorBytes(ref) : undefined;
+    const chunks = bytes !== undefined ? (async function* () { yield bytes; })() : readTensorChunks(ref, STATS_CHUNK_BYTES);
+    const sketch = await this.sketchInThread(host, this.nextJob++, ref.dtype, chunks, options.onBytes);
+    const values = bytes !== undefined ? decodeToFloat32(ref.dtype, bytes) : null;
+    const value = (await callExport(moduleUrl, fn, [sketch, values, ...args])) as T;
+    return { sketch, value, values: options.values === "return" ? values : null };
+  }
+
+  /** Posts a request on worker `w` (its slot already taken); resolves to the worker's "result". */
+  private post<T>(w: number, what: string, request: (job: number) => StatsRequest, transfer: ArrayBuffer[]): Promise<T> {
     const id = this.nextJob++;
     return new Promise<T>((resolve, reject) => {
       this.calls.set(id, { what, resolve: resolve as (v: unknown) => void, reject });
       try {
-        this.slots[w]!.worker.postMessage({ type: "call", job: id, module: moduleUrl, fn, args } satisfies StatsRequest);
+        this.slots[w]!.worker.postMessage(request(id), transfer);
       } catch (err) {
         // not sent (arguments that cannot be cloned): free the slot taken for it
         this.calls.delete(id);
