@@ -107,11 +107,19 @@ function qlSweep(d: Float64Array, e: Float64Array, l: number, m: number): void {
 /** Eigenvalues of a symmetric n x n row-major matrix (copied, not modified), ascending. */
 export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
   if (matrix.length !== n * n) throw new UsageError(`symmetricEigenvalues: expected ${n * n} values for ${n} x ${n}, got ${matrix.length}`);
-  const a = Float64Array.from(matrix);
+  return symmetricEigenvaluesInPlace(Float64Array.from(matrix), n);
+}
+
+/** symmetricEigenvalues of a matrix the caller gives up (overwritten: no copy). */
+export function symmetricEigenvaluesInPlace(a: Float64Array, n: number): Float64Array {
+  if (a.length !== n * n) throw new UsageError(`symmetricEigenvalues: expected ${n * n} values for ${n} x ${n}, got ${a.length}`);
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) throw new UsageError(`symmetricEigenvalues: non-finite entry at (${Math.floor(i / n)}, ${i % n})`);
   const { d, e } = tridiagonalize(a, n);
   return tridiagonalEigenvalues(d, e);
 }
+
+/** smallGram's working copy of W, kept between calls (spectra of many matrices of one size allocate it once per thread). */
+let gramScratch = new Float64Array(0);
 
 /**
  * Gram matrix of the smaller side of W (rows x cols, row-major) in float64: W W^T when
@@ -124,7 +132,8 @@ export function smallGram(w: ArrayLike<number>, rows: number, cols: number): { g
   const m = byRows ? rows : cols, k = byRows ? cols : rows;
   // Lay out the m vectors of length k contiguously so inner products run on contiguous memory
   // (W^T W: the columns, gathered column by column so the writes are sequential).
-  const vecs = new Float64Array(m * k);
+  if (gramScratch.length < m * k) gramScratch = new Float64Array(m * k);
+  const vecs = gramScratch; // every entry below m * k is written before it is read
   if (byRows) for (let t = 0; t < m * k; t++) vecs[t] = w[t]!;
   else for (let c = 0; c < cols; c++) for (let r = 0, o = c * rows; r < rows; r++) vecs[o + r] = w[r * cols + c]!;
   const gram = new Float64Array(m * m);
