@@ -1,10 +1,10 @@
 // Worker-thread entry of the statistics pool: one WASM kernel per worker, driven by messages
 // from StatsPool (src/kernels/stats-pool.ts). Not imported by anything else.
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { decodeToFloat32 } from "../formats/dtype.js";
 import type { TensorSketch } from "../stats/sketch.js";
 import { readFileRange, StatsJobHost } from "./stats-host.js";
-import { callExport, type StatsRequest, type StatsReply, type TensorTaskResult } from "./stats-pool.js";
+import { callExport, PRELOAD_KEY, taskModule, type StatsRequest, type StatsReply, type TensorTaskResult } from "./stats-pool.js";
 
 const port = parentPort;
 if (port === null) throw new Error("stats-worker.ts must run as a worker thread");
@@ -62,10 +62,10 @@ port.on("message", (msg: StatsRequest) => {
     host ??= new StatsJobHost();
     if (msg.type === "chunk") {
       host.chunk(msg.job, msg.dtype, msg.bytes);
-      reply = { type: "done", job: msg.job, bytes: msg.bytes.byteLength };
+      reply = { type: "done", job: msg.job, bytes: msg.bytes.byteLength, carried: true };
     } else if (msg.type === "range") {
       host.fileRange(msg.job, msg.dtype, msg.path, msg.offset, msg.length);
-      reply = { type: "done", job: msg.job, bytes: msg.length };
+      reply = { type: "done", job: msg.job, bytes: msg.length, carried: false };
     } else if (msg.type === "finish") {
       reply = { type: "sketch", job: msg.job, sketch: host.finish(msg.job) };
     } else {
@@ -73,9 +73,12 @@ port.on("message", (msg: StatsRequest) => {
       return;
     }
   } catch (err) {
-    reply = { type: "error", job: msg.job, phase: msg.type === "finish" ? "finish" : "chunk", message: (err as Error).message ?? String(err) };
+    reply = { type: "error", job: msg.job, phase: msg.type === "finish" ? "finish" : "chunk", message: (err as Error).message ?? String(err), carried: msg.type === "chunk" };
   }
   port.postMessage(reply);
 });
 
 port.postMessage({ type: "ready" } satisfies StatsReply);
+// Task modules named by the pool start loading now, while the main thread opens the store and the checkpoint.
+const preload: unknown = (workerData as Record<string, unknown> | null)?.[PRELOAD_KEY];
+if (Array.isArray(preload)) for (const url of preload) if (typeof url === "string") void taskModule(url);

@@ -12,10 +12,12 @@
 // tensors in local files (or the Hub cache) are read by the workers themselves, into wasm memory
 // (or into a buffer when their values are needed); other sources are read here and their bytes
 // transferred once. Larger tensors are split in STATS_CHUNK_BYTES chunks (file ranges: 16 MiB)
-// over the workers; the pool holds at most 2 messages per worker. Tensors needed in full (kept,
-// spectral) are small (DEFAULT_KEEP_FULL_MAX_ELEMENTS, spectral max dim). Memory is therefore
-// bounded whatever the checkpoint size: per checkpoint in flight, TENSORS_IN_FLIGHT tensors'
-// bytes read here (at most 4 MiB each unless kept/spectral) plus the workers' queues.
+// over the workers. The pool queues up to 8 messages per worker, of which at most 2 carry bytes
+// (kernels/stats-pool.ts: MAX_QUEUED_PER_WORKER, MAX_CARRYING_PER_WORKER), and bytes are read
+// here only once such a slot is free. Tensors needed in full (kept, spectral) are small
+// (DEFAULT_KEEP_FULL_MAX_ELEMENTS, spectral max dim). Memory held in bytes is therefore bounded
+// whatever the checkpoint size: workers x 2 x max(4 MiB, largest kept/spectral tensor), plus
+// one file range per worker being read into wasm memory, plus each checkpoint's kept values.
 import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE } from "../formats/dtype.js";
 import type { CheckpointFormat } from "../formats/checkpoint-files.js";
 import type { TensorRef } from "../formats/tensor-ref.js";
@@ -30,8 +32,11 @@ import { checkpointGroups } from "./groups.js";
 import { ROW_TASKS_URL, type GroupRowTask, type RowStats, type TensorRowSpec } from "./row-tasks.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM, isSpectralTarget } from "./shape-rows.js";
 
-/** Tensors sketched at once: enough to keep both workers busy between small tensors. */
-export const TENSORS_IN_FLIGHT = 8;
+/**
+ * Tensors under way at once per checkpoint: enough to fill the workers' queues (2 workers x
+ * MAX_QUEUED_PER_WORKER), so they keep busy between small tensors and while this thread writes.
+ */
+export const TENSORS_IN_FLIGHT = 16;
 
 /** Which tensors of a checkpoint are analyzed. Serializable. */
 export interface TensorSelection {
