@@ -18,6 +18,7 @@
 // registers tsx's hooks and transpiles: about 0.7 CPU s more per run).
 // Run: node --import tsx bench/analyze-pythia.ts [--data /tmp/fp-bench-pythia] [--sizes 160m,410m]
 //        [--formats safetensors,bin] [--steps 0,1000,2000] [--no-torch] [--torch-checkpoints 3] [--impl dist|src]
+//        [--no-shape] (both analyze rows without shape statistics, as `analyze --no-shape`)
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -57,11 +58,11 @@ function checkImpl(impl: string): void {
 }
 
 /** Child: our analyze with default settings into a fresh store. */
-async function childAnalyze(impl: string, run: string, out: string, steps: number[], keepFull: string): Promise<void> {
+async function childAnalyze(impl: string, run: string, out: string, steps: number[], keepFull: string, shape: boolean): Promise<void> {
   const { analyzeRun } = await load<AnalyzeModule>(impl, "pipeline/analyze");
   rmSync(out, { recursive: true, force: true });
   const t0 = performance.now(), c0 = process.cpuUsage();
-  const s = await analyzeRun(run, { out, runId: "bench", checkpointFilter: (c) => steps.includes(c.step), ...(keepFull !== "default" && { keepFullMaxElements: Number(keepFull) }) });
+  const s = await analyzeRun(run, { out, runId: "bench", checkpointFilter: (c) => steps.includes(c.step), shape, ...(keepFull !== "default" && { keepFullMaxElements: Number(keepFull) }) });
   const cpu = process.cpuUsage(c0);
   const m: Measured = { seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes: s.bytes, maxRssMB: process.resourceUsage().maxRSS / 1024, eventSeconds: s.eventSeconds, tensors: s.tensors };
   rmSync(out, { recursive: true, force: true });
@@ -140,9 +141,9 @@ const describe = (m: Measured) =>
 
 async function main(): Promise<void> {
   if (process.argv[2] === "--child") {
-    const [, , , kind, impl, run, stepList, out, keepFull] = process.argv as string[];
+    const [, , , kind, impl, run, stepList, out, keepFull, shape] = process.argv as string[];
     const steps = stepList!.split(",").map(Number);
-    if (kind === "analyze") return childAnalyze(impl!, run!, out!, steps, keepFull!);
+    if (kind === "analyze") return childAnalyze(impl!, run!, out!, steps, keepFull!, shape !== "no-shape");
     return childKernel(impl!, run!, steps);
   }
   const data = arg("--data", "/tmp/fp-bench-pythia");
@@ -152,20 +153,21 @@ async function main(): Promise<void> {
   const torch = !process.argv.includes("--no-torch");
   const torchCheckpoints = Number(arg("--torch-checkpoints", "3"));
   const impl = arg("--impl", "dist");
+  const shape = process.argv.includes("--no-shape") ? "no-shape" : "shape";
   checkImpl(impl);
-  console.log(`analyze vs kernel alone vs PyTorch; ${steps.split(",").length} checkpoints per series, page cache, 2 workers, ${impl === "dist" ? "compiled dist/" : "sources under tsx"}; load average ${loadavg().map(f1).join(" ")}`);
+  console.log(`analyze vs kernel alone vs PyTorch; ${steps.split(",").length} checkpoints per series, page cache, 2 workers, ${impl === "dist" ? "compiled dist/" : "sources under tsx"}${shape === "no-shape" ? ", analyze --no-shape" : ""}; load average ${loadavg().map(f1).join(" ")}`);
   for (const size of sizes) {
     const dir = ensureSeries(data, size, steps, formats);
     for (const format of formats) {
       const run = join(dir, format);
       const fileBytes = warm(run);
-      const ours = runChild(["analyze", impl, run, steps, join(data, `out-${size}-${format}`), "default"]);
-      const noKept = runChild(["analyze", impl, run, steps, join(data, `out-${size}-${format}`), "0"]);
+      const ours = runChild(["analyze", impl, run, steps, join(data, `out-${size}-${format}`), "default", shape]);
+      const noKept = runChild(["analyze", impl, run, steps, join(data, `out-${size}-${format}`), "0", shape]);
       const kernel = runChild(["kernel", impl, run, steps]);
       const peer = torch ? runTorch(steps.split(",").slice(0, torchCheckpoints).map((s) => join(run, `step${s}`))) : null;
       const line = [
         `${size} ${format.padEnd(11)} ${(ours.bytes / 1e6).toFixed(0)} MB of fp16 tensors (${(fileBytes / 1e6).toFixed(0)} MB of files)`,
-        `  analyze (default)     ${describe(ours)} (events ${f1(ours.eventSeconds ?? 0)} s)`,
+        `  analyze${shape === "no-shape" ? " --no-shape" : " (default)"}${shape === "no-shape" ? "" : "    "} ${describe(ours)} (events ${f1(ours.eventSeconds ?? 0)} s)`,
         `  analyze --keep-full 0 ${describe(noKept)} (events ${f1(noKept.eventSeconds ?? 0)} s)`,
         `  kernel alone          ${describe(kernel)}`,
         ...(peer ? [`  PyTorch script        ${describe(peer)} on ${(peer.bytes / 1e6).toFixed(0)} MB (Debian torch 1.13, a slow build)`] : []),

@@ -64,6 +64,23 @@ export class StatsJobHost {
   }
 }
 
+/** `length` bytes of file `path` at `offset`, in a fresh buffer (the caller owns it). */
+export function readFileRange(path: string, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    throw new ByteSourceError(path, `cannot open file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+  try {
+    readFully(fd, path, out, offset);
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
+
 /** Fills `target` from `fd` at `position`; a short read (file shrank) is a ByteSourceError. */
 function readFully(fd: number, path: string, target: Uint8Array, position: number): void {
   for (let done = 0; done < target.byteLength;) {

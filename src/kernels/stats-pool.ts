@@ -4,11 +4,14 @@
 // main-thread I/O); other sources (HTTP, memory, strided views) are read by the main thread
 // (readTensorChunks) and their chunks transferred (a ByteSource's reads belong to the caller). The main thread merges
 // the workers' partial sketches. workers = 0 runs the kernel in this thread (tests, tiny jobs).
+// sketchAndCall does a whole tensor in one worker message: the worker reads (or is handed, once)
+// its bytes, sketches them, decodes the values when asked and runs a task on sketch and values,
+// so a tensor costs one message each way and its bytes cross threads at most once.
 import type { Worker } from "node:worker_threads";
-import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, type Dtype } from "../formats/dtype.js";
+import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32, type Dtype } from "../formats/dtype.js";
 import type { TensorRef } from "../formats/tensor-ref.js";
 import { mergeAllSketches, type TensorSketch } from "../stats/sketch.js";
-import { isContiguousView, readTensorChunks } from "../tensor/read.js";
+import { isContiguousView, readTensorBytes, readTensorChunks } from "../tensor/read.js";
 import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
 import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
@@ -21,14 +24,26 @@ export type StatsRequest =
   | { type: "range"; job: number; dtype: Dtype; path: string; offset: number; length: number }
   | { type: "finish"; job: number }
   | { type: "discard"; job: number }
-  | { type: "call"; job: number; module: string; fn: string; args: readonly unknown[] };
+  | { type: "call"; job: number; module: string; fn: string; args: readonly unknown[] }
+  | { type: "tensor"; job: number; dtype: Dtype; source: TensorBytes; values: TensorValues; module: string; fn: string; args: readonly unknown[] };
+
+/** The whole bytes of a tensor for a fused task: a local file range the worker reads itself, or bytes handed over (transferred). */
+export type TensorBytes = { path: string; offset: number; length: number } | { bytes: Uint8Array };
+/** What a fused task does with the decoded float32 values: none (not decoded), use them, or also return them (transferred back). */
+export type TensorValues = "none" | "use" | "return";
+/** Result of sketchAndCall: the tensor's sketch, the task's result and (values "return") its values. */
+export interface TensorTaskResult<T> {
+  sketch: TensorSketch;
+  value: T;
+  values: Float32Array | null;
+}
 /** Messages from a worker ("ready" once, when its kernel is loaded). */
 export type StatsReply =
   | { type: "ready" }
-  | { type: "done"; job: number; bytes: number }
+  | { type: "done"; job: number; bytes: number; carried: boolean }
   | { type: "sketch"; job: number; sketch: TensorSketch }
   | { type: "result"; job: number; value: unknown }
-  | { type: "error"; job: number; phase: "chunk" | "finish" | "call"; message: string };
+  | { type: "error"; job: number; phase: "chunk" | "finish" | "call"; message: string; carried?: boolean };
 
 export interface SketchTensorOptions {
   /** Bytes per chunk read and dispatched (default STATS_CHUNK_BYTES; file ranges: FILE_RANGE_BYTES). */
@@ -37,17 +52,31 @@ export interface SketchTensorOptions {
   onBytes?: (n: number) => void;
 }
 
-/** Chunks queued per worker before the reader waits (bounds memory to workers x 2 chunks). */
-const MAX_IN_FLIGHT_PER_WORKER = 2;
+/**
+ * Messages queued per worker: deep, so the workers keep busy while this thread is blocked (a
+ * store write, the merge of a checkpoint's groups). Messages that carry bytes (transferred
+ * chunks and tensors read here) are limited to MAX_CARRYING_PER_WORKER, which bounds the memory
+ * they hold to workers x 2 x STATS_CHUNK_BYTES (plus kept/spectral tensors, small); file ranges
+ * and calls hold no bytes until a worker runs them.
+ */
+export const MAX_QUEUED_PER_WORKER = 8;
+/** Byte-carrying messages queued per worker (see MAX_QUEUED_PER_WORKER). */
+export const MAX_CARRYING_PER_WORKER = 2;
 /** Bytes per file range a worker reads itself (large: no buffer is allocated for it). */
 export const FILE_RANGE_BYTES = 16 * 1024 * 1024;
+/**
+ * Tensors in a local file up to this size, tensors read by this thread up to STATS_CHUNK_BYTES, and
+ * every tensor whose values are needed are done by one worker in one message (sketchAndCall);
+ * larger ones are split over the workers and their task runs after the merge.
+ */
+export const FUSED_FILE_MAX_BYTES = FILE_RANGE_BYTES;
 /** Largest worker count accepted. */
 export const MAX_STATS_WORKERS = 64;
 
-interface Slot { worker: Worker; inFlight: number }
+interface Slot { worker: Worker; inFlight: number; carrying: number }
 interface Finish { resolve: (s: TensorSketch) => void; reject: (e: Error) => void }
 interface Job { what: string; onBytes: ((n: number) => void) | undefined; error: Error | undefined; finishes: Map<number, Finish> }
-interface Call { what: string; resolve: (value: unknown) => void; reject: (e: Error) => void }
+interface Call { what: string; carried: boolean; resolve: (value: unknown) => void; reject: (e: Error) => void }
 
 export class StatsPool {
   private nextJob = 1;
@@ -67,8 +96,12 @@ export class StatsPool {
     });
   }
 
-  /** A pool of `workers` threads (0: in-thread kernel). Close it with close(). */
-  static async create(workers: number): Promise<StatsPool> {
+  /**
+   * A pool of `workers` threads (0: in-thread kernel). Close it with close(). `preload`: task
+   * modules (StatsPool.call, sketchAndCall) each worker starts importing at once, so their loading
+   * overlaps the caller's own start-up instead of delaying the first task.
+   */
+  static async create(workers: number, options: { preload?: readonly string[] } = {}): Promise<StatsPool> {
     if (!Number.isInteger(workers) || workers < 0 || workers > MAX_STATS_WORKERS) {
       throw new UsageError(`StatsPool: workers must be an integer in [0, ${MAX_STATS_WORKERS}], got ${workers}`);
     }
@@ -77,11 +110,11 @@ export class StatsPool {
       return new StatsPool([], new StatsJobHost());
     }
     const url = new URL("./stats-worker" + MODULE_EXT, import.meta.url);
-    const workerData = sharedKernelData(["stats"]);
+    const workerData = { ...sharedKernelData(["stats"]), [PRELOAD_KEY]: [...(options.preload ?? [])] };
     const slots = await Promise.all(Array.from({ length: workers }, () => new Promise<Slot>((resolve, reject) => {
       const worker = startModuleWorker(url, { workerData });
       worker.once("message", (msg: StatsReply) => {
-        if (msg.type === "ready") resolve({ worker, inFlight: 0 });
+        if (msg.type === "ready") resolve({ worker, inFlight: 0, carrying: 0 });
         else reject(new KernelError(`statistics worker sent ${msg.type} before ready`));
       });
       worker.once("error", (err) => reject(new KernelError(`statistics worker failed to start: ${err.message}`, { cause: err })));
@@ -131,17 +164,68 @@ export class StatsPool {
     const what = `task ${fn}`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (this.host !== undefined) return (await callExport(moduleUrl, fn, args)) as T;
-    const w = await this.acquire();
+    const w = await this.acquire(false);
+    return this.post<T>(w, what, (job) => ({ type: "call", job, module: moduleUrl, fn, args }), []);
+  }
+
+  /**
+   * Sketch of a float tensor and `fn(sketch, values, ...args)` (`fn` exported by the module at
+   * `moduleUrl`, values the decoded float32 values or null when `values` is "none"), in one
+   * worker: it reads the tensor's local file range itself, or is handed its bytes (read here,
+   * transferred once), and with "return" hands the values back (transferred). Tensors too large
+   * for one worker (FUSED_FILE_MAX_BYTES, STATS_CHUNK_BYTES) whose values are not needed are
+   * sketched over all workers (sketchTensor) and `fn` runs after the merge: same result.
+   */
+  async sketchAndCall<T>(ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<TensorTaskResult<T>> {
+    const what = `${ref.file}: tensor "${ref.name}"`;
+    if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
+    if (!DTYPE_IS_FLOAT[ref.dtype]) return { sketch: await this.sketchTensor(ref), value: undefined as T, values: null }; // throws the dtype error
+    const length = ref.numel * DTYPE_ITEMSIZE[ref.dtype];
+    const file = this.host === undefined ? localFileRange(ref) : undefined;
+    const fused = options.values !== "none" || (file !== undefined ? length <= FUSED_FILE_MAX_BYTES : length <= STATS_CHUNK_BYTES);
+    if (!fused) {
+      const sketch = await this.sketchTensor(ref, options.onBytes !== undefined ? { onBytes: options.onBytes } : {});
+      return { sketch, value: await this.call<T>(moduleUrl, fn, [sketch, null, ...args]), values: null };
+    }
+    if (this.host !== undefined) return this.sketchAndCallInThread<T>(this.host, ref, moduleUrl, fn, args, options);
+    // Bytes read here are read once a byte-carrying slot is taken (memory stays bounded); a worker
+    // then still has up to MAX_CARRYING_PER_WORKER - 1 others to run while they are read.
+    const w = await this.acquire(file === undefined);
+    let source: TensorBytes;
+    try {
+      source = file ?? { bytes: await readTensorBytes(ref) };
+    } catch (err) {
+      this.release(w, file === undefined);
+      throw err;
+    }
+    const result = await this.post<TensorTaskResult<T>>(w, `${what}: task ${fn}`,
+      (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: options.values, module: moduleUrl, fn, args }),
+      "bytes" in source ? [source.bytes.buffer as ArrayBuffer] : []);
+    options.onBytes?.(length);
+    return result;
+  }
+
+  private async sketchAndCallInThread<T>(host: StatsJobHost, ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<TensorTaskResult<T>> {
+    const bytes = options.values !== "none" ? await readTensorBytes(ref) : undefined;
+    const chunks = bytes !== undefined ? (async function* () { yield bytes; })() : readTensorChunks(ref, STATS_CHUNK_BYTES);
+    const sketch = await this.sketchInThread(host, this.nextJob++, ref.dtype, chunks, options.onBytes);
+    const values = bytes !== undefined ? decodeToFloat32(ref.dtype, bytes) : null;
+    const value = (await callExport(moduleUrl, fn, [sketch, values, ...args])) as T;
+    return { sketch, value, values: options.values === "return" ? values : null };
+  }
+
+  /** Posts a request on worker `w` (its slot already taken); resolves to the worker's "result". */
+  private post<T>(w: number, what: string, request: (job: number) => StatsRequest, transfer: ArrayBuffer[]): Promise<T> {
     const id = this.nextJob++;
+    const carried = transfer.length > 0;
     return new Promise<T>((resolve, reject) => {
-      this.calls.set(id, { what, resolve: resolve as (v: unknown) => void, reject });
+      this.calls.set(id, { what, carried, resolve: resolve as (v: unknown) => void, reject });
       try {
-        this.slots[w]!.worker.postMessage({ type: "call", job: id, module: moduleUrl, fn, args } satisfies StatsRequest);
+        this.slots[w]!.worker.postMessage(request(id), transfer);
       } catch (err) {
         // not sent (arguments that cannot be cloned): free the slot taken for it
         this.calls.delete(id);
-        this.slots[w]!.inFlight--;
-        this.wake();
+        this.release(w, carried);
         reject(err);
       }
     });
@@ -151,7 +235,7 @@ export class StatsPool {
   private async dispatchChunks(id: number, job: Job, dtype: Dtype, chunks: AsyncIterable<Uint8Array>, used: Set<number>): Promise<void> {
     for await (const chunk of chunks) {
       if (job.error) throw job.error;
-      const w = await this.acquire();
+      const w = await this.acquire(true);
       const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer ? chunk : chunk.slice();
       used.add(w);
       this.slots[w]!.worker.postMessage({ type: "chunk", job: id, dtype, bytes: owned } satisfies StatsRequest, [owned.buffer as ArrayBuffer]);
@@ -164,7 +248,7 @@ export class StatsPool {
     const step = Math.max(itemsize, Math.floor(rangeBytes / itemsize) * itemsize);
     for (let at = 0; at < file.length; at += step) {
       if (job.error) throw job.error;
-      const w = await this.acquire();
+      const w = await this.acquire(false);
       used.add(w);
       const length = Math.min(step, file.length - at);
       this.slots[w]!.worker.postMessage({ type: "range", job: id, dtype, path: file.path, offset: file.offset + at, length } satisfies StatsRequest);
@@ -189,19 +273,28 @@ export class StatsPool {
    * await: callers that acquire at the same time see each other's slots and spread over the
    * workers), waiting for room if all are full. The reply to the message sent frees the slot.
    */
-  private async acquire(): Promise<number> {
+  private async acquire(carriesBytes: boolean): Promise<number> {
     for (;;) {
       if (this.broken) throw this.broken;
       let best = -1;
       this.slots.forEach((s, i) => {
-        if (s.inFlight < MAX_IN_FLIGHT_PER_WORKER && (best < 0 || s.inFlight < this.slots[best]!.inFlight)) best = i;
+        const room = s.inFlight < MAX_QUEUED_PER_WORKER && (!carriesBytes || s.carrying < MAX_CARRYING_PER_WORKER);
+        if (room && (best < 0 || s.inFlight < this.slots[best]!.inFlight)) best = i;
       });
       if (best >= 0) {
         this.slots[best]!.inFlight++;
+        if (carriesBytes) this.slots[best]!.carrying++;
         return best;
       }
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+  }
+
+  /** Frees a slot taken by acquire. */
+  private release(w: number, carriedBytes: boolean): void {
+    this.slots[w]!.inFlight--;
+    if (carriedBytes) this.slots[w]!.carrying--;
+    this.wake();
   }
 
   private wake(): void {
@@ -221,9 +314,8 @@ export class StatsPool {
   private onReply(w: number, msg: StatsReply): void {
     if (msg.type === "ready") return;
     if (msg.type === "result" || (msg.type === "error" && msg.phase === "call")) {
-      this.slots[w]!.inFlight--;
-      this.wake();
       const call = this.calls.get(msg.job);
+      this.release(w, call?.carried ?? false);
       this.calls.delete(msg.job);
       if (msg.type === "result") call?.resolve(msg.value);
       else call?.reject(new KernelError(`${call.what}: statistics worker ${w} failed: ${msg.message}`));
@@ -240,8 +332,7 @@ export class StatsPool {
       job?.finishes.delete(w);
       return;
     }
-    this.slots[w]!.inFlight--;
-    this.wake();
+    this.release(w, msg.type === "done" ? msg.carried : msg.carried === true);
     if (job === undefined) return;
     if (msg.type === "done") job.onBytes?.(msg.bytes);
     else job.error ??= new KernelError(`${job.what}: statistics worker ${w} failed: ${msg.message}`);
@@ -269,12 +360,22 @@ export class StatsPool {
 }
 
 const taskModules = new Map<string, Promise<Record<string, unknown>>>();
+/** Key of the task modules a worker preloads in its workerData (StatsPool.create's `preload`). */
+export const PRELOAD_KEY = "forkingPathsPreload";
+
+/** The task module at `moduleUrl`, imported once per thread. */
+export function taskModule(moduleUrl: string): Promise<Record<string, unknown>> {
+  let mod = taskModules.get(moduleUrl);
+  if (mod === undefined) {
+    taskModules.set(moduleUrl, (mod = import(moduleUrl) as Promise<Record<string, unknown>>));
+    mod.catch(() => {}); // a preload nobody awaits yet: its error comes with the first call
+  }
+  return mod;
+}
 
 /** Calls an export of an ES module (imported once per thread). Also used by the workers. */
 export async function callExport(moduleUrl: string, fn: string, args: readonly unknown[]): Promise<unknown> {
-  let mod = taskModules.get(moduleUrl);
-  if (mod === undefined) taskModules.set(moduleUrl, (mod = import(moduleUrl) as Promise<Record<string, unknown>>));
-  const f = (await mod)[fn];
+  const f = (await taskModule(moduleUrl))[fn];
   if (typeof f !== "function") throw new KernelError(`task module ${moduleUrl} has no function ${fn}`);
   return (f as (...a: readonly unknown[]) => unknown)(...args);
 }

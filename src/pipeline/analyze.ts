@@ -14,6 +14,7 @@ import { UsageError } from "../util/errors.js";
 import { BatchWriter } from "./batch-writer.js";
 import { analyzeCheckpoint, type CheckpointBatch, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "./shape-rows.js";
+import { ROW_TASKS_URL } from "./row-tasks.js";
 import { countEventsByKind, detectorRecord, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
 import { importTrainerStateMetrics, type TrainerMetricsImport } from "./run-metrics.js";
 
@@ -191,7 +192,7 @@ export async function pipelineInOrder<T, R>(items: readonly T[], window: number,
 
 /** The store (given or opened) and the worker pool, the workers starting while the store opens. */
 async function openStoreAndPool(options: AnalyzeOptions): Promise<{ store: Store; pool: StatsPool }> {
-  const [store, pool] = await Promise.allSettled([options.store ?? Store.openDir(options.out), StatsPool.create(options.workers ?? DEFAULT_ANALYZE_WORKERS)]);
+  const [store, pool] = await Promise.allSettled([options.store ?? Store.openDir(options.out), StatsPool.create(options.workers ?? DEFAULT_ANALYZE_WORKERS, { preload: [ROW_TASKS_URL] })]);
   if (store.status === "fulfilled" && pool.status === "fulfilled") return { store: store.value, pool: pool.value };
   if (pool.status === "fulfilled") await pool.value.close();
   if (store.status === "fulfilled" && options.store === undefined) await store.value.close();

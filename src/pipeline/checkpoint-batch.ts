@@ -7,29 +7,36 @@
 // job all run this same function; runCheckpointJob (pipeline/checkpoint-job.ts) does it from a
 // serializable CheckpointJob (run source + step + options).
 //
-// Pipelining: up to TENSORS_IN_FLIGHT tensors are under way at once. Tensors in local files (or
-// the Hub cache) are read by the workers themselves, range by range, into wasm memory; other
-// sources are read here in STATS_CHUNK_BYTES chunks; the pool holds at most 2 chunks per worker.
-// Tensors needed in full (kept, spectral) are small (DEFAULT_KEEP_FULL_MAX_ELEMENTS, spectral
-// max dim). Memory is therefore bounded whatever the checkpoint size.
-import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32 } from "../formats/dtype.js";
+// Pipelining: up to TENSORS_IN_FLIGHT tensors are under way at once, each (up to 16 MiB in a local
+// file, 4 MiB elsewhere, and every kept or spectral tensor) done by one worker in one message:
+// tensors in local files (or the Hub cache) are read by the workers themselves, into wasm memory
+// (or into a buffer when their values are needed); other sources are read here and their bytes
+// transferred once. Larger tensors are split in STATS_CHUNK_BYTES chunks (file ranges: 16 MiB)
+// over the workers. The pool queues up to 8 messages per worker, of which at most 2 carry bytes
+// (kernels/stats-pool.ts: MAX_QUEUED_PER_WORKER, MAX_CARRYING_PER_WORKER), and bytes are read
+// here only once such a slot is free. Tensors needed in full (kept, spectral) are small
+// (DEFAULT_KEEP_FULL_MAX_ELEMENTS, spectral max dim). Memory held in bytes is therefore bounded
+// whatever the checkpoint size: workers x 2 x max(4 MiB, largest kept/spectral tensor), plus
+// one file range per worker being read into wasm memory, plus each checkpoint's kept values.
+import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE } from "../formats/dtype.js";
 import type { CheckpointFormat } from "../formats/checkpoint-files.js";
 import type { TensorRef } from "../formats/tensor-ref.js";
-import { MemorySource } from "../io/memory-source.js";
 import type { StatsPool } from "../kernels/stats-pool.js";
 import type { RunCheckpoint } from "../runs/discovery.js";
 import type { TensorSketch } from "../stats/sketch.js";
 import type { BufferInput, CheckpointResult, GroupStatsInput, TensorStatsInput, TrajectoryInput } from "../store/types.js";
 import { classifyTensor, isNonParameterBuffer } from "../tensor/names.js";
-import { readTensorBytes } from "../tensor/read.js";
 import { nameFilter } from "../util/glob.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { checkpointGroups } from "./groups.js";
-import { ROW_TASKS_URL, type GroupRowTask, type RowStats, type TensorRowTask } from "./row-tasks.js";
+import { ROW_TASKS_URL, type GroupRowTask, type RowStats, type TensorRowSpec } from "./row-tasks.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM, isSpectralTarget } from "./shape-rows.js";
 
-/** Tensors sketched at once: enough to keep both workers busy between small tensors. */
-export const TENSORS_IN_FLIGHT = 8;
+/**
+ * Tensors under way at once per checkpoint: enough to fill the workers' queues (2 workers x
+ * MAX_QUEUED_PER_WORKER), so they keep busy between small tensors and while this thread writes.
+ */
+export const TENSORS_IN_FLIGHT = 16;
 
 /** Which tensors of a checkpoint are analyzed. Serializable. */
 export interface TensorSelection {
@@ -124,20 +131,22 @@ interface TensorResult {
   trajectory: TrajectoryInput | null;
 }
 
-/** Sketch, summary and extras of one tensor. Values needed in full are read once, here. */
+/**
+ * Sketch, summary and extras of one tensor, in one worker task (StatsPool.sketchAndCall): the
+ * worker reads the tensor's bytes (or is handed them once), so values needed in full (kept,
+ * spectral) cross threads at most once, and kept values come back transferred.
+ */
 async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointStatsOptions, pool: StatsPool, progress: (n: number) => void): Promise<TensorResult> {
   const kept = isKeptTensor(ref, options.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS);
   const cls = classifyTensor(ref.name);
   const spectral = isSpectralTarget(cls, ref.shape, options.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM);
-  const bytes = kept || spectral ? await readTensorBytes(ref) : undefined;
-  const sketch = await pool.sketchTensor(bytes ? inMemory(ref, bytes) : ref, { onBytes: progress });
-  const values = bytes ? decodeToFloat32(ref.dtype, bytes) : null;
-  const task: TensorRowTask = {
-    name: ref.name, step, sketch, values, kept,
+  const task: TensorRowSpec = {
+    name: ref.name, step, kept,
     spectral: spectral ? { rows: ref.shape[0]!, cols: ref.shape[1]! } : null,
     shapeSampleSize: (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null,
   };
-  const stats = await pool.call<RowStats>(ROW_TASKS_URL, "tensorRowStats", [task]);
+  const { sketch, value: stats, values } = await pool.sketchAndCall<RowStats>(ref, ROW_TASKS_URL, "tensorRowStatsOf", [task],
+    { values: kept ? "return" : spectral ? "use" : "none", onBytes: progress });
   const row: TensorStatsInput = {
     ...stats.summary,
     tensor: ref.name, layer: cls.layer, role: cls.role, kind: cls.kind, dtype: ref.dtype, shape: [...ref.shape],
@@ -161,11 +170,6 @@ async function groupRowsOnPool(results: readonly TensorResult[], step: number, o
       ...(stats.extra !== undefined && { extra: stats.extra }),
     };
   }));
-}
-
-/** The same tensor, its contiguous bytes already in memory. */
-function inMemory(ref: TensorRef, bytes: Uint8Array): TensorRef {
-  return { name: ref.name, dtype: ref.dtype, shape: ref.shape, numel: ref.numel, file: ref.file, source: new MemorySource(bytes, ref.file), byteOffset: 0, byteLength: bytes.byteLength };
 }
 
 /**

@@ -2,7 +2,7 @@
 // layer; whole model), made by merging tensor sketches (stats/group.ts), never by re-reading;
 // their shape statistics come from a seeded sample of the merged histogram (shape-rows.ts).
 import { groupSketches, type SketchedTensor } from "../stats/group.js";
-import { HIST_KEY_COUNT, sparseFromDense } from "../stats/histogram.js";
+import { HIST_KEY_COUNT } from "../stats/histogram.js";
 import { emptySketch, mergeSketches, type TensorSketch } from "../stats/sketch.js";
 import { summarizeSketch } from "../stats/summary.js";
 import type { GroupKind, GroupStatsInput, TensorStatsInput } from "../store/types.js";
@@ -30,22 +30,32 @@ export interface GroupSketch {
 /**
  * Merges sketches into a group: moments in the order given (as mergeAllSketches), histogram
  * counts summed in a dense array (integer counts: the same sums as sparse merging, without its
- * cost growing with the group's accumulated size).
+ * cost growing with the group's accumulated size). The dense array is shared by the groups of a
+ * checkpoint, merged one after the other: only the buckets a group touched are read back (sorted)
+ * and cleared, instead of allocating and scanning 65,536 counters per group.
  */
-class GroupAccumulator {
-  private moments: TensorSketch = emptySketch();
+class GroupMerger {
   private readonly dense = new Float64Array(HIST_KEY_COUNT);
-  nTensors = 0;
+  private touched = new Int32Array(1024);
 
-  add(s: TensorSketch): void {
-    this.moments = mergeSketches(this.moments, { ...s, histKeys: [], histCounts: [] });
-    for (let i = 0; i < s.histKeys.length; i++) this.dense[s.histKeys[i]!]! += s.histCounts[i]!;
-    this.nTensors++;
-  }
-
-  sketch(): TensorSketch {
-    const hist = sparseFromDense(this.dense);
-    return { ...this.moments, histKeys: hist.keys, histCounts: hist.counts };
+  merge(sketches: readonly TensorSketch[]): TensorSketch {
+    let moments = emptySketch();
+    let n = 0;
+    for (const s of sketches) {
+      moments = mergeSketches(moments, { ...s, histKeys: [], histCounts: [] });
+      for (let i = 0; i < s.histKeys.length; i++) {
+        const k = s.histKeys[i]!;
+        if (this.dense[k] === 0) {
+          if (n === this.touched.length) { const t = new Int32Array(n * 2); t.set(this.touched); this.touched = t; }
+          this.touched[n++] = k;
+        }
+        this.dense[k]! += s.histCounts[i]!;
+      }
+    }
+    const keys = Array.from(this.touched.subarray(0, n).sort());
+    const counts = keys.map((k) => this.dense[k]!);
+    for (const k of keys) this.dense[k] = 0;
+    return { ...moments, histKeys: keys, histCounts: counts };
   }
 }
 
@@ -55,22 +65,22 @@ class GroupAccumulator {
  */
 export function checkpointGroups(tensors: readonly { row: Pick<TensorStatsInput, "tensor" | "layer" | "role" | "kind">; sketch: TensorSketch }[]): GroupSketch[] {
   if (tensors.length === 0) return [];
-  const model = new GroupAccumulator();
-  const byRole = new Map<string, GroupAccumulator>(), byLayer = new Map<number, GroupAccumulator>();
-  const into = <K>(map: Map<K, GroupAccumulator>, key: K, s: TensorSketch) => {
-    let acc = map.get(key);
-    if (acc === undefined) map.set(key, (acc = new GroupAccumulator()));
-    acc.add(s);
+  const byRole = new Map<string, TensorSketch[]>(), byLayer = new Map<number, TensorSketch[]>();
+  const into = <K>(map: Map<K, TensorSketch[]>, key: K, s: TensorSketch) => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [s]);
+    else list.push(s);
   };
   for (const { row, sketch } of tensors) {
-    model.add(sketch);
     into(byRole, roleGroupName(row), sketch);
     if (row.layer !== null) into(byLayer, row.layer, sketch);
   }
+  const merger = new GroupMerger();
+  const group = (kind: GroupKind, name: string, sketches: readonly TensorSketch[]): GroupSketch => ({ kind, name, nTensors: sketches.length, sketch: merger.merge(sketches) });
   return [
-    { kind: "model", name: "model", nTensors: model.nTensors, sketch: model.sketch() },
-    ...[...byRole].sort(([a], [b]) => a.localeCompare(b)).map(([name, acc]): GroupSketch => ({ kind: "role", name, nTensors: acc.nTensors, sketch: acc.sketch() })),
-    ...[...byLayer].sort(([a], [b]) => a - b).map(([layer, acc]): GroupSketch => ({ kind: "layer", name: `layer.${layer}`, nTensors: acc.nTensors, sketch: acc.sketch() })),
+    group("model", "model", tensors.map((t) => t.sketch)),
+    ...[...byRole].sort(([a], [b]) => a.localeCompare(b)).map(([name, list]) => group("role", name, list)),
+    ...[...byLayer].sort(([a], [b]) => a - b).map(([layer, list]) => group("layer", `layer.${layer}`, list)),
   ];
 }
 

@@ -23,6 +23,9 @@ export interface TensorRowTask {
   readonly shapeSampleSize: number | null;
 }
 
+/** A TensorRowTask without the sketch and values, which the worker that sketches the tensor supplies (StatsPool.sketchAndCall). */
+export type TensorRowSpec = Omit<TensorRowTask, "sketch" | "values">;
+
 export interface RowStats {
   summary: TensorSummary;
   extra?: Record<string, unknown>;
@@ -38,6 +41,11 @@ export function tensorRowStats(task: TensorRowTask): RowStats {
     : size > 0 ? histogramShapeExtra(histogram, shapeSeed("tensor", task.name, task.step), size) : null;
   const extra = { ...shape, ...(task.spectral !== null && spectralExtra(task.values!, task.spectral.rows, task.spectral.cols)) };
   return Object.keys(extra).length > 0 ? { summary, extra } : { summary };
+}
+
+/** tensorRowStats in StatsPool.sketchAndCall's form: the tensor's sketch and values, then the rest of the task. */
+export function tensorRowStatsOf(sketch: TensorSketch, values: Float32Array | null, spec: TensorRowSpec): RowStats {
+  return tensorRowStats({ ...spec, sketch, values });
 }
 
 export interface GroupRowTask {

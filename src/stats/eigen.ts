@@ -107,11 +107,19 @@ function qlSweep(d: Float64Array, e: Float64Array, l: number, m: number): void {
 /** Eigenvalues of a symmetric n x n row-major matrix (copied, not modified), ascending. */
 export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
   if (matrix.length !== n * n) throw new UsageError(`symmetricEigenvalues: expected ${n * n} values for ${n} x ${n}, got ${matrix.length}`);
-  const a = Float64Array.from(matrix);
+  return symmetricEigenvaluesInPlace(Float64Array.from(matrix), n);
+}
+
+/** symmetricEigenvalues of a matrix the caller gives up (overwritten: no copy). */
+export function symmetricEigenvaluesInPlace(a: Float64Array, n: number): Float64Array {
+  if (a.length !== n * n) throw new UsageError(`symmetricEigenvalues: expected ${n * n} values for ${n} x ${n}, got ${a.length}`);
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) throw new UsageError(`symmetricEigenvalues: non-finite entry at (${Math.floor(i / n)}, ${i % n})`);
   const { d, e } = tridiagonalize(a, n);
   return tridiagonalEigenvalues(d, e);
 }
+
+/** smallGram's working copy of W, kept between calls (spectra of many matrices of one size allocate it once per thread). */
+let gramScratch = new Float64Array(0);
 
 /**
  * Gram matrix of the smaller side of W (rows x cols, row-major) in float64: W W^T when
@@ -122,39 +130,47 @@ export function smallGram(w: ArrayLike<number>, rows: number, cols: number): { g
   if (w.length !== rows * cols) throw new UsageError(`smallGram: expected ${rows * cols} values for ${rows} x ${cols}, got ${w.length}`);
   const byRows = rows <= cols;
   const m = byRows ? rows : cols, k = byRows ? cols : rows;
-  // Lay out the m vectors of length k contiguously so inner products run on contiguous memory.
-  const vecs = new Float64Array(m * k);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) vecs[byRows ? r * cols + c : c * rows + r] = w[r * cols + c]!;
+  // Lay out the m vectors of length k contiguously so inner products run on contiguous memory
+  // (W^T W: the columns, gathered column by column so the writes are sequential).
+  if (gramScratch.length < m * k) gramScratch = new Float64Array(m * k);
+  const vecs = gramScratch; // every entry below m * k is written before it is read
+  if (byRows) for (let t = 0; t < m * k; t++) vecs[t] = w[t]!;
+  else for (let c = 0; c < cols; c++) for (let r = 0, o = c * rows; r < rows; r++) vecs[o + r] = w[r * cols + c]!;
   const gram = new Float64Array(m * m);
-  const put = (i: number, j: number, s: number) => {
-    gram[i * m + j] = s;
-    gram[j * m + i] = s;
-  };
-  for (let i = 0; i < m; i++) {
-    const oi = i * k;
+  // Rows i and i + 1 against columns j..j+3 in one pass (eight inner products, six loads per
+  // step); every entry is still summed over t = 0..k-1 in order, so the values are the same as one
+  // inner product at a time.
+  let i = 0;
+  for (; i + 1 < m; i += 2) {
+    const oa = i * k, ob = oa + k;
     let j = 0;
-    // four inner products per pass over row i (each summed in the same order as one at a time)
     for (; j + 3 <= i; j += 4) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
       const o0 = j * k, o1 = o0 + k, o2 = o1 + k, o3 = o2 + k;
       for (let t = 0; t < k; t++) {
-        const v = vecs[oi + t]!;
-        s0 += v * vecs[o0 + t]!;
-        s1 += v * vecs[o1 + t]!;
-        s2 += v * vecs[o2 + t]!;
-        s3 += v * vecs[o3 + t]!;
+        const va = vecs[oa + t]!, vb = vecs[ob + t]!;
+        const x0 = vecs[o0 + t]!, x1 = vecs[o1 + t]!, x2 = vecs[o2 + t]!, x3 = vecs[o3 + t]!;
+        a0 += va * x0; a1 += va * x1; a2 += va * x2; a3 += va * x3;
+        b0 += vb * x0; b1 += vb * x1; b2 += vb * x2; b3 += vb * x3;
       }
-      put(i, j, s0);
-      put(i, j + 1, s1);
-      put(i, j + 2, s2);
-      put(i, j + 3, s3);
+      putSymmetric(gram, m, i, j, a0); putSymmetric(gram, m, i, j + 1, a1); putSymmetric(gram, m, i, j + 2, a2); putSymmetric(gram, m, i, j + 3, a3);
+      putSymmetric(gram, m, i + 1, j, b0); putSymmetric(gram, m, i + 1, j + 1, b1); putSymmetric(gram, m, i + 1, j + 2, b2); putSymmetric(gram, m, i + 1, j + 3, b3);
     }
-    for (; j <= i; j++) {
-      let s = 0;
-      const oj = j * k;
-      for (let t = 0; t < k; t++) s += vecs[oi + t]! * vecs[oj + t]!;
-      put(i, j, s);
-    }
+    for (let jj = j; jj <= i; jj++) putSymmetric(gram, m, i, jj, dot(vecs, oa, jj * k, k));
+    for (let jj = j; jj <= i + 1; jj++) putSymmetric(gram, m, i + 1, jj, dot(vecs, ob, jj * k, k));
   }
+  for (; i < m; i++) for (let j = 0; j <= i; j++) putSymmetric(gram, m, i, j, dot(vecs, i * k, j * k, k));
   return { gram, m };
+}
+
+/** sum over t < k of v[a + t] v[b + t], in order of t. */
+function dot(v: Float64Array, a: number, b: number, k: number): number {
+  let s = 0;
+  for (let t = 0; t < k; t++) s += v[a + t]! * v[b + t]!;
+  return s;
+}
+
+function putSymmetric(gram: Float64Array, m: number, i: number, j: number, s: number): void {
+  gram[i * m + j] = s;
+  gram[j * m + i] = s;
 }

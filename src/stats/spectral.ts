@@ -2,7 +2,7 @@
 // (eigenvalues of X = W^T W / N, N = max(rows, cols)), the power-law tail exponent alpha with
 // xmin chosen by KS distance (Clauset et al., as the `powerlaw` package), stable rank, norms.
 import { NotEnoughPointsError, UsageError } from "../util/errors.js";
-import { smallGram, symmetricEigenvalues } from "./eigen.js";
+import { smallGram, symmetricEigenvaluesInPlace } from "./eigen.js";
 
 /** Fewest tail eigenvalues a candidate xmin may leave (powerlaw drops xmin = the largest value, i.e. n = 1). */
 export const MIN_POWER_LAW_TAIL = 2;
@@ -91,7 +91,7 @@ export interface SpectralSummary {
  */
 export function empiricalSpectralDensity(w: ArrayLike<number>, rows: number, cols: number, options: { normalize?: boolean } = {}): Float64Array {
   const { gram, m } = smallGram(w, rows, cols);
-  const eig = symmetricEigenvalues(gram, m);
+  const eig = symmetricEigenvaluesInPlace(gram, m); // gram is ours: no copy
   const scale = options.normalize === false ? 1 : 1 / Math.max(rows, cols);
   // Round-off can leave tiny negative eigenvalues of a PSD matrix: clamp to 0.
   for (let i = 0; i < eig.length; i++) eig[i] = Math.max(0, eig[i]!) * scale;

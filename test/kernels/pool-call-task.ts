@@ -24,3 +24,10 @@ export function inheritedStatsKernel(): boolean {
   const shared = (workerData as Record<string, Record<string, unknown>> | undefined)?.forkingPathsKernels;
   return shared?.stats instanceof WebAssembly.Module;
 }
+
+/** A StatsPool.sketchAndCall task: what it was given (sketch count, the values' length and sum or null) and a tag. */
+export function sketchAndValues(sketch: { n: number; numel: number }, values: Float32Array | null, tag: string): { numel: number; valuesLength: number | null; valuesSum: number | null; tag: string } {
+  let sum = 0;
+  if (values !== null) for (const v of values) if (Number.isFinite(v)) sum += v;
+  return { numel: sketch.numel, valuesLength: values === null ? null : values.length, valuesSum: values === null ? null : sum, tag };
+}
