@@ -41,7 +41,7 @@ export interface ModularAdditionOptions {
  * 2,200 (250 s; test accuracy 0.43). Without LayerNorm (`--no-layer-norm`) and with Nanda et al.'s
  * init std (`--init-scale 4`), p = 31 / 0.6 unordered, no recipe grokked within 100-300 CPU s either: wd 3
  * memorises at a rising weight norm, wd 10 cannot fit, wd 5 memorises and then generalises slowly
- * (test accuracy 0.286 at step 9,200 = 300 CPU s; docs/results/grokking-probes.md, probes 7-13), so these
+ * (test accuracy 0.286 at step 9,200 = 300 CPU s; docs/results/grokking-probes.md, probes 7-14), so these
  * defaults are unchanged. The next step is a longer budget or tuning (lr, width, fraction). Reasons for the choices, from the papers:
  * - p = 59 instead of 113: 3,481 pairs instead of 12,769, so a full-batch step costs ~3.7x less;
  *   a prime keeps the group cyclic with no sub-structure (Power et al. use primes).
