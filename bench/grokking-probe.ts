@@ -9,7 +9,9 @@
 // Run: node --import tsx bench/grokking-probe.ts [--p 59] [--fraction 0.4] [--pairing ordered|unordered]
 //        [--hidden 64] [--heads 4] [--mlp 256] [--lr 1e-3] [--weight-decay 1] [--beta2 0.98]
 //        [--steps 20000] [--every 100] [--cpu-seconds 1200] [--seconds 1800] [--grok-accuracy 0.95] [--grok-evals 3]
-//        [--threads 2] [--seed 0] [--init hf|pythia] [--ln trained|frozen]
+//        [--threads 2] [--seed 0] [--init hf|pythia] [--init-scale 1] [--ln trained|frozen|none] [--grad-clip 0]
+// --ln none is the model's layer_norm: false (identity in place of each LayerNorm, as Nanda et al.);
+// --init-scale multiplies the init std (Omnigrok); --grad-clip clips the global gradient norm (0 = off).
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
 import { GPTNeoX, parseNeoXConfig, createWasmKernels } from "../src/model/index.js";
@@ -25,6 +27,7 @@ const { values: a } = parseArgs({
     steps: { type: "string", default: "20000" }, every: { type: "string", default: "100" }, seconds: { type: "string", default: "1800" }, "cpu-seconds": { type: "string", default: "1200" },
     "grok-accuracy": { type: "string", default: "0.95" }, "grok-evals": { type: "string", default: "3" },
     threads: { type: "string", default: "2" }, seed: { type: "string", default: "0" }, init: { type: "string", default: "hf" }, ln: { type: "string", default: "trained" },
+    "init-scale": { type: "string", default: "1" }, "grad-clip": { type: "string", default: "0" },
   },
 });
 const num = (k: keyof typeof a): number => {
@@ -39,19 +42,21 @@ const init = a.init === "pythia" ? "pythia" : "hf";
 // --ln frozen: every LayerNorm gain is reset to 1 and bias to 0 after each step (the model has no
 // option without LayerNorm; AdamW does not decay LayerNorm parameters, so a trained gain can grow
 // and undo what weight decay does to the matrices around it). The model code is untouched.
-const frozenLn = a.ln === "frozen";
+const frozenLn = a.ln === "frozen", noLn = a.ln === "none";
+if (!["trained", "frozen", "none"].includes(a.ln!)) throw new Error(`grokking-probe: --ln must be trained, frozen or none, got ${a.ln}`);
+const gradClip = num("grad-clip");
 const data = modularAdditionSplit({ p: num("p"), trainFraction: num("fraction"), seed, pairing });
-const config = parseNeoXConfig({ vocab_size: data.vocabSize, hidden_size: num("hidden"), num_hidden_layers: R.layers, num_attention_heads: num("heads"), intermediate_size: num("mlp"), max_position_embeddings: 3, rotary_pct: 0.25 }, "grokking-probe");
+const config = parseNeoXConfig({ vocab_size: data.vocabSize, hidden_size: num("hidden"), num_hidden_layers: R.layers, num_attention_heads: num("heads"), intermediate_size: num("mlp"), max_position_embeddings: 3, rotary_pct: 0.25, layer_norm: !noLn }, "grokking-probe");
 const kernels = await createWasmKernels({ threads: num("threads") });
 const train = modularAdditionBatch(data, data.train), test = modularAdditionBatch(data, data.test);
-const model = new GPTNeoX(config, { B: Math.max(data.train.length, data.test.length), T: 3, kernels, init: { scheme: init, seed: seed + 1 } });
+const model = new GPTNeoX(config, { B: Math.max(data.train.length, data.test.length), T: 3, kernels, init: { scheme: init, seed: seed + 1, scale: num("init-scale") } });
 const opt = { lr: num("lr"), beta1: R.beta1, beta2: num("beta2"), eps: 1e-8, weightDecay: num("weight-decay") };
 const lnSpecs = model.layout.filter((p) => p.name.includes("layernorm"));
 const freezeLn = (): void => { for (const p of lnSpecs) model.params.flat.fill(p.name.endsWith(".weight") ? 1 : 0, p.offset, p.offset + p.size); };
 /** L2 norm of the weight-decayed parameters (matrices and embeddings). */
 const weightNorm = (): number => { let s = 0; for (const p of model.layout) if (p.decay) for (let i = p.offset; i < p.offset + p.size; i++) s += model.params.flat[i]! ** 2; return Math.sqrt(s); };
 if (frozenLn) freezeLn();
-const settings = { p: data.p, fraction: num("fraction"), pairing, hidden: config.hidden_size, heads: config.num_attention_heads, mlp: config.intermediate_size, lr: opt.lr, wd: opt.weightDecay, beta2: opt.beta2, seed, init, ln: frozenLn ? "frozen" : "trained", threads: num("threads") };
+const settings = { p: data.p, fraction: num("fraction"), pairing, hidden: config.hidden_size, heads: config.num_attention_heads, mlp: config.intermediate_size, lr: opt.lr, wd: opt.weightDecay, beta2: opt.beta2, seed, init, init_scale: num("init-scale"), ln: a.ln, grad_clip: gradClip, threads: num("threads") };
 console.log(`${JSON.stringify(settings)} train=${data.train.length} test=${data.test.length} load=${loadavg()[0]!.toFixed(1)}`);
 const cpuSeconds = (c0: NodeJS.CpuUsage): number => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1e6; };
 const steps: number[] = [], trainAccuracy: number[] = [], testAccuracy: number[] = [];
@@ -62,6 +67,7 @@ for (let s = 1; s <= maxSteps; s++) {
   model.zeroGrad();
   model.forward(train.inputs, data.train.length, 3, train.targets);
   model.backward();
+  if (gradClip > 0) model.clipGradNorm(gradClip);
   model.step(opt);
   if (frozenLn) freezeLn();
   last = s;

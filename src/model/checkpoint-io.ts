@@ -70,6 +70,7 @@ export function neoxConfigJson(config: NeoXConfig, o: ConfigJsonOptions): Record
     eos_token_id: o.eosTokenId,
     torch_dtype: TORCH_DTYPE[o.dtype],
     ...(config.attention_only === true && { attention_only: true }),
+    ...(config.layer_norm === false && { layer_norm: false }),
   };
 }
 

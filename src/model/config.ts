@@ -31,6 +31,12 @@ export interface NeoXConfig {
    * false); Hugging Face transformers cannot load such a checkpoint.
    */
   attention_only?: true;
+  /**
+   * false: no LayerNorm anywhere (identity in place of input, post-attention and final LayerNorm;
+   * their gains and biases are absent), as Nanda et al. 2023's grokking transformer. Our extension
+   * of config.json (absent = true); Hugging Face transformers cannot load such a checkpoint.
+   */
+  layer_norm?: false;
 }
 
 /** Largest dimension accepted from a config file (guards allocations). */
@@ -128,6 +134,7 @@ export function parseNeoXConfig(json: unknown, file: string): NeoXConfig {
     attention_bias: true,
   };
   if (boolField(o, file, "attention_only", false)) config.attention_only = true;
+  if (!boolField(o, file, "layer_norm", true)) config.layer_norm = false;
   if (rotaryDims(config) % 2 !== 0) throw new ModelConfigError(file, "rotary_pct", `gives an odd number of rotary dimensions ${rotaryDims(config)} (head size ${hidden / heads}); rotate-half needs an even number`);
   return config;
 }
@@ -135,6 +142,11 @@ export function parseNeoXConfig(json: unknown, file: string): NeoXConfig {
 /** True when the layers have no MLP block (config.attention_only). */
 export function isAttentionOnly(config: NeoXConfig): boolean {
   return config.attention_only === true;
+}
+
+/** True when the model has LayerNorms (config.layer_norm is not false). */
+export function hasLayerNorm(config: NeoXConfig): boolean {
+  return config.layer_norm !== false;
 }
 
 /** Head size hs = C / nh. */

@@ -21,8 +21,8 @@ export interface GPTNeoXOptions {
   T: number;
   /** Compute backend (default: scalar TypeScript). */
   kernels?: NeoXKernels;
-  /** Initialisation; default pythia with seed 0. Load weights later with `params.flat.set(...)`. */
-  init?: { scheme: InitScheme; seed: number };
+  /** Initialisation (scale multiplies the scheme's std, default 1); default pythia with seed 0. Load weights later with `params.flat.set(...)`. */
+  init?: { scheme: InitScheme; seed: number; scale?: number };
 }
 
 export interface ForwardResult {
@@ -60,7 +60,7 @@ export class GPTNeoX {
     this.m = this.kernels.allocF32(P);
     this.v = this.kernels.allocF32(P);
     const init = options.init ?? { scheme: "pythia", seed: 0 };
-    initParameters(this.params.flat, config, init.scheme, init.seed);
+    initParameters(this.params.flat, config, init.scheme, init.seed, init.scale);
     this.acts = allocateActivations(config, B, T, this.kernels);
     this.scratch = allocateGradScratch(config, B, T, this.kernels);
     this.rot = rotaryTables(config, T);
@@ -99,7 +99,7 @@ export class GPTNeoX {
       this.layerForward(p.layers[l]!, a.layers[l]!, x, B, T);
       x = a.layers[l]!.resid;
     }
-    k.layernormForward(a.lnf, a.lnfMean, a.lnfRstd, x, p.lnfw, p.lnfb, N, C, c.layer_norm_eps);
+    this.normForward(a.lnf, a.lnfMean, a.lnfRstd, x, p.lnfw, p.lnfb, N, C);
     k.matmulForward(a.logits, a.lnf, p.wout, null, N, C, V);
     const logits = a.logits.subarray(0, N * V);
     if (targets === undefined) {
@@ -113,9 +113,9 @@ export class GPTNeoX {
   }
 
   private layerForward(lp: NeoXLayerParams, la: LayerActivations, x: Float32Array, B: number, T: number): void {
-    const k = this.kernels, c = this.config, N = B * T, C = c.hidden_size, I = c.intermediate_size, eps = c.layer_norm_eps;
+    const k = this.kernels, c = this.config, N = B * T, C = c.hidden_size, I = c.intermediate_size;
     const s = attentionShape(c, B, T);
-    k.layernormForward(la.ln1, la.ln1Mean, la.ln1Rstd, x, lp.ln1w, lp.ln1b, N, C, eps);
+    this.normForward(la.ln1, la.ln1Mean, la.ln1Rstd, x, lp.ln1w, lp.ln1b, N, C);
     k.matmulForward(la.qkv, la.ln1, lp.qkvw, lp.qkvb, N, C, 3 * C);
     k.rotaryForward(la.qkvr, la.qkv, this.rot, s);
     k.attentionForward(la.atty, la.att, la.qkvr, s);
@@ -129,7 +129,7 @@ export class GPTNeoX {
       k.residualForward(la.residMid, x, la.attOut, N * C);
       mlpIn = la.residMid;
     }
-    k.layernormForward(la.ln2, la.ln2Mean, la.ln2Rstd, mlpIn, lp.ln2w, lp.ln2b, N, C, eps);
+    this.normForward(la.ln2, la.ln2Mean, la.ln2Rstd, mlpIn, lp.ln2w, lp.ln2b, N, C);
     k.matmulForward(la.fch, la.ln2, lp.fcw, lp.fcb, N, C, I);
     k.geluForward(la.fchGelu, la.fch, N * I);
     k.matmulForward(la.mlpOut, la.fchGelu, lp.fcprojw, lp.fcprojb, N, I, C);
@@ -153,7 +153,7 @@ export class GPTNeoX {
     k.matmulBackward(d.dln, g.wout, null, d.dlogits, a.lnf, p.wout, N, C, V);
     const xLast = L > 0 ? a.layers[L - 1]!.resid : a.encoded;
     d.dresid.fill(0, 0, N * C);
-    k.layernormBackward(d.dresid, g.lnfw, g.lnfb, d.dln, xLast, p.lnfw, a.lnfMean, a.lnfRstd, N, C);
+    this.normBackward(d.dresid, g.lnfw, g.lnfb, d.dln, xLast, p.lnfw, a.lnfMean, a.lnfRstd, N, C);
     for (let l = L - 1; l >= 0; l--) {
       const x = l > 0 ? a.layers[l - 1]!.resid : a.encoded;
       this.layerBackward(p.layers[l]!, g.layers[l]!, a.layers[l]!, x, B, T);
@@ -184,7 +184,7 @@ export class GPTNeoX {
     k.geluBackward(d.dfch, la.fch, d.dfchGelu, N * I);
     zero(d.dln, N * C);
     k.matmulBackward(d.dln, lg.fcw, lg.fcb, d.dfch, la.ln2, lp.fcw, N, C, I);
-    k.layernormBackward(dh, lg.ln2w, lg.ln2b, d.dln, mlpIn, lp.ln2w, la.ln2Mean, la.ln2Rstd, N, C);
+    this.normBackward(dh, lg.ln2w, lg.ln2b, d.dln, mlpIn, lp.ln2w, la.ln2Mean, la.ln2Rstd, N, C);
     // attention branch: grad of the attention output is dout (parallel) or dh (sequential)
     const dattOut = c.use_parallel_residual ? dout : dh;
     if (!c.use_parallel_residual) dx.set(dh.subarray(0, N * C));
@@ -203,7 +203,19 @@ export class GPTNeoX {
     k.rotaryBackward(d.dqkv, d.dqkvr, this.rot, s);
     zero(d.dln, N * C);
     k.matmulBackward(d.dln, lg.qkvw, lg.qkvb, d.dqkv, la.ln1, lp.qkvw, N, C, 3 * C);
-    k.layernormBackward(dx, lg.ln1w, lg.ln1b, d.dln, x, lp.ln1w, la.ln1Mean, la.ln1Rstd, N, C);
+    this.normBackward(dx, lg.ln1w, lg.ln1b, d.dln, x, lp.ln1w, la.ln1Mean, la.ln1Rstd, N, C);
+  }
+
+  /** out (N, C) = LayerNorm(inp), or a copy of inp when the model has no LayerNorm (config.layer_norm false). */
+  private normForward(out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array, w: Float32Array, b: Float32Array, N: number, C: number): void {
+    if (this.config.layer_norm === false) out.set(inp.subarray(0, N * C));
+    else this.kernels.layernormForward(out, mean, rstd, inp, w, b, N, C, this.config.layer_norm_eps);
+  }
+
+  /** dinp (N, C) += the LayerNorm's input gradient (dout itself for the identity), and its parameters' gradients. */
+  private normBackward(dinp: Float32Array, dw: Float32Array, db: Float32Array, dout: Float32Array, inp: Float32Array, w: Float32Array, mean: Float32Array, rstd: Float32Array, N: number, C: number): void {
+    if (this.config.layer_norm === false) this.kernels.residualForward(dinp, dinp, dout, N * C);
+    else this.kernels.layernormBackward(dinp, dw, db, dout, inp, w, mean, rstd, N, C);
   }
 
   /** Sets all gradients to zero. */

@@ -30,7 +30,7 @@ export interface NeoXLayerParams {
   fcprojb: Float32Array; // mlp.dense_4h_to_h.bias (C)
 }
 
-/** Views of all parameters (or of gradients / optimizer moments laid out the same way). */
+/** Views of all parameters (or of gradients / optimizer moments laid out the same way); the LayerNorm views are empty when config.layer_norm is false. */
 export interface NeoXParams {
   flat: Float32Array;
   wte: Float32Array; // gpt_neox.embed_in.weight (V, C)
@@ -56,10 +56,14 @@ const LAYER_TENSORS: Array<[keyof NeoXLayerParams, string, (C: number, I: number
   ["fcprojb", "mlp.dense_4h_to_h.bias", (C) => [C], false, true],
 ];
 
-/** The layer tensors the config has (all, or all but the MLP block's). */
+/** The layer tensors the config has (all; without the MLP block's in attention-only models; without the LayerNorms' when layer_norm is false). */
 function layerTensors(config: NeoXConfig): typeof LAYER_TENSORS {
-  return config.attention_only === true ? LAYER_TENSORS.filter((t) => !t[4]) : LAYER_TENSORS;
+  let tensors = config.attention_only === true ? LAYER_TENSORS.filter((t) => !t[4]) : LAYER_TENSORS;
+  if (config.layer_norm === false) tensors = tensors.filter((t) => !LAYER_NORM_KEYS.has(t[0]));
+  return tensors;
 }
+
+const LAYER_NORM_KEYS: ReadonlySet<keyof NeoXLayerParams> = new Set(["ln1w", "ln1b", "ln2w", "ln2b"]);
 
 /** Every parameter tensor in state_dict order with its offset in the flat buffer. */
 export function parameterLayout(config: NeoXConfig): ParamSpec[] {
@@ -75,8 +79,10 @@ export function parameterLayout(config: NeoXConfig): ParamSpec[] {
   for (let l = 0; l < config.num_hidden_layers; l++) {
     for (const [, name, shape, decay] of layerTensors(config)) push(`gpt_neox.layers.${l}.${name}`, shape(C, I), decay);
   }
-  push("gpt_neox.final_layer_norm.weight", [C], false);
-  push("gpt_neox.final_layer_norm.bias", [C], false);
+  if (config.layer_norm !== false) {
+    push("gpt_neox.final_layer_norm.weight", [C], false);
+    push("gpt_neox.final_layer_norm.bias", [C], false);
+  }
   push("embed_out.weight", [V, C], true);
   return specs;
 }
@@ -104,8 +110,8 @@ export function paramViews(flat: Float32Array, config: NeoXConfig): NeoXParams {
     for (const [key] of layerTensors(config)) layer[key] = view(specs[k++]!);
     layers.push(layer);
   }
-  const lnfw = view(specs[k++]!);
-  const lnfb = view(specs[k++]!);
+  const lnfw = config.layer_norm === false ? EMPTY : view(specs[k++]!);
+  const lnfb = config.layer_norm === false ? EMPTY : view(specs[k++]!);
   const wout = view(specs[k++]!);
   return { flat, wte, layers, lnfw, lnfb, wout };
 }
@@ -115,9 +121,12 @@ export type InitScheme = "pythia" | "hf";
 
 /**
  * Fills `flat` with initial values: LayerNorm weights 1, biases 0, weight matrices and
- * embeddings normal(0, std) drawn in layout order from Rng(seed).
+ * embeddings normal(0, scale x std) drawn in layout order from Rng(seed). `scale` multiplies the
+ * scheme's std (Liu et al. 2022, "Omnigrok", tie the grokking delay to the initial weight norm);
+ * scale 1 draws exactly the scheme's values.
  */
-export function initParameters(flat: Float32Array, config: NeoXConfig, scheme: InitScheme, seed: number): void {
+export function initParameters(flat: Float32Array, config: NeoXConfig, scheme: InitScheme, seed: number, scale = 1): void {
+  if (!(Number.isFinite(scale) && scale > 0)) throw new UsageError(`init scale must be a finite number > 0, got ${scale}`);
   const C = config.hidden_size, L = config.num_hidden_layers;
   const smallInit = Math.sqrt(2 / (5 * C));
   const wangInit = 2 / (L * Math.sqrt(C));
@@ -133,6 +142,7 @@ export function initParameters(flat: Float32Array, config: NeoXConfig, scheme: I
       const isOutputProj = s.name.endsWith("attention.dense.weight") || s.name.endsWith("dense_4h_to_h.weight");
       std = isOutputProj ? wangInit : smallInit;
     }
+    if (scale !== 1) std *= scale;
     for (let i = 0; i < v.length; i++) v[i] = std * rng.normal();
   }
 }

@@ -65,6 +65,10 @@ export interface TrainOptions {
   rotaryPct?: number;
   /** AdamW beta2 (default 0.95; 0.98 for modular addition, as Nanda et al.). */
   beta2?: number;
+  /** false: no LayerNorm (identity in its place, no gains or biases; Nanda et al.'s grokking model). Default true; the task's default for the synthetic tasks. */
+  layerNorm?: boolean;
+  /** Multiplies the init scheme's std of every matrix and embedding (Omnigrok's init scale); default 1, the task's default for the synthetic tasks. */
+  initScale?: number;
   /** Steps between training-loss log entries (default 10). */
   logSteps?: number;
   /** Validation tokens evaluated at each checkpoint (first tokens of the validation stream). */
@@ -91,6 +95,8 @@ export interface TrainSettings {
   gradClip: number;
   seed: number;
   init: InitScheme;
+  /** Multiplier of the init std; absent = 1 (so the settings of runs without it are unchanged). */
+  initScale?: number;
   dtype: WeightDtype;
   saveSchedule: SaveSchedule;
   logSteps: number;
@@ -136,11 +142,15 @@ export interface TaskTrainDefaults {
   beta2: number;
   gradClip: number;
   init: InitScheme;
+  /** Multiplier of the init std (1 = the scheme's). */
+  initScale: number;
   layers: number;
   width: number;
   attentionOnly: boolean;
   /** rotary_pct of the model (the tiny preset's 0.25 unless the task needs more positional resolution). */
   rotaryPct: number;
+  /** LayerNorms in the model (false: identity in their place). */
+  layerNorm: boolean;
 }
 
 /**
@@ -158,8 +168,8 @@ export interface TaskTrainDefaults {
  * leave room for later seeds and an after-plateau.
  */
 export const TASK_TRAIN_DEFAULTS: Record<SyntheticTaskSettings["name"], TaskTrainDefaults> = {
-  "modular-addition": { steps: 6000, batchSize: null, lr: 1e-3, minLrFraction: 1, warmupSteps: 10, weightDecay: 1.0, beta2: 0.98, gradClip: 0, init: "hf", layers: 1, width: 64, attentionOnly: false, rotaryPct: 0.25 },
-  induction: { steps: 2500, batchSize: 32, lr: 3e-3, minLrFraction: 1, warmupSteps: 50, weightDecay: 0, beta2: 0.98, gradClip: DEFAULT_GRAD_CLIP, init: "pythia", layers: 2, width: 64, attentionOnly: true, rotaryPct: 1 },
+  "modular-addition": { steps: 6000, batchSize: null, lr: 1e-3, minLrFraction: 1, warmupSteps: 10, weightDecay: 1.0, beta2: 0.98, gradClip: 0, init: "hf", initScale: 1, layers: 1, width: 64, attentionOnly: false, layerNorm: true, rotaryPct: 0.25 },
+  induction: { steps: 2500, batchSize: 32, lr: 3e-3, minLrFraction: 1, warmupSteps: 50, weightDecay: 0, beta2: 0.98, gradClip: DEFAULT_GRAD_CLIP, init: "pythia", initScale: 1, layers: 2, width: 64, attentionOnly: true, layerNorm: true, rotaryPct: 1 },
 };
 
 /** Head size of the synthetic tasks' models (width 64 = 4 heads). */
@@ -187,12 +197,14 @@ export function resolveSyntheticSettings(o: TrainOptions, task: SyntheticTaskSet
   if (o.tokenizer !== undefined) throw new UsageError(`--tokenizer applies to the language-model task; the ${task.name} task has its own tokens`);
   const config = taskConfig(o.width ?? d.width, o.layers ?? d.layers, o.attentionOnly ?? d.attentionOnly, vocabSize, sequenceLength);
   setRotaryPct(config, o.rotaryPct ?? d.rotaryPct);
+  if (!(o.layerNorm ?? d.layerNorm)) config.layer_norm = false;
+  const initScale = o.initScale ?? d.initScale;
   const steps = o.steps ?? d.steps, lr = o.lr ?? d.lr;
   const s: TrainSettings = {
     preset: "tiny", config, steps, batchSize: Math.min(o.batchSize ?? d.batchSize ?? trainPairs ?? 1, trainPairs ?? Infinity), lr, minLr: o.minLr ?? lr * d.minLrFraction,
     warmupSteps: o.warmupSteps ?? Math.min(d.warmupSteps, Math.floor(steps / 10)), weightDecay: o.weightDecay ?? d.weightDecay,
     beta1: ADAMW_DEFAULTS.beta1, beta2: o.beta2 ?? d.beta2, eps: ADAMW_DEFAULTS.eps, gradClip: o.gradClip ?? d.gradClip, seed: o.seed ?? 0,
-    init: o.init ?? d.init, dtype: o.dtype ?? "f32", saveSchedule: scheduleFor(o.saveSchedule, o.denseSaves === false ? defaultSaveSchedule(steps) : denseSaveSchedule(steps)),
+    init: o.init ?? d.init, ...(initScale !== 1 && { initScale }), dtype: o.dtype ?? "f32", saveSchedule: scheduleFor(o.saveSchedule, o.denseSaves === false ? defaultSaveSchedule(steps) : denseSaveSchedule(steps)),
     logSteps: o.logSteps ?? DEFAULT_LOG_STEPS, evalTokens: 0, tokenizer: "none", task,
   };
   checkSettings(s);
@@ -222,6 +234,7 @@ export function resolveTrainSettings(o: TrainOptions, vocabSize: number): TrainS
   const config = presetConfig(preset, o.width, o.layers, vocabSize);
   if (o.attentionOnly === true) config.attention_only = true;
   if (o.rotaryPct !== undefined) setRotaryPct(config, o.rotaryPct);
+  if (o.layerNorm === false) config.layer_norm = false;
   const steps = o.steps ?? d.steps;
   const lr = o.lr ?? d.lr;
   const s: TrainSettings = {
@@ -239,6 +252,7 @@ export function resolveTrainSettings(o: TrainOptions, vocabSize: number): TrainS
     gradClip: o.gradClip ?? DEFAULT_GRAD_CLIP,
     seed: o.seed ?? 0,
     init: o.init ?? "pythia",
+    ...(o.initScale !== undefined && o.initScale !== 1 && { initScale: o.initScale }),
     dtype: o.dtype ?? "f32",
     saveSchedule: scheduleFor(o.saveSchedule, o.denseSaves === true ? denseSaveSchedule(steps) : o.steps === undefined ? d.saveSchedule : defaultSaveSchedule(steps)),
     logSteps: o.logSteps ?? DEFAULT_LOG_STEPS,
@@ -301,6 +315,7 @@ function checkSettings(s: TrainSettings): void {
   finite("grad clip", s.gradClip, 0);
   if (!(s.beta2 > 0 && s.beta2 < 1)) throw new UsageError(`--beta2 must be in (0, 1), got ${s.beta2}`);
   if (!WEIGHT_DTYPES.includes(s.dtype)) throw new UsageError(`--dtype must be one of ${WEIGHT_DTYPES.join(", ")}, got ${String(s.dtype)}`);
+  if (s.initScale !== undefined && !(Number.isFinite(s.initScale) && s.initScale > 0)) throw new UsageError(`--init-scale must be a finite number > 0, got ${s.initScale}`);
   if (s.init !== "pythia" && s.init !== "hf") throw new UsageError(`init must be "pythia" or "hf", got ${String(s.init)}`);
 }
 

@@ -79,7 +79,7 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
   await ensureDir(options.out);
   const kernels: NeoXKernels = options.backend === "scalar" ? scalarKernels() : await createWasmKernels(options.threads !== undefined ? { threads: options.threads } : {});
   try {
-    const model = new GPTNeoX(s.config, { B: s.batchSize, T: s.config.max_position_embeddings, kernels, init: { scheme: s.init, seed: s.seed } });
+    const model = new GPTNeoX(s.config, { B: s.batchSize, T: s.config.max_position_embeddings, kernels, init: { scheme: s.init, seed: s.seed, scale: s.initScale ?? 1 } });
     const ctx: RunContext = { s, model, task, eosId, saveAt: new Set(saveSteps(s.steps, s.saveSchedule)), trainerState: newTrainerState(s, task), runState: newRunState(s) };
     const resumedFrom = await resume(ctx, options.out);
     const checkpoints: string[] = [];

@@ -61,15 +61,24 @@ async function trainAndAnalyze(name: string, trainArgs: string[], names: readonl
   }
 }
 
-test("train --task modular-addition: train/test loss and accuracy at every checkpoint, stored by analyze", async () => {
+test("train --task modular-addition: train/test loss and accuracy at every checkpoint, stored by analyze; --no-layer-norm and --init-scale", async () => {
   const names = ["train_loss", "train_accuracy", "test_loss", "test_accuracy"];
-  const stored = await trainAndAnalyze("ma", ["--task", "modular-addition", "--modulus", "7", "--train-fraction", "0.5", "--width", "16", "--lr", "0.01", "--rotary-pct", "0.5"], names, 4);
+  const stored = await trainAndAnalyze("ma", ["--task", "modular-addition", "--modulus", "7", "--train-fraction", "0.5", "--width", "16", "--lr", "0.01", "--rotary-pct", "0.5", "--no-layer-norm", "--init-scale", "2"], names, 4);
   for (const [step, acc] of stored.get("test_accuracy")!) assert.ok(acc !== null && acc >= 0 && acc <= 1, `accuracy ${acc} at ${step}`);
   assert.deepEqual([...stored.get("eval/loss")!.values()], [...stored.get("test_loss")!.values()]);
   const config = JSON.parse(await readFile(join(dir, "ma", "checkpoint-4", "config.json"), "utf8"));
   assert.equal(config.max_position_embeddings, 3);
   assert.equal(config.vocab_size, 8);
   assert.equal(config.rotary_pct, 0.5, "--rotary-pct reaches config.json");
+  assert.equal(config.layer_norm, false);
+  const source = await FileSource.open(join(dir, "ma", "checkpoint-4", "model.safetensors"));
+  try {
+    const tensors = (await readSafetensorsHeader(source)).tensors.map((t) => t.name);
+    assert.ok(tensors.some((t) => t.endsWith("mlp.dense_h_to_4h.weight")));
+    assert.ok(!tensors.some((t) => /layernorm|layer_norm/.test(t)), tensors.join(", "));
+  } finally {
+    await source.close();
+  }
 });
 
 test("train --task induction: first/repeated-half losses and the in-context score, attention-only by default", async () => {
@@ -103,6 +112,7 @@ test("train: a task's options on another task, an unknown task or schedule are o
     [["--task", "modular-addition", "--pairs", "both"], /--pairs must be ordered or unordered/],
     [["--task", "modular-addition", "--preset", "small"], /--preset applies to the language-model task/],
     [["--task", "modular-addition", "--offset-max", "4"], /--offset-max do not apply to --task modular-addition/],
+    [["--task", "modular-addition", "--init-scale", "0"], /--init-scale must be a finite number > 0/],
   ] as const) {
     await assert.rejects(runInProcess([registerTrain], ["train", ...args, "--out", join(dir, "bad")]), (e: unknown) => e instanceof UsageError && message.test(e.message));
   }

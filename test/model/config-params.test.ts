@@ -85,3 +85,45 @@ test("attention-only config: parsed from config.json, no MLP or post_attention_l
   assert.equal(views.layers[1]!.ln2w.length, 0);
   assert.equal(views.layers[1]!.qkvw.length, 3 * C * C);
 });
+
+test("no-LayerNorm config: parsed from config.json, no LayerNorm tensors, empty LayerNorm views", () => {
+  const c = parseNeoXConfig({ ...base, layer_norm: false }, "cfg.json");
+  assert.equal(c.layer_norm, false);
+  assert.equal(parseNeoXConfig(base, "cfg.json").layer_norm, undefined);
+  assert.equal(parseNeoXConfig({ ...base, layer_norm: true }, "cfg.json").layer_norm, undefined);
+  assert.throws(() => parseNeoXConfig({ ...base, layer_norm: 0 }, "x.json"), (e: unknown) => e instanceof ModelConfigError && e.field === "layer_norm");
+  const specs = parameterLayout(c);
+  assert.ok(specs.every((s) => !/layernorm|layer_norm/.test(s.name)), "no LayerNorm tensor");
+  assert.deepEqual(specs.map((s) => s.name).slice(0, 9), [
+    "gpt_neox.embed_in.weight", "gpt_neox.layers.0.attention.query_key_value.weight", "gpt_neox.layers.0.attention.query_key_value.bias",
+    "gpt_neox.layers.0.attention.dense.weight", "gpt_neox.layers.0.attention.dense.bias", "gpt_neox.layers.0.mlp.dense_h_to_4h.weight",
+    "gpt_neox.layers.0.mlp.dense_h_to_4h.bias", "gpt_neox.layers.0.mlp.dense_4h_to_h.weight", "gpt_neox.layers.0.mlp.dense_4h_to_h.bias",
+  ]);
+  // the full model minus per layer ln1 + ln2 (4C) and the final LayerNorm (2C)
+  const C = 32;
+  assert.equal(parameterCount(c), parameterCount(parseNeoXConfig(base, "cfg.json")) - 2 * 4 * C - 2 * C);
+  const views = paramViews(new Float32Array(parameterCount(c)), c);
+  assert.equal(views.lnfw.length + views.lnfb.length + views.layers[1]!.ln1w.length + views.layers[1]!.ln2b.length, 0);
+  assert.equal(views.layers[1]!.fcw.length, 4 * C * C);
+  assert.equal(views.wout.byteOffset, specs[specs.length - 1]!.offset * 4);
+  // with attention_only too: embed, per layer qkv w/b and dense w/b, embed_out
+  assert.equal(parameterLayout(parseNeoXConfig({ ...base, layer_norm: false, attention_only: true }, "cfg.json")).length, 1 + 4 * 2 + 1);
+});
+
+test("initParameters: init scale multiplies every matrix and embedding, leaves LayerNorm and biases; scale 1 is the scheme", () => {
+  const c = { ...neoxPreset("tiny"), num_hidden_layers: 1 };
+  const P = parameterCount(c);
+  const one = new Float32Array(P), plain = new Float32Array(P), three = new Float32Array(P);
+  initParameters(one, c, "hf", 5, 1);
+  initParameters(plain, c, "hf", 5);
+  assert.deepEqual(one, plain);
+  initParameters(three, c, "hf", 5, 3);
+  for (const s of parameterLayout(c)) {
+    for (let i = s.offset; i < s.offset + s.size; i++) {
+      if (s.shape.length === 2) assert.ok(Math.abs(three[i]! - 3 * one[i]!) <= 1e-6 * Math.abs(3 * one[i]!), `${s.name}[${i - s.offset}]: ${three[i]} vs 3 x ${one[i]}`);
+      else assert.equal(three[i], one[i], `${s.name}[${i - s.offset}] is not scaled`);
+    }
+  }
+  assert.throws(() => initParameters(three, c, "hf", 5, 0), /init scale/);
+  assert.throws(() => initParameters(three, c, "hf", 5, Number.NaN), /init scale/);
+});

@@ -3,7 +3,9 @@
 writes test fixtures for src/model: parameters, batch, logits, loss, every gradient and the
 losses of 10 AdamW steps, for a parallel-residual, a sequential-residual and an attention-only
 config (no MLP block and no post_attention_layernorm, as Olsson et al.'s attention-only models),
-and an attention-only config with rotary on the whole head (rotary_pct 1.0).
+and an attention-only config with rotary on the whole head (rotary_pct 1.0),
+and a config without LayerNorm (layer_norm=False: identity in place of every LayerNorm, no gains
+or biases, as Nanda et al.'s grokking transformer).
 
 Run: /usr/bin/python3 tools/reference/gpt_neox_reference.py   (writes test/fixtures/model/)
 Layout of <name>.bin: float32 little-endian blobs at the offsets listed in <name>.json.
@@ -38,6 +40,11 @@ CASES = [
                      intermediate_size=128, rotary_pct=1.0, rotary_emb_base=10000,
                      max_position_embeddings=12, layer_norm_eps=1e-5, use_parallel_residual=True,
                      attention_only=True)),
+    dict(name="neox-no-layer-norm", seed=3141, B=4, T=3,
+         config=dict(vocab_size=24, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                     intermediate_size=128, rotary_pct=0.25, rotary_emb_base=10000,
+                     max_position_embeddings=3, layer_norm_eps=1e-5, use_parallel_residual=True,
+                     layer_norm=False)),
 ]
 ADAMW = dict(lr=3e-3, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1)
 STEPS = 10
@@ -49,18 +56,21 @@ def param_specs(cfg):
     V, C, I = cfg["vocab_size"], cfg["hidden_size"], cfg["intermediate_size"]
     specs = [("gpt_neox.embed_in.weight", (V, C))]
     attention_only = cfg.get("attention_only", False)
+    layer_norm = cfg.get("layer_norm", True)
     for i in range(cfg["num_hidden_layers"]):
         p = f"gpt_neox.layers.{i}."
-        specs += [(p + "input_layernorm.weight", (C,)), (p + "input_layernorm.bias", (C,))]
-        if not attention_only:
+        if layer_norm:
+            specs += [(p + "input_layernorm.weight", (C,)), (p + "input_layernorm.bias", (C,))]
+        if not attention_only and layer_norm:
             specs += [(p + "post_attention_layernorm.weight", (C,)), (p + "post_attention_layernorm.bias", (C,))]
         specs += [(p + "attention.query_key_value.weight", (3 * C, C)), (p + "attention.query_key_value.bias", (3 * C,)),
                   (p + "attention.dense.weight", (C, C)), (p + "attention.dense.bias", (C,))]
         if not attention_only:
             specs += [(p + "mlp.dense_h_to_4h.weight", (I, C)), (p + "mlp.dense_h_to_4h.bias", (I,)),
                       (p + "mlp.dense_4h_to_h.weight", (C, I)), (p + "mlp.dense_4h_to_h.bias", (C,))]
-    specs += [("gpt_neox.final_layer_norm.weight", (C,)), ("gpt_neox.final_layer_norm.bias", (C,)),
-              ("embed_out.weight", (V, C))]
+    if layer_norm:
+        specs += [("gpt_neox.final_layer_norm.weight", (C,)), ("gpt_neox.final_layer_norm.bias", (C,))]
+    specs += [("embed_out.weight", (V, C))]
     return specs
 
 
@@ -118,7 +128,10 @@ def forward(p, cfg, ids):
     x = F.embedding(ids, p["gpt_neox.embed_in.weight"])
     for i in range(cfg["num_hidden_layers"]):
         pre = f"gpt_neox.layers.{i}."
-        ln = lambda h, which: F.layer_norm(h, (C,), p[pre + which + ".weight"], p[pre + which + ".bias"], eps)
+        if cfg.get("layer_norm", True):
+            ln = lambda h, which: F.layer_norm(h, (C,), p[pre + which + ".weight"], p[pre + which + ".bias"], eps)
+        else:
+            ln = lambda h, which: h
         if cfg.get("attention_only", False):
             x = x + attention(p, pre, ln(x, "input_layernorm"), cfg)
         elif cfg["use_parallel_residual"]:
@@ -126,7 +139,8 @@ def forward(p, cfg, ids):
         else:
             h = x + attention(p, pre, ln(x, "input_layernorm"), cfg)
             x = h + mlp(p, pre, ln(h, "post_attention_layernorm"))
-    x = F.layer_norm(x, (C,), p["gpt_neox.final_layer_norm.weight"], p["gpt_neox.final_layer_norm.bias"], eps)
+    if cfg.get("layer_norm", True):
+        x = F.layer_norm(x, (C,), p["gpt_neox.final_layer_norm.weight"], p["gpt_neox.final_layer_norm.bias"], eps)
     logits = F.linear(x, p["embed_out.weight"])
     # labels = input_ids: predict token t+1 from position t, mean over B*(T-1)
     V = cfg["vocab_size"]

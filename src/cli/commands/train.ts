@@ -31,6 +31,8 @@ interface TrainFlags {
   saveSchedule?: string;
   attentionOnly?: boolean;
   rotaryPct?: number;
+  layerNorm?: boolean;
+  initScale?: number;
   weightDecay?: number;
   warmup?: number;
   minLr?: number;
@@ -73,6 +75,9 @@ export function register(program: Command): void {
     .option("--attention-only", "layers without MLP blocks (Olsson et al.'s attention-only transformers; the default for induction)")
     .option("--no-attention-only", "keep the MLP blocks (for induction)")
     .option("--rotary-pct <f>", `fraction of each head's dimensions with rotary positions (GPT-NeoX rotary_pct; default 0.25, induction ${ind.rotaryPct})`, parseNumberOption("--rotary-pct"))
+    .option("--layer-norm", "keep the LayerNorms (the default for lm and induction)")
+    .option("--no-layer-norm", `no LayerNorm: identity in place of each, no gains or biases (Nanda et al.'s grokking model)${ma.layerNorm ? "" : "; the default for modular-addition"}`)
+    .option("--init-scale <x>", `multiply the init std of every matrix and embedding (Omnigrok's init scale; default 1${ma.initScale !== 1 ? `, modular-addition ${ma.initScale}` : ""})`, parseNumberOption("--init-scale"))
     .option("--batch <b>", "sequences per step (default: the preset's; modular-addition: the whole training split; induction 32)", parseIntOption("--batch", 1))
     .option("--dtype <t>", "saved weight precision: f32, f16 or bf16", "f32")
     .option("--workers <n>", "compute threads of the WASM kernels (results do not depend on it)", parseIntOption("--workers", 1))
@@ -125,6 +130,8 @@ function trainOptionsFrom(f: TrainFlags): TrainOptions {
     ...(f.saveSchedule !== undefined && { denseSaves: f.saveSchedule === "dense" }),
     ...(f.attentionOnly !== undefined && { attentionOnly: f.attentionOnly }),
     ...(f.rotaryPct !== undefined && { rotaryPct: f.rotaryPct }),
+    ...(f.layerNorm !== undefined && { layerNorm: f.layerNorm }),
+    ...(f.initScale !== undefined && { initScale: f.initScale }),
     ...(f.steps !== undefined && { steps: f.steps }),
     ...(f.lr !== undefined && { lr: f.lr }),
     ...(f.minLr !== undefined && { minLr: f.minLr }),

@@ -38,7 +38,11 @@ export interface ModularAdditionOptions {
  * 2-core machine), train accuracy reached 1.0 by step ~800 but test accuracy was still 0.395 at
  * step 4,400 (423 s), i.e. the commutativity plateau of the ordered split, no grokking yet. At lr
  * 3e-3 training was unstable (train loss spikes to 3.0) but test loss fell from 8.4 to 3.7 by step
- * 2,200 (250 s; test accuracy 0.43). The next step is a longer budget or tuning (lr, width, fraction). Reasons for the choices, from the papers:
+ * 2,200 (250 s; test accuracy 0.43). Without LayerNorm (`--no-layer-norm`) and with Nanda et al.'s
+ * init std (`--init-scale 4`), p = 31 / 0.6 unordered, no recipe grokked within 100-300 CPU s either: wd 3
+ * memorises at a rising weight norm, wd 10 cannot fit, wd 5 memorises and then generalises slowly
+ * (test accuracy 0.286 at step 9,200 = 300 CPU s; docs/results/grokking-probes.md, probes 7-14), so these
+ * defaults are unchanged. The next step is a longer budget or tuning (lr, width, fraction). Reasons for the choices, from the papers:
  * - p = 59 instead of 113: 3,481 pairs instead of 12,769, so a full-batch step costs ~3.7x less;
  *   a prime keeps the group cyclic with no sub-structure (Power et al. use primes).
  * - trainFraction 0.4 instead of 0.3: Power et al. (Fig. 1 right) find the steps needed to

@@ -14,6 +14,7 @@ import { parseNeoXConfig } from "../../../src/model/config.js";
 import { resolveTrainSettings, resolveTaskSettings, resolveSyntheticSettings, settingsFingerprint } from "../../../src/model/trainer-options.js";
 import type { TrainOptions } from "../../../src/model/trainer-options.js";
 import { train } from "../../../src/model/trainer.js";
+import { loadModel } from "../../../src/model/checkpoint-io.js";
 import { BYTE_VOCAB_SIZE } from "../../../src/model/config.js";
 import { UsageError } from "../../../src/util/errors.js";
 
@@ -162,4 +163,28 @@ test("modular addition run (sampled batches, no clipping): interrupted and resum
   const { epoch: _e, step: _s, eval_loss: _l, ...lastMetrics } = evals.at(-1);
   assert.deepEqual(again.lastMetrics, lastMetrics);
   assert.equal(again.lastEvalLoss, evals.at(-1).eval_loss);
+});
+
+test("layerNorm false and initScale: absent from language-model settings unless set; a task run without LayerNorm at a larger init", async () => {
+  const lm = resolveTrainSettings({ out: "x" }, BYTE_VOCAB_SIZE);
+  assert.ok(!("initScale" in lm) && !("layer_norm" in lm.config));
+  assert.ok(!/initScale|"layer_norm"/.test(settingsFingerprint(lm)), "no initScale or layer_norm key");
+  assert.equal(settingsFingerprint(resolveTrainSettings({ out: "x", initScale: 1, layerNorm: true }, BYTE_VOCAB_SIZE)), settingsFingerprint(lm));
+  const lmNoLn = resolveTrainSettings({ out: "x", layerNorm: false, initScale: 2 }, BYTE_VOCAB_SIZE);
+  assert.equal(lmNoLn.config.layer_norm, false);
+  assert.equal(lmNoLn.initScale, 2);
+  assert.throws(() => resolveTrainSettings({ out: "x", initScale: -1 }, BYTE_VOCAB_SIZE), /--init-scale/);
+  const opts = (out: string, extra: Partial<TrainOptions> = {}): TrainOptions => ({
+    out: join(dir, out), task: { name: "modular-addition", modulus: 7, trainFraction: 0.5 }, width: 16, steps: 2, threads: 1, layerNorm: false, ...extra,
+  });
+  const r1 = await train(opts("noln-1", { initScale: 1 })), r3 = await train(opts("noln-3", { initScale: 3 }));
+  assert.equal(r1.settings.config.layer_norm, false);
+  assert.equal(r3.settings.initScale, 3);
+  const config = JSON.parse(await readFile(join(dir, "noln-3", "checkpoint-0", "config.json"), "utf8"));
+  assert.equal(config.layer_norm, false);
+  const m1 = await loadModel(join(dir, "noln-1", "checkpoint-0"), { B: 1, T: 3 }), m3 = await loadModel(join(dir, "noln-3", "checkpoint-0"), { B: 1, T: 3 });
+  assert.ok(m3.model.layout.every((s) => !/layernorm|layer_norm/.test(s.name)));
+  const a = m1.model.params.wte, b = m3.model.params.wte;
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(b[i]! - 3 * a[i]!) <= 1e-6 * Math.abs(3 * a[i]!), `embed_in[${i}]: ${b[i]} vs 3 x ${a[i]}`);
+  await assert.rejects(train(opts("noln-3", { initScale: 2, steps: 2 })), /other settings/);
 });
