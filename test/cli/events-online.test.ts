@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { writeSyntheticRun } from "../../src/runs/synth.js";
 import { Store } from "../../src/store/store.js";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
+import { reportDataFromStore } from "../../src/report/from-store.js";
 import { register } from "../../src/cli/commands/events.js";
 import { runCli, runInProcess } from "../helpers/cli.js";
 
@@ -78,6 +79,14 @@ test("events --online: known-at steps match the offline detector on prefixes; st
   await store.close();
   assert.deepEqual((JSON.parse(await events([out, "--online", "--json"])) as OnlineJson[]).map((e) => e.tensor), ["planted"]);
   assert.deepEqual(JSON.parse(await events([out, "--online", "--recompute", "--json"])), online);
+  // the report's data carries them beside the offline events (the overview shows both)
+  const reader = await Store.openDir(out, { readOnly: true });
+  try {
+    const data = await reportDataFromStore(reader, { bins: 16 });
+    assert.deepEqual(data.runs[0]!.onlineEvents!.map((e) => [e.kind, e.tensor, e.step, e.knownAt]), online.map((e) => [e.kind, e.tensor ?? "", e.step, e.known_at]));
+  } finally {
+    await reader.close();
+  }
   // replacing the offline events drops the online ones (they derive from them)
   await events([out, "--recompute", "--persistence", "4", "--json"]);
   const after = await Store.openDir(out, { readOnly: true });

@@ -13,6 +13,7 @@ import { renderReport } from "../../src/report/render.js";
 import { reportDataFromStore } from "../../src/report/from-store.js";
 import type { ReportData } from "../../src/report/data.js";
 import { openReportPage, type ReportPage } from "../helpers/report-page.js";
+import { fmtInt, fmtStep } from "../../src/report/browser/core.js";
 import { PHASE_INTERVAL, PHASE_METRIC, phaseFixtureStore } from "./helpers/phase-fixture.js";
 
 const SHOTS = fileURLToPath(new URL("../../test-output/report/", import.meta.url));
@@ -36,6 +37,13 @@ before(async () => {
   }
   // one optimizer artefact, strongest of all: the overview must still lead with the others
   data.runs[0]!.events.push({ kind: "population_fork", tensor: "gpt_neox.layers.0.attention.dense.bias", step: 1, step_low: 0, step_high: 1, strength: 1e6, evidence: {}, artefact: "first_update_sign_split" });
+  // online events as `events --online` stores them: the strongest real event known 2 checkpoints later, one online-only layer fork, one artefact
+  const strongest = data.runs[0]!.events.filter((e) => e.artefact === undefined).sort((a, b) => b.strength - a.strength || a.step - b.step)[0]!;
+  data.runs[0]!.onlineEvents = [
+    { kind: "layer_fork", tensor: "mlp.in.weight", step: 2, step_low: 1, knownAt: 8, strength: 5 },
+    { kind: strongest.kind, tensor: strongest.tensor, step: strongest.step, step_low: strongest.step_low, knownAt: strongest.step + 500, strength: strongest.strength },
+    { kind: "population_fork", tensor: "gpt_neox.layers.0.attention.dense.bias", step: 1, step_low: 0, knownAt: 4, strength: 1e6, artefact: "first_update_sign_split" },
+  ];
   opened = await openReportPage(renderReport(data), { viewport: { width: 1280, height: 1000 } });
   ({ page, rec } = opened);
 });
@@ -86,6 +94,15 @@ test("the overview counts optimizer artefacts apart and leads with the events th
   assert.match(await page.locator("#fp-artefact-note").innerText(), /1 optimizer-artefact event \(splits of constant-initialised tensors/);
   const leading = await page.locator("#fp-leading tbody tr td:nth-child(3)").allInnerTexts();
   assert.ok(leading.length >= 1 && !leading.includes("gpt_neox.layers.0.attention.dense.bias"), "the artefact is not among the leading events");
+  // hindsight and online side by side: the strongest event's known-at step; events never known online say so
+  const strongest = run.onlineEvents![1]!;
+  const rows = await page.locator("#fp-leading tbody tr").evaluateAll((trs) => trs.map((r) => Array.from(r.querySelectorAll("td")).map((td) => (td as HTMLElement).innerText)));
+  const twin = (r: string[]): boolean => r[0]!.startsWith(strongest.kind.replace(/_/g, " ")) && r[1] === fmtStep(strongest.step) && r[2] === strongest.tensor;
+  assert.ok(twin(rows[0]!), `the strongest event leads: ${JSON.stringify(rows[0])}`);
+  for (const r of rows) assert.equal(r[4], twin(r) ? fmtStep(strongest.knownAt) : "not known online", JSON.stringify(r));
+  const online = await page.locator("#fp-online tbody tr").evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll("td")).map((td) => (td as HTMLElement).innerText)));
+  assert.deepEqual(online.map((r) => [r[2], r[3], r[4]]), [["mlp.in.weight", "8", "6"], [strongest.tensor, fmtStep(strongest.knownAt), fmtInt(strongest.knownAt - strongest.step)]], "sorted by known-at step, the artefact left out");
+  assert.match(await page.locator("#fp-online-note").innerText(), /Known online: 2 events/);
   await page.waitForFunction(() => { const e = (window as any).__fp.registry.timeline; return e && e.chart; }, null, { timeout: 10_000 });
   const hollow = await page.evaluate(() => (window as any).__fp.registry.timeline.chart.getOption().series[0].data
     .filter((d: { ev: { artefact?: string } }) => d.ev.artefact).map((d: { itemStyle: { color: string } }) => d.itemStyle.color));

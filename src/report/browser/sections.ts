@@ -1,6 +1,6 @@
 // The report's sections: overview, bifurcation diagrams with the tensor picker, statistics by
 // layer, element trajectories, quality and pruning; renderAll draws them all for the current run.
-import type { ReportEvent, ReportTensor } from "../data.js";
+import type { ReportEvent, ReportOnlineEvent, ReportTensor } from "../data.js";
 import { $, body, card, CFG, DATA, disposeUnder, mount, PAGE_SIZE, run, showBanner, stat, state, attachReadout, type ChartSpec } from "./app.js";
 import { pruningOption, qualityOption, statOption, timelineOption, trajectoryOption, heatmapOption, type HeatPrep } from "./charts.js";
 import { decodeArray, densityAtlas, esc, fmtInt, fmtNum, fmtStep, type DecodedArray } from "./core.js";
@@ -32,7 +32,8 @@ export function renderOverview(): void {
     (Object.keys(kinds).map(function (k) { return esc(k.replace(/_/g, " ")) + " " + kinds[k]; }).join(", ") || "none detected") + "." +
     (nArtefacts ? " <span id=fp-artefact-note>Set apart: " + nArtefacts + " optimizer-artefact event" + (nArtefacts === 1 ? "" : "s") +
       " (splits of constant-initialised tensors at their first updates, e.g. Adam's sign split of zero biases at step 1), drawn hollow in the timeline.</span>" : "") + "</p>";
-  html += leadingEvents(real);
+  html += leadingEvents(real, r.onlineEvents);
+  if (r.onlineEvents) html += onlineEventsTable(r.onlineEvents);
   html += r.events.length ? "<div class=\"fp-grid fp-wide\">" + card("timeline", "Timeline of detected events",
     "x: training step (log scale) · y: event kind · size: strength · hollow grey: optimizer artefacts · hover for details, click to open the tensor") + "</div>" : "";
   const el = body("fp-overview");
@@ -42,14 +43,33 @@ export function renderOverview(): void {
     build: function () { return timelineOption(run()); },
     after: function (e) { e.chart!.on("click", function (p) { const ev = (p.data as { ev?: ReportEvent } | null)?.ev; if (ev) openTensor(ev.tensor); }); } } });
 }
-/** The strongest events that are not optimizer artefacts, first in the overview. */
-function leadingEvents(real: ReportEvent[]): string {
+/**
+ * The strongest events that are not optimizer artefacts, first in the overview; with the run's
+ * online events, the checkpoint at which an online detector knows each one (hindsight and online side by side).
+ */
+function leadingEvents(real: ReportEvent[], online: ReportOnlineEvent[] | undefined): string {
   if (!real.length) return "";
   const top = real.slice().sort(function (a, b) { return b.strength - a.strength || a.step - b.step; }).slice(0, 8);
-  return "<table class=fp-leading id=fp-leading><thead><tr><th>strongest events</th><th>step</th><th>tensor</th><th>strength</th></tr></thead><tbody>" +
+  const knownAt = function (e: ReportEvent): string {
+    const o = (online || []).filter(function (x) { return x.kind === e.kind && x.tensor === e.tensor && x.step === e.step; })[0];
+    return "<td>" + (o ? esc(fmtStep(o.knownAt)) : "not known online") + "</td>";
+  };
+  return "<table class=fp-leading id=fp-leading><thead><tr><th>strongest events</th><th>step</th><th>tensor</th><th>strength</th>" + (online ? "<th>known online at</th>" : "") + "</tr></thead><tbody>" +
     top.map(function (e) { const by = e.evidence && e.evidence.variable === "displacement" ? " (by displacement)" : "";
-      return "<tr><td>" + esc(e.kind.replace(/_/g, " ") + by) + "</td><td>" + esc(fmtStep(e.step)) + "</td><td>" + esc(e.tensor) + "</td><td>" + esc(fmtNum(e.strength)) + "</td></tr>"; }).join("") +
+      return "<tr><td>" + esc(e.kind.replace(/_/g, " ") + by) + "</td><td>" + esc(fmtStep(e.step)) + "</td><td>" + esc(e.tensor) + "</td><td>" + esc(fmtNum(e.strength)) + "</td>" + (online ? knownAt(e) : "") + "</tr>"; }).join("") +
     "</tbody></table>";
+}
+
+/** The first events an online detector knows (from checkpoints up to the step shown only), optimizer artefacts left out. */
+function onlineEventsTable(online: ReportOnlineEvent[]): string {
+  const real = online.filter(function (e) { return !e.artefact; });
+  const first = real.slice().sort(function (a, b) { return a.knownAt - b.knownAt || a.step - b.step; }).slice(0, 12);
+  return "<p class=fp-sub id=fp-online-note>Known online: " + real.length + " event" + (real.length === 1 ? "" : "s") +
+    " as a detector using only the checkpoints up to each step finds them (the first " + first.length + " below; layer forks re-detected on every prefix).</p>" +
+    "<table class=fp-leading id=fp-online><thead><tr><th>known online</th><th>step</th><th>tensor</th><th>known at</th><th>lag (steps)</th></tr></thead><tbody>" +
+    first.map(function (e) {
+      return "<tr><td>" + esc(e.kind.replace(/_/g, " ")) + "</td><td>" + esc(fmtStep(e.step)) + "</td><td>" + esc(e.tensor) + "</td><td>" + esc(fmtStep(e.knownAt)) + "</td><td>" + esc(fmtInt(e.knownAt - e.step)) + "</td></tr>";
+    }).join("") + "</tbody></table>";
 }
 
 function openTensor(name: string): void {
