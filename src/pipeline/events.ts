@@ -10,6 +10,8 @@ import { EVENT_KINDS } from "../store/vocabulary.js";
 import { UsageError } from "../util/errors.js";
 import { deriveSeed } from "../util/rng.js";
 import { nameFilter } from "../util/glob.js";
+import { installShapeKernels } from "../kernels/shape-wasm.js";
+import { shapeKernels } from "../stats/shape/kernels.js";
 import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents, type DetectorSettings } from "./event-detectors.js";
 import { recomputeRunTransition } from "../quality/run-transition.js";
 import { labelOptimizerArtefacts } from "./event-artefacts.js";
@@ -164,6 +166,10 @@ async function keptTensorEvents(loader: BatchedTensorLoader, target: EventTarget
  * never opens a checkpoint. Events are sorted by step, then kind, then tensor. Does not store them.
  */
 export async function detectRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}): Promise<DynamicsEvent[]> {
+  // the shape statistics events recompute (mode snapshots of kept values) run on the same WASM
+  // kernels as the analysis' workers, in whichever process detects them: a cluster's merge, a
+  // single analyze and `events --recompute` give the same bytes
+  if (shapeKernels() === null) installShapeKernels();
   const s = settingsOf(options);
   const kinds = new Set(options.kinds ?? EVENT_KINDS);
   const wants = (k: DynamicsEventKind) => kinds.has(k);
