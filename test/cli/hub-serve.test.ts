@@ -20,7 +20,13 @@ test("serve hf://org/run --revisions step0,step1,step2 analyzes into --out and s
   const run = writeFixtureRun(join(dir, "st"), "model.safetensors", safetensorsCheckpoint);
   const hub = await startFakeHub({ repos: reposOf({ "org/run": run }) });
   const out = join(dir, "served");
-  const child = startCli(["serve", "hf://org/run", "--revisions", "step0,step1,step2", "--out", out, "--port", "0", "--workers", "0"], { env: hubEnv(hub.url, dir) });
+  let child: ReturnType<typeof startCli>;
+  try {
+    child = startCli(["serve", "hf://org/run", "--revisions", "step0,step1,step2", "--out", out, "--port", "0", "--workers", "0"], { env: hubEnv(hub.url, dir) });
+  } catch (err) {
+    await hub.close(); // e.g. a stale dist/: fail, do not hang on the open fake Hub
+    throw err;
+  }
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
