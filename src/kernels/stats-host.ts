@@ -22,12 +22,7 @@ export class StatsJobHost {
   /** Accumulates `length` bytes of file `path` at `offset` for job `job`, read straight into wasm memory. */
   fileRange(job: number, dtype: Dtype, path: string, offset: number, length: number): void {
     this.switchTo(job);
-    let fd: number;
-    try {
-      fd = openSync(path, "r");
-    } catch (err) {
-      throw new ByteSourceError(path, `cannot open file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
-    }
+    const fd = openForRead(path);
     try {
       this.kernel.accumulateFilled(dtype, length, (target, at) => readFully(fd, path, target, offset + at));
     } finally {
@@ -64,15 +59,19 @@ export class StatsJobHost {
   }
 }
 
-/** `length` bytes of file `path` at `offset`, in a fresh buffer (the caller owns it). */
-export function readFileRange(path: string, offset: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let fd: number;
+/** A file descriptor of `path` for reading; a typed error naming the file when it cannot be opened. */
+function openForRead(path: string): number {
   try {
-    fd = openSync(path, "r");
+    return openSync(path, "r");
   } catch (err) {
     throw new ByteSourceError(path, `cannot open file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
   }
+}
+
+/** `length` bytes of file `path` at `offset`, in a fresh buffer (the caller owns it). */
+export function readFileRange(path: string, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  const fd = openForRead(path);
   try {
     readFully(fd, path, out, offset);
   } finally {
