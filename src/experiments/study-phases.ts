@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { train, checkpointDir, completeCheckpointSteps, TRAINER_STATE_FILE, type TrainResult } from "../model/index.js";
-import { sotuTokenStreams, ByteTokenizer, TRAIN_DEFAULTS, createWasmKernels } from "../model/index.js";
+import { sotuTokenStreams, ByteTokenizer, TRAIN_DEFAULTS } from "../model/index.js";
 import { analyzeRun, countEventsByKind, type AnalyzeSummary } from "../pipeline/index.js";
 import { pruningToleranceCurve, toleranceCurveRows, DEFAULT_TOLERANCE_SPARSITIES } from "../prune/index.js";
 import { readMetricsPath, recomputeRunTransition } from "../quality/index.js";
@@ -30,16 +30,16 @@ export const runDirOf = (out: string, run: SweepRun): string => join(out, "runs"
 export async function trainPhase(sweep: readonly SweepRun[], o: PhaseOptions): Promise<Map<string, { result: TrainResult; seconds: number }>> {
   const done = new Map<string, { result: TrainResult; seconds: number }>();
   for (const [i, run] of sweep.entries()) {
-    const t = Date.now();
-    let lastShown = 0;
-    const result = await train(sweepTrainOptions(run, runDirOf(o.out, run), { ...(o.threads !== undefined && { threads: o.threads }) }), {
-      onStep: (s) => {
-        if (Date.now() - lastShown > 10_000) { lastShown = Date.now(); o.log(`train ${i + 1}/${sweep.length} ${run.name}: step ${s.step}/${s.totalSteps} loss ${s.loss.toFixed(3)}`); }
-      },
-    });
-    const seconds = (Date.now() - t) / 1000;
-    o.log(`train ${i + 1}/${sweep.length} ${run.name}: ${result.resumedFrom === result.step ? "already complete" : `trained to step ${result.step}`} (${seconds.toFixed(1)} s), validation loss ${result.lastEvalLoss.toFixed(4)}`);
-    done.set(run.name, { result, seconds });
+  const t = Date.now();
+  let lastShown = 0;
+  const result = await train(sweepTrainOptions(run, runDirOf(o.out, run), { ...(o.threads !== undefined && { threads: o.threads }) }), {
+    onStep: (s) => {
+      if (Date.now() - lastShown > 10_000) { lastShown = Date.now(); o.log(`train ${i + 1}/${sweep.length} ${run.name}: step ${s.step}/${s.totalSteps} loss ${s.loss.toFixed(3)}`); }
+    },
+  });
+  const seconds = (Date.now() - t) / 1000;
+  o.log(`train ${i + 1}/${sweep.length} ${run.name}: ${result.resumedFrom === result.step ? "already complete" : `trained to step ${result.step}`} (${seconds.toFixed(1)} s), validation loss ${result.lastEvalLoss.toFixed(4)}`);
+  done.set(run.name, { result, seconds });
   }
   return done;
 }
@@ -116,13 +116,15 @@ export async function pruningPhase(sweep: readonly SweepRun[], store: Store, o: 
   const sparsities = o.sparsities ?? DEFAULT_TOLERANCE_SPARSITIES;
   const masks = o.masks ?? 1;
   const tokens = sotuTokenStreams(new ByteTokenizer()).validation.subarray(0, o.tokens ?? TRAIN_DEFAULTS.tiny.evalTokens);
-  const kernels = await createWasmKernels(o.threads !== undefined ? { threads: o.threads } : {});
+  // Each curve starts and disposes its own kernels: a model's buffers live in the kernels' bump
+  // arena until the kernels are disposed, so one backend shared by every run grew to the 4 GiB
+  // limit after about five checkpoints.
+  const threads = o.threads !== undefined ? { threads: o.threads } : {};
   let measured = 0;
   const all = new Map<string, StudyRunData>();
   for (const run of sweep) all.set(run.name, await loadStudyRunData(store, run.name));
   const pairOf = (d: StudyRunData) => forkPair(d.steps, mainFork(d.onlineEvents ?? d.events));
-  try {
-    for (const [i, run] of sweep.entries()) {
+  for (const [i, run] of sweep.entries()) {
       const data = all.get(run.name)!;
       const fork = mainFork(data.onlineEvents ?? data.events);
       const placebo = run.role !== "heldout" ? [] : sweep.filter((r) => r !== run && r.role === "heldout" && r.configuration === run.configuration)
@@ -133,15 +135,12 @@ export async function pruningPhase(sweep: readonly SweepRun[], store: Store, o: 
           const methods = seed === 0 ? METHODS : (["random"] as const);
           if (isMeasured(data.pruning, at.step, sparsities, seed, methods)) continue;
           const t = Date.now();
-          const curve = await pruningToleranceCurve(checkpointDir(runDirOf(o.out, run), at.step), { tokens, sparsities, methods, scope: STUDY_PRUNE_SCOPE, seed, kernels });
+          const curve = await pruningToleranceCurve(checkpointDir(runDirOf(o.out, run), at.step), { tokens, sparsities, methods, scope: STUDY_PRUNE_SCOPE, seed, ...threads });
           await store.putPruning(run.name, toleranceCurveRows(curve, at.step, { position: at.position, fork_step: fork?.step ?? null }));
           measured++;
           o.log(`pruning ${i + 1}/${sweep.length} ${run.name}: step ${at.step} (${at.position}, mask ${seed}) base loss ${curve.baseLoss.toFixed(4)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
         }
       }
-    }
-  } finally {
-    await kernels.dispose();
   }
   return measured;
 }
