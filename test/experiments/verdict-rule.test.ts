@@ -14,7 +14,9 @@ test("compare: 8 clearly positive seeds -> supported, negative -> not supported,
   assert.equal(compare(clear, spec()).label, "supported");
   assert.equal(compare(clear.map((v) => -v), spec()).label, "not supported");
   assert.equal(compare([-0.1, 0.1, -0.2, 0.2, 0.05, -0.05, 0.3, -0.3], spec()).label, "inconclusive");
-  assert.equal(compare(clear.slice(0, MIN_HELDOUT_SEEDS - 1), spec()).label, "inconclusive", "7 held-out seeds are never enough");
+  // the issue asks for at least 8 held-out seeds: 7 clearly positive ones (Wilcoxon p 0.016) get no label
+  assert.equal(compare(clear.slice(0, 7), spec()).label, "inconclusive", "7 held-out seeds are never enough");
+  assert.equal(MIN_HELDOUT_SEEDS, 8);
   assert.equal(compare([], spec()).label, "inconclusive");
   assert.equal(compare(clear, spec(0.5)).label, "inconclusive", "an effect below the stated minimum is not reported as one");
 });
