@@ -4,10 +4,14 @@
 //    detector runs on every prefix, so its noise scale comes from the past;
 //  - population forks: the stored event, known at the checkpoint completing its persistence
 //    window (the detector's only look ahead; see knownAtAfterPersistence);
-//  - mode splits and merges: the stored event, known at its last confirming checkpoint (and not
-//    before its own step).
+//  - mode splits: the stored event, known at its last confirming checkpoint;
+//  - mode merges: the stored event, known once the single mode has been seen for the detector's
+//    DEFAULT_MIN_CHECKPOINTS_BEFORE checkpoints from the merge (the whole-series detector checks them
+//    to reject a mode that vanishes for one checkpoint; on a prefix ending at the merge that check
+//    is cut short, so a one-checkpoint dip and a real merge look the same there).
 import { detectLayerFork } from "../dynamics/forks/layer.js";
 import { knownAtAfterPersistence, onlineEvents } from "../dynamics/online.js";
+import { DEFAULT_MIN_CHECKPOINTS_BEFORE } from "../dynamics/modes/split-merge.js";
 import type { DynamicsEvent } from "../dynamics/events.js";
 import { withoutOptimizerArtefacts } from "../dynamics/artefacts.js";
 import { loadRunInputs, seriesOf, type EventTarget, type RunInputs, type SeriesStatistic } from "../pipeline/event-inputs.js";
@@ -55,6 +59,17 @@ const evidenceOf = (v: unknown): Record<string, unknown> => {
   return v !== null && typeof v === "object" ? (v as Record<string, unknown>) : {};
 };
 
+/**
+ * Checkpoint at which a merge at `step` is confirmed: the single mode seen at
+ * DEFAULT_MIN_CHECKPOINTS_BEFORE checkpoints from the merge, or at every checkpoint left when fewer
+ * remain (the whole-series detector then had no more either).
+ */
+export function mergeConfirmedAt(steps: readonly number[], step: number): number {
+  const i = steps.indexOf(step);
+  if (i < 0) return step;
+  return steps[Math.min(i + DEFAULT_MIN_CHECKPOINTS_BEFORE - 1, steps.length - 1)]!;
+}
+
 /** Online versions of stored population forks and mode events (null known-at: not yet known at the last checkpoint, dropped). Pure. */
 export function onlineFromStored(steps: readonly number[], stored: readonly { kind: string; tensor: string | null; step: number | null; step_low: number | null; strength: number | null; evidence: unknown }[], persistence: number): StudyEvent[] {
   const out: StudyEvent[] = [];
@@ -66,6 +81,7 @@ export function onlineFromStored(steps: readonly number[], stored: readonly { ki
       const confirming = evidenceOf(e.evidence)["confirming_steps"];
       const list = Array.isArray(confirming) ? confirming.filter((x): x is number => typeof x === "number") : [];
       knownAt = Math.max(e.step, ...list);
+      if (e.kind === "mode_merge") knownAt = Math.max(knownAt, mergeConfirmedAt(steps, e.step));
     }
     if (knownAt === null) continue;
     out.push({ kind: e.kind, tensor: e.tensor, step: e.step, stepLow: e.step_low ?? e.step, strength: e.strength ?? 0, knownAt });

@@ -9,6 +9,7 @@ import { magnitudeAdvantage, sparsificationVerdict, toleranceCurves } from "../.
 import { predictRuns, predictLossVerdict, stepMeanMae } from "../../src/experiments/claims/predict-loss.js";
 import { earlyStopVerdict, type EarlyStopRun } from "../../src/experiments/claims/early-stop.js";
 import { claimEvents, mainFork, pruningCheckpoints, type StudyEvent, type StudyRunData } from "../../src/experiments/run-data.js";
+import { compare, labelFamily } from "../../src/experiments/verdict-rule.js";
 import { buildPlan, BASE_CONFIGURATION, OVERTRAIN_CONFIGURATION } from "../../src/experiments/plan.js";
 import { computeVerdicts } from "../../src/experiments/verdicts.js";
 import { pythiaMetricSide, type PythiaSeries } from "../../src/experiments/pythia.js";
@@ -109,6 +110,25 @@ test("defect 2: events that fit every seed equally (no run-specific timing) are 
   assert.equal(v.verdict, "inconclusive");
 });
 
+// Claim 3's committed 8 runs (git show c66d757:docs/results/study-tiny-8-verdicts.json): mean |error| of
+// log-uniform and events placement per run; the percentile bootstrap said [-0.041, -0.004], "not supported".
+const COMMITTED_BUDGET: [number, number][] = [
+  [0.031535907942587094, 0.030772670705320724], [0.03642616124851019, 0.06071276338022964], [0.0312898476034264, 0.0408822873462562], [0.040456429510938696, 0.08680642370936985],
+  [0.03295852575487117, 0.032364773677570575], [0.0331522055297747, 0.03196859383086476], [0.029099695972601765, 0.02878915011203725], [0.04898733383121967, 0.12676480211261423],
+];
+
+test("defect 2: claim 3's committed differences (runs split 4 to 4) give a t-interval across 0 and no label", () => {
+  const d = COMMITTED_BUDGET.map(([logUniform, events]) => logUniform - events);
+  assert.equal(d.filter((v) => v > 0).length, 4);
+  const c = labelFamily([compare(d, { baseline: "log-uniform placement", role: "primary", minEffect: buildPlan().claims.budgeted_evaluation.min_effect })]);
+  assert.equal(c, "inconclusive");
+  const t = compare(d, { baseline: "log-uniform placement", role: "primary", minEffect: 0 });
+  // the issue's figures: -0.019, t-interval [-0.044, +0.005], p = 0.10, Wilcoxon p = 0.31
+  assert.ok(Math.abs(t.difference.value! + 0.0194) < 5e-4 && Math.abs(t.difference.ci_low! + 0.044) < 1e-3 && Math.abs(t.difference.ci_high! - 0.005) < 1e-3, JSON.stringify(t.difference));
+  assert.ok(Math.abs(t.t_p! - 0.10) < 0.01 && Math.abs(t.wilcoxon_p! - 0.31) < 0.01, `p_t ${t.t_p}, p_wilcoxon ${t.wilcoxon_p}`);
+  assert.equal(t.label, "inconclusive");
+});
+
 test("defect 5: the main fork is the earliest-known layer fork, not the strongest event across kinds", () => {
   const events = [ev("population_fork", 1, 0, 99), ev("population_fork", 16, 8, 5, 32), ev("layer_fork", 32, 16, 90, 75), ev("layer_fork", 50, 32, 60, 50), ev("mode_merge", 32, 16, 40), ev("change_point", 16, 8, 50)];
   assert.deepEqual(mainFork(events), ev("layer_fork", 50, 32, 60, 50));
@@ -176,6 +196,16 @@ test("defect 4: features that are only clocks do not beat the other seeds' mean 
   // ridge on clocks learns the training seeds' mean curve: the step mean, to within the minimum effect
   for (const s of scores) assert.ok(s.mae.features >= s.mae.step_mean - 0.01, `clock ridge ${s.mae.features} vs step mean ${s.mae.step_mean}`);
   assert.notEqual(v.verdict, "supported");
+  // A late drop every seed shares (the extrapolation from the first half misses it): the clocks firmly
+  // beat extrapolation; only the step mean, the primary baseline, keeps this from "supported".
+  const drop = (s: number): number => (s >= 150 ? 0.3 : 0);
+  const late = SEEDS.map((id, i) => run(id, lossCurve(OFFSETS[i]!).map((y, j) => y - drop(STEPS[j]!)), [], { featureNames: ["clock", "clock2", "clock3"], features: STEPS.map((s) => [Math.log1p(s), 1 / Math.sqrt(1 + s), drop(s)]) }));
+  const w = predictLossVerdict(late);
+  const byName = (re: RegExp) => w.tests!.find((c) => re.test(c.baseline));
+  assert.equal(byName(/extrapolation/)?.label, "supported", "clocks beat the extrapolation");
+  assert.equal(byName(/step mean/)?.role, "primary");
+  assert.equal(byName(/step mean/)?.label, "inconclusive", "clocks are the step mean");
+  assert.equal(w.verdict, "inconclusive", w.reason);
   const p = predictRuns(runs);
   assert.ok(Math.abs(stepMeanMae(p.slice(1), p[0]!, [12, 13]) - Math.abs(OFFSETS.slice(1).reduce((a, b) => a + b, 0) / 7)) < 1e-12);
 });
@@ -216,9 +246,9 @@ test("defect 6: early stopping is judged on the over-training configuration, wit
   // a flat loss: patience fires after 3 evaluations without improvement; with patience 20 in the plan it never does
   const flat = SEEDS.map((id) => run(id, STEPS.map((s) => (s < 16 ? 3 - s / 16 : 2)), [], { featureNames: ["x"], features: STEPS.map((s) => [s]) }));
   const fires = earlyStopVerdict(flat, plan.claims.early_stopping);
-  assert.ok((fires.details["runs"] as EarlyStopRun[]).every((r) => r.patience.triggered));
+  assert.ok((fires.details["runs"] as EarlyStopRun[]).every((r) => r.patience.triggered), "patience 3 fires on a flat loss");
   const late = earlyStopVerdict(flat, { ...plan.claims.early_stopping, settings: { ...plan.claims.early_stopping.settings, patience: 20 } });
-  assert.ok((late.details["runs"] as EarlyStopRun[]).every((r) => !r.patience.triggered));
+  assert.ok((late.details["runs"] as EarlyStopRun[]).every((r) => !r.patience.triggered), "the plan's patience 20 is the one used");
   // computeVerdicts takes the claim's runs from its configuration's held-out seeds only
   const tagged = [...flat.map((r) => ({ ...r, configuration: "overtrain", role: "heldout" as const })), ...flat.map((r) => ({ ...r, runId: `${r.runId}-base`, configuration: "base", role: "heldout" as const }))];
   const es = computeVerdicts(tagged, plan).find((v) => v.claim === "early_stopping")!;

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { applyHolmAcrossClaims, combineComparisons, compare, labelFamily, meanEstimate, formatEstimate, MIN_HELDOUT_SEEDS } from "../../src/experiments/verdict-rule.js";
 import { earlyStopTests, LOSS_COST_TOLERANCE, type EarlyStopRun } from "../../src/experiments/claims/early-stop.js";
-import { falseLabelRate, NULL_SHAPES, SKEWED_NULL_SHAPES, studyRule } from "../../src/experiments/calibration.js";
+import { binomialInterval, falseLabelRate, familyWiseFalseLabelRate, NULL_SHAPES, SKEWED_NULL_SHAPES, studyRule } from "../../src/experiments/calibration.js";
 import type { PairedComparison, Verdict } from "../../src/experiments/verdict-types.js";
 
 const spec = (minEffect = 0, role: "primary" | "secondary" = "primary") => ({ baseline: "b", role, minEffect });
@@ -14,7 +14,9 @@ test("compare: 8 clearly positive seeds -> supported, negative -> not supported,
   assert.equal(compare(clear, spec()).label, "supported");
   assert.equal(compare(clear.map((v) => -v), spec()).label, "not supported");
   assert.equal(compare([-0.1, 0.1, -0.2, 0.2, 0.05, -0.05, 0.3, -0.3], spec()).label, "inconclusive");
-  assert.equal(compare(clear.slice(0, MIN_HELDOUT_SEEDS - 1), spec()).label, "inconclusive", "7 held-out seeds are never enough");
+  // the issue asks for at least 8 held-out seeds: 7 clearly positive ones (Wilcoxon p 0.016) get no label
+  assert.equal(compare(clear.slice(0, 7), spec()).label, "inconclusive", "7 held-out seeds are never enough");
+  assert.equal(MIN_HELDOUT_SEEDS, 8);
   assert.equal(compare([], spec()).label, "inconclusive");
   assert.equal(compare(clear, spec(0.5)).label, "inconclusive", "an effect below the stated minimum is not reported as one");
 });
@@ -96,4 +98,27 @@ test("defect 1: null calibration: false-label rate <= 5% for n = 4, 8, 16 (symme
   // the rule is not vacuous: a true effect of 1.5 sd is found (labelled) at n = 8 most of the time
   const power = falseLabelRate((ds) => studyRule(ds.map((d) => d.map((v) => v + 1.5))), 8, { reps: 400, seed: 7, shape: "normal" });
   assert.ok(power > 0.8, `power ${power}; rates ${rates.join("; ")}`);
+});
+
+test("binomialInterval: Clopper-Pearson 95% interval (scipy.stats.beta.ppf values)", () => {
+  const cases: [number, number, number, number][] = [
+    [0, 2000, 0, 0.0018427397934059364], [76, 2000, 0.03005427544310909, 0.047333864305013046],
+    [3, 10, 0.06673951117773447, 0.6524528500599973], [10, 10, 0.6915028921812392, 1], [128, 400, 0.2745163270295081, 0.36817179217842466],
+  ];
+  for (const [k, n, lo, hi] of cases) {
+    const [a, b] = binomialInterval(k, n);
+    assert.ok(Math.abs(a - lo) < 1e-9 && Math.abs(b - hi) < 1e-9, `${k}/${n}: [${a}, ${b}] vs [${lo}, ${hi}]`);
+  }
+  assert.throws(() => binomialInterval(3, 2), RangeError);
+});
+
+test("defect 1: family-wise null rate across the study's claims with Holm stays at or below 5% (n = 8)", () => {
+  // the tiny study's 5 claims with 1, 3, 3, 2, 1 comparisons; any claim labelled counts
+  const family = [1, 3, 3, 2, 1];
+  const fw = familyWiseFalseLabelRate(family, 8, { reps: 600, seed: 41, shape: "normal" });
+  assert.ok(fw <= 0.05, `family-wise ${fw}`);
+  // without Holm (each claim labelled within itself only) the family errs more often: Holm is doing work
+  const perClaim = familyWiseFalseLabelRate(family, 8, { reps: 600, seed: 41, shape: "normal", holm: false });
+  assert.ok(perClaim > fw, `per-claim ${perClaim} vs Holm ${fw}`);
+  assert.equal(familyWiseFalseLabelRate(family, 4, { reps: 100, seed: 1, shape: "normal" }), 0, "fewer than 8 seeds: never labelled");
 });
