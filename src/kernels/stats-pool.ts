@@ -16,6 +16,7 @@ import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
 import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
 import { installShapeKernels } from "./shape-wasm.js";
+import { installSpectralKernels } from "./spectral-wasm.js";
 import { StatsJobHost } from "./stats-host.js";
 
 /** Messages to a worker. */
@@ -107,10 +108,11 @@ export class StatsPool {
     }
     if (workers === 0) {
       installShapeKernels(); // calls run in this thread: the same kernels as in the workers
+      installSpectralKernels();
       return new StatsPool([], new StatsJobHost());
     }
     const url = new URL("./stats-worker" + MODULE_EXT, import.meta.url);
-    const workerData = { ...sharedKernelData(["stats"]), [PRELOAD_KEY]: [...(options.preload ?? [])] };
+    const workerData = { ...sharedKernelData(["stats", "spectral"]), [PRELOAD_KEY]: [...(options.preload ?? [])] };
     const slots = await Promise.all(Array.from({ length: workers }, () => new Promise<Slot>((resolve, reject) => {
       const worker = startModuleWorker(url, { workerData });
       worker.once("message", (msg: StatsReply) => {

@@ -4,6 +4,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { decodeToFloat32 } from "../formats/dtype.js";
 import type { TensorSketch } from "../stats/sketch.js";
 import { installShapeKernels } from "./shape-wasm.js";
+import { installSpectralKernels } from "./spectral-wasm.js";
 import { readFileRange, StatsJobHost } from "./stats-host.js";
 import { callExport, PRELOAD_KEY, taskModule, type StatsRequest, type StatsReply, type TensorTaskResult } from "./stats-pool.js";
 
@@ -11,6 +12,7 @@ const port = parentPort;
 if (port === null) throw new Error("stats-worker.ts must run as a worker thread");
 // shape statistics run here (StatsPool.call): their hot loops go to the WASM kernels
 installShapeKernels();
+installSpectralKernels();
 let host: StatsJobHost | undefined;
 try {
   host = new StatsJobHost();

@@ -1,11 +1,18 @@
 // Hub API calls for checkpoint series: the files of a revision (via @huggingface/hub's listFiles),
 // the branches of a repository (GET /api/models/{repo}/refs) and the commit a revision points to.
-import { HubApiError, listFiles, modelInfo } from "@huggingface/hub";
+import type * as HubLibrary from "@huggingface/hub";
 import { HttpSourceError } from "../io/http-errors.js";
 import { DEFAULT_HTTP_GUARD_LIMITS, HttpLimitError, guardedFetch, type HttpGuardLimits } from "../io/http-guard.js";
 import { statusFailure } from "../io/http-fetch.js";
 import { AttemptFailure, DEFAULT_HTTP_BACKOFF_MS, DEFAULT_HTTP_RETRIES, MAX_HTTP_BACKOFF_MS, defaultSleep, isRetryableStatus, withRetries, type RetryPolicy } from "../io/http-retry.js";
 import { HubError, authHeaders, hubSettings, type HubOptions, type HubSettings } from "./hub-url.js";
+
+/** @huggingface/hub, loaded with the first Hub API call (local analyses never load it). */
+let hubLibrary: typeof HubLibrary | undefined;
+
+async function loadHubLibrary(): Promise<typeof HubLibrary> {
+  return (hubLibrary ??= await import("@huggingface/hub"));
+}
 
 /** A file of a revision, as the tree listing gives it. */
 export interface HubFileEntry {
@@ -63,7 +70,7 @@ function apiFetch(settings: HubSettings, options: HubApiOptions): typeof fetch {
 /** Turns API and HTTP failures into a HubError saying what to do. */
 export function hubFailure(err: unknown, repo: string, what: string, settings: HubSettings): HubError {
   if (err instanceof HubError) return err;
-  const status = err instanceof HubApiError ? err.statusCode : err instanceof HttpSourceError ? err.status : undefined;
+  const status = hubLibrary !== undefined && err instanceof hubLibrary.HubApiError ? err.statusCode : err instanceof HttpSourceError ? err.status : undefined;
   const code = err instanceof HttpSourceError ? err.errorCode : undefined;
   const detail = err instanceof Error ? err.message : String(err);
   const limit = limitErrorIn(err);
@@ -103,6 +110,7 @@ export async function listRevisionFiles(repo: string, revision: string, options:
   checkOnline(settings, repo, what);
   const out: HubFileEntry[] = [];
   try {
+    const { listFiles } = await loadHubLibrary();
     const entries = listFiles({ repo, revision, recursive: true, hubUrl: settings.endpoint, fetch: apiFetch(settings, options) });
     for await (const e of entries) {
       if (e.type !== "file") continue;
@@ -141,6 +149,7 @@ export async function revisionCommit(repo: string, revision: string, options: Hu
   const what = `resolving revision "${revision}"`;
   checkOnline(settings, repo, what);
   try {
+    const { modelInfo } = await loadHubLibrary();
     const info = await modelInfo({ name: repo, revision, hubUrl: settings.endpoint, fetch: apiFetch(settings, options), additionalFields: ["sha"] });
     if (typeof info.sha !== "string") throw new HubError(repo, `${what}: the Hub's answer has no commit hash`);
     return info.sha;

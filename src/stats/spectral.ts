@@ -3,6 +3,7 @@
 // xmin chosen by KS distance (Clauset et al., as the `powerlaw` package), stable rank, norms.
 import { NotEnoughPointsError, UsageError } from "../util/errors.js";
 import { smallGram, symmetricEigenvaluesInPlace } from "./eigen.js";
+import { spectralKernels } from "./spectral-kernels.js";
 
 /** Fewest tail eigenvalues a candidate xmin may leave (powerlaw drops xmin = the largest value, i.e. n = 1). */
 export const MIN_POWER_LAW_TAIL = 2;
@@ -44,7 +45,7 @@ export function fitPowerLaw(values: ArrayLike<number>, options: { minTail?: numb
     const nTail = n - i;
     if (next >= n || nTail < minTail) break; // xmin = the largest distinct value is not a candidate
     const alpha = 1 + nTail / (sumLog[i]! - nTail * Math.log(xmin));
-    const ks = ksDistance(x, i, alpha);
+    const ks = ksDistance(x, i, alpha, best?.ks ?? Infinity);
     if (best === undefined || ks < best.ks) best = { alpha, xmin, ks, nTail, sigma: (alpha - 1) / Math.sqrt(nTail) };
     i = next;
   }
@@ -52,8 +53,12 @@ export function fitPowerLaw(values: ArrayLike<number>, options: { minTail?: numb
   return best;
 }
 
-/** powerlaw's D for the tail x[start..] (sorted) at exponent alpha. */
-function ksDistance(x: Float64Array, start: number, alpha: number): number {
+/**
+ * powerlaw's D for the tail x[start..] (sorted) at exponent alpha. D is a running maximum, so once
+ * it reaches `stopAt` (the best D so far, which only a smaller D replaces) the rest cannot change
+ * the choice: the partial maximum is returned.
+ */
+function ksDistance(x: Float64Array, start: number, alpha: number, stopAt: number): number {
   const n = x.length - start;
   const xmin = x[start]!;
   let d = 0;
@@ -62,6 +67,7 @@ function ksDistance(x: Float64Array, start: number, alpha: number): number {
     const empirical = (i - start) / n;
     const fitted = 1 - Math.pow(u / xmin, 1 - alpha);
     d = Math.max(d, Math.abs(fitted - empirical));
+    if (d >= stopAt) return d;
     while (i < x.length && x[i] === u) i++;
   }
   return d;
@@ -90,12 +96,19 @@ export interface SpectralSummary {
  * lambdaMax do). Computed from the min(rows, cols)-sized Gram matrix.
  */
 export function empiricalSpectralDensity(w: ArrayLike<number>, rows: number, cols: number, options: { normalize?: boolean } = {}): Float64Array {
-  const { gram, m } = smallGram(w, rows, cols);
-  const eig = symmetricEigenvaluesInPlace(gram, m); // gram is ours: no copy
+  const eig = gramEigenvalues(w, rows, cols);
   const scale = options.normalize === false ? 1 : 1 / Math.max(rows, cols);
   // Round-off can leave tiny negative eigenvalues of a PSD matrix: clamp to 0.
   for (let i = 0; i < eig.length; i++) eig[i] = Math.max(0, eig[i]!) * scale;
   return eig;
+}
+
+/** Eigenvalues of the small Gram matrix: the thread's WASM kernel for f32 values (bit-identical), else the TypeScript oracle. */
+function gramEigenvalues(w: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const kernels = spectralKernels();
+  if (kernels !== null && w instanceof Float32Array) return kernels.gramEigenvalues(w, rows, cols);
+  const { gram, m } = smallGram(w, rows, cols);
+  return symmetricEigenvaluesInPlace(gram, m); // gram is ours: no copy
 }
 
 /** Spectral summary of one weight matrix. */

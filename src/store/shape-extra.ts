@@ -25,8 +25,16 @@ export interface DecodedShape {
 
 type Json = Record<string, unknown>;
 
+/**
+ * A JSON object's own enumerable fields. A plain object (what JSON.parse gives, the usual case)
+ * is read in place: the names read here are none of Object.prototype's, so reading them finds
+ * the same own fields a copy would hold; other objects are copied (own enumerable fields only).
+ * Event detection reads tens of thousands of rows: a copy per object was most of this decoder.
+ */
 function objectOf(value: unknown): Json | null {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : null;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null ? (value as Json) : Object.fromEntries(Object.entries(value));
 }
 
 function finiteOrNull(value: unknown): number | null {

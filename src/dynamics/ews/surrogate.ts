@@ -130,12 +130,15 @@ export function earlyWarningShort(steps: readonly number[], values: readonly num
   const exceed = new Int32Array(n);
   let exceedVariance = 0, exceedAc1 = 0;
   const combined = (t: { variance: Float64Array; ac1: Float64Array }, k: number) => 0.5 * (t.variance[k]! + t.ac1[k]!);
+  const observedCombined = Float64Array.from({ length: n }, (_, k) => combined(observed, k));
+  // one surrogate at a time in these buffers: z (the AR(1) noise), then z + trend
+  const z = new Float64Array(n), series = new Float64Array(n);
   for (let s = 0; s < nSur; s++) {
-    const z = new Float64Array(n);
     z[0] = sd * rng.normal();
     for (let i = 1; i < n; i++) z[i] = phi * z[i - 1]! + innovation * rng.normal();
-    const sur = surrogatePrefixTaus(detrend(z.map((v, i) => v + trend[i]!), detrendOptions).residuals, window, minPoints);
-    for (let k = 0; k < n; k++) if (combined(sur, k) >= combined(observed, k)) exceed[k]!++;
+    for (let i = 0; i < n; i++) series[i] = z[i]! + trend[i]!;
+    const sur = surrogatePrefixTaus(detrend(series, detrendOptions).residuals, window, minPoints);
+    for (let k = 0; k < n; k++) if (0.5 * (sur.variance[k]! + sur.ac1[k]!) >= observedCombined[k]!) exceed[k]!++;
     if (sur.variance[n - 1]! >= observed.variance[n - 1]!) exceedVariance++;
     if (sur.ac1[n - 1]! >= observed.ac1[n - 1]!) exceedAc1++;
   }

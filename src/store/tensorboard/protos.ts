@@ -1,8 +1,10 @@
 // The few TensorBoard protobuf messages an event file needs, declared from TensorBoard's own
 // .proto files (tensorboard/compat/proto/{event,summary,tensor,tensor_shape,types}.proto and
 // plugins/{histogram,text}/plugin_data.proto) with their field numbers unchanged; only the
-// fields we write or read are declared. Encoded and decoded by protobufjs.
-import protobuf from "protobufjs";
+// fields we write or read are declared. Encoded and decoded by protobufjs, loaded on first use
+// (only TensorBoard export and its tests need it: every other command starts without it).
+import { createRequire } from "node:module";
+import type * as Protobuf from "protobufjs";
 
 const TENSORBOARD_PROTO = `
 syntax = "proto3";
@@ -131,12 +133,21 @@ export interface EventMessage {
   source_metadata?: { writer: string } | null;
 }
 
-const root = protobuf.parse(TENSORBOARD_PROTO, { keepCase: true }).root;
-const eventType = root.lookupType("tensorboard.Event");
-const pluginVersionType = root.lookupType("tensorboard.HistogramPluginData");
+let types: { event: Protobuf.Type; pluginVersion: Protobuf.Type } | undefined;
+
+/** The message types, parsed once per process on first use. */
+function messageTypes(): { event: Protobuf.Type; pluginVersion: Protobuf.Type } {
+  if (types === undefined) {
+    const protobuf = createRequire(import.meta.url)("protobufjs") as typeof Protobuf;
+    const root = protobuf.parse(TENSORBOARD_PROTO, { keepCase: true }).root;
+    types = { event: root.lookupType("tensorboard.Event"), pluginVersion: root.lookupType("tensorboard.HistogramPluginData") };
+  }
+  return types;
+}
 
 /** Serialized tensorboard.Event. */
 export function encodeEvent(event: EventMessage): Uint8Array {
+  const eventType = messageTypes().event;
   const message = eventType.fromObject(event as unknown as Record<string, unknown>);
   const problem = eventType.verify(message);
   if (problem !== null) throw new Error(`tensorboard.Event: ${problem}`);
@@ -145,16 +156,19 @@ export function encodeEvent(event: EventMessage): Uint8Array {
 
 /** Parsed tensorboard.Event: int64 as number, bytes as Uint8Array, scalars defaulted, absent messages null. */
 export function decodeEvent(bytes: Uint8Array): EventMessage {
+  const eventType = messageTypes().event;
   const message = eventType.decode(bytes);
   return eventType.toObject(message, { longs: Number, enums: Number, bytes: Uint8Array as unknown as typeof String, defaults: true, arrays: true }) as EventMessage;
 }
 
 /** Serialized {Histogram,Text}PluginData { version } (both are one int32 field 1). */
 export function encodePluginVersion(version: number): Uint8Array {
+  const pluginVersionType = messageTypes().pluginVersion;
   return pluginVersionType.encode(pluginVersionType.fromObject({ version })).finish();
 }
 
 /** `version` of a serialized {Histogram,Text}PluginData. */
 export function decodePluginVersion(bytes: Uint8Array): number {
+  const pluginVersionType = messageTypes().pluginVersion;
   return (pluginVersionType.toObject(pluginVersionType.decode(bytes), { defaults: true }) as { version: number }).version;
 }

@@ -1,0 +1,261 @@
+// Spectral kernels: the Gram matrix of a weight matrix's smaller side and the eigenvalues of a
+// symmetric matrix (Householder tridiagonal reduction, then implicit QL with Wilkinson shifts),
+// in f64 with f64x2 SIMD where lanes are independent. Every sum runs in the same order and every
+// product and square root is the same IEEE operation as the TypeScript oracles in
+// src/stats/eigen.ts (smallGram, tridiagonalize, tridiagonalEigenvalues), and hypot follows V8's
+// Math.hypot, so the results are bit-identical to theirs. The host side is
+// src/kernels/spectral-wasm.ts. Not a general linear-algebra library.
+
+let scratchBase: usize = 0;
+let scratchCap: i32 = 0;
+
+/** Returns a pointer to a scratch region of at least `bytes` bytes (grows memory as needed; 16-byte aligned). */
+export function reserve(bytes: i32): usize {
+  if (bytes <= scratchCap) return scratchBase;
+  const base = (<usize>memory.size()) << 16;
+  const pages = (bytes + 0xffff) >>> 16;
+  if (memory.grow(pages) < 0) unreachable();
+  scratchBase = base;
+  scratchCap = pages << 16;
+  return base;
+}
+
+@inline function f64At(base: usize, i: i32): f64 {
+  return load<f64>(base + (<usize>i << 3));
+}
+
+@inline function setF64(base: usize, i: i32, x: f64): void {
+  store<f64>(base + (<usize>i << 3), x);
+}
+
+/**
+ * The m vectors of the Gram matrix of W (rows x cols, f32, row-major at wPtr), in f64, laid out
+ * entry-major: vecs[t m + j] = entry t of vector j. The vectors are W's rows when rows <= cols
+ * (m = rows, length k = cols), else its columns (m = cols, k = rows). Returns m.
+ */
+export function gramVectors(wPtr: usize, rows: i32, cols: i32, vecsPtr: usize): i32 {
+  if (rows <= cols) {
+    const m = rows, k = cols;
+    for (let i = 0; i < m; i++) {
+      const src = wPtr + (<usize>(i * k) << 2);
+      for (let t = 0; t < k; t++) setF64(vecsPtr, t * m + i, <f64>load<f32>(src + (<usize>t << 2)));
+    }
+    return m;
+  }
+  const n = rows * cols;
+  for (let t = 0; t < n; t++) setF64(vecsPtr, t, <f64>load<f32>(wPtr + (<usize>t << 2)));
+  return cols;
+}
+
+/**
+ * G = V^T V for the entry-major vectors of gramVectors (m vectors of length k): G[i][j] = sum over
+ * t = 0..k-1, in order, of v_i[t] v_j[t], written to both triangles of the m x m matrix at gPtr.
+ * Blocks of 4 x 4 entries, two entries per f64x2 lane pair, each lane its own sum in t order.
+ */
+export function gram(vecsPtr: usize, m: i32, k: i32, gPtr: usize): void {
+  const stride = <usize>m << 3;
+  let ib = 0;
+  for (; ib + 4 <= m; ib += 4) {
+    for (let jb = 0; jb <= ib; jb += 4) {
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), b0 = f64x2.splat(0), b1 = f64x2.splat(0);
+      let c0 = f64x2.splat(0), c1 = f64x2.splat(0), d0 = f64x2.splat(0), d1 = f64x2.splat(0);
+      let row = vecsPtr;
+      const io = <usize>ib << 3, jo = <usize>jb << 3;
+      for (let t = 0; t < k; t++, row += stride) {
+        const x0 = v128.load(row + jo), x1 = v128.load(row + jo, 16);
+        const s0 = v128.load64_splat(row + io), s1 = v128.load64_splat(row + io, 8);
+        const s2 = v128.load64_splat(row + io, 16), s3 = v128.load64_splat(row + io, 24);
+        a0 = f64x2.add(a0, f64x2.mul(s0, x0)); a1 = f64x2.add(a1, f64x2.mul(s0, x1));
+        b0 = f64x2.add(b0, f64x2.mul(s1, x0)); b1 = f64x2.add(b1, f64x2.mul(s1, x1));
+        c0 = f64x2.add(c0, f64x2.mul(s2, x0)); c1 = f64x2.add(c1, f64x2.mul(s2, x1));
+        d0 = f64x2.add(d0, f64x2.mul(s3, x0)); d1 = f64x2.add(d1, f64x2.mul(s3, x1));
+      }
+      putPair(gPtr, m, ib, jb, a0); putPair(gPtr, m, ib, jb + 2, a1);
+      putPair(gPtr, m, ib + 1, jb, b0); putPair(gPtr, m, ib + 1, jb + 2, b1);
+      putPair(gPtr, m, ib + 2, jb, c0); putPair(gPtr, m, ib + 2, jb + 2, c1);
+      putPair(gPtr, m, ib + 3, jb, d0); putPair(gPtr, m, ib + 3, jb + 2, d1);
+    }
+  }
+  for (let i = ib; i < m; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s: f64 = 0;
+      for (let t = 0; t < k; t++) s += f64At(vecsPtr, t * m + i) * f64At(vecsPtr, t * m + j);
+      setF64(gPtr, i * m + j, s);
+      setF64(gPtr, j * m + i, s);
+    }
+  }
+}
+
+/** G[i][j], G[i][j+1] and their mirrors from one lane pair. */
+@inline function putPair(gPtr: usize, m: i32, i: i32, j: i32, pair: v128): void {
+  const x = f64x2.extract_lane(pair, 0), y = f64x2.extract_lane(pair, 1);
+  setF64(gPtr, i * m + j, x); setF64(gPtr, j * m + i, x);
+  setF64(gPtr, i * m + j + 1, y); setF64(gPtr, (j + 1) * m + i, y);
+}
+
+/**
+ * Reduces symmetric A (n x n, f64, row-major at a, overwritten; only its lower triangle is read)
+ * to tridiagonal form: diagonal at d, subdiagonal at e (e[n-1] = 0). v and w: n f64 of scratch.
+ * The operations of src/stats/eigen.ts tridiagonalize, in its order.
+ */
+export function tridiagonalize(a: usize, n: i32, d: usize, e: usize, v: usize, w: usize): void {
+  for (let i = 0; i < n; i++) { setF64(d, i, 0); setF64(e, i, 0); }
+  for (let k = 0; k < n - 2; k++) {
+    let norm2: f64 = 0;
+    for (let i = k + 1; i < n; i++) { const x = f64At(a, i * n + k); norm2 += x * x; }
+    const x0 = f64At(a, (k + 1) * n + k);
+    const alpha = x0 >= 0 ? -Math.sqrt(norm2) : Math.sqrt(norm2);
+    setF64(d, k, f64At(a, k * n + k));
+    setF64(e, k, alpha);
+    let vnorm2 = norm2 - x0 * x0;
+    for (let i = k + 1; i < n; i++) setF64(v, i, f64At(a, i * n + k));
+    const v1 = x0 - alpha;
+    setF64(v, k + 1, v1);
+    vnorm2 += v1 * v1;
+    if (vnorm2 == 0) { setF64(e, k, x0); continue; }
+    const inv = 1 / Math.sqrt(vnorm2);
+    for (let i = k + 1; i < n; i++) setF64(v, i, f64At(v, i) * inv);
+    for (let i = k + 1; i < n; i++) setF64(w, i, 0);
+    householderProduct(a, n, k + 1, v, w);
+    let vp: f64 = 0;
+    for (let i = k + 1; i < n; i++) vp += f64At(v, i) * f64At(w, i);
+    for (let i = k + 1; i < n; i++) setF64(w, i, f64At(w, i) - vp * f64At(v, i));
+    rankTwoUpdate(a, n, k + 1, v, w);
+  }
+  if (n >= 2) { setF64(d, n - 2, f64At(a, (n - 2) * n + n - 2)); setF64(e, n - 2, f64At(a, (n - 1) * n + n - 2)); }
+  if (n >= 1) setF64(d, n - 1, f64At(a, (n - 1) * n + n - 1));
+}
+
+/**
+ * w += A22 v over rows and columns lo..n-1 from A22's lower triangle: each a_ij (j < i) adds to
+ * w_i (in the row sum s, in order of j) and to w_j (lane-wise, independent). Two rows at a time,
+ * so their sums' add chains overlap; each w_j still takes row i's term before row i + 1's.
+ */
+function householderProduct(a: usize, n: i32, lo: i32, v: usize, w: usize): void {
+  let i = lo;
+  for (; i + 1 < n; i += 2) {
+    const row = a + (<usize>(i * n) << 3), next = row + (<usize>n << 3);
+    const vi = f64At(v, i), vn = f64At(v, i + 1), viv = f64x2.splat(vi), vnv = f64x2.splat(vn);
+    let s = f64At(row, i) * vi, t = f64At(next, i + 1) * vn;
+    let j = lo;
+    for (; j + 2 <= i; j += 2) {
+      const off = <usize>j << 3;
+      const vj = v128.load(v + off), ai = v128.load(row + off), an = v128.load(next + off);
+      const p = f64x2.mul(ai, vj), q = f64x2.mul(an, vj);
+      s += f64x2.extract_lane(p, 0);
+      t += f64x2.extract_lane(q, 0);
+      s += f64x2.extract_lane(p, 1);
+      t += f64x2.extract_lane(q, 1);
+      v128.store(w + off, f64x2.add(f64x2.add(v128.load(w + off), f64x2.mul(ai, viv)), f64x2.mul(an, vnv)));
+    }
+    for (; j < i; j++) {
+      const vj = f64At(v, j), ai = f64At(row, j), an = f64At(next, j);
+      s += ai * vj;
+      t += an * vj;
+      setF64(w, j, (f64At(w, j) + ai * vi) + an * vn);
+    }
+    setF64(w, i, f64At(w, i) + s);
+    // row i + 1's last column before its diagonal is column i, after row i's own sum
+    const ani = f64At(next, i);
+    t += ani * f64At(v, i);
+    setF64(w, i, f64At(w, i) + ani * vn);
+    setF64(w, i + 1, f64At(w, i + 1) + t);
+  }
+  for (; i < n; i++) {
+    const row = a + (<usize>(i * n) << 3), vi = f64At(v, i);
+    let s = f64At(row, i) * vi;
+    for (let j = lo; j < i; j++) {
+      const aij = f64At(row, j);
+      s += aij * f64At(v, j);
+      setF64(w, j, f64At(w, j) + aij * vi);
+    }
+    setF64(w, i, f64At(w, i) + s);
+  }
+}
+
+/** A22 -= 2 (v w^T + w v^T) on the lower triangle of rows and columns lo..n-1 (a_ij -= 2v_i w_j + 2w_i v_j). */
+function rankTwoUpdate(a: usize, n: i32, lo: i32, v: usize, w: usize): void {
+  for (let i = lo; i < n; i++) {
+    const row = a + (<usize>(i * n) << 3), vi = 2 * f64At(v, i), wi = 2 * f64At(w, i);
+    const viv = f64x2.splat(vi), wiv = f64x2.splat(wi);
+    let j = lo;
+    for (; j + 2 <= i + 1; j += 2) {
+      const off = <usize>j << 3;
+      const upd = f64x2.add(f64x2.mul(viv, v128.load(w + off)), f64x2.mul(wiv, v128.load(v + off)));
+      v128.store(row + off, f64x2.sub(v128.load(row + off), upd));
+    }
+    for (; j <= i; j++) setF64(row, j, f64At(row, j) - (vi * f64At(w, j) + wi * f64At(v, j)));
+  }
+}
+
+/** QL sweeps allowed per eigenvalue (src/stats/eigen.ts MAX_QL_ITERATIONS). */
+const MAX_QL_ITERATIONS = 60;
+
+/**
+ * Eigenvalues of the symmetric tridiagonal (d, e) of length n by implicit QL with Wilkinson
+ * shifts, into d (unsorted; e is overwritten). Returns -1, or the index of the eigenvalue that
+ * did not converge in MAX_QL_ITERATIONS sweeps.
+ */
+export function tridiagonalEigenvalues(d: usize, e: usize, n: i32): i32 {
+  for (let l = 0; l < n; l++) {
+    let iter = 0;
+    for (;;) {
+      let m = l;
+      for (; m < n - 1; m++) {
+        const dd = Math.abs(f64At(d, m)) + Math.abs(f64At(d, m + 1));
+        if (Math.abs(f64At(e, m)) <= f64.EPSILON * dd) break;
+      }
+      if (m == l) break;
+      if (++iter > MAX_QL_ITERATIONS) return l;
+      qlSweep(d, e, l, m);
+    }
+  }
+  return -1;
+}
+
+/** V8's Math.hypot of two values: scaled by the larger, Kahan-summed squares (bit-identical to it). */
+function hypot(x: f64, y: f64): f64 {
+  const ax = Math.abs(x), ay = Math.abs(y);
+  let max: f64 = 0;
+  if (ax > max) max = ax;
+  if (ay > max) max = ay;
+  if (max == Infinity) return Infinity;
+  if (isNaN(x) || isNaN(y)) return NaN;
+  if (max == 0) return 0;
+  let sum: f64 = 0, comp: f64 = 0;
+  let q = ax / max;
+  let summand = q * q - comp;
+  let pre = sum + summand;
+  comp = (pre - sum) - summand;
+  sum = pre;
+  q = ay / max;
+  summand = q * q - comp;
+  pre = sum + summand;
+  sum = pre;
+  return Math.sqrt(sum) * max;
+}
+
+/** One implicit QL step with a Wilkinson shift on the unreduced block l..m (src/stats/eigen.ts qlSweep). */
+function qlSweep(d: usize, e: usize, l: i32, m: i32): void {
+  let g = (f64At(d, l + 1) - f64At(d, l)) / (2 * f64At(e, l));
+  let r = hypot(g, 1);
+  g = f64At(d, m) - f64At(d, l) + f64At(e, l) / (g + (g >= 0 ? r : -r));
+  let s: f64 = 1, c: f64 = 1, p: f64 = 0;
+  let i = m - 1;
+  for (; i >= l; i--) {
+    const f = s * f64At(e, i), b = c * f64At(e, i);
+    r = hypot(f, g);
+    setF64(e, i + 1, r);
+    if (r == 0) { setF64(d, i + 1, f64At(d, i + 1) - p); setF64(e, m, 0); break; }
+    s = f / r; c = g / r;
+    g = f64At(d, i + 1) - p;
+    r = (f64At(d, i) - g) * s + 2 * c * b;
+    p = s * r;
+    setF64(d, i + 1, g + p);
+    g = c * r - b;
+  }
+  if (r == 0 && i >= l) return;
+  setF64(d, l, f64At(d, l) - p);
+  setF64(e, l, g);
+  setF64(e, m, 0);
+}

@@ -1,0 +1,27 @@
+// Pluggable hot path of the spectral summary: the Gram matrix of a weight matrix's smaller side
+// and its eigenvalues. The TypeScript versions in eigen.ts (smallGram, symmetricEigenvaluesInPlace)
+// are the oracle and the default; a thread that has the WASM SIMD kernel
+// (src/kernels/spectral-wasm.ts, installed by the statistics workers) installs it here. The kernel
+// gives the oracle's results bit for bit (test/kernels/spectral-wasm.test.ts).
+
+export interface SpectralKernels {
+  /**
+   * Eigenvalues, ascending, of the Gram matrix of W's smaller side (rows x cols, row-major f32
+   * values): smallGram then symmetricEigenvaluesInPlace, with their errors.
+   */
+  gramEigenvalues(w: Float32Array, rows: number, cols: number): Float64Array;
+}
+
+let installed: SpectralKernels | null = null;
+
+/** Installs kernels for this thread (null: the TypeScript oracle); returns the previous ones. */
+export function setSpectralKernels(kernels: SpectralKernels | null): SpectralKernels | null {
+  const previous = installed;
+  installed = kernels;
+  return previous;
+}
+
+/** The kernels installed in this thread, or null (use the oracle). */
+export function spectralKernels(): SpectralKernels | null {
+  return installed;
+}
