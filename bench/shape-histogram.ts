@@ -9,7 +9,8 @@
 import { loadavg } from "node:os";
 import { sketchOfValues } from "../src/stats/sketch-values.js";
 import { dipTest, gaussianKde, histogramShapeSummary, kdeModes, selectMixtureByBic, shapeSummary } from "../src/stats/shape/index.js";
-import { sampleFromHistogram, snapshotFromHistogram } from "../src/pipeline/snapshots.js";
+import { snapshotFromHistogram } from "../src/dynamics/modes/snapshots.js";
+import { sampleFromHistogram } from "../src/stats/histogram-sample.js";
 import { Rng } from "../src/util/rng.js";
 
 type Histogram = { keys: number[]; counts: number[] };

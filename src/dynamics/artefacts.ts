@@ -17,6 +17,8 @@
 // A genuine fork of a constant-initialised tensor after the first updates (step > 10) is not
 // labelled; one within them cannot be told apart from stored data and is labelled.
 
+import type { DynamicsEventKind } from "../store/vocabulary.js";
+
 /** Name of the rule, stored in events.artefact. */
 export const FIRST_UPDATE_SPLIT_RULE = "first_update_sign_split";
 /**
@@ -26,7 +28,7 @@ export const FIRST_UPDATE_SPLIT_RULE = "first_update_sign_split";
  */
 export const FIRST_UPDATES_MAX_STEP = 10;
 /** Event kinds the rule can label (splits; merges, layer forks and change points never). */
-export const ARTEFACT_EVENT_KINDS: readonly string[] = ["population_fork", "mode_split"];
+export const ARTEFACT_EVENT_KINDS: readonly DynamicsEventKind[] = ["population_fork", "mode_split"];
 
 /** A tensor's or group's statistics at step 0, as stored. */
 export interface InitialState {
@@ -39,7 +41,7 @@ export interface InitialState {
 
 /** What the rule reads of an event (a DynamicsEvent, EventInput or EventRecord fits). */
 export interface ArtefactCandidate {
-  kind: string;
+  kind: DynamicsEventKind;
   tensor: string | null;
   step: number | null;
   step_low: number | null;

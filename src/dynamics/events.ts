@@ -3,7 +3,7 @@
 // Not a detector itself: modes/ and forks/ build events with makeEvent.
 
 import { UsageError } from "../util/errors.js";
-import { changePointsOnSteps, CostLinear, makeCost, pseudoResidualSigma, xCoordinates, type DetectOptions, type StepAxis, type StepChangePointResult, type XAxis } from "./changepoints/index.js";
+import { changePointsOnSteps, pseudoResidualSigma, xCoordinates, type CostLinear, type DetectOptions, type StepAxis, type StepChangePointResult, type XAxis } from "./changepoints/index.js";
 import { earlyWarningShort, MIN_SHORT_EWS_POINTS, type ShortEarlyWarningOptions } from "./ews/index.js";
 
 import type { DynamicsEventKind } from "../store/vocabulary.js";
@@ -140,7 +140,7 @@ function linearDetails(result: StepChangePointResult, cost: CostLinear, x: Float
 export function changePointEvents(tensor: string, statName: string, steps: readonly number[], values: readonly number[], options: ChangePointEventOptions = {}): DynamicsEvent[] {
   const result = changePointsOnSteps(steps, values, options);
   const x = result.xAxis === null ? (options.x === undefined ? undefined : Float64Array.from(options.x)) : xCoordinates(steps, result.xAxis);
-  const cost = makeCost(result.cost, { ...(options.minSize !== undefined && { minSize: options.minSize }), ...(x !== undefined && { x }) }).fit(Float64Array.from(values));
+  const cost = result.fittedCost;
   const bkps = [0, ...result.bkps];
   return result.changes.map((change, c) => {
     const start = bkps[c]!, mid = bkps[c + 1]!, end = bkps[c + 2]!;
@@ -149,7 +149,7 @@ export function changePointEvents(tensor: string, statName: string, steps: reado
     const pooled = Math.sqrt(((mid - start) * before.variance + (end - mid) * after.variance) / (end - start));
     const floor = POOLED_STD_FLOOR_RELATIVE * Math.max(1, Math.abs(before.mean), Math.abs(after.mean));
     const gain = cost.error(start, end) - cost.error(start, mid) - cost.error(mid, end);
-    const linear = cost instanceof CostLinear ? linearDetails(result, cost, x ?? Float64Array.from(values, (_, i) => i), steps, values, [start, mid, end], gain) : null;
+    const linear = cost.kind === "linear" ? linearDetails(result, cost, x ?? Float64Array.from(values, (_, i) => i), steps, values, [start, mid, end], gain) : null;
     const strength = linear?.strength ?? Math.abs(after.mean - before.mean) / Math.max(pooled, floor);
     return makeEvent("change_point", tensor, change.step, change.stepLow, strength, {
       statistic: statName,

@@ -18,6 +18,7 @@ import { loadRunInputs, seriesOf, type EventTarget, type RunInputs, type SeriesS
 import { layersByRole } from "../pipeline/event-detectors.js";
 import { DEFAULT_LAYER_FORK_STATISTICS, MIN_LAYER_FORK_CHECKPOINTS } from "../pipeline/events.js";
 import type { Store } from "../store/store.js";
+import type { DynamicsEventKind } from "../store/vocabulary.js";
 import type { StudyEvent } from "./run-data.js";
 
 export interface OnlineEventSettings {
@@ -71,7 +72,7 @@ export function mergeConfirmedAt(steps: readonly number[], step: number): number
 }
 
 /** Online versions of stored population forks and mode events (null known-at: not yet known at the last checkpoint, dropped). Pure. */
-export function onlineFromStored(steps: readonly number[], stored: readonly { kind: string; tensor: string | null; step: number | null; step_low: number | null; strength: number | null; evidence: unknown }[], persistence: number): StudyEvent[] {
+export function onlineFromStored(steps: readonly number[], stored: readonly { kind: DynamicsEventKind; tensor: string | null; step: number | null; step_low: number | null; strength: number | null; evidence: unknown }[], persistence: number): StudyEvent[] {
   const out: StudyEvent[] = [];
   for (const e of stored) {
     if (e.step === null) continue;

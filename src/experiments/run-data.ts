@@ -1,12 +1,13 @@
 // What the claims read about one run, as plain arrays (the claims are pure functions of this):
 // analyzed steps, validation loss per step, events, parameter features, pruning rows.
 import type { PruningRecord } from "../store/types.js";
+import type { DynamicsEventKind } from "../store/vocabulary.js";
 import type { Transition } from "../quality/transition.js";
 import { LEAD_LAG_EVENT_KINDS } from "../quality/correlate-run.js";
 
 /** Event kinds the claims use: the distribution events (bifurcations), as `correlate` does. Change points of
  * parameter statistics are left out: the detector finds them at nearly every checkpoint. */
-export const CLAIM_EVENT_KINDS: readonly string[] = LEAD_LAG_EVENT_KINDS;
+export const CLAIM_EVENT_KINDS: readonly DynamicsEventKind[] = LEAD_LAG_EVENT_KINDS;
 /**
  * The kind of a run's main fork. One kind only: strengths of different kinds are on different
  * scales (a layer fork's gap in noise sigmas, 59-90 on the tiny runs, against a population fork's
@@ -15,7 +16,7 @@ export const CLAIM_EVENT_KINDS: readonly string[] = LEAD_LAG_EVENT_KINDS;
 export const MAIN_FORK_KIND = "layer_fork";
 
 export interface StudyEvent {
-  kind: string;
+  kind: DynamicsEventKind;
   tensor: string | null;
   /** First checkpoint after the event: it happened in (stepLow, step]. */
   step: number;

@@ -13,7 +13,7 @@ import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { UsageError } from "../util/errors.js";
 import { BatchWriter } from "./batch-writer.js";
 import { analyzeCheckpoint, type CheckpointBatch, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
-import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "./shape-rows.js";
+import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/extras.js";
 import { ROW_TASKS_URL } from "./row-tasks.js";
 import { countEventsByKind, detectorRecord, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
 import { importTrainerStateMetrics, type TrainerMetricsImport } from "./run-metrics.js";

@@ -25,12 +25,12 @@ import type { StatsPool } from "../kernels/stats-pool.js";
 import type { RunCheckpoint } from "../runs/discovery.js";
 import type { TensorSketch } from "../stats/sketch.js";
 import type { BufferInput, CheckpointResult, GroupStatsInput, TensorStatsInput, TrajectoryInput } from "../store/types.js";
-import { classifyTensor, isNonParameterBuffer } from "../tensor/names.js";
+import { classifyTensor, isNonParameterBuffer, isSpectralTarget } from "../tensor/names.js";
 import { nameFilter } from "../util/glob.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { checkpointGroups } from "./groups.js";
 import { ROW_TASKS_URL, type GroupRowTask, type RowStats, type TensorRowSpec } from "./row-tasks.js";
-import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM, isSpectralTarget } from "./shape-rows.js";
+import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/extras.js";
 
 /**
  * Tensors under way at once per checkpoint: enough to fill the workers' queues (2 workers x

@@ -7,7 +7,7 @@ import type { ShortEarlyWarningOptions } from "../dynamics/ews/index.js";
 import { detectLayerFork, detectPopulationFork } from "../dynamics/forks/index.js";
 import { detectModeEvents } from "../dynamics/modes/index.js";
 import { seriesOf, statisticOf, type EventTarget, type SeriesStatistic } from "./event-inputs.js";
-import { confirmBimodality, type ValueSnapshot } from "./snapshots.js";
+import { confirmBimodality, type ValueSnapshot } from "../dynamics/modes/snapshots.js";
 
 /** Detector settings after defaults (undefined = the dynamics/ module's default). */
 export interface DetectorSettings {

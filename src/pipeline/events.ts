@@ -16,7 +16,8 @@ import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents,
 import { recomputeRunTransition } from "../quality/run-transition.js";
 import { labelOptimizerArtefacts } from "./event-artefacts.js";
 import { BatchedTensorLoader, groupHistogramsOf, loadRunInputs, type EventTarget, type HistogramsByStep, type SeriesStatistic } from "./event-inputs.js";
-import { DEFAULT_BIMODALITY_ALPHA, HISTOGRAM_SAMPLE_SIZE, snapshotFromHistogram, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type ValueSnapshot } from "./snapshots.js";
+import { DEFAULT_BIMODALITY_ALPHA, snapshotFromHistogram, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type ValueSnapshot } from "../dynamics/modes/snapshots.js";
+import { HISTOGRAM_SAMPLE_SIZE } from "../stats/histogram-sample.js";
 
 export type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
 

@@ -1,12 +1,12 @@
 // Group statistics of one checkpoint (per role across layers, e.g. every attn.qkv.weight; per
 // layer; whole model), made by merging tensor sketches (stats/group.ts), never by re-reading;
-// their shape statistics come from a seeded sample of the merged histogram (shape-rows.ts).
+// their shape statistics come from a seeded sample of the merged histogram (stats/extras.ts).
 import { groupSketches, type SketchedTensor } from "../stats/group.js";
 import { HIST_KEY_COUNT } from "../stats/histogram.js";
 import { emptySketch, mergeSketches, type TensorSketch } from "../stats/sketch.js";
 import { summarizeSketch } from "../stats/summary.js";
 import type { GroupKind, GroupStatsInput, TensorStatsInput } from "../store/types.js";
-import { histogramShapeExtra, shapeSeed } from "./shape-rows.js";
+import { histogramShapeExtra, shapeSeed } from "../stats/extras.js";
 
 /** Shape statistics of group rows: the checkpoint's step (part of the sample seed) and the sample size. */
 export interface GroupShapeOptions {

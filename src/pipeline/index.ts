@@ -6,20 +6,12 @@ export { runCheckpointJob, type CheckpointJob } from "./checkpoint-job.js";
 export { BatchWriter } from "./batch-writer.js";
 export { groupRows, checkpointGroups, roleGroupName, type GroupShapeOptions, type GroupSketch } from "./groups.js";
 export {
-  DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM, SAMPLE_MIXTURE_EM, shapeSeed, exactShapeExtra, histogramShapeExtra,
-  isSpectralTarget, spectralExtra, type ShapeMethod, type ShapeExtra, type StoredSpectral,
-} from "./shape-rows.js";
-export {
   detectRunEvents, storeRunEvents, recomputeRunEvents, countEventsByKind, detectorRecord, EVENT_KINDS, EVENT_DETECTION_VERSION,
   MIN_CHANGE_POINT_CHECKPOINTS, MIN_CHANGE_POINT_SEGMENT, MIN_LAYER_FORK_CHECKPOINTS, DEFAULT_CHANGE_POINT_STATISTICS, DEFAULT_LAYER_FORK_STATISTICS, DEFAULT_CHANGE_POINT_COST,
   type EventDetectionOptions, type DynamicsEvent, type DynamicsEventKind,
 } from "./events.js";
 export { labelOptimizerArtefacts, initialStatesOf, artefactLabel, type InitialStates } from "./event-artefacts.js";
 export { statisticOf, type SeriesStatistic } from "./event-inputs.js";
-export {
-  sampleFromHistogram, snapshotFromHistogram, snapshotFromValues, confirmBimodality, storedShapeOf, dkwBound95,
-  HISTOGRAM_SAMPLE_SIZE, DEFAULT_BIMODALITY_ALPHA, type ValueSnapshot, type StoredShape,
-} from "./snapshots.js";
 export {
   RunWatcher, WATCH_POLL_MS, WATCH_DEBOUNCE_MS, WATCH_SETTLED_AGE_MS,
   type ScanResult, type WatchAnalyzeOptions, type RunWatcherOptions, type CheckpointFailure, type WatchEvent,

@@ -4,7 +4,7 @@
 // the same result in any thread. Not for direct use: pipeline/checkpoint-batch.ts calls them.
 import { summarizeSketch, type TensorSummary } from "../stats/summary.js";
 import type { TensorSketch } from "../stats/sketch.js";
-import { exactShapeExtra, histogramShapeExtra, shapeSeed, spectralExtra } from "./shape-rows.js";
+import { exactShapeExtra, histogramShapeExtra, shapeSeed, spectralExtra } from "../stats/extras.js";
 
 /** Where the task functions live, for StatsPool.call (".ts" under tsx, ".js" compiled). */
 export const ROW_TASKS_URL = import.meta.url;

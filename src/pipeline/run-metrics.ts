@@ -4,6 +4,7 @@
 // the source "trainer_state" (replacing what that source stored before).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { TRAINER_STATE_FILE } from "../formats/hf-files.js";
 import type { RunCheckpoint } from "../runs/discovery.js";
 import type { Store } from "../store/store.js";
 import { readMetricsPath } from "../quality/metrics-io.js";
@@ -12,7 +13,6 @@ import { ByteSourceError } from "../util/errors.js";
 
 /** Source name of the metrics read from trainer_state.json (the studies and the demo use the same). */
 export const TRAINER_STATE_METRICS_SOURCE = "trainer_state";
-const TRAINER_STATE_FILE = "trainer_state.json";
 
 /** What importTrainerStateMetrics did: the file read and the values stored, or why nothing was stored. */
 export type TrainerMetricsImport =

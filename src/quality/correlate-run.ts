@@ -3,6 +3,7 @@
 import { NotEnoughPointsError, UsageError } from "../util/errors.js";
 import { isOptimizerArtefact } from "../dynamics/artefacts.js";
 import type { EventRecord, MetricRecord, Store } from "../store/index.js";
+import type { DynamicsEventKind } from "../store/vocabulary.js";
 import { alignToCheckpoints } from "./align.js";
 import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_BOOTSTRAP_SEED, DEFAULT_CONFIDENCE } from "./bootstrap.js";
 import { correlateFeatures, MIN_CORRELATION_POINTS, type FeatureMetricCorrelation } from "./correlation.js";
@@ -10,7 +11,7 @@ import { DEFAULT_LEAD_WINDOW_LOG, leadLag, type LeadLagEvent, type LeadLagResult
 import { featuresFromStore } from "./store-features.js";
 
 /** Events matched with metric changes: distribution events (change points of statistics are left out). */
-export const LEAD_LAG_EVENT_KINDS: readonly string[] = ["population_fork", "mode_split", "mode_merge", "layer_fork"];
+export const LEAD_LAG_EVENT_KINDS: readonly DynamicsEventKind[] = ["population_fork", "mode_split", "mode_merge", "layer_fork"];
 
 export interface CorrelateRunOptions {
   /** Only this metric name (default: every stored metric series of the run). */

@@ -2,6 +2,7 @@
 // for each metric change point, the nearest event at or before it, the lag in steps and in
 // log-steps, and summary statistics with bootstrap confidence intervals.
 import { UsageError } from "../util/errors.js";
+import type { DynamicsEventKind } from "../store/vocabulary.js";
 import { changePointsOnSteps, type DetectOptions, type StepAxis } from "../dynamics/changepoints/index.js";
 import { quantileSorted } from "../stats/shape/bandwidth.js";
 import { bootstrapIndices, type BootstrapOptions, type ConfidenceInterval } from "./bootstrap.js";
@@ -10,7 +11,7 @@ import { bootstrapIndices, type BootstrapOptions, type ConfidenceInterval } from
 export const DEFAULT_LEAD_WINDOW_LOG = Math.log(10);
 
 export interface LeadLagEvent {
-  kind: string;
+  kind: DynamicsEventKind;
   tensor: string | null;
   step: number;
 }

@@ -1,5 +1,5 @@
 // Reading back the shape statistics stored in a row's `extra`: `extra.shape` (stats/shape's
-// ShapeSummary, written as pipeline/shape-rows.ts's ShapeExtra) and `extra.shape_method.method`.
+// ShapeSummary, written as stats/extras.ts's ShapeExtra) and `extra.shape_method.method`.
 // The encoder is that typed ShapeExtra; this is its decoder, checked field by field, so readers
 // (mode snapshots, series statistics, quality features) never cast the stored JSON. A field that
 // is absent or malformed decodes to null.

@@ -129,3 +129,12 @@ function layerFromUnknownName(name: string): number | null {
   const m = /(?:^|\.)(?:layers?|h|blocks?)\.(\d+)\./.exec(name);
   return m === null ? null : Number(m[1]);
 }
+
+const SPECTRAL_ROLES: ReadonlySet<TensorRole> = new Set(["attn.qkv", "attn.q", "attn.k", "attn.v", "attn.out", "mlp.in", "mlp.gate", "mlp.up", "mlp.out"]);
+
+/** Attention and MLP weight matrices (not embeddings) with min(rows, cols) in 1..maxDim; 0 disables. */
+export function isSpectralTarget(cls: { role: TensorRole; kind: TensorKind }, shape: readonly number[], maxDim: number): boolean {
+  if (maxDim <= 0 || cls.kind !== "weight" || !SPECTRAL_ROLES.has(cls.role) || shape.length !== 2) return false;
+  const m = Math.min(shape[0]!, shape[1]!);
+  return m >= 1 && m <= maxDim;
+}

@@ -28,7 +28,7 @@ test("a step-1 sign split of a zero-initialised bias is labelled", () => {
 
 test("each condition of the rule is needed", () => {
   // 1. kind: merges, layer forks and change points are never artefacts
-  for (const kind of ["mode_merge", "layer_fork", "change_point"]) assert.equal(optimizerArtefactOf(fork({ kind }), zeros), null, kind);
+  for (const kind of ["mode_merge", "layer_fork", "change_point"] as const) assert.equal(optimizerArtefactOf(fork({ kind }), zeros), null, kind);
   // 2. constant at step 0: a random initialisation, a NaN, a single element, no step-0 row
   assert.equal(optimizerArtefactOf(fork(), { numel: 64, nonFinite: 0, min: -0.02, max: 0.02 }), null);
   assert.equal(optimizerArtefactOf(fork(), { ...zeros, nonFinite: 1 }), null);

@@ -15,6 +15,7 @@ import {
   precisionRecall,
   robustSigma,
   sumOfCosts,
+  xCoordinates,
   type CostKind,
 } from "../../src/dynamics/changepoints/index.js";
 import { NotEnoughPointsError, UsageError } from "../../src/util/errors.js";
@@ -113,6 +114,21 @@ test("changePointsOnSteps maps breakpoints to uneven steps with intervals", () =
   assert.ok(Math.abs(onLog.changes[0]!.stepMid - (Math.sqrt(129 * 257) - 1)) < 1e-9);
   assert.throws(() => changePointsOnSteps([0, 2, 1], [1, 2, 3]), UsageError);
   assert.throws(() => changePointsOnSteps([0, 1], [1, 2, 3]), UsageError);
+});
+
+test("the result carries the cost the search ran on, fitted to the same values and x (the event rule reads it, never fits again)", () => {
+  const steps = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 2000, 3000, 4000, 5000, 6000, 7000];
+  const values = steps.map((_, i) => (i < 9 ? 0.1 * i : 3 + 0.05 * i) + (i % 2 === 0 ? 0.01 : -0.01));
+  for (const cost of ["l2", "normal", "linear"] as const) {
+    const result = changePointsOnSteps(steps, values, { cost, minSize: 3 });
+    assert.equal(result.fittedCost.kind, cost);
+    assert.equal(result.fittedCost.nSamples, values.length);
+    const x = result.xAxis === null ? undefined : xCoordinates(steps, result.xAxis);
+    const fresh = makeCost(cost, { minSize: 3, ...(x !== undefined && { x }) }).fit(Float64Array.from(values));
+    for (const [a, b] of [[0, steps.length], [0, 9], [9, steps.length], [3, 12]] as const) assert.equal(result.fittedCost.error(a, b), fresh.error(a, b), `${cost} [${a}, ${b})`);
+    const objective = sumOfCosts(result.fittedCost, result.bkps) + (result.penalty ?? 0) * (result.bkps.length - 1);
+    assert.ok(Math.abs(objective - result.objective) <= 1e-12 * Math.abs(result.objective), `${cost}: the objective ${result.objective} is the fitted cost's (${objective}; the search sums in another order)`);
+  }
 });
 
 test("errors are typed and checked up front", () => {

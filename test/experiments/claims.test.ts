@@ -12,6 +12,7 @@ import { claimEvents, mainFork, pruningCheckpoints, type StudyEvent, type StudyR
 import { compare, labelFamily } from "../../src/experiments/verdict-rule.js";
 import { buildPlan, BASE_CONFIGURATION, OVERTRAIN_CONFIGURATION } from "../../src/experiments/plan.js";
 import { computeVerdicts } from "../../src/experiments/verdicts.js";
+import type { DynamicsEventKind } from "../../src/store/vocabulary.js";
 import { pythiaMetricSide, type PythiaSeries } from "../../src/experiments/pythia.js";
 import { fitRidgeGroupedCv } from "../../src/quality/ridge-grouped.js";
 import type { PruningRecord } from "../../src/store/types.js";
@@ -23,9 +24,9 @@ const SEEDS = ["a", "b", "c", "d", "e", "f", "g", "h"];
 function run(id: string, valLoss: (number | null)[], events: StudyEvent[] = [], extra: Partial<StudyRunData> = {}): StudyRunData {
   return { runId: id, steps: [...STEPS], valLoss, events, featureNames: [], features: STEPS.map(() => []), pruning: [], ...extra };
 }
-const ev = (kind: string, step: number, stepLow: number, strength = 1, knownAt?: number): StudyEvent => ({ kind, tensor: null, step, stepLow, strength, ...(knownAt !== undefined && { knownAt }) });
+const ev = (kind: DynamicsEventKind, step: number, stepLow: number, strength = 1, knownAt?: number): StudyEvent => ({ kind, tensor: null, step, stepLow, strength, ...(knownAt !== undefined && { knownAt }) });
 /** An online event: known where it happened unless said. */
-const on = (kind: string, step: number, stepLow: number, knownAt = step): StudyEvent => ev(kind, step, stepLow, 1, knownAt);
+const on = (kind: DynamicsEventKind, step: number, stepLow: number, knownAt = step): StudyEvent => ev(kind, step, stepLow, 1, knownAt);
 
 /** Brute force: share of all e-subsets of n checkpoints that hit a window of m of them. */
 function bruteChance(n: number, m: number, e: number): number {

@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { sketchOfValues } from "../../src/stats/sketch-values.js";
 import { tensorRowStats } from "../../src/pipeline/row-tasks.js";
-import { DEFAULT_SHAPE_SAMPLE_SIZE, histogramShapeExtra } from "../../src/pipeline/shape-rows.js";
+import { DEFAULT_SHAPE_SAMPLE_SIZE, histogramShapeExtra } from "../../src/stats/extras.js";
 import type { TensorStatsInput } from "../../src/store/types.js";
 
 const HELPER = fileURLToPath(new URL("./helpers/many-tensor-events.ts", import.meta.url));

@@ -2,11 +2,11 @@
 // (ridge vs alpha and extrapolation baselines) on synthetic runs with known structure.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fitRidge, leadLag, leaveOneRunOut, matchChangesToEvents, predictRidge, summarizeLeadLag, type PredictRun } from "../../src/quality/index.js";
+import { fitRidge, leadLag, leaveOneRunOut, matchChangesToEvents, predictRidge, summarizeLeadLag, type LeadLagEvent, type PredictRun } from "../../src/quality/index.js";
 import { Rng } from "../../src/util/rng.js";
 
 test("matchChangesToEvents takes the latest event at or before each change", () => {
-  const events = [{ kind: "population_fork", tensor: "a", step: 100 }, { kind: "mode_split", tensor: "b", step: 400 }, { kind: "late", tensor: null, step: 5000 }];
+  const events: LeadLagEvent[] = [{ kind: "population_fork", tensor: "a", step: 100 }, { kind: "mode_split", tensor: "b", step: 400 }, { kind: "layer_fork", tensor: null, step: 5000 }];
   const m = matchChangesToEvents([{ step: 50, stepLow: 32 }, { step: 512, stepLow: 256 }, { step: 100, stepLow: 64 }, { step: 100000, stepLow: 90000 }], events);
   assert.equal(m[0]!.event, null);
   assert.equal(m[1]!.event!.step, 400);

@@ -28,7 +28,7 @@ test("pythia-70m zero-shot: 27 steps 0..143000 with lambada_openai ppl and acc",
   assert.ok(acc!.values[26]! > acc!.values[0]! + 0.1, `acc ${acc!.values[0]} -> ${acc!.values[26]}`);
   // Change points of log-perplexity: the drop happens early (steps are log-spaced up to 512).
   const logPpl = ppl!.values.map((v) => Math.log(v!));
-  const r = leadLag(steps, logPpl, [{ kind: "test_event", tensor: null, step: 256 }], { resamples: 200 });
+  const r = leadLag(steps, logPpl, [{ kind: "change_point", tensor: null, step: 256 }], { resamples: 200 });
   console.log(`lambada log-ppl change points at steps ${r.changes.map((c) => `(${c.stepLow}, ${c.step}]`).join(", ")}`);
   assert.ok(r.changes.length >= 1);
   assert.ok(r.changes.some((c) => c.step > 0 && c.step <= 13000), "a change in the early, fast-learning phase");

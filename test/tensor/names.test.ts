@@ -2,7 +2,7 @@
 // Llama and BERT checkpoints, in the order Hugging Face stores them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { classifyTensor, isNonParameterBuffer, type TensorClass } from "../../src/tensor/names.js";
+import { classifyTensor, isNonParameterBuffer, isSpectralTarget, type TensorClass, type TensorRole } from "../../src/tensor/names.js";
 
 // Per-layer names of Pythia-70m (EleutherAI/pythia-70m, any stepN revision), in file order.
 const PYTHIA_LAYER = [
@@ -129,4 +129,15 @@ test("isNonParameterBuffer: named buffers and any non-float tensor", () => {
   assert.equal(isNonParameterBuffer("some.step_counter", "I64"), true);
   assert.equal(isNonParameterBuffer("embed_out.weight", "F16"), false);
   assert.equal(isNonParameterBuffer("embed_out.weight", "U8"), true);
+});
+
+test("isSpectralTarget: attention and MLP weight matrices with min(rows, cols) within the limit", () => {
+  const weight = (role: TensorRole) => ({ role, kind: "weight" as const });
+  assert.equal(isSpectralTarget(weight("attn.qkv"), [384, 128], 256), true);
+  assert.equal(isSpectralTarget(weight("mlp.out"), [128, 512], 128), true);
+  assert.equal(isSpectralTarget(weight("mlp.out"), [300, 512], 256), false, "min dimension above the limit");
+  assert.equal(isSpectralTarget(weight("mlp.out"), [128, 512], 0), false, "0 disables");
+  assert.equal(isSpectralTarget(weight("embed"), [264, 128], 256), false, "embeddings are not fitted");
+  assert.equal(isSpectralTarget(weight("unembed"), [264, 128], 256), false);
+  assert.equal(isSpectralTarget({ role: "attn.qkv", kind: "bias" }, [384], 256), false);
 });

@@ -4,7 +4,7 @@
 import { UsageError } from "../../util/errors.js";
 import { ABRUPT_DEFAULT_WINDOW, confirmAbruptChanges, type AbruptCheck } from "./abrupt.js";
 import { binarySegmentation } from "./binseg.js";
-import { makeCost, xCoordinates, type CostKind, type XAxis } from "./costs/index.js";
+import { makeCost, xCoordinates, type AnyCost, type CostKind, type XAxis } from "./costs/index.js";
 import { pelt } from "./pelt.js";
 import { derivePenalty, pseudoResidualSigma, PENALTY_VARIANCE_FLOOR_RELATIVE } from "./penalty.js";
 import { sumOfCosts, type ChangePointResult, type GridOptions, type SearchMethod } from "./search.js";
@@ -36,6 +36,8 @@ export interface DetectResult extends ChangePointResult {
   /** Linear cost with confirmAbrupt: the search's breakpoints before the check, and the check of each. */
   candidates: number[] | null;
   abrupt: AbruptCheck[] | null;
+  /** The cost the search ran on, fitted to the values (and x): rules on the result read segment costs and lines from it instead of fitting again. */
+  fittedCost: AnyCost;
 }
 
 /** Fit the cost to values and run the search (then the abruptness check for the linear cost). */
@@ -46,7 +48,7 @@ export function detectChangePoints(values: ArrayLike<number>, options: DetectOpt
   const x = options.x ?? Float64Array.from({ length: signal.length }, (_, i) => i);
   const cost = makeCost(kind, { ...(options.minSize !== undefined && { minSize: options.minSize }), x }).fit(signal);
   const grid: GridOptions = { ...(options.minSize !== undefined && { minSize: options.minSize }), ...(options.jump !== undefined && { jump: options.jump }) };
-  const none = { candidates: null, abrupt: null, noiseSigma: null };
+  const none = { candidates: null, abrupt: null, noiseSigma: null, fittedCost: cost };
   if (method === "binseg" && options.nBkps !== undefined) {
     if (options.penalty !== undefined) throw new UsageError("detectChangePoints: give either penalty or nBkps, not both");
     return { ...binarySegmentation(cost, signal.length, { ...grid, nBkps: options.nBkps }), ...none, penaltyRule: `none: ${options.nBkps} changes requested` };

@@ -13,3 +13,7 @@ export {
   DEFAULT_MAX_CONFIRMATION_DELAY,
 } from "./split-merge.js";
 export type { BimodalityConfirmation, ConfirmBimodality, ModeEventOptions, ModeEventsResult } from "./split-merge.js";
+export {
+  snapshotFromHistogram, snapshotFromValues, confirmBimodality, storedShapeOf, storedHistogramShapeOf, DEFAULT_BIMODALITY_ALPHA,
+  type ValueSnapshot, type StoredShape,
+} from "./snapshots.js";

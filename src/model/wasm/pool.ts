@@ -1,9 +1,9 @@
 // Thread pool of the WASM model kernels: the main thread plus (threads - 1) workers share one
 // WebAssembly.Memory. A parallel op writes its arguments to a shared control block, bumps a
 // sequence number, runs share 0 itself, then waits (Atomics.wait) for every worker's share.
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { KernelError } from "../../util/errors.js";
-import { MODULE_EXT } from "../../kernels/load.js";
+import { MODULE_EXT, startModuleWorker } from "../../kernels/load.js";
 import { runOp, OP_EXIT, CTRL_SEQ, CTRL_DONE, CTRL_ERROR, ARGS_OFFSET_BYTES, MAX_ARGS, CONTROL_BYTES } from "./ops.js";
 import type { ModelExports } from "./ops.js";
 
@@ -28,12 +28,10 @@ export class ThreadPool {
     if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) throw new KernelError(`WASM model kernels: threads must be an integer in [1, ${MAX_THREADS}], got ${threads}`);
     const control = new SharedArrayBuffer(CONTROL_BYTES);
     const url = new URL(`./worker${MODULE_EXT}`, import.meta.url);
-    // Under tsx (sources run as .ts) a worker does not inherit the loader: register it first.
-    const source: URL | string = MODULE_EXT === ".ts" ? `import("tsx/esm/api").then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });` : url;
     const workers: Worker[] = [];
     const ready: Array<Promise<void>> = [];
     for (let i = 1; i < threads; i++) {
-      const w = new Worker(source, { eval: typeof source === "string", workerData: { module, memory, control, index: i, parts: threads } });
+      const w = startModuleWorker(url, { workerData: { module, memory, control, index: i, parts: threads } });
       workers.push(w);
       ready.push(new Promise((resolve, reject) => {
         w.once("message", () => resolve());

@@ -1,9 +1,8 @@
 // The report page's state and chart machinery: configuration and data, lazy chart rendering
 // (IntersectionObserver), chart cards, hover read-outs, SVG export, and the readiness timestamps
 // (window.__reportReady) that the benchmark and tests read.
-import type { EChartsType } from "echarts";
+import type { EChartsOption, EChartsType } from "echarts";
 import type { EncodedDensity, ReportData, ReportRun } from "../data.js";
-import type { ChartOption } from "./charts.js";
 import { columnAt, columnEdges, esc, fmtInt, fmtNum, QMAX, type DecodedArray } from "./core.js";
 import type { LiveState, ReportReady } from "./globals.js";
 
@@ -23,7 +22,7 @@ export interface BuildOptions {
 /** How one chart is drawn: its data signature (re-drawn when it changes), async preparation, option and hooks. */
 export interface ChartSpec<P = unknown> {
   sig(): string;
-  build(prep: P, opts: BuildOptions): ChartOption;
+  build(prep: P, opts: BuildOptions): EChartsOption;
   prepare?(): Promise<P>;
   after?(e: ChartEntry): void;
   columns?(): number;

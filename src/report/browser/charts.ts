@@ -1,6 +1,12 @@
 // ECharts option builders for each chart kind of the report (bifurcation heatmap, statistic small
 // multiples, element trajectories, quality, pruning, event timeline) and the toolbox with PNG and
-// SVG export. The options are plain objects that ECharts checks when they are set.
+// SVG export. The options are typed with ECharts' own option types (type-only imports: nothing of
+// echarts enters the bundle; the page loads the library itself).
+import type {
+  CustomSeriesOption, CustomSeriesRenderItemAPI, CustomSeriesRenderItemReturn, DefaultLabelFormatterCallbackParams, EChartsOption, GridComponentOption,
+  LabelFormatterCallback, LineSeriesOption, MarkLineComponentOption, ScatterSeriesOption, SeriesOption, ToolboxComponentOption,
+  TooltipComponentFormatterCallback, TooltipComponentFormatterCallbackParams, TooltipComponentOption,
+} from "echarts";
 import type { ModeMark, ReportEvent, ReportMetric, ReportRun, ReportTensor, ReportTrajectories } from "../data.js";
 import { downloadSvg, type BuildOptions } from "./app.js";
 import {
@@ -8,14 +14,10 @@ import {
   kindColor, stepAxis, stepOf, valueAxis, viridisCss, xOf, type DecodedArray,
 } from "./core.js";
 
-/** An ECharts option, or a part of one (axis, series, component), built as a plain object. */
-export interface ChartOption {
-  [key: string]: unknown;
-}
-/** The option every chart starts from: its tooltip and series are filled in by each builder. */
-export interface BaseOption extends ChartOption {
-  tooltip: ChartOption & { trigger?: string; formatter?: unknown };
-  series?: ChartOption[];
+/** The option every chart starts from (ECharts' own option type): its tooltip and series are filled in by each builder. */
+export interface BaseOption extends EChartsOption {
+  tooltip: TooltipComponentOption;
+  series?: SeriesOption[];
 }
 /** One point of a tooltip (ECharts' formatter parameter), with the data the series was given. */
 export interface TooltipPoint<D> {
@@ -27,11 +29,22 @@ export interface TooltipPoint<D> {
 export interface EventLine {
   xAxis: number;
   ev: ReportEvent;
-  lineStyle: { color: string; width: number; type: string; opacity?: number };
+  lineStyle: { color: string; width: number; type: "solid" | "dashed"; opacity?: number };
 }
 /** The invisible series that carries event lines (eventMarkSeries). */
-export interface EventMarkSeries extends ChartOption {
-  markLine: ChartOption & { data: EventLine[] };
+export type EventMarkSeries = Omit<LineSeriesOption, "markLine"> & { markLine: Omit<MarkLineComponentOption, "data"> & { data: EventLine[] } };
+
+/**
+ * A tooltip formatter over the data its series were given. ECharts types a formatter's points as
+ * CallbackDataParams whose `data` is any option value; each chart knows what its own series hold,
+ * and this is the one place that says so (`points` is an array for trigger "axis", one point for "item").
+ */
+export function tooltipFormatter<P, T = TooltipComponentFormatterCallbackParams>(f: (points: P) => string): TooltipComponentFormatterCallback<T> {
+  return function (params) { return f(params as unknown as P); };
+}
+/** A label formatter over the data of its mark or series (as tooltipFormatter). */
+function labelFormatter<D>(f: (point: { data: D }) => string): LabelFormatterCallback<DefaultLabelFormatterCallbackParams> {
+  return function (params) { return f(params as unknown as { data: D }); };
 }
 /** A heatmap's prepared inputs: the decoded cells and their image atlas. */
 export interface HeatPrep {
@@ -41,7 +54,7 @@ export interface HeatPrep {
 
 const SVG_ICON = "path://M4 2h11l5 5v15H4z M7 12h10 M7 16h10";
 
-function toolbox(key: string): ChartOption {
+function toolbox(key: string): ToolboxComponentOption {
   const file = key.replace(/[^A-Za-z0-9._-]+/g, "_");
   return { right: 6, top: 0, itemSize: 13, feature: {
     dataZoom: { title: { zoom: "zoom", back: "undo zoom" } },
@@ -50,9 +63,8 @@ function toolbox(key: string): ChartOption {
     myExportSvg: { show: true, title: "SVG", icon: SVG_ICON, onclick: function () { downloadSvg(key); } },
   } };
 }
-export function baseOption(key: string, gridExtra?: ChartOption): BaseOption {
-  const grid: ChartOption = { left: 66, right: 20, top: 34, bottom: 46 };
-  for (const k in gridExtra || {}) grid[k] = gridExtra![k];
+export function baseOption(key: string, gridExtra?: GridComponentOption): BaseOption {
+  const grid: GridComponentOption = { left: 66, right: 20, top: 34, bottom: 46, ...gridExtra };
   return { animation: false, backgroundColor: "#ffffff", textStyle: { fontFamily: "system-ui, sans-serif" }, grid: grid, toolbox: toolbox(key),
     tooltip: { confine: true, backgroundColor: "rgba(29,35,48,.92)", borderWidth: 0, textStyle: { color: "#fff", fontSize: 12 } } };
 }
@@ -65,15 +77,9 @@ export function eventTooltip(e: ReportEvent): string {
 export function eventMarkSeries(events: ReportEvent[], showLabels: boolean): EventMarkSeries {
   return { type: "line", name: "events", data: [], silent: false, z: 4,
     markLine: { symbol: ["none", "none"], animation: false, silent: false,
-      label: { show: showLabels, position: "end", formatter: function (p: { data: EventLine }) { return p.data.ev.kind.replace(/_/g, " "); }, fontSize: 10, color: "#1d2330" },
-      tooltip: { trigger: "item", formatter: function (p: { data: EventLine }) { return eventTooltip(p.data.ev); } },
+      label: { show: showLabels, position: "end", formatter: labelFormatter(function (p: { data: EventLine }) { return p.data.ev.kind.replace(/_/g, " "); }), fontSize: 10, color: "#1d2330" },
+      tooltip: { trigger: "item", formatter: tooltipFormatter(function (p: { data: EventLine }) { return eventTooltip(p.data.ev); }) },
       data: events.map(function (e): EventLine { return { xAxis: xOf(e.step), ev: e, lineStyle: e.artefact ? { color: "#adb5bd", width: 1, type: "dashed" } : { color: kindColor(e.kind), width: 1.5, type: "solid" } }; }) } };
-}
-
-/** What ECharts hands a custom series' renderItem. */
-interface RenderItemApi {
-  value(dim: number): number;
-  coord(point: number[]): number[];
 }
 
 export function heatmapOption(run: ReportRun, t: ReportTensor, dens: HeatPrep, opts: BuildOptions): BaseOption {
@@ -88,22 +94,22 @@ export function heatmapOption(run: ReportRun, t: ReportTensor, dens: HeatPrep, o
   const cols: number[][] = [];
   for (let c = 0; c < d.columns; c++) cols.push([edges[c]!, edges[c + 1]!, c]);
   const urls = opts.svg ? atlasColumnUrls(dens.atlas) : null;
-  const density: ChartOption = { type: "custom", name: "density", id: "density", silent: true, clip: true, z: 1, data: cols,
+  const density: CustomSeriesOption = { type: "custom", name: "density", id: "density", silent: true, clip: true, z: 1, data: cols,
     encode: { x: [0, 1] }, tooltip: { show: false },
-    renderItem: function (_params: unknown, api: RenderItemApi) {
-      const c = api.value(2), p0 = api.coord([api.value(0), d.hi]), p1 = api.coord([api.value(1), d.lo]);
-      const style: ChartOption = { x: p0[0], y: p0[1], width: p1[0]! - p0[0]!, height: p1[1]! - p0[1]! };
-      if (urls) style.image = urls[c];
-      else { style.image = dens.atlas; style.sx = c; style.sy = 0; style.sWidth = 1; style.sHeight = d.bins; }
+    renderItem: function (_params, api: CustomSeriesRenderItemAPI): CustomSeriesRenderItemReturn {
+      // the data items are [x0, x1, column] numbers (cols above)
+      const c = api.value(2) as number, p0 = api.coord([api.value(0), d.hi]), p1 = api.coord([api.value(1), d.lo]);
+      const box = { x: p0[0]!, y: p0[1]!, width: p1[0]! - p0[0]!, height: p1[1]! - p0[1]! };
+      const style = urls ? { ...box, image: urls[c]! } : { ...box, image: dens.atlas, sx: c, sy: 0, sWidth: 1, sHeight: d.bins };
       return { type: "image", style: style, silent: true };
     } };
-  const series: ChartOption[] = [density];
+  const series: SeriesOption[] = [density];
   let nBranch = 0, nMode = 0;
   (t.modes || []).forEach(function (m) {
-    const isMode = m.kind === "mode", color = isMode ? TRACK_COLORS[nMode++ % TRACK_COLORS.length] : MODE_COLORS[nBranch++ % MODE_COLORS.length];
+    const isMode = m.kind === "mode", color = isMode ? TRACK_COLORS[nMode++ % TRACK_COLORS.length]! : MODE_COLORS[nBranch++ % MODE_COLORS.length]!;
     series.push({ type: "line", id: (isMode ? "mode:" : "branch:") + m.id, name: m.label, z: 3, showSymbol: isMode, symbol: "circle", symbolSize: 3, clip: true,
       lineStyle: { color: color, width: isMode ? 1.4 : 1.6, type: isMode ? "solid" : "dashed" }, itemStyle: { color: color },
-      tooltip: { trigger: "item", formatter: function (p: { data: Array<number | undefined> }) { return esc(m.label) + ": step " + fmtStep(p.data[2]!) + ", value " + fmtNum(p.data[1]) + (p.data[3] !== undefined ? ", mass " + fmtNum(p.data[3]) : ""); } },
+      tooltip: { trigger: "item", formatter: tooltipFormatter(function (p: { data: Array<number | undefined> }) { return esc(m.label) + ": step " + fmtStep(p.data[2]!) + ", value " + fmtNum(p.data[1]) + (p.data[3] !== undefined ? ", mass " + fmtNum(p.data[3]) : ""); }) },
       data: m.points.map(function (pt) { return [xOf(pt.step), pt.value, pt.step, pt.mass]; }) });
   });
   if ((t.modeMarks || []).length) series.push(...modeMarkSeries(t.modeMarks!));
@@ -113,9 +119,16 @@ export function heatmapOption(run: ReportRun, t: ReportTensor, dens: HeatPrep, o
   return o;
 }
 
+/** A split / merge marker: where, which mark (for the tooltip), its symbol. */
+interface ModeMarkPoint {
+  value: Array<number | undefined>;
+  mark: ModeMark;
+  symbol: "diamond" | "triangle";
+}
+
 /** Split / merge points: a "V" from the single mode to the two modes beside it, and a marker on the single mode. */
-function modeMarkSeries(marks: ModeMark[]): ChartOption[] {
-  const links: Array<Array<number | null>> = [], points: ChartOption[] = [];
+function modeMarkSeries(marks: ModeMark[]): [LineSeriesOption, ScatterSeriesOption] {
+  const links: Array<Array<number | null | undefined>> = [], points: ModeMarkPoint[] = [];
   marks.forEach(function (k) {
     const a = [xOf(k.pair.step), k.pair.values[0]], s = [xOf(k.single.step), k.single.value], b = [xOf(k.pair.step), k.pair.values[1]];
     links.push(a, s, b, [null, null]);
@@ -130,7 +143,7 @@ function modeMarkSeries(marks: ModeMark[]): ChartOption[] {
       lineStyle: { color: MARK_COLOR, width: 1.2, type: "dotted" }, data: links },
     { type: "scatter", id: "mode-marks", name: "mode split / merge", z: 5, symbolSize: 11, clip: true,
       itemStyle: { color: MARK_COLOR, borderColor: "#1d2330", borderWidth: 1 },
-      tooltip: { trigger: "item", formatter: function (p: { data: { mark: ModeMark } }) { return tip(p.data.mark); } }, data: points },
+      tooltip: { trigger: "item", formatter: tooltipFormatter(function (p: { data: { mark: ModeMark } }) { return tip(p.data.mark); }) }, data: points },
   ];
 }
 
@@ -143,15 +156,15 @@ export function statOption(run: ReportRun, stat: string, tensors: ReportTensor[]
   o.yAxis = valueAxis(stat.replace(/_/g, " "), { nameGap: 44 });
   const maxLayer = Math.max(1, Math.max.apply(null, tensors.map(function (t) { return t.layer || 0; })));
   o.tooltip.trigger = "axis";
-  o.tooltip.formatter = function (ps: Array<TooltipPoint<XY>>) {
+  o.tooltip.formatter = tooltipFormatter(function (ps: Array<TooltipPoint<XY>>) {
     if (!ps.length) return "";
     const lines = ps.filter(function (p) { return p.seriesName !== "events" && p.data && p.data[1] !== null; })
       .sort(function (a, b) { return b.data[1]! - a.data[1]!; });
     const shown = lines.slice(0, 8).map(function (p) { return p.marker + esc(p.seriesName) + ": " + fmtNum(p.data[1]); });
     if (lines.length > 8) shown.push("... " + (lines.length - 8) + " more");
     return "step " + fmtStep(stepOf(ps[0]!.data[0])) + "<br>" + shown.join("<br>");
-  };
-  const series: ChartOption[] = tensors.map(function (t) {
+  });
+  const series: SeriesOption[] = tensors.map(function (t) {
     const vals = t.stats[stat] || [], color = viridisCss(0.9 * (t.layer || 0) / maxLayer);
     return { type: "line", name: t.layer !== null ? "layer " + t.layer : t.name, showSymbol: false, connectNulls: false,
       lineStyle: { width: 1.3, color: color }, itemStyle: { color: color }, emphasis: { focus: "series" },
@@ -169,7 +182,7 @@ export function trajectoryOption(run: ReportRun, tr: ReportTrajectories, values:
   o.yAxis = valueAxis("parameter value");
   o.legend = { bottom: 0, left: 70, right: 20, itemWidth: 14, textStyle: { fontSize: 11 }, data: ["no branch"].concat(BRANCH_COLORS.map(function (_, i) { return "branch " + i; })) };
   o.tooltip.trigger = "axis";
-  o.tooltip.formatter = function (ps: Array<TooltipPoint<XY>>) {
+  o.tooltip.formatter = tooltipFormatter(function (ps: Array<TooltipPoint<XY>>) {
     if (!ps.length) return "";
     const s = Math.round(stepOf(ps[0]!.data[0])), groups: Record<string, number[]> = {};
     ps.forEach(function (p) { if (!p.data || p.data[1] === null) return; (groups[p.seriesName] = groups[p.seriesName] || []).push(p.data[1]); });
@@ -179,11 +192,11 @@ export function trajectoryOption(run: ReportRun, tr: ReportTrajectories, values:
       out.push(esc(g) + ": " + v.length + " elements, mean " + fmtNum(mean) + ", range [" + fmtNum(Math.min.apply(null, v)) + ", " + fmtNum(Math.max.apply(null, v)) + "]");
     });
     return out.join("<br>");
-  };
-  const series: ChartOption[] = [];
+  });
+  const series: SeriesOption[] = [];
   for (let e = 0; e < n; e++) {
     const b = branches[e] === undefined ? -1 : branches[e]!;
-    const color = b < 0 ? "#868e96" : BRANCH_COLORS[b % BRANCH_COLORS.length];
+    const color = b < 0 ? "#868e96" : BRANCH_COLORS[b % BRANCH_COLORS.length]!;
     const data = run.steps.map(function (s, i): XY { const v = i * n + e < values.length ? values[i * n + e]! : NaN; return [xOf(s), v === v ? v : null]; });
     series.push({ type: "line", name: b < 0 ? "no branch" : "branch " + b, showSymbol: false, data: data,
       lineStyle: { width: 0.8, color: color, opacity: 0.55 }, itemStyle: { color: color } });
@@ -200,11 +213,11 @@ export function qualityOption(run: ReportRun, metric: ReportMetric): BaseOption 
   o.xAxis = stepAxis(run.steps);
   o.yAxis = valueAxis(metric.name + (metric.unit ? " (" + metric.unit + ")" : ""));
   o.tooltip.trigger = "axis";
-  o.tooltip.formatter = function (ps: Array<TooltipPoint<[number, number | null, number]>>) {
+  o.tooltip.formatter = tooltipFormatter(function (ps: Array<TooltipPoint<[number, number | null, number]>>) {
     const p = ps.filter(function (q) { return q.seriesName === metric.name; })[0];
     return p ? "step " + fmtStep(p.data[2]) + "<br>" + esc(metric.name) + ": " + fmtNum(p.data[1]) : "";
-  };
-  const series: ChartOption[] = [{ type: "line", name: metric.name, showSymbol: true, symbolSize: 3, lineStyle: { width: 1.8, color: "#1d2330" }, itemStyle: { color: "#1d2330" },
+  });
+  const series: SeriesOption[] = [{ type: "line", name: metric.name, showSymbol: true, symbolSize: 3, lineStyle: { width: 1.8, color: "#1d2330" }, itemStyle: { color: "#1d2330" },
     data: metric.steps.map(function (s, i) { return [xOf(s), metric.values[i], s]; }) }];
   const strongest: Record<string, ReportEvent> = {}, evs: ReportEvent[] = [];
   run.events.forEach(function (e) { if (!e.artefact && (!strongest[e.step] || strongest[e.step]!.strength < e.strength)) strongest[e.step] = e; });
@@ -224,13 +237,13 @@ export function pruningOption(run: ReportRun): BaseOption {
   o.yAxis = valueAxis(metric);
   o.legend = { bottom: 0, left: 70, right: 20, type: "scroll", textStyle: { fontSize: 11 } };
   o.tooltip.trigger = "item";
-  o.tooltip.formatter = function (p: TooltipPoint<{ curve: number; value: [number, number | null] }>) {
+  o.tooltip.formatter = tooltipFormatter(function (p: TooltipPoint<{ curve: number; value: [number, number | null] }>) {
     const c = run.pruning[p.data.curve]!, v = p.data.value;
     return esc(p.seriesName) + "<br>sparsity " + Math.round(v[0] * 100) + "%: " + esc(metric) + " " + fmtNum(v[1]) +
       (c.baseLoss !== undefined ? "<br>unpruned loss " + fmtNum(c.baseLoss) : "") +
       (c.nearZeroMass !== undefined && c.nearZeroMass !== null ? "<br>near-zero mass (|w| ≤ 0.1 std) " + fmtPct(c.nearZeroMass) : "") +
       (c.seeds && c.seeds.length > 1 ? "<br>mean over " + c.seeds.length + " seeds" : "");
-  };
+  });
   const steps = run.pruning.map(function (c) { return c.step; }).filter(function (s, i, a) { return a.indexOf(s) === i; });
   const scopes = run.pruning.map(function (c) { return c.scope; }).filter(function (s, i, a) { return s !== undefined && a.indexOf(s) === i; });
   o.series = run.pruning.map(function (c, ci) {
@@ -250,7 +263,7 @@ export function timelineOption(run: ReportRun): BaseOption {
   o.xAxis = stepAxis(run.steps);
   o.yAxis = { type: "category", data: kinds.map(function (k) { return k.replace(/_/g, " "); }), axisLine: { onZero: false }, axisLabel: { color: "#3d4656" }, splitLine: { show: true, lineStyle: { color: "#eef0f3" } } };
   o.tooltip.trigger = "item";
-  o.tooltip.formatter = function (p: TooltipPoint<{ ev: ReportEvent }>) { return eventTooltip(p.data.ev) + "<br><i>click to open the tensor</i>"; };
+  o.tooltip.formatter = tooltipFormatter(function (p: TooltipPoint<{ ev: ReportEvent }>) { return eventTooltip(p.data.ev) + "<br><i>click to open the tensor</i>"; });
   o.series = [{ type: "scatter", name: "events", data: run.events.map(function (e, i) {
     return { value: [xOf(e.step) + jitter(i), kinds.indexOf(e.kind)], ev: e,
       itemStyle: e.artefact ? { color: "rgba(255,255,255,0)", borderColor: "#868e96", borderWidth: 1.2, opacity: 0.8 } : { color: kindColor(e.kind), opacity: 0.75 },

@@ -1,7 +1,7 @@
 // The report page's helpers: formatting, the log(1 + step) axis, decoding of packed arrays, the
 // viridis colormap and the density atlas. No page state; everything else builds on these.
 import type { EncodedArray, EncodedDensity } from "../data.js";
-import type { ChartOption } from "./charts.js";
+import type { XAXisComponentOption, YAXisComponentOption } from "echarts";
 
 /** Largest quantised cell value of each density cell dtype. */
 export const QMAX: Record<string, number> = { u8: 255, u16: 65535 };
@@ -57,7 +57,7 @@ export function columnAt(edges: number[], x: number): number {
   while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (edges[mid]! <= x) lo = mid; else hi = mid - 1; }
   return lo;
 }
-export function stepAxis(steps: number[]): ChartOption {
+export function stepAxis(steps: number[]): XAXisComponentOption {
   const edges = columnEdges(steps), min = edges[0]!, max = edges[edges.length - 1]!;
   const ticks = [0, 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].map(xOf).filter(function (x) { return x >= min && x <= max; });
   return {
@@ -67,11 +67,19 @@ export function stepAxis(steps: number[]): ChartOption {
     axisTick: { customValues: ticks }, splitLine: { show: false }, axisLine: { onZero: false, lineStyle: { color: "#8a93a3" } },
   };
 }
-export function valueAxis(name: string, extra?: ChartOption): ChartOption {
-  const a: ChartOption = { type: "value", name: name, nameLocation: "middle", nameGap: 50, scale: true, nameTextStyle: { color: "#5b6473" }, axisLine: { onZero: false },
-    axisLabel: { color: "#3d4656", formatter: function (v: number) { return fmtNum(v); } }, splitLine: { lineStyle: { color: "#eef0f3" } } };
-  for (const k in extra || {}) a[k] = extra![k];
-  return a;
+/** Options a value axis may override (grid, gap, range, scale). */
+export interface ValueAxisExtra {
+  gridIndex?: number;
+  nameGap?: number;
+  min?: number;
+  max?: number;
+  scale?: boolean;
+  minInterval?: number;
+}
+
+export function valueAxis(name: string, extra?: ValueAxisExtra): YAXisComponentOption {
+  return { type: "value", name: name, nameLocation: "middle", nameGap: 50, scale: true, nameTextStyle: { color: "#5b6473" }, axisLine: { onZero: false },
+    axisLabel: { color: "#3d4656", formatter: function (v: number) { return fmtNum(v); } }, splitLine: { lineStyle: { color: "#eef0f3" } }, ...extra };
 }
 
 function b64ToBytes(s: string): Uint8Array<ArrayBuffer> {

@@ -4,7 +4,8 @@
 // dashed line, the strongest events (optimizer artefacts left out) as vertical lines on the metric.
 import type { ReportPhase, ReportRun, ReportTransition } from "../data.js";
 import { body, card, disposeUnder, mount, run } from "./app.js";
-import { baseOption, eventMarkSeries, type BaseOption, type ChartOption, type TooltipPoint } from "./charts.js";
+import type { BarSeriesOption, LineSeriesOption, MarkAreaComponentOption, MarkLineComponentOption, SeriesOption, XAXisComponentOption } from "echarts";
+import { baseOption, eventMarkSeries, tooltipFormatter, type BaseOption, type TooltipPoint } from "./charts.js";
 import { esc, fmtInt, fmtNum, fmtStep, valueAxis } from "./core.js";
 
 const PHASE_SHADE = "rgba(250, 176, 5, 0.22)";
@@ -12,9 +13,11 @@ const NORM_COLORS = ["#1d2330", "#1c7ed6", "#2b8a3e", "#ae3ec9", "#e8590c", "#0b
 
 /** The marks of one panel: the shaded interval and the dashed transition step. */
 interface PhaseMarks {
-  markArea?: ChartOption;
-  markLine?: ChartOption & { data: ChartOption[] };
+  markArea?: MarkAreaComponentOption;
+  markLine?: Omit<MarkLineComponentOption, "data"> & { data: PhaseLine[] };
 }
+/** A line of a panel's marks: the transition step (vertical) or the halfway level (horizontal). */
+type PhaseLine = { xAxis: number } | { yAxis: number; lineStyle: { color: string; type: "dotted"; width: number } };
 
 /** Shaded transition interval and dashed transition step for one panel (on an invisible or real series). */
 function phaseMarks(tr: ReportTransition, withLabel: boolean): PhaseMarks {
@@ -37,8 +40,8 @@ function phaseOption(run: ReportRun): BaseOption {
   const steps = run.steps.length ? run.steps : ph.metric.steps, lo = steps[0], hi = steps[steps.length - 1];
   const grids = [{ top: 34, height: "26%" }, { top: "41%", height: "26%" }, { top: "75%", height: "14%" }];
   o.grid = grids.map(function (g) { return { left: 78, right: 24, top: g.top, height: g.height }; });
-  o.xAxis = grids.map(function (_, i) {
-    return { type: "value", gridIndex: i, min: lo, max: hi, name: i === 2 ? "training step" : "", nameLocation: "middle", nameGap: 26,
+  o.xAxis = grids.map(function (_, i): XAXisComponentOption {
+    return { type: "value", gridIndex: i, ...(lo !== undefined && { min: lo }), ...(hi !== undefined && { max: hi }), name: i === 2 ? "training step" : "", nameLocation: "middle", nameGap: 26,
       axisLabel: { show: i === 2, color: "#3d4656", formatter: function (v: number) { return fmtStep(v); } }, splitLine: { show: false },
       axisLine: { onZero: false, lineStyle: { color: "#8a93a3" } } };
   });
@@ -48,20 +51,20 @@ function phaseOption(run: ReportRun): BaseOption {
   o.dataZoom = [{ type: "inside", xAxisIndex: [0, 1, 2], filterMode: "none", zoomOnMouseWheel: "ctrl", moveOnMouseMove: "ctrl" }];
   o.legend = { top: 0, left: 78, right: 120, type: "scroll", textStyle: { fontSize: 11 } };
   o.tooltip.trigger = "axis";
-  o.tooltip.formatter = function (ps: Array<TooltipPoint<[number, number | null | undefined]>>) {
+  o.tooltip.formatter = tooltipFormatter(function (ps: Array<TooltipPoint<[number, number | null | undefined]>>) {
     if (!ps.length) return "";
     const lines = ps.filter(function (p) { return p.data && p.data[1] !== null && p.data[1] !== undefined; })
       .map(function (p) { return p.marker + esc(p.seriesName) + ": " + fmtNum(p.data[1]); });
     return "step " + fmtStep(ps[0]!.data[0]) + "<br>" + lines.join("<br>");
-  };
-  const metricSeries: ChartOption = { type: "line", id: "phase:metric", name: ph.metric.name, xAxisIndex: 0, yAxisIndex: 0, showSymbol: true, symbolSize: 3, z: 3,
+  });
+  const metricSeries: LineSeriesOption = { type: "line", id: "phase:metric", name: ph.metric.name, xAxisIndex: 0, yAxisIndex: 0, showSymbol: true, symbolSize: 3, z: 3,
     lineStyle: { width: 1.8, color: "#c92a2a" }, itemStyle: { color: "#c92a2a" },
     data: ph.metric.steps.map(function (s, i) { return [s, ph.metric.values[i]]; }) };
   const marks = phaseMarks(tr, true);
-  metricSeries.markArea = marks.markArea;
-  metricSeries.markLine = marks.markLine;
+  if (marks.markArea) metricSeries.markArea = marks.markArea;
+  if (marks.markLine) metricSeries.markLine = marks.markLine;
   if (marks.markLine && tr.halfway !== null) marks.markLine.data.push({ yAxis: tr.halfway, lineStyle: { color: "#868e96", type: "dotted", width: 1.2 } });
-  const series: ChartOption[] = [metricSeries];
+  const series: SeriesOption[] = [metricSeries];
   const strongest = run.events.filter(function (e) { return !e.artefact; }).slice().sort(function (a, b) { return b.strength - a.strength; }).slice(0, 12);
   if (strongest.length) {
     const ev = eventMarkSeries(strongest, false);
@@ -71,11 +74,17 @@ function phaseOption(run: ReportRun): BaseOption {
   }
   let nNorm = 0;
   ph.features.forEach(function (f) {
-    const onNorm = f.panel === "norm", color = onNorm ? NORM_COLORS[nNorm++ % NORM_COLORS.length] : "#5c7cfa";
-    const s: ChartOption = { type: onNorm ? "line" : "bar", id: "phase:" + f.name, name: f.name, xAxisIndex: onNorm ? 1 : 2, yAxisIndex: onNorm ? 1 : 2,
-      showSymbol: false, barMaxWidth: 6, lineStyle: { width: nNorm === 1 && onNorm ? 2 : 1.2, color: color }, itemStyle: { color: color },
+    const onNorm = f.panel === "norm", color = onNorm ? NORM_COLORS[nNorm++ % NORM_COLORS.length]! : "#5c7cfa";
+    const common = { id: "phase:" + f.name, name: f.name, xAxisIndex: onNorm ? 1 : 2, yAxisIndex: onNorm ? 1 : 2, itemStyle: { color: color },
       data: f.steps.map(function (st, i) { return [st, f.values[i]]; }) };
-    if ((onNorm && nNorm === 1) || !onNorm) { const m = phaseMarks(tr, false); s.markArea = m.markArea; s.markLine = m.markLine; }
+    const s: LineSeriesOption | BarSeriesOption = onNorm
+      ? { type: "line", ...common, showSymbol: false, lineStyle: { width: nNorm === 1 ? 2 : 1.2, color: color } }
+      : { type: "bar", ...common, barMaxWidth: 6 };
+    if ((onNorm && nNorm === 1) || !onNorm) {
+      const m = phaseMarks(tr, false);
+      if (m.markArea) s.markArea = m.markArea;
+      if (m.markLine) s.markLine = m.markLine;
+    }
     series.push(s);
   });
   o.series = series;

@@ -2,7 +2,7 @@
 // verdict table with coloured badges, the runs table and the before / after fork tolerance curves.
 import type { Estimate, StudyRunSummary, ToleranceCurveSummary, Verdict } from "../../experiments/verdict-types.js";
 import { card, DATA, disposeUnder, mount, stat } from "./app.js";
-import { baseOption, type BaseOption, type TooltipPoint } from "./charts.js";
+import { baseOption, tooltipFormatter, type BaseOption, type TooltipPoint } from "./charts.js";
 import { esc, fmtInt, fmtNum, fmtPct, fmtStep, valueAxis, VERDICT_COLORS } from "./core.js";
 
 const WALL_PHASES = ["train", "analyze", "pruning", "experiments", "total"] as const;
@@ -63,12 +63,12 @@ function toleranceOption(curves: ToleranceCurveSummary[]): BaseOption {
   o.yAxis = valueAxis("loss increase");
   o.legend = { bottom: 0, left: 70, right: 20, type: "scroll", textStyle: { fontSize: 11 } };
   o.tooltip.trigger = "item";
-  o.tooltip.formatter = function (p: TooltipPoint<{ curve: number; value: [number, number] }>) {
+  o.tooltip.formatter = tooltipFormatter(function (p: TooltipPoint<{ curve: number; value: [number, number] }>) {
     const c = curves[p.data.curve]!;
     return esc(p.seriesName) + "<br>sparsity " + Math.round(p.data.value[0] * 100) + "%: loss increase " + fmtNum(p.data.value[1]) +
       "<br>unpruned loss " + fmtNum(c.base_loss) + (c.fork_step !== null ? " · fork at step " + fmtStep(c.fork_step) : "") +
       (c.near_zero_mass !== null ? "<br>near-zero mass " + fmtPct(c.near_zero_mass) : "");
-  };
+  });
   o.series = curves.map(function (c, ci) {
     const color = POSITION_COLORS[c.position] || "#868e96";
     return { type: "line", name: c.run + " · step " + fmtStep(c.step) + " (" + c.position.replace(/_/g, " ") + ") · " + c.method, symbolSize: 5,

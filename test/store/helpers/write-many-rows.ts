@@ -5,7 +5,7 @@
 import { Store } from "../../../src/store/store.js";
 import { sketchOfValues } from "../../../src/stats/sketch-values.js";
 import { tensorRowStats } from "../../../src/pipeline/row-tasks.js";
-import { DEFAULT_SHAPE_SAMPLE_SIZE } from "../../../src/pipeline/shape-rows.js";
+import { DEFAULT_SHAPE_SAMPLE_SIZE } from "../../../src/stats/extras.js";
 import type { TensorStatsInput } from "../../../src/store/types.js";
 
 const [dir, tensorsArg] = process.argv.slice(2);

@@ -1,21 +1,18 @@
 // Shape and spectral extras of the analysis rows: shapeSummary of a tensor's exact values (kept
 // tensors), or the same statistics computed from the bf16-bucket histogram itself (large tensors,
 // groups; stats/shape/histogram-shape.ts), with the method and its error bounds; and the spectral
-// summary of 2-D weight matrices. Pure.
+// summary of 2-D weight matrices. Pure. (Which tensors get a spectrum: tensor/names.ts isSpectralTarget.)
 import { ForkingPathsError } from "../util/errors.js";
 import { deriveSeed } from "../util/rng.js";
-import type { TensorRole } from "../tensor/names.js";
-import { BUCKET_RELATIVE_WIDTH, HISTOGRAM_MIXTURE_EM, histogramShapeSummary, shapeSummary, type HistogramShapeBounds, type ShapeSummary } from "../stats/shape/index.js";
-import { spectralSummary, type SpectralSummary } from "../stats/spectral.js";
-import { HISTOGRAM_SAMPLE_SIZE } from "./snapshots.js";
+import { BUCKET_RELATIVE_WIDTH, HISTOGRAM_MIXTURE_EM, histogramShapeSummary, shapeSummary, type HistogramShapeBounds, type ShapeSummary } from "./shape/index.js";
+import { spectralSummary, type SpectralSummary } from "./spectral.js";
+import { HISTOGRAM_SAMPLE_SIZE } from "./histogram-sample.js";
 
 /**
  * Kept for the CLI's --shape-sample: a positive value turns histogram shapes on (0: kept tensors
  * only). The histogram path analyses every value through its bucket, so the size itself is unused.
  */
 export const DEFAULT_SHAPE_SAMPLE_SIZE = HISTOGRAM_SAMPLE_SIZE;
-/** EM settings of the histogram mixtures (the name predates the histogram path; kept for pipeline/index.ts). */
-export const SAMPLE_MIXTURE_EM = HISTOGRAM_MIXTURE_EM;
 /** Matrices with min(rows, cols) up to this get a spectral summary (eigenvalues of the small Gram matrix, O(m^3)). */
 export const DEFAULT_SPECTRAL_MAX_DIM = 256;
 
@@ -118,15 +115,6 @@ function histogramDescription(n: number, b: HistogramShapeBounds): string {
 /** Deep copy with every non-finite number replaced by null (as shapeSummary's output). */
 function withoutNonFinite<T>(value: T): T {
   return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v))) as T;
-}
-
-const SPECTRAL_ROLES: ReadonlySet<TensorRole> = new Set(["attn.qkv", "attn.q", "attn.k", "attn.v", "attn.out", "mlp.in", "mlp.gate", "mlp.up", "mlp.out"]);
-
-/** Attention and MLP weight matrices (not embeddings) with min(rows, cols) in 1..maxDim; 0 disables. */
-export function isSpectralTarget(cls: { role: TensorRole; kind: string }, shape: readonly number[], maxDim: number): boolean {
-  if (maxDim <= 0 || cls.kind !== "weight" || !SPECTRAL_ROLES.has(cls.role) || shape.length !== 2) return false;
-  const m = Math.min(shape[0]!, shape[1]!);
-  return m >= 1 && m <= maxDim;
 }
 
 /** SpectralSummary as stored in `extra.spectral`: eigenvalues as a plain array, alpha also at top level (null without a fit). */

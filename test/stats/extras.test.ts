@@ -1,20 +1,13 @@
-// Shape statistics from the histogram itself (pipeline/shape-rows.ts) against the same statistics
-// on the exact values, within the bounds the method states (shape_method.bounds); group rows carry
-// the shape in the form the event detectors read; spectral extras equal spectralSummary.
+// Shape statistics from the histogram itself (stats/extras.ts) against the same statistics on the
+// exact values, within the bounds the method states (shape_method.bounds); spectral extras equal
+// spectralSummary. (Group rows with these shapes: test/pipeline/group-shapes.test.ts.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  DEFAULT_SHAPE_SAMPLE_SIZE, EXACT_MIXTURE_EM, exactShapeExtra, histogramShapeExtra, isSpectralTarget, shapeSeed, spectralExtra,
-} from "../../src/pipeline/shape-rows.js";
-import { groupRows } from "../../src/pipeline/groups.js";
-import { snapshotFromHistogram, storedHistogramShapeOf, storedShapeOf } from "../../src/pipeline/snapshots.js";
+import { EXACT_MIXTURE_EM, exactShapeExtra, histogramShapeExtra, spectralExtra } from "../../src/stats/extras.js";
 import { BUCKET_RELATIVE_WIDTH } from "../../src/stats/histogram.js";
 import { sketchOfValues } from "../../src/stats/sketch-values.js";
-import { summarizeSketch } from "../../src/stats/summary.js";
 import { shapeSummary, type ShapeSummary } from "../../src/stats/shape/index.js";
 import { spectralSummary } from "../../src/stats/spectral.js";
-import type { TensorStatsInput } from "../../src/store/types.js";
-import type { TensorRole } from "../../src/store/vocabulary.js";
 import { Rng } from "../../src/util/rng.js";
 
 const N = 20_000;
@@ -90,42 +83,6 @@ test("a small histogram is used whole; an empty one gives no shape", () => {
   assert.equal(histogramShapeExtra({ keys: [], counts: [] }, 1), null, "empty histogram: no shape");
 });
 
-function rowOf(name: string, role: TensorRole, layer: number, values: Float32Array): { row: TensorStatsInput; sketch: ReturnType<typeof sketchOfValues> } {
-  const sketch = sketchOfValues(values);
-  const row: TensorStatsInput = {
-    ...summarizeSketch(sketch), tensor: name, layer, role, kind: "weight", dtype: "F32", shape: [values.length],
-    histogram: { keys: sketch.histKeys, counts: sketch.histCounts },
-  };
-  return { row, sketch };
-}
-
-test("group rows carry extra.shape from the histogram, reproducibly, in the form the mode detector reads", () => {
-  const rng = new Rng(2);
-  const tensors = [0, 1].map((layer) => rowOf(`layers.${layer}.mlp.weight`, "mlp.in", layer, Float32Array.from({ length: 20_000 }, () => 0.02 * rng.normal())));
-  const step = 64;
-  const rows = groupRows(tensors, { step, sampleSize: DEFAULT_SHAPE_SAMPLE_SIZE });
-  assert.deepEqual(rows.map((r) => r.group_name), ["model", "mlp.in.weight", "layer.0", "layer.1"]);
-  for (const r of rows) {
-    const method = r.extra!.shape_method as { method: string; seed: number; n: number };
-    assert.equal(method.method, "histogram");
-    assert.equal(method.seed, shapeSeed("group", r.group_name, step));
-    assert.equal(method.n, r.numel);
-    const shape = r.extra!.shape as ShapeSummary;
-    assert.ok(shape.weibull !== null && shape.dip !== null && shape.mixtures !== null && shape.kde.length === 2);
-    // the mode detector's own snapshot of this group (from the same histogram) has the stored modes
-    const stored = storedShapeOf(r.extra)!;
-    const snapshot = snapshotFromHistogram(r.histogram!, r.std, method.seed);
-    assert.deepEqual(stored.silvermanModes, snapshot.modes);
-    assert.ok(stored.dipPValue !== null && stored.bic1 !== null && stored.bic2 !== null);
-    // so the event detectors reuse the stored statistics of histogram rows: the same snapshot, dip included
-    assert.deepEqual(storedHistogramShapeOf(r.extra), stored);
-    assert.deepEqual(snapshotFromHistogram(r.histogram!, r.std, method.seed, undefined, storedHistogramShapeOf(r.extra)), snapshot);
-    assert.equal(storedHistogramShapeOf({ ...r.extra, shape_method: { ...method, method: "exact" } }), null, "exact shapes are of other values");
-  }
-  assert.deepEqual(groupRows(tensors, { step, sampleSize: DEFAULT_SHAPE_SAMPLE_SIZE }), rows, "same input, same rows");
-  assert.ok(groupRows(tensors).every((r) => r.extra === undefined), "no shape unless asked");
-});
-
 test("exact shape of kept values is shapeSummary's, labelled exact", () => {
   const values = knownMixture(3).subarray(0, 512);
   const extra = exactShapeExtra(values);
@@ -136,7 +93,7 @@ test("exact shape of kept values is shapeSummary's, labelled exact", () => {
   assert.equal(extra.shape_method.sample_size, 512);
 });
 
-test("spectral extra equals spectralSummary on the same values; targets are attention/MLP weight matrices only", () => {
+test("spectral extra equals spectralSummary on the same values", () => {
   const rng = new Rng(8);
   const rows = 96, cols = 40;
   const w = Float32Array.from({ length: rows * cols }, () => rng.normal() / (1 + rng.uniform() * 3));
@@ -150,13 +107,4 @@ test("spectral extra equals spectralSummary on the same values; targets are atte
   const bad = Float32Array.from(w);
   bad[3] = NaN;
   assert.equal(spectralExtra(bad, rows, cols).spectral, null);
-
-  const weight = (role: string) => ({ role: role as "attn.qkv", kind: "weight" });
-  assert.equal(isSpectralTarget(weight("attn.qkv"), [384, 128], 256), true);
-  assert.equal(isSpectralTarget(weight("mlp.out"), [128, 512], 128), true);
-  assert.equal(isSpectralTarget(weight("mlp.out"), [300, 512], 256), false, "min dimension above the limit");
-  assert.equal(isSpectralTarget(weight("mlp.out"), [128, 512], 0), false, "0 disables");
-  assert.equal(isSpectralTarget(weight("embed"), [264, 128], 256), false, "embeddings are not fitted");
-  assert.equal(isSpectralTarget(weight("unembed"), [264, 128], 256), false);
-  assert.equal(isSpectralTarget({ role: "attn.qkv", kind: "bias" }, [384], 256), false);
 });
