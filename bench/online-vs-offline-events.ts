@@ -9,10 +9,11 @@
 //   node --import tsx bench/online-vs-offline-events.ts offline.json online.json
 import { readFileSync } from "node:fs";
 import { claimEvents, mainFork, type StudyEvent } from "../src/experiments/run-data.js";
+import { EVENT_KINDS, type DynamicsEventKind } from "../src/store/vocabulary.js";
 
-interface Row { run: string; kind?: string; tensor: string | null; step: number | null; step_low: number | null; strength: number | null; known_at?: number }
+interface Row { run: string; kind?: DynamicsEventKind; tensor: string | null; step: number | null; step_low: number | null; strength: number | null; known_at?: number }
 
-const read = (file: string): Row[] => (JSON.parse(readFileSync(file, "utf8")) as Row[]).filter((r) => typeof r.kind === "string" && r.step !== null);
+const read = (file: string): Row[] => (JSON.parse(readFileSync(file, "utf8")) as Row[]).filter((r) => r.kind !== undefined && EVENT_KINDS.includes(r.kind) && r.step !== null);
 const [offlineFile, onlineFile] = process.argv.slice(2);
 if (offlineFile === undefined || onlineFile === undefined) throw new Error("usage: node --import tsx bench/online-vs-offline-events.ts offline.json online.json");
 const toStudy = (r: Row): StudyEvent => ({ kind: r.kind!, tensor: r.tensor, step: r.step!, stepLow: r.step_low ?? r.step!, strength: r.strength ?? 0, ...(r.known_at !== undefined && { knownAt: r.known_at }) });
