@@ -136,7 +136,7 @@ const opened = args["no-open"] ? null : await openInBrowser(reportFile.path);
 
 const phases = [...(generated ? [total("generate", generateCalls)] : []), total("analyze", analyzeCalls), total("events", [events]), total("report", [report])];
 console.log(`series: ${generated ? `${stepCount} steps (${args.steps}) of Pythia-${args.size} shape, generated and analyzed in batches of ${batchSize}` : runDir}`);
-console.log(`analyzed: ${checkpoints} checkpoints, ${tensorRows} tensor rows, ${(bytesAnalyzed / 2 ** 30).toFixed(2)} GiB of tensors; store ${(diskBytes(analysis) / MB).toFixed(0)} MiB`);
+console.log(`analyzed: ${checkpoints} checkpoints, ${tensorRows} tensor rows, ${(bytesAnalyzed / 2 ** 30).toFixed(2)} GiB of tensors; store ${(diskBytes(join(analysis, "analysis.duckdb")) / MB).toFixed(0)} MiB`);
 if (generated) console.log(`peak disk of the bench folder: ${(peakDisk / 2 ** 30).toFixed(2)} GiB (one batch + generator state + store)`);
 console.log(`events: ${eventList.length}; report: ${reportFile.path} (${(reportFile.bytes / MB).toFixed(1)} MiB)${opened === null ? "" : `; ${opened}`}`);
 console.log("phase      calls   wall s    cpu s  peak RSS MB  load (1 min, at the end of each call)");
