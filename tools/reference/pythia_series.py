@@ -12,6 +12,14 @@ Run:
   # -> /tmp/pythia-160m/safetensors/step<N>/{model.safetensors,config.json}
   #    /tmp/pythia-160m/bin/step<N>/{pytorch_model.bin,config.json}
 Sizes: 70m, 160m, 410m (EleutherAI/pythia-*/config.json). --steps pythia: Pythia's 154 steps.
+
+In batches (a series larger than the free disk): --state FILE keeps the weights of the last step
+written and the random generator's state (torch.save, fp16 as written), and the next call with
+the same FILE continues from there, so batch after batch writes the same bytes as one call:
+  /usr/bin/python3 tools/reference/pythia_series.py --size 70m --steps pythia --first 0 --count 20 \
+      --state /tmp/s/state.pt --format safetensors --out /tmp/s    # steps 0 ... 64
+  /usr/bin/python3 tools/reference/pythia_series.py --size 70m --steps pythia --first 20 --count 20 \
+      --state /tmp/s/state.pt --format safetensors --out /tmp/s    # steps 128 ... 10000
 """
 import argparse
 import json
@@ -72,14 +80,21 @@ def main():
     ap.add_argument("--format", choices=["safetensors", "bin", "both"], default="both")
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=160)
+    ap.add_argument("--first", type=int, default=0, help="index in --steps of the first step to write (batches)")
+    ap.add_argument("--count", type=int, default=None, help="steps to write from --first (default: to the end)")
+    ap.add_argument("--state", default=None, help="file holding the series' state after the last step written (batches)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     cfg = SIZES[args.size]
     steps = PYTHIA_STEPS if args.steps == "pythia" else [int(s) for s in args.steps.split(",")]
+    if any(b <= a for a, b in zip(steps, steps[1:])):
+        sys.exit(f"--steps must increase: {args.steps}")
+    if not 0 <= args.first < len(steps):
+        sys.exit(f"--first {args.first} is outside the {len(steps)} steps")
     formats = ["safetensors", "bin"] if args.format == "both" else [args.format]
-    gen = torch.Generator().manual_seed(args.seed)
-    params, previous = random_params(cfg, gen), 0
-    for step in steps:
+    gen, params, previous = start_state(args, cfg, steps)
+    batch = steps[args.first:] if args.count is None else steps[args.first:args.first + args.count]
+    for step in batch:
         if step > previous:
             params = drift(params, step - previous, gen)
         previous = step
@@ -94,6 +109,34 @@ def main():
                 sd = state_dict(cfg, params)
                 write_safetensors(os.path.join(folder, "model.safetensors"), {k: v for k, v in sd.items() if v.dtype != torch.bool and "masked_bias" not in k and "inv_freq" not in k})
         print(f"{args.out}: step {step} written ({', '.join(formats)})", flush=True)
+    if args.state is not None:
+        save_state(args, params, previous, gen)
+
+
+def start_state(args, cfg, steps):
+    """(generator, weights, last step drawn): fresh from the seed at --first 0, else from --state."""
+    gen = torch.Generator().manual_seed(args.seed)
+    if args.first == 0:
+        return gen, random_params(cfg, gen), 0
+    if args.state is None or not os.path.exists(args.state):
+        sys.exit(f"--first {args.first} needs the --state file of the batch before it ({args.state} not found)")
+    state = torch.load(args.state)
+    expected = dict(size=args.size, seed=args.seed, next_index=args.first, next_step=steps[args.first])
+    found = {k: state[k] for k in expected}
+    if found != expected:
+        sys.exit(f"{args.state} continues another series or batch: {found}, asked {expected}")
+    gen.set_state(state["generator"])
+    return gen, state["params"], state["previous"]
+
+
+def save_state(args, params, previous, gen):
+    """Writes the state atomically (a failed batch leaves the previous state in place)."""
+    steps = PYTHIA_STEPS if args.steps == "pythia" else [int(s) for s in args.steps.split(",")]
+    end = len(steps) if args.count is None else min(len(steps), args.first + args.count)
+    state = dict(size=args.size, seed=args.seed, next_index=end, next_step=steps[end] if end < len(steps) else None,
+                 previous=previous, params=params, generator=gen.get_state())
+    torch.save(state, args.state + ".tmp")
+    os.replace(args.state + ".tmp", args.state)
 
 
 if __name__ == "__main__":
