@@ -96,6 +96,14 @@ export interface AnalyzeSummary {
 export const DEFAULT_ANALYZE_WORKERS = 2;
 /** Checkpoints analyzed at once (the next starts while one finishes); bounds memory to this many checkpoints' tensors in flight. */
 export const CHECKPOINTS_IN_FLIGHT = 2;
+/**
+ * Tensors in a checkpoint above which checkpoints are analyzed one at a time, none overlapping
+ * the write of another. A batch holds its rows (a few KB of JS objects per tensor) until it is
+ * written, and V8 lets its heap grow to a few times what is live: three 20,000-tensor batches at
+ * once (two under way, one being written) took analyze to 0.9-1.0 GB (issue 13 item 6). Below it
+ * the overlap keeps the workers busy and the rows are few.
+ */
+export const SERIAL_CHECKPOINT_TENSORS = 4_096;
 
 export async function analyzeRun(runPath: string, options: AnalyzeOptions): Promise<AnalyzeSummary> {
   const started = Date.now();
@@ -125,11 +133,14 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       else todo.push({ cp: checkpoints[i]!, i });
     }
     const progress = (p: Omit<AnalyzeProgress, "checkpointsTotal">) => options.onProgress?.({ ...p, checkpointsTotal: checkpoints.length });
-    await pipelineInOrder(todo, CHECKPOINTS_IN_FLIGHT,
+    // Many-tensor checkpoints run one at a time, each written before the next starts (memory: one batch).
+    const serial = (batch: CheckpointBatch) => batch.tensors.length + batch.buffers.length > SERIAL_CHECKPOINT_TENSORS;
+    await pipelineInOrder(todo, { first: 1, after: (batch: CheckpointBatch) => (serial(batch) ? 0 : CHECKPOINTS_IN_FLIGHT) },
       ({ cp, i }) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
         progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done })),
       async ({ cp, i }, batch) => {
         await batchWriter.write(batch);
+        if (serial(batch)) await batchWriter.flush();
         countBatch(summary, batch);
         progress({ checkpointsDone: i + 1, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
       });
@@ -166,26 +177,36 @@ export function countBatch(summary: AnalyzeSummary, batch: CheckpointBatch): voi
 }
 
 /**
- * Starts `run` on up to `window` items at once and hands each result to `use` in the items'
- * order, one at a time (the next item starts as soon as one is handed over), so the workers stay
- * busy while one checkpoint's last tensors and groups finish. The first failure (of `run`, in
- * order, or of `use`) is thrown; items under way then settle on their own (closing the pool
- * rejects them) and their results are dropped.
+ * How many items are under way besides the one whose result is being used: a number, or `first`
+ * at the start and then `after(result)` of each result as it is taken (0: the next item starts
+ * only once that result was used).
  */
-export async function pipelineInOrder<T, R>(items: readonly T[], window: number, run: (item: T) => Promise<R>, use: (item: T, result: R) => Promise<void>): Promise<void> {
+export type PipelineWindow<R> = number | { first: number; after: (result: R) => number };
+
+/**
+ * Starts `run` on up to `window` items at once and hands each result to `use` in the items'
+ * order, one at a time (the next item starts as soon as one is handed over, unless the window
+ * is 0), so the workers stay busy while one checkpoint's last tensors and groups finish. The
+ * first failure (of `run`, in order, or of `use`) is thrown; items under way then settle on
+ * their own (closing the pool rejects them) and their results are dropped.
+ */
+export async function pipelineInOrder<T, R>(items: readonly T[], window: PipelineWindow<R>, run: (item: T) => Promise<R>, use: (item: T, result: R) => Promise<void>): Promise<void> {
   // Only the results under way are held: a used result is dropped (memory stays at `window` checkpoints).
   const running: Promise<R>[] = [];
   let next = 0;
-  const startNext = () => {
-    if (next >= items.length) return;
-    const promise = run(items[next++]!);
-    promise.catch(() => {}); // thrown when its turn comes
-    running.push(promise);
+  const fillTo = (width: number) => {
+    while (next < items.length && running.length < width) {
+      const promise = run(items[next++]!);
+      promise.catch(() => {}); // thrown when its turn comes
+      running.push(promise);
+    }
   };
-  for (let k = 0; k < Math.max(1, window); k++) startNext();
+  let width = typeof window === "number" ? window : window.first;
   for (let t = 0; t < items.length; t++) {
+    fillTo(Math.max(1, width));
     const result = await running.shift()!;
-    startNext();
+    if (typeof window !== "number") width = window.after(result);
+    fillTo(width);
     await use(items[t]!, result);
   }
 }

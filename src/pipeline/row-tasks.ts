@@ -31,14 +31,26 @@ export interface RowStats {
   extra?: Record<string, unknown>;
 }
 
+/**
+ * Finite values below which no shape statistic exists (every one of them is null for a single
+ * value, exact or through the histogram): such rows store `extra.shape_note` instead of an
+ * all-null shape summary with its notes (~2 KB per row; 20 k one-element tensors per checkpoint
+ * held 400 MB more and spent 11 CPU s more for nothing: issue 13 item 6).
+ */
+export const MIN_SHAPE_VALUES = 2;
+
+/** `extra.shape_note` of a row with fewer than MIN_SHAPE_VALUES finite values, else null. */
+function tooFewForShape(sketch: TensorSketch): { shape_note: string } | null {
+  return sketch.n >= MIN_SHAPE_VALUES ? null : { shape_note: `${sketch.n} finite value${sketch.n === 1 ? "" : "s"}: no shape statistics (they need at least ${MIN_SHAPE_VALUES})` };
+}
+
 /** Summary and extras of one tensor (the extras of analyze's former tensorExtra). */
 export function tensorRowStats(task: TensorRowTask): RowStats {
   const summary = summarizeSketch(task.sketch);
   const size = task.shapeSampleSize;
   const histogram = { keys: task.sketch.histKeys, counts: task.sketch.histCounts };
-  const shape = size === null ? null
-    : task.kept ? exactShapeExtra(task.values!)
-    : size > 0 ? histogramShapeExtra(histogram, shapeSeed("tensor", task.name, task.step), size) : null;
+  const shape = size === null || (size === 0 && !task.kept) ? null
+    : tooFewForShape(task.sketch) ?? (task.kept ? exactShapeExtra(task.values!) : histogramShapeExtra(histogram, shapeSeed("tensor", task.name, task.step), size));
   const extra = { ...shape, ...(task.spectral !== null && spectralExtra(task.values!, task.spectral.rows, task.spectral.cols)) };
   return Object.keys(extra).length > 0 ? { summary, extra } : { summary };
 }
@@ -61,6 +73,8 @@ export function groupRowStats(task: GroupRowTask): RowStats {
   const summary = summarizeSketch(task.sketch);
   const size = task.shapeSampleSize;
   if (size === null || size === 0) return { summary };
+  const few = tooFewForShape(task.sketch);
+  if (few !== null) return { summary, extra: few };
   const extra = histogramShapeExtra({ keys: task.sketch.histKeys, counts: task.sketch.histCounts }, shapeSeed("group", task.name, task.step), size);
   return extra === null ? { summary } : { summary, extra: { ...extra } };
 }

