@@ -69,6 +69,13 @@ export interface TrainOptions {
   layerNorm?: boolean;
   /** Multiplies the init scheme's std of every matrix and embedding (Omnigrok's init scale); default 1, the task's default for the synthetic tasks. */
   initScale?: number;
+  /**
+   * GPT-NeoX's use_parallel_residual: true (default for lm and induction) computes x + attn(ln1(x)) +
+   * mlp(ln2(x)); false computes h = x + attn(ln1(x)), then h + mlp(ln2(h)) (the task's default for
+   * modular addition: in a 1-layer parallel block the MLP at the answer position reads only the "="
+   * token, so it cannot combine a and b).
+   */
+  parallelResidual?: boolean;
   /** Steps between training-loss log entries (default 10). */
   logSteps?: number;
   /** Validation tokens evaluated at each checkpoint (first tokens of the validation stream). */
@@ -151,6 +158,8 @@ export interface TaskTrainDefaults {
   rotaryPct: number;
   /** LayerNorms in the model (false: identity in their place). */
   layerNorm: boolean;
+  /** use_parallel_residual of the model (false: sequential attention then MLP). */
+  parallelResidual: boolean;
 }
 
 /**
@@ -168,8 +177,8 @@ export interface TaskTrainDefaults {
  * leave room for later seeds and an after-plateau.
  */
 export const TASK_TRAIN_DEFAULTS: Record<SyntheticTaskSettings["name"], TaskTrainDefaults> = {
-  "modular-addition": { steps: 6000, batchSize: null, lr: 1e-3, minLrFraction: 1, warmupSteps: 10, weightDecay: 1.0, beta2: 0.98, gradClip: 0, init: "hf", initScale: 1, layers: 1, width: 64, attentionOnly: false, layerNorm: true, rotaryPct: 0.25 },
-  induction: { steps: 2500, batchSize: 32, lr: 3e-3, minLrFraction: 1, warmupSteps: 50, weightDecay: 0, beta2: 0.98, gradClip: DEFAULT_GRAD_CLIP, init: "pythia", initScale: 1, layers: 2, width: 64, attentionOnly: true, layerNorm: true, rotaryPct: 1 },
+  "modular-addition": { steps: 6000, batchSize: null, lr: 1e-3, minLrFraction: 1, warmupSteps: 10, weightDecay: 1.0, beta2: 0.98, gradClip: 0, init: "hf", initScale: 1, layers: 1, width: 64, attentionOnly: false, layerNorm: true, rotaryPct: 0.25, parallelResidual: true },
+  induction: { steps: 2500, batchSize: 32, lr: 3e-3, minLrFraction: 1, warmupSteps: 50, weightDecay: 0, beta2: 0.98, gradClip: DEFAULT_GRAD_CLIP, init: "pythia", initScale: 1, layers: 2, width: 64, attentionOnly: true, layerNorm: true, rotaryPct: 1, parallelResidual: true },
 };
 
 /** Head size of the synthetic tasks' models (width 64 = 4 heads). */
@@ -198,6 +207,7 @@ export function resolveSyntheticSettings(o: TrainOptions, task: SyntheticTaskSet
   const config = taskConfig(o.width ?? d.width, o.layers ?? d.layers, o.attentionOnly ?? d.attentionOnly, vocabSize, sequenceLength);
   setRotaryPct(config, o.rotaryPct ?? d.rotaryPct);
   if (!(o.layerNorm ?? d.layerNorm)) config.layer_norm = false;
+  config.use_parallel_residual = o.parallelResidual ?? d.parallelResidual;
   const initScale = o.initScale ?? d.initScale;
   const steps = o.steps ?? d.steps, lr = o.lr ?? d.lr;
   const s: TrainSettings = {
@@ -235,6 +245,7 @@ export function resolveTrainSettings(o: TrainOptions, vocabSize: number): TrainS
   if (o.attentionOnly === true) config.attention_only = true;
   if (o.rotaryPct !== undefined) setRotaryPct(config, o.rotaryPct);
   if (o.layerNorm === false) config.layer_norm = false;
+  if (o.parallelResidual !== undefined) config.use_parallel_residual = o.parallelResidual;
   const steps = o.steps ?? d.steps;
   const lr = o.lr ?? d.lr;
   const s: TrainSettings = {
