@@ -36,11 +36,13 @@ export interface ModularAdditionOptions {
  * Scaled-down defaults that grok within a few minutes of one CPU core (docs/results/grokking-probes.md,
  * "The recipe that groks"): with TASK_TRAIN_DEFAULTS (no LayerNorm, sequential residual, init std
  * 1/sqrt(64), lr 1e-3, wd 3), seed 0 memorises by step 200 and test accuracy passes 0.95 around step
- * 1,000. Probes 0-14 did not grok because the model was GPT-NeoX's parallel block: with one layer the
- * MLP at the answer position reads only the "=" token's embedding (x, not x + attention(x)), so the
- * MLP cannot combine a and b; PyTorch with the same block and the same initial weights follows the
- * trainer to 1e-6 over 100 steps (tools/reference/grokking_torch.py), so this was the model, not the
- * trainer. Reasons for the choices, from the papers:
+ * 1,000. The trainer is not at fault for probes 0-14: PyTorch with the same block, split and initial
+ * weights follows it to 1e-6 in loss over 100 full-batch steps (tools/reference/grokking_torch.py).
+ * What changed against probes 7-14 (p = 31, unordered, wd 5, init scale 4, GPT-NeoX's parallel
+ * block) is the sequential residual (in a 1-layer parallel block the MLP at the answer position reads
+ * only the "=" token's embedding, so only attention can combine a and b; in PyTorch the parallel block
+ * generalised later than the sequential one), p = 47, ordered pairs, wd 3 and init scale 6.25; which of
+ * these mattered most is not isolated. Reasons for the choices, from the papers:
  * - p = 47 instead of 113: 2,209 pairs instead of 12,769, so a full-batch step costs ~6x less;
  *   a prime keeps the group cyclic with no sub-structure (Power et al. use primes).
  * - trainFraction 0.4 instead of 0.3: Power et al. (Fig. 1 right) find the steps needed to
