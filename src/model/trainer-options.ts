@@ -73,7 +73,7 @@ export interface TrainOptions {
    * GPT-NeoX's use_parallel_residual: true (default for lm and induction) computes x + attn(ln1(x)) +
    * mlp(ln2(x)); false computes h = x + attn(ln1(x)), then h + mlp(ln2(h)) (the task's default for
    * modular addition: in a 1-layer parallel block the MLP at the answer position reads only the "="
-   * token, so it cannot combine a and b).
+   * token, so only attention combines a and b).
    */
   parallelResidual?: boolean;
   /** Steps between training-loss log entries (default 10). */
@@ -158,8 +158,8 @@ export interface TaskTrainDefaults {
   rotaryPct: number;
   /** LayerNorms in the model (false: identity in their place). */
   layerNorm: boolean;
-  /** use_parallel_residual of the model (false: sequential attention then MLP). */
-  parallelResidual: boolean;
+  /** use_parallel_residual of the model (false: sequential attention then MLP); absent = true (kept absent for induction so its plan is unchanged). */
+  parallelResidual?: boolean;
 }
 
 /**
@@ -183,7 +183,7 @@ export interface TaskTrainDefaults {
  */
 export const TASK_TRAIN_DEFAULTS: Record<SyntheticTaskSettings["name"], TaskTrainDefaults> = {
   "modular-addition": { steps: 2500, batchSize: null, lr: 1e-3, minLrFraction: 1, warmupSteps: 10, weightDecay: 3.0, beta2: 0.98, gradClip: 0, init: "hf", initScale: 6.25, layers: 1, width: 64, attentionOnly: false, layerNorm: false, rotaryPct: 0.25, parallelResidual: false },
-  induction: { steps: 2500, batchSize: 32, lr: 3e-3, minLrFraction: 1, warmupSteps: 50, weightDecay: 0, beta2: 0.98, gradClip: DEFAULT_GRAD_CLIP, init: "pythia", initScale: 1, layers: 2, width: 64, attentionOnly: true, layerNorm: true, rotaryPct: 1, parallelResidual: true },
+  induction: { steps: 2500, batchSize: 32, lr: 3e-3, minLrFraction: 1, warmupSteps: 50, weightDecay: 0, beta2: 0.98, gradClip: DEFAULT_GRAD_CLIP, init: "pythia", initScale: 1, layers: 2, width: 64, attentionOnly: true, layerNorm: true, rotaryPct: 1 },
 };
 
 /** Head size of the synthetic tasks' models (width 64 = 4 heads). */
@@ -212,7 +212,7 @@ export function resolveSyntheticSettings(o: TrainOptions, task: SyntheticTaskSet
   const config = taskConfig(o.width ?? d.width, o.layers ?? d.layers, o.attentionOnly ?? d.attentionOnly, vocabSize, sequenceLength);
   setRotaryPct(config, o.rotaryPct ?? d.rotaryPct);
   if (!(o.layerNorm ?? d.layerNorm)) config.layer_norm = false;
-  config.use_parallel_residual = o.parallelResidual ?? d.parallelResidual;
+  config.use_parallel_residual = o.parallelResidual ?? d.parallelResidual ?? true;
   const initScale = o.initScale ?? d.initScale;
   const steps = o.steps ?? d.steps, lr = o.lr ?? d.lr;
   const s: TrainSettings = {
