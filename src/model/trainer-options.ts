@@ -170,8 +170,9 @@ export interface TaskTrainDefaults {
  * AdamW lr 1e-3 constant after 10 warmup steps, betas (0.9, 0.98), weight decay 3 (lr x wd = 3e-3,
  * 3x theirs, to bring the generalisation within ~1,000 steps), no clipping. p = 47, fraction 0.4,
  * ordered, seed 0: memorised by step 200 (test accuracy at the commutativity plateau ~0.38), test
- * accuracy 0.6 at step 800 and >= 0.95 from step ~1,000 (the probe's CPU s are in the note); 2,500
- * steps leave an after-plateau for later seeds and the varied fraction.
+ * accuracy 0.6 at step 800 and >= 0.95 from step ~1,000 (probe 21); through the trainer, seed 1:
+ * >= 0.95 from step 1,175, findTransition step 858, 136 CPU s for the 2,500 steps (T3). 2,500 steps
+ * leave an after-plateau for later seeds and the varied fraction.
  * Induction (docs/results/grokking-probes.md, probes I6-I7): Olsson et al.'s 2-layer attention-only
  * transformer at width 64 (4 heads of 16) with rotary on the whole head (rotary_pct 1: 8
  * frequencies, so a previous-token head can attend sharply to t - 1; at 0.25 a head has 2
