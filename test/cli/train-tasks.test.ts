@@ -61,9 +61,9 @@ async function trainAndAnalyze(name: string, trainArgs: string[], names: readonl
   }
 }
 
-test("train --task modular-addition: train/test loss and accuracy at every checkpoint, stored by analyze; --no-layer-norm and --init-scale", async () => {
+test("train --task modular-addition: train/test loss and accuracy at every checkpoint, stored by analyze; --no-layer-norm, --no-parallel-residual and --init-scale", async () => {
   const names = ["train_loss", "train_accuracy", "test_loss", "test_accuracy"];
-  const stored = await trainAndAnalyze("ma", ["--task", "modular-addition", "--modulus", "7", "--train-fraction", "0.5", "--width", "16", "--lr", "0.01", "--rotary-pct", "0.5", "--no-layer-norm", "--init-scale", "2"], names, 4);
+  const stored = await trainAndAnalyze("ma", ["--task", "modular-addition", "--modulus", "7", "--train-fraction", "0.5", "--width", "16", "--lr", "0.01", "--rotary-pct", "0.5", "--no-layer-norm", "--no-parallel-residual", "--init-scale", "2"], names, 4);
   for (const [step, acc] of stored.get("test_accuracy")!) assert.ok(acc !== null && acc >= 0 && acc <= 1, `accuracy ${acc} at ${step}`);
   assert.deepEqual([...stored.get("eval/loss")!.values()], [...stored.get("test_loss")!.values()]);
   const config = JSON.parse(await readFile(join(dir, "ma", "checkpoint-4", "config.json"), "utf8"));
@@ -71,6 +71,7 @@ test("train --task modular-addition: train/test loss and accuracy at every check
   assert.equal(config.vocab_size, 8);
   assert.equal(config.rotary_pct, 0.5, "--rotary-pct reaches config.json");
   assert.equal(config.layer_norm, false);
+  assert.equal(config.use_parallel_residual, false, "--no-parallel-residual reaches config.json");
   const source = await FileSource.open(join(dir, "ma", "checkpoint-4", "model.safetensors"));
   try {
     const tensors = (await readSafetensorsHeader(source)).tensors.map((t) => t.name);

@@ -85,6 +85,8 @@ test("a task run's training options resolve to the plan's settings in the traine
       assert.equal(s.minLr, c.lr * c.task!.train.minLrFraction);
       assert.equal(s.init, c.task!.train.init);
       assert.equal(s.gradClip, c.task!.train.gradClip);
+      assert.equal(s.config.use_parallel_residual, c.task!.train.parallelResidual ?? true, "the residual layout reaches the model");
+      assert.equal(s.config.layer_norm !== false, c.task!.train.layerNorm);
       assert.deepEqual(s.saveSchedule, { logSpacedUpTo: c.log_spaced_up_to, saveEvery: c.save_every });
       for (const [k, v] of Object.entries(c.task!.options)) assert.equal((taskSettings as unknown as Record<string, unknown>)[k], v, k);
       if (preset === "grokking") assert.equal((taskSettings as { splitSeed: number }).splitSeed, run.seed, "the split follows the run's seed");

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { scalarKernels } from "../../src/model/kernels.js";
 import { loadReferenceCase, compareWithReference } from "./reference-fixture.js";
 
-for (const name of ["neox-parallel", "neox-sequential", "neox-attention-only", "neox-full-rotary", "neox-no-layer-norm"]) {
+for (const name of ["neox-parallel", "neox-sequential", "neox-attention-only", "neox-full-rotary", "neox-no-layer-norm", "neox-no-layer-norm-sequential"]) {
   test(`scalar GPT-NeoX matches PyTorch: ${name}`, () => {
     const rc = loadReferenceCase(name);
     const r = compareWithReference(rc, scalarKernels());

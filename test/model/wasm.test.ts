@@ -21,7 +21,7 @@ async function wasm(threads: number): Promise<NeoXKernels> {
   return k;
 }
 
-for (const name of ["neox-parallel", "neox-sequential", "neox-attention-only", "neox-full-rotary", "neox-no-layer-norm"]) {
+for (const name of ["neox-parallel", "neox-sequential", "neox-attention-only", "neox-full-rotary", "neox-no-layer-norm", "neox-no-layer-norm-sequential"]) {
   test(`WASM GPT-NeoX (2 threads) matches PyTorch: ${name}`, async () => {
     const rc = loadReferenceCase(name);
     const r = compareWithReference(rc, await wasm(2));

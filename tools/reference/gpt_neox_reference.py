@@ -5,7 +5,8 @@ losses of 10 AdamW steps, for a parallel-residual, a sequential-residual and an 
 config (no MLP block and no post_attention_layernorm, as Olsson et al.'s attention-only models),
 and an attention-only config with rotary on the whole head (rotary_pct 1.0),
 and a config without LayerNorm (layer_norm=False: identity in place of every LayerNorm, no gains
-or biases, as Nanda et al.'s grokking transformer).
+or biases, as Nanda et al.'s grokking transformer), also with the sequential residual (the
+modular-addition task's model).
 
 Run: /usr/bin/python3 tools/reference/gpt_neox_reference.py   (writes test/fixtures/model/)
 Layout of <name>.bin: float32 little-endian blobs at the offsets listed in <name>.json.
@@ -44,6 +45,13 @@ CASES = [
          config=dict(vocab_size=24, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
                      intermediate_size=128, rotary_pct=0.25, rotary_emb_base=10000,
                      max_position_embeddings=3, layer_norm_eps=1e-5, use_parallel_residual=True,
+                     layer_norm=False)),
+    # No LayerNorm and the sequential residual: the modular-addition task's model (the MLP reads
+    # x + attention(x), as Nanda et al.'s block).
+    dict(name="neox-no-layer-norm-sequential", seed=2236, B=4, T=3,
+         config=dict(vocab_size=24, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                     intermediate_size=128, rotary_pct=0.25, rotary_emb_base=10000,
+                     max_position_embeddings=3, layer_norm_eps=1e-5, use_parallel_residual=False,
                      layer_norm=False)),
 ]
 ADAMW = dict(lr=3e-3, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1)

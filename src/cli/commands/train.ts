@@ -32,6 +32,7 @@ interface TrainFlags {
   attentionOnly?: boolean;
   rotaryPct?: number;
   layerNorm?: boolean;
+  parallelResidual?: boolean;
   initScale?: number;
   weightDecay?: number;
   warmup?: number;
@@ -77,6 +78,8 @@ export function register(program: Command): void {
     .option("--rotary-pct <f>", `fraction of each head's dimensions with rotary positions (GPT-NeoX rotary_pct; default 0.25, induction ${ind.rotaryPct})`, parseNumberOption("--rotary-pct"))
     .option("--layer-norm", "keep the LayerNorms (the default for lm and induction)")
     .option("--no-layer-norm", `no LayerNorm: identity in place of each, no gains or biases (Nanda et al.'s grokking model)${ma.layerNorm ? "" : "; the default for modular-addition"}`)
+    .option("--parallel-residual", `x + attn(x) + mlp(x), GPT-NeoX's use_parallel_residual (the default${ma.parallelResidual ? "" : " for lm and induction"})`)
+    .option("--no-parallel-residual", `sequential residual: h = x + attn(x), then h + mlp(h) (as Nanda et al.)${ma.parallelResidual ? "" : "; the default for modular-addition"}`)
     .option("--init-scale <x>", `multiply the init std of every matrix and embedding (Omnigrok's init scale; default 1${ma.initScale !== 1 ? `, modular-addition ${ma.initScale}` : ""})`, parseNumberOption("--init-scale"))
     .option("--batch <b>", "sequences per step (default: the preset's; modular-addition: the whole training split; induction 32)", parseIntOption("--batch", 1))
     .option("--dtype <t>", "saved weight precision: f32, f16 or bf16", "f32")
@@ -131,6 +134,7 @@ function trainOptionsFrom(f: TrainFlags): TrainOptions {
     ...(f.attentionOnly !== undefined && { attentionOnly: f.attentionOnly }),
     ...(f.rotaryPct !== undefined && { rotaryPct: f.rotaryPct }),
     ...(f.layerNorm !== undefined && { layerNorm: f.layerNorm }),
+    ...(f.parallelResidual !== undefined && { parallelResidual: f.parallelResidual }),
     ...(f.initScale !== undefined && { initScale: f.initScale }),
     ...(f.steps !== undefined && { steps: f.steps }),
     ...(f.lr !== undefined && { lr: f.lr }),

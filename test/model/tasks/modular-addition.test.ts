@@ -22,8 +22,9 @@ test("split: exact sizes, disjoint, every pair exactly once, sorted", () => {
     assert.equal(d.equalsToken, p);
   }
   assert.equal(modularAdditionTrainCount(59, 0.4), 1392);
+  assert.equal(modularAdditionTrainCount(47, 0.4), 884);
   const d = modularAdditionSplit({ ...DEFAULT_MODULAR_ADDITION, seed: 0 });
-  assert.deepEqual([d.train.length, d.test.length], [1392, 3481 - 1392]);
+  assert.deepEqual([d.train.length, d.test.length], [884, 2209 - 884], "the defaults: p = 47, fraction 0.4");
 });
 
 test("split: same seed gives the same split, another seed a different one", () => {

@@ -97,18 +97,25 @@ test("language-model settings carry no task or attention_only field (fingerprint
 
 test("task settings: the recipe's defaults, full batch, dense saves, and misplaced options refused", () => {
   const task = resolveTaskSettings({ name: "modular-addition" }, 4);
-  assert.deepEqual(task, { name: "modular-addition", modulus: 59, trainFraction: 0.4, pairing: "ordered", splitSeed: 4 });
+  assert.deepEqual(task, { name: "modular-addition", modulus: 47, trainFraction: 0.4, pairing: "ordered", splitSeed: 4 });
   const s = resolveSyntheticSettings({ out: "x", seed: 4 }, task, 60, 3, 1392);
   assert.equal(s.batchSize, 1392);
   assert.equal(s.config.vocab_size, 64);
   assert.equal(s.config.max_position_embeddings, 3);
   assert.equal(s.config.num_hidden_layers, 1);
   assert.equal(s.config.hidden_size, 64);
-  assert.equal(s.weightDecay, 1);
+  // The recipe that groks (docs/results/grokking-probes.md, "The recipe that groks"): Nanda et al.'s block
+  // (no LayerNorm, sequential residual, init std 1/sqrt(64)), lr 1e-3 after 10 warmup steps, wd 3, 2,500 steps.
+  assert.deepEqual([s.steps, s.lr, s.warmupSteps, s.weightDecay, s.init, s.initScale], [2500, 1e-3, 10, 3, "hf", 6.25]);
+  assert.equal(s.config.layer_norm, false);
+  assert.equal(s.config.use_parallel_residual, false);
+  assert.equal(resolveSyntheticSettings({ out: "x", parallelResidual: true, layerNorm: true }, task, 60, 3, 1392).config.use_parallel_residual, true);
+  assert.equal(resolveTrainSettings({ out: "x" }, BYTE_VOCAB_SIZE).config.use_parallel_residual, true, "the language model keeps GPT-NeoX's parallel block");
+  assert.equal(resolveTrainSettings({ out: "x", parallelResidual: false }, BYTE_VOCAB_SIZE).config.use_parallel_residual, false);
   assert.equal(s.beta2, 0.98);
   assert.equal(s.minLr, s.lr);
   assert.equal(s.gradClip, 0);
-  assert.deepEqual(s.saveSchedule, { logSpacedUpTo: 512, saveEvery: 60 });
+  assert.deepEqual(s.saveSchedule, { logSpacedUpTo: 256, saveEvery: 25 }, "dense: 1% of 2,500 steps");
   assert.equal(resolveSyntheticSettings({ out: "x", batchSize: 5000 }, task, 60, 3, 1392).batchSize, 1392);
   const ind = resolveSyntheticSettings({ out: "x" }, resolveTaskSettings({ name: "induction" }, 0), 64, 64, null);
   assert.equal(ind.config.attention_only, true);
