@@ -27,9 +27,10 @@ export interface StudyTableResult {
 
 /** The header of transitions.md: the plan's hash and the rules behind each column. */
 export function transitionsHeader(plan: StudyPlan, sha256: string): string {
+  const anchor = plan.claims.parameters_announce_transition?.settings["anchor"] === "last" ? "last" : "first";
   return `# ${plan.preset} study: every run's transition and lead time
 
-plan sha256 ${sha256}; transition: ${plan.transition!.metric}, halfway between its plateaus (findTransition, plateaus differ by more than ${plan.transition!.min_difference}); lead: the transition step minus the first online event before it (artefacts left out); random-placement lead: the expected lead of the first of the same number of signal checkpoints placed at random, given one falls before the transition, and the probability that none does; score: mid-p against that random placement (0.5 = chance); weight-norm lead: the transition step minus the total weight norm's own transition (negative: after it); predicted: leave one run out among the runs of the same role.`;
+plan sha256 ${sha256}; transition: ${plan.transition!.metric}, halfway between its plateaus (findTransition, plateaus differ by more than ${plan.transition!.min_difference}); lead: the transition step minus the ${anchor} online event before it (artefacts left out); random-placement lead: the expected lead of the ${anchor} of the same number of signal checkpoints placed at random, given one falls before the transition, and the probability that none does; score: mid-p against that random placement (0.5 = chance); weight-norm lead: the transition step minus the total weight norm's own transition (negative: after it); predicted: leave one run out among the runs of the same role.`;
 }
 
 /** The transitions table of the study in `out`, from its plan and the store at `storePath` (default `<out>/analysis.duckdb`), opened read-only. */
