@@ -135,6 +135,9 @@ export { parseVerdictsFile, VERDICTS_FILE_NAME } from "./report/verdicts.js";
 export { runStudy, TRANSITIONS_FILE, type StudyOptions, type StudyResult } from "./experiments/study.js";
 export { STUDY_PRESETS, type StudyPreset } from "./experiments/plan.js";
 export { formatVerdictTable } from "./experiments/verdicts.js";
+// Every run's transition and lead time, recomputed read-only from a study folder (`study --table`).
+export { studyTransitionTable, transitionsHeader, type StudyTableResult } from "./experiments/study-table.js";
+export { formatTransitionTable } from "./experiments/claims/transition-study.js";
 export { DEFAULT_PYTHIA_DIR } from "./experiments/pythia-io.js";
 // Online (causal) events, stored beside the offline ones: what a detector knows at each checkpoint.
 export { recomputeOnlineEvents } from "./experiments/online-store.js";

@@ -12,6 +12,7 @@ export * from "./study-data.js";
 export { recomputeOnlineEvents, onlineEventRows } from "./online-store.js";
 export { trainPhase, analyzePhase, pruningPhase, runDirOf, type Log, type PhaseOptions, type PruningPhaseOptions } from "./study-phases.js";
 export * from "./study.js";
+export * from "./study-table.js";
 export * from "./inference.js";
 export * from "./calibration.js";
 export * from "./plan.js";

@@ -31,6 +31,8 @@ export interface StudyRunData {
   /** Plan configuration and role of the run (absent: a run outside a plan, e.g. in tests). */
   configuration?: string;
   role?: "development" | "heldout";
+  /** The run's seed (absent: a run outside a plan). */
+  seed?: number;
   /** Analyzed checkpoint steps, ascending. */
   steps: number[];
   /** Validation loss (trainer_state eval/loss) at each step; null when not evaluated. */

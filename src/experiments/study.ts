@@ -14,7 +14,7 @@ import { sweepFromPlan, type SweepRun } from "./sweep.js";
 import type { StudyPreset } from "./plan.js";
 import { buildStudyPlan, type TaskPlanOptions } from "./plan-tasks.js";
 import { fixPlan } from "./plan-io.js";
-import type { StudyRunSummary, TransitionTableRow, VerdictsFile } from "./verdict-types.js";
+import type { PhaseTime, StudyPhaseTimes, StudyRunSummary, TransitionTableRow, VerdictsFile } from "./verdict-types.js";
 import type { StudyRunData } from "./run-data.js";
 import { loadStudyRunData } from "./study-data.js";
 import { onlineEventRows } from "./online-store.js";
@@ -24,6 +24,7 @@ import { toleranceCurves } from "./claims/sparsification.js";
 import { featureCorrelations } from "./claims/correlations.js";
 import { pythiaMetricSide } from "./pythia.js";
 import { formatTransitionTable, transitionTable } from "./claims/transition-study.js";
+import { transitionsHeader } from "./study-table.js";
 import { readPythiaSeries } from "./pythia-io.js";
 
 export const VERDICTS_FILE = "verdicts.json";
@@ -54,8 +55,22 @@ export interface StudyResult {
 
 const seconds = (t: number): number => (Date.now() - t) / 1000;
 
+/** A phase's start: wall clock and the process's CPU usage (every thread). */
+interface PhaseClock { wall: number; cpu: NodeJS.CpuUsage }
+const startClock = (): PhaseClock => ({ wall: Date.now(), cpu: process.cpuUsage() });
+function phaseTime(c: PhaseClock): PhaseTime {
+  const u = process.cpuUsage(c.cpu);
+  return { wall_seconds: seconds(c.wall), cpu_seconds: (u.user + u.system) / 1e6 };
+}
+const minus = (a: PhaseTime, b: PhaseTime): PhaseTime => ({ wall_seconds: Math.max(0, a.wall_seconds - b.wall_seconds), cpu_seconds: Math.max(0, a.cpu_seconds - b.cpu_seconds) });
+const plus = (a: PhaseTime, b: PhaseTime): PhaseTime => ({ wall_seconds: a.wall_seconds + b.wall_seconds, cpu_seconds: a.cpu_seconds + b.cpu_seconds });
+/** One stderr line per phase. */
+export const formatPhaseTime = (name: string, p: PhaseTime): string => `phase ${name}: wall ${p.wall_seconds.toFixed(1)} s, cpu ${p.cpu_seconds.toFixed(1)} s`;
+
+export const PHASES_NOTE = "wall and CPU seconds (user + system of the study process, every thread) of this invocation; train: training every run; analysis: statistics of every checkpoint into the store, metrics and the planned transition (event detection excluded); events: the offline event detection during the analysis plus loading each run's data with its online events (recomputed from the stored statistics) and storing them; pruning: the pruning-tolerance curves; verdicts: the claims on held-out and development seeds, the Pythia metric side and the transitions table (writing the files after it is not counted)";
+
 export async function runStudy(o: StudyOptions): Promise<StudyResult> {
-  const started = Date.now();
+  const started = Date.now(), total = startClock();
   const log: Log = o.onProgress ?? (() => undefined);
   const fixed = await fixPlan(o.out, buildStudyPlan(o), o.newPlan === true);
   const plan = fixed.plan;
@@ -65,14 +80,22 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   const phase = { out: o.out, log, ...(o.threads !== undefined && { threads: o.threads }), ...(plan.transition !== undefined && { transition: plan.transition }) };
   await mkdir(o.out, { recursive: true });
   let t = Date.now();
+  let clock = startClock();
   const trained = await trainPhase(sweep, phase);
   const wall = { train: seconds(t), analyze: 0, pruning: 0, experiments: 0, total: 0 };
+  const trainTime = phaseTime(clock);
+  log(formatPhaseTime("train", trainTime));
   const store = await Store.openDir(o.out);
   try {
     t = Date.now();
+    clock = startClock();
     const analyzed = await analyzePhase(sweep, store, phase);
     wall.analyze = seconds(t);
+    const offlineEvents = [...analyzed.values()].reduce((s, a) => plus(s, { wall_seconds: a.summary.eventSeconds, cpu_seconds: a.summary.eventCpuSeconds ?? 0 }), { wall_seconds: 0, cpu_seconds: 0 });
+    const analysisTime = minus(phaseTime(clock), offlineEvents);
+    log(formatPhaseTime("analysis", analysisTime));
     t = Date.now();
+    clock = startClock();
     if (o.skipPruning) log("pruning: skipped (--skip-pruning)");
     else if (phaseTransition) log(`pruning: not measured for --preset ${plan.preset} (pruned evaluation is built for the language model only)`);
     else {
@@ -80,11 +103,18 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       await pruningPhase(sweep.filter((r) => r.configuration === plan.claims.sparsification.configuration), store, { ...phase, tokens: sp["prune_tokens"] as number, sparsities: sp["sparsities"] as number[], masks: sp["random_masks"] as number });
     }
     wall.pruning = seconds(t);
+    const pruningTime = phaseTime(clock);
+    log(formatPhaseTime("pruning", pruningTime));
     t = Date.now();
+    clock = startClock();
     const data: StudyRunData[] = [];
-    for (const run of sweep) data.push({ ...(await loadStudyRunData(store, run.name, undefined, { phaseTransition })), configuration: run.configuration, role: run.role });
+    for (const run of sweep) data.push({ ...(await loadStudyRunData(store, run.name, undefined, { phaseTransition })), configuration: run.configuration, role: run.role, seed: run.seed });
     // the online events the timing claims use, stored beside the offline ones (`events --online`, the report)
     for (const d of data) if (d.onlineEvents !== undefined) await store.replaceOnlineEvents(d.runId, onlineEventRows(d.onlineEvents, await store.events({ run: d.runId })));
+    const onlineTime = phaseTime(clock);
+    const eventsTime = plus(offlineEvents, onlineTime);
+    log(`${formatPhaseTime("events", eventsTime)} (offline detection during the analysis: wall ${offlineEvents.wall_seconds.toFixed(1)} s, cpu ${offlineEvents.cpu_seconds.toFixed(1)} s; run data with online events: wall ${onlineTime.wall_seconds.toFixed(1)} s, cpu ${onlineTime.cpu_seconds.toFixed(1)} s)`);
+    clock = startClock();
     const verdicts = computeVerdicts(data, plan, "heldout");
     const heldout = new Set(sweep.filter((r) => r.role === "heldout").map((r) => r.name));
     const development = computeVerdicts(data, plan, "development");
@@ -93,6 +123,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       .flatMap((role) => transitionTable(data.filter((d) => d.role === role), plan.claims.parameters_announce_transition, plan.claims.predict_transition_step));
     wall.experiments = seconds(t);
     wall.total = seconds(started);
+    const phases: StudyPhaseTimes = { train: trainTime, analysis: analysisTime, events: eventsTime, pruning: pruningTime, verdicts: phaseTime(clock), total: phaseTime(total), note: PHASES_NOTE };
     const runs = sweep.map((r, i): StudyRunSummary => {
       const tr = trained.get(r.name)!, an = analyzed.get(r.name)!;
       const last = [...data[i]!.valLoss].reverse().find((v) => v !== null) ?? null;
@@ -103,18 +134,16 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     });
     const file: VerdictsFile = {
       version: 1, created_at: new Date().toISOString(), preset: plan.preset, plan_sha256: fixed.sha256, plan_supersedes: plan.supersedes,
-      wall_seconds: wall, runs, verdicts,
+      wall_seconds: wall, phases, runs, verdicts,
       tolerance_curves: data.filter((d) => heldout.has(d.runId)).flatMap(toleranceCurves), pythia, feature_correlations: featureCorrelations(data.filter((d) => heldout.has(d.runId))),
       ...(transitions !== null && { transitions }),
     };
-    if (transitions !== null) {
-      const header = `# ${plan.preset} study: every run's transition and lead time
-
-plan sha256 ${fixed.sha256}; transition: ${plan.transition!.metric}, halfway between its plateaus (findTransition, plateaus differ by more than ${plan.transition!.min_difference}); lead: the transition step minus the first online event before it (artefacts left out); score: mid-p against the same number of signals placed at random (0.5 = chance); predicted: leave one run out among the runs of the same role.`;
-      await writeText(o.out, TRANSITIONS_FILE, formatTransitionTable(transitions, header));
-    }
+    if (transitions !== null) await writeText(o.out, TRANSITIONS_FILE, formatTransitionTable(transitions, transitionsHeader(plan, fixed.sha256)));
     await writeJson(o.out, DEVELOPMENT_FILE, { plan_sha256: fixed.sha256, note: "verdicts on the development seeds: for tuning only, never a result", verdicts: development });
-    return { file, path: await writeJson(o.out, VERDICTS_FILE, file) };
+    const path = await writeJson(o.out, VERDICTS_FILE, file);
+    log(formatPhaseTime("verdicts", file.phases!.verdicts));
+    log(formatPhaseTime("total", file.phases!.total));
+    return { file, path };
   } finally {
     await store.close();
   }

@@ -54,6 +54,24 @@ export interface PairedComparison {
   label: VerdictLabel;
 }
 
+/** Wall-clock and CPU seconds of one phase (CPU: user + system of the whole process, every thread). */
+export interface PhaseTime {
+  wall_seconds: number;
+  cpu_seconds: number;
+}
+
+/** The study's phases: training; analysis (statistics into the store); events (offline detection during the analysis, then each run's data with its online events); pruning; verdicts (claims, tables, files). */
+export interface StudyPhaseTimes {
+  train: PhaseTime;
+  analysis: PhaseTime;
+  events: PhaseTime;
+  pruning: PhaseTime;
+  verdicts: PhaseTime;
+  total: PhaseTime;
+  /** What each phase covers, in one sentence. */
+  note: string;
+}
+
 export interface StudyRunSummary {
   name: string;
   /** Plan configuration and role (absent in older files). */
@@ -113,6 +131,8 @@ export interface VerdictsFile {
   plan_supersedes?: string | null;
   /** Wall time of each phase and in total, seconds. */
   wall_seconds: { train: number; analyze: number; pruning: number; experiments: number; total: number };
+  /** Wall and CPU time of each phase of this invocation (a resumed phase counts only what it redid; absent in older files). */
+  phases?: StudyPhaseTimes;
   runs: StudyRunSummary[];
   verdicts: Verdict[];
   tolerance_curves: ToleranceCurveSummary[];
@@ -139,6 +159,19 @@ export interface TransitionTableRow {
   lead: number | null;
   lead_score: number | null;
   weight_norm_transition_step: number | null;
+  /** The run's seed (absent in older files). */
+  seed?: number | null;
+  /** The events (kind and tensor or role) that make up the first signal (absent in older files). */
+  first_signal_events?: string[];
+  /** Whether the signals are online events (known-at steps) rather than the offline detectors' (absent in older files). */
+  online?: boolean;
+  /** Distinct signal checkpoints counted (k of the random-placement null; absent in older files). */
+  signals?: number | null;
+  /** Random placement of the same k signals: the expected lead of its first signal given one lies before T, and P(none before T) (absent in older files). */
+  random_mean_lead?: number | null;
+  random_p_none?: number | null;
+  /** The weight-norm baseline's lead T - W (negative: its transition comes after T; absent in older files). */
+  weight_norm_lead?: number | null;
   /** Leave-one-run-out prediction of the step from features before it (null: not computable). */
   predicted_step: number | null;
 }

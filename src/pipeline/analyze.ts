@@ -87,6 +87,8 @@ export interface AnalyzeSummary {
   events: Record<DynamicsEventKind, number> | null;
   /** Seconds spent detecting events (included in `seconds`). */
   eventSeconds: number;
+  /** CPU seconds (user + system, whole process) spent detecting events; absent when none were detected. */
+  eventCpuSeconds?: number;
   /** Local runs: the training log (trainer_state.json of the last checkpoint) stored as metrics of source "trainer_state"; null when there is none. */
   metrics: TrainerMetricsImport | null;
   /** hf:// runs: bytes fetched over HTTP, and the total size of the analyzed checkpoints' files. */
@@ -150,9 +152,11 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     if (options.events !== false && claim.registered && summary.analyzed === 0 && claim.existing) {
       summary.events = countEventsByKind(await store.events({ run: runId }));
     } else if (options.events !== false && claim.registered) {
-      const eventsStarted = Date.now();
+      const eventsStarted = Date.now(), eventsCpu = process.cpuUsage();
       summary.events = countEventsByKind(await recomputeRunEvents(store, runId, options.events === true ? {} : options.events ?? {}));
       summary.eventSeconds = (Date.now() - eventsStarted) / 1000;
+      const cpu = process.cpuUsage(eventsCpu);
+      summary.eventCpuSeconds = (cpu.user + cpu.system) / 1e6;
     }
   } finally {
     await writer?.flush().catch(() => {}); // a failed write was rethrown above

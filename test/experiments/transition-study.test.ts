@@ -56,14 +56,30 @@ test("transitionTable: each run's transition, interval and lead as lead-time.ts 
     assert.equal(row.lead_score, direct.score);
     assert.equal(row.weight_norm_transition_step, direct.weightNormStep);
     assert.equal(row.metric, "test_accuracy");
+    assert.ok(direct.null !== null && direct.weightNormLead !== null);
+    assert.equal(row.signals, direct.null.signals);
+    assert.equal(row.random_mean_lead, direct.null.meanLead);
+    assert.equal(row.random_p_none, direct.null.pNone);
+    assert.equal(row.weight_norm_lead, direct.weightNormLead);
+    assert.equal(row.online, true);
+    assert.equal(row.seed, null, "a run outside a plan has no seed");
+    assert.deepEqual(row.first_signal_events, ["layer_fork attention.dense.weight"], "the fork known at the first signal; the step-0 population fork never counts");
   }
+  // the random placement's expected lead is the null's: with one signal among the M eligible checkpoints, the mean of T - s over the checkpoints s < T
+  const a = rows[0]!, eligible = STEPS.filter((s) => s >= 1), T = a.transition_step!;
+  const before = eligible.filter((s) => s < T);
+  assert.equal(a.signals, 1);
+  assert.ok(Math.abs(a.random_mean_lead! - before.reduce((s, x) => s + (T - x), 0) / before.length) < 1e-9);
+  assert.ok(Math.abs(a.random_p_none! - (eligible.length - before.length) / eligible.length) < 1e-12);
+  const seeded = transitionTable([{ ...runs[0]!, seed: 104 }], plan.claims.parameters_announce_transition, plan.claims.predict_transition_step);
+  assert.equal(seeded[0]!.seed, 104);
   const none = { ...studyRun("e", 600, 450), transition: findTransition(STEPS, STEPS.map((s) => 0.02 + s / 1e5), { minDifference: 0.5 }) };
   const [row] = transitionTable([none]);
   assert.equal(row!.transition_step, null);
   assert.match(row!.reason!, /minimum 0.5/);
   const md = formatTransitionTable(rows, "# t");
   assert.equal(md.split("\n").filter((l) => l.startsWith("| ")).length, 1 + 4);
-  assert.match(md, /\| a \| base \| heldout \| test_accuracy \| 600 \| \[590, 600\] \| 450 \| 150 \|/);
+  assert.match(md, /\| a \| base \| heldout \| - \| test_accuracy \| 600 \| \[590, 600\] \| 450 \| layer_fork attention\.dense\.weight \| 150 \| \d+ \(P none 0\.\d\d\) \| 0\.\d{3} \| \d+ \| -?\d+ \|/);
 });
 
 test("computeVerdicts under a grokking plan: seven claims in order, the transition claims judged on their configurations' held-out seeds", () => {

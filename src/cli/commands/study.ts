@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../../index.js";
-import { runStudy, formatVerdictTable, DEFAULT_PYTHIA_DIR, STUDY_PRESETS, TRANSITIONS_FILE, type StudyPreset } from "../../index.js";
+import { runStudy, formatVerdictTable, formatTransitionTable, studyTransitionTable, transitionsHeader, DEFAULT_PYTHIA_DIR, STUDY_PRESETS, TRANSITIONS_FILE, type StudyPreset } from "../../index.js";
 import { say } from "../terminal.js";
 import { parseIntOption, parseNumberOption, printJson } from "../options.js";
 
@@ -32,6 +32,8 @@ interface StudyFlags {
   evalTokens?: number;
   sparsities?: number[];
   taskOptions?: Record<string, number | string>;
+  table?: boolean;
+  store?: string;
 }
 
 /** The repository root (this file is src/cli/commands/study.ts or dist/cli/commands/study.js). */
@@ -75,8 +77,12 @@ export function register(program: Command): void {
     .option("--eval-tokens <n>", "validation tokens of the trainer's evaluation at each checkpoint (default: the trainer's 8192; part of the plan)", parseIntOption("--eval-tokens", 2))
     .option("--sparsities <list>", "pruning sparsities, comma-separated (default 0.1,...,0.9)", parseSparsities)
     .option("--task-options <list>", "grokking / induction: override the task's default options, key=value comma-separated (e.g. modulus=31 or offsetMax=16); written into the plan", parseTaskOptions)
-    .option("--json", "print verdicts.json instead of the table")
+    .option("--table", "train nothing: print every run's transition and lead time recomputed from the study in --out (its plan.json and store, read only; runs not analysed yet are listed as missing)")
+    .option("--store <file>", "with --table: read this copy of the study's analysis.duckdb (e.g. while the study still writes the original)")
+    .option("--json", "print verdicts.json instead of the table (with --table: the rows as JSON)")
     .action(async (flags: StudyFlags) => {
+      if (flags.table === true) return printTable(flags);
+      if (flags.store !== undefined) throw new UsageError("--store is read with --table only; a study writes <out>/analysis.duckdb");
       if (!STUDY_PRESETS.includes(flags.preset as StudyPreset)) throw new UsageError(`--preset: use ${STUDY_PRESETS.join(", ")}, got "${flags.preset}"`);
       const result = await runStudy({
         preset: flags.preset as StudyPreset, out: flags.out, pythia: pythiaDir(flags.pythia), heldoutSeeds: flags.seeds, developmentSeeds: flags.devSeeds, randomMasks: flags.randomMasks,
@@ -97,10 +103,23 @@ export function register(program: Command): void {
         const w = result.file.wall_seconds;
         say("");
         say(`wall time: train ${w.train.toFixed(1)} s, analyze ${w.analyze.toFixed(1)} s, pruning ${w.pruning.toFixed(1)} s, experiments ${w.experiments.toFixed(1)} s, total ${w.total.toFixed(1)} s`);
+        const p = result.file.phases;
+        if (p !== undefined) say(`cpu time: ${(["train", "analysis", "events", "pruning", "verdicts", "total"] as const).map((k) => `${k} ${p[k].cpu_seconds.toFixed(1)} s`).join(", ")}`);
         say(`verdicts: ${resolve(result.path)}`);
         if (result.file.transitions !== undefined) say(`transitions: ${resolve(join(flags.out, TRANSITIONS_FILE))} (${result.file.transitions.filter((t) => t.transition_step !== null).length} of ${result.file.transitions.length} runs with a transition)`);
       }
     });
+}
+
+/** `study --table`: the transitions table of the study in --out, recomputed read-only (markdown, or the rows with --json). */
+async function printTable(flags: StudyFlags): Promise<void> {
+  const t = await studyTransitionTable(flags.out, flags.store);
+  if (flags.json) {
+    printJson({ plan_sha256: t.sha256, preset: t.plan.preset, missing: t.missing, transitions: t.rows });
+    return;
+  }
+  for (const line of formatTransitionTable(t.rows, transitionsHeader(t.plan, t.sha256)).split("\n")) say(line);
+  if (t.missing.length > 0) say(`not analysed yet (no transition stored): ${t.missing.join(", ")}`);
 }
 
 /** --pythia: a given folder as is; the default relative to the repository root; null when skipped or absent. */

@@ -51,7 +51,19 @@ export function predictTransitionStudyVerdict(runs: readonly StudyRunData[], pla
   });
 }
 
-/** One row of the transitions table: a run's transition (with its interval), the lead of its first signal, the weight norm's own transition, the predicted step. */
+/**
+ * The events that make up a run's signal at checkpoint `at` ("kind tensor", sorted, distinct): the
+ * claim's events (leadInputOf) whose known-at step (else step) moves to `at` under the lead-time
+ * rule (the first eligible checkpoint at or after it).
+ */
+export function signalEventsAt(run: StudyRunData, at: number | null, eligibleFrom = 1): string[] {
+  if (at === null) return [];
+  const eligible = run.steps.filter((s) => s >= eligibleFrom);
+  const names = claimEvents(run.onlineEvents ?? run.events)
+    .filter((e) => eligible.find((c) => c >= (e.knownAt ?? e.step)) === at)
+    .map((e) => `${e.kind} ${e.tensor ?? "-"}`);
+  return [...new Set(names)].sort();
+}
 
 /** Every run's transition and lead time, under the plans' settings (the runs as given: development and held-out alike). */
 export function transitionTable(runs: readonly StudyRunData[], leadPlan?: ClaimPlan, predictPlan?: ClaimPlan): TransitionTableRow[] {
@@ -67,19 +79,27 @@ export function transitionTable(runs: readonly StudyRunData[], leadPlan?: ClaimP
       transition_step: t?.found === true ? t.step : null, interval: t?.found === true ? t.interval : null, reason: t === null ? "no transition metric stored" : t.found ? null : t.reason,
       first_signal_step: lead.anchorStep, lead: lead.lead, lead_score: lead.score, weight_norm_transition_step: lead.weightNormStep,
       predicted_step: p !== undefined && p.beforeTransition ? p.predicted : null,
+      seed: r.seed ?? null, first_signal_events: signalEventsAt(r, lead.anchorStep, options.eligibleFrom), online: r.onlineEvents !== undefined,
+      signals: lead.null?.signals ?? null, random_mean_lead: lead.null?.meanLead ?? null, random_p_none: lead.null?.pNone ?? null, weight_norm_lead: lead.weightNormLead,
     };
   });
 }
 
-const cell = (v: number | null, digits = 0): string => (v === null ? "-" : v.toFixed(digits));
+const cell = (v: number | null | undefined, digits = 0): string => (v === null || v === undefined ? "-" : v.toFixed(digits));
 
-/** The table as markdown (transitions.md in the study folder). */
+/** The random-placement cell: the expected lead given a signal before T, and P(none before T). */
+function randomCell(r: TransitionTableRow): string {
+  if (r.random_p_none === undefined || r.random_p_none === null) return "-";
+  return `${cell(r.random_mean_lead)} (P none ${r.random_p_none.toFixed(2)})`;
+}
+
+/** The table as markdown (transitions.md in the study folder, `study --table`). */
 export function formatTransitionTable(rows: readonly TransitionTableRow[], header: string): string {
   const lines = [
     header, "",
-    "| run | configuration | role | metric | transition step | interval | first signal | lead (steps) | score vs random | weight-norm transition | predicted step |",
-    "|---|---|---|---|---:|---|---:|---:|---:|---:|---:|",
-    ...rows.map((r) => `| ${r.run} | ${r.configuration ?? "-"} | ${r.role ?? "-"} | ${r.metric ?? "-"} | ${r.transition_step === null ? `none${r.reason !== null ? ` (${r.reason})` : ""}` : cell(r.transition_step)} | ${r.interval === null ? "-" : `[${r.interval[0]}, ${r.interval[1]}]`} | ${cell(r.first_signal_step)} | ${cell(r.lead)} | ${cell(r.lead_score, 3)} | ${cell(r.weight_norm_transition_step)} | ${cell(r.predicted_step)} |`),
+    "| run | configuration | role | seed | metric | transition step | interval | first signal | signal events | lead (steps) | random-placement lead | score vs random | weight-norm transition | weight-norm lead | predicted step |",
+    "|---|---|---|---:|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.run} | ${r.configuration ?? "-"} | ${r.role ?? "-"} | ${cell(r.seed)} | ${r.metric ?? "-"} | ${r.transition_step === null ? `none${r.reason !== null ? ` (${r.reason})` : ""}` : cell(r.transition_step)} | ${r.interval === null ? "-" : `[${r.interval[0]}, ${r.interval[1]}]`} | ${cell(r.first_signal_step)} | ${r.first_signal_events === undefined || r.first_signal_events.length === 0 ? "-" : r.first_signal_events.join("; ")} | ${cell(r.lead)} | ${randomCell(r)} | ${cell(r.lead_score, 3)} | ${cell(r.weight_norm_transition_step)} | ${cell(r.weight_norm_lead)} | ${cell(r.predicted_step)} |`),
     "",
   ];
   return lines.join("\n");
