@@ -19,8 +19,12 @@ export interface DipTestResult {
 /** Dip test of unimodality; equals R's `diptest::dip.test(x)` (non-finite values dropped). */
 export function dipTest(x: Values): DipTestResult {
   const v = sortedFinite(x, 4, "dipTest");
-  const dip = dipOfSorted(v).dip;
-  return { method: DIP_TEST_METHOD, n: v.length, dip, pValue: dipPValue(dip, v.length), asymptotic: v.length > lastN() };
+  return dipTestOfDip(dipOfSorted(v).dip, v.length);
+}
+
+/** dipTest's result for a dip already computed from n sorted finite values (dipOfSorted). */
+export function dipTestOfDip(dip: number, n: number): DipTestResult {
+  return { method: DIP_TEST_METHOD, n, dip, pValue: dipPValue(dip, n), asymptotic: n > lastN() };
 }
 
 function lastN(): number {

@@ -15,6 +15,7 @@ import { binnedDip } from "./dip-binned.js";
 import { selectMixtureByBicBinned, type BinnedMixtureOptions } from "./gmm-binned.js";
 import { binnedKdeModes, binnedSilvermanBandwidth } from "./kde-binned.js";
 import type { ShapeSummary } from "./summary.js";
+import { finiteJsonCopy } from "./json-safe.js";
 
 /** Cells for the mixtures: adjacent buckets merged up to this fraction of min(sd, IQR / 1.349) (1/16 gave the same fits to 1e-6 on the tests, at 1.3x the cost)... */
 export const MIXTURE_CELL_FRACTION = 1 / 8;
@@ -134,7 +135,7 @@ export function histogramShapeSummary(histogram: SparseHistogram, options: Histo
   };
   const best = mixtures?.fits.find((f) => f.components === mixtures.bestComponents);
   return {
-    summary: withoutNonFinite(summary),
+    summary: finiteJsonCopy(summary),
     bounds: {
       buckets: d.count.length, mixtureCells: cells.count.length, mixtureCellWidth: cells.maxWidth, cdf, dip: cdf + 1 / (2 * n),
       valueW1: w1, weibullK: weibull !== null && Number.isFinite(weibull.kErrorBound) ? weibull.kErrorBound : null,
@@ -184,8 +185,4 @@ function componentMeanAbs(cells: BinnedCells, weight: number, mean: number, vari
     den += cells.count[b]! * r;
   }
   return den > 0 ? num / den : Math.abs(mean);
-}
-
-function withoutNonFinite<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v))) as T;
 }

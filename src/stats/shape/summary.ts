@@ -2,7 +2,7 @@
 // results store. Large inputs are analysed on a seeded uniform sample. Pure; no I/O.
 import { ForkingPathsError, notEnoughPointsMessage } from "../../util/errors.js";
 import { bimodalityCoefficient, type BimodalityResult } from "./bimodality.js";
-import { dipTest, type DipTestResult } from "./dip-test.js";
+import { dipTestOfDip, type DipTestResult } from "./dip-test.js";
 import { dipOfSorted } from "./dip.js";
 import { selectMixtureByBic, type GaussianMixtureFit, type GaussianMixtureOptions } from "./gmm.js";
 import { kdeModes, type KdeMode } from "./kde-modes.js";
@@ -10,6 +10,7 @@ import { gaussianKde, type BandwidthSpec } from "./kde.js";
 import { ksToNormal, type KsNormalResult } from "./ks.js";
 import { finiteValues, seededSample, SHAPE_SAMPLE_SIZE } from "./sample.js";
 import { weibullFitAbs, type WeibullFit } from "./weibull.js";
+import { finiteJsonCopy } from "./json-safe.js";
 
 export interface ShapeSummaryOptions {
   /** Values analysed at most (seeded uniform sample beyond; default SHAPE_SAMPLE_SIZE). */
@@ -77,9 +78,9 @@ export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions 
     cdfErrorBound95: sampled ? Math.sqrt(Math.log(2 / 0.05) / (2 * v.length)) : 0,
     bimodality: counted("bimodality", { n: 4, by: "bimodalityCoefficient" }, () => bimodalityCoefficient(v)),
     dip: counted("dip", { n: 4, by: "dipTest" }, () => {
-      const t = dipTest(v);
+      // dipTest's result from one dip pass (v is sorted and finite), with the modal interval of the same pass
       const d = dipOfSorted(v);
-      return { ...t, modalLow: d.modalLow, modalHigh: d.modalHigh };
+      return { ...dipTestOfDip(d.dip, v.length), modalLow: d.modalLow, modalHigh: d.modalHigh };
     }),
     mixtures: counted("mixtures", mixtureCountCheck(v, options.maxComponents ?? 3), () => {
       const r = selectMixtureByBic(v, options.maxComponents ?? 3, { ...options.mixtureEm, seed });
@@ -95,7 +96,7 @@ export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions 
     ks: counted("ks", { n: 2, by: "ksToNormal" }, () => ksToNormal(v)),
     notes,
   };
-  return withoutNaN(summary);
+  return finiteJsonCopy(summary);
 }
 
 /**
@@ -109,9 +110,4 @@ function mixtureCountCheck(v: Float64Array, maxComponents: number): { n: number;
   if (allEqual) return null;
   for (let k = 2; k <= maxComponents; k++) if (v.length < 2 * k + 1) return { n: 2 * k + 1, by: "fitGaussianMixture" };
   return null;
-}
-
-/** Deep copy with every non-finite number replaced by null, so JSON round-trips exactly. */
-function withoutNaN<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v))) as T;
 }

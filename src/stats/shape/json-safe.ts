@@ -1,0 +1,35 @@
+// A deep copy of a statistics result as JSON would give it back (JSON.parse(JSON.stringify(x))),
+// with every non-finite number replaced by null, built directly instead of through a string: the
+// shape summaries are copied once per tensor, and the round trip through text cost more than the
+// cheaper statistics themselves. Pure.
+
+/**
+ * JSON.parse(JSON.stringify(value, replacer)) where the replacer turns NaN and +-Infinity into
+ * null: -0 becomes 0, undefined, function and symbol properties are dropped (null in arrays),
+ * typed arrays become index-keyed objects, toJSON is honoured. Plain data only (no cycles).
+ */
+export function finiteJsonCopy<T>(value: T): T {
+  return copy(value) as T;
+}
+
+function copy(v: unknown): unknown {
+  if (typeof v === "number") return Number.isFinite(v) ? (v === 0 ? 0 : v) : null;
+  if (v === null || typeof v === "string" || typeof v === "boolean") return v;
+  if (typeof v !== "object") return undefined; // undefined, function, symbol, bigint (JSON throws on bigint; not produced here)
+  const withJson = v as { toJSON?: () => unknown };
+  if (typeof withJson.toJSON === "function") return copy(withJson.toJSON());
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const c = copy(v[i]);
+      out[i] = c === undefined ? null : c;
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(v)) {
+    const c = copy((v as Record<string, unknown>)[key]);
+    if (c !== undefined) out[key] = c;
+  }
+  return out;
+}
