@@ -11,7 +11,7 @@ import { discoverRun } from "../src/runs/discovery.js";
 import { readTensorBytes } from "../src/tensor/read.js";
 import { decodeToFloat32, DTYPE_IS_FLOAT } from "../src/formats/dtype.js";
 import { installShapeKernels } from "../src/kernels/shape-wasm.js";
-import { exactShapeExtra, histogramShapeExtra, shapeSeed } from "../src/pipeline/shape-rows.js";
+import { exactShapeExtra, histogramShapeExtra, shapeSeed } from "../src/stats/extras.js";
 import { sketchOfValues } from "../src/stats/sketch-values.js";
 import { isNonParameterBuffer } from "../src/tensor/names.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../src/util/limits.js";
