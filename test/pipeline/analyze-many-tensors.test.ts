@@ -20,7 +20,8 @@ import { REPO_ROOT, newestMtime } from "../helpers/cli.js";
 const HELPER = fileURLToPath(new URL("./helpers/analyze-many-tensors.mjs", import.meta.url));
 const TENSORS = 20_000;
 /** Peak RSS of the whole analyze (statistics, store, events) in MB; the issue's bar is 500. */
-const PEAK_RSS_BUDGET_MB = 800;
+const PEAK_RSS_BUDGET_MB = 600;
+const HEAP_CAP_MB = 256;
 const CPU_BUDGET_SECONDS = 40;
 
 test("item 6: analyze of 20,000 one-element tensors x 3 checkpoints (child process, built library): within the peak-RSS and CPU budget, every row stored", { timeout: 600_000 }, async () => {
@@ -32,7 +33,11 @@ test("item 6: analyze of 20,000 one-element tensors x 3 checkpoints (child proce
       await writeSafetensorsFile(join(dir, "run", `checkpoint-${step}`, "model.safetensors"),
         Array.from({ length: TENSORS }, (_, i) => ({ name: `t.${i}`, dtype: "F32" as const, shape: [1], data: Float32Array.of(Math.sin(i + step) * 0.05) })));
     }
-    const child = spawnSync(process.execPath, [HELPER, join(dir, "run"), join(dir, "out")], { encoding: "utf8", timeout: 540_000 });
+    // The child's JS heap is capped (HEAP_CAP_MB): with V8's default growth policy the peak RSS of
+    // this run varied from 670 to 960 MB between identical runs (garbage not yet collected), so
+    // an RSS budget alone was either loose or flaky. Under the cap the live set must fit: the old
+    // path (up to four 20,000-row batches alive) runs out of heap instead of passing.
+    const child = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_CAP_MB}`, HELPER, join(dir, "run"), join(dir, "out")], { encoding: "utf8", timeout: 540_000 });
     assert.equal(child.status, 0, child.stderr);
     const r = JSON.parse(child.stdout) as { cpuSeconds: number; maxRssMb: number; tensors: number; analyzed: number; events: Record<string, number> | null; eventSeconds: number };
     console.log(`analyze of 3 x ${TENSORS} one-element tensors: ${r.cpuSeconds.toFixed(1)} CPU s (events ${r.eventSeconds.toFixed(1)} s wall), peak RSS ${r.maxRssMb.toFixed(0)} MB`);

@@ -109,16 +109,14 @@ test("persistent HTTP failures on a later checkpoint: a HubError, the earlier ch
   const dir = tmp("hub-503");
   const run = writeFixtureRun(join(dir, "local"), "model.safetensors", safetensorsCheckpoint);
   await withHub({ [REPO]: run }, async (hub) => {
-    const down = { kind: "status", status: 503, times: Infinity } as const;
-    const err = await analyzeRun(`hf://${REPO}`, {
-      out: join(dir, "out"),
-      ...hubOptions(hub),
-      onProgress: (p) => {
-        if (p.checkpointsDone === 2 && !hub.faults.includes(down)) hub.faults.push(down); // step 1 written
-      },
-    }).then(() => undefined, (e: unknown) => e);
-    // Two checkpoints are in flight: a failure while opening step 2's files is a HubError, one in a
-    // range read of a file opened before the fault an HttpSourceError; both are typed and say "re-run later".
+    // Every content request of step 2's revision (its commit is in each resolve and CDN URL) fails.
+    // Checkpoints 1 and 2 may be in flight together: step 2 fails whenever its reads happen, and
+    // the failure is thrown in the checkpoints' order, after step 1 is written.
+    const step2Commit = (await listBranches(REPO, { endpoint: hub.url })).find((b) => b.name === "step2")!.commit;
+    hub.faults.push({ kind: "status", status: 503, times: Infinity, urlIncludes: step2Commit });
+    const err = await analyzeRun(`hf://${REPO}`, { out: join(dir, "out"), ...hubOptions(hub) }).then(() => undefined, (e: unknown) => e);
+    // A failure while opening step 2's files is a HubError, one in a range read an HttpSourceError;
+    // both are typed and say "re-run later".
     assert.ok(err instanceof HubError || err instanceof HttpSourceError, `HubError or HttpSourceError, got ${String(err)}`);
     assert.match(err.message, /HTTP 503/);
     const store = await Store.openDir(join(dir, "out"), { readOnly: true });
