@@ -4,19 +4,7 @@
 // in f64x2 SIMD. The TypeScript oracles are in src/stats/shape (em-sums.ts, kde.ts); the host
 // side is src/kernels/shape-wasm.ts. Not a general math library: expV is for arguments <= 709.
 
-let scratchBase: usize = 0;
-let scratchCap: i32 = 0;
-
-/** Returns a pointer to a scratch region of at least `bytes` bytes (grows memory as needed; 16-byte aligned). */
-export function reserve(bytes: i32): usize {
-  if (bytes <= scratchCap) return scratchBase;
-  const base = (<usize>memory.size()) << 16;
-  const pages = (bytes + 0xffff) >>> 16;
-  if (memory.grow(pages) < 0) unreachable();
-  scratchBase = base;
-  scratchCap = pages << 16;
-  return base;
-}
+export { reserve } from "./lib/scratch";
 
 // exp(x) = 2^n exp(r), n = round(x / ln 2), r = x - n ln 2 (Cody-Waite, |r| <= ln 2 / 2), exp(r)
 // by its Taylor polynomial of degree 12 (truncation below 2e-16 relative), 2^n from the bits.

@@ -6,19 +6,7 @@
 // Math.hypot, so the results are bit-identical to theirs. The host side is
 // src/kernels/spectral-wasm.ts. Not a general linear-algebra library.
 
-let scratchBase: usize = 0;
-let scratchCap: i32 = 0;
-
-/** Returns a pointer to a scratch region of at least `bytes` bytes (grows memory as needed; 16-byte aligned). */
-export function reserve(bytes: i32): usize {
-  if (bytes <= scratchCap) return scratchBase;
-  const base = (<usize>memory.size()) << 16;
-  const pages = (bytes + 0xffff) >>> 16;
-  if (memory.grow(pages) < 0) unreachable();
-  scratchBase = base;
-  scratchCap = pages << 16;
-  return base;
-}
+export { reserve } from "./lib/scratch";
 
 @inline function f64At(base: usize, i: i32): f64 {
   return load<f64>(base + (<usize>i << 3));
