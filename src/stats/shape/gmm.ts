@@ -172,11 +172,25 @@ function mStep(x: Float64Array, resp: Float64Array, k: number, regCovar: number)
   return { weights: mass.map((m) => m / total), means, variances: sq.map((s, c) => s / mass[c]! + regCovar) };
 }
 
-/** Initial parameters from hard labels (one M step with 0/1 responsibilities). */
+/**
+ * Initial parameters from hard labels: mStep with 0/1 responsibilities, without the n x k array.
+ * The same sums in the same order: mStep's zero terms add +0, which changes no sum (each starts
+ * at +0 or TINY and only gains terms of the form 1 x, 1, (x - mu)^2).
+ */
 function mStepHard(x: Float64Array, labels: Int32Array, k: number, regCovar: number): Params {
-  const resp = new Float64Array(x.length * k);
-  for (let i = 0; i < x.length; i++) resp[i * k + labels[i]!] = 1;
-  return mStep(x, resp, k, regCovar);
+  const mass = new Float64Array(k).fill(TINY), sums = new Float64Array(k);
+  for (let i = 0; i < x.length; i++) {
+    mass[labels[i]!]! += 1;
+    sums[labels[i]!]! += x[i]!;
+  }
+  const means = sums.map((s, c) => s / mass[c]!);
+  const sq = new Float64Array(k);
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i]! - means[labels[i]!]!;
+    sq[labels[i]!]! += d * d;
+  }
+  const total = mass.reduce((a, b) => a + b, 0);
+  return { weights: mass.map((m) => m / total), means, variances: sq.map((s, c) => s / mass[c]! + regCovar) };
 }
 
 /** k groups of (nearly) equal count along the sorted data. */

@@ -30,9 +30,27 @@ export function finiteValues(x: ArrayLike<number>): Float64Array {
 
 /** Finite values of `x`, sorted ascending, checked to number at least `needed`. */
 export function sortedFinite(x: ArrayLike<number>, needed: number, what: string): Float64Array {
-  const v = finiteValues(x);
+  const v = sortedFiniteValues.has(x) ? (x as Float64Array) : finiteValues(x);
   if (v.length < needed) throw new NotEnoughPointsError(what, needed, v.length);
-  return isSortedAscending(v) ? v : v.sort();
+  return v === x || isSortedAscending(v) ? v : v.sort();
+}
+
+/** Arrays marked by markSortedFinite: sortedFinite hands them back as they are (no copy, no check). */
+const sortedFiniteValues = new WeakSet<object>();
+
+/**
+ * Marks `v` (finite, in Float64Array.prototype.sort's order, never written again) so that every
+ * statistic given it reads it in place instead of copying and re-checking it: shapeSummary's
+ * values, shared by its nine statistics. Returns `v`.
+ */
+export function markSortedFinite(v: Float64Array): Float64Array {
+  sortedFiniteValues.add(v);
+  return v;
+}
+
+/** True when `v` was marked by markSortedFinite. */
+export function isMarkedSortedFinite(v: ArrayLike<number>): v is Float64Array {
+  return sortedFiniteValues.has(v);
 }
 
 /**

@@ -8,7 +8,7 @@ import { selectMixtureByBic, type GaussianMixtureFit, type GaussianMixtureOption
 import { kdeModes, type KdeMode } from "./kde-modes.js";
 import { gaussianKde, type BandwidthSpec } from "./kde.js";
 import { ksToNormal, type KsNormalResult } from "./ks.js";
-import { finiteValues, seededSample, SHAPE_SAMPLE_SIZE } from "./sample.js";
+import { finiteValues, markSortedFinite, seededSample, SHAPE_SAMPLE_SIZE } from "./sample.js";
 import { weibullFitAbs, type WeibullFit } from "./weibull.js";
 import { finiteJsonCopy } from "./json-safe.js";
 
@@ -55,8 +55,8 @@ export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions 
   let nonFinite = 0;
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) nonFinite++;
   const sampled = x.length > size;
-  // sorted once here: every statistic below sorts its own copy, and skips that when it is sorted
-  const v = finiteValues(sampled ? seededSample(x, size, seed) : x).sort();
+  // sorted once here and marked: every statistic below reads it in place (sample.ts sortedFinite)
+  const v = markSortedFinite(finiteValues(sampled ? seededSample(x, size, seed) : x).sort());
   const notes: string[] = [];
   const attempt = <T>(what: string, f: () => T): T | null => {
     try {
