@@ -107,13 +107,26 @@ export function seededSample(values: ArrayLike<number>, size: number, seed: numb
   const n = values.length;
   if (size >= n) return Float64Array.from(values);
   const rng = new Rng(seed);
+  const out = new Float64Array(size);
+  if (n <= SAMPLE_BITMAP_MAX) {
+    // the same draws marked in a byte per index, read back in index order: no Set, no sort
+    const chosen = new Uint8Array(n);
+    for (let j = n - size; j < n; j++) {
+      const t = rng.int(j + 1);
+      chosen[chosen[t] === 1 ? j : t] = 1;
+    }
+    for (let i = 0, o = 0; o < size; i++) if (chosen[i] === 1) out[o++] = values[i]!;
+    return out;
+  }
   const chosen = new Set<number>();
   for (let j = n - size; j < n; j++) {
     const t = rng.int(j + 1);
     chosen.add(chosen.has(t) ? j : t);
   }
   const idx = Float64Array.from(chosen).sort();
-  const out = new Float64Array(size);
   for (let i = 0; i < size; i++) out[i] = values[idx[i]!]!;
   return out;
 }
+
+/** Up to this many values, seededSample marks its draws in an n-byte array instead of a Set (same sample). */
+const SAMPLE_BITMAP_MAX = 1 << 24;

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../../src/util/rng.js";
-import { finiteValues, isMarkedSortedFinite, markSortedFinite, sortedFinite } from "../../../src/stats/shape/sample.js";
+import { finiteValues, isMarkedSortedFinite, markSortedFinite, seededSample, sortedFinite } from "../../../src/stats/shape/sample.js";
 import { weibullFitAbs } from "../../../src/stats/shape/weibull.js";
 import { fitGaussianMixture } from "../../../src/stats/shape/gmm.js";
 
@@ -45,5 +45,21 @@ test("mixture fits of marked values equal those of an unmarked copy, bit for bit
     for (const accelerate of [false, true]) {
       assert.deepEqual(fitGaussianMixture(marked, { components: k, accelerate, nInit: 2, seed: 3 }), fitGaussianMixture(x, { components: k, accelerate, nInit: 2, seed: 3 }), `k ${k}`);
     }
+  }
+});
+
+test("seededSample marks its draws in a byte array: the same sample as Floyd's algorithm with a Set", () => {
+  const floyd = (values: ArrayLike<number>, size: number, seed: number): Float64Array => {
+    const rng = new Rng(seed), chosen = new Set<number>();
+    for (let j = values.length - size; j < values.length; j++) {
+      const t = rng.int(j + 1);
+      chosen.add(chosen.has(t) ? j : t);
+    }
+    const idx = Float64Array.from(chosen).sort();
+    return Float64Array.from(idx, (i) => values[i]!);
+  };
+  for (const [n, size, seed] of [[65_536, 20_000, 0], [20_001, 20_000, 7], [1000, 1, 3], [5000, 4999, 11]] as const) {
+    const values = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3);
+    assert.deepEqual(seededSample(values, size, seed), floyd(values, size, seed), `n ${n} size ${size}`);
   }
 });
