@@ -77,6 +77,19 @@ export function fitGaussianMixture(x: Values, options: GaussianMixtureOptions): 
   return describeMixture(GMM_METHOD, data.length, k, best!);
 }
 
+/**
+ * The accelerated exact EM (as fitGaussianMixture with accelerate) from given start parameters
+ * instead of its own starts: gmm-refined.ts starts it at the optimum of the EM on cells.
+ */
+export function fitGaussianMixtureFrom(x: Values, start: MixtureParams, options: Pick<GaussianMixtureOptions, "maxIter" | "tol" | "regCovar"> = {}): GaussianMixtureFit {
+  const k = start.means.length;
+  const data = sortedFinite(x, 2 * k + 1, "fitGaussianMixture");
+  if (data[0] === data[data.length - 1]) throw new DegenerateSampleError("fitGaussianMixture", "all values are equal");
+  const cfg = { maxIter: options.maxIter ?? 300, tol: options.tol ?? 1e-6, regCovar: options.regCovar ?? 1e-6 };
+  const sums = shapeKernels()?.emSums(data) ?? scalarEmSums(data);
+  return describeMixture(GMM_METHOD, data.length, k, runSquarem((q) => emStep(sums, data.length, q, cfg.regCovar), start, cfg));
+}
+
 /** Fits 1..maxComponents components and returns all fits and the one with the lowest BIC. */
 export function selectMixtureByBic(x: Values, maxComponents: 1 | 2 | 3 = 3, options: Omit<GaussianMixtureOptions, "components"> = {}): { best: GaussianMixtureFit; fits: GaussianMixtureFit[] } {
   const fits: GaussianMixtureFit[] = [];
