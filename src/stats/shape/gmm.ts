@@ -145,12 +145,11 @@ function eStep(x: Float64Array, p: Params, resp: Float64Array): number {
  */
 function emStep(sums: EmSumsFn, n: number, p: Params, regCovar: number): { meanLogLik: number; next: Params } {
   const k = p.means.length;
-  const base = new Float64Array(k), halfInv = new Float64Array(k);
+  const { base, halfInv, s } = stepScratch[k]!; // read back before the next step: reused
   for (let c = 0; c < k; c++) {
     base[c] = Math.log(p.weights[c]!) - 0.5 * (LOG_2PI + Math.log(p.variances[c]!));
     halfInv[c] = 0.5 / p.variances[c]!;
   }
-  const s = new Float64Array(3 * k);
   for (let c = 0; c < k; c++) s[c] = TINY;
   const total = sums(p.means, base, halfInv, s);
   let mass = 0;
@@ -164,6 +163,12 @@ function emStep(sums: EmSumsFn, n: number, p: Params, regCovar: number): { meanL
   }
   return { meanLogLik: total / n, next };
 }
+
+/** emStep's per-component inputs and sums for k = 1, 2, 3 (every step fills them before use). */
+const stepScratch = [1, 2, 3].reduce<Record<number, { base: Float64Array; halfInv: Float64Array; s: Float64Array }>>((all, k) => {
+  all[k] = { base: new Float64Array(k), halfInv: new Float64Array(k), s: new Float64Array(3 * k) };
+  return all;
+}, {});
 
 function mStep(x: Float64Array, resp: Float64Array, k: number, regCovar: number): Params {
   const mass = new Float64Array(k).fill(TINY), sums = new Float64Array(k);
