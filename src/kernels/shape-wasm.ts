@@ -38,22 +38,33 @@ export class WasmShapeKernels implements ShapeKernels {
       if (k === 1) return scalar(means, base, halfInv, s); // no exp: the plain loop is as fast
       const ptr = this.ex.reserve(f64Bytes(n) + 2 * f64Bytes(9));
       const parPtr = ptr + f64Bytes(n), outPtr = parPtr + f64Bytes(9);
-      const mem = this.ex.memory.buffer;
+      const heap = this.heap();
       if (this.bound?.token !== token || this.bound.ptr !== ptr) {
-        new Float64Array(mem, ptr, n).set(x);
+        heap.set(x, ptr >>> 3);
         this.bound = { token, ptr };
       }
-      const par = new Float64Array(mem, parPtr, 3 * k);
-      par.set(means, 0);
-      par.set(base, k);
-      par.set(halfInv, 2 * k);
+      // parameters and sums through one view of the whole memory (no views made per EM step)
+      const par = parPtr >>> 3, out = outPtr >>> 3;
+      for (let c = 0; c < k; c++) {
+        heap[par + c] = means[c]!;
+        heap[par + k + c] = base[c]!;
+        heap[par + 2 * k + c] = halfInv[c]!;
+      }
       const total = this.ex.emSums(k, ptr, n, parPtr, outPtr);
-      const out = new Float64Array(this.ex.memory.buffer, outPtr, 3 * k);
-      for (let c = 0; c < k; c++) s[c]! += out[c]!;
-      for (let i = k; i < 3 * k; i++) s[i] = out[i]!;
+      const after = this.heap(); // the same view unless the call grew memory (it does not)
+      for (let c = 0; c < k; c++) s[c]! += after[out + c]!;
+      for (let i = k; i < 3 * k; i++) s[i] = after[out + i]!;
       return total;
     };
   }
+
+  /** A Float64Array over all of wasm memory, remade when memory has grown (its buffer is then new). */
+  private heap(): Float64Array {
+    const buffer = this.ex.memory.buffer;
+    if (this.heapView?.buffer !== buffer) this.heapView = new Float64Array(buffer);
+    return this.heapView;
+  }
+  private heapView: Float64Array | null = null;
 
   binnedEmSums(cells: { count: Float64Array; mean: Float64Array; variance: Float64Array }): BinnedEmSumsFn {
     const nc = cells.count.length, token = {}, len = f64Bytes(nc);

@@ -9,6 +9,7 @@ assert.equal(installShapeKernels(), true, "the shape kernel is built (npm run bu
 assert.notEqual(shapeKernels(), null);
 await import("../stats/shape/bandwidth.test.js");
 await import("../stats/shape/gmm.test.js");
+await import("../stats/shape/gmm-refined.test.js");
 await import("../stats/shape/kde.test.js");
 await import("../stats/shape/summary.test.js");
 await import("../stats/shape/histogram-shape.test.js");

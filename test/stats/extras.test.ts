@@ -87,7 +87,7 @@ test("exact shape of kept values is shapeSummary's, labelled exact", () => {
   const values = knownMixture(3).subarray(0, 512);
   const extra = exactShapeExtra(values);
   assert.deepEqual(extra.shape, shapeSummary(values, { mixtureEm: EXACT_MIXTURE_EM }));
-  assert.deepEqual(extra.shape_method.mixture_em, { tol: EXACT_MIXTURE_EM.tol, n_init: EXACT_MIXTURE_EM.nInit, acceleration: "squarem-backtracking" });
+  assert.deepEqual(extra.shape_method.mixture_em, { tol: EXACT_MIXTURE_EM.tol, n_init: EXACT_MIXTURE_EM.nInit, acceleration: "squarem-backtracking", cells: EXACT_MIXTURE_EM.cells });
   assert.equal(extra.shape_method.value_rel_error_bound, 0);
   assert.equal(extra.shape_method.cdf_error_bound_95, 0);
   assert.equal(extra.shape_method.sample_size, 512);

@@ -77,6 +77,19 @@ export function fitGaussianMixture(x: Values, options: GaussianMixtureOptions): 
   return describeMixture(GMM_METHOD, data.length, k, best!);
 }
 
+/**
+ * The accelerated exact EM (as fitGaussianMixture with accelerate) from given start parameters
+ * instead of its own starts: gmm-refined.ts starts it at the optimum of the EM on cells.
+ */
+export function fitGaussianMixtureFrom(x: Values, start: MixtureParams, options: Pick<GaussianMixtureOptions, "maxIter" | "tol" | "regCovar"> = {}): GaussianMixtureFit {
+  const k = start.means.length;
+  const data = sortedFinite(x, 2 * k + 1, "fitGaussianMixture");
+  if (data[0] === data[data.length - 1]) throw new DegenerateSampleError("fitGaussianMixture", "all values are equal");
+  const cfg = { maxIter: options.maxIter ?? 300, tol: options.tol ?? 1e-6, regCovar: options.regCovar ?? 1e-6 };
+  const sums = shapeKernels()?.emSums(data) ?? scalarEmSums(data);
+  return describeMixture(GMM_METHOD, data.length, k, runSquarem((q) => emStep(sums, data.length, q, cfg.regCovar), start, cfg));
+}
+
 /** Fits 1..maxComponents components and returns all fits and the one with the lowest BIC. */
 export function selectMixtureByBic(x: Values, maxComponents: 1 | 2 | 3 = 3, options: Omit<GaussianMixtureOptions, "components"> = {}): { best: GaussianMixtureFit; fits: GaussianMixtureFit[] } {
   const fits: GaussianMixtureFit[] = [];
@@ -132,12 +145,11 @@ function eStep(x: Float64Array, p: Params, resp: Float64Array): number {
  */
 function emStep(sums: EmSumsFn, n: number, p: Params, regCovar: number): { meanLogLik: number; next: Params } {
   const k = p.means.length;
-  const base = new Float64Array(k), halfInv = new Float64Array(k);
+  const { base, halfInv, s } = stepScratch[k]!; // read back before the next step: reused
   for (let c = 0; c < k; c++) {
     base[c] = Math.log(p.weights[c]!) - 0.5 * (LOG_2PI + Math.log(p.variances[c]!));
     halfInv[c] = 0.5 / p.variances[c]!;
   }
-  const s = new Float64Array(3 * k);
   for (let c = 0; c < k; c++) s[c] = TINY;
   const total = sums(p.means, base, halfInv, s);
   let mass = 0;
@@ -151,6 +163,12 @@ function emStep(sums: EmSumsFn, n: number, p: Params, regCovar: number): { meanL
   }
   return { meanLogLik: total / n, next };
 }
+
+/** emStep's per-component inputs and sums for k = 1, 2, 3 (every step fills them before use). */
+const stepScratch = [1, 2, 3].reduce<Record<number, { base: Float64Array; halfInv: Float64Array; s: Float64Array }>>((all, k) => {
+  all[k] = { base: new Float64Array(k), halfInv: new Float64Array(k), s: new Float64Array(3 * k) };
+  return all;
+}, {});
 
 function mStep(x: Float64Array, resp: Float64Array, k: number, regCovar: number): Params {
   const mass = new Float64Array(k).fill(TINY), sums = new Float64Array(k);
@@ -172,11 +190,25 @@ function mStep(x: Float64Array, resp: Float64Array, k: number, regCovar: number)
   return { weights: mass.map((m) => m / total), means, variances: sq.map((s, c) => s / mass[c]! + regCovar) };
 }
 
-/** Initial parameters from hard labels (one M step with 0/1 responsibilities). */
+/**
+ * Initial parameters from hard labels: mStep with 0/1 responsibilities, without the n x k array.
+ * The same sums in the same order: mStep's zero terms add +0, which changes no sum (each starts
+ * at +0 or TINY and only gains terms of the form 1 x, 1, (x - mu)^2).
+ */
 function mStepHard(x: Float64Array, labels: Int32Array, k: number, regCovar: number): Params {
-  const resp = new Float64Array(x.length * k);
-  for (let i = 0; i < x.length; i++) resp[i * k + labels[i]!] = 1;
-  return mStep(x, resp, k, regCovar);
+  const mass = new Float64Array(k).fill(TINY), sums = new Float64Array(k);
+  for (let i = 0; i < x.length; i++) {
+    mass[labels[i]!]! += 1;
+    sums[labels[i]!]! += x[i]!;
+  }
+  const means = sums.map((s, c) => s / mass[c]!);
+  const sq = new Float64Array(k);
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i]! - means[labels[i]!]!;
+    sq[labels[i]!]! += d * d;
+  }
+  const total = mass.reduce((a, b) => a + b, 0);
+  return { weights: mass.map((m) => m / total), means, variances: sq.map((s, c) => s / mass[c]! + regCovar) };
 }
 
 /** k groups of (nearly) equal count along the sorted data. */

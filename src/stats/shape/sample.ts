@@ -30,9 +30,27 @@ export function finiteValues(x: ArrayLike<number>): Float64Array {
 
 /** Finite values of `x`, sorted ascending, checked to number at least `needed`. */
 export function sortedFinite(x: ArrayLike<number>, needed: number, what: string): Float64Array {
-  const v = finiteValues(x);
+  const v = sortedFiniteValues.has(x) ? (x as Float64Array) : finiteValues(x);
   if (v.length < needed) throw new NotEnoughPointsError(what, needed, v.length);
-  return isSortedAscending(v) ? v : v.sort();
+  return v === x || isSortedAscending(v) ? v : v.sort();
+}
+
+/** Arrays marked by markSortedFinite: sortedFinite hands them back as they are (no copy, no check). */
+const sortedFiniteValues = new WeakSet<object>();
+
+/**
+ * Marks `v` (finite, in Float64Array.prototype.sort's order, never written again) so that every
+ * statistic given it reads it in place instead of copying and re-checking it: shapeSummary's
+ * values, shared by its nine statistics. Returns `v`.
+ */
+export function markSortedFinite(v: Float64Array): Float64Array {
+  sortedFiniteValues.add(v);
+  return v;
+}
+
+/** True when `v` was marked by markSortedFinite. */
+export function isMarkedSortedFinite(v: ArrayLike<number>): v is Float64Array {
+  return sortedFiniteValues.has(v);
 }
 
 /**
@@ -89,13 +107,26 @@ export function seededSample(values: ArrayLike<number>, size: number, seed: numb
   const n = values.length;
   if (size >= n) return Float64Array.from(values);
   const rng = new Rng(seed);
+  const out = new Float64Array(size);
+  if (n <= SAMPLE_BITMAP_MAX) {
+    // the same draws marked in a byte per index, read back in index order: no Set, no sort
+    const chosen = new Uint8Array(n);
+    for (let j = n - size; j < n; j++) {
+      const t = rng.int(j + 1);
+      chosen[chosen[t] === 1 ? j : t] = 1;
+    }
+    for (let i = 0, o = 0; o < size; i++) if (chosen[i] === 1) out[o++] = values[i]!;
+    return out;
+  }
   const chosen = new Set<number>();
   for (let j = n - size; j < n; j++) {
     const t = rng.int(j + 1);
     chosen.add(chosen.has(t) ? j : t);
   }
   const idx = Float64Array.from(chosen).sort();
-  const out = new Float64Array(size);
   for (let i = 0; i < size; i++) out[i] = values[idx[i]!]!;
   return out;
 }
+
+/** Up to this many values, seededSample marks its draws in an n-byte array instead of a Set (same sample). */
+const SAMPLE_BITMAP_MAX = 1 << 24;

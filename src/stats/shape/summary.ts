@@ -5,10 +5,11 @@ import { bimodalityCoefficient, type BimodalityResult } from "./bimodality.js";
 import { dipTestOfDip, type DipTestResult } from "./dip-test.js";
 import { dipOfSorted } from "./dip.js";
 import { selectMixtureByBic, type GaussianMixtureFit, type GaussianMixtureOptions } from "./gmm.js";
+import { selectMixtureByBicRefined } from "./gmm-refined.js";
 import { kdeModes, type KdeMode } from "./kde-modes.js";
 import { gaussianKde, type BandwidthSpec } from "./kde.js";
 import { ksToNormal, type KsNormalResult } from "./ks.js";
-import { finiteValues, seededSample, SHAPE_SAMPLE_SIZE } from "./sample.js";
+import { finiteValues, markSortedFinite, seededSample, SHAPE_SAMPLE_SIZE } from "./sample.js";
 import { weibullFitAbs, type WeibullFit } from "./weibull.js";
 import { finiteJsonCopy } from "./json-safe.js";
 
@@ -23,8 +24,13 @@ export interface ShapeSummaryOptions {
   gridSize?: number;
   /** KDE modes less prominent than this fraction of the peak density are merged (default 0.01). */
   minRelativeProminence?: number;
-  /** EM settings of the mixtures (default: fitGaussianMixture's, tol 1e-6, 3 starts, plain EM). */
-  mixtureEm?: Pick<GaussianMixtureOptions, "tol" | "nInit" | "maxIter" | "accelerate">;
+  /**
+   * EM settings of the mixtures (default: fitGaussianMixture's, tol 1e-6, 3 starts, plain EM).
+   * With `cells`, each k >= 2 is fitted in two stages from one start (gmm-refined.ts: the EM on
+   * that many cells of the values, then the accelerated exact EM from its optimum); nInit and
+   * accelerate are then unused.
+   */
+  mixtureEm?: Pick<GaussianMixtureOptions, "tol" | "nInit" | "maxIter" | "accelerate"> & { cells?: number };
 }
 
 export interface ShapeSummary {
@@ -55,8 +61,8 @@ export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions 
   let nonFinite = 0;
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) nonFinite++;
   const sampled = x.length > size;
-  // sorted once here: every statistic below sorts its own copy, and skips that when it is sorted
-  const v = finiteValues(sampled ? seededSample(x, size, seed) : x).sort();
+  // sorted once here and marked: every statistic below reads it in place (sample.ts sortedFinite)
+  const v = markSortedFinite(finiteValues(sampled ? seededSample(x, size, seed) : x).sort());
   const notes: string[] = [];
   const attempt = <T>(what: string, f: () => T): T | null => {
     try {
@@ -83,7 +89,10 @@ export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions 
       return { ...dipTestOfDip(d.dip, v.length), modalLow: d.modalLow, modalHigh: d.modalHigh };
     }),
     mixtures: counted("mixtures", mixtureCountCheck(v, options.maxComponents ?? 3), () => {
-      const r = selectMixtureByBic(v, options.maxComponents ?? 3, { ...options.mixtureEm, seed });
+      const em = options.mixtureEm, maxK = options.maxComponents ?? 3;
+      const r = em?.cells === undefined
+        ? selectMixtureByBic(v, maxK, { ...em, seed })
+        : selectMixtureByBicRefined(v, maxK, { cells: em.cells, seed, ...(em.tol === undefined ? {} : { tol: em.tol }), ...(em.maxIter === undefined ? {} : { maxIter: em.maxIter }) });
       return { fits: r.fits, bestComponents: r.best.components };
     }),
     kde: (options.kdeBandwidths ?? ["silverman", "sj"]).map((rule) =>

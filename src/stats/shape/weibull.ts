@@ -2,7 +2,7 @@
 // 2605.18898 reports k ~ 1.205 for Gaussian initialisation). Pure; no I/O.
 import { DegenerateSampleError } from "./bandwidth.js";
 import { NotEnoughPointsError } from "../../util/errors.js";
-import { finiteValues, type Values } from "./sample.js";
+import { finiteValues, isMarkedSortedFinite, type Values } from "./sample.js";
 
 export const WEIBULL_METHOD = "middle-80% probability plot" as const;
 /** Plotting positions kept: Bernard's median ranks F_i = (i - 0.3) / (n + 0.4) within [0.1, 0.9]. */
@@ -27,17 +27,18 @@ export interface WeibullFit {
  * regresses y = ln(-ln(1 - F)) on t = ln|w| by least squares: k = slope, lambda = exp(-b/k).
  */
 export function weibullFitAbs(x: Values): WeibullFit {
-  const a = finiteValues(x).map(Math.abs).sort();
+  const a = isMarkedSortedFinite(x) ? absOfSorted(x) : finiteValues(x).map(Math.abs).sort();
   const n = a.length;
   if (n < 10) throw new NotEnoughPointsError("weibullFitAbs", 10, n);
-  const ts: number[] = [], ys: number[] = [];
+  const y = plottingPositions(n);
+  const ts = new Float64Array(n), ys = new Float64Array(n);
+  let m = 0;
   for (let i = 1; i <= n; i++) {
     const f = (i - 0.3) / (n + 0.4);
     if (f < WEIBULL_F_RANGE[0] || f > WEIBULL_F_RANGE[1] || a[i - 1]! === 0) continue;
-    ts.push(Math.log(a[i - 1]!));
-    ys.push(Math.log(-Math.log(1 - f)));
+    ts[m] = Math.log(a[i - 1]!);
+    ys[m++] = y[i - 1]!;
   }
-  const m = ts.length;
   if (m < 3) throw new NotEnoughPointsError("weibullFitAbs (non-zero |w| in the middle 80%)", 3, m);
   let mt = 0, my = 0;
   for (let i = 0; i < m; i++) { mt += ts[i]!; my += ys[i]!; }
@@ -52,3 +53,31 @@ export function weibullFitAbs(x: Values): WeibullFit {
   const intercept = my - k * mt;
   return { method: WEIBULL_METHOD, n, nUsed: m, k, lambda: Math.exp(-intercept / k), r2: (sty * sty) / (stt * syy) };
 }
+
+/** |v| in ascending order from ascending finite v, by merging its negative part (reversed) with the rest: O(n). */
+function absOfSorted(v: Float64Array): Float64Array {
+  const n = v.length, out = new Float64Array(n);
+  let neg = 0;
+  while (neg < n && v[neg]! < 0) neg++;
+  let i = neg - 1, j = neg, o = 0;
+  while (i >= 0 && j < n) out[o++] = -v[i]! <= v[j]! ? -v[i--]! : v[j++]!;
+  while (i >= 0) out[o++] = -v[i--]!;
+  while (j < n) out[o++] = v[j++]! + 0; // -0 to +0, as Math.abs
+  return out;
+}
+
+/** ln(-ln(1 - F_i)) for the ranks i = 1..n (the regression's y), kept for the last few n (tensors of a model share a few sizes). */
+function plottingPositions(n: number): Float64Array {
+  let y = positionsCache.get(n);
+  if (y === undefined) {
+    y = new Float64Array(n);
+    for (let i = 1; i <= n; i++) y[i - 1] = Math.log(-Math.log(1 - (i - 0.3) / (n + 0.4)));
+    if (positionsCache.size >= POSITIONS_CACHED) positionsCache.delete(positionsCache.keys().next().value!);
+    positionsCache.set(n, y);
+  }
+  return y;
+}
+
+/** Sample sizes whose plotting positions are kept. */
+const POSITIONS_CACHED = 8;
+const positionsCache = new Map<number, Float64Array>();
