@@ -1,0 +1,437 @@
+// Histogram shape-statistics kernels: the per-bucket loops of the statistics of a histogram's
+// distribution G (src/stats/shape: binned-fits.ts KS and Weibull sums, kde-binned.ts grid
+// weights, convolution and exact evaluation, bandwidth-binned.ts bw.SJ pair counts by FFT,
+// dip-binned.ts knots and dip). Each is the TypeScript oracle's arithmetic in the same order,
+// and exp, log, log1p, cos and sin are the host's own Math functions (imported), so the results
+// are the oracles' bit for bit (test/kernels/shape-binned-wasm.test.ts). The host side is
+// src/kernels/shape-binned-wasm.ts. A distribution is value-ordered buckets: lo, hi, count (f64).
+
+export { reserve } from "./lib/scratch";
+
+@external("env", "exp") declare function hostExp(x: f64): f64;
+@external("env", "log") declare function hostLog(x: f64): f64;
+@external("env", "log1p") declare function hostLog1p(x: f64): f64;
+@external("env", "cos") declare function hostCos(x: f64): f64;
+@external("env", "sin") declare function hostSin(x: f64): f64;
+
+@inline function ld(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
+@inline function st(p: usize, i: i32, v: f64): void { store<f64>(p + (<usize>i << 3), v); }
+@inline function ldi(p: usize, i: i32): i32 { return load<i32>(p + (<usize>i << 2)); }
+@inline function sti(p: usize, i: i32, v: i32): void { store<i32>(p + (<usize>i << 2), v); }
+
+const SQRT_2PI: f64 = Math.sqrt(2 * Math.PI);
+
+// ---- erfc and the normal CDF: src/util/special.ts (fdlibm's s_erf.c coefficients), same operations
+
+const ERX: f64 = 8.45062911510467529297e-01;
+
+@inline function smallErf(x: f64): f64 {
+  const z = x * x;
+  const p = (((-2.37630166566501626084e-05 * z + -5.77027029648944159157e-03) * z + -2.84817495755985104766e-02) * z + -3.25042107247001499370e-01) * z + 1.28379167095512558561e-01;
+  const q = ((((-3.96022827877536812320e-06 * z + 1.32494738004321644526e-04) * z + 5.08130628187576562776e-03) * z + 6.50222499887672944485e-02) * z + 3.97917223959155352819e-01) * z + 1;
+  return x + x * (p / q);
+}
+
+function erfcTail(a: f64): f64 {
+  if (a < 1.25) {
+    const s = a - 1;
+    const p = (((((-2.16637559486879084300e-03 * s + 3.54783043256182359371e-02) * s + -1.10894694282396677476e-01) * s + 3.18346619901161753674e-01) * s + -3.72207876035701323847e-01) * s + 4.14856118683748331666e-01) * s + -2.36211856075265944077e-03;
+    const q = (((((1.19844998467991074170e-02 * s + 1.36370839120290507362e-02) * s + 1.26171219808761642112e-01) * s + 7.18286544141962662868e-02) * s + 5.40397917702171048937e-01) * s + 1.06420880400844228286e-01) * s + 1;
+    return 1 - ERX - p / q;
+  }
+  if (a >= 28) return 0;
+  const s = 1 / (a * a);
+  let rs: f64;
+  if (a < 1 / 0.35) {
+    const r = ((((((-9.81432934416914548592e+00 * s + -8.12874355063065934246e+01) * s + -1.84605092906711035994e+02) * s + -1.62396669462573470355e+02) * s + -6.23753324503260060396e+01) * s + -1.05586262253232909814e+01) * s + -6.93858572707181764372e-01) * s + -9.86494403484714822705e-03;
+    const q = (((((((-6.04244152148580987438e-02 * s + 6.57024977031928170135e+00) * s + 1.08635005541779435134e+02) * s + 4.29008140027567833386e+02) * s + 6.45387271733267880336e+02) * s + 4.34565877475229228821e+02) * s + 1.37657754143519042600e+02) * s + 1.96512716674392571292e+01) * s + 1;
+    rs = r / q;
+  } else {
+    const r = (((((-4.83519191608651397019e+02 * s + -1.02509513161107724954e+03) * s + -6.37566443368389627722e+02) * s + -1.60636384855821916062e+02) * s + -1.77579549177547519889e+01) * s + -7.99283237680523006574e-01) * s + -9.86494292470009928597e-03;
+    const q = ((((((-2.24409524465858183362e+01 * s + 4.74528541206955367215e+02) * s + 2.55305040643316442583e+03) * s + 3.19985821950859553908e+03) * s + 1.53672958608443695994e+03) * s + 3.25792512996573918826e+02) * s + 3.03380607434824582924e+01) * s + 1;
+    rs = r / q;
+  }
+  return hostExp(-a * a - 0.5625 + rs) / a;
+}
+
+function erfc(x: f64): f64 {
+  const a = Math.abs(x);
+  if (isNaN(x)) return NaN;
+  if (a < 0.84375) return 1 - smallErf(x);
+  const t = erfcTail(a);
+  return x < 0 ? 2 - t : t;
+}
+
+@inline function normalCdf(z: f64): f64 { return 0.5 * erfc(-z / Math.SQRT2); }
+
+// ---- KS distance to the normal (binned-fits.ts binnedKsToNormal)
+
+/** sup |G - Phi((x - mean) / std)| over the nb buckets (lo, hi, cnt) of total n. */
+export function ksNormal(lo: usize, hi: usize, cnt: usize, nb: i32, n: f64, mean: f64, std: f64): f64 {
+  let dist: f64 = 0, cum: f64 = 0, edge: f64 = NaN, phiAtEdge: f64 = 0;
+  for (let j = 0; j < nb; j++) {
+    const a = ld(lo, j), b = ld(hi, j), p = ld(cnt, j) / n;
+    const fa = a == edge ? phiAtEdge : normalCdf((a - mean) / std);
+    const fb = b == a ? fa : normalCdf((b - mean) / std);
+    edge = b;
+    phiAtEdge = fb;
+    dist = max(max(dist, Math.abs(cum - fa)), Math.abs(cum + p - fb));
+    if (b > a) {
+      const slope = p / (b - a), peak = slope * std * SQRT_2PI;
+      if (peak < 1) {
+        const z = Math.sqrt(-2 * hostLog(peak));
+        const x0 = mean - z * std, x1 = mean + z * std;
+        if (x0 > a && x0 < b) dist = max(dist, Math.abs(cum + slope * (x0 - a) - normalCdf((x0 - mean) / std)));
+        if (x1 > a && x1 < b) dist = max(dist, Math.abs(cum + slope * (x1 - a) - normalCdf((x1 - mean) / std)));
+      }
+    }
+    cum += p;
+  }
+  return dist;
+}
+
+// ---- binned KDE (kde-binned.ts)
+
+const KDE_REACH: f64 = 8; // BINNED_KDE_REACH
+
+/** (G * K_h)(t) at the np points at `pts` into `out` (binnedKdeEvaluate). */
+export function kdeEvaluate(lo: usize, hi: usize, cnt: usize, nb: i32, total: f64, h: f64, pts: usize, np: i32, out: usize): void {
+  for (let p = 0; p < np; p++) {
+    const t = ld(pts, p);
+    // lower bound of t - reach h in hi
+    const v = t - KDE_REACH * h;
+    let a0 = 0, b0 = nb;
+    while (a0 < b0) {
+      const mid = (a0 + b0) >> 1;
+      if (ld(hi, mid) < v) a0 = mid + 1;
+      else b0 = mid;
+    }
+    let sum: f64 = 0, edge: f64 = NaN, cdfAtEdge: f64 = 0;
+    for (let j = a0; j < nb && ld(lo, j) <= t + KDE_REACH * h; j++) {
+      const a = ld(lo, j), b = ld(hi, j), c = ld(cnt, j);
+      if (b - a > 1e-4 * h) {
+        const fa = a == edge ? cdfAtEdge : normalCdf((t - a) / h);
+        const fb = normalCdf((t - b) / h);
+        sum += (c * (fa - fb)) / (b - a);
+        edge = b;
+        cdfAtEdge = fb;
+      } else {
+        const u = (t - 0.5 * (a + b)) / h;
+        sum += (c * hostExp(-0.5 * u * u)) / (h * SQRT_2PI);
+      }
+    }
+    st(out, p, sum / total);
+  }
+}
+
+@inline function upperPartialMean(a: f64, b: f64, t: f64): f64 {
+  if (t <= a) return 0.5 * (a + b) - t;
+  if (t >= b) return 0;
+  return ((b - t) * (b - t)) / (2 * (b - a));
+}
+
+/**
+ * binnedKdeGrid's density on the m nodes glo + j step: G's mass onto the nodes' hat functions
+ * (weights, scratch of m), convolved with the sampled kernel kern[0..reach] (krev: scratch of
+ * reach + 1), times norm, into `out`.
+ */
+export function kdeGrid(lo: usize, hi: usize, cnt: usize, nb: i32, glo: f64, step: f64, m: i32, kern: usize, reach: i32, norm: f64, weights: usize, krev: usize, out: usize): void {
+  memory.fill(weights, 0, <usize>m << 3);
+  for (let b = 0; b < nb; b++) {
+    const a = ld(lo, b), e = ld(hi, b), c = ld(cnt, b);
+    const fa = Math.floor((a - glo) / step), fe = Math.floor((e - glo) / step);
+    if (fa == fe || !(e > a)) {
+      const j = <i32>min(<f64>(m - 2), max(0, fa)), t = (0.5 * (a + e) - (glo + <f64>j * step)) / step;
+      st(weights, j, ld(weights, j) + c * (1 - t));
+      st(weights, j + 1, ld(weights, j + 1) + c * t);
+      continue;
+    }
+    const ja = <i32>fa, je = <i32>fe;
+    const j0 = max(0, ja - 1), j1 = min(m - 1, je + 2);
+    let sPrev = upperPartialMean(a, e, glo + <f64>(j0 - 1) * step), sHere = upperPartialMean(a, e, glo + <f64>j0 * step);
+    for (let j = j0; j <= j1; j++) {
+      const sNext = upperPartialMean(a, e, glo + <f64>(j + 1) * step);
+      st(weights, j, ld(weights, j) + (c * (sPrev - 2 * sHere + sNext)) / step);
+      sPrev = sHere;
+      sHere = sNext;
+    }
+  }
+  for (let t = 0; t <= reach; t++) st(krev, t, ld(kern, reach - t));
+  convolve(weights, m, kern, krev, reach, out);
+  for (let i = 0; i < m; i++) st(out, i, ld(out, i) * norm);
+}
+
+/** out[i] = sum_j w[j] kern[|i - j|] (j ascending: convolveKernel's order per out[i]). */
+function convolve(w: usize, m: i32, kern: usize, krev: usize, reach: i32, out: usize): void {
+  memory.fill(out, 0, <usize>m << 3);
+  for (let j = 0; j < m; j++) {
+    const wj = ld(w, j);
+    if (wj == 0) continue;
+    const W = f64x2.splat(wj);
+    const a = max(0, j - reach);
+    axpy(out + (<usize>a << 3), krev + (<usize>(reach - j + a) << 3), W, wj, j - a);
+    const b = min(m - 1, j + reach);
+    axpy(out + (<usize>j << 3), kern, W, wj, b - j + 1);
+  }
+}
+
+/** y[t] += w x[t] for t < len. */
+@inline function axpy(y: usize, x: usize, W: v128, w: f64, len: i32): void {
+  let t = 0;
+  for (; t + 2 <= len; t += 2) {
+    const py = y + (<usize>t << 3);
+    v128.store(py, f64x2.add(v128.load(py), f64x2.mul(W, v128.load(x + (<usize>t << 3)))));
+  }
+  if (t < len) {
+    const py = y + (<usize>t << 3);
+    store<f64>(py, load<f64>(py) + w * load<f64>(x + (<usize>t << 3)));
+  }
+}
+
+// ---- bw.SJ pair counts (bandwidth-binned.ts binnedPairCounts)
+
+/**
+ * G's mass on R's bins of `width` (bin = trunc(x / width), first..first + len - 1) into `mass`,
+ * then its autocorrelation by an FFT of `size` (re, im: scratch of size each) into `counts` (nb):
+ * counts[0] = max(0, (auto[0] - total mass) / 2), counts[k] = max(0, auto[k]).
+ */
+export function pairCounts(lo: usize, hi: usize, cnt: usize, nb: i32, width: f64, first: i32, len: i32, mass: usize, size: i32, re: usize, im: usize, nbins: i32, counts: usize): void {
+  memory.fill(mass, 0, <usize>len << 3);
+  for (let j = 0; j < nb; j++) {
+    const a = ld(lo, j), b = ld(hi, j), c = ld(cnt, j);
+    const ka = <i32>Math.trunc(a / width), kb = <i32>Math.trunc(b / width);
+    if (ka == kb || !(b > a)) {
+      st(mass, ka - first, ld(mass, ka - first) + c);
+      continue;
+    }
+    for (let k = ka; k <= kb; k++) {
+      const left = <f64>(k > 0 ? k : k - 1) * width, right = <f64>(k >= 0 ? k + 1 : k) * width;
+      const overlap = min(b, right) - max(a, left);
+      if (overlap > 0) st(mass, k - first, ld(mass, k - first) + (c * overlap) / (b - a));
+    }
+  }
+  memory.fill(re, 0, <usize>size << 3);
+  memory.fill(im, 0, <usize>size << 3);
+  memory.copy(re, mass, <usize>len << 3);
+  fft(re, im, size, false);
+  for (let i = 0; i < size; i++) {
+    const r = ld(re, i), q = ld(im, i);
+    st(re, i, r * r + q * q);
+    st(im, i, 0);
+  }
+  fft(re, im, size, true);
+  memory.fill(counts, 0, <usize>nbins << 3);
+  let self: f64 = 0;
+  for (let i = 0; i < len; i++) self += ld(mass, i);
+  st(counts, 0, max(0, 0.5 * (ld(re, 0) / <f64>size - self)));
+  for (let k = 1; k < nbins && k < len; k++) st(counts, k, max(0, ld(re, k) / <f64>size));
+}
+
+/** In-place iterative radix-2 complex FFT (bandwidth-binned.ts fft); `inverse` without the 1/n factor. */
+function fft(re: usize, im: usize, n: i32, inverse: bool): void {
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      const tr = ld(re, i), ti = ld(im, i);
+      st(re, i, ld(re, j));
+      st(im, i, ld(im, j));
+      st(re, j, tr);
+      st(im, j, ti);
+    }
+  }
+  for (let len = 2; len <= n; len <<= 1) {
+    const angle = ((inverse ? 2 : -2) * Math.PI) / <f64>len;
+    const wr = hostCos(angle), wi = hostSin(angle);
+    const halfLen = len >> 1;
+    for (let start = 0; start < n; start += len) {
+      let cr: f64 = 1, ci: f64 = 0;
+      for (let k = 0; k < halfLen; k++) {
+        const i = start + k, j = i + halfLen;
+        const rj = ld(re, j), ij = ld(im, j);
+        const tr = rj * cr - ij * ci, ti = rj * ci + ij * cr;
+        const ri = ld(re, i), ii = ld(im, i);
+        st(re, j, ri - tr);
+        st(im, j, ii - ti);
+        st(re, i, ri + tr);
+        st(im, i, ii + ti);
+        const next = cr * wr - ci * wi;
+        ci = cr * wi + ci * wr;
+        cr = next;
+      }
+    }
+  }
+}
+
+// ---- the dip of G (dip-binned.ts histogramKnots, dipOfCorners)
+
+/** G's knots into x, lower, upper (room for 2 nb + 1); returns their number. */
+export function knots(lo: usize, hi: usize, cnt: usize, nb: i32, x: usize, lower: usize, upper: usize): i32 {
+  let n = 0, cum: f64 = 0;
+  for (let j = 0; j < nb; j++) {
+    const c = ld(cnt, j), a = ld(lo, j), b = ld(hi, j);
+    if (b == a) n = knot(x, lower, upper, n, a, cum, cum + c);
+    else {
+      n = knot(x, lower, upper, n, a, cum, cum);
+      n = knot(x, lower, upper, n, b, cum + c, cum + c);
+    }
+    cum += c;
+  }
+  return n;
+}
+
+@inline function knot(x: usize, lower: usize, upper: usize, n: i32, at: f64, below: f64, upTo: f64): i32 {
+  if (n > 0 && ld(x, n - 1) == at) {
+    st(upper, n - 1, upTo);
+    return n;
+  }
+  st(x, n, at);
+  st(lower, n, below);
+  st(upper, n, upTo);
+  return n + 1;
+}
+
+/**
+ * dipOfCorners(x, lo, up, start) over n knots; ints: scratch of 4 n i32 (pred, succ, gcm, lcm;
+ * the hull stacks reuse gcm and lcm). Writes the low and high knot indices to out (2 i32) and
+ * returns the dip (halved, in mass units).
+ */
+export function dipOfCorners(x: usize, lo: usize, up: usize, n: i32, start: f64, ints: usize, out: usize): f64 {
+  let low = 0, high = n - 1, dip = start;
+  if (n < 2 || ld(x, n - 1) == ld(x, 0)) {
+    sti(out, 0, low);
+    sti(out, 1, high);
+    return dip / 2;
+  }
+  const below = ints, above = ints + (<usize>n << 2), gcm = ints + (<usize>(2 * n) << 2), lcm = ints + (<usize>(3 * n) << 2);
+  convexPredecessors(x, lo, n, below, gcm);
+  concaveSuccessors(x, up, n, above, lcm);
+  for (;;) {
+    let gl = 0;
+    sti(gcm, 0, high);
+    while (ldi(gcm, gl) > low) { sti(gcm, gl + 1, ldi(below, ldi(gcm, gl))); gl++; }
+    let ll = 0;
+    sti(lcm, 0, low);
+    while (ldi(lcm, ll) < high) { sti(lcm, ll + 1, ldi(above, ldi(lcm, ll))); ll++; }
+    // widestGap (gl, ll: the last indices)
+    let ig = gl, ih = ll, d: f64;
+    if (gl == 1 && ll == 1) d = Infinity;
+    else {
+      d = 0;
+      let ix = gl - 1, iv = 1;
+      do {
+        const g = ldi(gcm, ix), l = ldi(lcm, iv);
+        if (g <= l) {
+          const a = ldi(lcm, iv - 1);
+          const dx = ld(up, a) + ((ld(x, g) - ld(x, a)) * (ld(up, l) - ld(up, a))) / (ld(x, l) - ld(x, a)) - ld(lo, g);
+          ix--;
+          if (dx >= d) { d = dx; ig = ix + 1; ih = iv; }
+        } else {
+          const a = ldi(gcm, ix + 1);
+          const dx = ld(up, l) - (ld(lo, a) + ((ld(x, l) - ld(x, a)) * (ld(lo, g) - ld(lo, a))) / (ld(x, g) - ld(x, a)));
+          iv++;
+          if (dx >= d) { d = dx; ig = ix + 1; ih = iv - 1; }
+        }
+        if (ix < 0) ix = 0;
+        if (iv > ll) iv = ll;
+      } while (ldi(gcm, ix) != ldi(lcm, iv));
+    }
+    if (d < dip) break;
+    // gcmDeviation, lcmDeviation
+    let gw: f64 = 0;
+    for (let j = ig; j < gl; j++) {
+      const b = ldi(gcm, j + 1), e = ldi(gcm, j);
+      const slope = ld(x, e) != ld(x, b) ? (ld(lo, e) - ld(lo, b)) / (ld(x, e) - ld(x, b)) : 0;
+      for (let r = b; r <= e; r++) gw = max(gw, ld(up, r) - (ld(lo, b) + (ld(x, r) - ld(x, b)) * slope));
+    }
+    let lw: f64 = 0;
+    for (let k = ih; k < ll; k++) {
+      const b = ldi(lcm, k), e = ldi(lcm, k + 1);
+      const slope = ld(x, e) != ld(x, b) ? (ld(up, e) - ld(up, b)) / (ld(x, e) - ld(x, b)) : 0;
+      for (let r = b; r <= e; r++) lw = max(lw, ld(up, b) + (ld(x, r) - ld(x, b)) * slope - ld(lo, r));
+    }
+    dip = max(max(dip, gw), lw);
+    const newLow = ldi(gcm, ig), newHigh = ldi(lcm, ih);
+    if (newLow == low && newHigh == high) break;
+    low = newLow;
+    high = newHigh;
+  }
+  sti(out, 0, low);
+  sti(out, 1, high);
+  return dip / 2;
+}
+
+function convexPredecessors(x: usize, h: usize, n: i32, pred: usize, stack: usize): void {
+  let top = 0;
+  sti(stack, 0, 0);
+  sti(pred, 0, 0);
+  for (let j = 1; j < n; j++) {
+    while (top > 0) {
+      const c = ldi(stack, top), p = ldi(stack, top - 1);
+      if ((ld(x, j) - ld(x, c)) * (ld(h, c) - ld(h, p)) < (ld(x, c) - ld(x, p)) * (ld(h, j) - ld(h, c))) break;
+      top--;
+    }
+    sti(pred, j, ldi(stack, top));
+    sti(stack, ++top, j);
+  }
+}
+
+function concaveSuccessors(x: usize, h: usize, n: i32, succ: usize, stack: usize): void {
+  let top = 0;
+  sti(stack, 0, n - 1);
+  sti(succ, n - 1, n - 1);
+  for (let k = n - 2; k >= 0; k--) {
+    while (top > 0) {
+      const c = ldi(stack, top), s = ldi(stack, top - 1);
+      if ((ld(x, k) - ld(x, c)) * (ld(h, c) - ld(h, s)) < (ld(x, c) - ld(x, s)) * (ld(h, k) - ld(h, c))) break;
+      top--;
+    }
+    sti(succ, k, ldi(stack, top));
+    sti(stack, ++top, k);
+  }
+}
+
+// ---- Weibull probability-plot sums (binned-fits.ts binnedWeibullFit)
+
+/**
+ * The regression sums of binnedWeibullFit over G's |w| buckets (merged from the signed buckets
+ * into mlo, mhi, mcnt: scratch of nb each) for ranks first..last of n: writes m, st, sy, stt,
+ * sty, syy and eta to out (7 f64).
+ */
+export function weibullSums(lo: usize, hi: usize, cnt: usize, nb: i32, n: f64, first: f64, last: f64, mlo: usize, mhi: usize, mcnt: usize, out: usize): void {
+  let fnn = 0;
+  while (fnn < nb && ld(hi, fnn) <= 0 && ld(lo, fnn) < 0) fnn++;
+  let nm = 0, i = fnn - 1, j = fnn;
+  while (i >= 0 || j < nb) {
+    const li = i >= 0 ? -ld(hi, i) : Infinity, lj = j < nb ? ld(lo, j) : Infinity;
+    let l: f64, h: f64, c: f64;
+    if (li <= lj) { l = li; h = -ld(lo, i); c = ld(cnt, i); i--; }
+    else { l = lj; h = ld(hi, j); c = ld(cnt, j); j++; }
+    if (nm > 0 && ld(mlo, nm - 1) == l && ld(mhi, nm - 1) == h) st(mcnt, nm - 1, ld(mcnt, nm - 1) + c);
+    else {
+      st(mlo, nm, l);
+      st(mhi, nm, h);
+      st(mcnt, nm, c);
+      nm++;
+    }
+  }
+  let m: f64 = 0, sT: f64 = 0, sY: f64 = 0, sTT: f64 = 0, sTY: f64 = 0, sYY: f64 = 0, eta: f64 = 0, before: f64 = 0;
+  for (let k = 0; k < nm; k++) {
+    const c = ld(mcnt, k), l = ld(mlo, k), w = ld(mhi, k) - l;
+    const p = max(first, before + 1), q = min(last, before + c);
+    if (l > 0 && q >= p) {
+      const count = q - p + 1, mid = 0.5 * (p + q);
+      const value = l + ((mid - before - 0.5) / c) * w;
+      const f = (mid - 0.3) / (n + 0.4), tail = -hostLog1p(-f);
+      const t = hostLog(value), y = hostLog(tail);
+      const dt = w / c / value, dy = 1 / ((n + 0.4) * (1 - f) * tail);
+      const s2 = (count * (count * count - 1)) / 12;
+      m += count; sT += count * t; sY += count * y;
+      sTT += count * t * t + dt * dt * s2; sTY += count * t * y + dt * dy * s2; sYY += count * y * y + dy * dy * s2;
+      eta = max(eta, hostLog(ld(mhi, k) / l));
+    }
+    before += c;
+  }
+  st(out, 0, m); st(out, 1, sT); st(out, 2, sY); st(out, 3, sTT); st(out, 4, sTY); st(out, 5, sYY); st(out, 6, eta);
+}

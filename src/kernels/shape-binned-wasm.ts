@@ -1,0 +1,115 @@
+// Host side of the histogram shape-statistics kernel (assembly/shape-binned.ts): a
+// BinnedShapeKernels (src/stats/shape/binned-kernels.ts). A histogram's distribution (lo, hi,
+// count) is copied into wasm memory once and stays there for all the statistics of that
+// histogram; the kernel imports this thread's Math.exp, log, log1p, cos and sin so its results
+// are the TypeScript oracles' bit for bit.
+import type { BinnedDistribution } from "../stats/shape/binned.js";
+import { setBinnedShapeKernels, type BinnedShapeKernels } from "../stats/shape/binned-kernels.js";
+import { KernelError } from "../util/errors.js";
+import { kernelModule } from "./load.js";
+
+interface ShapeBinnedExports {
+  memory: WebAssembly.Memory;
+  reserve(bytes: number): number;
+  ksNormal(lo: number, hi: number, cnt: number, nb: number, n: number, mean: number, std: number): number;
+  kdeEvaluate(lo: number, hi: number, cnt: number, nb: number, total: number, h: number, pts: number, np: number, out: number): void;
+  kdeGrid(lo: number, hi: number, cnt: number, nb: number, glo: number, step: number, m: number, kern: number, reach: number, norm: number, weights: number, krev: number, out: number): void;
+  pairCounts(lo: number, hi: number, cnt: number, nb: number, width: number, first: number, len: number, mass: number, size: number, re: number, im: number, nbins: number, counts: number): void;
+  knots(lo: number, hi: number, cnt: number, nb: number, x: number, lower: number, upper: number): number;
+  dipOfCorners(x: number, lo: number, up: number, n: number, start: number, ints: number, out: number): number;
+  weibullSums(lo: number, hi: number, cnt: number, nb: number, n: number, first: number, last: number, mlo: number, mhi: number, mcnt: number, out: number): void;
+}
+
+/** Bytes of an f64 (or i32 pair) region rounded up to 16 (each region starts 16-byte aligned). */
+const f64Bytes = (n: number) => Math.ceil((n * 8) / 16) * 16;
+
+export class WasmBinnedShapeKernels implements BinnedShapeKernels {
+  /** The distribution in wasm memory and where (lo, hi, count at ptr, ptr + len, ptr + 2 len), or null. */
+  private bound: { d: BinnedDistribution; ptr: number } | null = null;
+
+  private constructor(private readonly ex: ShapeBinnedExports) {}
+
+  static create(): WasmBinnedShapeKernels {
+    const instance = new WebAssembly.Instance(kernelModule("shape-binned"), {
+      env: {
+        abort: (_msg: number, _file: number, line: number, col: number) => {
+          throw new KernelError(`WASM kernel "shape-binned" aborted at ${line}:${col}`);
+        },
+        exp: Math.exp, log: Math.log, log1p: Math.log1p, cos: Math.cos, sin: Math.sin,
+      },
+    });
+    return new WasmBinnedShapeKernels(instance.exports as unknown as ShapeBinnedExports);
+  }
+
+  /** Places d in wasm memory with `work` bytes after it: pointers to lo, hi, count and the work region. */
+  private bind(d: BinnedDistribution, work: number): { lo: number; hi: number; cnt: number; nb: number; work: number } {
+    const nb = d.count.length, len = f64Bytes(nb);
+    const ptr = this.ex.reserve(3 * len + work);
+    if (this.bound?.d !== d || this.bound.ptr !== ptr) {
+      const mem = this.ex.memory.buffer;
+      new Float64Array(mem, ptr, nb).set(d.lo);
+      new Float64Array(mem, ptr + len, nb).set(d.hi);
+      new Float64Array(mem, ptr + 2 * len, nb).set(d.count);
+      this.bound = { d, ptr };
+    }
+    return { lo: ptr, hi: ptr + len, cnt: ptr + 2 * len, nb, work: ptr + 3 * len };
+  }
+
+  ksNormal(d: BinnedDistribution, mean: number, std: number): number {
+    const b = this.bind(d, 0);
+    return this.ex.ksNormal(b.lo, b.hi, b.cnt, b.nb, d.total, mean, std);
+  }
+
+  kdeEvaluate(d: BinnedDistribution, h: number, points: ArrayLike<number>): Float64Array {
+    const np = points.length;
+    const b = this.bind(d, 2 * f64Bytes(np));
+    const out = b.work + f64Bytes(np);
+    new Float64Array(this.ex.memory.buffer, b.work, np).set(points);
+    this.ex.kdeEvaluate(b.lo, b.hi, b.cnt, b.nb, d.total, h, b.work, np, out);
+    return new Float64Array(this.ex.memory.buffer, out, np).slice();
+  }
+
+  kdeGridDensity(d: BinnedDistribution, lo: number, step: number, m: number, kernel: Float64Array, norm: number): Float64Array {
+    const kl = kernel.length;
+    const b = this.bind(d, 2 * f64Bytes(kl) + 2 * f64Bytes(m));
+    const krev = b.work + f64Bytes(kl), weights = krev + f64Bytes(kl), out = weights + f64Bytes(m);
+    new Float64Array(this.ex.memory.buffer, b.work, kl).set(kernel);
+    this.ex.kdeGrid(b.lo, b.hi, b.cnt, b.nb, lo, step, m, b.work, kl - 1, norm, weights, krev, out);
+    return new Float64Array(this.ex.memory.buffer, out, m).slice();
+  }
+
+  pairCounts(d: BinnedDistribution, width: number, first: number, len: number, size: number, nb: number): Float64Array {
+    const b = this.bind(d, f64Bytes(len) + 2 * f64Bytes(size) + f64Bytes(nb));
+    const re = b.work + f64Bytes(len), im = re + f64Bytes(size), counts = im + f64Bytes(size);
+    this.ex.pairCounts(b.lo, b.hi, b.cnt, b.nb, width, first, len, b.work, size, re, im, nb, counts);
+    return new Float64Array(this.ex.memory.buffer, counts, nb).slice();
+  }
+
+  dip(d: BinnedDistribution): { dip: number; modalLow: number; modalHigh: number } {
+    const nk = 2 * d.count.length + 1;
+    const b = this.bind(d, 3 * f64Bytes(nk) + 2 * f64Bytes(nk) + 16);
+    const x = b.work, lower = x + f64Bytes(nk), upper = lower + f64Bytes(nk), ints = upper + f64Bytes(nk), out = ints + 2 * f64Bytes(nk);
+    const n = this.ex.knots(b.lo, b.hi, b.cnt, b.nb, x, lower, upper);
+    const dip = this.ex.dipOfCorners(x, lower, upper, n, 0, ints, out);
+    const mem = this.ex.memory.buffer, at = new Int32Array(mem, out, 2), xs = new Float64Array(mem, x, n);
+    return { dip, modalLow: xs[at[0]!]!, modalHigh: xs[at[1]!]! };
+  }
+
+  weibullSums(d: BinnedDistribution, n: number, first: number, last: number): Float64Array {
+    const len = f64Bytes(d.count.length);
+    const b = this.bind(d, 3 * len + f64Bytes(7));
+    const out = b.work + 3 * len;
+    this.ex.weibullSums(b.lo, b.hi, b.cnt, b.nb, n, first, last, b.work, b.work + len, b.work + 2 * len, out);
+    return new Float64Array(this.ex.memory.buffer, out, 7).slice();
+  }
+}
+
+/** Installs the histogram shape kernel in this thread; false (the TypeScript oracles stay) when it is not built. */
+export function installBinnedShapeKernels(): boolean {
+  try {
+    setBinnedShapeKernels(WasmBinnedShapeKernels.create());
+    return true;
+  } catch {
+    return false;
+  }
+}
