@@ -3,7 +3,8 @@
 // count) is copied into wasm memory once and stays there for all the statistics of that
 // histogram; the kernel imports this thread's Math.exp, log, log1p, cos and sin so its results
 // are the TypeScript oracles' bit for bit.
-import type { BinnedDistribution } from "../stats/shape/binned.js";
+import type { BinnedCells, BinnedDistribution } from "../stats/shape/binned.js";
+import type { EmRun, MixtureParams } from "../stats/shape/squarem.js";
 import { setBinnedShapeKernels, type BinnedShapeKernels } from "../stats/shape/binned-kernels.js";
 import { KernelError } from "../util/errors.js";
 import { kernelModule } from "./load.js";
@@ -18,7 +19,12 @@ interface ShapeBinnedExports {
   knots(lo: number, hi: number, cnt: number, nb: number, x: number, lower: number, upper: number): number;
   dipOfCorners(x: number, lo: number, up: number, n: number, start: number, ints: number, out: number): number;
   weibullSums(lo: number, hi: number, cnt: number, nb: number, n: number, first: number, last: number, mlo: number, mhi: number, mcnt: number, out: number): void;
+  binnedEmRun(cnt: number, mean: number, vr: number, nc: number, total: number, k: number, start: number, maxIter: number, tol: number, regCovar: number, log2Pi: number, work: number, out: number): void;
 }
+
+/** Scratch bytes of binnedEmRun's run (its pass's parameters and sums, 6 parameter sets). */
+const EM_WORK_BYTES = 672;
+const LOG_2PI = Math.log(2 * Math.PI);
 
 /** Bytes of an f64 (or i32 pair) region rounded up to 16 (each region starts 16-byte aligned). */
 const f64Bytes = (n: number) => Math.ceil((n * 8) / 16) * 16;
@@ -26,6 +32,8 @@ const f64Bytes = (n: number) => Math.ceil((n * 8) / 16) * 16;
 export class WasmBinnedShapeKernels implements BinnedShapeKernels {
   /** The distribution in wasm memory and where (lo, hi, count at ptr, ptr + len, ptr + 2 len), or null. */
   private bound: { d: BinnedDistribution; ptr: number } | null = null;
+  /** The mixture cells in wasm memory (count, mean, variance), or null; they share the region with `bound`. */
+  private boundCells: { cells: object; ptr: number } | null = null;
 
   private constructor(private readonly ex: ShapeBinnedExports) {}
 
@@ -51,6 +59,7 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
       new Float64Array(mem, ptr + len, nb).set(d.hi);
       new Float64Array(mem, ptr + 2 * len, nb).set(d.count);
       this.bound = { d, ptr };
+      this.boundCells = null;
     }
     return { lo: ptr, hi: ptr + len, cnt: ptr + 2 * len, nb, work: ptr + 3 * len };
   }
@@ -101,6 +110,31 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
     const out = b.work + 3 * len;
     this.ex.weibullSums(b.lo, b.hi, b.cnt, b.nb, n, first, last, b.work, b.work + len, b.work + 2 * len, out);
     return new Float64Array(this.ex.memory.buffer, out, 7).slice();
+  }
+
+
+  emRun(cells: Pick<BinnedCells, "count" | "mean" | "variance" | "total">, start: MixtureParams, cfg: { maxIter: number; tol: number; regCovar: number }): EmRun {
+    const nc = cells.count.length, len = f64Bytes(nc), k = start.means.length;
+    const ptr = this.ex.reserve(3 * len + EM_WORK_BYTES + f64Bytes(9) + f64Bytes(12));
+    const mem = this.ex.memory.buffer;
+    if (this.boundCells?.cells !== cells || this.boundCells.ptr !== ptr) {
+      new Float64Array(mem, ptr, nc).set(cells.count);
+      new Float64Array(mem, ptr + len, nc).set(cells.mean);
+      new Float64Array(mem, ptr + 2 * len, nc).set(cells.variance);
+      this.boundCells = { cells, ptr };
+      this.bound = null;
+    }
+    const work = ptr + 3 * len, startPtr = work + EM_WORK_BYTES, out = startPtr + f64Bytes(9);
+    const s = new Float64Array(mem, startPtr, 9);
+    s.set(start.weights, 0);
+    s.set(start.means, 3);
+    s.set(start.variances, 6);
+    this.ex.binnedEmRun(ptr, ptr + len, ptr + 2 * len, nc, cells.total, k, startPtr, cfg.maxIter, cfg.tol, cfg.regCovar, LOG_2PI, work, out);
+    const r = new Float64Array(this.ex.memory.buffer, out, 12);
+    return {
+      params: { weights: r.slice(0, k), means: r.slice(3, 3 + k), variances: r.slice(6, 6 + k) },
+      meanLogLik: r[9]!, converged: r[10] === 1, iterations: r[11]!,
+    };
   }
 }
 

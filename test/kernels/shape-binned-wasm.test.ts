@@ -6,6 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WasmBinnedShapeKernels } from "../../src/kernels/shape-binned-wasm.js";
+import { WasmShapeKernels } from "../../src/kernels/shape-wasm.js";
+import { setShapeKernels } from "../../src/stats/shape/kernels.js";
+import { selectMixtureByBicBinned } from "../../src/stats/shape/gmm-binned.js";
+import { mixtureCellsOf } from "../../src/stats/shape/histogram-shape.js";
 import { histKeyOf } from "../../src/stats/histogram.js";
 import { binnedPairCounts } from "../../src/stats/shape/bandwidth-binned.js";
 import { binnedKsToNormal, binnedWeibullFit } from "../../src/stats/shape/binned-fits.js";
@@ -107,5 +111,25 @@ test("whole histogram shape summaries with the kernel are the oracles' bit for b
   for (const c of cases()) {
     const r = both(() => histogramShapeSummary(c.h, { seed: 5 }));
     assert.deepStrictEqual(r.kernel, r.oracle, c.name);
+  }
+});
+
+test("the mixture EM run in the kernel is gmm-binned.ts's run over the shape kernel's cell pass, bit for bit (k = 1, 2, 3; seeded starts)", () => {
+  const previous = setShapeKernels(WasmShapeKernels.create());
+  try {
+    let fits = 0;
+    for (const c of cases()) {
+      const cells = mixtureCellsOf(binnedFromHistogram(c.h));
+      for (const options of [{ nInit: 1, maxIter: 300, tol: 1e-6 }, { nInit: 3, maxIter: 7, tol: 1e-9, seed: 4 }]) {
+        const r = both(() => outcome(() => selectMixtureByBicBinned(cells, 3, options)));
+        assert.deepStrictEqual(r.kernel, r.oracle, `${c.name} ${JSON.stringify(options)}`);
+        if (typeof r.kernel !== "string") fits += r.kernel.fits.length;
+      }
+      const whole = both(() => histogramShapeSummary(c.h, { seed: 2 }));
+      assert.deepStrictEqual(whole.kernel, whole.oracle, `${c.name}: whole summary`);
+    }
+    assert.ok(fits >= 30, `${fits} fits compared`);
+  } finally {
+    setShapeKernels(previous);
   }
 });

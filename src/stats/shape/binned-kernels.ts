@@ -4,7 +4,8 @@
 // installed with the other shape kernels) installs it here. The kernel computes the oracles'
 // arithmetic in their order with the host's own exp, log, log1p, cos and sin, so its results are
 // the oracles' bit for bit (test/kernels/shape-binned-wasm.test.ts).
-import type { BinnedDistribution } from "./binned.js";
+import type { BinnedCells, BinnedDistribution } from "./binned.js";
+import type { EmRun, MixtureParams } from "./squarem.js";
 
 export interface BinnedShapeKernels {
   /** binnedKsToNormal's distance: sup |G - Phi((x - mean) / std)|. */
@@ -19,6 +20,11 @@ export interface BinnedShapeKernels {
   dip(d: BinnedDistribution): { dip: number; modalLow: number; modalHigh: number };
   /** binnedWeibullFit's regression sums over ranks first..last of n: [m, st, sy, stt, sty, syy, eta]. */
   weibullSums(d: BinnedDistribution, n: number, first: number, last: number): Float64Array;
+  /**
+   * gmm-binned.ts's EM run on the cells from `start` (runSquarem over emStep, the cell pass being
+   * the shape kernel's binnedEmSums, src/kernels/shape-wasm.ts): the same run, bit for bit.
+   */
+  emRun(cells: Pick<BinnedCells, "count" | "mean" | "variance" | "total">, start: MixtureParams, cfg: { maxIter: number; tol: number; regCovar: number }): EmRun;
 }
 
 let installed: BinnedShapeKernels | null = null;
