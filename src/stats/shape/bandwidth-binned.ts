@@ -7,14 +7,14 @@ import { bandwidthSJFromPairCounts, DegenerateSampleError, SJ_BINS, type PairCou
 import { binnedQuantile, type BinnedDistribution } from "./binned.js";
 import { binnedShapeKernels } from "./binned-kernels.js";
 
-/** bw.SJ of G ("ste"); `sd` is G's standard deviation with ddof 1. */
-export function binnedBandwidthSJ(d: BinnedDistribution, sd: number): number {
+/** bw.SJ of G ("ste"); `sd` is G's standard deviation with ddof 1, `iqr` its interquartile range (computed when not given). */
+export function binnedBandwidthSJ(d: BinnedDistribution, sd: number, iqr?: number): number {
   const nb = d.count.length;
   const min = d.lo[0]!, max = d.hi[nb - 1]!;
   if (!(max > min)) throw new DegenerateSampleError("binnedBandwidthSJ", "all values are equal");
   // n < 2: phi divides by n (n - 1) = 0, so TD is never finite; the same error without the FFT (one-element tensors).
   if (d.total < 2) throw new DegenerateSampleError("bandwidthSJ", "sample is too sparse to find TD");
-  const scale = Math.min(sd, (binnedQuantile(d, 0.75) - binnedQuantile(d, 0.25)) / 1.349);
+  const scale = Math.min(sd, (iqr ?? binnedQuantile(d, 0.75) - binnedQuantile(d, 0.25)) / 1.349);
   return bandwidthSJFromPairCounts(d.total, binnedPairCounts(d, SJ_BINS, min, max), scale, "ste");
 }
 
