@@ -12,7 +12,7 @@ import { kernelModule } from "./load.js";
 interface ShapeBinnedExports {
   memory: WebAssembly.Memory;
   reserve(bytes: number): number;
-  ksNormal(lo: number, hi: number, cnt: number, nb: number, n: number, mean: number, std: number): number;
+  ksNormal(lo: number, hi: number, cnt: number, nb: number, n: number, mean: number, std: number, cum: number): number;
   kdeEvaluate(lo: number, hi: number, cnt: number, nb: number, total: number, h: number, pts: number, np: number, out: number): void;
   kdeGrid(lo: number, hi: number, cnt: number, nb: number, glo: number, step: number, m: number, kern: number, reach: number, norm: number, weights: number, krev: number, out: number): void;
   pairCounts(lo: number, hi: number, cnt: number, nb: number, width: number, first: number, len: number, mass: number, size: number, re: number, im: number, nbins: number, counts: number): void;
@@ -65,8 +65,8 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
   }
 
   ksNormal(d: BinnedDistribution, mean: number, std: number): number {
-    const b = this.bind(d, 0);
-    return this.ex.ksNormal(b.lo, b.hi, b.cnt, b.nb, d.total, mean, std);
+    const b = this.bind(d, f64Bytes(d.count.length + 1));
+    return this.ex.ksNormal(b.lo, b.hi, b.cnt, b.nb, d.total, mean, std, b.work);
   }
 
   kdeEvaluate(d: BinnedDistribution, h: number, points: ArrayLike<number>): Float64Array {

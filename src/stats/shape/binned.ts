@@ -5,6 +5,9 @@
 // and cells (adjacent buckets merged up to a width) of G. Pure; no I/O.
 import { HIST_MAX_FINITE_KEY } from "../histogram.js";
 
+/** HIST_MAX_FINITE_KEY in a module constant: an imported binding costs a getter call per bucket under tsx. */
+const MAX_FINITE_KEY = HIST_MAX_FINITE_KEY;
+
 /** 2^(e - 134) for the 256 exponent fields (stats/histogram.ts's bucketMagnitudeLo without a pow per bucket). */
 const BUCKET_SCALE = Float64Array.from({ length: 256 }, (_, e) => 2 ** (e - 134));
 
@@ -51,7 +54,7 @@ export function binnedFromHistogram(histogram: SparseHistogram): BinnedDistribut
   // negative keys (>= 0x8000), largest magnitude first
   for (let i = nk - 1; i >= firstPositive; i--) {
     const c = Math.max(0, Math.round(counts[i]!)), mag = keys[i]! & 0x7fff;
-    if (c === 0 || mag > HIST_MAX_FINITE_KEY) continue;
+    if (c === 0 || mag > MAX_FINITE_KEY) continue;
     if (mag === 0) zero += c;
     else {
       out = pushBucket(lo, hi, count, out, -magnitudeLo(mag + 1), -magnitudeLo(mag), c);
@@ -60,7 +63,7 @@ export function binnedFromHistogram(histogram: SparseHistogram): BinnedDistribut
   }
   for (let i = 0; i < firstPositive; i++) {
     const key = keys[i]!, c = Math.max(0, Math.round(counts[i]!));
-    if (c === 0 || key > HIST_MAX_FINITE_KEY) continue;
+    if (c === 0 || key > MAX_FINITE_KEY) continue;
     if (key === 0) {
       zero += c;
       continue;
