@@ -3,7 +3,7 @@
 // count) is copied into wasm memory once and stays there for all the statistics of that
 // histogram; the kernel imports this thread's Math.exp, log, log1p, cos and sin so its results
 // are the TypeScript oracles' bit for bit.
-import type { BinnedCells, BinnedDistribution } from "../stats/shape/binned.js";
+import type { BinnedCells, BinnedDistribution, BinnedMoments } from "../stats/shape/binned.js";
 import type { EmRun, MixtureParams } from "../stats/shape/squarem.js";
 import { setBinnedShapeKernels, type BinnedShapeKernels } from "../stats/shape/binned-kernels.js";
 import { KernelError } from "../util/errors.js";
@@ -19,6 +19,10 @@ interface ShapeBinnedExports {
   knots(lo: number, hi: number, cnt: number, nb: number, x: number, lower: number, upper: number): number;
   dipOfCorners(x: number, lo: number, up: number, n: number, start: number, ints: number, out: number): number;
   weibullSums(lo: number, hi: number, cnt: number, nb: number, n: number, first: number, last: number, mlo: number, mhi: number, mcnt: number, out: number): void;
+  fromHistogram(keys: number, counts: number, nk: number, lo: number, hi: number, cnt: number, total: number): number;
+  moments(lo: number, hi: number, cnt: number, nb: number, total: number, out: number): void;
+  spread(lo: number, hi: number, cnt: number, nb: number, total: number, out: number): void;
+  cells(lo: number, hi: number, cnt: number, nb: number, width: number, relative: number, count: number, mean: number, variance: number, out: number): number;
   binnedEmRun(cnt: number, mean: number, vr: number, nc: number, total: number, k: number, start: number, maxIter: number, tol: number, regCovar: number, log2Pi: number, work: number, out: number): void;
 }
 
@@ -31,7 +35,7 @@ const f64Bytes = (n: number) => Math.ceil((n * 8) / 16) * 16;
 
 export class WasmBinnedShapeKernels implements BinnedShapeKernels {
   /** The distribution in wasm memory and where (lo, hi, count at ptr, ptr + len, ptr + 2 len), or null. */
-  private bound: { d: BinnedDistribution; ptr: number } | null = null;
+  private bound: { d: BinnedDistribution; ptr: number; len: number } | null = null;
   /** The mixture cells in wasm memory (count, mean, variance), or null; they share the region with `bound`. */
   private boundCells: { cells: object; ptr: number } | null = null;
 
@@ -51,17 +55,60 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
 
   /** Places d in wasm memory with `work` bytes after it: pointers to lo, hi, count and the work region. */
   private bind(d: BinnedDistribution, work: number): { lo: number; hi: number; cnt: number; nb: number; work: number } {
-    const nb = d.count.length, len = f64Bytes(nb);
+    const nb = d.count.length;
+    const kept = this.bound?.d === d ? this.bound : null;
+    const len = kept?.len ?? f64Bytes(nb);
     const ptr = this.ex.reserve(3 * len + work);
-    if (this.bound?.d !== d || this.bound.ptr !== ptr) {
+    if (kept?.ptr !== ptr) {
       const mem = this.ex.memory.buffer;
       new Float64Array(mem, ptr, nb).set(d.lo);
       new Float64Array(mem, ptr + len, nb).set(d.hi);
       new Float64Array(mem, ptr + 2 * len, nb).set(d.count);
-      this.bound = { d, ptr };
+      this.bound = { d, ptr, len };
       this.boundCells = null;
     }
     return { lo: ptr, hi: ptr + len, cnt: ptr + 2 * len, nb, work: ptr + 3 * len };
+  }
+
+  fromHistogram(keys: ArrayLike<number>, counts: ArrayLike<number>): BinnedDistribution {
+    const nk = keys.length, len = f64Bytes(nk + 1);
+    const ptr = this.ex.reserve(3 * len + f64Bytes(nk) / 2 + 16 + f64Bytes(nk) + 16);
+    const keysPtr = ptr + 3 * len, countsPtr = keysPtr + f64Bytes(nk) / 2 + 16, totalPtr = countsPtr + f64Bytes(nk);
+    const mem = this.ex.memory.buffer;
+    new Int32Array(mem, keysPtr, nk).set(keys);
+    new Float64Array(mem, countsPtr, nk).set(counts);
+    const nb = this.ex.fromHistogram(keysPtr, countsPtr, nk, ptr, ptr + len, ptr + 2 * len, totalPtr);
+    const at = (p: number) => new Float64Array(this.ex.memory.buffer, p, nb).slice();
+    const d: BinnedDistribution = { lo: at(ptr), hi: at(ptr + len), count: at(ptr + 2 * len), total: new Float64Array(this.ex.memory.buffer, totalPtr, 1)[0]! };
+    this.bound = { d, ptr, len };
+    this.boundCells = null;
+    return d;
+  }
+
+  moments(d: BinnedDistribution): BinnedMoments {
+    const b = this.bind(d, 32);
+    this.ex.moments(b.lo, b.hi, b.cnt, b.nb, d.total, b.work);
+    const r = new Float64Array(this.ex.memory.buffer, b.work, 4);
+    return { mean: r[0]!, m2: r[1]!, m3: r[2]!, m4: r[3]! };
+  }
+
+  spread(d: BinnedDistribution): { maxBucketMass: number; meanBucketWidth: number } {
+    const b = this.bind(d, 16);
+    this.ex.spread(b.lo, b.hi, b.cnt, b.nb, d.total, b.work);
+    const r = new Float64Array(this.ex.memory.buffer, b.work, 2);
+    return { maxBucketMass: r[0]!, meanBucketWidth: r[1]! };
+  }
+
+  cells(d: BinnedDistribution, width: number, relative: number): BinnedCells {
+    const len = f64Bytes(d.count.length);
+    const b = this.bind(d, 3 * len + 16);
+    const out = b.work + 3 * len;
+    const nc = this.ex.cells(b.lo, b.hi, b.cnt, b.nb, width, relative, b.work, b.work + len, b.work + 2 * len, out);
+    const mem = this.ex.memory.buffer;
+    return {
+      count: new Float64Array(mem, b.work, nc).slice(), mean: new Float64Array(mem, b.work + len, nc).slice(), variance: new Float64Array(mem, b.work + 2 * len, nc).slice(),
+      total: d.total, maxWidth: new Float64Array(mem, out, 1)[0]!,
+    };
   }
 
   ksNormal(d: BinnedDistribution, mean: number, std: number): number {

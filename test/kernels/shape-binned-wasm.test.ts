@@ -14,7 +14,7 @@ import { histKeyOf } from "../../src/stats/histogram.js";
 import { binnedPairCounts } from "../../src/stats/shape/bandwidth-binned.js";
 import { binnedKsToNormal, binnedWeibullFit } from "../../src/stats/shape/binned-fits.js";
 import { setBinnedShapeKernels } from "../../src/stats/shape/binned-kernels.js";
-import { binnedFromHistogram, binnedMoments, type BinnedDistribution, type SparseHistogram } from "../../src/stats/shape/binned.js";
+import { binnedCells, binnedFromHistogram, binnedMoments, maxBucketMass, meanBucketWidth, type BinnedDistribution, type SparseHistogram } from "../../src/stats/shape/binned.js";
 import { binnedDip } from "../../src/stats/shape/dip-binned.js";
 import { histogramShapeSummary } from "../../src/stats/shape/histogram-shape.js";
 import { binnedKdeEvaluate, binnedKdeGrid, binnedSilvermanBandwidth } from "../../src/stats/shape/kde-binned.js";
@@ -71,6 +71,22 @@ function outcome<T>(f: () => T): T | string {
     return (e as Error).message;
   }
 }
+
+test("buckets from the histogram, moments, spread and cells from the kernel are the oracles' bit for bit", () => {
+  for (const c of cases()) {
+    const r = both(() => {
+      const d = binnedFromHistogram(c.h);
+      return { d, mo: binnedMoments(d), mass: maxBucketMass(d), width: meanBucketWidth(d), cells: [binnedCells(d, 0.01, 1 / 32), binnedCells(d, 0, 0), binnedCells(d, 1e9)] };
+    });
+    assert.deepStrictEqual(r.kernel, r.oracle, c.name);
+    assert.ok(r.kernel.d.count.length > 0 && r.kernel.cells[1].count.length === r.kernel.d.count.length, `${c.name}: buckets and one cell per bucket`);
+  }
+  // keys out of order, duplicates, zero counts, -0 and +0, keys of +-Infinity and NaN (skipped)
+  const h = { keys: [histKeyOf(0.5), histKeyOf(-0.25), histKeyOf(0), histKeyOf(-0), histKeyOf(0.5), 0x7f80, 0x7fc0, 0xff80, histKeyOf(1e-40)], counts: [3, 2, 4, 5, 1, 7, 8, 9, 0] };
+  const r = both(() => binnedFromHistogram(h));
+  assert.deepStrictEqual(r.kernel, r.oracle, "unordered keys");
+  assert.equal(r.kernel.total, 15);
+});
 
 test("KS distance, Weibull fit and dip from the kernel are the oracles' bit for bit", () => {
   for (const c of cases()) {

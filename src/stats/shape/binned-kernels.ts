@@ -4,10 +4,18 @@
 // installed with the other shape kernels) installs it here. The kernel computes the oracles'
 // arithmetic in their order with the host's own exp, log, log1p, cos and sin, so its results are
 // the oracles' bit for bit (test/kernels/shape-binned-wasm.test.ts).
-import type { BinnedCells, BinnedDistribution } from "./binned.js";
+import type { BinnedCells, BinnedDistribution, BinnedMoments } from "./binned.js";
 import type { EmRun, MixtureParams } from "./squarem.js";
 
 export interface BinnedShapeKernels {
+  /** binnedFromHistogram of ascending keys (the kernel keeps the result for the statistics that follow). */
+  fromHistogram(keys: ArrayLike<number>, counts: ArrayLike<number>): BinnedDistribution;
+  /** binnedMoments. */
+  moments(d: BinnedDistribution): BinnedMoments;
+  /** maxBucketMass and meanBucketWidth. */
+  spread(d: BinnedDistribution): { maxBucketMass: number; meanBucketWidth: number };
+  /** binnedCells. */
+  cells(d: BinnedDistribution, width: number, relative: number): BinnedCells;
   /** binnedKsToNormal's distance: sup |G - Phi((x - mean) / std)|. */
   ksNormal(d: BinnedDistribution, mean: number, std: number): number;
   /** binnedKdeEvaluate: (G * K_h)(t) at each point. */

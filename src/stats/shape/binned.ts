@@ -4,6 +4,7 @@
 // below the edge), and lies within one bucket's mass of it inside a bucket. Moments, quantiles
 // and cells (adjacent buckets merged up to a width) of G. Pure; no I/O.
 import { HIST_MAX_FINITE_KEY } from "../histogram.js";
+import { binnedShapeKernels } from "./binned-kernels.js";
 
 /** HIST_MAX_FINITE_KEY in a module constant: an imported binding costs a getter call per bucket under tsx. */
 const MAX_FINITE_KEY = HIST_MAX_FINITE_KEY;
@@ -47,6 +48,8 @@ export function binnedFromHistogram(histogram: SparseHistogram): BinnedDistribut
       break;
     }
   }
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) return kernels.fromHistogram(keys, counts);
   const lo = new Float64Array(nk + 1), hi = new Float64Array(nk + 1), count = new Float64Array(nk + 1);
   let out = 0, total = 0, zero = 0;
   let firstPositive = 0;
@@ -104,6 +107,8 @@ export interface BinnedMoments {
 }
 
 export function binnedMoments(d: BinnedDistribution): BinnedMoments {
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) return kernels.moments(d);
   let sum = 0;
   for (let j = 0; j < d.count.length; j++) sum += d.count[j]! * 0.5 * (d.lo[j]! + d.hi[j]!);
   const mean = sum / d.total;
@@ -132,6 +137,8 @@ export function binnedQuantile(d: BinnedDistribution, p: number): number {
 
 /** Largest bucket mass as a fraction of the total: the bound on sup |G - F_values|. */
 export function maxBucketMass(d: BinnedDistribution): number {
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) return kernels.spread(d).maxBucketMass;
   let max = 0;
   for (let j = 0; j < d.count.length; j++) max = Math.max(max, d.count[j]!);
   return d.total > 0 ? max / d.total : 0;
@@ -139,6 +146,8 @@ export function maxBucketMass(d: BinnedDistribution): number {
 
 /** Count-weighted mean bucket width: a bound on the Wasserstein-1 distance between G and the values. */
 export function meanBucketWidth(d: BinnedDistribution): number {
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) return kernels.spread(d).meanBucketWidth;
   let s = 0;
   for (let j = 0; j < d.count.length; j++) s += d.count[j]! * (d.hi[j]! - d.lo[j]!);
   return d.total > 0 ? s / d.total : 0;
@@ -160,6 +169,8 @@ export interface BinnedCells {
  * count, mean and variance on it.
  */
 export function binnedCells(d: BinnedDistribution, width: number, relative = 0): BinnedCells {
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) return kernels.cells(d, width, relative);
   const nb = d.count.length;
   const count = new Float64Array(nb), mean = new Float64Array(nb), variance = new Float64Array(nb);
   let maxWidth = 0, out = 0;
