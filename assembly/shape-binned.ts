@@ -168,7 +168,7 @@ export function kdeEvaluate(lo: usize, hi: usize, cnt: usize, nb: i32, total: f6
  * (weights, scratch of m), convolved with the sampled kernel kern[0..reach] (krev: scratch of
  * reach + 1), times norm, into `out`.
  */
-export function kdeGrid(lo: usize, hi: usize, cnt: usize, nb: i32, glo: f64, step: f64, m: i32, kern: usize, reach: i32, norm: f64, weights: usize, krev: usize, out: usize): void {
+export function kdeGrid(lo: usize, hi: usize, cnt: usize, nb: i32, glo: f64, step: f64, m: i32, kern: usize, reach: i32, norm: f64, weights: usize, full: usize, out: usize): void {
   memory.fill(weights, 0, <usize>m << 3);
   for (let b = 0; b < nb; b++) {
     const a = ld(lo, b), e = ld(hi, b), c = ld(cnt, b);
@@ -189,35 +189,53 @@ export function kdeGrid(lo: usize, hi: usize, cnt: usize, nb: i32, glo: f64, ste
       sHere = sNext;
     }
   }
-  for (let t = 0; t <= reach; t++) st(krev, t, ld(kern, reach - t));
-  convolve(weights, m, kern, krev, reach, out);
+  convolve(weights, m, kern, full, reach, out);
   for (let i = 0; i < m; i++) st(out, i, ld(out, i) * norm);
 }
 
-/** out[i] = sum_j w[j] kern[|i - j|] (j ascending: convolveKernel's order per out[i]). */
-function convolve(w: usize, m: i32, kern: usize, krev: usize, reach: i32, out: usize): void {
-  memory.fill(out, 0, <usize>m << 3);
-  for (let j = 0; j < m; j++) {
-    const wj = ld(w, j);
-    if (wj == 0) continue;
-    const W = f64x2.splat(wj);
-    const a = max(0, j - reach);
-    axpy(out + (<usize>a << 3), krev + (<usize>(reach - j + a) << 3), W, wj, j - a);
-    const b = min(m - 1, j + reach);
-    axpy(out + (<usize>j << 3), kern, W, wj, b - j + 1);
+/**
+ * out[i] = sum_j w[j] kern[|i - j|] over |i - j| <= reach, j ascending and zero weights skipped
+ * (convolveKernel's order for each out[i]). Eight outputs at a time are held in four f64x2
+ * accumulators while j walks over their reach; full[8 + reach + t] = kern[|t|] for |t| <= reach and
+ * 0 up to 8 beyond (full: scratch of 2 reach + 17), so a j beyond the reach of some of the eight
+ * adds w 0 = +-0 to them, which leaves the sum as it is (a sum started at +0 is never -0).
+ */
+function convolve(w: usize, m: i32, kern: usize, full: usize, reach: i32, out: usize): void {
+  memory.fill(full, 0, <usize>(2 * reach + 17) << 3);
+  for (let t = 0; t <= reach; t++) {
+    const k = ld(kern, t);
+    st(full, 8 + reach + t, k);
+    st(full, 8 + reach - t, k);
   }
-}
-
-/** y[t] += w x[t] for t < len. */
-@inline function axpy(y: usize, x: usize, W: v128, w: f64, len: i32): void {
-  let t = 0;
-  for (; t + 2 <= len; t += 2) {
-    const py = y + (<usize>t << 3);
-    v128.store(py, f64x2.add(v128.load(py), f64x2.mul(W, v128.load(x + (<usize>t << 3)))));
+  let i0 = 0;
+  for (; i0 + 8 <= m; i0 += 8) {
+    let acc0 = f64x2.splat(0), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    const ja = max(0, i0 - reach), jb = min(m - 1, i0 + 7 + reach);
+    for (let j = ja; j <= jb; j++) {
+      const wj = ld(w, j);
+      if (wj == 0) continue;
+      const W = f64x2.splat(wj);
+      const f = full + (<usize>(8 + reach + i0 - j) << 3); // lanes i0 + l: full[8 + reach + i0 + l - j]
+      acc0 = f64x2.add(acc0, f64x2.mul(W, v128.load(f)));
+      acc1 = f64x2.add(acc1, f64x2.mul(W, v128.load(f, 16)));
+      acc2 = f64x2.add(acc2, f64x2.mul(W, v128.load(f, 32)));
+      acc3 = f64x2.add(acc3, f64x2.mul(W, v128.load(f, 48)));
+    }
+    const o = out + (<usize>i0 << 3);
+    v128.store(o, acc0);
+    v128.store(o, acc1, 16);
+    v128.store(o, acc2, 32);
+    v128.store(o, acc3, 48);
   }
-  if (t < len) {
-    const py = y + (<usize>t << 3);
-    store<f64>(py, load<f64>(py) + w * load<f64>(x + (<usize>t << 3)));
+  for (let i = i0; i < m; i++) {
+    let acc: f64 = 0;
+    const ja = max(0, i - reach), jb = min(m - 1, i + reach);
+    for (let j = ja; j <= jb; j++) {
+      const wj = ld(w, j);
+      if (wj == 0) continue;
+      acc += wj * ld(kern, i > j ? i - j : j - i);
+    }
+    st(out, i, acc);
   }
 }
 

@@ -14,7 +14,7 @@ interface ShapeBinnedExports {
   reserve(bytes: number): number;
   ksNormal(lo: number, hi: number, cnt: number, nb: number, n: number, mean: number, std: number, cum: number): number;
   kdeEvaluate(lo: number, hi: number, cnt: number, nb: number, total: number, h: number, pts: number, np: number, out: number): void;
-  kdeGrid(lo: number, hi: number, cnt: number, nb: number, glo: number, step: number, m: number, kern: number, reach: number, norm: number, weights: number, krev: number, out: number): void;
+  kdeGrid(lo: number, hi: number, cnt: number, nb: number, glo: number, step: number, m: number, kern: number, reach: number, norm: number, weights: number, full: number, out: number): void;
   pairCounts(lo: number, hi: number, cnt: number, nb: number, width: number, first: number, len: number, mass: number, size: number, re: number, im: number, nbins: number, counts: number): void;
   knots(lo: number, hi: number, cnt: number, nb: number, x: number, lower: number, upper: number): number;
   dipOfCorners(x: number, lo: number, up: number, n: number, start: number, ints: number, out: number): number;
@@ -127,10 +127,10 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
 
   kdeGridDensity(d: BinnedDistribution, lo: number, step: number, m: number, kernel: Float64Array, norm: number): Float64Array {
     const kl = kernel.length;
-    const b = this.bind(d, 2 * f64Bytes(kl) + 2 * f64Bytes(m));
-    const krev = b.work + f64Bytes(kl), weights = krev + f64Bytes(kl), out = weights + f64Bytes(m);
+    const b = this.bind(d, f64Bytes(kl) + f64Bytes(2 * kl + 15) + 2 * f64Bytes(m));
+    const full = b.work + f64Bytes(kl), weights = full + f64Bytes(2 * kl + 15), out = weights + f64Bytes(m);
     new Float64Array(this.ex.memory.buffer, b.work, kl).set(kernel);
-    this.ex.kdeGrid(b.lo, b.hi, b.cnt, b.nb, lo, step, m, b.work, kl - 1, norm, weights, krev, out);
+    this.ex.kdeGrid(b.lo, b.hi, b.cnt, b.nb, lo, step, m, b.work, kl - 1, norm, weights, full, out);
     return new Float64Array(this.ex.memory.buffer, out, m).slice();
   }
 

@@ -79,7 +79,7 @@ test("buckets from the histogram, moments, spread and cells from the kernel are 
       return { d, mo: binnedMoments(d), mass: maxBucketMass(d), width: meanBucketWidth(d), cells: [binnedCells(d, 0.01, 1 / 32), binnedCells(d, 0, 0), binnedCells(d, 1e9)] };
     });
     assert.deepStrictEqual(r.kernel, r.oracle, c.name);
-    assert.ok(r.kernel.d.count.length > 0 && r.kernel.cells[1].count.length === r.kernel.d.count.length, `${c.name}: buckets and one cell per bucket`);
+    assert.ok(r.kernel.d.count.length > 0 && r.kernel.cells[1]!.count.length === r.kernel.d.count.length, `${c.name}: buckets and one cell per bucket`);
   }
   // keys out of order, duplicates, zero counts, -0 and +0, keys of +-Infinity and NaN (skipped)
   const h = { keys: [histKeyOf(0.5), histKeyOf(-0.25), histKeyOf(0), histKeyOf(-0), histKeyOf(0.5), 0x7f80, 0x7fc0, 0xff80, histKeyOf(1e-40)], counts: [3, 2, 4, 5, 1, 7, 8, 9, 0] };
