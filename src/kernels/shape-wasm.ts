@@ -5,6 +5,7 @@
 import { scalarEmSums } from "../stats/shape/em-sums.js";
 import { setShapeKernels, type BinnedEmSumsFn, type EmSumsFn, type ShapeKernels } from "../stats/shape/kernels.js";
 import { instantiateKernel } from "./load.js";
+import { installBinnedShapeKernels } from "./shape-binned-wasm.js";
 
 interface ShapeExports {
   memory: WebAssembly.Memory;
@@ -153,6 +154,7 @@ export class WasmShapeKernels implements ShapeKernels {
  * when the kernel is not built.
  */
 export function installShapeKernels(): boolean {
+  installBinnedShapeKernels(); // the histogram statistics' kernel (shape-binned-wasm.ts) goes with these
   try {
     setShapeKernels(WasmShapeKernels.create());
     return true;

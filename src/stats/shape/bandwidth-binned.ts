@@ -5,15 +5,16 @@
 // bw.SJ's equation as for values (bandwidth.ts). Pure; no I/O.
 import { bandwidthSJFromPairCounts, DegenerateSampleError, SJ_BINS, type PairCounts } from "./bandwidth.js";
 import { binnedQuantile, type BinnedDistribution } from "./binned.js";
+import { binnedShapeKernels } from "./binned-kernels.js";
 
-/** bw.SJ of G ("ste"); `sd` is G's standard deviation with ddof 1. */
-export function binnedBandwidthSJ(d: BinnedDistribution, sd: number): number {
+/** bw.SJ of G ("ste"); `sd` is G's standard deviation with ddof 1, `iqr` its interquartile range (computed when not given). */
+export function binnedBandwidthSJ(d: BinnedDistribution, sd: number, iqr?: number): number {
   const nb = d.count.length;
   const min = d.lo[0]!, max = d.hi[nb - 1]!;
   if (!(max > min)) throw new DegenerateSampleError("binnedBandwidthSJ", "all values are equal");
   // n < 2: phi divides by n (n - 1) = 0, so TD is never finite; the same error without the FFT (one-element tensors).
   if (d.total < 2) throw new DegenerateSampleError("bandwidthSJ", "sample is too sparse to find TD");
-  const scale = Math.min(sd, (binnedQuantile(d, 0.75) - binnedQuantile(d, 0.25)) / 1.349);
+  const scale = Math.min(sd, (iqr ?? binnedQuantile(d, 0.75) - binnedQuantile(d, 0.25)) / 1.349);
   return bandwidthSJFromPairCounts(d.total, binnedPairCounts(d, SJ_BINS, min, max), scale, "ste");
 }
 
@@ -22,6 +23,8 @@ export function binnedPairCounts(d: BinnedDistribution, nb: number, min: number,
   const width = ((max - min) * 1.01) / nb;
   const binOf = (x: number): number => Math.trunc(x / width);
   const first = binOf(min), last = binOf(max);
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) return { binWidth: width, counts: kernels.pairCounts(d, width, first, last - first + 1, fftSize(last - first + 1), nb) };
   const mass = new Float64Array(last - first + 1);
   // bin k holds [k w, (k+1) w) for k > 0, (-w, w) for k = 0, ((k-1) w, k w] for k < 0
   const left = (k: number): number => (k > 0 ? k : k - 1) * width;
@@ -38,20 +41,31 @@ export function binnedPairCounts(d: BinnedDistribution, nb: number, min: number,
       if (overlap > 0) mass[k - first]! += (c * overlap) / (b - a);
     }
   }
+  return { binWidth: width, counts: autocorrelationCounts(mass, nb) };
+}
+
+/** Pair counts by bin distance from the bin masses: [max(0, (auto_0 - sum mass) / 2), max(0, auto_1), ...] (nb of them). */
+function autocorrelationCounts(mass: Float64Array, nb: number): Float64Array {
   const auto = autocorrelation(mass);
   const counts = new Float64Array(nb);
   let self = 0;
   for (let i = 0; i < mass.length; i++) self += mass[i]!;
   counts[0] = Math.max(0, 0.5 * (auto[0]! - self)); // sum of w (w - 1) / 2
   for (let k = 1; k < nb && k < auto.length; k++) counts[k] = Math.max(0, auto[k]!);
-  return { binWidth: width, counts };
+  return counts;
+}
+
+/** The zero-padded FFT length of autocorrelation for n values. */
+function fftSize(n: number): number {
+  let size = 1;
+  while (size < 2 * n) size <<= 1;
+  return size;
 }
 
 /** a[k] = sum_i x_i x_{i+k}, k = 0 .. n-1, by zero-padded FFT. */
 function autocorrelation(x: Float64Array): Float64Array {
   const n = x.length;
-  let size = 1;
-  while (size < 2 * n) size <<= 1;
+  const size = fftSize(n);
   const re = new Float64Array(size), im = new Float64Array(size);
   re.set(x);
   fft(re, im, false);

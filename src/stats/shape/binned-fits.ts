@@ -7,6 +7,7 @@ import { DegenerateSampleError } from "./bandwidth.js";
 import type { BinnedDistribution, BinnedMoments } from "./binned.js";
 import { BC_METHOD, BC_THRESHOLD, type BimodalityResult } from "./bimodality.js";
 import { KS_METHOD, type KsNormalResult } from "./ks.js";
+import { binnedShapeKernels } from "./binned-kernels.js";
 import { WEIBULL_F_RANGE, WEIBULL_METHOD, type WeibullFit } from "./weibull.js";
 
 /** bimodalityCoefficient's formula on G's central moments with n = the total count. */
@@ -30,7 +31,14 @@ export function binnedKsToNormal(d: BinnedDistribution, mo: BinnedMoments): KsNo
   if (n < 2) throw new NotEnoughPointsError("binnedKsToNormal", 2, n);
   const std = Math.sqrt((mo.m2 * n) / (n - 1));
   if (!(std > 0)) throw new DegenerateSampleError("binnedKsToNormal", "standard deviation is zero");
-  const phi = (x: number): number => normalCdf((x - mo.mean) / std);
+  const dist = binnedShapeKernels()?.ksNormal(d, mo.mean, std) ?? ksDistanceToNormal(d, mo.mean, std);
+  return { method: KS_METHOD, n, d: dist, mean: mo.mean, std };
+}
+
+/** sup_x |G(x) - Phi((x - mean) / std)| (the oracle of the WASM kernel's ksNormal). */
+export function ksDistanceToNormal(d: BinnedDistribution, mean: number, std: number): number {
+  const n = d.total;
+  const phi = (x: number): number => normalCdf((x - mean) / std);
   let dist = 0, cum = 0, edge = NaN, phiAtEdge = 0;
   for (let j = 0; j < d.count.length; j++) {
     const a = d.lo[j]!, b = d.hi[j]!, p = d.count[j]! / n;
@@ -42,12 +50,12 @@ export function binnedKsToNormal(d: BinnedDistribution, mo: BinnedMoments): KsNo
       const slope = p / (b - a), peak = slope * std * Math.sqrt(2 * Math.PI);
       if (peak < 1) {
         const z = Math.sqrt(-2 * Math.log(peak));
-        for (const x of [mo.mean - z * std, mo.mean + z * std]) if (x > a && x < b) dist = Math.max(dist, Math.abs(cum + slope * (x - a) - phi(x)));
+        for (const x of [mean - z * std, mean + z * std]) if (x > a && x < b) dist = Math.max(dist, Math.abs(cum + slope * (x - a) - phi(x)));
       }
     }
     cum += p;
   }
-  return { method: KS_METHOD, n, d: dist, mean: mo.mean, std };
+  return dist;
 }
 
 /** |w| buckets (the two signs of a magnitude merged) in increasing order; the zero atom first. */
@@ -68,6 +76,33 @@ function magnitudes(d: BinnedDistribution): { lo: Float64Array; hi: Float64Array
     }
   }
   return { lo: lo.subarray(0, out), hi: hi.subarray(0, out), count: count.subarray(0, out) };
+}
+
+/**
+ * binnedWeibullFit's regression sums over G's |w| buckets for ranks first..last of n (the oracle
+ * of the WASM kernel's weibullSums): [m, sum t, sum y, sum t^2, sum t y, sum y^2, eta].
+ */
+export function weibullSums(d: BinnedDistribution, n: number, first: number, last: number): Float64Array {
+  const mag = magnitudes(d);
+  let m = 0, st = 0, sy = 0, stt = 0, sty = 0, syy = 0, eta = 0;
+  let before = 0;
+  for (let j = 0; j < mag.count.length; j++) {
+    const c = mag.count[j]!, lo = mag.lo[j]!, w = mag.hi[j]! - lo;
+    const p = Math.max(first, before + 1), q = Math.min(last, before + c);
+    if (lo > 0 && q >= p) {
+      const count = q - p + 1, mid = 0.5 * (p + q);
+      const value = lo + ((mid - before - 0.5) / c) * w;
+      const f = (mid - 0.3) / (n + 0.4), tail = -Math.log1p(-f);
+      const t = Math.log(value), y = Math.log(tail);
+      const dt = w / c / value, dy = 1 / ((n + 0.4) * (1 - f) * tail);
+      const s2 = (count * (count * count - 1)) / 12;
+      m += count; st += count * t; sy += count * y;
+      stt += count * t * t + dt * dt * s2; sty += count * t * y + dt * dy * s2; syy += count * y * y + dy * dy * s2;
+      eta = Math.max(eta, Math.log(mag.hi[j]! / lo));
+    }
+    before += c;
+  }
+  return Float64Array.of(m, st, sy, stt, sty, syy, eta);
 }
 
 export interface BinnedWeibull {
@@ -91,26 +126,9 @@ export interface BinnedWeibull {
 export function binnedWeibullFit(d: BinnedDistribution): BinnedWeibull {
   const n = d.total;
   if (n < 10) throw new NotEnoughPointsError("binnedWeibullFit", 10, n);
-  const mag = magnitudes(d);
   const first = Math.ceil(WEIBULL_F_RANGE[0] * (n + 0.4) + 0.3 - 1e-9), last = Math.floor(WEIBULL_F_RANGE[1] * (n + 0.4) + 0.3 + 1e-9);
-  let m = 0, st = 0, sy = 0, stt = 0, sty = 0, syy = 0, eta = 0;
-  let before = 0;
-  for (let j = 0; j < mag.count.length; j++) {
-    const c = mag.count[j]!, lo = mag.lo[j]!, w = mag.hi[j]! - lo;
-    const p = Math.max(first, before + 1), q = Math.min(last, before + c);
-    if (lo > 0 && q >= p) {
-      const count = q - p + 1, mid = 0.5 * (p + q);
-      const value = lo + ((mid - before - 0.5) / c) * w;
-      const f = (mid - 0.3) / (n + 0.4), tail = -Math.log1p(-f);
-      const t = Math.log(value), y = Math.log(tail);
-      const dt = w / c / value, dy = 1 / ((n + 0.4) * (1 - f) * tail);
-      const s2 = (count * (count * count - 1)) / 12;
-      m += count; st += count * t; sy += count * y;
-      stt += count * t * t + dt * dt * s2; sty += count * t * y + dt * dy * s2; syy += count * y * y + dy * dy * s2;
-      eta = Math.max(eta, Math.log(mag.hi[j]! / lo));
-    }
-    before += c;
-  }
+  const sums = binnedShapeKernels()?.weibullSums(d, n, first, last) ?? weibullSums(d, n, first, last);
+  const [m = 0, st = 0, sy = 0, stt = 0, sty = 0, syy = 0, eta = 0] = sums;
   if (m < 3) throw new NotEnoughPointsError("binnedWeibullFit (non-zero |w| in the middle 80%)", 3, m);
   const vt = stt / m - (st / m) ** 2, vy = syy / m - (sy / m) ** 2, cty = sty / m - (st / m) * (sy / m);
   if (!(vt > 0)) throw new DegenerateSampleError("binnedWeibullFit", "all |w| in the middle 80% are equal");

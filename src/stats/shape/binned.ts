@@ -4,6 +4,10 @@
 // below the edge), and lies within one bucket's mass of it inside a bucket. Moments, quantiles
 // and cells (adjacent buckets merged up to a width) of G. Pure; no I/O.
 import { HIST_MAX_FINITE_KEY } from "../histogram.js";
+import { binnedShapeKernels } from "./binned-kernels.js";
+
+/** HIST_MAX_FINITE_KEY in a module constant: an imported binding costs a getter call per bucket under tsx. */
+const MAX_FINITE_KEY = HIST_MAX_FINITE_KEY;
 
 /** 2^(e - 134) for the 256 exponent fields (stats/histogram.ts's bucketMagnitudeLo without a pow per bucket). */
 const BUCKET_SCALE = Float64Array.from({ length: 256 }, (_, e) => 2 ** (e - 134));
@@ -35,50 +39,63 @@ export interface BinnedDistribution {
  */
 export function binnedFromHistogram(histogram: SparseHistogram): BinnedDistribution {
   const nk = histogram.keys.length;
-  let order: number[] | null = null;
+  let keys: ArrayLike<number> = histogram.keys, counts: ArrayLike<number> = histogram.counts;
   for (let i = 1; i < nk; i++) {
-    if (histogram.keys[i]! <= histogram.keys[i - 1]!) {
-      order = Array.from({ length: nk }, (_, j) => j).sort((a, b) => histogram.keys[a]! - histogram.keys[b]!);
+    if (keys[i]! <= keys[i - 1]!) {
+      const order = Array.from({ length: nk }, (_, j) => j).sort((a, b) => histogram.keys[a]! - histogram.keys[b]!);
+      keys = order.map((j) => histogram.keys[j]!);
+      counts = order.map((j) => histogram.counts[j]!);
       break;
     }
   }
-  const keyAt = (i: number): number => histogram.keys[order === null ? i : order[i]!]!;
-  const countAt = (i: number): number => Math.max(0, Math.round(histogram.counts[order === null ? i : order[i]!]!));
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) return kernels.fromHistogram(keys, counts);
   const lo = new Float64Array(nk + 1), hi = new Float64Array(nk + 1), count = new Float64Array(nk + 1);
   let out = 0, total = 0, zero = 0;
-  const push = (l: number, h: number, c: number): void => {
-    if (out > 0 && lo[out - 1] === l && hi[out - 1] === h) count[out - 1]! += c; // duplicate key
-    else {
-      lo[out] = l;
-      hi[out] = h;
-      count[out++] = c;
-    }
-    total += c;
-  };
   let firstPositive = 0;
-  while (firstPositive < nk && keyAt(firstPositive) < 0x8000) firstPositive++;
+  while (firstPositive < nk && keys[firstPositive]! < 0x8000) firstPositive++;
   // negative keys (>= 0x8000), largest magnitude first
   for (let i = nk - 1; i >= firstPositive; i--) {
-    const key = keyAt(i), c = countAt(i), mag = key & 0x7fff;
-    if (c === 0 || mag > HIST_MAX_FINITE_KEY) continue;
+    const c = Math.max(0, Math.round(counts[i]!)), mag = keys[i]! & 0x7fff;
+    if (c === 0 || mag > MAX_FINITE_KEY) continue;
     if (mag === 0) zero += c;
-    else push(-magnitudeLo(mag + 1), -magnitudeLo(mag), c);
+    else {
+      out = pushBucket(lo, hi, count, out, -magnitudeLo(mag + 1), -magnitudeLo(mag), c);
+      total += c;
+    }
   }
   for (let i = 0; i < firstPositive; i++) {
-    const key = keyAt(i), c = countAt(i);
-    if (c === 0 || key > HIST_MAX_FINITE_KEY) continue;
+    const key = keys[i]!, c = Math.max(0, Math.round(counts[i]!));
+    if (c === 0 || key > MAX_FINITE_KEY) continue;
     if (key === 0) {
       zero += c;
       continue;
     }
     if (zero > 0) {
-      push(0, 0, zero);
+      out = pushBucket(lo, hi, count, out, 0, 0, zero);
+      total += zero;
       zero = 0;
     }
-    push(magnitudeLo(key), magnitudeLo(key + 1), c);
+    out = pushBucket(lo, hi, count, out, magnitudeLo(key), magnitudeLo(key + 1), c);
+    total += c;
   }
-  if (zero > 0) push(0, 0, zero);
+  if (zero > 0) {
+    out = pushBucket(lo, hi, count, out, 0, 0, zero);
+    total += zero;
+  }
   return { lo: lo.slice(0, out), hi: hi.slice(0, out), count: count.slice(0, out), total };
+}
+
+/** Appends the bucket [l, h] with count c after the first `out` (adds to the last one when it is the same: a duplicate key); returns the new length. */
+function pushBucket(lo: Float64Array, hi: Float64Array, count: Float64Array, out: number, l: number, h: number, c: number): number {
+  if (out > 0 && lo[out - 1] === l && hi[out - 1] === h) {
+    count[out - 1]! += c;
+    return out;
+  }
+  lo[out] = l;
+  hi[out] = h;
+  count[out] = c;
+  return out + 1;
 }
 
 /** Mean and central moments (divided by the total) of G. */
@@ -90,6 +107,8 @@ export interface BinnedMoments {
 }
 
 export function binnedMoments(d: BinnedDistribution): BinnedMoments {
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) return kernels.moments(d);
   let sum = 0;
   for (let j = 0; j < d.count.length; j++) sum += d.count[j]! * 0.5 * (d.lo[j]! + d.hi[j]!);
   const mean = sum / d.total;
@@ -118,6 +137,8 @@ export function binnedQuantile(d: BinnedDistribution, p: number): number {
 
 /** Largest bucket mass as a fraction of the total: the bound on sup |G - F_values|. */
 export function maxBucketMass(d: BinnedDistribution): number {
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) return kernels.spread(d).maxBucketMass;
   let max = 0;
   for (let j = 0; j < d.count.length; j++) max = Math.max(max, d.count[j]!);
   return d.total > 0 ? max / d.total : 0;
@@ -125,6 +146,8 @@ export function maxBucketMass(d: BinnedDistribution): number {
 
 /** Count-weighted mean bucket width: a bound on the Wasserstein-1 distance between G and the values. */
 export function meanBucketWidth(d: BinnedDistribution): number {
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) return kernels.spread(d).meanBucketWidth;
   let s = 0;
   for (let j = 0; j < d.count.length; j++) s += d.count[j]! * (d.hi[j]! - d.lo[j]!);
   return d.total > 0 ? s / d.total : 0;
@@ -146,16 +169,20 @@ export interface BinnedCells {
  * count, mean and variance on it.
  */
 export function binnedCells(d: BinnedDistribution, width: number, relative = 0): BinnedCells {
-  const count: number[] = [], mean: number[] = [], variance: number[] = [];
-  let maxWidth = 0;
-  for (let j = 0; j < d.count.length; ) {
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) return kernels.cells(d, width, relative);
+  const nb = d.count.length;
+  const count = new Float64Array(nb), mean = new Float64Array(nb), variance = new Float64Array(nb);
+  let maxWidth = 0, out = 0;
+  for (let j = 0; j < nb; ) {
     const start = d.lo[j]!;
     let k = j, w = 0, s1 = 0;
-    const limit = (end: number): number => Math.max(width, relative * (start < 0 && end > 0 ? 0 : Math.min(Math.abs(start), Math.abs(end))));
-    while (k < d.count.length && (k === j || d.hi[k]! - start <= limit(d.hi[k]!))) {
+    for (; k < nb; k++) {
+      const end = d.hi[k]!;
+      // no wider than max(width, relative x the smallest |x| of [start, end])
+      if (k > j && !(end - start <= Math.max(width, relative * (start < 0 && end > 0 ? 0 : Math.min(Math.abs(start), Math.abs(end)))))) break;
       w += d.count[k]!;
-      s1 += d.count[k]! * 0.5 * (d.lo[k]! + d.hi[k]!);
-      k++;
+      s1 += d.count[k]! * 0.5 * (d.lo[k]! + end);
     }
     const m = s1 / w;
     let s2 = 0;
@@ -164,10 +191,10 @@ export function binnedCells(d: BinnedDistribution, width: number, relative = 0):
       s2 += d.count[i]! * (c * c + (r * r) / 3);
     }
     maxWidth = Math.max(maxWidth, d.hi[k - 1]! - start);
-    count.push(w);
-    mean.push(m);
-    variance.push(s2 / w);
+    count[out] = w;
+    mean[out] = m;
+    variance[out++] = s2 / w;
     j = k;
   }
-  return { count: Float64Array.from(count), mean: Float64Array.from(mean), variance: Float64Array.from(variance), total: d.total, maxWidth };
+  return { count: count.slice(0, out), mean: mean.slice(0, out), variance: variance.slice(0, out), total: d.total, maxWidth };
 }

@@ -6,6 +6,7 @@
 // greatest convex minorant, through lower corners) and U (for the least concave majorant, through
 // upper corners) in place of the ranks. Pure; no I/O.
 import type { BinnedDistribution } from "./binned.js";
+import { binnedShapeKernels } from "./binned-kernels.js";
 
 export const DIP_BINNED_METHOD = "Hartigan dip (AS 217) of the histogram's piecewise-linear CDF" as const;
 
@@ -158,6 +159,11 @@ function lcmDeviation(x: Float64Array, lo: Float64Array, up: Float64Array, lcm: 
 
 /** The dip of G (a probability, no 1/(2n) floor) and its modal interval. */
 export function binnedDip(d: BinnedDistribution): { dip: number; modalLow: number; modalHigh: number } {
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) {
+    const r = kernels.dip(d);
+    return { dip: r.dip / d.total, modalLow: r.modalLow, modalHigh: r.modalHigh };
+  }
   const k = histogramKnots(d);
   const r = dipOfCorners(k.x, k.lower, k.upper, 0);
   return { dip: r.dip / d.total, modalLow: k.x[r.lowIndex]!, modalHigh: k.x[r.highIndex]! };

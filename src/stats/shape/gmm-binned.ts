@@ -12,6 +12,7 @@ import { DegenerateSampleError } from "./bandwidth.js";
 import type { BinnedCells } from "./binned.js";
 import { describeMixture, GMM_BINNED_METHOD, type GaussianMixtureFit } from "./gmm.js";
 import { NotEnoughPointsError } from "../../util/errors.js";
+import { binnedShapeKernels } from "./binned-kernels.js";
 import { shapeKernels, type BinnedEmSumsFn } from "./kernels.js";
 import { runSquarem, type EmRun, type MixtureParams } from "./squarem.js";
 
@@ -59,6 +60,9 @@ export function selectMixtureByBicBinned(cells: BinnedCells, maxComponents: 1 | 
 }
 
 function runEm(cells: BinnedCells, start: Params, cfg: { maxIter: number; tol: number; regCovar: number }): EmRun {
+  // the whole run in the histogram kernel: the same run as below over the shape kernel's cell pass
+  const whole = shapeKernels() !== null ? binnedShapeKernels() : null;
+  if (whole !== null) return whole.emRun(cells, start, cfg);
   const sums = shapeKernels()?.binnedEmSums(cells) ?? scalarBinnedEmSums(cells);
   return runSquarem((q) => emStep(sums, cells, q, cfg.regCovar), start, cfg);
 }

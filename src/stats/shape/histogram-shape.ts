@@ -8,7 +8,7 @@ import { ForkingPathsError, notEnoughPointsMessage } from "../../util/errors.js"
 import { BUCKET_RELATIVE_WIDTH } from "../histogram.js";
 import { binnedBandwidthSJ } from "./bandwidth-binned.js";
 import { binnedBimodality, binnedKsToNormal, binnedWeibullFit } from "./binned-fits.js";
-import { binnedCells, binnedFromHistogram, binnedMoments, binnedQuantile, maxBucketMass, meanBucketWidth, type BinnedCells, type BinnedDistribution, type SparseHistogram } from "./binned.js";
+import { binnedCells, binnedFromHistogram, binnedMoments, binnedQuantile, maxBucketMass, meanBucketWidth, type BinnedCells, type BinnedDistribution, type BinnedMoments, type SparseHistogram } from "./binned.js";
 import { DIP_TEST_METHOD, dipPValue } from "./dip-test.js";
 import { DIP_TABLE_N } from "./dip-table.js";
 import { binnedDip } from "./dip-binned.js";
@@ -34,11 +34,13 @@ export const HISTOGRAM_MIXTURE_EM = { tol: 1e-6, nInit: 1, maxIter: 300 } as con
 export const COARSE_RESOLUTION_FRACTION = 0.05;
 export { BUCKET_RELATIVE_WIDTH };
 
-/** Cells the histogram mixtures are fitted on: buckets merged up to max(MIXTURE_CELL_FRACTION x min(sd, IQR / 1.349), MIXTURE_CELL_RELATIVE x |x|). */
-export function mixtureCellsOf(d: BinnedDistribution): BinnedCells {
-  const mo = binnedMoments(d);
+/**
+ * Cells the histogram mixtures are fitted on: buckets merged up to max(MIXTURE_CELL_FRACTION x min(sd, IQR / 1.349), MIXTURE_CELL_RELATIVE x |x|).
+ * `mo` and `iqr` (G's moments and interquartile range) are computed when not given.
+ */
+export function mixtureCellsOf(d: BinnedDistribution, mo: BinnedMoments = binnedMoments(d), iqr = binnedQuantile(d, 0.75) - binnedQuantile(d, 0.25)): BinnedCells {
   const sd = Math.sqrt((mo.m2 * d.total) / Math.max(1, d.total - 1));
-  const scale = Math.min(sd, (binnedQuantile(d, 0.75) - binnedQuantile(d, 0.25)) / 1.349) || sd;
+  const scale = Math.min(sd, iqr / 1.349) || sd;
   let widen = 1, cells = binnedCells(d, scale * MIXTURE_CELL_FRACTION, MIXTURE_CELL_RELATIVE);
   while (cells.count.length > MAX_MIXTURE_CELLS && widen < 2 ** 20) {
     widen *= 2;
@@ -105,7 +107,8 @@ export function histogramShapeSummary(histogram: SparseHistogram, options: Histo
   };
   const mo = binnedMoments(d);
   const sd = Math.sqrt((mo.m2 * n) / Math.max(1, n - 1));
-  const cells = mixtureCellsOf(d);
+  const iqr = binnedQuantile(d, 0.75) - binnedQuantile(d, 0.25);
+  const cells = mixtureCellsOf(d, mo, iqr);
   const cdf = maxBucketMass(d);
   const emOptions: BinnedMixtureOptions = { seed, tol: HISTOGRAM_MIXTURE_EM.tol, nInit: HISTOGRAM_MIXTURE_EM.nInit, maxIter: HISTOGRAM_MIXTURE_EM.maxIter };
   const weibull = counted("weibull", 10, "binnedWeibullFit", () => binnedWeibullFit(d));
@@ -125,7 +128,7 @@ export function histogramShapeSummary(histogram: SparseHistogram, options: Histo
     mixtures,
     kde: (options.kdeBandwidths ?? ["silverman", "sj"]).map((rule) =>
       attempt(`kde(${rule})`, () => {
-        const h = rule === "silverman" ? binnedSilvermanBandwidth(n, mo.m2) : binnedBandwidthSJ(d, sd);
+        const h = rule === "silverman" ? binnedSilvermanBandwidth(n, mo.m2) : binnedBandwidthSJ(d, sd, iqr);
         return { rule, bandwidth: h, modes: binnedKdeModes(d, h, { gridSize: options.gridSize ?? 1024, minRelativeProminence: options.minRelativeProminence ?? 0.01 }) };
       }),
     ),

@@ -6,6 +6,7 @@ import { ForkingPathsError, UsageError } from "../../util/errors.js";
 import { normalCdf } from "../../util/special.js";
 import { DegenerateSampleError, silvermanFactor } from "./bandwidth.js";
 import type { BinnedDistribution } from "./binned.js";
+import { binnedShapeKernels } from "./binned-kernels.js";
 import { modesOnGrid, type KdeMode } from "./kde-modes.js";
 import { convolveKernel } from "./kde.js";
 
@@ -63,6 +64,20 @@ export function binnedKdeGrid(d: BinnedDistribution, h: number, options: { gridS
   }
   const x = new Float64Array(m);
   for (let i = 0; i < m; i++) x[i] = lo + i * step;
+  const reach = Math.min(m - 1, Math.ceil((BINNED_KDE_REACH * h) / step));
+  const kernel = new Float64Array(reach + 1);
+  for (let k = 0; k <= reach; k++) kernel[k] = Math.exp(-0.5 * ((k * step) / h) ** 2);
+  const norm = 1 / (d.total * h * SQRT_2PI);
+  const density = binnedShapeKernels()?.kdeGridDensity(d, lo, step, m, kernel, norm) ?? kdeGridDensity(d, lo, step, m, kernel, norm);
+  return { x, density, step, maxAbsError: (step * step) / (8 * SQRT_2PI * h * h * h) + Math.exp(-0.5 * BINNED_KDE_REACH ** 2) / (h * SQRT_2PI) };
+}
+
+/**
+ * G's mass onto the hat functions of the m nodes lo + j step, convolved with kernel[|i - j|],
+ * times norm (the oracle of the WASM kernel's kdeGridDensity).
+ */
+export function kdeGridDensity(d: BinnedDistribution, lo: number, step: number, m: number, kernel: Float64Array, norm: number): Float64Array {
+  const nb = d.count.length;
   // weight of node j: E[hat_j(X)] = (S(x_{j-1}) - 2 S(x_j) + S(x_{j+1})) / step, S(t) = E[(X - t)+]
   const weights = new Float64Array(m);
   for (let b = 0; b < nb; b++) {
@@ -70,7 +85,7 @@ export function binnedKdeGrid(d: BinnedDistribution, h: number, options: { gridS
     const ja = Math.floor((a - lo) / step), je = Math.floor((e - lo) / step);
     if (ja === je || !(e > a)) {
       // inside one grid interval: the hat weights are linear in X, so the bucket's mean decides them
-      const j = Math.min(m - 2, Math.max(0, ja)), t = (0.5 * (a + e) - x[j]!) / step;
+      const j = Math.min(m - 2, Math.max(0, ja)), t = (0.5 * (a + e) - (lo + j * step)) / step;
       weights[j]! += c * (1 - t);
       weights[j + 1]! += c * t;
       continue;
@@ -85,17 +100,15 @@ export function binnedKdeGrid(d: BinnedDistribution, h: number, options: { gridS
       sHere = sNext;
     }
   }
-  const reach = Math.min(m - 1, Math.ceil((BINNED_KDE_REACH * h) / step));
-  const kernel = new Float64Array(reach + 1);
-  for (let k = 0; k <= reach; k++) kernel[k] = Math.exp(-0.5 * ((k * step) / h) ** 2);
   const density = convolveKernel(weights, kernel);
-  const norm = 1 / (d.total * h * SQRT_2PI);
   for (let i = 0; i < m; i++) density[i]! *= norm;
-  return { x, density, step, maxAbsError: (step * step) / (8 * SQRT_2PI * h * h * h) + Math.exp(-0.5 * BINNED_KDE_REACH ** 2) / (h * SQRT_2PI) };
+  return density;
 }
 
 /** (G * K_h)(t) exactly: each bucket's uniform mass convolved with the kernel (buckets beyond the kernel cut skipped). */
 export function binnedKdeEvaluate(d: BinnedDistribution, h: number, points: ArrayLike<number>): Float64Array {
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) return kernels.kdeEvaluate(d, h, points);
   const out = new Float64Array(points.length);
   const nb = d.count.length;
   for (let p = 0; p < points.length; p++) {

@@ -1,0 +1,195 @@
+// The binned KDE (kde-binned.ts: hat weights, convolution, exact evaluation) and bw.SJ's pair counts by FFT
+// (bandwidth-binned.ts), for assembly/shape-binned.ts.
+import { hostExp, hostCos, hostSin, ld, st, SQRT_2PI, normalCdf } from "./binned-common";
+
+// ---- binned KDE (kde-binned.ts)
+
+const KDE_REACH: f64 = 8; // BINNED_KDE_REACH
+
+/** (G * K_h)(t) at the np points at `pts` into `out` (binnedKdeEvaluate). */
+export function kdeEvaluate(lo: usize, hi: usize, cnt: usize, nb: i32, total: f64, h: f64, pts: usize, np: i32, out: usize): void {
+  for (let p = 0; p < np; p++) {
+    const t = ld(pts, p);
+    // lower bound of t - reach h in hi
+    const v = t - KDE_REACH * h;
+    let a0 = 0, b0 = nb;
+    while (a0 < b0) {
+      const mid = (a0 + b0) >> 1;
+      if (ld(hi, mid) < v) a0 = mid + 1;
+      else b0 = mid;
+    }
+    let sum: f64 = 0, edge: f64 = NaN, cdfAtEdge: f64 = 0;
+    for (let j = a0; j < nb && ld(lo, j) <= t + KDE_REACH * h; j++) {
+      const a = ld(lo, j), b = ld(hi, j), c = ld(cnt, j);
+      if (b - a > 1e-4 * h) {
+        const fa = a == edge ? cdfAtEdge : normalCdf((t - a) / h);
+        const fb = normalCdf((t - b) / h);
+        sum += (c * (fa - fb)) / (b - a);
+        edge = b;
+        cdfAtEdge = fb;
+      } else {
+        const u = (t - 0.5 * (a + b)) / h;
+        sum += (c * hostExp(-0.5 * u * u)) / (h * SQRT_2PI);
+      }
+    }
+    st(out, p, sum / total);
+  }
+}
+
+@inline function upperPartialMean(a: f64, b: f64, t: f64): f64 {
+  if (t <= a) return 0.5 * (a + b) - t;
+  if (t >= b) return 0;
+  return ((b - t) * (b - t)) / (2 * (b - a));
+}
+
+/**
+ * binnedKdeGrid's density on the m nodes glo + j step: G's mass onto the nodes' hat functions
+ * (weights, scratch of m), convolved with the sampled kernel kern[0..reach] (krev: scratch of
+ * reach + 1), times norm, into `out`.
+ */
+export function kdeGrid(lo: usize, hi: usize, cnt: usize, nb: i32, glo: f64, step: f64, m: i32, kern: usize, reach: i32, norm: f64, weights: usize, full: usize, out: usize): void {
+  memory.fill(weights, 0, <usize>m << 3);
+  for (let b = 0; b < nb; b++) {
+    const a = ld(lo, b), e = ld(hi, b), c = ld(cnt, b);
+    const fa = Math.floor((a - glo) / step), fe = Math.floor((e - glo) / step);
+    if (fa == fe || !(e > a)) {
+      const j = <i32>min(<f64>(m - 2), max(0, fa)), t = (0.5 * (a + e) - (glo + <f64>j * step)) / step;
+      st(weights, j, ld(weights, j) + c * (1 - t));
+      st(weights, j + 1, ld(weights, j + 1) + c * t);
+      continue;
+    }
+    const ja = <i32>fa, je = <i32>fe;
+    const j0 = max(0, ja - 1), j1 = min(m - 1, je + 2);
+    let sPrev = upperPartialMean(a, e, glo + <f64>(j0 - 1) * step), sHere = upperPartialMean(a, e, glo + <f64>j0 * step);
+    for (let j = j0; j <= j1; j++) {
+      const sNext = upperPartialMean(a, e, glo + <f64>(j + 1) * step);
+      st(weights, j, ld(weights, j) + (c * (sPrev - 2 * sHere + sNext)) / step);
+      sPrev = sHere;
+      sHere = sNext;
+    }
+  }
+  convolve(weights, m, kern, full, reach, out);
+  for (let i = 0; i < m; i++) st(out, i, ld(out, i) * norm);
+}
+
+/**
+ * out[i] = sum_j w[j] kern[|i - j|] over |i - j| <= reach, j ascending and zero weights skipped
+ * (convolveKernel's order for each out[i]). Eight outputs at a time are held in four f64x2
+ * accumulators while j walks over their reach; full[8 + reach + t] = kern[|t|] for |t| <= reach and
+ * 0 up to 8 beyond (full: scratch of 2 reach + 17), so a j beyond the reach of some of the eight
+ * adds w 0 = +-0 to them, which leaves the sum as it is (a sum started at +0 is never -0).
+ */
+function convolve(w: usize, m: i32, kern: usize, full: usize, reach: i32, out: usize): void {
+  memory.fill(full, 0, <usize>(2 * reach + 17) << 3);
+  for (let t = 0; t <= reach; t++) {
+    const k = ld(kern, t);
+    st(full, 8 + reach + t, k);
+    st(full, 8 + reach - t, k);
+  }
+  let i0 = 0;
+  for (; i0 + 8 <= m; i0 += 8) {
+    let acc0 = f64x2.splat(0), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    const ja = max(0, i0 - reach), jb = min(m - 1, i0 + 7 + reach);
+    for (let j = ja; j <= jb; j++) {
+      const wj = ld(w, j);
+      if (wj == 0) continue;
+      const W = f64x2.splat(wj);
+      const f = full + (<usize>(8 + reach + i0 - j) << 3); // lanes i0 + l: full[8 + reach + i0 + l - j]
+      acc0 = f64x2.add(acc0, f64x2.mul(W, v128.load(f)));
+      acc1 = f64x2.add(acc1, f64x2.mul(W, v128.load(f, 16)));
+      acc2 = f64x2.add(acc2, f64x2.mul(W, v128.load(f, 32)));
+      acc3 = f64x2.add(acc3, f64x2.mul(W, v128.load(f, 48)));
+    }
+    const o = out + (<usize>i0 << 3);
+    v128.store(o, acc0);
+    v128.store(o, acc1, 16);
+    v128.store(o, acc2, 32);
+    v128.store(o, acc3, 48);
+  }
+  for (let i = i0; i < m; i++) {
+    let acc: f64 = 0;
+    const ja = max(0, i - reach), jb = min(m - 1, i + reach);
+    for (let j = ja; j <= jb; j++) {
+      const wj = ld(w, j);
+      if (wj == 0) continue;
+      acc += wj * ld(kern, i > j ? i - j : j - i);
+    }
+    st(out, i, acc);
+  }
+}
+
+// ---- bw.SJ pair counts (bandwidth-binned.ts binnedPairCounts)
+
+/**
+ * G's mass on R's bins of `width` (bin = trunc(x / width), first..first + len - 1) into `mass`,
+ * then its autocorrelation by an FFT of `size` (re, im: scratch of size each) into `counts` (nb):
+ * counts[0] = max(0, (auto[0] - total mass) / 2), counts[k] = max(0, auto[k]).
+ */
+export function pairCounts(lo: usize, hi: usize, cnt: usize, nb: i32, width: f64, first: i32, len: i32, mass: usize, size: i32, re: usize, im: usize, nbins: i32, counts: usize): void {
+  memory.fill(mass, 0, <usize>len << 3);
+  for (let j = 0; j < nb; j++) {
+    const a = ld(lo, j), b = ld(hi, j), c = ld(cnt, j);
+    const ka = <i32>Math.trunc(a / width), kb = <i32>Math.trunc(b / width);
+    if (ka == kb || !(b > a)) {
+      st(mass, ka - first, ld(mass, ka - first) + c);
+      continue;
+    }
+    for (let k = ka; k <= kb; k++) {
+      const left = <f64>(k > 0 ? k : k - 1) * width, right = <f64>(k >= 0 ? k + 1 : k) * width;
+      const overlap = min(b, right) - max(a, left);
+      if (overlap > 0) st(mass, k - first, ld(mass, k - first) + (c * overlap) / (b - a));
+    }
+  }
+  memory.fill(re, 0, <usize>size << 3);
+  memory.fill(im, 0, <usize>size << 3);
+  memory.copy(re, mass, <usize>len << 3);
+  fft(re, im, size, false);
+  for (let i = 0; i < size; i++) {
+    const r = ld(re, i), q = ld(im, i);
+    st(re, i, r * r + q * q);
+    st(im, i, 0);
+  }
+  fft(re, im, size, true);
+  memory.fill(counts, 0, <usize>nbins << 3);
+  let self: f64 = 0;
+  for (let i = 0; i < len; i++) self += ld(mass, i);
+  st(counts, 0, max(0, 0.5 * (ld(re, 0) / <f64>size - self)));
+  for (let k = 1; k < nbins && k < len; k++) st(counts, k, max(0, ld(re, k) / <f64>size));
+}
+
+/** In-place iterative radix-2 complex FFT (bandwidth-binned.ts fft); `inverse` without the 1/n factor. */
+function fft(re: usize, im: usize, n: i32, inverse: bool): void {
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      const tr = ld(re, i), ti = ld(im, i);
+      st(re, i, ld(re, j));
+      st(im, i, ld(im, j));
+      st(re, j, tr);
+      st(im, j, ti);
+    }
+  }
+  for (let len = 2; len <= n; len <<= 1) {
+    const angle = ((inverse ? 2 : -2) * Math.PI) / <f64>len;
+    const wr = hostCos(angle), wi = hostSin(angle);
+    const halfLen = len >> 1;
+    for (let start = 0; start < n; start += len) {
+      let cr: f64 = 1, ci: f64 = 0;
+      for (let k = 0; k < halfLen; k++) {
+        const i = start + k, j = i + halfLen;
+        const rj = ld(re, j), ij = ld(im, j);
+        const tr = rj * cr - ij * ci, ti = rj * ci + ij * cr;
+        const ri = ld(re, i), ii = ld(im, i);
+        st(re, j, ri - tr);
+        st(im, j, ii - ti);
+        st(re, i, ri + tr);
+        st(im, i, ii + ti);
+        const next = cr * wr - ci * wi;
+        ci = cr * wi + ci * wr;
+        cr = next;
+      }
+    }
+  }
+}
