@@ -19,7 +19,7 @@ function histogramOf(values: Float32Array): Hist {
 function storedFrom(h: Hist, std: number | null): StoredShape | null {
   const full = snapshotFromHistogram(h, std, 0);
   if (full.method.includes("constant values") || full.method.includes("empty histogram")) return null;
-  return { silvermanModes: full.modes, dipPValue: full.histogramDip?.pValue ?? null, bic1: null, bic2: null };
+  return { silvermanModes: [...full.modes], dipPValue: full.histogramDip?.pValue ?? null, bic1: null, bic2: null };
 }
 
 test("a snapshot from stored modes equals the one built through the bucket distribution (signed zeros, non-finite keys, zero counts, few values)", () => {
