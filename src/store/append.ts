@@ -7,7 +7,7 @@
 // appender is flushed after every chunk (it otherwise buffers up to ~200 k rows natively and then
 // copies them into the transaction: a 20 k-row checkpoint of one-element tensors took RSS from
 // 256 to 439 MB that way).
-import { DuckDBDataChunk, DuckDBListValue, DuckDBTypeId, jsToDuckDBValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
+import { DuckDBDataChunk, DuckDBListValue, DuckDBTypeId, jsToDuckDBValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from "./duckdb.js";
 import { TABLES, type TableName } from "./schema.js";
 import type { ColumnRecord } from "./codec.js";
 

@@ -1,6 +1,6 @@
 // Conversion between the store's row types and table columns: inputs -> column records for
 // the appender, result rows -> typed records. JSON columns keep NaN and +-Infinity.
-import { listValue } from "@duckdb/node-api";
+import { listValue } from "./duckdb.js";
 import { StoreError } from "../util/errors.js";
 import type {
   BufferInput, GroupStatsInput, HistogramData, StatValues, TensorStatsInput, CheckpointInfo, EventInput, OnlineEventInput, MetricInput, TransitionInput,

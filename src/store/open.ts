@@ -1,7 +1,7 @@
 // Opening a DuckDB file as a results store: lock and format errors become StoreErrors, the
 // schema is created in a new file and its version checked in an existing one.
 // Existing files are never overwritten or deleted.
-import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection } from "./duckdb.js";
 import { existsSync } from "node:fs";
 import { StoreError } from "../util/errors.js";
 import { STORE_APPLICATION, STORE_SCHEMA_VERSION, schemaStatements } from "./schema.js";

@@ -1,7 +1,7 @@
 // The results store's tables, declared once: DDL and appender column order both come from
 // these lists. Bump STORE_SCHEMA_VERSION on any incompatible change; a new table is additive
 // (ADDED_TABLES: created on open in older stores, see migrate.ts) and keeps the version.
-import { BIGINT, BLOB, BOOLEAN, DOUBLE, INTEGER, LIST, TIMESTAMP, VARCHAR, type DuckDBType } from "@duckdb/node-api";
+import { BIGINT, BLOB, BOOLEAN, DOUBLE, INTEGER, LIST, TIMESTAMP, VARCHAR, type DuckDBType } from "./duckdb.js";
 
 /**
  * Version of the table layout; stores written with another version are refused on open.

@@ -1,10 +1,13 @@
 // The fast paths of the early-warning surrogates against their oracles, bit for bit: expanding
-// Kendall taus by a Fenwick tree (ExpandingKendall, O(n^2), is the oracle), and rolling variance
-// and ac1 alone (rollingStatistics computes all indicators).
+// Kendall taus by a Fenwick tree (ExpandingKendall, O(n^2), is the oracle), rolling variance
+// and ac1 alone (rollingStatistics computes all indicators), and the buffer-reusing forms the
+// surrogate loop uses (detrend, expandingTaus and rollingVarianceAc1 are their oracles).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ExpandingKendall, expandingTaus } from "../../src/dynamics/ews/kendall.js";
-import { rollingStatistics, rollingVarianceAc1 } from "../../src/dynamics/ews/rolling.js";
+import { detrend, residualsDetrender, type DetrendOptions } from "../../src/dynamics/ews/detrend.js";
+import { ExpandingKendall, expandingTauScratch, expandingTaus, expandingTausInto } from "../../src/dynamics/ews/kendall.js";
+import { rollingStatistics, rollingVarianceAc1, rollingVarianceAc1Into } from "../../src/dynamics/ews/rolling.js";
+import { NotEnoughPointsError, UsageError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
 
 function series(rng: Rng, n: number, kind: number): Float64Array {
@@ -44,4 +47,30 @@ test("rollingVarianceAc1 equals rollingStatistics' variance and ac1 bit for bit"
       assert.ok(Object.is(fast.ac1[k], all.ac1[k]), `ac1 ${t}/${k}`);
     }
   }
+});
+
+test("the surrogates' reused buffers give detrend's residuals, expandingTaus and rollingVarianceAc1 bit for bit, call after call", () => {
+  const rng = new Rng(5);
+  const options: DetrendOptions[] = [{ method: "gaussian" }, { method: "gaussian", bandwidth: 3 }, { method: "moving-average" }, { method: "moving-average", span: 0.5 }, { method: "none" }];
+  const scratch = expandingTauScratch(200);
+  for (const o of options) {
+    for (const n of [2, 8, 13, 61, 154]) {
+      const residualsOf = residualsDetrender(n, o);
+      const residuals = new Float64Array(n), taus = new Float64Array(n), variance = new Float64Array(n).fill(7), ac1 = new Float64Array(n).fill(7);
+      for (let t = 0; t < 3; t++) {
+        const x = series(rng, n, t % 2);
+        residualsOf(x, residuals);
+        const expected = detrend(x, o).residuals;
+        for (let i = 0; i < n; i++) assert.ok(Object.is(residuals[i], expected[i]), `${o.method} n ${n} call ${t} point ${i}: ${residuals[i]} vs ${expected[i]}`);
+        expandingTausInto(x, 4, 0, taus, scratch);
+        assert.deepEqual(taus, expandingTaus(x, 4, 0), `taus n ${n} call ${t}`);
+        if (n >= 8) {
+          rollingVarianceAc1Into(x, 4, variance, ac1);
+          assert.deepEqual({ variance, ac1 }, rollingVarianceAc1(x, 4), `rolling n ${n} call ${t}`);
+        }
+      }
+    }
+  }
+  assert.throws(() => residualsDetrender(1, { method: "gaussian" }), NotEnoughPointsError);
+  assert.throws(() => residualsDetrender(10, { method: "gaussian", bandwidth: 0 }), UsageError);
 });

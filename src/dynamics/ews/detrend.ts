@@ -73,6 +73,50 @@ export function gaussianKernel(sigma: number): Float64Array {
   return kernel;
 }
 
+/**
+ * detrend's residuals for many series of one length n and options, written into `residuals`
+ * without allocating: the early-warning surrogates detrend hundreds of series of the same length.
+ * The same kernel and the same sums in the same order as detrend, so bit for bit its residuals.
+ * Checks the options and n as detrend does (throws the same errors).
+ */
+export function residualsDetrender(n: number, options: DetrendOptions = { method: "gaussian" }): (x: Float64Array, residuals: Float64Array) => void {
+  const kernel = detrendKernel(n, options);
+  if (kernel === null) return (x, residuals) => {
+    for (let i = 0; i < n; i++) residuals[i] = x[i]! - 0;
+  };
+  const radius = kernel.length >> 1, taps = kernel.length;
+  const source = Int32Array.from({ length: n + 2 * radius }, (_, j) => reflectIndex(j - radius, n));
+  const ext = new Float64Array(source.length);
+  return (x, residuals) => {
+    for (let j = 0; j < ext.length; j++) ext[j] = x[source[j]!]!;
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let k = 0; k < taps; k++) sum += kernel[k]! * ext[i + k]!;
+      residuals[i] = x[i]! - sum;
+    }
+  };
+}
+
+/** The smoothing kernel of detrend for a series of n points (null: no trend), after detrend's checks. */
+function detrendKernel(n: number, options: DetrendOptions): Float64Array | null {
+  if (n < 2) throw new NotEnoughPointsError("detrend", 2, n);
+  switch (options.method) {
+    case "none":
+      return null;
+    case "gaussian": {
+      const bandwidth = options.bandwidth ?? DEFAULT_GAUSSIAN_BANDWIDTH;
+      if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) throw new UsageError(`detrend: gaussian bandwidth must be > 0, got ${bandwidth}`);
+      return cachedGaussianKernel(bandwidth <= 1 ? bandwidth * n : bandwidth);
+    }
+    case "moving-average": {
+      const span = options.span ?? DEFAULT_MOVING_AVERAGE_SPAN;
+      if (!(span > 0 && span <= 1)) throw new UsageError(`detrend: moving-average span must be in (0, 1], got ${span}`);
+      const size = 2 * Math.floor((span * n) / 2) + 1;
+      return new Float64Array(size).fill(1 / size);
+    }
+  }
+}
+
 export function detrend(values: ArrayLike<number>, options: DetrendOptions = { method: "gaussian" }): Detrended {
   const x = Float64Array.from(values);
   const n = x.length;

@@ -125,21 +125,40 @@ export class ExpandingKendall {
  * Fenwick tree over the values' ranks instead of O(n^2).
  */
 export function expandingTaus(x: ArrayLike<number>, minPoints: number, undefinedTau = Number.NaN): Float64Array {
+  const out = new Float64Array(x.length);
+  expandingTausInto(x, minPoints, undefinedTau, out, expandingTauScratch(x.length));
+  return out;
+}
+
+/** Buffers of expandingTausInto for series of up to n points (reused across calls). */
+export interface ExpandingTauScratch {
+  values: Float64Array;
+  tree: Int32Array;
+}
+
+export function expandingTauScratch(n: number): ExpandingTauScratch {
+  return { values: new Float64Array(n), tree: new Int32Array(n + 1) };
+}
+
+/** expandingTaus written into `out` (x.length), its buffers taken from `scratch` (at least x.length points): no allocation. */
+export function expandingTausInto(x: ArrayLike<number>, minPoints: number, undefinedTau: number, out: Float64Array, scratch: ExpandingTauScratch): void {
   const n = x.length;
-  const out = new Float64Array(n).fill(Number.NaN);
-  const finite: number[] = [];
-  for (let i = 0; i < n; i++) if (Number.isFinite(x[i]!)) finite.push(x[i]!);
-  const sorted = Float64Array.from(finite).sort();
-  const distinct: number[] = [];
-  for (const v of sorted) if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
-  const tree = new Int32Array(distinct.length + 1);
+  out.fill(Number.NaN, 0, n);
+  // the finite values, sorted, then their distinct values in place
+  let m = 0;
+  for (let i = 0; i < n; i++) if (Number.isFinite(x[i]!)) scratch.values[m++] = x[i]!;
+  const distinct = scratch.values.subarray(0, m).sort();
+  let dl = 0;
+  for (let i = 0; i < m; i++) if (dl === 0 || distinct[dl - 1] !== distinct[i]) distinct[dl++] = distinct[i]!;
+  const tree = scratch.tree, size1 = dl + 1;
+  tree.fill(0, 0, size1);
   const prefix = (r: number): number => {
     let c = 0;
     for (; r > 0; r -= r & -r) c += tree[r]!;
     return c;
   };
   const rankOf = (v: number): number => {
-    let lo = 0, hi = distinct.length - 1;
+    let lo = 0, hi = dl - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (distinct[mid]! < v) lo = mid + 1;
@@ -156,12 +175,11 @@ export function expandingTaus(x: ArrayLike<number>, minPoints: number, undefined
       const less = prefix(r - 1), atMost = prefix(r);
       s += less - (size - atMost);
       tiePairs += atMost - less;
-      for (let i = r; i < tree.length; i += i & -i) tree[i]!++;
+      for (let i = r; i < size1; i += i & -i) tree[i]!++;
       size++;
     }
     if (size < threshold) continue;
     const total = (size * (size - 1)) / 2;
     out[k] = tiePairs === total ? undefinedTau : Math.min(1, Math.max(-1, s / Math.sqrt(total - 0) / Math.sqrt(total - tiePairs)));
   }
-  return out;
 }

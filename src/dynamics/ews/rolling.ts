@@ -56,8 +56,16 @@ function windowStatistics(r: Float64Array, raw: Float64Array | undefined, lo: nu
  * rollingStatistics' range: the surrogates of the early-warning test need nothing else.
  */
 export function rollingVarianceAc1(r: Float64Array, w: number): { variance: Float64Array; ac1: Float64Array } {
+  const variance = new Float64Array(r.length), ac1 = new Float64Array(r.length);
+  rollingVarianceAc1Into(r, w, variance, ac1);
+  return { variance, ac1 };
+}
+
+/** rollingVarianceAc1 written into `variance` and `ac1` (r.length each), for callers that reuse their buffers. */
+export function rollingVarianceAc1Into(r: Float64Array, w: number, variance: Float64Array, ac1: Float64Array): void {
   const n = r.length;
-  const variance = new Float64Array(n).fill(Number.NaN), ac1 = new Float64Array(n).fill(Number.NaN);
+  variance.fill(Number.NaN, 0, Math.min(n, w - 1));
+  ac1.fill(Number.NaN, 0, Math.min(n, w - 1));
   for (let end = w; end <= n; end++) {
     const lo = end - w;
     let mean = 0;
@@ -71,7 +79,6 @@ export function rollingVarianceAc1(r: Float64Array, w: number): { variance: Floa
     variance[end - 1] = m2 / (w - 1);
     ac1[end - 1] = lagOneCorrelation(r, lo, end);
   }
-  return { variance, ac1 };
 }
 
 /** Pearson correlation of r[lo..hi-2] with r[lo+1..hi-1] (pandas Series.autocorr(lag=1)). */

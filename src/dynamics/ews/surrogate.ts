@@ -5,9 +5,9 @@
 
 import { NotEnoughPointsError, UsageError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
-import { detrend, type DetrendOptions } from "./detrend.js";
-import { expandingTaus } from "./kendall.js";
-import { rollingStatistics, rollingVarianceAc1 } from "./rolling.js";
+import { detrend, residualsDetrender, type DetrendOptions } from "./detrend.js";
+import { expandingTauScratch, expandingTaus, expandingTausInto } from "./kendall.js";
+import { rollingStatistics, rollingVarianceAc1Into } from "./rolling.js";
 
 /** Fewest checkpoints strictly before the event: a 4-point window (kurtosis needs 4) on half of them. */
 export const MIN_SHORT_EWS_POINTS = 8;
@@ -75,9 +75,22 @@ function varianceAc1Taus(stats: { variance: Float64Array; ac1: Float64Array }, m
   return { variance: expandingTaus(stats.variance, minPoints, 0), ac1: expandingTaus(stats.ac1, minPoints, 0) };
 }
 
-/** prefixTaus' variance and ac1 of a surrogate (the only parts the test compares), without skewness and kurtosis. */
-function surrogatePrefixTaus(residuals: Float64Array, window: number, minPoints: number): { variance: Float64Array; ac1: Float64Array } {
-  return varianceAc1Taus(rollingVarianceAc1(residuals, window), minPoints);
+/**
+ * prefixTaus' variance and ac1 of the surrogates (the only parts the test compares), without
+ * skewness and kurtosis: detrending, rolling indicators and taus of one surrogate after another
+ * in the same buffers (the same sums as detrend, rollingVarianceAc1 and expandingTaus).
+ */
+function surrogateTaus(n: number, window: number, minPoints: number, detrendOptions: DetrendOptions): (series: Float64Array) => { variance: Float64Array; ac1: Float64Array } {
+  const residualsOf = residualsDetrender(n, detrendOptions);
+  const residuals = new Float64Array(n), rollingVariance = new Float64Array(n), rollingAc1 = new Float64Array(n);
+  const variance = new Float64Array(n), ac1 = new Float64Array(n), scratch = expandingTauScratch(n);
+  return (series) => {
+    residualsOf(series, residuals);
+    rollingVarianceAc1Into(residuals, window, rollingVariance, rollingAc1);
+    expandingTausInto(rollingVariance, minPoints, 0, variance, scratch);
+    expandingTausInto(rollingAc1, minPoints, 0, ac1, scratch);
+    return { variance, ac1 };
+  };
 }
 
 /** Lag-1 autocorrelation and sd of x (population), for the AR(1) null. */
@@ -133,11 +146,12 @@ export function earlyWarningShort(steps: readonly number[], values: readonly num
   const observedCombined = Float64Array.from({ length: n }, (_, k) => combined(observed, k));
   // one surrogate at a time in these buffers: z (the AR(1) noise), then z + trend
   const z = new Float64Array(n), series = new Float64Array(n);
+  const surrogatePrefixTaus = surrogateTaus(n, window, minPoints, detrendOptions);
   for (let s = 0; s < nSur; s++) {
     z[0] = sd * rng.normal();
     for (let i = 1; i < n; i++) z[i] = phi * z[i - 1]! + innovation * rng.normal();
     for (let i = 0; i < n; i++) series[i] = z[i]! + trend[i]!;
-    const sur = surrogatePrefixTaus(detrend(series, detrendOptions).residuals, window, minPoints);
+    const sur = surrogatePrefixTaus(series);
     for (let k = 0; k < n; k++) if (0.5 * (sur.variance[k]! + sur.ac1[k]!) >= observedCombined[k]!) exceed[k]!++;
     if (sur.variance[n - 1]! >= observed.variance[n - 1]!) exceedVariance++;
     if (sur.ac1[n - 1]! >= observed.ac1[n - 1]!) exceedAc1++;

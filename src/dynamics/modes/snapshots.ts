@@ -6,6 +6,7 @@
 import type { BimodalityConfirmation } from "./split-merge.js";
 import type { ModeObservation, ModeSnapshot } from "./track.js";
 import { HISTOGRAM_SAMPLE_SIZE } from "../../stats/histogram-sample.js";
+import { HIST_MAX_FINITE_KEY } from "../../stats/histogram.js";
 import {
   BUCKET_RELATIVE_WIDTH, binnedDip, binnedFromHistogram, binnedKdeModes, binnedMoments, binnedSilvermanBandwidth, dipPValue, dipTest, fitGaussianMixture, gaussianKde, kdeModes, maxBucketMass,
 } from "../../stats/shape/index.js";
@@ -105,6 +106,8 @@ export function snapshotFromValues(values: ArrayLike<number>, stored: StoredShap
 export function snapshotFromHistogram(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }, std: number | null, seed: number, size = HISTOGRAM_SAMPLE_SIZE, stored: StoredShape | null = null): ValueSnapshot {
   void seed;
   void size;
+  const reused = reusedHistogramSnapshot(histogram, std, stored);
+  if (reused !== null) return reused;
   const d = binnedFromHistogram(histogram);
   const n = d.total;
   if (n === 0) return degenerate(0, "bf16-bucket histogram; empty histogram");
@@ -125,6 +128,46 @@ export function snapshotFromHistogram(histogram: { keys: ArrayLike<number>; coun
   }
   const histogramDip = n >= 4 ? { pValue: reuse?.dipPValue ?? dipPValue(binnedDip(d).dip, n), n } : null;
   return { modes, scale: std !== null && std > 0 ? std : Math.sqrt(mo.m2), values: null, histogramDip, method, stored: null };
+}
+
+/**
+ * The counts snapshotFromHistogram reads from a histogram whose modes and dip are stored: the
+ * finite values, the largest bucket mass of G (the +0 and -0 buckets are one atom) and whether
+ * any value is non-zero (then G's variance is positive); null when the keys are not strictly
+ * ascending (binnedFromHistogram then sorts them first). Counts are integers, so the sums are
+ * exact in any order: the same numbers as binnedFromHistogram's, without building G.
+ */
+function histogramMasses(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }): { total: number; maxMass: number; nonZero: boolean } | null {
+  const { keys, counts } = histogram;
+  let total = 0, max = 0, zero = 0, nonZero = false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!, mag = key & 0x7fff;
+    if (i > 0 && key <= keys[i - 1]!) return null;
+    const c = Math.max(0, Math.round(counts[i]!));
+    if (c === 0 || mag > HIST_MAX_FINITE_KEY) continue;
+    total += c;
+    if (mag === 0) zero += c;
+    else {
+      nonZero = true;
+      if (c > max) max = c;
+    }
+  }
+  return { total, maxMass: total > 0 ? Math.max(max, zero) / total : 0, nonZero };
+}
+
+/**
+ * snapshotFromHistogram's result when the row's stored shape (computed by analyze from this very
+ * histogram) supplies the modes and the dip, the exact std is positive and G is not a single
+ * atom: built from the histogram's counts alone (most snapshots of a run). Null otherwise.
+ */
+function reusedHistogramSnapshot(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }, std: number | null, stored: StoredShape | null): ValueSnapshot | null {
+  if (stored === null || stored.silvermanModes === null || std === null || !(std > 0)) return null;
+  const masses = histogramMasses(histogram);
+  if (masses === null || masses.total === 0 || !masses.nonZero) return null;
+  const n = masses.total;
+  if (n >= 4 && stored.dipPValue === null) return null;
+  const method = `all ${n} values through the bf16-bucket histogram (each within one bucket, ${BUCKET_RELATIVE_WIDTH} relative; CDF within ${masses.maxMass.toPrecision(3)}); Gaussian KDE (Silverman bandwidth) of the bucket-uniform distribution`;
+  return { modes: stored.silvermanModes, scale: std, values: null, histogramDip: n >= 4 ? { pValue: stored.dipPValue!, n } : null, method, stored: null };
 }
 
 /**
