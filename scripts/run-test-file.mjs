@@ -1,4 +1,4 @@
-// One test file as scripts/run-tests.mjs runs it: `node --import tsx --test <file>` in a fresh temp
+// One test file as scripts/run-tests.mjs runs it: `node --import tsx <file>` in a fresh temp
 // root of its own (TMPDIR, TEMP and TMP point there, so os.tmpdir() in the file and in every child it
 // starts: CLI runs, redis-server, Chromium, resolves there), its reporter counts read from its output,
 // and then whatever it left in the root is named and removed. Leaving anything is a failure of the
@@ -92,27 +92,43 @@ export function reporterCounts(text) {
 
 /**
  * Runs `file` (relative to `root`) in a fresh temp root under `tempParent`; resolves when it has exited
- * and its root is checked and removed. `output` is its stdout and stderr as they came; `leak` the
- * leftover line or null. `extraArgs` go to node before the file (reporters).
+ * and its root is checked and removed: `output` is what it printed (stdout and stderr as they came,
+ * then the spec report), `ms` its wall time, `leak` the leftover line or null. `extraArgs` go to node
+ * before the file (more reporters).
+ *
+ * The file runs as `node --import tsx <file>` with the reporters named, not under `node --test`: one
+ * process per file as under `--test`, without a second (orchestrating) process per file. The spec
+ * report goes to a file beside the root, not to stdout, where it could mix with what a test captures
+ * of its own stdout (test/helpers/cli.ts runInProcess).
  */
 export function runTestFile({ file, root, tempParent, extraArgs = [], onSpawn = () => {} }) {
   const dir = makeTempRoot(tempParent, file);
+  const report = `${dir}.spec`;
   const env = { ...process.env, FORCE_COLOR: "0", TMPDIR: dir, TEMP: dir, TMP: dir };
-  delete env.NODE_TEST_CONTEXT; // set when the runner itself runs inside a test: the file would then not run
+  delete env.NODE_TEST_CONTEXT; // set when the runner itself runs inside a test: the file would report to its parent
+  const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", ...extraArgs, file], {
+    const child = spawn(process.execPath, ["--import", "tsx", "--test-reporter=spec", `--test-reporter-destination=${report}`, ...extraArgs, file], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
       env,
     });
     onSpawn(child);
-    let output = "", stdout = "";
-    child.stdout.on("data", (d) => { output += d; stdout += d; });
+    let output = "";
+    child.stdout.on("data", (d) => { output += d; });
     child.stderr.on("data", (d) => { output += d; });
     let finished = false;
     const finish = (code, signal) => {
       if (finished) return;
       finished = true;
+      const ms = performance.now() - started;
+      let spec = "";
+      try {
+        spec = readFileSync(report, "utf8");
+      } catch {
+        // no report: the file did not get as far as its tests (its error is in `output`)
+      }
+      rmSync(report, { force: true });
       let leftovers;
       try {
         leftovers = leftoversIn(dir);
@@ -124,7 +140,7 @@ export function runTestFile({ file, root, tempParent, extraArgs = [], onSpawn = 
       } catch (err) {
         output += `run-tests: could not remove ${dir}: ${err.message}\n`;
       }
-      resolve({ file, code, signal, output, counts: reporterCounts(stdout), leak: leftoverLine(file, leftovers) });
+      resolve({ file, code, signal, ms, output: output + spec, counts: reporterCounts(spec), leak: leftoverLine(file, leftovers) });
     };
     child.on("error", (err) => { output += `run-tests: could not start node for ${file}: ${err.message}\n`; finish(null, null); });
     child.on("close", finish);

@@ -1,10 +1,10 @@
-// Runs the test suite: finds every test/**/*.test.ts, hands the explicit list to
-// `node --import tsx --test` one file at a time (Node 20 does not expand globs), and fails when no
+// Runs the test suite: finds every test/**/*.test.ts and runs each file with `node --import tsx`
+// and node:test's spec reporter (scripts/run-test-file.mjs), and fails when no
 // test ran, when any test failed, when any test was skipped or left as todo, or when a test file
 // left anything in the temp dir the runner gave it (TMPDIR/TEMP/TMP; see run-test-file.mjs).
 // Usage: node scripts/run-tests.mjs [--report-slow [N]] [path-prefix ...]   (e.g. test/stats)
 // --report-slow lists the N (default 10) slowest test files and tests at the end.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,6 +62,8 @@ async function worker() {
     const file = files[index];
     const slowReporter = slowRecordDir ? ["--test-reporter=./scripts/slow-tests.mjs", `--test-reporter-destination=${join(slowRecordDir, `${index}.jsonl`)}`] : [];
     const r = await runTestFile({ file, root, tempParent, extraArgs: slowReporter, onSpawn: (c) => { running.add(c); c.once("close", () => running.delete(c)); } });
+    // A file's time for --report-slow: its whole process (imports, hooks and tests), as node --test gave it.
+    if (slowRecordDir) appendFileSync(join(slowRecordDir, `${index}.jsonl`), `${JSON.stringify({ kind: "file", file: join(root, file), name: join(root, file), nesting: 0, ms: r.ms })}\n`);
     // The per-file closing counts are summed and printed once at the end, as one run printed them.
     process.stdout.write(r.output.replace(/^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) [\d.]+\n/gm, ""));
     for (const [key, n] of r.counts) totals.set(key, (totals.get(key) ?? 0) + n);

@@ -14,12 +14,12 @@ function removeAll(): void {
   made.clear();
 }
 
-// Under `node --test` (NODE_TEST_CONTEXT is set in each file's process) the hook is registered when
-// the file first imports this module, before its tests run: it belongs to the file's root and runs
-// after all its tests, whatever they did. Outside the test runner (a bench script using a test
-// helper) an `after` hook would start node:test's reporter, so only the exit handler runs there; it
-// also covers a file that ends through process.exit.
-if (process.env["NODE_TEST_CONTEXT"] !== undefined) after(removeAll);
+// In a test file's process (run-tests runs `node --import tsx x.test.ts`; `node --test` sets
+// NODE_TEST_CONTEXT) the hook is registered when the file first imports this module, before its
+// tests run: it belongs to the file's root and runs after all its tests, whatever they did. In a
+// bench script that uses a test helper, an `after` hook would start node:test's reporter, so only
+// the exit handler runs there; it also covers a file that ends through process.exit.
+if (process.env["NODE_TEST_CONTEXT"] !== undefined || /\.test\.[cm]?[jt]s$/.test(process.argv[1] ?? "")) after(removeAll);
 process.once("exit", removeAll);
 
 /** A new directory `os.tmpdir()/<prefix>XXXXXX`, removed with everything in it when the file's tests end. */
