@@ -51,18 +51,18 @@ test("leftovers are named largest first with their count and total size", () => 
 });
 
 test("a file that leaves files in os.tmpdir() is reported, and its root is removed anyway", async () => {
-  const r = await runTestFile({ file: "test/fixtures/run-tests/leaves-temp-files.ts", root: REPO_ROOT, tempParent: parent });
+  const r = await runTestFile({ file: "test/scripts/fixtures/leaves-temp-files.ts", root: REPO_ROOT, tempParent: parent });
   assert.equal(r.code, 0, r.output.slice(-1500)); // its own test passed: only the leak check fails it
   assert.equal(r.counts.get("pass"), 1);
-  assert.match(r.leak ?? "", /^run-tests: LEAK: test\/fixtures\/run-tests\/leaves-temp-files\.ts left 2 entries \(200\.\d kB\) in its temp dir: fp-leaky-\w{6}\/, stray\.txt; /);
-  assert.deepEqual(readdirSync(parent).filter((n) => n.startsWith("fixtures-run-tests-leaves")), []);
+  assert.match(r.leak ?? "", /^run-tests: LEAK: test\/scripts\/fixtures\/leaves-temp-files\.ts left 2 entries \(200\.\d kB\) in its temp dir: fp-leaky-\w{6}\/, stray\.txt; /);
+  assert.deepEqual(readdirSync(parent).filter((n) => n.startsWith("scripts-fixtures-leaves")), []);
 });
 
 test("a file that cleans up passes the check, and TMPDIR/TEMP/TMP pointed into its own root", async () => {
-  const r = await runTestFile({ file: "test/fixtures/run-tests/cleans-up.ts", root: REPO_ROOT, tempParent: parent });
+  const r = await runTestFile({ file: "test/scripts/fixtures/cleans-up.ts", root: REPO_ROOT, tempParent: parent });
   assert.equal(r.code, 0, r.output.slice(-1500));
   assert.equal(r.counts.get("pass"), 1);
   assert.equal(r.leak, null);
-  assert.deepEqual(readdirSync(parent).filter((n) => n.startsWith("fixtures-run-tests-cleans")), []);
+  assert.deepEqual(readdirSync(parent).filter((n) => n.startsWith("scripts-fixtures-cleans")), []);
   assert.ok(existsSync(parent));
 });
