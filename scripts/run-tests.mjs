@@ -45,7 +45,7 @@ const tempParent = mkdtempSync(join(tmpdir(), "run-tests-"));
 const running = new Set();
 const stop = (signal) => {
   for (const c of running) c.kill(signal);
-  rmSync(tempParent, { recursive: true, force: true, maxRetries: 3 });
+  for (const dir of [tempParent, slowRecordDir]) if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   process.exit(signal === "SIGINT" ? 130 : 143);
 };
 process.once("SIGINT", () => stop("SIGINT"));
