@@ -16,12 +16,12 @@
 // --impl dist (default) measures the compiled dist/ as the CLI runs it (plain ESM workers; run
 // `npm run build:ts` first), --impl src the TypeScript sources under tsx (each worker then
 // registers tsx's hooks and transpiles: about 0.7 CPU s more per run).
-// Run: node --import tsx bench/analyze-pythia.ts [--data /tmp/fp-bench-pythia] [--sizes 160m,410m]
+// Run: node --import tsx bench/analyze-pythia.ts [--data $TMPDIR/fp-bench-pythia (kept for the next run)] [--sizes 160m,410m]
 //        [--formats safetensors,bin] [--steps 0,1000,2000] [--no-torch] [--torch-checkpoints 3] [--impl dist|src]
 //        [--no-shape] (both analyze rows without shape statistics, as `analyze --no-shape`)
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
-import { loadavg } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { newestMtime } from "../test/helpers/cli.js";
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     if (kind === "analyze") return childAnalyze(impl!, run!, out!, steps, keepFull!, shape !== "no-shape");
     return childKernel(impl!, run!, steps);
   }
-  const data = arg("--data", "/tmp/fp-bench-pythia");
+  const data = arg("--data", join(tmpdir(), "fp-bench-pythia"));
   const sizes = arg("--sizes", "160m,410m").split(",");
   const formats = arg("--formats", "safetensors,bin").split(",");
   const steps = arg("--steps", "0,1000,2000");

@@ -5,8 +5,10 @@
 // would measure the scheduler) for each of --reps passes, and a checksum of the rows' JSON, so a
 // change that must keep the bytes (a faster loop) can show that it does.
 // The series comes from tools/reference/pythia_series.py (see bench/analyze-pythia.ts).
-// Run: node --import tsx bench/shape-rows.ts [--run /tmp/fp-bench-pythia/pythia-160m/safetensors] [--steps 1000,2000] [--reps 3] [--only exact|histogram]
+// Run: node --import tsx bench/shape-rows.ts [--run $TMPDIR/fp-bench-pythia/pythia-160m/safetensors] [--steps 1000,2000] [--reps 3] [--only exact|histogram]
 import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { discoverRun } from "../src/runs/discovery.js";
 import { readTensorBytes } from "../src/tensor/read.js";
 import { decodeToFloat32, DTYPE_IS_FLOAT } from "../src/formats/dtype.js";
@@ -21,7 +23,7 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1]! : fallback;
 }
 
-const run = arg("--run", "/tmp/fp-bench-pythia/pythia-160m/safetensors");
+const run = arg("--run", join(tmpdir(), "fp-bench-pythia", "pythia-160m", "safetensors"));
 const steps = arg("--steps", "1000,2000").split(",").map(Number);
 const reps = Number(arg("--reps", "3"));
 const only = arg("--only", "both");

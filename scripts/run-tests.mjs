@@ -1,15 +1,16 @@
-// Runs the test suite: finds every test/**/*.test.ts, hands the explicit list to
-// `node --import tsx --test` (Node 20 does not expand globs), and fails when no test ran,
-// when any test failed, or when any test was skipped or left as todo.
+// Runs the test suite: finds every test/**/*.test.ts and runs each file with `node --import tsx`
+// and node:test's spec reporter (scripts/run-test-file.mjs), and fails when no
+// test ran, when any test failed, when any test was skipped or left as todo, or when a test file
+// left anything in the temp dir the runner gave it (TMPDIR/TEMP/TMP; see run-test-file.mjs).
 // Usage: node scripts/run-tests.mjs [--report-slow [N]] [path-prefix ...]   (e.g. test/stats)
 // --report-slow lists the N (default 10) slowest test files and tests at the end.
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { slowestSummary, takeReportSlowOption } from "./slow-tests.mjs";
 import { ensureRedis } from "./ensure-redis.mjs";
+import { runTestFile } from "./run-test-file.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -26,7 +27,6 @@ function walk(dir) {
 
 const { reportSlow, rest: filters } = takeReportSlowOption(process.argv.slice(2));
 const slowRecordDir = reportSlow > 0 ? mkdtempSync(join(tmpdir(), "run-tests-slow-")) : null;
-const slowReporter = slowRecordDir ? ["--test-reporter=./scripts/slow-tests.mjs", `--test-reporter-destination=${join(slowRecordDir, "times.jsonl")}`] : [];
 let files = walk(join(root, "test")).sort();
 if (filters.length > 0) files = files.filter((f) => filters.some((p) => f.startsWith(p) || f.includes(p)));
 if (files.length === 0) {
@@ -36,47 +36,71 @@ if (files.length === 0) {
 console.log(`run-tests: ${files.length} test file(s)`);
 if (files.some((f) => f.startsWith("test/cluster/"))) ensureRedis();
 
-// Two test files at a time: most files spend their time in one thread (a CLI child, DuckDB, the
-// main thread of a detector), so a second file keeps the second core busy. TEST_CONCURRENCY=1
-// runs them one by one.
+// Each file runs alone in a fresh temp root (scripts/run-test-file.mjs) and fails if it leaves
+// anything there. Two files at a time: most files spend their time in one thread (a CLI child,
+// DuckDB, the main thread of a detector), so a second file keeps the second core busy.
+// TEST_CONCURRENCY=1 runs them one by one. A file's output is printed whole when it ends.
 const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY ?? 2) || 1);
-const child = spawn(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", "--test-reporter-destination=stdout", ...slowReporter, ...files], {
-  cwd: root,
-  stdio: ["ignore", "pipe", "inherit"],
-  env: { ...process.env, FORCE_COLOR: "0" },
-});
-// The reporter's closing counts ("ℹ tests 639", "ℹ fail 0", ...), read line by line from the whole
-// stream: with failures, the spec reporter's "failing tests" section comes after them.
-const counts = new Map();
-let partial = "";
-child.stdout.on("data", (chunk) => {
-  process.stdout.write(chunk);
-  const lines = (partial + chunk.toString()).split("\n");
-  partial = lines.pop() ?? "";
-  for (const line of lines) {
-    const m = line.match(/^\S*\s*(tests|pass|fail|skipped|todo|cancelled) (\d+)$/);
-    if (m) counts.set(m[1], Number(m[2]));
+const tempParent = mkdtempSync(join(tmpdir(), "run-tests-"));
+const running = new Set();
+const stop = (signal) => {
+  for (const c of running) c.kill(signal);
+  for (const dir of [tempParent, slowRecordDir]) if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  process.exit(signal === "SIGINT" ? 130 : 143);
+};
+process.once("SIGINT", () => stop("SIGINT"));
+process.once("SIGTERM", () => stop("SIGTERM"));
+
+const started = performance.now();
+const totals = new Map();
+const failedFiles = [];
+const leaks = [];
+let next = 0;
+async function worker() {
+  while (next < files.length) {
+    const index = next++;
+    const file = files[index];
+    const slowReporter = slowRecordDir ? ["--test-reporter=./scripts/slow-tests.mjs", `--test-reporter-destination=${join(slowRecordDir, `${index}.jsonl`)}`] : [];
+    const r = await runTestFile({ file, root, tempParent, extraArgs: slowReporter, onSpawn: (c) => { running.add(c); c.once("close", () => running.delete(c)); } });
+    // A file's time for --report-slow: its whole process (imports, hooks and tests), as node --test gave it.
+    if (slowRecordDir) appendFileSync(join(slowRecordDir, `${index}.jsonl`), `${JSON.stringify({ kind: "file", file: join(root, file), name: join(root, file), nesting: 0, ms: r.ms })}\n`);
+    // The per-file closing counts are summed and printed once at the end, as one run printed them.
+    process.stdout.write(r.output.replace(/^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) [\d.]+\n/gm, ""));
+    for (const [key, n] of r.counts) totals.set(key, (totals.get(key) ?? 0) + n);
+    const ran = (r.counts.get("tests") ?? 0) > 0;
+    if (r.code !== 0 || !ran) failedFiles.push(`${file} (${r.signal ? `killed by ${r.signal}` : `exit ${r.code}`}${ran ? "" : ", no tests ran"})`);
+    if (r.leak) {
+      console.error(r.leak);
+      leaks.push(file);
+    }
   }
-});
-child.on("close", (code) => {
-  if (slowRecordDir) {
-    console.log(slowestSummary(join(slowRecordDir, "times.jsonl"), reportSlow, root).join("\n"));
-    rmSync(slowRecordDir, { recursive: true, force: true });
-  }
-  const count = (key) => counts.get(key) ?? NaN;
-  const tests = count("tests"), pass = count("pass"), fail = count("fail");
-  const skipped = count("skipped"), todo = count("todo"), cancelled = count("cancelled");
-  const problems = [];
-  if (!(tests > 0)) problems.push(`no tests ran (tests=${tests})`);
-  if (fail > 0) problems.push(`${fail} failed`);
-  if (cancelled > 0) problems.push(`${cancelled} cancelled`);
-  if (skipped > 0) problems.push(`${skipped} skipped (a skipped test is not a pass)`);
-  if (todo > 0) problems.push(`${todo} todo`);
-  if (code !== 0 && problems.length === 0) problems.push(`test runner exited with code ${code}`);
-  if (problems.length > 0) {
-    console.error(`run-tests: FAILED: ${problems.join("; ")}`);
-    if (tests > 0) console.log(`run-tests: ${pass} passed, ${fail} failed`);
-    process.exit(1);
-  }
-  console.log(`run-tests: ${pass} passed, ${fail} failed`);
-});
+}
+await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+rmSync(tempParent, { recursive: true, force: true, maxRetries: 3 });
+
+if (slowRecordDir) {
+  const record = join(slowRecordDir, "times.jsonl");
+  writeFileSync(record, files.map((_, i) => join(slowRecordDir, `${i}.jsonl`)).filter((f) => existsSync(f)).map((f) => readFileSync(f, "utf8")).join(""));
+  console.log(slowestSummary(record, reportSlow, root).join("\n"));
+  rmSync(slowRecordDir, { recursive: true, force: true });
+}
+for (const key of ["tests", "suites", "pass", "fail", "cancelled", "skipped", "todo"]) console.log(`ℹ ${key} ${totals.get(key) ?? 0}`);
+console.log(`ℹ duration_ms ${(performance.now() - started).toFixed(0)}`);
+const count = (key) => totals.get(key) ?? NaN;
+const tests = count("tests"), pass = count("pass"), fail = count("fail");
+const skipped = count("skipped"), todo = count("todo"), cancelled = count("cancelled");
+const problems = [];
+if (!(tests > 0)) problems.push(`no tests ran (tests=${tests})`);
+if (fail > 0) problems.push(`${fail} failed`);
+if (cancelled > 0) problems.push(`${cancelled} cancelled`);
+if (skipped > 0) problems.push(`${skipped} skipped (a skipped test is not a pass)`);
+if (todo > 0) problems.push(`${todo} todo`);
+if (failedFiles.length > 0) problems.push(`failing file(s): ${failedFiles.join(", ")}`);
+if (leaks.length > 0) problems.push(`${leaks.length} file(s) left files in their temp dir: ${leaks.join(", ")}`);
+if (problems.length > 0) {
+  console.error(`run-tests: FAILED: ${problems.join("; ")}`);
+  if (tests > 0) console.log(`run-tests: ${pass} passed, ${fail} failed`);
+  process.exit(1);
+}
+console.log(`run-tests: leak check passed: none of the ${files.length} test file(s) left anything in its temp dir`);
+console.log(`run-tests: ${pass} passed, ${fail} failed`);

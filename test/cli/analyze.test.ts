@@ -3,8 +3,7 @@
 // broken files (one-line error, store intact), and resume after SIGKILL.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, existsSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, mkdirSync, copyFileSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeSyntheticRun } from "../../src/runs/synth.js";
 import { readSafetensorsHeader } from "../../src/formats/safetensors/index.js";
@@ -13,11 +12,12 @@ import { readTensorBytes } from "../../src/tensor/read.js";
 import { decodeToFloat64 } from "../../src/formats/dtype.js";
 import { runCli, startCli, waitCli } from "../helpers/cli.js";
 import { loadExpected } from "../formats/pytorch-test-helpers.js";
+import { tempDir } from "../helpers/temp.js";
 
 const SMALL_STEPS = [0, 1, 2, 4, 8, 16, 32];
 
 function tmp(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `fp-${prefix}-`));
+  return tempDir(`fp-${prefix}-`);
 }
 
 /** Plain two-pass float64 reference for the moments (independent of stats/). */

@@ -2,13 +2,13 @@
 // self-contained report, and re-running it reuses everything already done.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, existsSync, statSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, statSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("demo: train -> analyze -> events -> report.html with a summary; a re-run resumes", async () => {
-  const out = join(mkdtempSync(join(tmpdir(), "fp-demo-")), "demo");
+  const out = join(tempDir("fp-demo-"), "demo");
   const first = await runCli(["demo", "--out", out, "--steps", "8"]);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /trained tiny .* to step 8/);

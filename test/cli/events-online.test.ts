@@ -6,8 +6,7 @@
 // replaced, and recomputed on request.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeSyntheticRun } from "../../src/runs/synth.js";
 import { Store } from "../../src/store/store.js";
@@ -15,6 +14,7 @@ import { analyzeRun } from "../../src/pipeline/analyze.js";
 import { reportDataFromStore } from "../../src/report/from-store.js";
 import { register } from "../../src/cli/commands/events.js";
 import { runCli, runInProcess } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 
 /** `forking-paths events ...` in this process (its stdout). */
 const events = (args: readonly string[]): Promise<string> => runInProcess([register], ["events", ...args]);
@@ -39,7 +39,7 @@ function prefixRun(runDir: string, last: number, into: string): string {
 }
 
 test("events --online: known-at steps match the offline detector on prefixes; stored, read back, dropped with the offline events, recomputed", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "fp-online-"));
+  const dir = tempDir("fp-online-");
   const runDir = join(dir, "run");
   await writeSyntheticRun(runDir, { kind: "fork", seed: 4, steps: STEPS });
   const out = join(dir, "out");

@@ -3,17 +3,16 @@
 // --persistence 5` changes the stored events without touching the statistics.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticRun } from "../../src/runs/synth.js";
 import { runCli } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 
 const STEPS = "0,1,2,4,8,16,32,64,128,256,512,1000,2000,3000";
 const KINDS = ["mode_split", "mode_merge", "population_fork", "layer_fork", "change_point"];
 
 async function syntheticRun(): Promise<{ dir: string; run: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "fp-cli-events-"));
+  const dir = tempDir("fp-cli-events-");
   const run = join(dir, "run");
   await writeSyntheticRun(run, { kind: "fork", seed: 4, steps: STEPS.split(",").map(Number) });
   return { dir, run };

@@ -10,10 +10,10 @@
 // The run itself (test/fixtures/golden/golden-run) is written by scripts/write-golden-run.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, runCli } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 
 const GOLDEN_DIR = join(REPO_ROOT, "test", "fixtures", "golden");
 const RUN = join(GOLDEN_DIR, "golden-run");
@@ -46,7 +46,7 @@ function reportData(html: string): unknown {
 }
 
 async function currentOutputs(): Promise<Golden> {
-  const out = join(mkdtempSync(join(tmpdir(), "fp-golden-")), "analysis");
+  const out = join(tempDir("fp-golden-"), "analysis");
   await cli(["analyze", RUN, "--out", out, "--json"]);
   await cli(["metrics", out, "--add", join(RUN, "checkpoint-2000", "trainer_state.json"), "--source", "trainer_state"]);
   await cli(["report", out, "--title", "golden"]);

@@ -2,11 +2,11 @@
 // the CLI, idempotent per (run, source), run defaulting and the errors for ambiguous runs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Store } from "../../src/store/index.js";
 import { runCli, REPO_ROOT } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 
 const PYTHIA_70M = join(REPO_ROOT, "data", "pythia", "evals", "pythia-70m", "zero-shot");
 
@@ -20,7 +20,7 @@ async function withStore(dir: string, runs: string[]): Promise<void> {
 }
 
 test("metrics --add stores Pythia's evals under the only run, idempotently, and lists them", async () => {
-  const out = mkdtempSync(join(tmpdir(), "fp-metrics-cli-"));
+  const out = tempDir("fp-metrics-cli-");
   await withStore(out, ["pythia-70m"]);
   const add = await runCli(["metrics", out, "--add", PYTHIA_70M, "--json"]);
   assert.equal(add.code, 0, add.stderr);
@@ -44,9 +44,9 @@ test("metrics --add stores Pythia's evals under the only run, idempotently, and 
 });
 
 test("metrics --add with several runs needs --run; trainer_state and CSV sources coexist", async () => {
-  const out = mkdtempSync(join(tmpdir(), "fp-metrics-cli-"));
+  const out = tempDir("fp-metrics-cli-");
   await withStore(out, ["a", "b"]);
-  const files = mkdtempSync(join(tmpdir(), "fp-metrics-files-"));
+  const files = tempDir("fp-metrics-files-");
   writeFileSync(join(files, "trainer_state.json"), JSON.stringify({ global_step: 2, log_history: [{ step: 1, loss: 3 }, { step: 2, loss: 2.5 }, { step: 2, eval_loss: 2.7 }] }));
   writeFileSync(join(files, "heldout.csv"), "step,heldout_loss\n1,3.1\n2,2.6\n");
   const ambiguous = await runCli(["metrics", out, "--add", join(files, "trainer_state.json")]);
@@ -74,10 +74,10 @@ test("metrics --add with several runs needs --run; trainer_state and CSV sources
 });
 
 test("metrics --create-run registers a run for published evaluations", async () => {
-  const out = mkdtempSync(join(tmpdir(), "fp-metrics-cli-"));
+  const out = tempDir("fp-metrics-cli-");
   const r = await runCli(["metrics", out, "--add", PYTHIA_70M, "--run", "pythia-70m", "--create-run", "--json"]);
   assert.equal(r.code, 0, r.stderr);
-  const none = await runCli(["metrics", mkdtempSync(join(tmpdir(), "fp-metrics-cli-")), "--add", PYTHIA_70M]);
+  const none = await runCli(["metrics", tempDir("fp-metrics-cli-"), "--add", PYTHIA_70M]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /the store has no runs/);
 });

@@ -5,7 +5,7 @@
 // work; a changed plan is refused unless --new-plan is given.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,7 @@ import { runInProcess } from "../helpers/cli.js";
 import { register } from "../../src/cli/commands/study.js";
 import { Store, budgetedEvaluation, DEFAULT_BUDGETS, evaluateLoss, sotuTokenStreams, ByteTokenizer, UsageError } from "../../src/index.js";
 import { buildPlan, planHash, sweepFromPlan, PlanChangedError, type StudyPlan, type VerdictsFile } from "../../src/experiments/index.js";
+import { tempDir } from "../helpers/temp.js";
 
 const PYTHIA = fileURLToPath(new URL("../fixtures/experiments/pythia", import.meta.url));
 const CLAIMS = ["events_precede_quality_changes", "predict_loss_from_parameters", "budgeted_evaluation", "early_stopping", "sparsification"];
@@ -34,7 +35,7 @@ async function budgetBaselineFromStore(store: Store, runs: readonly string[]): P
 }
 
 test("study: plan.json then verdicts.json for 1 development + 2 held-out seeds, consistent with the plan and the store; a re-run resumes; a changed plan is refused", async () => {
-  const out = join(mkdtempSync(join(tmpdir(), "fp-study-")), "study");
+  const out = join(tempDir("fp-study-"), "study");
   const args = ["study", "--seeds", "2", "--dev-seeds", "1", "--configs", "base", "--random-masks", "2", "--steps", "8", "--out", out, "--prune-tokens", "1024", "--eval-tokens", "1024", "--sparsities", "0.5,0.9", "--pythia", PYTHIA, "--threads", "1"];
   const printed = JSON.parse(await runInProcess([register], [...args, "--json"])) as VerdictsFile;
   const file = JSON.parse(readFileSync(join(out, "verdicts.json"), "utf8")) as VerdictsFile;
@@ -106,7 +107,7 @@ test("study: fewer than 2 held-out seeds is a usage error", async () => {
 
 test("study: an unknown preset, or a configuration the preset does not have, is a usage error before any training", async () => {
   await assert.rejects(runInProcess([register], ["study", "--preset", "bogus", "--out", join(tmpdir(), "fp-study-never")]), (e: unknown) => e instanceof UsageError && /tiny, grokking, induction/.test((e as Error).message));
-  const out = join(mkdtempSync(join(tmpdir(), "fp-study-")), "grok");
+  const out = join(tempDir("fp-study-"), "grok");
   await assert.rejects(runInProcess([register], ["study", "--preset", "grokking", "--configs", "overtrain", "--out", out]), (e: unknown) => e instanceof UsageError && /base, varied/.test((e as Error).message));
   await assert.rejects(runInProcess([register], ["study", "--preset", "grokking", "--task-options", "modulus", "--out", out]), (e: unknown) => e instanceof UsageError && /not key=value/.test((e as Error).message));
   await assert.rejects(runInProcess([register], ["study", "--preset", "grokking", "--task-options", "offsetMax=3", "--out", out]), (e: unknown) => e instanceof UsageError && /offsetMax is not an option of the modular-addition task/.test((e as Error).message));

@@ -1,8 +1,6 @@
 // Shared by the cluster tests: small runs, and everything a store holds in comparable form
 // (every table with timestamps left out, and the CLI's `stats --json` / `events --json` text).
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { register as registerEvents } from "../../src/cli/commands/events.js";
 import { register as registerStats } from "../../src/cli/commands/stats.js";
@@ -12,9 +10,10 @@ import { writeSyntheticRun } from "../../src/runs/synth.js";
 import type { HubRunHubOptions } from "../../src/runs/hub-run.js";
 import { runInProcess } from "../helpers/cli.js";
 import type { FakeRevision } from "../helpers/fake-hub.js";
+import { tempDir as tempDirRemovedAfterTests } from "../helpers/temp.js";
 
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `fp-cluster-${prefix}-`));
+  return tempDirRemovedAfterTests(`fp-cluster-${prefix}-`);
 }
 
 /** A 13-checkpoint synthetic fork run (steps 0..2000, fork at 128): events of every kind, fast to analyze. */

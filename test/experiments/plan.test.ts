@@ -3,13 +3,13 @@
 // seen), a new plan only when asked for, recording the hash it supersedes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { buildPlan, canonicalJson, planHash, plannedRuns, CORE_CLAIM_IDS, HELDOUT_SEED_BASE } from "../../src/experiments/plan.js";
 import { fixPlan, PlanChangedError, PlanFileError, firstDifference } from "../../src/experiments/plan-io.js";
 import { sweepFromPlan } from "../../src/experiments/sweep.js";
 import { MIN_HELDOUT_SEEDS } from "../../src/experiments/verdict-rule.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("buildPlan: held-out seeds disjoint from development seeds; every claim states its baseline, minimum effect, rule and configuration", () => {
   const plan = buildPlan();
@@ -48,7 +48,7 @@ test("canonicalJson: key order does not change the hash; any value does", () => 
 });
 
 test("defect 3: fixPlan writes the plan once; a change of claim 1's change-point cost is refused, a --new-plan supersedes", async () => {
-  const out = mkdtempSync(join(tmpdir(), "fp-plan-"));
+  const out = tempDir("fp-plan-");
   const plan = buildPlan();
   const first = await fixPlan(out, plan);
   assert.equal(first.status, "written");

@@ -6,16 +6,16 @@
 // the wall and CPU time of every phase.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runInProcess } from "../helpers/cli.js";
 import { register } from "../../src/cli/commands/study.js";
 import { UsageError } from "../../src/index.js";
 import { buildStudyPlan, runStudy, studyTransitionTable, type StudyOptions, type StudyPlan, type TransitionTableRow } from "../../src/experiments/index.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("study --table: the transitions table recomputed from a copy of the store equals verdicts.json's; missing runs listed; phase times in verdicts.json", async () => {
-  const root = mkdtempSync(join(tmpdir(), "fp-study-table-"));
+  const root = tempDir("fp-study-table-");
   const out = join(root, "study");
   const options: StudyOptions = { preset: "grokking", out, heldoutSeeds: 2, developmentSeeds: 1, configurations: ["base"], steps: 4, taskOptions: { modulus: 11 }, pythia: null, threads: 1 };
   const lines: string[] = [];

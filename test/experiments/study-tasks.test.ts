@@ -5,14 +5,14 @@
 // store, and a re-run resumes without re-analysing or changing anything.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Store } from "../../src/index.js";
 import { buildStudyPlan, planHash, runStudy, loadStudyRunData, CLAIM_IDS, TRANSITIONS_FILE, PlanChangedError, type StudyOptions, type StudyPlan } from "../../src/experiments/index.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("study --preset grokking: plan, train, transitions under the plan's rule, seven verdicts, the transitions table; a re-run resumes", async () => {
-  const out = join(mkdtempSync(join(tmpdir(), "fp-study-grok-")), "study");
+  const out = join(tempDir("fp-study-grok-"), "study");
   const options: StudyOptions = { preset: "grokking", out, heldoutSeeds: 2, developmentSeeds: 0, configurations: ["base"], steps: 4, taskOptions: { modulus: 11 }, pythia: null, threads: 1 };
   const { file } = await runStudy(options);
   const plan = JSON.parse(readFileSync(join(out, "plan.json"), "utf8")) as StudyPlan;

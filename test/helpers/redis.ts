@@ -1,8 +1,9 @@
 // A real redis-server for tests: on a free loopback port, in a temporary directory, without
-// snapshots (or with an append-only file when a test restarts it), stopped afterwards.
+// snapshots (or with an append-only file when a test restarts it), stopped afterwards with its
+// directory removed.
 // scripts/ensure-redis.mjs makes sure the binary exists before the suite runs.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ export interface TestRedis {
   readonly dir: string;
   /** Stop (SIGTERM, waiting for the exit) and start again on the same port and directory. */
   restart(): Promise<void>;
+  /** Stop it and remove its directory. */
   stop(): Promise<void>;
 }
 
@@ -66,7 +68,7 @@ export async function startRedis(options: { persistent?: boolean } = {}): Promis
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const stop = async () => {
+  const halt = async () => {
     const proc = child as ChildProcess | null;
     child = null;
     if (proc === null || proc.exitCode !== null) return;
@@ -75,11 +77,20 @@ export async function startRedis(options: { persistent?: boolean } = {}): Promis
       proc.kill("SIGTERM");
     });
   };
-  await launch();
+  const stop = async () => {
+    await halt();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await launch();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   return {
     url: `redis://127.0.0.1:${port}`, port, dir,
     restart: async () => {
-      await stop();
+      await halt();
       await launch();
     },
     stop,

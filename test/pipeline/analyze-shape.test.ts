@@ -3,8 +3,6 @@
 // values); --no-shape and --spectral-max-dim 0 store neither; --shape-sample 0 keeps exact only.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticRun } from "../../src/runs/synth.js";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
@@ -15,12 +13,13 @@ import { decodeToFloat32 } from "../../src/formats/dtype.js";
 import { spectralSummary } from "../../src/stats/spectral.js";
 import { featuresFromStore } from "../../src/quality/store-features.js";
 import { runCli } from "../helpers/cli.js";
+import { tempDir } from "../helpers/temp.js";
 
 const STEPS = [0, 256];
 const QKV = "gpt_neox.layers.0.attention.query_key_value.weight";
 
 async function synthRun(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "fp-analyze-shape-"));
+  const dir = tempDir("fp-analyze-shape-");
   await writeSyntheticRun(join(dir, "run"), { kind: "fork", seed: 5, steps: STEPS, hidden: 32, layers: 2 });
   return dir;
 }

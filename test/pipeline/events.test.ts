@@ -4,8 +4,6 @@
 // Histogram reconstruction checked against the true values it was built from.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticRun, type SyntheticRunInfo } from "../../src/runs/synth.js";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
@@ -16,6 +14,7 @@ import { decodeMembership, type EncodedMembership } from "../../src/dynamics/for
 import { Store } from "../../src/store/store.js";
 import { histKeyOf } from "../../src/stats/histogram.js";
 import { Rng } from "../../src/util/rng.js";
+import { tempDir } from "../helpers/temp.js";
 
 /** Pythia-like steps, cut at 4000 to keep the test fast (the fork is designed at step 128). */
 const STEPS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 2000, 3000, 4000];
@@ -23,7 +22,7 @@ const STEPS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 2000, 3000, 4000]
 const INCLUDE = ["*layernorm*", "*layer_norm*"];
 
 async function analyzedRun(kind: "fork" | "null", seed: number, shape = true): Promise<{ out: string; info: SyntheticRunInfo; summaryEvents: Record<string, number> | null }> {
-  const dir = mkdtempSync(join(tmpdir(), `fp-events-${kind}-`));
+  const dir = tempDir(`fp-events-${kind}-`);
   const info = await writeSyntheticRun(join(dir, "run"), { kind, seed, steps: STEPS });
   const summary = await analyzeRun(join(dir, "run"), { out: join(dir, "out"), workers: 0, include: INCLUDE, shape });
   return { out: join(dir, "out"), info, summaryEvents: summary.events };

@@ -2,10 +2,10 @@
 // CSV long and wide, folder reading with duplicate detection, typed errors, and alignment.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { alignToCheckpoints, MetricsFormatError, parseLmEval, parseMetricsCsv, parseTrainerState, readMetricsPath, TASK_METRIC_NAMES } from "../../src/quality/index.js";
+import { tempDir } from "../helpers/temp.js";
 
 const lmEval = (modelArgs: string | null, results: unknown) => JSON.stringify({ results, config: modelArgs === null ? {} : { model_args: modelArgs, num_fewshot: 0 } });
 
@@ -62,7 +62,7 @@ test("CSV long and wide formats; errors name the line", () => {
 });
 
 test("readMetricsPath reads a folder recursively and refuses the same (step, name) twice", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "fp-metrics-"));
+  const dir = tempDir("fp-metrics-");
   mkdirSync(join(dir, "zero"));
   writeFileSync(join(dir, "zero", "m_step1.json"), lmEval(null, { t: { acc: 0.1 } }));
   writeFileSync(join(dir, "zero", "m_step2.json"), lmEval(null, { t: { acc: 0.2 } }));

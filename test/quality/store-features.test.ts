@@ -2,15 +2,13 @@
 // plus the mean spectral alpha when tensors store one; values equal what was written.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Store } from "../../src/store/index.js";
 import { featuresFromStore } from "../../src/quality/index.js";
 import { fakeCheckpoint } from "../store/fake-results.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("featuresFromStore returns stored group statistics per step", async () => {
-  const store = await Store.openDir(mkdtempSync(join(tmpdir(), "fp-qfeat-")));
+  const store = await Store.openDir(tempDir("fp-qfeat-"));
   try {
     await store.putRun({ run_id: "r", source: "/runs/r" });
     const written = [0, 10, 20].map((step) => fakeCheckpoint(step, 1, { tensors: 2, histogramKeys: 3, trajectoryLength: 4 }));

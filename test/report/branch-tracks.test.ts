@@ -3,16 +3,15 @@
 // two tracks that separate, with the event's own centres.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticRun } from "../../src/runs/synth.js";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
 import { Store } from "../../src/store/store.js";
 import { reportDataFromStore } from "../../src/report/from-store.js";
+import { tempDir } from "../helpers/temp.js";
 
 test("population fork branches become mode tracks over the fork tensor", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "fp-branches-"));
+  const dir = tempDir("fp-branches-");
   const info = await writeSyntheticRun(join(dir, "run"), { kind: "fork", seed: 2 });
   await analyzeRun(join(dir, "run"), { out: join(dir, "out"), workers: 0, include: ["*layernorm*"], shape: false });
   const store = await Store.openDir(join(dir, "out"), { readOnly: true });

@@ -1,7 +1,6 @@
 // Fixture runs for the hub-analyze tests: the same checkpoint files written to a local folder
 // (step0/, step1/, step2/) and served by the fake Hub as revisions step0, step1, step2.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeFloats, type Dtype } from "../../src/formats/dtype.js";
@@ -9,6 +8,7 @@ import { encodeSafetensors, type SafetensorsEntry } from "../../src/formats/safe
 import { Rng } from "../../src/util/rng.js";
 import type { FakeRepos } from "../helpers/fake-hub.js";
 import { FIXTURES, PickleBuilder, writeZip, type ZipInput } from "../formats/pytorch-test-helpers.js";
+import { tempDir } from "../helpers/temp.js";
 
 export const STEPS = [0, 1, 2] as const;
 export const REVISIONS = STEPS.map((s) => `step${s}`);
@@ -16,7 +16,7 @@ export const REVISIONS = STEPS.map((s) => `step${s}`);
 export const FAST_RETRY = { http: { backoffMs: 1, maxBackoffMs: 4 }, retry: { backoffMs: 1, maxBackoffMs: 4 } } as const;
 
 export function tmp(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `fp-${prefix}-`));
+  return tempDir(`fp-${prefix}-`);
 }
 
 interface Spec {

@@ -18,10 +18,12 @@ which test/store/tensorboard/fixture.test.ts compares with the export.
 
   /usr/bin/python3 tools/reference/tensorboard_reader.py [DIR] [OUT.json]
 """
+import atexit
 import importlib
 import json
 import math
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -34,6 +36,7 @@ DEFAULT_DIR = os.path.join(ROOT, "test", "fixtures", "tensorboard")
 
 def load_protos():
     out = tempfile.mkdtemp(prefix="tb-pb-")
+    atexit.register(shutil.rmtree, out, True)  # the generated module is only needed while it runs
     subprocess.run(["protoc", f"--proto_path={HERE}", f"--python_out={out}", "tensorboard_subset.proto"], check=True)
     sys.path.insert(0, out)
     return importlib.import_module("tensorboard_subset_pb2")
