@@ -14,14 +14,21 @@ import type { ColumnRecord } from "./codec.js";
 /** Rows per data chunk (DuckDB's standard vector size). */
 export const APPEND_CHUNK_ROWS = 2048;
 
-/** Append `rows` to `table`; items are turned into column records by `encode` one chunk at a time. */
-export async function appendRows<T>(connection: DuckDBConnection, table: TableName, rows: readonly T[], encode: (item: T) => ColumnRecord): Promise<void>;
+/** Another table with `table`'s columns to append into (e.g. a TEMP staging table, staging.ts). */
+export interface AppendTarget {
+  readonly table: string;
+  readonly schema: string;
+  readonly catalog: string;
+}
+
+/** Append `rows` to `table` (or to `into`, a table with its columns); items are turned into column records by `encode` one chunk at a time. */
+export async function appendRows<T>(connection: DuckDBConnection, table: TableName, rows: readonly T[], encode: (item: T) => ColumnRecord, into?: AppendTarget): Promise<void>;
 export async function appendRows(connection: DuckDBConnection, table: TableName, rows: readonly ColumnRecord[]): Promise<void>;
-export async function appendRows(connection: DuckDBConnection, table: TableName, rows: readonly unknown[], encode?: (item: unknown) => ColumnRecord): Promise<void> {
+export async function appendRows(connection: DuckDBConnection, table: TableName, rows: readonly unknown[], encode?: (item: unknown) => ColumnRecord, into?: AppendTarget): Promise<void> {
   if (rows.length === 0) return;
   const columns = TABLES[table];
   const types: DuckDBType[] = columns.map((c) => c.type);
-  const appender = await connection.createAppender(table);
+  const appender = into === undefined ? await connection.createAppender(table) : await connection.createAppender(into.table, into.schema, into.catalog);
   let chunk: DuckDBDataChunk | undefined;
   try {
     for (let start = 0; start < rows.length; start += APPEND_CHUNK_ROWS) {
