@@ -11,7 +11,7 @@ import { Store } from "../store/store.js";
 import { claimRun } from "../store/identity.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { UsageError } from "../util/errors.js";
-import { BatchWriter } from "./batch-writer.js";
+import { BatchWriter, withStage } from "./batch-writer.js";
 import { analyzeCheckpoint, type CheckpointBatch, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/extras.js";
 import { ROW_TASKS_URL } from "./row-tasks.js";
@@ -136,10 +136,10 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     }
     const progress = (p: Omit<AnalyzeProgress, "checkpointsTotal">) => options.onProgress?.({ ...p, checkpointsTotal: checkpoints.length });
     // Many-tensor checkpoints run one at a time, each written before the next starts (memory: one batch).
-    const serial = (batch: CheckpointBatch) => batch.tensors.length + batch.buffers.length > SERIAL_CHECKPOINT_TENSORS;
+    const serial = (batch: CheckpointBatch) => batch.tensorCount + batch.buffers.length > SERIAL_CHECKPOINT_TENSORS;
     await pipelineInOrder(todo, { first: 1, after: (batch: CheckpointBatch) => (serial(batch) ? 0 : CHECKPOINTS_IN_FLIGHT) },
-      ({ cp, i }) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
-        progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done })),
+      ({ cp, i }) => withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
+        progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }), stage)),
       async ({ cp, i }, batch) => {
         await batchWriter.write(batch);
         if (serial(batch)) await batchWriter.flush();
@@ -174,7 +174,7 @@ export function countBatch(summary: AnalyzeSummary, batch: CheckpointBatch): voi
     summary.remote.filesBytes += batch.filesBytes;
   }
   summary.analyzed++;
-  summary.tensors += batch.tensors.length;
+  summary.tensors += batch.tensorCount;
   summary.buffers += batch.buffers.length;
   summary.nonFinite.push(...batch.nonFinite);
   summary.bytes += batch.checkpoint.total_bytes;

@@ -1,12 +1,25 @@
 // The one writer of analysis results: commits CheckpointBatches to the store, one transaction
 // per checkpoint, while the next checkpoint is being analyzed (at most one write under way).
+// withStage gives a checkpoint's analysis a stage of the same store, so its per-tensor rows go
+// to the store as they come (store/staging.ts) and the write only copies them inside DuckDB.
+import type { CheckpointStage } from "../store/staging.js";
 import type { CheckpointResult } from "../store/types.js";
+import type { CheckpointBatch } from "./checkpoint-batch.js";
+
+/** Writes one checkpoint in one transaction: a RunClaim (store/identity.ts), or a Store bound to a run. */
+export interface BatchTarget {
+  writeCheckpoint(result: CheckpointResult): Promise<void>;
+}
+
+/** A BatchTarget that also stages per-tensor rows for the checkpoint of `step` (RunClaim). */
+export interface StagingTarget extends BatchTarget {
+  stageCheckpoint(step: number): Promise<CheckpointStage>;
+}
 
 export class BatchWriter {
   private pending: Promise<void> = Promise.resolve();
 
-  /** `target` writes one checkpoint in one transaction: a RunClaim (store/identity.ts), or a Store bound to a run. */
-  constructor(private readonly target: { writeCheckpoint(result: CheckpointResult): Promise<void> }) {}
+  constructor(private readonly target: BatchTarget) {}
 
   /**
    * Starts writing `batch` once the previous write has finished (rethrowing its error) and returns
@@ -22,5 +35,20 @@ export class BatchWriter {
   /** Waits for the write under way; rethrows its error. */
   flush(): Promise<void> {
     return this.pending;
+  }
+}
+
+/**
+ * Runs `analyze` with a new stage of `target` for checkpoint `step` (analyzeCheckpoint's `stage`)
+ * and returns its batch, which names the stage; writing the batch to `target` commits the staged
+ * rows. When `analyze` fails, the stage is discarded (nothing of it reaches the store).
+ */
+export async function withStage(target: StagingTarget, step: number, analyze: (stage: CheckpointStage) => Promise<CheckpointBatch>): Promise<CheckpointBatch> {
+  const stage = await target.stageCheckpoint(step);
+  try {
+    return await analyze(stage);
+  } catch (err) {
+    await stage.discard();
+    throw err;
   }
 }

@@ -24,6 +24,7 @@ import type { TensorRef } from "../formats/tensor-ref.js";
 import type { StatsPool } from "../kernels/stats-pool.js";
 import type { RunCheckpoint } from "../runs/discovery.js";
 import type { TensorSketch } from "../stats/sketch.js";
+import type { CheckpointStage } from "../store/staging.js";
 import type { BufferInput, CheckpointResult, GroupStatsInput, TensorStatsInput, TrajectoryInput } from "../store/types.js";
 import { classifyTensor, isNonParameterBuffer, isSpectralTarget } from "../tensor/names.js";
 import { nameFilter } from "../util/glob.js";
@@ -66,8 +67,21 @@ export interface NonFiniteReport {
   inf: number;
 }
 
-/** The rows of one checkpoint (what the store writes in one transaction) and what was seen doing it. */
+/**
+ * Rows per chunk handed to a stage as they come (in tensor order): small enough that the main
+ * thread's encoding and append of one chunk is a short pause between worker replies, large
+ * enough that the appender's per-call cost does not dominate.
+ */
+export const STAGE_CHUNK_ROWS = 256;
+
+/**
+ * The rows of one checkpoint (what the store writes in one transaction) and what was seen doing
+ * it. Analyzed with a stage, the per-tensor rows (tensors, trajectories) are in the stage, not
+ * in `tensors` and `trajectories`, which are then empty.
+ */
 export interface CheckpointBatch extends CheckpointResult {
+  /** Tensor rows of the checkpoint, staged or in `tensors`. */
+  readonly tensorCount: number;
   readonly groups: GroupStatsInput[];
   readonly buffers: BufferInput[];
   readonly trajectories: TrajectoryInput[];
@@ -86,7 +100,10 @@ export function isKeptTensor(ref: TensorRef, maxElements: number): boolean {
 
 /**
  * Analyzes one checkpoint into a batch of rows, on `pool`'s workers. `onBytes(done, total)`
- * reports sketched bytes of the selected float tensors.
+ * reports sketched bytes of the selected float tensors. With a `stage` (Store.stageCheckpoint,
+ * of the store that will write the batch), the per-tensor rows go there in chunks as they come
+ * instead of into the batch, so memory does not grow with the tensor count; the batch names the
+ * stage. On failure the caller discards the stage.
  */
 export async function analyzeCheckpoint(
   checkpoint: RunCheckpoint,
@@ -94,6 +111,7 @@ export async function analyzeCheckpoint(
   options: CheckpointStatsOptions,
   pool: StatsPool,
   onBytes?: (done: number, total: number) => void,
+  stage?: CheckpointStage,
 ): Promise<CheckpointBatch> {
   const keep = nameFilter(selection.include ?? [], selection.exclude ?? []);
   const open = await checkpoint.open({ ...(selection.key !== undefined && { key: selection.key }), select: keep });
@@ -107,18 +125,21 @@ export async function analyzeCheckpoint(
     }));
     let done = 0;
     const progress = (n: number) => onBytes?.((done += n), total);
-    const results = await mapInOrder(params, TENSORS_IN_FLIGHT, (ref) => analyzeTensor(ref, checkpoint.step, options, pool, progress));
-    const groups = await groupRowsOnPool(results, checkpoint.step, options, pool);
+    const rows = new TensorRowCollector(checkpoint.step, stage);
+    await mapInOrder(params.map((ref, i) => ({ ref, i })), TENSORS_IN_FLIGHT, async ({ ref, i }) => rows.put(i, await analyzeTensor(ref, checkpoint.step, options, pool, progress)));
+    await rows.finish();
+    const groups = await groupRowsOnPool(rows.sketched, checkpoint.step, options, pool);
     return {
       checkpoint: { step: checkpoint.step, label: checkpoint.label, path: checkpoint.path, format: open.format as CheckpointFormat, n_tensors: selected.length, total_bytes: total },
-      tensors: results.map((r) => r.row),
+      tensors: rows.tensors,
+      tensorCount: rows.sketched.length,
       groups,
       buffers,
-      trajectories: results.flatMap((r) => (r.trajectory !== null ? [r.trajectory] : [])),
-      nonFinite: results.flatMap(({ row, sketch }) => (sketch.nan + sketch.posinf + sketch.neginf > 0
-        ? [{ step: checkpoint.step, tensor: row.tensor, nan: sketch.nan, inf: sketch.posinf + sketch.neginf }] : [])),
+      trajectories: rows.trajectories,
+      nonFinite: rows.nonFinite,
       bytesTransferred: open.bytesTransferred(),
       filesBytes: open.filesBytes,
+      ...(stage !== undefined && { stage }),
     };
   } finally {
     await open.close();
@@ -129,6 +150,69 @@ interface TensorResult {
   row: TensorStatsInput;
   sketch: TensorSketch;
   trajectory: TrajectoryInput | null;
+}
+
+/** What the groups need of a tensor once its row is gone: its name, layer, role, kind and sketch. */
+interface SketchedRow {
+  row: Pick<TensorStatsInput, "tensor" | "layer" | "role" | "kind">;
+  sketch: TensorSketch;
+}
+
+/**
+ * Takes tensor results as they complete and uses them in tensor order: keeps each one's sketch
+ * for the groups, and either keeps its rows (no stage) or hands them to the stage a chunk at a
+ * time, holding only the chunk being filled and the results that came before their turn.
+ */
+class TensorRowCollector {
+  readonly sketched: SketchedRow[] = [];
+  readonly tensors: TensorStatsInput[] = [];
+  readonly trajectories: TrajectoryInput[] = [];
+  readonly nonFinite: NonFiniteReport[] = [];
+  private readonly early = new Map<number, TensorResult>();
+  private next = 0;
+  private chunk: TensorResult[] = [];
+  private appending: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | null = null;
+
+  constructor(private readonly step: number, private readonly stage: CheckpointStage | undefined) {}
+
+  /** Result `i` (0-based, tensor order); throws a failed append's error (no new tensor then starts). */
+  put(i: number, result: TensorResult): void {
+    if (this.failure !== null) throw this.failure.error;
+    this.early.set(i, result);
+    for (let r = this.early.get(this.next); r !== undefined; r = this.early.get(this.next)) {
+      this.early.delete(this.next++);
+      this.take(r);
+    }
+    if (this.chunk.length >= STAGE_CHUNK_ROWS) this.send();
+  }
+
+  /** Hands the last chunk over and waits for every append. */
+  async finish(): Promise<void> {
+    if (this.chunk.length > 0) this.send();
+    await this.appending;
+    if (this.failure !== null) throw this.failure.error;
+  }
+
+  private take({ row, sketch, trajectory }: TensorResult): void {
+    this.sketched.push({ row: { tensor: row.tensor, layer: row.layer, role: row.role, kind: row.kind }, sketch });
+    if (sketch.nan + sketch.posinf + sketch.neginf > 0) this.nonFinite.push({ step: this.step, tensor: row.tensor, nan: sketch.nan, inf: sketch.posinf + sketch.neginf });
+    if (this.stage !== undefined) {
+      this.chunk.push({ row, sketch, trajectory });
+      return;
+    }
+    this.tensors.push(row);
+    if (trajectory !== null) this.trajectories.push(trajectory);
+  }
+
+  private send(): void {
+    const stage = this.stage!;
+    const chunk = this.chunk;
+    this.chunk = [];
+    const trajectories = chunk.flatMap((r) => (r.trajectory !== null ? [r.trajectory] : []));
+    this.appending = this.appending.then(() => (this.failure === null ? stage.append(chunk.map((r) => r.row), trajectories) : undefined))
+      .catch((error: unknown) => { this.failure ??= { error }; });
+  }
 }
 
 /**
@@ -158,7 +242,7 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
 }
 
 /** Group rows (model, roles, layers) from merged sketches; summaries and shapes on the workers. */
-async function groupRowsOnPool(results: readonly TensorResult[], step: number, options: CheckpointStatsOptions, pool: StatsPool): Promise<GroupStatsInput[]> {
+async function groupRowsOnPool(results: readonly SketchedRow[], step: number, options: CheckpointStatsOptions, pool: StatsPool): Promise<GroupStatsInput[]> {
   const size = (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null;
   const groups = checkpointGroups(results);
   return Promise.all(groups.map(async (g) => {

@@ -1,6 +1,6 @@
 // Conversion between the store's row types and table columns: inputs -> column records for
 // the appender, result rows -> typed records. JSON columns keep NaN and +-Infinity.
-import { listValue } from "./duckdb.js";
+import { NumberList } from "./append.js";
 import { StoreError } from "../util/errors.js";
 import type {
   BufferInput, GroupStatsInput, HistogramData, StatValues, TensorStatsInput, CheckpointInfo, EventInput, OnlineEventInput, MetricInput, TransitionInput,
@@ -124,22 +124,21 @@ export function groupStatsColumns(run: string, step: number, g: GroupStatsInput)
   return { run_id: run, step, group_kind: g.group_kind, group_name: g.group_name, n_tensors: g.n_tensors, ...statColumns(g) };
 }
 
-/** Histogram lists built directly as DuckDB list values (INTEGER keys, BIGINT counts). */
+/**
+ * Histogram lists (INTEGER keys, BIGINT counts) as NumberLists, checked here and copied into the
+ * appender's vectors as typed arrays (append.ts), not converted item by item.
+ */
 export function histogramColumns(h: HistogramData): ColumnRecord {
   if (h.keys.length !== h.counts.length) {
     throw new TypeError(`histogram has ${h.keys.length} keys but ${h.counts.length} counts`);
   }
-  const keys: number[] = new Array(h.keys.length);
-  const counts: bigint[] = new Array(h.counts.length);
-  for (let i = 0; i < keys.length; i++) {
+  for (let i = 0; i < h.keys.length; i++) {
     const k = h.keys[i]!;
     const c = h.counts[i]!;
     if (!Number.isInteger(k) || k < -0x80000000 || k > 0x7fffffff) throw new TypeError(`histogram key ${k} is not an int32`);
     if (!Number.isSafeInteger(c) || c < 0) throw new TypeError(`histogram count ${c} is not a non-negative integer`);
-    keys[i] = k;
-    counts[i] = BigInt(c);
   }
-  return { keys: listValue(keys), counts: listValue(counts) };
+  return { keys: new NumberList(h.keys), counts: new NumberList(h.counts) };
 }
 
 export function bufferColumns(run: string, step: number, b: BufferInput): ColumnRecord {
@@ -180,8 +179,11 @@ export function metricColumns(run: string, source: string, m: MetricInput): Colu
   return { run_id: run, step: m.step, source, name: m.name, value: m.value };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** float32 values as little-endian bytes (a copy). */
 export function float32ToBytes(values: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
   const out = new Uint8Array(values.length * 4);
   const view = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);

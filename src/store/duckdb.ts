@@ -7,7 +7,7 @@ import type * as DuckDB from "@duckdb/node-api";
 
 const duckdb = createRequire(import.meta.url)("@duckdb/node-api") as typeof DuckDB;
 
-export const { DuckDBInstance, DuckDBDataChunk, DuckDBListValue, DuckDBTypeId, jsToDuckDBValue, listValue, BIGINT, BLOB, BOOLEAN, DOUBLE, INTEGER, LIST, TIMESTAMP, VARCHAR } = duckdb;
+export const { DuckDBInstance, DuckDBDataChunk, DuckDBListValue, DuckDBTypeId, jsToDuckDBValue, BIGINT, BLOB, BOOLEAN, DOUBLE, INTEGER, LIST, TIMESTAMP, VARCHAR } = duckdb;
 export type DuckDBInstance = DuckDB.DuckDBInstance;
 export type DuckDBDataChunk = DuckDB.DuckDBDataChunk;
 export type DuckDBListValue = DuckDB.DuckDBListValue;

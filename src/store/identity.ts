@@ -3,6 +3,7 @@
 // refused with a one-line error saying what to do; nothing is written before the first checkpoint
 // succeeds, so a failed command leaves the store as it was.
 import { StoreError } from "../util/errors.js";
+import type { CheckpointStage } from "./staging.js";
 import type { RunClaimWrite, Store } from "./store.js";
 import type { CheckpointResult, RunInput } from "./types.js";
 
@@ -33,6 +34,11 @@ export class RunClaim {
   async isCheckpointComplete(step: number): Promise<boolean> {
     if (this.pending?.replace === true) return false;
     return this.store.isCheckpointComplete(this.run.run_id, step);
+  }
+
+  /** A stage for the per-tensor rows of checkpoint `step` (Store.stageCheckpoint), committed by writeCheckpoint. */
+  stageCheckpoint(step: number): Promise<CheckpointStage> {
+    return this.store.stageCheckpoint(this.run.run_id, step);
   }
 
   async writeCheckpoint(result: CheckpointResult): Promise<void> {

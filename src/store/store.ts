@@ -13,6 +13,7 @@ import {
 } from "./codec.js";
 import { addMissingTables, moveSketchHistograms } from "./migrate.js";
 import { openDatabase } from "./open.js";
+import { CheckpointStage } from "./staging.js";
 import { checkPruningRows, deleteReplacedPruning, pruningColumns, pruningRows } from "./pruning.js";
 import * as q from "./queries.js";
 import { PER_CHECKPOINT_TABLES, TABLE_NAMES, TABLE_ORDER, type TableName } from "./schema.js";
@@ -111,10 +112,28 @@ export class Store {
   }
 
   /**
-   * Write everything computed for one checkpoint in ONE transaction: delete the (run, step)
-   * rows of every per-checkpoint table, insert the new rows, mark the checkpoint complete.
+   * A stage for the per-tensor rows of checkpoint `step` of `runId`, filled while it is analyzed
+   * and written by writeCheckpoint (result.stage); the rows live in TEMP tables, never in the file.
    */
-  writeCheckpoint(runId: string, result: CheckpointResult, claim?: RunClaimWrite): Promise<void> {
+  stageCheckpoint(runId: string, step: number): Promise<CheckpointStage> {
+    return CheckpointStage.create((fn) => this.write(fn), runId, step);
+  }
+
+  /**
+   * Write everything computed for one checkpoint in ONE transaction: delete the (run, step)
+   * rows of every per-checkpoint table, insert the new rows (the staged ones first), mark the
+   * checkpoint complete. A failed write discards the stage.
+   */
+  async writeCheckpoint(runId: string, result: CheckpointResult, claim?: RunClaimWrite): Promise<void> {
+    try {
+      await this.writeCheckpointRows(runId, result, claim);
+      result.stage?.markCommitted();
+    } finally {
+      await result.stage?.discard();
+    }
+  }
+
+  private writeCheckpointRows(runId: string, result: CheckpointResult, claim: RunClaimWrite | undefined): Promise<void> {
     return this.transaction(async (c) => {
       if (claim !== undefined) await applyRunClaim(c, claim);
       await this.requireRun(c, runId);
@@ -123,6 +142,7 @@ export class Store {
         await c.run(`DELETE FROM ${table} WHERE run_id = $1 AND step = $2`, [runId, step]);
       }
       await c.run("DELETE FROM checkpoints WHERE run_id = $1 AND step = $2", [runId, step]);
+      await result.stage?.copyInto(c, runId, step);
       // Rows are encoded a chunk at a time inside appendRows: memory stays at one chunk's columns.
       await appendRows(c, "tensor_stats", result.tensors, (t) => tensorStatsColumns(runId, step, t));
       await appendRows(c, "histograms", withHistogram(result.tensors), (t) => ({ run_id: runId, step, tensor: t.tensor, ...histogramColumns(t.histogram) }));

@@ -1,6 +1,7 @@
 // Row types of the results store API: what the analyzer writes and what queries return.
 // Statistic field names match stats/'s TensorSummary, so a summary can be spread into a row.
 import type { TensorSummary } from "../stats/summary.js";
+import type { CheckpointStage } from "./staging.js";
 import type { BufferDtype, Dtype, DynamicsEventKind, GroupKind, TensorKind, TensorRole } from "./vocabulary.js";
 
 /** A sparse histogram: sorted keys (float32 bits >>> 16) and their counts. */
@@ -80,6 +81,8 @@ export interface CheckpointResult {
   groups?: readonly GroupStatsInput[];
   buffers?: readonly BufferInput[];
   trajectories?: readonly TrajectoryInput[];
+  /** Per-tensor rows already staged in the store that writes this result (Store.stageCheckpoint), written before `tensors`. */
+  stage?: CheckpointStage;
 }
 
 export interface RunInput {

@@ -98,3 +98,57 @@ test("checkpointGroups merges group sketches exactly as groupSketches does (dens
   for (const g of fast.filter((x) => x.kind === "role")) assert.deepEqual(g.sketch, reference.byRole.get(g.name), g.name);
   for (const g of fast.filter((x) => x.kind === "layer")) assert.deepEqual(g.sketch, reference.byLayer.get(Number(g.name.slice(6))), g.name);
 });
+
+test("analyzeCheckpoint with a stage: the rows go to the store as they come, not into the batch; written, the store holds what the unstaged batch writes; a failure leaves nothing", async () => {
+  const { Store } = await import("../../src/store/store.js");
+  const { BatchWriter, withStage } = await import("../../src/pipeline/batch-writer.js");
+  const { claimRun } = await import("../../src/store/identity.js");
+  const { rmSync } = await import("node:fs");
+  const dir = tmp("staged");
+  const run = writeFixtureRun(join(dir, "run"), "model.safetensors", safetensorsCheckpoint);
+  const checkpoints = await discoverRun(run.localDir);
+  const pool = await StatsPool.create(2);
+  const staged = await Store.openDir(join(dir, "staged"));
+  const plain = await Store.openDir(join(dir, "plain"));
+  try {
+    for (const [store, useStage] of [[staged, true], [plain, false]] as const) {
+      const claim = await claimRun(store, { run_id: "r", source: run.localDir });
+      const writer = new BatchWriter(claim);
+      for (const cp of checkpoints) {
+        const batch = useStage
+          ? await withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, {}, OPTIONS, pool, undefined, stage))
+          : await analyzeCheckpoint(cp, {}, OPTIONS, pool);
+        if (useStage) {
+          assert.deepEqual([batch.tensors.length, batch.trajectories.length], [0, 0], "staged rows are not in the batch");
+          assert.ok(batch.tensorCount >= 5 && batch.stage !== undefined);
+        } else {
+          assert.equal(batch.tensorCount, batch.tensors.length);
+        }
+        await writer.write(batch);
+      }
+      await writer.flush();
+    }
+    for (const table of ["tensor_stats", "histograms", "trajectories", "group_stats", "group_histograms", "checkpoints"] as const) {
+      const rows = await staged.dumpTable(table);
+      assert.ok(rows.length > 0, table);
+      assert.deepEqual(rows, await plain.dumpTable(table), table);
+    }
+    // a checkpoint that fails once its stage exists (its file truncated by 1 KB) leaves the stored rows and no stage behind
+    const before = await staged.dumpTable("tensor_stats");
+    const bad = checkpoints[2]!;
+    const file = join(run.localDir, "step2", "model.safetensors");
+    const { readFileSync, writeFileSync } = await import("node:fs");
+    writeFileSync(file, readFileSync(file).subarray(0, readFileSync(file).length - 1024));
+    const claim = await claimRun(staged, { run_id: "r", source: run.localDir });
+    await assert.rejects(withStage(claim, bad.step, (stage) => analyzeCheckpoint(bad, {}, OPTIONS, pool, undefined, stage)));
+    assert.deepEqual(await staged.dumpTable("tensor_stats"), before);
+    const temp = await (staged as unknown as { read<T>(fn: (c: { runAndReadAll(sql: string): Promise<{ getRowObjectsJS(): unknown[] }> }) => Promise<T>): Promise<T> })
+      .read(async (c) => (await c.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'temp'")).getRowObjectsJS());
+    assert.deepEqual(temp, [], "the failed checkpoint's stage was dropped");
+  } finally {
+    await pool.close();
+    await staged.close();
+    await plain.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
