@@ -135,14 +135,16 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       else todo.push({ cp: checkpoints[i]!, i });
     }
     const progress = (p: Omit<AnalyzeProgress, "checkpointsTotal">) => options.onProgress?.({ ...p, checkpointsTotal: checkpoints.length });
-    // Many-tensor checkpoints run one at a time, each written before the next starts (memory: one batch).
-    const serial = (batch: CheckpointBatch) => batch.tensors.length + batch.buffers.length > SERIAL_CHECKPOINT_TENSORS;
-    await pipelineInOrder(todo, { first: 1, after: (batch: CheckpointBatch) => (serial(batch) ? 0 : CHECKPOINTS_IN_FLIGHT) },
-      ({ cp, i }) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
-        progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done })),
+    // Many-tensor checkpoints run one at a time, each written before the next starts (memory: one
+    // batch); a checkpoint says which it is once opened, and the next starts only then.
+    const serial = (tensors: number) => tensors > SERIAL_CHECKPOINT_TENSORS;
+    await pipelineInOrder(todo, { limit: CHECKPOINTS_IN_FLIGHT, gated: true },
+      ({ cp, i }, declare) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
+        progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }),
+      (tensors) => declare(serial(tensors))),
       async ({ cp, i }, batch) => {
         await batchWriter.write(batch);
-        if (serial(batch)) await batchWriter.flush();
+        if (serial(batch.tensors.length + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);
         progress({ checkpointsDone: i + 1, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
       });
@@ -181,37 +183,59 @@ export function countBatch(summary: AnalyzeSummary, batch: CheckpointBatch): voi
 }
 
 /**
- * How many items are under way besides the one whose result is being used: a number, or `first`
- * at the start and then `after(result)` of each result as it is taken (0: the next item starts
- * only once that result was used).
+ * How many items may be under way besides the one whose result is being used: a number, or
+ * `{ limit, gated: true }`: then each item says once started whether it must run alone (run's
+ * `declare(exclusive)`, e.g. once a checkpoint is opened and its tensors counted), and no further
+ * item starts while one under way has not said so yet or runs alone; an exclusive item's result
+ * is also used before the next item starts.
  */
-export type PipelineWindow<R> = number | { first: number; after: (result: R) => number };
+export type PipelineWindow = number | { limit: number; gated: true };
 
 /**
  * Starts `run` on up to `window` items at once and hands each result to `use` in the items'
- * order, one at a time (the next item starts as soon as one is handed over, unless the window
- * is 0), so the workers stay busy while one checkpoint's last tensors and groups finish. The
- * first failure (of `run`, in order, or of `use`) is thrown; items under way then settle on
- * their own (closing the pool rejects them) and their results are dropped.
+ * order, one at a time (the next item starts as soon as one is handed over, and, gated, as soon
+ * as every item under way has declared itself not exclusive), so the workers stay busy while one
+ * checkpoint's last tensors and groups finish and while its rows are written. The first failure
+ * (of `run`, in order, or of `use`) is thrown and nothing starts after it; items under way then
+ * settle on their own (closing the pool rejects them) and their results are dropped.
  */
-export async function pipelineInOrder<T, R>(items: readonly T[], window: PipelineWindow<R>, run: (item: T) => Promise<R>, use: (item: T, result: R) => Promise<void>): Promise<void> {
-  // Only the results under way are held: a used result is dropped (memory stays at `window` checkpoints).
-  const running: Promise<R>[] = [];
-  let next = 0;
-  const fillTo = (width: number) => {
-    while (next < items.length && running.length < width) {
-      const promise = run(items[next++]!);
+export async function pipelineInOrder<T, R>(
+  items: readonly T[], window: PipelineWindow,
+  run: (item: T, declare: (exclusive: boolean) => void) => Promise<R>, use: (item: T, result: R) => Promise<void>,
+): Promise<void> {
+  interface Started { promise: Promise<R> | undefined; declared: boolean; exclusive: boolean }
+  const gated = typeof window !== "number";
+  const limit = Math.max(1, typeof window === "number" ? window : window.limit);
+  // Only the results under way are held: a used result is dropped (memory stays at `limit` checkpoints).
+  const running: Started[] = [];
+  let next = 0, stopped = false, usingExclusive = false;
+  const fill = (): void => {
+    while (!stopped && !usingExclusive && next < items.length && running.length < limit && running.every((s) => s.declared && !s.exclusive)) {
+      const started: Started = { promise: undefined, declared: !gated, exclusive: false };
+      running.push(started);
+      const promise = run(items[next++]!, (exclusive) => {
+        if (started.declared) return;
+        started.declared = true;
+        started.exclusive = exclusive;
+        fill();
+      });
       promise.catch(() => {}); // thrown when its turn comes
-      running.push(promise);
+      started.promise = promise;
     }
   };
-  let width = typeof window === "number" ? window : window.first;
-  for (let t = 0; t < items.length; t++) {
-    fillTo(Math.max(1, width));
-    const result = await running.shift()!;
-    if (typeof window !== "number") width = window.after(result);
-    fillTo(width);
-    await use(items[t]!, result);
+  try {
+    for (let t = 0; t < items.length; t++) {
+      fill();
+      const head = running[0]!;
+      const result = await head.promise!;
+      running.shift();
+      usingExclusive = head.exclusive;
+      fill();
+      await use(items[t]!, result);
+      usingExclusive = false;
+    }
+  } finally {
+    stopped = true;
   }
 }
 

@@ -29,7 +29,7 @@ import { classifyTensor, isNonParameterBuffer, isSpectralTarget } from "../tenso
 import { nameFilter } from "../util/glob.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { checkpointGroups } from "./groups.js";
-import { ROW_TASKS_URL, type GroupRowTask, type RowStats, type TensorRowSpec } from "./row-tasks.js";
+import { ROW_TASKS_URL, type GroupRowSpec, type RowStats, type TensorRowSpec } from "./row-tasks.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/extras.js";
 
 /**
@@ -86,7 +86,8 @@ export function isKeptTensor(ref: TensorRef, maxElements: number): boolean {
 
 /**
  * Analyzes one checkpoint into a batch of rows, on `pool`'s workers. `onBytes(done, total)`
- * reports sketched bytes of the selected float tensors.
+ * reports sketched bytes of the selected float tensors; `onOpened(tensors)` the number of
+ * selected tensors (parameters and buffers) once the checkpoint is opened, before any is read.
  */
 export async function analyzeCheckpoint(
   checkpoint: RunCheckpoint,
@@ -94,11 +95,13 @@ export async function analyzeCheckpoint(
   options: CheckpointStatsOptions,
   pool: StatsPool,
   onBytes?: (done: number, total: number) => void,
+  onOpened?: (tensors: number) => void,
 ): Promise<CheckpointBatch> {
   const keep = nameFilter(selection.include ?? [], selection.exclude ?? []);
   const open = await checkpoint.open({ ...(selection.key !== undefined && { key: selection.key }), select: keep });
   try {
     const selected = open.tensors.filter((t) => keep(t.name)).sort((a, b) => a.name.localeCompare(b.name));
+    onOpened?.(selected.length);
     const isParam = (t: TensorRef) => DTYPE_IS_FLOAT[t.dtype] && !isNonParameterBuffer(t.name, t.dtype);
     const params = selected.filter(isParam);
     const total = params.reduce((s, t) => s + t.numel * DTYPE_ITEMSIZE[t.dtype], 0);
@@ -162,8 +165,8 @@ async function groupRowsOnPool(results: readonly TensorResult[], step: number, o
   const size = (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null;
   const groups = checkpointGroups(results);
   return Promise.all(groups.map(async (g) => {
-    const task: GroupRowTask = { name: g.name, step, sketch: g.sketch, shapeSampleSize: size };
-    const stats = await pool.call<RowStats>(ROW_TASKS_URL, "groupRowStats", [task]);
+    const spec: GroupRowSpec = { name: g.name, step, shapeSampleSize: size };
+    const stats = await pool.callOnSketch<RowStats>(g.sketch, ROW_TASKS_URL, "groupRowStatsOf", [spec]);
     return {
       ...stats.summary, group_kind: g.kind, group_name: g.name, n_tensors: g.nTensors,
       histogram: { keys: g.sketch.histKeys, counts: g.sketch.histCounts },
