@@ -18,5 +18,12 @@ export function packedTransfer(packed: PackedSketch): ArrayBuffer[] {
 
 /** The TensorSketch a packed sketch holds (plain number arrays, as every consumer expects). */
 export function unpackSketch(packed: PackedSketch): TensorSketch {
-  return { ...packed, histKeys: Array.from(packed.histKeys), histCounts: Array.from(packed.histCounts) };
+  return { ...packed, histKeys: toArray(packed.histKeys), histCounts: toArray(packed.histCounts) };
+}
+
+/** A typed array's values in a plain array (a loop: Array.from goes through the iterator, ~10x slower). */
+function toArray(values: Int32Array | Float64Array): number[] {
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]!;
+  return out;
 }

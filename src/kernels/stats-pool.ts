@@ -66,12 +66,13 @@ export interface SketchTensorOptions {
 
 /**
  * Messages queued per worker: deep, so the workers keep busy while this thread is blocked (a
- * store write, the merge of a checkpoint's groups). Messages that carry bytes (transferred
+ * store write blocks it 0.1-0.25 s, more than 8 small tensors' work: workers went idle with 8).
+ * Messages that carry bytes (transferred
  * chunks and tensors read here) are limited to MAX_CARRYING_PER_WORKER, which bounds the memory
  * they hold to workers x 2 x STATS_CHUNK_BYTES (plus kept/spectral tensors, small); file ranges
  * and calls hold no bytes until a worker runs them.
  */
-export const MAX_QUEUED_PER_WORKER = 8;
+export const MAX_QUEUED_PER_WORKER = 16;
 /** Byte-carrying messages queued per worker (see MAX_QUEUED_PER_WORKER). */
 export const MAX_CARRYING_PER_WORKER = 2;
 /** Bytes per file range a worker reads itself (large: no buffer is allocated for it). */

@@ -12,7 +12,7 @@
 // tensors in local files (or the Hub cache) are read by the workers themselves, into wasm memory
 // (or into a buffer when their values are needed); other sources are read here and their bytes
 // transferred once. Larger tensors are split in STATS_CHUNK_BYTES chunks (file ranges: 16 MiB)
-// over the workers. The pool queues up to 8 messages per worker, of which at most 2 carry bytes
+// over the workers. The pool queues up to 16 messages per worker, of which at most 2 carry bytes
 // (kernels/stats-pool.ts: MAX_QUEUED_PER_WORKER, MAX_CARRYING_PER_WORKER), and bytes are read
 // here only once such a slot is free. Tensors needed in full (kept, spectral) are small
 // (DEFAULT_KEEP_FULL_MAX_ELEMENTS, spectral max dim). Memory held in bytes is therefore bounded
@@ -36,7 +36,7 @@ import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/ex
  * Tensors under way at once per checkpoint: enough to fill the workers' queues (2 workers x
  * MAX_QUEUED_PER_WORKER), so they keep busy between small tensors and while this thread writes.
  */
-export const TENSORS_IN_FLIGHT = 16;
+export const TENSORS_IN_FLIGHT = 32;
 
 /** Which tensors of a checkpoint are analyzed. Serializable. */
 export interface TensorSelection {
