@@ -96,7 +96,7 @@ export interface AnalyzeSummary {
 }
 
 export const DEFAULT_ANALYZE_WORKERS = 2;
-/** Checkpoints analyzed at once (the next starts while one finishes); bounds memory to this many checkpoints' tensors in flight. */
+/** Checkpoints analyzed at once (a finished one waiting to be written no longer counts; see pipelineInOrder). */
 export const CHECKPOINTS_IN_FLIGHT = 2;
 /**
  * Tensors in a checkpoint above which checkpoints are analyzed one at a time, none overlapping
@@ -136,12 +136,13 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     }
     const progress = (p: Omit<AnalyzeProgress, "checkpointsTotal">) => options.onProgress?.({ ...p, checkpointsTotal: checkpoints.length });
     // Many-tensor checkpoints run one at a time, each written before the next starts (memory: one
-    // batch); a checkpoint says which it is once opened, and the next starts only then.
+    // batch); a checkpoint says which it is once opened, and the next starts only then. Once all
+    // of a checkpoint's tensors are under way, the next starts: the workers' queues stay full.
     const serial = (tensors: number) => tensors > SERIAL_CHECKPOINT_TENSORS;
     await pipelineInOrder(todo, { limit: CHECKPOINTS_IN_FLIGHT, gated: true },
-      ({ cp, i }, declare) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
+      ({ cp, i }, control) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
         progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }),
-      (tensors) => declare(serial(tensors))),
+      { opened: (tensors) => control.declare(serial(tensors)), allStarted: () => control.release() }),
       async ({ cp, i }, batch) => {
         await batchWriter.write(batch);
         if (serial(batch.tensors.length + batch.buffers.length)) await batchWriter.flush();
@@ -183,52 +184,71 @@ export function countBatch(summary: AnalyzeSummary, batch: CheckpointBatch): voi
 }
 
 /**
- * How many items may be under way besides the one whose result is being used: a number, or
- * `{ limit, gated: true }`: then each item says once started whether it must run alone (run's
- * `declare(exclusive)`, e.g. once a checkpoint is opened and its tensors counted), and no further
- * item starts while one under way has not said so yet or runs alone; an exclusive item's result
- * is also used before the next item starts.
+ * How many items may run at once: a number, or `{ limit, gated: true }`: then each item says once
+ * started whether it must run alone (`control.declare(exclusive)`, e.g. once a checkpoint is
+ * opened and its tensors counted), and no further item starts while one started has not said so
+ * yet or runs alone (an exclusive item's result is also used before the next item starts).
  */
 export type PipelineWindow = number | { limit: number; gated: true };
 
+/** What a running item tells pipelineInOrder (see PipelineWindow and pipelineInOrder). */
+export interface PipelineControl {
+  /** Gated windows: whether this item must run alone. */
+  declare(exclusive: boolean): void;
+  /** The item no longer counts as running (e.g. all its tensors are queued on the workers): the next may start. */
+  release(): void;
+}
+
 /**
- * Starts `run` on up to `window` items at once and hands each result to `use` in the items'
- * order, one at a time (the next item starts as soon as one is handed over, and, gated, as soon
- * as every item under way has declared itself not exclusive), so the workers stay busy while one
- * checkpoint's last tensors and groups finish and while its rows are written. The first failure
- * (of `run`, in order, or of `use`) is thrown and nothing starts after it; items under way then
- * settle on their own (closing the pool rejects them) and their results are dropped.
+ * Runs `run` on up to `window` items at once and hands each result to `use` in the items' order,
+ * one at a time. An item that has finished, or released its place (`control.release()`: all its
+ * work is queued), no longer counts as running and the next one starts at once, so the workers'
+ * queues never run dry between checkpoints, nor while results wait for their turn (a store write
+ * under way). At most 2 x window items are started and not yet used (memory: that many
+ * checkpoints' rows, plus the one being written). The first failure (of `run`, in order, or of
+ * `use`) is thrown, and nothing starts once an item has failed; items under way then settle on
+ * their own (closing the pool rejects them) and their results are dropped.
  */
 export async function pipelineInOrder<T, R>(
   items: readonly T[], window: PipelineWindow,
-  run: (item: T, declare: (exclusive: boolean) => void) => Promise<R>, use: (item: T, result: R) => Promise<void>,
+  run: (item: T, control: PipelineControl) => Promise<R>, use: (item: T, result: R) => Promise<void>,
 ): Promise<void> {
-  interface Started { promise: Promise<R> | undefined; declared: boolean; exclusive: boolean }
+  interface Started { promise: Promise<R> | undefined; declared: boolean; exclusive: boolean; running: boolean }
   const gated = typeof window !== "number";
   const limit = Math.max(1, typeof window === "number" ? window : window.limit);
-  // Only the results under way are held: a used result is dropped (memory stays at `limit` checkpoints).
-  const running: Started[] = [];
+  // Started and not yet used, in the items' order (a used result is dropped).
+  const started: Started[] = [];
   let next = 0, stopped = false, usingExclusive = false;
   const fill = (): void => {
-    while (!stopped && !usingExclusive && next < items.length && running.length < limit && running.every((s) => s.declared && !s.exclusive)) {
-      const started: Started = { promise: undefined, declared: !gated, exclusive: false };
-      running.push(started);
-      const promise = run(items[next++]!, (exclusive) => {
-        if (started.declared) return;
-        started.declared = true;
-        started.exclusive = exclusive;
+    while (!stopped && !usingExclusive && next < items.length && started.length < 2 * limit
+      && started.filter((s) => s.running).length < limit && started.every((s) => s.declared && !s.exclusive)) {
+      const s: Started = { promise: undefined, declared: !gated, exclusive: false, running: true };
+      started.push(s);
+      const release = () => {
+        if (!s.running) return;
+        s.running = false;
         fill();
+      };
+      const promise = run(items[next++]!, {
+        declare: (exclusive) => {
+          if (s.declared) return;
+          s.declared = true;
+          s.exclusive = exclusive;
+          fill();
+        },
+        release,
       });
-      promise.catch(() => {}); // thrown when its turn comes
-      started.promise = promise;
+      // a failure is thrown when its turn comes; meanwhile nothing new starts
+      promise.then(release, () => { stopped = true; });
+      s.promise = promise;
     }
   };
   try {
     for (let t = 0; t < items.length; t++) {
       fill();
-      const head = running[0]!;
+      const head = started[0]!;
       const result = await head.promise!;
-      running.shift();
+      started.shift();
       usingExclusive = head.exclusive;
       fill();
       await use(items[t]!, result);

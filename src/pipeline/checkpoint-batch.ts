@@ -84,10 +84,18 @@ export function isKeptTensor(ref: TensorRef, maxElements: number): boolean {
   return ref.numel <= maxElements && (cls.kind === "bias" || cls.role.startsWith("ln."));
 }
 
+/** What analyzeCheckpoint tells its caller as it goes (a scheduler of several checkpoints). */
+export interface CheckpointEvents {
+  /** The checkpoint is opened: the number of selected tensors (parameters and buffers), before any is read. */
+  opened?(tensors: number): void;
+  /** Every tensor's work has started (queued on the workers); what remains is finishing it and the groups. */
+  allStarted?(): void;
+}
+
 /**
  * Analyzes one checkpoint into a batch of rows, on `pool`'s workers. `onBytes(done, total)`
- * reports sketched bytes of the selected float tensors; `onOpened(tensors)` the number of
- * selected tensors (parameters and buffers) once the checkpoint is opened, before any is read.
+ * reports sketched bytes of the selected float tensors; `events` when it is opened and when all
+ * its tensors are under way.
  */
 export async function analyzeCheckpoint(
   checkpoint: RunCheckpoint,
@@ -95,13 +103,13 @@ export async function analyzeCheckpoint(
   options: CheckpointStatsOptions,
   pool: StatsPool,
   onBytes?: (done: number, total: number) => void,
-  onOpened?: (tensors: number) => void,
+  events: CheckpointEvents = {},
 ): Promise<CheckpointBatch> {
   const keep = nameFilter(selection.include ?? [], selection.exclude ?? []);
   const open = await checkpoint.open({ ...(selection.key !== undefined && { key: selection.key }), select: keep });
   try {
     const selected = open.tensors.filter((t) => keep(t.name)).sort((a, b) => a.name.localeCompare(b.name));
-    onOpened?.(selected.length);
+    events.opened?.(selected.length);
     const isParam = (t: TensorRef) => DTYPE_IS_FLOAT[t.dtype] && !isNonParameterBuffer(t.name, t.dtype);
     const params = selected.filter(isParam);
     const total = params.reduce((s, t) => s + t.numel * DTYPE_ITEMSIZE[t.dtype], 0);
@@ -110,7 +118,7 @@ export async function analyzeCheckpoint(
     }));
     let done = 0;
     const progress = (n: number) => onBytes?.((done += n), total);
-    const results = await mapInOrder(params, TENSORS_IN_FLIGHT, (ref) => analyzeTensor(ref, checkpoint.step, options, pool, progress));
+    const results = await mapInOrder(params, TENSORS_IN_FLIGHT, (ref) => analyzeTensor(ref, checkpoint.step, options, pool, progress), events.allStarted);
     const groups = await groupRowsOnPool(results, checkpoint.step, options, pool);
     return {
       checkpoint: { step: checkpoint.step, label: checkpoint.label, path: checkpoint.path, format: open.format as CheckpointFormat, n_tensors: selected.length, total_bytes: total },
@@ -178,8 +186,9 @@ async function groupRowsOnPool(results: readonly TensorResult[], step: number, o
 /**
  * fn over items with at most `limit` under way at once; results in the items' order. After a
  * failure no new item starts, and the first error is thrown once every started item settled.
+ * `allStarted` is called once fn has been called on the last item.
  */
-export async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, allStarted?: () => void): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   let failed = false;
@@ -187,7 +196,9 @@ export async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (
     while (next < items.length && !failed) {
       const i = next++;
       try {
-        out[i] = await fn(items[i]!);
+        const result = fn(items[i]!);
+        if (next === items.length) allStarted?.();
+        out[i] = await result;
       } catch (err) {
         failed = true;
         throw err;

@@ -73,6 +73,13 @@ test("mapInOrder keeps order, bounds concurrency, and after a failure starts not
   }), /boom/);
   assert.deepEqual(started, [1, 2], "no item starts after the failure");
   assert.equal(settled, 2, "the running item settled before the error was thrown");
+  const seen: string[] = [];
+  await mapInOrder([3, 1, 2], 2, async (x) => {
+    seen.push(`start ${x}`);
+    await new Promise((r) => setTimeout(r, x));
+    return x;
+  }, () => seen.push("all started"));
+  assert.deepEqual(seen, ["start 3", "start 1", "start 2", "all started"], "allStarted once, right after the last item started");
 });
 
 test("checkpointGroups merges group sketches exactly as groupSketches does (dense histogram sums)", async () => {
