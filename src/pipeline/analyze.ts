@@ -144,6 +144,10 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
         progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }),
       { opened: (tensors) => control.declare(serial(tensors)), allStarted: () => control.release() }),
       async ({ cp, i }, batch) => {
+        // The write blocks this thread (appender flush): first the previous write ends, then the
+        // workers' waiting replies are taken and their queues refilled (setImmediate runs after them).
+        await batchWriter.flush();
+        await new Promise<void>((resolve) => setImmediate(resolve));
         await batchWriter.write(batch);
         if (serial(batch.tensors.length + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);
