@@ -2,11 +2,15 @@
 // tensors whose ByteSource names a local file (`localPath`: local folders, the Hub cache) are
 // sent as byte ranges that each worker reads straight into its wasm memory (no copy, no
 // main-thread I/O); other sources (HTTP, memory, strided views) are read by the main thread
-// (readTensorChunks) and their chunks transferred (a ByteSource's reads belong to the caller). The main thread merges
-// the workers' partial sketches. workers = 0 runs the kernel in this thread (tests, tiny jobs).
+// (readTensorChunks) and their chunks transferred (a ByteSource's reads belong to the caller).
+// A tensor larger than one message is cut into parts (file ranges or chunks), each sketched on
+// its own by whichever worker is free, and the parts' sketches are merged here in the tensor's
+// order: the result does not depend on which worker did what. workers = 0 runs the kernel in
+// this thread (tests, tiny jobs).
 // sketchAndCall does a whole tensor in one worker message: the worker reads (or is handed, once)
 // its bytes, sketches them, decodes the values when asked and runs a task on sketch and values,
-// so a tensor costs one message each way and its bytes cross threads at most once.
+// so a tensor costs one message each way and its bytes cross threads at most once. Sketches cross
+// threads packed (kernels/packed-sketch.ts: histogram buffers transferred, not cloned).
 import type { Worker } from "node:worker_threads";
 import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32, type Dtype } from "../formats/dtype.js";
 import type { TensorRef } from "../formats/tensor-ref.js";
@@ -17,19 +21,23 @@ import { STATS_CHUNK_BYTES } from "../util/limits.js";
 import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
 import { installShapeKernels } from "./shape-wasm.js";
 import { installSpectralKernels } from "./spectral-wasm.js";
+import { packedTransfer, packSketch, unpackSketch, type PackedSketch } from "./packed-sketch.js";
 import { StatsJobHost } from "./stats-host.js";
 
-/** Messages to a worker. */
+/**
+ * Messages to a worker. "tensor": sketch a tensor (or one part of it) from `source` and, with a
+ * task, run `fn(sketch, values, ...args)` on it; a `sketch` source skips the sketching.
+ */
 export type StatsRequest =
-  | { type: "chunk"; job: number; dtype: Dtype; bytes: Uint8Array }
-  | { type: "range"; job: number; dtype: Dtype; path: string; offset: number; length: number }
-  | { type: "finish"; job: number }
-  | { type: "discard"; job: number }
   | { type: "call"; job: number; module: string; fn: string; args: readonly unknown[] }
-  | { type: "tensor"; job: number; dtype: Dtype; source: TensorBytes; values: TensorValues; module: string; fn: string; args: readonly unknown[] };
+  | { type: "tensor"; job: number; dtype: Dtype; source: TensorSource; values: TensorValues; task: TensorTask | null };
 
 /** The whole bytes of a tensor for a fused task: a local file range the worker reads itself, or bytes handed over (transferred). */
 export type TensorBytes = { path: string; offset: number; length: number } | { bytes: Uint8Array };
+/** What a "tensor" request sketches: bytes as above, or nothing (a sketch made elsewhere, packed). */
+export type TensorSource = TensorBytes | { sketch: PackedSketch };
+/** The task a "tensor" request runs: `fn` exported by the ES module at `module`, called as fn(sketch, values, ...args). */
+export interface TensorTask { module: string; fn: string; args: readonly unknown[] }
 /** What a fused task does with the decoded float32 values: none (not decoded), use them, or also return them (transferred back). */
 export type TensorValues = "none" | "use" | "return";
 /** Result of sketchAndCall: the tensor's sketch, the task's result and (values "return") its values. */
@@ -38,13 +46,16 @@ export interface TensorTaskResult<T> {
   value: T;
   values: Float32Array | null;
 }
+/**
+ * What a worker posts back for a "tensor" request: with a task, its result, the sketch (null when
+ * the source was a sketch) and the values ("return"); without one, the packed sketch alone.
+ */
+export type TensorReply = { sketch: PackedSketch | null; value: unknown; values: Float32Array | null } | PackedSketch;
 /** Messages from a worker ("ready" once, when its kernel is loaded). */
 export type StatsReply =
   | { type: "ready" }
-  | { type: "done"; job: number; bytes: number; carried: boolean }
-  | { type: "sketch"; job: number; sketch: TensorSketch }
   | { type: "result"; job: number; value: unknown }
-  | { type: "error"; job: number; phase: "chunk" | "finish" | "call"; message: string; carried?: boolean };
+  | { type: "error"; job: number; message: string };
 
 export interface SketchTensorOptions {
   /** Bytes per chunk read and dispatched (default STATS_CHUNK_BYTES; file ranges: FILE_RANGE_BYTES). */
@@ -55,12 +66,13 @@ export interface SketchTensorOptions {
 
 /**
  * Messages queued per worker: deep, so the workers keep busy while this thread is blocked (a
- * store write, the merge of a checkpoint's groups). Messages that carry bytes (transferred
+ * store write blocks it 0.1-0.25 s, more than 8 small tensors' work: workers went idle with 8).
+ * Messages that carry bytes (transferred
  * chunks and tensors read here) are limited to MAX_CARRYING_PER_WORKER, which bounds the memory
  * they hold to workers x 2 x STATS_CHUNK_BYTES (plus kept/spectral tensors, small); file ranges
  * and calls hold no bytes until a worker runs them.
  */
-export const MAX_QUEUED_PER_WORKER = 8;
+export const MAX_QUEUED_PER_WORKER = 16;
 /** Byte-carrying messages queued per worker (see MAX_QUEUED_PER_WORKER). */
 export const MAX_CARRYING_PER_WORKER = 2;
 /** Bytes per file range a worker reads itself (large: no buffer is allocated for it). */
@@ -75,13 +87,10 @@ export const FUSED_FILE_MAX_BYTES = FILE_RANGE_BYTES;
 export const MAX_STATS_WORKERS = 64;
 
 interface Slot { worker: Worker; inFlight: number; carrying: number }
-interface Finish { resolve: (s: TensorSketch) => void; reject: (e: Error) => void }
-interface Job { what: string; onBytes: ((n: number) => void) | undefined; error: Error | undefined; finishes: Map<number, Finish> }
 interface Call { what: string; carried: boolean; resolve: (value: unknown) => void; reject: (e: Error) => void }
 
 export class StatsPool {
   private nextJob = 1;
-  private readonly jobs = new Map<number, Job>();
   private readonly calls = new Map<number, Call>();
   private waiters: (() => void)[] = [];
   private broken: Error | undefined;
@@ -128,32 +137,57 @@ export class StatsPool {
     return this.slots.length;
   }
 
-  /** Sketch of a float tensor (F64/F32/F16/BF16), read in chunks through its ByteSource. */
+  /**
+   * Sketch of a float tensor (F64/F32/F16/BF16), read in parts through its ByteSource (file
+   * ranges of FILE_RANGE_BYTES read by the workers, or chunks of STATS_CHUNK_BYTES read here),
+   * each part sketched by a free worker; the parts' sketches are merged in order.
+   */
   async sketchTensor(ref: TensorRef, options: SketchTensorOptions = {}): Promise<TensorSketch> {
     const what = `${ref.file}: tensor "${ref.name}"`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (!DTYPE_IS_FLOAT[ref.dtype]) {
       throw new UsageError(`${what}: dtype ${ref.dtype} has no distribution statistics; only F64, F32, F16 and BF16 tensors are sketched (count integer/bool tensors instead)`);
     }
-    const id = this.nextJob++;
     const file = this.host === undefined ? localFileRange(ref) : undefined;
     const chunks = file === undefined ? readTensorChunks(ref, options.chunkBytes ?? STATS_CHUNK_BYTES) : undefined;
-    if (this.host !== undefined) return this.sketchInThread(this.host, id, ref.dtype, chunks!, options.onBytes);
-    const job: Job = { what, onBytes: options.onBytes, error: undefined, finishes: new Map() };
-    this.jobs.set(id, job);
-    const used = new Set<number>();
+    if (this.host !== undefined) return this.sketchInThread(this.host, this.nextJob++, ref.dtype, chunks!, options.onBytes);
+    const parts: Promise<TensorSketch>[] = [];
+    let failed = false;
+    const sketchPart = async (source: TensorBytes, length: number): Promise<TensorSketch> => {
+      const carries = "bytes" in source;
+      const w = await this.acquire(carries);
+      const packed = await this.post<PackedSketch>(w, what, (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: "none", task: null }),
+        carries ? [source.bytes.buffer as ArrayBuffer] : [], carries);
+      options.onBytes?.(length);
+      return unpackSketch(packed);
+    };
+    const add = (part: Promise<TensorSketch>) => {
+      part.catch(() => { failed = true; }); // thrown below, by Promise.all
+      parts.push(part);
+    };
     try {
-      if (file !== undefined) await this.dispatchRanges(id, job, ref.dtype, file, options.chunkBytes ?? FILE_RANGE_BYTES, used);
-      else await this.dispatchChunks(id, job, ref.dtype, chunks!, used);
-      const partials = await Promise.all([...used].map((w) => this.requestFinish(id, job, w)));
-      if (job.error) throw job.error;
-      return mergeAllSketches(partials);
+      if (file !== undefined) {
+        const itemsize = DTYPE_ITEMSIZE[ref.dtype];
+        const step = Math.max(itemsize, Math.floor((options.chunkBytes ?? FILE_RANGE_BYTES) / itemsize) * itemsize);
+        for (let at = 0; at < file.length && !failed; at += step) {
+          const length = Math.min(step, file.length - at);
+          // sketchPart takes the free slot at once (before the next part looks), so parts spread over the workers
+          await this.waitForRoom(false);
+          add(sketchPart({ path: file.path, offset: file.offset + at, length }, length));
+        }
+      } else {
+        for await (const chunk of chunks!) {
+          if (failed) break;
+          await this.waitForRoom(true);
+          const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer ? chunk : chunk.slice();
+          add(sketchPart({ bytes: owned }, owned.byteLength));
+        }
+      }
     } catch (err) {
-      for (const w of used) if (!this.broken) this.slots[w]!.worker.postMessage({ type: "discard", job: id } satisfies StatsRequest);
+      await Promise.allSettled(parts);
       throw err;
-    } finally {
-      this.jobs.delete(id);
     }
+    return mergeAllSketches(await Promise.all(parts));
   }
 
   /**
@@ -167,7 +201,23 @@ export class StatsPool {
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (this.host !== undefined) return (await callExport(moduleUrl, fn, args)) as T;
     const w = await this.acquire(false);
-    return this.post<T>(w, what, (job) => ({ type: "call", job, module: moduleUrl, fn, args }), []);
+    return this.post<T>(w, what, (job) => ({ type: "call", job, module: moduleUrl, fn, args }), [], false);
+  }
+
+  /**
+   * `fn(sketch, null, ...args)` (`fn` exported by the module at `moduleUrl`) on the least busy
+   * worker, the sketch sent packed (its histogram transferred, not cloned): the form of
+   * sketchAndCall's task for a sketch made elsewhere (merged parts, a group's merged sketch).
+   */
+  async callOnSketch<T>(sketch: TensorSketch, moduleUrl: string, fn: string, args: readonly unknown[]): Promise<T> {
+    const what = `task ${fn}`;
+    if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
+    if (this.host !== undefined) return (await callExport(moduleUrl, fn, [sketch, null, ...args])) as T;
+    const packed = packSketch(sketch);
+    const w = await this.acquire(false);
+    const reply = await this.post<{ value: T }>(w, what,
+      (job) => ({ type: "tensor", job, dtype: "F32", source: { sketch: packed }, values: "none", task: { module: moduleUrl, fn, args } }), packedTransfer(packed), false);
+    return reply.value;
   }
 
   /**
@@ -187,7 +237,7 @@ export class StatsPool {
     const fused = options.values !== "none" || (file !== undefined ? length <= FUSED_FILE_MAX_BYTES : length <= STATS_CHUNK_BYTES);
     if (!fused) {
       const sketch = await this.sketchTensor(ref, options.onBytes !== undefined ? { onBytes: options.onBytes } : {});
-      return { sketch, value: await this.call<T>(moduleUrl, fn, [sketch, null, ...args]), values: null };
+      return { sketch, value: await this.callOnSketch<T>(sketch, moduleUrl, fn, args), values: null };
     }
     if (this.host !== undefined) return this.sketchAndCallInThread<T>(this.host, ref, moduleUrl, fn, args, options);
     // Bytes read here are read once a byte-carrying slot is taken (memory stays bounded); a worker
@@ -200,11 +250,11 @@ export class StatsPool {
       this.release(w, file === undefined);
       throw err;
     }
-    const result = await this.post<TensorTaskResult<T>>(w, `${what}: task ${fn}`,
-      (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: options.values, module: moduleUrl, fn, args }),
-      "bytes" in source ? [source.bytes.buffer as ArrayBuffer] : []);
+    const reply = await this.post<{ sketch: PackedSketch; value: T; values: Float32Array | null }>(w, `${what}: task ${fn}`,
+      (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: options.values, task: { module: moduleUrl, fn, args } }),
+      "bytes" in source ? [source.bytes.buffer as ArrayBuffer] : [], file === undefined);
     options.onBytes?.(length);
-    return result;
+    return { sketch: unpackSketch(reply.sketch), value: reply.value, values: reply.values };
   }
 
   private async sketchAndCallInThread<T>(host: StatsJobHost, ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<TensorTaskResult<T>> {
@@ -216,10 +266,9 @@ export class StatsPool {
     return { sketch, value, values: options.values === "return" ? values : null };
   }
 
-  /** Posts a request on worker `w` (its slot already taken); resolves to the worker's "result". */
-  private post<T>(w: number, what: string, request: (job: number) => StatsRequest, transfer: ArrayBuffer[]): Promise<T> {
+  /** Posts a request on worker `w` (its slot already taken; `carried`: a byte-carrying slot); resolves to the worker's "result". */
+  private post<T>(w: number, what: string, request: (job: number) => StatsRequest, transfer: ArrayBuffer[], carried: boolean): Promise<T> {
     const id = this.nextJob++;
-    const carried = transfer.length > 0;
     return new Promise<T>((resolve, reject) => {
       this.calls.set(id, { what, carried, resolve: resolve as (v: unknown) => void, reject });
       try {
@@ -231,30 +280,6 @@ export class StatsPool {
         reject(err);
       }
     });
-  }
-
-  /** Sends the tensor's chunks, read here, to the least busy workers (buffers transferred). */
-  private async dispatchChunks(id: number, job: Job, dtype: Dtype, chunks: AsyncIterable<Uint8Array>, used: Set<number>): Promise<void> {
-    for await (const chunk of chunks) {
-      if (job.error) throw job.error;
-      const w = await this.acquire(true);
-      const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer ? chunk : chunk.slice();
-      used.add(w);
-      this.slots[w]!.worker.postMessage({ type: "chunk", job: id, dtype, bytes: owned } satisfies StatsRequest, [owned.buffer as ArrayBuffer]);
-    }
-  }
-
-  /** Sends byte ranges of a local file to the least busy workers, which read them themselves. */
-  private async dispatchRanges(id: number, job: Job, dtype: Dtype, file: LocalFileRange, rangeBytes: number, used: Set<number>): Promise<void> {
-    const itemsize = DTYPE_ITEMSIZE[dtype];
-    const step = Math.max(itemsize, Math.floor(rangeBytes / itemsize) * itemsize);
-    for (let at = 0; at < file.length; at += step) {
-      if (job.error) throw job.error;
-      const w = await this.acquire(false);
-      used.add(w);
-      const length = Math.min(step, file.length - at);
-      this.slots[w]!.worker.postMessage({ type: "range", job: id, dtype, path: file.path, offset: file.offset + at, length } satisfies StatsRequest);
-    }
   }
 
   private async sketchInThread(host: StatsJobHost, id: number, dtype: Dtype, chunks: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<TensorSketch> {
@@ -278,11 +303,7 @@ export class StatsPool {
   private async acquire(carriesBytes: boolean): Promise<number> {
     for (;;) {
       if (this.broken) throw this.broken;
-      let best = -1;
-      this.slots.forEach((s, i) => {
-        const room = s.inFlight < MAX_QUEUED_PER_WORKER && (!carriesBytes || s.carrying < MAX_CARRYING_PER_WORKER);
-        if (room && (best < 0 || s.inFlight < this.slots[best]!.inFlight)) best = i;
-      });
+      const best = this.roomiest(carriesBytes);
       if (best >= 0) {
         this.slots[best]!.inFlight++;
         if (carriesBytes) this.slots[best]!.carrying++;
@@ -290,6 +311,25 @@ export class StatsPool {
       }
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+  }
+
+  /** Waits until some worker has room (without taking it): a tensor's parts are cut only as they can be sent. */
+  private async waitForRoom(carriesBytes: boolean): Promise<void> {
+    while (this.roomiest(carriesBytes) < 0) {
+      if (this.broken) throw this.broken;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    if (this.broken) throw this.broken;
+  }
+
+  /** The least busy worker with room for a message (-1: none). */
+  private roomiest(carriesBytes: boolean): number {
+    let best = -1;
+    this.slots.forEach((s, i) => {
+      const room = s.inFlight < MAX_QUEUED_PER_WORKER && (!carriesBytes || s.carrying < MAX_CARRYING_PER_WORKER);
+      if (room && (best < 0 || s.inFlight < this.slots[best]!.inFlight)) best = i;
+    });
+    return best;
   }
 
   /** Frees a slot taken by acquire. */
@@ -305,48 +345,17 @@ export class StatsPool {
     for (const resolve of w) resolve();
   }
 
-  private requestFinish(id: number, job: Job, w: number): Promise<TensorSketch> {
-    return new Promise<TensorSketch>((resolve, reject) => {
-      if (this.broken) return reject(this.broken);
-      job.finishes.set(w, { resolve, reject });
-      this.slots[w]!.worker.postMessage({ type: "finish", job: id } satisfies StatsRequest);
-    });
-  }
-
   private onReply(w: number, msg: StatsReply): void {
     if (msg.type === "ready") return;
-    if (msg.type === "result" || (msg.type === "error" && msg.phase === "call")) {
-      const call = this.calls.get(msg.job);
-      this.release(w, call?.carried ?? false);
-      this.calls.delete(msg.job);
-      if (msg.type === "result") call?.resolve(msg.value);
-      else call?.reject(new KernelError(`${call.what}: statistics worker ${w} failed: ${msg.message}`));
-      return;
-    }
-    const job = this.jobs.get(msg.job);
-    if (msg.type === "sketch") {
-      job?.finishes.get(w)?.resolve(msg.sketch);
-      job?.finishes.delete(w);
-      return;
-    }
-    if (msg.type === "error" && msg.phase === "finish") {
-      job?.finishes.get(w)?.reject(new KernelError(`${job.what}: statistics worker ${w} failed: ${msg.message}`));
-      job?.finishes.delete(w);
-      return;
-    }
-    this.release(w, msg.type === "done" ? msg.carried : msg.carried === true);
-    if (job === undefined) return;
-    if (msg.type === "done") job.onBytes?.(msg.bytes);
-    else job.error ??= new KernelError(`${job.what}: statistics worker ${w} failed: ${msg.message}`);
+    const call = this.calls.get(msg.job);
+    this.calls.delete(msg.job);
+    this.release(w, call?.carried ?? false);
+    if (msg.type === "result") call?.resolve(msg.value);
+    else call?.reject(new KernelError(`${call.what}: statistics worker ${w} failed: ${msg.message}`));
   }
 
   private fail(err: Error): void {
     this.broken ??= err;
-    for (const job of this.jobs.values()) {
-      job.error ??= err;
-      for (const f of job.finishes.values()) f.reject(err);
-      job.finishes.clear();
-    }
     for (const call of this.calls.values()) call.reject(err);
     this.calls.clear();
     this.wake();

@@ -96,7 +96,7 @@ export interface AnalyzeSummary {
 }
 
 export const DEFAULT_ANALYZE_WORKERS = 2;
-/** Checkpoints analyzed at once (the next starts while one finishes); bounds memory to this many checkpoints' tensors in flight. */
+/** Checkpoints analyzed at once (a finished one waiting to be written no longer counts; see pipelineInOrder). */
 export const CHECKPOINTS_IN_FLIGHT = 2;
 /**
  * Tensors in a checkpoint above which checkpoints are analyzed one at a time, none overlapping
@@ -135,14 +135,21 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       else todo.push({ cp: checkpoints[i]!, i });
     }
     const progress = (p: Omit<AnalyzeProgress, "checkpointsTotal">) => options.onProgress?.({ ...p, checkpointsTotal: checkpoints.length });
-    // Many-tensor checkpoints run one at a time, each written before the next starts (memory: one batch).
-    const serial = (batch: CheckpointBatch) => batch.tensorCount + batch.buffers.length > SERIAL_CHECKPOINT_TENSORS;
-    await pipelineInOrder(todo, { first: 1, after: (batch: CheckpointBatch) => (serial(batch) ? 0 : CHECKPOINTS_IN_FLIGHT) },
-      ({ cp, i }) => withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
-        progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }), stage)),
+    // Many-tensor checkpoints run one at a time, each written before the next starts (memory: one
+    // batch); a checkpoint says which it is once opened, and the next starts only then. Once all
+    // of a checkpoint's tensors are under way, the next starts: the workers' queues stay full.
+    const serial = (tensors: number) => tensors > SERIAL_CHECKPOINT_TENSORS;
+    await pipelineInOrder(todo, { limit: CHECKPOINTS_IN_FLIGHT, gated: true },
+      ({ cp, i }, control) => withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
+        progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }),
+      { opened: (tensors) => control.declare(serial(tensors)), allStarted: () => control.release() }, stage)),
       async ({ cp, i }, batch) => {
+        // The write blocks this thread (appender flush): first the previous write ends, then the
+        // workers' waiting replies are taken and their queues refilled (setImmediate runs after them).
+        await batchWriter.flush();
+        await new Promise<void>((resolve) => setImmediate(resolve));
         await batchWriter.write(batch);
-        if (serial(batch)) await batchWriter.flush();
+        if (serial(batch.tensorCount + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);
         progress({ checkpointsDone: i + 1, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
       });
@@ -181,37 +188,78 @@ export function countBatch(summary: AnalyzeSummary, batch: CheckpointBatch): voi
 }
 
 /**
- * How many items are under way besides the one whose result is being used: a number, or `first`
- * at the start and then `after(result)` of each result as it is taken (0: the next item starts
- * only once that result was used).
+ * How many items may run at once: a number, or `{ limit, gated: true }`: then each item says once
+ * started whether it must run alone (`control.declare(exclusive)`, e.g. once a checkpoint is
+ * opened and its tensors counted), and no further item starts while one started has not said so
+ * yet or runs alone (an exclusive item's result is also used before the next item starts).
  */
-export type PipelineWindow<R> = number | { first: number; after: (result: R) => number };
+export type PipelineWindow = number | { limit: number; gated: true };
+
+/** What a running item tells pipelineInOrder (see PipelineWindow and pipelineInOrder). */
+export interface PipelineControl {
+  /** Gated windows: whether this item must run alone. */
+  declare(exclusive: boolean): void;
+  /** The item no longer counts as running (e.g. all its tensors are queued on the workers): the next may start. */
+  release(): void;
+}
 
 /**
- * Starts `run` on up to `window` items at once and hands each result to `use` in the items'
- * order, one at a time (the next item starts as soon as one is handed over, unless the window
- * is 0), so the workers stay busy while one checkpoint's last tensors and groups finish. The
- * first failure (of `run`, in order, or of `use`) is thrown; items under way then settle on
+ * Runs `run` on up to `window` items at once and hands each result to `use` in the items' order,
+ * one at a time. An item that has finished, or released its place (`control.release()`: all its
+ * work is queued), no longer counts as running and the next one starts at once, so the workers'
+ * queues never run dry between checkpoints, nor while results wait for their turn (a store write
+ * under way). At most 2 x window items are started and not yet used (memory: that many
+ * checkpoints' rows, plus the one being written). The first failure (of `run`, in order, or of
+ * `use`) is thrown, and nothing starts once an item has failed; items under way then settle on
  * their own (closing the pool rejects them) and their results are dropped.
  */
-export async function pipelineInOrder<T, R>(items: readonly T[], window: PipelineWindow<R>, run: (item: T) => Promise<R>, use: (item: T, result: R) => Promise<void>): Promise<void> {
-  // Only the results under way are held: a used result is dropped (memory stays at `window` checkpoints).
-  const running: Promise<R>[] = [];
-  let next = 0;
-  const fillTo = (width: number) => {
-    while (next < items.length && running.length < width) {
-      const promise = run(items[next++]!);
-      promise.catch(() => {}); // thrown when its turn comes
-      running.push(promise);
+export async function pipelineInOrder<T, R>(
+  items: readonly T[], window: PipelineWindow,
+  run: (item: T, control: PipelineControl) => Promise<R>, use: (item: T, result: R) => Promise<void>,
+): Promise<void> {
+  interface Started { promise: Promise<R> | undefined; declared: boolean; exclusive: boolean; running: boolean }
+  const gated = typeof window !== "number";
+  const limit = Math.max(1, typeof window === "number" ? window : window.limit);
+  // Started and not yet used, in the items' order (a used result is dropped).
+  const started: Started[] = [];
+  let next = 0, stopped = false, usingExclusive = false;
+  const fill = (): void => {
+    while (!stopped && !usingExclusive && next < items.length && started.length < 2 * limit
+      && started.filter((s) => s.running).length < limit && started.every((s) => s.declared && !s.exclusive)) {
+      const s: Started = { promise: undefined, declared: !gated, exclusive: false, running: true };
+      started.push(s);
+      const release = () => {
+        if (!s.running) return;
+        s.running = false;
+        fill();
+      };
+      const promise = run(items[next++]!, {
+        declare: (exclusive) => {
+          if (s.declared) return;
+          s.declared = true;
+          s.exclusive = exclusive;
+          fill();
+        },
+        release,
+      });
+      // a failure is thrown when its turn comes; meanwhile nothing new starts
+      promise.then(release, () => { stopped = true; });
+      s.promise = promise;
     }
   };
-  let width = typeof window === "number" ? window : window.first;
-  for (let t = 0; t < items.length; t++) {
-    fillTo(Math.max(1, width));
-    const result = await running.shift()!;
-    if (typeof window !== "number") width = window.after(result);
-    fillTo(width);
-    await use(items[t]!, result);
+  try {
+    for (let t = 0; t < items.length; t++) {
+      fill();
+      const head = started[0]!;
+      const result = await head.promise!;
+      started.shift();
+      usingExclusive = head.exclusive;
+      fill();
+      await use(items[t]!, result);
+      usingExclusive = false;
+    }
+  } finally {
+    stopped = true;
   }
 }
 

@@ -12,7 +12,7 @@
 // tensors in local files (or the Hub cache) are read by the workers themselves, into wasm memory
 // (or into a buffer when their values are needed); other sources are read here and their bytes
 // transferred once. Larger tensors are split in STATS_CHUNK_BYTES chunks (file ranges: 16 MiB)
-// over the workers. The pool queues up to 8 messages per worker, of which at most 2 carry bytes
+// over the workers. The pool queues up to 16 messages per worker, of which at most 2 carry bytes
 // (kernels/stats-pool.ts: MAX_QUEUED_PER_WORKER, MAX_CARRYING_PER_WORKER), and bytes are read
 // here only once such a slot is free. Tensors needed in full (kept, spectral) are small
 // (DEFAULT_KEEP_FULL_MAX_ELEMENTS, spectral max dim). Memory held in bytes is therefore bounded
@@ -30,14 +30,14 @@ import { classifyTensor, isNonParameterBuffer, isSpectralTarget } from "../tenso
 import { nameFilter } from "../util/glob.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { checkpointGroups } from "./groups.js";
-import { ROW_TASKS_URL, type GroupRowTask, type RowStats, type TensorRowSpec } from "./row-tasks.js";
+import { ROW_TASKS_URL, type GroupRowSpec, type RowStats, type TensorRowSpec } from "./row-tasks.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/extras.js";
 
 /**
  * Tensors under way at once per checkpoint: enough to fill the workers' queues (2 workers x
  * MAX_QUEUED_PER_WORKER), so they keep busy between small tensors and while this thread writes.
  */
-export const TENSORS_IN_FLIGHT = 16;
+export const TENSORS_IN_FLIGHT = 32;
 
 /** Which tensors of a checkpoint are analyzed. Serializable. */
 export interface TensorSelection {
@@ -98,12 +98,21 @@ export function isKeptTensor(ref: TensorRef, maxElements: number): boolean {
   return ref.numel <= maxElements && (cls.kind === "bias" || cls.role.startsWith("ln."));
 }
 
+/** What analyzeCheckpoint tells its caller as it goes (a scheduler of several checkpoints). */
+export interface CheckpointEvents {
+  /** The checkpoint is opened: the number of selected tensors (parameters and buffers), before any is read. */
+  opened?(tensors: number): void;
+  /** Every tensor's work has started (queued on the workers); what remains is finishing it and the groups. */
+  allStarted?(): void;
+}
+
 /**
  * Analyzes one checkpoint into a batch of rows, on `pool`'s workers. `onBytes(done, total)`
- * reports sketched bytes of the selected float tensors. With a `stage` (Store.stageCheckpoint,
- * of the store that will write the batch), the per-tensor rows go there in chunks as they come
- * instead of into the batch, so memory does not grow with the tensor count; the batch names the
- * stage. On failure the caller discards the stage.
+ * reports sketched bytes of the selected float tensors; `events` when it is opened and when all
+ * its tensors are under way. With a `stage` (Store.stageCheckpoint, of the store that will write
+ * the batch), the per-tensor rows go there in chunks as they come instead of into the batch, so
+ * memory does not grow with the tensor count; the batch names the stage. On failure the caller
+ * discards the stage.
  */
 export async function analyzeCheckpoint(
   checkpoint: RunCheckpoint,
@@ -111,12 +120,14 @@ export async function analyzeCheckpoint(
   options: CheckpointStatsOptions,
   pool: StatsPool,
   onBytes?: (done: number, total: number) => void,
+  events: CheckpointEvents = {},
   stage?: CheckpointStage,
 ): Promise<CheckpointBatch> {
   const keep = nameFilter(selection.include ?? [], selection.exclude ?? []);
   const open = await checkpoint.open({ ...(selection.key !== undefined && { key: selection.key }), select: keep });
   try {
     const selected = open.tensors.filter((t) => keep(t.name)).sort((a, b) => a.name.localeCompare(b.name));
+    events.opened?.(selected.length);
     const isParam = (t: TensorRef) => DTYPE_IS_FLOAT[t.dtype] && !isNonParameterBuffer(t.name, t.dtype);
     const params = selected.filter(isParam);
     const total = params.reduce((s, t) => s + t.numel * DTYPE_ITEMSIZE[t.dtype], 0);
@@ -126,7 +137,7 @@ export async function analyzeCheckpoint(
     let done = 0;
     const progress = (n: number) => onBytes?.((done += n), total);
     const rows = new TensorRowCollector(checkpoint.step, stage);
-    await mapInOrder(params.map((ref, i) => ({ ref, i })), TENSORS_IN_FLIGHT, async ({ ref, i }) => rows.put(i, await analyzeTensor(ref, checkpoint.step, options, pool, progress)));
+    await mapInOrder(params.map((ref, i) => ({ ref, i })), TENSORS_IN_FLIGHT, async ({ ref, i }) => rows.put(i, await analyzeTensor(ref, checkpoint.step, options, pool, progress)), events.allStarted);
     await rows.finish();
     const groups = await groupRowsOnPool(rows.sketched, checkpoint.step, options, pool);
     return {
@@ -246,8 +257,8 @@ async function groupRowsOnPool(results: readonly SketchedRow[], step: number, op
   const size = (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null;
   const groups = checkpointGroups(results);
   return Promise.all(groups.map(async (g) => {
-    const task: GroupRowTask = { name: g.name, step, sketch: g.sketch, shapeSampleSize: size };
-    const stats = await pool.call<RowStats>(ROW_TASKS_URL, "groupRowStats", [task]);
+    const spec: GroupRowSpec = { name: g.name, step, shapeSampleSize: size };
+    const stats = await pool.callOnSketch<RowStats>(g.sketch, ROW_TASKS_URL, "groupRowStatsOf", [spec]);
     return {
       ...stats.summary, group_kind: g.kind, group_name: g.name, n_tensors: g.nTensors,
       histogram: { keys: g.sketch.histKeys, counts: g.sketch.histCounts },
@@ -259,8 +270,9 @@ async function groupRowsOnPool(results: readonly SketchedRow[], step: number, op
 /**
  * fn over items with at most `limit` under way at once; results in the items' order. After a
  * failure no new item starts, and the first error is thrown once every started item settled.
+ * `allStarted` is called once fn has been called on the last item.
  */
-export async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, allStarted?: () => void): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   let failed = false;
@@ -268,7 +280,9 @@ export async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (
     while (next < items.length && !failed) {
       const i = next++;
       try {
-        out[i] = await fn(items[i]!);
+        const result = fn(items[i]!);
+        if (next === items.length) allStarted?.();
+        out[i] = await result;
       } catch (err) {
         failed = true;
         throw err;

@@ -41,20 +41,28 @@ class GroupMerger {
   merge(sketches: readonly TensorSketch[]): TensorSketch {
     let moments = emptySketch();
     let n = 0;
+    const dense = this.dense;
     for (const s of sketches) {
       moments = mergeSketches(moments, { ...s, histKeys: [], histCounts: [] });
-      for (let i = 0; i < s.histKeys.length; i++) {
-        const k = s.histKeys[i]!;
-        if (this.dense[k] === 0) {
+      // arrays read once per sketch: the sketches come from several places (hidden classes differ)
+      const keys = s.histKeys, counts = s.histCounts;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        if (dense[k] === 0) {
           if (n === this.touched.length) { const t = new Int32Array(n * 2); t.set(this.touched); this.touched = t; }
           this.touched[n++] = k;
         }
-        this.dense[k]! += s.histCounts[i]!;
+        dense[k]! += counts[i]!;
       }
     }
-    const keys = Array.from(this.touched.subarray(0, n).sort());
-    const counts = keys.map((k) => this.dense[k]!);
-    for (const k of keys) this.dense[k] = 0;
+    const sorted = this.touched.subarray(0, n).sort();
+    const keys = new Array<number>(n), counts = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const k = sorted[i]!;
+      keys[i] = k;
+      counts[i] = dense[k]!;
+      dense[k] = 0;
+    }
     return { ...moments, histKeys: keys, histCounts: counts };
   }
 }

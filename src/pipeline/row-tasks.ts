@@ -68,6 +68,14 @@ export interface GroupRowTask {
   readonly shapeSampleSize: number | null;
 }
 
+/** A GroupRowTask without the sketch, which StatsPool.callOnSketch hands over packed. */
+export type GroupRowSpec = Omit<GroupRowTask, "sketch">;
+
+/** groupRowStats in StatsPool.callOnSketch's form: the group's merged sketch, no values, then the rest of the task. */
+export function groupRowStatsOf(sketch: TensorSketch, _values: null, spec: GroupRowSpec): RowStats {
+  return groupRowStats({ ...spec, sketch });
+}
+
 /** Summary and shape of one group (as groupRows computes them). */
 export function groupRowStats(task: GroupRowTask): RowStats {
   const summary = summarizeSketch(task.sketch);

@@ -73,6 +73,13 @@ test("mapInOrder keeps order, bounds concurrency, and after a failure starts not
   }), /boom/);
   assert.deepEqual(started, [1, 2], "no item starts after the failure");
   assert.equal(settled, 2, "the running item settled before the error was thrown");
+  const seen: string[] = [];
+  await mapInOrder([3, 1, 2], 2, async (x) => {
+    seen.push(`start ${x}`);
+    await new Promise((r) => setTimeout(r, x));
+    return x;
+  }, () => seen.push("all started"));
+  assert.deepEqual(seen, ["start 3", "start 1", "start 2", "all started"], "allStarted once, right after the last item started");
 });
 
 test("checkpointGroups merges group sketches exactly as groupSketches does (dense histogram sums)", async () => {
@@ -116,7 +123,7 @@ test("analyzeCheckpoint with a stage: the rows go to the store as they come, not
       const writer = new BatchWriter(claim);
       for (const cp of checkpoints) {
         const batch = useStage
-          ? await withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, {}, OPTIONS, pool, undefined, stage))
+          ? await withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, {}, OPTIONS, pool, undefined, {}, stage))
           : await analyzeCheckpoint(cp, {}, OPTIONS, pool);
         if (useStage) {
           assert.deepEqual([batch.tensors.length, batch.trajectories.length], [0, 0], "staged rows are not in the batch");
@@ -140,7 +147,7 @@ test("analyzeCheckpoint with a stage: the rows go to the store as they come, not
     const { readFileSync, writeFileSync } = await import("node:fs");
     writeFileSync(file, readFileSync(file).subarray(0, readFileSync(file).length - 1024));
     const claim = await claimRun(staged, { run_id: "r", source: run.localDir });
-    await assert.rejects(withStage(claim, bad.step, (stage) => analyzeCheckpoint(bad, {}, OPTIONS, pool, undefined, stage)));
+    await assert.rejects(withStage(claim, bad.step, (stage) => analyzeCheckpoint(bad, {}, OPTIONS, pool, undefined, {}, stage)));
     assert.deepEqual(await staged.dumpTable("tensor_stats"), before);
     const temp = await (staged as unknown as { read<T>(fn: (c: { runAndReadAll(sql: string): Promise<{ getRowObjectsJS(): unknown[] }> }) => Promise<T>): Promise<T> })
       .read(async (c) => (await c.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'temp'")).getRowObjectsJS());

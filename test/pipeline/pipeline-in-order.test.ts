@@ -53,3 +53,83 @@ test("pipelineInOrder with window 1 runs one item at a time (the next while the 
   }), /write failed/);
   assert.deepEqual(order, ["run 1", "run 2", "use 1", "run 3", "use 2"]);
 });
+
+test("pipelineInOrder gated: the next item starts once every item under way declared itself shared; an exclusive one runs and is used alone", async () => {
+  const log: string[] = [];
+  // item: [declare after ms, exclusive, finish after ms]
+  const items: [number, boolean, number][] = [[5, false, 40], [5, false, 30], [5, true, 20], [5, false, 5], [5, false, 5]];
+  let running = 0;
+  const overlaps: string[] = [];
+  await pipelineInOrder(items.map((it, i) => ({ i, it })), { limit: 2, gated: true }, async ({ i, it: [declareMs, exclusive, doneMs] }, { declare }) => {
+    log.push(`start ${i}`);
+    running++;
+    if (exclusive && running > 1) overlaps.push(`exclusive ${i} started with ${running - 1} other(s)`);
+    await sleep(declareMs);
+    log.push(`declared ${i}`);
+    declare(exclusive);
+    await sleep(doneMs);
+    running--;
+    return i;
+  }, async ({ i, it: [, exclusive] }) => {
+    if (exclusive && running > 0) overlaps.push(`exclusive ${i} used with ${running} under way`);
+    log.push(`use ${i}`);
+    await sleep(2);
+  });
+  // 1 starts when 0 has declared (not when 0 is done); 2 only when 1 has declared; 3 waits for 2's use.
+  assert.ok(log.indexOf("start 1") > log.indexOf("declared 0") && log.indexOf("start 1") < log.indexOf("use 0"), log.join(", "));
+  assert.ok(log.indexOf("start 3") > log.indexOf("use 2"), log.join(", "));
+  assert.ok(log.indexOf("start 2") > log.indexOf("declared 1"), log.join(", "));
+  assert.deepEqual(log.filter((l) => l.startsWith("use")), ["use 0", "use 1", "use 2", "use 3", "use 4"]);
+  // 2 may start while 0 or 1 still run (they are shared); nothing starts while 2 runs or is used.
+  const during2 = log.slice(log.indexOf("declared 2"), log.indexOf("use 2") + 1).filter((l) => l.startsWith("start"));
+  assert.deepEqual(during2, [], log.join(", "));
+  assert.deepEqual(overlaps.filter((o) => o.includes("used")), []);
+});
+
+test("pipelineInOrder gated: an item that fails before declaring blocks new starts and its failure is thrown in order", async () => {
+  const started: number[] = [];
+  await assert.rejects(pipelineInOrder([0, 1, 2, 3], { limit: 2, gated: true }, async (i, { declare }) => {
+    started.push(i);
+    await sleep(2);
+    if (i === 1) throw new Error("open failed");
+    declare(false);
+    await sleep(10);
+    return i;
+  }, async () => {}), /open failed/);
+  assert.deepEqual(started, [0, 1]);
+});
+
+test("pipelineInOrder: a finished item waiting for its turn no longer counts as running (the next starts); at most 2 x window started and not used", async () => {
+  const log: string[] = [];
+  let running = 0, peakRunning = 0, waiting = 0, peakWaiting = 0;
+  await pipelineInOrder([60, 5, 5, 5, 5, 5], 2, async (ms) => {
+    log.push(`start ${ms}`);
+    peakRunning = Math.max(peakRunning, ++running);
+    await sleep(ms);
+    running--;
+    peakWaiting = Math.max(peakWaiting, ++waiting);
+    return ms;
+  }, async () => {
+    waiting--;
+    await sleep(1);
+  });
+  // items 1, 2, 3 finish (5 ms each) while item 0 (60 ms) runs: results wait, at most 2 x window started and not used
+  assert.equal(peakRunning, 2, `peak running ${peakRunning}`);
+  assert.ok(peakWaiting >= 3 && peakWaiting <= 4, `peak waiting ${peakWaiting}`);
+  assert.deepEqual(log.slice(0, 4), ["start 60", "start 5", "start 5", "start 5"], "the next items start while item 0 still runs");
+});
+
+test("pipelineInOrder: an item that released its place no longer counts as running (the next starts before it finishes)", async () => {
+  const log: string[] = [];
+  await pipelineInOrder([0, 1, 2], 1, async (i, { release }) => {
+    log.push(`start ${i}`);
+    await sleep(5);
+    log.push(`release ${i}`);
+    release();
+    await sleep(20);
+    log.push(`end ${i}`);
+    return i;
+  }, async () => {});
+  assert.ok(log.indexOf("start 1") < log.indexOf("end 0"), log.join(", "));
+  assert.ok(log.indexOf("start 1") > log.indexOf("release 0"), log.join(", "));
+});
