@@ -211,6 +211,34 @@ export async function groupHistogramsOf(store: Store, runId: string, kind: Group
   return new Map((await store.groupHistograms({ run: runId, group: { kind, name } })).map((h) => [h.step, { keys: h.keys, counts: h.counts }]));
 }
 
+/** Key of a target's histograms in forEachCheckpointHistogram: "tensor" or "group", NUL, then the tensor name or "<group_kind>:<group_name>". */
+export function histogramKeyOf(target: Pick<EventTarget, "target" | "name" | "groupKind">): string {
+  return target.target === "group" ? `group\u0000${target.groupKind}:${target.name}` : `tensor\u0000${target.name}`;
+}
+
+/**
+ * The stored histograms of the wanted keys (histogramKeyOf) at each of `steps`, one checkpoint at
+ * a time (one query for its tensors, one for its groups), each handed to `onHistogram` and then
+ * dropped. Histograms are stored checkpoint by checkpoint, so a step's query reads that
+ * checkpoint's blocks only, whereas a query per tensor (or range of names) decodes every
+ * checkpoint's LIST columns each time: DuckDB then held ~300 MB of native memory beside its pool.
+ */
+export async function forEachCheckpointHistogram(
+  store: Store, runId: string, steps: readonly number[], wanted: ReadonlySet<string>,
+  onHistogram: (key: string, step: number, histogram: HistogramRecord) => void,
+): Promise<void> {
+  const keys = [...wanted];
+  const tensors = keys.some((k) => k.startsWith("tensor\u0000")), groups = keys.some((k) => k.startsWith("group\u0000"));
+  for (const step of steps) {
+    const take = (target: "tensor" | "group") => (h: { name: string; keys: Int32Array; counts: Float64Array }) => {
+      const key = `${target}\u0000${h.name}`;
+      if (wanted.has(key)) onHistogram(key, step, { keys: h.keys, counts: h.counts });
+    };
+    if (tensors) await store.forEachHistogram({ run: runId, step }, take("tensor"));
+    if (groups) await store.forEachGroupHistogram({ run: runId, step }, take("group"));
+  }
+}
+
 /**
  * Fewest tensors loaded per query, and most queries per run, by the batched loader below. Few
  * per batch: a Pythia-70m tensor has thousands of buckets at each of 154 checkpoints, so a batch
