@@ -5,10 +5,10 @@
 // at a time (the store's order), never a tensor's or the run's all at once.
 
 import type { Store } from "../store/index.js";
-import type { EventRecord, GroupKind, StatValues, TrajectoryRecord } from "../store/types.js";
+import type { EventRecord, GroupKind, GroupStatsRecord, StatValues, TrajectoryRecord } from "../store/types.js";
 import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ModeTrack, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
 import { ColumnwiseDensity, DEFAULT_DENSITY_BINS, encodeArray } from "./density.js";
-import { forEachCheckpointHistogram, histogramKeyOf } from "../pipeline/event-inputs.js";
+import { compareUtf8, forEachCheckpointHistogram, histogramKeyOf } from "../pipeline/event-inputs.js";
 import { modeTracks } from "./mode-tracks.js";
 import { pruningCurves } from "./pruning-curves.js";
 import { phaseView } from "./phase.js";
@@ -133,17 +133,18 @@ async function addDensities(store: Store, runId: string, steps: number[], byTens
   }
 }
 
-/** Order of strings by their UTF-8 bytes (DuckDB's VARCHAR order). */
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-}
 
 /** Group rows into run.tensors (after the tensors), keyed "<group_kind>:<group_name>"; densities come later. */
 async function addGroups(store: Store, run: ReportRun, index: Map<number, number>): Promise<Map<string, ReportTensor>> {
   const groups = new Map<string, ReportTensor>();
-  for (const row of await store.groupStats({ run: run.id })) {
-    const i = index.get(row.step);
-    if (i === undefined) continue;
+  // streamed and cut as they come (the rows' shape summaries are many times their numbers), then in the store's order
+  const rows: Array<Pick<GroupStatsRecord, "step" | "group_kind" | "group_name" | "numel"> & { entries: StatEntry[] }> = [];
+  await store.forEachGroupStats({ run: run.id }, (chunk) => {
+    for (const r of chunk) if (index.has(r.step)) rows.push({ step: r.step, group_kind: r.group_kind, group_name: r.group_name, numel: r.numel, entries: statEntries(r) });
+  });
+  rows.sort((a, b) => a.step - b.step || compareUtf8(a.group_kind, b.group_kind) || compareUtf8(a.group_name, b.group_name));
+  for (const row of rows) {
+    const i = index.get(row.step)!;
     const name = `${row.group_kind}:${row.group_name}`;
     let g = groups.get(name);
     if (!g) {
@@ -151,7 +152,7 @@ async function addGroups(store: Store, run: ReportRun, index: Map<number, number
       if (Number.isNaN(g.layer)) g.layer = null;
       groups.set(name, g);
     }
-    putEntries(g, statEntries(row), i, run.steps.length);
+    putEntries(g, row.entries, i, run.steps.length);
   }
   run.tensors.push(...groups.values());
   return groups;

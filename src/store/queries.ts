@@ -244,14 +244,37 @@ export async function groupStats(
 ): Promise<GroupStatsRecord[]> {
   const w = where({ run_id: f.run, step: f.step, group_kind: f.groupKind, group_name: f.groupName });
   const rows = await select(c, `SELECT * FROM group_stats ${w.sql} ORDER BY ${TABLE_ORDER.group_stats}`, w.params);
-  return rows.map((r) => ({
+  return rows.map(groupStatsRecordOf);
+}
+
+/** groupStats chunk by chunk as DuckDB streams them, in no particular order (forEachTensorStats for groups). */
+export async function forEachGroupStats(c: DuckDBConnection, f: { run?: string; step?: number }, onRows: (rows: GroupStatsRecord[]) => void): Promise<void> {
+  const w = where({ run_id: f.run, step: f.step });
+  const result = await c.stream(`SELECT * FROM group_stats ${w.sql}`, w.params);
+  const names = result.columnNames();
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) return;
+    const columns = chunk.getColumns() as unknown[][];
+    const records: GroupStatsRecord[] = new Array(chunk.rowCount);
+    for (let i = 0; i < chunk.rowCount; i++) {
+      const row: Row = {};
+      for (let j = 0; j < names.length; j++) row[names[j]!] = columns[j]![i];
+      records[i] = groupStatsRecordOf(row);
+    }
+    onRows(records);
+  }
+}
+
+function groupStatsRecordOf(r: Row): GroupStatsRecord {
+  return {
     run_id: String(r.run_id),
     step: num(r.step),
     group_kind: wordOf("group_stats.group_kind", r.group_kind, GROUP_KINDS),
     group_name: String(r.group_name),
     n_tensors: num(r.n_tensors),
     ...statValuesFrom(r),
-  }));
+  };
 }
 
 export async function buffers(c: DuckDBConnection, f: { run?: string; step?: number; tensor?: string }): Promise<BufferRecord[]> {

@@ -252,6 +252,10 @@ export class Store {
   groupHistograms(filter: { run: string; step?: number; group?: { kind: GroupKind; name: string } }): Promise<q.StepHistogramRecord[]> {
     return this.read((c) => q.groupHistogramsOfRun(c, filter.run, filter.step, filter.group));
   }
+  /** groupStats streamed chunk by chunk, in no particular order. */
+  forEachGroupStats(filter: { run?: string; step?: number }, onRows: (rows: GroupStatsRecord[]) => void): Promise<void> {
+    return this.read((c) => q.forEachGroupStats(c, filter, onRows));
+  }
   groupStats(filter: { run?: string; step?: number; groupKind?: GroupKind; groupName?: string } = {}): Promise<GroupStatsRecord[]> {
     return this.read((c) => q.groupStats(c, filter));
   }
