@@ -144,20 +144,33 @@ function inStepOrder(t: EventTarget): void {
   t.rows = order.map((i) => t.rows[i]!);
 }
 
-function groupTargets(rows: readonly GroupStatsRecord[], complete: ReadonlySet<number>): EventTarget[] {
+/**
+ * Group targets of a run, in the store's order (step, group kind, group name): the rows stream and
+ * each is cut to eventRowOf at once, as for tensors.
+ */
+async function groupTargets(store: Store, runId: string, complete: ReadonlySet<number>): Promise<EventTarget[]> {
+  const rows: Array<Pick<GroupStatsRecord, "step" | "group_kind" | "group_name"> & { row: StatValues }> = [];
+  await store.forEachGroupStats({ run: runId }, (chunk) => {
+    for (const r of chunk) if (complete.has(r.step)) rows.push({ step: r.step, group_kind: r.group_kind, group_name: r.group_name, row: eventRowOf(r) });
+  });
+  rows.sort((a, b) => a.step - b.step || compareUtf8(a.group_kind, b.group_kind) || compareUtf8(a.group_name, b.group_name));
   const byName = new Map<string, EventTarget>();
-  for (const row of rows) {
-    if (!complete.has(row.step)) continue;
-    const key = `${row.group_kind}\u0000${row.group_name}`;
+  for (const { step, group_kind, group_name, row } of rows) {
+    const key = `${group_kind}\u0000${group_name}`;
     let t = byName.get(key);
     if (t === undefined) {
-      t = { name: row.group_name, target: "group", groupKind: row.group_kind, steps: [], rows: [], layer: null, roleGroup: null, kept: false, isLayerNormGain: false };
+      t = { name: group_name, target: "group", groupKind: group_kind, steps: [], rows: [], layer: null, roleGroup: null, kept: false, isLayerNormGain: false };
       byName.set(key, t);
     }
-    t.steps.push(row.step);
-    t.rows.push(eventRowOf(row));
+    t.steps.push(step);
+    t.rows.push(row);
   }
   return [...byName.values()];
+}
+
+/** Order of strings by their UTF-8 bytes (DuckDB's VARCHAR order). */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 /** Everything the detectors need from the store for one run (trajectories and histograms stay lazy). */
@@ -174,7 +187,7 @@ export async function loadRunInputs(store: Store, runId: string): Promise<RunInp
     for (const t of await store.trajectories({ run: runId, step })) keptNames.add(t.tensor);
   }
   const tensors = await tensorTargets(store, runId, keptNames, complete);
-  const groups = groupTargets((await store.groupStats({ run: runId })).sort((a, b) => a.step - b.step), complete);
+  const groups = await groupTargets(store, runId, complete);
   return { runId, steps, tensors, groups };
 }
 
@@ -209,6 +222,34 @@ export async function groupHistogramsOfRun(store: Store, runId: string): Promise
  */
 export async function groupHistogramsOf(store: Store, runId: string, kind: GroupKind, name: string): Promise<HistogramsByStep> {
   return new Map((await store.groupHistograms({ run: runId, group: { kind, name } })).map((h) => [h.step, { keys: h.keys, counts: h.counts }]));
+}
+
+/** Key of a target's histograms in forEachCheckpointHistogram: "tensor" or "group", NUL, then the tensor name or "<group_kind>:<group_name>". */
+export function histogramKeyOf(target: Pick<EventTarget, "target" | "name" | "groupKind">): string {
+  return target.target === "group" ? `group\u0000${target.groupKind}:${target.name}` : `tensor\u0000${target.name}`;
+}
+
+/**
+ * The stored histograms of the wanted keys (histogramKeyOf) at each of `steps`, one checkpoint at
+ * a time (one query for its tensors, one for its groups), each handed to `onHistogram` and then
+ * dropped. Histograms are stored checkpoint by checkpoint, so a step's query reads that
+ * checkpoint's blocks only, whereas a query per tensor (or range of names) decodes every
+ * checkpoint's LIST columns each time: DuckDB then held ~300 MB of native memory beside its pool.
+ */
+export async function forEachCheckpointHistogram(
+  store: Store, runId: string, steps: readonly number[], wanted: ReadonlySet<string>,
+  onHistogram: (key: string, step: number, histogram: HistogramRecord) => void,
+): Promise<void> {
+  const keys = [...wanted];
+  const tensors = keys.some((k) => k.startsWith("tensor\u0000")), groups = keys.some((k) => k.startsWith("group\u0000"));
+  for (const step of steps) {
+    const take = (target: "tensor" | "group") => (h: { name: string; keys: Int32Array; counts: Float64Array }) => {
+      const key = `${target}\u0000${h.name}`;
+      if (wanted.has(key)) onHistogram(key, step, { keys: h.keys, counts: h.counts });
+    };
+    if (tensors) await store.forEachHistogram({ run: runId, step }, take("tensor"));
+    if (groups) await store.forEachGroupHistogram({ run: runId, step }, take("group"));
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
 import { COST_KINDS, type CostKind } from "../dynamics/changepoints/index.js";
 import type { ShortEarlyWarningOptions } from "../dynamics/ews/index.js";
 import type { Store } from "../store/store.js";
-import type { EventInput } from "../store/types.js";
+import type { EventInput, HistogramRecord } from "../store/types.js";
 import { EVENT_KINDS } from "../store/vocabulary.js";
 import { UsageError } from "../util/errors.js";
 import { deriveSeed } from "../util/rng.js";
@@ -15,7 +15,7 @@ import { shapeKernels } from "../stats/shape/kernels.js";
 import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents, type DetectorSettings } from "./event-detectors.js";
 import { recomputeRunTransition } from "../quality/run-transition.js";
 import { labelOptimizerArtefacts } from "./event-artefacts.js";
-import { BatchedTensorLoader, groupHistogramsOf, loadRunInputs, type EventTarget, type HistogramsByStep, type SeriesStatistic } from "./event-inputs.js";
+import { BatchedTensorLoader, forEachCheckpointHistogram, histogramKeyOf, loadRunInputs, type EventTarget, type RunInputs, type SeriesStatistic } from "./event-inputs.js";
 import { DEFAULT_BIMODALITY_ALPHA, snapshotFromHistogram, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type ValueSnapshot } from "../dynamics/modes/snapshots.js";
 import { HISTOGRAM_SAMPLE_SIZE } from "../stats/histogram-sample.js";
 
@@ -134,19 +134,32 @@ export function detectorRecord(options: EventDetectionOptions): Record<string, u
   };
 }
 
-/** Snapshots of a target from its stored histograms (steps without a histogram are dropped). */
-function histogramSnapshots(target: EventTarget, histograms: HistogramsByStep, options: EventDetectionOptions): { steps: number[]; snapshots: ValueSnapshot[] } {
-  const steps: number[] = [], snapshots: ValueSnapshot[] = [];
-  for (let i = 0; i < target.steps.length; i++) {
-    const step = target.steps[i]!;
-    const histogram = histograms.get(step);
-    if (histogram === undefined) continue;
-    const seed = deriveSeed(options.seed ?? 0, target.target, target.name, step);
-    steps.push(step);
-    const row = target.rows[i]!;
-    snapshots.push(snapshotFromHistogram(histogram, row.std, seed, options.histogramSampleSize ?? HISTOGRAM_SAMPLE_SIZE, storedHistogramShapeOf(row.extra)));
+/** Snapshot of a target at its i-th step from that step's stored histogram. */
+function histogramSnapshot(target: EventTarget, i: number, histogram: HistogramRecord, options: EventDetectionOptions): ValueSnapshot {
+  const step = target.steps[i]!;
+  const seed = deriveSeed(options.seed ?? 0, target.target, target.name, step);
+  const row = target.rows[i]!;
+  return snapshotFromHistogram(histogram, row.std, seed, options.histogramSampleSize ?? HISTOGRAM_SAMPLE_SIZE, storedHistogramShapeOf(row.extra));
+}
+
+/**
+ * Snapshots of the targets from their stored histograms (a target's steps without a histogram
+ * are dropped), computed as the histograms stream one checkpoint at a time: only the small
+ * snapshots are kept, never a target's histograms over the run.
+ */
+async function histogramSnapshotsOf(store: Store, inputs: RunInputs, targets: readonly EventTarget[], options: EventDetectionOptions): Promise<Map<EventTarget, { steps: number[]; snapshots: ValueSnapshot[] }>> {
+  const byKey = new Map<string, { target: EventTarget; indexOf: Map<number, number>; byStep: Map<number, ValueSnapshot> }>();
+  for (const target of targets) byKey.set(histogramKeyOf(target), { target, indexOf: new Map(target.steps.map((step, i) => [step, i])), byStep: new Map() });
+  await forEachCheckpointHistogram(store, inputs.runId, inputs.steps, new Set(byKey.keys()), (key, step, histogram) => {
+    const entry = byKey.get(key), i = entry?.indexOf.get(step);
+    if (entry !== undefined && i !== undefined) entry.byStep.set(step, histogramSnapshot(entry.target, i, histogram, options));
+  });
+  const out = new Map<EventTarget, { steps: number[]; snapshots: ValueSnapshot[] }>();
+  for (const { target, byStep } of byKey.values()) {
+    const steps = target.steps.filter((step) => byStep.has(step));
+    out.set(target, { steps, snapshots: steps.map((step) => byStep.get(step)!) });
   }
-  return { steps, snapshots };
+  return out;
 }
 
 /** Population forks and modes of one kept tensor, from its trajectories. */
@@ -181,16 +194,18 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
   const groups = inputs.groups.filter((g) => matches(g.name));
   const events: DynamicsEvent[] = [];
   const loader = new BatchedTensorLoader(store, runId, tensors.map((t) => t.name));
+  const modes = wants("mode_split") || wants("mode_merge");
+  const fromHistograms = modes ? await histogramSnapshotsOf(store, inputs, [...tensors.filter((t) => !t.kept), ...groups], options) : new Map();
   for (const target of loader.inLoadOrder(tensors)) {
     if (target.kept) events.push(...(await keptTensorEvents(loader, target, wants, s)));
-    else if (wants("mode_split") || wants("mode_merge")) {
-      const { steps, snapshots } = histogramSnapshots(target, await loader.histograms(target.name), options);
+    else if (modes) {
+      const { steps, snapshots } = fromHistograms.get(target)!;
       events.push(...modeEvents(target, steps, snapshots, false, s));
     }
   }
   for (const group of groups) {
-    if (!wants("mode_split") && !wants("mode_merge")) break;
-    const { steps, snapshots } = histogramSnapshots(group, await groupHistogramsOf(store, runId, group.groupKind!, group.name), options);
+    if (!modes) break;
+    const { steps, snapshots } = fromHistograms.get(group)!;
     events.push(...modeEvents(group, steps, snapshots, false, s));
   }
   if (wants("layer_fork")) events.push(...layerForkEvents(inputs.tensors, matches, MIN_LAYER_FORK_CHECKPOINTS, s));

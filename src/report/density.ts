@@ -121,6 +121,11 @@ function resolveRange(hs: ReadonlyArray<BucketHistogram | null>, options: Densit
   if (Array.isArray(range)) [lo, hi] = range as [number, number];
   else if (range === "extent") [lo, hi] = extentOf(hs, 0);
   else [lo, hi] = extentOf(hs, options.tailMass ?? DEFAULT_TAIL_MASS);
+  return finiteRange(lo, hi);
+}
+
+/** The range checked finite, widened when empty. */
+function finiteRange(lo: number, hi: number): [number, number] {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
     throw new UsageError(`density grid: the value range [${lo}, ${hi}] is not finite (no histogram has any count?)`);
   }
@@ -135,23 +140,104 @@ function resolveRange(hs: ReadonlyArray<BucketHistogram | null>, options: Densit
 function extentOf(hs: ReadonlyArray<BucketHistogram | null>, tail: number): [number, number] {
   let lo = Infinity, hi = -Infinity;
   for (const h of hs) {
-    if (h === null) continue;
-    let total = 0;
-    for (let i = 0; i < h.counts.length; i++) total += h.counts[i]!;
-    if (total <= 0) continue;
-    const lowCut = tail * total, highCut = (1 - tail) * total;
-    let cum = 0, colLo = Infinity, colHi = -Infinity;
-    forEachBucketInValueOrder(Array.from(h.keys), Array.from(h.counts), (key, count) => {
-      if (count <= 0) return;
-      const r = bucketValueRange(key);
-      if (cum + count > lowCut && colLo === Infinity) colLo = r.lo;
-      cum += count;
-      if (cum - count < highCut || tail === 0) colHi = r.hi;
-    });
-    lo = Math.min(lo, colLo);
-    hi = Math.max(hi, colHi);
+    const extent = h === null ? null : columnExtent(h, tail);
+    if (extent === null) continue;
+    lo = Math.min(lo, extent[0]);
+    hi = Math.max(hi, extent[1]);
   }
   return [lo, hi];
+}
+
+/** One column's low and high cut at tail mass `tail`; null when it holds no count. */
+function columnExtent(h: BucketHistogram, tail: number): [number, number] | null {
+  let total = 0;
+  for (let i = 0; i < h.counts.length; i++) total += h.counts[i]!;
+  if (total <= 0) return null;
+  const lowCut = tail * total, highCut = (1 - tail) * total;
+  let cum = 0, colLo = Infinity, colHi = -Infinity;
+  forEachBucketInValueOrder(Array.from(h.keys), Array.from(h.counts), (key, count) => {
+    if (count <= 0) return;
+    const r = bucketValueRange(key);
+    if (cum + count > lowCut && colLo === Infinity) colLo = r.lo;
+    cum += count;
+    if (cum - count < highCut || tail === 0) colHi = r.hi;
+  });
+  return [colLo, colHi];
+}
+
+/**
+ * densityGridFromBuckets then encodeDensity (default "quantile" range, u8), one column at a time,
+ * for histograms read checkpoint by checkpoint: `extend` every column (the range), then `add`
+ * every column, then `encode`. It holds the quantised grid (columns x bins bytes) and never the
+ * histograms nor the float grid; the numbers are those of the two functions, operation for operation.
+ */
+export class ColumnwiseDensity {
+  private readonly bins: number;
+  private readonly tail: number;
+  private extent: [number, number] = [Infinity, -Infinity];
+  private range: { lo: number; hi: number; width: number } | null = null;
+  private readonly q: Uint8Array;
+  private readonly colMax: number[];
+  private readonly colTotal: Float64Array;
+  private readonly colOutside: Float64Array;
+  /** Whether some column's histogram has a bucket (densityOf draws no grid otherwise). */
+  hasBuckets = false;
+
+  constructor(readonly columns: number, options: { bins?: number; tailMass?: number } = {}) {
+    this.bins = options.bins ?? DEFAULT_DENSITY_BINS;
+    if (!Number.isInteger(this.bins) || this.bins < 1 || this.bins > MAX_DENSITY_BINS) {
+      throw new UsageError(`density grid: bins must be an integer in [1, ${MAX_DENSITY_BINS}], got ${this.bins}`);
+    }
+    this.tail = options.tailMass ?? DEFAULT_TAIL_MASS;
+    this.q = new Uint8Array(columns * this.bins);
+    this.colMax = new Array<number>(columns).fill(0);
+    this.colTotal = new Float64Array(columns);
+    this.colOutside = new Float64Array(columns);
+  }
+
+  /** First pass: a column's histogram widens the value range. */
+  extend(h: BucketHistogram): void {
+    if (h.keys.length > 0) this.hasBuckets = true;
+    const extent = columnExtent(h, this.tail);
+    if (extent === null) return;
+    this.extent = [Math.min(this.extent[0], extent[0]), Math.max(this.extent[1], extent[1])];
+  }
+
+  /** Second pass: column `c`'s cells from its histogram, quantised at once. */
+  add(c: number, h: BucketHistogram): void {
+    const { lo, width } = this.rangeOfGrid();
+    checkHistogram(h, c);
+    const bins = this.bins, cells = new Float64Array(bins);
+    for (let i = 0; i < h.keys.length; i++) {
+      const count = h.counts[i]!;
+      if (count === 0) continue;
+      const { lo: a, hi: b } = bucketValueRange(h.keys[i]!);
+      const inside = spreadInterval(cells, 0, bins, lo, width, a, b, count);
+      addAt(this.colTotal, c, inside);
+      addAt(this.colOutside, c, count - inside);
+    }
+    let m = 0;
+    for (let k = 0; k < bins; k++) m = Math.max(m, cells[k]!);
+    this.colMax[c] = m;
+    if (m <= 0) return;
+    for (let k = 0; k < bins; k++) this.q[c * bins + k] = Math.round((cells[k]! / m) * 255);
+  }
+
+  encode(): EncodedDensity {
+    const { lo, hi } = this.rangeOfGrid();
+    return {
+      lo, hi, bins: this.bins, columns: this.columns, colMax: this.colMax,
+      colTotal: Array.from(this.colTotal), colOutside: Array.from(this.colOutside), cells: encodeArray(this.q, { gzip: true }),
+    };
+  }
+
+  private rangeOfGrid(): { lo: number; hi: number; width: number } {
+    if (this.range === null) {
+      const [lo, hi] = finiteRange(this.extent[0], this.extent[1]);
+      this.range = { lo, hi, width: (hi - lo) / this.bins };
+    }
+    return this.range;
+  }
 }
 
 export interface EncodeDensityOptions {

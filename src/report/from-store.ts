@@ -1,14 +1,14 @@
 // Store -> ReportData adapter: reads runs, complete checkpoints, per-tensor and per-group
 // statistics and histograms, trajectories, events and metrics from the results store and packs
 // them for the page (density grids from the bf16-bucket histograms), with mode tracks from the
-// mode events and pruning curves from the pruning table. Histograms are read in one query per
-// run and table, not one per (tensor, step).
+// mode events and pruning curves from the pruning table. Histograms are read one checkpoint
+// at a time (the store's order), never a tensor's or the run's all at once.
 
 import type { Store } from "../store/index.js";
-import type { EventRecord, GroupKind, HistogramRecord, StatValues, TrajectoryRecord } from "../store/types.js";
-import type { StepHistogramRecord } from "../store/queries.js";
+import type { EventRecord, GroupKind, GroupStatsRecord, StatValues, TrajectoryRecord } from "../store/types.js";
 import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ModeTrack, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
-import { DEFAULT_DENSITY_BINS, densityGridFromBuckets, encodeArray, encodeDensity, type BucketHistogram } from "./density.js";
+import { ColumnwiseDensity, DEFAULT_DENSITY_BINS, encodeArray } from "./density.js";
+import { compareUtf8, forEachCheckpointHistogram, histogramKeyOf } from "../pipeline/event-inputs.js";
 import { modeTracks } from "./mode-tracks.js";
 import { pruningCurves } from "./pruning-curves.js";
 import { phaseView } from "./phase.js";
@@ -16,8 +16,6 @@ import { labelOptimizerArtefacts } from "../pipeline/event-artefacts.js";
 
 /** Largest number of elements of a kept tensor drawn as trajectories (evenly spaced sample). */
 export const DEFAULT_MAX_TRAJECTORY_ELEMENTS = 200;
-/** Tensors whose histograms (every step) are read in one query while the report is built. */
-export const HISTOGRAM_READ_TENSORS = 8;
 
 export interface ReportFromStoreOptions {
   /** Run ids to include (default: all). */
@@ -44,19 +42,17 @@ async function runFromStore(store: Store, runId: string, source: string, options
   const index = new Map(steps.map((s, i) => [s, i]));
   const bins = options.bins ?? DEFAULT_DENSITY_BINS;
   const byTensor = new Map<string, ReportTensor>();
-  for (const row of await store.tensorStats({ run: runId })) {
-    const i = index.get(row.step);
-    if (i === undefined) continue;
+  for (const row of await tensorStatRows(store, runId, index)) {
     let t = byTensor.get(row.tensor);
     if (!t) {
       t = { name: row.tensor, kind: "tensor", layer: row.layer, role: row.role, shape: row.shape, numel: row.numel, stats: {} };
       byTensor.set(row.tensor, t);
     }
-    putStats(t, row, i, steps.length);
+    putEntries(t, row.entries, index.get(row.step)!, steps.length);
   }
-  await addDensities(store, runId, byTensor, steps, bins);
   run.tensors.push(...byTensor.values());
-  if (options.groups ?? true) await addGroups(store, run, index, bins);
+  const groups = options.groups ?? true ? await addGroups(store, run, index) : new Map<string, ReportTensor>();
+  await addDensities(store, runId, steps, byTensor, groups, bins);
   // events stored before the artefact label existed (older stores) get it by the same rule
   run.events = (await labelOptimizerArtefacts(store, runId, await store.events({ run: runId }))).flatMap(eventOf);
   for (const t of run.tensors) {
@@ -85,80 +81,102 @@ async function runFromStore(store: Store, runId: string, source: string, options
   return run;
 }
 
+/** A tensor_stats row cut to what the page shows: its identity and putStats' entries. */
+interface StatRow {
+  step: number;
+  tensor: string;
+  layer: number | null;
+  role: string;
+  shape: number[];
+  numel: number;
+  entries: StatEntry[];
+}
+
 /**
- * Density grids of the tensors from their histograms, read HISTOGRAM_READ_TENSORS tensors at a
- * time (a range of names, in the store's byte order): memory holds one batch's histograms, not
- * the run's (154 Pythia-70m checkpoints: 17.5M buckets, about 2 GB read at once).
+ * The run's tensor_stats rows of complete checkpoints, ordered by step then tensor (as the store
+ * orders them), streamed and each cut at once to the numbers the page shows: the rows' shape
+ * summaries (extra) are many times their numbers, and 154 Pythia-70m checkpoints held them all.
  */
-async function addDensities(store: Store, runId: string, byTensor: Map<string, ReportTensor>, steps: number[], bins: number): Promise<void> {
-  const names = [...byTensor.keys()].sort(compareUtf8);
-  for (let start = 0; start < names.length; start += HISTOGRAM_READ_TENSORS) {
-    const batch = names.slice(start, start + HISTOGRAM_READ_TENSORS);
-    const hists = byName(await store.histograms({ run: runId, range: { from: batch[0]!, to: batch[batch.length - 1]! } }));
-    for (const name of batch) {
-      const tensor = byTensor.get(name), density = densityOf(steps, bins, hists.get(name));
-      if (tensor !== undefined && density !== undefined) tensor.density = density;
+async function tensorStatRows(store: Store, runId: string, index: Map<number, number>): Promise<StatRow[]> {
+  const rows: StatRow[] = [];
+  await store.forEachTensorStats({ run: runId }, (chunk) => {
+    for (const r of chunk) {
+      if (index.has(r.step)) rows.push({ step: r.step, tensor: r.tensor, layer: r.layer, role: r.role, shape: r.shape, numel: r.numel, entries: statEntries(r) });
     }
+  });
+  return rows.sort((a, b) => a.step - b.step || compareUtf8(a.tensor, b.tensor));
+}
+
+/**
+ * Density grids of the tensors and groups from their histograms, read one checkpoint at a time in
+ * two passes (the value range of each grid needs every checkpoint, then each column is added and
+ * quantised): memory holds the quantised grids, never a target's histograms over the run (154
+ * Pythia-70m checkpoints: 17.5M buckets; a query per range of tensor names decoded them all each time).
+ */
+async function addDensities(store: Store, runId: string, steps: number[], byTensor: Map<string, ReportTensor>, groups: Map<string, ReportTensor>, bins: number): Promise<void> {
+  const grids = new Map<string, ColumnwiseDensity>();
+  for (const name of byTensor.keys()) grids.set(histogramKeyOf({ target: "tensor", name, groupKind: null }), new ColumnwiseDensity(steps.length, { bins }));
+  for (const [name, g] of groups) grids.set(histogramKeyOf({ target: "group", name: name.slice(name.indexOf(":") + 1), groupKind: g.groupKind as GroupKind }), new ColumnwiseDensity(steps.length, { bins }));
+  if (grids.size === 0) return;
+  const column = new Map(steps.map((step, c) => [step, c]));
+  const wanted = new Set(grids.keys());
+  await forEachCheckpointHistogram(store, runId, steps, wanted, (key, _step, h) => grids.get(key)!.extend(h));
+  for (const [key, grid] of grids) if (!grid.hasBuckets) grids.delete(key);
+  await forEachCheckpointHistogram(store, runId, steps, new Set(grids.keys()), (key, step, h) => grids.get(key)!.add(column.get(step)!, h));
+  for (const [name, t] of byTensor) {
+    const grid = grids.get(histogramKeyOf({ target: "tensor", name, groupKind: null }));
+    if (grid !== undefined) t.density = grid.encode();
+  }
+  for (const [name, g] of groups) {
+    const grid = grids.get(histogramKeyOf({ target: "group", name: name.slice(name.indexOf(":") + 1), groupKind: g.groupKind as GroupKind }));
+    if (grid !== undefined) g.density = grid.encode();
   }
 }
 
-/** Order of strings by their UTF-8 bytes (DuckDB's VARCHAR order). */
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-}
 
-async function addGroups(store: Store, run: ReportRun, index: Map<number, number>, bins: number): Promise<void> {
+/** Group rows into run.tensors (after the tensors), keyed "<group_kind>:<group_name>"; densities come later. */
+async function addGroups(store: Store, run: ReportRun, index: Map<number, number>): Promise<Map<string, ReportTensor>> {
   const groups = new Map<string, ReportTensor>();
-  const keys = new Map<string, { kind: GroupKind; name: string }>();
-  for (const row of await store.groupStats({ run: run.id })) {
-    const i = index.get(row.step);
-    if (i === undefined) continue;
+  // streamed and cut as they come (the rows' shape summaries are many times their numbers), then in the store's order
+  const rows: Array<Pick<GroupStatsRecord, "step" | "group_kind" | "group_name" | "numel"> & { entries: StatEntry[] }> = [];
+  await store.forEachGroupStats({ run: run.id }, (chunk) => {
+    for (const r of chunk) if (index.has(r.step)) rows.push({ step: r.step, group_kind: r.group_kind, group_name: r.group_name, numel: r.numel, entries: statEntries(r) });
+  });
+  rows.sort((a, b) => a.step - b.step || compareUtf8(a.group_kind, b.group_kind) || compareUtf8(a.group_name, b.group_name));
+  for (const row of rows) {
+    const i = index.get(row.step)!;
     const name = `${row.group_kind}:${row.group_name}`;
     let g = groups.get(name);
     if (!g) {
       g = { name, kind: "group", groupKind: row.group_kind, layer: row.group_kind === "layer" ? Number(row.group_name) : null, role: row.group_kind === "role" ? row.group_name : "", numel: row.numel, stats: {} };
       if (Number.isNaN(g.layer)) g.layer = null;
       groups.set(name, g);
-      keys.set(name, { kind: row.group_kind, name: row.group_name });
     }
-    putStats(g, row, i, run.steps.length);
+    putEntries(g, row.entries, i, run.steps.length);
   }
-  // One group's histograms at a time (all groups of 154 checkpoints at once held them all, with their JS conversion).
-  for (const [name, g] of groups) {
-    const density = densityOf(run.steps, bins, byName(await store.groupHistograms({ run: run.id, group: keys.get(name)! })).get(name));
-    if (density !== undefined) g.density = density;
-    run.tensors.push(g);
-  }
+  run.tensors.push(...groups.values());
+  return groups;
 }
 
-/** Scalar statistics of one row into the tensor's per-step series (nested maps flattened). */
-function putStats(t: ReportTensor, row: StatValues, i: number, n: number): void {
+/** A statistic's name and value as putStats stores it (numbers and nulls only). */
+type StatEntry = [string, number | null];
+
+/** Scalar statistics of one row, nested maps flattened, in the order the page's series are created. */
+function statEntries(row: StatValues): StatEntry[] {
+  const out: StatEntry[] = [];
   const put = (name: string, v: unknown): void => {
-    if (typeof v !== "number" && v !== null) return;
-    (t.stats[name] ??= new Array<number | null>(n).fill(null))[i] = v !== null && Number.isFinite(v) ? v : null;
+    if (typeof v === "number" || v === null) out.push([name, v]);
   };
   for (const key of ["mean", "std", "skewness", "excess_kurtosis", "min", "max", "l2"] as const) put(key, row[key]);
   for (const [k, v] of Object.entries(row.frac_abs_le ?? {})) put(`frac_abs_le_${k}`, v);
   for (const [k, v] of Object.entries(row.frac_abs_le_rel_std ?? {})) put(`frac_abs_le_${k}std`, v);
   for (const [k, v] of Object.entries(row.extra ?? {})) put(k, v);
-}
-
-/** Histograms of one bulk query grouped by name, then by step. */
-function byName(rows: readonly StepHistogramRecord[]): Map<string, Map<number, HistogramRecord>> {
-  const out = new Map<string, Map<number, HistogramRecord>>();
-  for (const r of rows) {
-    let perStep = out.get(r.name);
-    if (!perStep) out.set(r.name, (perStep = new Map()));
-    perStep.set(r.step, r);
-  }
   return out;
 }
 
-function densityOf(steps: number[], bins: number, perStep: Map<number, HistogramRecord> | undefined) {
-  if (perStep === undefined) return undefined;
-  const hists: Array<BucketHistogram | null> = steps.map((step) => perStep.get(step) ?? null);
-  if (!hists.some((h) => h !== null && h.keys.length > 0)) return undefined;
-  return encodeDensity(densityGridFromBuckets(hists, { bins }));
+/** A row's entries into the tensor's per-step series (non-finite values as null). */
+function putEntries(t: ReportTensor, entries: readonly StatEntry[], i: number, n: number): void {
+  for (const [name, v] of entries) (t.stats[name] ??= new Array<number | null>(n).fill(null))[i] = v !== null && Number.isFinite(v) ? v : null;
 }
 
 function eventOf(e: EventRecord): ReportEvent[] {

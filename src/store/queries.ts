@@ -1,5 +1,6 @@
 // Read queries of the results store: filters -> typed records with JSON columns parsed.
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBListVector, DuckDBVector } from "@duckdb/node-api";
+import { StoreError } from "../util/errors.js";
 import { bytesToFloat32, decodeJson, isoOrNull, num, numOrNull, sketchFromStore, statValuesFrom, wordOf } from "./codec.js";
 import { PER_CHECKPOINT_TABLES, TABLES, TABLE_ORDER, type TableName } from "./schema.js";
 import type {
@@ -163,32 +164,79 @@ export interface StepHistogramRecord extends HistogramRecord {
 
 /** Every histogram of a run (optionally of one tensor, at one step, or in a range of tensor names) in one query, ordered by name and step. */
 export async function histogramsOfRun(c: DuckDBConnection, run: string, tensor?: string, step?: number, range?: TensorRange): Promise<StepHistogramRecord[]> {
-  const w = withRange(where({ run_id: run, tensor, step }), range);
-  return stepHistograms(c, `SELECT step, tensor AS name, keys, counts::DOUBLE[] FROM histograms ${w.sql} ORDER BY tensor, step`, w.params);
+  const records: StepHistogramRecord[] = [];
+  await forEachHistogram(c, { run, tensor, step, range, ordered: true }, (r) => records.push(r));
+  return records;
 }
 
 /** Every group histogram of a run (optionally at one step, of one group) in one query; `name` is `<group_kind>:<group_name>`. */
 export async function groupHistogramsOfRun(c: DuckDBConnection, run: string, step?: number, group?: { kind: GroupKind; name: string }): Promise<StepHistogramRecord[]> {
-  const w = where({ run_id: run, step, group_kind: group?.kind, group_name: group?.name });
-  return stepHistograms(
-    c,
-    `SELECT step, group_kind || ':' || group_name AS name, keys, counts::DOUBLE[] FROM group_histograms ${w.sql} ORDER BY group_kind, group_name, step`,
-    w.params,
-  );
+  const records: StepHistogramRecord[] = [];
+  await forEachGroupHistogram(c, { run, step, group, ordered: true }, (r) => records.push(r));
+  return records;
+}
+
+/** Which histograms to read: a run, optionally one tensor, one step, a range of names; `ordered` by name then step (else as stored). */
+export interface HistogramFilter {
+  run: string;
+  tensor?: string | undefined;
+  step?: number | undefined;
+  range?: TensorRange | undefined;
+  ordered?: boolean;
 }
 
 /**
- * Columns (step, name, keys, counts) -> records. Column-wise reading, and counts as DOUBLE (exact
- * below 2^53) rather than BIGINT, are several times faster than row objects of bigints.
+ * Histograms chunk by chunk as DuckDB streams them: each record's typed arrays are filled from
+ * the result's vectors (no JS array per histogram, no materialised result), and nothing is kept
+ * after `onRecord` returns. Unordered reads follow the table's storage order (checkpoint by
+ * checkpoint), so a filter on `step` reads only that checkpoint's blocks.
  */
-async function stepHistograms(c: DuckDBConnection, sql: string, params: Param[]): Promise<StepHistogramRecord[]> {
-  const columns = (await c.runAndReadAll(sql, params)).getColumnsJS() as [unknown[], unknown[], number[][], number[][]] | [];
-  if (columns.length === 0) return []; // no rows: no columns either
-  const [steps, names, keys, counts] = columns;
-  return steps.map((step, i) => ({
-    step: num(step), name: String(names[i]),
-    keys: Int32Array.from(keys[i]!), counts: Float64Array.from(counts[i]!),
-  }));
+export async function forEachHistogram(c: DuckDBConnection, f: HistogramFilter, onRecord: (record: StepHistogramRecord) => void): Promise<void> {
+  const w = withRange(where({ run_id: f.run, tensor: f.tensor, step: f.step }), f.range);
+  const order = f.ordered === true ? "ORDER BY tensor, step" : "";
+  await streamHistograms(c, `SELECT step, tensor AS name, keys, counts::DOUBLE[] FROM histograms ${w.sql} ${order}`, w.params, onRecord);
+}
+
+/** forEachHistogram for group histograms; `name` is `<group_kind>:<group_name>`. */
+export async function forEachGroupHistogram(
+  c: DuckDBConnection, f: { run: string; step?: number | undefined; group?: { kind: GroupKind; name: string } | undefined; ordered?: boolean }, onRecord: (record: StepHistogramRecord) => void,
+): Promise<void> {
+  const w = where({ run_id: f.run, step: f.step, group_kind: f.group?.kind, group_name: f.group?.name });
+  const order = f.ordered === true ? "ORDER BY group_kind, group_name, step" : "";
+  await streamHistograms(c, `SELECT step, group_kind || ':' || group_name AS name, keys, counts::DOUBLE[] FROM group_histograms ${w.sql} ${order}`, w.params, onRecord);
+}
+
+/**
+ * Columns (step, name, keys, counts) -> records, one streamed chunk at a time. The buckets go
+ * from the LIST columns' child vectors straight into Int32Array / Float64Array (counts read as
+ * DOUBLE, exact below 2^53): JS arrays of the values (getColumnsJS) held about 30 bytes per
+ * bucket on the JS heap, and a materialised result the whole answer in native memory at once.
+ */
+async function streamHistograms(c: DuckDBConnection, sql: string, params: Param[], onRecord: (record: StepHistogramRecord) => void): Promise<void> {
+  const result = await c.stream(sql, params);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) return;
+    const steps = chunk.getColumnVector(0), names = chunk.getColumnVector(1);
+    const keys = listColumn(chunk.getColumnVector(2), "keys"), counts = listColumn(chunk.getColumnVector(3), "counts");
+    for (let row = 0; row < chunk.rowCount; row++) {
+      onRecord({ step: num(steps.getItem(row)), name: String(names.getItem(row)), keys: listInto(keys, row, Int32Array), counts: listInto(counts, row, Float64Array) });
+    }
+  }
+}
+
+/** The vector as a LIST vector (checked by shape: a value import of the class would load the whole API module eagerly). */
+function listColumn(v: DuckDBVector, column: string): DuckDBListVector {
+  if (typeof (v as Partial<DuckDBListVector>).getEntryOffset !== "function") throw new StoreError("histograms", `column ${column} is not a LIST (${v.type.toString()}); the store is not one this version wrote`);
+  return v as DuckDBListVector;
+}
+
+/** Items of one row of a LIST vector copied into a new typed array (NOT NULL lists of numbers). */
+function listInto<T extends Int32Array | Float64Array>(list: DuckDBListVector, row: number, Type: { new (n: number): T }): T {
+  const offset = list.getEntryOffset(row), n = list.getEntryLength(row), items = list.childVector;
+  const out = new Type(n);
+  for (let i = 0; i < n; i++) out[i] = items.getItem(offset + i) as number;
+  return out;
 }
 
 export async function groupStats(
@@ -196,14 +244,37 @@ export async function groupStats(
 ): Promise<GroupStatsRecord[]> {
   const w = where({ run_id: f.run, step: f.step, group_kind: f.groupKind, group_name: f.groupName });
   const rows = await select(c, `SELECT * FROM group_stats ${w.sql} ORDER BY ${TABLE_ORDER.group_stats}`, w.params);
-  return rows.map((r) => ({
+  return rows.map(groupStatsRecordOf);
+}
+
+/** groupStats chunk by chunk as DuckDB streams them, in no particular order (forEachTensorStats for groups). */
+export async function forEachGroupStats(c: DuckDBConnection, f: { run?: string; step?: number }, onRows: (rows: GroupStatsRecord[]) => void): Promise<void> {
+  const w = where({ run_id: f.run, step: f.step });
+  const result = await c.stream(`SELECT * FROM group_stats ${w.sql}`, w.params);
+  const names = result.columnNames();
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) return;
+    const columns = chunk.getColumns() as unknown[][];
+    const records: GroupStatsRecord[] = new Array(chunk.rowCount);
+    for (let i = 0; i < chunk.rowCount; i++) {
+      const row: Row = {};
+      for (let j = 0; j < names.length; j++) row[names[j]!] = columns[j]![i];
+      records[i] = groupStatsRecordOf(row);
+    }
+    onRows(records);
+  }
+}
+
+function groupStatsRecordOf(r: Row): GroupStatsRecord {
+  return {
     run_id: String(r.run_id),
     step: num(r.step),
     group_kind: wordOf("group_stats.group_kind", r.group_kind, GROUP_KINDS),
     group_name: String(r.group_name),
     n_tensors: num(r.n_tensors),
     ...statValuesFrom(r),
-  }));
+  };
 }
 
 export async function buffers(c: DuckDBConnection, f: { run?: string; step?: number; tensor?: string }): Promise<BufferRecord[]> {

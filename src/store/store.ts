@@ -260,9 +260,21 @@ export class Store {
   histograms(filter: { run: string; tensor?: string; step?: number; range?: q.TensorRange }): Promise<q.StepHistogramRecord[]> {
     return this.read((c) => q.histogramsOfRun(c, filter.run, filter.tensor, filter.step, filter.range));
   }
+  /** Histograms streamed record by record, unordered (storage order: checkpoint by checkpoint); nothing is kept after `onRecord`. */
+  forEachHistogram(filter: q.HistogramFilter, onRecord: (record: q.StepHistogramRecord) => void): Promise<void> {
+    return this.read((c) => q.forEachHistogram(c, filter, onRecord));
+  }
+  /** Group histograms streamed record by record, unordered; `name` is "<group_kind>:<group_name>". */
+  forEachGroupHistogram(filter: { run: string; step?: number; group?: { kind: GroupKind; name: string } }, onRecord: (record: q.StepHistogramRecord) => void): Promise<void> {
+    return this.read((c) => q.forEachGroupHistogram(c, filter, onRecord));
+  }
   /** All group histograms of a run (optionally one step, one group) in one query: [{step, name: "<group_kind>:<group_name>", keys, counts}]. */
   groupHistograms(filter: { run: string; step?: number; group?: { kind: GroupKind; name: string } }): Promise<q.StepHistogramRecord[]> {
     return this.read((c) => q.groupHistogramsOfRun(c, filter.run, filter.step, filter.group));
+  }
+  /** groupStats streamed chunk by chunk, in no particular order. */
+  forEachGroupStats(filter: { run?: string; step?: number }, onRows: (rows: GroupStatsRecord[]) => void): Promise<void> {
+    return this.read((c) => q.forEachGroupStats(c, filter, onRows));
   }
   groupStats(filter: { run?: string; step?: number; groupKind?: GroupKind; groupName?: string } = {}): Promise<GroupStatsRecord[]> {
     return this.read((c) => q.groupStats(c, filter));
