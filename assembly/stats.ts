@@ -13,19 +13,8 @@ import { countHalf, foldHalf, clearHalf } from "./lib/stats-half";
 
 const BLOCK: i32 = 4096;
 
-let inputBase: usize = 0;
-let inputCap: i32 = 0;
-
 /** Returns a pointer to an input region of at least `bytes` bytes (grows memory as needed). */
-export function reserveInput(bytes: i32): usize {
-  if (bytes <= inputCap) return inputBase;
-  const base = (<usize>memory.size()) << 16;
-  const pages = (bytes + 0xffff) >>> 16;
-  if (memory.grow(pages) < 0) unreachable();
-  inputBase = base;
-  inputCap = pages << 16;
-  return base;
-}
+export { reserve as reserveInput } from "./lib/scratch";
 
 export function histPtr(): usize { return HIST; }
 export function statePtr(): usize { return STATE; }

@@ -1,5 +1,5 @@
 // One growable scratch region per kernel module: the host asks for `bytes` with `reserve`, then
-// writes its inputs there and reads the outputs back. Shared by the shape and spectral kernels.
+// writes its inputs there and reads the outputs back. Shared by the statistics, shape and spectral kernels.
 
 let scratchBase: usize = 0;
 let scratchCap: i32 = 0;

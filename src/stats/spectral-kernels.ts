@@ -3,6 +3,7 @@
 // are the oracle and the default; a thread that has the WASM SIMD kernel
 // (src/kernels/spectral-wasm.ts, installed by the statistics workers) installs it here. The kernel
 // gives the oracle's results bit for bit (test/kernels/spectral-wasm.test.ts).
+import { kernelSlot } from "./kernel-slot.js";
 
 export interface SpectralKernels {
   /**
@@ -12,16 +13,8 @@ export interface SpectralKernels {
   gramEigenvalues(w: Float32Array, rows: number, cols: number): Float64Array;
 }
 
-let installed: SpectralKernels | null = null;
-
-/** Installs kernels for this thread (null: the TypeScript oracle); returns the previous ones. */
-export function setSpectralKernels(kernels: SpectralKernels | null): SpectralKernels | null {
-  const previous = installed;
-  installed = kernels;
-  return previous;
-}
-
-/** The kernels installed in this thread, or null (use the oracle). */
-export function spectralKernels(): SpectralKernels | null {
-  return installed;
-}
+const slot = kernelSlot<SpectralKernels>();
+/** Installs the kernels for this thread (null: the TypeScript oracles); returns the previous ones. */
+export const setSpectralKernels = slot.set;
+/** The kernels installed in this thread, or null (use the oracles). */
+export const spectralKernels = slot.get;

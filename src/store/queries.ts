@@ -27,6 +27,27 @@ async function select(c: DuckDBConnection, sql: string, params: Param[] = []): P
   return rows;
 }
 
+/**
+ * The records of `sql` chunk by chunk as DuckDB streams them, in no particular order: `onRows`
+ * gets each chunk's records (made by `recordOf`) and nothing else is kept.
+ */
+async function forEachRecord<R>(c: DuckDBConnection, sql: string, params: Param[], recordOf: (row: Row) => R, onRows: (rows: R[]) => void): Promise<void> {
+  const result = await c.stream(sql, params);
+  const names = result.columnNames();
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) return;
+    const columns = chunk.getColumns() as unknown[][];
+    const records: R[] = new Array(chunk.rowCount);
+    for (let i = 0; i < chunk.rowCount; i++) {
+      const row: Row = {};
+      for (let j = 0; j < names.length; j++) row[names[j]!] = columns[j]![i];
+      records[i] = recordOf(row);
+    }
+    onRows(records);
+  }
+}
+
 /** WHERE clause from optional equality filters (undefined entries are skipped). */
 function where(filters: Record<string, Param | undefined>): { sql: string; params: Param[] } {
   const parts: string[] = [];
@@ -92,20 +113,7 @@ export async function tensorStats(c: DuckDBConnection, f: TensorStatsFilter): Pr
  */
 export async function forEachTensorStats(c: DuckDBConnection, f: TensorStatsFilter, onRows: (rows: TensorStatsRecord[]) => void): Promise<void> {
   const w = where({ run_id: f.run, tensor: f.tensor, step: f.step, role: f.role, layer: f.layer });
-  const result = await c.stream(`SELECT ${tensorStatsFrom(f.withSketch === true)} ${w.sql}`, w.params);
-  const names = result.columnNames();
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (chunk === null || chunk.rowCount === 0) return;
-    const columns = chunk.getColumns() as unknown[][];
-    const records: TensorStatsRecord[] = new Array(chunk.rowCount);
-    for (let i = 0; i < chunk.rowCount; i++) {
-      const row: Row = {};
-      for (let j = 0; j < names.length; j++) row[names[j]!] = columns[j]![i];
-      records[i] = tensorStatsRecordOf(row, f.withSketch === true);
-    }
-    onRows(records);
-  }
+  await forEachRecord(c, `SELECT ${tensorStatsFrom(f.withSketch === true)} ${w.sql}`, w.params, (row) => tensorStatsRecordOf(row, f.withSketch === true), onRows);
 }
 
 function tensorStatsRecordOf(r: Row, withSketch: boolean): TensorStatsRecord {
@@ -250,20 +258,7 @@ export async function groupStats(
 /** groupStats chunk by chunk as DuckDB streams them, in no particular order (forEachTensorStats for groups). */
 export async function forEachGroupStats(c: DuckDBConnection, f: { run?: string; step?: number }, onRows: (rows: GroupStatsRecord[]) => void): Promise<void> {
   const w = where({ run_id: f.run, step: f.step });
-  const result = await c.stream(`SELECT * FROM group_stats ${w.sql}`, w.params);
-  const names = result.columnNames();
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (chunk === null || chunk.rowCount === 0) return;
-    const columns = chunk.getColumns() as unknown[][];
-    const records: GroupStatsRecord[] = new Array(chunk.rowCount);
-    for (let i = 0; i < chunk.rowCount; i++) {
-      const row: Row = {};
-      for (let j = 0; j < names.length; j++) row[names[j]!] = columns[j]![i];
-      records[i] = groupStatsRecordOf(row);
-    }
-    onRows(records);
-  }
+  await forEachRecord(c, `SELECT * FROM group_stats ${w.sql}`, w.params, groupStatsRecordOf, onRows);
 }
 
 function groupStatsRecordOf(r: Row): GroupStatsRecord {

@@ -6,6 +6,7 @@
 // the oracles' bit for bit (test/kernels/shape-binned-wasm.test.ts).
 import type { BinnedCells, BinnedDistribution, BinnedMoments } from "./binned.js";
 import type { EmRun, MixtureParams } from "./squarem.js";
+import { kernelSlot } from "../kernel-slot.js";
 
 export interface BinnedShapeKernels {
   /** binnedFromHistogram of ascending keys (the kernel keeps the result for the statistics that follow). */
@@ -35,16 +36,8 @@ export interface BinnedShapeKernels {
   emRun(cells: Pick<BinnedCells, "count" | "mean" | "variance" | "total">, start: MixtureParams, cfg: { maxIter: number; tol: number; regCovar: number }): EmRun;
 }
 
-let installed: BinnedShapeKernels | null = null;
-
-/** Installs the kernel for this thread (null: the TypeScript oracles); returns the previous one. */
-export function setBinnedShapeKernels(kernels: BinnedShapeKernels | null): BinnedShapeKernels | null {
-  const previous = installed;
-  installed = kernels;
-  return previous;
-}
-
-/** The kernel installed in this thread, or null (use the oracles). */
-export function binnedShapeKernels(): BinnedShapeKernels | null {
-  return installed;
-}
+const slot = kernelSlot<BinnedShapeKernels>();
+/** Installs the kernels for this thread (null: the TypeScript oracles); returns the previous ones. */
+export const setBinnedShapeKernels = slot.set;
+/** The kernels installed in this thread, or null (use the oracles). */
+export const binnedShapeKernels = slot.get;

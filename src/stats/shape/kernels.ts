@@ -4,6 +4,7 @@
 // plain TypeScript versions in this folder are the oracles and the default; a thread that has
 // the WASM SIMD kernels (src/kernels/shape-wasm.ts, installed by the statistics workers)
 // installs them here. Results agree with the oracles to rounding (test/kernels/shape-wasm.test.ts).
+import { kernelSlot } from "../kernel-slot.js";
 
 /**
  * One EM pass over the bound values: adds to s[0..k) the sums of the responsibilities r_c, sets
@@ -37,16 +38,8 @@ export interface ShapeKernels {
   convolve(weights: Float64Array, kernel: Float64Array): Float64Array;
 }
 
-let installed: ShapeKernels | null = null;
-
-/** Installs kernels for this thread (null: the TypeScript oracles); returns the previous ones. */
-export function setShapeKernels(kernels: ShapeKernels | null): ShapeKernels | null {
-  const previous = installed;
-  installed = kernels;
-  return previous;
-}
-
+const slot = kernelSlot<ShapeKernels>();
+/** Installs the kernels for this thread (null: the TypeScript oracles); returns the previous ones. */
+export const setShapeKernels = slot.set;
 /** The kernels installed in this thread, or null (use the oracles). */
-export function shapeKernels(): ShapeKernels | null {
-  return installed;
-}
+export const shapeKernels = slot.get;
