@@ -25,6 +25,27 @@ export interface WasmKernelOptions {
   threads?: number;
 }
 
+/** Arenas of the backends started here and not yet disposed: what liveWasmBackends reports. */
+const live = new Set<WasmArena>();
+
+export interface LiveWasmBackends {
+  /** Backends started and not yet disposed. */
+  count: number;
+  /** WASM memory they hold (bytes; a backend's bump arena only grows until it is disposed). */
+  bytes: number;
+}
+
+/**
+ * The WASM backends of this thread that are started and not yet disposed, and the memory they
+ * hold: lets a caller (and its tests) check that a loop disposes each backend it starts, since
+ * every model loaded on a backend stays in its arena until dispose().
+ */
+export function liveWasmBackends(): LiveWasmBackends {
+  let bytes = 0;
+  for (const arena of live) bytes += arena.memory.buffer.byteLength;
+  return { count: live.size, bytes };
+}
+
 /** Starts the WASM backend (compiles the module, starts workers). Call dispose() when done. */
 export async function createWasmKernels(options: WasmKernelOptions = {}): Promise<NeoXKernels> {
   const threads = options.threads ?? Math.min(2, availableParallelism());
@@ -39,7 +60,9 @@ export async function createWasmKernels(options: WasmKernelOptions = {}): Promis
   const rtti = (instance.exports.__rtti_base as WebAssembly.Global | undefined)?.value as number | undefined;
   if (rtti !== undefined && rtti + 4096 > HEAP_START) throw new KernelError(`WASM model kernel static data (${rtti} bytes) overlaps the heap at ${HEAP_START}`);
   const pool = await ThreadPool.start(threads, module, arena.memory, k);
-  return wasmBackend(arena, pool, k);
+  const backend = wasmBackend(arena, pool, k);
+  live.add(arena);
+  return backend;
 }
 
 function wasmBackend(arena: WasmArena, pool: ThreadPool, k: ModelExports): NeoXKernels {
@@ -105,7 +128,10 @@ function wasmBackend(arena: WasmArena, pool: ThreadPool, k: ModelExports): NeoXK
     },
     gradNorm: (grads) => Math.sqrt(k.sumSquares(p(grads), 0, grads.length)),
     scale: (x, factor) => k.scale(p(x), factor, 0, x.length),
-    dispose: () => pool.dispose(),
+    dispose: () => {
+      live.delete(arena);
+      return pool.dispose();
+    },
   };
 }
 
