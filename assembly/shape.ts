@@ -137,10 +137,12 @@ function emTail(k: i32, x: f64, par: usize, out: usize): f64 {
  * out[j] = sum_i exp(-((lo + j step - x_i) / h)^2 / 2) over the terms with |u| <= reach, by the
  * recurrence of kdeOnEvenGrid (src/stats/shape/kde.ts): each value starts at its nearest node and
  * walks out both ways, four nodes per iteration (two f64x2 lanes pairs: e_{j+4} = e_j T_j,
- * T_{j+4} = T_j q^16, q = exp(-delta^2)).
+ * T_{j+4} = T_j q^16, q = exp(-delta^2)). `qpow`: scratch of m + 1 f64 for the powers q^t the
+ * walks resume their scalar recurrence from (each Math.pow(q, t) computed once per grid).
  */
-export function kdeGrid(dp: usize, n: i32, h: f64, lo: f64, step: f64, m: i32, reach: f64, out: usize): void {
+export function kdeGrid(dp: usize, n: i32, h: f64, lo: f64, step: f64, m: i32, reach: f64, out: usize, qpow: usize): void {
   memory.fill(out, 0, <usize>m << 3);
+  memory.fill(qpow, 0, <usize>(m + 1) << 3); // q^t, filled as walks need them (0: not yet)
   const delta = step / h, q = Math.exp(-delta * delta), q16 = Math.exp(-16 * delta * delta);
   const half = 0.5 * delta * delta;
   for (let i = 0; i < n; i++) {
@@ -152,13 +154,13 @@ export function kdeGrid(dp: usize, n: i32, h: f64, lo: f64, step: f64, m: i32, r
     store<f64>(p0, load<f64>(p0) + e0);
     const right = <i32>min(<f64>(m - 1), Math.floor((xi + reach * h - lo) / step)) - j0;
     const left = j0 - <i32>max(0, Math.ceil((xi - reach * h - lo) / step));
-    if (right > 0) walk(out, j0, right, e0, Math.exp(-u0 * delta - half), q, q16, 1);
-    if (left > 0) walk(out, j0, left, e0, Math.exp(u0 * delta - half), q, q16, -1);
+    if (right > 0) walk(out, j0, right, e0, Math.exp(-u0 * delta - half), q, q16, 1, qpow);
+    if (left > 0) walk(out, j0, left, e0, Math.exp(u0 * delta - half), q, q16, -1, qpow);
   }
 }
 
 /** Adds e_t = e0 prod_{s<t} r_s (r_s = r0 q^s) at nodes j0 + dir t, t = 1..count. */
-function walk(out: usize, j0: i32, count: i32, e0: f64, r0: f64, q: f64, q16: f64, dir: i32): void {
+function walk(out: usize, j0: i32, count: i32, e0: f64, r0: f64, q: f64, q16: f64, dir: i32, qpow: usize): void {
   let e = e0, r = r0, t = 1;
   if (count >= 8) {
     // e_1..e_4 and r_0..r_7; node t's 4-step ratio is T_t = r_t r_{t+1} r_{t+2} r_{t+3}
@@ -185,7 +187,13 @@ function walk(out: usize, j0: i32, count: i32, e0: f64, r0: f64, q: f64, q16: f6
     e = dir > 0 ? lane0(ea) : lane1(eb);
     const pe = out + (<usize>(j0 + dir * t) << 3);
     store<f64>(pe, load<f64>(pe) + e);
-    r = r0 * Math.pow(q, <f64>t);
+    const pt = qpow + (<usize>t << 3);
+    let qt = load<f64>(pt);
+    if (qt == 0) {
+      qt = Math.pow(q, <f64>t);
+      store<f64>(pt, qt);
+    }
+    r = r0 * qt;
     t++;
   }
   for (; t <= count; t++) {
@@ -263,9 +271,13 @@ export function sjPhiSum(counts: usize, iMax: i32, binWidth: f64, h: f64, order:
 /**
  * Pair counts by bin distance (bandwidth.ts pairCounts): out[0] = sum_b w_b (w_b - 1) / 2 and
  * out[d] = sum_b w_b w_{b+d} for 0 < d < nb, from the L bin counts at `bins`. Integer-valued sums
- * below 2^53: exact, whatever the order.
+ * below 2^53: exact, whatever the order. When the direct pass (L min(nb, L) / 2 products) costs
+ * more than an FFT of `size` >= 2L points, the sums come from the FFT (re, im: scratch of `size`
+ * each; size 0: never) rounded to the nearest integer. The FFT's absolute error is of order
+ * (sum w)^2 size eps (twiddles by recurrence); the host offers the FFT only when that is far
+ * below 1/2 (src/kernels/shape-wasm.ts), so the rounded sums are the exact integers.
  */
-export function binAutocorrelation(bins: usize, L: i32, nb: i32, out: usize): void {
+export function binAutocorrelation(bins: usize, L: i32, nb: i32, out: usize, re: usize, im: usize, size: i32): void {
   memory.fill(out, 0, <usize>nb << 3);
   let c0: f64 = 0;
   for (let b = 0; b < L; b++) {
@@ -274,6 +286,12 @@ export function binAutocorrelation(bins: usize, L: i32, nb: i32, out: usize): vo
   }
   store<f64>(out, c0);
   const dMax = min(nb, L);
+  if (size > 0 && <f64>L * <f64>dMax > FFT_DIRECT_RATIO * <f64>size * <f64>(ctz(size) + 1)) {
+    autocorrelationFft(bins, L, re, im, size);
+    const scale = 1 / <f64>size;
+    for (let d = 1; d < dMax; d++) store<f64>(out + (<usize>d << 3), nearest(load<f64>(re + (<usize>d << 3)) * scale) + 0.0);
+    return;
+  }
   for (let d = 1; d < dMax; d++) {
     const len = L - d;
     let acc = f64x2.splat(0), b = 0;
@@ -281,5 +299,59 @@ export function binAutocorrelation(bins: usize, L: i32, nb: i32, out: usize): vo
     let s = hsum(acc);
     if (b < len) s += load<f64>(bins + (<usize>b << 3)) * load<f64>(bins + (<usize>(b + d) << 3));
     store<f64>(out + (<usize>d << 3), s);
+  }
+}
+
+/** The FFT replaces the direct pass when L min(nb, L) exceeds this many times size (log2 size + 1). */
+const FFT_DIRECT_RATIO: f64 = 4;
+
+/** re[0..size) = the (cyclic, unnormalised) autocorrelation of the L values at `bins` zero-padded to size >= 2L. */
+function autocorrelationFft(bins: usize, L: i32, re: usize, im: usize, size: i32): void {
+  memory.fill(re, 0, <usize>size << 3);
+  memory.fill(im, 0, <usize>size << 3);
+  memory.copy(re, bins, <usize>L << 3);
+  fft(re, im, size, false);
+  for (let i = 0; i < size; i++) {
+    const p = re + (<usize>i << 3), q = im + (<usize>i << 3);
+    const a = load<f64>(p), b = load<f64>(q);
+    store<f64>(p, a * a + b * b);
+    store<f64>(q, 0);
+  }
+  fft(re, im, size, true);
+}
+
+/** In-place iterative radix-2 complex FFT of n (a power of 2) points; `inverse` without the 1/n factor. */
+function fft(re: usize, im: usize, n: i32, inverse: bool): void {
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      const pi = re + (<usize>i << 3), pj = re + (<usize>j << 3), qi = im + (<usize>i << 3), qj = im + (<usize>j << 3);
+      const tr = load<f64>(pi), ti = load<f64>(qi);
+      store<f64>(pi, load<f64>(pj)); store<f64>(qi, load<f64>(qj));
+      store<f64>(pj, tr); store<f64>(qj, ti);
+    }
+  }
+  for (let len = 2; len <= n; len <<= 1) {
+    const angle = ((inverse ? 2 : -2) * Math.PI) / <f64>len;
+    const wr = Math.cos(angle), wi = Math.sin(angle);
+    const halfLen = len >> 1;
+    for (let start = 0; start < n; start += len) {
+      // twiddles by the recurrence w^(k+1) = w^k w: relative error below ~len eps
+      let cr: f64 = 1, ci: f64 = 0;
+      for (let k = 0; k < halfLen; k++) {
+        const i = start + k, j = i + halfLen;
+        const pi = re + (<usize>i << 3), pj = re + (<usize>j << 3), qi = im + (<usize>i << 3), qj = im + (<usize>j << 3);
+        const rj = load<f64>(pj), ij = load<f64>(qj);
+        const tr = rj * cr - ij * ci, ti = rj * ci + ij * cr;
+        const ri = load<f64>(pi), ii = load<f64>(qi);
+        store<f64>(pj, ri - tr); store<f64>(qj, ii - ti);
+        store<f64>(pi, ri + tr); store<f64>(qi, ii + ti);
+        const next = cr * wr - ci * wi;
+        ci = cr * wi + ci * wr;
+        cr = next;
+      }
+    }
   }
 }

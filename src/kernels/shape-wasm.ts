@@ -12,12 +12,18 @@ interface ShapeExports {
   reserve(bytes: number): number;
   expBatch(ptr: number, n: number): void;
   emSums(k: number, xPtr: number, n: number, parPtr: number, outPtr: number): number;
-  kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number): void;
+  kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number, qpowPtr: number): void;
   binnedEmSums(cntPtr: number, meanPtr: number, varPtr: number, nc: number, parPtr: number, outPtr: number): number;
   sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
-  binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number): void;
+  binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
 }
+
+/**
+ * Headroom on the FFT pair counts' error estimate total^2 size eps (radix-2 passes and the
+ * twiddle recurrence each add a few eps per level): generous, since the test is cheap.
+ */
+const FFT_ERROR_FACTOR = 64;
 
 /** Bytes of an f64 region rounded up to 16 (each region starts 16-byte aligned). */
 const f64Bytes = (n: number) => Math.ceil((n * 8) / 16) * 16;
@@ -99,10 +105,10 @@ export class WasmShapeKernels implements ShapeKernels {
   }
 
   kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number): Float64Array {
-    const ptr = this.scratch(f64Bytes(data.length) + f64Bytes(m));
-    const outPtr = ptr + f64Bytes(data.length);
+    const ptr = this.scratch(f64Bytes(data.length) + f64Bytes(m) + f64Bytes(m + 1));
+    const outPtr = ptr + f64Bytes(data.length), qpowPtr = outPtr + f64Bytes(m);
     new Float64Array(this.ex.memory.buffer, ptr, data.length).set(data);
-    this.ex.kdeGrid(ptr, data.length, h, lo, step, m, reach, outPtr);
+    this.ex.kdeGrid(ptr, data.length, h, lo, step, m, reach, outPtr, qpowPtr);
     return new Float64Array(this.ex.memory.buffer, outPtr, m).slice();
   }
 
@@ -120,10 +126,17 @@ export class WasmShapeKernels implements ShapeKernels {
   }
 
   binAutocorrelation(bins: Float64Array, nb: number): Float64Array {
-    const ptr = this.scratch(f64Bytes(bins.length) + f64Bytes(nb));
-    const outPtr = ptr + f64Bytes(bins.length);
+    let total = 0;
+    for (let b = 0; b < bins.length; b++) total += bins[b]!;
+    // the kernel may take the sums from an FFT of `size` points rounded to integers: offered when
+    // its error, of order total^2 size eps, stays below 2^-8 (exact integers after rounding)
+    let size = 2;
+    while (size < 2 * bins.length) size *= 2;
+    if (total * total * size * FFT_ERROR_FACTOR * Number.EPSILON >= 2 ** -8) size = 0;
+    const ptr = this.scratch(f64Bytes(bins.length) + f64Bytes(nb) + 2 * f64Bytes(size));
+    const outPtr = ptr + f64Bytes(bins.length), rePtr = outPtr + f64Bytes(nb), imPtr = rePtr + f64Bytes(size);
     new Float64Array(this.ex.memory.buffer, ptr, bins.length).set(bins);
-    this.ex.binAutocorrelation(ptr, bins.length, nb, outPtr);
+    this.ex.binAutocorrelation(ptr, bins.length, nb, outPtr, rePtr, imPtr, size);
     return new Float64Array(this.ex.memory.buffer, outPtr, nb).slice();
   }
 

@@ -159,6 +159,31 @@ test("bw.SJ's pair counts from the kernel equal the oracle's exactly; phi sums t
   }
 });
 
+test("bw.SJ's pair counts by the kernel's FFT are the exact integers (heavy bins, 20,000 values in a few bins, a bin sequence longer than nb)", () => {
+  const rng = new Rng(22);
+  const direct = (bins: Float64Array, nb: number) => {
+    const out = new Float64Array(nb);
+    for (let a = 0; a < bins.length; a++) {
+      out[0]! += (bins[a]! * (bins[a]! - 1)) / 2;
+      for (let b = 0; b < a; b++) if (a - b < nb) out[a - b]! += bins[a]! * bins[b]!;
+    }
+    return out;
+  };
+  const cases = [
+    Float64Array.from({ length: 1010 }, () => Math.floor(rng.uniform() * 3)), // a kept tensor's bins: mostly 0-2 values each
+    Float64Array.from({ length: 1001 }, (_, b) => (b % 97 === 0 ? 2000 + Math.floor(rng.uniform() * 100) : 0)), // ~20,000 values in 11 bins
+    Float64Array.from({ length: 3000 }, () => Math.floor(rng.uniform() * 20)), // L > nb
+  ];
+  for (const bins of cases) {
+    const fast = wasm.binAutocorrelation(bins, 1000);
+    assert.deepEqual(fast, direct(bins, 1000));
+    assert.ok(fast.every((c) => Number.isInteger(c) && !Object.is(c, -0)));
+  }
+  // beyond the FFT's error guard (2^30 values in the bins) the direct pass is taken: still exact
+  const heavy = Float64Array.from({ length: 1000 }, (_, b) => (b % 10 === 0 ? 2 ** 23 + b : 0));
+  assert.deepEqual(wasm.binAutocorrelation(heavy, 1000), direct(heavy, 1000));
+});
+
 interface GmmRef { components: 1 | 2 | 3; means: number[]; weights: number[]; variances: number[]; bic: number; logLikelihood: number }
 const fix = JSON.parse(readFileSync(new URL("../fixtures/shape/shape_python.json", import.meta.url), "utf8")) as {
   cases: { name: string; x: number[]; gmm?: GmmRef[] }[];
