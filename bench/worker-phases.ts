@@ -14,8 +14,8 @@ import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32 } from "../src/formats/
 import type { TensorRef } from "../src/formats/tensor-ref.js";
 import { installShapeKernels } from "../src/kernels/shape-wasm.js";
 import { installSpectralKernels } from "../src/kernels/spectral-wasm.js";
-import { readFileRange, StatsJobHost } from "../src/kernels/stats-host.js";
-import { packSketch, packedTransfer, unpackSketch } from "../src/kernels/packed-sketch.js";
+import { readFileRangeInto, StatsJobHost } from "../src/kernels/stats-host.js";
+import { unpackSketch } from "../src/kernels/packed-sketch.js";
 import { summarizeSketch } from "../src/stats/summary.js";
 import { exactShapeExtra, histogramShapeExtra, shapeSeed } from "../src/stats/extras.js";
 import { isKeptTensor } from "../src/pipeline/checkpoint-batch.js";
@@ -59,6 +59,7 @@ for (const cp of (await discoverRun(run)).filter((c) => steps.includes(c.step)))
 }
 
 let job = 1;
+let scratch = new Uint8Array(0);
 const hash = createHash("sha256");
 for (let rep = 0; rep < reps; rep++) {
   const large = zero(), kept = zero();
@@ -73,7 +74,8 @@ for (let rep = 0; rep < reps; rep++) {
     };
     let values: Float32Array | null = null;
     if (t.kept) {
-      const bytes = readFileRange(t.path, t.offset, t.length);
+      if (scratch.byteLength < t.length) scratch = new Uint8Array(t.length);
+      const bytes = readFileRangeInto(t.path, t.offset, scratch.subarray(0, t.length));
       lap("read");
       host.chunk(id, t.ref.dtype, bytes);
       lap("sketch");
@@ -82,17 +84,18 @@ for (let rep = 0; rep < reps; rep++) {
       host.fileRange(id, t.ref.dtype, t.path, t.offset, t.length);
       lap("sketch"); // read + pass (see the read-only figure below)
     }
-    const sketch = host.finish(id);
+    // as the worker (stats-worker.ts): the sketch read back with its histogram in typed arrays,
+    // which the task reads and the reply transfers
+    const sketch = host.finishPacked(id);
     lap("finish");
-    const packed = packSketch(sketch);
+    const packed = sketch;
     lap("pack");
     const summary = summarizeSketch(sketch);
     lap("summary");
     const extra = t.kept ? exactShapeExtra(values!) : histogramShapeExtra({ keys: sketch.histKeys, counts: sketch.histCounts }, shapeSeed("tensor", t.ref.name, t.step));
     lap("shape");
     const reply = { type: "result", job: id, value: { sketch: packed, value: { summary, extra }, values: t.kept ? values : null } };
-    const wire = serialize(reply);
-    void packedTransfer;
+    const wire = serialize(reply); // (the real reply transfers the histogram's buffers instead of copying them)
     lap("post");
     const back = deserialize(wire) as typeof reply;
     unpackSketch(back.value.sketch);
