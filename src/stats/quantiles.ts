@@ -48,9 +48,8 @@ export function quantileRelErrorBound(s: Pick<TensorSketch, "keysExact">): numbe
   return s.keysExact ? 0 : QUANTILE_REL_ERROR;
 }
 
-/** Value-ordered bucket representatives and cumulative counts, built once per sketch. */
+/** Bucket keys in increasing value order and their cumulative counts, built once per sketch. */
 interface OrderedBuckets {
-  reps: Float64Array;
   keys: Int32Array;
   /** cum[i] = number of values in buckets 0..i (value order). */
   cum: Float64Array;
@@ -64,24 +63,35 @@ function bucketRepresentative(key: number, exact: boolean): number {
   return isNegativeKey(key) ? -mag : mag;
 }
 
+/** orderBuckets' arrays, reused from call to call (grown as needed): a summary is computed per tensor. */
+let orderedKeys = new Int32Array(0);
+let orderedCum = new Float64Array(0);
+
 /**
- * The buckets in increasing value order (as histogram.ts's forEachBucketInValueOrder visits
- * them: negative keys from the end, then the others from the start) in typed arrays, one pass.
+ * The buckets in increasing value order, as histogram.ts's forEachBucketInValueOrder visits
+ * them (negative keys from the end, then the others from the start), in one pass into reused
+ * typed arrays: valid until the next call. Representatives are computed only for the buckets
+ * the quantiles land in.
  */
 function orderBuckets(s: HistogramSketch): OrderedBuckets {
-  const hk = s.histKeys, hc = s.histCounts, nk = hk.length, exact = s.keysExact;
-  const reps = new Float64Array(nk), cum = new Float64Array(nk), keys = new Int32Array(nk);
+  const hk = s.histKeys, hc = s.histCounts, nk = hk.length;
+  if (orderedKeys.length < nk) {
+    orderedKeys = new Int32Array(Math.max(nk, 2 * orderedKeys.length));
+    orderedCum = new Float64Array(orderedKeys.length);
+  }
+  const keys = orderedKeys, cum = orderedCum;
   let total = 0, out = 0;
-  const visit = (i: number): void => {
-    const key = hk[i]!;
+  for (let i = nk - 1; i >= 0 && isNegativeKey(hk[i]!); i--) {
     total += hc[i]!;
-    reps[out] = bucketRepresentative(key, exact);
-    keys[out] = key;
+    keys[out] = hk[i]!;
     cum[out++] = total;
-  };
-  for (let i = nk - 1; i >= 0 && isNegativeKey(hk[i]!); i--) visit(i);
-  for (let i = 0; i < nk && !isNegativeKey(hk[i]!); i++) visit(i);
-  return { reps, keys, cum, length: out };
+  }
+  for (let i = 0; i < nk && !isNegativeKey(hk[i]!); i++) {
+    total += hc[i]!;
+    keys[out] = hk[i]!;
+    cum[out++] = total;
+  }
+  return { keys, cum, length: out };
 }
 
 /** Largest finite float32: float64 values beyond it share the top histogram bucket. */
@@ -104,7 +114,7 @@ function orderStatistic(ob: OrderedBuckets, r: number, s: HistogramSketch): numb
     const beyond = isNegativeKey(key) ? (s.min ?? 0) < -FLOAT32_MAX : (s.max ?? 0) > FLOAT32_MAX;
     if (beyond) return NaN;
   }
-  const v = ob.reps[lo]!;
+  const v = bucketRepresentative(key, s.keysExact);
   return Math.min(Math.max(v, s.min ?? v), s.max ?? v);
 }
 
