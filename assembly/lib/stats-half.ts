@@ -47,6 +47,7 @@ export function foldHalf(): void {
   let nan: f64 = 0, pinf: f64 = 0, ninf: f64 = 0, omin: i32 = i32.MAX_VALUE, omax: i32 = i32.MIN_VALUE;
   let low: u32 = 0, l1b: f64 = 0;
   for (let h: u32 = 0; h < 65536; h++) {
+    if ((h & 15) == 0 && rawBlockEmpty(h)) { h += 15; continue; }
     const c = load<u32>(<usize>h << 2, RAW);
     if (c == 0) continue;
     const fc = <f64>c;
@@ -72,6 +73,7 @@ export function foldHalf(): void {
   const c = finite > 0 ? sum / finite : 0;
   let s1: f64 = 0, s2: f64 = 0, s3: f64 = 0, s4: f64 = 0;
   for (let h: u32 = 0; h < 65536; h++) {
+    if ((h & 15) == 0 && rawBlockEmpty(h)) { h += 15; continue; }
     const n = load<u32>(<usize>h << 2, RAW);
     if (n == 0) continue;
     store<u32>(<usize>h << 2, 0, RAW);
@@ -88,6 +90,16 @@ export function foldHalf(): void {
   orLowBits(low & 0xffff);
   rawDtype = 0;
   rawCount = 0;
+}
+
+/**
+ * True when the 16 counters from pattern h (a multiple of 16) are all zero: one SIMD test skips
+ * them (a small tensor occupies a few hundred of the 65536 patterns; the scalar scan of the
+ * empty ones cost ~0.1 ms per tensor). Skipping zeros changes no sum.
+ */
+@inline function rawBlockEmpty(h: u32): bool {
+  const a = <usize>h << 2;
+  return !v128.any_true(v128.or(v128.or(v128.load(a, RAW), v128.load(a, RAW + 16)), v128.or(v128.load(a, RAW + 32), v128.load(a, RAW + 48))));
 }
 
 /** Drops pending counts without folding them (the totals are being reset or replaced). */

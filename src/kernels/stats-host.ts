@@ -5,6 +5,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import type { Dtype } from "../formats/dtype.js";
 import { ByteSourceError } from "../util/errors.js";
 import { emptySketch, type TensorSketch } from "../stats/sketch.js";
+import { packSketch, type PackedSketch } from "./packed-sketch.js";
 import { StatsKernel, type StatsKernelSnapshot } from "./stats-wasm.js";
 
 export class StatsJobHost {
@@ -35,6 +36,15 @@ export class StatsJobHost {
     if (this.current !== job && !this.saved.has(job)) return emptySketch();
     this.switchTo(job);
     const s = this.kernel.sketch();
+    this.current = null;
+    return s;
+  }
+
+  /** finish() with the histogram in typed arrays, as it crosses threads (the workers' form). */
+  finishPacked(job: number): PackedSketch {
+    if (this.current !== job && !this.saved.has(job)) return packSketch(emptySketch());
+    this.switchTo(job);
+    const s = this.kernel.packedSketch();
     this.current = null;
     return s;
   }
@@ -70,14 +80,18 @@ function openForRead(path: string): number {
 
 /** `length` bytes of file `path` at `offset`, in a fresh buffer (the caller owns it). */
 export function readFileRange(path: string, offset: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
+  return readFileRangeInto(path, offset, new Uint8Array(length));
+}
+
+/** Fills `target` with the bytes of file `path` at `offset`; returns it. */
+export function readFileRangeInto(path: string, offset: number, target: Uint8Array): Uint8Array {
   const fd = openForRead(path);
   try {
-    readFully(fd, path, out, offset);
+    readFully(fd, path, target, offset);
   } finally {
     closeSync(fd);
   }
-  return out;
+  return target;
 }
 
 /** Fills `target` from `fd` at `position`; a short read (file shrank) is a ByteSourceError. */

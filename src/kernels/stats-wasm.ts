@@ -5,6 +5,7 @@ import { HIST_KEY_COUNT, sparseFromDense } from "../stats/histogram.js";
 import { ldexp } from "../stats/moment-scale.js";
 import { emptySketch, type TensorSketch } from "../stats/sketch.js";
 import { instantiateKernel } from "./load.js";
+import type { PackedSketch } from "./packed-sketch.js";
 import { checkSketchInput } from "./stats-scalar.js";
 
 /** Largest piece copied into wasm memory at once; larger chunks are passed in pieces. */
@@ -112,6 +113,49 @@ export class StatsKernel {
 
   /** The sketch of everything accumulated since the last reset (the totals are kept). */
   sketch(): TensorSketch {
+    const s = this.scalars();
+    let hist: { keys: number[]; counts: number[] };
+    if (this.spill === undefined) {
+      const pairs = this.histPairs();
+      hist = { keys: new Array<number>(pairs.length / 2), counts: new Array<number>(pairs.length / 2) };
+      for (let i = 0; i < pairs.length / 2; i++) {
+        hist.keys[i] = pairs[2 * i]!;
+        hist.counts[i] = pairs[2 * i + 1]!;
+      }
+    } else {
+      hist = sparseFromDense(this.spilledSum());
+    }
+    s.histKeys = hist.keys;
+    s.histCounts = hist.counts;
+    return s;
+  }
+
+  /**
+   * sketch() with its histogram in typed arrays (a PackedSketch: what crosses threads), made
+   * straight from the kernel's counters: no plain arrays built and copied again (the statistics
+   * workers' form).
+   */
+  packedSketch(): PackedSketch {
+    const s = this.scalars() as unknown as PackedSketch; // its histogram fields (last, as in every sketch) replaced below
+    if (this.spill === undefined) {
+      const pairs = this.histPairs(), nk = pairs.length / 2;
+      const keys = new Int32Array(nk), counts = new Float64Array(nk);
+      for (let i = 0; i < nk; i++) {
+        keys[i] = pairs[2 * i]!;
+        counts[i] = pairs[2 * i + 1]!;
+      }
+      s.histKeys = keys;
+      s.histCounts = counts;
+    } else {
+      const hist = sparseFromDense(this.spilledSum());
+      s.histKeys = Int32Array.from(hist.keys);
+      s.histCounts = Float64Array.from(hist.counts);
+    }
+    return s;
+  }
+
+  /** The sketch's fields but its histogram (left empty), from the kernel's totals (pending counts folded in). */
+  private scalars(): TensorSketch {
     this.ex.saveState();
     const st = this.stateView();
     const s = emptySketch();
@@ -126,23 +170,15 @@ export class StatsKernel {
       s.keysExact = st[S.lowBits] === 0;
     }
     s.absLe = [st[S.abs1]!, st[S.abs2]!, st[S.abs3]!];
-    let hist: { keys: number[]; counts: number[] };
-    if (this.spill === undefined) {
-      const pairs = this.histPairs();
-      hist = { keys: new Array<number>(pairs.length / 2), counts: new Array<number>(pairs.length / 2) };
-      for (let i = 0; i < pairs.length / 2; i++) {
-        hist.keys[i] = pairs[2 * i]!;
-        hist.counts[i] = pairs[2 * i + 1]!;
-      }
-    } else {
-      const dense = this.denseHist();
-      const sum = Float64Array.from(this.spill);
-      for (let k = 0; k < HIST_KEY_COUNT; k++) sum[k]! += dense[k]!;
-      hist = sparseFromDense(sum);
-    }
-    s.histKeys = hist.keys;
-    s.histCounts = hist.counts;
     return s;
+  }
+
+  /** The spilled float64 counters plus the live ones (the dense histogram of everything since the reset). */
+  private spilledSum(): Float64Array {
+    const dense = this.denseHist();
+    const sum = Float64Array.from(this.spill!);
+    for (let k = 0; k < HIST_KEY_COUNT; k++) sum[k]! += dense[k]!;
+    return sum;
   }
 
   /** Copies out the running totals (histogram included). */

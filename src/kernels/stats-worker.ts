@@ -2,11 +2,10 @@
 // from StatsPool (src/kernels/stats-pool.ts). Not imported by anything else.
 import { parentPort, workerData } from "node:worker_threads";
 import { decodeToFloat32 } from "../formats/dtype.js";
-import type { TensorSketch } from "../stats/sketch.js";
-import { packedTransfer, packSketch, unpackSketch } from "./packed-sketch.js";
+import { packedTransfer, type PackedSketch } from "./packed-sketch.js";
 import { installShapeKernels } from "./shape-wasm.js";
 import { installSpectralKernels } from "./spectral-wasm.js";
-import { readFileRange, StatsJobHost } from "./stats-host.js";
+import { readFileRange, readFileRangeInto, StatsJobHost } from "./stats-host.js";
 import { callExport, PRELOAD_KEY, taskModule, type StatsRequest, type StatsReply, type TensorReply } from "./stats-pool.js";
 
 const port = parentPort;
@@ -33,17 +32,36 @@ function runCall(msg: Extract<StatsRequest, { type: "call" }>): void {
   );
 }
 
-/** The sketch of a "tensor" request's bytes (read here from its file, or handed over), and its values when asked. */
-function sketchSource(msg: Extract<StatsRequest, { type: "tensor" }>): { sketch: TensorSketch; values: Float32Array | null } {
+/**
+ * Bytes read here for a tensor whose values are needed (kept, spectral) up to this size go
+ * through one buffer kept by the worker instead of a fresh one per tensor (the values are
+ * decoded into their own array); larger ones get their own buffer, freed after the task.
+ */
+const READ_SCRATCH_MAX_BYTES = 1024 * 1024;
+let readScratch = new Uint8Array(0);
+
+/** `length` bytes of `path` at `offset`: a view of the worker's read buffer (valid until the next read) when small. */
+function readValueBytes(path: string, offset: number, length: number): Uint8Array {
+  if (length > READ_SCRATCH_MAX_BYTES) return readFileRange(path, offset, length);
+  if (readScratch.byteLength < length) readScratch = new Uint8Array(Math.min(READ_SCRATCH_MAX_BYTES, Math.max(length, 2 * readScratch.byteLength)));
+  return readFileRangeInto(path, offset, readScratch.subarray(0, length));
+}
+
+/**
+ * The sketch of a "tensor" request's bytes (read here from its file, or handed over) with its
+ * histogram in typed arrays (as it is posted back), or the packed sketch it was given; and the
+ * tensor's values when asked.
+ */
+function sketchSource(msg: Extract<StatsRequest, { type: "tensor" }>): { sketch: PackedSketch; values: Float32Array | null } {
   const src = msg.source;
-  if ("sketch" in src) return { sketch: unpackSketch(src.sketch), values: null };
+  if ("sketch" in src) return { sketch: src.sketch, values: null };
   host ??= new StatsJobHost();
-  const bytes = "bytes" in src ? src.bytes : msg.values !== "none" ? readFileRange(src.path, src.offset, src.length) : null;
-  let sketch: TensorSketch;
+  const bytes = "bytes" in src ? src.bytes : msg.values !== "none" ? readValueBytes(src.path, src.offset, src.length) : null;
+  let sketch: PackedSketch;
   try {
     if (bytes !== null) host.chunk(msg.job, msg.dtype, bytes);
     else if (!("bytes" in src)) host.fileRange(msg.job, msg.dtype, src.path, src.offset, src.length);
-    sketch = host.finish(msg.job);
+    sketch = host.finishPacked(msg.job);
   } catch (err) {
     host.discard(msg.job);
     throw err;
@@ -54,9 +72,11 @@ function sketchSource(msg: Extract<StatsRequest, { type: "tensor" }>): { sketch:
 /**
  * A tensor request: sketch the tensor's bytes (or take the sketch given), decode its values when
  * asked, run the task on them; the sketch goes back packed, the values transferred when asked.
+ * The task reads the sketch's histogram in the typed arrays that are then transferred (tasks
+ * are pure functions of their arguments and keep no reference to them).
  */
 function runTensor(msg: Extract<StatsRequest, { type: "tensor" }>): void {
-  let sketch: TensorSketch;
+  let sketch: PackedSketch;
   let values: Float32Array | null;
   try {
     ({ sketch, values } = sketchSource(msg));
@@ -65,11 +85,10 @@ function runTensor(msg: Extract<StatsRequest, { type: "tensor" }>): void {
   }
   const task = msg.task;
   if (task === null) {
-    const alone = packSketch(sketch);
-    port!.postMessage({ type: "result", job: msg.job, value: alone satisfies TensorReply } satisfies StatsReply, packedTransfer(alone));
+    port!.postMessage({ type: "result", job: msg.job, value: sketch satisfies TensorReply } satisfies StatsReply, packedTransfer(sketch));
     return;
   }
-  const packed = "sketch" in msg.source ? null : packSketch(sketch); // packed before the task runs: what it was given
+  const packed = "sketch" in msg.source ? null : sketch; // a sketch given is not sent back
   callExport(task.module, task.fn, [sketch, values, ...task.args]).then((value) => {
     const back = msg.values === "return" ? values : null;
     const transfer = [...(packed !== null ? packedTransfer(packed) : []), ...(back !== null ? [back.buffer as ArrayBuffer] : [])];

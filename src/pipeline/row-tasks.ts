@@ -2,8 +2,7 @@
 // the sketching of the next tensors: the summary of a sketch (quantiles, sparsity ladder) and its
 // extras (shape statistics, spectral summary). Pure functions of structured-cloneable inputs;
 // the same result in any thread. Not for direct use: pipeline/checkpoint-batch.ts calls them.
-import { summarizeSketch, type TensorSummary } from "../stats/summary.js";
-import type { TensorSketch } from "../stats/sketch.js";
+import { summarizeSketch, type SummarySketch, type TensorSummary } from "../stats/summary.js";
 import { exactShapeExtra, histogramShapeExtra, shapeSeed, spectralExtra } from "../stats/extras.js";
 
 /** Where the task functions live, for StatsPool.call (".ts" under tsx, ".js" compiled). */
@@ -12,7 +11,8 @@ export const ROW_TASKS_URL = import.meta.url;
 export interface TensorRowTask {
   readonly name: string;
   readonly step: number;
-  readonly sketch: TensorSketch;
+  /** The sketch; its histogram in plain or typed arrays (a worker hands over its kernel's typed arrays). */
+  readonly sketch: SummarySketch;
   /** The tensor's values when it is kept or gets a spectrum, else null. */
   readonly values: Float32Array | null;
   /** Kept tensors get the shape of their exact values. */
@@ -40,7 +40,7 @@ export interface RowStats {
 export const MIN_SHAPE_VALUES = 2;
 
 /** `extra.shape_note` of a row with fewer than MIN_SHAPE_VALUES finite values, else null. */
-function tooFewForShape(sketch: TensorSketch): { shape_note: string } | null {
+function tooFewForShape(sketch: SummarySketch): { shape_note: string } | null {
   return sketch.n >= MIN_SHAPE_VALUES ? null : { shape_note: `${sketch.n} finite value${sketch.n === 1 ? "" : "s"}: no shape statistics (they need at least ${MIN_SHAPE_VALUES})` };
 }
 
@@ -56,14 +56,14 @@ export function tensorRowStats(task: TensorRowTask): RowStats {
 }
 
 /** tensorRowStats in StatsPool.sketchAndCall's form: the tensor's sketch and values, then the rest of the task. */
-export function tensorRowStatsOf(sketch: TensorSketch, values: Float32Array | null, spec: TensorRowSpec): RowStats {
+export function tensorRowStatsOf(sketch: SummarySketch, values: Float32Array | null, spec: TensorRowSpec): RowStats {
   return tensorRowStats({ ...spec, sketch, values });
 }
 
 export interface GroupRowTask {
   readonly name: string;
   readonly step: number;
-  readonly sketch: TensorSketch;
+  readonly sketch: SummarySketch;
   /** Histogram sample size of the shape statistics; null (or 0): none. */
   readonly shapeSampleSize: number | null;
 }
@@ -72,7 +72,7 @@ export interface GroupRowTask {
 export type GroupRowSpec = Omit<GroupRowTask, "sketch">;
 
 /** groupRowStats in StatsPool.callOnSketch's form: the group's merged sketch, no values, then the rest of the task. */
-export function groupRowStatsOf(sketch: TensorSketch, _values: null, spec: GroupRowSpec): RowStats {
+export function groupRowStatsOf(sketch: SummarySketch, _values: null, spec: GroupRowSpec): RowStats {
   return groupRowStats({ ...spec, sketch });
 }
 

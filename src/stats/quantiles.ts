@@ -22,10 +22,19 @@ import {
   HIST_MAX_FINITE_KEY,
   bucketMagnitudeHi,
   bucketMagnitudeLo,
-  forEachBucketInValueOrder,
   isNegativeKey,
 } from "./histogram.js";
 import type { TensorSketch } from "./sketch.js";
+
+/**
+ * What the quantiles and fractions read of a sketch: its count, extremes, key exactness and
+ * histogram, whose keys and counts may be plain or typed arrays (a statistics worker reads them
+ * as typed arrays straight from its kernel: kernels/packed-sketch.ts).
+ */
+export type HistogramSketch = Pick<TensorSketch, "n" | "min" | "max" | "keysExact"> & {
+  histKeys: ArrayLike<number>;
+  histCounts: ArrayLike<number>;
+};
 
 /** Relative part of the quantile error bound for sketches whose keys are not exact. */
 export const QUANTILE_REL_ERROR = 2 ** -8;
@@ -35,16 +44,17 @@ export const QUANTILE_ABS_ERROR = 2 ** -133;
 export type QuantileMethod = "linear" | "inverted_cdf";
 
 /** Relative error bound of this sketch's quantiles (0 when its keys are exact). */
-export function quantileRelErrorBound(s: TensorSketch): number {
+export function quantileRelErrorBound(s: Pick<TensorSketch, "keysExact">): number {
   return s.keysExact ? 0 : QUANTILE_REL_ERROR;
 }
 
-/** Value-ordered bucket representatives and cumulative counts, built once per sketch. */
+/** Bucket keys in increasing value order and their cumulative counts, built once per sketch. */
 interface OrderedBuckets {
-  reps: number[];
-  keys: number[];
+  keys: Int32Array;
   /** cum[i] = number of values in buckets 0..i (value order). */
-  cum: number[];
+  cum: Float64Array;
+  /** Buckets filled (all of them for ascending keys, as stored). */
+  length: number;
 }
 
 function bucketRepresentative(key: number, exact: boolean): number {
@@ -53,16 +63,35 @@ function bucketRepresentative(key: number, exact: boolean): number {
   return isNegativeKey(key) ? -mag : mag;
 }
 
-function orderBuckets(s: TensorSketch): OrderedBuckets {
-  const reps: number[] = [], cum: number[] = [], keys: number[] = [];
-  let total = 0;
-  forEachBucketInValueOrder(s.histKeys, s.histCounts, (key, count) => {
-    total += count;
-    reps.push(bucketRepresentative(key, s.keysExact));
-    keys.push(key);
-    cum.push(total);
-  });
-  return { reps, keys, cum };
+/** orderBuckets' arrays, reused from call to call (grown as needed): a summary is computed per tensor. */
+let orderedKeys = new Int32Array(0);
+let orderedCum = new Float64Array(0);
+
+/**
+ * The buckets in increasing value order, as histogram.ts's forEachBucketInValueOrder visits
+ * them (negative keys from the end, then the others from the start), in one pass into reused
+ * typed arrays: valid until the next call. Representatives are computed only for the buckets
+ * the quantiles land in.
+ */
+function orderBuckets(s: HistogramSketch): OrderedBuckets {
+  const hk = s.histKeys, hc = s.histCounts, nk = hk.length;
+  if (orderedKeys.length < nk) {
+    orderedKeys = new Int32Array(Math.max(nk, 2 * orderedKeys.length));
+    orderedCum = new Float64Array(orderedKeys.length);
+  }
+  const keys = orderedKeys, cum = orderedCum;
+  let total = 0, out = 0;
+  for (let i = nk - 1; i >= 0 && isNegativeKey(hk[i]!); i--) {
+    total += hc[i]!;
+    keys[out] = hk[i]!;
+    cum[out++] = total;
+  }
+  for (let i = 0; i < nk && !isNegativeKey(hk[i]!); i++) {
+    total += hc[i]!;
+    keys[out] = hk[i]!;
+    cum[out++] = total;
+  }
+  return { keys, cum, length: out };
 }
 
 /** Largest finite float32: float64 values beyond it share the top histogram bucket. */
@@ -72,10 +101,10 @@ const FLOAT32_MAX = 3.4028234663852886e38;
  * Estimate of the order statistic of 0-based rank r (binary search on cumulative counts); NaN
  * when it lies in the top bucket of a side whose extreme is beyond the float32 range (unknown).
  */
-function orderStatistic(ob: OrderedBuckets, r: number, s: TensorSketch): number {
+function orderStatistic(ob: OrderedBuckets, r: number, s: HistogramSketch): number {
   if (r === 0 && s.min !== null) return s.min;
   if (r === s.n - 1 && s.max !== null) return s.max;
-  let lo = 0, hi = ob.cum.length - 1;
+  let lo = 0, hi = ob.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (ob.cum[mid]! > r) hi = mid; else lo = mid + 1;
@@ -85,11 +114,11 @@ function orderStatistic(ob: OrderedBuckets, r: number, s: TensorSketch): number 
     const beyond = isNegativeKey(key) ? (s.min ?? 0) < -FLOAT32_MAX : (s.max ?? 0) > FLOAT32_MAX;
     if (beyond) return NaN;
   }
-  const v = ob.reps[lo]!;
+  const v = bucketRepresentative(key, s.keysExact);
   return Math.min(Math.max(v, s.min ?? v), s.max ?? v);
 }
 
-function quantileFrom(ob: OrderedBuckets, s: TensorSketch, q: number, method: QuantileMethod): number {
+function quantileFrom(ob: OrderedBuckets, s: HistogramSketch, q: number, method: QuantileMethod): number {
   const n = s.n;
   if (method === "inverted_cdf") {
     return orderStatistic(ob, Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1)), s);
@@ -104,7 +133,7 @@ function quantileFrom(ob: OrderedBuckets, s: TensorSketch, q: number, method: Qu
 }
 
 /** Quantiles (q in [0, 1]) of the finite values; null for an empty sketch. */
-export function sketchQuantiles(s: TensorSketch, qs: readonly number[], method: QuantileMethod = "linear"): (number | null)[] {
+export function sketchQuantiles(s: HistogramSketch, qs: readonly number[], method: QuantileMethod = "linear"): (number | null)[] {
   if (s.n === 0) return qs.map(() => null);
   const ob = orderBuckets(s);
   return qs.map((q) => {
@@ -115,7 +144,7 @@ export function sketchQuantiles(s: TensorSketch, qs: readonly number[], method: 
 }
 
 /** One quantile; see sketchQuantiles. */
-export function sketchQuantile(s: TensorSketch, q: number, method: QuantileMethod = "linear"): number | null {
+export function sketchQuantile(s: HistogramSketch, q: number, method: QuantileMethod = "linear"): number | null {
   return sketchQuantiles(s, [q], method)[0]!;
 }
 
@@ -131,19 +160,31 @@ export interface FractionEstimate {
  * the true fraction; they coincide when no value lies in a bucket straddling t (for exact keys:
  * whenever t is a bucket edge). The estimate spreads straddling buckets uniformly.
  */
-export function fracAbsLe(s: TensorSketch, t: number): FractionEstimate | null {
-  if (s.n === 0) return null;
-  let below = 0, straddle = 0, partial = 0;
-  for (let i = 0; i < s.histKeys.length; i++) {
-    const key = s.histKeys[i]!, c = s.histCounts[i]!;
+export function fracAbsLe(s: HistogramSketch, t: number): FractionEstimate | null {
+  return fracsAbsLe(s, [t])[0]!;
+}
+
+/**
+ * fracAbsLe at several thresholds in one pass over the buckets (each bucket's bounds computed
+ * once); each threshold's sums are formed in the same order as fracAbsLe's, so the same bits.
+ */
+export function fracsAbsLe(s: HistogramSketch, ts: readonly number[]): (FractionEstimate | null)[] {
+  if (s.n === 0) return ts.map(() => null);
+  const m = ts.length, hk = s.histKeys, hc = s.histCounts, exact = s.keysExact;
+  const below = new Float64Array(m), straddle = new Float64Array(m), partial = new Float64Array(m);
+  for (let i = 0; i < hk.length; i++) {
+    const key = hk[i]!, c = hc[i]!;
     const lo = bucketMagnitudeLo(key), hi = bucketMagnitudeHi(key);
-    if (s.keysExact ? lo <= t : hi <= t) below += c;
-    else if (lo <= t) {
-      straddle += c;
-      partial += c * Math.min(1, (t - lo) / (hi - lo));
+    for (let j = 0; j < m; j++) {
+      const t = ts[j]!;
+      if (exact ? lo <= t : hi <= t) below[j]! += c;
+      else if (lo <= t) {
+        straddle[j]! += c;
+        partial[j]! += c * Math.min(1, (t - lo) / (hi - lo));
+      }
     }
   }
-  return { estimate: (below + partial) / s.n, lower: below / s.n, upper: (below + straddle) / s.n };
+  return ts.map((_, j) => ({ estimate: (below[j]! + partial[j]!) / s.n, lower: below[j]! / s.n, upper: (below[j]! + straddle[j]!) / s.n }));
 }
 
 /** Counts and density of the finite values on the linear grid of `bins` bins over [lo, hi]. */

@@ -117,7 +117,7 @@ function maxOrNull(a: number | null, b: number | null): number | null {
 }
 
 /** The sketch's scale exponent (0 for sketches stored before the field existed). */
-export function scaleExpOf(s: TensorSketch): number {
+export function scaleExpOf(s: Pick<TensorSketch, "scaleExp">): number {
   return s.scaleExp ?? 0;
 }
 

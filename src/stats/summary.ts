@@ -1,6 +1,6 @@
 // TensorSummary: the derived statistics of a sketch (moments, norms, quantiles, sparsity).
 // Conventions follow numpy/scipy over the finite values; undefined values are null (never NaN).
-import { fracAbsLe, quantileRelErrorBound, sketchQuantiles } from "./quantiles.js";
+import { fracsAbsLe, quantileRelErrorBound, sketchQuantiles, type HistogramSketch } from "./quantiles.js";
 import { ldexp } from "./moment-scale.js";
 import { ABS_THRESHOLD_KEYS, scaleExpOf, type TensorSketch } from "./sketch.js";
 
@@ -74,7 +74,7 @@ function finiteOrNull(x: number): number | null {
  * Moments from the sketch's scaled sums (see TensorSketch): the shape moments are scale-free,
  * std and variance are scaled back (variance is null when it exceeds float64's range).
  */
-function shapeMoments(s: TensorSketch): ShapeMoments {
+function shapeMoments(s: SummarySketch): ShapeMoments {
   if (s.n === 0) return { mean: null, std: null, variance: null, skewness: null, excess_kurtosis: null };
   const e = scaleExpOf(s);
   const m2 = s.m2 / s.n;
@@ -94,12 +94,15 @@ function keyed<T>(keys: readonly string[], values: readonly T[]): Record<string,
   return out;
 }
 
+/** What summarizeSketch reads: a sketch whose histogram may be in plain or typed arrays (HistogramSketch). */
+export type SummarySketch = Omit<TensorSketch, "histKeys" | "histCounts"> & HistogramSketch;
+
 /** The derived statistics of a sketch. */
-export function summarizeSketch(s: TensorSketch): TensorSummary {
+export function summarizeSketch(s: SummarySketch): TensorSummary {
   const sm = shapeMoments(s);
   const std = sm.std;
   const quantiles = sketchQuantiles(s, SUMMARY_QUANTILES);
-  const rel = REL_STD_THRESHOLDS.map((k) => (std === null ? null : fracAbsLe(s, k * std)));
+  const rel = std === null ? REL_STD_THRESHOLDS.map(() => null) : fracsAbsLe(s, REL_STD_THRESHOLDS.map((k) => k * std));
   return {
     numel: s.numel,
     nan_count: s.nan,

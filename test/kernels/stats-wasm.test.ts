@@ -87,3 +87,21 @@ test("the kernel refuses non-float dtypes and partial elements", () => {
   assert.throws(() => sketchChunkWasm("U8", new Uint8Array(4)), /U8 has no distribution statistics/);
   assert.throws(() => sketchChunkWasm("BF16", new Uint8Array(3)), /not a whole number/);
 });
+
+test("packedSketch (the workers' read-back, histogram in typed arrays) is sketch() packed: same fields in the same order, same keys and counts", async () => {
+  const { packSketch } = await import("../../src/kernels/packed-sketch.js");
+  const rng = new Rng(12);
+  const kernel = StatsKernel.create();
+  for (const dtype of DTYPES) {
+    for (const n of [1, 7, 4097, 50000]) {
+      kernel.reset();
+      kernel.accumulate(dtype, encodeFloats(dtype, nastyValues(rng, n, dtype)));
+      const packed = kernel.packedSketch();
+      const want = packSketch(kernel.sketch());
+      assert.deepEqual(Object.keys(packed), Object.keys(want), `${dtype} n=${n}: field order`);
+      assert.ok(packed.histKeys instanceof Int32Array && packed.histCounts instanceof Float64Array, `${dtype} n=${n}: typed arrays`);
+      assert.deepEqual(packed, want, `${dtype} n=${n}`);
+      assert.ok(packed.histKeys.length > 0, `${dtype} n=${n}: a histogram was compared`);
+    }
+  }
+});

@@ -137,20 +137,23 @@ export function histogramShapeSummary(histogram: SparseHistogram, options: Histo
     notes,
   };
   const best = mixtures?.fits.find((f) => f.components === mixtures.bestComponents);
+  const bounds = best === undefined ? null : mixtureBounds(cells, best);
   return {
     summary: finiteJsonCopy(summary),
     bounds: {
       buckets: d.count.length, mixtureCells: cells.count.length, mixtureCellWidth: cells.maxWidth, cdf, dip: cdf + 1 / (2 * n),
       valueW1: w1, weibullK: weibull !== null && Number.isFinite(weibull.kErrorBound) ? weibull.kErrorBound : null,
-      mixtureMeans: best === undefined ? null : mixtureMeanBounds(cells, best),
-      mixtureBic: best === undefined ? null : mixtureBicBound(cells, best),
+      mixtureMeans: bounds === null ? null : bounds.means,
+      mixtureBic: bounds === null ? null : bounds.bic,
     },
   };
 }
 
+type MixtureFit = { weights: number[]; means: number[]; variances: number[] };
+
 /** The stated first-order bound on each component mean of `fit`: 2^-7 times its responsibility-weighted mean |x|. */
-export function mixtureMeanBounds(cells: BinnedCells, fit: { weights: number[]; means: number[]; variances: number[] }): number[] {
-  return fit.means.map((mu, c) => BUCKET_RELATIVE_WIDTH * componentMeanAbs(cells, fit.weights[c]!, mu, fit.variances[c]!, fit));
+export function mixtureMeanBounds(cells: BinnedCells, fit: MixtureFit): number[] {
+  return mixtureBounds(cells, fit).means;
 }
 
 /**
@@ -160,13 +163,60 @@ export function mixtureMeanBounds(cells: BinnedCells, fit: { weights: number[]; 
  * shifts average out and the measured difference is far smaller; bf16 data (values on the edges)
  * comes near it.
  */
-export function mixtureBicBound(cells: BinnedCells, fit: { weights: number[]; means: number[]; variances: number[] }): number {
+export function mixtureBicBound(cells: BinnedCells, fit: MixtureFit): number {
+  return mixtureBounds(cells, fit).bic;
+}
+
+/** Weighted normal density term of a component at x (without 1/sqrt(2 pi)). */
+function componentDensity(w: number, mu: number, v: number, x: number): number {
+  return (w / Math.sqrt(v)) * Math.exp((-0.5 * (x - mu) ** 2) / v);
+}
+
+/** Largest mixture order: the cells' component densities live in a fixed scratch. */
+const MAX_BOUND_COMPONENTS = 8;
+const densities = new Float64Array(MAX_BOUND_COMPONENTS);
+
+/**
+ * mixtureMeanBounds and mixtureBicBound in one pass over the cells: each cell's k component
+ * densities are computed once (k exps per cell instead of k (k + 1) + k) and feed every sum, each
+ * sum formed in the same order as the two bounds' definitions (per component, over the cells
+ * ascending), so the same bits.
+ */
+export function mixtureBounds(cells: BinnedCells, fit: MixtureFit): { means: number[]; bic: number } {
+  const k = fit.weights.length;
+  if (k > MAX_BOUND_COMPONENTS) return { means: fit.means.map((mu, c) => BUCKET_RELATIVE_WIDTH * componentMeanAbs(cells, c, mu, fit)), bic: bicBoundSum(cells, fit) };
+  const num = new Float64Array(k), den = new Float64Array(k);
+  let sum = 0;
+  for (let b = 0; b < cells.count.length; b++) {
+    const x = cells.mean[b]!, count = cells.count[b]!, spread = Math.abs(x) + Math.sqrt(cells.variance[b]!);
+    let total = 0, slope = 0;
+    for (let c = 0; c < k; c++) {
+      const v = fit.variances[c]!, dens = componentDensity(fit.weights[c]!, fit.means[c]!, v, x);
+      densities[c] = dens;
+      total += dens;
+      slope += (dens * (fit.means[c]! - x)) / v;
+    }
+    if (total > 0) sum += count * Math.abs(slope / total) * BUCKET_RELATIVE_WIDTH * spread;
+    for (let c = 0; c < k; c++) {
+      const r = total > 0 ? densities[c]! / total : 0;
+      num[c]! += count * r * spread;
+      den[c]! += count * r;
+    }
+  }
+  return {
+    means: fit.means.map((mu, c) => BUCKET_RELATIVE_WIDTH * (den[c]! > 0 ? num[c]! / den[c]! : Math.abs(mu))),
+    bic: 2 * sum,
+  };
+}
+
+/** mixtureBicBound's sum, one cell at a time (beyond MAX_BOUND_COMPONENTS components). */
+function bicBoundSum(cells: BinnedCells, fit: MixtureFit): number {
   let sum = 0;
   for (let b = 0; b < cells.count.length; b++) {
     const x = cells.mean[b]!;
     let total = 0, slope = 0;
     for (let c = 0; c < fit.weights.length; c++) {
-      const v = fit.variances[c]!, dens = (fit.weights[c]! / Math.sqrt(v)) * Math.exp((-0.5 * (x - fit.means[c]!) ** 2) / v);
+      const v = fit.variances[c]!, dens = componentDensity(fit.weights[c]!, fit.means[c]!, v, x);
       total += dens;
       slope += (dens * (fit.means[c]! - x)) / v;
     }
@@ -175,15 +225,14 @@ export function mixtureBicBound(cells: BinnedCells, fit: { weights: number[]; me
   return 2 * sum;
 }
 
-/** Responsibility-weighted mean |x| of a component over the cells (with the cell spread). */
-function componentMeanAbs(cells: BinnedCells, weight: number, mean: number, variance: number, fit: { weights: number[]; means: number[]; variances: number[] }): number {
+/** Responsibility-weighted mean |x| of component `at` over the cells (with the cell spread). */
+function componentMeanAbs(cells: BinnedCells, at: number, mean: number, fit: MixtureFit): number {
   let num = 0, den = 0;
-  const dens = (w: number, mu: number, v: number, x: number) => (w / Math.sqrt(v)) * Math.exp((-0.5 * (x - mu) ** 2) / v);
   for (let b = 0; b < cells.count.length; b++) {
     const x = cells.mean[b]!;
     let total = 0;
-    for (let c = 0; c < fit.weights.length; c++) total += dens(fit.weights[c]!, fit.means[c]!, fit.variances[c]!, x);
-    const r = total > 0 ? dens(weight, mean, variance, x) / total : 0;
+    for (let c = 0; c < fit.weights.length; c++) total += componentDensity(fit.weights[c]!, fit.means[c]!, fit.variances[c]!, x);
+    const r = total > 0 ? componentDensity(fit.weights[at]!, mean, fit.variances[at]!, x) / total : 0;
     num += cells.count[b]! * r * (Math.abs(x) + Math.sqrt(cells.variance[b]!));
     den += cells.count[b]! * r;
   }

@@ -226,3 +226,47 @@ test("at tensor size (200,000 float32 values, one bf16-rounded): histogram stati
     console.log(`${c.name}: ${b.buckets} buckets; dip ${dipDiff.toExponential(1)} <= ${b.dip.toExponential(1)}; Weibull k ${Math.abs(s.weibull!.k - c.weibullK).toExponential(1)} <= ${b.weibullK!.toExponential(1)}; KS ${Math.abs(s.ks!.d - c.ks.d).toExponential(1)} <= ${ksBound.toExponential(1)}`);
   }
 });
+
+/** mixtureMeanBounds and mixtureBicBound as defined (one component, one sum at a time): the reference of the one-pass mixtureBounds. */
+function boundsByDefinition(cells: ReturnType<typeof mixtureCellsOf>, fit: { weights: number[]; means: number[]; variances: number[] }): { means: number[]; bic: number } {
+  const dens = (w: number, mu: number, v: number, x: number) => (w / Math.sqrt(v)) * Math.exp((-0.5 * (x - mu) ** 2) / v);
+  const means = fit.means.map((mu, at) => {
+    let num = 0, den = 0;
+    for (let b = 0; b < cells.count.length; b++) {
+      const x = cells.mean[b]!;
+      let total = 0;
+      for (let c = 0; c < fit.weights.length; c++) total += dens(fit.weights[c]!, fit.means[c]!, fit.variances[c]!, x);
+      const r = total > 0 ? dens(fit.weights[at]!, mu, fit.variances[at]!, x) / total : 0;
+      num += cells.count[b]! * r * (Math.abs(x) + Math.sqrt(cells.variance[b]!));
+      den += cells.count[b]! * r;
+    }
+    return 2 ** -7 * (den > 0 ? num / den : Math.abs(mu));
+  });
+  let sum = 0;
+  for (let b = 0; b < cells.count.length; b++) {
+    const x = cells.mean[b]!;
+    let total = 0, slope = 0;
+    for (let c = 0; c < fit.weights.length; c++) {
+      const v = fit.variances[c]!, d = dens(fit.weights[c]!, fit.means[c]!, v, x);
+      total += d;
+      slope += (d * (fit.means[c]! - x)) / v;
+    }
+    if (total > 0) sum += cells.count[b]! * Math.abs(slope / total) * 2 ** -7 * (Math.abs(x) + Math.sqrt(cells.variance[b]!));
+  }
+  return { means, bic: 2 * sum };
+}
+
+test("the mixture bounds, each cell's densities computed once for all sums, are their definitions bit for bit (k = 1, 2, 3 on every tensor-size case)", () => {
+  let fits = 0;
+  for (const c of tensors.cases) {
+    const h = { keys: c.keys, counts: c.counts };
+    const cells = mixtureCellsOf(binnedFromHistogram(h));
+    for (const fit of histogramShapeSummary(h, { seed: 1 })!.summary.mixtures!.fits) {
+      const want = boundsByDefinition(cells, fit);
+      assert.deepEqual(mixtureMeanBounds(cells, fit), want.means, `${c.name} k=${fit.components}: mean bounds`);
+      assert.ok(Object.is(mixtureBicBound(cells, fit), want.bic), `${c.name} k=${fit.components}: BIC bound ${mixtureBicBound(cells, fit)} vs ${want.bic}`);
+      fits++;
+    }
+  }
+  assert.ok(fits >= 3, `${fits} fits compared`);
+});
