@@ -5,8 +5,10 @@ import { Command, CommanderError } from "commander";
 import { ForkingPathsError, UsageError } from "../index.js";
 import { registerCommands } from "./commands/index.js";
 import { terminalSafe } from "./terminal.js";
+import { stamp } from "../util/timeline.js";
 
 export async function main(argv: string[]): Promise<number> {
+  stamp("cli: modules loaded");
   const program = new Command("forking-paths")
     .description("What does training do to a Transformer's parameters? Statistics, bifurcations and change points across checkpoints.")
     .exitOverride()

@@ -17,6 +17,7 @@ import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/ex
 import { ROW_TASKS_URL } from "./row-tasks.js";
 import { countEventsByKind, detectorRecord, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
 import { importTrainerStateMetrics, type TrainerMetricsImport } from "./run-metrics.js";
+import { stamp, stampLast } from "../util/timeline.js";
 
 export { isKeptTensor, type NonFiniteReport } from "./checkpoint-batch.js";
 
@@ -109,6 +110,7 @@ export const SERIAL_CHECKPOINT_TENSORS = 4_096;
 
 export async function analyzeRun(runPath: string, options: AnalyzeOptions): Promise<AnalyzeSummary> {
   const started = Date.now();
+  stamp("analyze: start");
   checkShapeOptions(options);
   if (typeof options.events === "object") detectorRecord(options.events); // refuses bad event options before hours of analysis
   const run = await discoverRunSource(runPath, {
@@ -117,6 +119,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   const runId = options.runId ?? run.defaultRunId;
   if (runId.length === 0) throw new UsageError(`cannot derive a run name from "${runPath}": pass a run name`);
   const checkpoints = options.checkpointFilter ? run.checkpoints.filter(options.checkpointFilter) : run.checkpoints;
+  stamp("analyze: run discovered");
   const { store, pool } = await openStoreAndPool(options);
   const summary: AnalyzeSummary = {
     runId, storePath: store.path, checkpoints: checkpoints.length, analyzed: 0, skipped: 0,
@@ -142,8 +145,9 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     await pipelineInOrder(todo, { limit: CHECKPOINTS_IN_FLIGHT, gated: true },
       ({ cp, i }, control) => withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
         progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }),
-      { opened: (tensors) => control.declare(serial(tensors)), allStarted: () => control.release() }, stage)),
+      { opened: (tensors) => { stamp("analyze: first checkpoint opened"); control.declare(serial(tensors)); }, allStarted: () => control.release() }, stage)),
       async ({ cp, i }, batch) => {
+        stampLast("analyze: last checkpoint analyzed");
         // The write blocks this thread (appender flush): first the previous write ends, then the
         // workers' waiting replies are taken and their queues refilled (setImmediate runs after them).
         await batchWriter.flush();
@@ -154,21 +158,26 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
         progress({ checkpointsDone: i + 1, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
       });
     await writer.flush();
+    stamp("analyze: last checkpoint committed");
     if (!run.remote && claim.registered) summary.metrics = await importTrainerStateMetrics(store, runId, checkpoints);
     // A run analyzed before and unchanged now keeps its stored events (a no-op leaves the store's bytes alone).
     if (options.events !== false && claim.registered && summary.analyzed === 0 && claim.existing) {
       summary.events = countEventsByKind(await store.events({ run: runId }));
     } else if (options.events !== false && claim.registered) {
       const eventsStarted = Date.now(), eventsCpu = process.cpuUsage();
+      stamp("analyze: events start");
       summary.events = countEventsByKind(await recomputeRunEvents(store, runId, options.events === true ? {} : options.events ?? {}));
       summary.eventSeconds = (Date.now() - eventsStarted) / 1000;
+      stamp("analyze: events end");
       const cpu = process.cpuUsage(eventsCpu);
       summary.eventCpuSeconds = (cpu.user + cpu.system) / 1e6;
     }
   } finally {
     await writer?.flush().catch(() => {}); // a failed write was rethrown above
     await pool.close();
+    stamp("analyze: pool closed");
     if (options.store === undefined) await store.close();
+    stamp("analyze: store closed");
   }
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
@@ -265,7 +274,10 @@ export async function pipelineInOrder<T, R>(
 
 /** The store (given or opened) and the worker pool, the workers starting while the store opens. */
 async function openStoreAndPool(options: AnalyzeOptions): Promise<{ store: Store; pool: StatsPool }> {
-  const [store, pool] = await Promise.allSettled([options.store ?? Store.openDir(options.out), StatsPool.create(options.workers ?? DEFAULT_ANALYZE_WORKERS, { preload: [ROW_TASKS_URL] })]);
+  const [store, pool] = await Promise.allSettled([
+    (options.store !== undefined ? Promise.resolve(options.store) : Store.openDir(options.out)).finally(() => stamp("analyze: store open")),
+    StatsPool.create(options.workers ?? DEFAULT_ANALYZE_WORKERS, { preload: [ROW_TASKS_URL] }).finally(() => stamp("analyze: workers ready")),
+  ]);
   if (store.status === "fulfilled" && pool.status === "fulfilled") return { store: store.value, pool: pool.value };
   if (pool.status === "fulfilled") await pool.value.close();
   if (store.status === "fulfilled" && options.store === undefined) await store.value.close();

@@ -5,6 +5,7 @@
 import type { CheckpointStage } from "../store/staging.js";
 import type { CheckpointResult } from "../store/types.js";
 import type { CheckpointBatch } from "./checkpoint-batch.js";
+import { stampLast } from "../util/timeline.js";
 
 /** Writes one checkpoint in one transaction: a RunClaim (store/identity.ts), or a Store bound to a run. */
 export interface BatchTarget {
@@ -27,7 +28,9 @@ export class BatchWriter {
    */
   async write(batch: CheckpointResult): Promise<void> {
     await this.pending;
+    stampLast("write: last start");
     const writing = this.target.writeCheckpoint(batch);
+    writing.then(() => stampLast("write: last end"), () => {});
     writing.catch(() => {}); // surfaced by the next write() or flush()
     this.pending = writing;
   }
