@@ -1,11 +1,13 @@
 // Per-tensor rows of one checkpoint staged while it is analyzed (issue 13 item 6): the rows of
-// tensor_stats, histograms and trajectories are appended, a chunk at a time as they come, into
-// TEMP tables of the store's connection (native memory, never in the store file), so an analysis
-// holds no per-tensor rows in JS whatever the tensor count. The checkpoint's write copies them
-// into the store's tables inside its one transaction (INSERT ... SELECT: DuckDB's threads do the
-// copy, not this one) and drops them; a checkpoint that fails drops them unread, so nothing
-// stored changes. Not for direct use: Store.stageCheckpoint makes one, Store.writeCheckpoint
-// commits it.
+// tensor_stats, histograms and trajectories are held here as they come, and once they outgrow
+// STAGE_MEMORY_ROWS / STAGE_MEMORY_BYTES they are appended, a chunk at a time, into TEMP tables of
+// the store's connection (native memory, never in the store file), so an analysis holds a bounded
+// amount of per-tensor rows in JS whatever the tensor count. The checkpoint's write, inside its
+// one transaction, appends the rows held here straight into the store's tables (one copy: the
+// usual checkpoint of a few hundred tensors never touches a TEMP table), or, once spilled, copies
+// the TEMP tables (INSERT ... SELECT) and drops them; a checkpoint that fails drops them unread,
+// so nothing stored changes. Not for direct use: Store.stageCheckpoint makes one,
+// Store.writeCheckpoint commits it.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { StoreError } from "../util/errors.js";
 import { appendRows, type AppendTarget } from "./append.js";
@@ -22,38 +24,74 @@ export type StageConnection = <T>(fn: (c: DuckDBConnection) => Promise<T>) => Pr
 let stagesMade = 0;
 
 /**
- * The staged per-tensor rows of checkpoint `step` of run `runId` in one store. Appends run in
- * the store's queue, in call order; their rows keep that order in the store.
+ * Rows a stage holds in JS before it spills them to TEMP tables. Below it (a checkpoint of up to
+ * a few thousand tensors) the write appends them once, into the store's tables; the TEMP tables'
+ * second copy (create, append, INSERT ... SELECT, drop: ~4x the CPU of the direct append on the
+ * demo's 52-tensor checkpoints) is paid only by many-tensor checkpoints, whose rows would
+ * otherwise all be held until the write.
+ */
+export const STAGE_MEMORY_ROWS = 2_048;
+/** Estimated bytes of held rows (histogram buckets, kept values, ~4 KB of statistics per row) above which a stage spills. */
+export const STAGE_MEMORY_BYTES = 32 * 1024 * 1024;
+/** Rough JS bytes of one tensor row beyond its histogram (summary, extras, sketch fields). */
+const ROW_BASE_BYTES = 4_096;
+
+/**
+ * The staged per-tensor rows of checkpoint `step` of run `runId` in one store, held here until
+ * they spill; spills run in the store's queue, in call order. Rows keep their order in the store.
  */
 export class CheckpointStage {
   private tensorRows = 0;
   private trajectoryRows = 0;
   private state: "open" | "committed" | "dropped" = "open";
+  /** Rows not yet in TEMP tables (all of them until the stage spills), in order. */
+  private heldTensors: TensorStatsInput[] = [];
+  private heldTrajectories: TrajectoryInput[] = [];
+  private heldBytes = 0;
+  /** Whether the TEMP tables exist (the stage spilled); their creation and appends run in the store's queue, in call order. */
+  private spilled = false;
 
   private constructor(private readonly onConnection: StageConnection, readonly runId: string, readonly step: number, private readonly id: number) {}
 
-  /** Creates the stage's TEMP tables (empty copies of the staged tables' columns). */
+  /** An empty stage; its TEMP tables are created only if it spills. */
   static async create(onConnection: StageConnection, runId: string, step: number): Promise<CheckpointStage> {
-    const stage = new CheckpointStage(onConnection, runId, step, ++stagesMade);
-    await onConnection(async (c) => {
-      for (const table of STAGED_TABLES) await c.run(`CREATE TEMP TABLE ${stage.tableOf(table)} AS SELECT * FROM ${table} LIMIT 0`);
-    });
-    return stage;
+    return new CheckpointStage(onConnection, runId, step, ++stagesMade);
   }
 
   /** Rows of the next tensors (in order) and the kept values among them. */
-  append(tensors: readonly TensorStatsInput[], trajectories: readonly TrajectoryInput[]): Promise<void> {
+  async append(tensors: readonly TensorStatsInput[], trajectories: readonly TrajectoryInput[]): Promise<void> {
     this.checkOpen();
-    const { runId, step } = this;
+    this.heldTensors.push(...tensors);
+    this.heldTrajectories.push(...trajectories);
+    this.tensorRows += tensors.length;
+    this.trajectoryRows += trajectories.length;
+    for (const t of tensors) this.heldBytes += ROW_BASE_BYTES + 16 * (t.histogram?.keys.length ?? 0);
+    for (const t of trajectories) this.heldBytes += t.values.byteLength;
+    if (this.spilled || this.heldTensors.length + this.heldTrajectories.length > STAGE_MEMORY_ROWS || this.heldBytes > STAGE_MEMORY_BYTES) await this.spill();
+  }
+
+  /** Moves the held rows into the TEMP tables (created by the first spill). */
+  private spill(): Promise<void> {
+    const tensors = this.heldTensors, trajectories = this.heldTrajectories;
+    this.heldTensors = [];
+    this.heldTrajectories = [];
+    this.heldBytes = 0;
+    const create = !this.spilled;
+    this.spilled = true;
     return this.onConnection(async (c) => {
       this.checkOpen();
-      await appendRows(c, "tensor_stats", tensors, (t) => tensorStatsColumns(runId, step, t), this.appendTarget("tensor_stats"));
-      const withHistogram = tensors.filter((t) => t.histogram !== undefined);
-      await appendRows(c, "histograms", withHistogram, (t) => ({ run_id: runId, step, tensor: t.tensor, ...histogramColumns(t.histogram!) }), this.appendTarget("histograms"));
-      await appendRows(c, "trajectories", trajectories, (t) => trajectoryColumns(runId, step, t.tensor, t.values), this.appendTarget("trajectories"));
-      this.tensorRows += tensors.length;
-      this.trajectoryRows += trajectories.length;
+      if (create) for (const table of STAGED_TABLES) await c.run(`CREATE TEMP TABLE ${this.tableOf(table)} AS SELECT * FROM ${table} LIMIT 0`);
+      await this.appendHeld(c, tensors, trajectories, (table) => this.appendTarget(table));
     });
+  }
+
+  /** Appends rows of this stage to the staged tables (or to `into`'s stand-ins for them). */
+  private async appendHeld(c: DuckDBConnection, tensors: readonly TensorStatsInput[], trajectories: readonly TrajectoryInput[], into: (table: StagedTable) => AppendTarget | undefined): Promise<void> {
+    const { runId, step } = this;
+    await appendRows(c, "tensor_stats", tensors, (t) => tensorStatsColumns(runId, step, t), into("tensor_stats"));
+    const withHistogram = tensors.filter((t) => t.histogram !== undefined);
+    await appendRows(c, "histograms", withHistogram, (t) => ({ run_id: runId, step, tensor: t.tensor, ...histogramColumns(t.histogram!) }), into("histograms"));
+    await appendRows(c, "trajectories", trajectories, (t) => trajectoryColumns(runId, step, t.tensor, t.values), into("trajectories"));
   }
 
   /** Rows staged so far. */
@@ -63,31 +101,49 @@ export class CheckpointStage {
 
   /**
    * Inside the write transaction of (runId, step) on the store's connection: copies the staged
-   * rows into the store's tables, in the order staged, and drops the stage (a rollback restores it).
+   * rows into the store's tables, in the order staged, and drops the stage (a rollback restores
+   * it). Rows never spilled are appended straight into the store's tables.
    */
   async copyInto(c: DuckDBConnection, runId: string, step: number): Promise<void> {
     this.checkOpen();
     if (runId !== this.runId || step !== this.step) {
       throw new StoreError(`run "${runId}" step ${step}`, `was handed the staged rows of run "${this.runId}" step ${this.step}: a bug in the caller`);
     }
+    if (!this.spilled) {
+      await this.appendHeld(c, this.heldTensors, this.heldTrajectories, () => undefined);
+      return;
+    }
+    // the store's queue runs this after every spill of this stage (they were queued first); the
+    // rows held since the last spill come after the spilled ones
     for (const table of STAGED_TABLES) {
       await c.run(`INSERT INTO ${table} SELECT * FROM ${this.tableOf(table)}`);
       await c.run(`DROP TABLE ${this.tableOf(table)}`);
     }
+    await this.appendHeld(c, this.heldTensors, this.heldTrajectories, () => undefined);
   }
 
   /** After the transaction of copyInto committed. */
   markCommitted(): void {
     this.state = "committed";
+    this.release();
   }
 
   /** Drops the staged rows unwritten (a failed analysis or write); idempotent, never throws. */
   async discard(): Promise<void> {
     if (this.state !== "open") return;
     this.state = "dropped";
+    this.release();
+    if (!this.spilled) return;
     await this.onConnection(async (c) => {
       for (const table of STAGED_TABLES) await c.run(`DROP TABLE IF EXISTS ${this.tableOf(table)}`);
     }).catch(() => undefined); // a closed store dropped its TEMP tables already
+  }
+
+  /** Lets go of the held rows (the batch naming this stage may live on). */
+  private release(): void {
+    this.heldTensors = [];
+    this.heldTrajectories = [];
+    this.heldBytes = 0;
   }
 
   private tableOf(table: StagedTable): string {
