@@ -6,7 +6,7 @@
 import type { RunCheckpoint } from "../runs/discovery.js";
 import type { HubRunHubOptions } from "../runs/hub-run.js";
 import { discoverRunSource } from "../runs/run-source.js";
-import { StatsPool } from "../kernels/stats-pool.js";
+import type { StatsPool } from "../kernels/stats-pool.js";
 import { Store } from "../store/store.js";
 import { claimRun } from "../store/identity.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
@@ -14,12 +14,13 @@ import { UsageError } from "../util/errors.js";
 import { BatchWriter, withStage } from "./batch-writer.js";
 import { analyzeCheckpoint, type CheckpointBatch, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/extras.js";
-import { ROW_TASKS_URL } from "./row-tasks.js";
+import { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
 import { countEventsByKind, detectorRecord, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
 import { importTrainerStateMetrics, type TrainerMetricsImport } from "./run-metrics.js";
 import { stamp, stampLast } from "../util/timeline.js";
 
 export { isKeptTensor, type NonFiniteReport } from "./checkpoint-batch.js";
+export { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
 
 export interface AnalyzeOptions {
   /** Output folder; the store is `<out>/analysis.duckdb`. */
@@ -56,6 +57,12 @@ export interface AnalyzeOptions {
   hub?: HubRunHubOptions;
   /** An already open, writable store of `out` to write into (it is left open); default: open and close `<out>/analysis.duckdb`. */
   store?: Store;
+  /**
+   * A pool to run on, or its creation under way (createAnalyzePool; it is left open, `workers` is
+   * then unused); default: a pool of `workers` made and closed here. Started before this module
+   * is loaded, its workers get ready while the store's modules load.
+   */
+  pool?: StatsPool | Promise<StatsPool>;
   /** Replace the run's stored rows (its source or options changed) instead of refusing to mix them. */
   reanalyze?: boolean;
   /** Analyze only the discovered checkpoints this accepts (the others are not counted); default: all. */
@@ -96,7 +103,6 @@ export interface AnalyzeSummary {
   remote?: { bytesTransferred: number; filesBytes: number };
 }
 
-export const DEFAULT_ANALYZE_WORKERS = 2;
 /** Checkpoints analyzed at once (a finished one waiting to be written no longer counts; see pipelineInOrder). */
 export const CHECKPOINTS_IN_FLIGHT = 2;
 /**
@@ -174,7 +180,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     }
   } finally {
     await writer?.flush().catch(() => {}); // a failed write was rethrown above
-    await pool.close();
+    if (options.pool === undefined) await pool.close();
     stamp("analyze: pool closed");
     if (options.store === undefined) await store.close();
     stamp("analyze: store closed");
@@ -272,14 +278,14 @@ export async function pipelineInOrder<T, R>(
   }
 }
 
-/** The store (given or opened) and the worker pool, the workers starting while the store opens. */
+/** The store and the worker pool (each given or made here), the workers starting while the store opens. */
 async function openStoreAndPool(options: AnalyzeOptions): Promise<{ store: Store; pool: StatsPool }> {
   const [store, pool] = await Promise.allSettled([
     (options.store !== undefined ? Promise.resolve(options.store) : Store.openDir(options.out)).finally(() => stamp("analyze: store open")),
-    StatsPool.create(options.workers ?? DEFAULT_ANALYZE_WORKERS, { preload: [ROW_TASKS_URL] }).finally(() => stamp("analyze: workers ready")),
+    Promise.resolve(options.pool ?? createAnalyzePool(options.workers ?? DEFAULT_ANALYZE_WORKERS)).finally(() => stamp("analyze: workers ready")),
   ]);
   if (store.status === "fulfilled" && pool.status === "fulfilled") return { store: store.value, pool: pool.value };
-  if (pool.status === "fulfilled") await pool.value.close();
+  if (pool.status === "fulfilled" && options.pool === undefined) await pool.value.close();
   if (store.status === "fulfilled" && options.store === undefined) await store.value.close();
   throw store.status === "rejected" ? store.reason : (pool as PromiseRejectedResult).reason;
 }
