@@ -143,6 +143,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       if (await claim.isCheckpointComplete(checkpoints[i]!.step)) summary.skipped++;
       else todo.push({ cp: checkpoints[i]!, i });
     }
+    stamp("analyze: run claimed, stored checkpoints skipped");
     const progress = (p: Omit<AnalyzeProgress, "checkpointsTotal">) => options.onProgress?.({ ...p, checkpointsTotal: checkpoints.length });
     // Many-tensor checkpoints run one at a time, each written before the next starts (memory: one
     // batch); a checkpoint says which it is once opened, and the next starts only then. Once all
