@@ -11,7 +11,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { StoreError } from "../util/errors.js";
 import { appendRows, type AppendTarget } from "./append.js";
-import { histogramColumns, tensorStatsColumns, trajectoryColumns } from "./codec.js";
+import { histogramColumns, tensorStatsColumns, trajectoryColumns, type ColumnRecord } from "./codec.js";
 import type { TensorStatsInput, TrajectoryInput } from "./types.js";
 
 /** Tables whose rows are staged (one row per tensor); the others are few and written from the batch. */
@@ -35,6 +35,15 @@ export const STAGE_MEMORY_ROWS = 2_048;
 export const STAGE_MEMORY_BYTES = 32 * 1024 * 1024;
 /** Rough JS bytes of one tensor row beyond its histogram (summary, extras, sketch fields). */
 const ROW_BASE_BYTES = 4_096;
+/** Once spilled, rows go to the TEMP tables this many at a time (however small the appends). */
+export const SPILL_CHUNK_ROWS = 256;
+
+/** Column records of the staged tables, encoded as the rows come (so the write only appends them). */
+interface HeldRecords {
+  tensor_stats: ColumnRecord[];
+  histograms: ColumnRecord[];
+  trajectories: ColumnRecord[];
+}
 
 /**
  * The staged per-tensor rows of checkpoint `step` of run `runId` in one store, held here until
@@ -44,9 +53,8 @@ export class CheckpointStage {
   private tensorRows = 0;
   private trajectoryRows = 0;
   private state: "open" | "committed" | "dropped" = "open";
-  /** Rows not yet in TEMP tables (all of them until the stage spills), in order. */
-  private heldTensors: TensorStatsInput[] = [];
-  private heldTrajectories: TrajectoryInput[] = [];
+  /** Rows not yet in TEMP tables (all of them until the stage spills), in order, encoded. */
+  private held: HeldRecords = { tensor_stats: [], histograms: [], trajectories: [] };
   private heldBytes = 0;
   /** Whether the TEMP tables exist (the stage spilled); their creation and appends run in the store's queue, in call order. */
   private spilled = false;
@@ -58,40 +66,46 @@ export class CheckpointStage {
     return new CheckpointStage(onConnection, runId, step, ++stagesMade);
   }
 
-  /** Rows of the next tensors (in order) and the kept values among them. */
+  /**
+   * Rows of the next tensors (in order) and the kept values among them, encoded at once (between
+   * worker replies, not in the checkpoint's write); a row the store would refuse throws here.
+   */
   async append(tensors: readonly TensorStatsInput[], trajectories: readonly TrajectoryInput[]): Promise<void> {
     this.checkOpen();
-    this.heldTensors.push(...tensors);
-    this.heldTrajectories.push(...trajectories);
+    const { runId, step, held } = this;
+    for (const t of tensors) {
+      held.tensor_stats.push(tensorStatsColumns(runId, step, t));
+      if (t.histogram !== undefined) held.histograms.push({ run_id: runId, step, tensor: t.tensor, ...histogramColumns(t.histogram) });
+      this.heldBytes += ROW_BASE_BYTES + 16 * (t.histogram?.keys.length ?? 0);
+    }
+    for (const t of trajectories) {
+      held.trajectories.push(trajectoryColumns(runId, step, t.tensor, t.values));
+      this.heldBytes += t.values.byteLength;
+    }
     this.tensorRows += tensors.length;
     this.trajectoryRows += trajectories.length;
-    for (const t of tensors) this.heldBytes += ROW_BASE_BYTES + 16 * (t.histogram?.keys.length ?? 0);
-    for (const t of trajectories) this.heldBytes += t.values.byteLength;
-    if (this.spilled || this.heldTensors.length + this.heldTrajectories.length > STAGE_MEMORY_ROWS || this.heldBytes > STAGE_MEMORY_BYTES) await this.spill();
+    const rows = held.tensor_stats.length + held.trajectories.length;
+    if (this.spilled ? rows >= SPILL_CHUNK_ROWS : rows > STAGE_MEMORY_ROWS || this.heldBytes > STAGE_MEMORY_BYTES) await this.spill();
   }
 
   /** Moves the held rows into the TEMP tables (created by the first spill). */
   private spill(): Promise<void> {
-    const tensors = this.heldTensors, trajectories = this.heldTrajectories;
-    this.heldTensors = [];
-    this.heldTrajectories = [];
-    this.heldBytes = 0;
+    const records = this.takeHeld();
     const create = !this.spilled;
     this.spilled = true;
     return this.onConnection(async (c) => {
       this.checkOpen();
       if (create) for (const table of STAGED_TABLES) await c.run(`CREATE TEMP TABLE ${this.tableOf(table)} AS SELECT * FROM ${table} LIMIT 0`);
-      await this.appendHeld(c, tensors, trajectories, (table) => this.appendTarget(table));
+      for (const table of STAGED_TABLES) await appendRows(c, table, records[table], (r) => r, this.appendTarget(table));
     });
   }
 
-  /** Appends rows of this stage to the staged tables (or to `into`'s stand-ins for them). */
-  private async appendHeld(c: DuckDBConnection, tensors: readonly TensorStatsInput[], trajectories: readonly TrajectoryInput[], into: (table: StagedTable) => AppendTarget | undefined): Promise<void> {
-    const { runId, step } = this;
-    await appendRows(c, "tensor_stats", tensors, (t) => tensorStatsColumns(runId, step, t), into("tensor_stats"));
-    const withHistogram = tensors.filter((t) => t.histogram !== undefined);
-    await appendRows(c, "histograms", withHistogram, (t) => ({ run_id: runId, step, tensor: t.tensor, ...histogramColumns(t.histogram!) }), into("histograms"));
-    await appendRows(c, "trajectories", trajectories, (t) => trajectoryColumns(runId, step, t.tensor, t.values), into("trajectories"));
+  /** The held records, no longer held. */
+  private takeHeld(): HeldRecords {
+    const records = this.held;
+    this.held = { tensor_stats: [], histograms: [], trajectories: [] };
+    this.heldBytes = 0;
+    return records;
   }
 
   /** Rows staged so far. */
@@ -109,17 +123,16 @@ export class CheckpointStage {
     if (runId !== this.runId || step !== this.step) {
       throw new StoreError(`run "${runId}" step ${step}`, `was handed the staged rows of run "${this.runId}" step ${this.step}: a bug in the caller`);
     }
-    if (!this.spilled) {
-      await this.appendHeld(c, this.heldTensors, this.heldTrajectories, () => undefined);
-      return;
-    }
     // the store's queue runs this after every spill of this stage (they were queued first); the
-    // rows held since the last spill come after the spilled ones
+    // rows held since the last spill come after the spilled ones. The held records stay held
+    // until the commit: a rolled-back write can be retried.
     for (const table of STAGED_TABLES) {
-      await c.run(`INSERT INTO ${table} SELECT * FROM ${this.tableOf(table)}`);
-      await c.run(`DROP TABLE ${this.tableOf(table)}`);
+      if (this.spilled) {
+        await c.run(`INSERT INTO ${table} SELECT * FROM ${this.tableOf(table)}`);
+        await c.run(`DROP TABLE ${this.tableOf(table)}`);
+      }
+      await appendRows(c, table, this.held[table], (r) => r);
     }
-    await this.appendHeld(c, this.heldTensors, this.heldTrajectories, () => undefined);
   }
 
   /** After the transaction of copyInto committed. */
@@ -141,9 +154,7 @@ export class CheckpointStage {
 
   /** Lets go of the held rows (the batch naming this stage may live on). */
   private release(): void {
-    this.heldTensors = [];
-    this.heldTrajectories = [];
-    this.heldBytes = 0;
+    this.takeHeld();
   }
 
   private tableOf(table: StagedTable): string {
