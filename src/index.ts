@@ -61,7 +61,7 @@ export { spectralSummary, type SpectralSummary } from "./stats/spectral.js";
 export { StatsPool, type SketchTensorOptions } from "./kernels/stats-pool.js";
 
 // ---- Analysis: a run into the store, then events over the store ----
-export { analyzeRun, DEFAULT_ANALYZE_WORKERS, type AnalyzeOptions, type AnalyzeProgress, type AnalyzeSummary } from "./pipeline/analyze.js";
+export { analyzeRun, createAnalyzePool, DEFAULT_ANALYZE_WORKERS, type AnalyzeOptions, type AnalyzeProgress, type AnalyzeSummary } from "./pipeline/analyze.js";
 export { detectRunEvents, storeRunEvents, recomputeRunEvents, countEventsByKind, type EventDetectionOptions } from "./pipeline/events.js";
 export { labelOptimizerArtefacts } from "./pipeline/event-artefacts.js";
 

@@ -2,17 +2,19 @@
 // The `forking-paths` command line: one subcommand per file under commands/; errors become one
 // line on stderr and a non-zero exit code (2 for usage errors, 1 for everything else).
 import { Command, CommanderError } from "commander";
-import { ForkingPathsError, UsageError } from "../index.js";
+import { ForkingPathsError, UsageError } from "../util/errors.js"; // not index.js: a command loads what it needs (commands/index.ts)
 import { registerCommands } from "./commands/index.js";
 import { terminalSafe } from "./terminal.js";
+import { stamp } from "../util/timeline.js";
 
 export async function main(argv: string[]): Promise<number> {
+  stamp("cli: modules loaded");
   const program = new Command("forking-paths")
     .description("What does training do to a Transformer's parameters? Statistics, bifurcations and change points across checkpoints.")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerCommands(program);
   try {
+    await registerCommands(program, argv[0]);
     await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (err) {

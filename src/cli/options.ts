@@ -1,6 +1,6 @@
 // Shared parsing of CLI option values: integers, number lists, repeated globs. Bad values are
 // UsageErrors naming the option.
-import { UsageError } from "../index.js";
+import { UsageError } from "../util/errors.js"; // not index.js: every command parses options, few need the whole API loaded
 
 export function parseIntOption(name: string, min = 0): (value: string) => number {
   return (value) => {

@@ -19,6 +19,7 @@ import { isContiguousView, readTensorBytes, readTensorChunks } from "../tensor/r
 import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
 import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
+import { stamp, stampLast } from "../util/timeline.js";
 import { installShapeKernels } from "./shape-wasm.js";
 import { installSpectralKernels } from "./spectral-wasm.js";
 import { packedTransfer, packSketch, unpackSketch, type PackedSketch } from "./packed-sketch.js";
@@ -273,6 +274,7 @@ export class StatsPool {
       this.calls.set(id, { what, carried, resolve: resolve as (v: unknown) => void, reject });
       try {
         this.slots[w]!.worker.postMessage(request(id), transfer);
+        stamp("pool: first task posted");
       } catch (err) {
         // not sent (arguments that cannot be cloned): free the slot taken for it
         this.calls.delete(id);
@@ -346,6 +348,7 @@ export class StatsPool {
   }
 
   private onReply(w: number, msg: StatsReply): void {
+    stampLast("pool: last reply");
     if (msg.type === "ready") return;
     const call = this.calls.get(msg.job);
     this.calls.delete(msg.job);

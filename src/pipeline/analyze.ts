@@ -6,7 +6,7 @@
 import type { RunCheckpoint } from "../runs/discovery.js";
 import type { HubRunHubOptions } from "../runs/hub-run.js";
 import { discoverRunSource } from "../runs/run-source.js";
-import { StatsPool } from "../kernels/stats-pool.js";
+import type { StatsPool } from "../kernels/stats-pool.js";
 import { Store } from "../store/store.js";
 import { claimRun } from "../store/identity.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
@@ -14,11 +14,13 @@ import { UsageError } from "../util/errors.js";
 import { BatchWriter, withStage } from "./batch-writer.js";
 import { analyzeCheckpoint, type CheckpointBatch, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/extras.js";
-import { ROW_TASKS_URL } from "./row-tasks.js";
+import { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
 import { countEventsByKind, detectorRecord, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
 import { importTrainerStateMetrics, type TrainerMetricsImport } from "./run-metrics.js";
+import { stamp, stampLast } from "../util/timeline.js";
 
 export { isKeptTensor, type NonFiniteReport } from "./checkpoint-batch.js";
+export { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
 
 export interface AnalyzeOptions {
   /** Output folder; the store is `<out>/analysis.duckdb`. */
@@ -55,6 +57,12 @@ export interface AnalyzeOptions {
   hub?: HubRunHubOptions;
   /** An already open, writable store of `out` to write into (it is left open); default: open and close `<out>/analysis.duckdb`. */
   store?: Store;
+  /**
+   * A pool to run on, or its creation under way (createAnalyzePool; it is left open, `workers` is
+   * then unused); default: a pool of `workers` made and closed here. Started before this module
+   * is loaded, its workers get ready while the store's modules load.
+   */
+  pool?: StatsPool | Promise<StatsPool>;
   /** Replace the run's stored rows (its source or options changed) instead of refusing to mix them. */
   reanalyze?: boolean;
   /** Analyze only the discovered checkpoints this accepts (the others are not counted); default: all. */
@@ -95,7 +103,6 @@ export interface AnalyzeSummary {
   remote?: { bytesTransferred: number; filesBytes: number };
 }
 
-export const DEFAULT_ANALYZE_WORKERS = 2;
 /** Checkpoints analyzed at once (a finished one waiting to be written no longer counts; see pipelineInOrder). */
 export const CHECKPOINTS_IN_FLIGHT = 2;
 /**
@@ -109,6 +116,7 @@ export const SERIAL_CHECKPOINT_TENSORS = 4_096;
 
 export async function analyzeRun(runPath: string, options: AnalyzeOptions): Promise<AnalyzeSummary> {
   const started = Date.now();
+  stamp("analyze: start");
   checkShapeOptions(options);
   if (typeof options.events === "object") detectorRecord(options.events); // refuses bad event options before hours of analysis
   const run = await discoverRunSource(runPath, {
@@ -117,6 +125,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   const runId = options.runId ?? run.defaultRunId;
   if (runId.length === 0) throw new UsageError(`cannot derive a run name from "${runPath}": pass a run name`);
   const checkpoints = options.checkpointFilter ? run.checkpoints.filter(options.checkpointFilter) : run.checkpoints;
+  stamp("analyze: run discovered");
   const { store, pool } = await openStoreAndPool(options);
   const summary: AnalyzeSummary = {
     runId, storePath: store.path, checkpoints: checkpoints.length, analyzed: 0, skipped: 0,
@@ -134,6 +143,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       if (await claim.isCheckpointComplete(checkpoints[i]!.step)) summary.skipped++;
       else todo.push({ cp: checkpoints[i]!, i });
     }
+    stamp("analyze: run claimed, stored checkpoints skipped");
     const progress = (p: Omit<AnalyzeProgress, "checkpointsTotal">) => options.onProgress?.({ ...p, checkpointsTotal: checkpoints.length });
     // Many-tensor checkpoints run one at a time, each written before the next starts (memory: one
     // batch); a checkpoint says which it is once opened, and the next starts only then. Once all
@@ -142,8 +152,9 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     await pipelineInOrder(todo, { limit: CHECKPOINTS_IN_FLIGHT, gated: true },
       ({ cp, i }, control) => withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
         progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }),
-      { opened: (tensors) => control.declare(serial(tensors)), allStarted: () => control.release() }, stage)),
+      { opened: (tensors) => { stamp("analyze: first checkpoint opened"); control.declare(serial(tensors)); }, allStarted: () => control.release() }, stage)),
       async ({ cp, i }, batch) => {
+        stampLast("analyze: last checkpoint analyzed");
         // The write blocks this thread (appender flush): first the previous write ends, then the
         // workers' waiting replies are taken and their queues refilled (setImmediate runs after them).
         await batchWriter.flush();
@@ -154,21 +165,26 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
         progress({ checkpointsDone: i + 1, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
       });
     await writer.flush();
+    stamp("analyze: last checkpoint committed");
     if (!run.remote && claim.registered) summary.metrics = await importTrainerStateMetrics(store, runId, checkpoints);
     // A run analyzed before and unchanged now keeps its stored events (a no-op leaves the store's bytes alone).
     if (options.events !== false && claim.registered && summary.analyzed === 0 && claim.existing) {
       summary.events = countEventsByKind(await store.events({ run: runId }));
     } else if (options.events !== false && claim.registered) {
       const eventsStarted = Date.now(), eventsCpu = process.cpuUsage();
+      stamp("analyze: events start");
       summary.events = countEventsByKind(await recomputeRunEvents(store, runId, options.events === true ? {} : options.events ?? {}));
       summary.eventSeconds = (Date.now() - eventsStarted) / 1000;
+      stamp("analyze: events end");
       const cpu = process.cpuUsage(eventsCpu);
       summary.eventCpuSeconds = (cpu.user + cpu.system) / 1e6;
     }
   } finally {
     await writer?.flush().catch(() => {}); // a failed write was rethrown above
-    await pool.close();
+    if (options.pool === undefined) await pool.close();
+    stamp("analyze: pool closed");
     if (options.store === undefined) await store.close();
+    stamp("analyze: store closed");
   }
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
@@ -263,11 +279,14 @@ export async function pipelineInOrder<T, R>(
   }
 }
 
-/** The store (given or opened) and the worker pool, the workers starting while the store opens. */
+/** The store and the worker pool (each given or made here), the workers starting while the store opens. */
 async function openStoreAndPool(options: AnalyzeOptions): Promise<{ store: Store; pool: StatsPool }> {
-  const [store, pool] = await Promise.allSettled([options.store ?? Store.openDir(options.out), StatsPool.create(options.workers ?? DEFAULT_ANALYZE_WORKERS, { preload: [ROW_TASKS_URL] })]);
+  const [store, pool] = await Promise.allSettled([
+    (options.store !== undefined ? Promise.resolve(options.store) : Store.openDir(options.out)).finally(() => stamp("analyze: store open")),
+    Promise.resolve(options.pool ?? createAnalyzePool(options.workers ?? DEFAULT_ANALYZE_WORKERS)).finally(() => stamp("analyze: workers ready")),
+  ]);
   if (store.status === "fulfilled" && pool.status === "fulfilled") return { store: store.value, pool: pool.value };
-  if (pool.status === "fulfilled") await pool.value.close();
+  if (pool.status === "fulfilled" && options.pool === undefined) await pool.value.close();
   if (store.status === "fulfilled" && options.store === undefined) await store.value.close();
   throw store.status === "rejected" ? store.reason : (pool as PromiseRejectedResult).reason;
 }

@@ -1,10 +1,12 @@
 // The one writer of analysis results: commits CheckpointBatches to the store, one transaction
 // per checkpoint, while the next checkpoint is being analyzed (at most one write under way).
-// withStage gives a checkpoint's analysis a stage of the same store, so its per-tensor rows go
-// to the store as they come (store/staging.ts) and the write only copies them inside DuckDB.
+// withStage gives a checkpoint's analysis a stage of the same store: its per-tensor rows are
+// encoded as they come and held there, or staged in TEMP tables once many (store/staging.ts), so
+// the write only appends (or copies) them inside its transaction.
 import type { CheckpointStage } from "../store/staging.js";
 import type { CheckpointResult } from "../store/types.js";
 import type { CheckpointBatch } from "./checkpoint-batch.js";
+import { stampLast } from "../util/timeline.js";
 
 /** Writes one checkpoint in one transaction: a RunClaim (store/identity.ts), or a Store bound to a run. */
 export interface BatchTarget {
@@ -27,7 +29,9 @@ export class BatchWriter {
    */
   async write(batch: CheckpointResult): Promise<void> {
     await this.pending;
+    stampLast("write: last start");
     const writing = this.target.writeCheckpoint(batch);
+    writing.then(() => stampLast("write: last end"), () => {});
     writing.catch(() => {}); // surfaced by the next write() or flush()
     this.pending = writing;
   }

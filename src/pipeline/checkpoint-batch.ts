@@ -68,11 +68,12 @@ export interface NonFiniteReport {
 }
 
 /**
- * Rows per chunk handed to a stage as they come (in tensor order): small enough that the main
- * thread's encoding and append of one chunk is a short pause between worker replies, large
- * enough that the appender's per-call cost does not dominate.
+ * Rows per chunk handed to a stage as they come (in tensor order): the stage encodes them at once
+ * (store/staging.ts; it batches its own DuckDB appends), so small chunks spread the encoding over
+ * the checkpoint's analysis instead of leaving it to its end (the last checkpoint's is on the
+ * critical path), each a short pause between worker replies.
  */
-export const STAGE_CHUNK_ROWS = 256;
+export const STAGE_CHUNK_ROWS = 32;
 
 /**
  * The rows of one checkpoint (what the store writes in one transaction) and what was seen doing

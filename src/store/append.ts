@@ -96,11 +96,11 @@ function writeNumberLists(chunk: DuckDBDataChunk, column: number, lists: readonl
     entries[2 * row] = BigInt(at);
     entries[2 * row + 1] = BigInt(values.length);
     if (items instanceof Int32Array) {
-      for (let j = 0; j < values.length; j++) items[at + j] = values[j]!;
+      items.set(values, at);
     } else {
       for (let j = 0; j < values.length; j++) {
         const v = values[j]!;
-        const low = v % 4294967296;
+        const low = v >>> 0; // v mod 2^32 (v a non-negative safe integer)
         items[2 * (at + j)] = low;
         items[2 * (at + j) + 1] = (v - low) / 4294967296;
       }

@@ -11,8 +11,11 @@ export type ColumnRecord = Record<string, unknown>;
 /** JSON that round-trips NaN and +-Infinity (encoded as the strings "NaN", "Infinity", "-Infinity"). */
 export function encodeJson(value: unknown): string {
   // A replacer runs a JS callback per key (850 ms for the rows of 20 k one-element tensors); the
-  // native stringify is used unless a non-finite number is present (rare: a scan finds it).
-  if (!hasNonFinite(value, 0)) return JSON.stringify(value);
+  // native stringify is used unless a non-finite number is present (rare). Native stringify
+  // writes NaN and +-Infinity as null, so text without "null" had none and is the answer; only
+  // text with one (a null value, a non-finite number, a string holding "null") is scanned.
+  const plain = JSON.stringify(value);
+  if (plain === undefined || !plain.includes("null") || !hasNonFinite(value, 0)) return plain;
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === "number" && !Number.isFinite(v)) return String(v);
     return v;

@@ -113,7 +113,8 @@ export class Store {
 
   /**
    * A stage for the per-tensor rows of checkpoint `step` of `runId`, filled while it is analyzed
-   * and written by writeCheckpoint (result.stage); the rows live in TEMP tables, never in the file.
+   * and written by writeCheckpoint (result.stage); the rows are held encoded, or in TEMP tables
+   * once many (staging.ts), never in the file before that write.
    */
   stageCheckpoint(runId: string, step: number): Promise<CheckpointStage> {
     return CheckpointStage.create((fn) => this.write(fn), runId, step);

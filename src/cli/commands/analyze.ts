@@ -1,10 +1,17 @@
 // `forking-paths analyze <run-dir> --out <out-dir>`: statistics of every tensor of every checkpoint.
+// Start-up is on the critical path of short analyses (issue 11): this file loads only what parsing
+// needs, and the action starts the worker pool first, then loads the analysis (the store, DuckDB)
+// while the workers get ready on the other core. So it takes those functions from the modules
+// that define them (the same ones src/index.ts exports), not from index.js, which loads the whole
+// library (~130 modules more).
 import type { Command } from "commander";
-import { analyzeRun, isHubUrl, UsageError, type AnalyzeProgress, type AnalyzeSummary } from "../../index.js";
+import type { AnalyzeProgress, AnalyzeSummary, PartAnalyzeOptions } from "../../index.js";
+import { createAnalyzePool } from "../../pipeline/analyze-pool.js";
+import { isHubUrl } from "../../runs/hub-url.js";
+import { UsageError } from "../../util/errors.js";
 import { progressBar, formatBytes, formatSeconds } from "../progress.js";
 import { collect, parseIntOption, parseStepList, printJson } from "../options.js";
 import { say } from "../terminal.js";
-import { analyzeShardCommand, partOptions } from "./analyze-shard.js";
 
 export interface AnalyzeFlags {
   out: string;
@@ -49,25 +56,48 @@ export function register(program: Command): void {
     .option("--shard <K/N>", "analyze only shard K of N (checkpoint i of the run, in step order, when i mod N = K; auto/N takes K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX) into <out>/parts/, without events; then `forking-paths merge <out>`")
     .option("--progress", "progress on stderr even when it is not a terminal (a line every 2 s, for logs)")
     .action(async (runDir: string, flags: AnalyzeFlags) => {
-      if (flags.shard !== undefined) return analyzeShardCommand(runDir, flags);
-      const bar = progressBar("analyze", flags.progress ? (process.stderr.isTTY === true ? true : "lines") : !flags.json && process.stderr.isTTY === true);
-      // hf:// runs: bytes fetched over HTTP, counted as they arrive.
-      let fetched = 0;
-      const hub = isHubUrl(runDir) ? { hub: { http: { onBytes: (n: number) => void (fetched += n) } } } : {};
-      const summary = await analyzeRun(runDir, {
-        ...hub,
-        out: flags.out,
-        workers: flags.workers,
-        events: flags.events,
-        ...partOptions(flags),
-        ...(flags.reanalyze === true && { reanalyze: true }),
-        onProgress: (p) => bar.update(p.checkpointsDone + (p.checkpointBytes > 0 ? p.checkpointBytesDone / p.checkpointBytes : 0), p.checkpointsTotal,
-          analyzeProgressDetail(p, hub.hub !== undefined ? fetched : undefined)),
-      });
-      bar.done();
-      if (flags.json) printJson(summary);
-      else printAnalyzeSummary(summary);
+      if (flags.shard !== undefined) return (await import("./analyze-shard.js")).analyzeShardCommand(runDir, flags);
+      const pool = createAnalyzePool(flags.workers); // first: the workers get ready while the rest loads
+      pool.catch(() => {}); // its error is thrown by analyzeRun
+      try {
+        const { analyzeRun } = await import("../../pipeline/analyze.js");
+        const bar = progressBar("analyze", flags.progress ? (process.stderr.isTTY === true ? true : "lines") : !flags.json && process.stderr.isTTY === true);
+        // hf:// runs: bytes fetched over HTTP, counted as they arrive.
+        let fetched = 0;
+        const hub = isHubUrl(runDir) ? { hub: { http: { onBytes: (n: number) => void (fetched += n) } } } : {};
+        const summary = await analyzeRun(runDir, {
+          ...hub,
+          out: flags.out,
+          pool,
+          events: flags.events,
+          ...partOptions(flags),
+          ...(flags.reanalyze === true && { reanalyze: true }),
+          onProgress: (p) => bar.update(p.checkpointsDone + (p.checkpointBytes > 0 ? p.checkpointBytesDone / p.checkpointBytes : 0), p.checkpointsTotal,
+            analyzeProgressDetail(p, hub.hub !== undefined ? fetched : undefined)),
+        });
+        bar.done();
+        if (flags.json) printJson(summary);
+        else printAnalyzeSummary(summary);
+      } finally {
+        await pool.then((p) => p.close(), () => {});
+      }
     });
+}
+
+/** The analyze flags that shape a part (the same for every shard and queue job of one analysis). */
+export function partOptions(flags: Omit<AnalyzeFlags, "out" | "events" | "json" | "shard" | "workers">): PartAnalyzeOptions {
+  return {
+    shape: flags.shape,
+    ...(flags.run !== undefined && { runId: flags.run }),
+    ...(flags.include !== undefined && { include: flags.include }),
+    ...(flags.exclude !== undefined && { exclude: flags.exclude }),
+    ...(flags.steps !== undefined && { steps: flags.steps }),
+    ...(flags.key !== undefined && { key: flags.key }),
+    ...(flags.keepFull !== undefined && { keepFullMaxElements: flags.keepFull }),
+    ...(flags.shapeSample !== undefined && { shapeSampleSize: flags.shapeSample }),
+    ...(flags.spectralMaxDim !== undefined && { spectralMaxDim: flags.spectralMaxDim }),
+    ...(flags.revisions !== undefined && { revisions: flags.revisions }),
+  };
 }
 
 /** "checkpoint 1/3 done (step 1000), 12.0 MiB analyzed[, 3.1 MiB fetched]". */

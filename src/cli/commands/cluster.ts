@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { say } from "../terminal.js";
 import { flowStatus, submitFlow, type FlowStatus } from "../../index.js";
 import { collect, parseIntOption, parseStepList, printJson } from "../options.js";
-import { partOptions } from "./analyze-shard.js";
+import { partOptions } from "./analyze.js";
 
 interface SubmitFlags {
   redis: string; out: string; run?: string; include?: string[]; exclude?: string[]; steps?: number[]; key?: string; keepFull?: number;

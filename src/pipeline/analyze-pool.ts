@@ -1,0 +1,12 @@
+// The worker pool an analysis runs on, in a module light enough to load first: the CLI starts
+// the pool before it loads the rest of the analysis (the store, DuckDB), so the workers load their
+// modules and WASM kernels on the other core meanwhile (issue 11: start-up off the critical path).
+import { StatsPool } from "../kernels/stats-pool.js";
+import { ROW_TASKS_URL } from "./row-tasks.js";
+
+export const DEFAULT_ANALYZE_WORKERS = 2;
+
+/** A pool of `workers` statistics workers (0: in-thread) that preload the analysis's task module; close it when done. */
+export function createAnalyzePool(workers: number = DEFAULT_ANALYZE_WORKERS): Promise<StatsPool> {
+  return StatsPool.create(workers, { preload: [ROW_TASKS_URL] });
+}
