@@ -16,8 +16,9 @@ import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents,
 import { recomputeRunTransition } from "../quality/run-transition.js";
 import { labelOptimizerArtefacts } from "./event-artefacts.js";
 import { BatchedTensorLoader, forEachCheckpointHistogram, histogramKeyOf, loadRunInputs, type EventTarget, type RunInputs, type SeriesStatistic } from "./event-inputs.js";
-import { DEFAULT_BIMODALITY_ALPHA, snapshotFromHistogram, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type ValueSnapshot } from "../dynamics/modes/snapshots.js";
+import { DEFAULT_BIMODALITY_ALPHA, snapshotFromHistogram, snapshotFromHistogramMasses, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type ValueSnapshot } from "../dynamics/modes/snapshots.js";
 import { HISTOGRAM_SAMPLE_SIZE } from "../stats/histogram-sample.js";
+import { HIST_MAX_FINITE_KEY } from "../stats/histogram.js";
 
 export type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
 
@@ -144,15 +145,32 @@ function histogramSnapshot(target: EventTarget, i: number, histogram: HistogramR
 
 /**
  * Snapshots of the targets from their stored histograms (a target's steps without a histogram
- * are dropped), computed as the histograms stream one checkpoint at a time: only the small
- * snapshots are kept, never a target's histograms over the run.
+ * are dropped). Most rows' modes and dip are stored with them (extra.shape, computed by analyze
+ * from the same histogram), and the rest of their snapshot is a few counts the store sums in one
+ * query per table (forEachHistogramMasses): no bucket is read. Only the rows that need the
+ * histogram itself (no stored shape, one atom, unsorted keys, empty) read it, checkpoint by
+ * checkpoint. Only the small snapshots are kept.
  */
 async function histogramSnapshotsOf(store: Store, inputs: RunInputs, targets: readonly EventTarget[], options: EventDetectionOptions): Promise<Map<EventTarget, { steps: number[]; snapshots: ValueSnapshot[] }>> {
   const byKey = new Map<string, { target: EventTarget; indexOf: Map<number, number>; byStep: Map<number, ValueSnapshot> }>();
   for (const target of targets) byKey.set(histogramKeyOf(target), { target, indexOf: new Map(target.steps.map((step, i) => [step, i])), byStep: new Map() });
-  await forEachCheckpointHistogram(store, inputs.runId, inputs.steps, new Set(byKey.keys()), (key, step, histogram) => {
+  const pending = new Map<number, Set<string>>(); // step -> keys whose snapshot needs the histogram
+  const wantsTable = (target: "tensor" | "group") => targets.some((t) => t.target === target);
+  for (const target of ["tensor", "group"] as const) {
+    if (!wantsTable(target)) continue;
+    await store.forEachHistogramMasses({ run: inputs.runId, groups: target === "group", maxFiniteKey: HIST_MAX_FINITE_KEY }, (m) => {
+      const key = `${target}\u0000${m.name}`;
+      const entry = byKey.get(key), i = entry?.indexOf.get(m.step);
+      if (entry === undefined || i === undefined) return;
+      const snapshot = snapshotFromHistogramMasses(m, entry.target.rows[i]!.std, storedHistogramShapeOf(entry.target.rows[i]!.extra));
+      if (snapshot !== null) entry.byStep.set(m.step, snapshot);
+      else pending.set(m.step, (pending.get(m.step) ?? new Set()).add(key));
+    });
+  }
+  const steps = inputs.steps.filter((step) => pending.has(step));
+  await forEachCheckpointHistogram(store, inputs.runId, steps, new Set([...pending.values()].flatMap((keys) => [...keys])), (key, step, histogram) => {
     const entry = byKey.get(key), i = entry?.indexOf.get(step);
-    if (entry !== undefined && i !== undefined) entry.byStep.set(step, histogramSnapshot(entry.target, i, histogram, options));
+    if (entry !== undefined && i !== undefined && pending.get(step)?.has(key) === true) entry.byStep.set(step, histogramSnapshot(entry.target, i, histogram, options));
   });
   const out = new Map<EventTarget, { steps: number[]; snapshots: ValueSnapshot[] }>();
   for (const { target, byStep } of byKey.values()) {

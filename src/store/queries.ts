@@ -233,6 +233,46 @@ async function streamHistograms(c: DuckDBConnection, sql: string, params: Param[
   }
 }
 
+/**
+ * The counts of one stored histogram that mode snapshots need when the row's shape is stored
+ * (dynamics/modes/snapshots.ts histogramMasses): whether its keys are strictly ascending, the
+ * finite values (bucket magnitude up to HIST_MAX_FINITE_KEY, negative counts as 0), those in the
+ * +-0 buckets, and the largest count of a non-zero finite bucket (0 when none).
+ */
+export interface HistogramMassRecord {
+  step: number;
+  /** Tensor name, or `<group_kind>:<group_name>` for group histograms. */
+  name: string;
+  ascending: boolean;
+  total: number;
+  zero: number;
+  maxCount: number;
+}
+
+/**
+ * HistogramMassRecords of every histogram of a run (tensors, or groups), summed inside DuckDB in
+ * one query: no bucket is handed to JS. Reading the buckets checkpoint by checkpoint cost one scan
+ * of the table's LIST columns per checkpoint (a run's histograms are one row group), 5 CPU s and
+ * ~250 MB of native memory at 154 checkpoints of Pythia-70m; this is one scan. Counts are
+ * integers summed exactly (HUGEINT); the store's counts stay below 2^53. Unordered.
+ */
+export async function forEachHistogramMasses(c: DuckDBConnection, f: { run: string; groups: boolean; maxFiniteKey: number }, onRecord: (record: HistogramMassRecord) => void): Promise<void> {
+  if (!Number.isInteger(f.maxFiniteKey)) throw new StoreError("histograms", `maxFiniteKey must be an integer, got ${f.maxFiniteKey}`);
+  const table = f.groups ? "group_histograms" : "histograms";
+  const name = f.groups ? "group_kind || ':' || group_name" : "tensor";
+  const finite = `(k & 32767) <= ${f.maxFiniteKey}`;
+  const sql = `SELECT step, name, bool_and(prev IS NULL OR k > prev) AS ascending,
+      sum(CASE WHEN ${finite} THEN greatest(c, 0) ELSE 0 END)::BIGINT AS total,
+      sum(CASE WHEN (k & 32767) = 0 THEN greatest(c, 0) ELSE 0 END)::BIGINT AS zero,
+      max(CASE WHEN (k & 32767) <> 0 AND ${finite} THEN greatest(c, 0) ELSE 0 END)::BIGINT AS max_count
+    FROM (SELECT step, ${name} AS name, unnest(keys) AS k, unnest(counts) AS c, unnest(list_prepend(NULL, keys[1:len(keys) - 1])) AS prev FROM ${table} WHERE run_id = $1)
+    GROUP BY step, name
+    UNION ALL SELECT step, ${name} AS name, true, 0, 0, 0 FROM ${table} WHERE run_id = $1 AND len(keys) = 0`;
+  await forEachRecord(c, sql, [f.run], (r) => ({ step: num(r.step), name: String(r.name), ascending: r.ascending === true, total: num(r.total), zero: num(r.zero), maxCount: num(r.max_count) }), (rows) => {
+    for (const r of rows) onRecord(r);
+  });
+}
+
 /** The vector as a LIST vector (checked by shape: a value import of the class would load the whole API module eagerly). */
 function listColumn(v: DuckDBVector, column: string): DuckDBListVector {
   if (typeof (v as Partial<DuckDBListVector>).getEntryOffset !== "function") throw new StoreError("histograms", `column ${column} is not a LIST (${v.type.toString()}); the store is not one this version wrote`);

@@ -268,6 +268,10 @@ export class Store {
   forEachGroupHistogram(filter: { run: string; step?: number; group?: { kind: GroupKind; name: string } }, onRecord: (record: q.StepHistogramRecord) => void): Promise<void> {
     return this.read((c) => q.forEachGroupHistogram(c, filter, onRecord));
   }
+  /** Per stored histogram of a run (or group histogram), the counts mode snapshots reuse, summed in DuckDB (no bucket is read into JS). */
+  forEachHistogramMasses(filter: { run: string; groups: boolean; maxFiniteKey: number }, onRecord: (record: q.HistogramMassRecord) => void): Promise<void> {
+    return this.read((c) => q.forEachHistogramMasses(c, filter, onRecord));
+  }
   /** All group histograms of a run (optionally one step, one group) in one query: [{step, name: "<group_kind>:<group_name>", keys, counts}]. */
   groupHistograms(filter: { run: string; step?: number; group?: { kind: GroupKind; name: string } }): Promise<q.StepHistogramRecord[]> {
     return this.read((c) => q.groupHistogramsOfRun(c, filter.run, filter.step, filter.group));
