@@ -5,7 +5,7 @@
 // at a time (the store's order), never a tensor's or the run's all at once.
 
 import type { Store } from "../store/index.js";
-import type { EventRecord, GroupKind, GroupStatsRecord, StatValues, TrajectoryRecord } from "../store/types.js";
+import type { EventRecord, GroupKind, GroupStatsRecord, StatValues } from "../store/types.js";
 import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ModeTrack, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
 import { ColumnwiseDensity, DEFAULT_DENSITY_BINS, encodeArray } from "./density.js";
 import { compareUtf8, forEachCheckpointHistogram, histogramKeyOf } from "../pipeline/event-inputs.js";
@@ -65,7 +65,7 @@ async function runFromStore(store: Store, runId: string, source: string, options
   if (online.length > 0) {
     run.onlineEvents = online.map((e) => ({ kind: e.kind, tensor: e.tensor ?? "", step: e.step, step_low: e.step_low, knownAt: e.known_at, strength: e.strength, ...(e.artefact !== null && { artefact: e.artefact }) }));
   }
-  run.trajectories = trajectoriesOf(await store.trajectories({ run: runId }), steps, run.events, options.maxTrajectoryElements ?? DEFAULT_MAX_TRAJECTORY_ELEMENTS);
+  run.trajectories = await trajectoriesFromStore(store, runId, steps, run.events, options.maxTrajectoryElements ?? DEFAULT_MAX_TRAJECTORY_ELEMENTS);
   const metrics = new Map<string, { steps: number[]; values: Array<number | null> }>();
   for (const m of await store.metrics({ run: runId })) {
     const key = m.source ? `${m.name} (${m.source})` : m.name;
@@ -210,19 +210,27 @@ function sortSeries(s: { steps: number[]; values: Array<number | null> }) {
 }
 
 /** Kept tensors' element values per step (a sample of elements), with population-fork branches. */
-function trajectoriesOf(rows: TrajectoryRecord[], steps: number[], events: ReportEvent[], maxElements: number): ReportTrajectories[] {
-  const byTensor = new Map<string, Map<number, Float32Array>>();
-  for (const r of rows) (byTensor.get(r.tensor) ?? byTensor.set(r.tensor, new Map()).get(r.tensor)!).set(r.step, r.values);
-  const out: ReportTrajectories[] = [];
-  for (const [tensor, perStep] of byTensor) {
-    const numel = Math.max(...[...perStep.values()].map((v) => v.length));
+/**
+ * The drawn trajectories of the run's kept tensors: at most `maxElements` evenly spaced elements
+ * of each (of its largest stored element count), at every checkpoint, NaN where none is stored.
+ * The values stream checkpoint by checkpoint and only the drawn elements are copied out: the
+ * run's full values (kept tensors x checkpoints) are never held, on either side of DuckDB.
+ */
+async function trajectoriesFromStore(store: Store, runId: string, steps: number[], events: ReportEvent[], maxElements: number): Promise<ReportTrajectories[]> {
+  const column = new Map(steps.map((step, s) => [step, s]));
+  const drawn = new Map<string, { elements: number[]; values: Float32Array }>();
+  for (const { tensor, numel } of await store.trajectoryShapes(runId)) {
     const n = Math.min(numel, maxElements);
-    const elements = Array.from({ length: n }, (_, i) => Math.floor((i * numel) / n));
-    const values = new Float32Array(steps.length * n).fill(NaN);
-    steps.forEach((step, s) => {
-      const v = perStep.get(step);
-      if (v) elements.forEach((e, j) => { values[s * n + j] = v[e] ?? NaN; });
-    });
+    drawn.set(tensor, { elements: Array.from({ length: n }, (_, i) => Math.floor((i * numel) / n)), values: new Float32Array(steps.length * n).fill(NaN) });
+  }
+  await store.forEachTrajectory({ run: runId }, ({ step, tensor, bytes }) => {
+    const s = column.get(step), t = drawn.get(tensor);
+    if (s === undefined || t === undefined) return;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), length = bytes.byteLength >>> 2, n = t.elements.length;
+    t.elements.forEach((e, j) => { t.values[s * n + j] = e < length ? view.getFloat32(e * 4, true) : NaN; });
+  });
+  const out: ReportTrajectories[] = [];
+  for (const [tensor, { elements, values }] of drawn) {
     const fork = events.find((e) => e.kind === "population_fork" && e.tensor === tensor);
     const lists = fork?.evidence?.member_lists as number[][] | undefined;
     const tr: ReportTrajectories = { tensor, elements, values: encodeArray(values) };
