@@ -6,7 +6,7 @@
 
 import type { Store } from "../store/index.js";
 import type { EventRecord, GroupKind, GroupStatsRecord, StatValues } from "../store/types.js";
-import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ModeTrack, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
+import { REPORT_DATA_VERSION, emptyRun, type EncodedDensity, type ReportData, type ModeTrack, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
 import { ColumnwiseDensity, DEFAULT_DENSITY_BINS, encodeArray } from "./density.js";
 import { compareUtf8, forEachCheckpointHistogram, histogramKeyOf } from "../pipeline/event-inputs.js";
 import { modeTracks } from "./mode-tracks.js";
@@ -41,6 +41,9 @@ async function runFromStore(store: Store, runId: string, source: string, options
   const run = emptyRun(runId, source, steps);
   const index = new Map(steps.map((s, i) => [s, i]));
   const bins = options.bins ?? DEFAULT_DENSITY_BINS;
+  // the densities first: their histogram reads take DuckDB's native memory, which the statistics'
+  // reads below then reuse instead of adding to (154 Pythia-70m checkpoints peaked at 583-608 MB the other way)
+  const densities = await densitiesOf(store, runId, steps, index, bins, options.groups ?? true);
   const byTensor = new Map<string, ReportTensor>();
   for (const row of await tensorStatRows(store, runId, index)) {
     let t = byTensor.get(row.tensor);
@@ -52,7 +55,14 @@ async function runFromStore(store: Store, runId: string, source: string, options
   }
   run.tensors.push(...byTensor.values());
   const groups = options.groups ?? true ? await addGroups(store, run, index) : new Map<string, ReportTensor>();
-  await addDensities(store, runId, steps, byTensor, groups, bins);
+  for (const [name, t] of byTensor) {
+    const density = densities.get(histogramKeyOf({ target: "tensor", name, groupKind: null }));
+    if (density !== undefined) t.density = density;
+  }
+  for (const [name, g] of groups) {
+    const density = densities.get(histogramKeyOf({ target: "group", name: name.slice(name.indexOf(":") + 1), groupKind: g.groupKind as GroupKind }));
+    if (density !== undefined) g.density = density;
+  }
   // events stored before the artefact label existed (older stores) get it by the same rule
   run.events = (await labelOptimizerArtefacts(store, runId, await store.events({ run: runId }))).flatMap(eventOf);
   for (const t of run.tensors) {
@@ -108,29 +118,29 @@ async function tensorStatRows(store: Store, runId: string, index: Map<number, nu
 }
 
 /**
- * Density grids of the tensors and groups from their histograms, read one checkpoint at a time in
- * two passes (the value range of each grid needs every checkpoint, then each column is added and
- * quantised): memory holds the quantised grids, never a target's histograms over the run (154
- * Pythia-70m checkpoints: 17.5M buckets; a query per range of tensor names decoded them all each time).
+ * Density grids of the tensors and groups (those with a statistics row at a complete checkpoint)
+ * from their histograms, read one checkpoint at a time in two passes (the value range of each grid
+ * needs every checkpoint, then each column is added and quantised), by histogramKeyOf's key:
+ * memory holds the quantised grids, never a target's histograms over the run (154 Pythia-70m
+ * checkpoints: 17.5M buckets; a query per range of tensor names decoded them all each time).
  */
-async function addDensities(store: Store, runId: string, steps: number[], byTensor: Map<string, ReportTensor>, groups: Map<string, ReportTensor>, bins: number): Promise<void> {
+async function densitiesOf(store: Store, runId: string, steps: number[], index: Map<number, number>, bins: number, withGroups: boolean): Promise<Map<string, EncodedDensity>> {
   const grids = new Map<string, ColumnwiseDensity>();
-  for (const name of byTensor.keys()) grids.set(histogramKeyOf({ target: "tensor", name, groupKind: null }), new ColumnwiseDensity(steps.length, { bins }));
-  for (const [name, g] of groups) grids.set(histogramKeyOf({ target: "group", name: name.slice(name.indexOf(":") + 1), groupKind: g.groupKind as GroupKind }), new ColumnwiseDensity(steps.length, { bins }));
-  if (grids.size === 0) return;
+  for (const groups of withGroups ? [false, true] : [false]) {
+    for (const { step, name } of await store.statNames(runId, groups)) {
+      if (!index.has(step)) continue;
+      const key = groups ? histogramKeyOf({ target: "group", name: name.slice(name.indexOf(":") + 1), groupKind: name.slice(0, name.indexOf(":")) as GroupKind }) : histogramKeyOf({ target: "tensor", name, groupKind: null });
+      if (!grids.has(key)) grids.set(key, new ColumnwiseDensity(steps.length, { bins }));
+    }
+  }
+  const out = new Map<string, EncodedDensity>();
+  if (grids.size === 0) return out;
   const column = new Map(steps.map((step, c) => [step, c]));
-  const wanted = new Set(grids.keys());
-  await forEachCheckpointHistogram(store, runId, steps, wanted, (key, _step, h) => grids.get(key)!.extend(h));
+  await forEachCheckpointHistogram(store, runId, steps, new Set(grids.keys()), (key, _step, h) => grids.get(key)!.extend(h));
   for (const [key, grid] of grids) if (!grid.hasBuckets) grids.delete(key);
   await forEachCheckpointHistogram(store, runId, steps, new Set(grids.keys()), (key, step, h) => grids.get(key)!.add(column.get(step)!, h));
-  for (const [name, t] of byTensor) {
-    const grid = grids.get(histogramKeyOf({ target: "tensor", name, groupKind: null }));
-    if (grid !== undefined) t.density = grid.encode();
-  }
-  for (const [name, g] of groups) {
-    const grid = grids.get(histogramKeyOf({ target: "group", name: name.slice(name.indexOf(":") + 1), groupKind: g.groupKind as GroupKind }));
-    if (grid !== undefined) g.density = grid.encode();
-  }
+  for (const [key, grid] of grids) out.set(key, grid.encode());
+  return out;
 }
 
 

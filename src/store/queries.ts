@@ -354,6 +354,12 @@ function withRange(w: { sql: string; params: Param[] }, range: TensorRange | und
   return { sql: w.sql === "" ? `WHERE ${clause}` : `${w.sql} AND ${clause}`, params };
 }
 
+/** The (step, tensor) pairs of a run's tensor_stats, or (step, "<group_kind>:<group_name>") of its group_stats, unordered: names only, no statistics read. */
+export async function statNames(c: DuckDBConnection, run: string, groups: boolean): Promise<Array<{ step: number; name: string }>> {
+  const sql = groups ? "SELECT step, group_kind || ':' || group_name AS name FROM group_stats WHERE run_id = $1" : "SELECT step, tensor AS name FROM tensor_stats WHERE run_id = $1";
+  return (await select(c, sql, [run])).map((r) => ({ step: num(r.step), name: String(r.name) }));
+}
+
 /** A kept tensor of a run: its name and the most elements any of its stored trajectories holds. */
 export interface TrajectoryShapeRecord {
   tensor: string;

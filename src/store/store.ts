@@ -290,6 +290,10 @@ export class Store {
     return this.read((c) => q.buffers(c, filter));
   }
   /** `range`: only tensors whose names fall in it (batched loading of many tensors in few queries). */
+  /** The (step, name) pairs of a run's tensor or group statistics (groups: "<group_kind>:<group_name>"), unordered; no statistics read. */
+  statNames(runId: string, groups: boolean): Promise<Array<{ step: number; name: string }>> {
+    return this.read((c) => q.statNames(c, runId, groups));
+  }
   /** The run's kept tensors (store order) with their largest element count; no values read. */
   trajectoryShapes(runId: string): Promise<q.TrajectoryShapeRecord[]> {
     return this.read((c) => q.trajectoryShapes(c, runId));
