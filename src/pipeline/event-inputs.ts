@@ -231,8 +231,8 @@ export function histogramKeyOf(target: Pick<EventTarget, "target" | "name" | "gr
 
 /**
  * The stored histograms of the wanted keys (histogramKeyOf) at each of `steps`, one checkpoint at
- * a time (one query for its tensors, one for its groups), each handed to `onHistogram` and then
- * dropped. Histograms are stored checkpoint by checkpoint, so a step's query reads that
+ * a time (one query for its tensors, one for its groups), each handed to `onHistogram` as views
+ * into the streamed chunk, valid during the call only (copy what must outlive it). Histograms are stored checkpoint by checkpoint, so a step's query reads that
  * checkpoint's blocks only, whereas a query per tensor (or range of names) decodes every
  * checkpoint's LIST columns each time: DuckDB then held ~300 MB of native memory beside its pool.
  */
@@ -247,8 +247,8 @@ export async function forEachCheckpointHistogram(
       const key = `${target}\u0000${h.name}`;
       if (wanted.has(key)) onHistogram(key, step, { keys: h.keys, counts: h.counts });
     };
-    if (tensors) await store.forEachHistogram({ run: runId, step }, take("tensor"));
-    if (groups) await store.forEachGroupHistogram({ run: runId, step }, take("group"));
+    if (tensors) await store.forEachHistogram({ run: runId, step, transient: true }, take("tensor"));
+    if (groups) await store.forEachGroupHistogram({ run: runId, step, transient: true }, take("group"));
   }
 }
 

@@ -16,8 +16,9 @@ import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents,
 import { recomputeRunTransition } from "../quality/run-transition.js";
 import { labelOptimizerArtefacts } from "./event-artefacts.js";
 import { BatchedTensorLoader, forEachCheckpointHistogram, histogramKeyOf, loadRunInputs, type EventTarget, type RunInputs, type SeriesStatistic } from "./event-inputs.js";
-import { DEFAULT_BIMODALITY_ALPHA, snapshotFromHistogram, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type ValueSnapshot } from "../dynamics/modes/snapshots.js";
+import { DEFAULT_BIMODALITY_ALPHA, snapshotFromHistogram, snapshotFromHistogramMasses, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type HistogramMasses, type ValueSnapshot } from "../dynamics/modes/snapshots.js";
 import { HISTOGRAM_SAMPLE_SIZE } from "../stats/histogram-sample.js";
+import { HIST_MAX_FINITE_KEY } from "../stats/histogram.js";
 
 export type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
 
@@ -142,17 +143,51 @@ function histogramSnapshot(target: EventTarget, i: number, histogram: HistogramR
   return snapshotFromHistogram(histogram, row.std, seed, options.histogramSampleSize ?? HISTOGRAM_SAMPLE_SIZE, storedHistogramShapeOf(row.extra));
 }
 
+/** Masses of the stored histograms by histogramKeyOf's key, NUL, the step. */
+type MassesByKey = Map<string, HistogramMasses>;
+
+/**
+ * The masses of every stored histogram of the run (tensors and groups), one aggregate query per
+ * table. Run before the run's statistics are read: DuckDB's scan of the LIST columns takes a
+ * couple of hundred MB of native memory at 154 Pythia-70m checkpoints, which the statistics'
+ * read then reuses instead of adding to (events peaked at 631-714 MB with this query after it).
+ * What is kept is a few numbers per histogram.
+ */
+async function histogramMassesOf(store: Store, runId: string): Promise<MassesByKey> {
+  const out: MassesByKey = new Map();
+  for (const target of ["tensor", "group"] as const) {
+    await store.forEachHistogramMasses({ run: runId, groups: target === "group", maxFiniteKey: HIST_MAX_FINITE_KEY }, ({ step, name, ascending, total, zero, maxCount }) => {
+      out.set(`${target}\u0000${name}\u0000${step}`, { ascending, total, zero, maxCount });
+    });
+  }
+  return out;
+}
+
 /**
  * Snapshots of the targets from their stored histograms (a target's steps without a histogram
- * are dropped), computed as the histograms stream one checkpoint at a time: only the small
- * snapshots are kept, never a target's histograms over the run.
+ * are dropped). Most rows' modes and dip are stored with them (extra.shape, computed by analyze
+ * from the same histogram), and the rest of their snapshot is a few counts the store sums in one
+ * query per table (histogramMassesOf): no bucket is read. Only the rows that need the
+ * histogram itself (no stored shape, one atom, unsorted keys, empty) read it, checkpoint by
+ * checkpoint. Only the small snapshots are kept.
  */
-async function histogramSnapshotsOf(store: Store, inputs: RunInputs, targets: readonly EventTarget[], options: EventDetectionOptions): Promise<Map<EventTarget, { steps: number[]; snapshots: ValueSnapshot[] }>> {
+async function histogramSnapshotsOf(store: Store, inputs: RunInputs, masses: MassesByKey, targets: readonly EventTarget[], options: EventDetectionOptions): Promise<Map<EventTarget, { steps: number[]; snapshots: ValueSnapshot[] }>> {
   const byKey = new Map<string, { target: EventTarget; indexOf: Map<number, number>; byStep: Map<number, ValueSnapshot> }>();
   for (const target of targets) byKey.set(histogramKeyOf(target), { target, indexOf: new Map(target.steps.map((step, i) => [step, i])), byStep: new Map() });
-  await forEachCheckpointHistogram(store, inputs.runId, inputs.steps, new Set(byKey.keys()), (key, step, histogram) => {
+  const pending = new Map<number, Set<string>>(); // step -> keys whose snapshot needs the histogram
+  for (const [key, { target, byStep }] of byKey) {
+    target.steps.forEach((step, i) => {
+      const m = masses.get(`${key}\u0000${step}`);
+      if (m === undefined) return; // no histogram stored at this step
+      const snapshot = snapshotFromHistogramMasses(m, target.rows[i]!.std, storedHistogramShapeOf(target.rows[i]!.extra));
+      if (snapshot !== null) byStep.set(step, snapshot);
+      else pending.set(step, (pending.get(step) ?? new Set()).add(key));
+    });
+  }
+  const steps = inputs.steps.filter((step) => pending.has(step));
+  await forEachCheckpointHistogram(store, inputs.runId, steps, new Set([...pending.values()].flatMap((keys) => [...keys])), (key, step, histogram) => {
     const entry = byKey.get(key), i = entry?.indexOf.get(step);
-    if (entry !== undefined && i !== undefined) entry.byStep.set(step, histogramSnapshot(entry.target, i, histogram, options));
+    if (entry !== undefined && i !== undefined && pending.get(step)?.has(key) === true) entry.byStep.set(step, histogramSnapshot(entry.target, i, histogram, options));
   });
   const out = new Map<EventTarget, { steps: number[]; snapshots: ValueSnapshot[] }>();
   for (const { target, byStep } of byKey.values()) {
@@ -189,13 +224,14 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
   const wants = (k: DynamicsEventKind) => kinds.has(k);
   const filtered = (options.tensors ?? []).length > 0;
   const matches = nameFilter(options.tensors ?? []);
+  const modes = wants("mode_split") || wants("mode_merge");
+  const masses = modes ? await histogramMassesOf(store, runId) : new Map<string, HistogramMasses>();
   const inputs = await loadRunInputs(store, runId);
   const tensors = inputs.tensors.filter((t) => matches(t.name));
   const groups = inputs.groups.filter((g) => matches(g.name));
   const events: DynamicsEvent[] = [];
   const loader = new BatchedTensorLoader(store, runId, tensors.map((t) => t.name));
-  const modes = wants("mode_split") || wants("mode_merge");
-  const fromHistograms = modes ? await histogramSnapshotsOf(store, inputs, [...tensors.filter((t) => !t.kept), ...groups], options) : new Map();
+  const fromHistograms = modes ? await histogramSnapshotsOf(store, inputs, masses, [...tensors.filter((t) => !t.kept), ...groups], options) : new Map();
   for (const target of loader.inLoadOrder(tensors)) {
     if (target.kept) events.push(...(await keptTensorEvents(loader, target, wants, s)));
     else if (modes) {

@@ -155,7 +155,7 @@ function columnExtent(h: BucketHistogram, tail: number): [number, number] | null
   if (total <= 0) return null;
   const lowCut = tail * total, highCut = (1 - tail) * total;
   let cum = 0, colLo = Infinity, colHi = -Infinity;
-  forEachBucketInValueOrder(Array.from(h.keys), Array.from(h.counts), (key, count) => {
+  forEachBucketInValueOrder(h.keys, h.counts, (key, count) => {
     if (count <= 0) return;
     const r = bucketValueRange(key);
     if (cum + count > lowCut && colLo === Infinity) colLo = r.lo;

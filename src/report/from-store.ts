@@ -5,8 +5,8 @@
 // at a time (the store's order), never a tensor's or the run's all at once.
 
 import type { Store } from "../store/index.js";
-import type { EventRecord, GroupKind, GroupStatsRecord, StatValues, TrajectoryRecord } from "../store/types.js";
-import { REPORT_DATA_VERSION, emptyRun, type ReportData, type ModeTrack, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
+import type { EventRecord, GroupKind, GroupStatsRecord, StatValues } from "../store/types.js";
+import { REPORT_DATA_VERSION, emptyRun, type EncodedDensity, type ReportData, type ModeTrack, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
 import { ColumnwiseDensity, DEFAULT_DENSITY_BINS, encodeArray } from "./density.js";
 import { compareUtf8, forEachCheckpointHistogram, histogramKeyOf } from "../pipeline/event-inputs.js";
 import { modeTracks } from "./mode-tracks.js";
@@ -41,6 +41,9 @@ async function runFromStore(store: Store, runId: string, source: string, options
   const run = emptyRun(runId, source, steps);
   const index = new Map(steps.map((s, i) => [s, i]));
   const bins = options.bins ?? DEFAULT_DENSITY_BINS;
+  // the densities first: their histogram reads take DuckDB's native memory, which the statistics'
+  // reads below then reuse instead of adding to (154 Pythia-70m checkpoints peaked at 583-608 MB the other way)
+  const densities = await densitiesOf(store, runId, steps, index, bins, options.groups ?? true);
   const byTensor = new Map<string, ReportTensor>();
   for (const row of await tensorStatRows(store, runId, index)) {
     let t = byTensor.get(row.tensor);
@@ -52,7 +55,14 @@ async function runFromStore(store: Store, runId: string, source: string, options
   }
   run.tensors.push(...byTensor.values());
   const groups = options.groups ?? true ? await addGroups(store, run, index) : new Map<string, ReportTensor>();
-  await addDensities(store, runId, steps, byTensor, groups, bins);
+  for (const [name, t] of byTensor) {
+    const density = densities.get(histogramKeyOf({ target: "tensor", name, groupKind: null }));
+    if (density !== undefined) t.density = density;
+  }
+  for (const [name, g] of groups) {
+    const density = densities.get(histogramKeyOf({ target: "group", name: name.slice(name.indexOf(":") + 1), groupKind: g.groupKind as GroupKind }));
+    if (density !== undefined) g.density = density;
+  }
   // events stored before the artefact label existed (older stores) get it by the same rule
   run.events = (await labelOptimizerArtefacts(store, runId, await store.events({ run: runId }))).flatMap(eventOf);
   for (const t of run.tensors) {
@@ -65,7 +75,7 @@ async function runFromStore(store: Store, runId: string, source: string, options
   if (online.length > 0) {
     run.onlineEvents = online.map((e) => ({ kind: e.kind, tensor: e.tensor ?? "", step: e.step, step_low: e.step_low, knownAt: e.known_at, strength: e.strength, ...(e.artefact !== null && { artefact: e.artefact }) }));
   }
-  run.trajectories = trajectoriesOf(await store.trajectories({ run: runId }), steps, run.events, options.maxTrajectoryElements ?? DEFAULT_MAX_TRAJECTORY_ELEMENTS);
+  run.trajectories = await trajectoriesFromStore(store, runId, steps, run.events, options.maxTrajectoryElements ?? DEFAULT_MAX_TRAJECTORY_ELEMENTS);
   const metrics = new Map<string, { steps: number[]; values: Array<number | null> }>();
   for (const m of await store.metrics({ run: runId })) {
     const key = m.source ? `${m.name} (${m.source})` : m.name;
@@ -108,29 +118,29 @@ async function tensorStatRows(store: Store, runId: string, index: Map<number, nu
 }
 
 /**
- * Density grids of the tensors and groups from their histograms, read one checkpoint at a time in
- * two passes (the value range of each grid needs every checkpoint, then each column is added and
- * quantised): memory holds the quantised grids, never a target's histograms over the run (154
- * Pythia-70m checkpoints: 17.5M buckets; a query per range of tensor names decoded them all each time).
+ * Density grids of the tensors and groups (those with a statistics row at a complete checkpoint)
+ * from their histograms, read one checkpoint at a time in two passes (the value range of each grid
+ * needs every checkpoint, then each column is added and quantised), by histogramKeyOf's key:
+ * memory holds the quantised grids, never a target's histograms over the run (154 Pythia-70m
+ * checkpoints: 17.5M buckets; a query per range of tensor names decoded them all each time).
  */
-async function addDensities(store: Store, runId: string, steps: number[], byTensor: Map<string, ReportTensor>, groups: Map<string, ReportTensor>, bins: number): Promise<void> {
+async function densitiesOf(store: Store, runId: string, steps: number[], index: Map<number, number>, bins: number, withGroups: boolean): Promise<Map<string, EncodedDensity>> {
   const grids = new Map<string, ColumnwiseDensity>();
-  for (const name of byTensor.keys()) grids.set(histogramKeyOf({ target: "tensor", name, groupKind: null }), new ColumnwiseDensity(steps.length, { bins }));
-  for (const [name, g] of groups) grids.set(histogramKeyOf({ target: "group", name: name.slice(name.indexOf(":") + 1), groupKind: g.groupKind as GroupKind }), new ColumnwiseDensity(steps.length, { bins }));
-  if (grids.size === 0) return;
+  for (const groups of withGroups ? [false, true] : [false]) {
+    for (const { step, name } of await store.statNames(runId, groups)) {
+      if (!index.has(step)) continue;
+      const key = groups ? histogramKeyOf({ target: "group", name: name.slice(name.indexOf(":") + 1), groupKind: name.slice(0, name.indexOf(":")) as GroupKind }) : histogramKeyOf({ target: "tensor", name, groupKind: null });
+      if (!grids.has(key)) grids.set(key, new ColumnwiseDensity(steps.length, { bins }));
+    }
+  }
+  const out = new Map<string, EncodedDensity>();
+  if (grids.size === 0) return out;
   const column = new Map(steps.map((step, c) => [step, c]));
-  const wanted = new Set(grids.keys());
-  await forEachCheckpointHistogram(store, runId, steps, wanted, (key, _step, h) => grids.get(key)!.extend(h));
+  await forEachCheckpointHistogram(store, runId, steps, new Set(grids.keys()), (key, _step, h) => grids.get(key)!.extend(h));
   for (const [key, grid] of grids) if (!grid.hasBuckets) grids.delete(key);
   await forEachCheckpointHistogram(store, runId, steps, new Set(grids.keys()), (key, step, h) => grids.get(key)!.add(column.get(step)!, h));
-  for (const [name, t] of byTensor) {
-    const grid = grids.get(histogramKeyOf({ target: "tensor", name, groupKind: null }));
-    if (grid !== undefined) t.density = grid.encode();
-  }
-  for (const [name, g] of groups) {
-    const grid = grids.get(histogramKeyOf({ target: "group", name: name.slice(name.indexOf(":") + 1), groupKind: g.groupKind as GroupKind }));
-    if (grid !== undefined) g.density = grid.encode();
-  }
+  for (const [key, grid] of grids) out.set(key, grid.encode());
+  return out;
 }
 
 
@@ -210,19 +220,27 @@ function sortSeries(s: { steps: number[]; values: Array<number | null> }) {
 }
 
 /** Kept tensors' element values per step (a sample of elements), with population-fork branches. */
-function trajectoriesOf(rows: TrajectoryRecord[], steps: number[], events: ReportEvent[], maxElements: number): ReportTrajectories[] {
-  const byTensor = new Map<string, Map<number, Float32Array>>();
-  for (const r of rows) (byTensor.get(r.tensor) ?? byTensor.set(r.tensor, new Map()).get(r.tensor)!).set(r.step, r.values);
-  const out: ReportTrajectories[] = [];
-  for (const [tensor, perStep] of byTensor) {
-    const numel = Math.max(...[...perStep.values()].map((v) => v.length));
+/**
+ * The drawn trajectories of the run's kept tensors: at most `maxElements` evenly spaced elements
+ * of each (of its largest stored element count), at every checkpoint, NaN where none is stored.
+ * The values stream checkpoint by checkpoint and only the drawn elements are copied out: the
+ * run's full values (kept tensors x checkpoints) are never held, on either side of DuckDB.
+ */
+async function trajectoriesFromStore(store: Store, runId: string, steps: number[], events: ReportEvent[], maxElements: number): Promise<ReportTrajectories[]> {
+  const column = new Map(steps.map((step, s) => [step, s]));
+  const drawn = new Map<string, { elements: number[]; values: Float32Array }>();
+  for (const { tensor, numel } of await store.trajectoryShapes(runId)) {
     const n = Math.min(numel, maxElements);
-    const elements = Array.from({ length: n }, (_, i) => Math.floor((i * numel) / n));
-    const values = new Float32Array(steps.length * n).fill(NaN);
-    steps.forEach((step, s) => {
-      const v = perStep.get(step);
-      if (v) elements.forEach((e, j) => { values[s * n + j] = v[e] ?? NaN; });
-    });
+    drawn.set(tensor, { elements: Array.from({ length: n }, (_, i) => Math.floor((i * numel) / n)), values: new Float32Array(steps.length * n).fill(NaN) });
+  }
+  await store.forEachTrajectory({ run: runId }, ({ step, tensor, bytes }) => {
+    const s = column.get(step), t = drawn.get(tensor);
+    if (s === undefined || t === undefined) return;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), length = bytes.byteLength >>> 2, n = t.elements.length;
+    t.elements.forEach((e, j) => { t.values[s * n + j] = e < length ? view.getFloat32(e * 4, true) : NaN; });
+  });
+  const out: ReportTrajectories[] = [];
+  for (const [tensor, { elements, values }] of drawn) {
     const fork = events.find((e) => e.kind === "population_fork" && e.tensor === tensor);
     const lists = fork?.evidence?.member_lists as number[][] | undefined;
     const tr: ReportTrajectories = { tensor, elements, values: encodeArray(values) };

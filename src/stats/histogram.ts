@@ -62,8 +62,8 @@ export function bucketValueRange(key: number): { lo: number; hi: number } {
  * order: negative buckets from the largest magnitude down, then positive ones upward.
  */
 export function forEachBucketInValueOrder(
-  keys: readonly number[],
-  counts: readonly number[],
+  keys: ArrayLike<number>,
+  counts: ArrayLike<number>,
   visit: (key: number, count: number) => void,
 ): void {
   for (let i = keys.length - 1; i >= 0 && isNegativeKey(keys[i]!); i--) visit(keys[i]!, counts[i]!);

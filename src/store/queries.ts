@@ -191,6 +191,12 @@ export interface HistogramFilter {
   step?: number | undefined;
   range?: TensorRange | undefined;
   ordered?: boolean;
+  /**
+   * Hand out each record's keys and counts as views into the streamed chunk, valid only during
+   * `onRecord` (no copy, no garbage per histogram: the 154-checkpoint report's two passes copied
+   * 27.6 M buckets each, and the garbage held ~100 MB of RSS until V8 collected it). Default false.
+   */
+  transient?: boolean;
 }
 
 /**
@@ -202,35 +208,77 @@ export interface HistogramFilter {
 export async function forEachHistogram(c: DuckDBConnection, f: HistogramFilter, onRecord: (record: StepHistogramRecord) => void): Promise<void> {
   const w = withRange(where({ run_id: f.run, tensor: f.tensor, step: f.step }), f.range);
   const order = f.ordered === true ? "ORDER BY tensor, step" : "";
-  await streamHistograms(c, `SELECT step, tensor AS name, keys, counts::DOUBLE[] FROM histograms ${w.sql} ${order}`, w.params, onRecord);
+  await streamHistograms(c, `SELECT step, tensor AS name, keys, counts::DOUBLE[] FROM histograms ${w.sql} ${order}`, w.params, f.transient === true, onRecord);
 }
 
 /** forEachHistogram for group histograms; `name` is `<group_kind>:<group_name>`. */
 export async function forEachGroupHistogram(
-  c: DuckDBConnection, f: { run: string; step?: number | undefined; group?: { kind: GroupKind; name: string } | undefined; ordered?: boolean }, onRecord: (record: StepHistogramRecord) => void,
+  c: DuckDBConnection, f: { run: string; step?: number | undefined; group?: { kind: GroupKind; name: string } | undefined; ordered?: boolean; transient?: boolean }, onRecord: (record: StepHistogramRecord) => void,
 ): Promise<void> {
   const w = where({ run_id: f.run, step: f.step, group_kind: f.group?.kind, group_name: f.group?.name });
   const order = f.ordered === true ? "ORDER BY group_kind, group_name, step" : "";
-  await streamHistograms(c, `SELECT step, group_kind || ':' || group_name AS name, keys, counts::DOUBLE[] FROM group_histograms ${w.sql} ${order}`, w.params, onRecord);
+  await streamHistograms(c, `SELECT step, group_kind || ':' || group_name AS name, keys, counts::DOUBLE[] FROM group_histograms ${w.sql} ${order}`, w.params, f.transient === true, onRecord);
 }
 
 /**
  * Columns (step, name, keys, counts) -> records, one streamed chunk at a time. The buckets go
  * from the LIST columns' child vectors straight into Int32Array / Float64Array (counts read as
- * DOUBLE, exact below 2^53): JS arrays of the values (getColumnsJS) held about 30 bytes per
- * bucket on the JS heap, and a materialised result the whole answer in native memory at once.
+ * DOUBLE, exact below 2^53), or are views of them when `transient`: JS arrays of the values
+ * (getColumnsJS) held about 30 bytes per bucket on the JS heap, and a materialised result the
+ * whole answer in native memory at once.
  */
-async function streamHistograms(c: DuckDBConnection, sql: string, params: Param[], onRecord: (record: StepHistogramRecord) => void): Promise<void> {
+async function streamHistograms(c: DuckDBConnection, sql: string, params: Param[], transient: boolean, onRecord: (record: StepHistogramRecord) => void): Promise<void> {
   const result = await c.stream(sql, params);
   for (;;) {
     const chunk = await result.fetchChunk();
     if (chunk === null || chunk.rowCount === 0) return;
     const steps = chunk.getColumnVector(0), names = chunk.getColumnVector(1);
     const keys = listColumn(chunk.getColumnVector(2), "keys"), counts = listColumn(chunk.getColumnVector(3), "counts");
+    const keyItems = typedItems(keys, Int32Array), countItems = typedItems(counts, Float64Array);
     for (let row = 0; row < chunk.rowCount; row++) {
-      onRecord({ step: num(steps.getItem(row)), name: String(names.getItem(row)), keys: listInto(keys, row, Int32Array), counts: listInto(counts, row, Float64Array) });
+      onRecord({ step: num(steps.getItem(row)), name: String(names.getItem(row)), keys: listInto(keys, keyItems, row, Int32Array, transient), counts: listInto(counts, countItems, row, Float64Array, transient) });
     }
   }
+}
+
+/**
+ * The counts of one stored histogram that mode snapshots need when the row's shape is stored
+ * (dynamics/modes/snapshots.ts histogramMasses): whether its keys are strictly ascending, the
+ * finite values (bucket magnitude up to HIST_MAX_FINITE_KEY, negative counts as 0), those in the
+ * +-0 buckets, and the largest count of a non-zero finite bucket (0 when none).
+ */
+export interface HistogramMassRecord {
+  step: number;
+  /** Tensor name, or `<group_kind>:<group_name>` for group histograms. */
+  name: string;
+  ascending: boolean;
+  total: number;
+  zero: number;
+  maxCount: number;
+}
+
+/**
+ * HistogramMassRecords of every histogram of a run (tensors, or groups), summed inside DuckDB in
+ * one query: no bucket is handed to JS. Reading the buckets checkpoint by checkpoint cost one scan
+ * of the table's LIST columns per checkpoint (a run's histograms are one row group), 5 CPU s and
+ * ~250 MB of native memory at 154 checkpoints of Pythia-70m; this is one scan. Counts are
+ * integers summed exactly (HUGEINT); the store's counts stay below 2^53. Unordered.
+ */
+export async function forEachHistogramMasses(c: DuckDBConnection, f: { run: string; groups: boolean; maxFiniteKey: number }, onRecord: (record: HistogramMassRecord) => void): Promise<void> {
+  if (!Number.isInteger(f.maxFiniteKey)) throw new StoreError("histograms", `maxFiniteKey must be an integer, got ${f.maxFiniteKey}`);
+  const table = f.groups ? "group_histograms" : "histograms";
+  const name = f.groups ? "group_kind || ':' || group_name" : "tensor";
+  const finite = `(k & 32767) <= ${f.maxFiniteKey}`;
+  const sql = `SELECT step, name, bool_and(prev IS NULL OR k > prev) AS ascending,
+      sum(CASE WHEN ${finite} THEN greatest(c, 0) ELSE 0 END)::BIGINT AS total,
+      sum(CASE WHEN (k & 32767) = 0 THEN greatest(c, 0) ELSE 0 END)::BIGINT AS zero,
+      max(CASE WHEN (k & 32767) <> 0 AND ${finite} THEN greatest(c, 0) ELSE 0 END)::BIGINT AS max_count
+    FROM (SELECT step, ${name} AS name, unnest(keys) AS k, unnest(counts) AS c, unnest(list_prepend(NULL, keys[1:len(keys) - 1])) AS prev FROM ${table} WHERE run_id = $1)
+    GROUP BY step, name
+    UNION ALL SELECT step, ${name} AS name, true, 0, 0, 0 FROM ${table} WHERE run_id = $1 AND len(keys) = 0`;
+  await forEachRecord(c, sql, [f.run], (r) => ({ step: num(r.step), name: String(r.name), ascending: r.ascending === true, total: num(r.total), zero: num(r.zero), maxCount: num(r.max_count) }), (rows) => {
+    for (const r of rows) onRecord(r);
+  });
 }
 
 /** The vector as a LIST vector (checked by shape: a value import of the class would load the whole API module eagerly). */
@@ -239,11 +287,18 @@ function listColumn(v: DuckDBVector, column: string): DuckDBListVector {
   return v as DuckDBListVector;
 }
 
-/** Items of one row of a LIST vector copied into a new typed array (NOT NULL lists of numbers). */
-function listInto<T extends Int32Array | Float64Array>(list: DuckDBListVector, row: number, Type: { new (n: number): T }): T {
-  const offset = list.getEntryOffset(row), n = list.getEntryLength(row), items = list.childVector;
-  const out = new Type(n);
-  for (let i = 0; i < n; i++) out[i] = items.getItem(offset + i) as number;
+/** The child items of a LIST vector as one typed array of `Type` (DuckDB's flat numeric vectors hold one), or null. */
+function typedItems<T extends Int32Array | Float64Array>(list: DuckDBListVector, Type: { new (n: number): T }): T | null {
+  const items = (list.childVector as Partial<{ items: unknown }>).items;
+  return items instanceof Type ? items : null;
+}
+
+/** Items of one row of a LIST vector (NOT NULL lists of numbers): a new typed array, or a view of `items` when `view`. */
+function listInto<T extends Int32Array | Float64Array>(list: DuckDBListVector, items: T | null, row: number, Type: { new (n: number): T }, view: boolean): T {
+  const offset = list.getEntryOffset(row), n = list.getEntryLength(row);
+  if (items !== null) return (view ? items.subarray(offset, offset + n) : items.slice(offset, offset + n)) as T;
+  const out = new Type(n), child = list.childVector;
+  for (let i = 0; i < n; i++) out[i] = child.getItem(offset + i) as number;
   return out;
 }
 
@@ -297,6 +352,57 @@ function withRange(w: { sql: string; params: Param[] }, range: TensorRange | und
   const params = [...w.params, range.from, range.to];
   const clause = `tensor BETWEEN $${params.length - 1} AND $${params.length}`;
   return { sql: w.sql === "" ? `WHERE ${clause}` : `${w.sql} AND ${clause}`, params };
+}
+
+/** The (step, tensor) pairs of a run's tensor_stats, or (step, "<group_kind>:<group_name>") of its group_stats, unordered: names only, no statistics read. */
+export async function statNames(c: DuckDBConnection, run: string, groups: boolean): Promise<Array<{ step: number; name: string }>> {
+  const sql = groups ? "SELECT step, group_kind || ':' || group_name AS name FROM group_stats WHERE run_id = $1" : "SELECT step, tensor AS name FROM tensor_stats WHERE run_id = $1";
+  return (await select(c, sql, [run])).map((r) => ({ step: num(r.step), name: String(r.name) }));
+}
+
+/** A kept tensor of a run: its name and the most elements any of its stored trajectories holds. */
+export interface TrajectoryShapeRecord {
+  tensor: string;
+  numel: number;
+}
+
+/** The run's kept tensors in the store's order (tensor name, DuckDB's byte order), each with its largest element count; no values are read. */
+export async function trajectoryShapes(c: DuckDBConnection, run: string): Promise<TrajectoryShapeRecord[]> {
+  const rows = await select(c, "SELECT tensor, max(octet_length(values)) >> 2 AS numel FROM trajectories WHERE run_id = $1 GROUP BY tensor ORDER BY tensor", [run]);
+  return rows.map((r) => ({ tensor: String(r.tensor), numel: num(r.numel) }));
+}
+
+/**
+ * One stored trajectory as streamed: `bytes` are its float32 values, little-endian, valid only
+ * during the callback (a view into the streamed chunk): read what is needed (e.g. bytesToFloat32
+ * for a copy, or a DataView for a few elements), keep nothing.
+ */
+export interface StreamedTrajectory {
+  step: number;
+  tensor: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * A run's trajectories chunk by chunk as DuckDB streams them, unordered (storage order: checkpoint
+ * by checkpoint): nothing is kept after `onRecord`. trajectories() materialises the run's values
+ * (all kept tensors x all checkpoints) on both sides, DuckDB's and JS's.
+ */
+export async function forEachTrajectory(c: DuckDBConnection, f: { run: string }, onRecord: (record: StreamedTrajectory) => void): Promise<void> {
+  const result = await c.stream("SELECT step, tensor, values FROM trajectories WHERE run_id = $1", [f.run]);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) return;
+    const steps = chunk.getColumnVector(0), names = chunk.getColumnVector(1), values = blobColumn(chunk.getColumnVector(2));
+    for (let row = 0; row < chunk.rowCount; row++) onRecord({ step: num(steps.getItem(row)), tensor: String(names.getItem(row)), bytes: values.getItemBytes(row) ?? new Uint8Array(0) });
+  }
+}
+
+/** The vector as a BLOB vector with getItemBytes (checked by shape, as listColumn). */
+function blobColumn(v: DuckDBVector): { getItemBytes(row: number): Uint8Array | null } {
+  const blob = v as Partial<{ getItemBytes(row: number): Uint8Array | null }>;
+  if (typeof blob.getItemBytes !== "function") throw new StoreError("trajectories", `column values is not a BLOB (${v.type.toString()}); the store is not one this version wrote`);
+  return blob as { getItemBytes(row: number): Uint8Array | null };
 }
 
 export async function trajectories(c: DuckDBConnection, f: { run?: string; tensor?: string; step?: number; range?: TensorRange }): Promise<TrajectoryRecord[]> {

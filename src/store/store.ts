@@ -266,8 +266,12 @@ export class Store {
     return this.read((c) => q.forEachHistogram(c, filter, onRecord));
   }
   /** Group histograms streamed record by record, unordered; `name` is "<group_kind>:<group_name>". */
-  forEachGroupHistogram(filter: { run: string; step?: number; group?: { kind: GroupKind; name: string } }, onRecord: (record: q.StepHistogramRecord) => void): Promise<void> {
+  forEachGroupHistogram(filter: { run: string; step?: number; group?: { kind: GroupKind; name: string }; transient?: boolean }, onRecord: (record: q.StepHistogramRecord) => void): Promise<void> {
     return this.read((c) => q.forEachGroupHistogram(c, filter, onRecord));
+  }
+  /** Per stored histogram of a run (or group histogram), the counts mode snapshots reuse, summed in DuckDB (no bucket is read into JS). */
+  forEachHistogramMasses(filter: { run: string; groups: boolean; maxFiniteKey: number }, onRecord: (record: q.HistogramMassRecord) => void): Promise<void> {
+    return this.read((c) => q.forEachHistogramMasses(c, filter, onRecord));
   }
   /** All group histograms of a run (optionally one step, one group) in one query: [{step, name: "<group_kind>:<group_name>", keys, counts}]. */
   groupHistograms(filter: { run: string; step?: number; group?: { kind: GroupKind; name: string } }): Promise<q.StepHistogramRecord[]> {
@@ -287,6 +291,18 @@ export class Store {
     return this.read((c) => q.buffers(c, filter));
   }
   /** `range`: only tensors whose names fall in it (batched loading of many tensors in few queries). */
+  /** The (step, name) pairs of a run's tensor or group statistics (groups: "<group_kind>:<group_name>"), unordered; no statistics read. */
+  statNames(runId: string, groups: boolean): Promise<Array<{ step: number; name: string }>> {
+    return this.read((c) => q.statNames(c, runId, groups));
+  }
+  /** The run's kept tensors (store order) with their largest element count; no values read. */
+  trajectoryShapes(runId: string): Promise<q.TrajectoryShapeRecord[]> {
+    return this.read((c) => q.trajectoryShapes(c, runId));
+  }
+  /** A run's trajectories streamed, unordered; each record's bytes are valid during `onRecord` only. */
+  forEachTrajectory(filter: { run: string }, onRecord: (record: q.StreamedTrajectory) => void): Promise<void> {
+    return this.read((c) => q.forEachTrajectory(c, filter, onRecord));
+  }
   trajectories(filter: { run?: string; tensor?: string; step?: number; range?: q.TensorRange } = {}): Promise<TrajectoryRecord[]> {
     return this.read((c) => q.trajectories(c, filter));
   }

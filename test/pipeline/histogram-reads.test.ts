@@ -79,3 +79,46 @@ test("events and report: the histograms one store read hands out do not grow wit
   assert.equal(many.events, few.events);
   assert.equal(many.report, few.report);
 });
+
+/** Extra of a histogram row whose shape analyze stored (what snapshotFromHistogramMasses reuses). */
+function storedHistogramShape(step: number, i: number): Record<string, unknown> {
+  return {
+    shape_method: { method: "histogram" },
+    shape: { dip: { pValue: 0.5 }, mixtures: { fits: [{ components: 1, bic: 1 }, { components: 2, bic: 2 }] }, kde: [{ rule: "silverman", modes: [{ location: 0.01 * (i + 1) + 1e-4 * step, height: 1, mass: 1, prominence: 1 }] }], weibull: { k: 1.2 } },
+  };
+}
+
+async function bucketReads(checkpoints: number): Promise<{ tensorRecords: number; groupRecords: number; snapshots: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "fp-histogram-reads-"));
+  const store = await Store.openDir(dir);
+  try {
+    await store.putRun({ run_id: "r", source: "/x" });
+    for (let i = 0; i < checkpoints; i++) {
+      const cp = fakeCheckpoint(10 * i, 1, { tensors: TENSORS, histogramKeys: 16, trajectoryLength: 8 });
+      cp.tensors.forEach((t, j) => { t.extra = storedHistogramShape(10 * i, j); });
+      await store.writeCheckpoint("r", cp);
+    }
+    let tensorRecords = 0, groupRecords = 0;
+    const forEach = store.forEachHistogram.bind(store), forEachGroup = store.forEachGroupHistogram.bind(store);
+    store.forEachHistogram = async (f, onRecord) => forEach(f, (r) => { tensorRecords++; onRecord(r); });
+    store.forEachGroupHistogram = async (f, onRecord) => forEachGroup(f, (r) => { groupRecords++; onRecord(r); });
+    const events = await detectRunEvents(store, "r", { kinds: ["mode_split", "mode_merge"], tensors: ["gpt_neox.*"] });
+    // what the snapshots were built from instead: one summed record per tensor and checkpoint
+    let snapshots = 0;
+    await store.forEachHistogramMasses({ run: "r", groups: false, maxFiniteKey: 0x7f7f }, () => { snapshots++; });
+    assert.deepEqual(events, []);
+    return { tensorRecords, groupRecords, snapshots };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("events: rows whose shape analyze stored hand no histogram bucket to JS, at 4 and 16 checkpoints alike", async () => {
+  for (const checkpoints of [4, 16]) {
+    const r = await bucketReads(checkpoints);
+    assert.equal(r.snapshots, checkpoints * TENSORS);
+    assert.equal(r.tensorRecords, 0, `${checkpoints} checkpoints: ${r.tensorRecords} tensor histograms read into JS`);
+    assert.equal(r.groupRecords, 0, "the tensor globs select no group");
+  }
+});

@@ -106,7 +106,7 @@ export function snapshotFromValues(values: ArrayLike<number>, stored: StoredShap
 export function snapshotFromHistogram(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }, std: number | null, seed: number, size = HISTOGRAM_SAMPLE_SIZE, stored: StoredShape | null = null): ValueSnapshot {
   void seed;
   void size;
-  const reused = reusedHistogramSnapshot(histogram, std, stored);
+  const reused = snapshotFromHistogramMasses(histogramMasses(histogram), std, stored);
   if (reused !== null) return reused;
   const d = binnedFromHistogram(histogram);
   const n = d.total;
@@ -133,40 +133,49 @@ export function snapshotFromHistogram(histogram: { keys: ArrayLike<number>; coun
 /**
  * The counts snapshotFromHistogram reads from a histogram whose modes and dip are stored: the
  * finite values, the largest bucket mass of G (the +0 and -0 buckets are one atom) and whether
- * any value is non-zero (then G's variance is positive); null when the keys are not strictly
- * ascending (binnedFromHistogram then sorts them first). Counts are integers, so the sums are
- * exact in any order: the same numbers as binnedFromHistogram's, without building G.
+ * any value is non-zero (then G's variance is positive). The store sums them without reading the
+ * buckets out (store/queries.ts forEachHistogramMasses); histogramMasses is the same sums here.
  */
-function histogramMasses(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }): { total: number; maxMass: number; nonZero: boolean } | null {
+export interface HistogramMasses {
+  /** Keys strictly ascending (else binnedFromHistogram sorts them first, and nothing is reused). */
+  ascending: boolean;
+  /** Sum of max(0, count) over the finite buckets (magnitude <= HIST_MAX_FINITE_KEY). */
+  total: number;
+  /** The same over the +0 and -0 buckets. */
+  zero: number;
+  /** Largest max(0, count) of a non-zero finite bucket; 0 when none. */
+  maxCount: number;
+}
+
+/** HistogramMasses of a histogram (counts rounded to integers, as binnedFromHistogram does). */
+export function histogramMasses(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }): HistogramMasses {
   const { keys, counts } = histogram;
-  let total = 0, max = 0, zero = 0, nonZero = false;
+  let total = 0, max = 0, zero = 0, ascending = true;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!, mag = key & 0x7fff;
-    if (i > 0 && key <= keys[i - 1]!) return null;
+    if (i > 0 && key <= keys[i - 1]!) ascending = false;
     const c = Math.max(0, Math.round(counts[i]!));
     if (c === 0 || mag > HIST_MAX_FINITE_KEY) continue;
     total += c;
     if (mag === 0) zero += c;
-    else {
-      nonZero = true;
-      if (c > max) max = c;
-    }
+    else if (c > max) max = c;
   }
-  return { total, maxMass: total > 0 ? Math.max(max, zero) / total : 0, nonZero };
+  return { ascending, total, zero, maxCount: max };
 }
 
 /**
  * snapshotFromHistogram's result when the row's stored shape (computed by analyze from this very
  * histogram) supplies the modes and the dip, the exact std is positive and G is not a single
- * atom: built from the histogram's counts alone (most snapshots of a run). Null otherwise.
+ * atom: built from the histogram's counts alone (most snapshots of a run). Null otherwise (the
+ * caller then needs the histogram itself: snapshotFromHistogram).
  */
-function reusedHistogramSnapshot(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }, std: number | null, stored: StoredShape | null): ValueSnapshot | null {
+export function snapshotFromHistogramMasses(masses: HistogramMasses, std: number | null, stored: StoredShape | null): ValueSnapshot | null {
   if (stored === null || stored.silvermanModes === null || std === null || !(std > 0)) return null;
-  const masses = histogramMasses(histogram);
-  if (masses === null || masses.total === 0 || !masses.nonZero) return null;
+  if (!masses.ascending || masses.total === 0 || !(masses.maxCount > 0)) return null;
   const n = masses.total;
   if (n >= 4 && stored.dipPValue === null) return null;
-  const method = `all ${n} values through the bf16-bucket histogram (each within one bucket, ${BUCKET_RELATIVE_WIDTH} relative; CDF within ${masses.maxMass.toPrecision(3)}); Gaussian KDE (Silverman bandwidth) of the bucket-uniform distribution`;
+  const maxMass = Math.max(masses.maxCount, masses.zero) / n;
+  const method = `all ${n} values through the bf16-bucket histogram (each within one bucket, ${BUCKET_RELATIVE_WIDTH} relative; CDF within ${maxMass.toPrecision(3)}); Gaussian KDE (Silverman bandwidth) of the bucket-uniform distribution`;
   return { modes: stored.silvermanModes, scale: std, values: null, histogramDip: n >= 4 ? { pValue: stored.dipPValue!, n } : null, method, stored: null };
 }
 
