@@ -7,13 +7,14 @@
 import { basename, resolve } from "node:path";
 import { StatsPool } from "../kernels/stats-pool.js";
 import { DEFAULT_ANALYZE_WORKERS, checkShapeOptions, countBatch, selectionOf, statsOptionsOf, storedOptions, type AnalyzeOptions, type AnalyzeSummary } from "../pipeline/analyze.js";
-import { BatchWriter } from "../pipeline/batch-writer.js";
+import { BatchWriter, discardStages, withStage } from "../pipeline/batch-writer.js";
 import { analyzeCheckpoint, type CheckpointBatch } from "../pipeline/checkpoint-batch.js";
 import { runCheckpointJob, type CheckpointJob } from "../pipeline/checkpoint-job.js";
 import type { RunCheckpoint } from "../runs/discovery.js";
 import { hubRunId } from "../runs/hub-run.js";
 import { isHubUrl } from "../runs/hub-url.js";
 import { discoverRunSource, type RunSource, type RunSourceOptions } from "../runs/run-source.js";
+import type { CheckpointStage } from "../store/staging.js";
 import { Store } from "../store/store.js";
 import { claimRun } from "../store/identity.js";
 import { UsageError } from "../util/errors.js";
@@ -81,7 +82,8 @@ function identityOf(runPath: string, options: PartAnalyzeOptions): PartRunIdenti
   return { runId, source, remote };
 }
 
-type Analyze = (step: number, pool: StatsPool, onBytes: (done: number, total: number) => void) => Promise<CheckpointBatch>;
+/** Analyzes one step, its per-tensor rows staged into the part store as they come (analyzeCheckpoint's stage). */
+type Analyze = (step: number, pool: StatsPool, onBytes: (done: number, total: number) => void, stage: CheckpointStage) => Promise<CheckpointBatch>;
 
 /**
  * Shards: analyze the checkpoints of the discovered `run` with these steps into
@@ -95,7 +97,7 @@ export function analyzeCheckpointsIntoPart(
   const stats = statsOptionsOf(options);
   for (const step of steps) if (!byStep.has(step)) throw new UsageError(`${run.source}: step ${step} is not a checkpoint of the run`);
   return intoPart({ runId: options.runId ?? run.defaultRunId, source: run.source, remote: run.remote }, options, steps, partDir, exec,
-    (step, pool, onBytes) => analyzeCheckpoint(byStep.get(step)!, selection, stats, pool, onBytes));
+    (step, pool, onBytes, stage) => analyzeCheckpoint(byStep.get(step)!, selection, stats, pool, onBytes, {}, stage));
 }
 
 /**
@@ -106,10 +108,10 @@ export function runJobsIntoPart(
   runPath: string, options: PartAnalyzeOptions, steps: readonly number[], partDir: string, exec: PartExecution = {},
 ): Promise<AnalyzeSummary> {
   checkShapeOptions(options);
-  return intoPart(identityOf(runPath, options), options, steps, partDir, exec, (step, pool, onBytes) => {
+  return intoPart(identityOf(runPath, options), options, steps, partDir, exec, (step, pool, onBytes, stage) => {
     const job = checkpointJobOf(runPath, options, step);
     const withHub: CheckpointJob = exec.hub === undefined ? job : { ...job, run: { ...job.run, hub: exec.hub } };
-    return runCheckpointJob(withHub, pool, onBytes);
+    return runCheckpointJob(withHub, pool, onBytes, stage);
   });
 }
 
@@ -125,6 +127,7 @@ async function intoPart(
   };
   let pool: StatsPool | undefined;
   let writer: BatchWriter | undefined;
+  const stages = new Set<CheckpointStage>();
   try {
     const claim = await claimRun(store, { run_id: id.runId, source: id.source, options: storedOptions(options) });
     writer = new BatchWriter(claim);
@@ -135,8 +138,9 @@ async function intoPart(
         continue;
       }
       pool ??= await StatsPool.create(exec.workers ?? DEFAULT_ANALYZE_WORKERS);
-      const batch = await analyze(step, pool, (done, total) =>
-        exec.onProgress?.({ checkpointsDone: i, checkpointsTotal: steps.length, step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }));
+      // rows staged as in analyzeRun: a checkpoint of 20,000 tensors holds no per-tensor rows in JS
+      const batch = await withStage(claim, step, (stage) => analyze(step, pool!, (done, total) =>
+        exec.onProgress?.({ checkpointsDone: i, checkpointsTotal: steps.length, step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }), stage), stages);
       await writer.write(batch);
       countBatch(summary, batch);
       exec.onProgress?.({ checkpointsDone: i + 1, checkpointsTotal: steps.length, step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
@@ -144,6 +148,7 @@ async function intoPart(
     await writer.flush();
   } finally {
     await writer?.flush().catch(() => {}); // a failed write was rethrown above
+    await discardStages(stages);
     await pool?.close();
     await store.close();
   }

@@ -7,6 +7,7 @@ import { extname } from "node:path";
 import { PYTORCH_INDEX, PYTORCH_SINGLE, SAFETENSORS_INDEX, SAFETENSORS_SINGLE } from "./hf-files.js";
 import type { ByteSource } from "../io/byte-source.js";
 import { CheckpointFormatError } from "../util/errors.js";
+import { MAX_TENSORS_PER_CHECKPOINT } from "../util/limits.js";
 import { openTorchArchive, readPytorchCheckpoint, selectStateDict, tensorRefOf } from "./pytorch/index.js";
 import { readSafetensorsHeader } from "./safetensors/index.js";
 import { readShardIndex } from "./shard-index.js";
@@ -134,6 +135,8 @@ export async function openCheckpointFromSources(where: string, files: readonly C
         if (file === undefined) throw new CheckpointFormatError("NO_CHECKPOINT_FILES", where, undefined, `the file ${name} is not among the checkpoint's files`);
         filesBytes += file.size ?? 0;
         opened.push(await openWeightFile(file, options, transfers));
+        const n = opened.length, of = chosen.files.length;
+        checkTensorCount(where, opened.reduce((sum, f) => sum + f.tensors.length, 0), n === of ? `in its ${of === 1 ? "file" : `${of} files`}` : `in the first ${n} of its ${of} files`);
       }
       checkNoDuplicates(opened);
     }
@@ -180,6 +183,7 @@ async function openShardedFiles(
   const select = options.select ?? (() => true);
   const wanted = [...index.weightMap].filter(([tensor]) => select(tensor));
   const neededShards = new Set(wanted.map(([, shard]) => shard));
+  checkTensorCount(where, wanted.length, `listed by ${indexName} in ${neededShards.size} shards`); // before any shard is opened
   let filesBytes = indexFile.size ?? 0;
   for (const shard of index.shards) {
     const file = all.get(shard);
@@ -207,6 +211,14 @@ async function openShardedFiles(
   // Keep shard order, and each shard's own order, for sequential reads.
   for (const f of opened) f.tensors = f.tensors.filter((t) => keep.has(t));
   return filesBytes;
+}
+
+/** Refuses a checkpoint with more than MAX_TENSORS_PER_CHECKPOINT selected tensors (`counted`: where they were counted). */
+function checkTensorCount(where: string, tensors: number, counted: string): void {
+  if (tensors <= MAX_TENSORS_PER_CHECKPOINT) return;
+  throw new CheckpointFormatError("TOO_MANY_TENSORS", where, undefined,
+    `${tensors} selected tensors ${counted}, over the limit of ${MAX_TENSORS_PER_CHECKPOINT} per checkpoint (MAX_TENSORS_PER_CHECKPOINT)`,
+    "analyze it in parts with --include/--exclude (tensor-name globs), each part under its own --run name or --out folder");
 }
 
 async function openWeightFile(file: CheckpointFile, options: OpenCheckpointOptions, transfers: Transfers): Promise<OpenedFile> {

@@ -11,7 +11,8 @@ import { Store } from "../store/store.js";
 import { claimRun } from "../store/identity.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { UsageError } from "../util/errors.js";
-import { BatchWriter, withStage } from "./batch-writer.js";
+import { BatchWriter, discardStages, withStage } from "./batch-writer.js";
+import type { CheckpointStage } from "../store/staging.js";
 import { analyzeCheckpoint, type CheckpointBatch, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/extras.js";
 import { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
@@ -58,9 +59,10 @@ export interface AnalyzeOptions {
   /** An already open, writable store of `out` to write into (it is left open); default: open and close `<out>/analysis.duckdb`. */
   store?: Store;
   /**
-   * A pool to run on, or its creation under way (createAnalyzePool; it is left open, `workers` is
-   * then unused); default: a pool of `workers` made and closed here. Started before this module
-   * is loaded, its workers get ready while the store's modules load.
+   * A pool to run on, or its creation under way (createAnalyzePool; `workers` is then unused),
+   * handed over: it is closed here like one made here, once the statistics are written (before
+   * event detection) or on failure. Started before this module is loaded, its workers get ready
+   * while the store's modules load. Default: a pool of `workers` made here.
    */
   pool?: StatsPool | Promise<StatsPool>;
   /** Replace the run's stored rows (its source or options changed) instead of refusing to mix them. */
@@ -135,6 +137,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   const selection = selectionOf(options);
   const statsOptions = statsOptionsOf(options);
   let writer: BatchWriter | undefined;
+  const stages = new Set<CheckpointStage>(); // a failure can leave batches unwritten: discarded below
   try {
     const claim = await claimRun(store, { run_id: runId, source: run.source, options: storedOptions(options) }, { reanalyze: options.reanalyze === true });
     const batchWriter = (writer = new BatchWriter(claim));
@@ -152,7 +155,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     await pipelineInOrder(todo, { limit: CHECKPOINTS_IN_FLIGHT, gated: true },
       ({ cp, i }, control) => withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
         progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }),
-      { opened: (tensors) => { stamp("analyze: first checkpoint opened"); control.declare(serial(tensors)); }, allStarted: () => control.release() }, stage)),
+      { opened: (tensors) => { stamp("analyze: first checkpoint opened"); control.declare(serial(tensors)); }, allStarted: () => control.release() }, stage), stages),
       async ({ cp, i }, batch) => {
         stampLast("analyze: last checkpoint analyzed");
         // The write blocks this thread (appender flush): first the previous write ends, then the
@@ -166,6 +169,11 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       });
     await writer.flush();
     stamp("analyze: last checkpoint committed");
+    // Event detection does not use the workers: their threads (each a V8 heap and WASM memories,
+    // 50-80 MB together) go before it (20,000-tensor checkpoints x 3: peak 515-557 -> 444-464 MB).
+    // A pool given in options is handed over, so it goes too.
+    await pool.close();
+    stamp("analyze: pool closed");
     if (!run.remote && claim.registered) summary.metrics = await importTrainerStateMetrics(store, runId, checkpoints);
     // A run analyzed before and unchanged now keeps its stored events (a no-op leaves the store's bytes alone).
     if (options.events !== false && claim.registered && summary.analyzed === 0 && claim.existing) {
@@ -181,8 +189,8 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     }
   } finally {
     await writer?.flush().catch(() => {}); // a failed write was rethrown above
-    if (options.pool === undefined) await pool.close();
-    stamp("analyze: pool closed");
+    await discardStages(stages);
+    await pool.close();
     if (options.store === undefined) await store.close();
     stamp("analyze: store closed");
   }
@@ -286,7 +294,7 @@ async function openStoreAndPool(options: AnalyzeOptions): Promise<{ store: Store
     Promise.resolve(options.pool ?? createAnalyzePool(options.workers ?? DEFAULT_ANALYZE_WORKERS)).finally(() => stamp("analyze: workers ready")),
   ]);
   if (store.status === "fulfilled" && pool.status === "fulfilled") return { store: store.value, pool: pool.value };
-  if (pool.status === "fulfilled" && options.pool === undefined) await pool.value.close();
+  if (pool.status === "fulfilled") await pool.value.close();
   if (store.status === "fulfilled" && options.store === undefined) await store.value.close();
   throw store.status === "rejected" ? store.reason : (pool as PromiseRejectedResult).reason;
 }

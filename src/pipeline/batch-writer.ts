@@ -45,14 +45,23 @@ export class BatchWriter {
 /**
  * Runs `analyze` with a new stage of `target` for checkpoint `step` (analyzeCheckpoint's `stage`)
  * and returns its batch, which names the stage; writing the batch to `target` commits the staged
- * rows. When `analyze` fails, the stage is discarded (nothing of it reaches the store).
+ * rows. When `analyze` fails, the stage is discarded (nothing of it reaches the store). `made`
+ * collects the stage, so that a caller whose batches may go unwritten (an analysis that failed
+ * on an earlier checkpoint) discards them (discardStages) and leaves no TEMP table behind in a
+ * store that stays open.
  */
-export async function withStage(target: StagingTarget, step: number, analyze: (stage: CheckpointStage) => Promise<CheckpointBatch>): Promise<CheckpointBatch> {
+export async function withStage(target: StagingTarget, step: number, analyze: (stage: CheckpointStage) => Promise<CheckpointBatch>, made?: Set<CheckpointStage>): Promise<CheckpointBatch> {
   const stage = await target.stageCheckpoint(step);
+  made?.add(stage);
   try {
     return await analyze(stage);
   } catch (err) {
     await stage.discard();
     throw err;
   }
+}
+
+/** Discards the stages never written (committed ones are left alone); never throws. */
+export async function discardStages(stages: Iterable<CheckpointStage>): Promise<void> {
+  await Promise.all([...stages].map((s) => s.discard()));
 }

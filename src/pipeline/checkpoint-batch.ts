@@ -29,7 +29,7 @@ import type { BufferInput, CheckpointResult, GroupStatsInput, TensorStatsInput, 
 import { classifyTensor, isNonParameterBuffer, isSpectralTarget } from "../tensor/names.js";
 import { nameFilter } from "../util/glob.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
-import { checkpointGroups } from "./groups.js";
+import { CheckpointGroupsBuilder, type GroupSketch } from "./groups.js";
 import { ROW_TASKS_URL, type GroupRowSpec, type RowStats, type TensorRowSpec } from "./row-tasks.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/extras.js";
 
@@ -74,6 +74,21 @@ export interface NonFiniteReport {
  * critical path), each a short pause between worker replies.
  */
 export const STAGE_CHUNK_ROWS = 32;
+/**
+ * Rows handed to a stage and not yet appended above which the tensor whose row filled a chunk
+ * waits for the appends (and with it, through TENSOR_REORDER_WINDOW, every later tensor): the
+ * rows of a checkpoint then never pile up in JS while the store is busy (a previous checkpoint's
+ * write, or appends slower than the workers), yet a checkpoint of up to this many tensors never
+ * waits on the store.
+ */
+export const STAGE_PENDING_ROWS = 1024;
+/**
+ * Tensors that may finish ahead of the first unfinished one (mapInOrder's reorderWindow): their
+ * results (rows, sketches, kept values) wait, in JS, for it. Unbounded, one slow tensor let the
+ * others run ahead by hundreds (486-651 results held at once in a checkpoint of 20,000
+ * one-element tensors), and a checkpoint's kept values could all wait behind one large tensor.
+ */
+export const TENSOR_REORDER_WINDOW = 4 * TENSORS_IN_FLIGHT;
 
 /**
  * The rows of one checkpoint (what the store writes in one transaction) and what was seen doing
@@ -138,13 +153,14 @@ export async function analyzeCheckpoint(
     let done = 0;
     const progress = (n: number) => onBytes?.((done += n), total);
     const rows = new TensorRowCollector(checkpoint.step, stage);
-    await mapInOrder(params.map((ref, i) => ({ ref, i })), TENSORS_IN_FLIGHT, async ({ ref, i }) => rows.put(i, await analyzeTensor(ref, checkpoint.step, options, pool, progress)), events.allStarted);
+    await mapInOrder(params.map((ref, i) => ({ ref, i })), TENSORS_IN_FLIGHT, async ({ ref, i }) => rows.put(i, await analyzeTensor(ref, checkpoint.step, options, pool, progress)),
+      events.allStarted, TENSOR_REORDER_WINDOW);
     await rows.finish();
-    const groups = await groupRowsOnPool(rows.sketched, checkpoint.step, options, pool);
+    const groups = await groupRowsOnPool(rows.groups.groups(), checkpoint.step, options, pool);
     return {
       checkpoint: { step: checkpoint.step, label: checkpoint.label, path: checkpoint.path, format: open.format as CheckpointFormat, n_tensors: selected.length, total_bytes: total },
       tensors: rows.tensors,
-      tensorCount: rows.sketched.length,
+      tensorCount: rows.groups.tensorCount,
       groups,
       buffers,
       trajectories: rows.trajectories,
@@ -164,19 +180,14 @@ interface TensorResult {
   trajectory: TrajectoryInput | null;
 }
 
-/** What the groups need of a tensor once its row is gone: its name, layer, role, kind and sketch. */
-interface SketchedRow {
-  row: Pick<TensorStatsInput, "tensor" | "layer" | "role" | "kind">;
-  sketch: TensorSketch;
-}
-
 /**
- * Takes tensor results as they complete and uses them in tensor order: keeps each one's sketch
- * for the groups, and either keeps its rows (no stage) or hands them to the stage a chunk at a
- * time, holding only the chunk being filled and the results that came before their turn.
+ * Takes tensor results as they complete and uses them in tensor order: merges each one's sketch
+ * into its groups, and either keeps its rows (no stage) or hands them to the stage a chunk at a
+ * time, holding only the chunk being filled, the chunks being appended and the results that came
+ * before their turn (at most TENSOR_REORDER_WINDOW).
  */
 class TensorRowCollector {
-  readonly sketched: SketchedRow[] = [];
+  readonly groups = new CheckpointGroupsBuilder();
   readonly tensors: TensorStatsInput[] = [];
   readonly trajectories: TrajectoryInput[] = [];
   readonly nonFinite: NonFiniteReport[] = [];
@@ -184,19 +195,33 @@ class TensorRowCollector {
   private next = 0;
   private chunk: TensorResult[] = [];
   private appending: Promise<void> = Promise.resolve();
+  /** Rows handed to append() (or queued for it) and not yet appended. */
+  private pendingRows = 0;
   private failure: { error: unknown } | null = null;
 
   constructor(private readonly step: number, private readonly stage: CheckpointStage | undefined) {}
 
-  /** Result `i` (0-based, tensor order); throws a failed append's error (no new tensor then starts). */
-  put(i: number, result: TensorResult): void {
-    if (this.failure !== null) throw this.failure.error;
+  /**
+   * Result `i` (0-based, tensor order); throws a failed append's error (no new tensor then
+   * starts). Resolves at once, unless it filled a chunk while more than STAGE_PENDING_ROWS rows
+   * wait to be appended: then once the appends caught up.
+   */
+  async put(i: number, result: TensorResult): Promise<void> {
+    this.throwIfFailed();
     this.early.set(i, result);
     for (let r = this.early.get(this.next); r !== undefined; r = this.early.get(this.next)) {
       this.early.delete(this.next++);
       this.take(r);
     }
-    if (this.chunk.length >= STAGE_CHUNK_ROWS) this.send();
+    if (this.chunk.length < STAGE_CHUNK_ROWS) return;
+    this.send();
+    if (this.pendingRows <= STAGE_PENDING_ROWS) return;
+    await this.appending;
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure.error;
   }
 
   /** Hands the last chunk over and waits for every append. */
@@ -207,7 +232,7 @@ class TensorRowCollector {
   }
 
   private take({ row, sketch, trajectory }: TensorResult): void {
-    this.sketched.push({ row: { tensor: row.tensor, layer: row.layer, role: row.role, kind: row.kind }, sketch });
+    this.groups.add(row, sketch);
     if (sketch.nan + sketch.posinf + sketch.neginf > 0) this.nonFinite.push({ step: this.step, tensor: row.tensor, nan: sketch.nan, inf: sketch.posinf + sketch.neginf });
     if (this.stage !== undefined) {
       this.chunk.push({ row, sketch, trajectory });
@@ -222,8 +247,10 @@ class TensorRowCollector {
     const chunk = this.chunk;
     this.chunk = [];
     const trajectories = chunk.flatMap((r) => (r.trajectory !== null ? [r.trajectory] : []));
+    this.pendingRows += chunk.length;
     this.appending = this.appending.then(() => (this.failure === null ? stage.append(chunk.map((r) => r.row), trajectories) : undefined))
-      .catch((error: unknown) => { this.failure ??= { error }; });
+      .catch((error: unknown) => { this.failure ??= { error }; })
+      .finally(() => { this.pendingRows -= chunk.length; });
   }
 }
 
@@ -254,9 +281,8 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
 }
 
 /** Group rows (model, roles, layers) from merged sketches; summaries and shapes on the workers. */
-async function groupRowsOnPool(results: readonly SketchedRow[], step: number, options: CheckpointStatsOptions, pool: StatsPool): Promise<GroupStatsInput[]> {
+async function groupRowsOnPool(groups: readonly GroupSketch[], step: number, options: CheckpointStatsOptions, pool: StatsPool): Promise<GroupStatsInput[]> {
   const size = (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null;
-  const groups = checkpointGroups(results);
   return Promise.all(groups.map(async (g) => {
     const spec: GroupRowSpec = { name: g.name, step, shapeSampleSize: size };
     const stats = await pool.callOnSketch<RowStats>(g.sketch, ROW_TASKS_URL, "groupRowStatsOf", [spec]);
@@ -271,14 +297,29 @@ async function groupRowsOnPool(results: readonly SketchedRow[], step: number, op
 /**
  * fn over items with at most `limit` under way at once; results in the items' order. After a
  * failure no new item starts, and the first error is thrown once every started item settled.
- * `allStarted` is called once fn has been called on the last item.
+ * `allStarted` is called once fn has been called on the last item. With a `reorderWindow`, item
+ * i starts only once every item before i - reorderWindow has finished: one slow item then holds
+ * back the others instead of letting them run ahead (whose results a caller that uses them in
+ * order must hold meanwhile); it must be at least 1, and `limit` or more keeps `limit` under way.
  */
-export async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, allStarted?: () => void): Promise<R[]> {
+export async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, allStarted?: () => void, reorderWindow = Infinity): Promise<R[]> {
   const out = new Array<R>(items.length);
-  let next = 0;
+  const finished = new Uint8Array(items.length);
+  let next = 0, firstOpen = 0;
   let failed = false;
+  let waiting: (() => void)[] = [];
+  const wakeAll = () => {
+    const w = waiting;
+    waiting = [];
+    for (const resolve of w) resolve();
+  };
   const lane = async (): Promise<void> => {
     while (next < items.length && !failed) {
+      // firstOpen < next here (it started and has not finished): it finishes without this lane
+      if (next - firstOpen >= reorderWindow) {
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        continue;
+      }
       const i = next++;
       try {
         const result = fn(items[i]!);
@@ -287,6 +328,10 @@ export async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (
       } catch (err) {
         failed = true;
         throw err;
+      } finally {
+        finished[i] = 1;
+        while (firstOpen < items.length && finished[firstOpen] === 1) firstOpen++;
+        wakeAll();
       }
     }
   };

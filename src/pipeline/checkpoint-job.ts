@@ -2,6 +2,7 @@
 // cluster shard, a BullMQ child job or a worker process receives; runCheckpointJob turns it
 // into a CheckpointBatch by rediscovering the run and analyzing that one checkpoint.
 import type { StatsPool } from "../kernels/stats-pool.js";
+import type { CheckpointStage } from "../store/staging.js";
 import { discoverRunSource, type RunSourceOptions } from "../runs/run-source.js";
 import { RunDiscoveryError } from "../util/errors.js";
 import { analyzeCheckpoint, type CheckpointBatch, type CheckpointStatsOptions, type TensorSelection } from "./checkpoint-batch.js";
@@ -21,12 +22,15 @@ export interface CheckpointJob {
   readonly options: CheckpointStatsOptions;
 }
 
-/** Analyzes the checkpoint a job names into its batch of rows (does not touch any store). */
-export async function runCheckpointJob(job: CheckpointJob, pool: StatsPool, onBytes?: (done: number, total: number) => void): Promise<CheckpointBatch> {
+/**
+ * Analyzes the checkpoint a job names into its batch of rows; with a `stage` (of the store that
+ * will write the batch), its per-tensor rows go there as they come (analyzeCheckpoint).
+ */
+export async function runCheckpointJob(job: CheckpointJob, pool: StatsPool, onBytes?: (done: number, total: number) => void, stage?: CheckpointStage): Promise<CheckpointBatch> {
   const run = await discoverRunSource(job.source, job.run ?? {});
   const checkpoint = run.checkpoints.find((c) => c.step === job.step);
   if (checkpoint === undefined) {
     throw new RunDiscoveryError(job.source, `has no checkpoint at step ${job.step} (steps: ${run.checkpoints.map((c) => c.step).join(", ")}) ---> HINT: the run changed since the job was made; re-submit it`);
   }
-  return analyzeCheckpoint(checkpoint, job.selection, job.options, pool, onBytes);
+  return analyzeCheckpoint(checkpoint, job.selection, job.options, pool, onBytes, {}, stage);
 }

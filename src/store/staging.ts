@@ -18,6 +18,12 @@ import type { TensorStatsInput, TrajectoryInput } from "./types.js";
 const STAGED_TABLES = ["tensor_stats", "histograms", "trajectories"] as const;
 type StagedTable = (typeof STAGED_TABLES)[number];
 
+/** Names of the stage tables on a connection (TEMP tables live as long as it, or until dropped). */
+export async function stageTables(c: DuckDBConnection): Promise<string[]> {
+  const reader = await c.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'stage\\_%' ESCAPE '\\' ORDER BY table_name");
+  return reader.getRowObjectsJS().map((r) => String(r.table_name));
+}
+
 /** Serialized access to the store's connection (Store's write queue). */
 export type StageConnection = <T>(fn: (c: DuckDBConnection) => Promise<T>) => Promise<T>;
 

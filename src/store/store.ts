@@ -13,7 +13,7 @@ import {
 } from "./codec.js";
 import { addMissingTables, moveSketchHistograms } from "./migrate.js";
 import { openDatabase } from "./open.js";
-import { CheckpointStage } from "./staging.js";
+import { CheckpointStage, stageTables } from "./staging.js";
 import { checkPruningRows, deleteReplacedPruning, pruningColumns, pruningRows } from "./pruning.js";
 import * as q from "./queries.js";
 import { PER_CHECKPOINT_TABLES, TABLE_NAMES, TABLE_ORDER, type TableName } from "./schema.js";
@@ -332,6 +332,11 @@ export class Store {
   /** All rows of a table in a fixed order (timestamps excluded), for comparisons and debugging. */
   dumpTable(table: TableName): Promise<Record<string, unknown>[]> {
     return this.read((c) => q.dumpTable(c, table));
+  }
+
+  /** TEMP tables of checkpoints staged (stageCheckpoint) and neither written nor discarded yet. */
+  stagedTables(): Promise<string[]> {
+    return this.read((c) => stageTables(c));
   }
 
   /** Write one Parquet file per table into `outDir`; returns their paths. */

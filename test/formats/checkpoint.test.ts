@@ -184,3 +184,27 @@ test("shard errors: tensor missing from its shard, duplicated across shards, uns
   });
   assert.equal(openFds(), before, "every file opened before an error is closed");
 });
+
+test("over MAX_TENSORS_PER_CHECKPOINT selected tensors across a checkpoint's files: TOO_MANY_TENSORS naming the checkpoint (an index: before any shard is opened); a selection under the limit opens", async () => {
+  const { MAX_TENSORS_PER_CHECKPOINT } = await import("../../src/util/limits.js");
+  const half = MAX_TENSORS_PER_CHECKPOINT / 2;
+  const entries = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => f32(`${prefix}.${i}`, [i]));
+  // the index lists one tensor too many; its shards are not even safetensors: refused from the index alone
+  const weightMap = Object.fromEntries(Array.from({ length: MAX_TENSORS_PER_CHECKPOINT + 1 }, (_, i) => [`t.${i}`, i <= half ? "s-1.safetensors" : "s-2.safetensors"]));
+  await withFolder({ "model.safetensors.index.json": JSON.stringify({ weight_map: weightMap }), "s-1.safetensors": "not a safetensors file", "s-2.safetensors": "nor this" }, async (dir) => {
+    const fds = openFds();
+    await rejectsCode(openCheckpoint(dir), "TOO_MANY_TENSORS", new RegExp(`^${dir}: ${MAX_TENSORS_PER_CHECKPOINT + 1} selected tensors listed by model\\.safetensors\\.index\\.json in 2 shards, over the limit of ${MAX_TENSORS_PER_CHECKPOINT} per checkpoint \\(MAX_TENSORS_PER_CHECKPOINT\\)`), /HINT: analyze it in parts with --include\/--exclude/);
+    assert.equal(openFds(), fds, "nothing left open");
+    await rejectsCode(openCheckpoint(dir, { select: (name) => name === "t.0" }), "SAFETENSORS_PARSE", /s-1\.safetensors/); // selected few: the shard is opened (and is bad)
+  });
+  // several *.safetensors, no index: each file under MAX_TENSORS_PER_FILE, together over the checkpoint's limit
+  await withFolder({ "a.safetensors": encodeSafetensors(entries("a", half + 1)), "b.safetensors": encodeSafetensors(entries("b", half)) }, async (dir) => {
+    await rejectsCode(openCheckpoint(dir), "TOO_MANY_TENSORS", new RegExp(`^${dir}: ${MAX_TENSORS_PER_CHECKPOINT + 1} selected tensors in its 2 files, over the limit`));
+    const part = await openCheckpoint(dir, { select: (name) => name.startsWith("a.") });
+    try {
+      assert.equal(part.tensors.length, half + 1);
+    } finally {
+      await part.close();
+    }
+  });
+});

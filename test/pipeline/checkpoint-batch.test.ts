@@ -82,6 +82,32 @@ test("mapInOrder keeps order, bounds concurrency, and after a failure starts not
   assert.deepEqual(seen, ["start 3", "start 1", "start 2", "all started"], "allStarted once, right after the last item started");
 });
 
+test("mapInOrder with a reorder window: item i starts only once every item before i - window finished (a slow item holds the others back)", async () => {
+  const finished = new Set<number>();
+  const violations: string[] = [];
+  let running = 0, peak = 0;
+  const out = await mapInOrder(Array.from({ length: 12 }, (_, i) => i), 3, async (i) => {
+    for (let j = 0; j < i - 4; j++) if (!finished.has(j)) violations.push(`${i} started before ${j} finished`);
+    peak = Math.max(peak, ++running);
+    await new Promise((r) => setTimeout(r, i === 0 || i === 6 ? 60 : 2)); // slow items 0 and 6
+    running--;
+    finished.add(i);
+    return i;
+  }, undefined, 4);
+  assert.deepEqual(out, Array.from({ length: 12 }, (_, i) => i));
+  assert.deepEqual(violations, []);
+  assert.equal(peak, 3, "the window (4) leaves the limit (3) under way");
+  // a failure wakes the lanes waiting on the window: nothing new starts and the error is thrown
+  const started: number[] = [];
+  await assert.rejects(mapInOrder([0, 1, 2, 3, 4, 5], 3, async (i) => {
+    started.push(i);
+    await new Promise((r) => setTimeout(r, i === 0 ? 30 : 1));
+    if (i === 0) throw new Error("slow and failed");
+    return i;
+  }, undefined, 2), /slow and failed/);
+  assert.deepEqual(started, [0, 1]);
+});
+
 test("checkpointGroups merges group sketches exactly as groupSketches does (dense histogram sums)", async () => {
   const { sketchChunkScalar } = await import("../../src/kernels/stats-scalar.js");
   const { encodeFloats } = await import("../../src/formats/dtype.js");

@@ -1,0 +1,47 @@
+// Staged rows (store/staging.ts) never outlive the analysis that staged them in a store that stays
+// open (serve, watch, a caller's own Store): a checkpoint analyzed but never written, because an
+// earlier checkpoint's write failed, has its TEMP tables dropped, and the store holds what it held.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { analyzeRun } from "../../src/pipeline/analyze.js";
+import { Store } from "../../src/store/store.js";
+import { StoreError } from "../../src/util/errors.js";
+import { safetensorsCheckpoint, tmp, writeFixtureRun } from "../runs/hub-analyze-fixtures.js";
+
+test("a failed analyze into an open store: the stage of the checkpoint analyzed after the failed write is dropped (no TEMP table left); the stored rows are those of the checkpoints written", async () => {
+  const dir = tmp("unwritten-stages");
+  const run = writeFixtureRun(join(dir, "run"), "model.safetensors", safetensorsCheckpoint);
+  const store = await Store.openDir(join(dir, "out"));
+  try {
+    // step 1's write fails like a full disk, dropping its own stage as writeCheckpoint does, after
+    // step 2 (a tiny model, analyzed meanwhile in tens of ms) has its batch:
+    // that batch is never written
+    const write = store.writeCheckpoint.bind(store);
+    let step2Staged = false;
+    store.writeCheckpoint = async (runId, result, claim) => {
+      if (result.checkpoint.step !== 1) return write(runId, result, claim);
+      for (let i = 0; i < 100 && !step2Staged; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        step2Staged = (await store.stagedTables()).length >= 6; // steps 1 and 2, 3 tables each
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300)); // step 2 finishes its rows
+      await result.stage?.discard();
+      throw new StoreError(store.path, "write failed: injected (disk full)");
+    };
+    await assert.rejects(analyzeRun(run.localDir, { out: join(dir, "out"), store, runId: "r", workers: 1, spectralMaxDim: 0 }), /injected \(disk full\)/);
+    assert.ok(step2Staged, "step 2 was staged while step 1 was being written");
+    assert.deepEqual(await store.stagedTables(), [], "no stage left behind");
+    assert.deepEqual((await store.listCheckpoints("r", { completeOnly: true })).map((c) => c.step), [0], "only step 0 was written");
+    assert.deepEqual([...new Set((await store.dumpTable("tensor_stats")).map((r) => Number(r.step)))], [0]);
+    // the store is whole: the same analysis, its writes now working, completes the run
+    store.writeCheckpoint = write;
+    const summary = await analyzeRun(run.localDir, { out: join(dir, "out"), store, runId: "r", workers: 1, spectralMaxDim: 0, events: false });
+    assert.deepEqual([summary.analyzed, summary.skipped], [2, 1]);
+    assert.deepEqual(await store.stagedTables(), []);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
