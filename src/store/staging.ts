@@ -114,6 +114,11 @@ export class CheckpointStage {
     return records;
   }
 
+  /** open (rows may still come), committed (written with its checkpoint) or dropped (discarded unwritten). */
+  get status(): "open" | "committed" | "dropped" {
+    return this.state;
+  }
+
   /** Rows staged so far. */
   get counts(): { tensors: number; trajectories: number } {
     return { tensors: this.tensorRows, trajectories: this.trajectoryRows };
