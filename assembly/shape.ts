@@ -6,6 +6,7 @@
 
 export { reserve } from "./lib/scratch";
 import { expV } from "./lib/em-common";
+import { fft } from "./lib/fft";
 export { binnedEmSums } from "./lib/em-common";
 
 /** expV of `n` values at `p`, in place (to measure its error against Math.exp). */
@@ -320,38 +321,3 @@ function autocorrelationFft(bins: usize, L: i32, re: usize, im: usize, size: i32
   fft(re, im, size, true);
 }
 
-/** In-place iterative radix-2 complex FFT of n (a power of 2) points; `inverse` without the 1/n factor. */
-function fft(re: usize, im: usize, n: i32, inverse: bool): void {
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      const pi = re + (<usize>i << 3), pj = re + (<usize>j << 3), qi = im + (<usize>i << 3), qj = im + (<usize>j << 3);
-      const tr = load<f64>(pi), ti = load<f64>(qi);
-      store<f64>(pi, load<f64>(pj)); store<f64>(qi, load<f64>(qj));
-      store<f64>(pj, tr); store<f64>(qj, ti);
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const angle = ((inverse ? 2 : -2) * Math.PI) / <f64>len;
-    const wr = Math.cos(angle), wi = Math.sin(angle);
-    const halfLen = len >> 1;
-    for (let start = 0; start < n; start += len) {
-      // twiddles by the recurrence w^(k+1) = w^k w: relative error below ~len eps
-      let cr: f64 = 1, ci: f64 = 0;
-      for (let k = 0; k < halfLen; k++) {
-        const i = start + k, j = i + halfLen;
-        const pi = re + (<usize>i << 3), pj = re + (<usize>j << 3), qi = im + (<usize>i << 3), qj = im + (<usize>j << 3);
-        const rj = load<f64>(pj), ij = load<f64>(qj);
-        const tr = rj * cr - ij * ci, ti = rj * ci + ij * cr;
-        const ri = load<f64>(pi), ii = load<f64>(qi);
-        store<f64>(pj, ri - tr); store<f64>(qj, ii - ti);
-        store<f64>(pi, ri + tr); store<f64>(qi, ii + ti);
-        const next = cr * wr - ci * wi;
-        ci = cr * wi + ci * wr;
-        cr = next;
-      }
-    }
-  }
-}

@@ -1,6 +1,7 @@
 // The binned KDE (kde-binned.ts: hat weights, convolution, exact evaluation) and bw.SJ's pair counts by FFT
 // (bandwidth-binned.ts), for assembly/shape-binned.ts.
-import { hostExp, hostCos, hostSin, ld, st, SQRT_2PI, normalCdf } from "./binned-common";
+import { hostExp, ld, st, SQRT_2PI, normalCdf } from "./binned-common";
+import { fft } from "./fft";
 
 // ---- binned KDE (kde-binned.ts)
 
@@ -157,39 +158,3 @@ export function pairCounts(lo: usize, hi: usize, cnt: usize, nb: i32, width: f64
   for (let k = 1; k < nbins && k < len; k++) st(counts, k, max(0, ld(re, k) / <f64>size));
 }
 
-/** In-place iterative radix-2 complex FFT (bandwidth-binned.ts fft); `inverse` without the 1/n factor. */
-function fft(re: usize, im: usize, n: i32, inverse: bool): void {
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      const tr = ld(re, i), ti = ld(im, i);
-      st(re, i, ld(re, j));
-      st(im, i, ld(im, j));
-      st(re, j, tr);
-      st(im, j, ti);
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const angle = ((inverse ? 2 : -2) * Math.PI) / <f64>len;
-    const wr = hostCos(angle), wi = hostSin(angle);
-    const halfLen = len >> 1;
-    for (let start = 0; start < n; start += len) {
-      let cr: f64 = 1, ci: f64 = 0;
-      for (let k = 0; k < halfLen; k++) {
-        const i = start + k, j = i + halfLen;
-        const rj = ld(re, j), ij = ld(im, j);
-        const tr = rj * cr - ij * ci, ti = rj * ci + ij * cr;
-        const ri = ld(re, i), ii = ld(im, i);
-        st(re, j, ri - tr);
-        st(im, j, ii - ti);
-        st(re, i, ri + tr);
-        st(im, i, ii + ti);
-        const next = cr * wr - ci * wi;
-        ci = cr * wi + ci * wr;
-        cr = next;
-      }
-    }
-  }
-}

@@ -59,7 +59,10 @@ export function kernelModule(name: string): WebAssembly.Module {
   return mod;
 }
 
-/** A fresh instance of a kernel (AssemblyScript stub runtime: only `abort` is imported). */
+/**
+ * A fresh instance of a kernel (AssemblyScript stub runtime: `abort` imported, and the host's
+ * Math.cos / Math.sin for the shape kernel's FFT, assembly/lib/fft.ts; unused imports are ignored).
+ */
 export function instantiateKernel(name: string): WebAssembly.Instance {
   return new WebAssembly.Instance(kernelModule(name), {
     env: {
@@ -67,6 +70,8 @@ export function instantiateKernel(name: string): WebAssembly.Instance {
         throw new KernelError(`WASM kernel "${name}" aborted at ${line}:${col}`);
       },
       seed: () => 0,
+      cos: Math.cos,
+      sin: Math.sin,
     },
   });
 }
