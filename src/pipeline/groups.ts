@@ -73,23 +73,13 @@ class GroupAccumulator {
 
   /** The merged sketch (histogram keys ascending). */
   sketch(): TensorSketch {
-    let keys: number[], counts: number[];
-    if (this.sparse !== null) {
-      const sorted = Int32Array.from(this.sparse.keys()).sort();
-      keys = new Array<number>(sorted.length);
-      counts = new Array<number>(sorted.length);
-      for (let i = 0; i < sorted.length; i++) {
-        keys[i] = sorted[i]!;
-        counts[i] = this.sparse.get(sorted[i]!)!;
-      }
-    } else {
-      const sorted = this.touched!.subarray(0, this.touchedCount).sort();
-      keys = new Array<number>(sorted.length);
-      counts = new Array<number>(sorted.length);
-      for (let i = 0; i < sorted.length; i++) {
-        keys[i] = sorted[i]!;
-        counts[i] = this.dense![sorted[i]!]!;
-      }
+    const sparse = this.sparse, dense = this.dense;
+    const sorted = sparse !== null ? Int32Array.from(sparse.keys()).sort() : this.touched!.subarray(0, this.touchedCount).sort();
+    const keys = new Array<number>(sorted.length), counts = new Array<number>(sorted.length);
+    for (let i = 0; i < sorted.length; i++) {
+      const k = sorted[i]!;
+      keys[i] = k;
+      counts[i] = sparse !== null ? sparse.get(k)! : dense![k]!;
     }
     return { ...this.moments, histKeys: keys, histCounts: counts };
   }
