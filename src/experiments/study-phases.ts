@@ -30,16 +30,16 @@ export const runDirOf = (out: string, run: SweepRun): string => join(out, "runs"
 export async function trainPhase(sweep: readonly SweepRun[], o: PhaseOptions): Promise<Map<string, { result: TrainResult; seconds: number }>> {
   const done = new Map<string, { result: TrainResult; seconds: number }>();
   for (const [i, run] of sweep.entries()) {
-  const t = Date.now();
-  let lastShown = 0;
-  const result = await train(sweepTrainOptions(run, runDirOf(o.out, run), { ...(o.threads !== undefined && { threads: o.threads }) }), {
-    onStep: (s) => {
-      if (Date.now() - lastShown > 10_000) { lastShown = Date.now(); o.log(`train ${i + 1}/${sweep.length} ${run.name}: step ${s.step}/${s.totalSteps} loss ${s.loss.toFixed(3)}`); }
-    },
-  });
-  const seconds = (Date.now() - t) / 1000;
-  o.log(`train ${i + 1}/${sweep.length} ${run.name}: ${result.resumedFrom === result.step ? "already complete" : `trained to step ${result.step}`} (${seconds.toFixed(1)} s), validation loss ${result.lastEvalLoss.toFixed(4)}`);
-  done.set(run.name, { result, seconds });
+    const t = Date.now();
+    let lastShown = 0;
+    const result = await train(sweepTrainOptions(run, runDirOf(o.out, run), { ...(o.threads !== undefined && { threads: o.threads }) }), {
+      onStep: (s) => {
+        if (Date.now() - lastShown > 10_000) { lastShown = Date.now(); o.log(`train ${i + 1}/${sweep.length} ${run.name}: step ${s.step}/${s.totalSteps} loss ${s.loss.toFixed(3)}`); }
+      },
+    });
+    const seconds = (Date.now() - t) / 1000;
+    o.log(`train ${i + 1}/${sweep.length} ${run.name}: ${result.resumedFrom === result.step ? "already complete" : `trained to step ${result.step}`} (${seconds.toFixed(1)} s), validation loss ${result.lastEvalLoss.toFixed(4)}`);
+    done.set(run.name, { result, seconds });
   }
   return done;
 }
@@ -125,22 +125,22 @@ export async function pruningPhase(sweep: readonly SweepRun[], store: Store, o: 
   for (const run of sweep) all.set(run.name, await loadStudyRunData(store, run.name));
   const pairOf = (d: StudyRunData) => forkPair(d.steps, mainFork(d.onlineEvents ?? d.events));
   for (const [i, run] of sweep.entries()) {
-      const data = all.get(run.name)!;
-      const fork = mainFork(data.onlineEvents ?? data.events);
-      const placebo = run.role !== "heldout" ? [] : sweep.filter((r) => r !== run && r.role === "heldout" && r.configuration === run.configuration)
-        .flatMap((r) => { const p = pairOf(all.get(r.name)!); return p === null ? [] : [p.before, p.after]; });
-      for (const at of pruningCheckpoints(data.steps, fork, placebo)) {
-        for (let seed = 0; seed < masks; seed++) {
-          // magnitude pruning does not depend on the seed: measured once, with mask 0
-          const methods = seed === 0 ? METHODS : (["random"] as const);
-          if (isMeasured(data.pruning, at.step, sparsities, seed, methods)) continue;
-          const t = Date.now();
-          const curve = await pruningToleranceCurve(checkpointDir(runDirOf(o.out, run), at.step), { tokens, sparsities, methods, scope: STUDY_PRUNE_SCOPE, seed, ...threads });
-          await store.putPruning(run.name, toleranceCurveRows(curve, at.step, { position: at.position, fork_step: fork?.step ?? null }));
-          measured++;
-          o.log(`pruning ${i + 1}/${sweep.length} ${run.name}: step ${at.step} (${at.position}, mask ${seed}) base loss ${curve.baseLoss.toFixed(4)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-        }
+    const data = all.get(run.name)!;
+    const fork = mainFork(data.onlineEvents ?? data.events);
+    const placebo = run.role !== "heldout" ? [] : sweep.filter((r) => r !== run && r.role === "heldout" && r.configuration === run.configuration)
+      .flatMap((r) => { const p = pairOf(all.get(r.name)!); return p === null ? [] : [p.before, p.after]; });
+    for (const at of pruningCheckpoints(data.steps, fork, placebo)) {
+      for (let seed = 0; seed < masks; seed++) {
+        // magnitude pruning does not depend on the seed: measured once, with mask 0
+        const methods = seed === 0 ? METHODS : (["random"] as const);
+        if (isMeasured(data.pruning, at.step, sparsities, seed, methods)) continue;
+        const t = Date.now();
+        const curve = await pruningToleranceCurve(checkpointDir(runDirOf(o.out, run), at.step), { tokens, sparsities, methods, scope: STUDY_PRUNE_SCOPE, seed, ...threads });
+        await store.putPruning(run.name, toleranceCurveRows(curve, at.step, { position: at.position, fork_step: fork?.step ?? null }));
+        measured++;
+        o.log(`pruning ${i + 1}/${sweep.length} ${run.name}: step ${at.step} (${at.position}, mask ${seed}) base loss ${curve.baseLoss.toFixed(4)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       }
+    }
   }
   return measured;
 }
