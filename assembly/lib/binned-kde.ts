@@ -1,6 +1,7 @@
 // The binned KDE (kde-binned.ts: hat weights, convolution, exact evaluation) and bw.SJ's pair counts by FFT
 // (bandwidth-binned.ts), for assembly/shape-binned.ts.
-import { hostExp, ld, st, SQRT_2PI, normalCdf } from "./binned-common";
+import { ld, st, SQRT_2PI, normalCdf } from "./binned-common";
+import { fdExp } from "./binned-math";
 import { fft } from "./fft";
 
 // ---- binned KDE (kde-binned.ts)
@@ -30,7 +31,7 @@ export function kdeEvaluate(lo: usize, hi: usize, cnt: usize, nb: i32, total: f6
         cdfAtEdge = fb;
       } else {
         const u = (t - 0.5 * (a + b)) / h;
-        sum += (c * hostExp(-0.5 * u * u)) / (h * SQRT_2PI);
+        sum += (c * fdExp(-0.5 * u * u)) / (h * SQRT_2PI);
       }
     }
     st(out, p, sum / total);

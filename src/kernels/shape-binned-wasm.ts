@@ -38,6 +38,8 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
   private bound: { d: BinnedDistribution; ptr: number; len: number } | null = null;
   /** The mixture cells in wasm memory (count, mean, variance), or null; they share the region with `bound`. */
   private boundCells: { cells: object; ptr: number } | null = null;
+  /** The last spread and its distribution (d's arrays are not changed after fromHistogram). */
+  private spreadOf: { d: BinnedDistribution; r: { maxBucketMass: number; meanBucketWidth: number } } | null = null;
 
   private constructor(private readonly ex: ShapeBinnedExports) {}
 
@@ -93,10 +95,13 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
   }
 
   spread(d: BinnedDistribution): { maxBucketMass: number; meanBucketWidth: number } {
+    // maxBucketMass and meanBucketWidth each ask for it: one pass for both
+    if (this.spreadOf?.d === d) return this.spreadOf.r;
     const b = this.bind(d, 16);
     this.ex.spread(b.lo, b.hi, b.cnt, b.nb, d.total, b.work);
     const r = new Float64Array(this.ex.memory.buffer, b.work, 2);
-    return { maxBucketMass: r[0]!, meanBucketWidth: r[1]! };
+    this.spreadOf = { d, r: { maxBucketMass: r[0]!, meanBucketWidth: r[1]! } };
+    return this.spreadOf.r;
   }
 
   cells(d: BinnedDistribution, width: number, relative: number): BinnedCells {
@@ -112,7 +117,7 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
   }
 
   ksNormal(d: BinnedDistribution, mean: number, std: number): number {
-    const b = this.bind(d, f64Bytes(d.count.length + 1));
+    const b = this.bind(d, f64Bytes(d.count.length + 1) + f64Bytes(Math.ceil(d.count.length / 16) + 1));
     return this.ex.ksNormal(b.lo, b.hi, b.cnt, b.nb, d.total, mean, std, b.work);
   }
 
