@@ -2,7 +2,7 @@
 // (bandwidth-binned.ts), for assembly/shape-binned.ts.
 import { ld, st, SQRT_2PI, normalCdf } from "./binned-common";
 import { fdExp } from "./binned-math";
-import { fft } from "./fft";
+import { fftBinned } from "./binned-fft";
 
 // ---- binned KDE (kde-binned.ts)
 
@@ -124,10 +124,10 @@ function convolve(w: usize, m: i32, kern: usize, full: usize, reach: i32, out: u
 
 /**
  * G's mass on R's bins of `width` (bin = trunc(x / width), first..first + len - 1) into `mass`,
- * then its autocorrelation by an FFT of `size` (re, im: scratch of size each) into `counts` (nb):
+ * then its autocorrelation by an FFT of `size` (re, im, tw: scratch of size each) into `counts` (nb):
  * counts[0] = max(0, (auto[0] - total mass) / 2), counts[k] = max(0, auto[k]).
  */
-export function pairCounts(lo: usize, hi: usize, cnt: usize, nb: i32, width: f64, first: i32, len: i32, mass: usize, size: i32, re: usize, im: usize, nbins: i32, counts: usize): void {
+export function pairCounts(lo: usize, hi: usize, cnt: usize, nb: i32, width: f64, first: i32, len: i32, mass: usize, size: i32, re: usize, im: usize, tw: usize, nbins: i32, counts: usize): void {
   memory.fill(mass, 0, <usize>len << 3);
   for (let j = 0; j < nb; j++) {
     const a = ld(lo, j), b = ld(hi, j), c = ld(cnt, j);
@@ -145,13 +145,13 @@ export function pairCounts(lo: usize, hi: usize, cnt: usize, nb: i32, width: f64
   memory.fill(re, 0, <usize>size << 3);
   memory.fill(im, 0, <usize>size << 3);
   memory.copy(re, mass, <usize>len << 3);
-  fft(re, im, size, false);
+  fftBinned(re, im, size, false, tw);
   for (let i = 0; i < size; i++) {
     const r = ld(re, i), q = ld(im, i);
     st(re, i, r * r + q * q);
     st(im, i, 0);
   }
-  fft(re, im, size, true);
+  fftBinned(re, im, size, true, tw);
   memory.fill(counts, 0, <usize>nbins << 3);
   let self: f64 = 0;
   for (let i = 0; i < len; i++) self += ld(mass, i);

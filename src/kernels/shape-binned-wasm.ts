@@ -15,7 +15,7 @@ interface ShapeBinnedExports {
   ksNormal(lo: number, hi: number, cnt: number, nb: number, n: number, mean: number, std: number, cum: number): number;
   kdeEvaluate(lo: number, hi: number, cnt: number, nb: number, total: number, h: number, pts: number, np: number, out: number): void;
   kdeGrid(lo: number, hi: number, cnt: number, nb: number, glo: number, step: number, m: number, kern: number, reach: number, norm: number, weights: number, full: number, out: number): void;
-  pairCounts(lo: number, hi: number, cnt: number, nb: number, width: number, first: number, len: number, mass: number, size: number, re: number, im: number, nbins: number, counts: number): void;
+  pairCounts(lo: number, hi: number, cnt: number, nb: number, width: number, first: number, len: number, mass: number, size: number, re: number, im: number, tw: number, nbins: number, counts: number): void;
   knots(lo: number, hi: number, cnt: number, nb: number, x: number, lower: number, upper: number): number;
   dipOfCorners(x: number, lo: number, up: number, n: number, start: number, ints: number, out: number): number;
   weibullSums(lo: number, hi: number, cnt: number, nb: number, n: number, first: number, last: number, mlo: number, mhi: number, mcnt: number, out: number): void;
@@ -140,9 +140,9 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
   }
 
   pairCounts(d: BinnedDistribution, width: number, first: number, len: number, size: number, nb: number): Float64Array {
-    const b = this.bind(d, f64Bytes(len) + 2 * f64Bytes(size) + f64Bytes(nb));
-    const re = b.work + f64Bytes(len), im = re + f64Bytes(size), counts = im + f64Bytes(size);
-    this.ex.pairCounts(b.lo, b.hi, b.cnt, b.nb, width, first, len, b.work, size, re, im, nb, counts);
+    const b = this.bind(d, f64Bytes(len) + 3 * f64Bytes(size) + f64Bytes(nb));
+    const re = b.work + f64Bytes(len), im = re + f64Bytes(size), tw = im + f64Bytes(size), counts = tw + f64Bytes(size);
+    this.ex.pairCounts(b.lo, b.hi, b.cnt, b.nb, width, first, len, b.work, size, re, im, tw, nb, counts);
     return new Float64Array(this.ex.memory.buffer, counts, nb).slice();
   }
 
