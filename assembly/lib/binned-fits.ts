@@ -1,7 +1,7 @@
 // The histogram KS distance to the normal (binned-fits.ts binnedKsToNormal, with block pruning) and the
 // Weibull probability-plot sums (binnedWeibullFit), for assembly/shape-binned.ts.
-import { hostLog1p, ld, st, SQRT_2PI, normalCdf } from "./binned-common";
-import { fdLog } from "./binned-math";
+import { ld, st, SQRT_2PI, normalCdf } from "./binned-common";
+import { fdLog, fdLog1p } from "./binned-math";
 
 // ---- KS distance to the normal (binned-fits.ts binnedKsToNormal)
 
@@ -95,22 +95,25 @@ export function weibullSums(lo: usize, hi: usize, cnt: usize, nb: i32, n: f64, f
       nm++;
     }
   }
-  let m: f64 = 0, sT: f64 = 0, sY: f64 = 0, sTT: f64 = 0, sTY: f64 = 0, sYY: f64 = 0, eta: f64 = 0, before: f64 = 0;
+  let m: f64 = 0, sT: f64 = 0, sY: f64 = 0, sTT: f64 = 0, sTY: f64 = 0, sYY: f64 = 0, eta: f64 = 0, ratio: f64 = 0, before: f64 = 0;
   for (let k = 0; k < nm; k++) {
     const c = ld(mcnt, k), l = ld(mlo, k), w = ld(mhi, k) - l;
     const p = max(first, before + 1), q = min(last, before + c);
     if (l > 0 && q >= p) {
       const count = q - p + 1, mid = 0.5 * (p + q);
       const value = l + ((mid - before - 0.5) / c) * w;
-      const f = (mid - 0.3) / (n + 0.4), tail = -hostLog1p(-f);
+      const f = (mid - 0.3) / (n + 0.4), tail = -fdLog1p(-f);
       const t = fdLog(value), y = fdLog(tail);
       const dt = w / c / value, dy = 1 / ((n + 0.4) * (1 - f) * tail);
       const s2 = (count * (count * count - 1)) / 12;
       m += count; sT += count * t; sY += count * y;
       sTT += count * t * t + dt * dt * s2; sTY += count * t * y + dt * dy * s2; sYY += count * y * y + dy * dy * s2;
-      eta = max(eta, fdLog(ld(mhi, k) / l));
+      ratio = max(ratio, ld(mhi, k) / l);
     }
     before += c;
   }
+  // eta = max ln(hi / lo) = ln(max hi / lo): the ratios of bucket edges are a few distinct values
+  // far more than an ulp apart, on which log is increasing, so the same value with one log
+  if (ratio > 0) eta = fdLog(ratio);
   st(out, 0, m); st(out, 1, sT); st(out, 2, sY); st(out, 3, sTT); st(out, 4, sTY); st(out, 5, sYY); st(out, 6, eta);
 }

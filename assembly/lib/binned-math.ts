@@ -1,8 +1,8 @@
-// exp and log of the histogram shape-statistics kernel, computed in the kernel instead of by a
-// call out to the host's Math.exp and Math.log: fdlibm's e_exp.c and e_log.c, which is what V8
-// computes Math.exp and Math.log with (v8/src/base/ieee754.cc, including its exp(1) = E), in the
+// exp, log and log1p of the histogram shape-statistics kernel, computed in the kernel instead of
+// by a call out to the host's Math: fdlibm's e_exp.c, e_log.c and s_log1p.c, which is what V8
+// computes Math.exp, Math.log and Math.log1p with (v8/src/base/ieee754.cc, including its exp(1) = E), in the
 // same operations, so the results are the host's bit for bit (test/kernels/binned-math.test.ts
-// checks millions of arguments against this thread's Math.exp and Math.log). A call out of wasm
+// checks many arguments against this thread's Math.exp, Math.log and Math.log1p). A call out of wasm
 // cost more than the function itself.
 
 @inline function highWord(x: f64): i32 { return <i32>(reinterpret<u64>(x) >> 32); }
@@ -114,10 +114,78 @@ export function fdLog(x: f64): f64 {
   return dk * LN2_HI - ((s * (f - r) - dk * LN2_LO) - f);
 }
 
-/** fdExp (which 0) or fdLog (which 1) of n values at p, in place (to check them against the host's Math). */
+const LP1: f64 = 6.666666666666735130e-01;
+const LP2: f64 = 3.999999999940941908e-01;
+const LP3: f64 = 2.857142874366239149e-01;
+const LP4: f64 = 2.222219843214978396e-01;
+const LP5: f64 = 1.818357216161805012e-01;
+const LP6: f64 = 1.531383769920937332e-01;
+const LP7: f64 = 1.479819860511658591e-01;
+
+/** Math.log1p as V8 computes it (fdlibm log1p). */
+export function fdLog1p(x: f64): f64 {
+  const hx = highWord(x), ax = hx & 0x7fffffff;
+  let k: i32 = 1, hu: i32 = 0, f: f64 = 0, c: f64 = 0;
+  if (hx < 0x3FDA827A) { // 1 + x < sqrt(2)
+    if (ax >= 0x3ff00000) { // x <= -1
+      if (x == -1.0) return -Infinity;
+      return NaN;
+    }
+    if (ax < 0x3e200000) { // |x| < 2^-29
+      if (TWO54 + x > 0 && ax < 0x3c900000) return x; // |x| < 2^-54
+      return x - x * x * 0.5;
+    }
+    if (hx > 0 || hx <= <i32>0xbfd2bec4) { // -0.2929 < x < 0.41422
+      k = 0;
+      f = x;
+      hu = 1;
+    }
+  } else if (hx >= 0x7ff00000) return x + x;
+  if (k != 0) {
+    let u: f64;
+    if (hx < 0x43400000) {
+      u = 1.0 + x;
+      hu = highWord(u);
+      k = (hu >> 20) - 1023;
+      c = k > 0 ? 1.0 - (u - x) : x - (u - 1.0); // correction term
+      c /= u;
+    } else {
+      u = x;
+      hu = highWord(u);
+      k = (hu >> 20) - 1023;
+      c = 0;
+    }
+    hu &= 0x000fffff;
+    if (hu < 0x6a09e) u = fromWords(hu | 0x3ff00000, lowWord(u)); // normalize u
+    else {
+      k += 1;
+      u = fromWords(hu | 0x3fe00000, lowWord(u)); // normalize u / 2
+      hu = (0x00100000 - hu) >> 2;
+    }
+    f = u - 1.0;
+  }
+  const hfsq = 0.5 * f * f;
+  const dk = <f64>k;
+  if (hu == 0) { // |f| < 2^-20
+    if (f == 0) {
+      if (k == 0) return 0;
+      c += dk * LN2_LO;
+      return dk * LN2_HI + c;
+    }
+    const r = hfsq * (1.0 - 0.66666666666666666 * f);
+    if (k == 0) return f - r;
+    return dk * LN2_HI - ((r - (dk * LN2_LO + c)) - f);
+  }
+  const s = f / (2.0 + f), z = s * s;
+  const r = z * (LP1 + z * (LP2 + z * (LP3 + z * (LP4 + z * (LP5 + z * (LP6 + z * LP7))))));
+  if (k == 0) return f - (hfsq - s * (hfsq + r));
+  return dk * LN2_HI - ((hfsq - (s * (hfsq + r) + (dk * LN2_LO + c))) - f);
+}
+
+/** fdExp (which 0), fdLog (1) or fdLog1p (2) of n values at p, in place (to check them against the host's Math). */
 export function mathBatch(which: i32, p: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     const a = p + (<usize>i << 3), x = load<f64>(a);
-    store<f64>(a, which == 0 ? fdExp(x) : fdLog(x));
+    store<f64>(a, which == 0 ? fdExp(x) : which == 1 ? fdLog(x) : fdLog1p(x));
   }
 }

@@ -1,5 +1,5 @@
-// exp and log of the histogram shape kernel (assembly/lib/binned-math.ts: fdlibm's, as V8 computes
-// Math.exp and Math.log) against this thread's Math.exp and Math.log, bit for bit, on random
+// exp, log and log1p of the histogram shape kernel (assembly/lib/binned-math.ts: fdlibm's, as V8
+// computes Math.exp, Math.log and Math.log1p) against this thread's Math, bit for bit, on random
 // arguments over their whole ranges and on the edge cases of fdlibm's branches.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,7 +13,7 @@ const ex = new WebAssembly.Instance(kernelModule("shape-binned"), {
 }).exports as unknown as MathExports;
 
 /** Indices where the kernel's f (0 exp, 1 log) differs from `host` on xs (Object.is: -0, NaN count). */
-function mismatches(which: 0 | 1, host: (x: number) => number, xs: Float64Array): number[] {
+function mismatches(which: 0 | 1 | 2, host: (x: number) => number, xs: Float64Array): number[] {
   const ptr = ex.reserve(xs.length * 8);
   new Float64Array(ex.memory.buffer, ptr, xs.length).set(xs);
   ex.mathBatch(which, ptr, xs.length);
@@ -47,4 +47,15 @@ test("the kernel's log is Math.log bit for bit", () => {
   }
   xs.set(SPECIAL, n);
   assert.deepEqual(mismatches(1, Math.log, xs).map((i) => xs[i]), []);
+});
+
+test("the kernel's log1p is Math.log1p bit for bit", () => {
+  const rng = new Rng(7), n = 400_000, xs = new Float64Array(n + SPECIAL.length + 4);
+  for (let i = 0; i < n; i++) {
+    const u = rng.uniform();
+    // (-1, 0] (the Weibull fit's -F), small |x|, the middle branch, and large x
+    xs[i] = i % 4 === 0 ? -u : i % 4 === 1 ? (u - 0.5) * 2 ** -25 : i % 4 === 2 ? (u - 0.3) * 0.75 : Math.exp(800 * u - 100);
+  }
+  xs.set([...SPECIAL, -0.2928932188134524, 0.41421356237309503, -2, 2 ** 53], n);
+  assert.deepEqual(mismatches(2, Math.log1p, xs).map((i) => xs[i]), []);
 });
