@@ -12,4 +12,5 @@ export { kdeEvaluate, kdeGrid, pairCounts } from "./lib/binned-kde";
 export { knots, dipOfCorners } from "./lib/binned-dip";
 export { binnedEmRun } from "./lib/binned-em";
 export { mathBatch } from "./lib/binned-math";
+export { normalCdfBatch } from "./lib/binned-cdf";
 export { fromHistogram, moments, spread, cells } from "./lib/binned-dist";

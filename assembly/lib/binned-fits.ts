@@ -2,6 +2,7 @@
 // Weibull probability-plot sums (binnedWeibullFit), for assembly/shape-binned.ts.
 import { ld, st, SQRT_2PI, normalCdf } from "./binned-common";
 import { fdLog, fdLog1p } from "./binned-math";
+import { normalCdf2 } from "./binned-cdf";
 
 // ---- KS distance to the normal (binned-fits.ts binnedKsToNormal)
 
@@ -9,6 +10,8 @@ import { fdLog, fdLog1p } from "./binned-math";
 const KS_BLOCK: i32 = 16;
 /** A block is skipped when its bound is below the distance so far by more than this (the rounding of its candidates is below 1e-15). */
 const KS_MARGIN: f64 = 1e-12;
+/** ksBlock's Phi at its buckets' upper edges (KS_BLOCK f64). */
+const KS_PHI_HI: usize = memory.data(KS_BLOCK << 3, 16);
 
 /**
  * sup |G - Phi((x - mean) / std)| over the nb buckets (lo, hi, cnt) of total n: the maximum of
@@ -49,11 +52,23 @@ export function ksNormal(lo: usize, hi: usize, cnt: usize, nb: i32, n: f64, mean
 
 /** binnedKsToNormal's loop over buckets j0..j1 - 1 (cum: G below bucket j0; phiStart: Phi at its lower edge). */
 function ksBlock(lo: usize, hi: usize, cnt: usize, j0: i32, j1: i32, n: f64, mean: f64, std: f64, cumStart: f64, phiStart: f64): f64 {
+  // Phi at the upper edges of the block's buckets (not atoms), two at a time (normalCdf2: the same values)
+  const M = f64x2.splat(mean), S = f64x2.splat(std), at = KS_PHI_HI - (<usize>j0 << 3); // at + 8 j: bucket j's
+  let j = j0;
+  for (; j + 2 <= j1; j += 2) {
+    const w0 = ld(hi, j) != ld(lo, j), w1 = ld(hi, j + 1) != ld(lo, j + 1);
+    if (w0 && w1) v128.store(at + (<usize>j << 3), normalCdf2(f64x2.div(f64x2.sub(v128.load(hi + (<usize>j << 3)), M), S)));
+    else {
+      if (w0) st(at, j, normalCdf((ld(hi, j) - mean) / std));
+      if (w1) st(at, j + 1, normalCdf((ld(hi, j + 1) - mean) / std));
+    }
+  }
+  if (j < j1 && ld(hi, j) != ld(lo, j)) st(at, j, normalCdf((ld(hi, j) - mean) / std));
   let dist: f64 = 0, cum = cumStart, edge: f64 = ld(lo, j0), phiAtEdge: f64 = phiStart;
-  for (let j = j0; j < j1; j++) {
+  for (j = j0; j < j1; j++) {
     const a = ld(lo, j), b = ld(hi, j), p = ld(cnt, j) / n;
     const fa = a == edge ? phiAtEdge : normalCdf((a - mean) / std);
-    const fb = b == a ? fa : normalCdf((b - mean) / std);
+    const fb = b == a ? fa : ld(at, j);
     edge = b;
     phiAtEdge = fb;
     dist = max(max(dist, Math.abs(cum - fa)), Math.abs(cum + p - fb));

@@ -2,30 +2,49 @@
 // (bandwidth-binned.ts), for assembly/shape-binned.ts.
 import { ld, st, SQRT_2PI, normalCdf } from "./binned-common";
 import { fdExp } from "./binned-math";
+import { normalCdf2 } from "./binned-cdf";
 import { fftBinned } from "./binned-fft";
 
 // ---- binned KDE (kde-binned.ts)
 
 const KDE_REACH: f64 = 8; // BINNED_KDE_REACH
 
-/** (G * K_h)(t) at the np points at `pts` into `out` (binnedKdeEvaluate). */
-export function kdeEvaluate(lo: usize, hi: usize, cnt: usize, nb: i32, total: f64, h: f64, pts: usize, np: i32, out: usize): void {
+/**
+ * (G * K_h)(t) at the np points at `pts` into `out` (binnedKdeEvaluate). The CDFs at the upper
+ * edges of the buckets in t's window are computed first, two at a time (normalCdf2: the same
+ * values), then summed in binnedKdeEvaluate's order. cdf: scratch of nb.
+ */
+export function kdeEvaluate(lo: usize, hi: usize, cnt: usize, nb: i32, total: f64, h: f64, pts: usize, np: i32, out: usize, cdf: usize): void {
+  const wide = 1e-4 * h;
   for (let p = 0; p < np; p++) {
     const t = ld(pts, p);
     // lower bound of t - reach h in hi
-    const v = t - KDE_REACH * h;
+    const v = t - KDE_REACH * h, top = t + KDE_REACH * h;
     let a0 = 0, b0 = nb;
     while (a0 < b0) {
       const mid = (a0 + b0) >> 1;
       if (ld(hi, mid) < v) a0 = mid + 1;
       else b0 = mid;
     }
+    let j1 = a0;
+    while (j1 < nb && ld(lo, j1) <= top) j1++;
+    const T = f64x2.splat(t), H = f64x2.splat(h), at = cdf - (<usize>a0 << 3); // at + 8 j: bucket j's CDF
+    let j = a0;
+    for (; j + 2 <= j1; j += 2) {
+      const w0 = ld(hi, j) - ld(lo, j) > wide, w1 = ld(hi, j + 1) - ld(lo, j + 1) > wide;
+      if (w0 && w1) v128.store(at + (<usize>j << 3), normalCdf2(f64x2.div(f64x2.sub(T, v128.load(hi + (<usize>j << 3))), H)));
+      else {
+        if (w0) st(at, j, normalCdf((t - ld(hi, j)) / h));
+        if (w1) st(at, j + 1, normalCdf((t - ld(hi, j + 1)) / h));
+      }
+    }
+    if (j < j1 && ld(hi, j) - ld(lo, j) > wide) st(at, j, normalCdf((t - ld(hi, j)) / h));
     let sum: f64 = 0, edge: f64 = NaN, cdfAtEdge: f64 = 0;
-    for (let j = a0; j < nb && ld(lo, j) <= t + KDE_REACH * h; j++) {
+    for (j = a0; j < j1; j++) {
       const a = ld(lo, j), b = ld(hi, j), c = ld(cnt, j);
-      if (b - a > 1e-4 * h) {
+      if (b - a > wide) {
         const fa = a == edge ? cdfAtEdge : normalCdf((t - a) / h);
-        const fb = normalCdf((t - b) / h);
+        const fb = ld(at, j);
         sum += (c * (fa - fb)) / (b - a);
         edge = b;
         cdfAtEdge = fb;

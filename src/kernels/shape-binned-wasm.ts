@@ -13,7 +13,7 @@ interface ShapeBinnedExports {
   memory: WebAssembly.Memory;
   reserve(bytes: number): number;
   ksNormal(lo: number, hi: number, cnt: number, nb: number, n: number, mean: number, std: number, cum: number): number;
-  kdeEvaluate(lo: number, hi: number, cnt: number, nb: number, total: number, h: number, pts: number, np: number, out: number): void;
+  kdeEvaluate(lo: number, hi: number, cnt: number, nb: number, total: number, h: number, pts: number, np: number, out: number, cdf: number): void;
   kdeGrid(lo: number, hi: number, cnt: number, nb: number, glo: number, step: number, m: number, kern: number, reach: number, norm: number, weights: number, full: number, out: number): void;
   pairCounts(lo: number, hi: number, cnt: number, nb: number, width: number, first: number, len: number, mass: number, size: number, re: number, im: number, tw: number, nbins: number, counts: number): void;
   knots(lo: number, hi: number, cnt: number, nb: number, x: number, lower: number, upper: number): number;
@@ -123,10 +123,10 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
 
   kdeEvaluate(d: BinnedDistribution, h: number, points: ArrayLike<number>): Float64Array {
     const np = points.length;
-    const b = this.bind(d, 2 * f64Bytes(np));
-    const out = b.work + f64Bytes(np);
+    const b = this.bind(d, 2 * f64Bytes(np) + f64Bytes(d.count.length));
+    const out = b.work + f64Bytes(np), cdf = out + f64Bytes(np);
     new Float64Array(this.ex.memory.buffer, b.work, np).set(points);
-    this.ex.kdeEvaluate(b.lo, b.hi, b.cnt, b.nb, d.total, h, b.work, np, out);
+    this.ex.kdeEvaluate(b.lo, b.hi, b.cnt, b.nb, d.total, h, b.work, np, out, cdf);
     return new Float64Array(this.ex.memory.buffer, out, np).slice();
   }
 
