@@ -13,4 +13,5 @@ export { knots, dipOfCorners } from "./lib/binned-dip";
 export { binnedEmRun } from "./lib/binned-em";
 export { mathBatch } from "./lib/binned-math";
 export { normalCdfBatch } from "./lib/binned-cdf";
+export { logBatch } from "./lib/binned-log";
 export { fromHistogram, moments, spread, cells } from "./lib/binned-dist";

@@ -2,7 +2,7 @@
 // (binned-kde.ts kdeEvaluate, binned-fits.ts ksNormal): binned-common.ts normalCdf (fdlibm's erfc
 // as src/util/special.ts computes it) lane by lane in the same operations, with the exp of its
 // tail being binned-math.ts fdExp's general path, so each lane is normalCdf's value bit for bit
-// (test/kernels/binned-cdf.test.ts). When the two arguments fall in different branches of erfc
+// (test/kernels/binned-lanes.test.ts). When the two arguments fall in different branches of erfc
 // (or in one that is not vectorised: |x| >= 26, NaN), each lane is computed by normalCdf itself.
 import { normalCdf } from "./binned-common";
 

@@ -2,8 +2,7 @@
 // assembly/shape.ts's cell pass), for assembly/shape-binned.ts.
 import { ld, st } from "./binned-common";
 import { fdLog } from "./binned-math";
-import { binnedEmSums } from "./em-common";
-import { binnedEmSums1, binnedEmSums2 } from "./binned-em-pass";
+import { binnedEmSums1, binnedEmSums2, binnedEmSums3 } from "./binned-em-pass";
 
 // ---- the histogram-cell Gaussian mixture EM (gmm-binned.ts runEm: squarem.ts runSquarem over emStep)
 
@@ -30,7 +29,7 @@ function emStep(p: usize, next: usize): f64 {
   }
   const logLik = k == 1 ? binnedEmSums1(emCnt, emMean, emVar, emCells, emPar, emOut)
     : k == 2 ? binnedEmSums2(emCnt, emMean, emVar, emCells, emPar, emOut)
-    : binnedEmSums(emCnt, emMean, emVar, emCells, emPar, emOut);
+    : binnedEmSums3(emCnt, emMean, emVar, emCells, emPar, emOut);
   let total: f64 = 0;
   for (let c = 0; c < k; c++) total += TINY + ld(emOut, c);
   for (let c = 0; c < k; c++) {
