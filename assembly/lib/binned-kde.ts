@@ -65,8 +65,8 @@ export function kdeEvaluate(lo: usize, hi: usize, cnt: usize, nb: i32, total: f6
 
 /**
  * binnedKdeGrid's density on the m nodes glo + j step: G's mass onto the nodes' hat functions
- * (weights, scratch of m), convolved with the sampled kernel kern[0..reach] (krev: scratch of
- * reach + 1), times norm, into `out`.
+ * (weights, scratch of m), convolved with the sampled kernel kern[0..reach] (full: scratch of
+ * 2 reach + 17), times norm, into `out`.
  */
 export function kdeGrid(lo: usize, hi: usize, cnt: usize, nb: i32, glo: f64, step: f64, m: i32, kern: usize, reach: i32, norm: f64, weights: usize, full: usize, out: usize): void {
   memory.fill(weights, 0, <usize>m << 3);
