@@ -13,7 +13,7 @@ import { installShapeKernels } from "../src/kernels/shape-wasm.js";
 import { StatsJobHost } from "../src/kernels/stats-host.js";
 import { unpackSketch } from "../src/kernels/packed-sketch.js";
 import { histogramShapeExtra, shapeSeed } from "../src/stats/extras.js";
-import { isKeptTensor, } from "../src/pipeline/checkpoint-batch.js";
+import { isKeptTensor } from "../src/pipeline/checkpoint-batch.js";
 import { CheckpointGroupsBuilder } from "../src/pipeline/groups.js";
 import { classifyTensor, isNonParameterBuffer } from "../src/tensor/names.js";
 import { isContiguousView } from "../src/tensor/read.js";
@@ -42,7 +42,7 @@ const cpu = () => {
   return (u.user + u.system) / 1e3;
 };
 
-interface Target { name: string; step: number; keys: Int32Array | number[]; counts: Float64Array | number[]; group: boolean }
+interface Target { name: string; step: number; keys: Int32Array; counts: Float64Array; group: boolean }
 const targets: Target[] = [];
 let job = 1;
 for (const cp of (await discoverRun(run)).filter((c) => steps.includes(c.step))) {
@@ -56,12 +56,13 @@ for (const cp of (await discoverRun(run)).filter((c) => steps.includes(c.step)))
     const offset = t.view ? t.view.storageByteOffset + t.view.storageOffset * itemsize : t.byteOffset;
     const id = job++;
     host.fileRange(id, t.dtype, path, offset, t.numel * itemsize);
-    const sketch = unpackSketch(host.finishPacked(id));
+    // the worker's task reads the packed sketch's typed arrays (a group's sketch comes packed too: StatsPool.callOnSketch)
+    const packed = host.finishPacked(id);
     const c = classifyTensor(t.name);
-    groups.add({ layer: c.layer, role: c.role, kind: c.kind }, sketch);
-    if (!isKeptTensor(t, DEFAULT_KEEP_FULL_MAX_ELEMENTS)) targets.push({ name: t.name, step: cp.step, keys: sketch.histKeys, counts: sketch.histCounts, group: false });
+    groups.add({ layer: c.layer, role: c.role, kind: c.kind }, unpackSketch(packed));
+    if (!isKeptTensor(t, DEFAULT_KEEP_FULL_MAX_ELEMENTS)) targets.push({ name: t.name, step: cp.step, keys: packed.histKeys, counts: packed.histCounts, group: false });
   }
-  for (const g of groups.groups()) targets.push({ name: g.name, step: cp.step, keys: g.sketch.histKeys, counts: g.sketch.histCounts, group: true });
+  for (const g of groups.groups()) targets.push({ name: g.name, step: cp.step, keys: Int32Array.from(g.sketch.histKeys), counts: Float64Array.from(g.sketch.histCounts), group: true });
   await open.close();
 }
 

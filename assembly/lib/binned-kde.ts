@@ -70,9 +70,12 @@ export function kdeEvaluate(lo: usize, hi: usize, cnt: usize, nb: i32, total: f6
  */
 export function kdeGrid(lo: usize, hi: usize, cnt: usize, nb: i32, glo: f64, step: f64, m: i32, kern: usize, reach: i32, norm: f64, weights: usize, full: usize, out: usize): void {
   memory.fill(weights, 0, <usize>m << 3);
+  let prevE: f64 = NaN, prevFe: f64 = 0; // the last bucket's upper edge and its grid interval: the next one's lower edge where they touch
   for (let b = 0; b < nb; b++) {
     const a = ld(lo, b), e = ld(hi, b), c = ld(cnt, b);
-    const fa = Math.floor((a - glo) / step), fe = Math.floor((e - glo) / step);
+    const fa = a == prevE ? prevFe : Math.floor((a - glo) / step), fe = Math.floor((e - glo) / step);
+    prevE = e;
+    prevFe = fe;
     if (fa == fe || !(e > a)) {
       const j = <i32>min(<f64>(m - 2), max(0, fa)), t = (0.5 * (a + e) - (glo + <f64>j * step)) / step;
       st(weights, j, ld(weights, j) + c * (1 - t));

@@ -80,8 +80,9 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
     new Int32Array(mem, keysPtr, nk).set(keys);
     new Float64Array(mem, countsPtr, nk).set(counts);
     const nb = this.ex.fromHistogram(keysPtr, countsPtr, nk, ptr, ptr + len, ptr + 2 * len, totalPtr);
-    const at = (p: number) => new Float64Array(this.ex.memory.buffer, p, nb).slice();
-    const d: BinnedDistribution = { lo: at(ptr), hi: at(ptr + len), count: at(ptr + 2 * len), total: new Float64Array(this.ex.memory.buffer, totalPtr, 1)[0]! };
+    // lo, hi and count copied out in one piece (views of one buffer)
+    const all = new Float64Array(this.ex.memory.buffer, ptr, (3 * len) / 8).slice(), stride = len / 8;
+    const d: BinnedDistribution = { lo: all.subarray(0, nb), hi: all.subarray(stride, stride + nb), count: all.subarray(2 * stride, 2 * stride + nb), total: new Float64Array(this.ex.memory.buffer, totalPtr, 1)[0]! };
     this.bound = { d, ptr, len };
     this.boundCells = null;
     return d;
