@@ -37,7 +37,7 @@ const TAIL_SIMD_MAX: f64 = 26;
 }
 
 /** normalCdf of the two lanes of z. */
-export function normalCdf2(z: v128): v128 {
+@inline export function normalCdf2(z: v128): v128 {
   const x = f64x2.div(f64x2.neg(z), sp(Math.SQRT2));
   const a = f64x2.abs(x);
   const b = branchOf(lane0(a));

@@ -286,7 +286,7 @@ const HI: u64 = 0x3FF1090000000000;
 }
 
 /** Math.log of the two lanes of x. */
-export function logV(x: v128): v128 {
+@inline export function logV(x: v128): v128 {
   const i0 = f64x2.extract_lane(x, 0), i1 = f64x2.extract_lane(x, 1);
   const ix0 = reinterpret<u64>(i0), ix1 = reinterpret<u64>(i1);
   const path = pathOf(ix0);
