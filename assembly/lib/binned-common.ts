@@ -1,5 +1,6 @@
 // Shared pieces of the histogram shape-statistics kernel (assembly/shape-binned.ts): the host's
-// Math functions it imports (so its results are the TypeScript oracles' bit for bit), f64/i32
+// Math functions it imports (so its results are the TypeScript oracles' bit for bit; exp and log
+// are computed in the kernel, bit for bit the same: binned-math.ts), f64/i32
 // loads and stores by index, and erfc / the normal CDF as src/util/special.ts computes them.
 
 @external("env", "exp") export declare function hostExp(x: f64): f64;
@@ -7,6 +8,8 @@
 @external("env", "log1p") export declare function hostLog1p(x: f64): f64;
 @external("env", "cos") export declare function hostCos(x: f64): f64;
 @external("env", "sin") export declare function hostSin(x: f64): f64;
+
+import { fdExp } from "./binned-math";
 
 @inline export function ld(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
 @inline export function st(p: usize, i: i32, v: f64): void { store<f64>(p + (<usize>i << 3), v); }
@@ -45,7 +48,7 @@ function erfcTail(a: f64): f64 {
     const q = ((((((-2.24409524465858183362e+01 * s + 4.74528541206955367215e+02) * s + 2.55305040643316442583e+03) * s + 3.19985821950859553908e+03) * s + 1.53672958608443695994e+03) * s + 3.25792512996573918826e+02) * s + 3.03380607434824582924e+01) * s + 1;
     rs = r / q;
   }
-  return hostExp(-a * a - 0.5625 + rs) / a;
+  return fdExp(-a * a - 0.5625 + rs) / a;
 }
 
 function erfc(x: f64): f64 {

@@ -1,7 +1,8 @@
 // The histogram-cell mixture EM run (gmm-binned.ts runEm: squarem.ts runSquarem over emStep and
 // assembly/shape.ts's cell pass), for assembly/shape-binned.ts.
-import { hostLog, ld, st } from "./binned-common";
-import { binnedEmSums } from "./em-common";
+import { ld, st } from "./binned-common";
+import { fdLog } from "./binned-math";
+import { binnedEmSums1, binnedEmSums2, binnedEmSums3 } from "./binned-em-pass";
 
 // ---- the histogram-cell Gaussian mixture EM (gmm-binned.ts runEm: squarem.ts runSquarem over emStep)
 
@@ -23,10 +24,12 @@ function emStep(p: usize, next: usize): f64 {
   const k = emK;
   for (let c = 0; c < 3; c++) {
     st(emPar, c, c < k ? ld(p, 3 + c) : 0);
-    st(emPar, 3 + c, c < k ? hostLog(ld(p, c)) + -0.5 * (emLog2Pi + hostLog(ld(p, 6 + c))) : -Infinity);
+    st(emPar, 3 + c, c < k ? fdLog(ld(p, c)) + -0.5 * (emLog2Pi + fdLog(ld(p, 6 + c))) : -Infinity);
     st(emPar, 6 + c, c < k ? 1 / ld(p, 6 + c) : 0);
   }
-  const logLik = binnedEmSums(emCnt, emMean, emVar, emCells, emPar, emOut);
+  const logLik = k == 1 ? binnedEmSums1(emCnt, emMean, emVar, emCells, emPar, emOut)
+    : k == 2 ? binnedEmSums2(emCnt, emMean, emVar, emCells, emPar, emOut)
+    : binnedEmSums3(emCnt, emMean, emVar, emCells, emPar, emOut);
   let total: f64 = 0;
   for (let c = 0; c < k; c++) total += TINY + ld(emOut, c);
   for (let c = 0; c < k; c++) {

@@ -1,36 +1,56 @@
 // The binned KDE (kde-binned.ts: hat weights, convolution, exact evaluation) and bw.SJ's pair counts by FFT
 // (bandwidth-binned.ts), for assembly/shape-binned.ts.
-import { hostExp, ld, st, SQRT_2PI, normalCdf } from "./binned-common";
-import { fft } from "./fft";
+import { ld, st, SQRT_2PI, normalCdf } from "./binned-common";
+import { fdExp } from "./binned-math";
+import { normalCdf2 } from "./binned-cdf";
+import { fftBinned } from "./binned-fft";
 
 // ---- binned KDE (kde-binned.ts)
 
 const KDE_REACH: f64 = 8; // BINNED_KDE_REACH
 
-/** (G * K_h)(t) at the np points at `pts` into `out` (binnedKdeEvaluate). */
-export function kdeEvaluate(lo: usize, hi: usize, cnt: usize, nb: i32, total: f64, h: f64, pts: usize, np: i32, out: usize): void {
+/**
+ * (G * K_h)(t) at the np points at `pts` into `out` (binnedKdeEvaluate). The CDFs at the upper
+ * edges of the buckets in t's window are computed first, two at a time (normalCdf2: the same
+ * values), then summed in binnedKdeEvaluate's order. cdf: scratch of nb.
+ */
+export function kdeEvaluate(lo: usize, hi: usize, cnt: usize, nb: i32, total: f64, h: f64, pts: usize, np: i32, out: usize, cdf: usize): void {
+  const wide = 1e-4 * h;
   for (let p = 0; p < np; p++) {
     const t = ld(pts, p);
     // lower bound of t - reach h in hi
-    const v = t - KDE_REACH * h;
+    const v = t - KDE_REACH * h, top = t + KDE_REACH * h;
     let a0 = 0, b0 = nb;
     while (a0 < b0) {
       const mid = (a0 + b0) >> 1;
       if (ld(hi, mid) < v) a0 = mid + 1;
       else b0 = mid;
     }
+    let j1 = a0;
+    while (j1 < nb && ld(lo, j1) <= top) j1++;
+    const T = f64x2.splat(t), H = f64x2.splat(h), at = cdf - (<usize>a0 << 3); // at + 8 j: bucket j's CDF
+    let j = a0;
+    for (; j + 2 <= j1; j += 2) {
+      const w0 = ld(hi, j) - ld(lo, j) > wide, w1 = ld(hi, j + 1) - ld(lo, j + 1) > wide;
+      if (w0 && w1) v128.store(at + (<usize>j << 3), normalCdf2(f64x2.div(f64x2.sub(T, v128.load(hi + (<usize>j << 3))), H)));
+      else {
+        if (w0) st(at, j, normalCdf((t - ld(hi, j)) / h));
+        if (w1) st(at, j + 1, normalCdf((t - ld(hi, j + 1)) / h));
+      }
+    }
+    if (j < j1 && ld(hi, j) - ld(lo, j) > wide) st(at, j, normalCdf((t - ld(hi, j)) / h));
     let sum: f64 = 0, edge: f64 = NaN, cdfAtEdge: f64 = 0;
-    for (let j = a0; j < nb && ld(lo, j) <= t + KDE_REACH * h; j++) {
+    for (j = a0; j < j1; j++) {
       const a = ld(lo, j), b = ld(hi, j), c = ld(cnt, j);
-      if (b - a > 1e-4 * h) {
+      if (b - a > wide) {
         const fa = a == edge ? cdfAtEdge : normalCdf((t - a) / h);
-        const fb = normalCdf((t - b) / h);
+        const fb = ld(at, j);
         sum += (c * (fa - fb)) / (b - a);
         edge = b;
         cdfAtEdge = fb;
       } else {
         const u = (t - 0.5 * (a + b)) / h;
-        sum += (c * hostExp(-0.5 * u * u)) / (h * SQRT_2PI);
+        sum += (c * fdExp(-0.5 * u * u)) / (h * SQRT_2PI);
       }
     }
     st(out, p, sum / total);
@@ -45,14 +65,17 @@ export function kdeEvaluate(lo: usize, hi: usize, cnt: usize, nb: i32, total: f6
 
 /**
  * binnedKdeGrid's density on the m nodes glo + j step: G's mass onto the nodes' hat functions
- * (weights, scratch of m), convolved with the sampled kernel kern[0..reach] (krev: scratch of
- * reach + 1), times norm, into `out`.
+ * (weights, scratch of m), convolved with the sampled kernel kern[0..reach] (full: scratch of
+ * 2 reach + 17), times norm, into `out`.
  */
 export function kdeGrid(lo: usize, hi: usize, cnt: usize, nb: i32, glo: f64, step: f64, m: i32, kern: usize, reach: i32, norm: f64, weights: usize, full: usize, out: usize): void {
   memory.fill(weights, 0, <usize>m << 3);
+  let prevE: f64 = NaN, prevFe: f64 = 0; // the last bucket's upper edge and its grid interval: the next one's lower edge where they touch
   for (let b = 0; b < nb; b++) {
     const a = ld(lo, b), e = ld(hi, b), c = ld(cnt, b);
-    const fa = Math.floor((a - glo) / step), fe = Math.floor((e - glo) / step);
+    const fa = a == prevE ? prevFe : Math.floor((a - glo) / step), fe = Math.floor((e - glo) / step);
+    prevE = e;
+    prevFe = fe;
     if (fa == fe || !(e > a)) {
       const j = <i32>min(<f64>(m - 2), max(0, fa)), t = (0.5 * (a + e) - (glo + <f64>j * step)) / step;
       st(weights, j, ld(weights, j) + c * (1 - t));
@@ -123,10 +146,10 @@ function convolve(w: usize, m: i32, kern: usize, full: usize, reach: i32, out: u
 
 /**
  * G's mass on R's bins of `width` (bin = trunc(x / width), first..first + len - 1) into `mass`,
- * then its autocorrelation by an FFT of `size` (re, im: scratch of size each) into `counts` (nb):
+ * then its autocorrelation by an FFT of `size` (re, im, tw: scratch of size each) into `counts` (nb):
  * counts[0] = max(0, (auto[0] - total mass) / 2), counts[k] = max(0, auto[k]).
  */
-export function pairCounts(lo: usize, hi: usize, cnt: usize, nb: i32, width: f64, first: i32, len: i32, mass: usize, size: i32, re: usize, im: usize, nbins: i32, counts: usize): void {
+export function pairCounts(lo: usize, hi: usize, cnt: usize, nb: i32, width: f64, first: i32, len: i32, mass: usize, size: i32, re: usize, im: usize, tw: usize, nbins: i32, counts: usize): void {
   memory.fill(mass, 0, <usize>len << 3);
   for (let j = 0; j < nb; j++) {
     const a = ld(lo, j), b = ld(hi, j), c = ld(cnt, j);
@@ -144,13 +167,13 @@ export function pairCounts(lo: usize, hi: usize, cnt: usize, nb: i32, width: f64
   memory.fill(re, 0, <usize>size << 3);
   memory.fill(im, 0, <usize>size << 3);
   memory.copy(re, mass, <usize>len << 3);
-  fft(re, im, size, false);
+  fftBinned(re, im, size, false, tw);
   for (let i = 0; i < size; i++) {
     const r = ld(re, i), q = ld(im, i);
     st(re, i, r * r + q * q);
     st(im, i, 0);
   }
-  fft(re, im, size, true);
+  fftBinned(re, im, size, true, tw);
   memory.fill(counts, 0, <usize>nbins << 3);
   let self: f64 = 0;
   for (let i = 0; i < len; i++) self += ld(mass, i);

@@ -13,9 +13,9 @@ interface ShapeBinnedExports {
   memory: WebAssembly.Memory;
   reserve(bytes: number): number;
   ksNormal(lo: number, hi: number, cnt: number, nb: number, n: number, mean: number, std: number, cum: number): number;
-  kdeEvaluate(lo: number, hi: number, cnt: number, nb: number, total: number, h: number, pts: number, np: number, out: number): void;
+  kdeEvaluate(lo: number, hi: number, cnt: number, nb: number, total: number, h: number, pts: number, np: number, out: number, cdf: number): void;
   kdeGrid(lo: number, hi: number, cnt: number, nb: number, glo: number, step: number, m: number, kern: number, reach: number, norm: number, weights: number, full: number, out: number): void;
-  pairCounts(lo: number, hi: number, cnt: number, nb: number, width: number, first: number, len: number, mass: number, size: number, re: number, im: number, nbins: number, counts: number): void;
+  pairCounts(lo: number, hi: number, cnt: number, nb: number, width: number, first: number, len: number, mass: number, size: number, re: number, im: number, tw: number, nbins: number, counts: number): void;
   knots(lo: number, hi: number, cnt: number, nb: number, x: number, lower: number, upper: number): number;
   dipOfCorners(x: number, lo: number, up: number, n: number, start: number, ints: number, out: number): number;
   weibullSums(lo: number, hi: number, cnt: number, nb: number, n: number, first: number, last: number, mlo: number, mhi: number, mcnt: number, out: number): void;
@@ -38,6 +38,8 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
   private bound: { d: BinnedDistribution; ptr: number; len: number } | null = null;
   /** The mixture cells in wasm memory (count, mean, variance), or null; they share the region with `bound`. */
   private boundCells: { cells: object; ptr: number } | null = null;
+  /** The last spread and its distribution (d's arrays are not changed after fromHistogram). */
+  private spreadOf: { d: BinnedDistribution; r: { maxBucketMass: number; meanBucketWidth: number } } | null = null;
 
   private constructor(private readonly ex: ShapeBinnedExports) {}
 
@@ -78,8 +80,9 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
     new Int32Array(mem, keysPtr, nk).set(keys);
     new Float64Array(mem, countsPtr, nk).set(counts);
     const nb = this.ex.fromHistogram(keysPtr, countsPtr, nk, ptr, ptr + len, ptr + 2 * len, totalPtr);
-    const at = (p: number) => new Float64Array(this.ex.memory.buffer, p, nb).slice();
-    const d: BinnedDistribution = { lo: at(ptr), hi: at(ptr + len), count: at(ptr + 2 * len), total: new Float64Array(this.ex.memory.buffer, totalPtr, 1)[0]! };
+    // lo, hi and count copied out in one piece (views of one buffer)
+    const all = new Float64Array(this.ex.memory.buffer, ptr, (3 * len) / 8).slice(), stride = len / 8;
+    const d: BinnedDistribution = { lo: all.subarray(0, nb), hi: all.subarray(stride, stride + nb), count: all.subarray(2 * stride, 2 * stride + nb), total: new Float64Array(this.ex.memory.buffer, totalPtr, 1)[0]! };
     this.bound = { d, ptr, len };
     this.boundCells = null;
     return d;
@@ -93,10 +96,13 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
   }
 
   spread(d: BinnedDistribution): { maxBucketMass: number; meanBucketWidth: number } {
+    // maxBucketMass and meanBucketWidth each ask for it: one pass for both
+    if (this.spreadOf?.d === d) return this.spreadOf.r;
     const b = this.bind(d, 16);
     this.ex.spread(b.lo, b.hi, b.cnt, b.nb, d.total, b.work);
     const r = new Float64Array(this.ex.memory.buffer, b.work, 2);
-    return { maxBucketMass: r[0]!, meanBucketWidth: r[1]! };
+    this.spreadOf = { d, r: { maxBucketMass: r[0]!, meanBucketWidth: r[1]! } };
+    return this.spreadOf.r;
   }
 
   cells(d: BinnedDistribution, width: number, relative: number): BinnedCells {
@@ -112,16 +118,16 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
   }
 
   ksNormal(d: BinnedDistribution, mean: number, std: number): number {
-    const b = this.bind(d, f64Bytes(d.count.length + 1));
+    const b = this.bind(d, f64Bytes(d.count.length + 1) + f64Bytes(Math.ceil(d.count.length / 16) + 1));
     return this.ex.ksNormal(b.lo, b.hi, b.cnt, b.nb, d.total, mean, std, b.work);
   }
 
   kdeEvaluate(d: BinnedDistribution, h: number, points: ArrayLike<number>): Float64Array {
     const np = points.length;
-    const b = this.bind(d, 2 * f64Bytes(np));
-    const out = b.work + f64Bytes(np);
+    const b = this.bind(d, 2 * f64Bytes(np) + f64Bytes(d.count.length));
+    const out = b.work + f64Bytes(np), cdf = out + f64Bytes(np);
     new Float64Array(this.ex.memory.buffer, b.work, np).set(points);
-    this.ex.kdeEvaluate(b.lo, b.hi, b.cnt, b.nb, d.total, h, b.work, np, out);
+    this.ex.kdeEvaluate(b.lo, b.hi, b.cnt, b.nb, d.total, h, b.work, np, out, cdf);
     return new Float64Array(this.ex.memory.buffer, out, np).slice();
   }
 
@@ -135,9 +141,9 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
   }
 
   pairCounts(d: BinnedDistribution, width: number, first: number, len: number, size: number, nb: number): Float64Array {
-    const b = this.bind(d, f64Bytes(len) + 2 * f64Bytes(size) + f64Bytes(nb));
-    const re = b.work + f64Bytes(len), im = re + f64Bytes(size), counts = im + f64Bytes(size);
-    this.ex.pairCounts(b.lo, b.hi, b.cnt, b.nb, width, first, len, b.work, size, re, im, nb, counts);
+    const b = this.bind(d, f64Bytes(len) + 3 * f64Bytes(size) + f64Bytes(nb));
+    const re = b.work + f64Bytes(len), im = re + f64Bytes(size), tw = im + f64Bytes(size), counts = tw + f64Bytes(size);
+    this.ex.pairCounts(b.lo, b.hi, b.cnt, b.nb, width, first, len, b.work, size, re, im, tw, nb, counts);
     return new Float64Array(this.ex.memory.buffer, counts, nb).slice();
   }
 
