@@ -46,8 +46,10 @@ function emSums2(xp: usize, n: i32, par: usize, out: usize): f64 {
     const d0 = f64x2.sub(x, M0), d1 = f64x2.sub(x, M1);
     const l0 = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0, d0), H0));
     const l1 = f64x2.sub(B1, f64x2.mul(f64x2.mul(d1, d1), H1));
-    const mx = f64x2.pmax(l0, l1);
-    const e0 = expV(f64x2.sub(l0, mx)), e1 = expV(f64x2.sub(l1, mx));
+    // the larger term's exp is exp(0) = 1 (expV gives exactly 1): only the other one is computed
+    const top1 = f64x2.lt(l0, l1), mx = f64x2.pmax(l0, l1);
+    const eo = expV(f64x2.sub(f64x2.pmin(l1, l0), mx));
+    const e0 = v128.bitselect(eo, one, top1), e1 = v128.bitselect(one, eo, top1);
     const sum = f64x2.add(e0, e1), inv = f64x2.div(one, sum);
     const r0 = f64x2.mul(e0, inv), r1 = f64x2.mul(e1, inv);
     const q0 = f64x2.mul(r0, d0), q1 = f64x2.mul(r1, d1);
@@ -84,8 +86,13 @@ function emSums3(xp: usize, n: i32, par: usize, out: usize): f64 {
     const l0 = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0, d0), H0));
     const l1 = f64x2.sub(B1, f64x2.mul(f64x2.mul(d1, d1), H1));
     const l2 = f64x2.sub(B2, f64x2.mul(f64x2.mul(d2, d2), H2));
-    const mx = f64x2.pmax(f64x2.pmax(l0, l1), l2);
-    const e0 = expV(f64x2.sub(l0, mx)), e1 = expV(f64x2.sub(l1, mx)), e2 = expV(f64x2.sub(l2, mx));
+    // p = max(l0, l1), q = the other; the largest term's exp is exp(0) = 1 (expV gives exactly 1):
+    // only the two others are computed, q's and (l2 largest) p's or (p largest) l2's
+    const top1 = f64x2.lt(l0, l1), p = f64x2.pmax(l0, l1), q = f64x2.pmin(l1, l0);
+    const top2 = f64x2.lt(p, l2), mx = f64x2.pmax(p, l2);
+    const ea = expV(f64x2.sub(v128.bitselect(p, l2, top2), mx)), eq = expV(f64x2.sub(q, mx));
+    const ep = v128.bitselect(ea, one, top2), e2 = v128.bitselect(one, ea, top2);
+    const e0 = v128.bitselect(eq, ep, top1), e1 = v128.bitselect(ep, eq, top1);
     const sum = f64x2.add(f64x2.add(e0, e1), e2), inv = f64x2.div(one, sum);
     const r0 = f64x2.mul(e0, inv), r1 = f64x2.mul(e1, inv), r2 = f64x2.mul(e2, inv);
     const q0 = f64x2.mul(r0, d0), q1 = f64x2.mul(r1, d1), q2 = f64x2.mul(r2, d2);
@@ -155,49 +162,98 @@ export function kdeGrid(dp: usize, n: i32, h: f64, lo: f64, step: f64, m: i32, r
     store<f64>(p0, load<f64>(p0) + e0);
     const right = <i32>min(<f64>(m - 1), Math.floor((xi + reach * h - lo) / step)) - j0;
     const left = j0 - <i32>max(0, Math.ceil((xi - reach * h - lo) / step));
-    if (right > 0) walk(out, j0, right, e0, Math.exp(-u0 * delta - half), q, q16, 1, qpow);
-    if (left > 0) walk(out, j0, left, e0, Math.exp(u0 * delta - half), q, q16, -1, qpow);
+    const rRight = right > 0 ? Math.exp(-u0 * delta - half) : 0, rLeft = left > 0 ? Math.exp(u0 * delta - half) : 0;
+    if (right >= 8 && left >= 8) walkBoth(out, j0, right, left, e0, rRight, rLeft, q, q16, qpow);
+    else {
+      if (right > 0) walk(out, j0, right, e0, rRight, q, q16, 1, qpow);
+      if (left > 0) walk(out, j0, left, e0, rLeft, q, q16, -1, qpow);
+    }
   }
 }
 
 /** Adds e_t = e0 prod_{s<t} r_s (r_s = r0 q^s) at nodes j0 + dir t, t = 1..count. */
 function walk(out: usize, j0: i32, count: i32, e0: f64, r0: f64, q: f64, q16: f64, dir: i32, qpow: usize): void {
-  let e = e0, r = r0, t = 1;
-  if (count >= 8) {
-    // e_1..e_4 and r_0..r_7; node t's 4-step ratio is T_t = r_t r_{t+1} r_{t+2} r_{t+3}
-    const r1 = r0 * q, r2 = r1 * q, r3 = r2 * q, r4 = r3 * q, r5 = r4 * q, r6 = r5 * q, r7 = r6 * q;
-    const e1 = e0 * r0, e2 = e1 * r1, e3 = e2 * r2, e4 = e3 * r3;
-    const t1 = r1 * r2 * r3 * r4, t2 = r2 * r3 * r4 * r5, t3 = r3 * r4 * r5 * r6, t4 = r4 * r5 * r6 * r7;
-    // lanes in memory order: right walk (t, t+1 | t+2, t+3), left walk (t+3, t+2 | t+1, t)
-    let ea: v128, eb: v128, ta: v128, tb: v128;
-    if (dir > 0) {
-      ea = pair(e1, e2); eb = pair(e3, e4); ta = pair(t1, t2); tb = pair(t3, t4);
-    } else {
-      ea = pair(e4, e3); eb = pair(e2, e1); ta = pair(t4, t3); tb = pair(t2, t1);
-    }
-    const Q = f64x2.splat(q16);
-    for (; t + 3 <= count; t += 4) {
-      const p = out + (<usize>(dir > 0 ? j0 + t : j0 - t - 3) << 3);
-      v128.store(p, f64x2.add(v128.load(p), ea));
-      v128.store(p, f64x2.add(v128.load(p, 16), eb), 16);
-      ea = f64x2.mul(ea, ta); eb = f64x2.mul(eb, tb);
-      ta = f64x2.mul(ta, Q); tb = f64x2.mul(tb, Q);
-    }
-    if (t > count) return;
-    // fewer than 4 nodes left: node t's term is in a lane; the scalar recurrence goes on from it
-    e = dir > 0 ? lane0(ea) : lane1(eb);
-    const pe = out + (<usize>(j0 + dir * t) << 3);
-    store<f64>(pe, load<f64>(pe) + e);
-    const pt = qpow + (<usize>t << 3);
-    let qt = load<f64>(pt);
-    if (qt == 0) {
-      qt = Math.pow(q, <f64>t);
-      store<f64>(pt, qt);
-    }
-    r = r0 * qt;
-    t++;
+  if (count < 8) {
+    scalarWalk(out, j0, 1, count, e0, r0, q, dir);
+    return;
   }
-  for (; t <= count; t++) {
+  walkLanes(e0, r0, q, dir);
+  walkRest(out, j0, count, 1, laneEa, laneEb, laneTa, laneTb, r0, q, q16, dir, qpow);
+}
+
+/**
+ * walk to the right (count right) and to the left (count left, both >= 8) in one loop while
+ * both go on: two independent recurrences side by side instead of one after the other (the
+ * same terms added to the same, disjoint, nodes), then each walk's rest alone.
+ */
+function walkBoth(out: usize, j0: i32, right: i32, left: i32, e0: f64, rRight: f64, rLeft: f64, q: f64, q16: f64, qpow: usize): void {
+  walkLanes(e0, rRight, q, 1);
+  let ra = laneEa, rb = laneEb, rta = laneTa, rtb = laneTb;
+  walkLanes(e0, rLeft, q, -1);
+  let la = laneEa, lb = laneEb, lta = laneTa, ltb = laneTb;
+  const Q = f64x2.splat(q16), both = min(right, left);
+  let t = 1;
+  for (; t + 3 <= both; t += 4) {
+    const pr = out + (<usize>(j0 + t) << 3), pl = out + (<usize>(j0 - t - 3) << 3);
+    v128.store(pr, f64x2.add(v128.load(pr), ra));
+    v128.store(pr, f64x2.add(v128.load(pr, 16), rb), 16);
+    v128.store(pl, f64x2.add(v128.load(pl), la));
+    v128.store(pl, f64x2.add(v128.load(pl, 16), lb), 16);
+    ra = f64x2.mul(ra, rta); rb = f64x2.mul(rb, rtb);
+    la = f64x2.mul(la, lta); lb = f64x2.mul(lb, ltb);
+    rta = f64x2.mul(rta, Q); rtb = f64x2.mul(rtb, Q);
+    lta = f64x2.mul(lta, Q); ltb = f64x2.mul(ltb, Q);
+  }
+  walkRest(out, j0, right, t, ra, rb, rta, rtb, rRight, q, q16, 1, qpow);
+  walkRest(out, j0, left, t, la, lb, lta, ltb, rLeft, q, q16, -1, qpow);
+}
+
+// walkLanes' results: a walk's terms e_1..e_4 and 4-step ratios T_1..T_4 as lanes in memory order
+let laneEa: v128 = f64x2(0, 0), laneEb: v128 = f64x2(0, 0), laneTa: v128 = f64x2(0, 0), laneTb: v128 = f64x2(0, 0);
+
+/** A walk's first four terms and their 4-step ratios (count >= 8) into laneEa, laneEb, laneTa, laneTb. */
+@inline function walkLanes(e0: f64, r0: f64, q: f64, dir: i32): void {
+  // e_1..e_4 and r_0..r_7; node t's 4-step ratio is T_t = r_t r_{t+1} r_{t+2} r_{t+3}
+  const r1 = r0 * q, r2 = r1 * q, r3 = r2 * q, r4 = r3 * q, r5 = r4 * q, r6 = r5 * q, r7 = r6 * q;
+  const e1 = e0 * r0, e2 = e1 * r1, e3 = e2 * r2, e4 = e3 * r3;
+  const t1 = r1 * r2 * r3 * r4, t2 = r2 * r3 * r4 * r5, t3 = r3 * r4 * r5 * r6, t4 = r4 * r5 * r6 * r7;
+  // lanes in memory order: right walk (t, t+1 | t+2, t+3), left walk (t+3, t+2 | t+1, t)
+  if (dir > 0) {
+    laneEa = pair(e1, e2); laneEb = pair(e3, e4); laneTa = pair(t1, t2); laneTb = pair(t3, t4);
+  } else {
+    laneEa = pair(e4, e3); laneEb = pair(e2, e1); laneTa = pair(t4, t3); laneTb = pair(t2, t1);
+  }
+}
+
+/** A walk from node t on (its terms e_t..e_{t+3} and ratios in the lanes): four nodes at a time, then the last few one by one. */
+function walkRest(out: usize, j0: i32, count: i32, t0: i32, ea: v128, eb: v128, ta: v128, tb: v128, r0: f64, q: f64, q16: f64, dir: i32, qpow: usize): void {
+  const Q = f64x2.splat(q16);
+  let t = t0;
+  for (; t + 3 <= count; t += 4) {
+    const p = out + (<usize>(dir > 0 ? j0 + t : j0 - t - 3) << 3);
+    v128.store(p, f64x2.add(v128.load(p), ea));
+    v128.store(p, f64x2.add(v128.load(p, 16), eb), 16);
+    ea = f64x2.mul(ea, ta); eb = f64x2.mul(eb, tb);
+    ta = f64x2.mul(ta, Q); tb = f64x2.mul(tb, Q);
+  }
+  if (t > count) return;
+  // fewer than 4 nodes left: node t's term is in a lane; the scalar recurrence goes on from it
+  const e = dir > 0 ? lane0(ea) : lane1(eb);
+  const pe = out + (<usize>(j0 + dir * t) << 3);
+  store<f64>(pe, load<f64>(pe) + e);
+  const pt = qpow + (<usize>t << 3);
+  let qt = load<f64>(pt);
+  if (qt == 0) {
+    qt = Math.pow(q, <f64>t);
+    store<f64>(pt, qt);
+  }
+  scalarWalk(out, j0, t + 1, count, e, r0 * qt, q, dir);
+}
+
+/** Adds e_s = e prod r_.. at nodes j0 + dir s, s = t..count (e: the term at node t - 1, r: its ratio to node t). */
+@inline function scalarWalk(out: usize, j0: i32, t0: i32, count: i32, e0: f64, r0: f64, q: f64, dir: i32): void {
+  let e = e0, r = r0;
+  for (let t = t0; t <= count; t++) {
     e *= r;
     const p = out + (<usize>(j0 + dir * t) << 3);
     store<f64>(p, load<f64>(p) + e);

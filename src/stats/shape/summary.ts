@@ -9,7 +9,7 @@ import { selectMixtureByBicRefined } from "./gmm-refined.js";
 import { kdeModes, type KdeMode } from "./kde-modes.js";
 import { gaussianKde, type BandwidthSpec } from "./kde.js";
 import { ksToNormal, type KsNormalResult } from "./ks.js";
-import { finiteValues, markSortedFinite, seededSample, SHAPE_SAMPLE_SIZE } from "./sample.js";
+import { markSortedFinite, seededSample, sortedFiniteCopy, SHAPE_SAMPLE_SIZE } from "./sample.js";
 import { weibullFitAbs, type WeibullFit } from "./weibull.js";
 import { finiteJsonCopy } from "./json-safe.js";
 
@@ -62,7 +62,7 @@ export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions 
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) nonFinite++;
   const sampled = x.length > size;
   // sorted once here and marked: every statistic below reads it in place (sample.ts sortedFinite)
-  const v = markSortedFinite(finiteValues(sampled ? seededSample(x, size, seed) : x).sort());
+  const v = markSortedFinite(sortedFiniteCopy(sampled ? seededSample(x, size, seed) : x));
   const notes: string[] = [];
   const attempt = <T>(what: string, f: () => T): T | null => {
     try {
