@@ -1,13 +1,14 @@
 // Shape-statistics kernels: the hot loops of the exact-value Gaussian-mixture EM (one E step and
 // the M step's sufficient statistics) and of the kernel density grids (exact sum on an even grid
 // by the Gaussian's recurrence, and the convolution of binned weights with a sampled kernel),
-// in f64x2 SIMD. The TypeScript oracles are in src/stats/shape (em-sums.ts, kde.ts); the host
+// in f64x2 SIMD, and the dip of sorted values (lib/dip-sorted.ts). The TypeScript oracles are in src/stats/shape (em-sums.ts, kde.ts, dip.ts); the host
 // side is src/kernels/shape-wasm.ts. Not a general math library: expV is for arguments <= 709.
 
 export { reserve } from "./lib/scratch";
 import { expV } from "./lib/em-common";
 import { fft } from "./lib/fft";
 export { binnedEmSums } from "./lib/em-common";
+export { dipCountsOfSorted } from "./lib/dip-sorted";
 
 /** expV of `n` values at `p`, in place (to measure its error against Math.exp). */
 export function expBatch(p: usize, n: i32): void {

@@ -17,6 +17,7 @@ interface ShapeExports {
   sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
+  dipCountsOfSorted(xPtr: number, n: number, workPtr: number, outPtr: number): void;
 }
 
 /**
@@ -144,6 +145,17 @@ export class WasmShapeKernels implements ShapeKernels {
     const ptr = this.scratch(f64Bytes(terms));
     new Float64Array(this.ex.memory.buffer, ptr, terms).set(counts.subarray(0, terms));
     return this.ex.sjPhiSum(ptr, terms, binWidth, h, order);
+  }
+
+  dipCounts(x: Float64Array): { dip: number; low: number; high: number } {
+    const n = x.length;
+    const ptr = this.scratch(f64Bytes(n) + f64Bytes(n + 1) * 2 + f64Bytes(3));
+    const workPtr = ptr + f64Bytes(n), outPtr = workPtr + f64Bytes(n + 1) * 2; // 4 (n + 1) i32 of work
+    const heap = this.heap();
+    heap.set(x, ptr >>> 3);
+    this.ex.dipCountsOfSorted(ptr, n, workPtr, outPtr);
+    const out = this.heap(), o = outPtr >>> 3;
+    return { dip: out[o]!, low: out[o + 1]!, high: out[o + 2]! };
   }
 
   /** The kernel's exp of each value (to measure its error; the EM pass uses it inline). */

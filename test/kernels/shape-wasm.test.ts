@@ -7,6 +7,7 @@ import { bandwidthSJ } from "../../src/stats/shape/bandwidth.js";
 import { fitGaussianMixture } from "../../src/stats/shape/gmm.js";
 import { scalarBinnedEmSums } from "../../src/stats/shape/gmm-binned.js";
 import { convolveKernel, kdeOnEvenGrid, gaussianKde, kdeGrid, KDE_GRID_TERM_FLOOR } from "../../src/stats/shape/kde.js";
+import { dipOfSorted, scalarDipCounts } from "../../src/stats/shape/dip.js";
 import { setShapeKernels, shapeKernels } from "../../src/stats/shape/kernels.js";
 import { shapeSummary } from "../../src/stats/shape/summary.js";
 import { Rng } from "../../src/util/rng.js";
@@ -236,4 +237,25 @@ test("shapeSummary with the kernels installed equals the oracles' (exact and bin
     const peak = Math.max(...b);
     for (let j = 0; j < a.length; j++) assert.ok(Math.abs(a[j]! - b[j]!) <= 1e-12 * peak);
   }
+});
+
+test("the kernel's dip of sorted values is dip.ts's (plain ties) bit for bit: random, tied, clustered, tiny and R's samples", () => {
+  const rng = new Rng(11);
+  const cases: Float64Array[] = [];
+  for (const n of [4, 5, 7, 20, 128, 768, 1238, 3072]) {
+    cases.push(Float64Array.from({ length: n }, () => rng.normal()).sort());
+    cases.push(Float64Array.from({ length: n }, () => Math.round(rng.normal() * 4) / 4).sort()); // ties
+    cases.push(Float64Array.from({ length: n }, () => (rng.uniform() < 0.4 ? -2 : 2) + 0.3 * rng.normal()).sort()); // bimodal
+    cases.push(Float64Array.from({ length: n }, () => Math.fround(1 + 0.01 * rng.normal())).sort()); // LayerNorm-like float32
+  }
+  cases.push(new Float64Array([1, 1, 1, 1]), new Float64Array([0, 0, 0, 1]), new Float64Array([-1, 0, 0, 0, 1]), Float64Array.from({ length: 50 }, (_, i) => i));
+  const samples = JSON.parse(readFileSync(new URL("../fixtures/shape/dip.json", import.meta.url), "utf8")) as { cases: Array<{ x: number[] }> };
+  for (const c of samples.cases) cases.push(Float64Array.from(c.x).sort());
+  for (const x of cases) {
+    const got = wasm.dipCounts(x), want = scalarDipCounts(x, "plain");
+    assert.ok(Object.is(got.dip, want.dip) && got.low === want.low && got.high === want.high, `n ${x.length}: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`);
+  }
+  // through dipOfSorted with the kernels installed
+  const x = cases[9]!;
+  assert.deepEqual(withKernels(() => dipOfSorted(x)), dipOfSorted(x));
 });

@@ -1,6 +1,6 @@
 // Pluggable hot loops of the shape statistics: the EM sums of values (gmm.ts) and of histogram
-// cells (gmm-binned.ts), the exact KDE
-// grid sums (kde.ts) and the convolution of binned KDE weights (kde.ts, kde-binned.ts). The
+// cells (gmm-binned.ts), the exact KDE grid sums (kde.ts), the convolution of binned KDE weights
+// (kde.ts, kde-binned.ts) and the dip of sorted values (dip.ts). The
 // plain TypeScript versions in this folder are the oracles and the default; a thread that has
 // the WASM SIMD kernels (src/kernels/shape-wasm.ts, installed by the statistics workers)
 // installs them here. Results agree with the oracles to rounding (test/kernels/shape-wasm.test.ts).
@@ -36,6 +36,8 @@ export interface ShapeKernels {
   sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number;
   /** out[i] = sum_j weights[j] kernel[|i - j|] over |i - j| < kernel.length (convolveKernel). */
   convolve(weights: Float64Array, kernel: Float64Array): Float64Array;
+  /** dip.ts dipCounts of sorted finite values with the plain tie rule: twice the dip in counts and the modal interval's indices. */
+  dipCounts(x: Float64Array): { dip: number; low: number; high: number };
 }
 
 const slot = kernelSlot<ShapeKernels>();
