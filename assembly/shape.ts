@@ -9,6 +9,7 @@ import { expV } from "./lib/em-common";
 import { fft } from "./lib/fft";
 export { binnedEmSums } from "./lib/em-common";
 export { dipCountsOfSorted } from "./lib/dip-sorted";
+export { emSums, exactEmRun } from "./lib/em-values";
 
 /** expV of `n` values at `p`, in place (to measure its error against Math.exp). */
 export function expBatch(p: usize, n: i32): void {
@@ -20,126 +21,6 @@ export function expBatch(p: usize, n: i32): void {
 @inline function lane0(v: v128): f64 { return f64x2.extract_lane(v, 0); }
 @inline function lane1(v: v128): f64 { return f64x2.extract_lane(v, 1); }
 @inline function hsum(v: v128): f64 { return lane0(v) + lane1(v); }
-
-/** Value pairs per log of the per-lane product of per-value sums (each in [1, 3]: 3^32 < 2^51). */
-const LOG_BATCH: i32 = 32;
-
-/**
- * One EM pass of k = 2 or 3 components over the n values at `xp`. par: means (k), base (k) =
- * ln w_c - ln(2 pi v_c) / 2, halfInv (k) = 1 / (2 v_c). Writes to `out` the per-component sums
- * of r, r d, r d^2 (d = x - mu_c; 3k values, component-major within each sum) and returns the
- * total log-likelihood. The oracle is emSums2/emSums3 in src/stats/shape/em-sums.ts.
- */
-export function emSums(k: i32, xp: usize, n: i32, par: usize, out: usize): f64 {
-  return k == 2 ? emSums2(xp, n, par, out) : emSums3(xp, n, par, out);
-}
-
-function emSums2(xp: usize, n: i32, par: usize, out: usize): f64 {
-  const M0 = f64x2.splat(load<f64>(par)), M1 = f64x2.splat(load<f64>(par, 8));
-  const B0 = f64x2.splat(load<f64>(par, 16)), B1 = f64x2.splat(load<f64>(par, 24));
-  const H0 = f64x2.splat(load<f64>(par, 32)), H1 = f64x2.splat(load<f64>(par, 40));
-  const one = f64x2.splat(1);
-  let a0 = f64x2.splat(0), a1 = a0, f0 = a0, f1 = a0, g0 = a0, g1 = a0, maxSum = a0, prod = one;
-  let logSum: f64 = 0;
-  const pairs = n >> 1;
-  for (let i = 0; i < pairs; i++) {
-    const x = v128.load(xp + (<usize>i << 4));
-    const d0 = f64x2.sub(x, M0), d1 = f64x2.sub(x, M1);
-    const l0 = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0, d0), H0));
-    const l1 = f64x2.sub(B1, f64x2.mul(f64x2.mul(d1, d1), H1));
-    // the larger term's exp is exp(0) = 1 (expV gives exactly 1): only the other one is computed
-    const top1 = f64x2.lt(l0, l1), mx = f64x2.pmax(l0, l1);
-    const eo = expV(f64x2.sub(f64x2.pmin(l1, l0), mx));
-    const e0 = v128.bitselect(eo, one, top1), e1 = v128.bitselect(one, eo, top1);
-    const sum = f64x2.add(e0, e1), inv = f64x2.div(one, sum);
-    const r0 = f64x2.mul(e0, inv), r1 = f64x2.mul(e1, inv);
-    const q0 = f64x2.mul(r0, d0), q1 = f64x2.mul(r1, d1);
-    a0 = f64x2.add(a0, r0); a1 = f64x2.add(a1, r1);
-    f0 = f64x2.add(f0, q0); f1 = f64x2.add(f1, q1);
-    g0 = f64x2.add(g0, f64x2.mul(q0, d0)); g1 = f64x2.add(g1, f64x2.mul(q1, d1));
-    maxSum = f64x2.add(maxSum, mx);
-    prod = f64x2.mul(prod, sum);
-    if ((i & (LOG_BATCH - 1)) == LOG_BATCH - 1) {
-      logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
-      prod = one;
-    }
-  }
-  logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
-  store<f64>(out, hsum(a0)); store<f64>(out, hsum(a1), 8);
-  store<f64>(out, hsum(f0), 16); store<f64>(out, hsum(f1), 24);
-  store<f64>(out, hsum(g0), 32); store<f64>(out, hsum(g1), 40);
-  let total = hsum(maxSum) + logSum;
-  if (n & 1) total += emTail(2, load<f64>(xp + (<usize>(n - 1) << 3)), par, out);
-  return total;
-}
-
-function emSums3(xp: usize, n: i32, par: usize, out: usize): f64 {
-  const M0 = f64x2.splat(load<f64>(par)), M1 = f64x2.splat(load<f64>(par, 8)), M2 = f64x2.splat(load<f64>(par, 16));
-  const B0 = f64x2.splat(load<f64>(par, 24)), B1 = f64x2.splat(load<f64>(par, 32)), B2 = f64x2.splat(load<f64>(par, 40));
-  const H0 = f64x2.splat(load<f64>(par, 48)), H1 = f64x2.splat(load<f64>(par, 56)), H2 = f64x2.splat(load<f64>(par, 64));
-  const one = f64x2.splat(1);
-  let a0 = f64x2.splat(0), a1 = a0, a2 = a0, f0 = a0, f1 = a0, f2 = a0, g0 = a0, g1 = a0, g2 = a0, maxSum = a0, prod = one;
-  let logSum: f64 = 0;
-  const pairs = n >> 1;
-  for (let i = 0; i < pairs; i++) {
-    const x = v128.load(xp + (<usize>i << 4));
-    const d0 = f64x2.sub(x, M0), d1 = f64x2.sub(x, M1), d2 = f64x2.sub(x, M2);
-    const l0 = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0, d0), H0));
-    const l1 = f64x2.sub(B1, f64x2.mul(f64x2.mul(d1, d1), H1));
-    const l2 = f64x2.sub(B2, f64x2.mul(f64x2.mul(d2, d2), H2));
-    // p = max(l0, l1), q = the other; the largest term's exp is exp(0) = 1 (expV gives exactly 1):
-    // only the two others are computed, q's and (l2 largest) p's or (p largest) l2's
-    const top1 = f64x2.lt(l0, l1), p = f64x2.pmax(l0, l1), q = f64x2.pmin(l1, l0);
-    const top2 = f64x2.lt(p, l2), mx = f64x2.pmax(p, l2);
-    const ea = expV(f64x2.sub(v128.bitselect(p, l2, top2), mx)), eq = expV(f64x2.sub(q, mx));
-    const ep = v128.bitselect(ea, one, top2), e2 = v128.bitselect(one, ea, top2);
-    const e0 = v128.bitselect(eq, ep, top1), e1 = v128.bitselect(ep, eq, top1);
-    const sum = f64x2.add(f64x2.add(e0, e1), e2), inv = f64x2.div(one, sum);
-    const r0 = f64x2.mul(e0, inv), r1 = f64x2.mul(e1, inv), r2 = f64x2.mul(e2, inv);
-    const q0 = f64x2.mul(r0, d0), q1 = f64x2.mul(r1, d1), q2 = f64x2.mul(r2, d2);
-    a0 = f64x2.add(a0, r0); a1 = f64x2.add(a1, r1); a2 = f64x2.add(a2, r2);
-    f0 = f64x2.add(f0, q0); f1 = f64x2.add(f1, q1); f2 = f64x2.add(f2, q2);
-    g0 = f64x2.add(g0, f64x2.mul(q0, d0)); g1 = f64x2.add(g1, f64x2.mul(q1, d1)); g2 = f64x2.add(g2, f64x2.mul(q2, d2));
-    maxSum = f64x2.add(maxSum, mx);
-    prod = f64x2.mul(prod, sum);
-    if ((i & (LOG_BATCH - 1)) == LOG_BATCH - 1) {
-      logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
-      prod = one;
-    }
-  }
-  logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
-  store<f64>(out, hsum(a0)); store<f64>(out, hsum(a1), 8); store<f64>(out, hsum(a2), 16);
-  store<f64>(out, hsum(f0), 24); store<f64>(out, hsum(f1), 32); store<f64>(out, hsum(f2), 40);
-  store<f64>(out, hsum(g0), 48); store<f64>(out, hsum(g1), 56); store<f64>(out, hsum(g2), 64);
-  let total = hsum(maxSum) + logSum;
-  if (n & 1) total += emTail(3, load<f64>(xp + (<usize>(n - 1) << 3)), par, out);
-  return total;
-}
-
-/** The last value of an odd count: its terms added to the sums at `out`; returns its log-likelihood. */
-function emTail(k: i32, x: f64, par: usize, out: usize): f64 {
-  let mx: f64 = -Infinity;
-  for (let c = 0; c < k; c++) {
-    const d = x - load<f64>(par + (<usize>c << 3));
-    mx = max(mx, load<f64>(par + (<usize>(k + c) << 3)) - d * d * load<f64>(par + (<usize>(2 * k + c) << 3)));
-  }
-  let sum: f64 = 0;
-  for (let c = 0; c < k; c++) {
-    const d = x - load<f64>(par + (<usize>c << 3));
-    const l = load<f64>(par + (<usize>(k + c) << 3)) - d * d * load<f64>(par + (<usize>(2 * k + c) << 3));
-    sum += lane0(expV(f64x2.splat(l - mx)));
-  }
-  for (let c = 0; c < k; c++) {
-    const d = x - load<f64>(par + (<usize>c << 3));
-    const l = load<f64>(par + (<usize>(k + c) << 3)) - d * d * load<f64>(par + (<usize>(2 * k + c) << 3));
-    const r = lane0(expV(f64x2.splat(l - mx))) / sum;
-    const pa = out + (<usize>c << 3), pf = out + (<usize>(k + c) << 3), pg = out + (<usize>(2 * k + c) << 3);
-    store<f64>(pa, load<f64>(pa) + r);
-    store<f64>(pf, load<f64>(pf) + r * d);
-    store<f64>(pg, load<f64>(pg) + r * d * d);
-  }
-  return mx + Math.log(sum);
-}
 
 /**
  * Unnormalised Gaussian kernel sums on the grid lo + j step (j < m) of the n values at `dp`:

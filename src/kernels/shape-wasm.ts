@@ -4,7 +4,9 @@
 // copied into wasm memory; a mixture fit's values are copied once for all its EM steps.
 import { scalarEmSums } from "../stats/shape/em-sums.js";
 import { setShapeKernels, type BinnedEmSumsFn, type EmSumsFn, type ShapeKernels } from "../stats/shape/kernels.js";
-import { instantiateKernel } from "./load.js";
+import type { EmRun, MixtureParams } from "../stats/shape/squarem.js";
+import { KernelError } from "../util/errors.js";
+import { kernelModule } from "./load.js";
 import { installBinnedShapeKernels } from "./shape-binned-wasm.js";
 
 interface ShapeExports {
@@ -18,7 +20,12 @@ interface ShapeExports {
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
   dipCountsOfSorted(xPtr: number, n: number, workPtr: number, outPtr: number): void;
+  exactEmRun(xPtr: number, n: number, k: number, startPtr: number, maxIter: number, tol: number, regCovar: number, log2Pi: number, workPtr: number, outPtr: number): void;
 }
+
+const LOG_2PI = Math.log(2 * Math.PI);
+/** Bytes of exactEmRun's work (assembly/lib/em-values.ts EXACT_EM_WORK: two 80-byte regions and six 72-byte parameter sets). */
+const EXACT_EM_WORK = 160 + 6 * 72;
 
 /**
  * Headroom on the FFT pair counts' error estimate total^2 size eps (radix-2 passes and the
@@ -36,7 +43,40 @@ export class WasmShapeKernels implements ShapeKernels {
   private constructor(private readonly ex: ShapeExports) {}
 
   static create(): WasmShapeKernels {
-    return new WasmShapeKernels(instantiateKernel("shape").exports as unknown as ShapeExports);
+    // the host's Math functions: the kernel's EM run takes its logs from the same Math.log as gmm.ts
+    const instance = new WebAssembly.Instance(kernelModule("shape"), {
+      env: {
+        abort: (_msg: number, _file: number, line: number, col: number) => {
+          throw new KernelError(`WASM kernel "shape" aborted at ${line}:${col}`);
+        },
+        log: Math.log, cos: Math.cos, sin: Math.sin,
+      },
+    });
+    return new WasmShapeKernels(instance.exports as unknown as ShapeExports);
+  }
+
+  /**
+   * The whole accelerated EM run (gmm.ts: squarem.ts runSquarem over emStep, k = 1, 2, 3) over
+   * the values x from `start`, in the kernel: the same run, bit for bit, without a host call and
+   * a parameter object per EM step.
+   */
+  emRun(x: Float64Array, start: MixtureParams, cfg: { maxIter: number; tol: number; regCovar: number }): EmRun {
+    const n = x.length, k = start.means.length, work = EXACT_EM_WORK;
+    const ptr = this.scratch(f64Bytes(n) + work + 2 * f64Bytes(12));
+    const workPtr = ptr + f64Bytes(n), startPtr = workPtr + work, outPtr = startPtr + f64Bytes(12);
+    const heap = this.heap(), s = startPtr >>> 3;
+    heap.set(x, ptr >>> 3);
+    for (let c = 0; c < k; c++) {
+      heap[s + c] = start.weights[c]!;
+      heap[s + 3 + c] = start.means[c]!;
+      heap[s + 6 + c] = start.variances[c]!;
+    }
+    this.ex.exactEmRun(ptr, n, k, startPtr, cfg.maxIter, cfg.tol, cfg.regCovar, LOG_2PI, workPtr, outPtr);
+    const r = this.heap(), o = outPtr >>> 3;
+    return {
+      params: { weights: r.slice(o, o + k), means: r.slice(o + 3, o + 3 + k), variances: r.slice(o + 6, o + 6 + k) },
+      meanLogLik: r[o + 9]!, converged: r[o + 10] === 1, iterations: r[o + 11]!,
+    };
   }
 
   emSums(x: Float64Array): EmSumsFn {

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { WasmShapeKernels } from "../../src/kernels/shape-wasm.js";
 import { scalarEmSums } from "../../src/stats/shape/em-sums.js";
 import { bandwidthSJ } from "../../src/stats/shape/bandwidth.js";
-import { fitGaussianMixture } from "../../src/stats/shape/gmm.js";
+import { acceleratedEmScalar, fitGaussianMixture } from "../../src/stats/shape/gmm.js";
 import { scalarBinnedEmSums } from "../../src/stats/shape/gmm-binned.js";
 import { convolveKernel, kdeOnEvenGrid, gaussianKde, kdeGrid, KDE_GRID_TERM_FLOOR } from "../../src/stats/shape/kde.js";
 import { dipOfSorted, scalarDipCounts } from "../../src/stats/shape/dip.js";
@@ -258,4 +258,39 @@ test("the kernel's dip of sorted values is dip.ts's (plain ties) bit for bit: ra
   // through dipOfSorted with the kernels installed
   const x = cases[9]!;
   assert.deepEqual(withKernels(() => dipOfSorted(x)), dipOfSorted(x));
+});
+
+test("the kernel's whole accelerated EM run is gmm.ts's run over the kernel's pass, bit for bit (k = 1, 2, 3; converged, capped, backtracking)", () => {
+  const rng = new Rng(21);
+  let runs = 0, capped = 0;
+  for (const n of [7, 129, 768, 1001, 1238]) {
+    for (const shape of ["normal", "bimodal", "ties"] as const) {
+      const x = Float64Array.from({ length: n }, () =>
+        shape === "normal" ? rng.normal() : shape === "bimodal" ? (rng.uniform() < 0.3 ? -3 : 2) + rng.normal() : Math.round(rng.normal() * 3) / 3).sort();
+      for (const k of [1, 2, 3] as const) {
+        const start = {
+          weights: Float64Array.from({ length: k }, () => 1 / k),
+          means: Float64Array.from({ length: k }, (_, c) => x[Math.floor(((c + 0.5) * n) / k)]! + 0.1 * rng.normal()),
+          variances: Float64Array.from({ length: k }, () => 0.5 + rng.uniform()),
+        };
+        for (const cfg of [{ maxIter: 300, tol: 1e-6, regCovar: 1e-6 }, { maxIter: 5, tol: 1e-12, regCovar: 1e-6 }]) {
+          const got = wasm.emRun(x, start, cfg);
+          // k = 1: the per-step path took em-sums.ts's scalar pass (WasmShapeKernels.emSums delegates to it)
+          const want = acceleratedEmScalar(x, start, cfg, k === 1 ? scalarEmSums(x) : wasm.emSums(x));
+          assert.deepEqual(got, want, `n ${n} ${shape} k ${k} maxIter ${cfg.maxIter}`);
+          runs++;
+          if (!got.converged) capped++;
+        }
+      }
+    }
+  }
+  assert.ok(capped >= 10 && capped < runs, `capped ${capped} of ${runs}`);
+  // through fitGaussianMixture: with the kernels installed, the oracles' fit up to the SIMD pass's rounding
+  const x = Float64Array.from({ length: 500 }, () => (rng.uniform() < 0.5 ? -1 : 1) + 0.4 * rng.normal());
+  for (const k of [1, 2, 3] as const) {
+    const fit = withKernels(() => fitGaussianMixture(x, { components: k, nInit: 2, accelerate: true, seed: 4 }));
+    const ref = fitGaussianMixture(x, { components: k, nInit: 2, accelerate: true, seed: 4 });
+    assert.ok(fit.converged && Math.abs(fit.logLikelihood - ref.logLikelihood) < 1e-6, `k ${k}: ${fit.logLikelihood} vs ${ref.logLikelihood}`);
+    for (let c = 0; c < k; c++) assert.ok(Math.abs(fit.means[c]! - ref.means[c]!) < 1e-6, `k ${k} mean ${c}`);
+  }
 });

@@ -5,6 +5,7 @@
 // the WASM SIMD kernels (src/kernels/shape-wasm.ts, installed by the statistics workers)
 // installs them here. Results agree with the oracles to rounding (test/kernels/shape-wasm.test.ts).
 import { kernelSlot } from "../kernel-slot.js";
+import type { EmRun, MixtureParams } from "./squarem.js";
 
 /**
  * One EM pass over the bound values: adds to s[0..k) the sums of the responsibilities r_c, sets
@@ -23,6 +24,8 @@ export type BinnedEmSumsFn = (means: Float64Array, base: Float64Array, inv: Floa
 export interface ShapeKernels {
   /** Binds the values of one mixture fit (they must not change while it is used). */
   emSums(x: Float64Array): EmSumsFn;
+  /** gmm.ts's accelerated EM run over the values x (squarem.ts runSquarem over its emStep, k = 1, 2, 3) from `start`, the same run bit for bit. */
+  emRun(x: Float64Array, start: MixtureParams, cfg: { maxIter: number; tol: number; regCovar: number }): EmRun;
   /** Binds the cells of one binned mixture fit (count, mean, within-cell variance; unchanged while used). */
   binnedEmSums(cells: { count: Float64Array; mean: Float64Array; variance: Float64Array }): BinnedEmSumsFn;
   /**
