@@ -3,7 +3,7 @@
 // (src/stats/shape/kernels.ts) that a thread installs with installShapeKernels(). Values are
 // copied into wasm memory; a mixture fit's values are copied once for all its EM steps.
 import { scalarEmSums } from "../stats/shape/em-sums.js";
-import { setShapeKernels, type BinnedEmSumsFn, type EmSumsFn, type ShapeKernels } from "../stats/shape/kernels.js";
+import { setShapeKernels, type BinnedEmSumsFn, type EmSumsFn, type ShapeKernels, type WeibullPlotSums } from "../stats/shape/kernels.js";
 import type { EmRun, MixtureParams } from "../stats/shape/squarem.js";
 import { KernelError } from "../util/errors.js";
 import { kernelModule } from "./load.js";
@@ -20,6 +20,8 @@ interface ShapeExports {
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
   dipCountsOfSorted(xPtr: number, n: number, workPtr: number, outPtr: number): void;
+  ksDistance(xPtr: number, n: number, mean: number, std: number): number;
+  weibullPlotSums(xPtr: number, n: number, yPtr: number, absPtr: number, tsPtr: number, ysPtr: number, outPtr: number): void;
   exactEmRun(xPtr: number, n: number, k: number, startPtr: number, maxIter: number, tol: number, regCovar: number, log2Pi: number, workPtr: number, outPtr: number): void;
 }
 
@@ -49,7 +51,7 @@ export class WasmShapeKernels implements ShapeKernels {
         abort: (_msg: number, _file: number, line: number, col: number) => {
           throw new KernelError(`WASM kernel "shape" aborted at ${line}:${col}`);
         },
-        log: Math.log, cos: Math.cos, sin: Math.sin,
+        exp: Math.exp, log: Math.log, cos: Math.cos, sin: Math.sin,
       },
     });
     return new WasmShapeKernels(instance.exports as unknown as ShapeExports);
@@ -196,6 +198,24 @@ export class WasmShapeKernels implements ShapeKernels {
     this.ex.dipCountsOfSorted(ptr, n, workPtr, outPtr);
     const out = this.heap(), o = outPtr >>> 3;
     return { dip: out[o]!, low: out[o + 1]!, high: out[o + 2]! };
+  }
+
+  ksDistance(s: Float64Array, mean: number, std: number): number {
+    const ptr = this.scratch(f64Bytes(s.length));
+    this.heap().set(s, ptr >>> 3);
+    return this.ex.ksDistance(ptr, s.length, mean, std);
+  }
+
+  weibullPlotSums(v: Float64Array, y: Float64Array): WeibullPlotSums {
+    const n = v.length, len = f64Bytes(n);
+    const ptr = this.scratch(5 * len + f64Bytes(6));
+    const yPtr = ptr + len, absPtr = yPtr + len, tsPtr = absPtr + len, ysPtr = tsPtr + len, outPtr = ysPtr + len;
+    const heap = this.heap();
+    heap.set(v, ptr >>> 3);
+    heap.set(y.subarray(0, n), yPtr >>> 3);
+    this.ex.weibullPlotSums(ptr, n, yPtr, absPtr, tsPtr, ysPtr, outPtr);
+    const r = this.heap(), o = outPtr >>> 3;
+    return { m: r[o]!, mt: r[o + 1]!, my: r[o + 2]!, stt: r[o + 3]!, sty: r[o + 4]!, syy: r[o + 5]! };
   }
 
   /** The kernel's exp of each value (to measure its error; the EM pass uses it inline). */

@@ -11,6 +11,9 @@ import { dipOfSorted, scalarDipCounts } from "../../src/stats/shape/dip.js";
 import { setShapeKernels, shapeKernels } from "../../src/stats/shape/kernels.js";
 import { shapeSummary } from "../../src/stats/shape/summary.js";
 import { Rng } from "../../src/util/rng.js";
+import { centralSums, markSortedFinite } from "../../src/stats/shape/sample.js";
+import { ksDistance, ksToNormal } from "../../src/stats/shape/ks.js";
+import { absOfSorted, weibullFitAbs, weibullPlotSums } from "../../src/stats/shape/weibull.js";
 
 const wasm = WasmShapeKernels.create();
 const GRID_REACH = Math.sqrt(-2 * Math.log(KDE_GRID_TERM_FLOOR));
@@ -293,4 +296,25 @@ test("the kernel's whole accelerated EM run is gmm.ts's run over the kernel's pa
     assert.ok(fit.converged && Math.abs(fit.logLikelihood - ref.logLikelihood) < 1e-6, `k ${k}: ${fit.logLikelihood} vs ${ref.logLikelihood}`);
     for (let c = 0; c < k; c++) assert.ok(Math.abs(fit.means[c]! - ref.means[c]!) < 1e-6, `k ${k} mean ${c}`);
   }
+});
+
+test("the kernel's KS distance and Weibull plot sums are ks.ts's and weibull.ts's, bit for bit", () => {
+  const rng = new Rng(31);
+  for (const n of [10, 11, 64, 768, 1238, 3072]) {
+    for (const shape of ["normal", "signed-ties", "positive", "zeros"] as const) {
+      const v = Float64Array.from({ length: n }, () => {
+        const z = rng.normal();
+        return shape === "normal" ? z : shape === "signed-ties" ? Math.round(z * 5) / 5 : shape === "positive" ? Math.exp(z) : rng.uniform() < 0.3 ? 0 : Math.fround(0.02 * z);
+      }).sort();
+      const c = centralSums(v), std = Math.sqrt(c.s2 / (n - 1));
+      assert.ok(Object.is(wasm.ksDistance(v, c.mean, std), ksDistance(v, c.mean, std)), `ks n ${n} ${shape}`);
+      const y = Float64Array.from({ length: n }, (_, i) => Math.log(-Math.log(1 - (i + 1 - 0.3) / (n + 0.4))));
+      const got = wasm.weibullPlotSums(v, y), want = weibullPlotSums(absOfSorted(v), y);
+      for (const key of ["m", "mt", "my", "stt", "sty", "syy"] as const) assert.ok(Object.is(got[key], want[key]), `weibull n ${n} ${shape} ${key}: ${got[key]} vs ${want[key]}`);
+    }
+  }
+  // through the fits: the marked sorted values with the kernels installed give the oracles' results
+  const x = markSortedFinite(Float64Array.from({ length: 999 }, () => rng.normal() * 0.02).sort());
+  assert.deepEqual(withKernels(() => weibullFitAbs(x)), weibullFitAbs(Array.from(x)));
+  assert.deepEqual(withKernels(() => ksToNormal(x)), ksToNormal(Array.from(x)));
 });

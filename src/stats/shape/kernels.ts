@@ -1,6 +1,7 @@
 // Pluggable hot loops of the shape statistics: the EM sums of values (gmm.ts) and of histogram
 // cells (gmm-binned.ts), the exact KDE grid sums (kde.ts), the convolution of binned KDE weights
-// (kde.ts, kde-binned.ts) and the dip of sorted values (dip.ts). The
+// (kde.ts, kde-binned.ts), the dip of sorted values (dip.ts), the KS distance (ks.ts) and the Weibull
+// regression sums (weibull.ts). The
 // plain TypeScript versions in this folder are the oracles and the default; a thread that has
 // the WASM SIMD kernels (src/kernels/shape-wasm.ts, installed by the statistics workers)
 // installs them here. Results agree with the oracles to rounding (test/kernels/shape-wasm.test.ts).
@@ -21,6 +22,9 @@ export type EmSumsFn = (means: Float64Array, base: Float64Array, halfInv: Float6
  */
 export type BinnedEmSumsFn = (means: Float64Array, base: Float64Array, inv: Float64Array, s0: Float64Array, s1: Float64Array, s2: Float64Array) => number;
 
+/** The Weibull probability-plot regression's sums (weibull.ts): points kept, means of t = ln|w| and y, centred sums. */
+export interface WeibullPlotSums { m: number; mt: number; my: number; stt: number; sty: number; syy: number }
+
 export interface ShapeKernels {
   /** Binds the values of one mixture fit (they must not change while it is used). */
   emSums(x: Float64Array): EmSumsFn;
@@ -39,6 +43,10 @@ export interface ShapeKernels {
   sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number;
   /** out[i] = sum_j weights[j] kernel[|i - j|] over |i - j| < kernel.length (convolveKernel). */
   convolve(weights: Float64Array, kernel: Float64Array): Float64Array;
+  /** ks.ts ksDistance of sorted finite values. */
+  ksDistance(s: Float64Array, mean: number, std: number): number;
+  /** weibull.ts weibullPlotSums of marked sorted finite values (|v| taken by the merge) and the plotting positions' y. */
+  weibullPlotSums(v: Float64Array, y: Float64Array): WeibullPlotSums;
   /** dip.ts dipCounts of sorted finite values with the plain tie rule: twice the dip in counts and the modal interval's indices. */
   dipCounts(x: Float64Array): { dip: number; low: number; high: number };
 }

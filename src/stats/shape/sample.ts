@@ -143,7 +143,21 @@ export interface CentralSums {
   s4: number;
 }
 
+/**
+ * centralSums(x); of an array marked by markSortedFinite (never written again) computed once and
+ * kept with it: shapeSummary's bimodality, KS and both bandwidths read the same sums.
+ */
 export function centralSums(x: ArrayLike<number>): CentralSums {
+  if (!sortedFiniteValues.has(x)) return centralSumsOf(x);
+  let sums = markedSums.get(x);
+  if (sums === undefined) markedSums.set(x, (sums = centralSumsOf(x)));
+  return sums;
+}
+
+/** The central sums of marked arrays, computed once each (centralSums). */
+const markedSums = new WeakMap<object, CentralSums>();
+
+function centralSumsOf(x: ArrayLike<number>): CentralSums {
   const n = x.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += x[i]!;
