@@ -11,6 +11,7 @@ export { binnedEmSums } from "./lib/em-common";
 export { dipCountsOfSorted } from "./lib/dip-sorted";
 export { emSums, exactEmRun } from "./lib/em-values";
 export { ksDistance, weibullPlotSums } from "./lib/exact-fits";
+export { sortFiniteF32 } from "./lib/sort-f32";
 
 /** expV of `n` values at `p`, in place (to measure its error against Math.exp). */
 export function expBatch(p: usize, n: i32): void {

@@ -20,6 +20,7 @@ interface ShapeExports {
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
   dipCountsOfSorted(xPtr: number, n: number, workPtr: number, outPtr: number): void;
+  sortFiniteF32(xPtr: number, n: number, keysPtr: number, swapPtr: number, countsPtr: number, outPtr: number): number;
   ksDistance(xPtr: number, n: number, mean: number, std: number): number;
   weibullPlotSums(xPtr: number, n: number, yPtr: number, absPtr: number, tsPtr: number, ysPtr: number, outPtr: number): void;
   exactEmRun(xPtr: number, n: number, k: number, startPtr: number, maxIter: number, tol: number, regCovar: number, log2Pi: number, workPtr: number, outPtr: number): void;
@@ -198,6 +199,15 @@ export class WasmShapeKernels implements ShapeKernels {
     this.ex.dipCountsOfSorted(ptr, n, workPtr, outPtr);
     const out = this.heap(), o = outPtr >>> 3;
     return { dip: out[o]!, low: out[o + 1]!, high: out[o + 2]! };
+  }
+
+  sortedFiniteF32(x: Float32Array): Float64Array {
+    const n = x.length, len = Math.ceil((n * 4) / 16) * 16;
+    const ptr = this.scratch(3 * len + 4096 + f64Bytes(n));
+    const keysPtr = ptr + len, swapPtr = keysPtr + len, countsPtr = swapPtr + len, outPtr = countsPtr + 4096;
+    new Float32Array(this.ex.memory.buffer, ptr, n).set(x);
+    const m = this.ex.sortFiniteF32(ptr, n, keysPtr, swapPtr, countsPtr, outPtr);
+    return new Float64Array(this.ex.memory.buffer, outPtr, m).slice();
   }
 
   ksDistance(s: Float64Array, mean: number, std: number): number {

@@ -11,7 +11,7 @@ import { dipOfSorted, scalarDipCounts } from "../../src/stats/shape/dip.js";
 import { setShapeKernels, shapeKernels } from "../../src/stats/shape/kernels.js";
 import { shapeSummary } from "../../src/stats/shape/summary.js";
 import { Rng } from "../../src/util/rng.js";
-import { centralSums, markSortedFinite } from "../../src/stats/shape/sample.js";
+import { centralSums, finiteValues, markSortedFinite, radixSortedFinite, sortedFiniteCopy } from "../../src/stats/shape/sample.js";
 import { ksDistance, ksToNormal } from "../../src/stats/shape/ks.js";
 import { absOfSorted, weibullFitAbs, weibullPlotSums } from "../../src/stats/shape/weibull.js";
 
@@ -317,4 +317,22 @@ test("the kernel's KS distance and Weibull plot sums are ks.ts's and weibull.ts'
   const x = markSortedFinite(Float64Array.from({ length: 999 }, () => rng.normal() * 0.02).sort());
   assert.deepEqual(withKernels(() => weibullFitAbs(x)), weibullFitAbs(Array.from(x)));
   assert.deepEqual(withKernels(() => ksToNormal(x)), ksToNormal(Array.from(x)));
+});
+
+test("the kernel's sort of float32 values is finiteValues(x).sort(), element for element (-0 before +0, non-finite dropped)", () => {
+  const rng = new Rng(41);
+  const special = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 1, -1];
+  for (const n of [1, 2, 64, 777, 1238, 3072]) {
+    for (const kind of ["spread", "ties", "narrow"] as const) {
+      const x = Float32Array.from({ length: n }, () => {
+        const u = rng.uniform();
+        return kind === "ties" ? Math.round(u * 8) - 4 : kind === "narrow" ? 1 + (u - 0.5) * 1e-3 : (u - 0.5) * 2 ** (Math.floor(rng.uniform() * 80) - 40);
+      });
+      for (const v of special) if (rng.uniform() < 0.5) x[Math.floor(rng.uniform() * n)] = v;
+      const got = wasm.sortedFiniteF32(x), want = finiteValues(x).sort();
+      assert.equal(got.length, want.length);
+      for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `n ${n} ${kind} at ${i}: ${got[i]} vs ${want[i]}`);
+      if (n >= 64) assert.deepEqual(withKernels(() => sortedFiniteCopy(x)), radixSortedFinite(x));
+    }
+  }
 });

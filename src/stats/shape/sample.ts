@@ -2,6 +2,7 @@
 // the seeded uniform sample that stands in for a large tensor. Pure; no I/O.
 import { NotEnoughPointsError, UsageError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
+import { shapeKernels } from "./kernels.js";
 
 /** Values accepted by every shape function. */
 export type Values = Float64Array | readonly number[];
@@ -31,10 +32,12 @@ export function finiteValues(x: ArrayLike<number>): Float64Array {
 /**
  * finiteValues(x).sort() (ascending, -0 before +0, as Float64Array.prototype.sort), the same
  * array; for float32 values (kept tensors) by a radix sort of their bits, in O(n) instead of a
- * comparison sort: the same values in the same order (equal keys are equal values).
+ * comparison sort: the same values in the same order (equal keys are equal values); in the
+ * shape kernel when it is installed (radixSortedFinite is its oracle).
  */
 export function sortedFiniteCopy(x: ArrayLike<number>): Float64Array {
-  return x instanceof Float32Array && x.length >= RADIX_MIN_VALUES ? radixSortedFinite(x) : finiteValues(x).sort();
+  if (!(x instanceof Float32Array) || x.length < RADIX_MIN_VALUES) return finiteValues(x).sort();
+  return shapeKernels()?.sortedFiniteF32(x) ?? radixSortedFinite(x);
 }
 
 /** Below this many values the comparison sort is as fast as the four counting passes. */
@@ -48,7 +51,7 @@ const radixCounts = new Int32Array(4 * 256);
  * keys of their bits: sign bit flipped for +, all bits for -, so -0 sorts before +0 and keys
  * order as the values. A digit shared by every key is skipped.
  */
-function radixSortedFinite(x: Float32Array): Float64Array {
+export function radixSortedFinite(x: Float32Array): Float64Array {
   const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
   if (radixKeys.length < x.length) {
     radixKeys = new Uint32Array(x.length);
