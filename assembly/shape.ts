@@ -9,7 +9,7 @@ import { expV } from "./lib/em-common";
 import { fft } from "./lib/fft";
 export { binnedEmSums } from "./lib/em-common";
 export { dipCountsOfSorted } from "./lib/dip-sorted";
-export { emSums, exactEmRun } from "./lib/em-values";
+export { emSums, exactEmRun, quantileStart } from "./lib/em-values";
 export { ksDistance, weibullPlotSums } from "./lib/exact-fits";
 export { sortFiniteF32 } from "./lib/sort-f32";
 

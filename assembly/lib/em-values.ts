@@ -262,3 +262,33 @@ function finish(q: usize, converged: bool, steps: i32, out: usize): void {
   st(out, 10, converged ? 1 : 0);
   st(out, 11, <f64>steps);
 }
+
+/**
+ * gmm.ts mStepHard over quantileLabels: the start of a fit with k components from k groups of
+ * (nearly) equal count along the n sorted values at xp, the same sums in the same order. Writes
+ * w (3), mu (3), v (3) to out (components k..2 unused); sums: scratch of 9 f64.
+ */
+export function quantileStart(xp: usize, n: i32, k: i32, regCovar: f64, sums: usize, out: usize): void {
+  for (let c = 0; c < k; c++) {
+    st(sums, c, TINY); // mass
+    st(sums, 3 + c, 0); // sum of x
+    st(sums, 6 + c, 0); // sum of squared deviations
+  }
+  for (let i = 0; i < n; i++) {
+    const c = <i32>min(<f64>(k - 1), Math.floor(<f64>(i * k) / <f64>n));
+    st(sums, c, ld(sums, c) + 1);
+    st(sums, 3 + c, ld(sums, 3 + c) + ld(xp, i));
+  }
+  for (let c = 0; c < k; c++) st(out, 3 + c, ld(sums, 3 + c) / ld(sums, c));
+  for (let i = 0; i < n; i++) {
+    const c = <i32>min(<f64>(k - 1), Math.floor(<f64>(i * k) / <f64>n));
+    const d = ld(xp, i) - ld(out, 3 + c);
+    st(sums, 6 + c, ld(sums, 6 + c) + d * d);
+  }
+  let total: f64 = 0;
+  for (let c = 0; c < k; c++) total += ld(sums, c);
+  for (let c = 0; c < k; c++) {
+    st(out, c, ld(sums, c) / total);
+    st(out, 6 + c, ld(sums, 6 + c) / ld(sums, c) + regCovar);
+  }
+}

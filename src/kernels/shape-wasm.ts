@@ -21,6 +21,7 @@ interface ShapeExports {
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
   dipCountsOfSorted(xPtr: number, n: number, workPtr: number, outPtr: number): void;
   sortFiniteF32(xPtr: number, n: number, keysPtr: number, swapPtr: number, countsPtr: number, outPtr: number): number;
+  quantileStart(xPtr: number, n: number, k: number, regCovar: number, sumsPtr: number, outPtr: number): void;
   ksDistance(xPtr: number, n: number, mean: number, std: number): number;
   weibullPlotSums(xPtr: number, n: number, yPtr: number, absPtr: number, tsPtr: number, ysPtr: number, outPtr: number): void;
   exactEmRun(xPtr: number, n: number, k: number, startPtr: number, maxIter: number, tol: number, regCovar: number, log2Pi: number, workPtr: number, outPtr: number): void;
@@ -199,6 +200,16 @@ export class WasmShapeKernels implements ShapeKernels {
     this.ex.dipCountsOfSorted(ptr, n, workPtr, outPtr);
     const out = this.heap(), o = outPtr >>> 3;
     return { dip: out[o]!, low: out[o + 1]!, high: out[o + 2]! };
+  }
+
+  quantileStart(x: Float64Array, k: number, regCovar: number): MixtureParams {
+    const n = x.length;
+    const ptr = this.scratch(f64Bytes(n) + 2 * f64Bytes(9));
+    const sumsPtr = ptr + f64Bytes(n), outPtr = sumsPtr + f64Bytes(9);
+    this.heap().set(x, ptr >>> 3);
+    this.ex.quantileStart(ptr, n, k, regCovar, sumsPtr, outPtr);
+    const r = this.heap(), o = outPtr >>> 3;
+    return { weights: r.slice(o, o + k), means: r.slice(o + 3, o + 3 + k), variances: r.slice(o + 6, o + 6 + k) };
   }
 
   sortedFiniteF32(x: Float32Array): Float64Array {

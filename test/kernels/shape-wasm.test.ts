@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { WasmShapeKernels } from "../../src/kernels/shape-wasm.js";
 import { scalarEmSums } from "../../src/stats/shape/em-sums.js";
 import { bandwidthSJ } from "../../src/stats/shape/bandwidth.js";
-import { acceleratedEmScalar, fitGaussianMixture } from "../../src/stats/shape/gmm.js";
+import { acceleratedEmScalar, fitGaussianMixture, quantileStart } from "../../src/stats/shape/gmm.js";
 import { scalarBinnedEmSums } from "../../src/stats/shape/gmm-binned.js";
 import { convolveKernel, kdeOnEvenGrid, gaussianKde, kdeGrid, KDE_GRID_TERM_FLOOR } from "../../src/stats/shape/kde.js";
 import { dipOfSorted, scalarDipCounts } from "../../src/stats/shape/dip.js";
@@ -333,6 +333,17 @@ test("the kernel's sort of float32 values is finiteValues(x).sort(), element for
       assert.equal(got.length, want.length);
       for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `n ${n} ${kind} at ${i}: ${got[i]} vs ${want[i]}`);
       if (n >= 64) assert.deepEqual(withKernels(() => sortedFiniteCopy(x)), radixSortedFinite(x));
+    }
+  }
+});
+
+test("the kernel's quantile start of a mixture is gmm.ts's (mStepHard over quantileLabels), bit for bit", () => {
+  const rng = new Rng(51);
+  for (const n of [3, 5, 7, 100, 129, 1238, 3072]) {
+    const x = Float64Array.from({ length: n }, () => (rng.uniform() < 0.2 ? 5 : 0) + rng.normal()).sort();
+    for (const k of [1, 2, 3] as const) {
+      if (n < 2 * k + 1) continue;
+      assert.deepEqual(wasm.quantileStart(x, k, 1e-6), quantileStart(x, k, 1e-6), `n ${n} k ${k}`);
     }
   }
 });

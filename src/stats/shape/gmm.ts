@@ -65,9 +65,9 @@ export function fitGaussianMixture(x: Values, options: GaussianMixtureOptions): 
   const cfg = { maxIter: options.maxIter ?? 300, tol: options.tol ?? 1e-6, regCovar: options.regCovar ?? 1e-6 };
   const run = options.accelerate === true ? (start: Params) => acceleratedEm(data, start, cfg) : (start: Params) => runEm(data, start, new Float64Array(data.length * k), cfg);
   let best: EmRun | undefined;
+  const kernels = shapeKernels();
   for (let r = 0; r < nInit; r++) {
-    const labels = r === 0 ? quantileLabels(data.length, k) : kmeansLabels(data, k, rng);
-    const fit = run(mStepHard(data, labels, k, cfg.regCovar));
+    const fit = run(r === 0 ? kernels?.quantileStart(data, k, cfg.regCovar) ?? quantileStart(data, k, cfg.regCovar) : mStepHard(data, kmeansLabels(data, k, rng), k, cfg.regCovar));
     if (best === undefined || fit.meanLogLik > best.meanLogLik) best = fit;
     if (k === 1) break; // one component: every start gives the same fit (the sample mean and variance)
   }
@@ -221,6 +221,11 @@ function mStepHard(x: Float64Array, labels: Int32Array, k: number, regCovar: num
   }
   const total = mass.reduce((a, b) => a + b, 0);
   return { weights: mass.map((m) => m / total), means, variances: sq.map((s, c) => s / mass[c]! + regCovar) };
+}
+
+/** The start from k groups of (nearly) equal count along the sorted data (the WASM kernel's oracle: kernels.ts quantileStart). */
+export function quantileStart(x: Float64Array, k: number, regCovar: number): Params {
+  return mStepHard(x, quantileLabels(x.length, k), k, regCovar);
 }
 
 /** k groups of (nearly) equal count along the sorted data. */

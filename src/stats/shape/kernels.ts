@@ -43,6 +43,8 @@ export interface ShapeKernels {
   sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number;
   /** out[i] = sum_j weights[j] kernel[|i - j|] over |i - j| < kernel.length (convolveKernel). */
   convolve(weights: Float64Array, kernel: Float64Array): Float64Array;
+  /** gmm.ts's start from quantile labels (mStepHard over quantileLabels) of k components, the same bits. */
+  quantileStart(x: Float64Array, k: number, regCovar: number): MixtureParams;
   /** sample.ts sortedFiniteCopy of float32 values: the finite ones in ascending order (-0 before +0). */
   sortedFiniteF32(x: Float32Array): Float64Array;
   /** ks.ts ksDistance of sorted finite values. */
