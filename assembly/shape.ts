@@ -30,9 +30,10 @@ export function expBatch(p: usize, n: i32): void {
  * recurrence of kdeOnEvenGrid (src/stats/shape/kde.ts): each value starts at its nearest node and
  * walks out both ways, four nodes per iteration (two f64x2 lanes pairs: e_{j+4} = e_j T_j,
  * T_{j+4} = T_j q^16, q = exp(-delta^2)). `qpow`: scratch of m + 1 f64 for the powers q^t the
- * walks resume their scalar recurrence from (each Math.pow(q, t) computed once per grid).
+ * walks resume their scalar recurrence from (each Math.pow(q, t) computed once per grid). Each sum
+ * is then multiplied by `norm` (kde.ts's 1 / (n h sqrt(2 pi)); 1: none).
  */
-export function kdeGrid(dp: usize, n: i32, h: f64, lo: f64, step: f64, m: i32, reach: f64, out: usize, qpow: usize): void {
+export function kdeGrid(dp: usize, n: i32, h: f64, lo: f64, step: f64, m: i32, reach: f64, out: usize, qpow: usize, norm: f64): void {
   memory.fill(out, 0, <usize>m << 3);
   memory.fill(qpow, 0, <usize>(m + 1) << 3); // q^t, filled as walks need them (0: not yet)
   const delta = step / h, q = Math.exp(-delta * delta), q16 = Math.exp(-16 * delta * delta);
@@ -53,6 +54,7 @@ export function kdeGrid(dp: usize, n: i32, h: f64, lo: f64, step: f64, m: i32, r
       if (left > 0) walk(out, j0, left, e0, rLeft, q, q16, -1, qpow);
     }
   }
+  if (norm != 1) for (let j = 0; j < m; j++) store<f64>(out + (<usize>j << 3), load<f64>(out + (<usize>j << 3)) * norm);
 }
 
 /** Adds e_t = e0 prod_{s<t} r_s (r_s = r0 q^s) at nodes j0 + dir t, t = 1..count. */

@@ -14,7 +14,7 @@ interface ShapeExports {
   reserve(bytes: number): number;
   expBatch(ptr: number, n: number): void;
   emSums(k: number, xPtr: number, n: number, parPtr: number, outPtr: number): number;
-  kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number, qpowPtr: number): void;
+  kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number, qpowPtr: number, norm: number): void;
   binnedEmSums(cntPtr: number, meanPtr: number, varPtr: number, nc: number, parPtr: number, outPtr: number): number;
   sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
@@ -149,11 +149,11 @@ export class WasmShapeKernels implements ShapeKernels {
     };
   }
 
-  kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number): Float64Array {
+  kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number, norm = 1): Float64Array {
     const ptr = this.scratch(f64Bytes(data.length) + f64Bytes(m) + f64Bytes(m + 1));
     const outPtr = ptr + f64Bytes(data.length), qpowPtr = outPtr + f64Bytes(m);
     new Float64Array(this.ex.memory.buffer, ptr, data.length).set(data);
-    this.ex.kdeGrid(ptr, data.length, h, lo, step, m, reach, outPtr, qpowPtr);
+    this.ex.kdeGrid(ptr, data.length, h, lo, step, m, reach, outPtr, qpowPtr, norm);
     return new Float64Array(this.ex.memory.buffer, outPtr, m).slice();
   }
 

@@ -34,9 +34,10 @@ export interface ShapeKernels {
   binnedEmSums(cells: { count: Float64Array; mean: Float64Array; variance: Float64Array }): BinnedEmSumsFn;
   /**
    * Unnormalised kernel sums on the grid lo + j step, j < m: out[j] = sum_i exp(-u^2/2),
-   * u = (lo + j step - x_i) / h, over the terms with |u| <= reach (kdeOnEvenGrid's recurrence).
+   * u = (lo + j step - x_i) / h, over the terms with |u| <= reach (kdeOnEvenGrid's recurrence),
+   * each then multiplied by norm (default 1: none).
    */
-  kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number): Float64Array;
+  kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number, norm?: number): Float64Array;
   /** bw.SJ's pair counts by bin distance (bandwidth.ts pairCounts) from the bin counts: out[0] = sum w (w - 1) / 2, out[d] = sum_b w_b w_{b+d}, d < nb. */
   binAutocorrelation(bins: Float64Array, nb: number): Float64Array;
   /** bandwidth.ts phi's sum over the first `terms` pair counts: exp(-delta/2) poly_order(delta) counts[i], delta = (i binWidth / h)^2. */

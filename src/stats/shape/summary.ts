@@ -58,11 +58,11 @@ export interface ShapeSummary {
 export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions = {}): ShapeSummary {
   const size = options.sampleSize ?? SHAPE_SAMPLE_SIZE;
   const seed = options.seed ?? 0;
-  let nonFinite = 0;
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) nonFinite++;
   const sampled = x.length > size;
   // sorted once here and marked: every statistic below reads it in place (sample.ts sortedFinite)
   const v = markSortedFinite(sortedFiniteCopy(sampled ? seededSample(x, size, seed) : x));
+  let nonFinite = sampled ? 0 : x.length - v.length; // the copy holds the finite values
+  if (sampled) for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) nonFinite++;
   const notes: string[] = [];
   const attempt = <T>(what: string, f: () => T): T | null => {
     try {
