@@ -1,7 +1,10 @@
-// Host side of the shape-statistics WASM kernels (assembly/shape.ts): the EM sums of the exact
-// mixtures, the exact KDE grid sums and the binned-KDE convolution, as a ShapeKernels
-// (src/stats/shape/kernels.ts) that a thread installs with installShapeKernels(). Values are
-// copied into wasm memory; a mixture fit's values are copied once for all its EM steps.
+// Host side of the shape-statistics WASM kernels (assembly/shape.ts): the exact mixtures' EM (one
+// pass, or the whole accelerated run, and its quantile start), the exact KDE grid sums, the
+// binned-KDE convolution, bw.SJ's pair counts and phi sums, the sort of float32 values, the dip,
+// the KS distance and the Weibull plot sums, as a ShapeKernels (src/stats/shape/kernels.ts) that
+// a thread installs with installShapeKernels(). Values are copied into wasm memory; the kernel
+// takes Math.log and Math.exp from the host, so its results are the TypeScript oracles' bit for bit
+// where test/kernels/shape-wasm.test.ts says so.
 import { scalarEmSums } from "../stats/shape/em-sums.js";
 import { setShapeKernels, type BinnedEmSumsFn, type EmSumsFn, type ShapeKernels, type WeibullPlotSums } from "../stats/shape/kernels.js";
 import type { EmRun, MixtureParams } from "../stats/shape/squarem.js";
