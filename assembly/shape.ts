@@ -1,13 +1,17 @@
 // Shape-statistics kernels: the hot loops of the exact-value Gaussian-mixture EM (one E step and
 // the M step's sufficient statistics) and of the kernel density grids (exact sum on an even grid
 // by the Gaussian's recurrence, and the convolution of binned weights with a sampled kernel),
-// in f64x2 SIMD. The TypeScript oracles are in src/stats/shape (em-sums.ts, kde.ts); the host
+// in f64x2 SIMD, and the dip of sorted values (lib/dip-sorted.ts). The TypeScript oracles are in src/stats/shape (em-sums.ts, kde.ts, dip.ts); the host
 // side is src/kernels/shape-wasm.ts. Not a general math library: expV is for arguments <= 709.
 
 export { reserve } from "./lib/scratch";
 import { expV } from "./lib/em-common";
 import { fft } from "./lib/fft";
 export { binnedEmSums } from "./lib/em-common";
+export { dipCountsOfSorted } from "./lib/dip-sorted";
+export { emSums, exactEmRun, quantileStart } from "./lib/em-values";
+export { ksDistance, weibullPlotSums } from "./lib/exact-fits";
+export { sortFiniteF32 } from "./lib/sort-f32";
 
 /** expV of `n` values at `p`, in place (to measure its error against Math.exp). */
 export function expBatch(p: usize, n: i32): void {
@@ -20,128 +24,16 @@ export function expBatch(p: usize, n: i32): void {
 @inline function lane1(v: v128): f64 { return f64x2.extract_lane(v, 1); }
 @inline function hsum(v: v128): f64 { return lane0(v) + lane1(v); }
 
-/** Value pairs per log of the per-lane product of per-value sums (each in [1, 3]: 3^32 < 2^51). */
-const LOG_BATCH: i32 = 32;
-
-/**
- * One EM pass of k = 2 or 3 components over the n values at `xp`. par: means (k), base (k) =
- * ln w_c - ln(2 pi v_c) / 2, halfInv (k) = 1 / (2 v_c). Writes to `out` the per-component sums
- * of r, r d, r d^2 (d = x - mu_c; 3k values, component-major within each sum) and returns the
- * total log-likelihood. The oracle is emSums2/emSums3 in src/stats/shape/em-sums.ts.
- */
-export function emSums(k: i32, xp: usize, n: i32, par: usize, out: usize): f64 {
-  return k == 2 ? emSums2(xp, n, par, out) : emSums3(xp, n, par, out);
-}
-
-function emSums2(xp: usize, n: i32, par: usize, out: usize): f64 {
-  const M0 = f64x2.splat(load<f64>(par)), M1 = f64x2.splat(load<f64>(par, 8));
-  const B0 = f64x2.splat(load<f64>(par, 16)), B1 = f64x2.splat(load<f64>(par, 24));
-  const H0 = f64x2.splat(load<f64>(par, 32)), H1 = f64x2.splat(load<f64>(par, 40));
-  const one = f64x2.splat(1);
-  let a0 = f64x2.splat(0), a1 = a0, f0 = a0, f1 = a0, g0 = a0, g1 = a0, maxSum = a0, prod = one;
-  let logSum: f64 = 0;
-  const pairs = n >> 1;
-  for (let i = 0; i < pairs; i++) {
-    const x = v128.load(xp + (<usize>i << 4));
-    const d0 = f64x2.sub(x, M0), d1 = f64x2.sub(x, M1);
-    const l0 = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0, d0), H0));
-    const l1 = f64x2.sub(B1, f64x2.mul(f64x2.mul(d1, d1), H1));
-    const mx = f64x2.pmax(l0, l1);
-    const e0 = expV(f64x2.sub(l0, mx)), e1 = expV(f64x2.sub(l1, mx));
-    const sum = f64x2.add(e0, e1), inv = f64x2.div(one, sum);
-    const r0 = f64x2.mul(e0, inv), r1 = f64x2.mul(e1, inv);
-    const q0 = f64x2.mul(r0, d0), q1 = f64x2.mul(r1, d1);
-    a0 = f64x2.add(a0, r0); a1 = f64x2.add(a1, r1);
-    f0 = f64x2.add(f0, q0); f1 = f64x2.add(f1, q1);
-    g0 = f64x2.add(g0, f64x2.mul(q0, d0)); g1 = f64x2.add(g1, f64x2.mul(q1, d1));
-    maxSum = f64x2.add(maxSum, mx);
-    prod = f64x2.mul(prod, sum);
-    if ((i & (LOG_BATCH - 1)) == LOG_BATCH - 1) {
-      logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
-      prod = one;
-    }
-  }
-  logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
-  store<f64>(out, hsum(a0)); store<f64>(out, hsum(a1), 8);
-  store<f64>(out, hsum(f0), 16); store<f64>(out, hsum(f1), 24);
-  store<f64>(out, hsum(g0), 32); store<f64>(out, hsum(g1), 40);
-  let total = hsum(maxSum) + logSum;
-  if (n & 1) total += emTail(2, load<f64>(xp + (<usize>(n - 1) << 3)), par, out);
-  return total;
-}
-
-function emSums3(xp: usize, n: i32, par: usize, out: usize): f64 {
-  const M0 = f64x2.splat(load<f64>(par)), M1 = f64x2.splat(load<f64>(par, 8)), M2 = f64x2.splat(load<f64>(par, 16));
-  const B0 = f64x2.splat(load<f64>(par, 24)), B1 = f64x2.splat(load<f64>(par, 32)), B2 = f64x2.splat(load<f64>(par, 40));
-  const H0 = f64x2.splat(load<f64>(par, 48)), H1 = f64x2.splat(load<f64>(par, 56)), H2 = f64x2.splat(load<f64>(par, 64));
-  const one = f64x2.splat(1);
-  let a0 = f64x2.splat(0), a1 = a0, a2 = a0, f0 = a0, f1 = a0, f2 = a0, g0 = a0, g1 = a0, g2 = a0, maxSum = a0, prod = one;
-  let logSum: f64 = 0;
-  const pairs = n >> 1;
-  for (let i = 0; i < pairs; i++) {
-    const x = v128.load(xp + (<usize>i << 4));
-    const d0 = f64x2.sub(x, M0), d1 = f64x2.sub(x, M1), d2 = f64x2.sub(x, M2);
-    const l0 = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0, d0), H0));
-    const l1 = f64x2.sub(B1, f64x2.mul(f64x2.mul(d1, d1), H1));
-    const l2 = f64x2.sub(B2, f64x2.mul(f64x2.mul(d2, d2), H2));
-    const mx = f64x2.pmax(f64x2.pmax(l0, l1), l2);
-    const e0 = expV(f64x2.sub(l0, mx)), e1 = expV(f64x2.sub(l1, mx)), e2 = expV(f64x2.sub(l2, mx));
-    const sum = f64x2.add(f64x2.add(e0, e1), e2), inv = f64x2.div(one, sum);
-    const r0 = f64x2.mul(e0, inv), r1 = f64x2.mul(e1, inv), r2 = f64x2.mul(e2, inv);
-    const q0 = f64x2.mul(r0, d0), q1 = f64x2.mul(r1, d1), q2 = f64x2.mul(r2, d2);
-    a0 = f64x2.add(a0, r0); a1 = f64x2.add(a1, r1); a2 = f64x2.add(a2, r2);
-    f0 = f64x2.add(f0, q0); f1 = f64x2.add(f1, q1); f2 = f64x2.add(f2, q2);
-    g0 = f64x2.add(g0, f64x2.mul(q0, d0)); g1 = f64x2.add(g1, f64x2.mul(q1, d1)); g2 = f64x2.add(g2, f64x2.mul(q2, d2));
-    maxSum = f64x2.add(maxSum, mx);
-    prod = f64x2.mul(prod, sum);
-    if ((i & (LOG_BATCH - 1)) == LOG_BATCH - 1) {
-      logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
-      prod = one;
-    }
-  }
-  logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
-  store<f64>(out, hsum(a0)); store<f64>(out, hsum(a1), 8); store<f64>(out, hsum(a2), 16);
-  store<f64>(out, hsum(f0), 24); store<f64>(out, hsum(f1), 32); store<f64>(out, hsum(f2), 40);
-  store<f64>(out, hsum(g0), 48); store<f64>(out, hsum(g1), 56); store<f64>(out, hsum(g2), 64);
-  let total = hsum(maxSum) + logSum;
-  if (n & 1) total += emTail(3, load<f64>(xp + (<usize>(n - 1) << 3)), par, out);
-  return total;
-}
-
-/** The last value of an odd count: its terms added to the sums at `out`; returns its log-likelihood. */
-function emTail(k: i32, x: f64, par: usize, out: usize): f64 {
-  let mx: f64 = -Infinity;
-  for (let c = 0; c < k; c++) {
-    const d = x - load<f64>(par + (<usize>c << 3));
-    mx = max(mx, load<f64>(par + (<usize>(k + c) << 3)) - d * d * load<f64>(par + (<usize>(2 * k + c) << 3)));
-  }
-  let sum: f64 = 0;
-  for (let c = 0; c < k; c++) {
-    const d = x - load<f64>(par + (<usize>c << 3));
-    const l = load<f64>(par + (<usize>(k + c) << 3)) - d * d * load<f64>(par + (<usize>(2 * k + c) << 3));
-    sum += lane0(expV(f64x2.splat(l - mx)));
-  }
-  for (let c = 0; c < k; c++) {
-    const d = x - load<f64>(par + (<usize>c << 3));
-    const l = load<f64>(par + (<usize>(k + c) << 3)) - d * d * load<f64>(par + (<usize>(2 * k + c) << 3));
-    const r = lane0(expV(f64x2.splat(l - mx))) / sum;
-    const pa = out + (<usize>c << 3), pf = out + (<usize>(k + c) << 3), pg = out + (<usize>(2 * k + c) << 3);
-    store<f64>(pa, load<f64>(pa) + r);
-    store<f64>(pf, load<f64>(pf) + r * d);
-    store<f64>(pg, load<f64>(pg) + r * d * d);
-  }
-  return mx + Math.log(sum);
-}
-
 /**
  * Unnormalised Gaussian kernel sums on the grid lo + j step (j < m) of the n values at `dp`:
  * out[j] = sum_i exp(-((lo + j step - x_i) / h)^2 / 2) over the terms with |u| <= reach, by the
  * recurrence of kdeOnEvenGrid (src/stats/shape/kde.ts): each value starts at its nearest node and
  * walks out both ways, four nodes per iteration (two f64x2 lanes pairs: e_{j+4} = e_j T_j,
  * T_{j+4} = T_j q^16, q = exp(-delta^2)). `qpow`: scratch of m + 1 f64 for the powers q^t the
- * walks resume their scalar recurrence from (each Math.pow(q, t) computed once per grid).
+ * walks resume their scalar recurrence from (each Math.pow(q, t) computed once per grid). Each sum
+ * is then multiplied by `norm` (kde.ts's 1 / (n h sqrt(2 pi)); 1: none).
  */
-export function kdeGrid(dp: usize, n: i32, h: f64, lo: f64, step: f64, m: i32, reach: f64, out: usize, qpow: usize): void {
+export function kdeGrid(dp: usize, n: i32, h: f64, lo: f64, step: f64, m: i32, reach: f64, out: usize, qpow: usize, norm: f64): void {
   memory.fill(out, 0, <usize>m << 3);
   memory.fill(qpow, 0, <usize>(m + 1) << 3); // q^t, filled as walks need them (0: not yet)
   const delta = step / h, q = Math.exp(-delta * delta), q16 = Math.exp(-16 * delta * delta);
@@ -155,49 +47,99 @@ export function kdeGrid(dp: usize, n: i32, h: f64, lo: f64, step: f64, m: i32, r
     store<f64>(p0, load<f64>(p0) + e0);
     const right = <i32>min(<f64>(m - 1), Math.floor((xi + reach * h - lo) / step)) - j0;
     const left = j0 - <i32>max(0, Math.ceil((xi - reach * h - lo) / step));
-    if (right > 0) walk(out, j0, right, e0, Math.exp(-u0 * delta - half), q, q16, 1, qpow);
-    if (left > 0) walk(out, j0, left, e0, Math.exp(u0 * delta - half), q, q16, -1, qpow);
+    const rRight = right > 0 ? Math.exp(-u0 * delta - half) : 0, rLeft = left > 0 ? Math.exp(u0 * delta - half) : 0;
+    if (right >= 8 && left >= 8) walkBoth(out, j0, right, left, e0, rRight, rLeft, q, q16, qpow);
+    else {
+      if (right > 0) walk(out, j0, right, e0, rRight, q, q16, 1, qpow);
+      if (left > 0) walk(out, j0, left, e0, rLeft, q, q16, -1, qpow);
+    }
   }
+  if (norm != 1) for (let j = 0; j < m; j++) store<f64>(out + (<usize>j << 3), load<f64>(out + (<usize>j << 3)) * norm);
 }
 
 /** Adds e_t = e0 prod_{s<t} r_s (r_s = r0 q^s) at nodes j0 + dir t, t = 1..count. */
 function walk(out: usize, j0: i32, count: i32, e0: f64, r0: f64, q: f64, q16: f64, dir: i32, qpow: usize): void {
-  let e = e0, r = r0, t = 1;
-  if (count >= 8) {
-    // e_1..e_4 and r_0..r_7; node t's 4-step ratio is T_t = r_t r_{t+1} r_{t+2} r_{t+3}
-    const r1 = r0 * q, r2 = r1 * q, r3 = r2 * q, r4 = r3 * q, r5 = r4 * q, r6 = r5 * q, r7 = r6 * q;
-    const e1 = e0 * r0, e2 = e1 * r1, e3 = e2 * r2, e4 = e3 * r3;
-    const t1 = r1 * r2 * r3 * r4, t2 = r2 * r3 * r4 * r5, t3 = r3 * r4 * r5 * r6, t4 = r4 * r5 * r6 * r7;
-    // lanes in memory order: right walk (t, t+1 | t+2, t+3), left walk (t+3, t+2 | t+1, t)
-    let ea: v128, eb: v128, ta: v128, tb: v128;
-    if (dir > 0) {
-      ea = pair(e1, e2); eb = pair(e3, e4); ta = pair(t1, t2); tb = pair(t3, t4);
-    } else {
-      ea = pair(e4, e3); eb = pair(e2, e1); ta = pair(t4, t3); tb = pair(t2, t1);
-    }
-    const Q = f64x2.splat(q16);
-    for (; t + 3 <= count; t += 4) {
-      const p = out + (<usize>(dir > 0 ? j0 + t : j0 - t - 3) << 3);
-      v128.store(p, f64x2.add(v128.load(p), ea));
-      v128.store(p, f64x2.add(v128.load(p, 16), eb), 16);
-      ea = f64x2.mul(ea, ta); eb = f64x2.mul(eb, tb);
-      ta = f64x2.mul(ta, Q); tb = f64x2.mul(tb, Q);
-    }
-    if (t > count) return;
-    // fewer than 4 nodes left: node t's term is in a lane; the scalar recurrence goes on from it
-    e = dir > 0 ? lane0(ea) : lane1(eb);
-    const pe = out + (<usize>(j0 + dir * t) << 3);
-    store<f64>(pe, load<f64>(pe) + e);
-    const pt = qpow + (<usize>t << 3);
-    let qt = load<f64>(pt);
-    if (qt == 0) {
-      qt = Math.pow(q, <f64>t);
-      store<f64>(pt, qt);
-    }
-    r = r0 * qt;
-    t++;
+  if (count < 8) {
+    scalarWalk(out, j0, 1, count, e0, r0, q, dir);
+    return;
   }
-  for (; t <= count; t++) {
+  walkLanes(e0, r0, q, dir);
+  walkRest(out, j0, count, 1, laneEa, laneEb, laneTa, laneTb, r0, q, q16, dir, qpow);
+}
+
+/**
+ * walk to the right (count right) and to the left (count left, both >= 8) in one loop while
+ * both go on: two independent recurrences side by side instead of one after the other (the
+ * same terms added to the same, disjoint, nodes), then each walk's rest alone.
+ */
+function walkBoth(out: usize, j0: i32, right: i32, left: i32, e0: f64, rRight: f64, rLeft: f64, q: f64, q16: f64, qpow: usize): void {
+  walkLanes(e0, rRight, q, 1);
+  let ra = laneEa, rb = laneEb, rta = laneTa, rtb = laneTb;
+  walkLanes(e0, rLeft, q, -1);
+  let la = laneEa, lb = laneEb, lta = laneTa, ltb = laneTb;
+  const Q = f64x2.splat(q16), both = min(right, left);
+  let t = 1;
+  for (; t + 3 <= both; t += 4) {
+    const pr = out + (<usize>(j0 + t) << 3), pl = out + (<usize>(j0 - t - 3) << 3);
+    v128.store(pr, f64x2.add(v128.load(pr), ra));
+    v128.store(pr, f64x2.add(v128.load(pr, 16), rb), 16);
+    v128.store(pl, f64x2.add(v128.load(pl), la));
+    v128.store(pl, f64x2.add(v128.load(pl, 16), lb), 16);
+    ra = f64x2.mul(ra, rta); rb = f64x2.mul(rb, rtb);
+    la = f64x2.mul(la, lta); lb = f64x2.mul(lb, ltb);
+    rta = f64x2.mul(rta, Q); rtb = f64x2.mul(rtb, Q);
+    lta = f64x2.mul(lta, Q); ltb = f64x2.mul(ltb, Q);
+  }
+  walkRest(out, j0, right, t, ra, rb, rta, rtb, rRight, q, q16, 1, qpow);
+  walkRest(out, j0, left, t, la, lb, lta, ltb, rLeft, q, q16, -1, qpow);
+}
+
+// walkLanes' results: a walk's terms e_1..e_4 and 4-step ratios T_1..T_4 as lanes in memory order
+let laneEa: v128 = f64x2(0, 0), laneEb: v128 = f64x2(0, 0), laneTa: v128 = f64x2(0, 0), laneTb: v128 = f64x2(0, 0);
+
+/** A walk's first four terms and their 4-step ratios (count >= 8) into laneEa, laneEb, laneTa, laneTb. */
+@inline function walkLanes(e0: f64, r0: f64, q: f64, dir: i32): void {
+  // e_1..e_4 and r_0..r_7; node t's 4-step ratio is T_t = r_t r_{t+1} r_{t+2} r_{t+3}
+  const r1 = r0 * q, r2 = r1 * q, r3 = r2 * q, r4 = r3 * q, r5 = r4 * q, r6 = r5 * q, r7 = r6 * q;
+  const e1 = e0 * r0, e2 = e1 * r1, e3 = e2 * r2, e4 = e3 * r3;
+  const t1 = r1 * r2 * r3 * r4, t2 = r2 * r3 * r4 * r5, t3 = r3 * r4 * r5 * r6, t4 = r4 * r5 * r6 * r7;
+  // lanes in memory order: right walk (t, t+1 | t+2, t+3), left walk (t+3, t+2 | t+1, t)
+  if (dir > 0) {
+    laneEa = pair(e1, e2); laneEb = pair(e3, e4); laneTa = pair(t1, t2); laneTb = pair(t3, t4);
+  } else {
+    laneEa = pair(e4, e3); laneEb = pair(e2, e1); laneTa = pair(t4, t3); laneTb = pair(t2, t1);
+  }
+}
+
+/** A walk from node t on (its terms e_t..e_{t+3} and ratios in the lanes): four nodes at a time, then the last few one by one. */
+function walkRest(out: usize, j0: i32, count: i32, t0: i32, ea: v128, eb: v128, ta: v128, tb: v128, r0: f64, q: f64, q16: f64, dir: i32, qpow: usize): void {
+  const Q = f64x2.splat(q16);
+  let t = t0;
+  for (; t + 3 <= count; t += 4) {
+    const p = out + (<usize>(dir > 0 ? j0 + t : j0 - t - 3) << 3);
+    v128.store(p, f64x2.add(v128.load(p), ea));
+    v128.store(p, f64x2.add(v128.load(p, 16), eb), 16);
+    ea = f64x2.mul(ea, ta); eb = f64x2.mul(eb, tb);
+    ta = f64x2.mul(ta, Q); tb = f64x2.mul(tb, Q);
+  }
+  if (t > count) return;
+  // fewer than 4 nodes left: node t's term is in a lane; the scalar recurrence goes on from it
+  const e = dir > 0 ? lane0(ea) : lane1(eb);
+  const pe = out + (<usize>(j0 + dir * t) << 3);
+  store<f64>(pe, load<f64>(pe) + e);
+  const pt = qpow + (<usize>t << 3);
+  let qt = load<f64>(pt);
+  if (qt == 0) {
+    qt = Math.pow(q, <f64>t);
+    store<f64>(pt, qt);
+  }
+  scalarWalk(out, j0, t + 1, count, e, r0 * qt, q, dir);
+}
+
+/** Adds e_s = e prod r_.. at nodes j0 + dir s, s = t..count (e: the term at node t - 1, r: its ratio to node t). */
+@inline function scalarWalk(out: usize, j0: i32, t0: i32, count: i32, e0: f64, r0: f64, q: f64, dir: i32): void {
+  let e = e0, r = r0;
+  for (let t = t0; t <= count; t++) {
     e *= r;
     const p = out + (<usize>(j0 + dir * t) << 3);
     store<f64>(p, load<f64>(p) + e);

@@ -1,81 +1,153 @@
-// Where the exact shape statistics of kept tensors spend their time: each statistic of
-// shapeSummary timed alone over every kept tensor of a Pythia-shaped series (CPU ms per tensor,
-// process.cpuUsage over --reps passes, WASM shape kernels installed as on the workers), with
-// the EM steps per fit and the distinct values per tensor. Not a test.
-// Run: node --import tsx bench/shape-exact-split.ts [--run DIR] [--steps 0,1000,2000] [--reps 5]
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Where the exact shape statistics of kept tensors (exactShapeExtra: LayerNorm parameters and
+// biases of at most DEFAULT_KEEP_FULL_MAX_ELEMENTS values) spend their time: each statistic of
+// shapeSummary timed per tensor in the order shapeSummary runs them (CPU ms per tensor,
+// process.cpuUsage; the machine is shared), cold (the first pass of a fresh process, JIT
+// cold, as a worker's first checkpoint) and warm (least over --reps passes), with the WASM shape
+// kernels installed as on the workers; then exactShapeExtra whole, cold and warm, in another
+// fresh process, and a checksum of its JSON (a change that must keep the bytes shows that it
+// does). Each run and mode is a child process of its own. Not a test.
+// Run: node --import tsx bench/shape-exact-split.ts [--run DIR] [--steps 1000,2000|all] [--reps 5]
+//   (default: /tmp/path-bench/pythia-160m/safetensors steps 1000,2000 and /tmp/path-bench/tiny-run all steps)
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { discoverRun } from "../src/runs/discovery.js";
 import { readTensorBytes } from "../src/tensor/read.js";
 import { decodeToFloat32, DTYPE_IS_FLOAT } from "../src/formats/dtype.js";
 import { installShapeKernels } from "../src/kernels/shape-wasm.js";
 import { EXACT_MIXTURE_EM, exactShapeExtra } from "../src/stats/extras.js";
 import { isNonParameterBuffer } from "../src/tensor/names.js";
+import { isKeptTensor } from "../src/pipeline/checkpoint-batch.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../src/util/limits.js";
 import { bimodalityCoefficient } from "../src/stats/shape/bimodality.js";
 import { dipOfSorted } from "../src/stats/shape/dip.js";
 import { dipTestOfDip } from "../src/stats/shape/dip-test.js";
 import { fitGaussianMixtureRefined } from "../src/stats/shape/gmm-refined.js";
-import { gaussianKde } from "../src/stats/shape/kde.js";
-import { kdeModes } from "../src/stats/shape/kde-modes.js";
+import { gaussianKde, kdeEvaluate, kdeGrid, type GaussianKde, type KdeGrid } from "../src/stats/shape/kde.js";
+import { modesOnGrid } from "../src/stats/shape/kde-modes.js";
 import { ksToNormal } from "../src/stats/shape/ks.js";
-import { finiteValues, markSortedFinite } from "../src/stats/shape/sample.js";
+import { markSortedFinite, sortedFiniteCopy } from "../src/stats/shape/sample.js";
 import { weibullFitAbs } from "../src/stats/shape/weibull.js";
-import { shapeSummary } from "../src/stats/shape/summary.js";
-import { histogramShapeExtra, shapeSeed } from "../src/stats/extras.js";
-import { sketchOfValues } from "../src/stats/sketch-values.js";
+import { finiteJsonCopy } from "../src/stats/shape/json-safe.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1]! : fallback;
 }
-const run = arg("--run", join(tmpdir(), "fp-bench-pythia", "pythia-160m", "safetensors"));
-const steps = arg("--steps", "0,1000,2000").split(",").map(Number);
 const reps = Number(arg("--reps", "5"));
+const mode = arg("--mode", "");
+
+if (mode === "") {
+  // the parent: one child per run and mode, so that each cold pass is a fresh process's first
+  const given = process.argv.includes("--run");
+  const runs = given ? [{ run: arg("--run", ""), steps: arg("--steps", "all") }]
+    : [{ run: "/tmp/path-bench/pythia-160m/safetensors", steps: "1000,2000" }, { run: "/tmp/path-bench/tiny-run", steps: "all" }];
+  for (const r of runs) {
+    for (const m of ["pieces", "whole"]) {
+      const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--mode", m, "--run", r.run, "--steps", r.steps, "--reps", String(reps)], { encoding: "utf8" });
+      process.stdout.write(out);
+    }
+  }
+  process.exit(0);
+}
+
+const run = arg("--run", "");
+const stepsArg = arg("--steps", "all");
+const steps = stepsArg === "all" ? null : stepsArg.split(",").map(Number);
 if (!installShapeKernels()) throw new Error("the WASM shape kernels are not built: run `npm run build:kernels`");
 
 const kept: Float32Array[] = [];
-for (const cp of (await discoverRun(run)).filter((c) => steps.includes(c.step))) {
+for (const cp of (await discoverRun(run)).filter((c) => steps === null || steps.includes(c.step))) {
   const open = await cp.open();
   for (const t of open.tensors) {
-    if (!DTYPE_IS_FLOAT[t.dtype] || isNonParameterBuffer(t.name, t.dtype) || t.numel > DEFAULT_KEEP_FULL_MAX_ELEMENTS) continue;
+    if (!DTYPE_IS_FLOAT[t.dtype] || isNonParameterBuffer(t.name, t.dtype) || !isKeptTensor(t, DEFAULT_KEEP_FULL_MAX_ELEMENTS)) continue;
     kept.push(decodeToFloat32(t.dtype, await readTensorBytes(t)));
   }
   await open.close();
 }
-const sorted = kept.map((v) => markSortedFinite(finiteValues(v).sort()));
-const hists = kept.map((v) => { const s = sketchOfValues(v); return { keys: s.histKeys, counts: s.histCounts }; });
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e3; };
+const sizes = kept.map((v) => v.length);
+const label = `${run} (${steps === null ? "all steps" : `steps ${steps.join(",")}`}): ${kept.length} kept tensors of ${Math.min(...sizes)}-${Math.max(...sizes)} values (mean ${(sizes.reduce((a, b) => a + b, 0) / sizes.length).toFixed(0)})`;
+
+if (mode === "whole") {
+  const hash = createHash("sha256");
+  const passes: number[] = [];
+  for (let r = 0; r <= reps; r++) {
+    const t0 = cpuMs();
+    for (const v of kept) {
+      const extra = exactShapeExtra(v);
+      if (r === 0) hash.update(JSON.stringify(extra));
+    }
+    passes.push((cpuMs() - t0) / kept.length);
+  }
+  console.log(`  exactShapeExtra whole: cold ${passes[0]!.toFixed(3)}, warm ${Math.min(...passes.slice(1)).toFixed(3)} CPU ms per tensor (passes ${passes.map((p) => p.toFixed(3)).join(" ")}); JSON checksum ${hash.digest("hex").slice(0, 16)}`);
+  process.exit(0);
+}
+
+// mode "pieces": shapeSummary's statistics one by one, tensor by tensor, in its order
+const emOptions = { cells: EXACT_MIXTURE_EM.cells, tol: EXACT_MIXTURE_EM.tol, maxIter: EXACT_MIXTURE_EM.maxIter, seed: 0 };
+const PIECES = ["sort", "bimodality", "dip", "em k=1", "em k=2", "em k=3", "silverman bw", "silverman grid", "silverman modes", "sj bw", "sj grid", "sj modes", "weibull", "ks", "json copy"] as const;
+type Piece = (typeof PIECES)[number];
 /** A statistic that throws on a degenerate tensor (constant values at step 0) counts its time until it throws. */
 const safe = <T>(f: () => T): T | null => { try { return f(); } catch { return null; } };
-const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e3; };
-const opts = { cells: EXACT_MIXTURE_EM.cells, tol: EXACT_MIXTURE_EM.tol, maxIter: EXACT_MIXTURE_EM.maxIter, seed: 0 };
-const parts: Record<string, (v: Float64Array, raw: Float32Array) => unknown> = {
-  "sort+copy": (_v, raw) => finiteValues(raw).sort(),
-  bimodality: (v) => bimodalityCoefficient(v),
-  dip: (v) => dipTestOfDip(dipOfSorted(v).dip, v.length),
-  "em k=1": (v) => fitGaussianMixtureRefined(v, 1, opts),
-  "em k=2": (v) => fitGaussianMixtureRefined(v, 2, opts),
-  "em k=3": (v) => fitGaussianMixtureRefined(v, 3, opts),
-  "kde silverman": (v) => kdeModes(gaussianKde(v, { bandwidth: "silverman" }), { gridSize: 1024, minRelativeProminence: 0.01 }),
-  "kde sj (bw)": (v) => gaussianKde(v, { bandwidth: "sj" }),
-  "kde sj": (v) => kdeModes(gaussianKde(v, { bandwidth: "sj" }), { gridSize: 1024, minRelativeProminence: 0.01 }),
-  weibull: (v) => weibullFitAbs(v),
-  ks: (v) => ksToNormal(v),
-  "shapeSummary (all)": (_v, raw) => shapeSummary(raw, { mixtureEm: EXACT_MIXTURE_EM }),
-  "exactShapeExtra+JSON": (_v, raw) => JSON.stringify(exactShapeExtra(raw)),
-  "histogram path (kf0)": (v) => JSON.stringify(histogramShapeExtra(hists[sorted.indexOf(v)]!, shapeSeed("tensor", "t", 0))),
-};
-const distinct = sorted.map((v) => { let d = v.length > 0 ? 1 : 0; for (let i = 1; i < v.length; i++) if (v[i] !== v[i - 1]) d++; return d; });
-const sizes = sorted.map((v) => v.length);
-console.log(`${kept.length} kept tensors at steps ${steps.join(",")}: values ${Math.min(...sizes)}-${Math.max(...sizes)} (mean ${(sizes.reduce((a, b) => a + b, 0) / sizes.length).toFixed(0)}), distinct ${Math.min(...distinct)}-${Math.max(...distinct)} (mean ${(distinct.reduce((a, b) => a + b, 0) / distinct.length).toFixed(0)})`);
+const emSteps: Record<2 | 3, number[]> = { 2: [], 3: [] };
+
+function onePass(record: boolean): Record<Piece, number> {
+  const total = Object.fromEntries(PIECES.map((p) => [p, 0])) as Record<Piece, number>;
+  let t0 = cpuMs();
+  const lap = (p: Piece) => {
+    const t1 = cpuMs();
+    total[p] += t1 - t0;
+    t0 = t1;
+  };
+  for (const raw of kept) {
+    t0 = cpuMs();
+    let nonFinite = 0;
+    for (let i = 0; i < raw.length; i++) if (!Number.isFinite(raw[i]!)) nonFinite++;
+    const v = markSortedFinite(sortedFiniteCopy(raw));
+    lap("sort");
+    const out: Record<string, unknown> = { nonFinite };
+    out.bimodality = safe(() => bimodalityCoefficient(v));
+    lap("bimodality");
+    out.dip = safe(() => dipTestOfDip(dipOfSorted(v).dip, v.length));
+    lap("dip");
+    for (const k of [1, 2, 3] as const) {
+      const fit = safe(() => fitGaussianMixtureRefined(v, k, emOptions));
+      if (record && k > 1 && fit !== null) emSteps[k as 2 | 3].push(fit.iterations);
+      out[`em${k}`] = fit;
+      lap(`em k=${k}`);
+    }
+    for (const rule of ["silverman", "sj"] as const) {
+      const kde = safe(() => gaussianKde(v, { bandwidth: rule }));
+      lap(rule === "sj" ? "sj bw" : "silverman bw");
+      const grid = kde === null ? null : safe(() => kdeGrid(kde, { gridSize: 1024 }));
+      lap(rule === "sj" ? "sj grid" : "silverman grid");
+      out[rule] = grid === null ? null : safe(() => modesOnGrid(grid as KdeGrid, (points) => kdeEvaluate(kde as GaussianKde, points), 0.01));
+      lap(rule === "sj" ? "sj modes" : "silverman modes");
+    }
+    out.weibull = safe(() => weibullFitAbs(v));
+    lap("weibull");
+    out.ks = safe(() => ksToNormal(v));
+    lap("ks");
+    finiteJsonCopy(out);
+    lap("json copy");
+  }
+  return total;
+}
+
+const cold = onePass(true);
+const warm = Object.fromEntries(PIECES.map((p) => [p, Infinity])) as Record<Piece, number>;
+for (let r = 0; r < reps; r++) {
+  const pass = onePass(false);
+  for (const p of PIECES) warm[p] = Math.min(warm[p], pass[p]);
+}
+const per = (ms: number) => (ms / kept.length).toFixed(3);
+console.log(label);
 for (const k of [2, 3] as const) {
-  const its = sorted.map((v) => safe(() => fitGaussianMixtureRefined(v, k, opts).iterations)).filter((i): i is number => i !== null);
-  const capped = its.filter((i) => i >= opts.maxIter).length;
-  console.log(`em k=${k}: exact EM steps per fit mean ${(its.reduce((a, b) => a + b, 0) / its.length).toFixed(1)}, max ${Math.max(...its)}, at the cap ${capped}`);
+  const its = emSteps[k];
+  console.log(`  em k=${k}: exact EM steps per fit mean ${(its.reduce((a, b) => a + b, 0) / its.length).toFixed(1)}, max ${Math.max(...its)}, at the cap ${its.filter((i) => i >= EXACT_MIXTURE_EM.maxIter).length} of ${its.length}`);
 }
-for (const [name, f] of Object.entries(parts)) {
-  for (let i = 0; i < sorted.length; i++) safe(() => f(sorted[i]!, kept[i]!)); // warm
-  const t0 = cpuMs();
-  for (let r = 0; r < reps; r++) for (let i = 0; i < sorted.length; i++) safe(() => f(sorted[i]!, kept[i]!));
-  console.log(`${name.padEnd(22)} ${((cpuMs() - t0) / (reps * sorted.length)).toFixed(3)} ms per tensor`);
-}
+console.log(`  ${"statistic".padEnd(16)} ${"cold".padStart(7)} ${"warm".padStart(7)}  CPU ms per tensor (warm: least of ${reps} passes)`);
+for (const p of PIECES) console.log(`  ${p.padEnd(16)} ${per(cold[p]).padStart(7)} ${per(warm[p]).padStart(7)}`);
+const sum = (t: Record<Piece, number>) => PIECES.reduce((s, p) => s + t[p], 0);
+console.log(`  ${"sum".padEnd(16)} ${per(sum(cold)).padStart(7)} ${per(sum(warm)).padStart(7)}`);

@@ -1,10 +1,15 @@
-// Host side of the shape-statistics WASM kernels (assembly/shape.ts): the EM sums of the exact
-// mixtures, the exact KDE grid sums and the binned-KDE convolution, as a ShapeKernels
-// (src/stats/shape/kernels.ts) that a thread installs with installShapeKernels(). Values are
-// copied into wasm memory; a mixture fit's values are copied once for all its EM steps.
+// Host side of the shape-statistics WASM kernels (assembly/shape.ts): the exact mixtures' EM (one
+// pass, or the whole accelerated run, and its quantile start), the exact KDE grid sums, the
+// binned-KDE convolution, bw.SJ's pair counts and phi sums, the sort of float32 values, the dip,
+// the KS distance and the Weibull plot sums, as a ShapeKernels (src/stats/shape/kernels.ts) that
+// a thread installs with installShapeKernels(). Values are copied into wasm memory; the kernel
+// takes Math.log and Math.exp from the host, so its results are the TypeScript oracles' bit for bit
+// where test/kernels/shape-wasm.test.ts says so.
 import { scalarEmSums } from "../stats/shape/em-sums.js";
-import { setShapeKernels, type BinnedEmSumsFn, type EmSumsFn, type ShapeKernels } from "../stats/shape/kernels.js";
-import { instantiateKernel } from "./load.js";
+import { setShapeKernels, type BinnedEmSumsFn, type EmSumsFn, type ShapeKernels, type WeibullPlotSums } from "../stats/shape/kernels.js";
+import type { EmRun, MixtureParams } from "../stats/shape/squarem.js";
+import { KernelError } from "../util/errors.js";
+import { kernelModule } from "./load.js";
 import { installBinnedShapeKernels } from "./shape-binned-wasm.js";
 
 interface ShapeExports {
@@ -12,12 +17,22 @@ interface ShapeExports {
   reserve(bytes: number): number;
   expBatch(ptr: number, n: number): void;
   emSums(k: number, xPtr: number, n: number, parPtr: number, outPtr: number): number;
-  kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number, qpowPtr: number): void;
+  kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number, qpowPtr: number, norm: number): void;
   binnedEmSums(cntPtr: number, meanPtr: number, varPtr: number, nc: number, parPtr: number, outPtr: number): number;
   sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
+  dipCountsOfSorted(xPtr: number, n: number, workPtr: number, outPtr: number): void;
+  sortFiniteF32(xPtr: number, n: number, keysPtr: number, swapPtr: number, countsPtr: number, outPtr: number): number;
+  quantileStart(xPtr: number, n: number, k: number, regCovar: number, sumsPtr: number, outPtr: number): void;
+  ksDistance(xPtr: number, n: number, mean: number, std: number): number;
+  weibullPlotSums(xPtr: number, n: number, yPtr: number, absPtr: number, tsPtr: number, ysPtr: number, outPtr: number): void;
+  exactEmRun(xPtr: number, n: number, k: number, startPtr: number, maxIter: number, tol: number, regCovar: number, log2Pi: number, workPtr: number, outPtr: number): void;
 }
+
+const LOG_2PI = Math.log(2 * Math.PI);
+/** Bytes of exactEmRun's work (assembly/lib/em-values.ts EXACT_EM_WORK: two 80-byte regions and six 72-byte parameter sets). */
+const EXACT_EM_WORK = 160 + 6 * 72;
 
 /**
  * Headroom on the FFT pair counts' error estimate total^2 size eps (radix-2 passes and the
@@ -35,7 +50,40 @@ export class WasmShapeKernels implements ShapeKernels {
   private constructor(private readonly ex: ShapeExports) {}
 
   static create(): WasmShapeKernels {
-    return new WasmShapeKernels(instantiateKernel("shape").exports as unknown as ShapeExports);
+    // the host's Math functions: the kernel's EM run takes its logs from the same Math.log as gmm.ts
+    const instance = new WebAssembly.Instance(kernelModule("shape"), {
+      env: {
+        abort: (_msg: number, _file: number, line: number, col: number) => {
+          throw new KernelError(`WASM kernel "shape" aborted at ${line}:${col}`);
+        },
+        exp: Math.exp, log: Math.log, cos: Math.cos, sin: Math.sin,
+      },
+    });
+    return new WasmShapeKernels(instance.exports as unknown as ShapeExports);
+  }
+
+  /**
+   * The whole accelerated EM run (gmm.ts: squarem.ts runSquarem over emStep, k = 1, 2, 3) over
+   * the values x from `start`, in the kernel: the same run, bit for bit, without a host call and
+   * a parameter object per EM step.
+   */
+  emRun(x: Float64Array, start: MixtureParams, cfg: { maxIter: number; tol: number; regCovar: number }): EmRun {
+    const n = x.length, k = start.means.length, work = EXACT_EM_WORK;
+    const ptr = this.scratch(f64Bytes(n) + work + 2 * f64Bytes(12));
+    const workPtr = ptr + f64Bytes(n), startPtr = workPtr + work, outPtr = startPtr + f64Bytes(12);
+    const heap = this.heap(), s = startPtr >>> 3;
+    heap.set(x, ptr >>> 3);
+    for (let c = 0; c < k; c++) {
+      heap[s + c] = start.weights[c]!;
+      heap[s + 3 + c] = start.means[c]!;
+      heap[s + 6 + c] = start.variances[c]!;
+    }
+    this.ex.exactEmRun(ptr, n, k, startPtr, cfg.maxIter, cfg.tol, cfg.regCovar, LOG_2PI, workPtr, outPtr);
+    const r = this.heap(), o = outPtr >>> 3;
+    return {
+      params: { weights: r.slice(o, o + k), means: r.slice(o + 3, o + 3 + k), variances: r.slice(o + 6, o + 6 + k) },
+      meanLogLik: r[o + 9]!, converged: r[o + 10] === 1, iterations: r[o + 11]!,
+    };
   }
 
   emSums(x: Float64Array): EmSumsFn {
@@ -104,11 +152,11 @@ export class WasmShapeKernels implements ShapeKernels {
     };
   }
 
-  kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number): Float64Array {
+  kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number, norm = 1): Float64Array {
     const ptr = this.scratch(f64Bytes(data.length) + f64Bytes(m) + f64Bytes(m + 1));
     const outPtr = ptr + f64Bytes(data.length), qpowPtr = outPtr + f64Bytes(m);
     new Float64Array(this.ex.memory.buffer, ptr, data.length).set(data);
-    this.ex.kdeGrid(ptr, data.length, h, lo, step, m, reach, outPtr, qpowPtr);
+    this.ex.kdeGrid(ptr, data.length, h, lo, step, m, reach, outPtr, qpowPtr, norm);
     return new Float64Array(this.ex.memory.buffer, outPtr, m).slice();
   }
 
@@ -144,6 +192,54 @@ export class WasmShapeKernels implements ShapeKernels {
     const ptr = this.scratch(f64Bytes(terms));
     new Float64Array(this.ex.memory.buffer, ptr, terms).set(counts.subarray(0, terms));
     return this.ex.sjPhiSum(ptr, terms, binWidth, h, order);
+  }
+
+  dipCounts(x: Float64Array): { dip: number; low: number; high: number } {
+    const n = x.length;
+    const ptr = this.scratch(f64Bytes(n) + f64Bytes(n + 1) * 2 + f64Bytes(3));
+    const workPtr = ptr + f64Bytes(n), outPtr = workPtr + f64Bytes(n + 1) * 2; // 4 (n + 1) i32 of work
+    const heap = this.heap();
+    heap.set(x, ptr >>> 3);
+    this.ex.dipCountsOfSorted(ptr, n, workPtr, outPtr);
+    const out = this.heap(), o = outPtr >>> 3;
+    return { dip: out[o]!, low: out[o + 1]!, high: out[o + 2]! };
+  }
+
+  quantileStart(x: Float64Array, k: number, regCovar: number): MixtureParams {
+    const n = x.length;
+    const ptr = this.scratch(f64Bytes(n) + 2 * f64Bytes(9));
+    const sumsPtr = ptr + f64Bytes(n), outPtr = sumsPtr + f64Bytes(9);
+    this.heap().set(x, ptr >>> 3);
+    this.ex.quantileStart(ptr, n, k, regCovar, sumsPtr, outPtr);
+    const r = this.heap(), o = outPtr >>> 3;
+    return { weights: r.slice(o, o + k), means: r.slice(o + 3, o + 3 + k), variances: r.slice(o + 6, o + 6 + k) };
+  }
+
+  sortedFiniteF32(x: Float32Array): Float64Array {
+    const n = x.length, len = Math.ceil((n * 4) / 16) * 16;
+    const ptr = this.scratch(3 * len + 4096 + f64Bytes(n));
+    const keysPtr = ptr + len, swapPtr = keysPtr + len, countsPtr = swapPtr + len, outPtr = countsPtr + 4096;
+    new Float32Array(this.ex.memory.buffer, ptr, n).set(x);
+    const m = this.ex.sortFiniteF32(ptr, n, keysPtr, swapPtr, countsPtr, outPtr);
+    return new Float64Array(this.ex.memory.buffer, outPtr, m).slice();
+  }
+
+  ksDistance(s: Float64Array, mean: number, std: number): number {
+    const ptr = this.scratch(f64Bytes(s.length));
+    this.heap().set(s, ptr >>> 3);
+    return this.ex.ksDistance(ptr, s.length, mean, std);
+  }
+
+  weibullPlotSums(v: Float64Array, y: Float64Array): WeibullPlotSums {
+    const n = v.length, len = f64Bytes(n);
+    const ptr = this.scratch(5 * len + f64Bytes(6));
+    const yPtr = ptr + len, absPtr = yPtr + len, tsPtr = absPtr + len, ysPtr = tsPtr + len, outPtr = ysPtr + len;
+    const heap = this.heap();
+    heap.set(v, ptr >>> 3);
+    heap.set(y.subarray(0, n), yPtr >>> 3);
+    this.ex.weibullPlotSums(ptr, n, yPtr, absPtr, tsPtr, ysPtr, outPtr);
+    const r = this.heap(), o = outPtr >>> 3;
+    return { m: r[o]!, mt: r[o + 1]!, my: r[o + 2]!, stt: r[o + 3]!, sty: r[o + 4]!, syy: r[o + 5]! };
   }
 
   /** The kernel's exp of each value (to measure its error; the EM pass uses it inline). */

@@ -4,12 +4,16 @@ import { readFileSync } from "node:fs";
 import { WasmShapeKernels } from "../../src/kernels/shape-wasm.js";
 import { scalarEmSums } from "../../src/stats/shape/em-sums.js";
 import { bandwidthSJ } from "../../src/stats/shape/bandwidth.js";
-import { fitGaussianMixture } from "../../src/stats/shape/gmm.js";
+import { acceleratedEmScalar, fitGaussianMixture, quantileStart } from "../../src/stats/shape/gmm.js";
 import { scalarBinnedEmSums } from "../../src/stats/shape/gmm-binned.js";
 import { convolveKernel, kdeOnEvenGrid, gaussianKde, kdeGrid, KDE_GRID_TERM_FLOOR } from "../../src/stats/shape/kde.js";
+import { dipOfSorted, scalarDipCounts } from "../../src/stats/shape/dip.js";
 import { setShapeKernels, shapeKernels } from "../../src/stats/shape/kernels.js";
 import { shapeSummary } from "../../src/stats/shape/summary.js";
 import { Rng } from "../../src/util/rng.js";
+import { centralSums, finiteValues, markSortedFinite, radixSortedFinite, sortedFiniteCopy } from "../../src/stats/shape/sample.js";
+import { ksDistance, ksToNormal } from "../../src/stats/shape/ks.js";
+import { absOfSorted, weibullFitAbs, weibullPlotSums } from "../../src/stats/shape/weibull.js";
 
 const wasm = WasmShapeKernels.create();
 const GRID_REACH = Math.sqrt(-2 * Math.log(KDE_GRID_TERM_FLOOR));
@@ -235,5 +239,111 @@ test("shapeSummary with the kernels installed equals the oracles' (exact and bin
     const a = withKernels(() => kdeGrid(g)).density, b = kdeGrid(g).density;
     const peak = Math.max(...b);
     for (let j = 0; j < a.length; j++) assert.ok(Math.abs(a[j]! - b[j]!) <= 1e-12 * peak);
+  }
+});
+
+test("the kernel's dip of sorted values is dip.ts's (plain ties) bit for bit: random, tied, clustered, tiny and R's samples", () => {
+  const rng = new Rng(11);
+  const cases: Float64Array[] = [];
+  for (const n of [4, 5, 7, 20, 128, 768, 1238, 3072]) {
+    cases.push(Float64Array.from({ length: n }, () => rng.normal()).sort());
+    cases.push(Float64Array.from({ length: n }, () => Math.round(rng.normal() * 4) / 4).sort()); // ties
+    cases.push(Float64Array.from({ length: n }, () => (rng.uniform() < 0.4 ? -2 : 2) + 0.3 * rng.normal()).sort()); // bimodal
+    cases.push(Float64Array.from({ length: n }, () => Math.fround(1 + 0.01 * rng.normal())).sort()); // LayerNorm-like float32
+  }
+  cases.push(new Float64Array([1, 1, 1, 1]), new Float64Array([0, 0, 0, 1]), new Float64Array([-1, 0, 0, 0, 1]), Float64Array.from({ length: 50 }, (_, i) => i));
+  const samples = JSON.parse(readFileSync(new URL("../fixtures/shape/dip.json", import.meta.url), "utf8")) as { cases: Array<{ x: number[] }> };
+  for (const c of samples.cases) cases.push(Float64Array.from(c.x).sort());
+  for (const x of cases) {
+    const got = wasm.dipCounts(x), want = scalarDipCounts(x, "plain");
+    assert.ok(Object.is(got.dip, want.dip) && got.low === want.low && got.high === want.high, `n ${x.length}: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`);
+  }
+  // through dipOfSorted with the kernels installed
+  const x = cases[9]!;
+  assert.deepEqual(withKernels(() => dipOfSorted(x)), dipOfSorted(x));
+});
+
+test("the kernel's whole accelerated EM run is gmm.ts's run over the kernel's pass, bit for bit (k = 1, 2, 3; converged, capped, backtracking)", () => {
+  const rng = new Rng(21);
+  let runs = 0, capped = 0;
+  for (const n of [7, 129, 768, 1001, 1238]) {
+    for (const shape of ["normal", "bimodal", "ties"] as const) {
+      const x = Float64Array.from({ length: n }, () =>
+        shape === "normal" ? rng.normal() : shape === "bimodal" ? (rng.uniform() < 0.3 ? -3 : 2) + rng.normal() : Math.round(rng.normal() * 3) / 3).sort();
+      for (const k of [1, 2, 3] as const) {
+        const start = {
+          weights: Float64Array.from({ length: k }, () => 1 / k),
+          means: Float64Array.from({ length: k }, (_, c) => x[Math.floor(((c + 0.5) * n) / k)]! + 0.1 * rng.normal()),
+          variances: Float64Array.from({ length: k }, () => 0.5 + rng.uniform()),
+        };
+        for (const cfg of [{ maxIter: 300, tol: 1e-6, regCovar: 1e-6 }, { maxIter: 5, tol: 1e-12, regCovar: 1e-6 }]) {
+          const got = wasm.emRun(x, start, cfg);
+          // k = 1: the per-step path took em-sums.ts's scalar pass (WasmShapeKernels.emSums delegates to it)
+          const want = acceleratedEmScalar(x, start, cfg, k === 1 ? scalarEmSums(x) : wasm.emSums(x));
+          assert.deepEqual(got, want, `n ${n} ${shape} k ${k} maxIter ${cfg.maxIter}`);
+          runs++;
+          if (!got.converged) capped++;
+        }
+      }
+    }
+  }
+  assert.ok(capped >= 10 && capped < runs, `capped ${capped} of ${runs}`);
+  // through fitGaussianMixture: with the kernels installed, the oracles' fit up to the SIMD pass's rounding
+  const x = Float64Array.from({ length: 500 }, () => (rng.uniform() < 0.5 ? -1 : 1) + 0.4 * rng.normal());
+  for (const k of [1, 2, 3] as const) {
+    const fit = withKernels(() => fitGaussianMixture(x, { components: k, nInit: 2, accelerate: true, seed: 4 }));
+    const ref = fitGaussianMixture(x, { components: k, nInit: 2, accelerate: true, seed: 4 });
+    assert.ok(fit.converged && Math.abs(fit.logLikelihood - ref.logLikelihood) < 1e-6, `k ${k}: ${fit.logLikelihood} vs ${ref.logLikelihood}`);
+    for (let c = 0; c < k; c++) assert.ok(Math.abs(fit.means[c]! - ref.means[c]!) < 1e-6, `k ${k} mean ${c}`);
+  }
+});
+
+test("the kernel's KS distance and Weibull plot sums are ks.ts's and weibull.ts's, bit for bit", () => {
+  const rng = new Rng(31);
+  for (const n of [10, 11, 64, 768, 1238, 3072]) {
+    for (const shape of ["normal", "signed-ties", "positive", "zeros"] as const) {
+      const v = Float64Array.from({ length: n }, () => {
+        const z = rng.normal();
+        return shape === "normal" ? z : shape === "signed-ties" ? Math.round(z * 5) / 5 : shape === "positive" ? Math.exp(z) : rng.uniform() < 0.3 ? 0 : Math.fround(0.02 * z);
+      }).sort();
+      const c = centralSums(v), std = Math.sqrt(c.s2 / (n - 1));
+      assert.ok(Object.is(wasm.ksDistance(v, c.mean, std), ksDistance(v, c.mean, std)), `ks n ${n} ${shape}`);
+      const y = Float64Array.from({ length: n }, (_, i) => Math.log(-Math.log(1 - (i + 1 - 0.3) / (n + 0.4))));
+      const got = wasm.weibullPlotSums(v, y), want = weibullPlotSums(absOfSorted(v), y);
+      for (const key of ["m", "mt", "my", "stt", "sty", "syy"] as const) assert.ok(Object.is(got[key], want[key]), `weibull n ${n} ${shape} ${key}: ${got[key]} vs ${want[key]}`);
+    }
+  }
+  // through the fits: the marked sorted values with the kernels installed give the oracles' results
+  const x = markSortedFinite(Float64Array.from({ length: 999 }, () => rng.normal() * 0.02).sort());
+  assert.deepEqual(withKernels(() => weibullFitAbs(x)), weibullFitAbs(Array.from(x)));
+  assert.deepEqual(withKernels(() => ksToNormal(x)), ksToNormal(Array.from(x)));
+});
+
+test("the kernel's sort of float32 values is finiteValues(x).sort(), element for element (-0 before +0, non-finite dropped)", () => {
+  const rng = new Rng(41);
+  const special = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 1, -1];
+  for (const n of [1, 2, 64, 777, 1238, 3072]) {
+    for (const kind of ["spread", "ties", "narrow"] as const) {
+      const x = Float32Array.from({ length: n }, () => {
+        const u = rng.uniform();
+        return kind === "ties" ? Math.round(u * 8) - 4 : kind === "narrow" ? 1 + (u - 0.5) * 1e-3 : (u - 0.5) * 2 ** (Math.floor(rng.uniform() * 80) - 40);
+      });
+      for (const v of special) if (rng.uniform() < 0.5) x[Math.floor(rng.uniform() * n)] = v;
+      const got = wasm.sortedFiniteF32(x), want = finiteValues(x).sort();
+      assert.equal(got.length, want.length);
+      for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `n ${n} ${kind} at ${i}: ${got[i]} vs ${want[i]}`);
+      if (n >= 64) assert.deepEqual(withKernels(() => sortedFiniteCopy(x)), radixSortedFinite(x));
+    }
+  }
+});
+
+test("the kernel's quantile start of a mixture is gmm.ts's (mStepHard over quantileLabels), bit for bit", () => {
+  const rng = new Rng(51);
+  for (const n of [3, 5, 7, 100, 129, 1238, 3072]) {
+    const x = Float64Array.from({ length: n }, () => (rng.uniform() < 0.2 ? 5 : 0) + rng.normal()).sort();
+    for (const k of [1, 2, 3] as const) {
+      if (n < 2 * k + 1) continue;
+      assert.deepEqual(wasm.quantileStart(x, k, 1e-6), quantileStart(x, k, 1e-6), `n ${n} k ${k}`);
+    }
   }
 });

@@ -1,6 +1,7 @@
 // Hartigan's dip statistic (Hartigan & Hartigan 1985, Ann. Statist. 13(1); algorithm AS 217,
 // Appl. Statist. 34(3)), with the conventions of R's diptest::dip (value D in [1/(2n), 1/4]).
 // Pure; no I/O. The p-value lives in dip-test.ts.
+import { shapeKernels } from "./kernels.js";
 import { sortedFinite, type Values } from "./sample.js";
 
 export const DIP_METHOD = "Hartigan dip, AS 217 as in R diptest::dip" as const;
@@ -57,6 +58,12 @@ export function dipOfSorted(x: Float64Array, tieRule: DipTieRule = "plain"): Dip
  * the vertex indices of the convex hull of (x_i, i). Returns twice the dip, in counts.
  */
 function dipCounts(x: Float64Array, tieRule: DipTieRule): { dip: number; low: number; high: number } {
+  const kernels = tieRule === "plain" && x.length >= 4 ? shapeKernels() : null;
+  return kernels === null ? scalarDipCounts(x, tieRule) : kernels.dipCounts(x);
+}
+
+/** dipCounts in TypeScript: the oracle of the WASM kernel (kernels.ts dipCounts) and the default. */
+export function scalarDipCounts(x: Float64Array, tieRule: DipTieRule): { dip: number; low: number; high: number } {
   const n = x.length;
   let low = 0, high = n - 1, dip = 1;
   if (n < 4 || x[n - 1] === x[0]) return { dip, low, high };

@@ -7,7 +7,7 @@
 import type { BinnedCells } from "./binned.js";
 import { fitGaussianMixtureBinned, type BinnedMixtureOptions } from "./gmm-binned.js";
 import { fitGaussianMixture, fitGaussianMixtureFrom, type GaussianMixtureFit, type GaussianMixtureOptions } from "./gmm.js";
-import { sortedFinite, type Values } from "./sample.js";
+import { isMarkedSortedFinite, sortedFinite, type Values } from "./sample.js";
 
 /**
  * Cells of sorted finite values (n >= 1): `cells` equal-width intervals of [min, max] (the last
@@ -34,6 +34,16 @@ export function cellsOfSorted(x: Float64Array, cells: number): BinnedCells {
   return { count: Float64Array.from(count), mean: Float64Array.from(mean), variance: Float64Array.from(variance), total: n, maxWidth };
 }
 
+/** cellsOfSorted of an array marked by markSortedFinite (never written again), computed once for its k = 2 and k = 3 fits. */
+function cellsOfMarked(data: Float64Array, cells: number): BinnedCells {
+  if (!isMarkedSortedFinite(data)) return cellsOfSorted(data, cells);
+  let kept = markedCells.get(data);
+  if (kept === undefined || kept.cells !== cells) markedCells.set(data, (kept = { cells, binned: cellsOfSorted(data, cells) }));
+  return kept.binned;
+}
+
+const markedCells = new WeakMap<object, { cells: number; binned: BinnedCells }>();
+
 export interface RefinedMixtureOptions extends Pick<GaussianMixtureOptions, "maxIter" | "tol" | "regCovar" | "seed"> {
   /** Cells of the first stage. k = 1, and samples of at most 2 x cells values, are fitted by the exact EM alone. */
   cells: number;
@@ -51,7 +61,7 @@ export function fitGaussianMixtureRefined(x: Values, components: 1 | 2 | 3, opti
     return fitGaussianMixture(data, { components, nInit: 1, accelerate: true, seed: options.seed ?? 0, ...em });
   }
   const coarseOptions: BinnedMixtureOptions = { nInit: 1, seed: options.seed ?? 0, ...em };
-  const coarse = fitGaussianMixtureBinned(cellsOfSorted(data, options.cells), components, coarseOptions);
+  const coarse = fitGaussianMixtureBinned(cellsOfMarked(data, options.cells), components, coarseOptions);
   const start = { weights: Float64Array.from(coarse.weights), means: Float64Array.from(coarse.means), variances: Float64Array.from(coarse.variances) };
   return fitGaussianMixtureFrom(data, start, em);
 }

@@ -63,14 +63,11 @@ export function fitGaussianMixture(x: Values, options: GaussianMixtureOptions): 
   const nInit = Math.max(1, options.nInit ?? 3);
   const rng = new Rng(options.seed ?? 0);
   const cfg = { maxIter: options.maxIter ?? 300, tol: options.tol ?? 1e-6, regCovar: options.regCovar ?? 1e-6 };
-  let sums: EmSumsFn | undefined; // the values bound once for every accelerated EM step
-  const run = options.accelerate === true
-    ? (start: Params) => runSquarem((q) => emStep(sums ??= shapeKernels()?.emSums(data) ?? scalarEmSums(data), data.length, q, cfg.regCovar), start, cfg)
-    : (start: Params) => runEm(data, start, new Float64Array(data.length * k), cfg);
+  const run = options.accelerate === true ? (start: Params) => acceleratedEm(data, start, cfg) : (start: Params) => runEm(data, start, new Float64Array(data.length * k), cfg);
   let best: EmRun | undefined;
+  const kernels = shapeKernels();
   for (let r = 0; r < nInit; r++) {
-    const labels = r === 0 ? quantileLabels(data.length, k) : kmeansLabels(data, k, rng);
-    const fit = run(mStepHard(data, labels, k, cfg.regCovar));
+    const fit = run(r === 0 ? kernels?.quantileStart(data, k, cfg.regCovar) ?? quantileStart(data, k, cfg.regCovar) : mStepHard(data, kmeansLabels(data, k, rng), k, cfg.regCovar));
     if (best === undefined || fit.meanLogLik > best.meanLogLik) best = fit;
     if (k === 1) break; // one component: every start gives the same fit (the sample mean and variance)
   }
@@ -86,8 +83,23 @@ export function fitGaussianMixtureFrom(x: Values, start: MixtureParams, options:
   const data = sortedFinite(x, 2 * k + 1, "fitGaussianMixture");
   if (data[0] === data[data.length - 1]) throw new DegenerateSampleError("fitGaussianMixture", "all values are equal");
   const cfg = { maxIter: options.maxIter ?? 300, tol: options.tol ?? 1e-6, regCovar: options.regCovar ?? 1e-6 };
-  const sums = shapeKernels()?.emSums(data) ?? scalarEmSums(data);
-  return describeMixture(GMM_METHOD, data.length, k, runSquarem((q) => emStep(sums, data.length, q, cfg.regCovar), start, cfg));
+  return describeMixture(GMM_METHOD, data.length, k, acceleratedEm(data, start, cfg));
+}
+
+/**
+ * The accelerated EM run over the values (runSquarem over emStep): the whole run in the shape
+ * kernel when it is installed (the same run bit for bit: test/kernels/shape-wasm.test.ts), else
+ * here, one pass per step through em-sums.ts.
+ */
+function acceleratedEm(data: Float64Array, start: Params, cfg: { maxIter: number; tol: number; regCovar: number }): EmRun {
+  const kernels = shapeKernels();
+  if (kernels !== null) return kernels.emRun(data, start, cfg);
+  return acceleratedEmScalar(data, start, cfg);
+}
+
+/** acceleratedEm in TypeScript (the kernel's oracle): runSquarem over emStep with em-sums.ts's pass. */
+export function acceleratedEmScalar(data: Float64Array, start: Params, cfg: { maxIter: number; tol: number; regCovar: number }, sums: EmSumsFn = scalarEmSums(data)): EmRun {
+  return runSquarem((q) => emStep(sums, data.length, q, cfg.regCovar), start, cfg);
 }
 
 /** Fits 1..maxComponents components and returns all fits and the one with the lowest BIC. */
@@ -209,6 +221,11 @@ function mStepHard(x: Float64Array, labels: Int32Array, k: number, regCovar: num
   }
   const total = mass.reduce((a, b) => a + b, 0);
   return { weights: mass.map((m) => m / total), means, variances: sq.map((s, c) => s / mass[c]! + regCovar) };
+}
+
+/** The start from k groups of (nearly) equal count along the sorted data (the WASM kernel's oracle: kernels.ts quantileStart). */
+export function quantileStart(x: Float64Array, k: number, regCovar: number): Params {
+  return mStepHard(x, quantileLabels(x.length, k), k, regCovar);
 }
 
 /** k groups of (nearly) equal count along the sorted data. */

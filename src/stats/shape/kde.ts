@@ -45,10 +45,7 @@ const GRID_REACH = Math.sqrt(-2 * Math.log(KDE_GRID_TERM_FLOOR));
 function kdeOnGrid(data: Float64Array, h: number, lo: number, step: number, m: number): Float64Array {
   const kernels = shapeKernels();
   if (kernels === null) return kdeOnEvenGrid(data, h, lo, step, m);
-  const out = kernels.kdeGridSums(data, h, lo, step, m, GRID_REACH);
-  const norm = 1 / (data.length * h * SQRT_2PI);
-  for (let j = 0; j < m; j++) out[j]! *= norm;
-  return out;
+  return kernels.kdeGridSums(data, h, lo, step, m, GRID_REACH, 1 / (data.length * h * SQRT_2PI)); // normalised there, as below
 }
 
 /**

@@ -1,10 +1,12 @@
 // Pluggable hot loops of the shape statistics: the EM sums of values (gmm.ts) and of histogram
-// cells (gmm-binned.ts), the exact KDE
-// grid sums (kde.ts) and the convolution of binned KDE weights (kde.ts, kde-binned.ts). The
+// cells (gmm-binned.ts), the exact KDE grid sums (kde.ts), the convolution of binned KDE weights
+// (kde.ts, kde-binned.ts), the dip of sorted values (dip.ts), the KS distance (ks.ts) and the Weibull
+// regression sums (weibull.ts). The
 // plain TypeScript versions in this folder are the oracles and the default; a thread that has
 // the WASM SIMD kernels (src/kernels/shape-wasm.ts, installed by the statistics workers)
 // installs them here. Results agree with the oracles to rounding (test/kernels/shape-wasm.test.ts).
 import { kernelSlot } from "../kernel-slot.js";
+import type { EmRun, MixtureParams } from "./squarem.js";
 
 /**
  * One EM pass over the bound values: adds to s[0..k) the sums of the responsibilities r_c, sets
@@ -20,22 +22,38 @@ export type EmSumsFn = (means: Float64Array, base: Float64Array, halfInv: Float6
  */
 export type BinnedEmSumsFn = (means: Float64Array, base: Float64Array, inv: Float64Array, s0: Float64Array, s1: Float64Array, s2: Float64Array) => number;
 
+/** The Weibull probability-plot regression's sums (weibull.ts): points kept, means of t = ln|w| and y, centred sums. */
+export interface WeibullPlotSums { m: number; mt: number; my: number; stt: number; sty: number; syy: number }
+
 export interface ShapeKernels {
   /** Binds the values of one mixture fit (they must not change while it is used). */
   emSums(x: Float64Array): EmSumsFn;
+  /** gmm.ts's accelerated EM run over the values x (squarem.ts runSquarem over its emStep, k = 1, 2, 3) from `start`, the same run bit for bit. */
+  emRun(x: Float64Array, start: MixtureParams, cfg: { maxIter: number; tol: number; regCovar: number }): EmRun;
   /** Binds the cells of one binned mixture fit (count, mean, within-cell variance; unchanged while used). */
   binnedEmSums(cells: { count: Float64Array; mean: Float64Array; variance: Float64Array }): BinnedEmSumsFn;
   /**
    * Unnormalised kernel sums on the grid lo + j step, j < m: out[j] = sum_i exp(-u^2/2),
-   * u = (lo + j step - x_i) / h, over the terms with |u| <= reach (kdeOnEvenGrid's recurrence).
+   * u = (lo + j step - x_i) / h, over the terms with |u| <= reach (kdeOnEvenGrid's recurrence),
+   * each then multiplied by norm (default 1: none).
    */
-  kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number): Float64Array;
+  kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number, norm?: number): Float64Array;
   /** bw.SJ's pair counts by bin distance (bandwidth.ts pairCounts) from the bin counts: out[0] = sum w (w - 1) / 2, out[d] = sum_b w_b w_{b+d}, d < nb. */
   binAutocorrelation(bins: Float64Array, nb: number): Float64Array;
   /** bandwidth.ts phi's sum over the first `terms` pair counts: exp(-delta/2) poly_order(delta) counts[i], delta = (i binWidth / h)^2. */
   sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number;
   /** out[i] = sum_j weights[j] kernel[|i - j|] over |i - j| < kernel.length (convolveKernel). */
   convolve(weights: Float64Array, kernel: Float64Array): Float64Array;
+  /** gmm.ts's start from quantile labels (mStepHard over quantileLabels) of k components, the same bits. */
+  quantileStart(x: Float64Array, k: number, regCovar: number): MixtureParams;
+  /** sample.ts sortedFiniteCopy of float32 values: the finite ones in ascending order (-0 before +0). */
+  sortedFiniteF32(x: Float32Array): Float64Array;
+  /** ks.ts ksDistance of sorted finite values. */
+  ksDistance(s: Float64Array, mean: number, std: number): number;
+  /** weibull.ts weibullPlotSums of marked sorted finite values (|v| taken by the merge) and the plotting positions' y. */
+  weibullPlotSums(v: Float64Array, y: Float64Array): WeibullPlotSums;
+  /** dip.ts dipCounts of sorted finite values with the plain tie rule: twice the dip in counts and the modal interval's indices. */
+  dipCounts(x: Float64Array): { dip: number; low: number; high: number };
 }
 
 const slot = kernelSlot<ShapeKernels>();

@@ -4,6 +4,7 @@
 import { DegenerateSampleError } from "./bandwidth.js";
 import { normalCdf } from "../../util/special.js";
 import { centralSums, sortedFinite, type Values } from "./sample.js";
+import { shapeKernels } from "./kernels.js";
 
 export const KS_METHOD = "sup |F_n - Phi((x - mean) / std)|, std with ddof 1" as const;
 
@@ -23,10 +24,18 @@ export function ksToNormal(x: Values): KsNormalResult {
   const c = centralSums(s);
   const std = Math.sqrt(c.s2 / (n - 1));
   if (!(std > 0)) throw new DegenerateSampleError("ksToNormal", "standard deviation is zero");
+  const kernels = shapeKernels();
+  const d = kernels !== null ? kernels.ksDistance(s, c.mean, std) : ksDistance(s, c.mean, std);
+  return { method: KS_METHOD, n, d, mean: c.mean, std };
+}
+
+/** sup |F_n - Phi((x - mean) / std)| over sorted values (the WASM kernel's oracle: kernels.ts ksDistance). */
+export function ksDistance(s: Float64Array, mean: number, std: number): number {
+  const n = s.length;
   let d = 0;
   for (let i = 0; i < n; i++) {
-    const f = normalCdf((s[i]! - c.mean) / std);
+    const f = normalCdf((s[i]! - mean) / std);
     d = Math.max(d, (i + 1) / n - f, f - i / n);
   }
-  return { method: KS_METHOD, n, d, mean: c.mean, std };
+  return d;
 }

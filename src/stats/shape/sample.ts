@@ -2,6 +2,7 @@
 // the seeded uniform sample that stands in for a large tensor. Pure; no I/O.
 import { NotEnoughPointsError, UsageError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
+import { shapeKernels } from "./kernels.js";
 
 /** Values accepted by every shape function. */
 export type Values = Float64Array | readonly number[];
@@ -25,6 +26,76 @@ export function finiteValues(x: ArrayLike<number>): Float64Array {
     const v = x[i]!;
     if (Number.isFinite(v)) out[j++] = v;
   }
+  return out;
+}
+
+/**
+ * finiteValues(x).sort() (ascending, -0 before +0, as Float64Array.prototype.sort), the same
+ * array; for float32 values (kept tensors) by a radix sort of their bits, in O(n) instead of a
+ * comparison sort: the same values in the same order (equal keys are equal values); in the
+ * shape kernel when it is installed (radixSortedFinite is its oracle).
+ */
+export function sortedFiniteCopy(x: ArrayLike<number>): Float64Array {
+  if (!(x instanceof Float32Array) || x.length < RADIX_MIN_VALUES) return finiteValues(x).sort();
+  return shapeKernels()?.sortedFiniteF32(x) ?? radixSortedFinite(x);
+}
+
+/** Below this many values the comparison sort is as fast as the four counting passes. */
+const RADIX_MIN_VALUES = 64;
+/** radixSortedFinite's scratch, grown as needed (one call at a time per thread). */
+let radixKeys = new Uint32Array(0), radixSwap = new Uint32Array(0);
+const radixCounts = new Int32Array(4 * 256);
+
+/**
+ * The finite values of x sorted by an LSD radix sort (four 8-bit digits) of order-preserving
+ * keys of their bits: sign bit flipped for +, all bits for -, so -0 sorts before +0 and keys
+ * order as the values. A digit shared by every key is skipped.
+ */
+export function radixSortedFinite(x: Float32Array): Float64Array {
+  const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
+  if (radixKeys.length < x.length) {
+    radixKeys = new Uint32Array(x.length);
+    radixSwap = new Uint32Array(x.length);
+  }
+  let keys = radixKeys, swap = radixSwap;
+  const counts = radixCounts;
+  counts.fill(0);
+  let n = 0;
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i]!;
+    if ((b & 0x7f800000) === 0x7f800000) continue; // NaN, +-Infinity
+    const key = (b ^ ((b >> 31) | 0x80000000)) >>> 0;
+    keys[n++] = key;
+    counts[key & 0xff]!++;
+    counts[256 + ((key >>> 8) & 0xff)]!++;
+    counts[512 + ((key >>> 16) & 0xff)]!++;
+    counts[768 + (key >>> 24)]!++;
+  }
+  for (let digit = 0; digit < 4; digit++) {
+    const base = digit * 256, shift = digit * 8;
+    let sum = 0, shared = false;
+    for (let d = 0; d < 256; d++) {
+      const c = counts[base + d]!;
+      if (c === n) shared = true;
+      counts[base + d] = sum;
+      sum += c;
+    }
+    if (shared) continue;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      swap[counts[base + ((key >>> shift) & 0xff)]!++] = key;
+    }
+    const t = keys;
+    keys = swap;
+    swap = t;
+  }
+  // back to the float32 bits, then widened
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
+    swap[i] = key & 0x80000000 ? key ^ 0x80000000 : ~key;
+  }
+  const floats = new Float32Array(swap.buffer, 0, n), out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = floats[i]!;
   return out;
 }
 
@@ -75,7 +146,21 @@ export interface CentralSums {
   s4: number;
 }
 
+/**
+ * centralSums(x); of an array marked by markSortedFinite (never written again) computed once and
+ * kept with it: shapeSummary's bimodality, KS and both bandwidths read the same sums.
+ */
 export function centralSums(x: ArrayLike<number>): CentralSums {
+  if (!sortedFiniteValues.has(x)) return centralSumsOf(x);
+  let sums = markedSums.get(x);
+  if (sums === undefined) markedSums.set(x, (sums = centralSumsOf(x)));
+  return sums;
+}
+
+/** The central sums of marked arrays, computed once each (centralSums). */
+const markedSums = new WeakMap<object, CentralSums>();
+
+function centralSumsOf(x: ArrayLike<number>): CentralSums {
   const n = x.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += x[i]!;

@@ -9,7 +9,7 @@ import { selectMixtureByBicRefined } from "./gmm-refined.js";
 import { kdeModes, type KdeMode } from "./kde-modes.js";
 import { gaussianKde, type BandwidthSpec } from "./kde.js";
 import { ksToNormal, type KsNormalResult } from "./ks.js";
-import { finiteValues, markSortedFinite, seededSample, SHAPE_SAMPLE_SIZE } from "./sample.js";
+import { markSortedFinite, seededSample, sortedFiniteCopy, SHAPE_SAMPLE_SIZE } from "./sample.js";
 import { weibullFitAbs, type WeibullFit } from "./weibull.js";
 import { finiteJsonCopy } from "./json-safe.js";
 
@@ -58,11 +58,11 @@ export interface ShapeSummary {
 export function shapeSummary(x: ArrayLike<number>, options: ShapeSummaryOptions = {}): ShapeSummary {
   const size = options.sampleSize ?? SHAPE_SAMPLE_SIZE;
   const seed = options.seed ?? 0;
-  let nonFinite = 0;
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) nonFinite++;
   const sampled = x.length > size;
   // sorted once here and marked: every statistic below reads it in place (sample.ts sortedFinite)
-  const v = markSortedFinite(finiteValues(sampled ? seededSample(x, size, seed) : x).sort());
+  const v = markSortedFinite(sortedFiniteCopy(sampled ? seededSample(x, size, seed) : x));
+  let nonFinite = sampled ? 0 : x.length - v.length; // the copy holds the finite values
+  if (sampled) for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) nonFinite++;
   const notes: string[] = [];
   const attempt = <T>(what: string, f: () => T): T | null => {
     try {

@@ -3,6 +3,7 @@
 import { DegenerateSampleError } from "./bandwidth.js";
 import { NotEnoughPointsError } from "../../util/errors.js";
 import { finiteValues, isMarkedSortedFinite, type Values } from "./sample.js";
+import { shapeKernels, type WeibullPlotSums } from "./kernels.js";
 
 export const WEIBULL_METHOD = "middle-80% probability plot" as const;
 /** Plotting positions kept: Bernard's median ranks F_i = (i - 0.3) / (n + 0.4) within [0.1, 0.9]. */
@@ -27,10 +28,23 @@ export interface WeibullFit {
  * regresses y = ln(-ln(1 - F)) on t = ln|w| by least squares: k = slope, lambda = exp(-b/k).
  */
 export function weibullFitAbs(x: Values): WeibullFit {
-  const a = isMarkedSortedFinite(x) ? absOfSorted(x) : finiteValues(x).map(Math.abs).sort();
-  const n = a.length;
+  const marked = isMarkedSortedFinite(x);
+  const sortedAbs = marked ? null : finiteValues(x).map(Math.abs).sort();
+  const n = sortedAbs === null ? x.length : sortedAbs.length;
   if (n < 10) throw new NotEnoughPointsError("weibullFitAbs", 10, n);
   const y = plottingPositions(n);
+  const kernels = marked ? shapeKernels() : null;
+  const { m, mt, my, stt, sty, syy } = kernels !== null ? kernels.weibullPlotSums(x as Float64Array, y) : weibullPlotSums(sortedAbs ?? absOfSorted(x as Float64Array), y);
+  if (m < 3) throw new NotEnoughPointsError("weibullFitAbs (non-zero |w| in the middle 80%)", 3, m);
+  if (!(stt > 0)) throw new DegenerateSampleError("weibullFitAbs", "all |w| in the middle 80% are equal");
+  const k = sty / stt;
+  const intercept = my - k * mt;
+  return { method: WEIBULL_METHOD, n, nUsed: m, k, lambda: Math.exp(-intercept / k), r2: (sty * sty) / (stt * syy) };
+}
+
+/** The regression's sums over the points kept from |w| ascending (a) and the plotting positions' y (the WASM kernel's oracle: kernels.ts weibullPlotSums). */
+export function weibullPlotSums(a: Float64Array, y: Float64Array): WeibullPlotSums {
+  const n = a.length;
   const ts = new Float64Array(n), ys = new Float64Array(n);
   let m = 0;
   for (let i = 1; i <= n; i++) {
@@ -39,7 +53,6 @@ export function weibullFitAbs(x: Values): WeibullFit {
     ts[m] = Math.log(a[i - 1]!);
     ys[m++] = y[i - 1]!;
   }
-  if (m < 3) throw new NotEnoughPointsError("weibullFitAbs (non-zero |w| in the middle 80%)", 3, m);
   let mt = 0, my = 0;
   for (let i = 0; i < m; i++) { mt += ts[i]!; my += ys[i]!; }
   mt /= m; my /= m;
@@ -48,14 +61,11 @@ export function weibullFitAbs(x: Values): WeibullFit {
     const dt = ts[i]! - mt, dy = ys[i]! - my;
     stt += dt * dt; sty += dt * dy; syy += dy * dy;
   }
-  if (!(stt > 0)) throw new DegenerateSampleError("weibullFitAbs", "all |w| in the middle 80% are equal");
-  const k = sty / stt;
-  const intercept = my - k * mt;
-  return { method: WEIBULL_METHOD, n, nUsed: m, k, lambda: Math.exp(-intercept / k), r2: (sty * sty) / (stt * syy) };
+  return { m, mt, my, stt, sty, syy };
 }
 
-/** |v| in ascending order from ascending finite v, by merging its negative part (reversed) with the rest: O(n). */
-function absOfSorted(v: Float64Array): Float64Array {
+/** |v| in ascending order from ascending finite v (exported for the kernel tests), by merging its negative part (reversed) with the rest: O(n). */
+export function absOfSorted(v: Float64Array): Float64Array {
   const n = v.length, out = new Float64Array(n);
   let neg = 0;
   while (neg < n && v[neg]! < 0) neg++;

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../../src/util/rng.js";
-import { finiteValues, isMarkedSortedFinite, markSortedFinite, seededSample, sortedFinite } from "../../../src/stats/shape/sample.js";
+import { finiteValues, isMarkedSortedFinite, markSortedFinite, seededSample, sortedFinite, sortedFiniteCopy } from "../../../src/stats/shape/sample.js";
 import { weibullFitAbs } from "../../../src/stats/shape/weibull.js";
 import { fitGaussianMixture } from "../../../src/stats/shape/gmm.js";
 
@@ -62,4 +62,25 @@ test("seededSample marks its draws in a byte array: the same sample as Floyd's a
     const values = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3);
     assert.deepEqual(seededSample(values, size, seed), floyd(values, size, seed), `n ${n} size ${size}`);
   }
+});
+
+test("sortedFiniteCopy of float32 values (radix sort of the bits) equals finiteValues(x).sort(), element for element", () => {
+  const rng = new Rng(7);
+  const special = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 1, -1, 1, 0, -0];
+  for (const n of [1, 63, 64, 65, 300, 1238, 5000]) {
+    for (const kind of ["spread", "ties", "narrow", "positive"] as const) {
+      const x = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const u = rng.uniform();
+        x[i] = kind === "ties" ? Math.round(u * 8) - 4 : kind === "narrow" ? 1 + (u - 0.5) * 1e-3 : kind === "positive" ? u * 2 ** (Math.floor(u * 60) - 30) : (u - 0.5) * 2 ** (Math.floor(rng.uniform() * 80) - 40);
+      }
+      for (let i = 0; i < Math.min(n, special.length); i++) if (rng.uniform() < 0.5) x[Math.floor(rng.uniform() * n)] = special[i]!;
+      const got = sortedFiniteCopy(x), want = finiteValues(x).sort();
+      assert.equal(got.length, want.length, `n ${n} ${kind}`);
+      for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `n ${n} ${kind} at ${i}: ${got[i]} vs ${want[i]}`);
+    }
+  }
+  // other inputs take the comparison sort
+  const plain = [3, -0, 0, NaN, -2];
+  assert.deepEqual(Array.from(sortedFiniteCopy(plain)), [-2, -0, 0, 3]);
 });
