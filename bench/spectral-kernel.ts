@@ -101,7 +101,7 @@ const PHASES = ["W in", "vectors", "gram", "check", "tridiag", "QL", "out+sort",
 /** CPU ms per call of each phase on one matrix (kernel installed for summary/extra). */
 function phases(ex: Exports, x: Matrix, calls: number): Record<(typeof PHASES)[number], number> {
   const { rows, cols, w } = x, m = Math.min(rows, cols), k = Math.max(rows, cols);
-  const wBytes = aligned(4 * rows * cols), vecBytes = aligned(8 * m * k), gBytes = aligned(8 * m * m), nBytes = aligned(8 * m);
+  const wBytes = aligned(4 * rows * cols), vecBytes = aligned(8 * Math.ceil(m / 4) * 4 * k), gBytes = aligned(8 * m * m), nBytes = aligned(8 * m);
   const base = ex.reserve(wBytes + vecBytes + gBytes + 4 * nBytes + gBytes + 2 * nBytes);
   const vecs = base + wBytes, g = vecs + vecBytes, d = g + gBytes, e = d + nBytes, v = e + nBytes, u = v + nBytes;
   const g0 = u + nBytes, d0 = g0 + gBytes, e0 = d0 + nBytes; // saved inputs of the in-place phases

@@ -29,8 +29,8 @@ export class WasmSpectralKernels implements SpectralKernels {
   gramEigenvalues(w: Float32Array, rows: number, cols: number): Float64Array {
     if (w.length !== rows * cols) throw new UsageError(`smallGram: expected ${rows * cols} values for ${rows} x ${cols}, got ${w.length}`);
     const m = Math.min(rows, cols), k = Math.max(rows, cols);
-    // layout: W (f32) | vectors (m k f64) | Gram (m m f64) | d, e, v, w (m f64 each)
-    const wBytes = aligned(4 * rows * cols), vecBytes = aligned(8 * m * k), gBytes = aligned(8 * m * m), nBytes = aligned(8 * m);
+    // layout: W (f32) | vectors (panels of 4: ceil(m / 4) 4 k f64) | Gram (m m f64) | d, e, v, w (m f64 each)
+    const wBytes = aligned(4 * rows * cols), vecBytes = aligned(8 * Math.ceil(m / 4) * 4 * k), gBytes = aligned(8 * m * m), nBytes = aligned(8 * m);
     const base = this.ex.reserve(wBytes + vecBytes + gBytes + 4 * nBytes);
     const vecs = base + wBytes, g = vecs + vecBytes, d = g + gBytes, e = d + nBytes, v = e + nBytes, u = v + nBytes;
     new Float32Array(this.ex.memory.buffer, base, rows * cols).set(w);
