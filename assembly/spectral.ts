@@ -16,6 +16,32 @@ export { reserve } from "./lib/scratch";
   store<f64>(base + (<usize>i << 3), x);
 }
 
+/** Index of the first non-finite of n f32 at ptr, or -1 (16 at a time: x - x is 0 for finite x, NaN otherwise). */
+export function firstNonFiniteF32(ptr: usize, n: i32): i32 {
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = ptr + (<usize>i << 2);
+    const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
+    const za = f32x4.sub(a, a), zb = f32x4.sub(b, b), zc = f32x4.sub(c, c), zd = f32x4.sub(d, d);
+    if (v128.any_true(v128.or(v128.or(f32x4.ne(za, za), f32x4.ne(zb, zb)), v128.or(f32x4.ne(zc, zc), f32x4.ne(zd, zd))))) break;
+  }
+  for (; i < n; i++) if (!isFinite(load<f32>(ptr + (<usize>i << 2)))) return i;
+  return -1;
+}
+
+/** Index of the first non-finite of n f64 at ptr, or -1 (as firstNonFiniteF32, 8 at a time). */
+export function firstNonFiniteF64(ptr: usize, n: i32): i32 {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const p = ptr + (<usize>i << 3);
+    const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
+    const za = f64x2.sub(a, a), zb = f64x2.sub(b, b), zc = f64x2.sub(c, c), zd = f64x2.sub(d, d);
+    if (v128.any_true(v128.or(v128.or(f64x2.ne(za, za), f64x2.ne(zb, zb)), v128.or(f64x2.ne(zc, zc), f64x2.ne(zd, zd))))) break;
+  }
+  for (; i < n; i++) if (!isFinite(f64At(ptr, i))) return i;
+  return -1;
+}
+
 /** Vectors per panel of gramVectors' layout (the Gram blocks are PANEL x PANEL). */
 const PANEL = 4;
 
@@ -232,26 +258,19 @@ export function tridiagonalEigenvalues(d: usize, e: usize, n: i32): i32 {
   return -1;
 }
 
-/** V8's Math.hypot of two values: scaled by the larger, Kahan-summed squares (bit-identical to it). */
-function hypot(x: f64, y: f64): f64 {
+/**
+ * V8's Math.hypot of two values, bit-identical to it: V8 scales both by the larger, max, and
+ * Kahan-sums the squares. The larger one's ratio is exactly 1 and the compensation after the first
+ * square is exactly 0, so its result is sqrt(1 + (min / max)^2) * max, one division.
+ */
+@inline function hypot(x: f64, y: f64): f64 {
   const ax = Math.abs(x), ay = Math.abs(y);
-  let max: f64 = 0;
-  if (ax > max) max = ax;
-  if (ay > max) max = ay;
+  const max = ax > ay ? ax : ay, min = ax > ay ? ay : ax;
   if (max == Infinity) return Infinity;
   if (isNaN(x) || isNaN(y)) return NaN;
   if (max == 0) return 0;
-  let sum: f64 = 0, comp: f64 = 0;
-  let q = ax / max;
-  let summand = q * q - comp;
-  let pre = sum + summand;
-  comp = (pre - sum) - summand;
-  sum = pre;
-  q = ay / max;
-  summand = q * q - comp;
-  pre = sum + summand;
-  sum = pre;
-  return Math.sqrt(sum) * max;
+  const q = min / max;
+  return Math.sqrt(1 + q * q) * max;
 }
 
 /** One implicit QL step with a Wilkinson shift on the unreduced block l..m (src/stats/eigen.ts qlSweep). */

@@ -5,7 +5,7 @@
 //  1. a demo worker's spectral work, cold: spectralExtra (WASM kernel installed) on every spectral
 //     matrix of the demo run in step order, in a fresh process (JIT and WASM tier-up included),
 //     CPU ms per worker (the demo's 2 workers share the matrices);
-//  2. CPU ms per matrix of each phase (least of several batches, warm): W into the kernel's memory,
+//  2. CPU ms per matrix of each phase (least of several batches, warm): the finite check of W, W into the kernel's memory,
 //     the f64 vectors and the Gram product (W^T W), tridiagonalisation, QL iterations, eigenvalues
 //     out (copy + sort), the power-law fit (the KS search over xmin), spectralSummary and spectralExtra
 //     in total (extra - summary: the finite check and the JSON-ready copy);
@@ -21,7 +21,7 @@ import { instantiateKernel } from "../src/kernels/load.js";
 import { installSpectralKernels, WasmSpectralKernels } from "../src/kernels/spectral-wasm.js";
 import { smallGram, symmetricEigenvaluesInPlace } from "../src/stats/eigen.js";
 import { spectralExtra } from "../src/stats/extras.js";
-import { empiricalSpectralDensity, fitPowerLaw, spectralSummary } from "../src/stats/spectral.js";
+import { allFinite, empiricalSpectralDensity, fitPowerLaw, spectralSummary } from "../src/stats/spectral.js";
 import { classifyTensor, isSpectralTarget } from "../src/tensor/names.js";
 import { Rng } from "../src/util/rng.js";
 
@@ -93,10 +93,11 @@ interface Exports {
   gram(vecsPtr: number, m: number, k: number, gPtr: number): void;
   tridiagonalize(a: number, n: number, d: number, e: number, v: number, w: number): void;
   tridiagonalEigenvalues(d: number, e: number, n: number): number;
+  firstNonFiniteF64?(ptr: number, n: number): number;
 }
 const aligned = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
-const PHASES = ["W in", "vectors", "gram", "check", "tridiag", "QL", "out+sort", "fit(KS)", "summary", "extra", "extra-sum"] as const;
+const PHASES = ["finite W", "W in", "vectors", "gram", "check", "tridiag", "QL", "out+sort", "fit(KS)", "summary", "extra", "extra-sum"] as const;
 
 /** CPU ms per call of each phase on one matrix (kernel installed for summary/extra). */
 function phases(ex: Exports, x: Matrix, calls: number): Record<(typeof PHASES)[number], number> {
@@ -108,12 +109,15 @@ function phases(ex: Exports, x: Matrix, calls: number): Record<(typeof PHASES)[n
   const mem = () => ex.memory.buffer;
   const copy = (from: number, to: number, n: number) => new Float64Array(mem(), to, n).set(new Float64Array(mem(), from, n));
   const t: Record<string, number> = {};
+  t["finite W"] = cpuMsPerCall(() => allFinite(w), calls);
   t["W in"] = cpuMsPerCall(() => new Float32Array(mem(), base, rows * cols).set(w), calls);
   t.vectors = cpuMsPerCall(() => ex.gramVectors(base, rows, cols, vecs), calls);
   t.gram = cpuMsPerCall(() => ex.gram(vecs, m, k, g), calls);
   t.check = cpuMsPerCall(() => {
+    if (ex.firstNonFiniteF64 !== undefined) return ex.firstNonFiniteF64(g, m * m);
     const gram = new Float64Array(mem(), g, m * m);
     for (let i = 0; i < gram.length; i++) if (!Number.isFinite(gram[i]!)) throw new Error("non-finite");
+    return -1;
   }, calls);
   copy(g, g0, m * m);
   t.tridiag = cpuMsPerCall(() => ex.tridiagonalize(g, m, d, e, v, u), calls, () => copy(g0, g, m * m));
@@ -124,7 +128,7 @@ function phases(ex: Exports, x: Matrix, calls: number): Record<(typeof PHASES)[n
   t["fit(KS)"] = cpuMsPerCall(() => fitPowerLaw(esd), calls);
   t.summary = cpuMsPerCall(() => spectralSummary(w, rows, cols), calls);
   t.extra = cpuMsPerCall(() => spectralExtra(w, rows, cols), calls);
-  t["extra-sum"] = Math.max(0, t.extra - t.summary);
+  t["extra-sum"] = Math.max(0, t.extra - t.summary); // the finite check of W and the stored form
   return t as Record<(typeof PHASES)[number], number>;
 }
 

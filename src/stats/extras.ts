@@ -5,7 +5,7 @@
 import { ForkingPathsError } from "../util/errors.js";
 import { deriveSeed } from "../util/rng.js";
 import { BUCKET_RELATIVE_WIDTH, HISTOGRAM_MIXTURE_EM, histogramShapeSummary, shapeSummary, type HistogramShapeBounds, type ShapeSummary } from "./shape/index.js";
-import { spectralSummary, type PowerLawFit, type SpectralSummary } from "./spectral.js";
+import { allFinite, spectralSummary, type PowerLawFit, type SpectralSummary } from "./spectral.js";
 import { HISTOGRAM_SAMPLE_SIZE } from "./histogram-sample.js";
 
 /**
@@ -158,7 +158,7 @@ function storedSpectral(s: SpectralSummary): StoredSpectral {
  * computed (non-finite values, no convergence) `spectral` is null and `spectral_note` says why.
  */
 export function spectralExtra(values: ArrayLike<number>, rows: number, cols: number): { spectral: StoredSpectral | null; spectral_note?: string } {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return { spectral: null, spectral_note: "non-finite values: no spectrum" };
+  if (!allFinite(values)) return { spectral: null, spectral_note: "non-finite values: no spectrum" };
   try {
     return { spectral: storedSpectral(spectralSummary(values, rows, cols)) };
   } catch (e) {

@@ -193,6 +193,14 @@ function gramEigenvalues(w: ArrayLike<number>, rows: number, cols: number): Floa
   return symmetricEigenvaluesInPlace(gram, m); // gram is ours: no copy
 }
 
+/** True when every value is finite (the thread's WASM kernel for f32 values). */
+export function allFinite(values: ArrayLike<number>): boolean {
+  const kernels = spectralKernels();
+  if (kernels !== null && values instanceof Float32Array) return kernels.allFinite(values);
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+  return true;
+}
+
 /** Spectral summary of one weight matrix. */
 export function spectralSummary(w: ArrayLike<number>, rows: number, cols: number, options: { normalize?: boolean; minTail?: number } = {}): SpectralSummary {
   const eigenvalues = empiricalSpectralDensity(w, rows, cols, options);
