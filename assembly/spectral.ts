@@ -175,18 +175,22 @@ function householderProduct(a: usize, n: i32, lo: i32, v: usize, w: usize): void
     const r0 = a + (<usize>(i * n) << 3), r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
     const v0 = f64At(v, i), v1 = f64At(v, i + 1), v2 = f64At(v, i + 2), v3 = f64At(v, i + 3);
     const v0s = f64x2.splat(v0), v1s = f64x2.splat(v1), v2s = f64x2.splat(v2), v3s = f64x2.splat(v3);
-    let s0 = f64At(r0, i) * v0, s1 = f64At(r1, i + 1) * v1, s2 = f64At(r2, i + 2) * v2, s3 = f64At(r3, i + 3) * v3;
+    // the row sums of rows i, i + 1 in the lanes of s01, of rows i + 2, i + 3 in s23
+    let s01 = f64x2.replace_lane(f64x2.splat(f64At(r0, i) * v0), 1, f64At(r1, i + 1) * v1);
+    let s23 = f64x2.replace_lane(f64x2.splat(f64At(r2, i + 2) * v2), 1, f64At(r3, i + 3) * v3);
     let j = lo;
     for (; j + 2 <= i; j += 2) {
       const off = <usize>j << 3;
       const vj = v128.load(v + off);
       const a0 = v128.load(r0 + off), a1 = v128.load(r1 + off), a2 = v128.load(r2 + off), a3 = v128.load(r3 + off);
       const p0 = f64x2.mul(a0, vj), p1 = f64x2.mul(a1, vj), p2 = f64x2.mul(a2, vj), p3 = f64x2.mul(a3, vj);
-      s0 += f64x2.extract_lane(p0, 0); s1 += f64x2.extract_lane(p1, 0); s2 += f64x2.extract_lane(p2, 0); s3 += f64x2.extract_lane(p3, 0);
-      s0 += f64x2.extract_lane(p0, 1); s1 += f64x2.extract_lane(p1, 1); s2 += f64x2.extract_lane(p2, 1); s3 += f64x2.extract_lane(p3, 1);
+      // column j's terms of the four rows, then column j + 1's
+      s01 = f64x2.add(f64x2.add(s01, v128.shuffle<f64>(p0, p1, 0, 2)), v128.shuffle<f64>(p0, p1, 1, 3));
+      s23 = f64x2.add(f64x2.add(s23, v128.shuffle<f64>(p2, p3, 0, 2)), v128.shuffle<f64>(p2, p3, 1, 3));
       const wj = f64x2.add(f64x2.add(f64x2.add(f64x2.add(v128.load(w + off), f64x2.mul(a0, v0s)), f64x2.mul(a1, v1s)), f64x2.mul(a2, v2s)), f64x2.mul(a3, v3s));
       v128.store(w + off, wj);
     }
+    let s0 = f64x2.extract_lane(s01, 0), s1 = f64x2.extract_lane(s01, 1), s2 = f64x2.extract_lane(s23, 0), s3 = f64x2.extract_lane(s23, 1);
     for (; j < i; j++) {
       const vj = f64At(v, j), a0 = f64At(r0, j), a1 = f64At(r1, j), a2 = f64At(r2, j), a3 = f64At(r3, j);
       s0 += a0 * vj; s1 += a1 * vj; s2 += a2 * vj; s3 += a3 * vj;
