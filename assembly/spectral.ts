@@ -68,9 +68,17 @@ export function gramVectors(wPtr: usize, rows: i32, cols: i32, vecsPtr: usize): 
     }
     return m;
   }
+  // W's rows hold entry t of every vector: four columns (one panel) per f32x4, widened to 2 f64x2
+  const full = m / PANEL, panelBytes = <usize>(k * PANEL) << 3;
   for (let t = 0; t < k; t++) {
     const src = wPtr + (<usize>(t * m) << 2);
-    for (let j = 0; j < m; j++) setF64(vecsPtr, ((j / PANEL) * k + t) * PANEL + (j % PANEL), <f64>load<f32>(src + (<usize>j << 2)));
+    let dst = vecsPtr + (<usize>(t * PANEL) << 3);
+    for (let p = 0; p < full; p++, dst += panelBytes) {
+      const x = v128.load(src + (<usize>p << 4));
+      v128.store(dst, f64x2.promote_low_f32x4(x));
+      v128.store(dst, f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1)), 16);
+    }
+    for (let j = full * PANEL; j < m; j++) setF64(dst, j - full * PANEL, <f64>load<f32>(src + (<usize>j << 2)));
   }
   return m;
 }
