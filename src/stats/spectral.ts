@@ -60,26 +60,29 @@ function fitSortedPositive(x: Float64Array, minTail: number): PowerLawFit {
 }
 
 /**
- * Margin of the skipped points of KsSearch.distance: the computed F = 1 - pow(u / xmin, 1 - alpha)
- * and its bounds (chord, tangents, all within [0, 1] where they bind) are within a few ulps of 1 of
- * the exact functions; a point is skipped only when its bound is below the running maximum by more
- * than this, so no skipped value can exceed it.
+ * Margin of the skipped points of KsSearch.distance. With r = u / xmin as computed (the argument of
+ * pow), the computed F = 1 - pow(r, 1 - alpha) is within 2 ulps of 1 of the exact function of r,
+ * which rises and is concave; its bounds (chord, tangents: terms at most 1 in size where they bind)
+ * are within a few ulps of 1 times (alpha - 1) of the exact ones. A point is skipped only when its
+ * bound is below the running maximum by more than this, so no skipped value can exceed it.
  */
 const KS_SKIP_MARGIN = 1e-12;
+/** Largest alpha searched with bounds: (alpha - 1) times the rounding of the bounds stays below KS_SKIP_MARGIN / 100. */
+const KS_BOUNDS_MAX_ALPHA = 1000;
 /** Ranges of up to this many points are checked point by point (the bounds of each point are cheap, F is not). */
 const KS_LEAF = 16;
 
 /**
  * powerlaw's D of each candidate xmin over the sorted values x, evaluating F at as few points as
- * give the same maximum. For alpha > 1, F(u) = 1 - (u / xmin)^(1 - alpha) rises with u and is
- * concave, and E rises with the index: between two evaluated points lo and hi, F lies above the
- * chord and below the tangents at both ends, so a range whose bound on |F - E| cannot reach the
- * running maximum is skipped; the others are halved, and short ones (KS_LEAF) are checked point by
- * point against each point's own bounds (on the demo's spectra F is evaluated at an eighth of the
- * points). Every evaluated |F - E| is the arithmetic of a full scan and D is a maximum, so D is the
- * full scan's bit for bit. D only matters when it is below the best so far (`stopAt`, which only a
- * smaller D replaces): once it reaches that the search stops; the point where the last candidate
- * reached its maximum is tried first.
+ * give the same maximum. For 1 < alpha <= KS_BOUNDS_MAX_ALPHA, F = 1 - r^(1 - alpha) rises with
+ * r = u / xmin and is concave, and E rises with the index: between two evaluated points lo and hi,
+ * F lies above the chord and below the tangents at both ends, so a range whose bound on |F - E|
+ * cannot reach the running maximum is skipped; the others are halved, and short ones (KS_LEAF) are
+ * checked point by point against each point's own bounds (on the demo's spectra F is evaluated at
+ * an eighth of the points). Every evaluated |F - E| is the arithmetic of a full scan and D is a
+ * maximum, so D is the full scan's bit for bit. D only matters when it is below the best so far
+ * (`stopAt`, which only a smaller D replaces): once it reaches that the search stops; the point
+ * where the last candidate reached its maximum is tried first.
  */
 class KsSearch {
   /** Index in x of the first of each run of equal values. */
@@ -90,6 +93,14 @@ class KsSearch {
   private readonly stackF: Float64Array;
   /** Position in `starts` where the last distance reached its maximum (or the stop): tried first for the next candidate. */
   private hint = -1;
+  // the candidate being searched (set by distance)
+  private start = 0;
+  private n = 1;
+  private xmin = 1;
+  private exponent = 0;
+  private beta = 0;
+  private d = 0;
+  private at = 0;
 
   constructor(private readonly x: Float64Array) {
     let runs = 0;
@@ -104,66 +115,86 @@ class KsSearch {
 
   /** D of the candidate xmin = x[starts[c]] at exponent alpha, or a partial maximum >= stopAt. */
   distance(c: number, alpha: number, stopAt: number): number {
-    if (!(alpha > 1 && alpha < Infinity)) return this.fullScan(c, alpha, stopAt);
-    const { x, starts, stackLo, stackHi, stackF } = this;
-    const start = starts[c]!, n = x.length - start, xmin = x[start]!, exponent = 1 - alpha;
+    if (!(alpha > 1 && alpha <= KS_BOUNDS_MAX_ALPHA)) return this.fullScan(c, alpha, stopAt);
+    const { starts, stackLo, stackHi, stackF } = this;
+    this.start = starts[c]!;
+    this.n = this.x.length - this.start;
+    this.xmin = this.x[this.start]!;
+    this.exponent = 1 - alpha;
+    this.beta = alpha - 1;
+    this.d = 0;
+    this.at = c;
     const last = starts.length - 1;
-    let d = 0, at = c;
-    const hint = this.hint;
-    if (hint > c && hint <= last) {
-      const i = starts[hint]!;
-      d = Math.abs(1 - Math.pow(x[i]! / xmin, exponent) - (i - start) / n);
-      at = hint;
-      if (d >= stopAt) return this.stop(d, at);
+    if (this.hint > c && this.hint <= last) {
+      this.visit(this.hint);
+      if (this.d >= stopAt) return this.stop();
     }
-    // the first point: u = xmin, F and E are 0 (as a full scan computes them)
-    const fLo = 1 - Math.pow(x[start]! / xmin, exponent), iLast = starts[last]!, fHi = 1 - Math.pow(x[iLast]! / xmin, exponent);
-    const dLo = Math.abs(fLo), dHi = Math.abs(fHi - (iLast - start) / n);
-    if (dLo > d) { d = dLo; at = c; }
-    if (dHi > d) { d = dHi; at = last; }
-    if (d >= stopAt) return this.stop(d, at);
-    const beta = alpha - 1;
-    let top = 0;
-    stackLo[0] = c; stackHi[0] = last; stackF[0] = fLo; stackF[1] = fHi; top = 1;
+    const fLo = this.visit(c), fHi = this.visit(last);
+    if (this.d >= stopAt) return this.stop();
+    stackLo[0] = c; stackHi[0] = last; stackF[0] = fLo; stackF[1] = fHi;
+    let top = 1;
     while (top > 0) {
       top--;
       const lo = stackLo[top]!, hi = stackHi[top]!, f0 = stackF[2 * top]!, f1 = stackF[2 * top + 1]!;
-      if (hi - lo <= 1) continue;
-      // F is concave in u: below its tangent at u1 (slope s1), above its chord from u0 to u1
-      const u0 = x[starts[lo]!]!, u1 = x[starts[hi]!]!;
-      const s1 = beta * (1 - f1) / u1, chord = (f1 - f0) / (u1 - u0);
-      const upper = f1 - s1 * (u1 - x[starts[hi - 1]!]!), lower = f0 + chord * (x[starts[lo + 1]!]! - u0);
-      if (Math.max(upper - (starts[lo + 1]! - start) / n, (starts[hi - 1]! - start) / n - lower) + KS_SKIP_MARGIN <= d) continue;
+      if (hi - lo <= 1 || this.rangeBound(lo, hi, f0, f1) + KS_SKIP_MARGIN <= this.d) continue;
       if (hi - lo <= KS_LEAF) {
-        // each point against its own bounds (the tangents at both ends, the chord); F only where they reach d
-        const s0 = beta * (1 - f0) / u0;
-        for (let p = lo + 1; p < hi; p++) {
-          const i = starts[p]!, u = x[i]!, e = (i - start) / n;
-          const up = Math.min(f0 + s0 * (u - u0), f1 - s1 * (u1 - u)), low = f0 + chord * (u - u0);
-          if (Math.max(up - e, e - low) + KS_SKIP_MARGIN <= d) continue;
-          const dev = Math.abs(1 - Math.pow(u / xmin, exponent) - e);
-          if (dev > d) { d = dev; at = p; }
-          if (d >= stopAt) return this.stop(d, at);
-        }
+        if (this.leaf(lo, hi, f0, f1, stopAt)) return this.stop();
         continue;
       }
-      const mid = (lo + hi) >>> 1, i = starts[mid]!;
-      const fMid = 1 - Math.pow(x[i]! / xmin, exponent), dev = Math.abs(fMid - (i - start) / n);
-      if (dev > d) { d = dev; at = mid; }
-      if (d >= stopAt) return this.stop(d, at);
+      const mid = (lo + hi) >>> 1, fMid = this.visit(mid);
+      if (this.d >= stopAt) return this.stop();
       // (mid, hi) below (lo, mid): the lower half is searched first
       stackLo[top] = mid; stackHi[top] = hi; stackF[2 * top] = fMid; stackF[2 * top + 1] = f1; top++;
       stackLo[top] = lo; stackHi[top] = mid; stackF[2 * top] = f0; stackF[2 * top + 1] = fMid; top++;
     }
-    return this.stop(d, at);
+    return this.stop();
   }
 
-  private stop(d: number, at: number): number {
-    this.hint = at;
-    return d;
+  /** r = u / xmin of position p, as the argument of pow. */
+  private ratio(p: number): number {
+    return this.x[this.starts[p]!]! / this.xmin;
   }
 
-  /** Every point in order (alpha <= 1, infinite or NaN: F is not known to rise with u). */
+  /** E at position p. */
+  private empirical(p: number): number {
+    return (this.starts[p]! - this.start) / this.n;
+  }
+
+  /** F at position p (a full scan's arithmetic); the running maximum takes |F - E|. */
+  private visit(p: number): number {
+    const f = 1 - Math.pow(this.ratio(p), this.exponent), dev = Math.abs(f - this.empirical(p));
+    if (dev > this.d) { this.d = dev; this.at = p; }
+    return f;
+  }
+
+  /** Bound on |F - E| strictly between lo and hi: F is below the tangent at hi (rising) and above the chord. */
+  private rangeBound(lo: number, hi: number, f0: number, f1: number): number {
+    const r0 = this.ratio(lo), r1 = this.ratio(hi);
+    const upper = f1 - this.beta * (1 - f1) / r1 * (r1 - this.ratio(hi - 1));
+    const lower = f0 + (f1 - f0) / (r1 - r0) * (this.ratio(lo + 1) - r0);
+    return Math.max(upper - this.empirical(lo + 1), this.empirical(hi - 1) - lower);
+  }
+
+  /** Each point strictly between lo and hi against its own bounds (tangents at both ends, chord); F only where they reach d. True when d reached stopAt. */
+  private leaf(lo: number, hi: number, f0: number, f1: number, stopAt: number): boolean {
+    const r0 = this.ratio(lo), r1 = this.ratio(hi);
+    const s0 = this.beta * (1 - f0) / r0, s1 = this.beta * (1 - f1) / r1, chord = (f1 - f0) / (r1 - r0);
+    for (let p = lo + 1; p < hi; p++) {
+      const r = this.ratio(p), e = this.empirical(p);
+      const upper = Math.min(f0 + s0 * (r - r0), f1 - s1 * (r1 - r)), lower = f0 + chord * (r - r0);
+      if (Math.max(upper - e, e - lower) + KS_SKIP_MARGIN <= this.d) continue;
+      this.visit(p);
+      if (this.d >= stopAt) return true;
+    }
+    return false;
+  }
+
+  private stop(): number {
+    this.hint = this.at;
+    return this.d;
+  }
+
+  /** Every point in order (alpha <= 1, above KS_BOUNDS_MAX_ALPHA, infinite or NaN). */
   private fullScan(c: number, alpha: number, stopAt: number): number {
     const { x, starts } = this;
     const start = starts[c]!, n = x.length - start, xmin = x[start]!;
