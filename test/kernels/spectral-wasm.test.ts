@@ -1,7 +1,8 @@
 // The spectral WASM kernel (assembly/spectral.ts) against its TypeScript oracle (stats/eigen.ts
 // smallGram + symmetricEigenvaluesInPlace): the same eigenvalues bit for bit, on shapes that
 // exercise the 4 x 4 Gram blocks and every remainder, both orientations, rank-deficient and
-// clustered spectra; and, installed, the numpy references of test/quality/spectral.test.ts.
+// clustered spectra; its finite checks (f32 values, the Gram matrix) against the TypeScript loops;
+// and, installed, the numpy references of test/quality/spectral.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WasmSpectralKernels } from "../../src/kernels/spectral-wasm.js";
