@@ -16,60 +16,108 @@ export { reserve } from "./lib/scratch";
   store<f64>(base + (<usize>i << 3), x);
 }
 
+/** Index of the first non-finite of n f32 at ptr, or -1 (16 at a time: x - x is 0 for finite x, NaN otherwise). */
+export function firstNonFiniteF32(ptr: usize, n: i32): i32 {
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = ptr + (<usize>i << 2);
+    const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
+    const za = f32x4.sub(a, a), zb = f32x4.sub(b, b), zc = f32x4.sub(c, c), zd = f32x4.sub(d, d);
+    if (v128.any_true(v128.or(v128.or(f32x4.ne(za, za), f32x4.ne(zb, zb)), v128.or(f32x4.ne(zc, zc), f32x4.ne(zd, zd))))) break;
+  }
+  for (; i < n; i++) if (!isFinite(load<f32>(ptr + (<usize>i << 2)))) return i;
+  return -1;
+}
+
+/** Index of the first non-finite of n f64 at ptr, or -1 (as firstNonFiniteF32, 8 at a time). */
+export function firstNonFiniteF64(ptr: usize, n: i32): i32 {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const p = ptr + (<usize>i << 3);
+    const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
+    const za = f64x2.sub(a, a), zb = f64x2.sub(b, b), zc = f64x2.sub(c, c), zd = f64x2.sub(d, d);
+    if (v128.any_true(v128.or(v128.or(f64x2.ne(za, za), f64x2.ne(zb, zb)), v128.or(f64x2.ne(zc, zc), f64x2.ne(zd, zd))))) break;
+  }
+  for (; i < n; i++) if (!isFinite(f64At(ptr, i))) return i;
+  return -1;
+}
+
+/** Vectors per panel of gramVectors' layout (the Gram blocks are PANEL x PANEL). */
+const PANEL = 4;
+
 /**
- * The m vectors of the Gram matrix of W (rows x cols, f32, row-major at wPtr), in f64, laid out
- * entry-major: vecs[t m + j] = entry t of vector j. The vectors are W's rows when rows <= cols
- * (m = rows, length k = cols), else its columns (m = cols, k = rows). Returns m.
+ * The m vectors of the Gram matrix of W (rows x cols, f32, row-major at wPtr), in f64, in panels
+ * of PANEL vectors: panel p holds vectors 4p..4p+3 entry by entry (entry t of vector 4p + q at
+ * f64 index (p k + t) 4 + q), so a Gram block streams two contiguous panels. The vectors are W's
+ * rows when rows <= cols (m = rows, length k = cols), else its columns (m = cols, k = rows); the
+ * last panel is padded with zero vectors. vecsPtr holds ceil(m / 4) 4 k f64. Returns m.
  */
 export function gramVectors(wPtr: usize, rows: i32, cols: i32, vecsPtr: usize): i32 {
-  if (rows <= cols) {
-    const m = rows, k = cols;
-    for (let i = 0; i < m; i++) {
-      const src = wPtr + (<usize>(i * k) << 2);
-      for (let t = 0; t < k; t++) setF64(vecsPtr, t * m + i, <f64>load<f32>(src + (<usize>t << 2)));
+  const byRows = rows <= cols;
+  const m = byRows ? rows : cols, k = byRows ? cols : rows;
+  const panels = (m + PANEL - 1) / PANEL;
+  const padFrom = m % PANEL;
+  if (padFrom != 0) {
+    const last = vecsPtr + (<usize>((panels - 1) * k * PANEL) << 3);
+    for (let t = 0; t < k; t++) for (let q = padFrom; q < PANEL; q++) setF64(last, t * PANEL + q, 0);
+  }
+  if (byRows) {
+    for (let j = 0; j < m; j++) {
+      const src = wPtr + (<usize>(j * k) << 2), dst = vecsPtr + (<usize>((j / PANEL) * k * PANEL + (j % PANEL)) << 3);
+      for (let t = 0; t < k; t++) setF64(dst, t * PANEL, <f64>load<f32>(src + (<usize>t << 2)));
     }
     return m;
   }
-  const n = rows * cols;
-  for (let t = 0; t < n; t++) setF64(vecsPtr, t, <f64>load<f32>(wPtr + (<usize>t << 2)));
-  return cols;
+  // W's rows hold entry t of every vector: four columns (one panel) per f32x4, widened to 2 f64x2
+  const full = m / PANEL, panelBytes = <usize>(k * PANEL) << 3;
+  for (let t = 0; t < k; t++) {
+    const src = wPtr + (<usize>(t * m) << 2);
+    let dst = vecsPtr + (<usize>(t * PANEL) << 3);
+    for (let p = 0; p < full; p++, dst += panelBytes) {
+      const x = v128.load(src + (<usize>p << 4));
+      v128.store(dst, f64x2.promote_low_f32x4(x));
+      v128.store(dst, f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1)), 16);
+    }
+    for (let j = full * PANEL; j < m; j++) setF64(dst, j - full * PANEL, <f64>load<f32>(src + (<usize>j << 2)));
+  }
+  return m;
 }
 
 /**
- * G = V^T V for the entry-major vectors of gramVectors (m vectors of length k): G[i][j] = sum over
+ * G = V^T V for the panels of gramVectors (m vectors of length k): G[i][j] = sum over
  * t = 0..k-1, in order, of v_i[t] v_j[t], written to both triangles of the m x m matrix at gPtr.
- * Blocks of 4 x 4 entries, two entries per f64x2 lane pair, each lane its own sum in t order.
+ * Blocks of 4 x 4 entries, two entries per f64x2 lane pair, each lane its own sum in t order
+ * (the entries of the padding vectors are computed and not written).
  */
 export function gram(vecsPtr: usize, m: i32, k: i32, gPtr: usize): void {
-  const stride = <usize>m << 3;
-  let ib = 0;
-  for (; ib + 4 <= m; ib += 4) {
-    for (let jb = 0; jb <= ib; jb += 4) {
+  const panels = (m + PANEL - 1) / PANEL, panelBytes = <usize>(k * PANEL) << 3;
+  for (let ib = 0; ib < panels; ib++) {
+    const pi = vecsPtr + <usize>ib * panelBytes;
+    for (let jb = 0; jb <= ib; jb++) {
       let a0 = f64x2.splat(0), a1 = f64x2.splat(0), b0 = f64x2.splat(0), b1 = f64x2.splat(0);
       let c0 = f64x2.splat(0), c1 = f64x2.splat(0), d0 = f64x2.splat(0), d1 = f64x2.splat(0);
-      let row = vecsPtr;
-      const io = <usize>ib << 3, jo = <usize>jb << 3;
-      for (let t = 0; t < k; t++, row += stride) {
-        const x0 = v128.load(row + jo), x1 = v128.load(row + jo, 16);
-        const s0 = v128.load64_splat(row + io), s1 = v128.load64_splat(row + io, 8);
-        const s2 = v128.load64_splat(row + io, 16), s3 = v128.load64_splat(row + io, 24);
+      let ri = pi, rj = vecsPtr + <usize>jb * panelBytes;
+      for (let t = 0; t < k; t++, ri += 32, rj += 32) {
+        const x0 = v128.load(rj), x1 = v128.load(rj, 16);
+        const s0 = v128.load64_splat(ri), s1 = v128.load64_splat(ri, 8);
+        const s2 = v128.load64_splat(ri, 16), s3 = v128.load64_splat(ri, 24);
         a0 = f64x2.add(a0, f64x2.mul(s0, x0)); a1 = f64x2.add(a1, f64x2.mul(s0, x1));
         b0 = f64x2.add(b0, f64x2.mul(s1, x0)); b1 = f64x2.add(b1, f64x2.mul(s1, x1));
         c0 = f64x2.add(c0, f64x2.mul(s2, x0)); c1 = f64x2.add(c1, f64x2.mul(s2, x1));
         d0 = f64x2.add(d0, f64x2.mul(s3, x0)); d1 = f64x2.add(d1, f64x2.mul(s3, x1));
       }
-      putPair(gPtr, m, ib, jb, a0); putPair(gPtr, m, ib, jb + 2, a1);
-      putPair(gPtr, m, ib + 1, jb, b0); putPair(gPtr, m, ib + 1, jb + 2, b1);
-      putPair(gPtr, m, ib + 2, jb, c0); putPair(gPtr, m, ib + 2, jb + 2, c1);
-      putPair(gPtr, m, ib + 3, jb, d0); putPair(gPtr, m, ib + 3, jb + 2, d1);
-    }
-  }
-  for (let i = ib; i < m; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s: f64 = 0;
-      for (let t = 0; t < k; t++) s += f64At(vecsPtr, t * m + i) * f64At(vecsPtr, t * m + j);
-      setF64(gPtr, i * m + j, s);
-      setF64(gPtr, j * m + i, s);
+      const i = ib * PANEL, j = jb * PANEL;
+      if (i + PANEL <= m) {
+        putPair(gPtr, m, i, j, a0); putPair(gPtr, m, i, j + 2, a1);
+        putPair(gPtr, m, i + 1, j, b0); putPair(gPtr, m, i + 1, j + 2, b1);
+        putPair(gPtr, m, i + 2, j, c0); putPair(gPtr, m, i + 2, j + 2, c1);
+        putPair(gPtr, m, i + 3, j, d0); putPair(gPtr, m, i + 3, j + 2, d1);
+      } else {
+        putLastPair(gPtr, m, i, j, a0); putLastPair(gPtr, m, i, j + 2, a1);
+        putLastPair(gPtr, m, i + 1, j, b0); putLastPair(gPtr, m, i + 1, j + 2, b1);
+        putLastPair(gPtr, m, i + 2, j, c0); putLastPair(gPtr, m, i + 2, j + 2, c1);
+        putLastPair(gPtr, m, i + 3, j, d0); putLastPair(gPtr, m, i + 3, j + 2, d1);
+      }
     }
   }
 }
@@ -79,6 +127,14 @@ export function gram(vecsPtr: usize, m: i32, k: i32, gPtr: usize): void {
   const x = f64x2.extract_lane(pair, 0), y = f64x2.extract_lane(pair, 1);
   setF64(gPtr, i * m + j, x); setF64(gPtr, j * m + i, x);
   setF64(gPtr, i * m + j + 1, y); setF64(gPtr, (j + 1) * m + i, y);
+}
+
+/** putPair in the last, padded panel row: only the entries inside the m x m matrix. */
+function putLastPair(gPtr: usize, m: i32, i: i32, j: i32, pair: v128): void {
+  if (i >= m) return;
+  const x = f64x2.extract_lane(pair, 0), y = f64x2.extract_lane(pair, 1);
+  if (j < m) { setF64(gPtr, i * m + j, x); setF64(gPtr, j * m + i, x); }
+  if (j + 1 < m) { setF64(gPtr, i * m + j + 1, y); setF64(gPtr, (j + 1) * m + i, y); }
 }
 
 /**
@@ -116,38 +172,51 @@ export function tridiagonalize(a: usize, n: i32, d: usize, e: usize, v: usize, w
 
 /**
  * w += A22 v over rows and columns lo..n-1 from A22's lower triangle: each a_ij (j < i) adds to
- * w_i (in the row sum s, in order of j) and to w_j (lane-wise, independent). Two rows at a time,
- * so their sums' add chains overlap; each w_j still takes row i's term before row i + 1's.
+ * w_i (in the row sum s, in order of j) and to w_j (lane-wise, independent). Four rows at a time,
+ * so their sums' add chains overlap; each w_j still takes row i's term before row i + 1's, and
+ * row i's own sum before the terms of the rows below it.
  */
 function householderProduct(a: usize, n: i32, lo: i32, v: usize, w: usize): void {
+  const stride = <usize>n << 3;
   let i = lo;
-  for (; i + 1 < n; i += 2) {
-    const row = a + (<usize>(i * n) << 3), next = row + (<usize>n << 3);
-    const vi = f64At(v, i), vn = f64At(v, i + 1), viv = f64x2.splat(vi), vnv = f64x2.splat(vn);
-    let s = f64At(row, i) * vi, t = f64At(next, i + 1) * vn;
+  for (; i + 3 < n; i += 4) {
+    const r0 = a + (<usize>(i * n) << 3), r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+    const v0 = f64At(v, i), v1 = f64At(v, i + 1), v2 = f64At(v, i + 2), v3 = f64At(v, i + 3);
+    const v0s = f64x2.splat(v0), v1s = f64x2.splat(v1), v2s = f64x2.splat(v2), v3s = f64x2.splat(v3);
+    // the row sums of rows i, i + 1 in the lanes of s01, of rows i + 2, i + 3 in s23
+    let s01 = f64x2.replace_lane(f64x2.splat(f64At(r0, i) * v0), 1, f64At(r1, i + 1) * v1);
+    let s23 = f64x2.replace_lane(f64x2.splat(f64At(r2, i + 2) * v2), 1, f64At(r3, i + 3) * v3);
     let j = lo;
     for (; j + 2 <= i; j += 2) {
       const off = <usize>j << 3;
-      const vj = v128.load(v + off), ai = v128.load(row + off), an = v128.load(next + off);
-      const p = f64x2.mul(ai, vj), q = f64x2.mul(an, vj);
-      s += f64x2.extract_lane(p, 0);
-      t += f64x2.extract_lane(q, 0);
-      s += f64x2.extract_lane(p, 1);
-      t += f64x2.extract_lane(q, 1);
-      v128.store(w + off, f64x2.add(f64x2.add(v128.load(w + off), f64x2.mul(ai, viv)), f64x2.mul(an, vnv)));
+      const vj = v128.load(v + off);
+      const a0 = v128.load(r0 + off), a1 = v128.load(r1 + off), a2 = v128.load(r2 + off), a3 = v128.load(r3 + off);
+      const p0 = f64x2.mul(a0, vj), p1 = f64x2.mul(a1, vj), p2 = f64x2.mul(a2, vj), p3 = f64x2.mul(a3, vj);
+      // column j's terms of the four rows, then column j + 1's
+      s01 = f64x2.add(f64x2.add(s01, v128.shuffle<f64>(p0, p1, 0, 2)), v128.shuffle<f64>(p0, p1, 1, 3));
+      s23 = f64x2.add(f64x2.add(s23, v128.shuffle<f64>(p2, p3, 0, 2)), v128.shuffle<f64>(p2, p3, 1, 3));
+      const wj = f64x2.add(f64x2.add(f64x2.add(f64x2.add(v128.load(w + off), f64x2.mul(a0, v0s)), f64x2.mul(a1, v1s)), f64x2.mul(a2, v2s)), f64x2.mul(a3, v3s));
+      v128.store(w + off, wj);
     }
+    let s0 = f64x2.extract_lane(s01, 0), s1 = f64x2.extract_lane(s01, 1), s2 = f64x2.extract_lane(s23, 0), s3 = f64x2.extract_lane(s23, 1);
     for (; j < i; j++) {
-      const vj = f64At(v, j), ai = f64At(row, j), an = f64At(next, j);
-      s += ai * vj;
-      t += an * vj;
-      setF64(w, j, (f64At(w, j) + ai * vi) + an * vn);
+      const vj = f64At(v, j), a0 = f64At(r0, j), a1 = f64At(r1, j), a2 = f64At(r2, j), a3 = f64At(r3, j);
+      s0 += a0 * vj; s1 += a1 * vj; s2 += a2 * vj; s3 += a3 * vj;
+      setF64(w, j, (((f64At(w, j) + a0 * v0) + a1 * v1) + a2 * v2) + a3 * v3);
     }
-    setF64(w, i, f64At(w, i) + s);
-    // row i + 1's last column before its diagonal is column i, after row i's own sum
-    const ani = f64At(next, i);
-    t += ani * f64At(v, i);
-    setF64(w, i, f64At(w, i) + ani * vn);
-    setF64(w, i + 1, f64At(w, i + 1) + t);
+    // the block's own triangle (columns i..i+2), row by row: each row's sum is complete before the
+    // rows below it add to its w
+    setF64(w, i, f64At(w, i) + s0);
+    let x = f64At(r1, i);
+    s1 += x * v0; setF64(w, i, f64At(w, i) + x * v1);
+    setF64(w, i + 1, f64At(w, i + 1) + s1);
+    x = f64At(r2, i); s2 += x * v0; setF64(w, i, f64At(w, i) + x * v2);
+    x = f64At(r2, i + 1); s2 += x * v1; setF64(w, i + 1, f64At(w, i + 1) + x * v2);
+    setF64(w, i + 2, f64At(w, i + 2) + s2);
+    x = f64At(r3, i); s3 += x * v0; setF64(w, i, f64At(w, i) + x * v3);
+    x = f64At(r3, i + 1); s3 += x * v1; setF64(w, i + 1, f64At(w, i + 1) + x * v3);
+    x = f64At(r3, i + 2); s3 += x * v2; setF64(w, i + 2, f64At(w, i + 2) + x * v3);
+    setF64(w, i + 3, f64At(w, i + 3) + s3);
   }
   for (; i < n; i++) {
     const row = a + (<usize>(i * n) << 3), vi = f64At(v, i);
@@ -201,26 +270,19 @@ export function tridiagonalEigenvalues(d: usize, e: usize, n: i32): i32 {
   return -1;
 }
 
-/** V8's Math.hypot of two values: scaled by the larger, Kahan-summed squares (bit-identical to it). */
-function hypot(x: f64, y: f64): f64 {
+/**
+ * V8's Math.hypot of two values, bit-identical to it: V8 scales both by the larger, max, and
+ * Kahan-sums the squares. The larger one's ratio is exactly 1 and the compensation after the first
+ * square is exactly 0, so its result is sqrt(1 + (min / max)^2) * max, one division.
+ */
+@inline function hypot(x: f64, y: f64): f64 {
   const ax = Math.abs(x), ay = Math.abs(y);
-  let max: f64 = 0;
-  if (ax > max) max = ax;
-  if (ay > max) max = ay;
+  const max = ax > ay ? ax : ay, min = ax > ay ? ay : ax;
   if (max == Infinity) return Infinity;
   if (isNaN(x) || isNaN(y)) return NaN;
   if (max == 0) return 0;
-  let sum: f64 = 0, comp: f64 = 0;
-  let q = ax / max;
-  let summand = q * q - comp;
-  let pre = sum + summand;
-  comp = (pre - sum) - summand;
-  sum = pre;
-  q = ay / max;
-  summand = q * q - comp;
-  pre = sum + summand;
-  sum = pre;
-  return Math.sqrt(sum) * max;
+  const q = min / max;
+  return Math.sqrt(1 + q * q) * max;
 }
 
 /** One implicit QL step with a Wilkinson shift on the unreduced block l..m (src/stats/eigen.ts qlSweep). */

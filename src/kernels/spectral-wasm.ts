@@ -14,6 +14,8 @@ interface SpectralExports {
   gram(vecsPtr: number, m: number, k: number, gPtr: number): void;
   tridiagonalize(a: number, n: number, d: number, e: number, v: number, w: number): void;
   tridiagonalEigenvalues(d: number, e: number, n: number): number;
+  firstNonFiniteF32(ptr: number, n: number): number;
+  firstNonFiniteF64(ptr: number, n: number): number;
 }
 
 /** Bytes of a region rounded up to 16 (each region starts 16-byte aligned). */
@@ -29,19 +31,25 @@ export class WasmSpectralKernels implements SpectralKernels {
   gramEigenvalues(w: Float32Array, rows: number, cols: number): Float64Array {
     if (w.length !== rows * cols) throw new UsageError(`smallGram: expected ${rows * cols} values for ${rows} x ${cols}, got ${w.length}`);
     const m = Math.min(rows, cols), k = Math.max(rows, cols);
-    // layout: W (f32) | vectors (m k f64) | Gram (m m f64) | d, e, v, w (m f64 each)
-    const wBytes = aligned(4 * rows * cols), vecBytes = aligned(8 * m * k), gBytes = aligned(8 * m * m), nBytes = aligned(8 * m);
+    // layout: W (f32) | vectors (panels of 4: ceil(m / 4) 4 k f64) | Gram (m m f64) | d, e, v, w (m f64 each)
+    const wBytes = aligned(4 * rows * cols), vecBytes = aligned(8 * Math.ceil(m / 4) * 4 * k), gBytes = aligned(8 * m * m), nBytes = aligned(8 * m);
     const base = this.ex.reserve(wBytes + vecBytes + gBytes + 4 * nBytes);
     const vecs = base + wBytes, g = vecs + vecBytes, d = g + gBytes, e = d + nBytes, v = e + nBytes, u = v + nBytes;
     new Float32Array(this.ex.memory.buffer, base, rows * cols).set(w);
     this.ex.gramVectors(base, rows, cols, vecs);
     this.ex.gram(vecs, m, k, g);
-    const gram = new Float64Array(this.ex.memory.buffer, g, m * m);
-    for (let i = 0; i < gram.length; i++) if (!Number.isFinite(gram[i]!)) throw new UsageError(`symmetricEigenvalues: non-finite entry at (${Math.floor(i / m)}, ${i % m})`);
+    const bad = this.ex.firstNonFiniteF64(g, m * m);
+    if (bad >= 0) throw new UsageError(`symmetricEigenvalues: non-finite entry at (${Math.floor(bad / m)}, ${bad % m})`);
     this.ex.tridiagonalize(g, m, d, e, v, u);
     const failed = this.ex.tridiagonalEigenvalues(d, e, m);
     if (failed >= 0) throw new EigenConvergenceError(`tridiagonalEigenvalues: no convergence for eigenvalue ${failed} after ${MAX_QL_ITERATIONS} QL sweeps`);
     return new Float64Array(this.ex.memory.buffer, d, m).slice().sort();
+  }
+
+  allFinite(w: Float32Array): boolean {
+    const base = this.ex.reserve(aligned(4 * w.length));
+    new Float32Array(this.ex.memory.buffer, base, w.length).set(w);
+    return this.ex.firstNonFiniteF32(base, w.length) < 0;
   }
 }
 

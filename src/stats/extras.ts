@@ -5,7 +5,7 @@
 import { ForkingPathsError } from "../util/errors.js";
 import { deriveSeed } from "../util/rng.js";
 import { BUCKET_RELATIVE_WIDTH, HISTOGRAM_MIXTURE_EM, histogramShapeSummary, shapeSummary, type HistogramShapeBounds, type ShapeSummary } from "./shape/index.js";
-import { spectralSummary, type SpectralSummary } from "./spectral.js";
+import { allFinite, spectralSummary, type PowerLawFit, type SpectralSummary } from "./spectral.js";
 import { HISTOGRAM_SAMPLE_SIZE } from "./histogram-sample.js";
 
 /**
@@ -123,23 +123,44 @@ function histogramDescription(n: number, b: HistogramShapeBounds): string {
     `(means within ${b.mixtureMeans === null ? "n/a" : b.mixtureMeans.map(g).join(", ")}, BIC within ${g(b.mixtureBic)}, to first order); Weibull k within ${g(b.weibullK)}`;
 }
 
-/** Deep copy with every non-finite number replaced by null (as shapeSummary's output). */
-function withoutNonFinite<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v))) as T;
+/**
+ * A number as a JSON round trip gives it back: non-finite numbers become null (as shapeSummary's
+ * output) and -0 becomes 0.
+ */
+function jsonNumber(x: number): number | null {
+  return Number.isFinite(x) ? (x === 0 ? 0 : x) : null;
 }
 
 /** SpectralSummary as stored in `extra.spectral`: eigenvalues as a plain array, alpha also at top level (null without a fit). */
 export type StoredSpectral = Omit<SpectralSummary, "eigenvalues"> & { eigenvalues: number[]; alpha: number | null };
 
 /**
+ * The stored form of a SpectralSummary, built directly: the object (keys in this order) that a
+ * JSON round trip of `{ ...s, eigenvalues: Array.from(s.eigenvalues), alpha }` would give, numbers
+ * through jsonNumber. (Non-finite numbers are stored as null although the type says number.)
+ */
+function storedSpectral(s: SpectralSummary): StoredSpectral {
+  const eigenvalues: number[] = [];
+  for (let i = 0; i < s.eigenvalues.length; i++) eigenvalues.push(jsonNumber(s.eigenvalues[i]!) as number);
+  const p = s.powerLaw;
+  const powerLaw = p === null ? null : {
+    alpha: jsonNumber(p.alpha), xmin: jsonNumber(p.xmin), ks: jsonNumber(p.ks), nTail: jsonNumber(p.nTail), sigma: jsonNumber(p.sigma),
+  } as PowerLawFit;
+  return {
+    rows: jsonNumber(s.rows), cols: jsonNumber(s.cols), normalization: jsonNumber(s.normalization), eigenvalues,
+    lambdaMax: jsonNumber(s.lambdaMax), spectralNorm: jsonNumber(s.spectralNorm), stableRank: jsonNumber(s.stableRank),
+    powerLaw, alpha: p === null ? null : jsonNumber(p.alpha),
+  } as StoredSpectral;
+}
+
+/**
  * `extra.spectral` of a rows x cols row-major matrix, JSON-ready; when the spectrum cannot be
  * computed (non-finite values, no convergence) `spectral` is null and `spectral_note` says why.
  */
 export function spectralExtra(values: ArrayLike<number>, rows: number, cols: number): { spectral: StoredSpectral | null; spectral_note?: string } {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return { spectral: null, spectral_note: "non-finite values: no spectrum" };
+  if (!allFinite(values)) return { spectral: null, spectral_note: "non-finite values: no spectrum" };
   try {
-    const s = spectralSummary(values, rows, cols);
-    return { spectral: withoutNonFinite({ ...s, eigenvalues: Array.from(s.eigenvalues), alpha: s.powerLaw?.alpha ?? null }) };
+    return { spectral: storedSpectral(spectralSummary(values, rows, cols)) };
   } catch (e) {
     if (!(e instanceof ForkingPathsError)) throw e;
     return { spectral: null, spectral_note: e.message };

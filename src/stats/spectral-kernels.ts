@@ -1,6 +1,6 @@
 // Pluggable hot path of the spectral summary: the Gram matrix of a weight matrix's smaller side
-// and its eigenvalues. The TypeScript versions in eigen.ts (smallGram, symmetricEigenvaluesInPlace)
-// are the oracle and the default; a thread that has the WASM SIMD kernel
+// and its eigenvalues, and the finite-values check before it. The TypeScript versions (eigen.ts
+// smallGram, symmetricEigenvaluesInPlace; spectral.ts allFinite's loop) are the oracle and the default; a thread that has the WASM SIMD kernel
 // (src/kernels/spectral-wasm.ts, installed by the statistics workers) installs it here. The kernel
 // gives the oracle's results bit for bit (test/kernels/spectral-wasm.test.ts).
 import { kernelSlot } from "./kernel-slot.js";
@@ -11,6 +11,8 @@ export interface SpectralKernels {
    * values): smallGram then symmetricEigenvaluesInPlace, with their errors.
    */
   gramEigenvalues(w: Float32Array, rows: number, cols: number): Float64Array;
+  /** True when every value is finite. */
+  allFinite(w: Float32Array): boolean;
 }
 
 const slot = kernelSlot<SpectralKernels>();

@@ -1,12 +1,13 @@
 // The spectral WASM kernel (assembly/spectral.ts) against its TypeScript oracle (stats/eigen.ts
 // smallGram + symmetricEigenvaluesInPlace): the same eigenvalues bit for bit, on shapes that
 // exercise the 4 x 4 Gram blocks and every remainder, both orientations, rank-deficient and
-// clustered spectra; and, installed, the numpy references of test/quality/spectral.test.ts.
+// clustered spectra; its finite checks (f32 values, the Gram matrix) against the TypeScript loops;
+// and, installed, the numpy references of test/quality/spectral.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WasmSpectralKernels } from "../../src/kernels/spectral-wasm.js";
 import { smallGram, symmetricEigenvaluesInPlace } from "../../src/stats/eigen.js";
-import { empiricalSpectralDensity, spectralSummary } from "../../src/stats/spectral.js";
+import { allFinite, empiricalSpectralDensity, spectralSummary } from "../../src/stats/spectral.js";
 import { setSpectralKernels } from "../../src/stats/spectral-kernels.js";
 import { Rng } from "../../src/util/rng.js";
 import { loadFixture, maxRelDiff } from "../quality/fixtures.js";
@@ -76,5 +77,41 @@ test("installed, the kernel gives the spectral summary of f32 values unchanged a
     assert.ok(worst > 0 && worst <= 1e-6, `${worst}`);
   } finally {
     setSpectralKernels(previous);
+  }
+});
+
+test("WASM finite checks: allFinite of f32 values and the Gram's non-finite entry agree with the oracle wherever the bad value sits", () => {
+  for (const n of [0, 1, 15, 16, 17, 33, 1000]) {
+    const w = Float32Array.from({ length: n }, (_, i) => (i % 5) - 2.5);
+    assert.equal(wasm.allFinite(w), true, `n ${n}`);
+    for (const at of [0, 7, 15, 16, n - 1]) {
+      if (at < 0 || at >= n) continue;
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const x = w.slice();
+        x[at] = bad;
+        assert.equal(wasm.allFinite(x), false, `n ${n}, ${bad} at ${at}`);
+        const previous = setSpectralKernels(null);
+        try {
+          assert.equal(allFinite(x), false);
+        } finally {
+          setSpectralKernels(previous);
+        }
+      }
+    }
+  }
+  // the Gram check names the same first non-finite entry as the oracle's (every block position and the padded panel)
+  for (const [rows, cols, at] of [[9, 13, 0], [9, 13, 50], [13, 9, 116], [40, 6, 37], [8, 8, 63]] as const) {
+    const w = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i));
+    w[at] = Infinity;
+    const oracleMessage = (() => {
+      try {
+        oracle(w, rows, cols);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "no error";
+    })();
+    assert.match(oracleMessage, /non-finite entry at \(\d+, \d+\)/);
+    assert.throws(() => wasm.gramEigenvalues(w, rows, cols), (e: Error) => e.message === oracleMessage);
   }
 });
