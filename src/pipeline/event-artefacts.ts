@@ -4,7 +4,6 @@
 // holds events stored before the label existed; the rule gives the same answer either way).
 import { optimizerArtefactOf, type ArtefactCandidate, type InitialState } from "../dynamics/artefacts.js";
 import type { Store } from "../store/store.js";
-import type { StatValues } from "../store/types.js";
 
 /** Step-0 statistics of a run's tensors and groups, by the name events carry (tensor name; group_name for groups). */
 export interface InitialStates {
@@ -12,17 +11,22 @@ export interface InitialStates {
   groups: Map<string, InitialState>;
 }
 
-function initialOf(row: StatValues): InitialState {
-  return { numel: row.numel, nonFinite: row.nan_count + row.posinf_count + row.neginf_count, min: row.min, max: row.max };
-}
-
-/** The run's step-0 statistics (empty maps when step 0 was not analyzed). */
-export async function initialStatesOf(store: Store, runId: string): Promise<InitialStates> {
+/**
+ * The run's step-0 statistics (empty maps when step 0 was not analyzed); with `names`, only of
+ * those tensors and groups (the events' own: 20,000 tensors' rows are not held for a few events).
+ * Only the four numbers the rule reads are read.
+ */
+export async function initialStatesOf(store: Store, runId: string, names?: ReadonlySet<string>): Promise<InitialStates> {
   const tensors = new Map<string, InitialState>(), groups = new Map<string, InitialState>();
   const complete = (await store.listCheckpoints(runId, { completeOnly: true })).some((c) => c.step === 0);
   if (!complete) return { tensors, groups };
-  for (const row of await store.tensorStats({ run: runId, step: 0 })) tensors.set(row.tensor, initialOf(row));
-  for (const row of await store.groupStats({ run: runId, step: 0 })) if (!groups.has(row.group_name)) groups.set(row.group_name, initialOf(row));
+  const wanted = (name: string) => names === undefined || names.has(name);
+  await store.forEachInitialState({ run: runId, step: 0, groups: false }, ({ name, ...state }) => {
+    if (wanted(name)) tensors.set(name, state);
+  });
+  await store.forEachInitialState({ run: runId, step: 0, groups: true }, ({ name, ...state }) => {
+    if (wanted(name) && !groups.has(name)) groups.set(name, state);
+  });
   return { tensors, groups };
 }
 
@@ -40,6 +44,6 @@ export function artefactLabel(e: ArtefactCandidate, initial: InitialStates): str
 /** The events with `artefact` set by the rule (a label already stored is kept). */
 export async function labelOptimizerArtefacts<T extends ArtefactCandidate & { artefact?: string | null }>(store: Store, runId: string, events: readonly T[]): Promise<Array<T & { artefact: string | null }>> {
   if (events.length === 0) return [];
-  const initial = await initialStatesOf(store, runId);
+  const initial = await initialStatesOf(store, runId, new Set(events.flatMap((e) => (e.tensor === null ? [] : [e.tensor]))));
   return events.map((e) => ({ ...e, artefact: e.artefact ?? artefactLabel(e, initial) }));
 }

@@ -4,8 +4,8 @@
 import { attachEarlyWarnings, changePointEvents, type DynamicsEvent } from "../dynamics/events.js";
 import { LINEAR_DEFAULT_MIN_SIZE, type CostKind } from "../dynamics/changepoints/index.js";
 import type { ShortEarlyWarningOptions } from "../dynamics/ews/index.js";
-import { detectLayerFork, detectPopulationFork } from "../dynamics/forks/index.js";
-import { detectModeEvents } from "../dynamics/modes/index.js";
+import { DEFAULT_FORK_PERSISTENCE, detectLayerFork, detectPopulationFork } from "../dynamics/forks/index.js";
+import { DEFAULT_MODE_PERSISTENCE, detectModeEvents } from "../dynamics/modes/index.js";
 import { seriesOf, statisticOf, type EventTarget, type SeriesStatistic } from "./event-inputs.js";
 import { confirmBimodality, type ValueSnapshot } from "../dynamics/modes/snapshots.js";
 
@@ -23,6 +23,23 @@ export interface DetectorSettings {
   minChangePointCheckpoints: number;
   minChangePointSegment: number;
   earlyWarning: ShortEarlyWarningOptions;
+}
+
+/**
+ * Fewest checkpoints in which a population fork can be found: a together checkpoint, then the
+ * persistence window (dynamics/forks/stability.ts findStableFork). Shorter series are not run.
+ */
+export function populationForkMinCheckpoints(s: Pick<DetectorSettings, "persistence">): number {
+  return (s.persistence ?? DEFAULT_FORK_PERSISTENCE) + 1;
+}
+
+/**
+ * Fewest checkpoints in which a mode split or merge can be found: the single-mode checkpoint, then
+ * the persistence window (dynamics/modes/split-merge.ts findSplits, both directions). Shorter
+ * series are not run, and their snapshots need not be built.
+ */
+export function modeEventMinCheckpoints(s: Pick<DetectorSettings, "persistence">): number {
+  return (s.persistence ?? DEFAULT_MODE_PERSISTENCE) + 1;
 }
 
 /**
@@ -44,8 +61,8 @@ export function withEarlyWarning(event: DynamicsEvent, steps: readonly number[],
 /** Population forks of one kept tensor: by value, and for LayerNorm gains also by displacement from the first checkpoint. */
 export function populationForkEvents(target: EventTarget, steps: readonly number[], values: readonly Float32Array[], s: DetectorSettings): DynamicsEvent[] {
   const n = values[0]?.length ?? 0;
-  // skipped: too short, a changing element count, or non-finite values (counted by analyze)
-  if (steps.length < 2 || n < 2 || values.some((v) => v.length !== n || v.some((x) => !Number.isFinite(x)))) return [];
+  // skipped: too short for a fork, a changing element count, or non-finite values (counted by analyze)
+  if (steps.length < populationForkMinCheckpoints(s) || n < 2 || values.some((v) => v.length !== n || v.some((x) => !Number.isFinite(x)))) return [];
   const variables: ("value" | "displacement")[] = target.isLayerNormGain ? ["value", "displacement"] : ["value"];
   const events: DynamicsEvent[] = [];
   const std = new Map(target.steps.map((step, i) => [step, statisticOf(target.rows[i]!, "std")]));
@@ -65,7 +82,7 @@ export function populationForkEvents(target: EventTarget, steps: readonly number
 
 /** Mode splits and merges of one tensor or group from its snapshots (exact or histogram-based). */
 export function modeEvents(target: EventTarget, steps: readonly number[], snapshots: readonly ValueSnapshot[], exact: boolean, s: DetectorSettings): DynamicsEvent[] {
-  if (steps.length < 2) return [];
+  if (steps.length < modeEventMinCheckpoints(s)) return [];
   const { events } = detectModeEvents(target.name, steps, snapshots, {
     confirm: (checkpoint) => confirmBimodality(snapshots[checkpoint]!, s.alpha, exact),
     ...(s.persistence !== undefined && { persistence: s.persistence }),

@@ -1,11 +1,18 @@
-// What the event detectors read from the store, gathered per run: the complete checkpoints'
-// steps, each tensor's and group's statistic rows in step order, which tensors are kept in full,
-// and lazy readers of trajectories and histograms. Store reads only; no checkpoint is opened.
+// What the event detectors read from the store: the complete checkpoints' steps, then tensors in
+// batches of contiguous names (each batch's statistic rows in step order, which are kept in full
+// and their trajectories, their histograms streamed), and the groups. One scan of each table per
+// batch; a run that fits one batch is read in one scan per table. Store reads only.
+import { bytesToFloat32 } from "../store/codec.js";
+import type { EventStatRecord } from "../store/event-queries.js";
 import { decodeShapeExtra } from "../store/shape-extra.js";
+import type { HistogramMasses } from "../dynamics/modes/snapshots.js";
+import { HIST_MAX_FINITE_KEY } from "../stats/histogram.js";
+import type { TensorRange } from "../store/sql.js";
 import type { Store } from "../store/store.js";
-import type { GroupKind, GroupStatsRecord, HistogramRecord, StatValues, TensorStatsRecord } from "../store/types.js";
+import type { GroupKind, HistogramRecord, StatValues } from "../store/types.js";
 import { UsageError } from "../util/errors.js";
 import { roleGroupName } from "./groups.js";
+import { stampLast } from "../util/timeline.js";
 
 /** A statistic series name: a field of the stored statistics (or a keyed entry of one). */
 export type SeriesStatistic = "std" | "mean" | "excess_kurtosis" | "frac_abs_le:0.001" | "frac_abs_le_rel_std:0.1" | "weibull_k";
@@ -109,49 +116,155 @@ function eventExtraOf(extra: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-function addRow(byName: Map<string, EventTarget>, row: TensorStatsRecord, keptNames: ReadonlySet<string>): void {
-  let t = byName.get(row.tensor);
-  if (t === undefined) {
-    t = {
-      name: row.tensor, target: "tensor", groupKind: null, steps: [], rows: [], layer: row.layer, roleGroup: roleGroupName(row),
-      kept: keptNames.has(row.tensor), isLayerNormGain: row.role.startsWith("ln.") && row.kind === "weight",
-    };
-    byName.set(row.tensor, t);
-  }
-  t.steps.push(row.step);
-  t.rows.push(eventRowOf(row));
+/**
+ * Most statistic rows (tensor x checkpoint) of tensors event detection holds at once: tensors are
+ * read and detected in batches of contiguous names (DuckDB's byte order) of at most this many
+ * rows, each batch's rows, histogram snapshots and trajectories dropped before the next is read.
+ * A row held costs about 1-2 KB (its decoded shape extract and snapshot): 20,000 one-element
+ * tensors x 3 checkpoints held at once were ~97 MB of the events phase's heap (issue 13 item 6).
+ * A run of up to this many rows (160m: 444, the 154-checkpoint 70m series: ~11,000) is one batch:
+ * one scan of each table.
+ */
+export const EVENT_BATCH_MAX_ROWS = 16_384;
+/** Most bytes of kept tensors' trajectories (float32 values) a batch holds; a tensor above it is a batch of its own. */
+export const EVENT_BATCH_MAX_TRAJECTORY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Most histogram buckets (of the tensors of one batch, or of the groups) that event detection
+ * streams into JS, where a row's masses are summed as it goes by; beyond it the masses are summed
+ * inside DuckDB (forEachHistogramMasses) and only the rows that need their buckets read them, step
+ * by step. Streaming 17.7 M buckets (154 Pythia-70m checkpoints) held ~450-590 MB of native memory
+ * (the aggregate ~290 MB), while on the demo's ~1 M buckets the aggregate took 3-6x the CPU.
+ */
+export const EVENT_HISTOGRAM_STREAM_MAX_BUCKETS = 4_000_000;
+
+/** A batch of tensors: a range of names, or the whole run (undefined) when one batch holds every tensor. */
+export type TensorBatchRange = TensorRange | undefined;
+
+/** Limits of a batch (defaults EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES). */
+export interface TensorBatchLimits {
+  rows: number;
+  trajectoryBytes: number;
+}
+
+/** One batch of tensors to read: its names, and its histograms' buckets. */
+export interface TensorBatchPlan {
+  range: TensorBatchRange;
+  histogramBuckets: number;
+}
+
+/** The run's tensors as batches, and the most trajectories (stored steps) any tensor has. */
+export interface TensorBatches {
+  batches: TensorBatchPlan[];
+  maxTrajectories: number;
 }
 
 /**
- * Tensor targets of a run: the rows stream chunk by chunk and each is cut to eventRowOf at once,
- * so one chunk of full rows is decoded at a time (a single scan of the table).
+ * The run's tensors cut into batches of contiguous names within `limits`, from one query that
+ * reads no statistics (forEachTensorExtent); the whole run is one batch (range undefined) when it fits.
  */
-async function tensorTargets(store: Store, runId: string, keptNames: ReadonlySet<string>, complete: ReadonlySet<number>): Promise<EventTarget[]> {
-  const byName = new Map<string, EventTarget>();
-  await store.forEachTensorStats({ run: runId }, (rows) => {
-    for (const row of rows) if (complete.has(row.step)) addRow(byName, row, keptNames);
+export async function tensorBatches(store: Store, runId: string, limits: TensorBatchLimits): Promise<TensorBatches> {
+  const batches: Array<TensorBatchPlan & { range: TensorRange }> = [];
+  let current: (TensorBatchPlan & { range: { from: string; to: string }; rows: number; bytes: number }) | null = null;
+  let maxTrajectories = 0;
+  await store.forEachTensorExtent(runId, (t) => {
+    maxTrajectories = Math.max(maxTrajectories, t.trajectories);
+    if (current !== null && (current.rows + t.rows > limits.rows || current.bytes + t.trajectoryBytes > limits.trajectoryBytes)) {
+      batches.push({ range: current.range, histogramBuckets: current.histogramBuckets });
+      current = null;
+    }
+    current ??= { range: { from: t.tensor, to: t.tensor }, histogramBuckets: 0, rows: 0, bytes: 0 };
+    current.range.to = t.tensor;
+    current.rows += t.rows;
+    current.bytes += t.trajectoryBytes;
+    current.histogramBuckets += t.histogramBuckets;
   });
-  const targets = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
-  for (const t of targets) inStepOrder(t);
-  return targets;
+  const last = current as (TensorBatchPlan & { range: TensorRange }) | null;
+  if (last !== null) batches.push({ range: last.range, histogramBuckets: last.histogramBuckets });
+  return { batches: batches.length === 1 ? [{ range: undefined, histogramBuckets: batches[0]!.histogramBuckets }] : batches, maxTrajectories };
+}
+
+/** Values of a kept tensor at each stored step, steps increasing. */
+export interface Trajectories {
+  steps: number[];
+  values: Float32Array[];
+}
+
+/** One batch of tensors read for detection. */
+export interface TensorBatch {
+  range: TensorBatchRange;
+  /** The batch's tensors (rows at complete steps only), in name order (localeCompare), each with its rows in step order. */
+  targets: EventTarget[];
+  /** Kept tensors' trajectories (every stored step), by name; empty unless asked for. */
+  trajectories: Map<string, Trajectories>;
+}
+
+function tensorTargetOf(r: EventStatRecord, kept: boolean): EventTarget {
+  return {
+    name: r.name, target: "tensor", groupKind: null, steps: [], rows: [], layer: r.layer, roleGroup: roleGroupName({ role: r.role!, kind: r.kind! }),
+    kept, isLayerNormGain: r.role!.startsWith("ln.") && r.kind === "weight",
+  };
 }
 
 /** Sorts a target's steps (and rows with them) increasing; one row per step. */
-function inStepOrder(t: EventTarget): void {
+function inStepOrder(t: { steps: number[]; rows?: unknown[]; values?: unknown[] }): void {
   if (t.steps.every((s, i) => i === 0 || t.steps[i - 1]! < s)) return;
   const order = t.steps.map((_, i) => i).sort((a, b) => t.steps[a]! - t.steps[b]!);
+  if (t.rows !== undefined) t.rows = order.map((i) => t.rows![i]!);
+  if (t.values !== undefined) t.values = order.map((i) => t.values![i]!);
   t.steps = order.map((i) => t.steps[i]!);
-  t.rows = order.map((i) => t.rows[i]!);
+}
+
+/**
+ * Reads one batch of tensors: their statistic rows at the complete `steps` (one scan, each row cut
+ * to eventRowOf at once) and, with `trajectories`, their stored trajectories (one scan). A tensor
+ * is kept when it has a trajectory at the first or last complete step; only kept tensors'
+ * trajectories are returned. Without `trajectories`, `keptNames` says which are kept (or none).
+ */
+export async function readTensorBatch(store: Store, runId: string, range: TensorBatchRange, steps: readonly number[], o: { trajectories: boolean; keptNames?: ReadonlySet<string> }): Promise<TensorBatch> {
+  const complete = new Set(steps);
+  const byName = new Map<string, EventTarget>();
+  await store.forEachEventStatRow({ run: runId, groups: false, range }, (rows) => {
+    for (const r of rows) {
+      if (!complete.has(r.step)) continue;
+      let t = byName.get(r.name);
+      if (t === undefined) byName.set(r.name, (t = tensorTargetOf(r, o.keptNames?.has(r.name) === true)));
+      t.steps.push(r.step);
+      t.rows.push(eventRowOf(r.values));
+    }
+  });
+  stampLast("events: tensor batch stats read");
+  const trajectories = new Map<string, Trajectories>();
+  if (o.trajectories) {
+    const ends = new Set([steps[0], steps[steps.length - 1]]);
+    await store.forEachTrajectory({ run: runId, range }, ({ step, tensor, bytes }) => {
+      const target = byName.get(tensor);
+      if (target === undefined) return;
+      let t = trajectories.get(tensor);
+      if (t === undefined) trajectories.set(tensor, (t = { steps: [], values: [] }));
+      t.steps.push(step);
+      t.values.push(bytesToFloat32(bytes));
+      if (ends.has(step)) target.kept = true;
+    });
+    for (const [name, t] of trajectories) {
+      if (byName.get(name)!.kept) inStepOrder(t);
+      else trajectories.delete(name);
+    }
+  }
+  const targets = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  for (const t of targets) inStepOrder(t);
+  return { range, targets, trajectories };
 }
 
 /**
  * Group targets of a run, in the store's order (step, group kind, group name): the rows stream and
  * each is cut to eventRowOf at once, as for tensors.
  */
-async function groupTargets(store: Store, runId: string, complete: ReadonlySet<number>): Promise<EventTarget[]> {
-  const rows: Array<Pick<GroupStatsRecord, "step" | "group_kind" | "group_name"> & { row: StatValues }> = [];
-  await store.forEachGroupStats({ run: runId }, (chunk) => {
-    for (const r of chunk) if (complete.has(r.step)) rows.push({ step: r.step, group_kind: r.group_kind, group_name: r.group_name, row: eventRowOf(r) });
+export async function groupTargets(store: Store, runId: string, steps: readonly number[]): Promise<EventTarget[]> {
+  const complete = new Set(steps);
+  const rows: Array<{ step: number; group_kind: GroupKind; group_name: string; row: StatValues }> = [];
+  await store.forEachEventStatRow({ run: runId, groups: true }, (chunk) => {
+    for (const r of chunk) if (complete.has(r.step)) rows.push({ step: r.step, group_kind: r.groupKind!, group_name: r.name, row: eventRowOf(r.values) });
   });
   rows.sort((a, b) => a.step - b.step || compareUtf8(a.group_kind, b.group_kind) || compareUtf8(a.group_name, b.group_name));
   const byName = new Map<string, EventTarget>();
@@ -173,55 +286,76 @@ export function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
-/** Everything the detectors need from the store for one run (trajectories and histograms stay lazy). */
-export async function loadRunInputs(store: Store, runId: string): Promise<RunInputs> {
+/** Steps of the run's complete checkpoints, increasing; a run not in the store is a UsageError. */
+export async function completeSteps(store: Store, runId: string): Promise<number[]> {
   const runs = await store.listRuns();
   if (!runs.some((r) => r.run_id === runId)) {
     throw new UsageError(`run "${runId}" is not in the store ${store.path} (runs: ${runs.map((r) => r.run_id).join(", ") || "none"}); analyze it first or pick one of those`);
   }
-  const steps = (await store.listCheckpoints(runId, { completeOnly: true })).map((c) => c.step);
-  const complete = new Set(steps);
+  return (await store.listCheckpoints(runId, { completeOnly: true })).map((c) => c.step);
+}
+
+/**
+ * Every tensor and group of a run at once (the study's online layer forks): unbounded, unlike event
+ * detection's batches. Kept tensors are those with a trajectory at the first or last complete step.
+ */
+export async function loadRunInputs(store: Store, runId: string): Promise<RunInputs> {
+  const steps = await completeSteps(store, runId);
   const keptNames = new Set<string>();
   for (const step of new Set([steps[0], steps[steps.length - 1]])) {
     if (step === undefined) continue;
     for (const t of await store.trajectories({ run: runId, step })) keptNames.add(t.tensor);
   }
-  const tensors = await tensorTargets(store, runId, keptNames, complete);
-  const groups = await groupTargets(store, runId, complete);
+  const { targets: tensors } = await readTensorBatch(store, runId, undefined, steps, { trajectories: false, keptNames });
+  const groups = await groupTargets(store, runId, steps);
   return { runId, steps, tensors, groups };
 }
 
-/** Full values of a kept tensor at each of the target's steps (steps without a stored trajectory are dropped). */
-export async function loadTrajectories(store: Store, runId: string, tensor: string): Promise<{ steps: number[]; values: Float32Array[] }> {
-  const records = (await store.trajectories({ run: runId, tensor })).sort((a, b) => a.step - b.step);
-  return { steps: records.map((r) => r.step), values: records.map((r) => r.values) };
+/** Key of a target's histogram at a step in the reads below: the tensor name or "<group_kind>:<group_name>", NUL, the step. */
+export function histogramRowKey(name: string, step: number): string {
+  return `${name}\u0000${step}`;
 }
 
-/** Stored histograms by step: one query per tensor, or one for all groups of the run (cached per call site). */
-export type HistogramsByStep = Map<number, HistogramRecord>;
-
-export async function tensorHistograms(store: Store, runId: string, tensor: string): Promise<HistogramsByStep> {
-  return new Map((await store.histograms({ run: runId, tensor })).map((h) => [h.step, { keys: h.keys, counts: h.counts }]));
+/** A target's name in the histogram reads: the tensor name, or "<group_kind>:<group_name>". */
+export function histogramNameOf(target: EventTarget): string {
+  return target.target === "group" ? `${target.groupKind}:${target.name}` : target.name;
 }
 
-/** Group histograms keyed by "<group_kind>:<group_name>", then by step. */
-export async function groupHistogramsOfRun(store: Store, runId: string): Promise<Map<string, HistogramsByStep>> {
-  const out = new Map<string, HistogramsByStep>();
-  for (const h of await store.groupHistograms({ run: runId })) {
-    const byStep = out.get(h.name) ?? new Map<number, HistogramRecord>();
-    byStep.set(h.step, { keys: h.keys, counts: h.counts });
-    out.set(h.name, byStep);
-  }
+/**
+ * The masses of the stored histograms (tensors of a batch's `range`, or groups) summed inside
+ * DuckDB, by histogramRowKey: a few numbers per histogram, no bucket read into JS.
+ */
+export async function histogramMassesOf(store: Store, runId: string, o: { groups: boolean; range?: TensorBatchRange }): Promise<Map<string, HistogramMasses>> {
+  const out = new Map<string, HistogramMasses>();
+  await store.forEachHistogramMasses({ run: runId, groups: o.groups, maxFiniteKey: HIST_MAX_FINITE_KEY, range: o.range }, ({ step, name, ascending, total, zero, maxCount }) => {
+    out.set(histogramRowKey(name, step), { ascending, total, zero, maxCount });
+  });
   return out;
 }
 
 /**
- * One group's histograms by step, in one query: event detection reads the groups one at a time
- * (all groups of a 154-checkpoint Pythia-70m run at once are ~15 groups x 154 steps x thousands
- * of buckets, held together with their JS conversion).
+ * The stored histograms of `targets` (tensors of one batch, read over its `range`; or groups) at
+ * the steps where each target has a row (and `wanted` says yes), each handed to `onHistogram`
+ * with the index of its step in target.steps, as views into the streamed chunk valid during the
+ * call only (copy what must outlive it). One read of the table, or with `steps` one read per step
+ * (a run's histograms are stored checkpoint by checkpoint: a step's read scans its blocks only).
  */
-export async function groupHistogramsOf(store: Store, runId: string, kind: GroupKind, name: string): Promise<HistogramsByStep> {
-  return new Map((await store.groupHistograms({ run: runId, group: { kind, name } })).map((h) => [h.step, { keys: h.keys, counts: h.counts }]));
+export async function forEachTargetHistogram(
+  store: Store, runId: string, targets: readonly EventTarget[],
+  o: { groups: boolean; range?: TensorBatchRange; steps?: readonly number[]; wanted?: (target: EventTarget, index: number) => boolean },
+  onHistogram: (target: EventTarget, index: number, histogram: HistogramRecord) => void,
+): Promise<void> {
+  if (targets.length === 0) return;
+  const byName = new Map<string, { target: EventTarget; indexOf: Map<number, number> }>();
+  for (const target of targets) byName.set(histogramNameOf(target), { target, indexOf: new Map(target.steps.map((step, i) => [step, i])) });
+  const take = (h: { step: number; name: string; keys: Int32Array; counts: Float64Array }) => {
+    const entry = byName.get(h.name), i = entry?.indexOf.get(h.step);
+    if (entry !== undefined && i !== undefined && (o.wanted === undefined || o.wanted(entry.target, i))) onHistogram(entry.target, i, { keys: h.keys, counts: h.counts });
+  };
+  for (const step of o.steps ?? [undefined]) {
+    if (o.groups) await store.forEachGroupHistogram({ run: runId, ...(step !== undefined && { step }), transient: true }, take);
+    else await store.forEachHistogram({ run: runId, range: o.range, step, transient: true }, take);
+  }
 }
 
 /** Key of a target's histograms in forEachCheckpointHistogram: "tensor" or "group", NUL, then the tensor name or "<group_kind>:<group_name>". */
@@ -249,86 +383,5 @@ export async function forEachCheckpointHistogram(
     };
     if (tensors) await store.forEachHistogram({ run: runId, step, transient: true }, take("tensor"));
     if (groups) await store.forEachGroupHistogram({ run: runId, step, transient: true }, take("group"));
-  }
-}
-
-/**
- * Fewest tensors loaded per query, and most queries per run, by the batched loader below. Few
- * per batch: a Pythia-70m tensor has thousands of buckets at each of 154 checkpoints, so a batch
- * of 32 held ~32 x 154 histograms (and their JS conversion) at once.
- */
-const MIN_TENSORS_PER_BATCH = 8;
-const MAX_BATCHES_PER_RUN = 64;
-
-/**
- * Trajectories and histograms of many tensors in few queries: one query per tensor scans the
- * whole table each time (20 k one-element tensors: minutes). Names are cut into contiguous
- * batches in DuckDB's byte order; a batch is loaded (one range query per table) when one of its
- * tensors is first asked for, and dropped when the next batch is loaded, so memory holds one batch.
- */
-export class BatchedTensorLoader {
-  private readonly batchOf = new Map<string, number>();
-  private readonly batches: { from: string; to: string }[] = [];
-  private loaded = -1;
-  private trajectoriesByName = new Map<string, { steps: number[]; values: Float32Array[] }>();
-  private histogramsByName = new Map<string, HistogramsByStep>();
-
-  constructor(private readonly store: Store, private readonly runId: string, names: readonly string[]) {
-    const sorted = [...new Set(names)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    const size = Math.max(MIN_TENSORS_PER_BATCH, Math.ceil(sorted.length / MAX_BATCHES_PER_RUN));
-    for (let i = 0; i < sorted.length; i += size) {
-      const part = sorted.slice(i, i + size);
-      for (const n of part) this.batchOf.set(n, this.batches.length);
-      this.batches.push({ from: part[0]!, to: part[part.length - 1]! });
-    }
-  }
-
-  /** `targets` in batch order (each batch is then loaded once). */
-  inLoadOrder<T extends { name: string }>(targets: readonly T[]): T[] {
-    const order = (t: T) => this.batchOf.get(t.name) ?? -1;
-    return [...targets].sort((a, b) => order(a) - order(b));
-  }
-
-  /** Same result as loadTrajectories(store, runId, tensor). */
-  async trajectories(tensor: string): Promise<{ steps: number[]; values: Float32Array[] }> {
-    if (!(await this.load(tensor, "trajectories"))) return loadTrajectories(this.store, this.runId, tensor);
-    return this.trajectoriesByName.get(tensor) ?? { steps: [], values: [] };
-  }
-
-  /** Same result as tensorHistograms(store, runId, tensor). */
-  async histograms(tensor: string): Promise<HistogramsByStep> {
-    if (!(await this.load(tensor, "histograms"))) return tensorHistograms(this.store, this.runId, tensor);
-    return this.histogramsByName.get(tensor) ?? new Map();
-  }
-
-  private loadedKinds = new Set<string>();
-
-  private async load(tensor: string, kind: "trajectories" | "histograms"): Promise<boolean> {
-    const index = this.batchOf.get(tensor);
-    if (index === undefined) return false;
-    if (index !== this.loaded) {
-      this.loaded = index;
-      this.loadedKinds.clear();
-      this.trajectoriesByName = new Map();
-      this.histogramsByName = new Map();
-    }
-    if (this.loadedKinds.has(kind)) return true;
-    this.loadedKinds.add(kind);
-    const range = this.batches[index]!;
-    if (kind === "trajectories") {
-      for (const r of (await this.store.trajectories({ run: this.runId, range })).sort((a, b) => a.step - b.step)) {
-        const t = this.trajectoriesByName.get(r.tensor) ?? { steps: [], values: [] };
-        t.steps.push(r.step);
-        t.values.push(r.values);
-        this.trajectoriesByName.set(r.tensor, t);
-      }
-    } else {
-      for (const h of await this.store.histograms({ run: this.runId, range })) {
-        const byStep = this.histogramsByName.get(h.name) ?? new Map<number, HistogramRecord>();
-        byStep.set(h.step, { keys: h.keys, counts: h.counts });
-        this.histogramsByName.set(h.name, byStep);
-      }
-    }
-    return true;
   }
 }

@@ -12,13 +12,16 @@ import { deriveSeed } from "../util/rng.js";
 import { nameFilter } from "../util/glob.js";
 import { installShapeKernels } from "../kernels/shape-wasm.js";
 import { shapeKernels } from "../stats/shape/kernels.js";
-import { changePointEventsOf, layerForkEvents, modeEvents, populationForkEvents, type DetectorSettings } from "./event-detectors.js";
+import { changePointEventsOf, layerForkEvents, modeEventMinCheckpoints, modeEvents, populationForkEvents, populationForkMinCheckpoints, type DetectorSettings } from "./event-detectors.js";
 import { recomputeRunTransition } from "../quality/run-transition.js";
 import { labelOptimizerArtefacts } from "./event-artefacts.js";
-import { BatchedTensorLoader, forEachCheckpointHistogram, histogramKeyOf, loadRunInputs, type EventTarget, type RunInputs, type SeriesStatistic } from "./event-inputs.js";
-import { DEFAULT_BIMODALITY_ALPHA, snapshotFromHistogram, snapshotFromHistogramMasses, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type HistogramMasses, type ValueSnapshot } from "../dynamics/modes/snapshots.js";
+import {
+  EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES, EVENT_HISTOGRAM_STREAM_MAX_BUCKETS, completeSteps, forEachTargetHistogram, groupTargets, histogramMassesOf, histogramNameOf, histogramRowKey, readTensorBatch, tensorBatches,
+  type EventTarget, type SeriesStatistic, type TensorBatchLimits, type TensorBatchRange, type Trajectories,
+} from "./event-inputs.js";
+import { DEFAULT_BIMODALITY_ALPHA, histogramMasses, type HistogramMasses, snapshotFromHistogram, snapshotFromHistogramMasses, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type ValueSnapshot } from "../dynamics/modes/snapshots.js";
 import { HISTOGRAM_SAMPLE_SIZE } from "../stats/histogram-sample.js";
-import { HIST_MAX_FINITE_KEY } from "../stats/histogram.js";
+import { stamp, stampLast } from "../util/timeline.js";
 
 export type { DynamicsEvent, DynamicsEventKind } from "../dynamics/events.js";
 
@@ -143,66 +146,62 @@ function histogramSnapshot(target: EventTarget, i: number, histogram: HistogramR
   return snapshotFromHistogram(histogram, row.std, seed, options.histogramSampleSize ?? HISTOGRAM_SAMPLE_SIZE, storedHistogramShapeOf(row.extra));
 }
 
-/** Masses of the stored histograms by histogramKeyOf's key, NUL, the step. */
-type MassesByKey = Map<string, HistogramMasses>;
+/** Mode snapshots of a target at the steps that have a stored histogram (others are dropped). */
+type HistogramSnapshots = Map<EventTarget, { steps: number[]; snapshots: ValueSnapshot[] }>;
 
 /**
- * The masses of every stored histogram of the run (tensors and groups), one aggregate query per
- * table. Run before the run's statistics are read: DuckDB's scan of the LIST columns takes a
- * couple of hundred MB of native memory at 154 Pythia-70m checkpoints, which the statistics'
- * read then reuses instead of adding to (events peaked at 631-714 MB with this query after it).
- * What is kept is a few numbers per histogram.
+ * Snapshots of the targets (tensors of one batch, or the groups) from their stored histograms.
+ * Most rows' modes and dip are stored with them (extra.shape, computed by analyze from the same
+ * histogram), and the rest of their snapshot is a few counts (histogramMasses): summed in JS as
+ * the buckets stream by in one read (`masses` null), or summed by DuckDB beforehand (`masses`,
+ * for batches beyond EVENT_HISTOGRAM_STREAM_MAX_BUCKETS; then only the rows that need their
+ * buckets read them, step by step). The rows that need the buckets: no stored shape, one atom,
+ * unsorted keys, empty. Only the small snapshots are kept.
  */
-async function histogramMassesOf(store: Store, runId: string): Promise<MassesByKey> {
-  const out: MassesByKey = new Map();
-  for (const target of ["tensor", "group"] as const) {
-    await store.forEachHistogramMasses({ run: runId, groups: target === "group", maxFiniteKey: HIST_MAX_FINITE_KEY }, ({ step, name, ascending, total, zero, maxCount }) => {
-      out.set(`${target}\u0000${name}\u0000${step}`, { ascending, total, zero, maxCount });
-    });
+async function histogramSnapshotsOf(store: Store, runId: string, targets: readonly EventTarget[], o: { groups: boolean; range?: TensorBatchRange; masses: Map<string, HistogramMasses> | null }, options: EventDetectionOptions): Promise<HistogramSnapshots> {
+  const byStep = new Map<EventTarget, Map<number, ValueSnapshot>>(targets.map((t) => [t, new Map()]));
+  const put = (target: EventTarget, i: number, snapshot: ValueSnapshot) => byStep.get(target)!.set(target.steps[i]!, snapshot);
+  const fromMasses = (target: EventTarget, i: number, masses: HistogramMasses) => snapshotFromHistogramMasses(masses, target.rows[i]!.std, storedHistogramShapeOf(target.rows[i]!.extra));
+  const source = { groups: o.groups, ...(o.range !== undefined && { range: o.range }) };
+  const masses = o.masses;
+  if (masses === null) {
+    await forEachTargetHistogram(store, runId, targets, source, (target, i, histogram) => put(target, i, fromMasses(target, i, histogramMasses(histogram)) ?? histogramSnapshot(target, i, histogram, options)));
+  } else {
+    const pending = new Map<EventTarget, Set<number>>(), pendingSteps = new Set<number>();
+    for (const target of targets) {
+      const name = histogramNameOf(target);
+      target.steps.forEach((step, i) => {
+        const m = masses.get(histogramRowKey(name, step));
+        if (m === undefined) return; // no histogram stored at this step
+        const snapshot = fromMasses(target, i, m);
+        if (snapshot !== null) put(target, i, snapshot);
+        else {
+          pending.set(target, (pending.get(target) ?? new Set()).add(i));
+          pendingSteps.add(step);
+        }
+      });
+    }
+    const steps = [...pendingSteps].sort((a, b) => a - b);
+    await forEachTargetHistogram(store, runId, [...pending.keys()], { ...source, steps, wanted: (t, i) => pending.get(t)!.has(i) }, (target, i, histogram) => put(target, i, histogramSnapshot(target, i, histogram, options)));
+  }
+  const out: HistogramSnapshots = new Map();
+  for (const [target, snapshots] of byStep) {
+    const steps = target.steps.filter((step) => snapshots.has(step));
+    out.set(target, { steps, snapshots: steps.map((step) => snapshots.get(step)!) });
   }
   return out;
 }
 
-/**
- * Snapshots of the targets from their stored histograms (a target's steps without a histogram
- * are dropped). Most rows' modes and dip are stored with them (extra.shape, computed by analyze
- * from the same histogram), and the rest of their snapshot is a few counts the store sums in one
- * query per table (histogramMassesOf): no bucket is read. Only the rows that need the
- * histogram itself (no stored shape, one atom, unsorted keys, empty) read it, checkpoint by
- * checkpoint. Only the small snapshots are kept.
- */
-async function histogramSnapshotsOf(store: Store, inputs: RunInputs, masses: MassesByKey, targets: readonly EventTarget[], options: EventDetectionOptions): Promise<Map<EventTarget, { steps: number[]; snapshots: ValueSnapshot[] }>> {
-  const byKey = new Map<string, { target: EventTarget; indexOf: Map<number, number>; byStep: Map<number, ValueSnapshot> }>();
-  for (const target of targets) byKey.set(histogramKeyOf(target), { target, indexOf: new Map(target.steps.map((step, i) => [step, i])), byStep: new Map() });
-  const pending = new Map<number, Set<string>>(); // step -> keys whose snapshot needs the histogram
-  for (const [key, { target, byStep }] of byKey) {
-    target.steps.forEach((step, i) => {
-      const m = masses.get(`${key}\u0000${step}`);
-      if (m === undefined) return; // no histogram stored at this step
-      const snapshot = snapshotFromHistogramMasses(m, target.rows[i]!.std, storedHistogramShapeOf(target.rows[i]!.extra));
-      if (snapshot !== null) byStep.set(step, snapshot);
-      else pending.set(step, (pending.get(step) ?? new Set()).add(key));
-    });
-  }
-  const steps = inputs.steps.filter((step) => pending.has(step));
-  await forEachCheckpointHistogram(store, inputs.runId, steps, new Set([...pending.values()].flatMap((keys) => [...keys])), (key, step, histogram) => {
-    const entry = byKey.get(key), i = entry?.indexOf.get(step);
-    if (entry !== undefined && i !== undefined && pending.get(step)?.has(key) === true) entry.byStep.set(step, histogramSnapshot(entry.target, i, histogram, options));
-  });
-  const out = new Map<EventTarget, { steps: number[]; snapshots: ValueSnapshot[] }>();
-  for (const { target, byStep } of byKey.values()) {
-    const steps = target.steps.filter((step) => byStep.has(step));
-    out.set(target, { steps, snapshots: steps.map((step) => byStep.get(step)!) });
-  }
-  return out;
+/** The masses of a batch's (or the groups') histograms summed by DuckDB when they are too many buckets to stream (EVENT_HISTOGRAM_STREAM_MAX_BUCKETS), else null. */
+async function massesIfMany(store: Store, runId: string, o: { groups: boolean; range?: TensorBatchRange }, buckets: number, limit: number): Promise<Map<string, HistogramMasses> | null> {
+  return buckets > limit ? histogramMassesOf(store, runId, o) : null;
 }
 
 /** Population forks and modes of one kept tensor, from its trajectories. */
-async function keptTensorEvents(loader: BatchedTensorLoader, target: EventTarget, wants: (k: DynamicsEventKind) => boolean, s: DetectorSettings): Promise<DynamicsEvent[]> {
-  const { steps, values } = await loader.trajectories(target.name);
+function keptTensorEvents({ steps, values }: Trajectories, target: EventTarget, wants: (k: DynamicsEventKind) => boolean, s: DetectorSettings): DynamicsEvent[] {
   const events: DynamicsEvent[] = [];
   if (wants("population_fork")) events.push(...populationForkEvents(target, steps, values, s));
-  if (wants("mode_split") || wants("mode_merge")) {
+  if ((wants("mode_split") || wants("mode_merge")) && steps.length >= modeEventMinCheckpoints(s)) {
     const extraByStep = new Map(target.steps.map((step, i) => [step, target.rows[i]!.extra]));
     const snapshots = values.map((v, i) => snapshotFromValues(v, storedShapeOf(extraByStep.get(steps[i]!))));
     events.push(...modeEvents(target, steps, snapshots, true, s));
@@ -211,10 +210,96 @@ async function keptTensorEvents(loader: BatchedTensorLoader, target: EventTarget
 }
 
 /**
+ * The tensor of each role group and layer that layer forks follow: the first by name
+ * (localeCompare) among the run's tensors with that role group and layer, offered batch by batch.
+ */
+class LayerForkTensors {
+  private readonly chosen = new Map<string, EventTarget>();
+
+  offer(t: EventTarget): void {
+    if (t.layer === null || t.roleGroup === null) return;
+    const key = `${t.roleGroup}\u0000${t.layer}`, held = this.chosen.get(key);
+    if (held === undefined || t.name.localeCompare(held.name) < 0) this.chosen.set(key, t);
+  }
+
+  /** The chosen tensors in name order (what layersByRole picks from the whole run). */
+  tensors(): EventTarget[] {
+    return [...this.chosen.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+/** How much one batch of tensors holds and one histogram read streams (EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES, EVENT_HISTOGRAM_STREAM_MAX_BUCKETS). */
+export interface EventReadLimits extends TensorBatchLimits {
+  histogramBuckets: number;
+}
+
+export const DEFAULT_EVENT_READ_LIMITS: EventReadLimits = { rows: EVENT_BATCH_MAX_ROWS, trajectoryBytes: EVENT_BATCH_MAX_TRAJECTORY_BYTES, histogramBuckets: EVENT_HISTOGRAM_STREAM_MAX_BUCKETS };
+
+/** What is detected: the kinds wanted, the tensor / group name filter, the settings. */
+interface Detection {
+  wants: (k: DynamicsEventKind) => boolean;
+  modes: boolean;
+  matches: (name: string) => boolean;
+  filtered: boolean;
+  s: DetectorSettings;
+}
+
+/** Events of the tensors, in the order the detectors give them (see detectRunEvents). */
+interface TensorEventParts {
+  /** Population forks and mode events of kept tensors; mode events of the others. */
+  perTensor: DynamicsEvent[];
+  /** Change points of tensors (only when tensor globs are given). */
+  changePoints: DynamicsEvent[];
+  layerForkTensors: LayerForkTensors;
+}
+
+/**
+ * Tensor events of a run, batch by batch (EVENT_BATCH_MAX_ROWS rows, and trajectories within
+ * EVENT_BATCH_MAX_TRAJECTORY_BYTES, at a time): a batch's rows, snapshots and trajectories are
+ * dropped once its events are out; what stays is the events and one tensor per role and layer.
+ */
+async function tensorEventsOf(store: Store, runId: string, steps: readonly number[], d: Detection, options: EventDetectionOptions, limits: EventReadLimits): Promise<TensorEventParts> {
+  const parts: TensorEventParts = { perTensor: [], changePoints: [], layerForkTensors: new LayerForkTensors() };
+  const n = steps.length, s = d.s;
+  // a tensor's statistic series have at most n points (one row per complete step), its trajectories one per stored step
+  const layerForks = d.wants("layer_fork") && n >= MIN_LAYER_FORK_CHECKPOINTS;
+  const changePoints = d.filtered && d.wants("change_point") && n >= s.minChangePointCheckpoints;
+  const histogramModes = d.modes && n >= modeEventMinCheckpoints(s);
+  if (!layerForks && !changePoints && !histogramModes && !d.wants("population_fork") && !d.modes) return parts;
+  const { batches, maxTrajectories } = await tensorBatches(store, runId, limits);
+  const fromValues = (d.wants("population_fork") && maxTrajectories >= populationForkMinCheckpoints(s)) || (d.modes && maxTrajectories >= modeEventMinCheckpoints(s));
+  if (!layerForks && !changePoints && !histogramModes && !fromValues) return parts; // no detector's window fits: nothing can be found
+  for (const { range, histogramBuckets } of batches) {
+    // summed by DuckDB before the rows are read: the statistics' read then reuses the native memory of the LIST scan
+    const masses = histogramModes ? await massesIfMany(store, runId, { groups: false, range }, histogramBuckets, limits.histogramBuckets) : null;
+    // kept tensors (a trajectory at the first or last step) are known from their trajectories, which histogram modes must skip
+    const batch = await readTensorBatch(store, runId, range, steps, { trajectories: fromValues || histogramModes });
+    stampLast("events: tensor batch read");
+    if (layerForks) for (const t of batch.targets) parts.layerForkTensors.offer(t);
+    const targets = batch.targets.filter((t) => d.matches(t.name));
+    const fromHistograms = histogramModes ? await histogramSnapshotsOf(store, runId, targets.filter((t) => !t.kept), { groups: false, range, masses }, options) : new Map();
+    stampLast("events: tensor batch histograms read");
+    for (const target of targets) {
+      if (target.kept) parts.perTensor.push(...keptTensorEvents(batch.trajectories.get(target.name) ?? { steps: [], values: [] }, target, d.wants, s));
+      else if (histogramModes) {
+        const { steps: at, snapshots } = fromHistograms.get(target)!;
+        parts.perTensor.push(...modeEvents(target, at, snapshots, false, s));
+      }
+      if (changePoints) parts.changePoints.push(...changePointEventsOf(target, s));
+    }
+    stampLast("events: tensor batch detected");
+  }
+  return parts;
+}
+
+/**
  * Every event of a run from what the store holds. Reads statistics, histograms and trajectories;
  * never opens a checkpoint. Events are sorted by step, then kind, then tensor. Does not store them.
+ * Tensors are read and detected in batches of at most `limits` (default EVENT_BATCH_MAX_ROWS rows,
+ * EVENT_BATCH_MAX_TRAJECTORY_BYTES of trajectories); the result does not depend on them.
  */
-export async function detectRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}): Promise<DynamicsEvent[]> {
+export async function detectRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}, limits: EventReadLimits = DEFAULT_EVENT_READ_LIMITS): Promise<DynamicsEvent[]> {
+  stamp("events: detect start");
   // the shape statistics events recompute (mode snapshots of kept values) run on the same WASM
   // kernels as the analysis' workers, in whichever process detects them: a cluster's merge, a
   // single analyze and `events --recompute` give the same bytes
@@ -225,30 +310,29 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
   const filtered = (options.tensors ?? []).length > 0;
   const matches = nameFilter(options.tensors ?? []);
   const modes = wants("mode_split") || wants("mode_merge");
-  const masses = modes ? await histogramMassesOf(store, runId) : new Map<string, HistogramMasses>();
-  const inputs = await loadRunInputs(store, runId);
-  const tensors = inputs.tensors.filter((t) => matches(t.name));
-  const groups = inputs.groups.filter((g) => matches(g.name));
-  const events: DynamicsEvent[] = [];
-  const loader = new BatchedTensorLoader(store, runId, tensors.map((t) => t.name));
-  const fromHistograms = modes ? await histogramSnapshotsOf(store, inputs, masses, [...tensors.filter((t) => !t.kept), ...groups], options) : new Map();
-  for (const target of loader.inLoadOrder(tensors)) {
-    if (target.kept) events.push(...(await keptTensorEvents(loader, target, wants, s)));
-    else if (modes) {
-      const { steps, snapshots } = fromHistograms.get(target)!;
-      events.push(...modeEvents(target, steps, snapshots, false, s));
+  const steps = await completeSteps(store, runId);
+  const tensors = await tensorEventsOf(store, runId, steps, { wants, modes, matches, filtered, s }, options, limits);
+  stamp("events: tensors detected");
+  // a group's series have at most one point per complete step: read the groups only if a window fits
+  const groupModes = modes && steps.length >= modeEventMinCheckpoints(s), groupChangePoints = wants("change_point") && steps.length >= s.minChangePointCheckpoints;
+  const groupMasses = groupModes ? await massesIfMany(store, runId, { groups: true }, await store.histogramBuckets({ run: runId, groups: true }), limits.histogramBuckets) : null;
+  const groups = groupModes || groupChangePoints ? (await groupTargets(store, runId, steps)).filter((g) => matches(g.name)) : [];
+  const events: DynamicsEvent[] = tensors.perTensor;
+  if (groupModes) {
+    const fromHistograms = await histogramSnapshotsOf(store, runId, groups, { groups: true, masses: groupMasses }, options);
+    for (const group of groups) {
+      const { steps: at, snapshots } = fromHistograms.get(group)!;
+      events.push(...modeEvents(group, at, snapshots, false, s));
     }
   }
-  for (const group of groups) {
-    if (!modes) break;
-    const { steps, snapshots } = fromHistograms.get(group)!;
-    events.push(...modeEvents(group, steps, snapshots, false, s));
-  }
-  if (wants("layer_fork")) events.push(...layerForkEvents(inputs.tensors, matches, MIN_LAYER_FORK_CHECKPOINTS, s));
+  stamp("events: group modes detected");
+  if (wants("layer_fork")) events.push(...layerForkEvents(tensors.layerForkTensors.tensors(), matches, MIN_LAYER_FORK_CHECKPOINTS, s));
+  stamp("events: layer forks detected");
   if (wants("change_point")) {
-    const targets = filtered ? [...groups, ...tensors] : groups;
-    for (const target of targets) events.push(...changePointEventsOf(target, s));
+    for (const target of groups) events.push(...changePointEventsOf(target, s));
+    events.push(...tensors.changePoints);
   }
+  stamp("events: change points detected");
   return events.filter((e) => wants(e.kind)).sort((a, b) => a.step - b.step || a.kind.localeCompare(b.kind) || a.tensor.localeCompare(b.tensor));
 }
 
@@ -272,7 +356,9 @@ export async function storeRunEvents(store: Store, runId: string, events: readon
 export async function recomputeRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}): Promise<DynamicsEvent[]> {
   const events = await detectRunEvents(store, runId, options);
   await storeRunEvents(store, runId, events, options);
+  stamp("events: stored");
   await recomputeRunTransition(store, runId); // the quality side, defined once per run (quality/run-transition.ts)
+  stamp("events: transition stored");
   return events;
 }
 

@@ -195,6 +195,11 @@ export function float32ToBytes(values: Float32Array): Uint8Array {
 
 export function bytesToFloat32(bytes: Uint8Array): Float32Array {
   const out = new Float32Array(bytes.length >>> 2);
+  // a byte copy on a little-endian machine (every one Node runs on today), element by element otherwise
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer).set(bytes.subarray(0, out.length * 4));
+    return out;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
   return out;

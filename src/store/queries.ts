@@ -155,12 +155,13 @@ export interface StreamedTrajectory {
 }
 
 /**
- * A run's trajectories chunk by chunk as DuckDB streams them, unordered (storage order: checkpoint
- * by checkpoint): nothing is kept after `onRecord`. trajectories() materialises the run's values
+ * A run's trajectories (optionally of a range of tensor names) chunk by chunk as DuckDB streams
+ * them, unordered (storage order: checkpoint by checkpoint): nothing is kept after `onRecord`. trajectories() materialises the run's values
  * (all kept tensors x all checkpoints) on both sides, DuckDB's and JS's.
  */
-export async function forEachTrajectory(c: DuckDBConnection, f: { run: string }, onRecord: (record: StreamedTrajectory) => void): Promise<void> {
-  const result = await c.stream("SELECT step, tensor, values FROM trajectories WHERE run_id = $1", [f.run]);
+export async function forEachTrajectory(c: DuckDBConnection, f: { run: string; range?: TensorRange | undefined }, onRecord: (record: StreamedTrajectory) => void): Promise<void> {
+  const w = withRange(where({ run_id: f.run }), f.range);
+  const result = await c.stream(`SELECT step, tensor, values FROM trajectories ${w.sql}`, w.params);
   for (;;) {
     const chunk = await result.fetchChunk();
     if (chunk === null || chunk.rowCount === 0) return;

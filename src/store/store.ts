@@ -16,6 +16,7 @@ import { openDatabase } from "./open.js";
 import { CheckpointStage, stageTables } from "./staging.js";
 import { checkPruningRows, deleteReplacedPruning, pruningColumns, pruningRows } from "./pruning.js";
 import * as q from "./queries.js";
+import * as eq from "./event-queries.js";
 import { PER_CHECKPOINT_TABLES, TABLE_NAMES, TABLE_ORDER, type TableName } from "./schema.js";
 import type {
   BufferRecord, CheckpointInfo, HistogramData, CheckpointRecord, CheckpointResult, EventInput, EventRecord, OnlineEventInput, OnlineEventRecord, GroupKind, GroupStatsRecord,
@@ -270,7 +271,7 @@ export class Store {
     return this.read((c) => q.forEachGroupHistogram(c, filter, onRecord));
   }
   /** Per stored histogram of a run (or group histogram), the counts mode snapshots reuse, summed in DuckDB (no bucket is read into JS). */
-  forEachHistogramMasses(filter: { run: string; groups: boolean; maxFiniteKey: number }, onRecord: (record: q.HistogramMassRecord) => void): Promise<void> {
+  forEachHistogramMasses(filter: { run: string; groups: boolean; maxFiniteKey: number; range?: q.TensorRange | undefined }, onRecord: (record: q.HistogramMassRecord) => void): Promise<void> {
     return this.read((c) => q.forEachHistogramMasses(c, filter, onRecord));
   }
   /** All group histograms of a run (optionally one step, one group) in one query: [{step, name: "<group_kind>:<group_name>", keys, counts}]. */
@@ -299,8 +300,24 @@ export class Store {
   trajectoryShapes(runId: string): Promise<q.TrajectoryShapeRecord[]> {
     return this.read((c) => q.trajectoryShapes(c, runId));
   }
+  /** Buckets of a run's histograms (tensors, or groups; tensors optionally in a range of names); no bucket read. */
+  histogramBuckets(filter: { run: string; groups: boolean; range?: q.TensorRange | undefined }): Promise<number> {
+    return this.read((c) => q.histogramBuckets(c, filter));
+  }
+  /** Every tensor of a run with its statistic rows and trajectory bytes, in name order; no statistics read (event detection's batches). */
+  forEachTensorExtent(runId: string, onRecord: (record: eq.TensorExtentRecord) => void): Promise<void> {
+    return this.read((c) => eq.forEachTensorExtent(c, runId, onRecord));
+  }
+  /** Statistics rows with only what event detection reads, streamed, unordered (tensors optionally in a range of names). */
+  forEachEventStatRow(filter: { run: string; groups: boolean; range?: q.TensorRange | undefined }, onRows: (rows: eq.EventStatRecord[]) => void): Promise<void> {
+    return this.read((c) => eq.forEachEventStatRow(c, filter, onRows));
+  }
+  /** The rows of a run at one step as the optimizer-artefact rule reads them, streamed. */
+  forEachInitialState(filter: { run: string; step: number; groups: boolean }, onRecord: (record: eq.InitialStateRecord) => void): Promise<void> {
+    return this.read((c) => eq.forEachInitialState(c, filter, onRecord));
+  }
   /** A run's trajectories streamed, unordered; each record's bytes are valid during `onRecord` only. */
-  forEachTrajectory(filter: { run: string }, onRecord: (record: q.StreamedTrajectory) => void): Promise<void> {
+  forEachTrajectory(filter: { run: string; range?: q.TensorRange | undefined }, onRecord: (record: q.StreamedTrajectory) => void): Promise<void> {
     return this.read((c) => q.forEachTrajectory(c, filter, onRecord));
   }
   trajectories(filter: { run?: string; tensor?: string; step?: number; range?: q.TensorRange } = {}): Promise<TrajectoryRecord[]> {

@@ -1,14 +1,15 @@
-// Many tensors (issue 13 item 6): event detection loaded histograms and trajectories with one
-// store query per tensor, each scanning the whole table (quadratic: 59 s of 74 s for 20 k
-// one-element tensors). The batched loader makes it a bounded number of range queries per run,
-// with the same results.
+// Many tensors (issue 13 item 6): event detection read every tensor's rows (and, per batch of 8
+// names, their trajectories and histograms) and held all of them at once: 20,000 one-element
+// tensors x 3 checkpoints were ~97 MB of the events phase's heap. Tensors are now read and
+// detected in batches of contiguous names within EVENT_BATCH_MAX_ROWS rows, each batch dropped
+// before the next is read; the records one read hands out are counted here (not RSS).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Store } from "../../src/store/store.js";
-import { BatchedTensorLoader, loadTrajectories, tensorHistograms } from "../../src/pipeline/event-inputs.js";
+import { DEFAULT_EVENT_READ_LIMITS, detectRunEvents, type EventReadLimits } from "../../src/pipeline/events.js";
 import { fakeCheckpoint } from "../store/fake-results.js";
 import { withinBudget } from "../helpers/budget.js";
 import { spawnSync } from "node:child_process";
@@ -20,37 +21,67 @@ import type { TensorStatsInput } from "../../src/store/types.js";
 
 const HELPER = fileURLToPath(new URL("./helpers/many-tensor-events.ts", import.meta.url));
 
-test("item 6: 1,000 tensors x 3 checkpoints: histograms and trajectories in at most 64 queries each, equal to per-tensor loads", async () => {
+/** Wraps the store's per-tensor reads of event detection: the most records (rows, trajectories, histograms) any one read handed out, and the reads. */
+function countTensorReads(store: Store): () => { rows: number; trajectories: number; histograms: number; reads: number } {
+  const most = { rows: 0, trajectories: 0, histograms: 0, reads: 0 };
+  const stats = store.forEachEventStatRow.bind(store), trajectories = store.forEachTrajectory.bind(store), histograms = store.forEachHistogram.bind(store);
+  store.forEachEventStatRow = async (f, onRows) => {
+    let n = 0;
+    await stats(f, (rows) => { if (!f.groups) n += rows.length; onRows(rows); });
+    most.rows = Math.max(most.rows, n);
+    most.reads++;
+  };
+  store.forEachTrajectory = async (f, onRecord) => {
+    let n = 0;
+    await trajectories(f, (r) => { n++; onRecord(r); });
+    most.trajectories = Math.max(most.trajectories, n);
+  };
+  store.forEachHistogram = async (f, onRecord) => {
+    let n = 0;
+    await histograms(f, (r) => { n++; onRecord(r); });
+    most.histograms = Math.max(most.histograms, n);
+  };
+  return () => ({ ...most });
+}
+
+const STEPS = [0, 10, 20, 30, 40];
+
+/** Events of `tensors` fake tensors (each kept: a trajectory at every step) x 5 checkpoints, with `limits`, and what the largest read handed out. */
+async function eventsOfTensors(tensors: number, limits: EventReadLimits) {
   const dir = mkdtempSync(join(tmpdir(), "fp-many-"));
   const store = await Store.openDir(dir);
   try {
     await store.putRun({ run_id: "r", source: "/x" });
-    for (const step of [0, 10, 20]) {
-      const cp = fakeCheckpoint(step, 1, { tensors: 1000, histogramKeys: 4, trajectoryLength: 8 });
-      await store.writeCheckpoint("r", { ...cp, trajectories: cp.tensors.map((t, i) => ({ tensor: t.tensor, values: Float32Array.of(i, step) })) });
+    for (const step of STEPS) {
+      const cp = fakeCheckpoint(step, 1, { tensors, histogramKeys: 4, trajectoryLength: 8 });
+      // half kept in full (population forks, exact modes), half through their histograms
+      const kept = cp.tensors.filter((_, i) => i % 2 === 0);
+      const values = (i: number) => Float32Array.from({ length: 8 }, (_, j) => (j < 4 ? -1 : 1) * (step / 10) + 0.01 * i + 0.001 * j);
+      await store.writeCheckpoint("r", { ...cp, trajectories: kept.map((t, i) => ({ tensor: t.tensor, values: values(i) })) });
     }
-    const names = (await store.tensorStats({ run: "r", step: 0 })).map((r) => r.tensor);
-    let queries = 0;
-    const histograms = store.histograms.bind(store), trajectories = store.trajectories.bind(store);
-    store.histograms = (f) => { queries++; return histograms(f); };
-    store.trajectories = (f) => { queries++; return trajectories(f); };
-    const loader = new BatchedTensorLoader(store, "r", names);
-    const ordered = loader.inLoadOrder(names.map((name) => ({ name })));
-    await withinBudget("batched loads", { seconds: 30, megabytes: 300 }, async () => {
-      for (const { name } of ordered) {
-        assert.equal((await loader.histograms(name)).size, 3);
-        assert.equal((await loader.trajectories(name)).steps.length, 3);
-      }
-    });
-    assert.ok(queries <= 2 * 64, `${queries} queries for ${names.length} tensors`);
-    for (const name of [names[0]!, names[500]!, names[999]!]) {
-      assert.deepEqual(await loader.histograms(name), await tensorHistograms(store, "r", name));
-      assert.deepEqual(await loader.trajectories(name), await loadTrajectories(store, "r", name));
-    }
+    const most = countTensorReads(store);
+    const events = await detectRunEvents(store, "r", {}, limits);
+    return { events, most: most() };
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test("item 6: tensors are read in batches, so what one read hands out does not grow with the number of tensors; the events are those of one batch", async () => {
+  const limits: EventReadLimits = { ...DEFAULT_EVENT_READ_LIMITS, rows: 100 };
+  const few = await eventsOfTensors(40, limits), many = await eventsOfTensors(160, limits);
+  for (const [tensors, r] of [[40, few], [160, many]] as const) {
+    // up to 100 rows: 20 tensors x 5 checkpoints a batch
+    assert.ok(r.most.rows <= 100, `${tensors} tensors: one read handed out ${r.most.rows} statistic rows (limit 100)`);
+    assert.ok(r.most.trajectories <= 100, `${tensors} tensors: one read handed out ${r.most.trajectories} trajectories`);
+    assert.ok(r.most.histograms <= 100, `${tensors} tensors: one read handed out ${r.most.histograms} histograms`);
+    assert.ok(r.events.some((e) => e.kind === "population_fork"), "the kept tensors fork: detection ran");
+  }
+  assert.ok(many.most.reads > few.most.reads, "more tensors, more batches");
+  // the same events as with every tensor in one batch, and as with the masses summed by DuckDB (beyond EVENT_HISTOGRAM_STREAM_MAX_BUCKETS)
+  assert.deepEqual(many.events, (await eventsOfTensors(160, DEFAULT_EVENT_READ_LIMITS)).events);
+  assert.deepEqual(many.events, (await eventsOfTensors(160, { ...limits, histogramBuckets: 0 })).events);
 });
 
 /** Rows of 20 k one-element tensors as analyze writes them: the summary and histogram shape of a real sketch (64 templates reused). */

@@ -1,5 +1,6 @@
-// Issue 11 (154 checkpoints): event detection and the report read the stored histograms one
-// checkpoint at a time, so what one read hands out does not grow with the number of checkpoints.
+// Issue 11 (154 checkpoints): event detection (beyond EVENT_HISTOGRAM_STREAM_MAX_BUCKETS, forced
+// here) and the report read the stored histograms one checkpoint at a time, so what one read hands
+// out does not grow with the number of checkpoints.
 // Counted at the store, not by RSS: the most histogram records a single read produced. A read
 // per tensor over the run (or per range of tensor names, or per group) hands out a multiple of
 // the checkpoint count, and its native and JS memory grew with it (911 MB for `events`, 839 MB
@@ -10,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Store } from "../../src/store/store.js";
-import { detectRunEvents } from "../../src/pipeline/events.js";
+import { DEFAULT_EVENT_READ_LIMITS, detectRunEvents } from "../../src/pipeline/events.js";
 import { reportDataFromStore } from "../../src/report/from-store.js";
 import { fakeCheckpoint } from "../store/fake-results.js";
 
@@ -55,7 +56,8 @@ async function histogramReads(checkpoints: number): Promise<{ events: number; re
     await store.putRun({ run_id: "r", source: "/x" });
     for (let i = 0; i < checkpoints; i++) await store.writeCheckpoint("r", fakeCheckpoint(10 * i, 1, { tensors: TENSORS, histogramKeys: 16, trajectoryLength: 8 }));
     const reads = countHistogramReads(store);
-    await detectRunEvents(store, "r", { kinds: ["mode_split", "mode_merge"] });
+    // beyond EVENT_HISTOGRAM_STREAM_MAX_BUCKETS (here: any bucket) the masses are summed by DuckDB and buckets read step by step
+    await detectRunEvents(store, "r", { kinds: ["mode_split", "mode_merge"] }, { ...DEFAULT_EVENT_READ_LIMITS, histogramBuckets: 0 });
     const events = reads.largest(), eventsTotal = reads.total();
     reads.reset();
     const run = (await reportDataFromStore(store, { bins: 40 })).runs[0]!;
@@ -102,7 +104,7 @@ async function bucketReads(checkpoints: number): Promise<{ tensorRecords: number
     const forEach = store.forEachHistogram.bind(store), forEachGroup = store.forEachGroupHistogram.bind(store);
     store.forEachHistogram = async (f, onRecord) => forEach(f, (r) => { tensorRecords++; onRecord(r); });
     store.forEachGroupHistogram = async (f, onRecord) => forEachGroup(f, (r) => { groupRecords++; onRecord(r); });
-    const events = await detectRunEvents(store, "r", { kinds: ["mode_split", "mode_merge"], tensors: ["gpt_neox.*"] });
+    const events = await detectRunEvents(store, "r", { kinds: ["mode_split", "mode_merge"], tensors: ["gpt_neox.*"] }, { ...DEFAULT_EVENT_READ_LIMITS, histogramBuckets: 0 });
     // what the snapshots were built from instead: one summed record per tensor and checkpoint
     let snapshots = 0;
     await store.forEachHistogramMasses({ run: "r", groups: false, maxFiniteKey: 0x7f7f }, () => { snapshots++; });

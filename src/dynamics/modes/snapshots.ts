@@ -84,9 +84,18 @@ function spreadOf(values: Float64Array): { mean: number; std: number } {
   return { mean, std: Math.sqrt(ss / values.length) };
 }
 
+/** The finite values in order, as float64 (one pass to count, one to copy: no callback per value). */
+function finiteValues(values: ArrayLike<number>): Float64Array {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) n++;
+  const out = new Float64Array(n);
+  for (let i = 0, j = 0; j < n; i++) if (Number.isFinite(values[i]!)) out[j++] = values[i]!;
+  return out;
+}
+
 /** Modes of the exact values (finite ones); stored Silverman KDE modes are reused when given. */
 export function snapshotFromValues(values: ArrayLike<number>, stored: StoredShape | null = null): ValueSnapshot {
-  const finite = Float64Array.from(values).filter(Number.isFinite);
+  const finite = finiteValues(values);
   const method = "exact values, Gaussian KDE (Silverman bandwidth)";
   if (finite.length === 0) return degenerate(0, `${method}; no finite values`);
   const { mean, std } = spreadOf(finite);
