@@ -9,15 +9,14 @@ import { discoverRunSource } from "../runs/run-source.js";
 import type { StatsPool } from "../kernels/stats-pool.js";
 import { Store } from "../store/store.js";
 import { claimRun } from "../store/identity.js";
-import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
+import { DEFAULT_KEEP_FULL_MAX_ELEMENTS, DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../util/limits.js";
 import { UsageError } from "../util/errors.js";
 import { BatchWriter, discardStages, withStage } from "./batch-writer.js";
 import type { CheckpointStage } from "../store/staging.js";
 import { analyzeCheckpoint, type CheckpointBatch, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
-import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/extras.js";
 import { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
-import { countEventsByKind, detectorRecord, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
-import { importTrainerStateMetrics, type TrainerMetricsImport } from "./run-metrics.js";
+import type { DynamicsEventKind, EventDetectionOptions } from "./events.js";
+import type { TrainerMetricsImport } from "./run-metrics.js";
 import { stamp, stampLast } from "../util/timeline.js";
 
 export { isKeptTensor, type NonFiniteReport } from "./checkpoint-batch.js";
@@ -116,11 +115,26 @@ export const CHECKPOINTS_IN_FLIGHT = 2;
  */
 export const SERIAL_CHECKPOINT_TENSORS = 4_096;
 
+/**
+ * The modules used once the statistics are written: event detection (~45 modules of dynamics/)
+ * and the training log's import. Not loaded before the analysis starts: they load while the
+ * store opens (openStoreAndPool), when this thread would otherwise wait.
+ */
+const afterStatistics = () => Promise.all([import("./events.js"), import("./run-metrics.js")]);
+let afterStatisticsModules: ReturnType<typeof afterStatistics> | undefined;
+function loadAfterStatistics(): ReturnType<typeof afterStatistics> {
+  if (afterStatisticsModules === undefined) {
+    afterStatisticsModules = afterStatistics();
+    afterStatisticsModules.catch(() => {}); // loaded ahead of use: a failure is thrown where they are used
+  }
+  return afterStatisticsModules;
+}
+
 export async function analyzeRun(runPath: string, options: AnalyzeOptions): Promise<AnalyzeSummary> {
   const started = Date.now();
   stamp("analyze: start");
   checkShapeOptions(options);
-  if (typeof options.events === "object") detectorRecord(options.events); // refuses bad event options before hours of analysis
+  if (typeof options.events === "object") (await loadAfterStatistics())[0].detectorRecord(options.events); // refuses bad event options before hours of analysis
   const run = await discoverRunSource(runPath, {
     ...(options.steps !== undefined && { steps: options.steps }), ...(options.revisions !== undefined && { revisions: options.revisions }), ...(options.hub !== undefined && { hub: options.hub }),
   });
@@ -172,8 +186,10 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     // Event detection does not use the workers: their threads (each a V8 heap and WASM memories,
     // 50-80 MB together) go before it (20,000-tensor checkpoints x 3: peak 515-557 -> 444-464 MB).
     // A pool given in options is handed over, so it goes too.
-    await pool.close();
-    stamp("analyze: pool closed");
+    // The workers stop on their own threads while the events are detected (awaited in the finally below).
+    void pool.close();
+    stamp("analyze: pool closing");
+    const [{ countEventsByKind, recomputeRunEvents }, { importTrainerStateMetrics }] = await loadAfterStatistics();
     if (!run.remote && claim.registered) summary.metrics = await importTrainerStateMetrics(store, runId, checkpoints);
     // A run analyzed before and unchanged now keeps its stored events (a no-op leaves the store's bytes alone).
     if (options.events !== false && claim.registered && summary.analyzed === 0 && claim.existing) {
@@ -190,8 +206,8 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   } finally {
     await writer?.flush().catch(() => {}); // a failed write was rethrown above
     await discardStages(stages);
-    await pool.close();
-    if (options.store === undefined) await store.close();
+    // the store closes (DuckDB checkpoints its file) while the workers finish stopping
+    await Promise.all([pool.close().finally(() => stamp("analyze: pool closed")), options.store === undefined ? store.close() : undefined]);
     stamp("analyze: store closed");
   }
   summary.seconds = (Date.now() - started) / 1000;
@@ -289,8 +305,12 @@ export async function pipelineInOrder<T, R>(
 
 /** The store and the worker pool (each given or made here), the workers starting while the store opens. */
 async function openStoreAndPool(options: AnalyzeOptions): Promise<{ store: Store; pool: StatsPool }> {
+  const opening = options.store !== undefined ? Promise.resolve(options.store) : Store.openDir(options.out);
+  // DuckDB opens the file on its own threads: this one loads the modules used after the
+  // statistics meanwhile, instead of waiting idle (they would otherwise load during the analysis).
+  if (options.events !== false) void loadAfterStatistics();
   const [store, pool] = await Promise.allSettled([
-    (options.store !== undefined ? Promise.resolve(options.store) : Store.openDir(options.out)).finally(() => stamp("analyze: store open")),
+    opening.finally(() => stamp("analyze: store open")),
     Promise.resolve(options.pool ?? createAnalyzePool(options.workers ?? DEFAULT_ANALYZE_WORKERS)).finally(() => stamp("analyze: workers ready")),
   ]);
   if (store.status === "fulfilled" && pool.status === "fulfilled") return { store: store.value, pool: pool.value };
