@@ -116,25 +116,28 @@ export const CHECKPOINTS_IN_FLIGHT = 2;
 export const SERIAL_CHECKPOINT_TENSORS = 4_096;
 
 /**
- * The modules used once the statistics are written: event detection (~45 modules of dynamics/)
- * and the training log's import. Not loaded before the analysis starts: they load while the
- * store opens (openStoreAndPool), when this thread would otherwise wait.
+ * Modules used once the statistics are written: event detection (~45 modules of dynamics/) and
+ * the training log's import. Not loaded before the analysis starts: they load while the store
+ * opens (openStoreAndPool), when this thread would otherwise wait, or when first used.
  */
-const afterStatistics = () => Promise.all([import("./events.js"), import("./run-metrics.js")]);
-let afterStatisticsModules: ReturnType<typeof afterStatistics> | undefined;
-function loadAfterStatistics(): ReturnType<typeof afterStatistics> {
-  if (afterStatisticsModules === undefined) {
-    afterStatisticsModules = afterStatistics();
-    afterStatisticsModules.catch(() => {}); // loaded ahead of use: a failure is thrown where they are used
-  }
-  return afterStatisticsModules;
-}
+const lazyModule = <M>(load: () => Promise<M>): (() => Promise<M>) => {
+  let loading: Promise<M> | undefined;
+  return () => {
+    if (loading === undefined) {
+      loading = load();
+      loading.catch(() => {}); // loaded ahead of use: a failure is thrown where it is used
+    }
+    return loading;
+  };
+};
+const eventsModule = lazyModule(() => import("./events.js"));
+const runMetricsModule = lazyModule(() => import("./run-metrics.js"));
 
 export async function analyzeRun(runPath: string, options: AnalyzeOptions): Promise<AnalyzeSummary> {
   const started = Date.now();
   stamp("analyze: start");
   checkShapeOptions(options);
-  if (typeof options.events === "object") (await loadAfterStatistics())[0].detectorRecord(options.events); // refuses bad event options before hours of analysis
+  if (typeof options.events === "object") (await eventsModule()).detectorRecord(options.events); // refuses bad event options before hours of analysis
   const run = await discoverRunSource(runPath, {
     ...(options.steps !== undefined && { steps: options.steps }), ...(options.revisions !== undefined && { revisions: options.revisions }), ...(options.hub !== undefined && { hub: options.hub }),
   });
@@ -189,14 +192,14 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     // The workers stop on their own threads while the events are detected (awaited in the finally below).
     void pool.close();
     stamp("analyze: pool closing");
-    const [{ countEventsByKind, recomputeRunEvents }, { importTrainerStateMetrics }] = await loadAfterStatistics();
-    if (!run.remote && claim.registered) summary.metrics = await importTrainerStateMetrics(store, runId, checkpoints);
+    if (!run.remote && claim.registered) summary.metrics = await (await runMetricsModule()).importTrainerStateMetrics(store, runId, checkpoints);
     // A run analyzed before and unchanged now keeps its stored events (a no-op leaves the store's bytes alone).
     if (options.events !== false && claim.registered && summary.analyzed === 0 && claim.existing) {
-      summary.events = countEventsByKind(await store.events({ run: runId }));
+      summary.events = (await eventsModule()).countEventsByKind(await store.events({ run: runId }));
     } else if (options.events !== false && claim.registered) {
       const eventsStarted = Date.now(), eventsCpu = process.cpuUsage();
       stamp("analyze: events start");
+      const { countEventsByKind, recomputeRunEvents } = await eventsModule();
       summary.events = countEventsByKind(await recomputeRunEvents(store, runId, options.events === true ? {} : options.events ?? {}));
       summary.eventSeconds = (Date.now() - eventsStarted) / 1000;
       stamp("analyze: events end");
@@ -308,7 +311,8 @@ async function openStoreAndPool(options: AnalyzeOptions): Promise<{ store: Store
   const opening = options.store !== undefined ? Promise.resolve(options.store) : Store.openDir(options.out);
   // DuckDB opens the file on its own threads: this one loads the modules used after the
   // statistics meanwhile, instead of waiting idle (they would otherwise load during the analysis).
-  if (options.events !== false) void loadAfterStatistics();
+  void runMetricsModule();
+  if (options.events !== false) void eventsModule();
   const [store, pool] = await Promise.allSettled([
     opening.finally(() => stamp("analyze: store open")),
     Promise.resolve(options.pool ?? createAnalyzePool(options.workers ?? DEFAULT_ANALYZE_WORKERS)).finally(() => stamp("analyze: workers ready")),
