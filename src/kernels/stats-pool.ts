@@ -19,45 +19,19 @@ import { isContiguousView, readTensorBytes, readTensorChunks } from "../tensor/r
 import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
 import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
-import { stamp, stampLast } from "../util/timeline.js";
-import { installShapeKernels } from "./shape-wasm.js";
-import { installSpectralKernels } from "./spectral-wasm.js";
+import { stamp, stampFrom, stampLast } from "../util/timeline.js";
 import { packedTransfer, packSketch, unpackSketch, type PackedSketch } from "./packed-sketch.js";
-import { StatsJobHost } from "./stats-host.js";
+import type { StatsJobHost } from "./stats-host.js";
+import { callExport, PRELOAD_KEY, type StatsReply, type StatsRequest, type TensorBytes, type TensorValues } from "./worker-protocol.js";
 
-/**
- * Messages to a worker. "tensor": sketch a tensor (or one part of it) from `source` and, with a
- * task, run `fn(sketch, values, ...args)` on it; a `sketch` source skips the sketching.
- */
-export type StatsRequest =
-  | { type: "call"; job: number; module: string; fn: string; args: readonly unknown[] }
-  | { type: "tensor"; job: number; dtype: Dtype; source: TensorSource; values: TensorValues; task: TensorTask | null };
+export { callExport, PRELOAD_KEY, taskModule, type StatsReply, type StatsRequest, type TensorBytes, type TensorReply, type TensorSource, type TensorTask, type TensorValues } from "./worker-protocol.js";
 
-/** The whole bytes of a tensor for a fused task: a local file range the worker reads itself, or bytes handed over (transferred). */
-export type TensorBytes = { path: string; offset: number; length: number } | { bytes: Uint8Array };
-/** What a "tensor" request sketches: bytes as above, or nothing (a sketch made elsewhere, packed). */
-export type TensorSource = TensorBytes | { sketch: PackedSketch };
-/** The task a "tensor" request runs: `fn` exported by the ES module at `module`, called as fn(sketch, values, ...args). */
-export interface TensorTask { module: string; fn: string; args: readonly unknown[] }
-/** What a fused task does with the decoded float32 values: none (not decoded), use them, or also return them (transferred back). */
-export type TensorValues = "none" | "use" | "return";
 /** Result of sketchAndCall: the tensor's sketch, the task's result and (values "return") its values. */
 export interface TensorTaskResult<T> {
   sketch: TensorSketch;
   value: T;
   values: Float32Array | null;
 }
-/**
- * What a worker posts back for a "tensor" request: with a task, its result, the sketch (null when
- * the source was a sketch) and the values ("return"); without one, the packed sketch alone.
- */
-export type TensorReply = { sketch: PackedSketch | null; value: unknown; values: Float32Array | null } | PackedSketch;
-/** Messages from a worker ("ready" once, when its kernel is loaded). */
-export type StatsReply =
-  | { type: "ready" }
-  | { type: "result"; job: number; value: unknown }
-  | { type: "error"; job: number; message: string };
-
 export interface SketchTensorOptions {
   /** Bytes per chunk read and dispatched (default STATS_CHUNK_BYTES; file ranges: FILE_RANGE_BYTES). */
   chunkBytes?: number;
@@ -84,6 +58,12 @@ export const FILE_RANGE_BYTES = 16 * 1024 * 1024;
  * larger ones are split over the workers and their task runs after the merge.
  */
 export const FUSED_FILE_MAX_BYTES = FILE_RANGE_BYTES;
+/**
+ * Kernels compiled once here and handed to every worker (a WebAssembly.Module is shared, not
+ * recompiled): the workers then also share the code V8 compiles lazily and tiers up as they run,
+ * so one worker's warm-up serves the other.
+ */
+const SHARED_KERNELS = ["stats", "shape", "shape-binned", "spectral"] as const;
 /** Largest worker count accepted. */
 export const MAX_STATS_WORKERS = 64;
 
@@ -96,6 +76,7 @@ export class StatsPool {
   private waiters: (() => void)[] = [];
   private broken: Error | undefined;
   private closed = false;
+  private stopping: Promise<void> | undefined;
 
   private constructor(private readonly slots: Slot[], private readonly host: StatsJobHost | undefined) {
     slots.forEach((slot, i) => {
@@ -117,14 +98,17 @@ export class StatsPool {
       throw new UsageError(`StatsPool: workers must be an integer in [0, ${MAX_STATS_WORKERS}], got ${workers}`);
     }
     if (workers === 0) {
-      installShapeKernels(); // calls run in this thread: the same kernels as in the workers
-      installSpectralKernels();
-      return new StatsPool([], new StatsJobHost());
+      // calls run in this thread: the same kernels as in the workers (loaded only here: the workers load their own)
+      const [shape, spectral, host] = await Promise.all([import("./shape-wasm.js"), import("./spectral-wasm.js"), import("./stats-host.js")]);
+      shape.installShapeKernels();
+      spectral.installSpectralKernels();
+      return new StatsPool([], new host.StatsJobHost());
     }
     const url = new URL("./stats-worker" + MODULE_EXT, import.meta.url);
-    const workerData = { ...sharedKernelData(["stats", "spectral"]), [PRELOAD_KEY]: [...(options.preload ?? [])] };
+    const workerData = { ...sharedKernelData(SHARED_KERNELS), [PRELOAD_KEY]: [...(options.preload ?? [])] };
     const slots = await Promise.all(Array.from({ length: workers }, () => new Promise<Slot>((resolve, reject) => {
       const worker = startModuleWorker(url, { workerData });
+      stampLast("pool: workers started");
       worker.once("message", (msg: StatsReply) => {
         if (msg.type === "ready") resolve({ worker, inFlight: 0, carrying: 0 });
         else reject(new KernelError(`statistics worker sent ${msg.type} before ready`));
@@ -348,8 +332,13 @@ export class StatsPool {
   }
 
   private onReply(w: number, msg: StatsReply): void {
-    stampLast("pool: last reply");
+    if (msg.type === "timeline") {
+      for (const s of msg.stamps) stampFrom(`worker ${w}: `, s);
+      return;
+    }
     if (msg.type === "ready") return;
+    stamp("pool: first reply");
+    stampLast("pool: last reply");
     const call = this.calls.get(msg.job);
     this.calls.delete(msg.job);
     this.release(w, call?.carried ?? false);
@@ -364,34 +353,15 @@ export class StatsPool {
     this.wake();
   }
 
-  /** Stops the workers. Pending sketches reject. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.fail(new UsageError("the statistics pool was closed while sketching"));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  /** Stops the workers (every call resolves once they have stopped). Pending sketches reject. */
+  close(): Promise<void> {
+    if (this.stopping === undefined) {
+      this.closed = true;
+      this.fail(new UsageError("the statistics pool was closed while sketching"));
+      this.stopping = Promise.all(this.slots.map((s) => s.worker.terminate())).then(() => undefined);
+    }
+    return this.stopping;
   }
-}
-
-const taskModules = new Map<string, Promise<Record<string, unknown>>>();
-/** Key of the task modules a worker preloads in its workerData (StatsPool.create's `preload`). */
-export const PRELOAD_KEY = "forkingPathsPreload";
-
-/** The task module at `moduleUrl`, imported once per thread. */
-export function taskModule(moduleUrl: string): Promise<Record<string, unknown>> {
-  let mod = taskModules.get(moduleUrl);
-  if (mod === undefined) {
-    taskModules.set(moduleUrl, (mod = import(moduleUrl) as Promise<Record<string, unknown>>));
-    mod.catch(() => {}); // a preload nobody awaits yet: its error comes with the first call
-  }
-  return mod;
-}
-
-/** Calls an export of an ES module (imported once per thread). Also used by the workers. */
-export async function callExport(moduleUrl: string, fn: string, args: readonly unknown[]): Promise<unknown> {
-  const f = (await taskModule(moduleUrl))[fn];
-  if (typeof f !== "function") throw new KernelError(`task module ${moduleUrl} has no function ${fn}`);
-  return (f as (...a: readonly unknown[]) => unknown)(...args);
 }
 
 interface LocalFileRange { path: string; offset: number; length: number }

@@ -1,18 +1,26 @@
 // Worker-thread entry of the statistics pool: one WASM kernel per worker, driven by messages
 // from StatsPool (src/kernels/stats-pool.ts). Not imported by anything else.
+import { performance } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
 import { decodeToFloat32 } from "../formats/dtype.js";
 import { packedTransfer, type PackedSketch } from "./packed-sketch.js";
 import { installShapeKernels } from "./shape-wasm.js";
 import { installSpectralKernels } from "./spectral-wasm.js";
 import { readFileRange, readFileRangeInto, StatsJobHost } from "./stats-host.js";
-import { callExport, PRELOAD_KEY, taskModule, type StatsRequest, type StatsReply, type TensorReply } from "./stats-pool.js";
+import { callExport, PRELOAD_KEY, taskModule, type StatsRequest, type StatsReply, type TensorReply } from "./worker-protocol.js";
+import { threadStamp, timelineEnabled, type ThreadStamp } from "../util/timeline.js";
+
+// FP_TIMELINE=1: this worker's start-up moments, sent to the main thread once its task modules are loaded
+const bootStamps: ThreadStamp[] = timelineEnabled
+  ? [threadStamp("environment created", performance.nodeTiming.environment), threadStamp("node bootstrapped", performance.nodeTiming.bootstrapComplete), threadStamp("modules loaded")]
+  : [];
 
 const port = parentPort;
 if (port === null) throw new Error("stats-worker.ts must run as a worker thread");
 // shape statistics run here (StatsPool.call): their hot loops go to the WASM kernels
 installShapeKernels();
 installSpectralKernels();
+if (timelineEnabled) bootStamps.push(threadStamp("kernels installed"));
 let host: StatsJobHost | undefined;
 try {
   host = new StatsJobHost();
@@ -101,4 +109,10 @@ port.on("message", (msg: StatsRequest) => (msg.type === "call" ? runCall(msg) : 
 port.postMessage({ type: "ready" } satisfies StatsReply);
 // Task modules named by the pool start loading now, while the main thread opens the store and the checkpoint.
 const preload: unknown = (workerData as Record<string, unknown> | null)?.[PRELOAD_KEY];
-if (Array.isArray(preload)) for (const url of preload) if (typeof url === "string") void taskModule(url);
+const preloading = Array.isArray(preload) ? preload.filter((url): url is string => typeof url === "string").map((url) => taskModule(url)) : [];
+if (timelineEnabled) {
+  void Promise.allSettled(preloading).then(() => {
+    bootStamps.push(threadStamp("task modules loaded"));
+    port.postMessage({ type: "timeline", stamps: bootStamps } satisfies StatsReply);
+  });
+}

@@ -1,8 +1,10 @@
 // The worker pool an analysis runs on, in a module light enough to load first: the CLI starts
 // the pool before it loads the rest of the analysis (the store, DuckDB), so the workers load their
 // modules and WASM kernels on the other core meanwhile (issue 11: start-up off the critical path).
+// The row tasks' module (the shape statistics, ~40 modules) is named by its URL, not imported:
+// it is the workers' to load (they preload it), not the main thread's.
 import { StatsPool } from "../kernels/stats-pool.js";
-import { ROW_TASKS_URL } from "./row-tasks.js";
+import { ROW_TASKS_URL } from "./row-tasks-url.js";
 
 export const DEFAULT_ANALYZE_WORKERS = 2;
 

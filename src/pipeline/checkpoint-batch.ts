@@ -30,8 +30,9 @@ import { classifyTensor, isNonParameterBuffer, isSpectralTarget } from "../tenso
 import { nameFilter } from "../util/glob.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { CheckpointGroupsBuilder, type GroupSketch } from "./groups.js";
-import { ROW_TASKS_URL, type GroupRowSpec, type RowStats, type TensorRowSpec } from "./row-tasks.js";
-import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../stats/extras.js";
+import type { GroupRowSpec, RowStats, TensorRowSpec } from "./row-tasks.js";
+import { ROW_TASKS_URL } from "./row-tasks-url.js";
+import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../util/limits.js";
 
 /**
  * Tensors under way at once per checkpoint: enough to fill the workers' queues (2 workers x

@@ -1,18 +1,13 @@
 // Group statistics of one checkpoint (per role across layers, e.g. every attn.qkv.weight; per
 // layer; whole model), made by merging tensor sketches (stats/group.ts), never by re-reading;
 // their shape statistics come from a seeded sample of the merged histogram (stats/extras.ts).
-import { groupSketches, type SketchedTensor } from "../stats/group.js";
 import { HIST_KEY_COUNT } from "../stats/histogram.js";
 import { emptySketch, mergeSketches, type TensorSketch } from "../stats/sketch.js";
-import { summarizeSketch } from "../stats/summary.js";
-import type { GroupKind, GroupStatsInput, TensorStatsInput } from "../store/types.js";
-import { histogramShapeExtra, shapeSeed } from "../stats/extras.js";
+import type { GroupKind, TensorStatsInput } from "../store/types.js";
 
-/** Shape statistics of group rows: the checkpoint's step (part of the sample seed) and the sample size. */
-export interface GroupShapeOptions {
-  step: number;
-  sampleSize: number;
-}
+// groupRows (the rows of groups, one checkpoint at once: the reference for the analysis's rows)
+// lives in group-rows.ts: with it, this module would load the shape statistics in the main thread.
+export type { GroupShapeOptions } from "./group-rows.js";
 
 /** Role group of a tensor: its role and kind, so weights and biases are not mixed. */
 export function roleGroupName(row: Pick<TensorStatsInput, "role" | "kind">): string {
@@ -152,25 +147,4 @@ export function checkpointGroups(tensors: readonly { row: Pick<TensorStatsInput,
   const builder = new CheckpointGroupsBuilder();
   for (const { row, sketch } of tensors) builder.add(row, sketch);
   return builder.groups();
-}
-
-/**
- * Group rows of a checkpoint's tensors, in a stable order: model, roles by name, layers by index.
- * With `shape`, each row gets `extra.shape` and `extra.shape_method` from its histogram.
- */
-export function groupRows(tensors: readonly { row: TensorStatsInput; sketch: TensorSketch }[], shape: GroupShapeOptions | null = null): GroupStatsInput[] {
-  const sketched: SketchedTensor[] = tensors.map(({ row, sketch }) => ({ name: row.tensor, layer: row.layer, role: roleGroupName(row), sketch }));
-  const groups = groupSketches(sketched);
-  const count = (pred: (t: SketchedTensor) => boolean) => sketched.filter(pred).length;
-  const row = (kind: GroupKind, name: string, sketch: TensorSketch, n: number): GroupStatsInput => {
-    const histogram = { keys: sketch.histKeys, counts: sketch.histCounts };
-    const extra = shape === null ? null : histogramShapeExtra(histogram, shapeSeed("group", name, shape.step), shape.sampleSize);
-    return { ...summarizeSketch(sketch), group_kind: kind, group_name: name, n_tensors: n, histogram, ...(extra !== null && { extra: { ...extra } }) };
-  };
-  if (sketched.length === 0) return [];
-  return [
-    row("model", "model", groups.model, sketched.length),
-    ...[...groups.byRole].sort(([a], [b]) => a.localeCompare(b)).map(([name, s]) => row("role", name, s, count((t) => t.role === name))),
-    ...[...groups.byLayer].sort(([a], [b]) => a - b).map(([layer, s]) => row("layer", `layer.${layer}`, s, count((t) => t.layer === layer))),
-  ];
 }

@@ -4,7 +4,8 @@ export {
 } from "./checkpoint-batch.js";
 export { runCheckpointJob, type CheckpointJob } from "./checkpoint-job.js";
 export { BatchWriter } from "./batch-writer.js";
-export { groupRows, checkpointGroups, roleGroupName, type GroupShapeOptions, type GroupSketch } from "./groups.js";
+export { checkpointGroups, roleGroupName, type GroupSketch } from "./groups.js";
+export { groupRows, type GroupShapeOptions } from "./group-rows.js";
 export {
   detectRunEvents, storeRunEvents, recomputeRunEvents, countEventsByKind, detectorRecord, EVENT_KINDS, EVENT_DETECTION_VERSION,
   MIN_CHANGE_POINT_CHECKPOINTS, MIN_CHANGE_POINT_SEGMENT, MIN_LAYER_FORK_CHECKPOINTS, DEFAULT_CHANGE_POINT_STATISTICS, DEFAULT_LAYER_FORK_STATISTICS, DEFAULT_CHANGE_POINT_COST,

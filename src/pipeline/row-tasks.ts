@@ -5,8 +5,8 @@
 import { summarizeSketch, type SummarySketch, type TensorSummary } from "../stats/summary.js";
 import { exactShapeExtra, histogramShapeExtra, shapeSeed, spectralExtra } from "../stats/extras.js";
 
-/** Where the task functions live, for StatsPool.call (".ts" under tsx, ".js" compiled). */
-export const ROW_TASKS_URL = import.meta.url;
+/** Where the task functions live, for StatsPool.call: pipeline/row-tasks-url.ts names it without loading this module. */
+export { ROW_TASKS_URL } from "./row-tasks-url.js";
 
 export interface TensorRowTask {
   readonly name: string;

@@ -4,7 +4,7 @@
 import { resolve, basename } from "node:path";
 import { UsageError } from "../util/errors.js";
 import { discoverRun, type RunCheckpoint } from "./discovery.js";
-import { discoverHubRun, hubRunId, type HubRunHubOptions } from "./hub-run.js";
+import type { HubRunHubOptions } from "./hub-run.js"; // its code (the Hub client, ~14 modules) is loaded for hf:// runs only
 import { isHubUrl } from "./hub-url.js";
 
 export interface RunSourceOptions {
@@ -30,6 +30,7 @@ export interface RunSource {
 export async function discoverRunSource(pathOrUrl: string, options: RunSourceOptions = {}): Promise<RunSource> {
   if (isHubUrl(pathOrUrl)) {
     if (options.steps !== undefined) throw new UsageError("--steps does not apply to hf:// runs: steps come from the revision names (use --revisions)");
+    const { discoverHubRun, hubRunId } = await import("./hub-run.js");
     const checkpoints = await discoverHubRun(pathOrUrl, {
       ...(options.revisions !== undefined && { revisions: options.revisions }), ...(options.hub !== undefined && { hub: options.hub }),
     });

@@ -6,15 +6,16 @@ import { ForkingPathsError } from "../util/errors.js";
 import { deriveSeed } from "../util/rng.js";
 import { BUCKET_RELATIVE_WIDTH, HISTOGRAM_MIXTURE_EM, histogramShapeSummary, shapeSummary, type HistogramShapeBounds, type ShapeSummary } from "./shape/index.js";
 import { allFinite, spectralSummary, type PowerLawFit, type SpectralSummary } from "./spectral.js";
-import { HISTOGRAM_SAMPLE_SIZE } from "./histogram-sample.js";
 
 /**
- * Kept for the CLI's --shape-sample: a positive value turns histogram shapes on (0: kept tensors
- * only). The histogram path analyses every value through its bucket, so the size itself is unused.
+ * DEFAULT_SHAPE_SAMPLE_SIZE is kept for the CLI's --shape-sample: a positive value turns histogram
+ * shapes on (0: kept tensors only); the histogram path analyses every value through its bucket, so
+ * the size itself is unused (it equals HISTOGRAM_SAMPLE_SIZE). DEFAULT_SPECTRAL_MAX_DIM: matrices
+ * with min(rows, cols) up to it get a spectral summary (eigenvalues of the small Gram matrix, O(m^3)).
+ * Both live in util/limits.ts (light for the main thread).
  */
-export const DEFAULT_SHAPE_SAMPLE_SIZE = HISTOGRAM_SAMPLE_SIZE;
-/** Matrices with min(rows, cols) up to this get a spectral summary (eigenvalues of the small Gram matrix, O(m^3)). */
-export const DEFAULT_SPECTRAL_MAX_DIM = 256;
+import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../util/limits.js";
+export { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM };
 
 /** How `extra.shape` was computed, stored beside it as `extra.shape_method`. */
 export interface ShapeMethod {

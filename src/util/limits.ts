@@ -12,6 +12,14 @@ export const MAX_TENSOR_RANK = 16;
 export const STATS_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Tensors up to this many elements are kept in full at every checkpoint (trajectories). */
 export const DEFAULT_KEEP_FULL_MAX_ELEMENTS = 65_536;
+/**
+ * Default of the CLI's --shape-sample (stats/extras.ts): positive turns the histogram shapes of
+ * large tensors and groups on; stored with a run's options. Here, not in stats/extras.ts, so the
+ * main thread does not load the shape statistics (~40 modules, the workers' work) for it.
+ */
+export const DEFAULT_SHAPE_SAMPLE_SIZE = 4096;
+/** Matrices with min(rows, cols) up to this get a spectral summary by default (stats/extras.ts). */
+export const DEFAULT_SPECTRAL_MAX_DIM = 256;
 /** Largest sharded-checkpoint index file accepted (bytes). */
 export const MAX_INDEX_JSON_BYTES = 64 * 1024 * 1024;
 

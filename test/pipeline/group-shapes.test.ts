@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { storedHistogramShapeOf, storedShapeOf, snapshotFromHistogram } from "../../src/dynamics/modes/snapshots.js";
-import { groupRows } from "../../src/pipeline/groups.js";
+import { groupRows } from "../../src/pipeline/group-rows.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, shapeSeed } from "../../src/stats/extras.js";
 import type { ShapeSummary } from "../../src/stats/shape/index.js";
 import { sketchOfValues } from "../../src/stats/sketch-values.js";

@@ -3,7 +3,7 @@
 // checkpoints, tensors with NaN, +-Inf, +-0, subnormals and float32 extremes, an empty tensor,
 // one whose counts exceed float32's exact integers, groups merged from the tensor sketches,
 // events (one without any step) and metrics.
-import { groupRows } from "../../../src/pipeline/groups.js";
+import { groupRows } from "../../../src/pipeline/group-rows.js";
 import { sketchOfValues } from "../../../src/stats/sketch-values.js";
 import { summarizeSketch } from "../../../src/stats/summary.js";
 import type { Store } from "../../../src/store/store.js";

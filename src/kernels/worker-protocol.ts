@@ -1,0 +1,56 @@
+// What the statistics pool (stats-pool.ts) and its workers (stats-worker.ts) say to each other,
+// and how either side runs a task: an export of an ES module, imported once per thread. Kept
+// apart from the pool so that a worker loads only this, not the pool's own modules (start-up).
+import type { Dtype } from "../formats/dtype.js";
+import { KernelError } from "../util/errors.js";
+import type { ThreadStamp } from "../util/timeline.js";
+import type { PackedSketch } from "./packed-sketch.js";
+
+/**
+ * Messages to a worker. "tensor": sketch a tensor (or one part of it) from `source` and, with a
+ * task, run `fn(sketch, values, ...args)` on it; a `sketch` source skips the sketching.
+ */
+export type StatsRequest =
+  | { type: "call"; job: number; module: string; fn: string; args: readonly unknown[] }
+  | { type: "tensor"; job: number; dtype: Dtype; source: TensorSource; values: TensorValues; task: TensorTask | null };
+
+/** The whole bytes of a tensor for a fused task: a local file range the worker reads itself, or bytes handed over (transferred). */
+export type TensorBytes = { path: string; offset: number; length: number } | { bytes: Uint8Array };
+/** What a "tensor" request sketches: bytes as above, or nothing (a sketch made elsewhere, packed). */
+export type TensorSource = TensorBytes | { sketch: PackedSketch };
+/** The task a "tensor" request runs: `fn` exported by the ES module at `module`, called as fn(sketch, values, ...args). */
+export interface TensorTask { module: string; fn: string; args: readonly unknown[] }
+/** What a fused task does with the decoded float32 values: none (not decoded), use them, or also return them (transferred back). */
+export type TensorValues = "none" | "use" | "return";
+/**
+ * What a worker posts back for a "tensor" request: with a task, its result, the sketch (null when
+ * the source was a sketch) and the values ("return"); without one, the packed sketch alone.
+ */
+export type TensorReply = { sketch: PackedSketch | null; value: unknown; values: Float32Array | null } | PackedSketch;
+/** Messages from a worker ("ready" once, when its kernel is loaded; "timeline": its start-up stamps, with FP_TIMELINE=1). */
+export type StatsReply =
+  | { type: "ready" }
+  | { type: "timeline"; stamps: ThreadStamp[] }
+  | { type: "result"; job: number; value: unknown }
+  | { type: "error"; job: number; message: string };
+
+const taskModules = new Map<string, Promise<Record<string, unknown>>>();
+/** Key of the task modules a worker preloads in its workerData (StatsPool.create's `preload`). */
+export const PRELOAD_KEY = "forkingPathsPreload";
+
+/** The task module at `moduleUrl`, imported once per thread. */
+export function taskModule(moduleUrl: string): Promise<Record<string, unknown>> {
+  let mod = taskModules.get(moduleUrl);
+  if (mod === undefined) {
+    taskModules.set(moduleUrl, (mod = import(moduleUrl) as Promise<Record<string, unknown>>));
+    mod.catch(() => {}); // a preload nobody awaits yet: its error comes with the first call
+  }
+  return mod;
+}
+
+/** Calls an export of an ES module (imported once per thread). Also used by the workers. */
+export async function callExport(moduleUrl: string, fn: string, args: readonly unknown[]): Promise<unknown> {
+  const f = (await taskModule(moduleUrl))[fn];
+  if (typeof f !== "function") throw new KernelError(`task module ${moduleUrl} has no function ${fn}`);
+  return (f as (...a: readonly unknown[]) => unknown)(...args);
+}
