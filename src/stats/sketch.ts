@@ -164,6 +164,34 @@ export function mergeSketches(a: TensorSketch, b: TensorSketch): TensorSketch {
   };
 }
 
+/**
+ * Merges `b`'s counts, moments and norms into `into` in place: afterwards `into` holds what
+ * mergeSketches(into, b) gives, bit for bit, except the histogram (histKeys / histCounts are left
+ * as they are; the caller sums bucket counts its own way). For accumulating many sketches (a
+ * group's) without a new sketch object and histogram arrays per merge.
+ */
+export function mergeSketchCountsInto(into: TensorSketch, b: TensorSketch): void {
+  const a = into;
+  const linf = Math.max(a.linf, b.linf);
+  const e = a.n === 0 ? scaleExpOf(b) : b.n === 0 ? scaleExpOf(a) : momentScaleExp(linf);
+  const m = mergeSketchMoments(a, b, e);
+  const l2sq = ldexp(a.l2sq, 2 * (scaleExpOf(a) - e)) + ldexp(b.l2sq, 2 * (scaleExpOf(b) - e));
+  a.numel += b.numel;
+  a.nan += b.nan;
+  a.posinf += b.posinf;
+  a.neginf += b.neginf;
+  a.zero += b.zero;
+  a.n = m.n; a.mean = m.mean; a.m2 = m.m2; a.m3 = m.m3; a.m4 = m.m4;
+  a.min = minOrNull(a.min, b.min);
+  a.max = maxOrNull(a.max, b.max);
+  a.l1 += b.l1;
+  a.l2sq = l2sq;
+  a.linf = linf;
+  a.scaleExp = e;
+  for (let i = 0; i < a.absLe.length; i++) a.absLe[i] = a.absLe[i]! + (b.absLe[i] ?? 0);
+  a.keysExact = a.keysExact && b.keysExact;
+}
+
 /** Folds mergeSketches over a list (the empty list gives emptySketch()). */
 export function mergeAllSketches(sketches: Iterable<TensorSketch>): TensorSketch {
   let acc = emptySketch();

@@ -108,6 +108,7 @@ export function sketchToStore(sketch: unknown, histogram: HistogramData | undefi
 }
 
 function sameNumbers(a: unknown, b: ArrayLike<number>): boolean {
+  if (a === b) return Array.isArray(a); // the row's histogram is usually the sketch's own arrays
   if (!Array.isArray(a) || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
