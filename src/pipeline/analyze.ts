@@ -19,6 +19,7 @@ import { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
 import { countEventsByKind, detectorRecord, recomputeRunEvents, type DynamicsEventKind, type EventDetectionOptions } from "./events.js";
 import { importTrainerStateMetrics, type TrainerMetricsImport } from "./run-metrics.js";
 import { stamp, stampLast } from "../util/timeline.js";
+import { STORE_CHECKPOINT_THRESHOLD_BYTES } from "../store/open.js";
 
 export { isKeptTensor, type NonFiniteReport } from "./checkpoint-batch.js";
 export { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
@@ -140,7 +141,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   const stages = new Set<CheckpointStage>(); // a failure can leave batches unwritten: discarded below
   try {
     const claim = await claimRun(store, { run_id: runId, source: run.source, options: storedOptions(options) }, { reanalyze: options.reanalyze === true });
-    const batchWriter = (writer = new BatchWriter(claim));
+    const batchWriter = (writer = new BatchWriter(claim, { thresholdBytes: STORE_CHECKPOINT_THRESHOLD_BYTES, walBytes: () => store.walBytes(), checkpointWal: () => store.checkpointWal() }));
     const todo: { cp: RunCheckpoint; i: number }[] = [];
     for (let i = 0; i < checkpoints.length; i++) {
       if (await claim.isCheckpointComplete(checkpoints[i]!.step)) summary.skipped++;
@@ -162,7 +163,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
         // workers' waiting replies are taken and their queues refilled (setImmediate runs after them).
         await batchWriter.flush();
         await new Promise<void>((resolve) => setImmediate(resolve));
-        await batchWriter.write(batch);
+        await batchWriter.write(batch, { more: cp !== todo[todo.length - 1]!.cp });
         if (serial(batch.tensorCount + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);
         progress({ checkpointsDone: i + 1, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
