@@ -41,16 +41,19 @@ export const GROUP_DENSE_KEYS = 512;
  * on return, and only the pages they fall in are resident; beyond this many, arrays are dropped.
  */
 export const GROUP_DENSE_POOL = 32;
-const densePool: Float64Array[] = [];
+/** Dense counters, all zero, with the list their touched keys were kept in (grown as needed). */
+interface DenseCounters { dense: Float64Array; touched: Int32Array }
+const densePool: DenseCounters[] = [];
 
-function takeDense(): Float64Array {
-  return densePool.pop() ?? new Float64Array(HIST_KEY_COUNT);
+function takeDense(): DenseCounters {
+  return densePool.pop() ?? { dense: new Float64Array(HIST_KEY_COUNT), touched: new Int32Array(2 * GROUP_DENSE_KEYS) };
 }
 
-/** Returns a dense array whose non-zero counters are all at `touched` (zeroed here). */
-function returnDense(dense: Float64Array, touched: Int32Array, count: number): void {
+/** Returns dense counters whose non-zero counters are all at touched[0, count) (zeroed here). */
+function returnDense(counters: DenseCounters, count: number): void {
+  const { dense, touched } = counters;
   for (let i = 0; i < count; i++) dense[touched[i]!] = 0;
-  if (densePool.length < GROUP_DENSE_POOL) densePool.push(dense);
+  if (densePool.length < GROUP_DENSE_POOL) densePool.push(counters);
 }
 
 /**
@@ -148,7 +151,7 @@ class GroupAccumulator {
         keys[i] = k;
         counts[i] = dense[k]!;
       }
-      returnDense(dense, touched, n);
+      returnDense({ dense, touched }, n);
       this.dense = null;
     }
     this.result = { ...this.moments, absLe: [...this.moments.absLe], histKeys: keys, histCounts: counts };
@@ -159,8 +162,9 @@ class GroupAccumulator {
 
   /** Moves the sparse counts into dense counters. */
   private toDense(): void {
-    const dense = (this.dense = takeDense());
-    this.touched = new Int32Array(Math.max(2 * GROUP_DENSE_KEYS, 2 * this.size));
+    const counters = takeDense();
+    const dense = (this.dense = counters.dense);
+    this.touched = counters.touched;
     const keys = this.keys!, counts = this.counts;
     for (let i = 0; i < this.size; i++) {
       this.touch(keys[i]!);

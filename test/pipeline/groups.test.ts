@@ -80,3 +80,14 @@ test("a group's sketch is taken once: adding a tensor afterwards is refused", as
   assert.deepEqual(b.groups(), groups);
   assert.throws(() => b.add({ layer: 0, role: "mlp.in", kind: "weight" }, s), /added after its sketch was taken/);
 });
+
+test("mergeAllSketches (k-way histogram merge) equals folding mergeSketches, sorted or not", async () => {
+  const { mergeAllSketches } = await import("../../src/stats/sketch.js");
+  const rng = new Rng(13);
+  const parts = [0, 1, 2, 3, 4].map((i) => sketchChunkScalar("F32", encodeFloats("F32", Array.from({ length: 400 + 300 * i }, () => (i % 2 === 0 ? 0.01 : 3) * rng.normal()))));
+  const fold = (list: readonly TensorSketch[]) => list.reduce((acc, s) => mergeSketches(acc, s), emptySketch());
+  for (const list of [parts, parts.slice(0, 1), parts.slice(0, 2), [parts[3]!, parts[0]!, parts[3]!], []]) assert.deepEqual(mergeAllSketches(list), fold(list));
+  // keys out of order: the fold's result, whatever it is
+  const reversed = { ...parts[1]!, histKeys: [...parts[1]!.histKeys].reverse(), histCounts: [...parts[1]!.histCounts].reverse() };
+  assert.deepEqual(mergeAllSketches([parts[0]!, reversed]), fold([parts[0]!, reversed]));
+});
