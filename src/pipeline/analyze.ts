@@ -148,14 +148,17 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       else todo.push({ cp: checkpoints[i]!, i });
     }
     stamp("analyze: run claimed, stored checkpoints skipped");
-    const progress = (p: Omit<AnalyzeProgress, "checkpointsTotal">) => options.onProgress?.({ ...p, checkpointsTotal: checkpoints.length });
+    // one object per report (called per tensor: 60,000 times for 20,000-tensor checkpoints x 3)
+    const onProgress = options.onProgress;
+    const progress = (checkpointsDone: number, step: number, bytesDone: number, checkpointBytes: number, checkpointBytesDone: number) =>
+      onProgress?.({ checkpointsDone, step, bytesDone, checkpointBytes, checkpointBytesDone, checkpointsTotal: checkpoints.length });
     // Many-tensor checkpoints run one at a time, each written before the next starts (memory: one
     // batch); a checkpoint says which it is once opened, and the next starts only then. Once all
     // of a checkpoint's tensors are under way, the next starts: the workers' queues stay full.
     const serial = (tensors: number) => tensors > SERIAL_CHECKPOINT_TENSORS;
     await pipelineInOrder(todo, { limit: CHECKPOINTS_IN_FLIGHT, gated: true },
       ({ cp, i }, control) => withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
-        progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }),
+        progress(i, cp.step, summary.bytes + done, total, done),
       { opened: (tensors) => { stamp("analyze: first checkpoint opened"); control.declare(serial(tensors)); }, allStarted: () => control.release() }, stage), stages),
       async ({ cp, i }, batch) => {
         stampLast("analyze: last checkpoint analyzed");
@@ -166,7 +169,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
         await batchWriter.write(batch, { more: cp !== todo[todo.length - 1]!.cp });
         if (serial(batch.tensorCount + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);
-        progress({ checkpointsDone: i + 1, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
+        progress(i + 1, cp.step, summary.bytes, 0, 0);
       });
     await writer.flush();
     stamp("analyze: last checkpoint committed");
