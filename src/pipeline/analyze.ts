@@ -160,13 +160,14 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       ({ cp, i }, control) => withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
         progress(i, cp.step, summary.bytes + done, total, done),
       { opened: (tensors) => { stamp("analyze: first checkpoint opened"); control.declare(serial(tensors)); }, allStarted: () => control.release() }, stage), stages),
-      async ({ cp, i }, batch) => {
+      async (item, batch) => {
+        const { cp, i } = item;
         stampLast("analyze: last checkpoint analyzed");
         // The write blocks this thread (appender flush): first the previous write ends, then the
         // workers' waiting replies are taken and their queues refilled (setImmediate runs after them).
         await batchWriter.flush();
         await new Promise<void>((resolve) => setImmediate(resolve));
-        await batchWriter.write(batch, { more: cp !== todo[todo.length - 1]!.cp });
+        await batchWriter.write(batch, { remaining: todo.length - 1 - todo.indexOf(item) });
         if (serial(batch.tensorCount + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);
         progress(i + 1, cp.step, summary.bytes, 0, 0);
