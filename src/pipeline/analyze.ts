@@ -18,6 +18,7 @@ import { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
 import type { DynamicsEventKind, EventDetectionOptions } from "./events.js";
 import type { TrainerMetricsImport } from "./run-metrics.js";
 import { stamp, stampLast } from "../util/timeline.js";
+import { STORE_CHECKPOINT_THRESHOLD_BYTES } from "../store/open.js";
 
 export { isKeptTensor, type NonFiniteReport } from "./checkpoint-batch.js";
 export { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
@@ -167,32 +168,36 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   const stages = new Set<CheckpointStage>(); // a failure can leave batches unwritten: discarded below
   try {
     const claim = await claimRun(store, { run_id: runId, source: run.source, options: storedOptions(options) }, { reanalyze: options.reanalyze === true });
-    const batchWriter = (writer = new BatchWriter(claim));
+    const batchWriter = (writer = new BatchWriter(claim, { thresholdBytes: STORE_CHECKPOINT_THRESHOLD_BYTES, walBytes: () => store.walBytes(), checkpointWal: () => store.checkpointWal() }));
     const todo: { cp: RunCheckpoint; i: number }[] = [];
     for (let i = 0; i < checkpoints.length; i++) {
       if (await claim.isCheckpointComplete(checkpoints[i]!.step)) summary.skipped++;
       else todo.push({ cp: checkpoints[i]!, i });
     }
     stamp("analyze: run claimed, stored checkpoints skipped");
-    const progress = (p: Omit<AnalyzeProgress, "checkpointsTotal">) => options.onProgress?.({ ...p, checkpointsTotal: checkpoints.length });
+    // one object per report (called per tensor: 60,000 times for 20,000-tensor checkpoints x 3)
+    const onProgress = options.onProgress;
+    const progress = (checkpointsDone: number, step: number, bytesDone: number, checkpointBytes: number, checkpointBytesDone: number) =>
+      onProgress?.({ checkpointsDone, step, bytesDone, checkpointBytes, checkpointBytesDone, checkpointsTotal: checkpoints.length });
     // Many-tensor checkpoints run one at a time, each written before the next starts (memory: one
     // batch); a checkpoint says which it is once opened, and the next starts only then. Once all
     // of a checkpoint's tensors are under way, the next starts: the workers' queues stay full.
     const serial = (tensors: number) => tensors > SERIAL_CHECKPOINT_TENSORS;
     await pipelineInOrder(todo, { limit: CHECKPOINTS_IN_FLIGHT, gated: true },
       ({ cp, i }, control) => withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
-        progress({ checkpointsDone: i, step: cp.step, bytesDone: summary.bytes + done, checkpointBytes: total, checkpointBytesDone: done }),
+        progress(i, cp.step, summary.bytes + done, total, done),
       { opened: (tensors) => { stamp("analyze: first checkpoint opened"); control.declare(serial(tensors)); loadAfterStatistics(options.events !== false); }, allStarted: () => control.release() }, stage), stages),
-      async ({ cp, i }, batch) => {
+      async (item, batch) => {
+        const { cp, i } = item;
         stampLast("analyze: last checkpoint analyzed");
         // The write blocks this thread (appender flush): first the previous write ends, then the
         // workers' waiting replies are taken and their queues refilled (setImmediate runs after them).
         await batchWriter.flush();
         await new Promise<void>((resolve) => setImmediate(resolve));
-        await batchWriter.write(batch);
+        await batchWriter.write(batch, { remaining: todo.length - 1 - todo.indexOf(item) });
         if (serial(batch.tensorCount + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);
-        progress({ checkpointsDone: i + 1, step: cp.step, bytesDone: summary.bytes, checkpointBytes: 0, checkpointBytesDone: 0 });
+        progress(i + 1, cp.step, summary.bytes, 0, 0);
       });
     await writer.flush();
     stamp("analyze: last checkpoint committed");

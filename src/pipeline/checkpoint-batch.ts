@@ -30,8 +30,9 @@ import { classifyTensor, isNonParameterBuffer, isSpectralTarget } from "../tenso
 import { nameFilter } from "../util/glob.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
 import { CheckpointGroupsBuilder, type GroupSketch } from "./groups.js";
-import type { GroupRowSpec, RowStats, TensorRowSpec } from "./row-tasks.js";
+import type { EncodedRowStats, GroupRowSpec, RowStats, TensorRowSpec } from "./row-tasks.js";
 import { ROW_TASKS_URL } from "./row-tasks-url.js";
+import type { EncodedTensorRow } from "../store/codec.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../util/limits.js";
 
 /**
@@ -154,7 +155,8 @@ export async function analyzeCheckpoint(
     let done = 0;
     const progress = (n: number) => onBytes?.((done += n), total);
     const rows = new TensorRowCollector(checkpoint.step, stage);
-    await mapInOrder(params.map((ref, i) => ({ ref, i })), TENSORS_IN_FLIGHT, async ({ ref, i }) => rows.put(i, await analyzeTensor(ref, checkpoint.step, options, pool, progress)),
+    const encode = stage !== undefined; // staged rows are only written: their JSON columns come encoded
+    await mapInOrder(params.map((ref, i) => ({ ref, i })), TENSORS_IN_FLIGHT, async ({ ref, i }) => rows.put(i, await analyzeTensor(ref, checkpoint.step, options, pool, progress, encode)),
       events.allStarted, TENSOR_REORDER_WINDOW);
     await rows.finish();
     const groups = await groupRowsOnPool(rows.groups.groups(), checkpoint.step, options, pool);
@@ -176,7 +178,8 @@ export async function analyzeCheckpoint(
 }
 
 interface TensorResult {
-  row: TensorStatsInput;
+  /** Encoded when it goes to a stage. */
+  row: TensorStatsInput | EncodedTensorRow;
   sketch: TensorSketch;
   trajectory: TrajectoryInput | null;
 }
@@ -239,7 +242,7 @@ class TensorRowCollector {
       this.chunk.push({ row, sketch, trajectory });
       return;
     }
-    this.tensors.push(row);
+    this.tensors.push(row as TensorStatsInput); // not encoded without a stage
     if (trajectory !== null) this.trajectories.push(trajectory);
   }
 
@@ -260,7 +263,7 @@ class TensorRowCollector {
  * worker reads the tensor's bytes (or is handed them once), so values needed in full (kept,
  * spectral) cross threads at most once, and kept values come back transferred.
  */
-async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointStatsOptions, pool: StatsPool, progress: (n: number) => void): Promise<TensorResult> {
+async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointStatsOptions, pool: StatsPool, progress: (n: number) => void, encode: boolean): Promise<TensorResult> {
   const kept = isKeptTensor(ref, options.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS);
   const cls = classifyTensor(ref.name);
   const spectral = isSpectralTarget(cls, ref.shape, options.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM);
@@ -268,9 +271,19 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
     name: ref.name, step, kept,
     spectral: spectral ? { rows: ref.shape[0]!, cols: ref.shape[1]! } : null,
     shapeSampleSize: (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null,
+    ...(encode && { encode }),
   };
-  const { sketch, value: stats, values } = await pool.sketchAndCall<RowStats>(ref, ROW_TASKS_URL, "tensorRowStatsOf", [task],
+  const { sketch, value, values } = await pool.sketchAndCall<RowStats | EncodedRowStats>(ref, ROW_TASKS_URL, "tensorRowStatsOf", [task],
     { values: kept ? "return" : spectral ? "use" : "none", onBytes: progress });
+  const trajectory = kept ? { tensor: ref.name, values: values! } : null;
+  if ("json" in value) {
+    const encoded: EncodedTensorRow = {
+      tensor: ref.name, layer: cls.layer, role: cls.role, kind: cls.kind, dtype: ref.dtype, shape: [...ref.shape],
+      histogram: { keys: sketch.histKeys, counts: sketch.histCounts }, stats: value.stats, json: value.json,
+    };
+    return { row: encoded, sketch, trajectory };
+  }
+  const stats = value;
   // Object.assign onto one literal, not a spread: rows then share V8 hidden classes (spreading
   // the summaries that arrive from the workers gave each row its own, ~1.7 KB per tensor).
   const row: TensorStatsInput = Object.assign({
@@ -278,7 +291,7 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
     histogram: { keys: sketch.histKeys, counts: sketch.histCounts },
     sketch,
   }, stats.summary, stats.extra !== undefined ? { extra: stats.extra } : null);
-  return { row, sketch, trajectory: kept ? { tensor: ref.name, values: values! } : null };
+  return { row, sketch, trajectory };
 }
 
 /** Group rows (model, roles, layers) from merged sketches; summaries and shapes on the workers. */

@@ -2,7 +2,7 @@
 // layer; whole model), made by merging tensor sketches (stats/group.ts), never by re-reading;
 // their shape statistics come from a seeded sample of the merged histogram (stats/extras.ts).
 import { HIST_KEY_COUNT } from "../stats/histogram.js";
-import { emptySketch, mergeSketches, type TensorSketch } from "../stats/sketch.js";
+import { emptySketch, mergeSketchCountsInto, type TensorSketch } from "../stats/sketch.js";
 import type { GroupKind, TensorStatsInput } from "../store/types.js";
 
 // groupRows (the rows of groups, one checkpoint at once: the reference for the analysis's rows)
@@ -23,41 +23,65 @@ export interface GroupSketch {
 }
 
 /**
- * Distinct histogram keys above which a group's counts move from a Map to a dense array of
- * HIST_KEY_COUNT counters (512 KB of address space, of which only the pages its keys fall in
- * become resident): past a few hundred keys a Map costs about as much memory and is several times
- * slower to add into (the 25 groups of a 160m-shaped checkpoint: 13-17 ms at 512, 29-30 ms at
- * 4096; 8-11 ms with the former one shared array and every sketch kept). Below it, a group costs
- * memory in proportion to its keys, so a checkpoint of thousands of small groups stays small.
+ * Distinct histogram keys above which a group's counts move from sorted typed arrays (merged with
+ * each tensor's sorted keys: work in proportion to the group's keys) to a dense array of
+ * HIST_KEY_COUNT counters (work in proportion to the tensor's keys). Below it a group costs memory
+ * in proportion to its keys, so a checkpoint of thousands of small groups stays small.
  */
 export const GROUP_DENSE_KEYS = 512;
+/**
+ * Dense counter arrays (512 KB each) kept for the next checkpoints' groups once a checkpoint's
+ * groups are built: a new one costs its zeroing and page faults (~1.4 ms each on the demo, 184 ms
+ * per analysis) and is garbage after one checkpoint. Only the buckets a group touched are zeroed
+ * on return, and only the pages they fall in are resident; beyond this many, arrays are dropped.
+ */
+export const GROUP_DENSE_POOL = 32;
+/** Dense counters, all zero, with the list their touched keys were kept in (grown as needed). */
+interface DenseCounters { dense: Float64Array; touched: Int32Array }
+const densePool: DenseCounters[] = [];
+
+function takeDense(): DenseCounters {
+  return densePool.pop() ?? { dense: new Float64Array(HIST_KEY_COUNT), touched: new Int32Array(2 * GROUP_DENSE_KEYS) };
+}
+
+/** Returns dense counters whose non-zero counters are all at touched[0, count) (zeroed here). */
+function returnDense(counters: DenseCounters, count: number): void {
+  const { dense, touched } = counters;
+  for (let i = 0; i < count; i++) dense[touched[i]!] = 0;
+  if (densePool.length < GROUP_DENSE_POOL) densePool.push(counters);
+}
 
 /**
  * One group's sketch, merged as its tensors come: moments folded in the order given (as
  * mergeAllSketches does), histogram counts summed (integer counts: the same sums in any order).
- * Holds no tensor's sketch: memory grows with the group's distinct histogram keys, not its tensors.
+ * Holds no tensor's sketch: memory grows with the group's distinct histogram keys, not its
+ * tensors. Allocates nothing per tensor (the sparse arrays double when full).
  */
 class GroupAccumulator {
   nTensors = 0;
-  private moments = emptySketch();
-  private sparse: Map<number, number> | null = new Map();
+  private readonly moments = emptySketch();
+  /** Sparse counts: keys ascending in keys[0, size), their counts in counts; null once dense. */
+  private keys: Int32Array | null = new Int32Array(8);
+  private counts: Float64Array = new Float64Array(8);
+  private size = 0;
+  /** Spare arrays the sparse merge writes into (then swapped with keys / counts). */
+  private spareKeys: Int32Array = new Int32Array(8);
+  private spareCounts: Float64Array = new Float64Array(8);
   private dense: Float64Array | null = null;
   private touched: Int32Array | null = null;
   private touchedCount = 0;
+  private result: TensorSketch | null = null;
 
   constructor(readonly kind: GroupKind, readonly name: string) {}
 
   add(s: TensorSketch): void {
+    if (this.result !== null) throw new Error(`group ${this.name}: a tensor added after its sketch was taken`);
     this.nTensors++;
-    this.moments = mergeSketches(this.moments, { ...s, histKeys: [], histCounts: [] });
+    mergeSketchCountsInto(this.moments, s);
     // arrays read once per sketch: the sketches come from several places (hidden classes differ)
     const keys = s.histKeys, counts = s.histCounts;
-    const sparse = this.sparse;
-    if (sparse !== null) {
-      for (let i = 0; i < keys.length; i++) sparse.set(keys[i]!, (sparse.get(keys[i]!) ?? 0) + counts[i]!);
-      if (sparse.size > GROUP_DENSE_KEYS) this.toDense(sparse);
-      return;
-    }
+    if (this.keys !== null && (this.size + keys.length > GROUP_DENSE_KEYS || !this.mergeSparse(keys, counts))) this.toDense();
+    if (this.keys !== null) return;
     const dense = this.dense!;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
@@ -66,27 +90,85 @@ class GroupAccumulator {
     }
   }
 
-  /** The merged sketch (histogram keys ascending). */
-  sketch(): TensorSketch {
-    const sparse = this.sparse, dense = this.dense;
-    const sorted = sparse !== null ? Int32Array.from(sparse.keys()).sort() : this.touched!.subarray(0, this.touchedCount).sort();
-    const keys = new Array<number>(sorted.length), counts = new Array<number>(sorted.length);
-    for (let i = 0; i < sorted.length; i++) {
-      const k = sorted[i]!;
-      keys[i] = k;
-      counts[i] = sparse !== null ? sparse.get(k)! : dense![k]!;
+  /**
+   * Merges sorted (key, count) pairs into the sparse counts; false (nothing changed) when the
+   * keys are not strictly ascending (the dense counters then take them in any order).
+   */
+  private mergeSparse(bk: ArrayLike<number>, bc: ArrayLike<number>): boolean {
+    const ak = this.keys!, ac = this.counts, na = this.size, nb = bk.length;
+    if (nb === 0) return true;
+    if (this.spareKeys.length < na + nb) {
+      const capacity = Math.max(2 * this.spareKeys.length, na + nb);
+      this.spareKeys = new Int32Array(capacity);
+      this.spareCounts = new Float64Array(capacity);
     }
-    return { ...this.moments, histKeys: keys, histCounts: counts };
+    const ok = this.spareKeys, oc = this.spareCounts;
+    let i = 0, j = 0, n = 0, previous = -1;
+    while (j < nb) {
+      const kb = bk[j]!;
+      if (!(kb > previous)) return false;
+      previous = kb;
+      while (i < na && ak[i]! < kb) { ok[n] = ak[i]!; oc[n++] = ac[i++]!; }
+      if (i < na && ak[i] === kb) { ok[n] = kb; oc[n++] = ac[i++]! + bc[j++]!; }
+      else { ok[n] = kb; oc[n++] = bc[j++]!; }
+    }
+    while (i < na) { ok[n] = ak[i]!; oc[n++] = ac[i++]!; }
+    this.spareKeys = ak;
+    this.spareCounts = ac;
+    this.keys = ok;
+    this.counts = oc;
+    this.size = n;
+    return true;
   }
 
-  private toDense(sparse: Map<number, number>): void {
-    this.dense = new Float64Array(HIST_KEY_COUNT);
-    this.touched = new Int32Array(2 * GROUP_DENSE_KEYS);
-    for (const [k, c] of sparse) {
-      this.touch(k);
-      this.dense[k] = c;
+  /**
+   * The merged sketch (histogram keys ascending); taken once: a dense group's counters go back to
+   * the pool, and later calls give the same sketch.
+   */
+  sketch(): TensorSketch {
+    if (this.result !== null) return this.result;
+    let keys: number[], counts: number[];
+    if (this.keys !== null) {
+      const n = this.size;
+      keys = new Array<number>(n);
+      counts = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        keys[i] = this.keys[i]!;
+        counts[i] = this.counts[i]!;
+      }
+    } else {
+      const dense = this.dense!, touched = this.touched!, n = this.touchedCount;
+      const sorted = touched.subarray(0, n).sort();
+      keys = new Array<number>(n);
+      counts = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        const k = sorted[i]!;
+        keys[i] = k;
+        counts[i] = dense[k]!;
+      }
+      returnDense({ dense, touched }, n);
+      this.dense = null;
     }
-    this.sparse = null;
+    this.result = { ...this.moments, absLe: [...this.moments.absLe], histKeys: keys, histCounts: counts };
+    this.keys = null;
+    this.touched = null;
+    return this.result;
+  }
+
+  /** Moves the sparse counts into dense counters. */
+  private toDense(): void {
+    const counters = takeDense();
+    const dense = (this.dense = counters.dense);
+    this.touched = counters.touched;
+    const keys = this.keys!, counts = this.counts;
+    for (let i = 0; i < this.size; i++) {
+      this.touch(keys[i]!);
+      dense[keys[i]!] = counts[i]!;
+    }
+    this.keys = null;
+    this.size = 0;
+    this.counts = this.spareCounts = new Float64Array(0);
+    this.spareKeys = new Int32Array(0);
   }
 
   private touch(k: number): void {

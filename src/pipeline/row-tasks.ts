@@ -4,6 +4,7 @@
 // the same result in any thread. Not for direct use: pipeline/checkpoint-batch.ts calls them.
 import { summarizeSketch, type SummarySketch, type TensorSummary } from "../stats/summary.js";
 import { exactShapeExtra, histogramShapeExtra, shapeSeed, spectralExtra } from "../stats/extras.js";
+import { scalarStats, statJsonColumns, storedSketchJson, type ScalarStats, type StatJsonColumns } from "../store/codec.js";
 
 /** Where the task functions live, for StatsPool.call: pipeline/row-tasks-url.ts names it without loading this module. */
 export { ROW_TASKS_URL } from "./row-tasks-url.js";
@@ -21,6 +22,11 @@ export interface TensorRowTask {
   readonly spectral: { rows: number; cols: number } | null;
   /** Histogram sample size of the shape statistics (0: kept tensors only); null: no shape statistics. */
   readonly shapeSampleSize: number | null;
+  /**
+   * Give the row's JSON columns encoded (EncodedRowStats) instead of the objects they encode: the
+   * thread that writes the row then copies text instead of taking apart and encoding objects.
+   */
+  readonly encode?: boolean;
 }
 
 /** A TensorRowTask without the sketch and values, which the worker that sketches the tensor supplies (StatsPool.sketchAndCall). */
@@ -29,6 +35,12 @@ export type TensorRowSpec = Omit<TensorRowTask, "sketch" | "values">;
 export interface RowStats {
   summary: TensorSummary;
   extra?: Record<string, unknown>;
+}
+
+/** RowStats with its JSON-bound statistics (and the stored sketch) encoded as the store keeps them (store/codec.ts). */
+export interface EncodedRowStats {
+  stats: ScalarStats;
+  json: StatJsonColumns & { sketch_json: string };
 }
 
 /**
@@ -55,9 +67,15 @@ export function tensorRowStats(task: TensorRowTask): RowStats {
   return Object.keys(extra).length > 0 ? { summary, extra } : { summary };
 }
 
-/** tensorRowStats in StatsPool.sketchAndCall's form: the tensor's sketch and values, then the rest of the task. */
-export function tensorRowStatsOf(sketch: SummarySketch, values: Float32Array | null, spec: TensorRowSpec): RowStats {
-  return tensorRowStats({ ...spec, sketch, values });
+/**
+ * tensorRowStats in StatsPool.sketchAndCall's form: the tensor's sketch and values, then the rest
+ * of the task; encoded when the task says so (the row's histogram is then the sketch's).
+ */
+export function tensorRowStatsOf(sketch: SummarySketch, values: Float32Array | null, spec: TensorRowSpec): RowStats | EncodedRowStats {
+  const row = tensorRowStats({ ...spec, sketch, values });
+  if (spec.encode !== true) return row;
+  const stats = row.extra !== undefined ? { ...row.summary, extra: row.extra } : row.summary;
+  return { stats: scalarStats(stats), json: { ...statJsonColumns(stats), sketch_json: storedSketchJson(sketch) } };
 }
 
 export interface GroupRowTask {

@@ -12,20 +12,13 @@ import type * as Bindings from "@duckdb/node-bindings";
 import { createRequire } from "node:module";
 import { endianness } from "node:os";
 import { TABLES, type TableName } from "./schema.js";
-import type { ColumnRecord } from "./codec.js";
+import { NumberList, type ColumnRecord } from "./codec.js";
+
+export { NumberList } from "./codec.js";
 
 // node-api's own native layer, for the typed-array copies of NumberList columns (the same
 // version node-api loads: it is node-api's dependency).
 const duckdb = createRequire(import.meta.url)("@duckdb/node-bindings") as typeof Bindings;
-
-/**
- * A LIST(INTEGER) or LIST(BIGINT) cell of checked integers (histogram keys and counts, codec.ts),
- * written into the data chunk with one typed-array copy per chunk instead of node-api's
- * per-item conversion (which cost the main thread ~0.2 us an item: 100 ms per 160m analysis).
- */
-export class NumberList {
-  constructor(readonly items: ArrayLike<number>) {}
-}
 
 /** Typed-array copies assume little-endian memory, as DuckDB's vectors on x86 and ARM are. */
 const LITTLE_ENDIAN = endianness() === "LE";

@@ -1,12 +1,21 @@
 // Conversion between the store's row types and table columns: inputs -> column records for
 // the appender, result rows -> typed records. JSON columns keep NaN and +-Infinity.
-import { NumberList } from "./append.js";
+// No DuckDB import here: statistics workers encode rows with this module (pipeline/row-tasks.ts).
 import { StoreError } from "../util/errors.js";
 import type {
   BufferInput, GroupStatsInput, HistogramData, StatValues, TensorStatsInput, CheckpointInfo, EventInput, OnlineEventInput, MetricInput, TransitionInput,
 } from "./types.js";
 
 export type ColumnRecord = Record<string, unknown>;
+
+/**
+ * A LIST(INTEGER) or LIST(BIGINT) cell of checked integers (histogram keys and counts), written
+ * into the appender's data chunk with one typed-array copy per chunk (store/append.ts) instead of
+ * node-api's per-item conversion (which cost the main thread ~0.2 us an item: 100 ms per 160m analysis).
+ */
+export class NumberList {
+  constructor(readonly items: ArrayLike<number>) {}
+}
 
 /** JSON that round-trips NaN and +-Infinity (encoded as the strings "NaN", "Infinity", "-Infinity"). */
 export function encodeJson(value: unknown): string {
@@ -49,7 +58,47 @@ export function decodeJson(text: string): unknown {
   });
 }
 
+/** The statistics of a row that are stored as JSON text. */
+type JsonStatKey = "quantiles" | "frac_abs_le" | "frac_abs_le_rel_std" | "frac_abs_le_rel_std_bounds" | "extra";
+/** A row's statistics stored as numbers. */
+export type ScalarStats = Omit<StatValues, JsonStatKey>;
+
+/** A row's JSON columns, encoded. */
+export interface StatJsonColumns {
+  quantiles_json: string;
+  frac_abs_le_json: string;
+  frac_abs_le_rel_std_json: string;
+  frac_abs_le_rel_std_bounds_json: string | null;
+  extra_json: string | null;
+}
+
+/** The JSON columns of `s` (the text statColumns stores). */
+export function statJsonColumns(s: StatValues): StatJsonColumns {
+  return {
+    quantiles_json: encodeJson(s.quantiles),
+    frac_abs_le_json: encodeJson(s.frac_abs_le),
+    frac_abs_le_rel_std_json: encodeJson(s.frac_abs_le_rel_std),
+    frac_abs_le_rel_std_bounds_json: s.frac_abs_le_rel_std_bounds === undefined ? null : encodeJson(s.frac_abs_le_rel_std_bounds),
+    extra_json: s.extra === undefined ? null : encodeJson(s.extra),
+  };
+}
+
+/** The numbers of `s` without its JSON-bound statistics (what crosses threads beside statJsonColumns). */
+export function scalarStats(s: StatValues): ScalarStats {
+  return {
+    numel: s.numel, nan_count: s.nan_count, posinf_count: s.posinf_count, neginf_count: s.neginf_count, zero_count: s.zero_count,
+    ...(s.finite_count !== undefined && { finite_count: s.finite_count }),
+    mean: s.mean, std: s.std, variance: s.variance, skewness: s.skewness, excess_kurtosis: s.excess_kurtosis,
+    min: s.min, max: s.max, l1: s.l1, l2: s.l2, linf: s.linf,
+    ...(s.quantile_rel_error_bound !== undefined && { quantile_rel_error_bound: s.quantile_rel_error_bound }),
+  };
+}
+
 function statColumns(s: StatValues): ColumnRecord {
+  return statColumnsOf(s, statJsonColumns(s));
+}
+
+function statColumnsOf(s: ScalarStats, j: StatJsonColumns): ColumnRecord {
   return {
     numel: s.numel,
     nan_count: s.nan_count,
@@ -67,28 +116,62 @@ function statColumns(s: StatValues): ColumnRecord {
     l1: s.l1,
     l2: s.l2,
     linf: s.linf,
-    quantiles_json: encodeJson(s.quantiles),
-    frac_abs_le_json: encodeJson(s.frac_abs_le),
-    frac_abs_le_rel_std_json: encodeJson(s.frac_abs_le_rel_std),
-    frac_abs_le_rel_std_bounds_json: s.frac_abs_le_rel_std_bounds === undefined ? null : encodeJson(s.frac_abs_le_rel_std_bounds),
+    quantiles_json: j.quantiles_json,
+    frac_abs_le_json: j.frac_abs_le_json,
+    frac_abs_le_rel_std_json: j.frac_abs_le_rel_std_json,
+    frac_abs_le_rel_std_bounds_json: j.frac_abs_le_rel_std_bounds_json,
     quantile_rel_error_bound: s.quantile_rel_error_bound ?? null,
-    extra_json: s.extra === undefined ? null : encodeJson(s.extra),
+    extra_json: j.extra_json,
   };
 }
 
 export function tensorStatsColumns(run: string, step: number, t: TensorStatsInput): ColumnRecord {
-  return {
-    run_id: run,
-    step,
-    tensor: t.tensor,
-    layer: t.layer,
-    role: t.role,
-    kind: t.kind,
-    dtype: t.dtype,
-    shape_json: JSON.stringify(t.shape),
-    ...statColumns(t),
-    sketch_json: t.sketch === undefined ? null : encodeJson(sketchToStore(t.sketch, t.histogram)),
-  };
+  return tensorColumnsOf(run, step, t, t, statJsonColumns(t), t.sketch === undefined ? null : encodeJson(sketchToStore(t.sketch, t.histogram)));
+}
+
+/**
+ * A tensor row whose JSON columns were encoded where its statistics were computed (a statistics
+ * worker: pipeline/row-tasks.ts), so that the thread writing it only copies text. Its sketch is
+ * stored with its histogram in the histograms table (storedSketchJson).
+ */
+export interface EncodedTensorRow {
+  tensor: string;
+  layer: number | null;
+  role: TensorStatsInput["role"];
+  kind: TensorStatsInput["kind"];
+  dtype: TensorStatsInput["dtype"];
+  shape: readonly number[];
+  histogram: HistogramData;
+  stats: ScalarStats;
+  json: StatJsonColumns & { sketch_json: string };
+}
+
+/** tensorStatsColumns of an EncodedTensorRow: the same record as for the TensorStatsInput it encodes. */
+export function encodedTensorStatsColumns(run: string, step: number, t: EncodedTensorRow): ColumnRecord {
+  return tensorColumnsOf(run, step, t, t.stats, t.json, t.json.sketch_json);
+}
+
+function tensorColumnsOf(run: string, step: number, t: Pick<TensorStatsInput, "tensor" | "layer" | "role" | "kind" | "dtype" | "shape">, s: ScalarStats, j: StatJsonColumns, sketchJson: string | null): ColumnRecord {
+  const record = statColumnsOf(s, j);
+  record.run_id = run;
+  record.step = step;
+  record.tensor = t.tensor;
+  record.layer = t.layer;
+  record.role = t.role;
+  record.kind = t.kind;
+  record.dtype = t.dtype;
+  record.shape_json = JSON.stringify(t.shape);
+  record.sketch_json = sketchJson;
+  return record;
+}
+
+/**
+ * The stored text of a sketch whose histogram is its row's histogram (sketchToStore's marker in
+ * place of histKeys and histCounts, which may be plain or typed arrays here).
+ */
+export function storedSketchJson(sketch: object): string {
+  const { histKeys: _keys, histCounts: _counts, ...rest } = sketch as { histKeys?: unknown; histCounts?: unknown };
+  return encodeJson({ ...rest, [SKETCH_HISTOGRAM_KEY]: SKETCH_HISTOGRAM_ELSEWHERE });
 }
 
 /** Key that marks a stored sketch whose histogram lives in the histograms table (its value: SKETCH_HISTOGRAM_ELSEWHERE). */
@@ -108,6 +191,7 @@ export function sketchToStore(sketch: unknown, histogram: HistogramData | undefi
 }
 
 function sameNumbers(a: unknown, b: ArrayLike<number>): boolean {
+  if (a === b) return Array.isArray(a); // the row's histogram is usually the sketch's own arrays
   if (!Array.isArray(a) || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

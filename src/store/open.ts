@@ -23,6 +23,12 @@ export const STORE_MEMORY_LIMIT = "128MB";
  * to a memory bar (issue 13 item 6), so two.
  */
 export const STORE_THREADS = 2;
+/**
+ * Write-ahead-log size past which DuckDB moves the log into the store file inside the commit that
+ * passed it (DuckDB's default, stated so that a writer can checkpoint ahead of it between writes:
+ * pipeline/batch-writer.ts).
+ */
+export const STORE_CHECKPOINT_THRESHOLD_BYTES = 16 * 1024 * 1024;
 
 export interface OpenedDatabase {
   instance: DuckDBInstance;
@@ -36,7 +42,7 @@ export async function openDatabase(path: string, readOnly: boolean): Promise<Ope
   }
   let instance: DuckDBInstance;
   try {
-    const settings = { memory_limit: STORE_MEMORY_LIMIT, threads: String(STORE_THREADS) };
+    const settings = { memory_limit: STORE_MEMORY_LIMIT, threads: String(STORE_THREADS), checkpoint_threshold: `${STORE_CHECKPOINT_THRESHOLD_BYTES / 1024 / 1024}MiB` };
     instance = await DuckDBInstance.create(path, readOnly ? { ...settings, access_mode: "READ_ONLY" } : settings);
   } catch (err) {
     throw translateOpenError(path, err, readOnly);

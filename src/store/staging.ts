@@ -11,7 +11,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { StoreError } from "../util/errors.js";
 import { appendRows, type AppendTarget } from "./append.js";
-import { histogramColumns, tensorStatsColumns, trajectoryColumns, type ColumnRecord } from "./codec.js";
+import { encodedTensorStatsColumns, histogramColumns, tensorStatsColumns, trajectoryColumns, type ColumnRecord, type EncodedTensorRow } from "./codec.js";
 import type { TensorStatsInput, TrajectoryInput } from "./types.js";
 
 /** Tables whose rows are staged (one row per tensor); the others are few and written from the batch. */
@@ -76,11 +76,11 @@ export class CheckpointStage {
    * Rows of the next tensors (in order) and the kept values among them, encoded at once (between
    * worker replies, not in the checkpoint's write); a row the store would refuse throws here.
    */
-  async append(tensors: readonly TensorStatsInput[], trajectories: readonly TrajectoryInput[]): Promise<void> {
+  async append(tensors: readonly (TensorStatsInput | EncodedTensorRow)[], trajectories: readonly TrajectoryInput[]): Promise<void> {
     this.checkOpen();
     const { runId, step, held } = this;
     for (const t of tensors) {
-      held.tensor_stats.push(tensorStatsColumns(runId, step, t));
+      held.tensor_stats.push("json" in t ? encodedTensorStatsColumns(runId, step, t) : tensorStatsColumns(runId, step, t));
       if (t.histogram !== undefined) held.histograms.push({ run_id: runId, step, tensor: t.tensor, ...histogramColumns(t.histogram) });
       this.heldBytes += ROW_BASE_BYTES + 16 * (t.histogram?.keys.length ?? 0);
     }
