@@ -1,5 +1,5 @@
 // The row tasks' shape statistics on real Pythia-shaped tensors, in this thread with the WASM
-// shape kernels installed (as on the statistics workers): kept tensors (<= 65,536 values) through
+// shape kernels installed (as on the statistics workers): kept tensors (biases and LayerNorm parameters of <= 65,536 values, isKeptTensor) through
 // exactShapeExtra, the others through histogramShapeExtra of their sketch's histogram. Prints
 // the CPU time per tensor of each path (process.cpuUsage; the machine is shared, so wall time
 // would measure the scheduler) for each of --reps passes, and a checksum of the rows' JSON, so a
@@ -16,6 +16,7 @@ import { installShapeKernels } from "../src/kernels/shape-wasm.js";
 import { exactShapeExtra, histogramShapeExtra, shapeSeed } from "../src/stats/extras.js";
 import { sketchOfValues } from "../src/stats/sketch-values.js";
 import { isNonParameterBuffer } from "../src/tensor/names.js";
+import { isKeptTensor } from "../src/pipeline/checkpoint-batch.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../src/util/limits.js";
 
 function arg(name: string, fallback: string): string {
@@ -36,7 +37,7 @@ for (const cp of (await discoverRun(run)).filter((c) => steps.includes(c.step)))
   for (const t of open.tensors) {
     if (!DTYPE_IS_FLOAT[t.dtype] || isNonParameterBuffer(t.name, t.dtype)) continue;
     const values = decodeToFloat32(t.dtype, await readTensorBytes(t));
-    if (t.numel <= DEFAULT_KEEP_FULL_MAX_ELEMENTS) kept.push(values);
+    if (isKeptTensor(t, DEFAULT_KEEP_FULL_MAX_ELEMENTS)) kept.push(values);
     else {
       const s = sketchOfValues(values);
       histograms.push({ name: t.name, step: cp.step, histogram: { keys: s.histKeys, counts: s.histCounts } });
