@@ -11,9 +11,12 @@
 // before event detection and the groups merged as they come, 445-504 MB from the CLI (5 runs:
 // 464, 473, 445, 475, 504) and 469 MB here on mem8's branch; merged with tail8's staging (rows held
 // in JS up to 2,048 before they spill), 444-525 MB from the CLI (5 runs) and 505-542 MB here (4
-// runs; 464-524 with the spill at 256 rows, so not that). The issue's bar is 500 MB and it is not
-// held in every run: the RSS budget sits above the spread (no flake; 530 failed 1 run in 4) and
-// the live heap (which does not vary with V8's growth) is the tight, robust guard.
+// runs; 464-524 with the spill at 256 rows, so not that). Session 9: with short series' detectors
+// skipped, rows encoded in the workers and the workers' young generation capped at 8 MB
+// (kernels/stats-pool.ts WORKER_YOUNG_GENERATION_MB; V8 let it grow to 48 MB per worker), 412-460
+// MiB from the CLI (5 runs) and 417-461 here (6 runs, 3 of them beside two busy cores): the budget
+// is now the issue's bar, 500 (MiB: maxRSS / 1024). The live heap (which does not vary with V8's
+// growth) stays the tight guard.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -29,8 +32,8 @@ const HELPER = fileURLToPath(new URL("./helpers/analyze-many-tensors.mjs", impor
 const TENSORS = 20_000;
 /** Live JS heap (MB) with 90% of a checkpoint analyzed: 17 now, 31 with every tensor's sketch kept for the groups, 142 with rows held until the write. */
 const LIVE_HEAP_BUDGET_MB = 28;
-/** Peak RSS of the whole analyze (statistics, store, events) in MB, default heap; the issue's bar is 500 (measured 444-525 from the CLI, 505-542 here). */
-const PEAK_RSS_BUDGET_MB = 600;
+/** Peak RSS of the whole analyze (statistics, store, events) in MiB, default heap: the issue's bar (measured 412-460 from the CLI, 417-461 here). */
+const PEAK_RSS_BUDGET_MB = 500;
 const CPU_BUDGET_SECONDS = 40;
 
 test("item 6: analyze of 20,000 one-element tensors x 3 checkpoints (child process, built library): within the peak-RSS and CPU budget, every row stored", { timeout: 600_000 }, async () => {
