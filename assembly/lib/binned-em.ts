@@ -3,6 +3,7 @@
 import { ld, st } from "./binned-common";
 import { fdLog } from "./binned-math";
 import { binnedEmSums1, binnedEmSums2, binnedEmSums3 } from "./binned-em-pass";
+import { squaremExtrapolate, squaremSteplength } from "./squarem";
 
 // ---- the histogram-cell Gaussian mixture EM (gmm-binned.ts runEm: squarem.ts runSquarem over emStep)
 
@@ -42,38 +43,6 @@ function emStep(p: usize, next: usize): f64 {
   return logLik / emTotal;
 }
 
-/** squarem.ts steplength over the k used entries of each field. */
-function steplength(p: usize, p1: usize, p2: usize): f64 {
-  let rr: f64 = 0, vv: f64 = 0;
-  for (let f = 0; f < 3; f++) {
-    for (let c = 0; c < emK; c++) {
-      const i = 3 * f + c;
-      const r = ld(p1, i) - ld(p, i), v = ld(p2, i) - 2 * ld(p1, i) + ld(p, i);
-      rr += r * r;
-      vv += v * v;
-    }
-  }
-  return vv > 0 ? -max(1, Math.sqrt(rr / vv)) : -1;
-}
-
-/** squarem.ts extrapolate into out; false when it is not a valid mixture. */
-function extrapolate(p: usize, p1: usize, p2: usize, alpha: f64, out: usize): bool {
-  for (let f = 0; f < 3; f++) {
-    for (let c = 0; c < emK; c++) {
-      const i = 3 * f + c;
-      const r = ld(p1, i) - ld(p, i), v = ld(p2, i) - 2 * ld(p1, i) + ld(p, i);
-      st(out, i, ld(p, i) - 2 * alpha * r + alpha * alpha * v);
-    }
-  }
-  let total: f64 = 0;
-  for (let c = 0; c < emK; c++) {
-    if (!(ld(out, c) > 0) || !(ld(out, 6 + c) >= emReg)) return false;
-    total += ld(out, c);
-  }
-  for (let c = 0; c < emK; c++) st(out, c, ld(out, c) / total);
-  return true;
-}
-
 /**
  * squarem.ts runSquarem over gmm-binned.ts emStep on nc cells (cnt, mean, vr) from the k-component
  * parameters at `start` (w, mu, v: 3 slots each); work: scratch of 672 bytes. Writes the
@@ -97,9 +66,9 @@ export function binnedEmRun(cnt: usize, mean: usize, vr: usize, nc: i32, total: 
     steps++;
     const lb = emStep(a, b);
     let haveC = false;
-    let alpha = steplength(p, a, b);
+    let alpha = squaremSteplength(p, a, b, emK);
     for (let tries = 0; alpha < -1 && tries < MAX_BACKTRACKS && !haveC; alpha = (alpha - 1) / 2, tries++) {
-      if (!extrapolate(p, a, b, alpha, jump)) continue;
+      if (!squaremExtrapolate(p, a, b, alpha, jump, emK, emReg)) continue;
       steps++;
       const lc = emStep(jump, c);
       haveC = lc >= lb;

@@ -5,6 +5,7 @@
 // object and its garbage per EM step. Used by assembly/shape.ts only.
 import { expV } from "./em-common";
 import { hostLog } from "./binned-common";
+import { squaremExtrapolate, squaremSteplength } from "./squarem";
 
 @inline function lane0(v: v128): f64 { return f64x2.extract_lane(v, 0); }
 @inline function lane1(v: v128): f64 { return f64x2.extract_lane(v, 1); }
@@ -132,7 +133,6 @@ function emTail(k: i32, x: f64, par: usize, out: usize): f64 {
   return mx + Math.log(sum);
 }
 
-
 /** k = 1 (src/stats/shape/em-sums.ts emSums1, scalar in value order): sums of d, d^2 into out[1], out[2], n into out[0]; the total log-likelihood. */
 function emSums1(xp: usize, n: i32, par: usize, out: usize): f64 {
   const mu = ld(par, 0);
@@ -180,38 +180,6 @@ function emStep(p: usize, next: usize): f64 {
   return total / <f64>emN;
 }
 
-/** squarem.ts steplength over the k used entries of each field. */
-function steplength(p: usize, p1: usize, p2: usize): f64 {
-  let rr: f64 = 0, vv: f64 = 0;
-  for (let f = 0; f < 3; f++) {
-    for (let c = 0; c < emK; c++) {
-      const i = 3 * f + c;
-      const r = ld(p1, i) - ld(p, i), v = ld(p2, i) - 2 * ld(p1, i) + ld(p, i);
-      rr += r * r;
-      vv += v * v;
-    }
-  }
-  return vv > 0 ? -max(1, Math.sqrt(rr / vv)) : -1;
-}
-
-/** squarem.ts extrapolate into out; false when it is not a valid mixture. */
-function extrapolate(p: usize, p1: usize, p2: usize, alpha: f64, out: usize): bool {
-  for (let f = 0; f < 3; f++) {
-    for (let c = 0; c < emK; c++) {
-      const i = 3 * f + c;
-      const r = ld(p1, i) - ld(p, i), v = ld(p2, i) - 2 * ld(p1, i) + ld(p, i);
-      st(out, i, ld(p, i) - 2 * alpha * r + alpha * alpha * v);
-    }
-  }
-  let total: f64 = 0;
-  for (let c = 0; c < emK; c++) {
-    if (!(ld(out, c) > 0) || !(ld(out, 6 + c) >= emReg)) return false;
-    total += ld(out, c);
-  }
-  for (let c = 0; c < emK; c++) st(out, c, ld(out, c) / total);
-  return true;
-}
-
 /**
  * squarem.ts runSquarem over gmm.ts emStep on the n values at xp (k = 1, 2, 3) from the
  * parameters at `start` (w, mu, v: 3 slots each); work: EXACT_EM_WORK bytes, 16-byte aligned.
@@ -235,9 +203,9 @@ export function exactEmRun(xp: usize, n: i32, k: i32, start: usize, maxIter: i32
     steps++;
     const lb = emStep(a, b);
     let haveC = false;
-    let alpha = steplength(p, a, b);
+    let alpha = squaremSteplength(p, a, b, emK);
     for (let tries = 0; alpha < -1 && tries < MAX_BACKTRACKS && !haveC; alpha = (alpha - 1) / 2, tries++) {
-      if (!extrapolate(p, a, b, alpha, jump)) continue;
+      if (!squaremExtrapolate(p, a, b, alpha, jump, emK, emReg)) continue;
       steps++;
       const lc = emStep(jump, c);
       haveC = lc >= lb;
