@@ -32,6 +32,11 @@ export class FileSource implements ByteSource {
     return this.name;
   }
 
+  /** The open file's descriptor (undefined once closed): workers pread it without opening the file again. */
+  get localFd(): number | undefined {
+    return this.handle?.fd;
+  }
+
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length);
     const out = new Uint8Array(length);
