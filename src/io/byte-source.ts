@@ -18,6 +18,12 @@ export interface ByteSource {
    * the file itself and read ranges straight into its own memory (the statistics workers do).
    */
   readonly localPath?: string;
+  /**
+   * An open descriptor of `localPath`, valid until close(): another thread of this process may
+   * pread it (positional, no shared offset) instead of opening the file for every read, and reads
+   * the very file this source opened, even if the path is replaced meanwhile.
+   */
+  readonly localFd?: number | undefined;
   /** Releases the underlying handle. Further reads reject. */
   close(): Promise<void>;
 }

@@ -166,7 +166,7 @@ export class StatsPool {
           const length = Math.min(step, file.length - at);
           // sketchPart takes the free slot at once (before the next part looks), so parts spread over the workers
           await this.waitForRoom(false);
-          add(sketchPart({ path: file.path, offset: file.offset + at, length }, length));
+          add(sketchPart(file.fd !== undefined ? { path: file.path, offset: file.offset + at, length, fd: file.fd } : { path: file.path, offset: file.offset + at, length }, length));
         }
       } else {
         for await (const chunk of chunks!) {
@@ -180,7 +180,11 @@ export class StatsPool {
       await Promise.allSettled(parts);
       throw err;
     }
-    return mergeAllSketches(await Promise.all(parts));
+    // every part settles before a failure is thrown: none still reads the source (its descriptor) once the caller closes it
+    const settled = await Promise.allSettled(parts);
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failure !== undefined) throw failure.reason;
+    return mergeAllSketches(settled.map((s) => (s as PromiseFulfilledResult<TensorSketch>).value));
   }
 
   /**
@@ -372,13 +376,19 @@ export class StatsPool {
   }
 }
 
-interface LocalFileRange { path: string; offset: number; length: number }
+interface LocalFileRange { path: string; offset: number; length: number; fd?: number }
 
-/** The file byte range of a contiguous tensor in a local file (undefined: read it through its source). */
+/**
+ * The file byte range of a contiguous tensor in a local file (undefined: read it through its
+ * source), with the source's open descriptor when it has one (ByteSource.localFd: the workers
+ * pread it instead of opening the file for every tensor; the source stays open until every
+ * request that names it was answered, as a checkpoint's files stay open until its tensors are done).
+ */
 function localFileRange(ref: TensorRef): LocalFileRange | undefined {
   const path = ref.source.localPath;
   if (path === undefined || ref.numel === 0 || !isContiguousView(ref)) return undefined;
   const itemsize = DTYPE_ITEMSIZE[ref.dtype];
   const offset = ref.view ? ref.view.storageByteOffset + ref.view.storageOffset * itemsize : ref.byteOffset;
-  return { path, offset, length: ref.numel * itemsize };
+  const fd = ref.source.localFd;
+  return fd !== undefined ? { path, offset, length: ref.numel * itemsize, fd } : { path, offset, length: ref.numel * itemsize };
 }

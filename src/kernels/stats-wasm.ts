@@ -68,13 +68,15 @@ export class StatsKernel {
   /**
    * Adds `byteLength` bytes of `dtype` values that `fill` writes straight into wasm memory (no
    * intermediate buffer), piece by piece: fill(target, at) must fill all of `target` with the
-   * bytes at offset `at` of the range (e.g. a readSync from a file).
+   * bytes at offset `at` of the range (e.g. a readSync from a file). `pieceBytes` (at most
+   * STATS_KERNEL_INPUT_BYTES, a multiple of 32 KiB: whole 4096-value kernel blocks for every
+   * dtype, hence the same sums) bounds each piece.
    */
-  accumulateFilled(dtype: Dtype, byteLength: number, fill: (target: Uint8Array, at: number) => void): void {
+  accumulateFilled(dtype: Dtype, byteLength: number, fill: (target: Uint8Array, at: number) => void, pieceBytes = STATS_KERNEL_INPUT_BYTES): void {
     checkSketchInput(dtype, byteLength);
     const size = DTYPE_ITEMSIZE[dtype];
     const code = DTYPE_CODE[dtype]!;
-    const piece = Math.floor(STATS_KERNEL_INPUT_BYTES / size) * size;
+    const piece = Math.floor(Math.min(pieceBytes, STATS_KERNEL_INPUT_BYTES) / size) * size;
     for (let at = 0; at < byteLength; at += piece) {
       const length = Math.min(piece, byteLength - at);
       const count = length / size;

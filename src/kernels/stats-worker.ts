@@ -48,11 +48,14 @@ function runCall(msg: Extract<StatsRequest, { type: "call" }>): void {
 const READ_SCRATCH_MAX_BYTES = 1024 * 1024;
 let readScratch = new Uint8Array(0);
 
-/** `length` bytes of `path` at `offset`: a view of the worker's read buffer (valid until the next read) when small. */
-function readValueBytes(path: string, offset: number, length: number): Uint8Array {
-  if (length > READ_SCRATCH_MAX_BYTES) return readFileRange(path, offset, length);
+/**
+ * `length` bytes of `path` at `offset` (through `fd` when given): a view of the worker's read
+ * buffer (valid until the next read) when small, unless `own` (then a fresh buffer).
+ */
+function readValueBytes(path: string, offset: number, length: number, fd: number | undefined, own: boolean): Uint8Array {
+  if (own || length > READ_SCRATCH_MAX_BYTES) return readFileRange(path, offset, length, fd);
   if (readScratch.byteLength < length) readScratch = new Uint8Array(Math.min(READ_SCRATCH_MAX_BYTES, Math.max(length, 2 * readScratch.byteLength)));
-  return readFileRangeInto(path, offset, readScratch.subarray(0, length));
+  return readFileRangeInto(path, offset, readScratch.subarray(0, length), fd);
 }
 
 /**
@@ -64,17 +67,20 @@ function sketchSource(msg: Extract<StatsRequest, { type: "tensor" }>): { sketch:
   const src = msg.source;
   if ("sketch" in src) return { sketch: src.sketch, values: null };
   host ??= new StatsJobHost();
-  const bytes = "bytes" in src ? src.bytes : msg.values !== "none" ? readValueBytes(src.path, src.offset, src.length) : null;
+  // F32 values read here are read into their own buffer, which becomes the values (no decoding copy)
+  const ownF32 = msg.values !== "none" && msg.dtype === "F32" && !("bytes" in src);
+  const bytes = "bytes" in src ? src.bytes : msg.values !== "none" ? readValueBytes(src.path, src.offset, src.length, src.fd, ownF32) : null;
   let sketch: PackedSketch;
   try {
     if (bytes !== null) host.chunk(msg.job, msg.dtype, bytes);
-    else if (!("bytes" in src)) host.fileRange(msg.job, msg.dtype, src.path, src.offset, src.length);
+    else if (!("bytes" in src)) host.fileRange(msg.job, msg.dtype, src.path, src.offset, src.length, src.fd);
     sketch = host.finishPacked(msg.job);
   } catch (err) {
     host.discard(msg.job);
     throw err;
   }
-  return { sketch, values: msg.values !== "none" ? decodeToFloat32(msg.dtype, bytes!) : null };
+  if (msg.values === "none") return { sketch, values: null };
+  return { sketch, values: ownF32 ? new Float32Array(bytes!.buffer, 0, bytes!.byteLength >> 2) : decodeToFloat32(msg.dtype, bytes!) };
 }
 
 /**

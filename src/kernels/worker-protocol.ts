@@ -14,8 +14,12 @@ export type StatsRequest =
   | { type: "call"; job: number; module: string; fn: string; args: readonly unknown[] }
   | { type: "tensor"; job: number; dtype: Dtype; source: TensorSource; values: TensorValues; task: TensorTask | null };
 
-/** The whole bytes of a tensor for a fused task: a local file range the worker reads itself, or bytes handed over (transferred). */
-export type TensorBytes = { path: string; offset: number; length: number } | { bytes: Uint8Array };
+/**
+ * The whole bytes of a tensor for a fused task: a local file range the worker reads itself
+ * (through `fd`, a descriptor of `path` the main thread keeps open until the reply, when it has
+ * one: no open per tensor), or bytes handed over (transferred).
+ */
+export type TensorBytes = { path: string; offset: number; length: number; fd?: number } | { bytes: Uint8Array };
 /** What a "tensor" request sketches: bytes as above, or nothing (a sketch made elsewhere, packed). */
 export type TensorSource = TensorBytes | { sketch: PackedSketch };
 /** The task a "tensor" request runs: `fn` exported by the ES module at `module`, called as fn(sketch, values, ...args). */

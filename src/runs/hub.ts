@@ -34,6 +34,11 @@ export class CachedFileSource implements CountingByteSource {
     return this.path;
   }
 
+  /** The open cached file's descriptor, as FileSource.localFd. */
+  get localFd(): number | undefined {
+    return this.file.localFd;
+  }
+
   read(offset: number, length: number): Promise<Uint8Array> {
     return this.file.read(offset, length);
   }

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSource, MemorySource, type ByteSource } from "../../src/io/index.js";
+import { FILE_SYNC_READ_MAX_BYTES } from "../../src/io/file-source.js";
 import { ByteSourceError } from "../../src/util/errors.js";
 
 const bytes = Uint8Array.from({ length: 100 }, (_, i) => (i * 7 + 3) & 0xff);
@@ -88,4 +89,29 @@ test("FileSource: missing file, directory, read after close", async () => {
     await source.close(); // idempotent
     await assert.rejects(source.read(0, 1), (err: unknown) => err instanceof ByteSourceError && /read after close/.test(err.message));
   });
+});
+
+test("FileSource: reads above FILE_SYNC_READ_MAX_BYTES (thread pool) and up to it (this thread) give the file's bytes; a short read either way is an error", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fp-file-source-"));
+  try {
+    const path = join(dir, "big.bin");
+    const big = new Uint8Array(3 * FILE_SYNC_READ_MAX_BYTES + 17).map((_, i) => (i * 7919) % 251);
+    writeFileSync(path, big);
+    const source = await FileSource.open(path);
+    try {
+      for (const [offset, length] of [[5, FILE_SYNC_READ_MAX_BYTES], [3, FILE_SYNC_READ_MAX_BYTES + 1], [0, big.byteLength], [big.byteLength - 30, 30]] as const) {
+        assert.deepEqual(await source.read(offset, length), big.subarray(offset, offset + length), `[${offset}, +${length})`);
+      }
+      const cut = FILE_SYNC_READ_MAX_BYTES * 2;
+      truncateSync(path, cut);
+      for (const length of [FILE_SYNC_READ_MAX_BYTES, FILE_SYNC_READ_MAX_BYTES + 1]) {
+        await assert.rejects(source.read(cut - 10, length), (err: unknown) =>
+          err instanceof ByteSourceError && err.message === `${path}: short read at offset ${cut}: file shrank while reading?`, `length ${length}`);
+      }
+    } finally {
+      await source.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

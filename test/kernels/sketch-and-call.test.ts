@@ -4,7 +4,7 @@
 // (transferred) with "return"; many tensors at once respect the byte-carrying limit and all finish.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeToFloat32, DTYPE_ITEMSIZE, encodeFloats, type Dtype } from "../../src/formats/dtype.js";
@@ -92,5 +92,36 @@ test("StatsPool.sketchAndCall: 40 tensors from memory at once (bytes read only a
     assert.equal(again.value.tag, "ok", "a failed read frees its slot: the pool still works");
   } finally {
     await pool.close();
+  }
+});
+
+test("StatsPool workers read a local tensor through its source's open descriptor: the file the source opened, even once its path names another", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fp-sketch-fd-"));
+  const pool = await StatsPool.create(2);
+  try {
+    const numel = 300_001; // > FILE_READ_PIECE_BYTES: several pieces
+    const bytes = tensorBytes("F32", numel, 11);
+    const file = join(dir, "model.bin");
+    writeFileSync(file, withPrefix(bytes));
+    const source = await FileSource.open(file);
+    try {
+      assert.equal(typeof source.localFd, "number");
+      const ref = refOver(source, "F32", numel, "w");
+      const expected = await pool.sketchTensor(ref);
+      // the path now names other values: a worker that opened the path would sketch those
+      const other = join(dir, "other.bin");
+      writeFileSync(other, withPrefix(tensorBytes("F32", numel, 12)));
+      renameSync(other, file);
+      assert.deepStrictEqual(await pool.sketchTensor(ref), expected, "sketchTensor (file-range parts)");
+      const r = await pool.sketchAndCall<Told>(ref, TASKS, "sketchAndValues", ["fd"], { values: "return" });
+      assert.deepStrictEqual(r.sketch, expected, "sketchAndCall");
+      assert.deepStrictEqual(r.values, decodeToFloat32("F32", bytes), "values returned: the source's, read into their own buffer");
+    } finally {
+      await source.close();
+    }
+    assert.equal(source.localFd, undefined, "no descriptor once closed");
+  } finally {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
