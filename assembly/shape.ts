@@ -7,6 +7,8 @@
 export { reserve } from "./lib/scratch";
 import { expV } from "./lib/em-common";
 import { fft } from "./lib/fft";
+import { fdExp } from "./lib/binned-math";
+import { gridModes, gridModesCapacity, gridModesProminence } from "./lib/grid-modes";
 export { binnedEmSums } from "./lib/em-common";
 export { dipCountsOfSorted } from "./lib/dip-sorted";
 export { emSums, exactEmRun, quantileStart } from "./lib/em-values";
@@ -263,3 +265,63 @@ function autocorrelationFft(bins: usize, L: i32, re: usize, im: usize, size: i32
   fft(re, im, size, true);
 }
 
+
+/**
+ * kde-modes.ts kdeModes of the n sorted values at dp with bandwidth h on the m-node grid
+ * glo + j step: the grid density (binned == 0: kdeGrid with reach gridReach, qpow: scratch of
+ * m + 1; else kde.ts's linear binning into `weights` convolved with the kernel sampled at the step,
+ * kern/krev: scratch of kreach + 1 each), times norm, into dens; its modes (lib/grid-modes.ts,
+ * work: gridModesWorkBytes(m)) and their exact heights (kdeEvaluate's sum, fdExp: Math.exp's bits).
+ * out: four arrays of gridModesCapacity(m) f64 (locations, heights, masses, prominences); returns
+ * the number of modes.
+ */
+export function kdeModesExact(dp: usize, n: i32, h: f64, glo: f64, step: f64, m: i32, binned: i32, gridReach: f64, kreach: i32, norm: f64, minRelativeProminence: f64,
+  kern: usize, krev: usize, weights: usize, dens: usize, qpow: usize, work: usize, out: usize): i32 {
+  if (binned == 0) kdeGrid(dp, n, h, glo, step, m, gridReach, dens, qpow, norm);
+  else {
+    memory.fill(weights, 0, <usize>m << 3);
+    for (let i = 0; i < n; i++) {
+      const pos = (load<f64>(dp + (<usize>i << 3)) - glo) / step;
+      const jf = min(<f64>(m - 2), Math.floor(pos)), j = <i32>jf;
+      const t = pos - jf;
+      const w = weights + (<usize>j << 3);
+      store<f64>(w, load<f64>(w) + (1 - t));
+      store<f64>(w, load<f64>(w, 8) + t, 8);
+    }
+    for (let d = 0; d <= kreach; d++) {
+      const u = (<f64>d * step) / h;
+      const k = fdExp(-0.5 * (u * u));
+      store<f64>(kern + (<usize>d << 3), k);
+      store<f64>(krev + (<usize>(kreach - d) << 3), k);
+    }
+    convolve(weights, m, kern, krev, kreach, dens);
+    for (let i = 0; i < m; i++) store<f64>(dens + (<usize>i << 3), load<f64>(dens + (<usize>i << 3)) * norm);
+  }
+  const count = gridModes(dens, m, glo, step, minRelativeProminence, work, out);
+  const cap = gridModesCapacity(m);
+  kdeEvaluateExact(dp, n, h, out, count, norm, out + (<usize>cap << 3));
+  gridModesProminence(out, count, cap);
+  return count;
+}
+
+/** kde.ts kdeEvaluate: norm sum_i exp(-u^2/2), u = (p - x_i) / h, over the sorted values within 40 h of each point (KERNEL_REACH). */
+function kdeEvaluateExact(dp: usize, n: i32, h: f64, pts: usize, np: i32, norm: f64, out: usize): void {
+  for (let j = 0; j < np; j++) {
+    const p = load<f64>(pts + (<usize>j << 3));
+    const v = p - 40 * h;
+    let a = 0, b = n;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (load<f64>(dp + (<usize>mid << 3)) < v) a = mid + 1;
+      else b = mid;
+    }
+    let sum: f64 = 0;
+    for (let i = a; i < n; i++) {
+      const xi = load<f64>(dp + (<usize>i << 3));
+      if (!(xi <= p + 40 * h)) break;
+      const u = (p - xi) / h;
+      sum += fdExp(-0.5 * u * u);
+    }
+    store<f64>(out + (<usize>j << 3), sum * norm);
+  }
+}

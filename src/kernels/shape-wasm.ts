@@ -10,7 +10,8 @@ import { setShapeKernels, type BinnedEmSumsFn, type EmSumsFn, type ShapeKernels,
 import type { EmRun, MixtureParams } from "../stats/shape/squarem.js";
 import { KernelError } from "../util/errors.js";
 import { kernelModule } from "./load.js";
-import { installBinnedShapeKernels } from "./shape-binned-wasm.js";
+import type { KdeMode } from "../stats/shape/kde-modes.js";
+import { gridModesCapacity, gridModesWorkBytes, installBinnedShapeKernels, modesFrom } from "./shape-binned-wasm.js";
 
 interface ShapeExports {
   memory: WebAssembly.Memory;
@@ -22,6 +23,8 @@ interface ShapeExports {
   sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
+  kdeModesExact(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, binned: number, gridReach: number, kreach: number, norm: number, minRelativeProminence: number,
+    kernPtr: number, krevPtr: number, weightsPtr: number, densPtr: number, qpowPtr: number, workPtr: number, outPtr: number): number;
   dipCountsOfSorted(xPtr: number, n: number, workPtr: number, outPtr: number): void;
   sortFiniteF32(xPtr: number, n: number, keysPtr: number, swapPtr: number, countsPtr: number, outPtr: number): number;
   quantileStart(xPtr: number, n: number, k: number, regCovar: number, sumsPtr: number, outPtr: number): void;
@@ -158,6 +161,16 @@ export class WasmShapeKernels implements ShapeKernels {
     new Float64Array(this.ex.memory.buffer, ptr, data.length).set(data);
     this.ex.kdeGrid(ptr, data.length, h, lo, step, m, reach, outPtr, qpowPtr, norm);
     return new Float64Array(this.ex.memory.buffer, outPtr, m).slice();
+  }
+
+  kdeModes(data: Float64Array, h: number, grid: { lo: number; step: number; m: number; binned: boolean; reach: number; kernelReach: number }, norm: number, minRelativeProminence: number): KdeMode[] {
+    const n = data.length, { m, lo, step } = grid, kl = grid.binned ? grid.kernelReach + 1 : 0, cap = gridModesCapacity(m);
+    const ptr = this.scratch(f64Bytes(n) + 2 * f64Bytes(kl) + 2 * f64Bytes(m) + f64Bytes(m + 1) + gridModesWorkBytes(m) + 4 * f64Bytes(cap));
+    const kernPtr = ptr + f64Bytes(n), krevPtr = kernPtr + f64Bytes(kl), weightsPtr = krevPtr + f64Bytes(kl), densPtr = weightsPtr + f64Bytes(m);
+    const qpowPtr = densPtr + f64Bytes(m), workPtr = qpowPtr + f64Bytes(m + 1), outPtr = workPtr + gridModesWorkBytes(m);
+    this.heap().set(data, ptr >>> 3);
+    const count = this.ex.kdeModesExact(ptr, n, h, lo, step, m, grid.binned ? 1 : 0, grid.reach, grid.kernelReach, norm, minRelativeProminence, kernPtr, krevPtr, weightsPtr, densPtr, qpowPtr, workPtr, outPtr);
+    return modesFrom(new Float64Array(this.ex.memory.buffer, outPtr, 4 * cap), count, cap);
   }
 
   convolve(weights: Float64Array, kernel: Float64Array): Float64Array {

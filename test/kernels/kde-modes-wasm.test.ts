@@ -1,0 +1,154 @@
+// KDE modes in one kernel call (assembly/lib/grid-modes.ts with the grids and exact heights of
+// assembly/shape.ts and assembly/shape-binned.ts) against their oracle, the TypeScript path they
+// replace in the workers: modesOnGrid (kde-modes.ts) over kdeGrid / binnedKdeGrid, heights from
+// kdeEvaluate / binnedKdeEvaluate. Every mode's location, height, mass and prominence must be the
+// same bits, on samples and histograms of many shapes, both grids of the values (exact sums up to
+// KDE_EXACT_MAX_POINTS, binned beyond), several grid sizes and merge thresholds.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { WasmBinnedShapeKernels } from "../../src/kernels/shape-binned-wasm.js";
+import { WasmShapeKernels } from "../../src/kernels/shape-wasm.js";
+import { histKeyOf } from "../../src/stats/histogram.js";
+import { setBinnedShapeKernels } from "../../src/stats/shape/binned-kernels.js";
+import { binnedFromHistogram, binnedMoments, type SparseHistogram } from "../../src/stats/shape/binned.js";
+import { binnedBandwidthSJ } from "../../src/stats/shape/bandwidth-binned.js";
+import { binnedKdeEvaluate, binnedKdeGrid, binnedKdeModes, binnedSilvermanBandwidth } from "../../src/stats/shape/kde-binned.js";
+import { kdeModes, modesOnGrid, type KdeMode } from "../../src/stats/shape/kde-modes.js";
+import { gaussianKde, kdeEvaluate, kdeGrid, KDE_EXACT_MAX_POINTS, type BandwidthSpec } from "../../src/stats/shape/kde.js";
+import { setShapeKernels } from "../../src/stats/shape/kernels.js";
+import { Rng } from "../../src/util/rng.js";
+
+const shape = WasmShapeKernels.create();
+const binned = WasmBinnedShapeKernels.create();
+
+/** f with both kernels installed (as in the statistics workers), then the previous ones back. */
+function withKernels<T>(f: () => T): T {
+  const a = setShapeKernels(shape), b = setBinnedShapeKernels(binned);
+  try {
+    return f();
+  } finally {
+    setShapeKernels(a);
+    setBinnedShapeKernels(b);
+  }
+}
+
+/** The outcome of f: its value or the error's message (both must agree). */
+function outcome<T>(f: () => T): T | string {
+  try {
+    return f();
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** The same bits: Object.is on every field (so -0 and +0 differ, NaN equals NaN). */
+function assertSameModes(got: KdeMode[] | string, want: KdeMode[] | string, what: string): void {
+  if (typeof want === "string" || typeof got === "string") {
+    assert.equal(got, want, what);
+    return;
+  }
+  assert.equal(got.length, want.length, `${what}: mode count`);
+  for (let p = 0; p < want.length; p++) {
+    for (const key of ["location", "height", "mass", "prominence"] as const) {
+      assert.ok(Object.is(got[p]![key], want[p]![key]), `${what}: mode ${p} ${key} ${got[p]![key]} != ${want[p]![key]}`);
+    }
+  }
+}
+
+function samples(): { name: string; x: Float64Array }[] {
+  const rng = new Rng(23);
+  const draw = (n: number, f: () => number) => Float64Array.from({ length: n }, f);
+  return [
+    { name: "normal 500", x: draw(500, () => rng.normal()) },
+    { name: "normal 2048", x: draw(KDE_EXACT_MAX_POINTS, () => 0.02 * rng.normal()) },
+    { name: "normal 2049", x: draw(KDE_EXACT_MAX_POINTS + 1, () => 0.02 * rng.normal()) },
+    { name: "three modes 3072", x: draw(3072, () => [-2, 0, 3][Math.floor(rng.uniform() * 3)]! + 0.3 * rng.normal()) },
+    { name: "many modes 1500", x: draw(1500, () => Math.floor(rng.uniform() * 40) + 0.05 * rng.normal()) },
+    { name: "heavy tail 6000", x: draw(6000, () => (0.01 * rng.normal()) / Math.max(0.01, rng.uniform())) },
+    { name: "ties 768", x: draw(768, () => Math.round(4 * rng.normal()) / 4) },
+    { name: "bias-like 2304", x: draw(2304, () => (rng.uniform() < 0.1 ? 0 : 0.001 * rng.normal())) },
+    { name: "two points", x: Float64Array.from([1, 2]) },
+    { name: "three points", x: Float64Array.from([0, 0, 1]) },
+  ];
+}
+
+test("kdeModes of values from the shape kernel are the TypeScript path's bit for bit (exact and binned grids)", () => {
+  const bandwidths: BandwidthSpec[] = ["silverman", "sj", "scott", 0.05];
+  let compared = 0;
+  for (const s of samples()) {
+    for (const bw of bandwidths) {
+      const kde = outcome(() => gaussianKde(s.x, { bandwidth: bw }));
+      if (typeof kde === "string") continue;
+      for (const gridSize of [1024, 257, 3]) {
+        for (const minRelativeProminence of [0.01, 0, 0.3]) {
+          const options = { gridSize, minRelativeProminence };
+          const want = withKernels(() => outcome(() => modesOnGrid(kdeGrid(kde, options), (p) => kdeEvaluate(kde, p), minRelativeProminence)));
+          const got = withKernels(() => outcome(() => kdeModes(kde, options)));
+          assertSameModes(got, want, `${s.name} ${String(bw)} grid ${gridSize} prominence ${minRelativeProminence}`);
+          compared++;
+        }
+      }
+      // the grid forced the other way
+      for (const forced of [true, false]) {
+        const options = { gridSize: 1024, minRelativeProminence: 0.01, binned: forced };
+        const want = withKernels(() => modesOnGrid(kdeGrid(kde, options), (p) => kdeEvaluate(kde, p), 0.01));
+        assertSameModes(withKernels(() => kdeModes(kde, options)), want, `${s.name} ${String(bw)} binned ${forced}`);
+      }
+    }
+  }
+  assert.ok(compared > 300, `compared ${compared}`);
+  // many random samples of many sizes (silverman, the analysis's settings)
+  const rng = new Rng(5);
+  for (let t = 0; t < 120; t++) {
+    const n = 2 + Math.floor(rng.uniform() ** 2 * 6000), k = 1 + Math.floor(rng.uniform() * 5);
+    const x = Float64Array.from({ length: n }, () => Math.floor(rng.uniform() * k) * 2 + rng.normal() * (0.2 + rng.uniform()));
+    const kde = gaussianKde(x);
+    const options = { gridSize: 1024, minRelativeProminence: 0.01 };
+    const want = withKernels(() => modesOnGrid(kdeGrid(kde, options), (p) => kdeEvaluate(kde, p), 0.01));
+    assertSameModes(withKernels(() => kdeModes(kde, options)), want, `random ${t} n ${n}`);
+  }
+});
+
+function histogramOf(x: ArrayLike<number>): SparseHistogram {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < x.length; i++) counts.set(histKeyOf(x[i]!), (counts.get(histKeyOf(x[i]!)) ?? 0) + 1);
+  const keys = [...counts.keys()].sort((a, b) => a - b);
+  return { keys, counts: keys.map((k) => counts.get(k)!) };
+}
+
+test("binnedKdeModes from the histogram kernel are the TypeScript path's bit for bit", () => {
+  let compared = 0;
+  const rng = new Rng(31);
+  const draw = (n: number, f: () => number) => Float64Array.from({ length: n }, f);
+  const hists = [
+    draw(20_000, () => 0.02 * rng.normal()),
+    draw(15_000, () => (rng.uniform() < 0.4 ? -0.5 : 0.7) + 0.1 * rng.normal()),
+    draw(10_000, () => (0.01 * rng.normal()) / Math.max(0.02, rng.uniform())),
+    draw(8_000, () => (rng.uniform() < 0.3 ? 0 : rng.normal())),
+    draw(6_000, () => Math.floor(rng.uniform() * 30) + 0.02 * rng.normal()),
+    draw(500, () => [0.5, 0.51, -0.3][Math.floor(rng.uniform() * 3)]!),
+    Float64Array.from([0.25, 0.25, 0.25, 0.25]),
+    Float64Array.from([1, -1]),
+    ...Array.from({ length: 60 }, (_, t) => draw(50 + t * 97, () => Math.floor(rng.uniform() * (1 + (t % 4))) + (0.05 + rng.uniform()) * rng.normal())),
+  ];
+  for (const [i, x] of hists.entries()) {
+    const d = binnedFromHistogram(histogramOf(x));
+    const n = d.total, mo = binnedMoments(d), sd = Math.sqrt((mo.m2 * n) / Math.max(1, n - 1));
+    const hs = [outcome(() => binnedSilvermanBandwidth(n, mo.m2)), outcome(() => binnedBandwidthSJ(d, sd)), 1e-9, 0];
+    for (const h of hs) {
+      if (typeof h === "string") continue;
+      for (const gridSize of [1024, 64]) {
+        for (const minRelativeProminence of [0.01, 0, 0.25]) {
+          const evaluate = (p: number[]) => binnedKdeEvaluate(d, h, p);
+          const want = withKernels(() => outcome(() => modesOnGrid(binnedKdeGrid(d, h, { gridSize }), evaluate, minRelativeProminence)));
+          const oracle = outcome(() => modesOnGrid(binnedKdeGrid(d, h, { gridSize }), evaluate, minRelativeProminence)); // no kernels at all
+          assertSameModes(oracle, want, `histogram ${i} h ${h}: the oracles`);
+          const got = withKernels(() => outcome(() => binnedKdeModes(d, h, { gridSize, minRelativeProminence })));
+          assertSameModes(got, want, `histogram ${i} h ${h} grid ${gridSize} prominence ${minRelativeProminence}`);
+          compared++;
+        }
+      }
+    }
+  }
+  assert.ok(compared > 300, `compared ${compared}`);
+});
