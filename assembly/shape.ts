@@ -325,3 +325,49 @@ function kdeEvaluateExact(dp: usize, n: i32, h: f64, pts: usize, np: i32, norm: 
     store<f64>(out + (<usize>j << 3), sum * norm);
   }
 }
+
+/**
+ * bandwidth.ts pairCounts' bins: bin = trunc(x / d) of each of the n values at xp, counted from the
+ * lowest bin into `bins` (capacity cap); returns the number of bins L (from lowest to highest),
+ * or -1 when a bin index leaves the i32 range or L exceeds cap (the host then keeps its own loop).
+ * The lowest bin is at out (i32).
+ */
+export function sjBins(xp: usize, n: i32, d: f64, bins: usize, cap: i32, out: usize): i32 {
+  let lowest: f64 = Infinity, highest: f64 = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = Math.trunc(load<f64>(xp + (<usize>i << 3)) / d);
+    if (!(t > -2147483648 && t < 2147483647)) return -1;
+    lowest = min(lowest, t);
+    highest = max(highest, t);
+  }
+  const len = highest - lowest + 1;
+  if (!(len <= <f64>cap)) return -1;
+  const L = <i32>len, low = <i32>lowest;
+  memory.fill(bins, 0, <usize>L << 3);
+  for (let i = 0; i < n; i++) {
+    const b = bins + (<usize>(<i32>Math.trunc(load<f64>(xp + (<usize>i << 3)) / d) - low) << 3);
+    store<f64>(b, load<f64>(b) + 1);
+  }
+  store<i32>(out, low);
+  return L;
+}
+
+/** bandwidth.ts pairCounts' loop over pairs of occupied bins (integer sums, exact in any order): out[0..nb). occ: i32 scratch of L. */
+export function sjPairLoop(bins: usize, L: i32, nb: i32, occ: usize, out: usize): void {
+  memory.fill(out, 0, <usize>nb << 3);
+  let nOcc = 0;
+  for (let a = 0; a < L; a++) {
+    const w = load<f64>(bins + (<usize>a << 3));
+    if (w == 0) continue;
+    store<f64>(out, load<f64>(out) + (w * (w - 1)) / 2);
+    for (let t = 0; t < nOcc; t++) {
+      const b = load<i32>(occ + (<usize>t << 2));
+      if (a - b < nb) {
+        const o = out + (<usize>(a - b) << 3);
+        store<f64>(o, load<f64>(o) + w * load<f64>(bins + (<usize>b << 3)));
+      }
+    }
+    store<i32>(occ + (<usize>nOcc << 2), a);
+    nOcc++;
+  }
+}

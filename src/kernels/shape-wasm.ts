@@ -23,6 +23,8 @@ interface ShapeExports {
   sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
+  sjBins(xPtr: number, n: number, d: number, binsPtr: number, cap: number, outPtr: number): number;
+  sjPairLoop(binsPtr: number, L: number, nb: number, occPtr: number, outPtr: number): void;
   kdeModesExact(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, binned: number, gridReach: number, kreach: number, norm: number, minRelativeProminence: number,
     kernPtr: number, krevPtr: number, weightsPtr: number, densPtr: number, qpowPtr: number, workPtr: number, outPtr: number): number;
   dipCountsOfSorted(xPtr: number, n: number, workPtr: number, outPtr: number): void;
@@ -198,6 +200,26 @@ export class WasmShapeKernels implements ShapeKernels {
     const outPtr = ptr + f64Bytes(bins.length), rePtr = outPtr + f64Bytes(nb), imPtr = rePtr + f64Bytes(size);
     new Float64Array(this.ex.memory.buffer, ptr, bins.length).set(bins);
     this.ex.binAutocorrelation(ptr, bins.length, nb, outPtr, rePtr, imPtr, size);
+    return new Float64Array(this.ex.memory.buffer, outPtr, nb).slice();
+  }
+
+  sjPairCounts(x: Float64Array, nb: number, binWidth: number, pairLoopMaxRatio: number): Float64Array | null {
+    const n = x.length, cap = nb + 8;
+    let size = 2;
+    while (size < 2 * cap) size *= 2;
+    const ptr = this.scratch(f64Bytes(n) + f64Bytes(cap) + f64Bytes(cap) / 2 + 16 + f64Bytes(nb) + 2 * f64Bytes(size) + 16);
+    const binsPtr = ptr + f64Bytes(n), occPtr = binsPtr + f64Bytes(cap), outPtr = occPtr + f64Bytes(cap) / 2 + 16;
+    const rePtr = outPtr + f64Bytes(nb), imPtr = rePtr + f64Bytes(size), lowPtr = imPtr + f64Bytes(size);
+    this.heap().set(x, ptr >>> 3);
+    const L = this.ex.sjBins(ptr, n, binWidth, binsPtr, cap, lowPtr);
+    if (L < 0) return null;
+    if (n * n > pairLoopMaxRatio * L * nb) {
+      // binAutocorrelation on the bins in place: their total is n (counts of the n values)
+      let fft = 2;
+      while (fft < 2 * L) fft *= 2;
+      if (n * n * fft * FFT_ERROR_FACTOR * Number.EPSILON >= 2 ** -8) fft = 0;
+      this.ex.binAutocorrelation(binsPtr, L, nb, outPtr, rePtr, imPtr, fft);
+    } else this.ex.sjPairLoop(binsPtr, L, nb, occPtr, outPtr);
     return new Float64Array(this.ex.memory.buffer, outPtr, nb).slice();
   }
 

@@ -1,4 +1,4 @@
-// KDE modes in one kernel call (assembly/lib/grid-modes.ts with the grids and exact heights of
+// KDE modes in one kernel call (and bw.SJ's pair counts of values) (assembly/lib/grid-modes.ts with the grids and exact heights of
 // assembly/shape.ts and assembly/shape-binned.ts) against their oracle, the TypeScript path they
 // replace in the workers: modesOnGrid (kde-modes.ts) over kdeGrid / binnedKdeGrid, heights from
 // kdeEvaluate / binnedKdeEvaluate. Every mode's location, height, mass and prominence must be the
@@ -11,6 +11,7 @@ import { WasmShapeKernels } from "../../src/kernels/shape-wasm.js";
 import { histKeyOf } from "../../src/stats/histogram.js";
 import { setBinnedShapeKernels } from "../../src/stats/shape/binned-kernels.js";
 import { binnedFromHistogram, binnedMoments, type SparseHistogram } from "../../src/stats/shape/binned.js";
+import { bandwidthSJ, pairCounts, SJ_BINS } from "../../src/stats/shape/bandwidth.js";
 import { binnedBandwidthSJ } from "../../src/stats/shape/bandwidth-binned.js";
 import { binnedKdeEvaluate, binnedKdeGrid, binnedKdeModes, binnedSilvermanBandwidth } from "../../src/stats/shape/kde-binned.js";
 import { kdeModes, modesOnGrid, type KdeMode } from "../../src/stats/shape/kde-modes.js";
@@ -151,4 +152,30 @@ test("binnedKdeModes from the histogram kernel are the TypeScript path's bit for
     }
   }
   assert.ok(compared > 300, `compared ${compared}`);
+});
+
+test("bw.SJ's pair counts of values from the shape kernel are the TypeScript path's (the same integers), and so its bandwidths", () => {
+  // the path they replace: the bins counted in TypeScript, then the kernel's binAutocorrelation or the pair loop
+  const oldPath = Object.assign(Object.create(shape) as WasmShapeKernels, { sjPairCounts: () => null });
+  const rng = new Rng(41);
+  let compared = 0;
+  for (let t = 0; t < 80; t++) {
+    const n = 2 + Math.floor(rng.uniform() ** 2 * 20_000), spread = 10 ** (4 * rng.uniform() - 2);
+    const x = Float64Array.from({ length: n }, () => (t % 5 === 0 ? Math.round(rng.normal() * 8) : rng.normal() * spread + (t % 3) * 5)).sort();
+    if (x[0] === x[n - 1]) continue;
+    const run = (k: WasmShapeKernels) => {
+      const previous = setShapeKernels(k);
+      try {
+        return { pc: pairCounts(x, SJ_BINS, x[0]!, x[n - 1]!), h: outcome(() => bandwidthSJ(x)) };
+      } finally {
+        setShapeKernels(previous);
+      }
+    };
+    const want = run(oldPath), got = run(shape);
+    assert.equal(got.pc.binWidth, want.pc.binWidth);
+    assert.deepStrictEqual(got.pc.counts, want.pc.counts, `sample ${t} n ${n}`);
+    assert.ok(Object.is(got.h, want.h) || got.h === want.h, `sample ${t}: bandwidth ${String(got.h)} != ${String(want.h)}`);
+    compared++;
+  }
+  assert.ok(compared > 60);
 });

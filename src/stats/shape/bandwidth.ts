@@ -64,8 +64,14 @@ export interface PairCounts {
 const PAIR_LOOP_MAX_RATIO = 1 / 8;
 
 /** Pair counts by bin distance, bins by truncation toward zero of x / d (as R's bw_den). */
-function pairCounts(x: ArrayLike<number>, nb: number, min: number, max: number): PairCounts {
+export function pairCounts(x: ArrayLike<number>, nb: number, min: number, max: number): PairCounts {
   const d = ((max - min) * 1.01) / nb;
+  const kernels = shapeKernels();
+  if (kernels !== null && x instanceof Float64Array) {
+    // the bins and their pair counts in the kernel (the same integer sums)
+    const counts = kernels.sjPairCounts(x, nb, d, PAIR_LOOP_MAX_RATIO);
+    if (counts !== null) return { binWidth: d, counts };
+  }
   const idx = new Int32Array(x.length);
   let lowest = Infinity, highest = -Infinity;
   for (let i = 0; i < x.length; i++) {
@@ -75,7 +81,6 @@ function pairCounts(x: ArrayLike<number>, nb: number, min: number, max: number):
   }
   const bins = new Float64Array(highest - lowest + 1);
   for (let i = 0; i < x.length; i++) bins[idx[i]! - lowest]! += 1;
-  const kernels = shapeKernels();
   // the kernel's O(bins x nb) pass, unless the pairs of values are fewer (the same integer sums, exactly)
   if (kernels !== null && x.length * x.length > PAIR_LOOP_MAX_RATIO * bins.length * nb) return { binWidth: d, counts: kernels.binAutocorrelation(bins, nb) };
   const counts = new Float64Array(nb);

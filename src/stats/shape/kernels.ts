@@ -41,6 +41,12 @@ export interface ShapeKernels {
   kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number, norm?: number): Float64Array;
   /** bw.SJ's pair counts by bin distance (bandwidth.ts pairCounts) from the bin counts: out[0] = sum w (w - 1) / 2, out[d] = sum_b w_b w_{b+d}, d < nb. */
   binAutocorrelation(bins: Float64Array, nb: number): Float64Array;
+  /**
+   * bandwidth.ts pairCounts' counts of the values x (bins of binWidth, trunc(x / binWidth)): the
+   * bins counted in the kernel, then binAutocorrelation or, when n^2 <= pairLoopMaxRatio bins nb,
+   * its loop over pairs of occupied bins (integer sums: exact); null when a bin index leaves i32.
+   */
+  sjPairCounts(x: Float64Array, nb: number, binWidth: number, pairLoopMaxRatio: number): Float64Array | null;
   /** bandwidth.ts phi's sum over the first `terms` pair counts: exp(-delta/2) poly_order(delta) counts[i], delta = (i binWidth / h)^2. */
   sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number;
   /**
