@@ -14,6 +14,7 @@ export { dipCountsOfSorted } from "./lib/dip-sorted";
 export { emSums, exactEmRun, quantileStart } from "./lib/em-values";
 export { ksDistance, weibullPlotSums } from "./lib/exact-fits";
 export { sortFiniteF32 } from "./lib/sort-f32";
+export { sjPhiSum, sjSolve } from "./lib/sj-solve";
 
 /** expV of `n` values at `p`, in place (to measure its error against Math.exp). */
 export function expBatch(p: usize, n: i32): void {
@@ -182,35 +183,6 @@ export function convolve(w: usize, m: i32, kern: usize, krev: usize, reach: i32,
     const py = y + (<usize>t << 3);
     store<f64>(py, load<f64>(py) + w * load<f64>(x + (<usize>t << 3)));
   }
-}
-
-/**
- * Sheather-Jones (src/stats/shape/bandwidth.ts phi): sum over i < iMax of exp(-delta/2) poly(delta)
- * counts[i], delta = (i binWidth / h)^2, poly = delta^2 - 6 delta + 3 (order 4) or
- * delta^3 - 15 delta^2 + 45 delta - 15 (order 6).
- */
-export function sjPhiSum(counts: usize, iMax: i32, binWidth: f64, h: f64, order: i32): f64 {
-  const BW = f64x2.splat(binWidth), H = f64x2.splat(h), half = f64x2.splat(-0.5);
-  let acc = f64x2.splat(0), idx = f64x2.replace_lane(f64x2.splat(0), 1, 1);
-  const two = f64x2.splat(2);
-  let i = 0;
-  for (; i + 2 <= iMax; i += 2) {
-    let delta = f64x2.div(f64x2.mul(idx, BW), H);
-    delta = f64x2.mul(delta, delta);
-    const poly = order == 4
-      ? f64x2.add(f64x2.mul(delta, f64x2.sub(delta, f64x2.splat(6))), f64x2.splat(3))
-      : f64x2.sub(f64x2.mul(delta, f64x2.add(f64x2.mul(delta, f64x2.sub(delta, f64x2.splat(15))), f64x2.splat(45))), f64x2.splat(15));
-    acc = f64x2.add(acc, f64x2.mul(f64x2.mul(expV(f64x2.mul(delta, half)), poly), v128.load(counts + (<usize>i << 3))));
-    idx = f64x2.add(idx, two);
-  }
-  let sum = hsum(acc);
-  if (i < iMax) {
-    let delta = (<f64>i * binWidth) / h;
-    delta *= delta;
-    const poly = order == 4 ? delta * delta - 6 * delta + 3 : delta * delta * delta - 15 * delta * delta + 45 * delta - 15;
-    sum += lane0(expV(f64x2.splat(-delta / 2))) * poly * load<f64>(counts + (<usize>i << 3));
-  }
-  return sum;
 }
 
 /**

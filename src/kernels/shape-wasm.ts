@@ -21,6 +21,7 @@ interface ShapeExports {
   kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number, qpowPtr: number, norm: number): void;
   binnedEmSums(cntPtr: number, meanPtr: number, varPtr: number, nc: number, parPtr: number, outPtr: number): number;
   sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
+  sjSolve(countsPtr: number, len: number, binWidth: number, n: number, scale: number, statusPtr: number): number;
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
   sjBins(xPtr: number, n: number, d: number, binsPtr: number, cap: number, outPtr: number): number;
@@ -61,7 +62,7 @@ export class WasmShapeKernels implements ShapeKernels {
         abort: (_msg: number, _file: number, line: number, col: number) => {
           throw new KernelError(`WASM kernel "shape" aborted at ${line}:${col}`);
         },
-        exp: Math.exp, log: Math.log, cos: Math.cos, sin: Math.sin,
+        exp: Math.exp, log: Math.log, cos: Math.cos, sin: Math.sin, pow: Math.pow,
       },
     });
     return new WasmShapeKernels(instance.exports as unknown as ShapeExports);
@@ -227,6 +228,14 @@ export class WasmShapeKernels implements ShapeKernels {
     const ptr = this.scratch(f64Bytes(terms));
     new Float64Array(this.ex.memory.buffer, ptr, terms).set(counts.subarray(0, terms));
     return this.ex.sjPhiSum(ptr, terms, binWidth, h, order);
+  }
+
+  sjSolve(counts: Float64Array, binWidth: number, n: number, scale: number): { bandwidth: number; status: 0 | 1 | 2 | 3 } {
+    const len = counts.length;
+    const ptr = this.scratch(f64Bytes(len) + 16);
+    this.heap().set(counts, ptr >>> 3);
+    const bandwidth = this.ex.sjSolve(ptr, len, binWidth, n, scale, ptr + f64Bytes(len));
+    return { bandwidth, status: new Int32Array(this.ex.memory.buffer, ptr + f64Bytes(len), 1)[0]! as 0 | 1 | 2 | 3 };
   }
 
   dipCounts(x: Float64Array): { dip: number; low: number; high: number } {

@@ -1,4 +1,4 @@
-// KDE modes in one kernel call (and bw.SJ's pair counts of values) (assembly/lib/grid-modes.ts with the grids and exact heights of
+// KDE modes in one kernel call (and bw.SJ's pair counts of values and its whole equation) (assembly/lib/grid-modes.ts with the grids and exact heights of
 // assembly/shape.ts and assembly/shape-binned.ts) against their oracle, the TypeScript path they
 // replace in the workers: modesOnGrid (kde-modes.ts) over kdeGrid / binnedKdeGrid, heights from
 // kdeEvaluate / binnedKdeEvaluate. Every mode's location, height, mass and prominence must be the
@@ -10,9 +10,9 @@ import { WasmBinnedShapeKernels } from "../../src/kernels/shape-binned-wasm.js";
 import { WasmShapeKernels } from "../../src/kernels/shape-wasm.js";
 import { histKeyOf } from "../../src/stats/histogram.js";
 import { setBinnedShapeKernels } from "../../src/stats/shape/binned-kernels.js";
-import { binnedFromHistogram, binnedMoments, type SparseHistogram } from "../../src/stats/shape/binned.js";
-import { bandwidthSJ, pairCounts, SJ_BINS } from "../../src/stats/shape/bandwidth.js";
-import { binnedBandwidthSJ } from "../../src/stats/shape/bandwidth-binned.js";
+import { binnedFromHistogram, binnedMoments, binnedQuantile, type SparseHistogram } from "../../src/stats/shape/binned.js";
+import { bandwidthSJ, bandwidthSJFromPairCounts, pairCounts, SJ_BINS, solveSJByPhi } from "../../src/stats/shape/bandwidth.js";
+import { binnedBandwidthSJ, binnedPairCounts } from "../../src/stats/shape/bandwidth-binned.js";
 import { binnedKdeEvaluate, binnedKdeGrid, binnedKdeModes, binnedSilvermanBandwidth } from "../../src/stats/shape/kde-binned.js";
 import { kdeModes, modesOnGrid, type KdeMode } from "../../src/stats/shape/kde-modes.js";
 import { gaussianKde, kdeEvaluate, kdeGrid, KDE_EXACT_MAX_POINTS, type BandwidthSpec } from "../../src/stats/shape/kde.js";
@@ -178,4 +178,38 @@ test("bw.SJ's pair counts of values from the shape kernel are the TypeScript pat
     compared++;
   }
   assert.ok(compared > 60);
+});
+
+test("bw.SJ's equation solved in the shape kernel gives the TypeScript solver's bandwidths and errors bit for bit", () => {
+  const rng = new Rng(43);
+  let compared = 0, errors = 0;
+  const check = (n: number, pc: { binWidth: number; counts: Float64Array }, scale: number, what: string) => {
+    const want = withKernels(() => outcome(() => solveSJByPhi(n, pc, scale, "ste")));
+    const got = withKernels(() => outcome(() => bandwidthSJFromPairCounts(n, pc, scale, "ste")));
+    assert.ok(Object.is(got, want), `${what}: ${String(got)} != ${String(want)}`);
+    if (typeof want === "string") errors++;
+    compared++;
+  };
+  for (let t = 0; t < 150; t++) {
+    const n = 2 + Math.floor(rng.uniform() ** 3 * 20_000), spread = 10 ** (4 * rng.uniform() - 2);
+    const x = Float64Array.from({ length: n }, () => (t % 7 === 0 ? spread * rng.normal() / Math.max(0.001, rng.uniform()) : Math.floor(rng.uniform() * (1 + (t % 4))) * 3 * spread + spread * rng.normal())).sort();
+    if (x[0] === x[n - 1]) continue;
+    const pc = withKernels(() => pairCounts(x, SJ_BINS, x[0]!, x[n - 1]!));
+    const sd = Math.sqrt(x.reduce((s, v) => s + v * v, 0) / n - (x.reduce((s, v) => s + v, 0) / n) ** 2);
+    for (const scale of [sd, sd * 1e-3, 0]) check(n, pc, scale, `values ${t} n ${n} scale ${scale}`);
+    const d = binnedFromHistogram(histogramOf(x)), mo = binnedMoments(d);
+    check(d.total, pc, Math.sqrt(mo.m2), `histogram ${t}`);
+  }
+  // whole bandwidths as the analysis computes them
+  for (let t = 0; t < 20; t++) {
+    const x = Float64Array.from({ length: 500 + t * 300 }, () => rng.normal() + (t % 2) * (rng.uniform() < 0.5 ? 4 : 0));
+    const d = binnedFromHistogram(histogramOf(x)), mo = binnedMoments(d), sd = Math.sqrt((mo.m2 * d.total) / (d.total - 1));
+    // the path it replaces: bandwidth-binned.ts's pair counts and scale, then the TypeScript solver (phi sums by the kernel)
+    const pc = withKernels(() => binnedPairCounts(d, SJ_BINS, d.lo[0]!, d.hi[d.count.length - 1]!));
+    const scale = Math.min(sd, (binnedQuantile(d, 0.75) - binnedQuantile(d, 0.25)) / 1.349);
+    const want = withKernels(() => outcome(() => solveSJByPhi(d.total, pc, scale, "ste")));
+    const got = withKernels(() => outcome(() => binnedBandwidthSJ(d, sd)));
+    assert.ok(Object.is(got, want), `binned ${t}: ${String(got)} != ${String(want)}`);
+  }
+  assert.ok(compared > 400 && errors > 0, `compared ${compared}, errors ${errors}`);
 });

@@ -143,6 +143,20 @@ export function bandwidthSJ(x: ArrayLike<number>, method: "ste" | "dpi" = "ste")
 
 /** bw.SJ's solution from n, the binned pair counts and the scale min(sd, IQR / 1.349). */
 export function bandwidthSJFromPairCounts(n: number, pc: PairCounts, scale: number, method: "ste" | "dpi" = "ste"): number {
+  const kernels = shapeKernels();
+  if (kernels !== null && method === "ste") {
+    // the whole equation in the kernel (test/kernels/kde-modes-wasm.test.ts: the same bandwidths and errors)
+    const r = kernels.sjSolve(pc.counts, pc.binWidth, n, scale);
+    if (r.status === 1) throw new DegenerateSampleError("bandwidthSJ", "sample is too sparse to find TD");
+    if (r.status === 2) throw new DegenerateSampleError("bandwidthSJ", "sample is too sparse to find alph2");
+    if (r.status === 3) throw new NotEnoughPointsError("bandwidthSJ: no solution in the bandwidth range", n + 1, n);
+    return r.bandwidth;
+  }
+  return solveSJByPhi(n, pc, scale, method);
+}
+
+/** bandwidthSJFromPairCounts in TypeScript: the kernels' sjSolve's oracle (and "dpi"). */
+export function solveSJByPhi(n: number, pc: PairCounts, scale: number, method: "ste" | "dpi"): number {
   const a = 1.24 * scale * Math.pow(n, -1 / 7);
   const b = 1.23 * scale * Math.pow(n, -1 / 9);
   const c1 = 1 / (2 * Math.sqrt(Math.PI) * n);

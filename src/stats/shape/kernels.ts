@@ -47,6 +47,12 @@ export interface ShapeKernels {
    * its loop over pairs of occupied bins (integer sums: exact); null when a bin index leaves i32.
    */
   sjPairCounts(x: Float64Array, nb: number, binWidth: number, pairLoopMaxRatio: number): Float64Array | null;
+  /**
+   * bandwidth.ts bandwidthSJFromPairCounts(n, pc, scale, "ste") in the kernel (phi, fSD and the Brent
+   * search, Math.pow the host's): the same bandwidth bit for bit; status 1, 2, 3: the oracle's
+   * errors (TD, alph2, no solution in the range), to be thrown by the caller.
+   */
+  sjSolve(counts: Float64Array, binWidth: number, n: number, scale: number): { bandwidth: number; status: 0 | 1 | 2 | 3 };
   /** bandwidth.ts phi's sum over the first `terms` pair counts: exp(-delta/2) poly_order(delta) counts[i], delta = (i binWidth / h)^2. */
   sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number;
   /**
