@@ -343,3 +343,43 @@ export function sjPairLoop(bins: usize, L: i32, nb: i32, occ: usize, out: usize)
     nOcc++;
   }
 }
+
+/**
+ * gmm-refined.ts cellsOfSorted of the n sorted values at xp into `cells` equal-width intervals:
+ * each non-empty cell's count, mean and variance at count, mean, variance (cells f64 each), the
+ * widest cell's value range at out; returns the number of non-empty cells. The same operations
+ * in the same order as the oracle.
+ */
+export function cellsOfSorted(xp: usize, n: i32, cells: i32, count: usize, mean: usize, variance: usize, out: usize): i32 {
+  const lo = load<f64>(xp), width = (load<f64>(xp + (<usize>(n - 1) << 3)) - lo) / <f64>cells;
+  let maxWidth: f64 = 0, nc = 0;
+  for (let i = 0; i < n; ) {
+    const cell = cellOf(load<f64>(xp + (<usize>i << 3)), lo, width, cells);
+    let j = i, sum: f64 = 0;
+    while (j < n) {
+      const v = load<f64>(xp + (<usize>j << 3));
+      if (cellOf(v, lo, width, cells) != cell) break;
+      sum += v;
+      j++;
+    }
+    const m = sum / <f64>(j - i);
+    let ss: f64 = 0;
+    for (let t = i; t < j; t++) {
+      const v = load<f64>(xp + (<usize>t << 3));
+      ss += (v - m) * (v - m);
+    }
+    store<f64>(count + (<usize>nc << 3), <f64>(j - i));
+    store<f64>(mean + (<usize>nc << 3), m);
+    store<f64>(variance + (<usize>nc << 3), ss / <f64>(j - i));
+    nc++;
+    maxWidth = max(maxWidth, load<f64>(xp + (<usize>(j - 1) << 3)) - load<f64>(xp + (<usize>i << 3)));
+    i = j;
+  }
+  store<f64>(out, maxWidth);
+  return nc;
+}
+
+/** cellsOfSorted's cell of v (as f64: the oracle compares these numbers). */
+@inline function cellOf(v: f64, lo: f64, width: f64, cells: i32): f64 {
+  return width > 0 ? min(<f64>(cells - 1), Math.floor((v - lo) / width)) : 0;
+}

@@ -7,6 +7,7 @@
 // where test/kernels/shape-wasm.test.ts says so.
 import { scalarEmSums } from "../stats/shape/em-sums.js";
 import { setShapeKernels, type BinnedEmSumsFn, type EmSumsFn, type ShapeKernels, type WeibullPlotSums } from "../stats/shape/kernels.js";
+import type { BinnedCells } from "../stats/shape/binned.js";
 import type { EmRun, MixtureParams } from "../stats/shape/squarem.js";
 import { KernelError } from "../util/errors.js";
 import { kernelModule } from "./load.js";
@@ -21,6 +22,7 @@ interface ShapeExports {
   kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number, qpowPtr: number, norm: number): void;
   binnedEmSums(cntPtr: number, meanPtr: number, varPtr: number, nc: number, parPtr: number, outPtr: number): number;
   sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
+  cellsOfSorted(xPtr: number, n: number, cells: number, countPtr: number, meanPtr: number, varPtr: number, outPtr: number): number;
   sjSolve(countsPtr: number, len: number, binWidth: number, n: number, scale: number, statusPtr: number): number;
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
@@ -228,6 +230,16 @@ export class WasmShapeKernels implements ShapeKernels {
     const ptr = this.scratch(f64Bytes(terms));
     new Float64Array(this.ex.memory.buffer, ptr, terms).set(counts.subarray(0, terms));
     return this.ex.sjPhiSum(ptr, terms, binWidth, h, order);
+  }
+
+  cellsOfSorted(x: Float64Array, cells: number): BinnedCells {
+    const n = x.length, len = f64Bytes(cells);
+    const ptr = this.scratch(f64Bytes(n) + 3 * len + 16);
+    const countPtr = ptr + f64Bytes(n), meanPtr = countPtr + len, varPtr = meanPtr + len, outPtr = varPtr + len;
+    this.heap().set(x, ptr >>> 3);
+    const nc = this.ex.cellsOfSorted(ptr, n, cells, countPtr, meanPtr, varPtr, outPtr);
+    const r = this.heap(), c = countPtr >>> 3, m = meanPtr >>> 3, v = varPtr >>> 3;
+    return { count: r.slice(c, c + nc), mean: r.slice(m, m + nc), variance: r.slice(v, v + nc), total: n, maxWidth: r[outPtr >>> 3]! };
   }
 
   sjSolve(counts: Float64Array, binWidth: number, n: number, scale: number): { bandwidth: number; status: 0 | 1 | 2 | 3 } {

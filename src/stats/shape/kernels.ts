@@ -6,6 +6,7 @@
 // the WASM SIMD kernels (src/kernels/shape-wasm.ts, installed by the statistics workers)
 // installs them here. Results agree with the oracles to rounding (test/kernels/shape-wasm.test.ts).
 import { kernelSlot } from "../kernel-slot.js";
+import type { BinnedCells } from "./binned.js";
 import type { KdeMode } from "./kde-modes.js";
 import type { EmRun, MixtureParams } from "./squarem.js";
 
@@ -47,6 +48,8 @@ export interface ShapeKernels {
    * its loop over pairs of occupied bins (integer sums: exact); null when a bin index leaves i32.
    */
   sjPairCounts(x: Float64Array, nb: number, binWidth: number, pairLoopMaxRatio: number): Float64Array | null;
+  /** gmm-refined.ts cellsOfSorted (sorted finite values, n >= 1, cells >= 1): the same cells bit for bit. */
+  cellsOfSorted(x: Float64Array, cells: number): BinnedCells;
   /**
    * bandwidth.ts bandwidthSJFromPairCounts(n, pc, scale, "ste") in the kernel (phi, fSD and the Brent
    * search, Math.pow the host's): the same bandwidth bit for bit; status 1, 2, 3: the oracle's
