@@ -8,7 +8,7 @@
 
 export { reserve } from "./lib/scratch";
 export { ksNormal, weibullSums } from "./lib/binned-fits";
-export { kdeEvaluate, kdeGrid, pairCounts } from "./lib/binned-kde";
+export { kdeEvaluate, kdeGrid, kdeModes, pairCounts } from "./lib/binned-kde";
 export { knots, dipOfCorners } from "./lib/binned-dip";
 export { binnedEmRun } from "./lib/binned-em";
 export { mathBatch } from "./lib/binned-math";

@@ -7,11 +7,14 @@
 export { reserve } from "./lib/scratch";
 import { expV } from "./lib/em-common";
 import { fft } from "./lib/fft";
+import { fdExp } from "./lib/binned-math";
+import { gridModes, gridModesCapacity, gridModesProminence } from "./lib/grid-modes";
 export { binnedEmSums } from "./lib/em-common";
 export { dipCountsOfSorted } from "./lib/dip-sorted";
 export { emSums, exactEmRun, quantileStart } from "./lib/em-values";
 export { ksDistance, weibullPlotSums } from "./lib/exact-fits";
 export { sortFiniteF32 } from "./lib/sort-f32";
+export { sjPhiSum, sjSolve } from "./lib/sj-solve";
 
 /** expV of `n` values at `p`, in place (to measure its error against Math.exp). */
 export function expBatch(p: usize, n: i32): void {
@@ -183,35 +186,6 @@ export function convolve(w: usize, m: i32, kern: usize, krev: usize, reach: i32,
 }
 
 /**
- * Sheather-Jones (src/stats/shape/bandwidth.ts phi): sum over i < iMax of exp(-delta/2) poly(delta)
- * counts[i], delta = (i binWidth / h)^2, poly = delta^2 - 6 delta + 3 (order 4) or
- * delta^3 - 15 delta^2 + 45 delta - 15 (order 6).
- */
-export function sjPhiSum(counts: usize, iMax: i32, binWidth: f64, h: f64, order: i32): f64 {
-  const BW = f64x2.splat(binWidth), H = f64x2.splat(h), half = f64x2.splat(-0.5);
-  let acc = f64x2.splat(0), idx = f64x2.replace_lane(f64x2.splat(0), 1, 1);
-  const two = f64x2.splat(2);
-  let i = 0;
-  for (; i + 2 <= iMax; i += 2) {
-    let delta = f64x2.div(f64x2.mul(idx, BW), H);
-    delta = f64x2.mul(delta, delta);
-    const poly = order == 4
-      ? f64x2.add(f64x2.mul(delta, f64x2.sub(delta, f64x2.splat(6))), f64x2.splat(3))
-      : f64x2.sub(f64x2.mul(delta, f64x2.add(f64x2.mul(delta, f64x2.sub(delta, f64x2.splat(15))), f64x2.splat(45))), f64x2.splat(15));
-    acc = f64x2.add(acc, f64x2.mul(f64x2.mul(expV(f64x2.mul(delta, half)), poly), v128.load(counts + (<usize>i << 3))));
-    idx = f64x2.add(idx, two);
-  }
-  let sum = hsum(acc);
-  if (i < iMax) {
-    let delta = (<f64>i * binWidth) / h;
-    delta *= delta;
-    const poly = order == 4 ? delta * delta - 6 * delta + 3 : delta * delta * delta - 15 * delta * delta + 45 * delta - 15;
-    sum += lane0(expV(f64x2.splat(-delta / 2))) * poly * load<f64>(counts + (<usize>i << 3));
-  }
-  return sum;
-}
-
-/**
  * Pair counts by bin distance (bandwidth.ts pairCounts): out[0] = sum_b w_b (w_b - 1) / 2 and
  * out[d] = sum_b w_b w_{b+d} for 0 < d < nb, from the L bin counts at `bins`. Integer-valued sums
  * below 2^53: exact, whatever the order. When the direct pass (L min(nb, L) / 2 products) costs
@@ -263,3 +237,149 @@ function autocorrelationFft(bins: usize, L: i32, re: usize, im: usize, size: i32
   fft(re, im, size, true);
 }
 
+
+/**
+ * kde-modes.ts kdeModes of the n sorted values at dp with bandwidth h on the m-node grid
+ * glo + j step: the grid density (binned == 0: kdeGrid with reach gridReach, qpow: scratch of
+ * m + 1; else kde.ts's linear binning into `weights` convolved with the kernel sampled at the step,
+ * kern/krev: scratch of kreach + 1 each), times norm, into dens; its modes (lib/grid-modes.ts,
+ * work: gridModesWorkBytes(m)) and their exact heights (kdeEvaluate's sum, fdExp: Math.exp's bits).
+ * out: four arrays of gridModesCapacity(m) f64 (locations, heights, masses, prominences); returns
+ * the number of modes.
+ */
+export function kdeModesExact(dp: usize, n: i32, h: f64, glo: f64, step: f64, m: i32, binned: i32, gridReach: f64, kreach: i32, norm: f64, minRelativeProminence: f64,
+  kern: usize, krev: usize, weights: usize, dens: usize, qpow: usize, work: usize, out: usize): i32 {
+  if (binned == 0) kdeGrid(dp, n, h, glo, step, m, gridReach, dens, qpow, norm);
+  else {
+    memory.fill(weights, 0, <usize>m << 3);
+    for (let i = 0; i < n; i++) {
+      const pos = (load<f64>(dp + (<usize>i << 3)) - glo) / step;
+      const jf = min(<f64>(m - 2), Math.floor(pos)), j = <i32>jf;
+      const t = pos - jf;
+      const w = weights + (<usize>j << 3);
+      store<f64>(w, load<f64>(w) + (1 - t));
+      store<f64>(w, load<f64>(w, 8) + t, 8);
+    }
+    for (let d = 0; d <= kreach; d++) {
+      const u = (<f64>d * step) / h;
+      const k = fdExp(-0.5 * (u * u));
+      store<f64>(kern + (<usize>d << 3), k);
+      store<f64>(krev + (<usize>(kreach - d) << 3), k);
+    }
+    convolve(weights, m, kern, krev, kreach, dens);
+    for (let i = 0; i < m; i++) store<f64>(dens + (<usize>i << 3), load<f64>(dens + (<usize>i << 3)) * norm);
+  }
+  const count = gridModes(dens, m, glo, step, minRelativeProminence, work, out);
+  const cap = gridModesCapacity(m);
+  kdeEvaluateExact(dp, n, h, out, count, norm, out + (<usize>cap << 3));
+  gridModesProminence(out, count, cap);
+  return count;
+}
+
+/** kde.ts kdeEvaluate: norm sum_i exp(-u^2/2), u = (p - x_i) / h, over the sorted values within 40 h of each point (KERNEL_REACH). */
+function kdeEvaluateExact(dp: usize, n: i32, h: f64, pts: usize, np: i32, norm: f64, out: usize): void {
+  for (let j = 0; j < np; j++) {
+    const p = load<f64>(pts + (<usize>j << 3));
+    const v = p - 40 * h;
+    let a = 0, b = n;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (load<f64>(dp + (<usize>mid << 3)) < v) a = mid + 1;
+      else b = mid;
+    }
+    let sum: f64 = 0;
+    for (let i = a; i < n; i++) {
+      const xi = load<f64>(dp + (<usize>i << 3));
+      if (!(xi <= p + 40 * h)) break;
+      const u = (p - xi) / h;
+      sum += fdExp(-0.5 * u * u);
+    }
+    store<f64>(out + (<usize>j << 3), sum * norm);
+  }
+}
+
+/**
+ * bandwidth.ts pairCounts' bins: bin = trunc(x / d) of each of the n values at xp, counted from the
+ * lowest bin into `bins` (capacity cap); returns the number of bins L (from lowest to highest),
+ * or -1 when a bin index leaves the i32 range or L exceeds cap (the host then keeps its own loop).
+ * The lowest bin is at out (i32).
+ */
+export function sjBins(xp: usize, n: i32, d: f64, bins: usize, cap: i32, out: usize): i32 {
+  let lowest: f64 = Infinity, highest: f64 = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = Math.trunc(load<f64>(xp + (<usize>i << 3)) / d);
+    if (!(t > -2147483648 && t < 2147483647)) return -1;
+    lowest = min(lowest, t);
+    highest = max(highest, t);
+  }
+  const len = highest - lowest + 1;
+  if (!(len <= <f64>cap)) return -1;
+  const L = <i32>len, low = <i32>lowest;
+  memory.fill(bins, 0, <usize>L << 3);
+  for (let i = 0; i < n; i++) {
+    const b = bins + (<usize>(<i32>Math.trunc(load<f64>(xp + (<usize>i << 3)) / d) - low) << 3);
+    store<f64>(b, load<f64>(b) + 1);
+  }
+  store<i32>(out, low);
+  return L;
+}
+
+/** bandwidth.ts pairCounts' loop over pairs of occupied bins (integer sums, exact in any order): out[0..nb). occ: i32 scratch of L. */
+export function sjPairLoop(bins: usize, L: i32, nb: i32, occ: usize, out: usize): void {
+  memory.fill(out, 0, <usize>nb << 3);
+  let nOcc = 0;
+  for (let a = 0; a < L; a++) {
+    const w = load<f64>(bins + (<usize>a << 3));
+    if (w == 0) continue;
+    store<f64>(out, load<f64>(out) + (w * (w - 1)) / 2);
+    for (let t = 0; t < nOcc; t++) {
+      const b = load<i32>(occ + (<usize>t << 2));
+      if (a - b < nb) {
+        const o = out + (<usize>(a - b) << 3);
+        store<f64>(o, load<f64>(o) + w * load<f64>(bins + (<usize>b << 3)));
+      }
+    }
+    store<i32>(occ + (<usize>nOcc << 2), a);
+    nOcc++;
+  }
+}
+
+/**
+ * gmm-refined.ts cellsOfSorted of the n sorted values at xp into `cells` equal-width intervals:
+ * each non-empty cell's count, mean and variance at count, mean, variance (cells f64 each), the
+ * widest cell's value range at out; returns the number of non-empty cells. The same operations
+ * in the same order as the oracle.
+ */
+export function cellsOfSorted(xp: usize, n: i32, cells: i32, count: usize, mean: usize, variance: usize, out: usize): i32 {
+  const lo = load<f64>(xp), width = (load<f64>(xp + (<usize>(n - 1) << 3)) - lo) / <f64>cells;
+  let maxWidth: f64 = 0, nc = 0;
+  for (let i = 0; i < n; ) {
+    const cell = cellOf(load<f64>(xp + (<usize>i << 3)), lo, width, cells);
+    let j = i, sum: f64 = 0;
+    while (j < n) {
+      const v = load<f64>(xp + (<usize>j << 3));
+      if (cellOf(v, lo, width, cells) != cell) break;
+      sum += v;
+      j++;
+    }
+    const m = sum / <f64>(j - i);
+    let ss: f64 = 0;
+    for (let t = i; t < j; t++) {
+      const v = load<f64>(xp + (<usize>t << 3));
+      ss += (v - m) * (v - m);
+    }
+    store<f64>(count + (<usize>nc << 3), <f64>(j - i));
+    store<f64>(mean + (<usize>nc << 3), m);
+    store<f64>(variance + (<usize>nc << 3), ss / <f64>(j - i));
+    nc++;
+    maxWidth = max(maxWidth, load<f64>(xp + (<usize>(j - 1) << 3)) - load<f64>(xp + (<usize>i << 3)));
+    i = j;
+  }
+  store<f64>(out, maxWidth);
+  return nc;
+}
+
+/** cellsOfSorted's cell of v (as f64: the oracle compares these numbers). */
+@inline function cellOf(v: f64, lo: f64, width: f64, cells: i32): f64 {
+  return width > 0 ? min(<f64>(cells - 1), Math.floor((v - lo) / width)) : 0;
+}

@@ -4,6 +4,7 @@ import { ld, st, SQRT_2PI, normalCdf } from "./binned-common";
 import { fdExp } from "./binned-math";
 import { normalCdf2 } from "./binned-cdf";
 import { fftBinned } from "./binned-fft";
+import { gridModes, gridModesCapacity, gridModesProminence } from "./grid-modes";
 
 // ---- binned KDE (kde-binned.ts)
 
@@ -181,3 +182,25 @@ export function pairCounts(lo: usize, hi: usize, cnt: usize, nb: i32, width: f64
   for (let k = 1; k < nbins && k < len; k++) st(counts, k, max(0, ld(re, k) / <f64>size));
 }
 
+
+// ---- binned KDE modes (kde-binned.ts binnedKdeModes)
+
+/**
+ * binnedKdeModes in one call: the kernel sampled at the grid step (kern[0..reach], fdExp: Math.exp's
+ * bits), the grid density (kdeGrid, into dens), its modes (lib/grid-modes.ts, work: gridModesWorkBytes(m))
+ * and their exact heights (kdeEvaluate, cdf: scratch of nb). out: four arrays of gridModesCapacity(m)
+ * f64 (locations, heights, masses, prominences); returns the number of modes.
+ */
+export function kdeModes(lo: usize, hi: usize, cnt: usize, nb: i32, total: f64, h: f64, glo: f64, step: f64, m: i32, reach: i32, norm: f64, minRelativeProminence: f64,
+  kern: usize, weights: usize, full: usize, dens: usize, work: usize, out: usize, cdf: usize): i32 {
+  for (let k = 0; k <= reach; k++) {
+    const t = (<f64>k * step) / h;
+    st(kern, k, fdExp(-0.5 * (t * t)));
+  }
+  kdeGrid(lo, hi, cnt, nb, glo, step, m, kern, reach, norm, weights, full, dens);
+  const count = gridModes(dens, m, glo, step, minRelativeProminence, work, out);
+  const cap = gridModesCapacity(m);
+  kdeEvaluate(lo, hi, cnt, nb, total, h, out, count, out + (<usize>cap << 3), cdf);
+  gridModesProminence(out, count, cap);
+  return count;
+}

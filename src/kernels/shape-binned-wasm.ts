@@ -6,6 +6,7 @@
 import type { BinnedCells, BinnedDistribution, BinnedMoments } from "../stats/shape/binned.js";
 import type { EmRun, MixtureParams } from "../stats/shape/squarem.js";
 import { setBinnedShapeKernels, type BinnedShapeKernels } from "../stats/shape/binned-kernels.js";
+import type { KdeMode } from "../stats/shape/kde-modes.js";
 import { KernelError } from "../util/errors.js";
 import { kernelModule } from "./load.js";
 
@@ -15,6 +16,8 @@ interface ShapeBinnedExports {
   ksNormal(lo: number, hi: number, cnt: number, nb: number, n: number, mean: number, std: number, cum: number): number;
   kdeEvaluate(lo: number, hi: number, cnt: number, nb: number, total: number, h: number, pts: number, np: number, out: number, cdf: number): void;
   kdeGrid(lo: number, hi: number, cnt: number, nb: number, glo: number, step: number, m: number, kern: number, reach: number, norm: number, weights: number, full: number, out: number): void;
+  kdeModes(lo: number, hi: number, cnt: number, nb: number, total: number, h: number, glo: number, step: number, m: number, reach: number, norm: number, minRelativeProminence: number,
+    kern: number, weights: number, full: number, dens: number, work: number, out: number, cdf: number): number;
   pairCounts(lo: number, hi: number, cnt: number, nb: number, width: number, first: number, len: number, mass: number, size: number, re: number, im: number, tw: number, nbins: number, counts: number): void;
   knots(lo: number, hi: number, cnt: number, nb: number, x: number, lower: number, upper: number): number;
   dipOfCorners(x: number, lo: number, up: number, n: number, start: number, ints: number, out: number): number;
@@ -140,6 +143,15 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
     return new Float64Array(this.ex.memory.buffer, out, m).slice();
   }
 
+  kdeModes(d: BinnedDistribution, h: number, lo: number, step: number, m: number, reach: number, norm: number, minRelativeProminence: number): KdeMode[] {
+    const kl = reach + 1, cap = gridModesCapacity(m);
+    const b = this.bind(d, f64Bytes(kl) + f64Bytes(2 * kl + 15) + 2 * f64Bytes(m) + gridModesWorkBytes(m) + 4 * f64Bytes(cap) + f64Bytes(d.count.length));
+    const full = b.work + f64Bytes(kl), weights = full + f64Bytes(2 * kl + 15), dens = weights + f64Bytes(m), work = dens + f64Bytes(m);
+    const out = work + gridModesWorkBytes(m), cdf = out + 4 * f64Bytes(cap);
+    const count = this.ex.kdeModes(b.lo, b.hi, b.cnt, b.nb, d.total, h, lo, step, m, reach, norm, minRelativeProminence, b.work, weights, full, dens, work, out, cdf);
+    return modesFrom(new Float64Array(this.ex.memory.buffer, out, 4 * cap), count, cap);
+  }
+
   pairCounts(d: BinnedDistribution, width: number, first: number, len: number, size: number, nb: number): Float64Array {
     const b = this.bind(d, f64Bytes(len) + 3 * f64Bytes(size) + f64Bytes(nb));
     const re = b.work + f64Bytes(len), im = re + f64Bytes(size), tw = im + f64Bytes(size), counts = tw + f64Bytes(size);
@@ -189,6 +201,18 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
       meanLogLik: r[9]!, converged: r[10] === 1, iterations: r[11]!,
     };
   }
+}
+
+/** Modes of grid m at most (local maxima are two nodes apart at least): the capacity of each of the kernel's mode arrays (assembly/lib/grid-modes.ts). */
+export const gridModesCapacity = (m: number): number => (m >> 1) + 2;
+/** Bytes of the kernel's mode-finding work for a grid of m nodes (assembly/lib/grid-modes.ts gridModesWorkBytes). */
+export const gridModesWorkBytes = (m: number): number => 64 * (m + 4);
+
+/** KdeMode objects from the kernel's four mode arrays of `cap` (locations, heights, masses, prominences). */
+export function modesFrom(r: Float64Array, count: number, cap: number): KdeMode[] {
+  const modes: KdeMode[] = [];
+  for (let p = 0; p < count; p++) modes.push({ location: r[p]!, height: r[cap + p]!, mass: r[2 * cap + p]!, prominence: r[3 * cap + p]! });
+  return modes;
 }
 
 /** Installs the histogram shape kernel in this thread; false (the TypeScript oracles stay) when it is not built. */

@@ -7,10 +7,12 @@
 // where test/kernels/shape-wasm.test.ts says so.
 import { scalarEmSums } from "../stats/shape/em-sums.js";
 import { setShapeKernels, type BinnedEmSumsFn, type EmSumsFn, type ShapeKernels, type WeibullPlotSums } from "../stats/shape/kernels.js";
+import type { BinnedCells } from "../stats/shape/binned.js";
 import type { EmRun, MixtureParams } from "../stats/shape/squarem.js";
 import { KernelError } from "../util/errors.js";
 import { kernelModule } from "./load.js";
-import { installBinnedShapeKernels } from "./shape-binned-wasm.js";
+import type { KdeMode } from "../stats/shape/kde-modes.js";
+import { gridModesCapacity, gridModesWorkBytes, installBinnedShapeKernels, modesFrom } from "./shape-binned-wasm.js";
 
 interface ShapeExports {
   memory: WebAssembly.Memory;
@@ -20,8 +22,14 @@ interface ShapeExports {
   kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number, qpowPtr: number, norm: number): void;
   binnedEmSums(cntPtr: number, meanPtr: number, varPtr: number, nc: number, parPtr: number, outPtr: number): number;
   sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
+  cellsOfSorted(xPtr: number, n: number, cells: number, countPtr: number, meanPtr: number, varPtr: number, outPtr: number): number;
+  sjSolve(countsPtr: number, len: number, binWidth: number, n: number, scale: number, statusPtr: number): number;
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
   convolve(wPtr: number, m: number, kernPtr: number, krevPtr: number, reach: number, outPtr: number): void;
+  sjBins(xPtr: number, n: number, d: number, binsPtr: number, cap: number, outPtr: number): number;
+  sjPairLoop(binsPtr: number, L: number, nb: number, occPtr: number, outPtr: number): void;
+  kdeModesExact(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, binned: number, gridReach: number, kreach: number, norm: number, minRelativeProminence: number,
+    kernPtr: number, krevPtr: number, weightsPtr: number, densPtr: number, qpowPtr: number, workPtr: number, outPtr: number): number;
   dipCountsOfSorted(xPtr: number, n: number, workPtr: number, outPtr: number): void;
   sortFiniteF32(xPtr: number, n: number, keysPtr: number, swapPtr: number, countsPtr: number, outPtr: number): number;
   quantileStart(xPtr: number, n: number, k: number, regCovar: number, sumsPtr: number, outPtr: number): void;
@@ -56,7 +64,7 @@ export class WasmShapeKernels implements ShapeKernels {
         abort: (_msg: number, _file: number, line: number, col: number) => {
           throw new KernelError(`WASM kernel "shape" aborted at ${line}:${col}`);
         },
-        exp: Math.exp, log: Math.log, cos: Math.cos, sin: Math.sin,
+        exp: Math.exp, log: Math.log, cos: Math.cos, sin: Math.sin, pow: Math.pow,
       },
     });
     return new WasmShapeKernels(instance.exports as unknown as ShapeExports);
@@ -160,6 +168,16 @@ export class WasmShapeKernels implements ShapeKernels {
     return new Float64Array(this.ex.memory.buffer, outPtr, m).slice();
   }
 
+  kdeModes(data: Float64Array, h: number, grid: { lo: number; step: number; m: number; binned: boolean; reach: number; kernelReach: number }, norm: number, minRelativeProminence: number): KdeMode[] {
+    const n = data.length, { m, lo, step } = grid, kl = grid.binned ? grid.kernelReach + 1 : 0, cap = gridModesCapacity(m);
+    const ptr = this.scratch(f64Bytes(n) + 2 * f64Bytes(kl) + 2 * f64Bytes(m) + f64Bytes(m + 1) + gridModesWorkBytes(m) + 4 * f64Bytes(cap));
+    const kernPtr = ptr + f64Bytes(n), krevPtr = kernPtr + f64Bytes(kl), weightsPtr = krevPtr + f64Bytes(kl), densPtr = weightsPtr + f64Bytes(m);
+    const qpowPtr = densPtr + f64Bytes(m), workPtr = qpowPtr + f64Bytes(m + 1), outPtr = workPtr + gridModesWorkBytes(m);
+    this.heap().set(data, ptr >>> 3);
+    const count = this.ex.kdeModesExact(ptr, n, h, lo, step, m, grid.binned ? 1 : 0, grid.reach, grid.kernelReach, norm, minRelativeProminence, kernPtr, krevPtr, weightsPtr, densPtr, qpowPtr, workPtr, outPtr);
+    return modesFrom(new Float64Array(this.ex.memory.buffer, outPtr, 4 * cap), count, cap);
+  }
+
   convolve(weights: Float64Array, kernel: Float64Array): Float64Array {
     const m = weights.length, len = kernel.length;
     const ptr = this.scratch(f64Bytes(m) + 2 * f64Bytes(len) + f64Bytes(m));
@@ -188,10 +206,48 @@ export class WasmShapeKernels implements ShapeKernels {
     return new Float64Array(this.ex.memory.buffer, outPtr, nb).slice();
   }
 
+  sjPairCounts(x: Float64Array, nb: number, binWidth: number, pairLoopMaxRatio: number): Float64Array | null {
+    const n = x.length, cap = nb + 8;
+    let size = 2;
+    while (size < 2 * cap) size *= 2;
+    const ptr = this.scratch(f64Bytes(n) + f64Bytes(cap) + f64Bytes(cap) / 2 + 16 + f64Bytes(nb) + 2 * f64Bytes(size) + 16);
+    const binsPtr = ptr + f64Bytes(n), occPtr = binsPtr + f64Bytes(cap), outPtr = occPtr + f64Bytes(cap) / 2 + 16;
+    const rePtr = outPtr + f64Bytes(nb), imPtr = rePtr + f64Bytes(size), lowPtr = imPtr + f64Bytes(size);
+    this.heap().set(x, ptr >>> 3);
+    const L = this.ex.sjBins(ptr, n, binWidth, binsPtr, cap, lowPtr);
+    if (L < 0) return null;
+    if (n * n > pairLoopMaxRatio * L * nb) {
+      // binAutocorrelation on the bins in place: their total is n (counts of the n values)
+      let fft = 2;
+      while (fft < 2 * L) fft *= 2;
+      if (n * n * fft * FFT_ERROR_FACTOR * Number.EPSILON >= 2 ** -8) fft = 0;
+      this.ex.binAutocorrelation(binsPtr, L, nb, outPtr, rePtr, imPtr, fft);
+    } else this.ex.sjPairLoop(binsPtr, L, nb, occPtr, outPtr);
+    return new Float64Array(this.ex.memory.buffer, outPtr, nb).slice();
+  }
+
   sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number {
     const ptr = this.scratch(f64Bytes(terms));
     new Float64Array(this.ex.memory.buffer, ptr, terms).set(counts.subarray(0, terms));
     return this.ex.sjPhiSum(ptr, terms, binWidth, h, order);
+  }
+
+  cellsOfSorted(x: Float64Array, cells: number): BinnedCells {
+    const n = x.length, len = f64Bytes(cells);
+    const ptr = this.scratch(f64Bytes(n) + 3 * len + 16);
+    const countPtr = ptr + f64Bytes(n), meanPtr = countPtr + len, varPtr = meanPtr + len, outPtr = varPtr + len;
+    this.heap().set(x, ptr >>> 3);
+    const nc = this.ex.cellsOfSorted(ptr, n, cells, countPtr, meanPtr, varPtr, outPtr);
+    const r = this.heap(), c = countPtr >>> 3, m = meanPtr >>> 3, v = varPtr >>> 3;
+    return { count: r.slice(c, c + nc), mean: r.slice(m, m + nc), variance: r.slice(v, v + nc), total: n, maxWidth: r[outPtr >>> 3]! };
+  }
+
+  sjSolve(counts: Float64Array, binWidth: number, n: number, scale: number): { bandwidth: number; status: 0 | 1 | 2 | 3 } {
+    const len = counts.length;
+    const ptr = this.scratch(f64Bytes(len) + 16);
+    this.heap().set(counts, ptr >>> 3);
+    const bandwidth = this.ex.sjSolve(ptr, len, binWidth, n, scale, ptr + f64Bytes(len));
+    return { bandwidth, status: new Int32Array(this.ex.memory.buffer, ptr + f64Bytes(len), 1)[0]! as 0 | 1 | 2 | 3 };
   }
 
   dipCounts(x: Float64Array): { dip: number; low: number; high: number } {

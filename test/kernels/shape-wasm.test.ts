@@ -6,6 +6,7 @@ import { scalarEmSums } from "../../src/stats/shape/em-sums.js";
 import { bandwidthSJ } from "../../src/stats/shape/bandwidth.js";
 import { acceleratedEmScalar, fitGaussianMixture, quantileStart } from "../../src/stats/shape/gmm.js";
 import { scalarBinnedEmSums } from "../../src/stats/shape/gmm-binned.js";
+import { cellsOfSorted } from "../../src/stats/shape/gmm-refined.js";
 import { convolveKernel, kdeOnEvenGrid, gaussianKde, kdeGrid, KDE_GRID_TERM_FLOOR } from "../../src/stats/shape/kde.js";
 import { dipOfSorted, scalarDipCounts } from "../../src/stats/shape/dip.js";
 import { setShapeKernels, shapeKernels } from "../../src/stats/shape/kernels.js";
@@ -345,5 +346,17 @@ test("the kernel's quantile start of a mixture is gmm.ts's (mStepHard over quant
       if (n < 2 * k + 1) continue;
       assert.deepEqual(wasm.quantileStart(x, k, 1e-6), quantileStart(x, k, 1e-6), `n ${n} k ${k}`);
     }
+  }
+});
+
+test("cellsOfSorted in the kernel gives the TypeScript cells bit for bit", () => {
+  const rng = new Rng(59);
+  for (let t = 0; t < 60; t++) {
+    const n = 1 + Math.floor(rng.uniform() ** 2 * 20_000), cells = [64, 1, 7, 1000][t % 4]!;
+    const x = Float64Array.from({ length: n }, () => (t % 5 === 0 ? Math.round(rng.normal() * 3) : rng.normal() / Math.max(0.01, rng.uniform()))).sort();
+    if (t % 9 === 0) x.fill(x[0]!);
+    const want = cellsOfSorted(x, cells), got = wasm.cellsOfSorted(x, cells);
+    assert.deepStrictEqual(got, want, `sample ${t}: n ${n}, ${cells} cells`);
+    assert.ok(got.count.length >= 1 && got.count.length <= cells);
   }
 });

@@ -64,8 +64,14 @@ export interface PairCounts {
 const PAIR_LOOP_MAX_RATIO = 1 / 8;
 
 /** Pair counts by bin distance, bins by truncation toward zero of x / d (as R's bw_den). */
-function pairCounts(x: ArrayLike<number>, nb: number, min: number, max: number): PairCounts {
+export function pairCounts(x: ArrayLike<number>, nb: number, min: number, max: number): PairCounts {
   const d = ((max - min) * 1.01) / nb;
+  const kernels = shapeKernels();
+  if (kernels !== null && x instanceof Float64Array) {
+    // the bins and their pair counts in the kernel (the same integer sums)
+    const counts = kernels.sjPairCounts(x, nb, d, PAIR_LOOP_MAX_RATIO);
+    if (counts !== null) return { binWidth: d, counts };
+  }
   const idx = new Int32Array(x.length);
   let lowest = Infinity, highest = -Infinity;
   for (let i = 0; i < x.length; i++) {
@@ -75,7 +81,6 @@ function pairCounts(x: ArrayLike<number>, nb: number, min: number, max: number):
   }
   const bins = new Float64Array(highest - lowest + 1);
   for (let i = 0; i < x.length; i++) bins[idx[i]! - lowest]! += 1;
-  const kernels = shapeKernels();
   // the kernel's O(bins x nb) pass, unless the pairs of values are fewer (the same integer sums, exactly)
   if (kernels !== null && x.length * x.length > PAIR_LOOP_MAX_RATIO * bins.length * nb) return { binWidth: d, counts: kernels.binAutocorrelation(bins, nb) };
   const counts = new Float64Array(nb);
@@ -138,6 +143,20 @@ export function bandwidthSJ(x: ArrayLike<number>, method: "ste" | "dpi" = "ste")
 
 /** bw.SJ's solution from n, the binned pair counts and the scale min(sd, IQR / 1.349). */
 export function bandwidthSJFromPairCounts(n: number, pc: PairCounts, scale: number, method: "ste" | "dpi" = "ste"): number {
+  const kernels = shapeKernels();
+  if (kernels !== null && method === "ste") {
+    // the whole equation in the kernel (test/kernels/kde-modes-wasm.test.ts: the same bandwidths and errors)
+    const r = kernels.sjSolve(pc.counts, pc.binWidth, n, scale);
+    if (r.status === 1) throw new DegenerateSampleError("bandwidthSJ", "sample is too sparse to find TD");
+    if (r.status === 2) throw new DegenerateSampleError("bandwidthSJ", "sample is too sparse to find alph2");
+    if (r.status === 3) throw new NotEnoughPointsError("bandwidthSJ: no solution in the bandwidth range", n + 1, n);
+    return r.bandwidth;
+  }
+  return solveSJByPhi(n, pc, scale, method);
+}
+
+/** bandwidthSJFromPairCounts in TypeScript: the kernels' sjSolve's oracle (and "dpi"). */
+export function solveSJByPhi(n: number, pc: PairCounts, scale: number, method: "ste" | "dpi"): number {
   const a = 1.24 * scale * Math.pow(n, -1 / 7);
   const b = 1.23 * scale * Math.pow(n, -1 / 9);
   const c1 = 1 / (2 * Math.sqrt(Math.PI) * n);

@@ -5,6 +5,7 @@
 // arithmetic in their order with the host's own exp, log, log1p, cos and sin, so its results are
 // the oracles' bit for bit (test/kernels/shape-binned-wasm.test.ts).
 import type { BinnedCells, BinnedDistribution, BinnedMoments } from "./binned.js";
+import type { KdeMode } from "./kde-modes.js";
 import type { EmRun, MixtureParams } from "./squarem.js";
 import { kernelSlot } from "../kernel-slot.js";
 
@@ -23,6 +24,11 @@ export interface BinnedShapeKernels {
   kdeEvaluate(d: BinnedDistribution, h: number, points: ArrayLike<number>): Float64Array;
   /** binnedKdeGrid's density on the m nodes lo + j step (hat weights convolved with `kernel`, times norm). */
   kdeGridDensity(d: BinnedDistribution, lo: number, step: number, m: number, kernel: Float64Array, norm: number): Float64Array;
+  /**
+   * binnedKdeModes on the grid binnedKdeGridLayout gives (m nodes lo + j step, the kernel sampled
+   * to `reach` nodes, densities times norm): grid, modes and exact heights in one call, bit for bit.
+   */
+  kdeModes(d: BinnedDistribution, h: number, lo: number, step: number, m: number, reach: number, norm: number, minRelativeProminence: number): KdeMode[];
   /** binnedPairCounts' counts (nb of them) from R's bins of `width`, first..first + len - 1, by an FFT of `size`. */
   pairCounts(d: BinnedDistribution, width: number, first: number, len: number, size: number, nb: number): Float64Array;
   /** dipOfCorners of histogramKnots(d) from 0: the halved dip in mass units and the modal interval's ends. */

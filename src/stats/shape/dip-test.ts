@@ -39,6 +39,30 @@ function lastN(): number {
  */
 export function dipPValue(dip: number, n: number): number {
   if (n <= 3) return 1;
+  const t = collapsedCurve(n);
+  return 1 - interpolateSorted(t.ux, t.uy, Math.sqrt(n) * dip);
+}
+
+/**
+ * The curve of dipPValue for n with tied abscissae collapsed, as R's approx(ties = mean) does
+ * before it interpolates: a function of n alone, so kept for the last few n (every n beyond the
+ * table has the last row's), instead of a sort per p-value.
+ */
+function collapsedCurve(n: number): { ux: number[]; uy: number[] } {
+  const key = n < lastN() ? n : lastN();
+  let t = curves.get(key);
+  if (t === undefined) {
+    if (curves.size >= MAX_CACHED_CURVES) curves.clear();
+    curves.set(key, (t = collapseTies(tableCurve(n), DIP_TABLE_PROB)));
+  }
+  return t;
+}
+/** Curves kept at most (one per tensor size below the table's last row). */
+const MAX_CACHED_CURVES = 64;
+const curves = new Map<number, { ux: number[]; uy: number[] }>();
+
+/** The quantile curve of dipPValue's rule for n (> 3). */
+function tableCurve(n: number): number[] {
   const rows = DIP_TABLE_N;
   let i0 = rows.length - 1, i1 = i0, f = 0;
   if (n < lastN()) {
@@ -49,15 +73,14 @@ export function dipPValue(dip: number, n: number): number {
   }
   const y0 = DIP_TABLE_QUANTILES[i0]!, y1 = DIP_TABLE_QUANTILES[i1]!;
   const s0 = Math.sqrt(rows[i0]!), s1 = Math.sqrt(rows[i1]!);
-  const curve = y0.map((q, j) => {
+  return y0.map((q, j) => {
     const a = s0 * q;
     return a + f * (s1 * y1[j]! - a);
   });
-  return 1 - interpolateCollapsingTies(curve, DIP_TABLE_PROB, Math.sqrt(n) * dip);
 }
 
-/** R's approx(x, y, xout, rule = 2, ties = mean) for one point. */
-function interpolateCollapsingTies(xs: readonly number[], ys: readonly number[], at: number): number {
+/** R's approx(x, y, rule = 2, ties = mean)'s first step: abscissae sorted, the ordinates of tied ones averaged. */
+function collapseTies(xs: readonly number[], ys: readonly number[]): { ux: number[]; uy: number[] } {
   const order = xs.map((_, i) => i).sort((a, b) => xs[a]! - xs[b]! || a - b);
   const ux: number[] = [], uy: number[] = [];
   for (let k = 0; k < order.length; ) {
@@ -67,6 +90,11 @@ function interpolateCollapsingTies(xs: readonly number[], ys: readonly number[],
     uy.push(sum / (m - k));
     k = m;
   }
+  return { ux, uy };
+}
+
+/** R's approx(rule = 2) at one point of collapsed (ascending, distinct) abscissae. */
+function interpolateSorted(ux: readonly number[], uy: readonly number[], at: number): number {
   const last = ux.length - 1;
   if (at < ux[0]!) return uy[0]!;
   if (at > ux[last]!) return uy[last]!;

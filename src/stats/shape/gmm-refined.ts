@@ -7,6 +7,7 @@
 import type { BinnedCells } from "./binned.js";
 import { fitGaussianMixtureBinned, type BinnedMixtureOptions } from "./gmm-binned.js";
 import { fitGaussianMixture, fitGaussianMixtureFrom, type GaussianMixtureFit, type GaussianMixtureOptions } from "./gmm.js";
+import { shapeKernels } from "./kernels.js";
 import { isMarkedSortedFinite, sortedFinite, type Values } from "./sample.js";
 
 /**
@@ -34,11 +35,16 @@ export function cellsOfSorted(x: Float64Array, cells: number): BinnedCells {
   return { count: Float64Array.from(count), mean: Float64Array.from(mean), variance: Float64Array.from(variance), total: n, maxWidth };
 }
 
+/** cellsOfSorted with the kernels installed (kernels.ts: the same cells), else the TypeScript loop above. */
+function cellsOfSortedFast(x: Float64Array, cells: number): BinnedCells {
+  return shapeKernels()?.cellsOfSorted(x, cells) ?? cellsOfSorted(x, cells);
+}
+
 /** cellsOfSorted of an array marked by markSortedFinite (never written again), computed once for its k = 2 and k = 3 fits. */
 function cellsOfMarked(data: Float64Array, cells: number): BinnedCells {
-  if (!isMarkedSortedFinite(data)) return cellsOfSorted(data, cells);
+  if (!isMarkedSortedFinite(data)) return cellsOfSortedFast(data, cells);
   let kept = markedCells.get(data);
-  if (kept === undefined || kept.cells !== cells) markedCells.set(data, (kept = { cells, binned: cellsOfSorted(data, cells) }));
+  if (kept === undefined || kept.cells !== cells) markedCells.set(data, (kept = { cells, binned: cellsOfSortedFast(data, cells) }));
   return kept.binned;
 }
 

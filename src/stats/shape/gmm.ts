@@ -267,15 +267,38 @@ function kmeansLabels(x: Float64Array, k: number, rng: Rng): Int32Array {
   return labels;
 }
 
+/**
+ * Components 0..k-1 by increasing mean, ties in index order: a stable insertion sort, the order
+ * Array.prototype.sort gives with the comparator means[a] - means[b] when every mean is finite (else
+ * that sort itself: Infinity - Infinity is NaN, an order it leaves to its algorithm).
+ */
+function componentOrder(means: ArrayLike<number>, k: number): number[] {
+  const order: number[] = [];
+  for (let c = 0; c < k; c++) {
+    if (!Number.isFinite(means[c])) return Array.from({ length: k }, (_, i) => i).sort((a, b) => means[a]! - means[b]!);
+    let at = order.length;
+    while (at > 0 && means[order[at - 1]!]! > means[c]!) at--;
+    order.splice(at, 0, c);
+  }
+  return order;
+}
+
 /** A converged EM run as a fit: components in increasing mean, log-likelihood and BIC over n values (both EM paths). */
 export function describeMixture(method: GaussianMixtureFit["method"], n: number, k: number, run: EmRun): GaussianMixtureFit {
-  const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => run.params.means[a]! - run.params.means[b]!);
+  const { weights: w, means: mu, variances: v } = run.params;
+  const order = componentOrder(mu, k);
+  const weights: number[] = [], means: number[] = [], variances: number[] = [];
+  for (const c of order) {
+    weights.push(w[c]!);
+    means.push(mu[c]!);
+    variances.push(v[c]!);
+  }
   const logLikelihood = run.meanLogLik * n;
   return {
     method, n, components: k,
-    weights: order.map((c) => run.params.weights[c]!),
-    means: order.map((c) => run.params.means[c]!),
-    variances: order.map((c) => run.params.variances[c]!),
+    weights,
+    means,
+    variances,
     logLikelihood,
     bic: -2 * logLikelihood + (3 * k - 1) * Math.log(n),
     converged: run.converged,

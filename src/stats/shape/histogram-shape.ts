@@ -183,7 +183,10 @@ const densities = new Float64Array(MAX_BOUND_COMPONENTS);
  * ascending), so the same bits.
  */
 export function mixtureBounds(cells: BinnedCells, fit: MixtureFit): { means: number[]; bic: number } {
-  const k = fit.weights.length;
+  // the fit's arrays as typed arrays (the same values): a k = 1 fit's weights [1] are small
+  // integers, another fit's doubles, and optimised code that saw one kind deopts on the other
+  const weights = Float64Array.from(fit.weights), means = Float64Array.from(fit.means), variances = Float64Array.from(fit.variances);
+  const k = weights.length;
   if (k > MAX_BOUND_COMPONENTS) return { means: fit.means.map((mu, c) => BUCKET_RELATIVE_WIDTH * componentMeanAbs(cells, c, mu, fit)), bic: bicBoundSum(cells, fit) };
   const num = new Float64Array(k), den = new Float64Array(k);
   let sum = 0;
@@ -191,10 +194,10 @@ export function mixtureBounds(cells: BinnedCells, fit: MixtureFit): { means: num
     const x = cells.mean[b]!, count = cells.count[b]!, spread = Math.abs(x) + Math.sqrt(cells.variance[b]!);
     let total = 0, slope = 0;
     for (let c = 0; c < k; c++) {
-      const v = fit.variances[c]!, dens = componentDensity(fit.weights[c]!, fit.means[c]!, v, x);
+      const v = variances[c]!, dens = componentDensity(weights[c]!, means[c]!, v, x);
       densities[c] = dens;
       total += dens;
-      slope += (dens * (fit.means[c]! - x)) / v;
+      slope += (dens * (means[c]! - x)) / v;
     }
     if (total > 0) sum += count * Math.abs(slope / total) * BUCKET_RELATIVE_WIDTH * spread;
     for (let c = 0; c < k; c++) {
@@ -204,7 +207,7 @@ export function mixtureBounds(cells: BinnedCells, fit: MixtureFit): { means: num
     }
   }
   return {
-    means: fit.means.map((mu, c) => BUCKET_RELATIVE_WIDTH * (den[c]! > 0 ? num[c]! / den[c]! : Math.abs(mu))),
+    means: Array.from(means, (mu, c) => BUCKET_RELATIVE_WIDTH * (den[c]! > 0 ? num[c]! / den[c]! : Math.abs(mu))),
     bic: 2 * sum,
   };
 }

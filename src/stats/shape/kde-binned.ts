@@ -52,6 +52,17 @@ function upperPartialMean(a: number, b: number, t: number): number {
 
 /** Density of G smoothed by K_h on a grid from min - cut h to max + cut h. */
 export function binnedKdeGrid(d: BinnedDistribution, h: number, options: { gridSize?: number; cut?: number } = {}): BinnedKdeGrid {
+  const { lo, step, m, reach, norm } = binnedKdeGridLayout(d, h, options);
+  const x = new Float64Array(m);
+  for (let i = 0; i < m; i++) x[i] = lo + i * step;
+  const kernel = new Float64Array(reach + 1);
+  for (let k = 0; k <= reach; k++) kernel[k] = Math.exp(-0.5 * ((k * step) / h) ** 2);
+  const density = binnedShapeKernels()?.kdeGridDensity(d, lo, step, m, kernel, norm) ?? kdeGridDensity(d, lo, step, m, kernel, norm);
+  return { x, density, step, maxAbsError: (step * step) / (8 * SQRT_2PI * h * h * h) + Math.exp(-0.5 * BINNED_KDE_REACH ** 2) / (h * SQRT_2PI) };
+}
+
+/** binnedKdeGrid's grid (its checks, the m nodes lo + j step, the kernel's reach in nodes, the normalisation; no loops). */
+export function binnedKdeGridLayout(d: BinnedDistribution, h: number, options: { gridSize?: number; cut?: number } = {}): { lo: number; step: number; m: number; reach: number; norm: number } {
   if (!(h > 0) || !Number.isFinite(h)) throw new DegenerateSampleError("binnedKdeGrid", `bandwidth is ${h}`);
   const nb = d.count.length;
   if (nb === 0) throw new UsageError("binnedKdeGrid: empty histogram");
@@ -62,14 +73,8 @@ export function binnedKdeGrid(d: BinnedDistribution, h: number, options: { gridS
   if (step > h) {
     throw new UnresolvedBandwidthError(h, step);
   }
-  const x = new Float64Array(m);
-  for (let i = 0; i < m; i++) x[i] = lo + i * step;
   const reach = Math.min(m - 1, Math.ceil((BINNED_KDE_REACH * h) / step));
-  const kernel = new Float64Array(reach + 1);
-  for (let k = 0; k <= reach; k++) kernel[k] = Math.exp(-0.5 * ((k * step) / h) ** 2);
-  const norm = 1 / (d.total * h * SQRT_2PI);
-  const density = binnedShapeKernels()?.kdeGridDensity(d, lo, step, m, kernel, norm) ?? kdeGridDensity(d, lo, step, m, kernel, norm);
-  return { x, density, step, maxAbsError: (step * step) / (8 * SQRT_2PI * h * h * h) + Math.exp(-0.5 * BINNED_KDE_REACH ** 2) / (h * SQRT_2PI) };
+  return { lo, step, m, reach, norm: 1 / (d.total * h * SQRT_2PI) };
 }
 
 /**
@@ -145,6 +150,12 @@ function lowerBoundHi(his: Float64Array, v: number): number {
 
 /** Modes of G * K_h (as kdeModes on values: grid maxima, weak ones merged, exact heights). */
 export function binnedKdeModes(d: BinnedDistribution, h: number, options: { gridSize?: number; minRelativeProminence?: number } = {}): KdeMode[] {
+  const kernels = binnedShapeKernels();
+  if (kernels !== null) {
+    // the grid, its modes and their heights in one kernel call (the same modes bit for bit: test/kernels/kde-modes-wasm.test.ts)
+    const g = binnedKdeGridLayout(d, h, options.gridSize !== undefined ? { gridSize: options.gridSize } : {});
+    return kernels.kdeModes(d, h, g.lo, g.step, g.m, g.reach, g.norm, options.minRelativeProminence ?? 0);
+  }
   const g = binnedKdeGrid(d, h, options.gridSize !== undefined ? { gridSize: options.gridSize } : {});
   return modesOnGrid(g, (points) => binnedKdeEvaluate(d, h, points), options.minRelativeProminence ?? 0);
 }

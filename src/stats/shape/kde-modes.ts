@@ -1,7 +1,8 @@
 // Modes of a kernel density estimate: local maxima on a fine grid, refined by a parabola and
 // re-evaluated exactly, with each mode's mass between its bounding minima and its prominence.
 // Pure; no I/O.
-import { kdeEvaluate, kdeGrid, type GaussianKde, type KdeGridOptions } from "./kde.js";
+import { kdeEvaluate, kdeGrid, kdeGridLayout, kdeNorm, type GaussianKde, type KdeGridOptions } from "./kde.js";
+import { shapeKernels } from "./kernels.js";
 
 export interface KdeMode {
   /** Refined location of the local maximum. */
@@ -23,8 +24,14 @@ export interface KdeModesOptions extends KdeGridOptions {
   minRelativeProminence?: number;
 }
 
-/** Local maxima of the density on a grid of `gridSize` points (default 1024), left to right. */
+/**
+ * Local maxima of the density on a grid of `gridSize` points (default 1024), left to right. With
+ * the kernels installed (kernels.ts) the grid, the modes and their heights come from one kernel
+ * call (the same modes bit for bit: test/kernels/kde-modes-wasm.test.ts); this is its oracle.
+ */
 export function kdeModes(kde: GaussianKde, options: KdeModesOptions = {}): KdeMode[] {
+  const kernels = shapeKernels();
+  if (kernels !== null) return kernels.kdeModes(kde.data, kde.bandwidth, kdeGridLayout(kde, options), kdeNorm(kde), options.minRelativeProminence ?? 0);
   return modesOnGrid(kdeGrid(kde, options), (points) => kdeEvaluate(kde, points), options.minRelativeProminence ?? 0);
 }
 

@@ -3,7 +3,7 @@
 // Pure; no I/O.
 import { UsageError } from "../../util/errors.js";
 import { bandwidthNrd0, bandwidthSJ, DegenerateSampleError, scottFactor, silvermanFactor } from "./bandwidth.js";
-import { shapeKernels } from "./kernels.js";
+import { shapeKernels, type KdeGridLayout } from "./kernels.js";
 import { sortedFinite, standardDeviation, type Values } from "./sample.js";
 
 /**
@@ -183,15 +183,10 @@ export interface KdeGridOptions {
  * 1/(h sqrt(2 pi)) of one kernel: (delta/h)^2 / 8).
  */
 export function kdeGrid(kde: GaussianKde, options: KdeGridOptions = {}): KdeGrid {
-  const m = options.gridSize ?? 1024;
-  if (!Number.isInteger(m) || m < 3) throw new UsageError(`kdeGrid: gridSize must be an integer >= 3, got ${m}`);
+  const { lo, step, m, binned, kernelReach: reach } = kdeGridLayout(kde, options);
   const { data, bandwidth: h, n } = kde;
-  const cut = options.cut ?? 3;
-  const lo = data[0]! - cut * h, hi = data[n - 1]! + cut * h;
-  const step = (hi - lo) / (m - 1);
   const x = new Float64Array(m);
   for (let i = 0; i < m; i++) x[i] = lo + i * step;
-  const binned = options.binned ?? n > KDE_EXACT_MAX_POINTS;
   if (!binned) return { x, density: kdeOnGrid(data, h, lo, step, m), step, binned, maxAbsError: 0 };
   const weights = new Float64Array(m);
   for (let i = 0; i < n; i++) {
@@ -201,11 +196,29 @@ export function kdeGrid(kde: GaussianKde, options: KdeGridOptions = {}): KdeGrid
     weights[j]! += 1 - t;
     weights[j + 1]! += t;
   }
-  const reach = Math.min(m - 1, Math.ceil((GRID_REACH * h) / step)); // kernel below KDE_GRID_TERM_FLOOR beyond
   const kernel = new Float64Array(reach + 1);
   for (let d = 0; d <= reach; d++) kernel[d] = Math.exp(-0.5 * ((d * step) / h) ** 2);
   const density = convolveKernel(weights, kernel);
-  const norm = 1 / (n * h * SQRT_2PI);
+  const norm = kdeNorm(kde);
   for (let i = 0; i < m; i++) density[i]! *= norm;
   return { x, density, step, binned, maxAbsError: (step * step) / (8 * SQRT_2PI * h * h * h) };
+}
+
+/** kdeGrid's grid (the checks, nodes and reaches; no loops): shared by kdeGrid and the kernels' kdeModes. */
+export function kdeGridLayout(kde: GaussianKde, options: KdeGridOptions = {}): KdeGridLayout {
+  const m = options.gridSize ?? 1024;
+  if (!Number.isInteger(m) || m < 3) throw new UsageError(`kdeGrid: gridSize must be an integer >= 3, got ${m}`);
+  const { data, bandwidth: h, n } = kde;
+  const cut = options.cut ?? 3;
+  const lo = data[0]! - cut * h, hi = data[n - 1]! + cut * h;
+  const step = (hi - lo) / (m - 1);
+  const binned = options.binned ?? n > KDE_EXACT_MAX_POINTS;
+  // binned: the kernel below KDE_GRID_TERM_FLOOR beyond this many nodes
+  const kernelReach = binned ? Math.min(m - 1, Math.ceil((GRID_REACH * h) / step)) : 0;
+  return { lo, step, m, binned, reach: GRID_REACH, kernelReach };
+}
+
+/** The normalisation 1 / (n h sqrt(2 pi)) of kdeEvaluate and kdeGrid. */
+export function kdeNorm(kde: GaussianKde): number {
+  return 1 / (kde.n * kde.bandwidth * SQRT_2PI);
 }

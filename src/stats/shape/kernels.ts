@@ -6,6 +6,8 @@
 // the WASM SIMD kernels (src/kernels/shape-wasm.ts, installed by the statistics workers)
 // installs them here. Results agree with the oracles to rounding (test/kernels/shape-wasm.test.ts).
 import { kernelSlot } from "../kernel-slot.js";
+import type { BinnedCells } from "./binned.js";
+import type { KdeMode } from "./kde-modes.js";
 import type { EmRun, MixtureParams } from "./squarem.js";
 
 /**
@@ -40,8 +42,28 @@ export interface ShapeKernels {
   kdeGridSums(data: Float64Array, h: number, lo: number, step: number, m: number, reach: number, norm?: number): Float64Array;
   /** bw.SJ's pair counts by bin distance (bandwidth.ts pairCounts) from the bin counts: out[0] = sum w (w - 1) / 2, out[d] = sum_b w_b w_{b+d}, d < nb. */
   binAutocorrelation(bins: Float64Array, nb: number): Float64Array;
+  /**
+   * bandwidth.ts pairCounts' counts of the values x (bins of binWidth, trunc(x / binWidth)): the
+   * bins counted in the kernel, then binAutocorrelation or, when n^2 <= pairLoopMaxRatio bins nb,
+   * its loop over pairs of occupied bins (integer sums: exact); null when a bin index leaves i32.
+   */
+  sjPairCounts(x: Float64Array, nb: number, binWidth: number, pairLoopMaxRatio: number): Float64Array | null;
+  /** gmm-refined.ts cellsOfSorted (sorted finite values, n >= 1, cells >= 1): the same cells bit for bit. */
+  cellsOfSorted(x: Float64Array, cells: number): BinnedCells;
+  /**
+   * bandwidth.ts bandwidthSJFromPairCounts(n, pc, scale, "ste") in the kernel (phi, fSD and the Brent
+   * search, Math.pow the host's): the same bandwidth bit for bit; status 1, 2, 3: the oracle's
+   * errors (TD, alph2, no solution in the range), to be thrown by the caller.
+   */
+  sjSolve(counts: Float64Array, binWidth: number, n: number, scale: number): { bandwidth: number; status: 0 | 1 | 2 | 3 };
   /** bandwidth.ts phi's sum over the first `terms` pair counts: exp(-delta/2) poly_order(delta) counts[i], delta = (i binWidth / h)^2. */
   sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number;
+  /**
+   * kde-modes.ts kdeModes of the sorted values `data` with bandwidth h on the grid `grid`
+   * (kde.ts kdeGridLayout) whose densities and heights are normalised by `norm` (kdeNorm): the
+   * grid density, its modes and their exact heights in one call, the same modes bit for bit.
+   */
+  kdeModes(data: Float64Array, h: number, grid: KdeGridLayout, norm: number, minRelativeProminence: number): KdeMode[];
   /** out[i] = sum_j weights[j] kernel[|i - j|] over |i - j| < kernel.length (convolveKernel). */
   convolve(weights: Float64Array, kernel: Float64Array): Float64Array;
   /** gmm.ts's start from quantile labels (mStepHard over quantileLabels) of k components, the same bits. */
@@ -55,6 +77,9 @@ export interface ShapeKernels {
   /** dip.ts dipCounts of sorted finite values with the plain tie rule: twice the dip in counts and the modal interval's indices. */
   dipCounts(x: Float64Array): { dip: number; low: number; high: number };
 }
+
+/** kde.ts kdeGrid's grid: m nodes lo + j step, binned or exact, the exact walks' reach (in bandwidths) and the binned kernel's (in nodes). */
+export interface KdeGridLayout { lo: number; step: number; m: number; binned: boolean; reach: number; kernelReach: number }
 
 const slot = kernelSlot<ShapeKernels>();
 /** Installs the kernels for this thread (null: the TypeScript oracles); returns the previous ones. */
