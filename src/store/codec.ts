@@ -225,7 +225,12 @@ export function histogramColumns(h: HistogramData): ColumnRecord {
     if (!Number.isInteger(k) || k < -0x80000000 || k > 0x7fffffff) throw new TypeError(`histogram key ${k} is not an int32`);
     if (!Number.isSafeInteger(c) || c < 0) throw new TypeError(`histogram count ${c} is not a non-negative integer`);
   }
-  return { keys: new NumberList(h.keys), counts: new NumberList(h.counts) };
+  // Always an Int32Array and a Float64Array (the checks above make the copies exact): the
+  // appender's copy (append.ts writeNumberLists) then sees one array kind per column, not plain
+  // arrays (group histograms) beside typed ones (tensor histograms from the workers).
+  const keys = h.keys instanceof Int32Array ? h.keys : Int32Array.from(h.keys);
+  const counts = h.counts instanceof Float64Array ? h.counts : Float64Array.from(h.counts);
+  return { keys: new NumberList(keys), counts: new NumberList(counts) };
 }
 
 export function bufferColumns(run: string, step: number, b: BufferInput): ColumnRecord {
