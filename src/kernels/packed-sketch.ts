@@ -1,7 +1,7 @@
 // A TensorSketch as it crosses threads: its sparse histogram in typed arrays, whose buffers are
 // transferred, instead of JS arrays, which postMessage clones element by element (about 1 ms per
 // 4,000 keys on each side, per tensor, and garbage on both heaps). Everything else is cloned as it is.
-import type { TensorSketch } from "../stats/sketch.js";
+import { sketchWithHistogram, type TensorSketch } from "../stats/sketch.js";
 
 /** A TensorSketch with histKeys / histCounts in typed arrays (property order kept: stored sketches are JSON). */
 export type PackedSketch = Omit<TensorSketch, "histKeys" | "histCounts"> & { histKeys: Int32Array; histCounts: Float64Array };
@@ -18,12 +18,21 @@ export function packedTransfer(packed: PackedSketch): ArrayBuffer[] {
 
 /** The TensorSketch a packed sketch holds (plain number arrays, as every consumer expects). */
 export function unpackSketch(packed: PackedSketch): TensorSketch {
-  return { ...packed, histKeys: toArray(packed.histKeys), histCounts: toArray(packed.histCounts) };
+  return sketchWithHistogram(packed, keysToArray(packed.histKeys), countsToArray(packed.histCounts));
 }
 
-/** A typed array's values in a plain array (a loop: Array.from goes through the iterator, ~10x slower). */
-function toArray(values: Int32Array | Float64Array): number[] {
-  const out = new Array<number>(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = values[i]!;
+// A typed array's values in a plain array: a loop (Array.from goes through the iterator, ~10x
+// slower) that pushes, giving a packed array of the elements kind the merged histograms have
+// (stats/sketch.ts), not a holey one beside them; one function per array type (each sees one).
+
+function keysToArray(values: Int32Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i++) out.push(values[i]!);
+  return out;
+}
+
+function countsToArray(values: Float64Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i++) out.push(values[i]!);
   return out;
 }
