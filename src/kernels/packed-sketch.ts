@@ -18,21 +18,12 @@ export function packedTransfer(packed: PackedSketch): ArrayBuffer[] {
 
 /** The TensorSketch a packed sketch holds (plain number arrays, as every consumer expects). */
 export function unpackSketch(packed: PackedSketch): TensorSketch {
-  return sketchWithHistogram(packed, keysToArray(packed.histKeys), countsToArray(packed.histCounts));
+  return sketchWithHistogram(packed, toArray(packed.histKeys), toArray(packed.histCounts));
 }
 
-// A typed array's values in a plain array: a loop (Array.from goes through the iterator, ~10x
-// slower) that pushes, giving a packed array of the elements kind the merged histograms have
-// (stats/sketch.ts), not a holey one beside them; one function per array type (each sees one).
-
-function keysToArray(values: Int32Array): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < values.length; i++) out.push(values[i]!);
-  return out;
-}
-
-function countsToArray(values: Float64Array): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < values.length; i++) out.push(values[i]!);
+/** A typed array's values in a plain array (a loop: Array.from goes through the iterator, ~10x slower). */
+function toArray(values: Int32Array | Float64Array): number[] {
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]!;
   return out;
 }

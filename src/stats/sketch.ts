@@ -231,23 +231,31 @@ export function mergeAllSketches(sketches: Iterable<TensorSketch>): TensorSketch
  * k ways at once; null when some list's keys are not strictly ascending (the fold then decides).
  */
 function mergeAscendingHistograms(list: readonly TensorSketch[]): { keys: number[]; counts: number[] } | null {
+  // each list's arrays read once (the loops below index them, not the sketches)
+  const lk: (readonly number[])[] = [], lc: (readonly number[])[] = [];
   let total = 0;
   for (const s of list) {
     const keys = s.histKeys;
     for (let i = 1; i < keys.length; i++) if (!(keys[i]! > keys[i - 1]!)) return null;
     total += keys.length;
+    lk.push(keys);
+    lc.push(s.histCounts);
   }
-  const at = new Array<number>(list.length).fill(0);
+  const m = lk.length;
+  const at = new Int32Array(m);
   const keys: number[] = [], counts: number[] = [];
   for (let done = 0; done < total;) {
     let key = Infinity;
-    for (let j = 0; j < list.length; j++) if (at[j]! < list[j]!.histKeys.length && list[j]!.histKeys[at[j]!]! < key) key = list[j]!.histKeys[at[j]!]!;
+    for (let j = 0; j < m; j++) {
+      const kj = lk[j]!, p = at[j]!;
+      if (p < kj.length && kj[p]! < key) key = kj[p]!;
+    }
     let count = 0;
-    for (let j = 0; j < list.length; j++) {
-      const s = list[j]!;
-      if (at[j]! < s.histKeys.length && s.histKeys[at[j]!] === key) {
-        count += s.histCounts[at[j]!]!;
-        at[j]!++;
+    for (let j = 0; j < m; j++) {
+      const kj = lk[j]!, p = at[j]!;
+      if (p < kj.length && kj[p] === key) {
+        count += lc[j]![p]!;
+        at[j] = p + 1;
         done++;
       }
     }
