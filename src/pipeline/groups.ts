@@ -48,11 +48,20 @@ function takeDense(): DenseCounters {
   return densePool.pop() ?? { dense: new Float64Array(HIST_KEY_COUNT), touched: new Int32Array(2 * GROUP_DENSE_KEYS) };
 }
 
-/** Returns dense counters whose non-zero counters are all at touched[0, count) (zeroed here). */
+/**
+ * Returns dense counters whose non-zero counters are all at touched[0, count) (zeroed here when
+ * the pool keeps them; dropped ones are garbage). The pool is looked at before the loop, which is
+ * a function of its own: V8 compiles a hot loop on its own (OSR) when first run, before the code
+ * after it has run, and that code then deoptimised on every later call (16 times in a 160m run).
+ */
 function returnDense(counters: DenseCounters, count: number): void {
-  const { dense, touched } = counters;
+  if (densePool.length >= GROUP_DENSE_POOL) return;
+  zeroTouched(counters.dense, counters.touched, count);
+  densePool.push(counters);
+}
+
+function zeroTouched(dense: Float64Array, touched: Int32Array, count: number): void {
   for (let i = 0; i < count; i++) dense[touched[i]!] = 0;
-  if (densePool.length < GROUP_DENSE_POOL) densePool.push(counters);
 }
 
 /**
