@@ -1,7 +1,7 @@
 // A TensorSketch as it crosses threads: its sparse histogram in typed arrays, whose buffers are
 // transferred, instead of JS arrays, which postMessage clones element by element (about 1 ms per
 // 4,000 keys on each side, per tensor, and garbage on both heaps). Everything else is cloned as it is.
-import type { TensorSketch } from "../stats/sketch.js";
+import { sketchWithHistogram, type TensorSketch } from "../stats/sketch.js";
 
 /** A TensorSketch with histKeys / histCounts in typed arrays (property order kept: stored sketches are JSON). */
 export type PackedSketch = Omit<TensorSketch, "histKeys" | "histCounts"> & { histKeys: Int32Array; histCounts: Float64Array };
@@ -18,7 +18,7 @@ export function packedTransfer(packed: PackedSketch): ArrayBuffer[] {
 
 /** The TensorSketch a packed sketch holds (plain number arrays, as every consumer expects). */
 export function unpackSketch(packed: PackedSketch): TensorSketch {
-  return { ...packed, histKeys: toArray(packed.histKeys), histCounts: toArray(packed.histCounts) };
+  return sketchWithHistogram(packed, toArray(packed.histKeys), toArray(packed.histCounts));
 }
 
 /** A typed array's values in a plain array (a loop: Array.from goes through the iterator, ~10x slower). */

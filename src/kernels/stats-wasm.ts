@@ -3,7 +3,7 @@
 import { DTYPE_ITEMSIZE, type Dtype } from "../formats/dtype.js";
 import { HIST_KEY_COUNT, sparseFromDense } from "../stats/histogram.js";
 import { ldexp } from "../stats/moment-scale.js";
-import { emptySketch, type TensorSketch } from "../stats/sketch.js";
+import type { TensorSketch } from "../stats/sketch.js";
 import { instantiateKernel } from "./load.js";
 import type { PackedSketch } from "./packed-sketch.js";
 import { checkSketchInput } from "./stats-scalar.js";
@@ -115,21 +115,21 @@ export class StatsKernel {
 
   /** The sketch of everything accumulated since the last reset (the totals are kept). */
   sketch(): TensorSketch {
-    const s = this.scalars();
-    let hist: { keys: number[]; counts: number[] };
+    this.ex.saveState(); // before the histogram is read: it folds pending counts in
+
+    let keys: number[], counts: number[];
     if (this.spill === undefined) {
-      const pairs = this.histPairs();
-      hist = { keys: new Array<number>(pairs.length / 2), counts: new Array<number>(pairs.length / 2) };
-      for (let i = 0; i < pairs.length / 2; i++) {
-        hist.keys[i] = pairs[2 * i]!;
-        hist.counts[i] = pairs[2 * i + 1]!;
+      const pairs = this.histPairs(), nk = pairs.length / 2;
+      keys = new Array<number>(nk);
+      counts = new Array<number>(nk);
+      for (let i = 0; i < nk; i++) {
+        keys[i] = pairs[2 * i]!;
+        counts[i] = pairs[2 * i + 1]!;
       }
     } else {
-      hist = sparseFromDense(this.spilledSum());
+      ({ keys, counts } = sparseFromDense(this.spilledSum()));
     }
-    s.histKeys = hist.keys;
-    s.histCounts = hist.counts;
-    return s;
+    return sketchOfState(this.stateView(), keys, counts); // a view taken after histPairs (which may grow memory)
   }
 
   /**
@@ -138,41 +138,23 @@ export class StatsKernel {
    * workers' form).
    */
   packedSketch(): PackedSketch {
-    const s = this.scalars() as unknown as PackedSketch; // its histogram fields (last, as in every sketch) replaced below
+    this.ex.saveState(); // before the histogram is read: it folds pending counts in
+
+    let keys: Int32Array, counts: Float64Array;
     if (this.spill === undefined) {
       const pairs = this.histPairs(), nk = pairs.length / 2;
-      const keys = new Int32Array(nk), counts = new Float64Array(nk);
+      keys = new Int32Array(nk);
+      counts = new Float64Array(nk);
       for (let i = 0; i < nk; i++) {
         keys[i] = pairs[2 * i]!;
         counts[i] = pairs[2 * i + 1]!;
       }
-      s.histKeys = keys;
-      s.histCounts = counts;
     } else {
       const hist = sparseFromDense(this.spilledSum());
-      s.histKeys = Int32Array.from(hist.keys);
-      s.histCounts = Float64Array.from(hist.counts);
+      keys = Int32Array.from(hist.keys);
+      counts = Float64Array.from(hist.counts);
     }
-    return s;
-  }
-
-  /** The sketch's fields but its histogram (left empty), from the kernel's totals (pending counts folded in). */
-  private scalars(): TensorSketch {
-    this.ex.saveState();
-    const st = this.stateView();
-    const s = emptySketch();
-    s.numel = st[S.numel]!; s.nan = st[S.nan]!; s.posinf = st[S.posinf]!; s.neginf = st[S.neginf]!;
-    s.zero = st[S.zero]!; s.n = st[S.n]!;
-    if (s.n > 0) {
-      // The kernel keeps the mean scaled like the power sums; the sketch holds it unscaled.
-      s.scaleExp = st[S.scaleExp]!;
-      s.mean = ldexp(st[S.mean]!, s.scaleExp); s.m2 = st[S.m2]!; s.m3 = st[S.m3]!; s.m4 = st[S.m4]!;
-      s.min = st[S.min]!; s.max = st[S.max]!;
-      s.l1 = st[S.l1]!; s.l2sq = st[S.l2sq]!; s.linf = st[S.linf]!;
-      s.keysExact = st[S.lowBits] === 0;
-    }
-    s.absLe = [st[S.abs1]!, st[S.abs2]!, st[S.abs3]!];
-    return s;
+    return sketchOfState(this.stateView(), keys, counts); // a view taken after histPairs (which may grow memory)
   }
 
   /** The spilled float64 counters plus the live ones (the dense histogram of everything since the reset). */
@@ -199,6 +181,29 @@ export class StatsKernel {
     this.spill = snap.spill?.slice();
     this.sinceSpill = snap.sinceSpill;
   }
+}
+
+/**
+ * A sketch from the kernel's totals and its histogram, built by one object literal with every
+ * field in emptySketch()'s order (stored sketches are JSON) and the histogram in its final arrays:
+ * one hidden class per histogram kind from the start, not emptySketch()'s plain arrays replaced
+ * afterwards (which generalised the field's type and threw away the optimised code of everything
+ * that had read a sketch, in each worker). Fields of an empty sketch (n = 0) are emptySketch()'s.
+ */
+function sketchOfState<K, C>(st: Float64Array, histKeys: K, histCounts: C): Omit<TensorSketch, "histKeys" | "histCounts"> & { histKeys: K; histCounts: C } {
+  const n = st[S.n]!;
+  const some = n > 0;
+  // The kernel keeps the mean scaled like the power sums; the sketch holds it unscaled.
+  const scaleExp = some ? st[S.scaleExp]! : 0;
+  return {
+    numel: st[S.numel]!, nan: st[S.nan]!, posinf: st[S.posinf]!, neginf: st[S.neginf]!, zero: st[S.zero]!,
+    n, mean: some ? ldexp(st[S.mean]!, scaleExp) : 0, m2: some ? st[S.m2]! : 0, m3: some ? st[S.m3]! : 0, m4: some ? st[S.m4]! : 0,
+    min: some ? st[S.min]! : null, max: some ? st[S.max]! : null,
+    l1: some ? st[S.l1]! : 0, l2sq: some ? st[S.l2sq]! : 0, linf: some ? st[S.linf]! : 0, scaleExp,
+    absLe: [st[S.abs1]!, st[S.abs2]!, st[S.abs3]!],
+    keysExact: some ? st[S.lowBits] === 0 : true,
+    histKeys, histCounts,
+  };
 }
 
 let shared: StatsKernel | undefined;

@@ -40,15 +40,28 @@ export const GROUP_DENSE_POOL = 32;
 interface DenseCounters { dense: Float64Array; touched: Int32Array }
 const densePool: DenseCounters[] = [];
 
+/** The arrays of a GroupAccumulator that has none (not dense yet, or its sketch taken). */
+const NO_KEYS = new Int32Array(0);
+const NO_COUNTS = new Float64Array(0);
+
 function takeDense(): DenseCounters {
   return densePool.pop() ?? { dense: new Float64Array(HIST_KEY_COUNT), touched: new Int32Array(2 * GROUP_DENSE_KEYS) };
 }
 
-/** Returns dense counters whose non-zero counters are all at touched[0, count) (zeroed here). */
+/**
+ * Returns dense counters whose non-zero counters are all at touched[0, count) (zeroed here when
+ * the pool keeps them; dropped ones are garbage). The pool is looked at before the loop, which is
+ * a function of its own: V8 compiles a hot loop on its own (OSR) when first run, before the code
+ * after it has run, and that code then deoptimised on every later call (16 times in a 160m run).
+ */
 function returnDense(counters: DenseCounters, count: number): void {
-  const { dense, touched } = counters;
+  if (densePool.length >= GROUP_DENSE_POOL) return;
+  zeroTouched(counters.dense, counters.touched, count);
+  densePool.push(counters);
+}
+
+function zeroTouched(dense: Float64Array, touched: Int32Array, count: number): void {
   for (let i = 0; i < count; i++) dense[touched[i]!] = 0;
-  if (densePool.length < GROUP_DENSE_POOL) densePool.push(counters);
 }
 
 /**
@@ -58,31 +71,38 @@ function returnDense(counters: DenseCounters, count: number): void {
  * tensors. Allocates nothing per tensor (the sparse arrays double when full).
  */
 class GroupAccumulator {
+  // Every field holds one type from the constructor on (no null later replaced by an array, or an
+  // array by null): a field's first value of another type generalises the class's field type and
+  // throws away the optimised code that read it, in every group's first checkpoint.
   nTensors = 0;
   private readonly moments = emptySketch();
-  /** Sparse counts: keys ascending in keys[0, size), their counts in counts; null once dense. */
-  private keys: Int32Array | null = new Int32Array(8);
+  /** True while the counts are sparse: keys ascending in keys[0, size), their counts in counts. */
+  private sparse = true;
+  private keys: Int32Array = new Int32Array(8);
   private counts: Float64Array = new Float64Array(8);
   private size = 0;
   /** Spare arrays the sparse merge writes into (then swapped with keys / counts). */
   private spareKeys: Int32Array = new Int32Array(8);
   private spareCounts: Float64Array = new Float64Array(8);
-  private dense: Float64Array | null = null;
-  private touched: Int32Array | null = null;
+  /** Dense counters and the keys they were touched at (touched[0, touchedCount)) once not sparse. */
+  private dense: Float64Array = NO_COUNTS;
+  private touched: Int32Array = NO_KEYS;
   private touchedCount = 0;
-  private result: TensorSketch | null = null;
+  /** The merged sketch once taken (then `taken`; until then the moments, unused). */
+  private taken = false;
+  private result: TensorSketch = this.moments;
 
   constructor(readonly kind: GroupKind, readonly name: string) {}
 
   add(s: TensorSketch): void {
-    if (this.result !== null) throw new Error(`group ${this.name}: a tensor added after its sketch was taken`);
+    if (this.taken) throw new Error(`group ${this.name}: a tensor added after its sketch was taken`);
     this.nTensors++;
     mergeSketchCountsInto(this.moments, s);
     // arrays read once per sketch: the sketches come from several places (hidden classes differ)
     const keys = s.histKeys, counts = s.histCounts;
-    if (this.keys !== null && (this.size + keys.length > GROUP_DENSE_KEYS || !this.mergeSparse(keys, counts))) this.toDense();
-    if (this.keys !== null) return;
-    const dense = this.dense!;
+    if (this.sparse && (this.size + keys.length > GROUP_DENSE_KEYS || !this.mergeSparse(keys, counts))) this.toDense();
+    if (this.sparse) return;
+    const dense = this.dense;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       if (dense[k] === 0) this.touch(k);
@@ -95,7 +115,7 @@ class GroupAccumulator {
    * keys are not strictly ascending (the dense counters then take them in any order).
    */
   private mergeSparse(bk: ArrayLike<number>, bc: ArrayLike<number>): boolean {
-    const ak = this.keys!, ac = this.counts, na = this.size, nb = bk.length;
+    const ak = this.keys, ac = this.counts, na = this.size, nb = bk.length;
     if (nb === 0) return true;
     if (this.spareKeys.length < na + nb) {
       const capacity = Math.max(2 * this.spareKeys.length, na + nb);
@@ -126,9 +146,9 @@ class GroupAccumulator {
    * the pool, and later calls give the same sketch.
    */
   sketch(): TensorSketch {
-    if (this.result !== null) return this.result;
+    if (this.taken) return this.result;
     let keys: number[], counts: number[];
-    if (this.keys !== null) {
+    if (this.sparse) {
       const n = this.size;
       keys = new Array<number>(n);
       counts = new Array<number>(n);
@@ -137,7 +157,7 @@ class GroupAccumulator {
         counts[i] = this.counts[i]!;
       }
     } else {
-      const dense = this.dense!, touched = this.touched!, n = this.touchedCount;
+      const dense = this.dense, touched = this.touched, n = this.touchedCount;
       const sorted = touched.subarray(0, n).sort();
       keys = new Array<number>(n);
       counts = new Array<number>(n);
@@ -147,11 +167,13 @@ class GroupAccumulator {
         counts[i] = dense[k]!;
       }
       returnDense({ dense, touched }, n);
-      this.dense = null;
+      this.dense = NO_COUNTS;
     }
     this.result = { ...this.moments, absLe: [...this.moments.absLe], histKeys: keys, histCounts: counts };
-    this.keys = null;
-    this.touched = null;
+    this.taken = true;
+    this.sparse = false;
+    this.keys = NO_KEYS;
+    this.touched = NO_KEYS;
     return this.result;
   }
 
@@ -160,24 +182,25 @@ class GroupAccumulator {
     const counters = takeDense();
     const dense = (this.dense = counters.dense);
     this.touched = counters.touched;
-    const keys = this.keys!, counts = this.counts;
+    const keys = this.keys, counts = this.counts;
     for (let i = 0; i < this.size; i++) {
       this.touch(keys[i]!);
       dense[keys[i]!] = counts[i]!;
     }
-    this.keys = null;
+    this.sparse = false;
+    this.keys = NO_KEYS;
     this.size = 0;
     this.counts = this.spareCounts = new Float64Array(0);
     this.spareKeys = new Int32Array(0);
   }
 
   private touch(k: number): void {
-    if (this.touchedCount === this.touched!.length) {
+    if (this.touchedCount === this.touched.length) {
       const grown = new Int32Array(2 * this.touchedCount);
-      grown.set(this.touched!);
+      grown.set(this.touched);
       this.touched = grown;
     }
-    this.touched![this.touchedCount++] = k;
+    this.touched[this.touchedCount++] = k;
   }
 }
 

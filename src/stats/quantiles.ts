@@ -48,13 +48,36 @@ export function quantileRelErrorBound(s: Pick<TensorSketch, "keysExact">): numbe
   return s.keysExact ? 0 : QUANTILE_REL_ERROR;
 }
 
-/** Bucket keys in increasing value order and their cumulative counts, built once per sketch. */
-interface OrderedBuckets {
-  keys: Int32Array;
-  /** cum[i] = number of values in buckets 0..i (value order). */
-  cum: Float64Array;
-  /** Buckets filled (all of them for ascending keys, as stored). */
-  length: number;
+/**
+ * Bucket keys in increasing value order and their cumulative counts, built once per sketch.
+ * Fields are set in one order by one constructor (one hidden class in every thread).
+ */
+class OrderedBuckets {
+  constructor(
+    readonly keys: Int32Array,
+    /** cum[i] = number of values in buckets 0..i (value order). */
+    readonly cum: Float64Array,
+    /** Buckets filled (all of them for ascending keys, as stored). */
+    readonly length: number,
+  ) {}
+}
+
+// The histogram loops below take the keys as an Int32Array and the counts as a Float64Array
+// (the form a statistics worker reads from its kernel and the analysis hands over), and the
+// sketch's scalars as arguments, never the sketch object itself: sketches reach them built in
+// several places (kernel, structured clone, spread, JSON), whose hidden classes differ, and
+// plain arrays of another elements kind each cost the optimised code a deopt and a recompile in
+// every thread. Plain arrays are copied once (keys are int32: every use below goes through
+// `& 0x7fff` / `& 0x8000`, which convert to int32 as Int32Array's store does; counts are numbers).
+
+/** The keys as an Int32Array (the same array when it is one). */
+function int32Keys(keys: ArrayLike<number>): Int32Array {
+  return keys instanceof Int32Array ? keys : Int32Array.from(keys);
+}
+
+/** The counts as a Float64Array (the same array when it is one). */
+function float64Counts(counts: ArrayLike<number>): Float64Array {
+  return counts instanceof Float64Array ? counts : Float64Array.from(counts);
 }
 
 function bucketRepresentative(key: number, exact: boolean): number {
@@ -73,8 +96,8 @@ let orderedCum = new Float64Array(0);
  * typed arrays: valid until the next call. Representatives are computed only for the buckets
  * the quantiles land in.
  */
-function orderBuckets(s: HistogramSketch): OrderedBuckets {
-  const hk = s.histKeys, hc = s.histCounts, nk = hk.length;
+function orderBuckets(hk: Int32Array, hc: Float64Array): OrderedBuckets {
+  const nk = hk.length;
   if (orderedKeys.length < nk) {
     orderedKeys = new Int32Array(Math.max(nk, 2 * orderedKeys.length));
     orderedCum = new Float64Array(orderedKeys.length);
@@ -91,56 +114,62 @@ function orderBuckets(s: HistogramSketch): OrderedBuckets {
     keys[out] = hk[i]!;
     cum[out++] = total;
   }
-  return { keys, cum, length: out };
+  return new OrderedBuckets(keys, cum, out);
 }
 
 /** Largest finite float32: float64 values beyond it share the top histogram bucket. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
- * Estimate of the order statistic of 0-based rank r (binary search on cumulative counts); NaN
- * when it lies in the top bucket of a side whose extreme is beyond the float32 range (unknown).
+ * Estimate of the order statistic of 0-based rank r (binary search on cumulative counts) of n
+ * finite values with extremes min, max; NaN when it lies in the top bucket of a side whose
+ * extreme is beyond the float32 range (unknown).
  */
-function orderStatistic(ob: OrderedBuckets, r: number, s: HistogramSketch): number {
-  if (r === 0 && s.min !== null) return s.min;
-  if (r === s.n - 1 && s.max !== null) return s.max;
+function orderStatistic(ob: OrderedBuckets, r: number, n: number, min: number | null, max: number | null, exact: boolean): number {
+  if (r === 0 && min !== null) return min;
+  if (r === n - 1 && max !== null) return max;
+  const cum = ob.cum;
   let lo = 0, hi = ob.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ob.cum[mid]! > r) hi = mid; else lo = mid + 1;
+    if (cum[mid]! > r) hi = mid; else lo = mid + 1;
   }
   const key = ob.keys[lo]!;
   if ((key & 0x7fff) === HIST_MAX_FINITE_KEY) {
-    const beyond = isNegativeKey(key) ? (s.min ?? 0) < -FLOAT32_MAX : (s.max ?? 0) > FLOAT32_MAX;
+    const beyond = isNegativeKey(key) ? (min ?? 0) < -FLOAT32_MAX : (max ?? 0) > FLOAT32_MAX;
     if (beyond) return NaN;
   }
-  const v = bucketRepresentative(key, s.keysExact);
-  return Math.min(Math.max(v, s.min ?? v), s.max ?? v);
+  const v = bucketRepresentative(key, exact);
+  return Math.min(Math.max(v, min ?? v), max ?? v);
 }
 
-function quantileFrom(ob: OrderedBuckets, s: HistogramSketch, q: number, method: QuantileMethod): number {
-  const n = s.n;
+function quantileFrom(ob: OrderedBuckets, n: number, min: number | null, max: number | null, exact: boolean, q: number, method: QuantileMethod): number {
   if (method === "inverted_cdf") {
-    return orderStatistic(ob, Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1)), s);
+    return orderStatistic(ob, Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1)), n, min, max, exact);
   }
   const pos = (n - 1) * q;
   const i = Math.floor(pos);
   const g = pos - i;
-  const a = orderStatistic(ob, i, s);
+  const a = orderStatistic(ob, i, n, min, max, exact);
   if (g === 0 || i + 1 >= n) return a;
-  const b = orderStatistic(ob, i + 1, s);
+  const b = orderStatistic(ob, i + 1, n, min, max, exact);
   return g < 0.5 ? a + (b - a) * g : b - (b - a) * (1 - g);
 }
 
 /** Quantiles (q in [0, 1]) of the finite values; null for an empty sketch. */
 export function sketchQuantiles(s: HistogramSketch, qs: readonly number[], method: QuantileMethod = "linear"): (number | null)[] {
-  if (s.n === 0) return qs.map(() => null);
-  const ob = orderBuckets(s);
-  return qs.map((q) => {
+  const out = new Array<number | null>(qs.length).fill(null);
+  const n = s.n;
+  if (n === 0) return out;
+  const ob = orderBuckets(int32Keys(s.histKeys), float64Counts(s.histCounts));
+  const min = s.min, max = s.max, exact = s.keysExact;
+  for (let j = 0; j < qs.length; j++) {
+    const q = qs[j]!;
     if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile level ${q} is outside [0, 1]`);
-    const v = quantileFrom(ob, s, q, method);
-    return Number.isNaN(v) ? null : v;
-  });
+    const v = quantileFrom(ob, n, min, max, exact, q, method);
+    out[j] = Number.isNaN(v) ? null : v;
+  }
+  return out;
 }
 
 /** One quantile; see sketchQuantiles. */
@@ -169,9 +198,18 @@ export function fracAbsLe(s: HistogramSketch, t: number): FractionEstimate | nul
  * once); each threshold's sums are formed in the same order as fracAbsLe's, so the same bits.
  */
 export function fracsAbsLe(s: HistogramSketch, ts: readonly number[]): (FractionEstimate | null)[] {
-  if (s.n === 0) return ts.map(() => null);
-  const m = ts.length, hk = s.histKeys, hc = s.histCounts, exact = s.keysExact;
+  const m = ts.length, n = s.n;
+  const out = new Array<FractionEstimate | null>(m).fill(null);
+  if (n === 0) return out;
   const below = new Float64Array(m), straddle = new Float64Array(m), partial = new Float64Array(m);
+  thresholdSums(int32Keys(s.histKeys), float64Counts(s.histCounts), s.keysExact, Float64Array.from(ts), below, straddle, partial);
+  for (let j = 0; j < m; j++) out[j] = { estimate: (below[j]! + partial[j]!) / n, lower: below[j]! / n, upper: (below[j]! + straddle[j]!) / n };
+  return out;
+}
+
+/** fracsAbsLe's pass over the buckets: per threshold, the counts below it, straddling it, and the straddling ones' part below it. */
+function thresholdSums(hk: Int32Array, hc: Float64Array, exact: boolean, ts: Float64Array, below: Float64Array, straddle: Float64Array, partial: Float64Array): void {
+  const m = ts.length;
   for (let i = 0; i < hk.length; i++) {
     const key = hk[i]!, c = hc[i]!;
     const lo = bucketMagnitudeLo(key), hi = bucketMagnitudeHi(key);
@@ -184,7 +222,6 @@ export function fracsAbsLe(s: HistogramSketch, ts: readonly number[]): (Fraction
       }
     }
   }
-  return ts.map((_, j) => ({ estimate: (below[j]! + partial[j]!) / s.n, lower: below[j]! / s.n, upper: (below[j]! + straddle[j]!) / s.n }));
 }
 
 /** Counts and density of the finite values on the linear grid of `bins` bins over [lo, hi]. */

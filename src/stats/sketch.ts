@@ -62,6 +62,23 @@ export function emptySketch(): TensorSketch {
   };
 }
 
+/**
+ * A sketch with `s`'s fields and the histogram given, built by one object literal in
+ * emptySketch()'s field order (the order stored sketches keep): sketches that come apart (a
+ * worker's reply unpacked, parts merged) share one hidden class, so the code that merges them
+ * (pipeline/groups.ts) is not deoptimised and compiled again for each new class it meets.
+ */
+export function sketchWithHistogram(s: Omit<TensorSketch, "histKeys" | "histCounts">, histKeys: number[], histCounts: number[]): TensorSketch {
+  return {
+    numel: s.numel, nan: s.nan, posinf: s.posinf, neginf: s.neginf, zero: s.zero,
+    n: s.n, mean: s.mean, m2: s.m2, m3: s.m3, m4: s.m4,
+    min: s.min, max: s.max, l1: s.l1, l2sq: s.l2sq, linf: s.linf, scaleExp: s.scaleExp,
+    absLe: s.absLe,
+    keysExact: s.keysExact,
+    histKeys, histCounts,
+  };
+}
+
 /** Central moments of a set of values: count, mean and the central sums of powers 2..4. */
 export interface Moments {
   n: number;
@@ -203,10 +220,10 @@ export function mergeAllSketches(sketches: Iterable<TensorSketch>): TensorSketch
   const acc = emptySketch();
   for (const s of list) mergeSketchCountsInto(acc, s);
   const merged = mergeAscendingHistograms(list);
-  if (merged !== null) return { ...acc, histKeys: merged.keys, histCounts: merged.counts };
+  if (merged !== null) return sketchWithHistogram(acc, merged.keys, merged.counts);
   let folded: { keys: number[]; counts: number[] } = { keys: [], counts: [] };
   for (const s of list) folded = mergeSparseHistograms(folded.keys, folded.counts, s.histKeys, s.histCounts);
-  return { ...acc, histKeys: folded.keys, histCounts: folded.counts };
+  return sketchWithHistogram(acc, folded.keys, folded.counts);
 }
 
 /**
@@ -214,23 +231,31 @@ export function mergeAllSketches(sketches: Iterable<TensorSketch>): TensorSketch
  * k ways at once; null when some list's keys are not strictly ascending (the fold then decides).
  */
 function mergeAscendingHistograms(list: readonly TensorSketch[]): { keys: number[]; counts: number[] } | null {
+  // each list's arrays read once (the loops below index them, not the sketches)
+  const lk: (readonly number[])[] = [], lc: (readonly number[])[] = [];
   let total = 0;
   for (const s of list) {
     const keys = s.histKeys;
     for (let i = 1; i < keys.length; i++) if (!(keys[i]! > keys[i - 1]!)) return null;
     total += keys.length;
+    lk.push(keys);
+    lc.push(s.histCounts);
   }
-  const at = new Array<number>(list.length).fill(0);
+  const m = lk.length;
+  const at = new Int32Array(m);
   const keys: number[] = [], counts: number[] = [];
   for (let done = 0; done < total;) {
     let key = Infinity;
-    for (let j = 0; j < list.length; j++) if (at[j]! < list[j]!.histKeys.length && list[j]!.histKeys[at[j]!]! < key) key = list[j]!.histKeys[at[j]!]!;
+    for (let j = 0; j < m; j++) {
+      const kj = lk[j]!, p = at[j]!;
+      if (p < kj.length && kj[p]! < key) key = kj[p]!;
+    }
     let count = 0;
-    for (let j = 0; j < list.length; j++) {
-      const s = list[j]!;
-      if (at[j]! < s.histKeys.length && s.histKeys[at[j]!] === key) {
-        count += s.histCounts[at[j]!]!;
-        at[j]!++;
+    for (let j = 0; j < m; j++) {
+      const kj = lk[j]!, p = at[j]!;
+      if (p < kj.length && kj[p] === key) {
+        count += lc[j]![p]!;
+        at[j] = p + 1;
         done++;
       }
     }

@@ -1,6 +1,6 @@
 // TensorSummary: the derived statistics of a sketch (moments, norms, quantiles, sparsity).
 // Conventions follow numpy/scipy over the finite values; undefined values are null (never NaN).
-import { fracsAbsLe, quantileRelErrorBound, sketchQuantiles, type HistogramSketch } from "./quantiles.js";
+import { fracsAbsLe, quantileRelErrorBound, sketchQuantiles, type FractionEstimate, type HistogramSketch } from "./quantiles.js";
 import { ldexp } from "./moment-scale.js";
 import { ABS_THRESHOLD_KEYS, scaleExpOf, type TensorSketch } from "./sketch.js";
 
@@ -90,9 +90,12 @@ function shapeMoments(s: SummarySketch): ShapeMoments {
 
 function keyed<T>(keys: readonly string[], values: readonly T[]): Record<string, T> {
   const out: Record<string, T> = {};
-  keys.forEach((k, i) => { out[k] = values[i]!; });
+  for (let i = 0; i < keys.length; i++) out[keys[i]!] = values[i]!;
   return out;
 }
+
+/** Keys of SUMMARY_QUANTILES in summaries (String of each level), made once. */
+const SUMMARY_QUANTILE_KEYS: readonly string[] = SUMMARY_QUANTILES.map(String);
 
 /** What summarizeSketch reads: a sketch whose histogram may be in plain or typed arrays (HistogramSketch). */
 export type SummarySketch = Omit<TensorSketch, "histKeys" | "histCounts"> & HistogramSketch;
@@ -102,7 +105,23 @@ export function summarizeSketch(s: SummarySketch): TensorSummary {
   const sm = shapeMoments(s);
   const std = sm.std;
   const quantiles = sketchQuantiles(s, SUMMARY_QUANTILES);
-  const rel = std === null ? REL_STD_THRESHOLDS.map(() => null) : fracsAbsLe(s, REL_STD_THRESHOLDS.map((k) => k * std));
+  const m = REL_STD_THRESHOLDS.length;
+  let rel: (FractionEstimate | null)[];
+  if (std === null) rel = new Array<FractionEstimate | null>(m).fill(null);
+  else {
+    const ts = new Array<number>(m);
+    for (let j = 0; j < m; j++) ts[j] = REL_STD_THRESHOLDS[j]! * std;
+    rel = fracsAbsLe(s, ts);
+  }
+  // plain loops, not per-call closures (each closure is one more function for V8 to compile, per thread)
+  const absLe = new Array<number | null>(s.absLe.length);
+  for (let j = 0; j < absLe.length; j++) absLe[j] = s.n === 0 ? null : s.absLe[j]! / s.n;
+  const estimates = new Array<number | null>(m), bounds = new Array<[number, number] | null>(m);
+  for (let j = 0; j < m; j++) {
+    const f = rel[j];
+    estimates[j] = f?.estimate ?? null;
+    bounds[j] = f ? [f.lower, f.upper] : null;
+  }
   return {
     numel: s.numel,
     nan_count: s.nan,
@@ -121,10 +140,10 @@ export function summarizeSketch(s: SummarySketch): TensorSummary {
     l1: s.l1,
     l2: ldexp(Math.sqrt(s.l2sq), scaleExpOf(s)),
     linf: s.linf,
-    quantiles: keyed(SUMMARY_QUANTILES.map(String), quantiles),
-    frac_abs_le: keyed(ABS_THRESHOLD_KEYS, s.absLe.map((c) => (s.n === 0 ? null : c / s.n))),
-    frac_abs_le_rel_std: keyed(REL_STD_KEYS, rel.map((f) => f?.estimate ?? null)),
-    frac_abs_le_rel_std_bounds: keyed(REL_STD_KEYS, rel.map((f) => (f ? [f.lower, f.upper] as [number, number] : null))),
+    quantiles: keyed(SUMMARY_QUANTILE_KEYS, quantiles),
+    frac_abs_le: keyed(ABS_THRESHOLD_KEYS, absLe),
+    frac_abs_le_rel_std: keyed(REL_STD_KEYS, estimates),
+    frac_abs_le_rel_std_bounds: keyed(REL_STD_KEYS, bounds),
     quantile_rel_error_bound: quantileRelErrorBound(s),
   };
 }

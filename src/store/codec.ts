@@ -219,13 +219,28 @@ export function histogramColumns(h: HistogramData): ColumnRecord {
   if (h.keys.length !== h.counts.length) {
     throw new TypeError(`histogram has ${h.keys.length} keys but ${h.counts.length} counts`);
   }
+  // An Int32Array and a Float64Array each time (exact copies once checked): the appender's copy
+  // (append.ts writeNumberLists) and these checks see one array kind each, not plain arrays
+  // (group histograms) beside typed ones (tensor histograms from the workers). Int32Array keys
+  // are int32 by construction: only their counts are checked.
+  if (h.keys instanceof Int32Array && h.counts instanceof Float64Array) {
+    checkCounts(h.counts);
+    return { keys: new NumberList(h.keys), counts: new NumberList(h.counts) };
+  }
   for (let i = 0; i < h.keys.length; i++) {
     const k = h.keys[i]!;
     const c = h.counts[i]!;
     if (!Number.isInteger(k) || k < -0x80000000 || k > 0x7fffffff) throw new TypeError(`histogram key ${k} is not an int32`);
     if (!Number.isSafeInteger(c) || c < 0) throw new TypeError(`histogram count ${c} is not a non-negative integer`);
   }
-  return { keys: new NumberList(h.keys), counts: new NumberList(h.counts) };
+  return { keys: new NumberList(Int32Array.from(h.keys)), counts: new NumberList(Float64Array.from(h.counts)) };
+}
+
+function checkCounts(counts: Float64Array): void {
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    if (!Number.isSafeInteger(c) || c < 0) throw new TypeError(`histogram count ${c} is not a non-negative integer`);
+  }
 }
 
 export function bufferColumns(run: string, step: number, b: BufferInput): ColumnRecord {
