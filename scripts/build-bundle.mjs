@@ -44,17 +44,53 @@ const ENTRIES = [
   { out: "stats-worker", setup: WORKER_SETUP, main: "kernels/stats-worker.ts" },
 ];
 
-/** esbuild plugin: `import.meta.url` of a source file becomes the URL of its per-file output in dist/ (see above). */
+/**
+ * DuckDB's JavaScript client (@duckdb/node-api, ~180 CommonJS files) is bundled too: loaded file by
+ * file it cost the main thread ~75 ms of CPU before the store could open, ~30 ms bundled. Its
+ * native layer (@duckdb/node-bindings, which the client pins to one version) stays external, so
+ * the bundled client is used only with the node-bindings version it was built with; with another
+ * (a prebuilt dist/ installed beside newer packages) the store requires the installed client.
+ */
+const DUCKDB_SOURCE = "store/duckdb.ts";
+const DUCKDB_REQUIRE = 'createRequire(import.meta.url)("@duckdb/node-api")';
+const bindingsVersion = JSON.parse(readFileSync(join(root, "node_modules", "@duckdb", "node-bindings", "package.json"), "utf8")).version;
+
+/** The bundled DuckDB client when the installed bindings are the ones it was built with (see above). */
+function duckdbClient(text) {
+  if (!text.includes(DUCKDB_REQUIRE)) {
+    throw new Error(`src/${DUCKDB_SOURCE} no longer loads DuckDB's client with ${DUCKDB_REQUIRE}: update scripts/build-bundle.mjs`);
+  }
+  const installed = 'createRequire(import.meta.url)("@duckdb/node-bindings/package.json").version';
+  return text.replace(DUCKDB_REQUIRE, `(${installed} === ${JSON.stringify(bindingsVersion)} ? require("@duckdb/node-api") : ${DUCKDB_REQUIRE})`);
+}
+
+/**
+ * esbuild plugin: a source file's `import.meta.url` becomes the URL of its per-file output in dist/
+ * (see above); src/store/duckdb.ts takes the bundled DuckDB client (duckdbClient).
+ */
 const perFileMetaUrl = {
   name: "per-file-import-meta-url",
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, (args) => {
-      const text = readFileSync(args.path, "utf8");
+      let text = readFileSync(args.path, "utf8");
       const rel = relative(src, args.path);
-      if (!text.includes("import.meta.url") || rel.startsWith("..")) return undefined;
+      if (rel.startsWith("..")) return undefined;
+      if (rel.split(sep).join("/") === DUCKDB_SOURCE) text = duckdbClient(text);
+      if (!text.includes("import.meta.url")) return { contents: text, loader: "ts" };
       const output = join(root, "dist", rel.replace(/\.ts$/, ".js"));
       const fromBundle = relative(outdir, output).split(sep).join("/");
       return { contents: text.replaceAll("import.meta.url", `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`), loader: "ts" };
+    });
+  },
+};
+
+/** esbuild plugin: npm packages stay external (resolved from node_modules at run time), except DuckDB's client (see above). */
+const externalPackages = {
+  name: "external-packages",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path === "@duckdb/node-api" || args.path.startsWith("bundle-")) return undefined;
+      return { path: args.path, external: true };
     });
   },
 };
@@ -93,8 +129,9 @@ try {
     format: "esm",
     platform: "node",
     target: "node20",
-    packages: "external",
-    plugins: [perFileMetaUrl, entryModules],
+    plugins: [externalPackages, perFileMetaUrl, entryModules],
+    // `require` for the bundled CommonJS (DuckDB's client requires its native bindings)
+    banner: { js: 'import { createRequire as __bundleCreateRequire } from "node:module";\nconst require = __bundleCreateRequire(import.meta.url);' },
     charset: "utf8",
     legalComments: "none",
     logLevel: "warning",
