@@ -10,8 +10,9 @@
 // (dist/<dir>/<file>.js), so every path a module computes from it (WASM kernels under
 // build/kernels/, the report's bundles, createRequire, the row tasks' URL) is the one it computes
 // in the per-file dist/. Two things are swapped for their bundled form at start: the statistics
-// pool starts dist/bundle/stats-worker.js, and the row tasks (named by their per-file URL) are
-// taken from the bundle the thread runs instead of being imported again (registerTaskModule).
+// pool's workers run dist/bundle/stats-worker.js (useWorkerEntry), and the row tasks (named by
+// their per-file URL) are taken from the bundle the thread runs instead of being imported again
+// (registerTaskModule).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,10 +29,10 @@ const at = (path) => JSON.stringify(join(src, path).split(sep).join("/"));
 // the pool starts the bundled worker. Both are set before main.ts runs (imports run in order).
 const CLI_SETUP = `
 import { registerTaskModule } from ${at("kernels/worker-protocol.ts")};
-import { useStatsWorkerEntry } from ${at("kernels/stats-pool.ts")};
+import { useWorkerEntry } from ${at("kernels/load.ts")};
 import { ROW_TASKS_URL } from ${at("pipeline/row-tasks-url.ts")};
 registerTaskModule(ROW_TASKS_URL, () => import(${at("pipeline/row-tasks.ts")}));
-useStatsWorkerEntry(new URL("./stats-worker.js", import.meta.url));
+useWorkerEntry(new URL("../kernels/stats-worker.js", import.meta.url), new URL("./stats-worker.js", import.meta.url));
 `;
 // The worker: its row tasks (preloaded at start, see stats-worker.ts) come from this bundle.
 const WORKER_SETUP = `

@@ -75,14 +75,6 @@ export const MAX_STATS_WORKERS = 64;
  */
 export const WORKER_YOUNG_GENERATION_MB = 8;
 
-/** Entry module of the statistics workers when not ./stats-worker.js (useStatsWorkerEntry). */
-let statsWorkerEntry: URL | undefined;
-
-/** Pools started from now on run `url` as their workers' entry: the bundled worker of a bundled CLI (scripts/build-bundle.mjs). */
-export function useStatsWorkerEntry(url: URL): void {
-  statsWorkerEntry = url;
-}
-
 interface Slot { worker: Worker; inFlight: number; carrying: number }
 interface Call { what: string; carried: boolean; resolve: (value: unknown) => void; reject: (e: Error) => void }
 
@@ -120,7 +112,7 @@ export class StatsPool {
       spectral.installSpectralKernels();
       return new StatsPool([], new host.StatsJobHost());
     }
-    const url = statsWorkerEntry ?? new URL("./stats-worker" + MODULE_EXT, import.meta.url);
+    const url = new URL("./stats-worker" + MODULE_EXT, import.meta.url);
     const workerData = { ...sharedKernelData(SHARED_KERNELS), [PRELOAD_KEY]: [...(options.preload ?? [])] };
     const slots = await Promise.all(Array.from({ length: workers }, () => new Promise<Slot>((resolve, reject) => {
       const worker = startModuleWorker(url, { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
