@@ -79,13 +79,24 @@ export function instantiateKernel(name: string): WebAssembly.Instance {
 /** File extension of sibling modules (".ts" under tsx, ".js" when compiled), for Worker URLs. */
 export const MODULE_EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 
+/** Worker entry modules a bundle runs instead of a per-file module (useWorkerEntry), by the module's URL. */
+const workerEntries = new Map<string, URL>();
+
 /**
- * Starts a worker thread running the module at `url` (build it with MODULE_EXT). Compiled, it
- * is a plain ESM worker. Under tsx (".ts" sources) Node 20 does not apply `--import tsx` to
+ * Workers started from now on for the module at `moduleUrl` run `entry` instead: a bundle's own
+ * worker entry (scripts/build-bundle.mjs: the CLI's statistics workers run dist/bundle/stats-worker.js).
+ */
+export function useWorkerEntry(moduleUrl: URL, entry: URL): void {
+  workerEntries.set(moduleUrl.href, entry);
+}
+
+/**
+ * Starts a worker thread running the module at `url` (build it with MODULE_EXT), or the entry a
+ * bundle put in its place (useWorkerEntry). Compiled, it is a plain ESM worker. Under tsx (".ts" sources) Node 20 does not apply `--import tsx` to
  * workers, so the worker first registers tsx's ESM hooks, then imports the module.
  */
 export function startModuleWorker(url: URL, options: WorkerOptions = {}): Worker {
-  if (MODULE_EXT !== ".ts") return new Worker(url, options);
+  if (MODULE_EXT !== ".ts") return new Worker(workerEntries.get(url.href) ?? url, options);
   const api = import.meta.resolve("tsx/esm/api");
   const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
   return new Worker(code, { ...options, eval: true });

@@ -42,11 +42,23 @@ const taskModules = new Map<string, Promise<Record<string, unknown>>>();
 /** Key of the task modules a worker preloads in its workerData (StatsPool.create's `preload`). */
 export const PRELOAD_KEY = "forkingPathsPreload";
 
+/** Task modules this thread's code already holds (a bundle), by URL: taken from it instead of imported. */
+const bundledTaskModules = new Map<string, () => Promise<Record<string, unknown>>>();
+
+/**
+ * Makes taskModule(moduleUrl) load `load()` instead of importing moduleUrl: a bundle (scripts/
+ * build-bundle.mjs) that holds the module, so it is not loaded a second time from its own file.
+ */
+export function registerTaskModule(moduleUrl: string, load: () => Promise<Record<string, unknown>>): void {
+  bundledTaskModules.set(moduleUrl, load);
+}
+
 /** The task module at `moduleUrl`, imported once per thread. */
 export function taskModule(moduleUrl: string): Promise<Record<string, unknown>> {
   let mod = taskModules.get(moduleUrl);
   if (mod === undefined) {
-    taskModules.set(moduleUrl, (mod = import(moduleUrl) as Promise<Record<string, unknown>>));
+    const load = bundledTaskModules.get(moduleUrl);
+    taskModules.set(moduleUrl, (mod = (load !== undefined ? load() : import(moduleUrl)) as Promise<Record<string, unknown>>));
     mod.catch(() => {}); // a preload nobody awaits yet: its error comes with the first call
   }
   return mod;

@@ -1,4 +1,4 @@
-// Runs the CLI as a user would: a child process on the compiled dist/cli/main.js (built by
+// Runs the CLI as a user would: a child process on the bundled dist/bundle/cli.js (built by
 // `npm test` before the suite runs; much faster to start than tsx), capturing exit code,
 // stdout and stderr. Refuses to run against a dist/ older than src/.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = join(REPO_ROOT, "dist", "cli", "main.js");
+const MAIN = join(REPO_ROOT, "dist", "bundle", "cli.js");
 
 /** Newest modification time (ms) of the files under `dir` ending in `ext` (0 when none). */
 export function newestMtime(dir: string, ext: string): number {
@@ -24,7 +24,7 @@ export function newestMtime(dir: string, ext: string): number {
 let checked = false;
 function checkBuilt(): void {
   if (checked) return;
-  if (!existsSync(MAIN)) throw new Error("dist/cli/main.js is missing: run `npm run build` (npm test does it)");
+  if (!existsSync(MAIN)) throw new Error("dist/bundle/cli.js is missing: run `npm run build` (npm test does it)");
   if (newestMtime(join(REPO_ROOT, "src"), ".ts") > newestMtime(join(REPO_ROOT, "dist"), ".js")) {
     throw new Error("dist/ is older than src/: run `npm run build:ts` before running CLI tests alone");
   }
