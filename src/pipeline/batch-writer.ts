@@ -41,10 +41,12 @@ export class BatchWriter {
    * With `remaining` (batches still to write after this one) and a WalControl, a write after which
    * the log would pass its threshold within the next two writes (the next one when one remains)
    * of the largest size seen is followed by a checkpoint of the log, run while the next
-   * checkpoints are analyzed: the demo's last commit otherwise paid for one (13 checkpoints fill
-   * the 16 MiB log by the last), and a checkpoint decided one write ahead could still be under way
-   * when the last checkpoint's rows were ready (the demo's writes grow). The last write is on the
-   * critical path; the price is a checkpoint every ~3 writes instead of ~5 (demo: 3-4 instead of 2).
+   * checkpoints are analyzed: the last commit of a run whose log passes the threshold would
+   * otherwise pay for one, and a checkpoint decided one write ahead could still be under way when
+   * the last checkpoint's rows were ready (writes grow: DuckDB re-logs LIST rows, see
+   * store/open.ts). The last write is on the critical path; the price is a checkpoint every ~3
+   * writes' worth of log instead of ~5 (with the 256 MiB threshold of store/open.ts the demo,
+   * 160m and 20,000-tensor runs fit before it: none).
    */
   async write(batch: CheckpointResult, options: { remaining?: number } = {}): Promise<void> {
     await this.pending;

@@ -54,7 +54,7 @@ export async function appendRows(connection: DuckDBConnection, table: TableName,
         const c = columns[i]!;
         const cells = records.map((r) => r[c.name]);
         if (LITTLE_ENDIAN && cells.every((v) => v instanceof NumberList)) writeNumberLists(chunk, i, cells as NumberList[], c.type);
-        else chunk.setColumnValues(i, cells.map((v) => toValue(v, c.type, table, c.name)));
+        else if (!(LITTLE_ENDIAN && writeScalars(chunk, i, cells, c.type.typeId))) chunk.setColumnValues(i, cells.map((v) => toValue(v, c.type, table, c.name)));
       }
       appender.appendDataChunk(chunk);
       appender.flushSync();
@@ -105,6 +105,87 @@ function writeNumberLists(chunk: DuckDBDataChunk, column: number, lists: readonl
   duckdb.list_vector_set_size(vector, total);
   if (total > 0) duckdb.copy_data_to_vector(duckdb.list_vector_get_child(vector), 0, items.buffer, 0, items.byteLength);
   duckdb.copy_data_to_vector(vector, 0, entries.buffer, 0, entries.byteLength);
+}
+
+/** Validity bits of a chunk's vector as 32-bit words (a 64-bit mask word is two of them, low first, little-endian). */
+const validityWords = new Uint32Array(APPEND_CHUNK_ROWS / 32);
+
+/**
+ * Column `column` of `chunk` (its row count set) from plain cells, written straight into the
+ * vector: DOUBLE from numbers, BIGINT from safe integers, INTEGER from int32s (one typed-array
+ * copy each), VARCHAR from strings (one native assignment each); null or undefined cells are
+ * NULL. The same values node-api's setColumnValues writes, without its per-column copy of the
+ * vector out and back, its per-cell DuckDBValue conversions or its BigInt validity masks.
+ * Returns false, writing nothing, when a cell is of another kind or the type is another one
+ * (the caller then takes node-api's path, which converts or refuses it as before).
+ */
+function writeScalars(chunk: DuckDBDataChunk, column: number, cells: readonly unknown[], typeId: DuckDBTypeId): boolean {
+  const n = cells.length;
+  let nulls = 0;
+  if (typeId === DuckDBTypeId.VARCHAR) {
+    for (let row = 0; row < n; row++) {
+      const v = cells[row];
+      if (v === null || v === undefined) nulls++;
+      else if (typeof v !== "string") return false;
+    }
+    const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
+    for (let row = 0; row < n; row++) {
+      const v = cells[row];
+      if (typeof v === "string") duckdb.vector_assign_string_element(vector, row, v);
+    }
+    if (nulls > 0) writeValidity(vector, cells);
+    return true;
+  }
+  let data: Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>;
+  if (typeId === DuckDBTypeId.DOUBLE) {
+    const out = new Float64Array(n);
+    for (let row = 0; row < n; row++) {
+      const v = cells[row];
+      if (typeof v === "number") out[row] = v;
+      else if (v === null || v === undefined) nulls++;
+      else return false;
+    }
+    data = out;
+  } else if (typeId === DuckDBTypeId.BIGINT) {
+    const out = new Uint32Array(2 * n); // (low, high) 32-bit halves of each int64, two's complement
+    for (let row = 0; row < n; row++) {
+      const v = cells[row];
+      if (typeof v === "number" && Number.isSafeInteger(v)) {
+        const high = Math.floor(v / 4294967296);
+        out[2 * row] = v - high * 4294967296;
+        out[2 * row + 1] = high >>> 0;
+      } else if (v === null || v === undefined) nulls++;
+      else return false;
+    }
+    data = out;
+  } else if (typeId === DuckDBTypeId.INTEGER) {
+    const out = new Int32Array(n);
+    for (let row = 0; row < n; row++) {
+      const v = cells[row];
+      if (typeof v === "number" && (v | 0) === v && !Object.is(v, -0)) out[row] = v;
+      else if (v === null || v === undefined) nulls++;
+      else return false;
+    }
+    data = out;
+  } else {
+    return false;
+  }
+  const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
+  if (n > 0) duckdb.copy_data_to_vector(vector, 0, data.buffer, data.byteOffset, data.byteLength);
+  if (nulls > 0) writeValidity(vector, cells);
+  return true;
+}
+
+/** Marks the rows of `vector` whose cell is null or undefined as NULL (the others valid). */
+function writeValidity(vector: Bindings.Vector, cells: readonly unknown[]): void {
+  const words = Math.ceil(cells.length / 64) * 2;
+  validityWords.fill(0xffffffff, 0, words);
+  for (let row = 0; row < cells.length; row++) {
+    const v = cells[row];
+    if (v === null || v === undefined) validityWords[row >>> 5]! &= ~(1 << (row & 31));
+  }
+  duckdb.vector_ensure_validity_writable(vector);
+  duckdb.copy_data_to_vector_validity(vector, 0, validityWords.buffer, 0, words * 4);
 }
 
 function toValue(value: unknown, type: DuckDBType, table: string, column: string): DuckDBValue {

@@ -25,10 +25,28 @@ export const STORE_MEMORY_LIMIT = "128MB";
 export const STORE_THREADS = 2;
 /**
  * Write-ahead-log size past which DuckDB moves the log into the store file inside the commit that
- * passed it (DuckDB's default, stated so that a writer can checkpoint ahead of it between writes:
- * pipeline/batch-writer.ts).
+ * passed it (stated so that a writer can checkpoint ahead of it between writes:
+ * pipeline/batch-writer.ts). 256 MiB, not DuckDB's default 16, because a CHECKPOINT here costs
+ * far more than the log it saves:
+ * - a store's tables are each one row group until 122,880 rows, and a CHECKPOINT recompresses
+ *   (FSST and bitpacking analysis, distinct-count sketches, checksums) every row group appended
+ *   to since the last one, i.e. each whole table every time, and leaves the old blocks free in
+ *   the file;
+ * - the log itself grows faster than the rows: DuckDB 1.5 logs a LIST column's appended rows by
+ *   whole 2,048-row vectors, so each commit re-logs the histograms of every earlier row of its
+ *   vector not yet checkpointed (the demo's writes log 1.2, 2.2, 3.1, ... MB: ~92 MB for 13
+ *   checkpoints of ~1.2 MB each; 20,000-row checkpoints log ~20 MB each, no re-logging).
+ * At 16 MiB the demo's log was moved into the file 3 times before the close's own checkpoint,
+ * 160m's once, 20,000 one-element tensors x 3 after every write; at 256 MiB none of them
+ * checkpoints before the close. Measured (session 10, alternating with 16 MiB, perf samples of
+ * 0.5 ms): DuckDB's threads demo 1711 -> 1381, 160m 889 -> 673; store file demo 20.3 -> 13.0 MB,
+ * 160m 15.3 -> 9.1 MB; CPU s of the whole 160m analysis 4.28 -> 3.95 (5 pairs, load ~25); the
+ * demo's last write logs ~13 MB instead of ~3 (~+10 ms of CPU on the critical path). A long
+ * run (154 checkpoints) still checkpoints every 256 MiB of log, so a crashed run's log replay
+ * stays bounded; the committed rows not yet checkpointed are held in DuckDB's buffer pool
+ * (STORE_MEMORY_LIMIT, spilled beyond).
  */
-export const STORE_CHECKPOINT_THRESHOLD_BYTES = 16 * 1024 * 1024;
+export const STORE_CHECKPOINT_THRESHOLD_BYTES = 256 * 1024 * 1024;
 
 export interface OpenedDatabase {
   instance: DuckDBInstance;
