@@ -352,9 +352,14 @@ export async function storeRunEvents(store: Store, runId: string, events: readon
   await store.replaceEvents(runId, [...keptRows, ...rows]);
 }
 
-/** detectRunEvents + storeRunEvents: recompute a run's events from the store with these settings. */
-export async function recomputeRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}): Promise<DynamicsEvent[]> {
+/**
+ * detectRunEvents + storeRunEvents: recompute a run's events from the store with these settings.
+ * `beforeStoring` runs between the detection (reads only) and the writes (e.g. analyze's import
+ * of the training log, which the run's transition reads).
+ */
+export async function recomputeRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}, beforeStoring?: () => Promise<void>): Promise<DynamicsEvent[]> {
   const events = await detectRunEvents(store, runId, options);
+  await beforeStoring?.();
   await storeRunEvents(store, runId, events, options);
   stamp("events: stored");
   await recomputeRunTransition(store, runId); // the quality side, defined once per run (quality/run-transition.ts)
