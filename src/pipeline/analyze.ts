@@ -211,9 +211,15 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     // The workers stop on their own threads while the events are detected (awaited in the finally below).
     void pool.close();
     stamp("analyze: pool closing");
-    const importMetrics = async () => {
-      if (!run.remote && claim.registered) summary.metrics = await (await runMetricsModule()).importTrainerStateMetrics(store, runId, checkpoints);
-    };
+    // the training log is read now, while the store moves its log; stored once the events are detected
+    const metricsRead = !run.remote && claim.registered ? runMetricsModule().then((m) => m.readTrainerStateMetrics(checkpoints)) : null;
+    metricsRead?.catch(() => {}); // thrown where it is stored
+    let metricsImport: Promise<void> | undefined;
+    const importMetrics = () => (metricsImport ??= (async () => {
+      const read = await metricsRead;
+      if (read !== undefined && read !== null) summary.metrics = await read.store(store, runId);
+      stamp("analyze: training log stored");
+    })());
     // A run analyzed before and unchanged now keeps its stored events (a no-op leaves the store's bytes alone).
     if (options.events !== false && claim.registered && summary.analyzed === 0 && claim.existing) {
       await importMetrics();
@@ -222,8 +228,13 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       const eventsStarted = Date.now(), eventsCpu = process.cpuUsage();
       stamp("analyze: events start");
       const { countEventsByKind, recomputeRunEvents } = await eventsModule();
-      // the training log is stored once the events are detected (before theirs: the run's transition reads it)
-      summary.events = countEventsByKind(await recomputeRunEvents(store, runId, options.events === true ? {} : options.events ?? {}, importMetrics));
+      // the training log is stored once the events are detected (before theirs: the run's transition
+      // reads it), and when their detection fails
+      const detected = await recomputeRunEvents(store, runId, options.events === true ? {} : options.events ?? {}, importMetrics).catch(async (err: unknown) => {
+        await importMetrics().catch(() => {});
+        throw err;
+      });
+      summary.events = countEventsByKind(detected);
       summary.eventSeconds = (Date.now() - eventsStarted) / 1000;
       stamp("analyze: events end");
       const cpu = process.cpuUsage(eventsCpu);
