@@ -189,9 +189,10 @@ export class Store {
    * left to close() (the log still holds every commit).
    */
   checkpointWalBeside(): void {
-    if (this.readOnly || this.closed || this.besideCheckpoint !== undefined) return;
-    const earlier = this.queue;
+    if (this.readOnly || this.closed) return;
+    const earlier = this.queue, previous = this.besideCheckpoint;
     this.besideCheckpoint = (async () => {
+      await previous;
       await earlier;
       if (this.walBytes() === 0) return;
       let side: DuckDBConnection | undefined;
@@ -436,8 +437,9 @@ export class Store {
 
   private write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.readOnly) return Promise.reject(new StoreError(this.path, "was opened read-only; cannot write"));
+    const checkpoint = this.besideCheckpoint; // one started before this write (it waits for the writes before it)
     return this.serialize(async (c) => {
-      await this.besideCheckpoint;
+      await checkpoint;
       try {
         return await fn(c);
       } catch (err) {
