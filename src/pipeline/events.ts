@@ -233,6 +233,13 @@ class LayerForkTensors {
  * are read (detectRunEvents): their reads' callbacks then run, and DuckDB moves on to the next.
  */
 const EVENT_DETECTION_YIELD_MS = 5;
+/**
+ * Tensor rows of the last batch up to which the groups are read while its events are detected
+ * (the demo: 676 rows); beyond it they are read afterwards, so that a long or wide run holds one
+ * batch or the groups' reads at a time (154 checkpoints of a 70m model, 11,704 rows: peak RSS
+ * 661-728 MiB with the overlap against 611-693 without, 4 alternating runs each).
+ */
+export const EVENT_GROUP_PREFETCH_MAX_ROWS = 4_096;
 
 /** How much one batch of tensors holds and one histogram read streams (EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES, EVENT_HISTOGRAM_STREAM_MAX_BUCKETS). */
 export interface EventReadLimits extends TensorBatchLimits {
@@ -285,10 +292,11 @@ async function tensorEventsOf(store: Store, runId: string, steps: readonly numbe
     const targets = batch.targets.filter((t) => d.matches(t.name));
     const fromHistograms = histogramModes ? await histogramSnapshotsOf(store, runId, targets.filter((t) => !t.kept), { groups: false, range, masses }, options) : new Map();
     stampLast("events: tensor batch histograms read");
-    if (b === batches.length - 1) lastBatchRead();
+    const prefetching = b === batches.length - 1 && batch.targets.reduce((rows, t) => rows + t.rows.length, 0) <= EVENT_GROUP_PREFETCH_MAX_ROWS;
+    if (prefetching) lastBatchRead();
     let yielded = performance.now();
     for (const target of targets) {
-      if (performance.now() - yielded > EVENT_DETECTION_YIELD_MS) {
+      if (prefetching && performance.now() - yielded > EVENT_DETECTION_YIELD_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve)); // the reads started by lastBatchRead go on
         yielded = performance.now();
       }
@@ -325,8 +333,9 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
   const steps = await completeSteps(store, runId);
   // a group's series have at most one point per complete step: read the groups only if a window fits
   const groupModes = modes && steps.length >= modeEventMinCheckpoints(s), groupChangePoints = wants("change_point") && steps.length >= s.minChangePointCheckpoints;
-  // The groups' reads start once the last tensor batch is read, and go on while its events are
-  // detected (DuckDB's threads, and this thread between targets): they need nothing of them.
+  // The groups' reads start once the last tensor batch is read (a small one: EVENT_GROUP_PREFETCH_MAX_ROWS),
+  // and go on while its events are detected (DuckDB's threads, and this thread between targets):
+  // they need nothing of them.
   let groupsRead: Promise<{ groups: EventTarget[]; fromHistograms: HistogramSnapshots | null }> | undefined;
   const readGroups = () => {
     groupsRead ??= (async () => {
