@@ -348,9 +348,9 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
   };
   const tensors = await tensorEventsOf(store, runId, steps, { wants, modes, matches, filtered, s }, options, limits, () => void readGroups());
   stamp("events: tensors detected");
-  // layer forks (tensors only) while the groups' last reads finish; listed after the group modes
-  const layerForks = wants("layer_fork") ? layerForkEvents(tensors.layerForkTensors.tensors(), matches, MIN_LAYER_FORK_CHECKPOINTS, s) : [];
-  stamp("events: layer forks detected");
+  // when the groups' reads are under way: layer forks (tensors only) while they finish; listed after the group modes
+  const layerForksOf = () => (wants("layer_fork") ? layerForkEvents(tensors.layerForkTensors.tensors(), matches, MIN_LAYER_FORK_CHECKPOINTS, s) : []);
+  const layerForksEarly = groupsRead !== undefined ? layerForksOf() : null;
   const { groups, fromHistograms } = await readGroups();
   stamp("events: groups read");
   const events: DynamicsEvent[] = tensors.perTensor;
@@ -361,7 +361,8 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
     }
   }
   stamp("events: group modes detected");
-  events.push(...layerForks);
+  events.push(...(layerForksEarly ?? layerForksOf()));
+  stamp("events: layer forks detected");
   if (wants("change_point")) {
     for (const target of groups) events.push(...changePointEventsOf(target, s));
     events.push(...tensors.changePoints);
