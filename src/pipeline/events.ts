@@ -228,6 +228,19 @@ class LayerForkTensors {
   }
 }
 
+/**
+ * Longest stretch of tensor event detection between two turns of the event loop while the groups
+ * are read (detectRunEvents): their reads' callbacks then run, and DuckDB moves on to the next.
+ */
+const EVENT_DETECTION_YIELD_MS = 5;
+/**
+ * Tensor rows of the last batch up to which the groups are read while its events are detected
+ * (the demo: 676 rows); beyond it they are read afterwards, so that a long or wide run holds one
+ * batch or the groups' reads at a time (154 checkpoints of a 70m model, 11,704 rows: peak RSS
+ * 661-728 MiB with the overlap against 611-693 without, 4 alternating runs each).
+ */
+export const EVENT_GROUP_PREFETCH_MAX_ROWS = 4_096;
+
 /** How much one batch of tensors holds and one histogram read streams (EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES, EVENT_HISTOGRAM_STREAM_MAX_BUCKETS). */
 export interface EventReadLimits extends TensorBatchLimits {
   histogramBuckets: number;
@@ -258,7 +271,7 @@ interface TensorEventParts {
  * EVENT_BATCH_MAX_TRAJECTORY_BYTES, at a time): a batch's rows, snapshots and trajectories are
  * dropped once its events are out; what stays is the events and one tensor per role and layer.
  */
-async function tensorEventsOf(store: Store, runId: string, steps: readonly number[], d: Detection, options: EventDetectionOptions, limits: EventReadLimits): Promise<TensorEventParts> {
+async function tensorEventsOf(store: Store, runId: string, steps: readonly number[], d: Detection, options: EventDetectionOptions, limits: EventReadLimits, lastBatchRead: () => void): Promise<TensorEventParts> {
   const parts: TensorEventParts = { perTensor: [], changePoints: [], layerForkTensors: new LayerForkTensors() };
   const n = steps.length, s = d.s;
   // a tensor's statistic series have at most n points (one row per complete step), its trajectories one per stored step
@@ -269,7 +282,7 @@ async function tensorEventsOf(store: Store, runId: string, steps: readonly numbe
   const { batches, maxTrajectories } = await tensorBatches(store, runId, limits);
   const fromValues = (d.wants("population_fork") && maxTrajectories >= populationForkMinCheckpoints(s)) || (d.modes && maxTrajectories >= modeEventMinCheckpoints(s));
   if (!layerForks && !changePoints && !histogramModes && !fromValues) return parts; // no detector's window fits: nothing can be found
-  for (const { range, histogramBuckets } of batches) {
+  for (const [b, { range, histogramBuckets }] of batches.entries()) {
     // summed by DuckDB before the rows are read: the statistics' read then reuses the native memory of the LIST scan
     const masses = histogramModes ? await massesIfMany(store, runId, { groups: false, range }, histogramBuckets, limits.histogramBuckets) : null;
     // kept tensors (a trajectory at the first or last step) are known from their trajectories, which histogram modes must skip
@@ -279,7 +292,14 @@ async function tensorEventsOf(store: Store, runId: string, steps: readonly numbe
     const targets = batch.targets.filter((t) => d.matches(t.name));
     const fromHistograms = histogramModes ? await histogramSnapshotsOf(store, runId, targets.filter((t) => !t.kept), { groups: false, range, masses }, options) : new Map();
     stampLast("events: tensor batch histograms read");
+    const prefetching = b === batches.length - 1 && batch.targets.reduce((rows, t) => rows + t.rows.length, 0) <= EVENT_GROUP_PREFETCH_MAX_ROWS;
+    if (prefetching) lastBatchRead();
+    let yielded = performance.now();
     for (const target of targets) {
+      if (prefetching && performance.now() - yielded > EVENT_DETECTION_YIELD_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve)); // the reads started by lastBatchRead go on
+        yielded = performance.now();
+      }
       if (target.kept) parts.perTensor.push(...keptTensorEvents(batch.trajectories.get(target.name) ?? { steps: [], values: [] }, target, d.wants, s));
       else if (histogramModes) {
         const { steps: at, snapshots } = fromHistograms.get(target)!;
@@ -311,22 +331,37 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
   const matches = nameFilter(options.tensors ?? []);
   const modes = wants("mode_split") || wants("mode_merge");
   const steps = await completeSteps(store, runId);
-  const tensors = await tensorEventsOf(store, runId, steps, { wants, modes, matches, filtered, s }, options, limits);
-  stamp("events: tensors detected");
   // a group's series have at most one point per complete step: read the groups only if a window fits
   const groupModes = modes && steps.length >= modeEventMinCheckpoints(s), groupChangePoints = wants("change_point") && steps.length >= s.minChangePointCheckpoints;
-  const groupMasses = groupModes ? await massesIfMany(store, runId, { groups: true }, await store.histogramBuckets({ run: runId, groups: true }), limits.histogramBuckets) : null;
-  const groups = groupModes || groupChangePoints ? (await groupTargets(store, runId, steps)).filter((g) => matches(g.name)) : [];
+  // The groups' reads start once the last tensor batch is read (a small one: EVENT_GROUP_PREFETCH_MAX_ROWS),
+  // and go on while its events are detected (DuckDB's threads, and this thread between targets):
+  // they need nothing of them.
+  let groupsRead: Promise<{ groups: EventTarget[]; fromHistograms: HistogramSnapshots | null }> | undefined;
+  const readGroups = () => {
+    groupsRead ??= (async () => {
+      const groupMasses = groupModes ? await massesIfMany(store, runId, { groups: true }, await store.histogramBuckets({ run: runId, groups: true }), limits.histogramBuckets) : null;
+      const groups = groupModes || groupChangePoints ? (await groupTargets(store, runId, steps)).filter((g) => matches(g.name)) : [];
+      return { groups, fromHistograms: groupModes ? await histogramSnapshotsOf(store, runId, groups, { groups: true, masses: groupMasses }, options) : null };
+    })();
+    groupsRead.catch(() => {}); // thrown where it is awaited
+    return groupsRead;
+  };
+  const tensors = await tensorEventsOf(store, runId, steps, { wants, modes, matches, filtered, s }, options, limits, () => void readGroups());
+  stamp("events: tensors detected");
+  // when the groups' reads are under way: layer forks (tensors only) while they finish; listed after the group modes
+  const layerForksOf = () => (wants("layer_fork") ? layerForkEvents(tensors.layerForkTensors.tensors(), matches, MIN_LAYER_FORK_CHECKPOINTS, s) : []);
+  const layerForksEarly = groupsRead !== undefined ? layerForksOf() : null;
+  const { groups, fromHistograms } = await readGroups();
+  stamp("events: groups read");
   const events: DynamicsEvent[] = tensors.perTensor;
-  if (groupModes) {
-    const fromHistograms = await histogramSnapshotsOf(store, runId, groups, { groups: true, masses: groupMasses }, options);
+  if (fromHistograms !== null) {
     for (const group of groups) {
       const { steps: at, snapshots } = fromHistograms.get(group)!;
       events.push(...modeEvents(group, at, snapshots, false, s));
     }
   }
   stamp("events: group modes detected");
-  if (wants("layer_fork")) events.push(...layerForkEvents(tensors.layerForkTensors.tensors(), matches, MIN_LAYER_FORK_CHECKPOINTS, s));
+  events.push(...(layerForksEarly ?? layerForksOf()));
   stamp("events: layer forks detected");
   if (wants("change_point")) {
     for (const target of groups) events.push(...changePointEventsOf(target, s));
@@ -352,9 +387,14 @@ export async function storeRunEvents(store: Store, runId: string, events: readon
   await store.replaceEvents(runId, [...keptRows, ...rows]);
 }
 
-/** detectRunEvents + storeRunEvents: recompute a run's events from the store with these settings. */
-export async function recomputeRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}): Promise<DynamicsEvent[]> {
+/**
+ * detectRunEvents + storeRunEvents: recompute a run's events from the store with these settings.
+ * `beforeStoring` runs between the detection (reads only) and the writes (e.g. analyze's import
+ * of the training log, which the run's transition reads).
+ */
+export async function recomputeRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}, beforeStoring?: () => Promise<void>): Promise<DynamicsEvent[]> {
   const events = await detectRunEvents(store, runId, options);
+  await beforeStoring?.();
   await storeRunEvents(store, runId, events, options);
   stamp("events: stored");
   await recomputeRunTransition(store, runId); // the quality side, defined once per run (quality/run-transition.ts)

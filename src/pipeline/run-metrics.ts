@@ -24,15 +24,32 @@ export type TrainerMetricsImport =
  * when none does. A malformed log does not fail the analysis: it is reported in `error`.
  */
 export async function importTrainerStateMetrics(store: Store, runId: string, checkpoints: readonly RunCheckpoint[]): Promise<TrainerMetricsImport | null> {
+  return (await readTrainerStateMetrics(checkpoints))?.store(store, runId) ?? null;
+}
+
+/** A training log read, and how to store it (`store`): its import once stored. */
+export interface TrainerMetricsRead {
+  store(store: Store, runId: string): Promise<TrainerMetricsImport>;
+}
+
+/**
+ * importTrainerStateMetrics in two parts: the log read now (no store: it may overlap the store's
+ * reads), stored by `store` later; null when no checkpoint folder holds one.
+ */
+export async function readTrainerStateMetrics(checkpoints: readonly RunCheckpoint[]): Promise<TrainerMetricsRead | null> {
   const withLog = [...checkpoints].sort((a, b) => b.step - a.step).map((c) => join(c.path, TRAINER_STATE_FILE)).find((f) => existsSync(f));
   if (withLog === undefined) return null;
   let metrics;
   try {
     metrics = (await readMetricsPath(withLog)).metrics;
   } catch (err) {
-    if (err instanceof MetricsFormatError || err instanceof ByteSourceError) return { file: withLog, error: err.message };
+    if (err instanceof MetricsFormatError || err instanceof ByteSourceError) return { store: async () => ({ file: withLog, error: err.message }) };
     throw err;
   }
-  await store.putMetrics(runId, TRAINER_STATE_METRICS_SOURCE, metrics);
-  return { file: withLog, values: metrics.length, names: [...new Set(metrics.map((m) => m.name))].sort() };
+  return {
+    store: async (store, runId) => {
+      await store.putMetrics(runId, TRAINER_STATE_METRICS_SOURCE, metrics);
+      return { file: withLog, values: metrics.length, names: [...new Set(metrics.map((m) => m.name))].sort() };
+    },
+  };
 }

@@ -38,6 +38,8 @@ const openInThisProcess = new Set<string>();
 export class Store {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The CHECKPOINT of checkpointWalBeside under way (or done); writes and close() wait for it. */
+  private besideCheckpoint: Promise<void> | undefined;
 
   private constructor(
     readonly path: string,
@@ -80,6 +82,7 @@ export class Store {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.queue.catch(() => undefined);
+    await this.besideCheckpoint;
     this.closed = true;
     this.connection.closeSync();
     this.instance.closeSync();
@@ -176,6 +179,32 @@ export class Store {
     return this.write(async (c) => {
       await c.run("CHECKPOINT");
     });
+  }
+
+  /**
+   * Starts moving the write-ahead log into the store file on a second connection once every
+   * earlier operation is done, and returns at once: reads go on meanwhile (DuckDB runs a
+   * CHECKPOINT beside other connections' read transactions), later writes wait for it, and
+   * close() then has little left to move. Nothing to do without a log. A failed checkpoint is
+   * left to close() (the log still holds every commit).
+   */
+  checkpointWalBeside(): void {
+    if (this.readOnly || this.closed) return;
+    const earlier = this.queue, previous = this.besideCheckpoint;
+    this.besideCheckpoint = (async () => {
+      await previous;
+      await earlier;
+      if (this.walBytes() === 0) return;
+      let side: DuckDBConnection | undefined;
+      try {
+        side = await this.instance.connect();
+        await side.run("CHECKPOINT");
+      } catch {
+        // close() checkpoints what is left
+      } finally {
+        side?.closeSync();
+      }
+    })();
   }
 
   /**
@@ -408,7 +437,9 @@ export class Store {
 
   private write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.readOnly) return Promise.reject(new StoreError(this.path, "was opened read-only; cannot write"));
+    const checkpoint = this.besideCheckpoint; // one started before this write (it waits for the writes before it)
     return this.serialize(async (c) => {
+      await checkpoint;
       try {
         return await fn(c);
       } catch (err) {

@@ -58,3 +58,35 @@ test("Store.checkpointWal empties the write-ahead log; the rows stay", async () 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("Store.checkpointWalBeside moves the log on a second connection while reads go on; a later write waits for it; the close has nothing of it left", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fp-batch-writer-"));
+  try {
+    const store = await Store.openDir(dir);
+    try {
+      await store.putRun({ run_id: "r", source: "/x" });
+      for (const step of [0, 1]) await store.writeCheckpoint("r", fakeCheckpoint(step, 1, { tensors: 20, histogramKeys: 200, trajectoryLength: 16 }));
+      const walBefore = store.walBytes();
+      assert.ok(walBefore > 0, "commits leave the log non-empty");
+      store.checkpointWalBeside();
+      // reads issued at once run beside the checkpoint and see every committed row
+      const [stats, histograms] = await Promise.all([store.tensorStats({ run: "r" }), store.histograms({ run: "r" })]);
+      assert.equal(stats.length, 40);
+      assert.equal(histograms.length, 40);
+      // a write issued after it runs once the log is in the file: the log then holds that write alone
+      await store.putRun({ run_id: "r2", source: "/y" });
+      assert.ok(store.walBytes() > 0 && store.walBytes() < walBefore / 4, `log after the checkpoint and one small write: ${store.walBytes()} bytes (was ${walBefore})`);
+    } finally {
+      await store.close();
+    }
+    const reopened = await Store.openDir(dir, { readOnly: true });
+    try {
+      assert.equal((await reopened.tensorStats({ run: "r" })).length, 40);
+      assert.deepEqual((await reopened.listRuns()).map((r) => r.run_id).sort(), ["r", "r2"]);
+    } finally {
+      await reopened.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
