@@ -12,6 +12,8 @@
 // CPU second is printed too (the machine is shared: wall time depends on the others' load).
 // A fourth row, analyze with --keep-full 0 (no tensor kept in full: no exact-value shapes, no
 // trajectories), shows what the exact shape statistics of the kept tensors cost.
+// A fifth row runs the command itself (`forking-paths analyze`, the bundled CLI) as one process under
+// /usr/bin/time: its wall includes Node's start-up and the store's close, which the rows above leave out.
 // --torch-checkpoints k runs the PyTorch script on the first k checkpoints only (it is slow).
 // --impl dist (default) measures the compiled dist/ as the CLI runs it (plain ESM workers; run
 // `npm run build:ts` first), --impl src the TypeScript sources under tsx (each worker then
@@ -99,6 +101,23 @@ function runChild(args: string[]): Measured {
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as Measured;
 }
 
+/**
+ * The command as a user runs it: `forking-paths analyze` (the bundled CLI, default settings) as one
+ * process under /usr/bin/time, start-up and store close included, when the series folder holds
+ * exactly the measured checkpoints (the CLI has no step filter for a local folder); else null.
+ */
+function runCli(run: string, steps: string, out: string, bytes: number): Measured | null {
+  const wanted = steps.split(",").map((s) => `step${s}`).sort();
+  const present = readdirSync(run).filter((n) => n.startsWith("step")).sort();
+  if (wanted.join(",") !== present.join(",")) return null;
+  rmSync(out, { recursive: true, force: true });
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %U %S %M", process.execPath, join(ROOT, "bin/forking-paths.js"), "analyze", run, "--out", out], { encoding: "utf8", maxBuffer: 1 << 26 });
+  rmSync(out, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`forking-paths analyze failed: ${r.stderr}`);
+  const [wall, user, sys, rssKB] = r.stderr.trim().split("\n").pop()!.split(" ").map(Number) as [number, number, number, number];
+  return { seconds: wall, cpuSeconds: user + sys, bytes, maxRssMB: rssKB / 1024 };
+}
+
 function runTorch(folders: string[]): Measured {
   const r = spawnSync("/usr/bin/time", ["-f", "%M", PYTHON, join(ROOT, "tools/reference/pythia_stats_torch.py"), ...folders], { encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`torch script failed: ${r.stderr}`);
@@ -164,12 +183,14 @@ async function main(): Promise<void> {
       const ours = runChild(["analyze", impl, run, steps, join(data, `out-${size}-${format}`), "default", shape]);
       const noKept = runChild(["analyze", impl, run, steps, join(data, `out-${size}-${format}`), "0", shape]);
       const kernel = runChild(["kernel", impl, run, steps]);
+      const cli = impl === "dist" ? runCli(run, steps, join(data, `out-${size}-${format}`), ours.bytes) : null;
       const peer = torch ? runTorch(steps.split(",").slice(0, torchCheckpoints).map((s) => join(run, `step${s}`))) : null;
       const line = [
         `${size} ${format.padEnd(11)} ${(ours.bytes / 1e6).toFixed(0)} MB of fp16 tensors (${(fileBytes / 1e6).toFixed(0)} MB of files)`,
         `  analyze${shape === "no-shape" ? " --no-shape" : " (default)"}${shape === "no-shape" ? "" : "    "} ${describe(ours)} (events ${f1(ours.eventSeconds ?? 0)} s)`,
         `  analyze --keep-full 0 ${describe(noKept)} (events ${f1(noKept.eventSeconds ?? 0)} s)`,
         `  kernel alone          ${describe(kernel)}`,
+        ...(cli ? [`  CLI, whole process    ${describe(cli)} (bundled CLI incl. start-up and close; ratio to the kernel ${(mbs(cli) / mbs(kernel)).toFixed(3)})`] : []),
         ...(peer ? [`  PyTorch script        ${describe(peer)} on ${(peer.bytes / 1e6).toFixed(0)} MB (Debian torch 1.13, a slow build)`] : []),
         `  ratios (wall; per CPU s): analyze / kernel ${(mbs(ours) / mbs(kernel)).toFixed(3)}; ${(mbsCpu(ours) / mbsCpu(kernel)).toFixed(3)} (goal >= ${GOALS.kernelRatio})` +
           (peer ? `, analyze / PyTorch ${(mbs(ours) / mbs(peer)).toFixed(1)}x; ${(mbsCpu(ours) / mbsCpu(peer)).toFixed(1)}x (goal >= ${GOALS.torchRatio}x)` : "") +
