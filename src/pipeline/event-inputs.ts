@@ -2,7 +2,7 @@
 // batches of contiguous names (each batch's statistic rows in step order, which are kept in full
 // and their trajectories, their histograms streamed), and the groups. One scan of each table per
 // batch; a run that fits one batch is read in one scan per table. Store reads only.
-import { bytesToFloat32 } from "../store/codec.js";
+import { bytesToFloat32, scalarStats } from "../store/codec.js";
 import type { EventStatRecord } from "../store/event-queries.js";
 import { decodeShapeExtra } from "../store/shape-extra.js";
 import type { HistogramMasses } from "../dynamics/modes/snapshots.js";
@@ -83,10 +83,7 @@ export function seriesOf(target: EventTarget, statistic: SeriesStatistic): { ste
  */
 export function eventRowOf(row: StatValues): StatValues {
   return {
-    numel: row.numel, nan_count: row.nan_count, posinf_count: row.posinf_count, neginf_count: row.neginf_count, zero_count: row.zero_count,
-    ...(row.finite_count !== undefined && { finite_count: row.finite_count }),
-    mean: row.mean, std: row.std, variance: row.variance, skewness: row.skewness, excess_kurtosis: row.excess_kurtosis,
-    min: row.min, max: row.max, l1: row.l1, l2: row.l2, linf: row.linf,
+    ...scalarStats(row),
     quantiles: {}, frac_abs_le: row.frac_abs_le, frac_abs_le_rel_std: row.frac_abs_le_rel_std,
     ...(row.extra !== undefined && { extra: eventExtraOf(row.extra) }),
   };
