@@ -10,7 +10,7 @@ import { allFinite, spectralSummary, type PowerLawFit, type SpectralSummary } fr
 /**
  * DEFAULT_SHAPE_SAMPLE_SIZE is kept for the CLI's --shape-sample: a positive value turns histogram
  * shapes on (0: kept tensors only); the histogram path analyses every value through its bucket, so
- * the size itself is unused (it equals HISTOGRAM_SAMPLE_SIZE). DEFAULT_SPECTRAL_MAX_DIM: matrices
+ * the size itself is unused (HISTOGRAM_SAMPLE_SIZE is defined as it). DEFAULT_SPECTRAL_MAX_DIM: matrices
  * with min(rows, cols) up to it get a spectral summary (eigenvalues of the small Gram matrix, O(m^3)).
  * Both live in util/limits.ts (light for the main thread).
  */

@@ -2,12 +2,14 @@
 // bucket of a true value), a seeded sample of them, and the DKW bound of such a sample. Pure.
 import { bucketValueRange } from "./histogram.js";
 import { Rng } from "../util/rng.js";
+import { DEFAULT_SHAPE_SAMPLE_SIZE } from "../util/limits.js";
 
 /**
  * Values drawn by sampleFromHistogram by default. Histogram snapshots no longer sample (they use
- * the histogram itself); the constant stays as the default of the unused size arguments.
+ * the histogram itself); the constant stays as the default of the unused size arguments, and is
+ * the CLI's --shape-sample default by definition, not by a comment.
  */
-export const HISTOGRAM_SAMPLE_SIZE = 4096;
+export const HISTOGRAM_SAMPLE_SIZE = DEFAULT_SHAPE_SAMPLE_SIZE;
 
 /**
  * Values reconstructed from a sparse bucket histogram: bucket i's c_i values are spread evenly
