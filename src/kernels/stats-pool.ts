@@ -293,7 +293,15 @@ export class StatsPool {
     const id = this.nextJob++;
     return new Promise<T>((resolve, reject) => {
       this.calls.set(id, { what, carried, resolve: resolve as (v: unknown) => void, reject });
-      const req = request(id);
+      let req: StatsRequest;
+      try {
+        req = request(id);
+      } catch (err) {
+        this.calls.delete(id);
+        this.release(w, carried);
+        reject(err as Error);
+        return;
+      }
       if (batchable && req.type === "tensor") {
         const batch = this.slots[w]!.batch;
         batch.push({ request: req, transfer });
