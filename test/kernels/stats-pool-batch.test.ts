@@ -154,3 +154,32 @@ test("StatsPool batches tasks on sketches (groups): same results as one by one, 
     await pool.close();
   }
 });
+
+test("StatsPool: the analysis's row task (tensorRowStatsOf: summary, shape, encoded JSON, kept values) gives the same rows batched as one by one", async () => {
+  const { ROW_TASKS_URL } = await import("../../src/pipeline/row-tasks-url.js");
+  const { bytes, tensors } = layout();
+  const source = new MemorySource(bytes, "mem");
+  const rows = async (pool: StatsPool, together: boolean) => {
+    const one = (t: Tensor, i: number) => {
+      const kept = i % 2 === 0;
+      const spec = { name: `gpt_neox.layers.${i}.attention.dense.bias`, step: 7, kept, spectral: null, shapeSampleSize: 4096, ...(i % 4 < 2 && { encode: true }) };
+      return outcome(pool.sketchAndCall(refOf(source, t), ROW_TASKS_URL, "tensorRowStatsOf", [spec], { values: kept ? "return" : "none" }));
+    };
+    if (together) return Promise.all(tensors.map(one));
+    const out: Outcome[] = [];
+    for (const [i, t] of tensors.entries()) out.push(await one(t, i));
+    return out;
+  };
+  const pool = await StatsPool.create(2, { preload: [ROW_TASKS_URL] });
+  try {
+    const alone = await rows(pool, false);
+    const c0 = pool.messageCounts;
+    const batched = await rows(pool, true);
+    const c1 = pool.messageCounts;
+    assert.ok(alone.every((o) => o.ok), "all rows computed");
+    assert.ok(c1.messages - c0.messages < c1.requests - c0.requests, "batched");
+    assert.deepStrictEqual(batched, alone);
+  } finally {
+    await pool.close();
+  }
+});
