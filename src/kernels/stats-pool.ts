@@ -9,8 +9,9 @@
 // this thread (tests, tiny jobs).
 // sketchAndCall does a whole tensor in one worker message: the worker reads (or is handed, once)
 // its bytes, sketches them, decodes the values when asked and runs a task on sketch and values,
-// so a tensor costs one message each way and its bytes cross threads at most once. Sketches cross
-// threads packed (kernels/packed-sketch.ts: histogram buffers transferred, not cloned).
+// so a tensor costs one message each way (small ones share it: BATCH_MAX_REQUESTS) and its bytes
+// cross threads at most once. Sketches cross threads packed (kernels/packed-sketch.ts: histogram
+// buffers transferred, not cloned).
 import type { Worker } from "node:worker_threads";
 import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32, type Dtype } from "../formats/dtype.js";
 import type { TensorRef } from "../formats/tensor-ref.js";
