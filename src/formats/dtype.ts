@@ -118,7 +118,40 @@ export function decodeToFloat32(dtype: Dtype, bytes: Uint8Array): Float32Array {
     if ((bytes.byteOffset & 3) === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n).slice();
     return new Float32Array(bytes.slice(0, n * 4).buffer);
   }
+  if (dtype === "F16" || dtype === "BF16") return halfToFloat32(halfBitsTable(dtype), bytes);
   return Float32Array.from(decodeToFloat64(dtype, bytes));
+}
+
+/**
+ * The float32 bits of every 16-bit pattern of F16 or BF16, as Float32Array.from(decodeToFloat64(...))
+ * gives them (NaNs included: each entry is that number stored into a Float32Array), built once per
+ * thread (256 KiB each). Decoding is then one table load per value instead of a float64 decode and
+ * an iterator copy (a statistics worker decoded 160m's kept and spectral tensors in ~55 ms of CPU).
+ */
+const halfTables: { F16?: Uint32Array; BF16?: Uint32Array } = {};
+
+function halfBitsTable(dtype: "F16" | "BF16"): Uint32Array {
+  let table = halfTables[dtype];
+  if (table === undefined) {
+    const values = new Float32Array(0x10000);
+    const decode = dtype === "F16" ? f16BitsToNumber : bf16BitsToNumber;
+    for (let h = 0; h < 0x10000; h++) values[h] = decode(h);
+    table = halfTables[dtype] = new Uint32Array(values.buffer);
+  }
+  return table;
+}
+
+/** Little-endian 16-bit patterns to float32 through `table` (halfBitsTable), copied as bits. */
+function halfToFloat32(table: Uint32Array, bytes: Uint8Array): Float32Array {
+  const n = bytes.byteLength >> 1;
+  const bits = new Uint32Array(n);
+  if ((bytes.byteOffset & 1) === 0) {
+    const h = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+    for (let i = 0; i < n; i++) bits[i] = table[h[i]!]!;
+  } else {
+    for (let i = 0; i < n; i++) bits[i] = table[bytes[2 * i]! | (bytes[2 * i + 1]! << 8)]!;
+  }
+  return new Float32Array(bits.buffer);
 }
 
 /** Encodes float values as little-endian bytes of a float dtype (F64, F32, F16, BF16). */

@@ -9,8 +9,9 @@
 // this thread (tests, tiny jobs).
 // sketchAndCall does a whole tensor in one worker message: the worker reads (or is handed, once)
 // its bytes, sketches them, decodes the values when asked and runs a task on sketch and values,
-// so a tensor costs one message each way and its bytes cross threads at most once. Sketches cross
-// threads packed (kernels/packed-sketch.ts: histogram buffers transferred, not cloned).
+// so a tensor costs one message each way (small ones share it: BATCH_MAX_REQUESTS) and its bytes
+// cross threads at most once. Sketches cross threads packed (kernels/packed-sketch.ts: histogram
+// buffers transferred, not cloned).
 import type { Worker } from "node:worker_threads";
 import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32, type Dtype } from "../formats/dtype.js";
 import type { TensorRef } from "../formats/tensor-ref.js";
@@ -22,7 +23,7 @@ import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
 import { stamp, stampFrom, stampLast } from "../util/timeline.js";
 import { packedTransfer, packSketch, unpackSketch, type PackedSketch } from "./packed-sketch.js";
 import type { StatsJobHost } from "./stats-host.js";
-import { callExport, PRELOAD_KEY, type StatsReply, type StatsRequest, type TensorBytes, type TensorValues } from "./worker-protocol.js";
+import { callExport, PRELOAD_KEY, type JobReply, type StatsReply, type StatsRequest, type TensorBytes, type TensorRequest, type TensorValues } from "./worker-protocol.js";
 
 export { callExport, PRELOAD_KEY, taskModule, type StatsReply, type StatsRequest, type TensorBytes, type TensorReply, type TensorSource, type TensorTask, type TensorValues } from "./worker-protocol.js";
 
@@ -64,6 +65,17 @@ export const FUSED_FILE_MAX_BYTES = FILE_RANGE_BYTES;
  * so one worker's warm-up serves the other.
  */
 const SHARED_KERNELS = ["stats", "shape", "shape-binned", "spectral"] as const;
+/**
+ * Requests for small tensors (whole tensors of at most BATCH_TENSOR_MAX_BYTES, and tasks on a sketch
+ * made elsewhere: groups) bound for the same worker in the same turn of the event loop go in one
+ * message of up to this many, answered by one reply: each message costs both threads a dispatch,
+ * a promise and a structured-clone envelope whatever it holds (160m: 561 messages, of which ~380
+ * for biases, LayerNorm vectors and groups). A few per message keep the worker's queue deep
+ * (MAX_QUEUED_PER_WORKER) and the first result of a batch near.
+ */
+export const BATCH_MAX_REQUESTS = 8;
+/** Tensors up to this many bytes are batched (see BATCH_MAX_REQUESTS); larger ones cost far more than their message. */
+export const BATCH_TENSOR_MAX_BYTES = 256 * 1024;
 /** Largest worker count accepted. */
 export const MAX_STATS_WORKERS = 64;
 /**
@@ -75,7 +87,9 @@ export const MAX_STATS_WORKERS = 64;
  */
 export const WORKER_YOUNG_GENERATION_MB = 8;
 
-interface Slot { worker: Worker; inFlight: number; carrying: number }
+interface Slot { worker: Worker; inFlight: number; carrying: number; batch: Queued[] }
+/** A batchable request waiting for its turn's batch to be sent (see BATCH_MAX_REQUESTS). */
+interface Queued { request: TensorRequest; transfer: ArrayBuffer[] }
 interface Call { what: string; carried: boolean; resolve: (value: unknown) => void; reject: (e: Error) => void }
 
 export class StatsPool {
@@ -85,6 +99,9 @@ export class StatsPool {
   private broken: Error | undefined;
   private closed = false;
   private stopping: Promise<void> | undefined;
+  private batchScheduled = false;
+  /** Messages posted to the workers, and requests they carried (a batch carries several). */
+  private posted = { messages: 0, requests: 0 };
 
   private constructor(private readonly slots: Slot[], private readonly host: StatsJobHost | undefined) {
     slots.forEach((slot, i) => {
@@ -118,7 +135,7 @@ export class StatsPool {
       const worker = startModuleWorker(url, { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
       stampLast("pool: workers started");
       worker.once("message", (msg: StatsReply) => {
-        if (msg.type === "ready") resolve({ worker, inFlight: 0, carrying: 0 });
+        if (msg.type === "ready") resolve({ worker, inFlight: 0, carrying: 0, batch: [] });
         else reject(new KernelError(`statistics worker sent ${msg.type} before ready`));
       });
       worker.once("error", (err) => reject(new KernelError(`statistics worker failed to start: ${err.message}`, { cause: err })));
@@ -128,6 +145,11 @@ export class StatsPool {
 
   get workerCount(): number {
     return this.slots.length;
+  }
+
+  /** Messages posted to the workers so far, and the requests they carried (more when requests were batched). */
+  get messageCounts(): { messages: number; requests: number } {
+    return { ...this.posted };
   }
 
   /**
@@ -213,7 +235,7 @@ export class StatsPool {
     const packed = packSketch(sketch);
     const w = await this.acquire(false);
     const reply = await this.post<{ value: T }>(w, what,
-      (job) => ({ type: "tensor", job, dtype: "F32", source: { sketch: packed }, values: "none", task: { module: moduleUrl, fn, args } }), packedTransfer(packed), false);
+      (job) => ({ type: "tensor", job, dtype: "F32", source: { sketch: packed }, values: "none", task: { module: moduleUrl, fn, args } }), packedTransfer(packed), false, true);
     return reply.value;
   }
 
@@ -249,7 +271,7 @@ export class StatsPool {
     }
     const reply = await this.post<{ sketch: PackedSketch; value: T; values: Float32Array | null }>(w, `${what}: task ${fn}`,
       (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: options.values, task: { module: moduleUrl, fn, args } }),
-      "bytes" in source ? [source.bytes.buffer as ArrayBuffer] : [], file === undefined);
+      "bytes" in source ? [source.bytes.buffer as ArrayBuffer] : [], file === undefined, length <= BATCH_TENSOR_MAX_BYTES);
     options.onBytes?.(length);
     return { sketch: unpackSketch(reply.sketch), value: reply.value, values: reply.values };
   }
@@ -263,21 +285,89 @@ export class StatsPool {
     return { sketch, value, values: options.values === "return" ? values : null };
   }
 
-  /** Posts a request on worker `w` (its slot already taken; `carried`: a byte-carrying slot); resolves to the worker's "result". */
-  private post<T>(w: number, what: string, request: (job: number) => StatsRequest, transfer: ArrayBuffer[], carried: boolean): Promise<T> {
+  /**
+   * Posts a request on worker `w` (its slot already taken; `carried`: a byte-carrying slot);
+   * resolves to the worker's "result". A `batchable` tensor request waits for the end of this
+   * turn of the event loop and goes with the others for the same worker (BATCH_MAX_REQUESTS).
+   */
+  private post<T>(w: number, what: string, request: (job: number) => StatsRequest, transfer: ArrayBuffer[], carried: boolean, batchable = false): Promise<T> {
     const id = this.nextJob++;
     return new Promise<T>((resolve, reject) => {
       this.calls.set(id, { what, carried, resolve: resolve as (v: unknown) => void, reject });
+      let req: StatsRequest;
       try {
-        this.slots[w]!.worker.postMessage(request(id), transfer);
-        stamp("pool: first task posted");
+        req = request(id);
       } catch (err) {
-        // not sent (arguments that cannot be cloned): free the slot taken for it
         this.calls.delete(id);
         this.release(w, carried);
-        reject(err);
+        reject(err as Error);
+        return;
       }
+      if (batchable && req.type === "tensor") {
+        const batch = this.slots[w]!.batch;
+        batch.push({ request: req, transfer });
+        if (batch.length >= BATCH_MAX_REQUESTS) this.sendBatch(w);
+        else this.scheduleBatches();
+        return;
+      }
+      this.send(w, [id], req, transfer);
     });
+  }
+
+  /** Posts `message` (the requests `jobs`) on worker `w`; false, with each request failed, when it could not be sent. */
+  private send(w: number, jobs: readonly number[], message: StatsRequest, transfer: ArrayBuffer[]): boolean {
+    try {
+      this.slots[w]!.worker.postMessage(message, transfer);
+    } catch (err) {
+      // not sent (arguments that cannot be cloned): free the slots taken for it
+      for (const job of jobs) {
+        const call = this.calls.get(job);
+        this.calls.delete(job);
+        this.release(w, call?.carried ?? false);
+        call?.reject(err as Error);
+      }
+      return false;
+    }
+    this.posted.messages++;
+    this.posted.requests += jobs.length;
+    stamp("pool: first task posted");
+    return true;
+  }
+
+  private scheduleBatches(): void {
+    if (this.batchScheduled) return;
+    this.batchScheduled = true;
+    setImmediate(() => {
+      this.batchScheduled = false;
+      for (let w = 0; w < this.slots.length; w++) this.sendBatch(w);
+    });
+  }
+
+  /**
+   * Sends worker `w`'s waiting batchable requests: one alone as itself, several as one "batch".
+   * A batch that cannot be sent (a request that cannot be cloned) is sent request by request,
+   * so that only that request fails, with its own error.
+   */
+  private sendBatch(w: number): void {
+    const slot = this.slots[w]!;
+    const batch = slot.batch;
+    if (batch.length === 0) return;
+    slot.batch = [];
+    if (this.broken !== undefined) return; // every call was rejected by fail()
+    if (batch.length > 1) {
+      const transfer = batch.flatMap((q) => q.transfer);
+      const requests = batch.map((q) => q.request);
+      try {
+        slot.worker.postMessage({ type: "batch", requests } satisfies StatsRequest, transfer);
+        this.posted.messages++;
+        this.posted.requests += batch.length;
+        stamp("pool: first task posted");
+        return;
+      } catch {
+        // sent one by one below: each request then fails (or not) on its own
+      }
+    }
+    for (const q of batch) this.send(w, [q.request.job], q.request, q.transfer);
   }
 
   private async sketchInThread(host: StatsJobHost, id: number, dtype: Dtype, chunks: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<TensorSketch> {
@@ -351,6 +441,11 @@ export class StatsPool {
     if (msg.type === "ready") return;
     stamp("pool: first reply");
     stampLast("pool: last reply");
+    if (msg.type === "batch") for (const r of msg.replies) this.onJobReply(w, r);
+    else this.onJobReply(w, msg);
+  }
+
+  private onJobReply(w: number, msg: JobReply): void {
     const call = this.calls.get(msg.job);
     this.calls.delete(msg.job);
     this.release(w, call?.carried ?? false);

@@ -7,7 +7,7 @@ import { packedTransfer, type PackedSketch } from "./packed-sketch.js";
 import { installShapeKernels } from "./shape-wasm.js";
 import { installSpectralKernels } from "./spectral-wasm.js";
 import { readFileRange, readFileRangeInto, StatsJobHost } from "./stats-host.js";
-import { callExport, PRELOAD_KEY, taskModule, type StatsRequest, type StatsReply, type TensorReply } from "./worker-protocol.js";
+import { callExport, PRELOAD_KEY, taskModule, type JobReply, type StatsRequest, type StatsReply, type TensorReply, type TensorRequest } from "./worker-protocol.js";
 import { threadStamp, timelineEnabled, type ThreadStamp } from "../util/timeline.js";
 
 // FP_TIMELINE=1: this worker's start-up moments, sent to the main thread once its task modules are loaded
@@ -63,7 +63,7 @@ function readValueBytes(path: string, offset: number, length: number, fd: number
  * histogram in typed arrays (as it is posted back), or the packed sketch it was given; and the
  * tensor's values when asked.
  */
-function sketchSource(msg: Extract<StatsRequest, { type: "tensor" }>): { sketch: PackedSketch; values: Float32Array | null } {
+function sketchSource(msg: TensorRequest): { sketch: PackedSketch; values: Float32Array | null } {
   const src = msg.source;
   if ("sketch" in src) return { sketch: src.sketch, values: null };
   host ??= new StatsJobHost();
@@ -83,34 +83,62 @@ function sketchSource(msg: Extract<StatsRequest, { type: "tensor" }>): { sketch:
   return { sketch, values: ownF32 ? new Float32Array(bytes!.buffer, 0, bytes!.byteLength >> 2) : decodeToFloat32(msg.dtype, bytes!) };
 }
 
+/** A reply and the buffers it transfers. */
+interface Outgoing { reply: JobReply; transfer: ArrayBuffer[] }
+
+function errorReply(job: number, err: unknown): Outgoing {
+  return { reply: { type: "error", job, message: (err as Error).message ?? String(err) }, transfer: [] };
+}
+
 /**
  * A tensor request: sketch the tensor's bytes (or take the sketch given), decode its values when
  * asked, run the task on them; the sketch goes back packed, the values transferred when asked.
  * The task reads the sketch's histogram in the typed arrays that are then transferred (tasks
- * are pure functions of their arguments and keep no reference to them).
+ * are pure functions of their arguments and keep no reference to them). Resolves to the reply
+ * (an "error" reply when anything failed); never rejects. The sketching is done before it returns.
  */
-function runTensor(msg: Extract<StatsRequest, { type: "tensor" }>): void {
+function tensorReply(msg: TensorRequest): Outgoing | Promise<Outgoing> {
   let sketch: PackedSketch;
   let values: Float32Array | null;
   try {
     ({ sketch, values } = sketchSource(msg));
   } catch (err) {
-    return fail(msg.job, err);
+    return errorReply(msg.job, err);
   }
   const task = msg.task;
-  if (task === null) {
-    port!.postMessage({ type: "result", job: msg.job, value: sketch satisfies TensorReply } satisfies StatsReply, packedTransfer(sketch));
-    return;
-  }
+  if (task === null) return { reply: { type: "result", job: msg.job, value: sketch satisfies TensorReply }, transfer: packedTransfer(sketch) };
   const packed = "sketch" in msg.source ? null : sketch; // a sketch given is not sent back
-  callExport(task.module, task.fn, [sketch, values, ...task.args]).then((value) => {
+  return callExport(task.module, task.fn, [sketch, values, ...task.args]).then((value): Outgoing => {
     const back = msg.values === "return" ? values : null;
     const transfer = [...(packed !== null ? packedTransfer(packed) : []), ...(back !== null ? [back.buffer as ArrayBuffer] : [])];
-    port!.postMessage({ type: "result", job: msg.job, value: { sketch: packed, value, values: back } satisfies TensorReply } satisfies StatsReply, transfer);
-  }, (err: unknown) => fail(msg.job, err));
+    return { reply: { type: "result", job: msg.job, value: { sketch: packed, value, values: back } satisfies TensorReply }, transfer };
+  }, (err: unknown) => errorReply(msg.job, err));
 }
 
-port.on("message", (msg: StatsRequest) => (msg.type === "call" ? runCall(msg) : runTensor(msg)));
+function send(out: Outgoing): void {
+  port!.postMessage(out.reply, out.transfer);
+}
+
+function runTensor(msg: TensorRequest): void {
+  const out = tensorReply(msg);
+  if (out instanceof Promise) void out.then(send);
+  else send(out);
+}
+
+/**
+ * A batch of tensor requests (StatsPool batches small ones): each is done as runTensor does it,
+ * in order, and their replies go back in one message, in the same order, each its own result or
+ * error; the buffers of all of them are transferred.
+ */
+function runBatch(msg: Extract<StatsRequest, { type: "batch" }>): void {
+  void Promise.all(msg.requests.map(tensorReply)).then((outs) => {
+    const transfer: ArrayBuffer[] = [];
+    for (const o of outs) for (const b of o.transfer) transfer.push(b);
+    port!.postMessage({ type: "batch", replies: outs.map((o) => o.reply) } satisfies StatsReply, transfer);
+  });
+}
+
+port.on("message", (msg: StatsRequest) => (msg.type === "call" ? runCall(msg) : msg.type === "tensor" ? runTensor(msg) : runBatch(msg)));
 
 port.postMessage({ type: "ready" } satisfies StatsReply);
 // Task modules named by the pool start loading now, while the main thread opens the store and the checkpoint.

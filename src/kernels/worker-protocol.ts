@@ -8,11 +8,15 @@ import type { PackedSketch } from "./packed-sketch.js";
 
 /**
  * Messages to a worker. "tensor": sketch a tensor (or one part of it) from `source` and, with a
- * task, run `fn(sketch, values, ...args)` on it; a `sketch` source skips the sketching.
+ * task, run `fn(sketch, values, ...args)` on it; a `sketch` source skips the sketching. "batch":
+ * several "tensor" requests in one message, answered by one "batch" reply.
  */
 export type StatsRequest =
   | { type: "call"; job: number; module: string; fn: string; args: readonly unknown[] }
-  | { type: "tensor"; job: number; dtype: Dtype; source: TensorSource; values: TensorValues; task: TensorTask | null };
+  | TensorRequest
+  | { type: "batch"; requests: TensorRequest[] };
+/** A "tensor" request (see StatsRequest). */
+export type TensorRequest = { type: "tensor"; job: number; dtype: Dtype; source: TensorSource; values: TensorValues; task: TensorTask | null };
 
 /**
  * The whole bytes of a tensor for a fused task: a local file range the worker reads itself
@@ -31,12 +35,17 @@ export type TensorValues = "none" | "use" | "return";
  * the source was a sketch) and the values ("return"); without one, the packed sketch alone.
  */
 export type TensorReply = { sketch: PackedSketch | null; value: unknown; values: Float32Array | null } | PackedSketch;
-/** Messages from a worker ("ready" once, when its kernel is loaded; "timeline": its start-up stamps, with FP_TIMELINE=1). */
+/**
+ * Messages from a worker ("ready" once, when its kernel is loaded; "timeline": its start-up stamps,
+ * with FP_TIMELINE=1; "batch": the replies to a "batch" request, in its requests' order).
+ */
 export type StatsReply =
   | { type: "ready" }
   | { type: "timeline"; stamps: ThreadStamp[] }
-  | { type: "result"; job: number; value: unknown }
-  | { type: "error"; job: number; message: string };
+  | JobReply
+  | { type: "batch"; replies: JobReply[] };
+/** The answer to one request: its result, or the message of the error it failed with. */
+export type JobReply = { type: "result"; job: number; value: unknown } | { type: "error"; job: number; message: string };
 
 const taskModules = new Map<string, Promise<Record<string, unknown>>>();
 /** Key of the task modules a worker preloads in its workerData (StatsPool.create's `preload`). */

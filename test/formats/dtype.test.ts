@@ -134,3 +134,22 @@ test("decodeToFloat64 / decodeToFloat32 / encodeFloats round-trip every dtype", 
   // I64 little-endian layout checked byte by byte.
   assert.deepEqual(Array.from(encodeFloats("I64", [-2])), [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
 });
+
+test("decodeToFloat32 of F16 and BF16 (table decode) gives, bit for bit, Float32Array.from(decodeToFloat64(...)) for all 65,536 patterns, aligned or not", () => {
+  for (const dtype of ["F16", "BF16"] as const) {
+    const all = new Uint8Array(2 * 0x10000 + 1);
+    for (let h = 0; h < 0x10000; h++) {
+      all[1 + 2 * h] = h & 0xff;
+      all[2 + 2 * h] = h >> 8;
+    }
+    for (const bytes of [all.slice(1), all.subarray(1)]) {
+      const oracle = new Uint32Array(Float32Array.from(decodeToFloat64(dtype, bytes)).buffer);
+      const got = decodeToFloat32(dtype, bytes);
+      assert.equal(got.length, 0x10000);
+      const bits = new Uint32Array(got.buffer, got.byteOffset, got.length);
+      let differ = 0;
+      for (let h = 0; h < 0x10000; h++) if (bits[h] !== oracle[h]) differ++;
+      assert.equal(differ, 0, `${dtype} at byte offset ${bytes.byteOffset}: patterns whose float32 bits differ from the float64 path's`);
+    }
+  }
+});

@@ -31,3 +31,9 @@ export function sketchAndValues(sketch: { n: number; numel: number }, values: Fl
   if (values !== null) for (const v of values) if (Number.isFinite(v)) sum += v;
   return { numel: sketch.numel, valuesLength: values === null ? null : values.length, valuesSum: values === null ? null : sum, tag };
 }
+
+/** sketchAndValues, except that it throws for the tag `refused` (a task failing inside a batch). */
+export function sketchAndValuesUnless(sketch: { n: number; numel: number }, values: Float32Array | null, tag: string, refused: string): ReturnType<typeof sketchAndValues> {
+  if (tag === refused) throw new Error(`task refused ${tag}`);
+  return sketchAndValues(sketch, values, tag);
+}
