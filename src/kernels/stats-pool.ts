@@ -87,7 +87,8 @@ export const MAX_STATS_WORKERS = 64;
  */
 export const WORKER_YOUNG_GENERATION_MB = 8;
 
-interface Slot { worker: Worker; inFlight: number; carrying: number; batch: Queued[] }
+/** A worker, its messages in flight, its batch being gathered and whether it has said "ready" (its start-up done). */
+interface Slot { worker: Worker; inFlight: number; carrying: number; batch: Queued[]; ready: boolean }
 /** A batchable request waiting for its turn's batch to be sent (see BATCH_MAX_REQUESTS). */
 interface Queued { request: TensorRequest; transfer: ArrayBuffer[] }
 interface Call { what: string; carried: boolean; resolve: (value: unknown) => void; reject: (e: Error) => void }
@@ -106,7 +107,7 @@ export class StatsPool {
   private constructor(private readonly slots: Slot[], private readonly host: StatsJobHost | undefined) {
     slots.forEach((slot, i) => {
       slot.worker.on("message", (msg: StatsReply) => this.onReply(i, msg));
-      slot.worker.on("error", (err) => this.fail(new KernelError(`statistics worker ${i} crashed: ${err.message}`, { cause: err })));
+      slot.worker.on("error", (err) => this.fail(new KernelError(`statistics worker ${i} ${slot.ready ? "crashed" : "failed to start"}: ${err.message}`, { cause: err })));
       slot.worker.on("exit", (code) => {
         if (!this.closed) this.fail(new KernelError(`statistics worker ${i} exited (code ${code})`));
       });
@@ -116,9 +117,14 @@ export class StatsPool {
   /**
    * A pool of `workers` threads (0: in-thread kernel). Close it with close(). `preload`: task
    * modules (StatsPool.call, sketchAndCall) each worker starts importing at once, so their loading
-   * overlaps the caller's own start-up instead of delaying the first task.
+   * overlaps the caller's own start-up instead of delaying the first task. `early`: the pool is
+   * returned as soon as its workers are started, not once each is ready: requests posted
+   * meanwhile wait in the workers' queues (a worker runs them once started), so the first tasks
+   * go out while the workers load their modules and kernels, and a ready worker does not wait
+   * for a slower one; a worker that fails to start then fails the pool (every request rejects
+   * with "statistics worker i failed to start: ...") instead of its creation.
    */
-  static async create(workers: number, options: { preload?: readonly string[] } = {}): Promise<StatsPool> {
+  static async create(workers: number, options: { preload?: readonly string[]; early?: boolean } = {}): Promise<StatsPool> {
     if (!Number.isInteger(workers) || workers < 0 || workers > MAX_STATS_WORKERS) {
       throw new UsageError(`StatsPool: workers must be an integer in [0, ${MAX_STATS_WORKERS}], got ${workers}`);
     }
@@ -131,11 +137,16 @@ export class StatsPool {
     }
     const url = new URL("./stats-worker" + MODULE_EXT, import.meta.url);
     const workerData = { ...sharedKernelData(SHARED_KERNELS), [PRELOAD_KEY]: [...(options.preload ?? [])] };
-    const slots = await Promise.all(Array.from({ length: workers }, () => new Promise<Slot>((resolve, reject) => {
+    const start = () => {
       const worker = startModuleWorker(url, { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
       stampLast("pool: workers started");
+      return worker;
+    };
+    if (options.early === true) return new StatsPool(Array.from({ length: workers }, () => ({ worker: start(), inFlight: 0, carrying: 0, batch: [], ready: false })), undefined);
+    const slots = await Promise.all(Array.from({ length: workers }, () => new Promise<Slot>((resolve, reject) => {
+      const worker = start();
       worker.once("message", (msg: StatsReply) => {
-        if (msg.type === "ready") resolve({ worker, inFlight: 0, carrying: 0, batch: [] });
+        if (msg.type === "ready") resolve({ worker, inFlight: 0, carrying: 0, batch: [], ready: true });
         else reject(new KernelError(`statistics worker sent ${msg.type} before ready`));
       });
       worker.once("error", (err) => reject(new KernelError(`statistics worker failed to start: ${err.message}`, { cause: err })));
@@ -438,7 +449,11 @@ export class StatsPool {
       for (const s of msg.stamps) stampFrom(`worker ${w}: `, s);
       return;
     }
-    if (msg.type === "ready") return;
+    if (msg.type === "ready") {
+      this.slots[w]!.ready = true;
+      stampLast("pool: workers ready");
+      return;
+    }
     stamp("pool: first reply");
     stampLast("pool: last reply");
     if (msg.type === "batch") for (const r of msg.replies) this.onJobReply(w, r);

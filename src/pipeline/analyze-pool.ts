@@ -8,7 +8,11 @@ import { ROW_TASKS_URL } from "./row-tasks-url.js";
 
 export const DEFAULT_ANALYZE_WORKERS = 2;
 
-/** A pool of `workers` statistics workers (0: in-thread) that preload the analysis's task module; close it when done. */
+/**
+ * A pool of `workers` statistics workers (0: in-thread) that preload the analysis's task module;
+ * close it when done. It is returned once its workers are started (StatsPool.create's `early`):
+ * the first checkpoint's tasks are posted while they get ready.
+ */
 export function createAnalyzePool(workers: number = DEFAULT_ANALYZE_WORKERS): Promise<StatsPool> {
-  return StatsPool.create(workers, { preload: [ROW_TASKS_URL] });
+  return StatsPool.create(workers, { preload: [ROW_TASKS_URL], early: true });
 }

@@ -8,7 +8,7 @@ import type { HubRunHubOptions } from "../runs/hub-run.js";
 import { discoverRunSource } from "../runs/run-source.js";
 import type { StatsPool } from "../kernels/stats-pool.js";
 import { Store } from "../store/store.js";
-import { claimRun } from "../store/identity.js";
+import { claimRun, type RunClaim } from "../store/identity.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS, DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../util/limits.js";
 import { UsageError } from "../util/errors.js";
 import { BatchWriter, discardStages, withStage } from "./batch-writer.js";
@@ -156,9 +156,14 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   if (runId.length === 0) throw new UsageError(`cannot derive a run name from "${runPath}": pass a run name`);
   const checkpoints = options.checkpointFilter ? run.checkpoints.filter(options.checkpointFilter) : run.checkpoints;
   stamp("analyze: run discovered");
-  const { store, pool } = await openStoreAndPool(options);
+  // A store not on disk yet holds nothing to skip or refuse: its checkpoints are analyzed while
+  // it opens (DuckDB's instance, file and schema: ~0.1-0.4 s), and written once it is open.
+  // Otherwise the store is opened and the run claimed first (stored checkpoints skipped, a run
+  // of other options refused before any work). Either way the opening starts here, and a store
+  // that cannot be opened fails the command with its own error as soon as it does.
+  const fresh = options.store === undefined && Store.isAbsentDir(options.out);
   const summary: AnalyzeSummary = {
-    runId, storePath: store.path, checkpoints: checkpoints.length, analyzed: 0, skipped: 0,
+    runId, storePath: options.store?.path ?? Store.pathOfDir(options.out), checkpoints: checkpoints.length, analyzed: 0, skipped: 0,
     steps: checkpoints.map((c) => c.step), tensors: 0, buffers: 0, bytes: 0, seconds: 0, nonFinite: [], events: null, eventSeconds: 0, metrics: null,
     ...(run.remote && { remote: { bytesTransferred: 0, filesBytes: 0 } }),
   };
@@ -166,15 +171,28 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   const statsOptions = statsOptionsOf(options);
   let writer: BatchWriter | undefined;
   const stages = new Set<CheckpointStage>(); // a failure can leave batches unwritten: discarded below
+  const opening = fresh ? openStoreAndPoolEarly(options) : await openStoreAndPool(options).then(({ store, pool }) => ({ store: Promise.resolve(store), pool: Promise.resolve(pool) }));
   try {
-    const claim = await claimRun(store, { run_id: runId, source: run.source, options: storedOptions(options) }, { reanalyze: options.reanalyze === true });
-    const batchWriter = (writer = new BatchWriter(claim, { thresholdBytes: STORE_CHECKPOINT_THRESHOLD_BYTES, walBytes: () => store.walBytes(), checkpointWal: () => store.checkpointWal() }));
+    const claiming = opening.store.then((store) => claimRun(store, { run_id: runId, source: run.source, options: storedOptions(options) }, { reanalyze: options.reanalyze === true }))
+      .finally(() => stamp("analyze: run claimed"));
+    // rejects when the store cannot be opened or the run not claimed (never resolves otherwise):
+    // an analysis under way meanwhile stops with that error at once
+    const storeFailure = claiming.then(() => new Promise<never>(() => {}));
+    storeFailure.catch(() => {});
     const todo: { cp: RunCheckpoint; i: number }[] = [];
-    for (let i = 0; i < checkpoints.length; i++) {
-      if (await claim.isCheckpointComplete(checkpoints[i]!.step)) summary.skipped++;
-      else todo.push({ cp: checkpoints[i]!, i });
+    if (fresh) checkpoints.forEach((cp, i) => todo.push({ cp, i }));
+    else {
+      const claim = await claiming;
+      for (let i = 0; i < checkpoints.length; i++) {
+        if (await claim.isCheckpointComplete(checkpoints[i]!.step)) summary.skipped++;
+        else todo.push({ cp: checkpoints[i]!, i });
+      }
     }
-    stamp("analyze: run claimed, stored checkpoints skipped");
+    // a checkpoint started before the store is open is staged for it (its spills wait for it)
+    let claimed: RunClaim | undefined;
+    void claiming.then((claim) => (claimed = claim), () => {});
+    const stageTarget = { stageCheckpoint: (step: number) => claimed?.stageCheckpoint(step) ?? Store.stageCheckpointWhenOpen(opening.store, runId, step) };
+    stamp("analyze: checkpoints to analyze listed");
     // one object per report (called per tensor: 60,000 times for 20,000-tensor checkpoints x 3)
     const onProgress = options.onProgress;
     const progress = (checkpointsDone: number, step: number, bytesDone: number, checkpointBytes: number, checkpointBytesDone: number) =>
@@ -184,12 +202,21 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     // of a checkpoint's tensors are under way, the next starts: the workers' queues stay full.
     const serial = (tensors: number) => tensors > SERIAL_CHECKPOINT_TENSORS;
     await pipelineInOrder(todo, { limit: CHECKPOINTS_IN_FLIGHT, gated: true },
-      ({ cp, i }, control) => withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
+      ({ cp, i }, control) => Promise.race([storeFailure, opening.pool.then((pool) => withStage(stageTarget, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
         progress(i, cp.step, summary.bytes + done, total, done),
-      { opened: (tensors) => { stamp("analyze: first checkpoint opened"); control.declare(serial(tensors)); loadAfterStatistics(options.events !== false); }, allStarted: () => control.release() }, stage), stages),
+      { opened: (tensors) => { stamp("analyze: first checkpoint opened"); control.declare(serial(tensors)); loadAfterStatistics(options.events !== false); }, allStarted: () => control.release() }, stage), stages))]),
       async (item, batch) => {
         const { cp, i } = item;
         stampLast("analyze: last checkpoint analyzed");
+        const claim = await claiming;
+        writer ??= newBatchWriter(claim, await opening.store);
+        // a fresh store claimed with checkpoints of this run: another process wrote them between the check and the open
+        if (fresh && claim.existing && await claim.isCheckpointComplete(cp.step)) {
+          await batch.stage?.discard();
+          summary.skipped++;
+          return;
+        }
+        const batchWriter = writer;
         // The write blocks this thread (appender flush): first the previous write ends, then the
         // workers' waiting replies are taken and their queues refilled (setImmediate runs after them).
         await batchWriter.flush();
@@ -198,8 +225,16 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
         if (serial(batch.tensorCount + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);
         progress(i + 1, cp.step, summary.bytes, 0, 0);
+      }).catch(async (err: unknown) => {
+        // a store that could not be opened is the error to report, as when it was opened first
+        // (an analysis under way failed before it, e.g. on a bad checkpoint)
+        const [store] = await Promise.allSettled([claiming]);
+        throw store.status === "rejected" ? store.reason : err;
       });
-    await writer.flush();
+    const claim = await claiming;
+    const [store, pool] = await Promise.all([opening.store, opening.pool]);
+    summary.storePath = store.path;
+    await writer?.flush();
     stamp("analyze: last checkpoint committed");
     // The write-ahead log goes into the store file on DuckDB's threads while the events are
     // detected (reads only); the writes after them (training log, events) wait for it, and the
@@ -245,8 +280,13 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   } finally {
     await writer?.flush().catch(() => {}); // a failed write was rethrown above
     await discardStages(stages);
-    // the store closes (DuckDB checkpoints its file) while the workers finish stopping
-    await Promise.all([pool.close().finally(() => stamp("analyze: pool closed")), options.store === undefined ? store.close() : undefined]);
+    // the store closes (DuckDB checkpoints its file) while the workers finish stopping (each once
+    // its opening has settled: a failed one has nothing to close)
+    const [store, pool] = await Promise.allSettled([opening.store, opening.pool]);
+    await Promise.all([
+      pool.status === "fulfilled" ? pool.value.close().finally(() => stamp("analyze: pool closed")) : undefined,
+      store.status === "fulfilled" && options.store === undefined ? store.value.close() : undefined,
+    ]);
     stamp("analyze: store closed");
   }
   summary.seconds = (Date.now() - started) / 1000;
@@ -340,6 +380,24 @@ export async function pipelineInOrder<T, R>(
   } finally {
     stopped = true;
   }
+}
+
+/** The batch writer of an analysis into `store` (claimed as `claim`). */
+function newBatchWriter(claim: RunClaim, store: Store): BatchWriter {
+  return new BatchWriter(claim, { thresholdBytes: STORE_CHECKPOINT_THRESHOLD_BYTES, walBytes: () => store.walBytes(), checkpointWal: () => store.checkpointWal() });
+}
+
+/**
+ * The store (given or opened here) and the worker pool (given or made here), both under way and
+ * awaited by the caller; the caller closes each once it has settled. The store's opening comes
+ * first (its error is the one to report when both fail).
+ */
+function openStoreAndPoolEarly(options: AnalyzeOptions): { store: Promise<Store>; pool: Promise<StatsPool> } {
+  const store = (options.store !== undefined ? Promise.resolve(options.store) : Store.openDir(options.out)).finally(() => stamp("analyze: store open"));
+  const pool = Promise.resolve(options.pool ?? createAnalyzePool(options.workers ?? DEFAULT_ANALYZE_WORKERS)).finally(() => stamp("analyze: workers ready"));
+  store.catch(() => {}); // awaited by the caller
+  pool.catch(() => {});
+  return { store, pool };
 }
 
 /** The store and the worker pool (each given or made here), the workers starting while the store opens. */

@@ -80,7 +80,7 @@ export class BatchWriter {
  * on an earlier checkpoint) discards them (discardStages) and leaves no TEMP table behind in a
  * store that stays open.
  */
-export async function withStage(target: StagingTarget, step: number, analyze: (stage: CheckpointStage) => Promise<CheckpointBatch>, made?: Set<CheckpointStage>): Promise<CheckpointBatch> {
+export async function withStage(target: Pick<StagingTarget, "stageCheckpoint">, step: number, analyze: (stage: CheckpointStage) => Promise<CheckpointBatch>, made?: Set<CheckpointStage>): Promise<CheckpointBatch> {
   const stage = await target.stageCheckpoint(step);
   made?.add(stage);
   try {

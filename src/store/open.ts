@@ -51,6 +51,8 @@ export const STORE_CHECKPOINT_THRESHOLD_BYTES = 256 * 1024 * 1024;
 export interface OpenedDatabase {
   instance: DuckDBInstance;
   connection: DuckDBConnection;
+  /** The file was created here with the current schema (nothing to migrate). */
+  created: boolean;
 }
 
 /** Open (or create, unless read-only) the DuckDB file at `path` and check or create the schema. */
@@ -58,6 +60,9 @@ export async function openDatabase(path: string, readOnly: boolean): Promise<Ope
   if (readOnly && !existsSync(path)) {
     throw new StoreError(path, "does not exist ---> HINT: run `forking-paths analyze` first, or check the path");
   }
+  // No file and no write-ahead log: DuckDB creates the file (and takes its lock), so the schema is
+  // created without first listing the tables of an empty catalog (a query, ~15 ms on DuckDB's threads).
+  const absent = !readOnly && !existsSync(path) && !existsSync(`${path}.wal`);
   let instance: DuckDBInstance;
   try {
     const settings = { memory_limit: STORE_MEMORY_LIMIT, threads: String(STORE_THREADS), checkpoint_threshold: `${STORE_CHECKPOINT_THRESHOLD_BYTES / 1024 / 1024}MiB` };
@@ -66,14 +71,15 @@ export async function openDatabase(path: string, readOnly: boolean): Promise<Ope
     throw translateOpenError(path, err, readOnly);
   }
   const connection = await instance.connect();
+  let created: boolean;
   try {
-    await ensureSchema(path, connection, readOnly);
+    created = absent ? (await createSchema(path, connection), true) : await ensureSchema(path, connection, readOnly);
   } catch (err) {
     connection.closeSync();
     instance.closeSync();
     throw err;
   }
-  return { instance, connection };
+  return { instance, connection, created };
 }
 
 function translateOpenError(path: string, err: unknown, readOnly: boolean): StoreError {
@@ -102,19 +108,26 @@ async function tableNames(connection: DuckDBConnection): Promise<string[]> {
   return reader.getRowObjectsJS().map((r) => String(r.table_name));
 }
 
-async function ensureSchema(path: string, connection: DuckDBConnection, readOnly: boolean): Promise<void> {
+/**
+ * Creates the schema in one transaction and one round trip (CREATE TABLE, not IF NOT EXISTS: in a
+ * file another process filled meanwhile it fails and changes nothing).
+ */
+async function createSchema(path: string, connection: DuckDBConnection): Promise<void> {
+  try {
+    await connection.run(["BEGIN TRANSACTION", ...schemaStatements(), "COMMIT"].join(";\n"));
+  } catch (err) {
+    await connection.run("ROLLBACK").catch(() => undefined);
+    throw new StoreError(path, `could not create the store schema: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Checks the schema of an existing store, or creates it in an empty database; true when created. */
+async function ensureSchema(path: string, connection: DuckDBConnection, readOnly: boolean): Promise<boolean> {
   const tables = await tableNames(connection);
   if (tables.length === 0) {
     if (readOnly) throw new StoreError(path, "is an empty DuckDB database, not a forking-paths store");
-    await connection.run("BEGIN TRANSACTION");
-    try {
-      for (const sql of schemaStatements()) await connection.run(sql);
-      await connection.run("COMMIT");
-    } catch (err) {
-      await connection.run("ROLLBACK").catch(() => undefined);
-      throw new StoreError(path, `could not create the store schema: ${(err as Error).message}`, { cause: err });
-    }
-    return;
+    await createSchema(path, connection);
+    return true;
   }
   if (!tables.includes("meta")) {
     throw new StoreError(path, `is a DuckDB database but not a forking-paths store (tables: ${tables.slice(0, 8).join(", ")}); it was left untouched ---> HINT: choose another output path`);
@@ -131,4 +144,5 @@ async function ensureSchema(path: string, connection: DuckDBConnection, readOnly
       `has store schema version ${meta.get("schema_version")}, this forking-paths reads version ${STORE_SCHEMA_VERSION} ---> HINT: analyze into a new output folder, or use the forking-paths version that wrote this store`,
     );
   }
+  return false;
 }

@@ -56,10 +56,13 @@ export class Store {
     }
     openInThisProcess.add(full);
     try {
-      const { instance, connection } = await openDatabase(full, options.readOnly === true);
+      const { instance, connection, created } = await openDatabase(full, options.readOnly === true);
       try {
-        await addMissingTables(full, connection, options.readOnly === true);
-        await moveSketchHistograms(full, connection, options.readOnly === true);
+        // a store created now has every table and the sketches' histogram marker (schemaStatements)
+        if (!created) {
+          await addMissingTables(full, connection, options.readOnly === true);
+          await moveSketchHistograms(full, connection, options.readOnly === true);
+        }
       } catch (err) {
         connection.closeSync();
         instance.closeSync();
@@ -122,6 +125,26 @@ export class Store {
    */
   stageCheckpoint(runId: string, step: number): Promise<CheckpointStage> {
     return CheckpointStage.create((fn) => this.write(fn), runId, step);
+  }
+
+  /**
+   * A stage of the store `opening` will give (stageCheckpoint), made before it is open: a
+   * checkpoint is analyzed while the store opens, its rows held by the stage; a spill waits for
+   * the store (and fails with its opening's error). Spills keep their order.
+   */
+  static stageCheckpointWhenOpen(opening: Promise<Store>, runId: string, step: number): Promise<CheckpointStage> {
+    return CheckpointStage.create((fn) => opening.then((store) => store.write(fn)), runId, step);
+  }
+
+  /** Whether `outDir` holds no store yet (neither its file nor a write-ahead log): opening it creates an empty one. */
+  static isAbsentDir(outDir: string): boolean {
+    const path = join(outDir, STORE_FILE_NAME);
+    return !existsSync(path) && !existsSync(`${path}.wal`);
+  }
+
+  /** The path of the store of `outDir` (Store.openDir's `path`). */
+  static pathOfDir(outDir: string): string {
+    return resolve(join(outDir, STORE_FILE_NAME));
   }
 
   /**

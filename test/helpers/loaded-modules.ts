@@ -14,6 +14,17 @@ const hooks = new URL("./loaded-modules-hooks.mjs", import.meta.url).href;
  * still shows its graph: its error is ignored.
  */
 export function modulesLoadedBy(modulePath: string): string[] {
+  const prefix = `file://${root}/`.replace(/\/+$/, "/");
+  return urlsLoadedBy(modulePath).filter((u) => u.startsWith(prefix) && !u.includes("/node_modules/")).map((u) => u.slice(prefix.length)).sort();
+}
+
+/** Node's built-in modules imported (statically, by ESM imports) when importing `modulePath`: "node:fs", ... */
+export function builtinsImportedBy(modulePath: string): string[] {
+  return urlsLoadedBy(modulePath).filter((u) => u.startsWith("node:")).sort();
+}
+
+/** URLs of every module loaded by importing `modulePath` (relative to the repository). */
+function urlsLoadedBy(modulePath: string): string[] {
   const target = new URL(modulePath, `file://${root}/`).href;
   const script = `
     import { register } from "node:module";
@@ -28,6 +39,5 @@ export function modulesLoadedBy(modulePath: string): string[] {
     process.stdout.write(JSON.stringify([...loaded]));
   `;
   const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
-  const prefix = `file://${root}/`.replace(/\/+$/, "/");
-  return (JSON.parse(out) as string[]).filter((u) => u.startsWith(prefix) && !u.includes("/node_modules/")).map((u) => u.slice(prefix.length)).sort();
+  return JSON.parse(out) as string[];
 }

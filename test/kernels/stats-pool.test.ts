@@ -86,3 +86,17 @@ test("StatsPool refuses non-float tensors and use after close", async () => {
   await assert.rejects(pool.sketchTensor(memoryRef("F32", new Uint8Array(8))), /pool is closed/);
   await assert.rejects(StatsPool.create(-1), /workers must be an integer/);
 });
+
+test("StatsPool.create({ early }): requests posted before the workers are ready are queued and answered like the oracle's", async () => {
+  const pool = await StatsPool.create(2, { early: true });
+  try {
+    const ready = () => (pool as unknown as { slots: { ready: boolean }[] }).slots.map((s) => s.ready);
+    assert.deepEqual(ready(), [false, false], "returned before any worker said ready");
+    const inputs = [1, 2, 3, 4].map((seed) => tensorBytes("F16", 20_011, seed));
+    const sketches = await Promise.all(inputs.map((bytes) => pool.sketchTensor(memoryRef("F16", bytes))));
+    sketches.forEach((s, i) => assertSketchesAgree(s, sketchChunkScalar("F16", inputs[i]!), `tensor ${i}`));
+    assert.deepEqual(ready(), [true, true], "each worker said ready before its replies");
+  } finally {
+    await pool.close();
+  }
+});

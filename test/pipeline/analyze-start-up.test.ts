@@ -4,7 +4,7 @@
 // only where and when it is used. Fails if a static import brings one of them back.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { modulesLoadedBy } from "../helpers/loaded-modules.js";
+import { builtinsImportedBy, modulesLoadedBy } from "../helpers/loaded-modules.js";
 import { ROW_TASKS_URL } from "../../src/pipeline/row-tasks-url.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE } from "../../src/util/limits.js";
 import { HISTOGRAM_SAMPLE_SIZE } from "../../src/stats/histogram-sample.js";
@@ -37,4 +37,10 @@ test("the row tasks' URL, named without loading them, is the module's own", asyn
   assert.equal(ROW_TASKS_URL, new URL("../../src/pipeline/row-tasks.ts", import.meta.url).href);
   assert.equal(typeof tasks.tensorRowStatsOf, "function");
   assert.equal(DEFAULT_SHAPE_SAMPLE_SIZE, HISTOGRAM_SAMPLE_SIZE, "--shape-sample's default is the histogram sample size (stored with a run's options)");
+});
+
+test("the analysis's main-thread modules import neither node:crypto nor node:zlib (loaded when a checkpoint is written or a zip entry read)", () => {
+  const builtins = builtinsImportedBy("src/pipeline/analyze.ts");
+  assert.ok(builtins.includes("node:fs"), `built-ins are seen: ${builtins.join(", ")}`);
+  assert.deepEqual(builtins.filter((b) => b === "node:crypto" || b === "node:zlib"), []);
 });
