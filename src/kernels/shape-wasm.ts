@@ -19,6 +19,7 @@ interface ShapeExports {
   reserve(bytes: number): number;
   expBatch(ptr: number, n: number): void;
   emSums(k: number, xPtr: number, n: number, parPtr: number, outPtr: number): number;
+  emSumsSerial(k: number, xPtr: number, n: number, parPtr: number, outPtr: number): number;
   kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number, qpowPtr: number, norm: number): void;
   binnedEmSums(cntPtr: number, meanPtr: number, varPtr: number, nc: number, parPtr: number, outPtr: number): number;
   sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
@@ -94,7 +95,11 @@ export class WasmShapeKernels implements ShapeKernels {
     };
   }
 
-  emSums(x: Float64Array): EmSumsFn {
+  /**
+   * The EM pass over x for gmm.ts's per-step path. serial: the kernel's one-pair-per-iteration
+   * loop (the reference its interleaved pass equals bit for bit), for the tests.
+   */
+  emSums(x: Float64Array, serial = false): EmSumsFn {
     const n = x.length, token = {}, scalar = scalarEmSums(x);
     return (means, base, halfInv, s) => {
       const k = means.length;
@@ -113,7 +118,7 @@ export class WasmShapeKernels implements ShapeKernels {
         heap[par + k + c] = base[c]!;
         heap[par + 2 * k + c] = halfInv[c]!;
       }
-      const total = this.ex.emSums(k, ptr, n, parPtr, outPtr);
+      const total = (serial ? this.ex.emSumsSerial : this.ex.emSums)(k, ptr, n, parPtr, outPtr);
       const after = this.heap(); // the same view unless the call grew memory (it does not)
       for (let c = 0; c < k; c++) s[c]! += after[out + c]!;
       for (let i = k; i < 3 * k; i++) s[i] = after[out + i]!;
