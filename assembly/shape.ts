@@ -14,7 +14,7 @@ export { dipCountsOfSorted } from "./lib/dip-sorted";
 export { emSums, emSumsSerial, exactEmRun, quantileStart } from "./lib/em-values";
 export { ksDistance, weibullPlotSums } from "./lib/exact-fits";
 export { sortFiniteF32 } from "./lib/sort-f32";
-export { sjPhiSum, sjSolve } from "./lib/sj-solve";
+export { sjPhiSum, sjPhiSumSerial, sjSolve } from "./lib/sj-solve";
 
 /** expV of `n` values at `p`, in place (to measure its error against Math.exp). */
 export function expBatch(p: usize, n: i32): void {

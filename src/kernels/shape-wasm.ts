@@ -23,6 +23,7 @@ interface ShapeExports {
   kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number, qpowPtr: number, norm: number): void;
   binnedEmSums(cntPtr: number, meanPtr: number, varPtr: number, nc: number, parPtr: number, outPtr: number): number;
   sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
+  sjPhiSumSerial(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
   cellsOfSorted(xPtr: number, n: number, cells: number, countPtr: number, meanPtr: number, varPtr: number, outPtr: number): number;
   sjSolve(countsPtr: number, len: number, binWidth: number, n: number, scale: number, statusPtr: number): number;
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
@@ -231,10 +232,11 @@ export class WasmShapeKernels implements ShapeKernels {
     return new Float64Array(this.ex.memory.buffer, outPtr, nb).slice();
   }
 
-  sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number {
+  /** serial: the kernel's loop of one index pair per iteration (the reference its interleaved loop equals bit for bit), for the tests. */
+  sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6, serial = false): number {
     const ptr = this.scratch(f64Bytes(terms));
     new Float64Array(this.ex.memory.buffer, ptr, terms).set(counts.subarray(0, terms));
-    return this.ex.sjPhiSum(ptr, terms, binWidth, h, order);
+    return (serial ? this.ex.sjPhiSumSerial : this.ex.sjPhiSum)(ptr, terms, binWidth, h, order);
   }
 
   cellsOfSorted(x: Float64Array, cells: number): BinnedCells {
