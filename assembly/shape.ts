@@ -11,10 +11,10 @@ import { fdExp } from "./lib/binned-math";
 import { gridModes, gridModesCapacity, gridModesProminence } from "./lib/grid-modes";
 export { binnedEmSums } from "./lib/em-common";
 export { dipCountsOfSorted } from "./lib/dip-sorted";
-export { emSums, exactEmRun, quantileStart } from "./lib/em-values";
+export { emSums, emSumsSerial, exactEmRun, quantileStart } from "./lib/em-values";
 export { ksDistance, weibullPlotSums } from "./lib/exact-fits";
 export { sortFiniteF32 } from "./lib/sort-f32";
-export { sjPhiSum, sjSolve } from "./lib/sj-solve";
+export { sjPhiSum, sjPhiSumSerial, sjSolve } from "./lib/sj-solve";
 
 /** expV of `n` values at `p`, in place (to measure its error against Math.exp). */
 export function expBatch(p: usize, n: i32): void {

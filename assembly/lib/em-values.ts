@@ -2,7 +2,8 @@
 // k = 2, 3 (emSums; the oracle is src/stats/shape/em-sums.ts), and the whole SQUAREM-accelerated
 // run (exactEmRun: squarem.ts runSquarem over gmm.ts emStep, the same operations in the same
 // order, with the host's Math.log, so the same bits), which saves the host a call, a parameter
-// object and its garbage per EM step. Used by assembly/shape.ts only.
+// object and its garbage per EM step. Used by assembly/shape.ts only. The k = 2, 3 passes take two
+// value pairs per iteration, interleaved (emSumsSerial: the one-pair loop they equal bit for bit).
 import { expV } from "./em-common";
 import { hostLog } from "./binned-common";
 import { squaremExtrapolate, squaremSteplength } from "./squarem";
@@ -23,10 +24,18 @@ const LOG_BATCH: i32 = 32;
  * total log-likelihood. The oracle is emSums2/emSums3 in src/stats/shape/em-sums.ts.
  */
 export function emSums(k: i32, xp: usize, n: i32, par: usize, out: usize): f64 {
-  return k == 2 ? emSums2(xp, n, par, out) : emSums3(xp, n, par, out);
+  return k == 2 ? emSums2(xp, n, par, out, false) : emSums3(xp, n, par, out, false);
 }
 
-function emSums2(xp: usize, n: i32, par: usize, out: usize): f64 {
+/**
+ * emSums one value pair per iteration only (the pass as it was before two pairs were interleaved
+ * per iteration): the reference the interleaved pass must equal bit for bit (test/kernels/shape-wasm.test.ts).
+ */
+export function emSumsSerial(k: i32, xp: usize, n: i32, par: usize, out: usize): f64 {
+  return k == 2 ? emSums2(xp, n, par, out, true) : emSums3(xp, n, par, out, true);
+}
+
+function emSums2(xp: usize, n: i32, par: usize, out: usize, serial: bool): f64 {
   const M0 = f64x2.splat(load<f64>(par)), M1 = f64x2.splat(load<f64>(par, 8));
   const B0 = f64x2.splat(load<f64>(par, 16)), B1 = f64x2.splat(load<f64>(par, 24));
   const H0 = f64x2.splat(load<f64>(par, 32)), H1 = f64x2.splat(load<f64>(par, 40));
@@ -34,7 +43,47 @@ function emSums2(xp: usize, n: i32, par: usize, out: usize): f64 {
   let a0 = f64x2.splat(0), a1 = a0, f0 = a0, f1 = a0, g0 = a0, g1 = a0, maxSum = a0, prod = one;
   let logSum: f64 = 0;
   const pairs = n >> 1;
-  for (let i = 0; i < pairs; i++) {
+  let i = 0;
+  // two value pairs per iteration, interleaved so that the CPU overlaps their dependency chains
+  // (exp, divide); each sum takes pair i's terms, then pair i + 1's: the one-pair loop's order
+  const paired = serial ? 0 : pairs;
+  for (; i + 2 <= paired; i += 2) {
+    const xA = v128.load(xp + (<usize>i << 4));
+    const xB = v128.load(xp + (<usize>(i + 1) << 4));
+    const d0A = f64x2.sub(xA, M0), d1A = f64x2.sub(xA, M1);
+    const d0B = f64x2.sub(xB, M0), d1B = f64x2.sub(xB, M1);
+    const l0A = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0A, d0A), H0));
+    const l0B = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0B, d0B), H0));
+    const l1A = f64x2.sub(B1, f64x2.mul(f64x2.mul(d1A, d1A), H1));
+    const l1B = f64x2.sub(B1, f64x2.mul(f64x2.mul(d1B, d1B), H1));
+    const top1A = f64x2.lt(l0A, l1A), mxA = f64x2.pmax(l0A, l1A);
+    const top1B = f64x2.lt(l0B, l1B), mxB = f64x2.pmax(l0B, l1B);
+    const eoA = expV(f64x2.sub(f64x2.pmin(l1A, l0A), mxA));
+    const eoB = expV(f64x2.sub(f64x2.pmin(l1B, l0B), mxB));
+    const e0A = v128.bitselect(eoA, one, top1A), e1A = v128.bitselect(one, eoA, top1A);
+    const e0B = v128.bitselect(eoB, one, top1B), e1B = v128.bitselect(one, eoB, top1B);
+    const sumA = f64x2.add(e0A, e1A), invA = f64x2.div(one, sumA);
+    const sumB = f64x2.add(e0B, e1B), invB = f64x2.div(one, sumB);
+    const r0A = f64x2.mul(e0A, invA), r1A = f64x2.mul(e1A, invA);
+    const r0B = f64x2.mul(e0B, invB), r1B = f64x2.mul(e1B, invB);
+    const q0A = f64x2.mul(r0A, d0A), q1A = f64x2.mul(r1A, d1A);
+    const q0B = f64x2.mul(r0B, d0B), q1B = f64x2.mul(r1B, d1B);
+    a0 = f64x2.add(a0, r0A); a1 = f64x2.add(a1, r1A);
+    a0 = f64x2.add(a0, r0B); a1 = f64x2.add(a1, r1B);
+    f0 = f64x2.add(f0, q0A); f1 = f64x2.add(f1, q1A);
+    f0 = f64x2.add(f0, q0B); f1 = f64x2.add(f1, q1B);
+    g0 = f64x2.add(g0, f64x2.mul(q0A, d0A)); g1 = f64x2.add(g1, f64x2.mul(q1A, d1A));
+    g0 = f64x2.add(g0, f64x2.mul(q0B, d0B)); g1 = f64x2.add(g1, f64x2.mul(q1B, d1B));
+    maxSum = f64x2.add(maxSum, mxA);
+    maxSum = f64x2.add(maxSum, mxB);
+    prod = f64x2.mul(prod, sumA);
+    prod = f64x2.mul(prod, sumB);
+    if (((i + 1) & (LOG_BATCH - 1)) == LOG_BATCH - 1) {
+      logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
+      prod = one;
+    }
+  }
+  for (; i < pairs; i++) {
     const x = v128.load(xp + (<usize>i << 4));
     const d0 = f64x2.sub(x, M0), d1 = f64x2.sub(x, M1);
     const l0 = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0, d0), H0));
@@ -65,7 +114,7 @@ function emSums2(xp: usize, n: i32, par: usize, out: usize): f64 {
   return total;
 }
 
-function emSums3(xp: usize, n: i32, par: usize, out: usize): f64 {
+function emSums3(xp: usize, n: i32, par: usize, out: usize, serial: bool): f64 {
   const M0 = f64x2.splat(load<f64>(par)), M1 = f64x2.splat(load<f64>(par, 8)), M2 = f64x2.splat(load<f64>(par, 16));
   const B0 = f64x2.splat(load<f64>(par, 24)), B1 = f64x2.splat(load<f64>(par, 32)), B2 = f64x2.splat(load<f64>(par, 40));
   const H0 = f64x2.splat(load<f64>(par, 48)), H1 = f64x2.splat(load<f64>(par, 56)), H2 = f64x2.splat(load<f64>(par, 64));
@@ -73,7 +122,53 @@ function emSums3(xp: usize, n: i32, par: usize, out: usize): f64 {
   let a0 = f64x2.splat(0), a1 = a0, a2 = a0, f0 = a0, f1 = a0, f2 = a0, g0 = a0, g1 = a0, g2 = a0, maxSum = a0, prod = one;
   let logSum: f64 = 0;
   const pairs = n >> 1;
-  for (let i = 0; i < pairs; i++) {
+  let i = 0;
+  // two value pairs per iteration, interleaved so that the CPU overlaps their dependency chains
+  // (exp, divide); each sum takes pair i's terms, then pair i + 1's: the one-pair loop's order
+  const paired = serial ? 0 : pairs;
+  for (; i + 2 <= paired; i += 2) {
+    const xA = v128.load(xp + (<usize>i << 4));
+    const xB = v128.load(xp + (<usize>(i + 1) << 4));
+    const d0A = f64x2.sub(xA, M0), d1A = f64x2.sub(xA, M1), d2A = f64x2.sub(xA, M2);
+    const d0B = f64x2.sub(xB, M0), d1B = f64x2.sub(xB, M1), d2B = f64x2.sub(xB, M2);
+    const l0A = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0A, d0A), H0));
+    const l0B = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0B, d0B), H0));
+    const l1A = f64x2.sub(B1, f64x2.mul(f64x2.mul(d1A, d1A), H1));
+    const l1B = f64x2.sub(B1, f64x2.mul(f64x2.mul(d1B, d1B), H1));
+    const l2A = f64x2.sub(B2, f64x2.mul(f64x2.mul(d2A, d2A), H2));
+    const l2B = f64x2.sub(B2, f64x2.mul(f64x2.mul(d2B, d2B), H2));
+    const top1A = f64x2.lt(l0A, l1A), pA = f64x2.pmax(l0A, l1A), qA = f64x2.pmin(l1A, l0A);
+    const top1B = f64x2.lt(l0B, l1B), pB = f64x2.pmax(l0B, l1B), qB = f64x2.pmin(l1B, l0B);
+    const top2A = f64x2.lt(pA, l2A), mxA = f64x2.pmax(pA, l2A);
+    const top2B = f64x2.lt(pB, l2B), mxB = f64x2.pmax(pB, l2B);
+    const eaA = expV(f64x2.sub(v128.bitselect(pA, l2A, top2A), mxA)), eqA = expV(f64x2.sub(qA, mxA));
+    const eaB = expV(f64x2.sub(v128.bitselect(pB, l2B, top2B), mxB)), eqB = expV(f64x2.sub(qB, mxB));
+    const epA = v128.bitselect(eaA, one, top2A), e2A = v128.bitselect(one, eaA, top2A);
+    const epB = v128.bitselect(eaB, one, top2B), e2B = v128.bitselect(one, eaB, top2B);
+    const e0A = v128.bitselect(eqA, epA, top1A), e1A = v128.bitselect(epA, eqA, top1A);
+    const e0B = v128.bitselect(eqB, epB, top1B), e1B = v128.bitselect(epB, eqB, top1B);
+    const sumA = f64x2.add(f64x2.add(e0A, e1A), e2A), invA = f64x2.div(one, sumA);
+    const sumB = f64x2.add(f64x2.add(e0B, e1B), e2B), invB = f64x2.div(one, sumB);
+    const r0A = f64x2.mul(e0A, invA), r1A = f64x2.mul(e1A, invA), r2A = f64x2.mul(e2A, invA);
+    const r0B = f64x2.mul(e0B, invB), r1B = f64x2.mul(e1B, invB), r2B = f64x2.mul(e2B, invB);
+    const q0A = f64x2.mul(r0A, d0A), q1A = f64x2.mul(r1A, d1A), q2A = f64x2.mul(r2A, d2A);
+    const q0B = f64x2.mul(r0B, d0B), q1B = f64x2.mul(r1B, d1B), q2B = f64x2.mul(r2B, d2B);
+    a0 = f64x2.add(a0, r0A); a1 = f64x2.add(a1, r1A); a2 = f64x2.add(a2, r2A);
+    a0 = f64x2.add(a0, r0B); a1 = f64x2.add(a1, r1B); a2 = f64x2.add(a2, r2B);
+    f0 = f64x2.add(f0, q0A); f1 = f64x2.add(f1, q1A); f2 = f64x2.add(f2, q2A);
+    f0 = f64x2.add(f0, q0B); f1 = f64x2.add(f1, q1B); f2 = f64x2.add(f2, q2B);
+    g0 = f64x2.add(g0, f64x2.mul(q0A, d0A)); g1 = f64x2.add(g1, f64x2.mul(q1A, d1A)); g2 = f64x2.add(g2, f64x2.mul(q2A, d2A));
+    g0 = f64x2.add(g0, f64x2.mul(q0B, d0B)); g1 = f64x2.add(g1, f64x2.mul(q1B, d1B)); g2 = f64x2.add(g2, f64x2.mul(q2B, d2B));
+    maxSum = f64x2.add(maxSum, mxA);
+    maxSum = f64x2.add(maxSum, mxB);
+    prod = f64x2.mul(prod, sumA);
+    prod = f64x2.mul(prod, sumB);
+    if (((i + 1) & (LOG_BATCH - 1)) == LOG_BATCH - 1) {
+      logSum += Math.log(lane0(prod)) + Math.log(lane1(prod));
+      prod = one;
+    }
+  }
+  for (; i < pairs; i++) {
     const x = v128.load(xp + (<usize>i << 4));
     const d0 = f64x2.sub(x, M0), d1 = f64x2.sub(x, M1), d2 = f64x2.sub(x, M2);
     const l0 = f64x2.sub(B0, f64x2.mul(f64x2.mul(d0, d0), H0));
@@ -168,7 +263,7 @@ function emStep(p: usize, next: usize): f64 {
     st(emPar, k + c, hostLog(ld(p, c)) - 0.5 * (emLog2Pi + hostLog(ld(p, 6 + c))));
     st(emPar, 2 * k + c, 0.5 / ld(p, 6 + c));
   }
-  const total = k == 1 ? emSums1(emX, emN, emPar, emOut) : k == 2 ? emSums2(emX, emN, emPar, emOut) : emSums3(emX, emN, emPar, emOut);
+  const total = k == 1 ? emSums1(emX, emN, emPar, emOut) : k == 2 ? emSums2(emX, emN, emPar, emOut, false) : emSums3(emX, emN, emPar, emOut, false);
   let mass: f64 = 0;
   for (let c = 0; c < k; c++) mass += TINY + ld(emOut, c);
   for (let c = 0; c < k; c++) {

@@ -19,9 +19,11 @@ interface ShapeExports {
   reserve(bytes: number): number;
   expBatch(ptr: number, n: number): void;
   emSums(k: number, xPtr: number, n: number, parPtr: number, outPtr: number): number;
+  emSumsSerial(k: number, xPtr: number, n: number, parPtr: number, outPtr: number): number;
   kdeGrid(dataPtr: number, n: number, h: number, lo: number, step: number, m: number, reach: number, outPtr: number, qpowPtr: number, norm: number): void;
   binnedEmSums(cntPtr: number, meanPtr: number, varPtr: number, nc: number, parPtr: number, outPtr: number): number;
   sjPhiSum(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
+  sjPhiSumSerial(countsPtr: number, terms: number, binWidth: number, h: number, order: number): number;
   cellsOfSorted(xPtr: number, n: number, cells: number, countPtr: number, meanPtr: number, varPtr: number, outPtr: number): number;
   sjSolve(countsPtr: number, len: number, binWidth: number, n: number, scale: number, statusPtr: number): number;
   binAutocorrelation(binsPtr: number, L: number, nb: number, outPtr: number, rePtr: number, imPtr: number, size: number): void;
@@ -94,7 +96,11 @@ export class WasmShapeKernels implements ShapeKernels {
     };
   }
 
-  emSums(x: Float64Array): EmSumsFn {
+  /**
+   * The EM pass over x for gmm.ts's per-step path. serial: the kernel's one-pair-per-iteration
+   * loop (the reference its interleaved pass equals bit for bit), for the tests.
+   */
+  emSums(x: Float64Array, serial = false): EmSumsFn {
     const n = x.length, token = {}, scalar = scalarEmSums(x);
     return (means, base, halfInv, s) => {
       const k = means.length;
@@ -113,7 +119,7 @@ export class WasmShapeKernels implements ShapeKernels {
         heap[par + k + c] = base[c]!;
         heap[par + 2 * k + c] = halfInv[c]!;
       }
-      const total = this.ex.emSums(k, ptr, n, parPtr, outPtr);
+      const total = (serial ? this.ex.emSumsSerial : this.ex.emSums)(k, ptr, n, parPtr, outPtr);
       const after = this.heap(); // the same view unless the call grew memory (it does not)
       for (let c = 0; c < k; c++) s[c]! += after[out + c]!;
       for (let i = k; i < 3 * k; i++) s[i] = after[out + i]!;
@@ -226,10 +232,11 @@ export class WasmShapeKernels implements ShapeKernels {
     return new Float64Array(this.ex.memory.buffer, outPtr, nb).slice();
   }
 
-  sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6): number {
+  /** serial: the kernel's loop of one index pair per iteration (the reference its interleaved loop equals bit for bit), for the tests. */
+  sjPhiSum(counts: Float64Array, terms: number, binWidth: number, h: number, order: 4 | 6, serial = false): number {
     const ptr = this.scratch(f64Bytes(terms));
     new Float64Array(this.ex.memory.buffer, ptr, terms).set(counts.subarray(0, terms));
-    return this.ex.sjPhiSum(ptr, terms, binWidth, h, order);
+    return (serial ? this.ex.sjPhiSumSerial : this.ex.sjPhiSum)(ptr, terms, binWidth, h, order);
   }
 
   cellsOfSorted(x: Float64Array, cells: number): BinnedCells {

@@ -299,6 +299,57 @@ test("the kernel's whole accelerated EM run is gmm.ts's run over the kernel's pa
   }
 });
 
+test("the kernel's EM pass with two value pairs interleaved per iteration is its one-pair loop's, bit for bit (k = 2, 3; every count mod 4; whole runs)", () => {
+  const rng = new Rng(33);
+  let compared = 0;
+  for (const n of [2, 3, 4, 5, 6, 7, 8, 9, 63, 64, 65, 66, 127, 128, 129, 130, 768, 4099]) {
+    const x = Float64Array.from({ length: n }, () => (rng.uniform() < 0.6 ? 0.02 * rng.normal() : 0.5 + 0.1 * rng.normal())).sort();
+    const cases = [
+      { means: [0.01, 0.4, 2], base: [0.3, -0.2, 0.1], halfInv: [200, 50, 400] },
+      { means: [0, 0.5, 0.500001], base: [1, 1, -3], halfInv: [1e6, 1e5, 1e4] }, // terms far below exp(-708)
+      { means: [0.3, 0.3, 0.3], base: [0, 0, 0], halfInv: [10, 10, 10] }, // tied terms
+    ];
+    for (const c of cases) {
+      for (const k of [2, 3]) {
+        const args = [c.means, c.base, c.halfInv].map((a) => Float64Array.from(a.slice(0, k))) as [Float64Array, Float64Array, Float64Array];
+        const s0 = new Float64Array(3 * k).fill(1e-15), s1 = new Float64Array(3 * k).fill(1e-15);
+        const t0 = wasm.emSums(x, true)(...args, s0), t1 = wasm.emSums(x)(...args, s1);
+        assert.ok(Object.is(t1, t0), `n ${n} k ${k}: logL ${t1} vs ${t0}`);
+        assert.deepStrictEqual(s1, s0, `n ${n} k ${k}: sums`);
+        compared++;
+      }
+    }
+    // the kernel's whole run (interleaved pass) is gmm.ts's run over the one-pair pass
+    for (const k of [2, 3] as const) {
+      const start = {
+        weights: Float64Array.from({ length: k }, () => 1 / k),
+        means: Float64Array.from({ length: k }, (_, c) => x[Math.floor(((c + 0.5) * n) / k)]!),
+        variances: Float64Array.from({ length: k }, () => 0.01),
+      };
+      const cfg = { maxIter: 300, tol: 1e-6, regCovar: 1e-6 };
+      if (n >= 2 * k + 1) assert.deepEqual(wasm.emRun(x, start, cfg), acceleratedEmScalar(x, start, cfg, wasm.emSums(x, true)), `n ${n} k ${k}: run`);
+    }
+  }
+  assert.equal(compared, 18 * 3 * 2);
+});
+
+test("bw.SJ's phi sums with two index pairs per iteration are the one-pair loop's, bit for bit (every term count mod 4, orders 4 and 6)", () => {
+  const rng = new Rng(9);
+  const counts = Float64Array.from({ length: 1200 }, (_, i) => Math.round(4000 * Math.exp(-i / 250) * rng.uniform()));
+  let compared = 0;
+  for (const terms of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 100, 101, 102, 103, 1200]) {
+    for (const h of [0.0007, 0.004, 0.05]) {
+      for (const order of [4, 6] as const) {
+        const serial = wasm.sjPhiSum(counts, terms, 0.0005, h, order, true), paired = wasm.sjPhiSum(counts, terms, 0.0005, h, order);
+        assert.ok(Object.is(paired, serial), `terms ${terms} h ${h} order ${order}: ${paired} vs ${serial}`);
+        if (terms >= 4) assert.notEqual(serial, 0);
+        compared++;
+      }
+    }
+  }
+  assert.equal(compared, 19 * 3 * 2);
+});
+
 test("the kernel's KS distance and Weibull plot sums are ks.ts's and weibull.ts's, bit for bit", () => {
   const rng = new Rng(31);
   for (const n of [10, 11, 64, 768, 1238, 3072]) {
