@@ -7,8 +7,28 @@ import { sketchWithHistogram, type TensorSketch } from "../stats/sketch.js";
 export type PackedSketch = Omit<TensorSketch, "histKeys" | "histCounts"> & { histKeys: Int32Array; histCounts: Float64Array };
 
 /** The sketch with its histogram copied into fresh typed arrays (keys are int32 bucket keys; counts are integers below 2^53). */
-export function packSketch(sketch: TensorSketch): PackedSketch {
-  return { ...sketch, histKeys: Int32Array.from(sketch.histKeys), histCounts: Float64Array.from(sketch.histCounts) };
+export function packSketch(sketch: TensorSketch | PackedSketch): PackedSketch {
+  // typed arrays (a group's merged sketch, pipeline/groups.ts) are copied natively, plain ones item by item
+  const keys = sketch.histKeys instanceof Int32Array ? sketch.histKeys.slice() : Int32Array.from(sketch.histKeys);
+  const counts = sketch.histCounts instanceof Float64Array ? sketch.histCounts.slice() : Float64Array.from(sketch.histCounts);
+  return { ...sketch, histKeys: keys, histCounts: counts };
+}
+
+/**
+ * A packed sketch with `s`'s fields and the typed histogram given, built by one object literal in
+ * emptySketch()'s field order (as sketchWithHistogram builds plain ones): the packed sketches the
+ * analysis's main thread merges into groups (pipeline/groups.ts), whether a worker's reply or a
+ * merge of parts, then share one hidden class and its loads stay monomorphic.
+ */
+export function typedSketch(s: Omit<TensorSketch, "histKeys" | "histCounts">, histKeys: Int32Array, histCounts: Float64Array): PackedSketch {
+  return {
+    numel: s.numel, nan: s.nan, posinf: s.posinf, neginf: s.neginf, zero: s.zero,
+    n: s.n, mean: s.mean, m2: s.m2, m3: s.m3, m4: s.m4,
+    min: s.min, max: s.max, l1: s.l1, l2sq: s.l2sq, linf: s.linf, scaleExp: s.scaleExp,
+    absLe: s.absLe,
+    keysExact: s.keysExact,
+    histKeys, histCounts,
+  };
 }
 
 /** The buffers to transfer with a packed sketch. */

@@ -20,7 +20,7 @@ import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
 import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
 import { stamp, stampFrom, stampLast } from "../util/timeline.js";
-import { packedTransfer, packSketch, unpackSketch, type PackedSketch } from "./packed-sketch.js";
+import { packedTransfer, packSketch, typedSketch, unpackSketch, type PackedSketch } from "./packed-sketch.js";
 import type { StatsJobHost } from "./stats-host.js";
 import { callExport, PRELOAD_KEY, type StatsReply, type StatsRequest, type TensorBytes, type TensorValues } from "./worker-protocol.js";
 
@@ -32,6 +32,18 @@ export interface TensorTaskResult<T> {
   value: T;
   values: Float32Array | null;
 }
+/** A TensorTaskResult whose sketch's histogram is in typed arrays (StatsPool.sketchAndCallPacked). */
+export interface PackedTaskResult<T> {
+  sketch: PackedSketch;
+  value: T;
+  values: Float32Array | null;
+}
+
+/** A plain sketch as typedSketch builds packed ones (its histogram copied into typed arrays). */
+function typedOf(sketch: TensorSketch): PackedSketch {
+  return typedSketch(sketch, Int32Array.from(sketch.histKeys), Float64Array.from(sketch.histCounts));
+}
+
 export interface SketchTensorOptions {
   /** Bytes per chunk read and dispatched (default STATS_CHUNK_BYTES; file ranges: FILE_RANGE_BYTES). */
   chunkBytes?: number;
@@ -206,7 +218,7 @@ export class StatsPool {
    * worker, the sketch sent packed (its histogram transferred, not cloned): the form of
    * sketchAndCall's task for a sketch made elsewhere (merged parts, a group's merged sketch).
    */
-  async callOnSketch<T>(sketch: TensorSketch, moduleUrl: string, fn: string, args: readonly unknown[]): Promise<T> {
+  async callOnSketch<T>(sketch: TensorSketch | PackedSketch, moduleUrl: string, fn: string, args: readonly unknown[]): Promise<T> {
     const what = `task ${fn}`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (this.host !== undefined) return (await callExport(moduleUrl, fn, [sketch, null, ...args])) as T;
@@ -226,17 +238,30 @@ export class StatsPool {
    * sketched over all workers (sketchTensor) and `fn` runs after the merge: same result.
    */
   async sketchAndCall<T>(ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<TensorTaskResult<T>> {
+    const result = await this.sketchAndCallPacked<T>(ref, moduleUrl, fn, args, options);
+    return { sketch: unpackSketch(result.sketch), value: result.value, values: result.values };
+  }
+
+  /**
+   * sketchAndCall with the sketch's histogram in typed arrays (every sketch built by typedSketch:
+   * one hidden class), as the worker's reply brings it: the analysis merges them into groups and
+   * writes them into the store without a plain-array copy on this thread.
+   */
+  async sketchAndCallPacked<T>(ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<PackedTaskResult<T>> {
     const what = `${ref.file}: tensor "${ref.name}"`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
-    if (!DTYPE_IS_FLOAT[ref.dtype]) return { sketch: await this.sketchTensor(ref), value: undefined as T, values: null }; // throws the dtype error
+    if (!DTYPE_IS_FLOAT[ref.dtype]) return { sketch: typedOf(await this.sketchTensor(ref)), value: undefined as T, values: null }; // throws the dtype error
     const length = ref.numel * DTYPE_ITEMSIZE[ref.dtype];
     const file = this.host === undefined ? localFileRange(ref) : undefined;
     const fused = options.values !== "none" || (file !== undefined ? length <= FUSED_FILE_MAX_BYTES : length <= STATS_CHUNK_BYTES);
     if (!fused) {
       const sketch = await this.sketchTensor(ref, options.onBytes !== undefined ? { onBytes: options.onBytes } : {});
-      return { sketch, value: await this.callOnSketch<T>(sketch, moduleUrl, fn, args), values: null };
+      return { sketch: typedOf(sketch), value: await this.callOnSketch<T>(sketch, moduleUrl, fn, args), values: null };
     }
-    if (this.host !== undefined) return this.sketchAndCallInThread<T>(this.host, ref, moduleUrl, fn, args, options);
+    if (this.host !== undefined) {
+      const result = await this.sketchAndCallInThread<T>(this.host, ref, moduleUrl, fn, args, options);
+      return { sketch: typedOf(result.sketch), value: result.value, values: result.values };
+    }
     // Bytes read here are read once a byte-carrying slot is taken (memory stays bounded); a worker
     // then still has up to MAX_CARRYING_PER_WORKER - 1 others to run while they are read.
     const w = await this.acquire(file === undefined);
@@ -251,7 +276,8 @@ export class StatsPool {
       (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: options.values, task: { module: moduleUrl, fn, args } }),
       "bytes" in source ? [source.bytes.buffer as ArrayBuffer] : [], file === undefined);
     options.onBytes?.(length);
-    return { sketch: unpackSketch(reply.sketch), value: reply.value, values: reply.values };
+    const packed = reply.sketch;
+    return { sketch: typedSketch(packed, packed.histKeys, packed.histCounts), value: reply.value, values: reply.values };
   }
 
   private async sketchAndCallInThread<T>(host: StatsJobHost, ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<TensorTaskResult<T>> {
