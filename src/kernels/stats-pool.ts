@@ -14,13 +14,13 @@
 import type { Worker } from "node:worker_threads";
 import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32, type Dtype } from "../formats/dtype.js";
 import type { TensorRef } from "../formats/tensor-ref.js";
-import { mergeAllSketches, type TensorSketch } from "../stats/sketch.js";
+import type { TensorSketch } from "../stats/sketch.js";
 import { isContiguousView, readTensorBytes, readTensorChunks } from "../tensor/read.js";
 import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
 import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
 import { stamp, stampFrom, stampLast } from "../util/timeline.js";
-import { packedTransfer, packSketch, typedSketch, unpackSketch, type PackedSketch } from "./packed-sketch.js";
+import { mergePackedSketches, packedTransfer, packSketch, typedSketch, unpackSketch, type PackedSketch } from "./packed-sketch.js";
 import type { StatsJobHost } from "./stats-host.js";
 import { callExport, PRELOAD_KEY, type StatsReply, type StatsRequest, type TensorBytes, type TensorValues } from "./worker-protocol.js";
 
@@ -148,6 +148,12 @@ export class StatsPool {
    * each part sketched by a free worker; the parts' sketches are merged in order.
    */
   async sketchTensor(ref: TensorRef, options: SketchTensorOptions = {}): Promise<TensorSketch> {
+    const sketch = await this.sketchTensorPacked(ref, options);
+    return Array.isArray(sketch.histKeys) ? sketch as TensorSketch : unpackSketch(sketch as PackedSketch);
+  }
+
+  /** sketchTensor with the parts kept packed and merged in typed arrays (mergePackedSketches); in-thread, the plain sketch. */
+  private async sketchTensorPacked(ref: TensorRef, options: SketchTensorOptions = {}): Promise<PackedSketch | TensorSketch> {
     const what = `${ref.file}: tensor "${ref.name}"`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (!DTYPE_IS_FLOAT[ref.dtype]) {
@@ -156,17 +162,17 @@ export class StatsPool {
     const file = this.host === undefined ? localFileRange(ref) : undefined;
     const chunks = file === undefined ? readTensorChunks(ref, options.chunkBytes ?? STATS_CHUNK_BYTES) : undefined;
     if (this.host !== undefined) return this.sketchInThread(this.host, this.nextJob++, ref.dtype, chunks!, options.onBytes);
-    const parts: Promise<TensorSketch>[] = [];
+    const parts: Promise<PackedSketch>[] = [];
     let failed = false;
-    const sketchPart = async (source: TensorBytes, length: number): Promise<TensorSketch> => {
+    const sketchPart = async (source: TensorBytes, length: number): Promise<PackedSketch> => {
       const carries = "bytes" in source;
       const w = await this.acquire(carries);
       const packed = await this.post<PackedSketch>(w, what, (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: "none", task: null }),
         carries ? [source.bytes.buffer as ArrayBuffer] : [], carries);
       options.onBytes?.(length);
-      return unpackSketch(packed);
+      return packed;
     };
-    const add = (part: Promise<TensorSketch>) => {
+    const add = (part: Promise<PackedSketch>) => {
       part.catch(() => { failed = true; }); // thrown below, by Promise.all
       parts.push(part);
     };
@@ -196,7 +202,7 @@ export class StatsPool {
     const settled = await Promise.allSettled(parts);
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure !== undefined) throw failure.reason;
-    return mergeAllSketches(settled.map((s) => (s as PromiseFulfilledResult<TensorSketch>).value));
+    return mergePackedSketches(settled.map((s) => (s as PromiseFulfilledResult<PackedSketch>).value));
   }
 
   /**
@@ -255,8 +261,9 @@ export class StatsPool {
     const file = this.host === undefined ? localFileRange(ref) : undefined;
     const fused = options.values !== "none" || (file !== undefined ? length <= FUSED_FILE_MAX_BYTES : length <= STATS_CHUNK_BYTES);
     if (!fused) {
-      const sketch = await this.sketchTensor(ref, options.onBytes !== undefined ? { onBytes: options.onBytes } : {});
-      return { sketch: typedOf(sketch), value: await this.callOnSketch<T>(sketch, moduleUrl, fn, args), values: null };
+      const merged = await this.sketchTensorPacked(ref, options.onBytes !== undefined ? { onBytes: options.onBytes } : {});
+      const sketch = Array.isArray(merged.histKeys) ? typedOf(merged as TensorSketch) : merged as PackedSketch;
+      return { sketch, value: await this.callOnSketch<T>(sketch, moduleUrl, fn, args), values: null };
     }
     if (this.host !== undefined) {
       const result = await this.sketchAndCallInThread<T>(this.host, ref, moduleUrl, fn, args, options);
