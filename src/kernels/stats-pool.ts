@@ -15,13 +15,13 @@
 import type { Worker } from "node:worker_threads";
 import { DTYPE_IS_FLOAT, DTYPE_ITEMSIZE, decodeToFloat32, type Dtype } from "../formats/dtype.js";
 import type { TensorRef } from "../formats/tensor-ref.js";
-import { mergeAllSketches, type TensorSketch } from "../stats/sketch.js";
+import type { TensorSketch } from "../stats/sketch.js";
 import { isContiguousView, readTensorBytes, readTensorChunks } from "../tensor/read.js";
 import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
 import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
 import { stamp, stampFrom, stampLast } from "../util/timeline.js";
-import { packedTransfer, packSketch, unpackSketch, type PackedSketch } from "./packed-sketch.js";
+import { mergePackedSketches, packedTransfer, packSketch, typedSketch, unpackSketch, type PackedSketch } from "./packed-sketch.js";
 import type { StatsJobHost } from "./stats-host.js";
 import { callExport, PRELOAD_KEY, type JobReply, type StatsReply, type StatsRequest, type TensorBytes, type TensorRequest, type TensorValues } from "./worker-protocol.js";
 
@@ -33,6 +33,18 @@ export interface TensorTaskResult<T> {
   value: T;
   values: Float32Array | null;
 }
+/** A TensorTaskResult whose sketch's histogram is in typed arrays (StatsPool.sketchAndCallPacked). */
+export interface PackedTaskResult<T> {
+  sketch: PackedSketch;
+  value: T;
+  values: Float32Array | null;
+}
+
+/** A plain sketch as typedSketch builds packed ones (its histogram copied into typed arrays). */
+function typedOf(sketch: TensorSketch): PackedSketch {
+  return typedSketch(sketch, Int32Array.from(sketch.histKeys), Float64Array.from(sketch.histCounts));
+}
+
 export interface SketchTensorOptions {
   /** Bytes per chunk read and dispatched (default STATS_CHUNK_BYTES; file ranges: FILE_RANGE_BYTES). */
   chunkBytes?: number;
@@ -169,6 +181,12 @@ export class StatsPool {
    * each part sketched by a free worker; the parts' sketches are merged in order.
    */
   async sketchTensor(ref: TensorRef, options: SketchTensorOptions = {}): Promise<TensorSketch> {
+    const sketch = await this.sketchTensorPacked(ref, options);
+    return Array.isArray(sketch.histKeys) ? sketch as TensorSketch : unpackSketch(sketch as PackedSketch);
+  }
+
+  /** sketchTensor with the parts kept packed and merged in typed arrays (mergePackedSketches); in-thread, the plain sketch. */
+  private async sketchTensorPacked(ref: TensorRef, options: SketchTensorOptions = {}): Promise<PackedSketch | TensorSketch> {
     const what = `${ref.file}: tensor "${ref.name}"`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (!DTYPE_IS_FLOAT[ref.dtype]) {
@@ -177,17 +195,17 @@ export class StatsPool {
     const file = this.host === undefined ? localFileRange(ref) : undefined;
     const chunks = file === undefined ? readTensorChunks(ref, options.chunkBytes ?? STATS_CHUNK_BYTES) : undefined;
     if (this.host !== undefined) return this.sketchInThread(this.host, this.nextJob++, ref.dtype, chunks!, options.onBytes);
-    const parts: Promise<TensorSketch>[] = [];
+    const parts: Promise<PackedSketch>[] = [];
     let failed = false;
-    const sketchPart = async (source: TensorBytes, length: number): Promise<TensorSketch> => {
+    const sketchPart = async (source: TensorBytes, length: number): Promise<PackedSketch> => {
       const carries = "bytes" in source;
       const w = await this.acquire(carries);
       const packed = await this.post<PackedSketch>(w, what, (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: "none", task: null }),
         carries ? [source.bytes.buffer as ArrayBuffer] : [], carries);
       options.onBytes?.(length);
-      return unpackSketch(packed);
+      return packed;
     };
-    const add = (part: Promise<TensorSketch>) => {
+    const add = (part: Promise<PackedSketch>) => {
       part.catch(() => { failed = true; }); // thrown below, by Promise.all
       parts.push(part);
     };
@@ -217,7 +235,7 @@ export class StatsPool {
     const settled = await Promise.allSettled(parts);
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure !== undefined) throw failure.reason;
-    return mergeAllSketches(settled.map((s) => (s as PromiseFulfilledResult<TensorSketch>).value));
+    return mergePackedSketches(settled.map((s) => (s as PromiseFulfilledResult<PackedSketch>).value));
   }
 
   /**
@@ -239,7 +257,7 @@ export class StatsPool {
    * worker, the sketch sent packed (its histogram transferred, not cloned): the form of
    * sketchAndCall's task for a sketch made elsewhere (merged parts, a group's merged sketch).
    */
-  async callOnSketch<T>(sketch: TensorSketch, moduleUrl: string, fn: string, args: readonly unknown[]): Promise<T> {
+  async callOnSketch<T>(sketch: TensorSketch | PackedSketch, moduleUrl: string, fn: string, args: readonly unknown[]): Promise<T> {
     const what = `task ${fn}`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (this.host !== undefined) return (await callExport(moduleUrl, fn, [sketch, null, ...args])) as T;
@@ -259,17 +277,31 @@ export class StatsPool {
    * sketched over all workers (sketchTensor) and `fn` runs after the merge: same result.
    */
   async sketchAndCall<T>(ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<TensorTaskResult<T>> {
+    const result = await this.sketchAndCallPacked<T>(ref, moduleUrl, fn, args, options);
+    return { sketch: unpackSketch(result.sketch), value: result.value, values: result.values };
+  }
+
+  /**
+   * sketchAndCall with the sketch's histogram in typed arrays (every sketch built by typedSketch:
+   * one hidden class), as the worker's reply brings it: the analysis merges them into groups and
+   * writes them into the store without a plain-array copy on this thread.
+   */
+  async sketchAndCallPacked<T>(ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<PackedTaskResult<T>> {
     const what = `${ref.file}: tensor "${ref.name}"`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
-    if (!DTYPE_IS_FLOAT[ref.dtype]) return { sketch: await this.sketchTensor(ref), value: undefined as T, values: null }; // throws the dtype error
+    if (!DTYPE_IS_FLOAT[ref.dtype]) return { sketch: typedOf(await this.sketchTensor(ref)), value: undefined as T, values: null }; // throws the dtype error
     const length = ref.numel * DTYPE_ITEMSIZE[ref.dtype];
     const file = this.host === undefined ? localFileRange(ref) : undefined;
     const fused = options.values !== "none" || (file !== undefined ? length <= FUSED_FILE_MAX_BYTES : length <= STATS_CHUNK_BYTES);
     if (!fused) {
-      const sketch = await this.sketchTensor(ref, options.onBytes !== undefined ? { onBytes: options.onBytes } : {});
+      const merged = await this.sketchTensorPacked(ref, options.onBytes !== undefined ? { onBytes: options.onBytes } : {});
+      const sketch = Array.isArray(merged.histKeys) ? typedOf(merged as TensorSketch) : merged as PackedSketch;
       return { sketch, value: await this.callOnSketch<T>(sketch, moduleUrl, fn, args), values: null };
     }
-    if (this.host !== undefined) return this.sketchAndCallInThread<T>(this.host, ref, moduleUrl, fn, args, options);
+    if (this.host !== undefined) {
+      const result = await this.sketchAndCallInThread<T>(this.host, ref, moduleUrl, fn, args, options);
+      return { sketch: typedOf(result.sketch), value: result.value, values: result.values };
+    }
     // Bytes read here are read once a byte-carrying slot is taken (memory stays bounded); a worker
     // then still has up to MAX_CARRYING_PER_WORKER - 1 others to run while they are read.
     const w = await this.acquire(file === undefined);
@@ -284,7 +316,8 @@ export class StatsPool {
       (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: options.values, task: { module: moduleUrl, fn, args } }),
       "bytes" in source ? [source.bytes.buffer as ArrayBuffer] : [], file === undefined, length <= BATCH_TENSOR_MAX_BYTES);
     options.onBytes?.(length);
-    return { sketch: unpackSketch(reply.sketch), value: reply.value, values: reply.values };
+    const packed = reply.sketch;
+    return { sketch: typedSketch(packed, packed.histKeys, packed.histCounts), value: reply.value, values: reply.values };
   }
 
   private async sketchAndCallInThread<T>(host: StatsJobHost, ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<TensorTaskResult<T>> {

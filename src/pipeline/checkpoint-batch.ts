@@ -23,13 +23,13 @@ import type { CheckpointFormat } from "../formats/checkpoint-files.js";
 import type { TensorRef } from "../formats/tensor-ref.js";
 import type { StatsPool } from "../kernels/stats-pool.js";
 import type { RunCheckpoint } from "../runs/discovery.js";
-import type { TensorSketch } from "../stats/sketch.js";
+import { unpackSketch, type PackedSketch } from "../kernels/packed-sketch.js";
 import type { CheckpointStage } from "../store/staging.js";
 import type { BufferInput, CheckpointResult, GroupStatsInput, TensorStatsInput, TrajectoryInput } from "../store/types.js";
 import { classifyTensor, isNonParameterBuffer, isSpectralTarget } from "../tensor/names.js";
 import { nameFilter } from "../util/glob.js";
 import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
-import { CheckpointGroupsBuilder, type GroupSketch } from "./groups.js";
+import { CheckpointGroupsBuilder, type PackedGroupSketch } from "./groups.js";
 import type { EncodedRowStats, GroupRowSpec, RowStats, TensorRowSpec } from "./row-tasks.js";
 import { ROW_TASKS_URL } from "./row-tasks-url.js";
 import type { EncodedTensorRow } from "../store/codec.js";
@@ -180,7 +180,8 @@ export async function analyzeCheckpoint(
 interface TensorResult {
   /** Encoded when it goes to a stage. */
   row: TensorStatsInput | EncodedTensorRow;
-  sketch: TensorSketch;
+  /** Its histogram in typed arrays, as the worker sent it (merged into the groups as it is). */
+  sketch: PackedSketch;
   trajectory: TrajectoryInput | null;
 }
 
@@ -273,7 +274,7 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
     shapeSampleSize: (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null,
     ...(encode && { encode }),
   };
-  const { sketch, value, values } = await pool.sketchAndCall<RowStats | EncodedRowStats>(ref, ROW_TASKS_URL, "tensorRowStatsOf", [task],
+  const { sketch, value, values } = await pool.sketchAndCallPacked<RowStats | EncodedRowStats>(ref, ROW_TASKS_URL, "tensorRowStatsOf", [task],
     { values: kept ? "return" : spectral ? "use" : "none", onBytes: progress });
   const trajectory = kept ? { tensor: ref.name, values: values! } : null;
   if ("json" in value) {
@@ -284,18 +285,20 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
     return { row: encoded, sketch, trajectory };
   }
   const stats = value;
+  // rows kept whole store their sketch as JSON (plain arrays, as before); the groups take the typed one
+  const plain = unpackSketch(sketch);
   // Object.assign onto one literal, not a spread: rows then share V8 hidden classes (spreading
   // the summaries that arrive from the workers gave each row its own, ~1.7 KB per tensor).
   const row: TensorStatsInput = Object.assign({
     tensor: ref.name, layer: cls.layer, role: cls.role, kind: cls.kind, dtype: ref.dtype, shape: [...ref.shape],
-    histogram: { keys: sketch.histKeys, counts: sketch.histCounts },
-    sketch,
+    histogram: { keys: plain.histKeys, counts: plain.histCounts },
+    sketch: plain,
   }, stats.summary, stats.extra !== undefined ? { extra: stats.extra } : null);
   return { row, sketch, trajectory };
 }
 
 /** Group rows (model, roles, layers) from merged sketches; summaries and shapes on the workers. */
-async function groupRowsOnPool(groups: readonly GroupSketch[], step: number, options: CheckpointStatsOptions, pool: StatsPool): Promise<GroupStatsInput[]> {
+async function groupRowsOnPool(groups: readonly PackedGroupSketch[], step: number, options: CheckpointStatsOptions, pool: StatsPool): Promise<GroupStatsInput[]> {
   const size = (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null;
   return Promise.all(groups.map(async (g) => {
     const spec: GroupRowSpec = { name: g.name, step, shapeSampleSize: size };

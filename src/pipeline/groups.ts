@@ -3,6 +3,7 @@
 // their shape statistics come from a seeded sample of the merged histogram (stats/extras.ts).
 import { HIST_KEY_COUNT } from "../stats/histogram.js";
 import { emptySketch, mergeSketchCountsInto, type TensorSketch } from "../stats/sketch.js";
+import { typedSketch, unpackSketch, type PackedSketch } from "../kernels/packed-sketch.js";
 import type { GroupKind, TensorStatsInput } from "../store/types.js";
 
 // groupRows (the rows of groups, one checkpoint at once: the reference for the analysis's rows)
@@ -21,6 +22,21 @@ export interface GroupSketch {
   nTensors: number;
   sketch: TensorSketch;
 }
+
+/** A GroupSketch whose merged histogram is in typed arrays (CheckpointGroupsBuilder.groups). */
+export interface PackedGroupSketch {
+  kind: GroupKind;
+  name: string;
+  nTensors: number;
+  sketch: PackedSketch;
+}
+
+/**
+ * A tensor's sketch as the groups take it: its histogram (ascending keys or not) in plain or
+ * typed arrays. The analysis hands over the typed arrays of the workers' replies (one array kind
+ * per field: the merge loops' loads stay monomorphic); tests and fixtures plain ones.
+ */
+export type GroupInputSketch = Omit<TensorSketch, "histKeys" | "histCounts"> & { histKeys: ArrayLike<number>; histCounts: ArrayLike<number> };
 
 /**
  * Distinct histogram keys above which a group's counts move from sorted typed arrays (merged with
@@ -88,13 +104,13 @@ class GroupAccumulator {
   private dense: Float64Array = NO_COUNTS;
   private touched: Int32Array = NO_KEYS;
   private touchedCount = 0;
-  /** The merged sketch once taken (then `taken`; until then the moments, unused). */
+  /** The merged sketch once taken (then `taken`; until then an empty one, unused). */
   private taken = false;
-  private result: TensorSketch = this.moments;
+  private result: PackedSketch = typedSketch(this.moments, NO_KEYS, NO_COUNTS);
 
   constructor(readonly kind: GroupKind, readonly name: string) {}
 
-  add(s: TensorSketch): void {
+  add(s: GroupInputSketch): void {
     if (this.taken) throw new Error(`group ${this.name}: a tensor added after its sketch was taken`);
     this.nTensors++;
     mergeSketchCountsInto(this.moments, s);
@@ -142,34 +158,25 @@ class GroupAccumulator {
   }
 
   /**
-   * The merged sketch (histogram keys ascending); taken once: a dense group's counters go back to
-   * the pool, and later calls give the same sketch.
+   * The merged sketch (histogram keys ascending, in typed arrays of their own); taken once: a
+   * dense group's counters go back to the pool, and later calls give the same sketch.
    */
-  sketch(): TensorSketch {
+  sketch(): PackedSketch {
     if (this.taken) return this.result;
-    let keys: number[], counts: number[];
+    let keys: Int32Array, counts: Float64Array;
     if (this.sparse) {
-      const n = this.size;
-      keys = new Array<number>(n);
-      counts = new Array<number>(n);
-      for (let i = 0; i < n; i++) {
-        keys[i] = this.keys[i]!;
-        counts[i] = this.counts[i]!;
-      }
+      keys = this.keys.slice(0, this.size);
+      counts = this.counts.slice(0, this.size);
     } else {
       const dense = this.dense, touched = this.touched, n = this.touchedCount;
-      const sorted = touched.subarray(0, n).sort();
-      keys = new Array<number>(n);
-      counts = new Array<number>(n);
-      for (let i = 0; i < n; i++) {
-        const k = sorted[i]!;
-        keys[i] = k;
-        counts[i] = dense[k]!;
-      }
+      keys = touched.slice(0, n).sort();
+      counts = new Float64Array(n);
+      for (let i = 0; i < n; i++) counts[i] = dense[keys[i]!]!;
       returnDense({ dense, touched }, n);
       this.dense = NO_COUNTS;
     }
-    this.result = { ...this.moments, absLe: [...this.moments.absLe], histKeys: keys, histCounts: counts };
+    this.result = typedSketch(this.moments, keys, counts);
+    this.result.absLe = [...this.moments.absLe];
     this.taken = true;
     this.sparse = false;
     this.keys = NO_KEYS;
@@ -215,7 +222,7 @@ export class CheckpointGroupsBuilder {
   private readonly byRole = new Map<string, GroupAccumulator>();
   private readonly byLayer = new Map<number, GroupAccumulator>();
 
-  add(row: Pick<TensorStatsInput, "layer" | "role" | "kind">, sketch: TensorSketch): void {
+  add(row: Pick<TensorStatsInput, "layer" | "role" | "kind">, sketch: GroupInputSketch): void {
     this.model.add(sketch);
     const role = roleGroupName(row);
     let r = this.byRole.get(role);
@@ -233,9 +240,9 @@ export class CheckpointGroupsBuilder {
   }
 
   /** The groups in a stable order: model, roles by name, layers by index (none without tensors). */
-  groups(): GroupSketch[] {
+  groups(): PackedGroupSketch[] {
     if (this.model.nTensors === 0) return [];
-    const out = (g: GroupAccumulator): GroupSketch => ({ kind: g.kind, name: g.name, nTensors: g.nTensors, sketch: g.sketch() });
+    const out = (g: GroupAccumulator): PackedGroupSketch => ({ kind: g.kind, name: g.name, nTensors: g.nTensors, sketch: g.sketch() });
     return [
       out(this.model),
       ...[...this.byRole].sort(([a], [b]) => a.localeCompare(b)).map(([, g]) => out(g)),
@@ -251,5 +258,5 @@ export class CheckpointGroupsBuilder {
 export function checkpointGroups(tensors: readonly { row: Pick<TensorStatsInput, "tensor" | "layer" | "role" | "kind">; sketch: TensorSketch }[]): GroupSketch[] {
   const builder = new CheckpointGroupsBuilder();
   for (const { row, sketch } of tensors) builder.add(row, sketch);
-  return builder.groups();
+  return builder.groups().map((g) => ({ ...g, sketch: unpackSketch(g.sketch) }));
 }

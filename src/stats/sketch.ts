@@ -50,6 +50,9 @@ export interface TensorSketch {
   histCounts: number[];
 }
 
+/** A sketch without its histogram: what mergeSketchCountsInto folds (the histogram is merged apart). */
+export type SketchCounts = Omit<TensorSketch, "histKeys" | "histCounts">;
+
 /** The sketch of zero elements: the identity of mergeSketches. */
 export function emptySketch(): TensorSketch {
   return {
@@ -142,13 +145,13 @@ export function scaleExpOf(s: Pick<TensorSketch, "scaleExp">): number {
  * The moments of a sketch expressed at scale exponent e (mean divided by 2^e, m_k by 2^(k e)):
  * exact power-of-two rescaling (only values negligible against 2^e can round to subnormals).
  */
-function scaledMoments(s: TensorSketch, e: number): Moments {
+function scaledMoments(s: SketchCounts, e: number): Moments {
   const k = scaleExpOf(s) - e;
   return { n: s.n, mean: ldexp(s.mean, -e), m2: ldexp(s.m2, 2 * k), m3: ldexp(s.m3, 3 * k), m4: ldexp(s.m4, 4 * k) };
 }
 
 /** mergeMoments of two sketches at the scale of their union; the mean comes back unscaled. */
-function mergeSketchMoments(a: TensorSketch, b: TensorSketch, e: number): Moments {
+function mergeSketchMoments(a: SketchCounts, b: SketchCounts, e: number): Moments {
   // An empty side leaves the other as it is (e is its exponent); all-zero exponents: no scaling.
   if (a.n === 0 || b.n === 0 || (scaleExpOf(a) === 0 && scaleExpOf(b) === 0 && e === 0)) return mergeMoments(a, b);
   const m = mergeMoments(scaledMoments(a, e), scaledMoments(b, e));
@@ -187,7 +190,7 @@ export function mergeSketches(a: TensorSketch, b: TensorSketch): TensorSketch {
  * as they are; the caller sums bucket counts its own way). For accumulating many sketches (a
  * group's) without a new sketch object and histogram arrays per merge.
  */
-export function mergeSketchCountsInto(into: TensorSketch, b: TensorSketch): void {
+export function mergeSketchCountsInto(into: SketchCounts, b: SketchCounts): void {
   const a = into;
   const linf = Math.max(a.linf, b.linf);
   const e = a.n === 0 ? scaleExpOf(b) : b.n === 0 ? scaleExpOf(a) : momentScaleExp(linf);

@@ -72,39 +72,69 @@ export async function appendRows(connection: DuckDBConnection, table: TableName,
 }
 
 /**
- * Column `column` of `chunk` (its row count set) from one NumberList per row: the list entries
- * (offset, length) and the child vector's items, each copied from a typed array in one call.
+ * Per-row scratch of writeNumberLists: a row's items as 32-bit words (INTEGER items, or BIGINT
+ * items as (low, high) halves), grown to the longest row seen and reused (every word a row uses
+ * is written before it is copied: none is left from an earlier row). A histogram row has at most
+ * HIST_KEY_COUNT items, so it stays under 1 MB whatever the chunk's row count.
+ */
+let rowWords: Uint32Array<ArrayBuffer> = new Uint32Array(0);
+/** (offset, length) list entries of one chunk as uint64 (low, high) halves, reused for every chunk. */
+const entryWords = new Uint32Array(4 * APPEND_CHUNK_ROWS);
+
+/** rowWords with room for `n` words (its contents undefined). */
+function rowScratch(n: number): Uint32Array<ArrayBuffer> {
+  if (rowWords.length < n) rowWords = new Uint32Array(Math.max(n, 2 * rowWords.length));
+  return rowWords;
+}
+
+/**
+ * Column `column` of `chunk` (its row count set) from one NumberList per row, written straight
+ * into the list's child vector row by row: Int32Array items (histogram keys) copied from their
+ * own buffer, other items through a reused scratch row (BIGINT counts as int64 halves); the list
+ * entries (offset, length) in one copy. No array per chunk: the former chunk-sized copies
+ * (zero-filled, then copied again) cost page faults on every chunk.
  */
 function writeNumberLists(chunk: DuckDBDataChunk, column: number, lists: readonly NumberList[], type: DuckDBType): void {
   const itemType = type.typeId === DuckDBTypeId.LIST ? (type as { valueType: DuckDBType }).valueType.typeId : undefined;
   if (itemType !== DuckDBTypeId.INTEGER && itemType !== DuckDBTypeId.BIGINT) throw new TypeError(`a number list cannot fill a ${type} column`);
+  if (lists.length > APPEND_CHUNK_ROWS) throw new RangeError(`${lists.length} rows in one data chunk (at most ${APPEND_CHUNK_ROWS})`);
   let total = 0;
-  for (const list of lists) total += list.items.length;
-  const entries = new BigUint64Array(2 * lists.length);
-  // BIGINT items as (low, high) 32-bit halves: the counts are non-negative safe integers (codec.ts checks)
-  const items = itemType === DuckDBTypeId.INTEGER ? new Int32Array(total) : new Uint32Array(2 * total);
-  let at = 0;
-  for (let row = 0; row < lists.length; row++) {
-    const values = lists[row]!.items;
-    entries[2 * row] = BigInt(at);
-    entries[2 * row + 1] = BigInt(values.length);
-    if (items instanceof Int32Array) {
-      items.set(values, at);
-    } else {
-      for (let j = 0; j < values.length; j++) {
-        const v = values[j]!;
-        const low = v >>> 0; // v mod 2^32 (v a non-negative safe integer)
-        items[2 * (at + j)] = low;
-        items[2 * (at + j) + 1] = (v - low) / 4294967296;
-      }
-    }
-    at += values.length;
-  }
+  for (let row = 0; row < lists.length; row++) total += lists[row]!.items.length;
   const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
   duckdb.list_vector_reserve(vector, total);
   duckdb.list_vector_set_size(vector, total);
-  if (total > 0) duckdb.copy_data_to_vector(duckdb.list_vector_get_child(vector), 0, items.buffer, 0, items.byteLength);
-  duckdb.copy_data_to_vector(vector, 0, entries.buffer, 0, entries.byteLength);
+  const child = duckdb.list_vector_get_child(vector);
+  const itemBytes = itemType === DuckDBTypeId.INTEGER ? 4 : 8;
+  let at = 0;
+  for (let row = 0; row < lists.length; row++) {
+    const values = lists[row]!.items;
+    const n = values.length;
+    // offsets and lengths are below 2^32 (a chunk's items fit in memory): high halves 0
+    entryWords[4 * row] = at;
+    entryWords[4 * row + 1] = 0;
+    entryWords[4 * row + 2] = n;
+    entryWords[4 * row + 3] = 0;
+    if (n === 0) continue;
+    if (itemBytes === 4 && values instanceof Int32Array) {
+      duckdb.copy_data_to_vector(child, 4 * at, values.buffer as ArrayBuffer, values.byteOffset, values.byteLength);
+    } else if (itemBytes === 4) {
+      const words = rowScratch(n);
+      for (let j = 0; j < n; j++) words[j] = values[j]! | 0; // int32 keys (codec.ts checks)
+      duckdb.copy_data_to_vector(child, 4 * at, words.buffer, 0, 4 * n);
+    } else {
+      // BIGINT items as (low, high) 32-bit halves: the counts are non-negative safe integers (codec.ts checks)
+      const words = rowScratch(2 * n);
+      for (let j = 0; j < n; j++) {
+        const v = values[j]!;
+        const low = v >>> 0; // v mod 2^32 (v a non-negative safe integer)
+        words[2 * j] = low;
+        words[2 * j + 1] = (v - low) / 4294967296;
+      }
+      duckdb.copy_data_to_vector(child, 8 * at, words.buffer, 0, 8 * n);
+    }
+    at += n;
+  }
+  if (lists.length > 0) duckdb.copy_data_to_vector(vector, 0, entryWords.buffer, 0, 16 * lists.length);
 }
 
 /** Validity bits of a chunk's vector as 32-bit words (a 64-bit mask word is two of them, low first, little-endian). */

@@ -91,3 +91,45 @@ test("mergeAllSketches (k-way histogram merge) equals folding mergeSketches, sor
   const reversed = { ...parts[1]!, histKeys: [...parts[1]!.histKeys].reverse(), histCounts: [...parts[1]!.histCounts].reverse() };
   assert.deepEqual(mergeAllSketches([parts[0]!, reversed]), fold([parts[0]!, reversed]));
 });
+
+test("typed sketches (as the analysis hands them over) give the groups plain ones give, typed, checkpoint after checkpoint on pooled dense counters", async () => {
+  const { CheckpointGroupsBuilder } = await import("../../src/pipeline/groups.js");
+  const { packSketch, typedSketch } = await import("../../src/kernels/packed-sketch.js");
+  const rng = new Rng(17);
+  const checkpoint = (shift: number) => [0, 1, 2].flatMap((layer) => (["attn.qkv", "mlp.in", "ln.attn"] as const).map((role, r) => {
+    const n = r === 2 ? 5 : 60 + 1200 * layer;
+    const values = Array.from({ length: n }, () => shift + (r + 1) * 0.02 * rng.normal());
+    return { row: { tensor: `l${layer}.${role}`, layer, role, kind: "weight" as const }, sketch: sketchChunkScalar("F32", encodeFloats("F32", values)) };
+  }));
+  // a wide first checkpoint fills the pooled dense counters; the later ones must see them all zero
+  for (const shift of [0, 3, -0.5, 3]) {
+    const tensors = checkpoint(shift);
+    const b = new CheckpointGroupsBuilder();
+    for (const { row, sketch } of tensors) {
+      const p = packSketch(sketch);
+      b.add(row, typedSketch(p, p.histKeys, p.histCounts));
+    }
+    const typed = b.groups();
+    const ref = reference(tensors);
+    const want = [ref.model, ...[...ref.byRole].sort(([x], [y]) => x.localeCompare(y)).map(([, s]) => s), ...[...ref.byLayer].sort(([x], [y]) => x - y).map(([, s]) => s)];
+    assert.equal(typed.length, want.length);
+    typed.forEach((g, i) => {
+      assert.ok(g.sketch.histKeys instanceof Int32Array && g.sketch.histCounts instanceof Float64Array, `${g.name}: typed histogram`);
+      assert.deepEqual(g.sketch, packSketch(want[i]!), `shift ${shift} ${g.name}`);
+    });
+  }
+});
+
+test("mergePackedSketches equals mergeAllSketches packed, bit for bit, keys sorted or not", async () => {
+  const { mergeAllSketches } = await import("../../src/stats/sketch.js");
+  const { mergePackedSketches, packSketch, unpackSketch } = await import("../../src/kernels/packed-sketch.js");
+  const rng = new Rng(19);
+  const parts = [0, 1, 2, 3, 4].map((i) => sketchChunkScalar("F32", encodeFloats("F32", Array.from({ length: 500 + 400 * i }, () => (i % 2 === 0 ? 0.003 : 2) * rng.normal() + i))));
+  const reversed = { ...parts[2]!, histKeys: [...parts[2]!.histKeys].reverse(), histCounts: [...parts[2]!.histCounts].reverse() };
+  for (const list of [parts, parts.slice(0, 1), [parts[3]!, parts[0]!, parts[3]!], [], [parts[0]!, reversed, parts[4]!]]) {
+    const merged = mergePackedSketches(list.map((s) => packSketch(s)));
+    const want = mergeAllSketches(list);
+    assert.deepEqual(merged, packSketch(want));
+    assert.deepEqual(unpackSketch(merged), want);
+  }
+});

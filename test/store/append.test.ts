@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DuckDBInstance, type DuckDBConnection } from "../../src/store/duckdb.js";
-import { APPEND_CHUNK_ROWS, appendRows } from "../../src/store/append.js";
+import { APPEND_CHUNK_ROWS, appendRows, NumberList } from "../../src/store/append.js";
 import { schemaStatements } from "../../src/store/schema.js";
 
 async function memoryStore(): Promise<{ connection: DuckDBConnection; close(): void }> {
@@ -92,6 +92,40 @@ test("a cell of the wrong kind is refused as before: a non-integer BIGINT names 
     await assert.rejects(appendRows(c, "metrics", [{ run_id: "r", step: 1.5, source: "s", name: "m", value: 1 }]), /metrics\.step: 1\.5 is not an integer/);
     await appendRows(c, "metrics", [{ run_id: "r", step: 2n ** 60n, source: "s", name: "big", value: 2 }]);
     assert.deepEqual(await rowsOf(c, "SELECT step, name FROM metrics"), [{ step: 2n ** 60n, name: "big" }]);
+  } finally {
+    close();
+  }
+});
+
+test("LIST(INTEGER) and LIST(BIGINT) lists come back exactly: reused row scratch and entries leave nothing of an earlier row or chunk", async () => {
+  const { connection: c, close } = await memoryStore();
+  try {
+    // first append: long rows, counts with high 32-bit halves set, keys in plain arrays (the
+    // scratch path) and in Int32Array views at a byte offset; more rows than one chunk
+    const big = (i: number, n: number) => Array.from({ length: n }, (_, j) => 2 ** 52 + 2 ** 33 * j + i + 1);
+    const first = Array.from({ length: APPEND_CHUNK_ROWS + 5 }, (_, i) => {
+      const n = i % 7 === 3 ? 0 : 300 + (i % 11) * 37;
+      const keys = Array.from({ length: n }, (_, j) => -2147483648 + 1000 * j + i);
+      const backing = new Int32Array(n + 3);
+      backing.set(keys, 3);
+      return { run_id: "r", step: 0, tensor: `t${i}`, keys: new NumberList(i % 2 === 0 ? keys : backing.subarray(3)), counts: new NumberList(i % 3 === 0 ? big(i, n) : Float64Array.from(big(i, n))), expected: { keys, counts: big(i, n) } };
+    });
+    // second append: short rows of small counts and keys, written over the scratch the long rows grew
+    const second = Array.from({ length: 40 }, (_, i) => {
+      const n = 1 + (i % 5);
+      const keys = Array.from({ length: n }, (_, j) => 2147483647 - j * 3 - i);
+      const counts = Array.from({ length: n }, (_, j) => j + i);
+      return { run_id: "r", step: 1, tensor: `t${i}`, keys: new NumberList(i % 2 === 0 ? keys : Int32Array.from(keys)), counts: new NumberList(Float64Array.from(counts)), expected: { keys, counts } };
+    });
+    for (const rows of [first, second]) await appendRows(c, "histograms", rows.map(({ expected: _e, ...r }) => r));
+    const back = await rowsOf(c, "SELECT step, tensor, keys, counts FROM histograms");
+    assert.equal(back.length, first.length + second.length);
+    const got = new Map(back.map((r) => [`${Number(r.step)}/${r.tensor as string}`, r]));
+    for (const r of [...first, ...second]) {
+      const b = got.get(`${r.step}/${r.tensor}`)!;
+      assert.deepEqual(b.keys, r.expected.keys, `${r.step}/${r.tensor} keys`);
+      assert.deepEqual((b.counts as unknown[]).map((v) => Number(v)), r.expected.counts, `${r.step}/${r.tensor} counts`);
+    }
   } finally {
     close();
   }
