@@ -92,6 +92,7 @@ test("a store that fails to open while its first checkpoint is under way: the co
     const stuck = {
       workerCount: 1,
       sketchAndCall: () => (sent++, never()),
+      sketchAndCallPacked: () => (sent++, never()),
       callOnSketch: () => (sent++, never()),
       sketchTensor: never,
       call: never,
