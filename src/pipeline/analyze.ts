@@ -19,6 +19,7 @@ import type { DynamicsEventKind, EventDetectionOptions } from "./events.js";
 import type { TrainerMetricsImport } from "./run-metrics.js";
 import { stamp, stampLast } from "../util/timeline.js";
 import { STORE_CHECKPOINT_THRESHOLD_BYTES } from "../store/open.js";
+import { FailureRace } from "../util/failure-race.js";
 
 export { isKeptTensor, type NonFiniteReport } from "./checkpoint-batch.js";
 export { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
@@ -175,10 +176,10 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   try {
     const claiming = opening.store.then((store) => claimRun(store, { run_id: runId, source: run.source, options: storedOptions(options) }, { reanalyze: options.reanalyze === true }))
       .finally(() => stamp("analyze: run claimed"));
-    // rejects when the store cannot be opened or the run not claimed (never resolves otherwise):
-    // an analysis under way meanwhile stops with that error at once
-    const storeFailure = claiming.then(() => new Promise<never>(() => {}));
-    storeFailure.catch(() => {});
+    // a checkpoint under way stops at once with the error of a store that cannot be opened or a
+    // run not claimed; once analyzed it is no longer held here (a Promise.race against a promise
+    // pending to the end held every checkpoint's batch until then: util/failure-race.ts)
+    const storeFailure = new FailureRace(claiming);
     const todo: { cp: RunCheckpoint; i: number }[] = [];
     if (fresh) checkpoints.forEach((cp, i) => todo.push({ cp, i }));
     else {
@@ -202,9 +203,9 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     // of a checkpoint's tensors are under way, the next starts: the workers' queues stay full.
     const serial = (tensors: number) => tensors > SERIAL_CHECKPOINT_TENSORS;
     await pipelineInOrder(todo, { limit: CHECKPOINTS_IN_FLIGHT, gated: true },
-      ({ cp, i }, control) => Promise.race([storeFailure, opening.pool.then((pool) => withStage(stageTarget, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
+      ({ cp, i }, control) => storeFailure.race(opening.pool.then((pool) => withStage(stageTarget, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
         progress(i, cp.step, summary.bytes + done, total, done),
-      { opened: (tensors) => { stamp("analyze: first checkpoint opened"); control.declare(serial(tensors)); loadAfterStatistics(options.events !== false); }, allStarted: () => control.release() }, stage), stages))]),
+      { opened: (tensors) => { stamp("analyze: first checkpoint opened"); control.declare(serial(tensors)); loadAfterStatistics(options.events !== false); }, allStarted: () => control.release() }, stage), stages))),
       async (item, batch) => {
         const { cp, i } = item;
         stampLast("analyze: last checkpoint analyzed");
