@@ -218,10 +218,8 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
           return;
         }
         const batchWriter = writer;
-        // The write blocks this thread (appender flush): first the previous write ends, then the
-        // workers' waiting replies are taken and their queues refilled (setImmediate runs after them).
-        await batchWriter.flush();
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // Returns once the batch is queued; with WRITER_MAX_WAITING batches waiting already, once the
+        // write under way ends (the waiting ones are then written in one transaction).
         await batchWriter.write(batch, { remaining: todo.length - 1 - todo.indexOf(item) });
         if (serial(batch.tensorCount + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);

@@ -42,7 +42,12 @@ export class RunClaim {
   }
 
   async writeCheckpoint(result: CheckpointResult): Promise<void> {
-    await this.store.writeCheckpoint(this.run.run_id, result, this.pending);
+    await this.writeCheckpoints([result]);
+  }
+
+  /** Writes `results` in one transaction, in order (Store.writeCheckpoints): all complete, or none. */
+  async writeCheckpoints(results: readonly CheckpointResult[]): Promise<void> {
+    await this.store.writeCheckpoints(this.run.run_id, results, this.pending);
     this.pending = undefined;
   }
 

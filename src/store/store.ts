@@ -152,35 +152,48 @@ export class Store {
    * rows of every per-checkpoint table, insert the new rows (the staged ones first), mark the
    * checkpoint complete. A failed write discards the stage.
    */
-  async writeCheckpoint(runId: string, result: CheckpointResult, claim?: RunClaimWrite): Promise<void> {
+  writeCheckpoint(runId: string, result: CheckpointResult, claim?: RunClaimWrite): Promise<void> {
+    return this.writeCheckpoints(runId, [result], claim);
+  }
+
+  /**
+   * Write several checkpoints in ONE transaction, in the order given, each as writeCheckpoint
+   * writes it (the stored rows are those of one write per checkpoint in that order): either all
+   * are complete afterwards or none. One commit instead of several: DuckDB logs a LIST column's
+   * rows by whole 2,048-row vectors, so each commit re-logs every earlier histogram of its vector
+   * not yet checkpointed (open.ts), and a writer that fell behind catches up with one commit
+   * (pipeline/batch-writer.ts). A failed write discards every stage.
+   */
+  async writeCheckpoints(runId: string, results: readonly CheckpointResult[], claim?: RunClaimWrite): Promise<void> {
     try {
-      await this.writeCheckpointRows(runId, result, claim);
-      result.stage?.markCommitted();
+      await this.transaction(async (c) => {
+        if (claim !== undefined) await applyRunClaim(c, claim);
+        await this.requireRun(c, runId);
+        for (const result of results) await this.checkpointRows(c, runId, result);
+      });
+      for (const result of results) result.stage?.markCommitted();
     } finally {
-      await result.stage?.discard();
+      for (const result of results) await result.stage?.discard();
     }
   }
 
-  private writeCheckpointRows(runId: string, result: CheckpointResult, claim: RunClaimWrite | undefined): Promise<void> {
-    return this.transaction(async (c) => {
-      if (claim !== undefined) await applyRunClaim(c, claim);
-      await this.requireRun(c, runId);
-      const step = result.checkpoint.step;
-      if (!Number.isSafeInteger(step)) throw new StoreError(this.path, `checkpoint step ${step} is not an integer`);
-      // one round trip for the 7 deletes (literals: a run name is quoted as SQL quotes strings)
-      const run = `'${runId.replaceAll("'", "''")}'`;
-      await c.run([...PER_CHECKPOINT_TABLES, "checkpoints"].map((table) => `DELETE FROM ${table} WHERE run_id = ${run} AND step = ${step};`).join("\n"));
-      await result.stage?.copyInto(c, runId, step);
-      // Rows are encoded a chunk at a time inside appendRows: memory stays at one chunk's columns.
-      await appendRows(c, "tensor_stats", result.tensors, (t) => tensorStatsColumns(runId, step, t));
-      await appendRows(c, "histograms", withHistogram(result.tensors), (t) => ({ run_id: runId, step, tensor: t.tensor, ...histogramColumns(t.histogram) }));
-      const groups = result.groups ?? [];
-      await appendRows(c, "group_stats", groups, (g) => groupStatsColumns(runId, step, g));
-      await appendRows(c, "group_histograms", withHistogram(groups), (g) => ({ run_id: runId, step, group_kind: g.group_kind, group_name: g.group_name, ...histogramColumns(g.histogram) }));
-      await appendRows(c, "buffers", result.buffers ?? [], (b) => bufferColumns(runId, step, b));
-      await appendRows(c, "trajectories", result.trajectories ?? [], (t) => trajectoryColumns(runId, step, t.tensor, t.values));
-      await appendRows(c, "checkpoints", [checkpointColumns(runId, result.checkpoint, true, new Date())]);
-    });
+  /** Inside a write transaction: replaces the rows of one checkpoint and marks it complete. */
+  private async checkpointRows(c: DuckDBConnection, runId: string, result: CheckpointResult): Promise<void> {
+    const step = result.checkpoint.step;
+    if (!Number.isSafeInteger(step)) throw new StoreError(this.path, `checkpoint step ${step} is not an integer`);
+    // one round trip for the 7 deletes (literals: a run name is quoted as SQL quotes strings)
+    const run = `'${runId.replaceAll("'", "''")}'`;
+    await c.run([...PER_CHECKPOINT_TABLES, "checkpoints"].map((table) => `DELETE FROM ${table} WHERE run_id = ${run} AND step = ${step};`).join("\n"));
+    await result.stage?.copyInto(c, runId, step);
+    // Rows are encoded a chunk at a time inside appendRows: memory stays at one chunk's columns.
+    await appendRows(c, "tensor_stats", result.tensors, (t) => tensorStatsColumns(runId, step, t));
+    await appendRows(c, "histograms", withHistogram(result.tensors), (t) => ({ run_id: runId, step, tensor: t.tensor, ...histogramColumns(t.histogram) }));
+    const groups = result.groups ?? [];
+    await appendRows(c, "group_stats", groups, (g) => groupStatsColumns(runId, step, g));
+    await appendRows(c, "group_histograms", withHistogram(groups), (g) => ({ run_id: runId, step, group_kind: g.group_kind, group_name: g.group_name, ...histogramColumns(g.histogram) }));
+    await appendRows(c, "buffers", result.buffers ?? [], (b) => bufferColumns(runId, step, b));
+    await appendRows(c, "trajectories", result.trajectories ?? [], (t) => trajectoryColumns(runId, step, t.tensor, t.values));
+    await appendRows(c, "checkpoints", [checkpointColumns(runId, result.checkpoint, true, new Date())]);
   }
 
   /** Bytes of the store's write-ahead log: committed writes not yet in the file (0 when none). */

@@ -18,10 +18,10 @@ test("a failed analyze into an open store: the stage of the checkpoint analyzed 
   const run = writeFixtureRun(join(dir, "run"), "model.safetensors", safetensorsCheckpoint);
   const store = await Store.openDir(join(dir, "out"));
   try {
-    // step 1's write fails like a full disk, dropping its own stage as writeCheckpoint does, after
-    // step 2 (a tiny model, analyzed meanwhile in tens of ms) has its batch:
-    // that batch is never written
-    const write = store.writeCheckpoint.bind(store);
+    // the write holding step 1 fails like a full disk, dropping its stages as writeCheckpoints
+    // does, after step 2 (a tiny model, analyzed meanwhile in tens of ms) has its batch: that
+    // batch is never written (or is in the failed write, if it waited for the write of step 0)
+    const write = store.writeCheckpoints.bind(store);
     const stageCheckpoint = store.stageCheckpoint.bind(store);
     const stages: CheckpointStage[] = [];
     store.stageCheckpoint = async (runId, step) => {
@@ -31,14 +31,14 @@ test("a failed analyze into an open store: the stage of the checkpoint analyzed 
     };
     const step2 = (): CheckpointStage | undefined => stages.find((s) => s.step === 2);
     let step2Staged = false;
-    store.writeCheckpoint = async (runId, result, claim) => {
-      if (result.checkpoint.step !== 1) return write(runId, result, claim);
+    store.writeCheckpoints = async (runId, results, claim) => {
+      if (!results.some((r) => r.checkpoint.step === 1)) return write(runId, results, claim);
       for (let i = 0; i < 100 && !step2Staged; i++) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         step2Staged = (step2()?.counts.tensors ?? 0) > 0; // step 2's rows are coming in
       }
       await new Promise((resolve) => setTimeout(resolve, 300)); // step 2 finishes its rows
-      await result.stage?.discard();
+      for (const r of results) await r.stage?.discard();
       throw new StoreError(store.path, "write failed: injected (disk full)");
     };
     await assert.rejects(analyzeRun(run.localDir, { out: join(dir, "out"), store, runId: "r", workers: 1, spectralMaxDim: 0 }), /injected \(disk full\)/);
@@ -48,7 +48,7 @@ test("a failed analyze into an open store: the stage of the checkpoint analyzed 
     assert.deepEqual((await store.listCheckpoints("r", { completeOnly: true })).map((c) => c.step), [0], "only step 0 was written");
     assert.deepEqual([...new Set((await store.dumpTable("tensor_stats")).map((r) => Number(r.step)))], [0]);
     // the store is whole: the same analysis, its writes now working, completes the run
-    store.writeCheckpoint = write;
+    store.writeCheckpoints = write;
     store.stageCheckpoint = stageCheckpoint;
     const summary = await analyzeRun(run.localDir, { out: join(dir, "out"), store, runId: "r", workers: 1, spectralMaxDim: 0, events: false });
     assert.deepEqual([summary.analyzed, summary.skipped], [2, 1]);

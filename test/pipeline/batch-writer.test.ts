@@ -7,20 +7,121 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BatchWriter, type WalControl } from "../../src/pipeline/batch-writer.js";
+import { BatchWriter, WRITER_MAX_WAITING, type WalControl } from "../../src/pipeline/batch-writer.js";
 import { Store } from "../../src/store/store.js";
 import type { CheckpointResult } from "../../src/store/types.js";
 import { fakeCheckpoint } from "../store/fake-results.js";
+import { TABLE_NAMES } from "../../src/store/schema.js";
+
+const batch = (step: number) => ({ checkpoint: { step } }) as unknown as CheckpointResult;
+
+/** A target whose writes end when the test says (release()), recording each write's steps. */
+function heldTarget() {
+  const writes: number[][] = [];
+  const releases: (() => void)[] = [];
+  let fail: Error | undefined;
+  const target = {
+    writeCheckpoints: (rs: readonly CheckpointResult[]) => new Promise<void>((resolve, reject) => {
+      writes.push(rs.map((r) => r.checkpoint.step));
+      releases.push(() => (fail !== undefined ? reject(fail) : resolve()));
+    }),
+  };
+  const release = async () => {
+    releases.shift()!();
+    // the writer's continuations (and setImmediate before a write) run
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  return { target, writes, release, failNext: (e: Error) => { fail = e; } };
+}
+
+test("BatchWriter writes the batches that waited for the write under way together, in order; write() waits only when more than WRITER_MAX_WAITING wait", async () => {
+  assert.equal(WRITER_MAX_WAITING, 2);
+  const { target, writes, release } = heldTarget();
+  const writer = new BatchWriter(target);
+  await writer.write(batch(0)); // starts at once (after setImmediate), alone
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.deepEqual(writes, [[0]]);
+  await writer.write(batch(1));
+  await writer.write(batch(2)); // two wait: both returned without waiting for the write of 0
+  let thirdReturned = false;
+  const third = writer.write(batch(3)).then(() => { thirdReturned = true; });
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.equal(thirdReturned, false, "a third waiting batch waits for the write under way");
+  assert.deepEqual(writes, [[0]]);
+  await release(); // write of 0 ends: 1, 2 and 3 go in one write
+  await third;
+  assert.deepEqual(writes, [[0], [1, 2, 3]]);
+  let flushed = false;
+  const flushing = writer.flush().then(() => { flushed = true; });
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.equal(flushed, false, "flush waits for the write under way");
+  await release();
+  await flushing;
+  // a batch after an idle moment is written alone
+  await writer.write(batch(4));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await release();
+  await writer.flush();
+  assert.deepEqual(writes, [[0], [1, 2, 3], [4]]);
+});
+
+test("BatchWriter: after a failed write the batches that waited are not written and the error comes from the next write() and from flush()", async () => {
+  const { target, writes, release, failNext } = heldTarget();
+  const writer = new BatchWriter(target);
+  await writer.write(batch(0));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await writer.write(batch(1));
+  failNext(new Error("disk full"));
+  await release(); // the write of 0 fails; 1 is never written
+  await assert.rejects(writer.write(batch(2)), /disk full/);
+  await assert.rejects(writer.flush(), /disk full/);
+  assert.deepEqual(writes, [[0]]);
+});
+
+test("Store.writeCheckpoints writes several checkpoints in one transaction: the same rows as one write each; a failure leaves none of them", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fp-batch-writer-"));
+  try {
+    const options = { tensors: 12, histogramKeys: 300, trajectoryLength: 16 };
+    const one = await Store.open(join(dir, "one.duckdb"));
+    const together = await Store.open(join(dir, "together.duckdb"));
+    try {
+      for (const store of [one, together]) await store.putRun({ run_id: "r", source: "/x" });
+      for (const step of [0, 1, 2, 3]) await one.writeCheckpoint("r", fakeCheckpoint(step, 1, options));
+      await together.writeCheckpoints("r", [fakeCheckpoint(0, 1, options)]);
+      await together.writeCheckpoints("r", [1, 2, 3].map((step) => fakeCheckpoint(step, 1, options)));
+      for (const table of TABLE_NAMES) {
+        if (table === "checkpoints") continue; // analyzed_at differs
+        assert.deepEqual(await together.dumpTable(table), await one.dumpTable(table), table);
+      }
+      assert.deepEqual((await together.listCheckpoints("r", { completeOnly: true })).map((c) => c.step), [0, 1, 2, 3]);
+      // the second checkpoint of a write is refused (step not an integer): neither is stored
+      const bad = { ...fakeCheckpoint(5, 1, options), checkpoint: { ...fakeCheckpoint(5, 1, options).checkpoint, step: 5.5 } };
+      await assert.rejects(together.writeCheckpoints("r", [fakeCheckpoint(4, 1, options), bad]), /not an integer/);
+      assert.deepEqual((await together.listCheckpoints("r")).map((c) => c.step), [0, 1, 2, 3]);
+      assert.equal((await together.tensorStats({ run: "r", step: 4 })).length, 0);
+      assert.deepEqual(await together.checkIntegrity(), { ok: true, problems: [] });
+    } finally {
+      await one.close();
+      await together.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test("BatchWriter checkpoints the log ahead of a write that would pass the threshold (two writes ahead, one when one remains), only when more writes follow", async () => {
   let wal = 0;
   const checkpoints: number[] = [];
   const written: number[] = [];
   const control: WalControl = { thresholdBytes: 100, walBytes: () => wal, checkpointWal: async () => { checkpoints.push(written.at(-1)!); wal = 0; } };
-  const writer = new BatchWriter({ writeCheckpoint: async (r: CheckpointResult) => { written.push(r.checkpoint.step); wal += 30; } }, control);
+  const writer = new BatchWriter({ writeCheckpoints: async (rs: readonly CheckpointResult[]) => { for (const r of rs) written.push(r.checkpoint.step); wal += 30; } }, control);
   const batch = (step: number) => ({ checkpoint: { step } }) as unknown as CheckpointResult;
-  for (let step = 0; step < 9; step++) await writer.write(batch(step), { remaining: 8 - step });
-  await writer.flush();
+  // each write ends before the next batch comes (one transaction each)
+  for (let step = 0; step < 9; step++) {
+    await writer.write(batch(step), { remaining: 8 - step });
+    await writer.flush();
+  }
   // 30 per write, two writes ahead: after step 1 (60 + 2 x 30 > 100), 3 and 5; after step 6 (30 +
   // 60 <= 100) not; after step 7 (one remains: 60 + 30 <= 100) not; never after the last
   assert.deepEqual(written, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
@@ -28,15 +129,17 @@ test("BatchWriter checkpoints the log ahead of a write that would pass the thres
   assert.equal(wal, 90);
   // 70 + 2 x 30 > 100
   wal = 40;
-  const ahead = new BatchWriter({ writeCheckpoint: async () => { wal += 30; } }, control);
+  const ahead = new BatchWriter({ writeCheckpoints: async () => { wal += 30; } }, control);
   await ahead.write(batch(0), { remaining: 2 });
   await ahead.flush();
   assert.deepEqual(checkpoints, [1, 3, 5, 8]); // (the step last written by the first writer)
   assert.equal(wal, 0);
   // without `more` (other callers), never
-  const quiet = new BatchWriter({ writeCheckpoint: async () => { wal += 50; } }, control);
-  for (let step = 0; step < 3; step++) await quiet.write(batch(step));
-  await quiet.flush();
+  const quiet = new BatchWriter({ writeCheckpoints: async () => { wal += 50; } }, control);
+  for (let step = 0; step < 3; step++) {
+    await quiet.write(batch(step));
+    await quiet.flush();
+  }
   assert.deepEqual(checkpoints, [1, 3, 5, 8]);
 });
 
