@@ -2,8 +2,8 @@
 // batches of contiguous names (each batch's statistic rows in step order, which are kept in full
 // and their trajectories, their histograms streamed), and the groups. One scan of each table per
 // batch; a run that fits one batch is read in one scan per table. Store reads only.
-import { bytesToFloat32, scalarStats } from "../store/codec.js";
-import type { EventStatRecord } from "../store/event-queries.js";
+import { bytesToFloat32 } from "../store/codec.js";
+import type { EventStatRecord, EventStatValues } from "../store/event-queries.js";
 import { decodeShapeExtra } from "../store/shape-extra.js";
 import type { HistogramMasses } from "../dynamics/modes/snapshots.js";
 import { HIST_MAX_FINITE_KEY } from "../stats/histogram.js";
@@ -17,8 +17,11 @@ import { stampLast } from "../util/timeline.js";
 /** A statistic series name: a field of the stored statistics (or a keyed entry of one). */
 export type SeriesStatistic = "std" | "mean" | "excess_kurtosis" | "frac_abs_le:0.001" | "frac_abs_le_rel_std:0.1" | "weibull_k";
 
+/** What statisticOf reads of a row: a stored row (StatValues), or what event detection reads of one (EventStatValues). */
+export type StatisticRow = Pick<StatValues, "std" | "mean" | "excess_kurtosis" | "frac_abs_le" | "frac_abs_le_rel_std" | "extra">;
+
 /** Value of a statistic in a stored row; null when undefined there. */
-export function statisticOf(row: StatValues, statistic: SeriesStatistic): number | null {
+export function statisticOf(row: StatisticRow, statistic: SeriesStatistic): number | null {
   let value: unknown;
   switch (statistic) {
     case "std":
@@ -45,9 +48,9 @@ export interface EventTarget {
   name: string;
   target: "tensor" | "group";
   groupKind: GroupKind | null;
-  /** Steps at which the target has a row, increasing, and the rows. */
+  /** Steps at which the target has a row, increasing, and what detection reads of the rows. */
   steps: number[];
-  rows: StatValues[];
+  rows: EventStatValues[];
   /** Tensors only: layer, role group (role.kind), and whether its values are kept in full. */
   layer: number | null;
   roleGroup: string | null;
@@ -74,43 +77,6 @@ export function seriesOf(target: EventTarget, statistic: SeriesStatistic): { ste
     }
   });
   return { steps, values };
-}
-
-/**
- * What the detectors read from a stored row (statisticOf, storedShapeOf, storedHistogramShapeOf),
- * and nothing else: a row's extra (shape summary with its notes and bounds, spectra) is many
- * times the size of the numbers the detectors use, and a run holds tensors x checkpoints rows.
- */
-export function eventRowOf(row: StatValues): StatValues {
-  return {
-    ...scalarStats(row),
-    quantiles: {}, frac_abs_le: row.frac_abs_le, frac_abs_le_rel_std: row.frac_abs_le_rel_std,
-    ...(row.extra !== undefined && { extra: eventExtraOf(row.extra) }),
-  };
-}
-
-const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === "object" && !Array.isArray(x);
-
-/** extra.shape_method.method and the parts of extra.shape the detectors read; malformed parts are kept as they are. */
-function eventExtraOf(extra: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const method = extra.shape_method;
-  if (method !== undefined) out.shape_method = isObject(method) ? { method: method.method } : method;
-  const shape = extra.shape;
-  if (shape === undefined) return out;
-  if (!isObject(shape)) {
-    out.shape = shape;
-    return out;
-  }
-  const { dip, mixtures, kde, weibull } = shape;
-  const fits = isObject(mixtures) && Array.isArray(mixtures.fits) ? mixtures.fits : undefined;
-  out.shape = {
-    dip: isObject(dip) ? { pValue: dip.pValue } : dip,
-    mixtures: fits !== undefined ? { fits: fits.map((f: unknown) => (isObject(f) ? { components: f.components, bic: f.bic } : f)) } : mixtures,
-    kde: Array.isArray(kde) ? kde.filter((k: unknown) => isObject(k) && k.rule === "silverman").slice(0, 1) : kde,
-    weibull: isObject(weibull) ? { k: weibull.k } : weibull,
-  };
-  return out;
 }
 
 /**
@@ -213,8 +179,8 @@ function inStepOrder(t: { steps: number[]; rows?: unknown[]; values?: unknown[] 
 }
 
 /**
- * Reads one batch of tensors: their statistic rows at the complete `steps` (one scan, each row cut
- * to eventRowOf at once) and, with `trajectories`, their stored trajectories (one scan). A tensor
+ * Reads one batch of tensors: their statistic rows at the complete `steps` (one scan of the parts
+ * detection reads: EventStatValues) and, with `trajectories`, their stored trajectories (one scan). A tensor
  * is kept when it has a trajectory at the first or last complete step; only kept tensors'
  * trajectories are returned. Without `trajectories`, `keptNames` says which are kept (or none).
  */
@@ -227,7 +193,7 @@ export async function readTensorBatch(store: Store, runId: string, range: Tensor
       let t = byName.get(r.name);
       if (t === undefined) byName.set(r.name, (t = tensorTargetOf(r, o.keptNames?.has(r.name) === true)));
       t.steps.push(r.step);
-      t.rows.push(eventRowOf(r.values));
+      t.rows.push(r.values);
     }
   });
   stampLast("events: tensor batch stats read");
@@ -254,14 +220,14 @@ export async function readTensorBatch(store: Store, runId: string, range: Tensor
 }
 
 /**
- * Group targets of a run, in the store's order (step, group kind, group name): the rows stream and
- * each is cut to eventRowOf at once, as for tensors.
+ * Group targets of a run, in the store's order (step, group kind, group name): the rows stream, only
+ * the parts detection reads (EventStatValues), as for tensors.
  */
 export async function groupTargets(store: Store, runId: string, steps: readonly number[]): Promise<EventTarget[]> {
   const complete = new Set(steps);
-  const rows: Array<{ step: number; group_kind: GroupKind; group_name: string; row: StatValues }> = [];
+  const rows: Array<{ step: number; group_kind: GroupKind; group_name: string; row: EventStatValues }> = [];
   await store.forEachEventStatRow({ run: runId, groups: true }, (chunk) => {
-    for (const r of chunk) if (complete.has(r.step)) rows.push({ step: r.step, group_kind: r.groupKind!, group_name: r.name, row: eventRowOf(r.values) });
+    for (const r of chunk) if (complete.has(r.step)) rows.push({ step: r.step, group_kind: r.groupKind!, group_name: r.name, row: r.values });
   });
   rows.sort((a, b) => a.step - b.step || compareUtf8(a.group_kind, b.group_kind) || compareUtf8(a.group_name, b.group_name));
   const byName = new Map<string, EventTarget>();

@@ -2,11 +2,11 @@
 // trajectory bytes: the batches are cut from it), the statistics with only the columns the
 // detectors read, trajectories of a range of names, and the step-0 states of artefact labels.
 // Each is one streamed scan; nothing is kept after the callback.
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBVector } from "@duckdb/node-api";
 import { StoreError } from "../util/errors.js";
 import { decodeJson, num, numOrNull, wordOf } from "./codec.js";
-import { forEachRecord, where, withRange, type Row, type TensorRange } from "./sql.js";
-import type { GroupKind, StatValues } from "./types.js";
+import { forEachRecord, where, withRange, type TensorRange } from "./sql.js";
+import type { GroupKind } from "./types.js";
 import { GROUP_KINDS, TENSOR_KINDS, TENSOR_ROLES, type TensorKind, type TensorRole } from "./vocabulary.js";
 
 /** One tensor of a run: its statistic rows, its stored trajectories and their bytes, its histograms' buckets. */
@@ -35,8 +35,27 @@ export async function forEachTensorExtent(c: DuckDBConnection, run: string, onRe
 }
 
 /**
- * A statistics row as event detection reads it: the numbers, frac_abs_le, frac_abs_le_rel_std and
- * extra decoded (quantiles, bounds, shape and sketch are not read; `quantiles` is empty).
+ * What event detection reads of a statistics row (pipeline/event-inputs.ts statisticOf and the
+ * stored shape decoders): three numbers, one entry of each frac_abs_le map, and the parts of
+ * `extra` that store/shape-extra.ts decodeShapeExtra reads (`extra.shape_method.method`, and of
+ * `extra.shape`: dip.pValue, mixtures.fits, kde, weibull.k). Each part holds the value the whole
+ * row's decoded JSON holds there, or is absent where that is absent (or not inside an object).
+ * `extra.shape` is present when one of its parts is: a shape object with none of them decodes to
+ * all nulls where the whole row's decodes to nulls and a method, which the detectors read alike
+ * (no Silverman modes, dip p-value or BIC to reuse, weibull_k null; see event-stat-rows.test.ts).
+ */
+export interface EventStatValues {
+  std: number | null;
+  mean: number | null;
+  excess_kurtosis: number | null;
+  frac_abs_le: Record<string, number | null>;
+  frac_abs_le_rel_std: Record<string, number | null>;
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * A statistics row as event detection reads it: its key, and EventStatValues (quantiles, bounds,
+ * the other numbers, the rest of extra and the sketch are not read).
  */
 export interface EventStatRecord {
   step: number;
@@ -48,45 +67,87 @@ export interface EventStatRecord {
   layer: number | null;
   role: TensorRole | null;
   kind: TensorKind | null;
-  values: StatValues;
+  values: EventStatValues;
 }
 
-const EVENT_STAT_COLUMNS = "numel, nan_count, posinf_count, neginf_count, zero_count, finite_count, mean, std, variance, skewness, excess_kurtosis, min, max, l1, l2, linf, frac_abs_le_json, frac_abs_le_rel_std_json, extra_json";
+/** The frac_abs_le entries event detection reads (SeriesStatistic "frac_abs_le:0.001", "frac_abs_le_rel_std:0.1"). */
+export const EVENT_FRAC_ABS_LE_KEY = "0.001";
+export const EVENT_FRAC_ABS_LE_REL_STD_KEY = "0.1";
 
-/** The statistic values of a lean row, decoded as codec.ts statValuesFrom decodes them. */
-function eventValuesOf(r: Row): StatValues {
-  const s: StatValues = {
-    numel: num(r.numel), nan_count: num(r.nan_count), posinf_count: num(r.posinf_count), neginf_count: num(r.neginf_count), zero_count: num(r.zero_count),
-    finite_count: num(r.finite_count),
-    mean: numOrNull(r.mean), std: numOrNull(r.std), variance: numOrNull(r.variance), skewness: numOrNull(r.skewness), excess_kurtosis: numOrNull(r.excess_kurtosis),
-    min: numOrNull(r.min), max: numOrNull(r.max), l1: numOrNull(r.l1), l2: numOrNull(r.l2), linf: numOrNull(r.linf),
-    quantiles: {},
-    frac_abs_le: decodeJson(r.frac_abs_le_json as string) as Record<string, number | null>,
-    frac_abs_le_rel_std: decodeJson(r.frac_abs_le_rel_std_json as string) as Record<string, number | null>,
-  };
-  if (r.extra_json !== null && r.extra_json !== undefined) s.extra = decodeJson(r.extra_json as string) as Record<string, unknown>;
-  return s;
+/**
+ * The columns of an event row: DuckDB cuts the JSON (one parse of extra_json per row, its parts
+ * as JSON text: numbers are copied verbatim, so JS parses them to the same doubles as the whole
+ * text) and only a few hundred bytes per row cross into JS, instead of the ~4 KB shape summary
+ * with its notes, bounds and descriptions. No json_type of extra.shape: a second parse of each
+ * row, which doubled DuckDB's share (the JSON functions then cost more CPU than JS's parse saved).
+ */
+const EVENT_STAT_COLUMNS = `std, mean, excess_kurtosis,
+  json_extract(frac_abs_le_json, '$."${EVENT_FRAC_ABS_LE_KEY}"') AS frac_abs_le, json_extract(frac_abs_le_rel_std_json, '$."${EVENT_FRAC_ABS_LE_REL_STD_KEY}"') AS frac_abs_le_rel_std,
+  json_extract(extra_json, ['$.shape_method.method', '$.shape.dip.pValue', '$.shape.mixtures.fits', '$.shape.kde', '$.shape.weibull.k']) AS extra_parts`;
+const EVENT_STAT_SELECT = `SELECT step, name, group_kind, layer, role, kind, std, mean, excess_kurtosis, frac_abs_le, frac_abs_le_rel_std,
+  extra_parts[1] AS shape_method, extra_parts[2] AS dip_p, extra_parts[3] AS fits, extra_parts[4] AS kde, extra_parts[5] AS weibull_k`;
+
+/** A JSON fragment (or NULL: absent) decoded as decodeJson decodes the whole text; undefined when absent. */
+function fragment(v: unknown): unknown {
+  return v === null || v === undefined ? undefined : decodeJson(v as string);
+}
+
+/** The extra of an event row: the parts decodeShapeExtra reads, where the stored extra has them. */
+function eventExtraOf(method: unknown, dipP: unknown, fits: unknown, kde: unknown, weibullK: unknown): Record<string, unknown> {
+  const extra: Record<string, unknown> = {};
+  if (method !== null) extra.shape_method = { method: fragment(method) };
+  if (dipP !== null || fits !== null || kde !== null || weibullK !== null) {
+    const shape: Record<string, unknown> = {};
+    if (dipP !== null) shape.dip = { pValue: fragment(dipP) };
+    if (fits !== null) shape.mixtures = { fits: fragment(fits) };
+    if (kde !== null) shape.kde = fragment(kde);
+    if (weibullK !== null) shape.weibull = { k: fragment(weibullK) };
+    extra.shape = shape;
+  }
+  return extra;
+}
+
+/** One entry of a frac_abs_le map, as a map holding it (or nothing when absent). */
+function fracMapOf(key: string, v: unknown): Record<string, number | null> {
+  return v === null ? {} : { [key]: fragment(v) as number | null };
 }
 
 /**
  * A run's tensor statistics (or group statistics with `groups`) for event detection, chunk by
- * chunk as DuckDB streams them, unordered; `range` narrows tensors to a range of names.
+ * chunk as DuckDB streams them, unordered; `range` narrows tensors to a range of names. Read
+ * column by column from the chunk's vectors (no row object of every column).
  */
 export async function forEachEventStatRow(
   c: DuckDBConnection, f: { run: string; groups: boolean; range?: TensorRange | undefined }, onRows: (rows: EventStatRecord[]) => void,
 ): Promise<void> {
   if (f.groups && f.range !== undefined) throw new StoreError("group_stats", "a range of tensor names does not apply to groups");
   const w = withRange(where({ run_id: f.run }), f.range);
-  const sql = f.groups
-    ? `SELECT step, group_kind, group_name, ${EVENT_STAT_COLUMNS} FROM group_stats ${w.sql}`
-    : `SELECT step, tensor, layer, role, kind, ${EVENT_STAT_COLUMNS} FROM tensor_stats ${w.sql}`;
-  const recordOf = f.groups
-    ? (r: Row): EventStatRecord => ({ step: num(r.step), name: String(r.group_name), groupKind: wordOf("group_stats.group_kind", r.group_kind, GROUP_KINDS), layer: null, role: null, kind: null, values: eventValuesOf(r) })
-    : (r: Row): EventStatRecord => ({
-      step: num(r.step), name: String(r.tensor), groupKind: null, layer: numOrNull(r.layer),
-      role: wordOf("tensor_stats.role", r.role, TENSOR_ROLES), kind: wordOf("tensor_stats.kind", r.kind, TENSOR_KINDS), values: eventValuesOf(r),
-    });
-  await forEachRecord(c, sql, w.params, recordOf, onRows);
+  const from = f.groups
+    ? `(SELECT step, group_name AS name, group_kind, NULL::INTEGER AS layer, NULL::VARCHAR AS role, NULL::VARCHAR AS kind, ${EVENT_STAT_COLUMNS} FROM group_stats ${w.sql})`
+    : `(SELECT step, tensor AS name, NULL::VARCHAR AS group_kind, layer, role, kind, ${EVENT_STAT_COLUMNS} FROM tensor_stats ${w.sql})`;
+  const result = await c.stream(`${EVENT_STAT_SELECT} FROM ${from}`, w.params);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) return;
+    const v = Array.from({ length: chunk.columnCount }, (_, j) => chunk.getColumnVector(j));
+    const [steps, names, groupKinds, layers, roles, kinds, std, mean, kurtosis, fal, falr, method, dipP, fits, kde, weibullK] = v as [DuckDBVector, ...DuckDBVector[]];
+    const records: EventStatRecord[] = new Array(chunk.rowCount);
+    for (let i = 0; i < chunk.rowCount; i++) {
+      records[i] = {
+        step: num(steps.getItem(i)), name: String(names!.getItem(i)),
+        groupKind: f.groups ? wordOf("group_stats.group_kind", groupKinds!.getItem(i), GROUP_KINDS) : null,
+        layer: numOrNull(layers!.getItem(i)),
+        role: f.groups ? null : wordOf("tensor_stats.role", roles!.getItem(i), TENSOR_ROLES),
+        kind: f.groups ? null : wordOf("tensor_stats.kind", kinds!.getItem(i), TENSOR_KINDS),
+        values: {
+          std: numOrNull(std!.getItem(i)), mean: numOrNull(mean!.getItem(i)), excess_kurtosis: numOrNull(kurtosis!.getItem(i)),
+          frac_abs_le: fracMapOf(EVENT_FRAC_ABS_LE_KEY, fal!.getItem(i)), frac_abs_le_rel_std: fracMapOf(EVENT_FRAC_ABS_LE_REL_STD_KEY, falr!.getItem(i)),
+          extra: eventExtraOf(method!.getItem(i), dipP!.getItem(i), fits!.getItem(i), kde!.getItem(i), weibullK!.getItem(i)),
+        },
+      };
+    }
+    onRows(records);
+  }
 }
 
 /** What the optimizer-artefact rule reads of a step-0 row (dynamics/artefacts.ts InitialState's inputs). */
