@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmS
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { slowestSummary, takeReportSlowOption } from "./slow-tests.mjs";
+import { longestFirst, slowestSummary, takeReportSlowOption } from "./slow-tests.mjs";
 import { ensureRedis } from "./ensure-redis.mjs";
 import { runTestFile } from "./run-test-file.mjs";
 
@@ -29,6 +29,7 @@ const { reportSlow, rest: filters } = takeReportSlowOption(process.argv.slice(2)
 const slowRecordDir = reportSlow > 0 ? mkdtempSync(join(tmpdir(), "run-tests-slow-")) : null;
 let files = walk(join(root, "test")).sort();
 if (filters.length > 0) files = files.filter((f) => filters.some((p) => f.startsWith(p) || f.includes(p)));
+files = longestFirst(files);
 if (files.length === 0) {
   console.error(`run-tests: no test files found${filters.length ? ` matching ${filters.join(", ")}` : ""} under test/`);
   process.exit(1);
@@ -63,7 +64,13 @@ async function worker() {
     const slowReporter = slowRecordDir ? ["--test-reporter=./scripts/slow-tests.mjs", `--test-reporter-destination=${join(slowRecordDir, `${index}.jsonl`)}`] : [];
     const r = await runTestFile({ file, root, tempParent, extraArgs: slowReporter, onSpawn: (c) => { running.add(c); c.once("close", () => running.delete(c)); } });
     // A file's time for --report-slow: its whole process (imports, hooks and tests), as node --test gave it.
-    if (slowRecordDir) appendFileSync(join(slowRecordDir, `${index}.jsonl`), `${JSON.stringify({ kind: "file", file: join(root, file), name: join(root, file), nesting: 0, ms: r.ms })}\n`);
+    if (slowRecordDir) {
+      const record = join(slowRecordDir, `${index}.jsonl`);
+      // The file's CPU: the reporter's last line, written in the file's process when its tests were over.
+      const cpu = existsSync(record) ? readFileSync(record, "utf8").split("\n").filter((l) => l.startsWith('{"kind":"cpu"')).map((l) => JSON.parse(l).cpu).pop() : undefined;
+      appendFileSync(record, `${JSON.stringify({ kind: "file", file: join(root, file), name: join(root, file), nesting: 0, ms: r.ms })}\n`);
+      if (cpu !== undefined) appendFileSync(record, `${JSON.stringify({ kind: "file-cpu", file: join(root, file), cpu })}\n`);
+    }
     // The per-file closing counts are summed and printed once at the end, as one run printed them.
     process.stdout.write(r.output.replace(/^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) [\d.]+\n/gm, ""));
     for (const [key, n] of r.counts) totals.set(key, (totals.get(key) ?? 0) + n);
@@ -82,6 +89,8 @@ if (slowRecordDir) {
   const record = join(slowRecordDir, "times.jsonl");
   writeFileSync(record, files.map((_, i) => join(slowRecordDir, `${i}.jsonl`)).filter((f) => existsSync(f)).map((f) => readFileSync(f, "utf8")).join(""));
   console.log(slowestSummary(record, reportSlow, root).join("\n"));
+  // RUN_TESTS_TIMES=<file>: keep the raw per-file and per-test record (JSON lines) for before/after comparisons.
+  if (process.env.RUN_TESTS_TIMES) writeFileSync(process.env.RUN_TESTS_TIMES, readFileSync(record, "utf8"));
   rmSync(slowRecordDir, { recursive: true, force: true });
 }
 for (const key of ["tests", "suites", "pass", "fail", "cancelled", "skipped", "todo"]) console.log(`ℹ ${key} ${totals.get(key) ?? 0}`);

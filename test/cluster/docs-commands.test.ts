@@ -53,10 +53,10 @@ after(async () => {
 before(async () => {
   dir = tempDir("docs");
   run = await smallSyntheticRun(dir);
-  // `forking-paths` on PATH, as after `npm install -g`: the built CLI of this checkout.
+  // `forking-paths` on PATH, as after `npm install -g`: the package's bin of this checkout (its bundled CLI).
   bin = join(dir, "bin");
   mkdirSync(bin);
-  writeFileSync(join(bin, "forking-paths"), `#!/bin/sh\nexec "${process.execPath}" "${join(REPO_ROOT, "dist", "cli", "main.js")}" "$@"\n`);
+  writeFileSync(join(bin, "forking-paths"), `#!/bin/sh\nexec "${process.execPath}" "${join(REPO_ROOT, "bin", "forking-paths.js")}" "$@"\n`);
   chmodSync(join(bin, "forking-paths"), 0o755);
   const single = await runCli(["analyze", run, "--out", join(dir, "single"), ...ANALYZE_ARGS.split(" ")]);
   assert.equal(single.code, 0, single.stderr);

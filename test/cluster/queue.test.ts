@@ -1,4 +1,4 @@
-// BullMQ on a real redis-server: three worker processes analyze a 30-checkpoint synthetic run,
+// BullMQ on a real redis-server: three worker processes analyze a 13-checkpoint synthetic run,
 // one is killed with SIGKILL mid-checkpoint (its job is retried elsewhere after the stalled
 // check), nothing is stored twice and the merged store equals the single-process analysis.
 // A Redis restart mid-run: the flow resumes. A corrupt checkpoint: the others finish, status
@@ -12,12 +12,11 @@ import { Store } from "../../src/store/store.js";
 import { listPartDirs, partStorePath } from "../../src/cluster/parts.js";
 import { runCli } from "../helpers/cli.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { assertSameStore, smallSyntheticRun, storeContent, tempDir } from "./helpers.js";
+import { SMALL_STEPS, assertSameStore, smallSyntheticRun, storeContent, tempDir, type StoreContent } from "./helpers.js";
 import { spawnWorker, waitForFlow, type WorkerProcess } from "./queue-helpers.js";
 
 const ANALYZE_FLAGS = ["--no-shape", "--spectral-max-dim", "0"];
 const FAST = { shape: false, spectralMaxDim: 0, workers: 0 } as const;
-const STEPS_30 = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, ...Array.from({ length: 19 }, (_, i) => 1000 * (i + 1))];
 
 let redis: TestRedis;
 const workers: WorkerProcess[] = [];
@@ -52,11 +51,26 @@ async function assertPartsStoredOnce(out: string, steps: readonly number[]): Pro
   }
 }
 
+/**
+ * The 13-checkpoint synthetic run and its single-process store, made once for the file: the kill and
+ * restart tests only read them (each flow writes its own folder).
+ */
+let small: Promise<{ run: string; expected: StoreContent }> | undefined;
+function smallRunAndReference(): NonNullable<typeof small> {
+  small ??= (async () => {
+    const dir = tempDir("queue-small");
+    const run = await smallSyntheticRun(dir, SMALL_STEPS);
+    await analyzeRun(run, { out: join(dir, "single"), ...FAST });
+    return { run, expected: await storeContent(join(dir, "single")) };
+  })();
+  return small;
+}
+
 test("three workers, one SIGKILLed mid-checkpoint: retried elsewhere, stored once, equal to one process", async () => {
   const dir = tempDir("queue-kill");
-  const run = await smallSyntheticRun(dir, STEPS_30);
-  await analyzeRun(run, { out: join(dir, "single"), ...FAST });
-  const expected = await storeContent(join(dir, "single"));
+  // 13 checkpoints: more than the 3 workers take at once, so the killed job is retried while the
+  // survivors still have work (the run once had 30, which only made the flow longer).
+  const { run, expected } = await smallRunAndReference();
   const out = join(dir, "out");
   const flowId = await submit(run, out, redis.url);
   const trio = [0, 1, 2].map(() => spawnWorker(redis.url));
@@ -67,12 +81,12 @@ test("three workers, one SIGKILLed mid-checkpoint: retried elsewhere, stored onc
   const killedJob = started[1]!;
   const status = await waitForFlow(out, redis.url);
   assert.equal(status.flowId, flowId);
-  assert.deepEqual(status.counts, { done: 30, active: 0, failed: 0, waiting: 0, missing: 0 });
+  assert.deepEqual(status.counts, { done: SMALL_STEPS.length, active: 0, failed: 0, waiting: 0, missing: 0 });
   assert.equal(status.merge.state, "done", status.merge.error);
   assert.doesNotMatch(victim.log(), new RegExp(`${killedJob} done`), "the victim died before finishing its job");
   const survivors = trio.slice(1).map((w) => w.log()).join("");
   assert.match(survivors, new RegExp(`checkpoint ${killedJob} done`), "another worker finished the killed worker's job");
-  await assertPartsStoredOnce(out, STEPS_30);
+  await assertPartsStoredOnce(out, SMALL_STEPS);
   assertSameStore(await storeContent(out), expected, "3 workers, one killed");
   await Promise.all(trio.map((w) => w.stop()));
 });
@@ -81,9 +95,7 @@ test("a Redis restart mid-run: the flow resumes and completes, equal to one proc
   const persistent = await startRedis({ persistent: true });
   try {
     const dir = tempDir("queue-restart");
-    const run = await smallSyntheticRun(dir);
-    await analyzeRun(run, { out: join(dir, "single"), ...FAST });
-    const expected = await storeContent(join(dir, "single"));
+    const { run, expected } = await smallRunAndReference();
     const out = join(dir, "out");
     await submit(run, out, persistent.url);
     const pair = [0, 1].map(() => spawnWorker(persistent.url));
@@ -92,7 +104,7 @@ test("a Redis restart mid-run: the flow resumes and completes, equal to one proc
     await persistent.restart();
     const status = await waitForFlow(out, persistent.url);
     assert.equal(status.merge.state, "done", status.merge.error);
-    assert.equal(status.counts.done, 13);
+    assert.equal(status.counts.done, SMALL_STEPS.length);
     assertSameStore(await storeContent(out), expected, "Redis restarted");
     await Promise.all(pair.map((w) => w.stop()));
   } finally {
