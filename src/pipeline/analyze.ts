@@ -221,6 +221,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
         // workers' waiting replies are taken and their queues refilled (setImmediate runs after them).
         await batchWriter.flush();
         await new Promise<void>((resolve) => setImmediate(resolve));
+        stamp(`checkpoint ${cp.step}: write queued`);
         await batchWriter.write(batch, { remaining: todo.length - 1 - todo.indexOf(item) });
         if (serial(batch.tensorCount + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);
