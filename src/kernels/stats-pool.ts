@@ -20,7 +20,7 @@ import { isContiguousView, readTensorBytes, readTensorChunks } from "../tensor/r
 import { KernelError, UsageError } from "../util/errors.js";
 import { STATS_CHUNK_BYTES } from "../util/limits.js";
 import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
-import { stamp, stampFrom, stampLast } from "../util/timeline.js";
+import { addProbe, addThreadProbes, stamp, stampFrom, stampLast } from "../util/timeline.js";
 import { mergePackedSketches, packedTransfer, packSketch, typedSketch, unpackSketch, type PackedSketch } from "./packed-sketch.js";
 import type { StatsJobHost } from "./stats-host.js";
 import { callExport, PRELOAD_KEY, type JobReply, type StatsReply, type StatsRequest, type TensorBytes, type TensorRequest, type TensorValues } from "./worker-protocol.js";
@@ -53,14 +53,26 @@ export interface SketchTensorOptions {
 }
 
 /**
- * Messages queued per worker: deep, so the workers keep busy while this thread is blocked (a
- * store write blocks it 0.1-0.25 s, more than 8 small tensors' work: workers went idle with 8).
- * Messages that carry bytes (transferred
- * chunks and tensors read here) are limited to MAX_CARRYING_PER_WORKER, which bounds the memory
- * they hold to workers x 2 x STATS_CHUNK_BYTES (plus kept/spectral tensors, small); file ranges
- * and calls hold no bytes until a worker runs them.
+ * Requests queued per worker, at most: with QUEUED_WORK_PER_WORKER, deep enough that the workers
+ * keep busy while this thread is blocked (a store write blocks it 0.1-0.25 s on a calm machine,
+ * 0.3-0.6 s under load: with 16 requests, ~50 ms of a worker's work on 160m, the workers went idle
+ * during each write; FP_LOAD_MS shows it). Messages that carry bytes (transferred chunks and
+ * tensors read here) are limited to MAX_CARRYING_PER_WORKER, which bounds the memory they hold to
+ * workers x 2 x STATS_CHUNK_BYTES (plus kept/spectral tensors, small); file ranges and calls hold
+ * no bytes until a worker runs them, and their replies (a sketch, kept values up to
+ * DEFAULT_KEEP_FULL_MAX_ELEMENTS) are small.
  */
-export const MAX_QUEUED_PER_WORKER = 16;
+export const MAX_QUEUED_PER_WORKER = 64;
+/**
+ * Work queued per worker, at most, in bytes of tensor data plus REQUEST_WORK_BYTES per request (a
+ * worker does ~0.5 GB of fp16 tensors per CPU second with their shape statistics: 128 MiB is
+ * ~0.25 s of its work, a store write's worth). A worker whose queue is empty always takes one
+ * request, however large. Requests go to the worker with the least queued work, so the two
+ * finish together (a deep queue assigned by count would leave one with much more at the end).
+ */
+export const QUEUED_WORK_PER_WORKER = 128 * 1024 * 1024;
+/** The work of a request beyond its bytes (its message, its task: shape statistics of a sketch), in bytes of tensor data. */
+export const REQUEST_WORK_BYTES = 1024 * 1024;
 /** Byte-carrying messages queued per worker (see MAX_QUEUED_PER_WORKER). */
 export const MAX_CARRYING_PER_WORKER = 2;
 /** Bytes per file range a worker reads itself (large: no buffer is allocated for it). */
@@ -100,30 +112,46 @@ export const MAX_STATS_WORKERS = 64;
 export const WORKER_YOUNG_GENERATION_MB = 8;
 
 /** A worker, its messages in flight, its batch being gathered and whether it has said "ready" (its start-up done). */
-interface Slot { worker: Worker; inFlight: number; carrying: number; batch: Queued[]; ready: boolean }
+interface Slot { worker: Worker; inFlight: number; carrying: number; work: number; batch: Queued[]; ready: boolean }
 /** A batchable request waiting for its turn's batch to be sent (see BATCH_MAX_REQUESTS). */
 interface Queued { request: TensorRequest; transfer: ArrayBuffer[] }
-interface Call { what: string; carried: boolean; resolve: (value: unknown) => void; reject: (e: Error) => void }
+/** A request waiting for a slot (see StatsPool.queue). */
+interface Acquirer { carriesBytes: boolean; work: number; resolve: (w: number) => void; reject: (e: Error) => void }
+interface Call { what: string; carried: boolean; work: number; resolve: (value: unknown) => void; reject: (e: Error) => void }
 
 export class StatsPool {
   private nextJob = 1;
   private readonly calls = new Map<number, Call>();
   private waiters: (() => void)[] = [];
+  /**
+   * Requests waiting for a slot, served in order (a request never takes a slot ahead of one that
+   * waits): tensors are dispatched in the order the analysis starts them, a large tensor's parts
+   * together. `finishing` ones (tasks on a sketch made elsewhere: merged parts, groups) first.
+   */
+  private readonly queue: Acquirer[] = [];
+  private readonly finishingQueue: Acquirer[] = [];
   private broken: Error | undefined;
   private closed = false;
   private stopping: Promise<void> | undefined;
   private batchScheduled = false;
   /** Messages posted to the workers, and requests they carried (a batch carries several). */
   private posted = { messages: 0, requests: 0 };
+  /** The most work each worker had queued at once (see QUEUED_WORK_PER_WORKER). */
+  private readonly mostQueued: number[];
 
-  private constructor(private readonly slots: Slot[], private readonly host: StatsJobHost | undefined) {
+  private constructor(private readonly slots: Slot[], private readonly host: StatsJobHost | undefined, private readonly queuedWorkLimit = QUEUED_WORK_PER_WORKER) {
+    this.mostQueued = slots.map(() => 0);
     slots.forEach((slot, i) => {
       slot.worker.on("message", (msg: StatsReply) => this.onReply(i, msg));
       slot.worker.on("error", (err) => this.fail(new KernelError(`statistics worker ${i} ${slot.ready ? "crashed" : "failed to start"}: ${err.message}`, { cause: err })));
       slot.worker.on("exit", (code) => {
         if (!this.closed) this.fail(new KernelError(`statistics worker ${i} exited (code ${code})`));
       });
+      // FP_LOAD_MS: the worker's event-loop activity (idle: nothing to do) and its requests in flight
+      addProbe(`w${i}`, () => (this.closed ? NaN : slot.worker.performance.eventLoopUtilization().active), true);
+      addProbe(`w${i}q`, () => slot.inFlight, false);
     });
+    addProbe("waitq", () => this.queue.length + this.finishingQueue.length, false);
   }
 
   /**
@@ -134,9 +162,10 @@ export class StatsPool {
    * meanwhile wait in the workers' queues (a worker runs them once started), so the first tasks
    * go out while the workers load their modules and kernels, and a ready worker does not wait
    * for a slower one; a worker that fails to start then fails the pool (every request rejects
-   * with "statistics worker i failed to start: ...") instead of its creation.
+   * with "statistics worker i failed to start: ...") instead of its creation. `queuedWork`: the
+   * work queued per worker (QUEUED_WORK_PER_WORKER; tests set a small one).
    */
-  static async create(workers: number, options: { preload?: readonly string[]; early?: boolean } = {}): Promise<StatsPool> {
+  static async create(workers: number, options: { preload?: readonly string[]; early?: boolean; queuedWork?: number } = {}): Promise<StatsPool> {
     if (!Number.isInteger(workers) || workers < 0 || workers > MAX_STATS_WORKERS) {
       throw new UsageError(`StatsPool: workers must be an integer in [0, ${MAX_STATS_WORKERS}], got ${workers}`);
     }
@@ -154,20 +183,26 @@ export class StatsPool {
       stampLast("pool: workers started");
       return worker;
     };
-    if (options.early === true) return new StatsPool(Array.from({ length: workers }, () => ({ worker: start(), inFlight: 0, carrying: 0, batch: [], ready: false })), undefined);
-    const slots = await Promise.all(Array.from({ length: workers }, () => new Promise<Slot>((resolve, reject) => {
+    if (options.early === true) return new StatsPool(Array.from({ length: workers }, () => ({ worker: start(), inFlight: 0, carrying: 0, work: 0, batch: [], ready: false })), undefined, options.queuedWork);
+    const slots = await Promise.all(Array.from({ length: workers }, (_, i) => new Promise<Slot>((resolve, reject) => {
       const worker = start();
       worker.once("message", (msg: StatsReply) => {
-        if (msg.type === "ready") resolve({ worker, inFlight: 0, carrying: 0, batch: [], ready: true });
+        if (msg.type === "ready" && msg.tid !== undefined) addThreadProbes(`w${i}`, msg.tid);
+        if (msg.type === "ready") resolve({ worker, inFlight: 0, carrying: 0, work: 0, batch: [], ready: true });
         else reject(new KernelError(`statistics worker sent ${msg.type} before ready`));
       });
       worker.once("error", (err) => reject(new KernelError(`statistics worker failed to start: ${err.message}`, { cause: err })));
     })));
-    return new StatsPool(slots, undefined);
+    return new StatsPool(slots, undefined, options.queuedWork);
   }
 
   get workerCount(): number {
     return this.slots.length;
+  }
+
+  /** The most work (bytes of tensor data plus REQUEST_WORK_BYTES per request) each worker had queued at once so far. */
+  get largestQueuedWork(): number[] {
+    return [...this.mostQueued];
   }
 
   /** Messages posted to the workers so far, and the requests they carried (more when requests were batched). */
@@ -199,9 +234,10 @@ export class StatsPool {
     let failed = false;
     const sketchPart = async (source: TensorBytes, length: number): Promise<PackedSketch> => {
       const carries = "bytes" in source;
-      const w = await this.acquire(carries);
+      const work = workOf(length);
+      const w = await this.acquire(carries, work, false);
       const packed = await this.post<PackedSketch>(w, what, (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: "none", task: null }),
-        carries ? [source.bytes.buffer as ArrayBuffer] : [], carries);
+        carries ? [source.bytes.buffer as ArrayBuffer] : [], carries, work);
       options.onBytes?.(length);
       return packed;
     };
@@ -213,16 +249,15 @@ export class StatsPool {
       if (file !== undefined) {
         const itemsize = DTYPE_ITEMSIZE[ref.dtype];
         const step = Math.max(itemsize, Math.floor((options.chunkBytes ?? FILE_RANGE_BYTES) / itemsize) * itemsize);
-        for (let at = 0; at < file.length && !failed; at += step) {
+        // every part waits for its slot at once, in order (a file range holds no bytes until a worker reads it)
+        for (let at = 0; at < file.length; at += step) {
           const length = Math.min(step, file.length - at);
-          // sketchPart takes the free slot at once (before the next part looks), so parts spread over the workers
-          await this.waitForRoom(false);
           add(sketchPart(file.fd !== undefined ? { path: file.path, offset: file.offset + at, length, fd: file.fd } : { path: file.path, offset: file.offset + at, length }, length));
         }
       } else {
         for await (const chunk of chunks!) {
           if (failed) break;
-          await this.waitForRoom(true);
+          await this.waitForRoom(true, workOf(chunk.byteLength));
           const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer ? chunk : chunk.slice();
           add(sketchPart({ bytes: owned }, owned.byteLength));
         }
@@ -248,8 +283,8 @@ export class StatsPool {
     const what = `task ${fn}`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (this.host !== undefined) return (await callExport(moduleUrl, fn, args)) as T;
-    const w = await this.acquire(false);
-    return this.post<T>(w, what, (job) => ({ type: "call", job, module: moduleUrl, fn, args }), [], false);
+    const w = await this.acquire(false, REQUEST_WORK_BYTES, false);
+    return this.post<T>(w, what, (job) => ({ type: "call", job, module: moduleUrl, fn, args }), [], false, REQUEST_WORK_BYTES);
   }
 
   /**
@@ -262,9 +297,9 @@ export class StatsPool {
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (this.host !== undefined) return (await callExport(moduleUrl, fn, [sketch, null, ...args])) as T;
     const packed = packSketch(sketch);
-    const w = await this.acquire(false);
+    const w = await this.acquire(false, REQUEST_WORK_BYTES, true);
     const reply = await this.post<{ value: T }>(w, what,
-      (job) => ({ type: "tensor", job, dtype: "F32", source: { sketch: packed }, values: "none", task: { module: moduleUrl, fn, args } }), packedTransfer(packed), false, true);
+      (job) => ({ type: "tensor", job, dtype: "F32", source: { sketch: packed }, values: "none", task: { module: moduleUrl, fn, args } }), packedTransfer(packed), false, REQUEST_WORK_BYTES, true);
     return reply.value;
   }
 
@@ -304,17 +339,18 @@ export class StatsPool {
     }
     // Bytes read here are read once a byte-carrying slot is taken (memory stays bounded); a worker
     // then still has up to MAX_CARRYING_PER_WORKER - 1 others to run while they are read.
-    const w = await this.acquire(file === undefined);
+    const work = workOf(length);
+    const w = await this.acquire(file === undefined, work, false);
     let source: TensorBytes;
     try {
       source = file ?? { bytes: await readTensorBytes(ref) };
     } catch (err) {
-      this.release(w, file === undefined);
+      this.release(w, file === undefined, work);
       throw err;
     }
     const reply = await this.post<{ sketch: PackedSketch; value: T; values: Float32Array | null }>(w, `${what}: task ${fn}`,
       (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: options.values, task: { module: moduleUrl, fn, args } }),
-      "bytes" in source ? [source.bytes.buffer as ArrayBuffer] : [], file === undefined, length <= BATCH_TENSOR_MAX_BYTES);
+      "bytes" in source ? [source.bytes.buffer as ArrayBuffer] : [], file === undefined, work, length <= BATCH_TENSOR_MAX_BYTES);
     options.onBytes?.(length);
     const packed = reply.sketch;
     return { sketch: typedSketch(packed, packed.histKeys, packed.histCounts), value: reply.value, values: reply.values };
@@ -330,20 +366,20 @@ export class StatsPool {
   }
 
   /**
-   * Posts a request on worker `w` (its slot already taken; `carried`: a byte-carrying slot);
+   * Posts a request on worker `w` (its slot already taken, for `work`; `carried`: a byte-carrying slot);
    * resolves to the worker's "result". A `batchable` tensor request waits for the end of this
    * turn of the event loop and goes with the others for the same worker (BATCH_MAX_REQUESTS).
    */
-  private post<T>(w: number, what: string, request: (job: number) => StatsRequest, transfer: ArrayBuffer[], carried: boolean, batchable = false): Promise<T> {
+  private post<T>(w: number, what: string, request: (job: number) => StatsRequest, transfer: ArrayBuffer[], carried: boolean, work: number, batchable = false): Promise<T> {
     const id = this.nextJob++;
     return new Promise<T>((resolve, reject) => {
-      this.calls.set(id, { what, carried, resolve: resolve as (v: unknown) => void, reject });
+      this.calls.set(id, { what, carried, work, resolve: resolve as (v: unknown) => void, reject });
       let req: StatsRequest;
       try {
         req = request(id);
       } catch (err) {
         this.calls.delete(id);
-        this.release(w, carried);
+        this.release(w, carried, work);
         reject(err as Error);
         return;
       }
@@ -367,7 +403,7 @@ export class StatsPool {
       for (const job of jobs) {
         const call = this.calls.get(job);
         this.calls.delete(job);
-        this.release(w, call?.carried ?? false);
+        this.release(w, call?.carried ?? false, call?.work ?? 0);
         call?.reject(err as Error);
       }
       return false;
@@ -428,50 +464,76 @@ export class StatsPool {
   }
 
   /**
-   * Index of the least busy worker with room, its slot taken (inFlight counted here, before any
-   * await: callers that acquire at the same time see each other's slots and spread over the
-   * workers), waiting for room if all are full. The reply to the message sent frees the slot.
+   * Index of the worker with the least queued work that has room for `work` more, its slot taken
+   * (counted here, before any await: callers that acquire at the same time see each other's
+   * slots and spread over the workers), waiting for room if all are full. The reply to the
+   * message sent frees the slot.
    */
-  private async acquire(carriesBytes: boolean): Promise<number> {
-    for (;;) {
-      if (this.broken) throw this.broken;
-      const best = this.roomiest(carriesBytes);
-      if (best >= 0) {
-        this.slots[best]!.inFlight++;
-        if (carriesBytes) this.slots[best]!.carrying++;
-        return best;
-      }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+  private acquire(carriesBytes: boolean, work: number, finishing: boolean): Promise<number> {
+    if (this.broken) return Promise.reject(this.broken);
+    if (this.finishingQueue.length === 0 && (finishing || this.queue.length === 0)) {
+      const best = this.take(carriesBytes, work);
+      if (best >= 0) return Promise.resolve(best);
     }
+    return new Promise<number>((resolve, reject) => (finishing ? this.finishingQueue : this.queue).push({ carriesBytes, work, resolve, reject }));
   }
 
-  /** Waits until some worker has room (without taking it): a tensor's parts are cut only as they can be sent. */
-  private async waitForRoom(carriesBytes: boolean): Promise<void> {
-    while (this.roomiest(carriesBytes) < 0) {
+  /** Takes a slot on the worker with the least queued work that has room for `work` (-1: none has). */
+  private take(carriesBytes: boolean, work: number): number {
+    const best = this.roomiest(carriesBytes, work);
+    if (best >= 0) {
+      const slot = this.slots[best]!;
+      slot.inFlight++;
+      slot.work += work;
+      if (carriesBytes) slot.carrying++;
+      this.mostQueued[best] = Math.max(this.mostQueued[best]!, slot.work);
+    }
+    return best;
+  }
+
+  /** Waits until some worker has room for `work` (without taking it): a tensor's parts are cut only as they can be sent. */
+  private async waitForRoom(carriesBytes: boolean, work: number): Promise<void> {
+    while (this.queue.length + this.finishingQueue.length > 0 || this.roomiest(carriesBytes, work) < 0) {
       if (this.broken) throw this.broken;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     if (this.broken) throw this.broken;
   }
 
-  /** The least busy worker with room for a message (-1: none). */
-  private roomiest(carriesBytes: boolean): number {
+  /**
+   * The worker with the least queued work that has room for a request of `work` (-1: none): fewer
+   * than MAX_QUEUED_PER_WORKER requests (MAX_CARRYING_PER_WORKER carrying bytes) and the work
+   * within QUEUED_WORK_PER_WORKER, or nothing queued at all.
+   */
+  private roomiest(carriesBytes: boolean, work: number): number {
     let best = -1;
     this.slots.forEach((s, i) => {
-      const room = s.inFlight < MAX_QUEUED_PER_WORKER && (!carriesBytes || s.carrying < MAX_CARRYING_PER_WORKER);
-      if (room && (best < 0 || s.inFlight < this.slots[best]!.inFlight)) best = i;
+      const room = s.inFlight === 0 || (s.inFlight < MAX_QUEUED_PER_WORKER && s.work + work <= this.queuedWorkLimit && (!carriesBytes || s.carrying < MAX_CARRYING_PER_WORKER));
+      if (room && (best < 0 || s.work < this.slots[best]!.work)) best = i;
     });
     return best;
   }
 
   /** Frees a slot taken by acquire. */
-  private release(w: number, carriedBytes: boolean): void {
-    this.slots[w]!.inFlight--;
-    if (carriedBytes) this.slots[w]!.carrying--;
+  private release(w: number, carriedBytes: boolean, work: number): void {
+    const slot = this.slots[w]!;
+    slot.inFlight--;
+    slot.work -= work;
+    if (carriedBytes) slot.carrying--;
     this.wake();
   }
 
   private wake(): void {
+    serve: for (const queue of [this.finishingQueue, this.queue]) {
+      while (queue.length > 0) {
+        const head = queue[0]!;
+        const best = this.broken === undefined ? this.take(head.carriesBytes, head.work) : -1;
+        if (this.broken === undefined && best < 0) break serve; // the others wait behind it
+        queue.shift();
+        if (this.broken !== undefined) head.reject(this.broken);
+        else head.resolve(best);
+      }
+    }
     const w = this.waiters;
     this.waiters = [];
     for (const resolve of w) resolve();
@@ -484,6 +546,7 @@ export class StatsPool {
     }
     if (msg.type === "ready") {
       this.slots[w]!.ready = true;
+      if (msg.tid !== undefined) addThreadProbes(`w${w}`, msg.tid);
       stampLast("pool: workers ready");
       return;
     }
@@ -496,7 +559,7 @@ export class StatsPool {
   private onJobReply(w: number, msg: JobReply): void {
     const call = this.calls.get(msg.job);
     this.calls.delete(msg.job);
-    this.release(w, call?.carried ?? false);
+    this.release(w, call?.carried ?? false, call?.work ?? 0);
     if (msg.type === "result") call?.resolve(msg.value);
     else call?.reject(new KernelError(`${call.what}: statistics worker ${w} failed: ${msg.message}`));
   }
@@ -517,6 +580,11 @@ export class StatsPool {
     }
     return this.stopping;
   }
+}
+
+/** The queued work of a request for `bytes` of tensor data (see QUEUED_WORK_PER_WORKER). */
+function workOf(bytes: number): number {
+  return bytes + REQUEST_WORK_BYTES;
 }
 
 interface LocalFileRange { path: string; offset: number; length: number; fd?: number }

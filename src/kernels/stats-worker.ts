@@ -7,8 +7,8 @@ import { packedTransfer, type PackedSketch } from "./packed-sketch.js";
 import { installShapeKernels } from "./shape-wasm.js";
 import { installSpectralKernels } from "./spectral-wasm.js";
 import { readFileRange, readFileRangeInto, StatsJobHost } from "./stats-host.js";
-import { callExport, PRELOAD_KEY, taskModule, type JobReply, type StatsRequest, type StatsReply, type TensorReply, type TensorRequest } from "./worker-protocol.js";
-import { threadStamp, timelineEnabled, type ThreadStamp } from "../util/timeline.js";
+import { callExport, isFinishing, PRELOAD_KEY, taskModule, type JobReply, type StatsRequest, type StatsReply, type TensorReply, type TensorRequest } from "./worker-protocol.js";
+import { loadSamplingEnabled, threadId, threadStamp, timelineEnabled, type ThreadStamp } from "../util/timeline.js";
 
 // FP_TIMELINE=1: this worker's start-up moments, sent to the main thread once its task modules are loaded
 const bootStamps: ThreadStamp[] = timelineEnabled
@@ -138,9 +138,40 @@ function runBatch(msg: Extract<StatsRequest, { type: "batch" }>): void {
   });
 }
 
-port.on("message", (msg: StatsRequest) => (msg.type === "call" ? runCall(msg) : msg.type === "tensor" ? runTensor(msg) : runBatch(msg)));
+function run(msg: StatsRequest): void {
+  if (msg.type === "call") runCall(msg);
+  else if (msg.type === "tensor") runTensor(msg);
+  else runBatch(msg);
+}
 
-port.postMessage({ type: "ready" } satisfies StatsReply);
+/**
+ * Requests taken from the port as they come and run one per turn of the event loop, finishing
+ * ones first (isFinishing). The pool keeps each worker's queue deep (kernels/stats-pool.ts:
+ * QUEUED_WORK_PER_WORKER, ~0.25 s of work) so that it never runs dry while the main thread is
+ * blocked; run in arrival order, a checkpoint's group tasks waited behind that much of the next
+ * checkpoints' tensors, its store write with them, and the writes piled up at the end. One request
+ * per turn also lets module loading (a task module's import) go on between requests.
+ */
+const finishing: StatsRequest[] = [];
+const waiting: StatsRequest[] = [];
+let pumping = false;
+
+function pump(): void {
+  const msg = finishing.shift() ?? waiting.shift();
+  if (msg !== undefined) run(msg);
+  if (finishing.length + waiting.length > 0) setImmediate(pump);
+  else pumping = false;
+}
+
+port.on("message", (msg: StatsRequest) => {
+  (isFinishing(msg) ? finishing : waiting).push(msg);
+  if (!pumping) {
+    pumping = true;
+    setImmediate(pump);
+  }
+});
+
+port.postMessage((loadSamplingEnabled ? { type: "ready", tid: threadId() } : { type: "ready" }) satisfies StatsReply);
 // Task modules named by the pool start loading now, while the main thread opens the store and the checkpoint.
 const preload: unknown = (workerData as Record<string, unknown> | null)?.[PRELOAD_KEY];
 const preloading = Array.isArray(preload) ? preload.filter((url): url is string => typeof url === "string").map((url) => taskModule(url)) : [];

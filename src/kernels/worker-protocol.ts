@@ -15,6 +15,15 @@ export type StatsRequest =
   | { type: "call"; job: number; module: string; fn: string; args: readonly unknown[] }
   | TensorRequest
   | { type: "batch"; requests: TensorRequest[] };
+/**
+ * Whether a request finishes work already done (a task on a sketch made elsewhere: a large
+ * tensor's merged parts, a checkpoint's groups, whose rows and store write wait for it): a
+ * worker runs it before the requests queued ahead of it (stats-worker.ts).
+ */
+export function isFinishing(msg: StatsRequest): boolean {
+  if (msg.type === "tensor") return "sketch" in msg.source;
+  return msg.type === "batch" && msg.requests.every((r) => "sketch" in r.source);
+}
 /** A "tensor" request (see StatsRequest). */
 export type TensorRequest = { type: "tensor"; job: number; dtype: Dtype; source: TensorSource; values: TensorValues; task: TensorTask | null };
 
@@ -36,11 +45,11 @@ export type TensorValues = "none" | "use" | "return";
  */
 export type TensorReply = { sketch: PackedSketch | null; value: unknown; values: Float32Array | null } | PackedSketch;
 /**
- * Messages from a worker ("ready" once, when its kernel is loaded; "timeline": its start-up stamps,
+ * Messages from a worker ("ready" once, when its kernel is loaded, with its thread id when FP_LOAD_MS is set; "timeline": its start-up stamps,
  * with FP_TIMELINE=1; "batch": the replies to a "batch" request, in its requests' order).
  */
 export type StatsReply =
-  | { type: "ready" }
+  | { type: "ready"; tid?: number }
   | { type: "timeline"; stamps: ThreadStamp[] }
   | JobReply
   | { type: "batch"; replies: JobReply[] };

@@ -220,6 +220,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
         const batchWriter = writer;
         // Returns once the batch is queued; with WRITER_MAX_WAITING batches waiting already, once the
         // write under way ends (the waiting ones are then written in one transaction).
+        stamp(`checkpoint ${cp.step}: write queued`);
         await batchWriter.write(batch, { remaining: todo.length - 1 - todo.indexOf(item) });
         if (serial(batch.tensorCount + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);

@@ -12,8 +12,9 @@
 // tensors in local files (or the Hub cache) are read by the workers themselves, into wasm memory
 // (or into a buffer when their values are needed); other sources are read here and their bytes
 // transferred once. Larger tensors are split in STATS_CHUNK_BYTES chunks (file ranges: 16 MiB)
-// over the workers. The pool queues up to 16 messages per worker, of which at most 2 carry bytes
-// (kernels/stats-pool.ts: MAX_QUEUED_PER_WORKER, MAX_CARRYING_PER_WORKER), and bytes are read
+// over the workers. The pool queues up to 64 requests (128 MiB of tensor data) per worker, of which
+// at most 2 carry bytes (kernels/stats-pool.ts: MAX_QUEUED_PER_WORKER, QUEUED_WORK_PER_WORKER,
+// MAX_CARRYING_PER_WORKER), and bytes are read
 // here only once such a slot is free. Tensors needed in full (kept, spectral) are small
 // (DEFAULT_KEEP_FULL_MAX_ELEMENTS, spectral max dim). Memory held in bytes is therefore bounded
 // whatever the checkpoint size: workers x 2 x max(4 MiB, largest kept/spectral tensor), plus
@@ -34,12 +35,14 @@ import type { EncodedRowStats, GroupRowSpec, RowStats, TensorRowSpec } from "./r
 import { ROW_TASKS_URL } from "./row-tasks-url.js";
 import type { EncodedTensorRow } from "../store/codec.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../util/limits.js";
+import { stamp } from "../util/timeline.js";
 
 /**
  * Tensors under way at once per checkpoint: enough to fill the workers' queues (2 workers x
- * MAX_QUEUED_PER_WORKER), so they keep busy between small tensors and while this thread writes.
+ * MAX_QUEUED_PER_WORKER), so they keep busy between small tensors and while this thread writes
+ * (with 32, the queues held ~50 ms of work on 160m and the workers went idle during each write).
  */
-export const TENSORS_IN_FLIGHT = 32;
+export const TENSORS_IN_FLIGHT = 128;
 
 /** Which tensors of a checkpoint are analyzed. Serializable. */
 export interface TensorSelection {
@@ -90,7 +93,7 @@ export const STAGE_PENDING_ROWS = 1024;
  * others run ahead by hundreds (486-651 results held at once in a checkpoint of 20,000
  * one-element tensors), and a checkpoint's kept values could all wait behind one large tensor.
  */
-export const TENSOR_REORDER_WINDOW = 4 * TENSORS_IN_FLIGHT;
+export const TENSOR_REORDER_WINDOW = 2 * TENSORS_IN_FLIGHT;
 
 /**
  * The rows of one checkpoint (what the store writes in one transaction) and what was seen doing
@@ -146,6 +149,7 @@ export async function analyzeCheckpoint(
   try {
     const selected = open.tensors.filter((t) => keep(t.name)).sort((a, b) => a.name.localeCompare(b.name));
     events.opened?.(selected.length);
+    stamp(`checkpoint ${checkpoint.step}: opened`);
     const isParam = (t: TensorRef) => DTYPE_IS_FLOAT[t.dtype] && !isNonParameterBuffer(t.name, t.dtype);
     const params = selected.filter(isParam);
     const total = params.reduce((s, t) => s + t.numel * DTYPE_ITEMSIZE[t.dtype], 0);
@@ -157,9 +161,12 @@ export async function analyzeCheckpoint(
     const rows = new TensorRowCollector(checkpoint.step, stage);
     const encode = stage !== undefined; // staged rows are only written: their JSON columns come encoded
     await mapInOrder(params.map((ref, i) => ({ ref, i })), TENSORS_IN_FLIGHT, async ({ ref, i }) => rows.put(i, await analyzeTensor(ref, checkpoint.step, options, pool, progress, encode)),
-      events.allStarted, TENSOR_REORDER_WINDOW);
+      () => { stamp(`checkpoint ${checkpoint.step}: all started`); events.allStarted?.(); }, TENSOR_REORDER_WINDOW);
+    stamp(`checkpoint ${checkpoint.step}: tensors done`);
     await rows.finish();
+    stamp(`checkpoint ${checkpoint.step}: rows staged`);
     const groups = await groupRowsOnPool(rows.groups.groups(), checkpoint.step, options, pool);
+    stamp(`checkpoint ${checkpoint.step}: groups done`);
     return {
       checkpoint: { step: checkpoint.step, label: checkpoint.label, path: checkpoint.path, format: open.format as CheckpointFormat, n_tensors: selected.length, total_bytes: total },
       tensors: rows.tensors,
