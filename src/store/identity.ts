@@ -36,13 +36,9 @@ export class RunClaim {
     return this.store.isCheckpointComplete(this.run.run_id, step);
   }
 
-  /** A stage for the per-tensor rows of checkpoint `step` (Store.stageCheckpoint), committed by writeCheckpoint. */
+  /** A stage for the per-tensor rows of checkpoint `step` (Store.stageCheckpoint), committed by writeCheckpoints. */
   stageCheckpoint(step: number): Promise<CheckpointStage> {
     return this.store.stageCheckpoint(this.run.run_id, step);
-  }
-
-  async writeCheckpoint(result: CheckpointResult): Promise<void> {
-    await this.writeCheckpoints([result]);
   }
 
   /** Writes `results` in one transaction, in order (Store.writeCheckpoints): all complete, or none. */
