@@ -10,6 +10,7 @@ import {
   addCounts, addNonFinite, orLowBits, momentScaleExp, ldexp,
 } from "./lib/stats-state";
 import { countHalf, foldHalf, clearHalf } from "./lib/stats-half";
+import { f16ToF32Bits } from "./lib/stats-decode";
 
 const BLOCK: i32 = 4096;
 
@@ -46,6 +47,28 @@ export function compactHist(out: usize): i32 {
     }
   }
   return n;
+}
+
+/**
+ * Writes the float32 bits of the `count` F16 (dtype 1) or BF16 (2) values at `p` to `out`;
+ * returns how many are NaN (whose bits the host decodes itself: see StatsKernel.accumulateDecoded).
+ */
+export function decodeHalf(dtype: i32, p: usize, count: i32, out: usize): i32 {
+  let nans = 0;
+  if (dtype == 1) {
+    for (let i = 0; i < count; i++) {
+      const bits = f16ToF32Bits(<u32>load<u16>(p + (<usize>i << 1)));
+      if ((bits & 0x7fffffff) > 0x7f800000) nans++;
+      store<u32>(out + (<usize>i << 2), bits);
+    }
+  } else {
+    for (let i = 0; i < count; i++) {
+      const bits = (<u32>load<u16>(p + (<usize>i << 1))) << 16;
+      if ((bits & 0x7fffffff) > 0x7f800000) nans++;
+      store<u32>(out + (<usize>i << 2), bits);
+    }
+  }
+  return nans;
 }
 
 /** Folds pending F16/BF16 pattern counts into the totals and the key histogram. */
