@@ -50,6 +50,32 @@ export function compactHist(out: usize): i32 {
 }
 
 /**
+ * compactHist with the keys (i32) at `keysOut` and the counts (f64) at `countsOut` (room for 65536
+ * each): the host copies each out in one piece instead of splitting pairs in a JavaScript loop.
+ */
+export function compactHistSplit(keysOut: usize, countsOut: usize): i32 {
+  let n: i32 = 0;
+  for (let k: u32 = 0; k < 65536; k += 4) {
+    if ((k & 15) == 0) {
+      const a = <usize>k << 2;
+      if (!v128.any_true(v128.or(v128.or(v128.load(a, HIST), v128.load(a, HIST + 16)), v128.or(v128.load(a, HIST + 32), v128.load(a, HIST + 48))))) {
+        k += 12;
+        continue;
+      }
+    }
+    if (!v128.any_true(v128.load(<usize>k << 2, HIST))) continue;
+    for (let j: u32 = k; j < k + 4; j++) {
+      const c = load<u32>(<usize>j << 2, HIST);
+      if (c == 0) continue;
+      store<i32>(keysOut + (<usize>n << 2), <i32>j);
+      store<f64>(countsOut + (<usize>n << 3), <f64>c);
+      n++;
+    }
+  }
+  return n;
+}
+
+/**
  * Writes the float32 bits of the `count` F16 (dtype 1) or BF16 (2) values at `p` to `out`;
  * returns how many are NaN (whose bits the host decodes itself: see StatsKernel.accumulateDecoded).
  */

@@ -29,6 +29,7 @@ interface StatsExports {
   loadState(): void;
   accumulate(dtype: number, ptr: number, count: number): void;
   compactHist(out: number): number;
+  compactHistSplit(keysOut: number, countsOut: number): number;
   decodeHalf(dtype: number, ptr: number, count: number, out: number): number;
 }
 
@@ -172,13 +173,10 @@ export class StatsKernel {
 
     let keys: Int32Array, counts: Float64Array;
     if (this.spill === undefined) {
-      const pairs = this.histPairs(), nk = pairs.length / 2;
-      keys = new Int32Array(nk);
-      counts = new Float64Array(nk);
-      for (let i = 0; i < nk; i++) {
-        keys[i] = pairs[2 * i]!;
-        counts[i] = pairs[2 * i + 1]!;
-      }
+      const keysPtr = this.ex.reserveInput(HIST_KEY_COUNT * 12), countsPtr = keysPtr + HIST_KEY_COUNT * 4;
+      const nk = this.ex.compactHistSplit(keysPtr, countsPtr), mem = this.ex.memory.buffer;
+      keys = new Int32Array(mem, keysPtr, nk).slice();
+      counts = new Float64Array(mem, countsPtr, nk).slice();
     } else {
       const hist = sparseFromDense(this.spilledSum());
       keys = Int32Array.from(hist.keys);
