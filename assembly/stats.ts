@@ -10,6 +10,7 @@ import {
   addCounts, addNonFinite, orLowBits, momentScaleExp, ldexp,
 } from "./lib/stats-state";
 import { countHalf, foldHalf, clearHalf } from "./lib/stats-half";
+import { f16ToF32Bits } from "./lib/stats-decode";
 
 const BLOCK: i32 = 4096;
 
@@ -46,6 +47,54 @@ export function compactHist(out: usize): i32 {
     }
   }
   return n;
+}
+
+/**
+ * compactHist with the keys (i32) at `keysOut` and the counts (f64) at `countsOut` (room for 65536
+ * each): the host copies each out in one piece instead of splitting pairs in a JavaScript loop.
+ */
+export function compactHistSplit(keysOut: usize, countsOut: usize): i32 {
+  let n: i32 = 0;
+  for (let k: u32 = 0; k < 65536; k += 4) {
+    if ((k & 15) == 0) {
+      const a = <usize>k << 2;
+      if (!v128.any_true(v128.or(v128.or(v128.load(a, HIST), v128.load(a, HIST + 16)), v128.or(v128.load(a, HIST + 32), v128.load(a, HIST + 48))))) {
+        k += 12;
+        continue;
+      }
+    }
+    if (!v128.any_true(v128.load(<usize>k << 2, HIST))) continue;
+    for (let j: u32 = k; j < k + 4; j++) {
+      const c = load<u32>(<usize>j << 2, HIST);
+      if (c == 0) continue;
+      store<i32>(keysOut + (<usize>n << 2), <i32>j);
+      store<f64>(countsOut + (<usize>n << 3), <f64>c);
+      n++;
+    }
+  }
+  return n;
+}
+
+/**
+ * Writes the float32 bits of the `count` F16 (dtype 1) or BF16 (2) values at `p` to `out`;
+ * returns how many are NaN (whose bits the host decodes itself: see StatsKernel.accumulateDecoded).
+ */
+export function decodeHalf(dtype: i32, p: usize, count: i32, out: usize): i32 {
+  let nans = 0;
+  if (dtype == 1) {
+    for (let i = 0; i < count; i++) {
+      const bits = f16ToF32Bits(<u32>load<u16>(p + (<usize>i << 1)));
+      if ((bits & 0x7fffffff) > 0x7f800000) nans++;
+      store<u32>(out + (<usize>i << 2), bits);
+    }
+  } else {
+    for (let i = 0; i < count; i++) {
+      const bits = (<u32>load<u16>(p + (<usize>i << 1))) << 16;
+      if ((bits & 0x7fffffff) > 0x7f800000) nans++;
+      store<u32>(out + (<usize>i << 2), bits);
+    }
+  }
+  return nans;
 }
 
 /** Folds pending F16/BF16 pattern counts into the totals and the key histogram. */

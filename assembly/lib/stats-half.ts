@@ -2,7 +2,7 @@
 // counters per value (no decode, no float work). `foldHalf` turns the counts into the totals
 // (counts, extremes, histogram keys, exact moments over distinct values) when they are read.
 import {
-  HIST, RAW, T1, T2, T3, ordToF64, mergeBlock, mergeExtremes, addCounts, addNonFinite, orLowBits,
+  HIST, RAW, FOLD_LIST, T1, T2, T3, ordToF64, mergeBlock, mergeExtremes, addCounts, addNonFinite, orLowBits,
 } from "./stats-state";
 import { f16ToF32Bits } from "./stats-decode";
 
@@ -32,32 +32,64 @@ export function countHalf(dtype: i32, p: usize, count: i32): void {
   store<u32>(a, load<u32>(a, RAW) + 1, RAW);
 }
 
-@inline function rawToF32Bits(h: u32): u32 {
-  return rawDtype == 1 ? f16ToF32Bits(h) : h << 16;
-}
-
 /**
  * Moves the pending 16-bit counts into the totals and clears RAW. Every distinct value is
  * exact in float64, so count x value products are exact and the moments are at least as
  * accurate as a value-by-value pass (power sums about the float64 mean of the distinct values).
+ * The first pass (one loop per dtype: no dtype test per pattern) lists the finite patterns met
+ * (FOLD_LIST), which the second pass, the power sums about their mean, reads in the same order:
+ * the same sums as a second scan of RAW, without scanning and decoding the 65536 patterns again.
  */
 export function foldHalf(): void {
   if (rawDtype == 0) return;
+  if (rawDtype == 1) foldFirstPass(true); else foldFirstPass(false);
+  const c = foldFinite > 0 ? foldSum / foldFinite : 0;
+  let s1: f64 = 0, s2: f64 = 0, s3: f64 = 0, s4: f64 = 0;
+  const end = FOLD_LIST + (<usize>foldListed << 3);
+  for (let p = FOLD_LIST; p < end; p += 8) {
+    const fc = <f64>load<u32>(p, 4), d = <f64>reinterpret<f32>(load<u32>(p)) - c, d2 = d * d;
+    s1 += fc * d; s2 += fc * d2; s3 += fc * d2 * d; s4 += fc * d2 * d2;
+  }
+  const finite = foldFinite, omin = foldOmin, omax = foldOmax;
+  // float16/bfloat16 magnitudes are within float32's: scale exponent 0.
+  mergeBlock(finite, c, s1, s2, s3, s4, foldL1, 0, finite > 0 ? max(-ordToF64(omin), ordToF64(omax)) : 0);
+  addCounts(foldTotal, foldZeros, foldA1, foldA2, foldA3);
+  addNonFinite(foldNan, foldPinf, foldNinf);
+  if (finite > 0) mergeExtremes(ordToF64(omin), ordToF64(omax), max(-ordToF64(omin), ordToF64(omax)));
+  orLowBits(foldLow & 0xffff);
+  rawDtype = 0;
+  rawCount = 0;
+}
+
+// The first pass's totals (globals: the pass is inlined into one loop per dtype).
+let foldTotal: f64 = 0, foldFinite: f64 = 0, foldSum: f64 = 0, foldL1: f64 = 0, foldZeros: f64 = 0, foldA1: f64 = 0, foldA2: f64 = 0, foldA3: f64 = 0;
+let foldNan: f64 = 0, foldPinf: f64 = 0, foldNinf: f64 = 0, foldOmin: i32 = 0, foldOmax: i32 = 0, foldLow: u32 = 0, foldListed: i32 = 0;
+
+/**
+ * foldHalf's first pass over RAW (f16: IEEE half patterns, else bfloat16): counts, extremes,
+ * histogram keys and the plain sums, in pattern order; clears RAW and lists the finite patterns.
+ */
+@inline function foldFirstPass(f16: bool): void {
   let finite: f64 = 0, sum: f64 = 0, zeros: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0, total: f64 = 0;
   let nan: f64 = 0, pinf: f64 = 0, ninf: f64 = 0, omin: i32 = i32.MAX_VALUE, omax: i32 = i32.MIN_VALUE;
   let low: u32 = 0, l1b: f64 = 0;
+  let list = FOLD_LIST;
   for (let h: u32 = 0; h < 65536; h++) {
     if ((h & 15) == 0 && rawBlockEmpty(h)) { h += 15; continue; }
     const c = load<u32>(<usize>h << 2, RAW);
     if (c == 0) continue;
+    store<u32>(<usize>h << 2, 0, RAW);
     const fc = <f64>c;
     total += fc;
-    const bits = rawToF32Bits(h);
+    const bits = f16 ? f16ToF32Bits(h) : h << 16;
     const abits = bits & 0x7fffffff;
     if (abits >= 0x7f800000) {
       if (abits > 0x7f800000) nan += fc; else if (bits >>> 31) ninf += fc; else pinf += fc;
       continue;
     }
+    store<u32>(list, bits);
+    store<u32>(list, c, 4);
+    list += 8;
     const key = <usize>(bits >>> 16) << 2;
     store<u32>(key, load<u32>(key, HIST) + c, HIST);
     const x = <f64>reinterpret<f32>(bits);
@@ -70,26 +102,9 @@ export function foldHalf(): void {
     omin = min(omin, ord); omax = max(omax, ord);
     low |= bits;
   }
-  const c = finite > 0 ? sum / finite : 0;
-  let s1: f64 = 0, s2: f64 = 0, s3: f64 = 0, s4: f64 = 0;
-  for (let h: u32 = 0; h < 65536; h++) {
-    if ((h & 15) == 0 && rawBlockEmpty(h)) { h += 15; continue; }
-    const n = load<u32>(<usize>h << 2, RAW);
-    if (n == 0) continue;
-    store<u32>(<usize>h << 2, 0, RAW);
-    const bits = rawToF32Bits(h);
-    if ((bits & 0x7fffffff) >= 0x7f800000) continue;
-    const fc = <f64>n, d = <f64>reinterpret<f32>(bits) - c, d2 = d * d;
-    s1 += fc * d; s2 += fc * d2; s3 += fc * d2 * d; s4 += fc * d2 * d2;
-  }
-  // float16/bfloat16 magnitudes are within float32's: scale exponent 0.
-  mergeBlock(finite, c, s1, s2, s3, s4, l1b, 0, finite > 0 ? max(-ordToF64(omin), ordToF64(omax)) : 0);
-  addCounts(total, zeros, a1, a2, a3);
-  addNonFinite(nan, pinf, ninf);
-  if (finite > 0) mergeExtremes(ordToF64(omin), ordToF64(omax), max(-ordToF64(omin), ordToF64(omax)));
-  orLowBits(low & 0xffff);
-  rawDtype = 0;
-  rawCount = 0;
+  foldTotal = total; foldFinite = finite; foldSum = sum; foldL1 = l1b; foldZeros = zeros; foldA1 = a1; foldA2 = a2; foldA3 = a3;
+  foldNan = nan; foldPinf = pinf; foldNinf = ninf; foldOmin = omin; foldOmax = omax; foldLow = low;
+  foldListed = <i32>((list - FOLD_LIST) >> 3);
 }
 
 /**

@@ -9,7 +9,13 @@
 export const HIST: usize = 65536;
 /** Raw 16-bit pattern counters of F16/BF16 input (pages 5-8), see stats-half.ts. */
 export const RAW: usize = 5 * 65536;
-if (memory.size() < 9) memory.grow(9 - memory.size());
+/**
+ * The finite patterns met by foldHalf's first pass as (float32 bits, count) u32 pairs in pattern
+ * order (pages 9-16; only as many bytes as distinct patterns are touched), which its second pass
+ * reads instead of scanning and decoding RAW again.
+ */
+export const FOLD_LIST: usize = 9 * 65536;
+if (memory.size() < 17) memory.grow(17 - memory.size());
 
 /**
  * |x| <= t thresholds (t = 1e-4, 1e-3, 1e-2) as the float32 bits of the largest float32 <= t,

@@ -48,6 +48,20 @@ export class StatsJobHost {
     }
   }
 
+  /**
+   * fileRange of F16/BF16 bytes that also returns them decoded to float32 (as decodeToFloat32
+   * gives them: StatsKernel.accumulateDecoded), for a tensor whose values are needed.
+   */
+  fileRangeValues(job: number, dtype: "F16" | "BF16", path: string, offset: number, length: number, openFd?: number): Float32Array {
+    this.switchTo(job);
+    const fd = openFd ?? openForRead(path);
+    try {
+      return this.kernel.accumulateDecoded(dtype, length, (target, at) => readFully(fd, path, target, offset + at), FILE_READ_PIECE_BYTES);
+    } finally {
+      if (openFd === undefined) closeSync(fd);
+    }
+  }
+
   /** The partial sketch of everything this host saw of `job`; forgets the job. */
   finish(job: number): TensorSketch {
     if (this.current !== job && !this.saved.has(job)) return emptySketch();

@@ -1,6 +1,6 @@
 // TypeScript side of the WASM statistics kernel (assembly/stats.ts): copies chunks into wasm
 // memory, runs the pass, and reads the running totals back as a TensorSketch.
-import { DTYPE_ITEMSIZE, type Dtype } from "../formats/dtype.js";
+import { DTYPE_ITEMSIZE, decodeToFloat32, type Dtype } from "../formats/dtype.js";
 import { HIST_KEY_COUNT, sparseFromDense } from "../stats/histogram.js";
 import { ldexp } from "../stats/moment-scale.js";
 import type { TensorSketch } from "../stats/sketch.js";
@@ -29,6 +29,8 @@ interface StatsExports {
   loadState(): void;
   accumulate(dtype: number, ptr: number, count: number): void;
   compactHist(out: number): number;
+  compactHistSplit(keysOut: number, countsOut: number): number;
+  decodeHalf(dtype: number, ptr: number, count: number, out: number): number;
 }
 
 /** A saved accumulation (to interleave several tensors on one kernel instance). */
@@ -88,6 +90,35 @@ export class StatsKernel {
     }
   }
 
+  /**
+   * accumulateFilled of F16/BF16 bytes that also returns them decoded to float32, as
+   * decodeToFloat32 gives them: each piece is decoded by the kernel from wasm memory, where it
+   * was just filled and counted (no copy of the bytes on this side, no decoding loop here). A
+   * piece holding a NaN pattern is decoded by decodeToFloat32 itself (a NaN's float32 bits are
+   * whatever this thread's conversion makes of them).
+   */
+  accumulateDecoded(dtype: "F16" | "BF16", byteLength: number, fill: (target: Uint8Array, at: number) => void, pieceBytes = STATS_KERNEL_INPUT_BYTES): Float32Array {
+    checkSketchInput(dtype, byteLength);
+    const code = DTYPE_CODE[dtype]!;
+    const piece = Math.floor(Math.min(pieceBytes, STATS_KERNEL_INPUT_BYTES) / 2) * 2;
+    const values = new Float32Array(byteLength >> 1);
+    for (let at = 0; at < byteLength; at += piece) {
+      const length = Math.min(piece, byteLength - at);
+      const count = length >> 1;
+      if (this.sinceSpill + count >= HIST_SPILL_ELEMENTS) this.spillHistogram();
+      // the piece, then its float32 bits (16-byte aligned)
+      const outOffset = Math.ceil(length / 16) * 16;
+      const ptr = this.ex.reserveInput(outOffset + 2 * length);
+      fill(new Uint8Array(this.ex.memory.buffer, ptr, length), at);
+      this.ex.accumulate(code, ptr, count);
+      this.sinceSpill += count;
+      const nans = this.ex.decodeHalf(code, ptr, count, ptr + outOffset);
+      const mem = this.ex.memory.buffer; // after the calls (none grows memory: read the views now)
+      values.set(nans > 0 ? decodeToFloat32(dtype, new Uint8Array(mem, ptr, length)) : new Float32Array(mem, ptr + outOffset, count), at >> 1);
+    }
+    return values;
+  }
+
   private spillHistogram(): void {
     this.ex.flush(); // pending F16/BF16 pattern counts go into the key histogram first
     const dense = this.denseHist();
@@ -142,13 +173,10 @@ export class StatsKernel {
 
     let keys: Int32Array, counts: Float64Array;
     if (this.spill === undefined) {
-      const pairs = this.histPairs(), nk = pairs.length / 2;
-      keys = new Int32Array(nk);
-      counts = new Float64Array(nk);
-      for (let i = 0; i < nk; i++) {
-        keys[i] = pairs[2 * i]!;
-        counts[i] = pairs[2 * i + 1]!;
-      }
+      const keysPtr = this.ex.reserveInput(HIST_KEY_COUNT * 12), countsPtr = keysPtr + HIST_KEY_COUNT * 4;
+      const nk = this.ex.compactHistSplit(keysPtr, countsPtr), mem = this.ex.memory.buffer;
+      keys = new Int32Array(mem, keysPtr, nk).slice();
+      counts = new Float64Array(mem, countsPtr, nk).slice();
     } else {
       const hist = sparseFromDense(this.spilledSum());
       keys = Int32Array.from(hist.keys);

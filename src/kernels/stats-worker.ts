@@ -67,12 +67,17 @@ function sketchSource(msg: TensorRequest): { sketch: PackedSketch; values: Float
   const src = msg.source;
   if ("sketch" in src) return { sketch: src.sketch, values: null };
   host ??= new StatsJobHost();
+  const wanted = msg.values !== "none" && !("bytes" in src);
+  // F16/BF16 values read here are read into wasm memory, counted and decoded there (StatsJobHost.fileRangeValues)
+  const half = wanted && (msg.dtype === "F16" || msg.dtype === "BF16");
   // F32 values read here are read into their own buffer, which becomes the values (no decoding copy)
-  const ownF32 = msg.values !== "none" && msg.dtype === "F32" && !("bytes" in src);
-  const bytes = "bytes" in src ? src.bytes : msg.values !== "none" ? readValueBytes(src.path, src.offset, src.length, src.fd, ownF32) : null;
+  const ownF32 = wanted && msg.dtype === "F32";
+  const bytes = "bytes" in src ? src.bytes : msg.values !== "none" && !half ? readValueBytes(src.path, src.offset, src.length, src.fd, ownF32) : null;
   let sketch: PackedSketch;
+  let decoded: Float32Array | null = null;
   try {
     if (bytes !== null) host.chunk(msg.job, msg.dtype, bytes);
+    else if (half) decoded = host.fileRangeValues(msg.job, msg.dtype as "F16" | "BF16", src.path, src.offset, src.length, src.fd);
     else if (!("bytes" in src)) host.fileRange(msg.job, msg.dtype, src.path, src.offset, src.length, src.fd);
     sketch = host.finishPacked(msg.job);
   } catch (err) {
@@ -80,7 +85,7 @@ function sketchSource(msg: TensorRequest): { sketch: PackedSketch; values: Float
     throw err;
   }
   if (msg.values === "none") return { sketch, values: null };
-  return { sketch, values: ownF32 ? new Float32Array(bytes!.buffer, 0, bytes!.byteLength >> 2) : decodeToFloat32(msg.dtype, bytes!) };
+  return { sketch, values: decoded ?? (ownF32 ? new Float32Array(bytes!.buffer, 0, bytes!.byteLength >> 2) : decodeToFloat32(msg.dtype, bytes!)) };
 }
 
 /** A reply and the buffers it transfers. */

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DTYPE_ITEMSIZE, encodeFloats, type Dtype } from "../../src/formats/dtype.js";
+import { decodeToFloat32, DTYPE_ITEMSIZE, encodeFloats, type Dtype } from "../../src/formats/dtype.js";
 import { FILE_READ_PIECE_BYTES, StatsJobHost } from "../../src/kernels/stats-host.js";
 import { STATS_KERNEL_INPUT_BYTES } from "../../src/kernels/stats-wasm.js";
 import { Rng } from "../../src/util/rng.js";
@@ -44,6 +44,38 @@ test("StatsJobHost.fileRange (pieces, with and without an open descriptor) = the
         closeSync(fd);
       }
       assert.ok(whole.nan > 0 && whole.neginf > 0 && whole.zero > 0, `${dtype}: the special values were counted`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("StatsJobHost.fileRangeValues (F16/BF16): the sketch of fileRange and the values of decodeToFloat32, bit for bit, NaN pieces included", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fp-stats-host-"));
+  const host = new StatsJobHost();
+  try {
+    for (const dtype of ["F16", "BF16"] as const) {
+      // 2.5 pieces: NaNs (payloads too) only in the second piece, so the others are decoded by the kernel
+      const numel = Math.floor((2.5 * FILE_READ_PIECE_BYTES) / 2) + 1237;
+      const rng = new Rng(7 + dtype.length);
+      const bits = new Uint16Array(numel);
+      bits.set(new Uint16Array(encodeFloats(dtype, Array.from({ length: numel }, (_, i) => (i % 11 === 0 ? -0 : i % 7919 === 3 ? Infinity : i % 101 === 5 ? 3e-6 * rng.normal() : 0.02 * rng.normal()))).buffer));
+      const inSecond = FILE_READ_PIECE_BYTES / 2 + 17;
+      bits[inSecond] = dtype === "F16" ? 0x7e01 : 0x7fc1;
+      bits[inSecond + 1] = dtype === "F16" ? 0xfc01 : 0xff81;
+      const bytes = new Uint8Array(bits.buffer);
+      const file = join(dir, `${dtype}.bin`);
+      const all = new Uint8Array(PREFIX + bytes.byteLength + 5);
+      all.set(bytes, PREFIX);
+      writeFileSync(file, all);
+      host.fileRange(1, dtype, file, PREFIX, bytes.byteLength);
+      const want = host.finishPacked(1);
+      const values = host.fileRangeValues(2, dtype, file, PREFIX, bytes.byteLength);
+      assert.deepStrictEqual(host.finishPacked(2), want, `${dtype}: sketch`);
+      const wantBits = new Uint32Array(decodeToFloat32(dtype, bytes).buffer), gotBits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+      assert.equal(gotBits.length, numel);
+      for (let i = 0; i < numel; i++) if (gotBits[i] !== wantBits[i]) assert.fail(`${dtype}: value ${i} has bits ${gotBits[i]!.toString(16)}, decodeToFloat32 ${wantBits[i]!.toString(16)}`);
+      assert.ok(want.nan === 2 && want.posinf > 0 && want.zero > 0, `${dtype}: the special values were there`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeFloats, DTYPE_ITEMSIZE, type Dtype } from "../../src/formats/dtype.js";
+import { decodeToFloat64, encodeFloats, DTYPE_ITEMSIZE, type Dtype } from "../../src/formats/dtype.js";
 import { sketchChunkScalar } from "../../src/kernels/stats-scalar.js";
 import { sketchChunkWasm, StatsKernel } from "../../src/kernels/stats-wasm.js";
 import { mergeAllSketches } from "../../src/stats/sketch.js";
@@ -102,6 +102,50 @@ test("packedSketch (the workers' read-back, histogram in typed arrays) is sketch
       assert.ok(packed.histKeys instanceof Int32Array && packed.histCounts instanceof Float64Array, `${dtype} n=${n}: typed arrays`);
       assert.deepEqual(packed, want, `${dtype} n=${n}`);
       assert.ok(packed.histKeys.length > 0, `${dtype} n=${n}: a histogram was compared`);
+    }
+  }
+});
+
+/**
+ * The F16/BF16 fold (assembly/lib/stats-half.ts foldHalf) written out in TypeScript: per 16-bit
+ * pattern counts, then in pattern order the count-weighted sum and |x| sum of the finite values,
+ * their mean c, the power sums of x - c, and the kernel's merge of that one block into empty totals.
+ */
+function halfFoldMoments(dtype: "F16" | "BF16", bytes: Uint8Array): { mean: number; m2: number; m3: number; m4: number; l1: number; l2sq: number } {
+  const counts = new Float64Array(65536), h16 = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
+  for (const h of h16) counts[h]!++;
+  const value = (h: number) => decodeToFloat64(dtype, new Uint8Array(new Uint16Array([h]).buffer))[0]!;
+  const finite: { x: number; c: number }[] = [];
+  let n = 0, sum = 0, l1 = 0;
+  for (let h = 0; h < 65536; h++) {
+    const c = counts[h]!;
+    if (c === 0) continue;
+    const x = value(h);
+    if (!Number.isFinite(x)) continue;
+    finite.push({ x, c });
+    n += c; sum += c * x; l1 += c * Math.abs(x);
+  }
+  const c0 = n > 0 ? sum / n : 0;
+  let s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+  for (const { x, c } of finite) {
+    const d = x - c0, d2 = d * d;
+    s1 += c * d; s2 += c * d2; s3 += c * d2 * d; s4 += c * d2 * d2;
+  }
+  const d = s1 / n, mean = c0 + d;
+  const m2 = Math.max(0, s2 - s1 * d);
+  return { mean, m2, m3: s3 - 3 * d * s2 + 2 * d * d * s1, m4: s4 - 4 * d * s3 + 6 * d * d * s2 - 3 * d * d * d * s1, l1, l2sq: m2 + n * mean * mean };
+}
+
+test("F16/BF16 moments are the fold's pattern-order sums bit for bit (one fold of nasty and of weight-like values)", () => {
+  const rng = new Rng(21);
+  for (const dtype of ["F16", "BF16"] as const) {
+    for (const [what, values] of [
+      ["nasty", nastyValues(rng, 30001, dtype)],
+      ["weight-like", Array.from({ length: 200000 }, () => 0.02 * rng.normal())],
+    ] as const) {
+      const bytes = encodeFloats(dtype, values);
+      const got = sketchChunkWasm(dtype, bytes), want = halfFoldMoments(dtype, bytes);
+      for (const k of ["mean", "m2", "m3", "m4", "l1", "l2sq"] as const) assert.ok(Object.is(got[k], want[k]), `${dtype} ${what}: ${k} ${got[k]} != ${want[k]}`);
     }
   }
 });
