@@ -1,9 +1,10 @@
 // Opening a DuckDB file as a results store: lock and format errors become StoreErrors, the
 // schema is created in a new file and its version checked in an existing one.
 // Existing files are never overwritten or deleted.
-import { DuckDBInstance, type DuckDBConnection } from "./duckdb.js";
+import { duckdb, type DuckDBConnection, type DuckDBInstance } from "./duckdb.js";
 import { existsSync } from "node:fs";
 import { StoreError } from "../util/errors.js";
+import { stamp } from "../util/timeline.js";
 import { STORE_APPLICATION, STORE_SCHEMA_VERSION, schemaStatements } from "./schema.js";
 
 /**
@@ -66,14 +67,16 @@ export async function openDatabase(path: string, readOnly: boolean): Promise<Ope
   let instance: DuckDBInstance;
   try {
     const settings = { memory_limit: STORE_MEMORY_LIMIT, threads: String(STORE_THREADS), checkpoint_threshold: `${STORE_CHECKPOINT_THRESHOLD_BYTES / 1024 / 1024}MiB` };
-    instance = await DuckDBInstance.create(path, readOnly ? { ...settings, access_mode: "READ_ONLY" } : settings);
+    instance = await duckdb().DuckDBInstance.create(path, readOnly ? { ...settings, access_mode: "READ_ONLY" } : settings);
   } catch (err) {
     throw translateOpenError(path, err, readOnly);
   }
+  stamp("store: instance created");
   const connection = await instance.connect();
   let created: boolean;
   try {
     created = absent ? (await createSchema(path, connection), true) : await ensureSchema(path, connection, readOnly);
+    stamp("store: schema ready");
   } catch (err) {
     connection.closeSync();
     instance.closeSync();
