@@ -172,7 +172,17 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   const statsOptions = statsOptionsOf(options);
   let writer: BatchWriter | undefined;
   const stages = new Set<CheckpointStage>(); // a failure can leave batches unwritten: discarded below
-  const opening = fresh ? openStoreAndPoolEarly(options) : await openStoreAndPool(options).then(({ store, pool }) => ({ store: Promise.resolve(store), pool: Promise.resolve(pool) }));
+  // A store not on disk opens once the first checkpoint's first tasks are posted (its folder is
+  // made now): loading DuckDB (its client and native library, ~50-70 ms of the main thread) and
+  // creating the file then overlap the workers' first tasks instead of delaying them. The
+  // checkpoint's opening calls firstTasksPosted (its tasks are posted in the next turn of the
+  // event loop, the store opens in the one after); a failure or the end of the pipeline opens it
+  // too. A remote run's checkpoint opens over HTTP (seconds): its store opens at once.
+  let openStore!: () => void;
+  const storeMayOpen = new Promise<void>((resolve) => (openStore = resolve));
+  if (run.remote) openStore();
+  const firstTasksPosted = () => setImmediate(() => setImmediate(openStore));
+  const opening = fresh ? openStoreAndPoolEarly(options, storeMayOpen) : await openStoreAndPool(options).then(({ store, pool }) => ({ store: Promise.resolve(store), pool: Promise.resolve(pool) }));
   try {
     const claiming = opening.store.then((store) => claimRun(store, { run_id: runId, source: run.source, options: storedOptions(options) }, { reanalyze: options.reanalyze === true }))
       .finally(() => stamp("analyze: run claimed"));
@@ -205,7 +215,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     await pipelineInOrder(todo, { limit: CHECKPOINTS_IN_FLIGHT, gated: true },
       ({ cp, i }, control) => storeFailure.race(opening.pool.then((pool) => withStage(stageTarget, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
         progress(i, cp.step, summary.bytes + done, total, done),
-      { opened: (tensors) => { stamp("analyze: first checkpoint opened"); control.declare(serial(tensors)); loadAfterStatistics(options.events !== false); }, allStarted: () => control.release() }, stage), stages))),
+      { opened: (tensors) => { stamp("analyze: first checkpoint opened"); firstTasksPosted(); control.declare(serial(tensors)); loadAfterStatistics(options.events !== false); }, allStarted: () => control.release() }, stage), stages))),
       async (item, batch) => {
         const { cp, i } = item;
         stampLast("analyze: last checkpoint analyzed");
@@ -228,9 +238,11 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       }).catch(async (err: unknown) => {
         // a store that could not be opened is the error to report, as when it was opened first
         // (an analysis under way failed before it, e.g. on a bad checkpoint)
+        openStore();
         const [store] = await Promise.allSettled([claiming]);
         throw store.status === "rejected" ? store.reason : err;
       });
+    openStore(); // (already open unless no checkpoint was opened)
     const claim = await claiming;
     const [store, pool] = await Promise.all([opening.store, opening.pool]);
     summary.storePath = store.path;
@@ -388,16 +400,27 @@ function newBatchWriter(claim: RunClaim, store: Store): BatchWriter {
 }
 
 /**
- * The store (given or opened here) and the worker pool (given or made here), both under way and
- * awaited by the caller; the caller closes each once it has settled. The store's opening comes
- * first (its error is the one to report when both fail).
+ * The store (given, or opened here once `mayOpen` resolves: its folder is made at once) and the
+ * worker pool (given or made here), both under way and awaited by the caller; the caller closes
+ * each once it has settled. The store's opening comes first (its error is the one to report when
+ * both fail).
  */
-function openStoreAndPoolEarly(options: AnalyzeOptions): { store: Promise<Store>; pool: Promise<StatsPool> } {
-  const store = (options.store !== undefined ? Promise.resolve(options.store) : Store.openDir(options.out)).finally(() => stamp("analyze: store open"));
+function openStoreAndPoolEarly(options: AnalyzeOptions, mayOpen: Promise<void>): { store: Promise<Store>; pool: Promise<StatsPool> } {
+  const store = (options.store !== undefined ? Promise.resolve(options.store) : openStoreWhen(options.out, mayOpen)).finally(() => stamp("analyze: store open"));
   const pool = Promise.resolve(options.pool ?? createAnalyzePool(options.workers ?? DEFAULT_ANALYZE_WORKERS)).finally(() => stamp("analyze: workers ready"));
   store.catch(() => {}); // awaited by the caller
   pool.catch(() => {});
   return { store, pool };
+}
+
+/** The store of `outDir` opened once `mayOpen` resolves; its folder is made now (a bad one rejects at once). */
+function openStoreWhen(outDir: string, mayOpen: Promise<void>): Promise<Store> {
+  try {
+    Store.createDir(outDir);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return mayOpen.then(() => Store.openDir(outDir));
 }
 
 /** The store and the worker pool (each given or made here), the workers starting while the store opens. */

@@ -7,7 +7,7 @@
 // appender is flushed after every chunk (it otherwise buffers up to ~200 k rows natively and then
 // copies them into the transaction: a 20 k-row checkpoint of one-element tensors took RSS from
 // 256 to 439 MB that way).
-import { DuckDBDataChunk, DuckDBListValue, DuckDBTypeId, jsToDuckDBValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from "./duckdb.js";
+import { duckdb, type DuckDBConnection, type DuckDBDataChunk, type DuckDBType, type DuckDBTypeId, type DuckDBValue } from "./duckdb.js";
 import type * as Bindings from "@duckdb/node-bindings";
 import { createRequire } from "node:module";
 import { endianness } from "node:os";
@@ -17,8 +17,10 @@ import { NumberList, type ColumnRecord } from "./codec.js";
 export { NumberList } from "./codec.js";
 
 // node-api's own native layer, for the typed-array copies of NumberList columns (the same
-// version node-api loads: it is node-api's dependency).
-const duckdb = createRequire(import.meta.url)("@duckdb/node-bindings") as typeof Bindings;
+// version node-api loads: it is node-api's dependency); loaded with the client, on first use
+// (native.ts: declaring the tables does not load DuckDB).
+let nativeLayer: typeof Bindings | undefined;
+const bindings = (): typeof Bindings => (nativeLayer ??= createRequire(import.meta.url)("@duckdb/node-bindings") as typeof Bindings);
 
 /** Typed-array copies assume little-endian memory, as DuckDB's vectors on x86 and ARM are. */
 const LITTLE_ENDIAN = endianness() === "LE";
@@ -47,7 +49,7 @@ export async function appendRows(connection: DuckDBConnection, table: TableName,
       const end = Math.min(rows.length, start + APPEND_CHUNK_ROWS);
       const records: ColumnRecord[] = new Array(end - start);
       for (let i = start; i < end; i++) records[i - start] = encode === undefined ? (rows[i] as ColumnRecord) : encode(rows[i]);
-      if (chunk === undefined) chunk = DuckDBDataChunk.create(types);
+      if (chunk === undefined) chunk = duckdb().DuckDBDataChunk.create(types);
       else chunk.reset();
       chunk.rowCount = records.length;
       for (let i = 0; i < columns.length; i++) {
@@ -95,15 +97,17 @@ function rowScratch(n: number): Uint32Array<ArrayBuffer> {
  * (zero-filled, then copied again) cost page faults on every chunk.
  */
 function writeNumberLists(chunk: DuckDBDataChunk, column: number, lists: readonly NumberList[], type: DuckDBType): void {
+  const native = bindings();
+  const { DuckDBTypeId } = duckdb();
   const itemType = type.typeId === DuckDBTypeId.LIST ? (type as { valueType: DuckDBType }).valueType.typeId : undefined;
   if (itemType !== DuckDBTypeId.INTEGER && itemType !== DuckDBTypeId.BIGINT) throw new TypeError(`a number list cannot fill a ${type} column`);
   if (lists.length > APPEND_CHUNK_ROWS) throw new RangeError(`${lists.length} rows in one data chunk (at most ${APPEND_CHUNK_ROWS})`);
   let total = 0;
   for (let row = 0; row < lists.length; row++) total += lists[row]!.items.length;
-  const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
-  duckdb.list_vector_reserve(vector, total);
-  duckdb.list_vector_set_size(vector, total);
-  const child = duckdb.list_vector_get_child(vector);
+  const vector = native.data_chunk_get_vector(chunk.chunk, column);
+  native.list_vector_reserve(vector, total);
+  native.list_vector_set_size(vector, total);
+  const child = native.list_vector_get_child(vector);
   const itemBytes = itemType === DuckDBTypeId.INTEGER ? 4 : 8;
   let at = 0;
   for (let row = 0; row < lists.length; row++) {
@@ -116,11 +120,11 @@ function writeNumberLists(chunk: DuckDBDataChunk, column: number, lists: readonl
     entryWords[4 * row + 3] = 0;
     if (n === 0) continue;
     if (itemBytes === 4 && values instanceof Int32Array) {
-      duckdb.copy_data_to_vector(child, 4 * at, values.buffer as ArrayBuffer, values.byteOffset, values.byteLength);
+      native.copy_data_to_vector(child, 4 * at, values.buffer as ArrayBuffer, values.byteOffset, values.byteLength);
     } else if (itemBytes === 4) {
       const words = rowScratch(n);
       for (let j = 0; j < n; j++) words[j] = values[j]! | 0; // int32 keys (codec.ts checks)
-      duckdb.copy_data_to_vector(child, 4 * at, words.buffer, 0, 4 * n);
+      native.copy_data_to_vector(child, 4 * at, words.buffer, 0, 4 * n);
     } else {
       // BIGINT items as (low, high) 32-bit halves: the counts are non-negative safe integers (codec.ts checks)
       const words = rowScratch(2 * n);
@@ -130,11 +134,11 @@ function writeNumberLists(chunk: DuckDBDataChunk, column: number, lists: readonl
         words[2 * j] = low;
         words[2 * j + 1] = (v - low) / 4294967296;
       }
-      duckdb.copy_data_to_vector(child, 8 * at, words.buffer, 0, 8 * n);
+      native.copy_data_to_vector(child, 8 * at, words.buffer, 0, 8 * n);
     }
     at += n;
   }
-  if (lists.length > 0) duckdb.copy_data_to_vector(vector, 0, entryWords.buffer, 0, 16 * lists.length);
+  if (lists.length > 0) native.copy_data_to_vector(vector, 0, entryWords.buffer, 0, 16 * lists.length);
 }
 
 /** Validity bits of a chunk's vector as 32-bit words (a 64-bit mask word is two of them, low first, little-endian). */
@@ -150,6 +154,8 @@ const validityWords = new Uint32Array(APPEND_CHUNK_ROWS / 32);
  * (the caller then takes node-api's path, which converts or refuses it as before).
  */
 function writeScalars(chunk: DuckDBDataChunk, column: number, cells: readonly unknown[], typeId: DuckDBTypeId): boolean {
+  const native = bindings();
+  const { DuckDBTypeId } = duckdb();
   const n = cells.length;
   let nulls = 0;
   if (typeId === DuckDBTypeId.VARCHAR) {
@@ -158,10 +164,10 @@ function writeScalars(chunk: DuckDBDataChunk, column: number, cells: readonly un
       if (v === null || v === undefined) nulls++;
       else if (typeof v !== "string") return false;
     }
-    const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
+    const vector = native.data_chunk_get_vector(chunk.chunk, column);
     for (let row = 0; row < n; row++) {
       const v = cells[row];
-      if (typeof v === "string") duckdb.vector_assign_string_element(vector, row, v);
+      if (typeof v === "string") native.vector_assign_string_element(vector, row, v);
     }
     if (nulls > 0) writeValidity(vector, cells);
     return true;
@@ -200,25 +206,27 @@ function writeScalars(chunk: DuckDBDataChunk, column: number, cells: readonly un
   } else {
     return false;
   }
-  const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
-  if (n > 0) duckdb.copy_data_to_vector(vector, 0, data.buffer, data.byteOffset, data.byteLength);
+  const vector = native.data_chunk_get_vector(chunk.chunk, column);
+  if (n > 0) native.copy_data_to_vector(vector, 0, data.buffer, data.byteOffset, data.byteLength);
   if (nulls > 0) writeValidity(vector, cells);
   return true;
 }
 
 /** Marks the rows of `vector` whose cell is null or undefined as NULL (the others valid). */
 function writeValidity(vector: Bindings.Vector, cells: readonly unknown[]): void {
+  const native = bindings();
   const words = Math.ceil(cells.length / 64) * 2;
   validityWords.fill(0xffffffff, 0, words);
   for (let row = 0; row < cells.length; row++) {
     const v = cells[row];
     if (v === null || v === undefined) validityWords[row >>> 5]! &= ~(1 << (row & 31));
   }
-  duckdb.vector_ensure_validity_writable(vector);
-  duckdb.copy_data_to_vector_validity(vector, 0, validityWords.buffer, 0, words * 4);
+  native.vector_ensure_validity_writable(vector);
+  native.copy_data_to_vector_validity(vector, 0, validityWords.buffer, 0, words * 4);
 }
 
 function toValue(value: unknown, type: DuckDBType, table: string, column: string): DuckDBValue {
+  const { DuckDBListValue, DuckDBTypeId, jsToDuckDBValue } = duckdb();
   // Long lists (histograms) arrive already built with exact item types; skip per-item conversion.
   if (value instanceof DuckDBListValue) return value;
   if (value instanceof NumberList) return new DuckDBListValue(Array.from(value.items, (v) => (type.typeId === DuckDBTypeId.LIST && (type as { valueType: DuckDBType }).valueType.typeId === DuckDBTypeId.BIGINT ? BigInt(v) : v)));

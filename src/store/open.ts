@@ -1,9 +1,10 @@
 // Opening a DuckDB file as a results store: lock and format errors become StoreErrors, the
 // schema is created in a new file and its version checked in an existing one.
 // Existing files are never overwritten or deleted.
-import { DuckDBInstance, type DuckDBConnection } from "./duckdb.js";
+import { duckdb, type DuckDBConnection, type DuckDBInstance } from "./duckdb.js";
 import { existsSync } from "node:fs";
 import { StoreError } from "../util/errors.js";
+import { stamp } from "../util/timeline.js";
 import { STORE_APPLICATION, STORE_SCHEMA_VERSION, schemaStatements } from "./schema.js";
 
 /**
@@ -16,13 +17,19 @@ import { STORE_APPLICATION, STORE_SCHEMA_VERSION, schemaStatements } from "./sch
  */
 export const STORE_MEMORY_LIMIT = "128MB";
 /**
- * DuckDB worker threads: two. With one, `events` over the 154-checkpoint store used ~7% less CPU
- * (11.6 vs 12.5 user s) and 14 MB less peak RSS (714 vs 728 MB), but analyze of 20,000
- * one-element tensors x 3 peaked at 573-582 MB against 543-549 with two (the staged rows' copy
- * into the store's tables at each checkpoint's commit): the many-tensor analyze is the one held
- * to a memory bar (issue 13 item 6), so two.
+ * DuckDB worker threads: one, the thread that runs each query (a libuv thread per connection's
+ * query: the CHECKPOINT of the log beside the event reads still runs beside them). With two,
+ * DuckDB's background thread ran a query's task while the calling thread spun waiting for it
+ * (PendingQueryResult / Executor::ExecuteTask, mutex lock and unlock in a loop: 786 of 3,100
+ * DuckDB samples of a 160m analyze, ~0.4 CPU s on a 2-core machine whose workers wanted it), and a
+ * store's tables are one or two row groups (122,880 rows), so a scan has one task: nothing ran in
+ * parallel. 160m analyze, perf -F 2000 (load ~23): DuckDB's threads 1,854 -> 1,234 samples. The
+ * many-tensor analyze (20,000 one-element tensors x 3, CLI, load ~25) peaked at 403 and 410 MB
+ * against 411 and 386 with two (13.8, 15.3 CPU s vs 13.7, 16.3); with two, an earlier version of
+ * it had peaked ~30 MB lower than with one, which is why two was chosen then. `events` over the
+ * 154-checkpoint store used ~7% less CPU with one (11.6 vs 12.5 user s, 728 -> 714 MB).
  */
-export const STORE_THREADS = 2;
+export const STORE_THREADS = 1;
 /**
  * Write-ahead-log size past which DuckDB moves the log into the store file inside the commit that
  * passed it (stated so that a writer can checkpoint ahead of it between writes:
@@ -66,14 +73,16 @@ export async function openDatabase(path: string, readOnly: boolean): Promise<Ope
   let instance: DuckDBInstance;
   try {
     const settings = { memory_limit: STORE_MEMORY_LIMIT, threads: String(STORE_THREADS), checkpoint_threshold: `${STORE_CHECKPOINT_THRESHOLD_BYTES / 1024 / 1024}MiB` };
-    instance = await DuckDBInstance.create(path, readOnly ? { ...settings, access_mode: "READ_ONLY" } : settings);
+    instance = await duckdb().DuckDBInstance.create(path, readOnly ? { ...settings, access_mode: "READ_ONLY" } : settings);
   } catch (err) {
     throw translateOpenError(path, err, readOnly);
   }
+  stamp("store: instance created");
   const connection = await instance.connect();
   let created: boolean;
   try {
     created = absent ? (await createSchema(path, connection), true) : await ensureSchema(path, connection, readOnly);
+    stamp("store: schema ready");
   } catch (err) {
     connection.closeSync();
     instance.closeSync();

@@ -1,7 +1,8 @@
 // The results store's tables, declared once: DDL and appender column order both come from
 // these lists. Bump STORE_SCHEMA_VERSION on any incompatible change; a new table is additive
 // (ADDED_TABLES: created on open in older stores, see migrate.ts) and keeps the version.
-import { BIGINT, BLOB, BOOLEAN, DOUBLE, INTEGER, LIST, TIMESTAMP, VARCHAR, type DuckDBType } from "./duckdb.js";
+import type * as DuckDB from "@duckdb/node-api";
+import { duckdb, type DuckDBType } from "./duckdb.js";
 
 /**
  * Version of the table layout; stores written with another version are refused on open.
@@ -23,13 +24,35 @@ export const STORE_APPLICATION = "forking-paths";
 
 export interface ColumnSpec {
   readonly name: string;
+  /** The column's DuckDB type (for appenders); reading it loads DuckDB's client (duckdb.ts). */
   readonly type: DuckDBType;
   /** SQL type (and constraint) used in CREATE TABLE. */
   readonly sql: string;
 }
 
-function col(name: string, type: DuckDBType, sql: string): ColumnSpec {
-  return { name, type, sql };
+/**
+ * A column type named without loading DuckDB's client (declaring the tables is not using the store:
+ * the analysis's modules are loaded before its first tasks, the client after them, duckdb.ts).
+ */
+type LazyType = (client: typeof DuckDB) => DuckDBType;
+const BIGINT: LazyType = (d) => d.BIGINT;
+const BLOB: LazyType = (d) => d.BLOB;
+const BOOLEAN: LazyType = (d) => d.BOOLEAN;
+const DOUBLE: LazyType = (d) => d.DOUBLE;
+const INTEGER: LazyType = (d) => d.INTEGER;
+const TIMESTAMP: LazyType = (d) => d.TIMESTAMP;
+const VARCHAR: LazyType = (d) => d.VARCHAR;
+const LIST = (item: LazyType): LazyType => (d) => d.LIST(item(d));
+
+function col(name: string, lazyType: LazyType, sql: string): ColumnSpec {
+  let type: DuckDBType | undefined;
+  return {
+    name,
+    get type() {
+      return (type ??= lazyType(duckdb()));
+    },
+    sql,
+  };
 }
 
 /** Distribution statistics shared by tensor_stats and group_stats (names as TensorSummary's). */

@@ -75,6 +75,14 @@ export class Store {
     }
   }
 
+  /**
+   * Create `outDir` if needed (a StoreError saying why it cannot be), as openDir does first: a
+   * caller that opens the store later still fails at once on a bad output folder.
+   */
+  static createDir(outDir: string): void {
+    createOutputFolder(outDir);
+  }
+
   /** Create `outDir` if needed and open `outDir/analysis.duckdb`. */
   static async openDir(outDir: string, options: StoreOpenOptions = {}): Promise<Store> {
     if (options.readOnly !== true) createOutputFolder(outDir);

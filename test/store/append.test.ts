@@ -5,12 +5,12 @@
 // the wrong kind is refused with the same error as before.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DuckDBInstance, type DuckDBConnection } from "../../src/store/duckdb.js";
+import { duckdb, type DuckDBConnection } from "../../src/store/duckdb.js";
 import { APPEND_CHUNK_ROWS, appendRows, NumberList } from "../../src/store/append.js";
 import { schemaStatements } from "../../src/store/schema.js";
 
 async function memoryStore(): Promise<{ connection: DuckDBConnection; close(): void }> {
-  const instance = await DuckDBInstance.create(":memory:");
+  const instance = await duckdb().DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   for (const sql of schemaStatements()) await connection.run(sql);
   return { connection, close: () => { connection.closeSync(); instance.closeSync(); } };

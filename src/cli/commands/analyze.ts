@@ -12,6 +12,7 @@ import { UsageError } from "../../util/errors.js";
 import { progressBar, formatBytes, formatSeconds } from "../progress.js";
 import { collect, parseIntOption, parseStepList, printJson } from "../options.js";
 import { say } from "../terminal.js";
+import { stamp } from "../../util/timeline.js";
 
 export interface AnalyzeFlags {
   out: string;
@@ -57,10 +58,12 @@ export function register(program: Command): void {
     .option("--progress", "progress on stderr even when it is not a terminal (a line every 2 s, for logs)")
     .action(async (runDir: string, flags: AnalyzeFlags) => {
       if (flags.shard !== undefined) return (await import("./analyze-shard.js")).analyzeShardCommand(runDir, flags);
+      stamp("cli: command parsed");
       const pool = createAnalyzePool(flags.workers); // first: the workers get ready while the rest loads
       pool.catch(() => {}); // its error is thrown by analyzeRun
       try {
         const { analyzeRun } = await import("../../pipeline/analyze.js");
+        stamp("cli: analysis modules loaded");
         const bar = progressBar("analyze", flags.progress ? (process.stderr.isTTY === true ? true : "lines") : !flags.json && process.stderr.isTTY === true);
         // hf:// runs: bytes fetched over HTTP, counted as they arrive.
         let fetched = 0;
