@@ -6,7 +6,7 @@
 // left anything in the temp dir the runner gave it (TMPDIR/TEMP/TMP; see run-test-file.mjs).
 // Usage: node scripts/run-tests.mjs [--report-slow [N]] [path-prefix ...]   (e.g. test/stats)
 // --report-slow lists the N (default 10) slowest test files and tests at the end.
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,6 +71,9 @@ function inheritedTree() {
 let compiledRoot = inheritedTree();
 if (!compiledRoot) {
   compiledRoot = join(tempParent, "compiled");
+  // Readable by every user, as the repository is: a test runs a script of the tree as nobody
+  // (test/cluster/ensure-redis.test.ts). Each file's temp root stays its own (mkdtemp: 0700).
+  chmodSync(tempParent, 0o755);
   try {
     const n = await compileTree(root, compiledRoot);
     console.log(`run-tests: compiled ${n} modules in ${((performance.now() - started) / 1000).toFixed(1)} s`);
