@@ -2,6 +2,8 @@
 // nothing to do; missing and root -> apt-get update && apt-get install -y redis-server; missing
 // and not root -> stop at once with the command to run. Usable alone: node scripts/ensure-redis.mjs
 import { spawnSync } from "node:child_process";
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 
 const BINARY = process.env.REDIS_SERVER ?? "redis-server";
 
@@ -31,4 +33,5 @@ export function ensureRedis() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) ensureRedis();
+// Run as a script, also through a link (run-tests' compiled tree links scripts/: its URL is the real path).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) ensureRedis();

@@ -1,4 +1,5 @@
-// One test file as scripts/run-tests.mjs runs it: `node --import tsx <file>` in a fresh temp
+// One test file as scripts/run-tests.mjs runs it: `node <file compiled>.js` (or `node --import tsx
+// <file>` without the compiled tree of scripts/compile-tests.mjs) in a fresh temp
 // root of its own (TMPDIR, TEMP and TMP point there, so os.tmpdir() in the file and in every child it
 // starts: CLI runs, redis-server, Chromium, resolves there), its reporter counts read from its output,
 // and then whatever it left in the root is named and removed. Leaving anything is a failure of the
@@ -90,25 +91,37 @@ export function reporterCounts(text) {
   return counts;
 }
 
+/** The compiled module of `file` (relative to the repository) in the compiled tree at `compiledRoot` (absolute), or null without one. */
+export function compiledPath(file, compiledRoot) {
+  return compiledRoot ? join(compiledRoot, file.replace(/\.ts$/, ".js")) : null;
+}
+
+/** How node runs `file`: its compiled module with source maps for stack traces, or its source under tsx. */
+function loaderArgs(compiledRoot) {
+  return compiledRoot ? ["--enable-source-maps"] : ["--import", "tsx"];
+}
+
 /**
  * Runs `file` (relative to `root`) in a fresh temp root under `tempParent`; resolves when it has exited
  * and its root is checked and removed: `output` is what it printed (stdout and stderr as they came,
  * then the spec report), `ms` its wall time, `leak` the leftover line or null. `extraArgs` go to node
  * before the file (more reporters).
  *
- * The file runs as `node --import tsx <file>` with the reporters named, not under `node --test`: one
+ * The file runs as `node --enable-source-maps <compiledRoot>/<file>.js` when given the compiled tree
+ * (scripts/compile-tests.mjs; cwd stays `root`), otherwise as `node --import tsx <file>`, with the
+ * reporters named, not under `node --test`: one
  * process per file as under `--test`, without a second (orchestrating) process per file. The spec
  * report goes to a file beside the root, not to stdout, where it could mix with what a test captures
  * of its own stdout (test/helpers/cli.ts runInProcess).
  */
-export function runTestFile({ file, root, tempParent, extraArgs = [], onSpawn = () => {} }) {
+export function runTestFile({ file, root, tempParent, compiledRoot = null, extraArgs = [], onSpawn = () => {} }) {
   const dir = makeTempRoot(tempParent, file);
   const report = `${dir}.spec`;
   const env = { ...process.env, FORCE_COLOR: "0", TMPDIR: dir, TEMP: dir, TMP: dir };
   delete env.NODE_TEST_CONTEXT; // set when the runner itself runs inside a test: the file would report to its parent
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--test-reporter=spec", `--test-reporter-destination=${report}`, ...extraArgs, file], {
+    const child = spawn(process.execPath, [...loaderArgs(compiledRoot), "--test-reporter=spec", `--test-reporter-destination=${report}`, ...extraArgs, compiledPath(file, compiledRoot) ?? file], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
       env,

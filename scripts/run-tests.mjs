@@ -1,16 +1,19 @@
-// Runs the test suite: finds every test/**/*.test.ts and runs each file with `node --import tsx`
-// and node:test's spec reporter (scripts/run-test-file.mjs), and fails when no
+// Runs the test suite: finds every test/**/*.test.ts, compiles the repository's TypeScript once into
+// a mirror tree (scripts/compile-tests.mjs: esbuild, file by file; a module that does not compile
+// fails the run, named) and runs each test file's compiled module with plain `node` and node:test's
+// spec reporter (scripts/run-test-file.mjs), one process per file, and fails when no
 // test ran, when any test failed, when any test was skipped or left as todo, or when a test file
 // left anything in the temp dir the runner gave it (TMPDIR/TEMP/TMP; see run-test-file.mjs).
 // Usage: node scripts/run-tests.mjs [--report-slow [N]] [path-prefix ...]   (e.g. test/stats)
 // --report-slow lists the N (default 10) slowest test files and tests at the end.
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { longestFirst, slowestSummary, takeReportSlowOption } from "./slow-tests.mjs";
 import { ensureRedis } from "./ensure-redis.mjs";
-import { runTestFile } from "./run-test-file.mjs";
+import { compiledPath, runTestFile } from "./run-test-file.mjs";
+import { CompileError, compileTree } from "./compile-tests.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -53,6 +56,35 @@ process.once("SIGINT", () => stop("SIGINT"));
 process.once("SIGTERM", () => stop("SIGTERM"));
 
 const started = performance.now();
+// The compiled tree (scripts/compile-tests.mjs), in the run's temp parent. A run started by a test
+// of this run (test/scripts/report-slow.test.ts) uses its parent's tree (COMPILED_TREE_ENV) when that
+// tree mirrors this repository: compiled minutes ago from the same sources.
+const COMPILED_TREE_ENV = "RUN_TESTS_COMPILED_TREE";
+function inheritedTree() {
+  const tree = process.env[COMPILED_TREE_ENV];
+  try {
+    return tree && realpathSync(join(tree, "package.json")) === realpathSync(join(root, "package.json")) ? tree : null;
+  } catch {
+    return null;
+  }
+}
+let compiledRoot = inheritedTree();
+if (!compiledRoot) {
+  compiledRoot = join(tempParent, "compiled");
+  // Readable by every user, as the repository is: a test runs a script of the tree as nobody
+  // (test/cluster/ensure-redis.test.ts). Each file's temp root stays its own (mkdtemp: 0700).
+  chmodSync(tempParent, 0o755);
+  try {
+    const n = await compileTree(root, compiledRoot);
+    console.log(`run-tests: compiled ${n} modules in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    console.error(err instanceof CompileError ? err.message : `run-tests: compiling the tests failed: ${err instanceof Error ? err.stack : String(err)}`);
+    rmSync(tempParent, { recursive: true, force: true, maxRetries: 3 });
+    if (slowRecordDir) rmSync(slowRecordDir, { recursive: true, force: true });
+    process.exit(1);
+  }
+}
+process.env[COMPILED_TREE_ENV] = compiledRoot;
 const totals = new Map();
 const failedFiles = [];
 const leaks = [];
@@ -62,10 +94,12 @@ async function worker() {
     const index = next++;
     const file = files[index];
     const slowReporter = slowRecordDir ? ["--test-reporter=./scripts/slow-tests.mjs", `--test-reporter-destination=${join(slowRecordDir, `${index}.jsonl`)}`] : [];
-    const r = await runTestFile({ file, root, tempParent, extraArgs: slowReporter, onSpawn: (c) => { running.add(c); c.once("close", () => running.delete(c)); } });
+    const r = await runTestFile({ file, root, tempParent, compiledRoot, extraArgs: slowReporter, onSpawn: (c) => { running.add(c); c.once("close", () => running.delete(c)); } });
     // A file's time for --report-slow: its whole process (imports, hooks and tests), as node --test gave it.
     if (slowRecordDir) {
       const record = join(slowRecordDir, `${index}.jsonl`);
+      // The tests' rows name the compiled module node ran: name the source instead.
+      if (existsSync(record)) writeFileSync(record, readFileSync(record, "utf8").replaceAll(JSON.stringify(compiledPath(file, compiledRoot)), JSON.stringify(join(root, file))));
       // The file's CPU: the reporter's last line, written in the file's process when its tests were over.
       const cpu = existsSync(record) ? readFileSync(record, "utf8").split("\n").filter((l) => l.startsWith('{"kind":"cpu"')).map((l) => JSON.parse(l).cpu).pop() : undefined;
       appendFileSync(record, `${JSON.stringify({ kind: "file", file: join(root, file), name: join(root, file), nesting: 0, ms: r.ms })}\n`);

@@ -3,11 +3,16 @@
 // stdout and stderr. Refuses to run against a dist/ older than src/.
 import { spawn, type ChildProcess } from "node:child_process";
 import { Command } from "commander";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/**
+ * The repository (the real folder: under scripts/run-tests.mjs this helper runs from the compiled
+ * tree, scripts/compile-tests.mjs, where package.json is a link to the repository's), so that
+ * commands run there (npm pack, the CLI) see the repository itself.
+ */
+export const REPO_ROOT = dirname(realpathSync(fileURLToPath(new URL("../../package.json", import.meta.url))));
 const MAIN = join(REPO_ROOT, "dist", "bundle", "cli.js");
 
 /** Newest modification time (ms) of the files under `dir` ending in `ext` (0 when none). */

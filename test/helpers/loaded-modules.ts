@@ -2,10 +2,17 @@
 // as Node loads it: type-only imports are gone, dynamic imports not followed until they run), in a
 // fresh child process: for tests that keep start-up paths light (issue 11).
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const hooks = new URL("./loaded-modules-hooks.mjs", import.meta.url).href;
+/**
+ * Run from scripts/run-tests.mjs's compiled tree (scripts/compile-tests.mjs: this helper is then a
+ * .js module): the child imports the compiled modules with plain node (no tsx, compiled as tsx
+ * compiles them), and each is named by its source (.ts).
+ */
+const COMPILED = import.meta.url.endsWith(".js");
 
 /**
  * Paths (relative to the repository, e.g. "src/pipeline/analyze.ts") of the project's modules
@@ -25,7 +32,7 @@ export function builtinsImportedBy(modulePath: string): string[] {
 
 /** URLs of every module loaded by importing `modulePath` (relative to the repository). */
 function urlsLoadedBy(modulePath: string): string[] {
-  const target = new URL(modulePath, `file://${root}/`).href;
+  const target = new URL(COMPILED ? modulePath.replace(/\.ts$/, ".js") : modulePath, `file://${root}/`).href;
   const script = `
     import { register } from "node:module";
     import { MessageChannel } from "node:worker_threads";
@@ -38,6 +45,8 @@ function urlsLoadedBy(modulePath: string): string[] {
     port1.close();
     process.stdout.write(JSON.stringify([...loaded]));
   `;
-  const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
-  return JSON.parse(out) as string[];
+  const out = execFileSync(process.execPath, [...(COMPILED ? [] : ["--import", "tsx"]), "--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
+  const urls = JSON.parse(out) as string[];
+  const source = (u: string): string => (u.startsWith("file:") && u.endsWith(".js") && existsSync(fileURLToPath(u.replace(/\.js$/, ".ts"))) ? u.replace(/\.js$/, ".ts") : u);
+  return COMPILED ? urls.map(source) : urls;
 }

@@ -14,7 +14,7 @@ function removeAll(): void {
   made.clear();
 }
 
-// In a test file's process (run-tests runs `node --import tsx x.test.ts`; `node --test` sets
+// In a test file's process (run-tests runs `node x.test.js`, compiled; `node --test` sets
 // NODE_TEST_CONTEXT) the hook is registered when the file first imports this module, before its
 // tests run: it belongs to the file's root and runs after all its tests, whatever they did. In a
 // bench script that uses a test helper, an `after` hook would start node:test's reporter, so only

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { builtinsImportedBy, modulesLoadedBy } from "../helpers/loaded-modules.js";
 import { ROW_TASKS_URL } from "../../src/pipeline/row-tasks-url.js";
+import { MODULE_EXT } from "../../src/kernels/load.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE } from "../../src/util/limits.js";
 import { HISTOGRAM_SAMPLE_SIZE } from "../../src/stats/histogram-sample.js";
 
@@ -34,7 +35,7 @@ test("a statistics worker loads its kernels and the message protocol, not the po
 
 test("the row tasks' URL, named without loading them, is the module's own", async () => {
   const tasks = await import("../../src/pipeline/row-tasks.js");
-  assert.equal(ROW_TASKS_URL, new URL("../../src/pipeline/row-tasks.ts", import.meta.url).href);
+  assert.equal(ROW_TASKS_URL, new URL(`../../src/pipeline/row-tasks${MODULE_EXT}`, import.meta.url).href);
   assert.equal(typeof tasks.tensorRowStatsOf, "function");
   assert.equal(DEFAULT_SHAPE_SAMPLE_SIZE, HISTOGRAM_SAMPLE_SIZE, "--shape-sample's default is the histogram sample size (stored with a run's options)");
 });
