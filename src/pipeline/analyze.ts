@@ -100,6 +100,13 @@ export interface AnalyzeSummary {
   eventSeconds: number;
   /** CPU seconds (user + system, whole process) spent detecting events; absent when none were detected. */
   eventCpuSeconds?: number;
+  /**
+   * Where the detected events' inputs came from: "held", the rows this command wrote (every
+   * checkpoint of the run in the store), detected while the last write committed; "store", read
+   * back once committed (checkpoints stored before, or more rows than a detection batch holds).
+   * Absent when no events were detected.
+   */
+  eventInputs?: "held" | "store";
   /** Local runs: the training log (trainer_state.json of the last checkpoint) stored as metrics of source "trainer_state"; null when there is none. */
   metrics: TrainerMetricsImport | null;
   /** hf:// runs: bytes fetched over HTTP, and the total size of the analyzed checkpoints' files. */
@@ -135,6 +142,7 @@ const lazyModule = <M>(load: () => Promise<M>): (() => Promise<M>) => {
   };
 };
 const eventsModule = lazyModule(() => import("./events.js"));
+const eventHeldModule = lazyModule(() => import("./event-held.js"));
 const runMetricsModule = lazyModule(() => import("./run-metrics.js"));
 let afterStatisticsLoading = false;
 /** Starts loading the modules used after the statistics, event detection's when `events` (once; a failure is thrown where they are used). */
@@ -142,7 +150,10 @@ function loadAfterStatistics(events: boolean): void {
   if (afterStatisticsLoading) return;
   afterStatisticsLoading = true;
   void runMetricsModule();
-  if (events) void eventsModule();
+  if (events) {
+    void eventsModule();
+    void eventHeldModule();
+  }
 }
 
 export async function analyzeRun(runPath: string, options: AnalyzeOptions): Promise<AnalyzeSummary> {
@@ -171,6 +182,8 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   const selection = selectionOf(options);
   const statsOptions = statsOptionsOf(options);
   let writer: BatchWriter | undefined;
+  // what the event detectors read of each checkpoint written (pipeline/event-held.ts)
+  let held: import("./event-held.js").HeldEventRows | undefined;
   const stages = new Set<CheckpointStage>(); // a failure can leave batches unwritten: discarded below
   const opening = fresh ? openStoreAndPoolEarly(options) : await openStoreAndPool(options).then(({ store, pool }) => ({ store: Promise.resolve(store), pool: Promise.resolve(pool) }));
   try {
@@ -222,6 +235,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
         // write under way ends (the waiting ones are then written in one transaction).
         stamp(`checkpoint ${cp.step}: write queued`);
         await batchWriter.write(batch, { remaining: todo.length - 1 - todo.indexOf(item) });
+        if (options.events !== false) (held ??= new (await eventHeldModule()).HeldEventRows()).add(cp.step, batch);
         if (serial(batch.tensorCount + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);
         progress(i + 1, cp.step, summary.bytes, 0, 0);
@@ -234,18 +248,30 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     const claim = await claiming;
     const [store, pool] = await Promise.all([opening.store, opening.pool]);
     summary.storePath = store.path;
+    // Event detection does not use the workers: their threads (each a V8 heap and WASM memories,
+    // 50-80 MB together) go before it, which may start before the last write ends (20,000-tensor
+    // checkpoints x 3: peak 515-557 -> 444-464 MB). A pool given in options is handed over, so it goes too.
+    // The workers stop on their own threads while the events are detected (awaited in the finally below).
+    void pool.close();
+    stamp("analyze: pool closing");
+    // A run none of whose checkpoints were in the store before: its events are detected from the
+    // rows held of what was written (the same inputs as the store's), while the last write commits;
+    // they are stored after it. Otherwise (checkpoints stored by an earlier command, or more rows
+    // than one detection batch holds) they are read from the store once it is committed.
+    const eventOptions = options.events === true || options.events === undefined ? {} : options.events === false ? null : options.events;
+    const heldReader = eventOptions !== null && !claim.existing && summary.skipped === 0 ? held?.reader(runId) ?? null : null;
+    held = undefined;
+    const detecting = heldReader === null || eventOptions === null ? undefined : eventsModule().then((m) => {
+      stamp("analyze: events from held rows start");
+      return m.detectEventsFrom(heldReader, eventOptions);
+    });
+    detecting?.catch(() => {}); // thrown where it is awaited (after the write)
     await writer?.flush();
     stamp("analyze: last checkpoint committed");
     // The write-ahead log goes into the store file on DuckDB's threads while the events are
     // detected (reads only); the writes after them (training log, events) wait for it, and the
     // close has only theirs left to move (demo: the training log's import paid ~0.1 s for it).
     store.checkpointWalBeside();
-    // Event detection does not use the workers: their threads (each a V8 heap and WASM memories,
-    // 50-80 MB together) go before it (20,000-tensor checkpoints x 3: peak 515-557 -> 444-464 MB).
-    // A pool given in options is handed over, so it goes too.
-    // The workers stop on their own threads while the events are detected (awaited in the finally below).
-    void pool.close();
-    stamp("analyze: pool closing");
     // the training log is read now, while the store moves its log; stored once the events are detected
     const metricsRead = !run.remote && claim.registered ? runMetricsModule().then((m) => m.readTrainerStateMetrics(checkpoints)) : null;
     metricsRead?.catch(() => {}); // thrown where it is stored
@@ -265,11 +291,12 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       const { countEventsByKind, recomputeRunEvents } = await eventsModule();
       // the training log is stored once the events are detected (before theirs: the run's transition
       // reads it), and when their detection fails
-      const detected = await recomputeRunEvents(store, runId, options.events === true ? {} : options.events ?? {}, importMetrics).catch(async (err: unknown) => {
+      const detected = await recomputeRunEvents(store, runId, eventOptions ?? {}, importMetrics, detecting).catch(async (err: unknown) => {
         await importMetrics().catch(() => {});
         throw err;
       });
       summary.events = countEventsByKind(detected);
+      summary.eventInputs = detecting !== undefined ? "held" : "store";
       summary.eventSeconds = (Date.now() - eventsStarted) / 1000;
       stamp("analyze: events end");
       const cpu = process.cpuUsage(eventsCpu);

@@ -34,6 +34,8 @@ import { CheckpointGroupsBuilder, type PackedGroupSketch } from "./groups.js";
 import type { EncodedRowStats, GroupRowSpec, RowStats, TensorRowSpec } from "./row-tasks.js";
 import { ROW_TASKS_URL } from "./row-tasks-url.js";
 import type { EncodedTensorRow } from "../store/codec.js";
+import type { EventStatValues } from "../store/event-queries.js";
+import { eventStatValuesOf } from "../store/event-values.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../util/limits.js";
 import { stamp } from "../util/timeline.js";
 
@@ -111,6 +113,19 @@ export interface CheckpointBatch extends CheckpointResult {
   /** Bytes fetched over the network (0 for local files) and the total size of the checkpoint's files. */
   readonly bytesTransferred: number;
   readonly filesBytes: number;
+  /** What event detection reads of each tensor row (in tensor order) and the kept values, whether staged or in `tensors` (pipeline/event-held.ts). */
+  readonly eventRows: readonly EventRowSource[];
+  readonly eventTrajectories: readonly TrajectoryInput[];
+}
+
+/** A tensor row as event detection reads it once stored: its key, EventStatValues, and its histogram (the stored one). */
+export interface EventRowSource {
+  readonly tensor: string;
+  readonly layer: number | null;
+  readonly role: TensorStatsInput["role"];
+  readonly kind: TensorStatsInput["kind"];
+  readonly values: EventStatValues;
+  readonly histogram: TensorStatsInput["histogram"];
 }
 
 /** Kept in full at every checkpoint: LayerNorm parameters and biases up to the size limit. */
@@ -175,6 +190,8 @@ export async function analyzeCheckpoint(
       buffers,
       trajectories: rows.trajectories,
       nonFinite: rows.nonFinite,
+      eventRows: rows.eventRows,
+      eventTrajectories: rows.eventTrajectories,
       bytesTransferred: open.bytesTransferred(),
       filesBytes: open.filesBytes,
       ...(stage !== undefined && { stage }),
@@ -187,6 +204,8 @@ export async function analyzeCheckpoint(
 interface TensorResult {
   /** Encoded when it goes to a stage. */
   row: TensorStatsInput | EncodedTensorRow;
+  /** What event detection reads of the row once stored. */
+  event: EventStatValues;
   /** Its histogram in typed arrays, as the worker sent it (merged into the groups as it is). */
   sketch: PackedSketch;
   trajectory: TrajectoryInput | null;
@@ -203,6 +222,8 @@ class TensorRowCollector {
   readonly tensors: TensorStatsInput[] = [];
   readonly trajectories: TrajectoryInput[] = [];
   readonly nonFinite: NonFiniteReport[] = [];
+  readonly eventRows: EventRowSource[] = [];
+  readonly eventTrajectories: TrajectoryInput[] = [];
   private readonly early = new Map<number, TensorResult>();
   private next = 0;
   private chunk: TensorResult[] = [];
@@ -243,11 +264,13 @@ class TensorRowCollector {
     if (this.failure !== null) throw this.failure.error;
   }
 
-  private take({ row, sketch, trajectory }: TensorResult): void {
+  private take({ row, sketch, trajectory, event }: TensorResult): void {
     this.groups.add(row, sketch);
+    this.eventRows.push({ tensor: row.tensor, layer: row.layer, role: row.role, kind: row.kind, values: event, histogram: row.histogram });
+    if (trajectory !== null) this.eventTrajectories.push(trajectory);
     if (sketch.nan + sketch.posinf + sketch.neginf > 0) this.nonFinite.push({ step: this.step, tensor: row.tensor, nan: sketch.nan, inf: sketch.posinf + sketch.neginf });
     if (this.stage !== undefined) {
-      this.chunk.push({ row, sketch, trajectory });
+      this.chunk.push({ row, sketch, trajectory, event });
       return;
     }
     this.tensors.push(row as TensorStatsInput); // not encoded without a stage
@@ -289,7 +312,7 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
       tensor: ref.name, layer: cls.layer, role: cls.role, kind: cls.kind, dtype: ref.dtype, shape: [...ref.shape],
       histogram: { keys: sketch.histKeys, counts: sketch.histCounts }, stats: value.stats, json: value.json,
     };
-    return { row: encoded, sketch, trajectory };
+    return { row: encoded, sketch, trajectory, event: value.event };
   }
   const stats = value;
   // rows kept whole store their sketch as JSON (plain arrays, as before); the groups take the typed one
@@ -301,7 +324,7 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
     histogram: { keys: plain.histKeys, counts: plain.histCounts },
     sketch: plain,
   }, stats.summary, stats.extra !== undefined ? { extra: stats.extra } : null);
-  return { row, sketch, trajectory };
+  return { row, sketch, trajectory, event: eventStatValuesOf(row) };
 }
 
 /** Group rows (model, roles, layers) from merged sketches; summaries and shapes on the workers. */
