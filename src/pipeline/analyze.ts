@@ -13,7 +13,7 @@ import { DEFAULT_KEEP_FULL_MAX_ELEMENTS, DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPEC
 import { UsageError } from "../util/errors.js";
 import { BatchWriter, discardStages, withStage } from "./batch-writer.js";
 import type { CheckpointStage } from "../store/staging.js";
-import { analyzeCheckpoint, type CheckpointBatch, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
+import { analyzeCheckpoint, EventRowBudget, type CheckpointBatch, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
 import { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
 import type { DynamicsEventKind, EventDetectionOptions } from "./events.js";
 import type { TrainerMetricsImport } from "./run-metrics.js";
@@ -180,7 +180,8 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     ...(run.remote && { remote: { bytesTransferred: 0, filesBytes: 0 } }),
   };
   const selection = selectionOf(options);
-  const statsOptions = statsOptionsOf(options);
+  // what event detection reads of the rows is collected, up to one detection batch (pipeline/event-held.ts)
+  const statsOptions: CheckpointStatsOptions = { ...statsOptionsOf(options), ...(options.events !== false && { eventRows: new EventRowBudget() }) };
   let writer: BatchWriter | undefined;
   // what the event detectors read of each checkpoint written (pipeline/event-held.ts)
   let held: import("./event-held.js").HeldEventRows | undefined;

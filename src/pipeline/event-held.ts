@@ -48,6 +48,10 @@ export class HeldEventRows {
   /** Keeps what detection reads of checkpoint `step`'s batch (a step added twice is a bug). */
   add(step: number, batch: HeldBatch): void {
     if (this.droppedBecause !== null) return;
+    if (batch.eventRows === null) {
+      this.drop("rows not collected (more than one detection batch)");
+      return;
+    }
     if (this.steps.has(step)) throw new Error(`event rows of step ${step} were held twice: a bug in the caller`);
     this.steps.add(step);
     for (const r of batch.eventRows) {

@@ -228,6 +228,13 @@ class LayerForkTensors {
  * are read (detectRunEvents): their reads' callbacks then run, and DuckDB moves on to the next.
  */
 const EVENT_DETECTION_YIELD_MS = 5;
+
+/** Gives the event loop a turn once EVENT_DETECTION_YIELD_MS passed since the last (detection beside the store's last write: its next transaction starts on this thread). */
+async function turn(last: { at: number }): Promise<void> {
+  if (performance.now() - last.at <= EVENT_DETECTION_YIELD_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  last.at = performance.now();
+}
 /**
  * Tensor rows of the last batch up to which the groups are read while its events are detected
  * (the demo: 676 rows); beyond it they are read afterwards, so that a long or wide run holds one
@@ -358,8 +365,11 @@ export async function detectEventsFrom(reader: EventInputReader, options: EventD
   const { groups, fromHistograms } = await readGroups();
   stamp("events: groups read");
   const events: DynamicsEvent[] = tensors.perTensor;
+  const last = { at: performance.now() };
+  const yields = reader.overlapsWrites === true ? () => turn(last) : () => undefined;
   if (fromHistograms !== null) {
     for (const group of groups) {
+      await yields();
       const { steps: at, snapshots } = fromHistograms.get(group)!;
       events.push(...modeEvents(group, at, snapshots, false, s));
     }
@@ -368,7 +378,10 @@ export async function detectEventsFrom(reader: EventInputReader, options: EventD
   events.push(...(layerForksEarly ?? layerForksOf()));
   stamp("events: layer forks detected");
   if (wants("change_point")) {
-    for (const target of groups) events.push(...changePointEventsOf(target, s));
+    for (const target of groups) {
+      await yields();
+      events.push(...changePointEventsOf(target, s));
+    }
     events.push(...tensors.changePoints);
   }
   stamp("events: change points detected");

@@ -11,10 +11,10 @@ import { writeSyntheticRun } from "../../src/runs/synth.js";
 import { discoverRun } from "../../src/runs/discovery.js";
 import { StatsPool } from "../../src/kernels/stats-pool.js";
 import { analyzeRun } from "../../src/pipeline/analyze.js";
-import { analyzeCheckpoint } from "../../src/pipeline/checkpoint-batch.js";
+import { analyzeCheckpoint, EventRowBudget, EVENT_ROWS_HELD_MAX, EVENT_VALUES_HELD_MAX_BYTES } from "../../src/pipeline/checkpoint-batch.js";
 import { BatchWriter, withStage } from "../../src/pipeline/batch-writer.js";
 import { HeldEventRows } from "../../src/pipeline/event-held.js";
-import { histogramNameOf, histogramRowKey, storeEventInputs, type EventInputReader, type EventTarget } from "../../src/pipeline/event-inputs.js";
+import { EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES, histogramNameOf, histogramRowKey, storeEventInputs, type EventInputReader, type EventTarget } from "../../src/pipeline/event-inputs.js";
 import { detectEventsFrom, detectRunEvents, recomputeRunEvents } from "../../src/pipeline/events.js";
 import { histogramMasses, snapshotFromHistogramMasses, storedHistogramShapeOf } from "../../src/dynamics/modes/snapshots.js";
 import { claimRun } from "../../src/store/identity.js";
@@ -67,8 +67,9 @@ test("held event inputs: equal to the store's for the same checkpoints (rows, ke
     const claim = await claimRun(store, { run_id: "run", source: join(dir, "run") });
     const writer = new BatchWriter(claim);
     const held = new HeldEventRows();
+    const budget = new EventRowBudget();
     for (const cp of [...checkpoints].reverse()) { // any order
-      const batch = await withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, {}, {}, pool, undefined, {}, stage));
+      const batch = await withStage(claim, cp.step, (stage) => analyzeCheckpoint(cp, {}, { eventRows: budget }, pool, undefined, {}, stage));
       assert.equal(batch.tensors.length, 0, "rows staged: the held ones come from the workers' encoded rows");
       await writer.write(batch);
       held.add(cp.step, batch);
@@ -97,6 +98,17 @@ test("held event inputs: equal to the store's for the same checkpoints (rows, ke
     const events = await detectEventsFrom(fromHeld);
     assert.ok(events.length > 0, "events found");
     assert.deepStrictEqual(events, await detectRunEvents(store, "run"));
+    // a budget passed while a checkpoint is analyzed: none of its rows collected (nor any later checkpoint's), nothing held
+    assert.deepEqual([EVENT_ROWS_HELD_MAX, EVENT_VALUES_HELD_MAX_BYTES], [EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES], "one detection batch is held");
+    const tight = new EventRowBudget(5, EVENT_VALUES_HELD_MAX_BYTES);
+    const cut = await analyzeCheckpoint(checkpoints[0]!, {}, { eventRows: tight }, pool);
+    assert.equal(cut.eventRows, null);
+    assert.ok(tight.exhausted);
+    assert.equal((await analyzeCheckpoint(checkpoints[1]!, {}, { eventRows: tight }, pool)).eventRows, null, "none after the budget is passed");
+    assert.equal((await analyzeCheckpoint(checkpoints[1]!, {}, {}, pool)).eventRows, null, "none without a budget");
+    const partly = new HeldEventRows();
+    partly.add(0, cut);
+    assert.equal(partly.reader("run"), null);
     // a limit passed: nothing held, no reader
     const small = new HeldEventRows({ rows: 10, trajectoryBytes: LIMITS.trajectoryBytes });
     small.add(0, { eventRows: Array.from({ length: 11 }, (_, i) => ({ tensor: `t${i}`, layer: null, role: "other", kind: "weight", values: { std: 1, mean: 0, excess_kurtosis: 0, frac_abs_le: {}, frac_abs_le_rel_std: {}, extra: {} }, histogram: undefined })), eventTrajectories: [], groups: [] });
