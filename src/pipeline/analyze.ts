@@ -185,6 +185,8 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
   let writer: BatchWriter | undefined;
   // what the event detectors read of each checkpoint written (pipeline/event-held.ts)
   let held: import("./event-held.js").HeldEventRows | undefined;
+  const eventOptions = options.events === true || options.events === undefined ? {} : options.events === false ? null : options.events;
+  let detecting: Promise<import("./events.js").DynamicsEvent[]> | undefined;
   const stages = new Set<CheckpointStage>(); // a failure can leave batches unwritten: discarded below
   const opening = fresh ? openStoreAndPoolEarly(options) : await openStoreAndPool(options).then(({ store, pool }) => ({ store: Promise.resolve(store), pool: Promise.resolve(pool) }));
   try {
@@ -232,11 +234,27 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
           return;
         }
         const batchWriter = writer;
+        if (eventOptions !== null) {
+          (held ??= new (await eventHeldModule()).HeldEventRows()).add(cp.step, batch);
+          // A run none of whose checkpoints were in the store before: its events are detected from
+          // the rows held of what is written (the same inputs as the store's) once the last batch is
+          // here, while the last writes commit; they are stored after them. Otherwise (checkpoints
+          // stored by an earlier command, or more rows than one detection batch holds) they are read
+          // from the store once it is committed.
+          const reader = item === todo[todo.length - 1] && !claim.existing && summary.skipped === 0 ? held.reader(runId) : null;
+          if (reader !== null) {
+            held = undefined;
+            detecting = eventsModule().then((m) => {
+              stamp("analyze: events from held rows start");
+              return m.detectEventsFrom(reader, eventOptions);
+            });
+            detecting.catch(() => {}); // thrown where it is awaited (after the writes)
+          }
+        }
         // Returns once the batch is queued; with WRITER_MAX_WAITING batches waiting already, once the
         // write under way ends (the waiting ones are then written in one transaction).
         stamp(`checkpoint ${cp.step}: write queued`);
         await batchWriter.write(batch, { remaining: todo.length - 1 - todo.indexOf(item) });
-        if (options.events !== false) (held ??= new (await eventHeldModule()).HeldEventRows()).add(cp.step, batch);
         if (serial(batch.tensorCount + batch.buffers.length)) await batchWriter.flush();
         countBatch(summary, batch);
         progress(i + 1, cp.step, summary.bytes, 0, 0);
@@ -255,18 +273,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     // The workers stop on their own threads while the events are detected (awaited in the finally below).
     void pool.close();
     stamp("analyze: pool closing");
-    // A run none of whose checkpoints were in the store before: its events are detected from the
-    // rows held of what was written (the same inputs as the store's), while the last write commits;
-    // they are stored after it. Otherwise (checkpoints stored by an earlier command, or more rows
-    // than one detection batch holds) they are read from the store once it is committed.
-    const eventOptions = options.events === true || options.events === undefined ? {} : options.events === false ? null : options.events;
-    const heldReader = eventOptions !== null && !claim.existing && summary.skipped === 0 ? held?.reader(runId) ?? null : null;
     held = undefined;
-    const detecting = heldReader === null || eventOptions === null ? undefined : eventsModule().then((m) => {
-      stamp("analyze: events from held rows start");
-      return m.detectEventsFrom(heldReader, eventOptions);
-    });
-    detecting?.catch(() => {}); // thrown where it is awaited (after the write)
     await writer?.flush();
     stamp("analyze: last checkpoint committed");
     // The write-ahead log goes into the store file on DuckDB's threads while the events are
