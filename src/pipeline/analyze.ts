@@ -13,7 +13,7 @@ import { DEFAULT_KEEP_FULL_MAX_ELEMENTS, DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPEC
 import { UsageError } from "../util/errors.js";
 import { BatchWriter, discardStages, withStage } from "./batch-writer.js";
 import type { CheckpointStage } from "../store/staging.js";
-import { analyzeCheckpoint, type CheckpointBatch, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
+import { analyzeCheckpoint, EventRowBudget, type CheckpointBatch, type CheckpointStatsOptions, type NonFiniteReport, type TensorSelection } from "./checkpoint-batch.js";
 import { createAnalyzePool, DEFAULT_ANALYZE_WORKERS } from "./analyze-pool.js";
 import type { DynamicsEventKind, EventDetectionOptions } from "./events.js";
 import type { TrainerMetricsImport } from "./run-metrics.js";
@@ -100,6 +100,13 @@ export interface AnalyzeSummary {
   eventSeconds: number;
   /** CPU seconds (user + system, whole process) spent detecting events; absent when none were detected. */
   eventCpuSeconds?: number;
+  /**
+   * Where the detected events' inputs came from: "held", the rows this command wrote (every
+   * checkpoint of the run in the store), detected while the last write committed; "store", read
+   * back once committed (checkpoints stored before, or more rows than a detection batch holds).
+   * Absent when no events were detected.
+   */
+  eventInputs?: "held" | "store";
   /** Local runs: the training log (trainer_state.json of the last checkpoint) stored as metrics of source "trainer_state"; null when there is none. */
   metrics: TrainerMetricsImport | null;
   /** hf:// runs: bytes fetched over HTTP, and the total size of the analyzed checkpoints' files. */
@@ -135,6 +142,7 @@ const lazyModule = <M>(load: () => Promise<M>): (() => Promise<M>) => {
   };
 };
 const eventsModule = lazyModule(() => import("./events.js"));
+const eventHeldModule = lazyModule(() => import("./event-held.js"));
 const runMetricsModule = lazyModule(() => import("./run-metrics.js"));
 let afterStatisticsLoading = false;
 /** Starts loading the modules used after the statistics, event detection's when `events` (once; a failure is thrown where they are used). */
@@ -142,7 +150,10 @@ function loadAfterStatistics(events: boolean): void {
   if (afterStatisticsLoading) return;
   afterStatisticsLoading = true;
   void runMetricsModule();
-  if (events) void eventsModule();
+  if (events) {
+    void eventsModule();
+    void eventHeldModule();
+  }
 }
 
 export async function analyzeRun(runPath: string, options: AnalyzeOptions): Promise<AnalyzeSummary> {
@@ -169,8 +180,13 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     ...(run.remote && { remote: { bytesTransferred: 0, filesBytes: 0 } }),
   };
   const selection = selectionOf(options);
-  const statsOptions = statsOptionsOf(options);
+  // what event detection reads of the rows is collected, up to one detection batch (pipeline/event-held.ts)
+  const statsOptions: CheckpointStatsOptions = { ...statsOptionsOf(options), ...(options.events !== false && { eventRows: new EventRowBudget() }) };
   let writer: BatchWriter | undefined;
+  // what the event detectors read of each checkpoint written (pipeline/event-held.ts)
+  let held: import("./event-held.js").HeldEventRows | undefined;
+  const eventOptions = options.events === true || options.events === undefined ? {} : options.events === false ? null : options.events;
+  let detecting: Promise<import("./events.js").DynamicsEvent[]> | undefined;
   const stages = new Set<CheckpointStage>(); // a failure can leave batches unwritten: discarded below
   // A store not on disk opens once the first checkpoint's first tasks are posted (its folder is
   // made now): loading DuckDB (its client and native library, ~50-70 ms of the main thread) and
@@ -228,6 +244,23 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
           return;
         }
         const batchWriter = writer;
+        if (eventOptions !== null) {
+          (held ??= new (await eventHeldModule()).HeldEventRows()).add(cp.step, batch);
+          // A run none of whose checkpoints were in the store before: its events are detected from
+          // the rows held of what is written (the same inputs as the store's) once the last batch is
+          // here, while the last writes commit; they are stored after them. Otherwise (checkpoints
+          // stored by an earlier command, or more rows than one detection batch holds) they are read
+          // from the store once it is committed.
+          const reader = item === todo[todo.length - 1] && !claim.existing && summary.skipped === 0 ? held.reader(runId) : null;
+          if (reader !== null) {
+            held = undefined;
+            detecting = eventsModule().then((m) => {
+              stamp("analyze: events from held rows start");
+              return m.detectEventsFrom(reader, eventOptions);
+            });
+            detecting.catch(() => {}); // thrown where it is awaited (after the writes)
+          }
+        }
         // Returns once the batch is queued; with WRITER_MAX_WAITING batches waiting already, once the
         // write under way ends (the waiting ones are then written in one transaction).
         stamp(`checkpoint ${cp.step}: write queued`);
@@ -246,18 +279,19 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     const claim = await claiming;
     const [store, pool] = await Promise.all([opening.store, opening.pool]);
     summary.storePath = store.path;
+    // Event detection does not use the workers: their threads (each a V8 heap and WASM memories,
+    // 50-80 MB together) go before it, which may start before the last write ends (20,000-tensor
+    // checkpoints x 3: peak 515-557 -> 444-464 MB). A pool given in options is handed over, so it goes too.
+    // The workers stop on their own threads while the events are detected (awaited in the finally below).
+    void pool.close();
+    stamp("analyze: pool closing");
+    held = undefined;
     await writer?.flush();
     stamp("analyze: last checkpoint committed");
     // The write-ahead log goes into the store file on DuckDB's threads while the events are
     // detected (reads only); the writes after them (training log, events) wait for it, and the
     // close has only theirs left to move (demo: the training log's import paid ~0.1 s for it).
     store.checkpointWalBeside();
-    // Event detection does not use the workers: their threads (each a V8 heap and WASM memories,
-    // 50-80 MB together) go before it (20,000-tensor checkpoints x 3: peak 515-557 -> 444-464 MB).
-    // A pool given in options is handed over, so it goes too.
-    // The workers stop on their own threads while the events are detected (awaited in the finally below).
-    void pool.close();
-    stamp("analyze: pool closing");
     // the training log is read now, while the store moves its log; stored once the events are detected
     const metricsRead = !run.remote && claim.registered ? runMetricsModule().then((m) => m.readTrainerStateMetrics(checkpoints)) : null;
     metricsRead?.catch(() => {}); // thrown where it is stored
@@ -277,11 +311,12 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
       const { countEventsByKind, recomputeRunEvents } = await eventsModule();
       // the training log is stored once the events are detected (before theirs: the run's transition
       // reads it), and when their detection fails
-      const detected = await recomputeRunEvents(store, runId, options.events === true ? {} : options.events ?? {}, importMetrics).catch(async (err: unknown) => {
+      const detected = await recomputeRunEvents(store, runId, eventOptions ?? {}, importMetrics, detecting).catch(async (err: unknown) => {
         await importMetrics().catch(() => {});
         throw err;
       });
       summary.events = countEventsByKind(detected);
+      summary.eventInputs = detecting !== undefined ? "held" : "store";
       summary.eventSeconds = (Date.now() - eventsStarted) / 1000;
       stamp("analyze: events end");
       const cpu = process.cpuUsage(eventsCpu);

@@ -34,6 +34,8 @@ import { CheckpointGroupsBuilder, type PackedGroupSketch } from "./groups.js";
 import type { EncodedRowStats, GroupRowSpec, RowStats, TensorRowSpec } from "./row-tasks.js";
 import { ROW_TASKS_URL } from "./row-tasks-url.js";
 import type { EncodedTensorRow } from "../store/codec.js";
+import type { EventStatValues } from "../store/event-queries.js";
+import { eventStatValuesOf } from "../store/event-values.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../util/limits.js";
 import { stamp } from "../util/timeline.js";
 
@@ -63,6 +65,40 @@ export interface CheckpointStatsOptions {
   readonly shapeSampleSize?: number;
   /** Spectral summary of attention/MLP matrices with min(rows, cols) up to this; 0 disables (default DEFAULT_SPECTRAL_MAX_DIM). */
   readonly spectralMaxDim?: number;
+  /** Collect what event detection reads of the rows (CheckpointBatch.eventRows) while this budget lasts; default: none collected. */
+  readonly eventRows?: EventRowBudget;
+}
+
+/**
+ * Tensor rows and bytes of kept values an analysis holds for event detection (pipeline/event-held.ts):
+ * one detection batch's (events.ts reads at most EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES
+ * at once; equal, test/pipeline/event-held.test.ts). Beyond them the events are read from the store.
+ */
+export const EVENT_ROWS_HELD_MAX = 16_384;
+export const EVENT_VALUES_HELD_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * What is left of an analysis' budget of rows held for event detection, shared by its checkpoints
+ * (several under way at once); once passed, no checkpoint collects any more, so the rows held do
+ * not grow with the tensor count (20,000 one-element tensors per checkpoint: none held).
+ */
+export class EventRowBudget {
+  private passed = false;
+
+  constructor(private rows = EVENT_ROWS_HELD_MAX, private bytes = EVENT_VALUES_HELD_MAX_BYTES) {}
+
+  /** Takes one row and its kept values' bytes; false once the budget is passed (then always). */
+  take(bytes: number): boolean {
+    if (this.passed) return false;
+    this.rows -= 1;
+    this.bytes -= bytes;
+    if (this.rows < 0 || this.bytes < 0) this.passed = true;
+    return !this.passed;
+  }
+
+  get exhausted(): boolean {
+    return this.passed;
+  }
 }
 
 export interface NonFiniteReport {
@@ -111,6 +147,22 @@ export interface CheckpointBatch extends CheckpointResult {
   /** Bytes fetched over the network (0 for local files) and the total size of the checkpoint's files. */
   readonly bytesTransferred: number;
   readonly filesBytes: number;
+  /**
+   * What event detection reads of each tensor row (in tensor order) and the kept values, whether
+   * staged or in `tensors` (pipeline/event-held.ts); null when not collected (no budget, or it was passed).
+   */
+  readonly eventRows: readonly EventRowSource[] | null;
+  readonly eventTrajectories: readonly TrajectoryInput[];
+}
+
+/** A tensor row as event detection reads it once stored: its key, EventStatValues, and its histogram (the stored one). */
+export interface EventRowSource {
+  readonly tensor: string;
+  readonly layer: number | null;
+  readonly role: TensorStatsInput["role"];
+  readonly kind: TensorStatsInput["kind"];
+  readonly values: EventStatValues;
+  readonly histogram: TensorStatsInput["histogram"];
 }
 
 /** Kept in full at every checkpoint: LayerNorm parameters and biases up to the size limit. */
@@ -158,7 +210,7 @@ export async function analyzeCheckpoint(
     }));
     let done = 0;
     const progress = (n: number) => onBytes?.((done += n), total);
-    const rows = new TensorRowCollector(checkpoint.step, stage);
+    const rows = new TensorRowCollector(checkpoint.step, stage, options.eventRows);
     const encode = stage !== undefined; // staged rows are only written: their JSON columns come encoded
     await mapInOrder(params.map((ref, i) => ({ ref, i })), TENSORS_IN_FLIGHT, async ({ ref, i }) => rows.put(i, await analyzeTensor(ref, checkpoint.step, options, pool, progress, encode)),
       () => { stamp(`checkpoint ${checkpoint.step}: all started`); events.allStarted?.(); }, TENSOR_REORDER_WINDOW);
@@ -175,6 +227,8 @@ export async function analyzeCheckpoint(
       buffers,
       trajectories: rows.trajectories,
       nonFinite: rows.nonFinite,
+      eventRows: rows.eventRows,
+      eventTrajectories: rows.eventTrajectories,
       bytesTransferred: open.bytesTransferred(),
       filesBytes: open.filesBytes,
       ...(stage !== undefined && { stage }),
@@ -187,6 +241,8 @@ export async function analyzeCheckpoint(
 interface TensorResult {
   /** Encoded when it goes to a stage. */
   row: TensorStatsInput | EncodedTensorRow;
+  /** What event detection reads of the row once stored, when asked for (TensorRowSpec.event; computed here for rows not encoded). */
+  event: EventStatValues | undefined;
   /** Its histogram in typed arrays, as the worker sent it (merged into the groups as it is). */
   sketch: PackedSketch;
   trajectory: TrajectoryInput | null;
@@ -203,6 +259,8 @@ class TensorRowCollector {
   readonly tensors: TensorStatsInput[] = [];
   readonly trajectories: TrajectoryInput[] = [];
   readonly nonFinite: NonFiniteReport[] = [];
+  eventRows: EventRowSource[] | null;
+  eventTrajectories: TrajectoryInput[] = [];
   private readonly early = new Map<number, TensorResult>();
   private next = 0;
   private chunk: TensorResult[] = [];
@@ -211,7 +269,9 @@ class TensorRowCollector {
   private pendingRows = 0;
   private failure: { error: unknown } | null = null;
 
-  constructor(private readonly step: number, private readonly stage: CheckpointStage | undefined) {}
+  constructor(private readonly step: number, private readonly stage: CheckpointStage | undefined, private readonly eventBudget: EventRowBudget | undefined) {
+    this.eventRows = eventBudget === undefined || eventBudget.exhausted ? null : [];
+  }
 
   /**
    * Result `i` (0-based, tensor order); throws a failed append's error (no new tensor then
@@ -243,11 +303,21 @@ class TensorRowCollector {
     if (this.failure !== null) throw this.failure.error;
   }
 
-  private take({ row, sketch, trajectory }: TensorResult): void {
+  private take({ row, sketch, trajectory, event }: TensorResult): void {
     this.groups.add(row, sketch);
+    if (this.eventRows !== null) {
+      const values = event ?? ("json" in row ? undefined : eventStatValuesOf(row));
+      if (values !== undefined && this.eventBudget!.take(trajectory?.values.byteLength ?? 0)) {
+        this.eventRows.push({ tensor: row.tensor, layer: row.layer, role: row.role, kind: row.kind, values, histogram: row.histogram });
+        if (trajectory !== null) this.eventTrajectories.push(trajectory);
+      } else {
+        this.eventRows = null; // not all of them: none
+        this.eventTrajectories = [];
+      }
+    }
     if (sketch.nan + sketch.posinf + sketch.neginf > 0) this.nonFinite.push({ step: this.step, tensor: row.tensor, nan: sketch.nan, inf: sketch.posinf + sketch.neginf });
     if (this.stage !== undefined) {
-      this.chunk.push({ row, sketch, trajectory });
+      this.chunk.push({ row, sketch, trajectory, event });
       return;
     }
     this.tensors.push(row as TensorStatsInput); // not encoded without a stage
@@ -280,6 +350,7 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
     spectral: spectral ? { rows: ref.shape[0]!, cols: ref.shape[1]! } : null,
     shapeSampleSize: (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null,
     ...(encode && { encode }),
+    ...(encode && options.eventRows !== undefined && !options.eventRows.exhausted && { event: true }),
   };
   const { sketch, value, values } = await pool.sketchAndCallPacked<RowStats | EncodedRowStats>(ref, ROW_TASKS_URL, "tensorRowStatsOf", [task],
     { values: kept ? "return" : spectral ? "use" : "none", onBytes: progress });
@@ -289,7 +360,7 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
       tensor: ref.name, layer: cls.layer, role: cls.role, kind: cls.kind, dtype: ref.dtype, shape: [...ref.shape],
       histogram: { keys: sketch.histKeys, counts: sketch.histCounts }, stats: value.stats, json: value.json,
     };
-    return { row: encoded, sketch, trajectory };
+    return { row: encoded, sketch, trajectory, event: value.event };
   }
   const stats = value;
   // rows kept whole store their sketch as JSON (plain arrays, as before); the groups take the typed one
@@ -301,7 +372,7 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
     histogram: { keys: plain.histKeys, counts: plain.histCounts },
     sketch: plain,
   }, stats.summary, stats.extra !== undefined ? { extra: stats.extra } : null);
-  return { row, sketch, trajectory };
+  return { row, sketch, trajectory, event: undefined };
 }
 
 /** Group rows (model, roles, layers) from merged sketches; summaries and shapes on the workers. */

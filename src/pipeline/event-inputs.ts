@@ -185,10 +185,24 @@ function inStepOrder(t: { steps: number[]; rows?: unknown[]; values?: unknown[] 
  * trajectories are returned. Without `trajectories`, `keptNames` says which are kept (or none).
  */
 export async function readTensorBatch(store: Store, runId: string, range: TensorBatchRange, steps: readonly number[], o: { trajectories: boolean; keptNames?: ReadonlySet<string> }): Promise<TensorBatch> {
+  return tensorBatchOf(
+    (onRows) => store.forEachEventStatRow({ run: runId, groups: false, range }, onRows),
+    (onTrajectory) => store.forEachTrajectory({ run: runId, range }, ({ step, tensor, bytes }) => onTrajectory(step, tensor, bytesToFloat32(bytes))),
+    range, steps, o,
+  );
+}
+
+/** Statistic rows of a batch or of the groups, chunk by chunk, in any order (Store.forEachEventStatRow, or rows held). */
+export type EventStatRows = (onRows: (rows: readonly EventStatRecord[]) => void) => Promise<void>;
+/** Trajectories of a batch, one by one, in any order, with their float32 values (Store.forEachTrajectory decoded, or values held). */
+export type EventTrajectories = (onTrajectory: (step: number, tensor: string, values: Float32Array) => void) => Promise<void>;
+
+/** readTensorBatch over rows and trajectories from anywhere: the same batch for the same rows in any order. */
+export async function tensorBatchOf(rows: EventStatRows, trajectoriesOf: EventTrajectories, range: TensorBatchRange, steps: readonly number[], o: { trajectories: boolean; keptNames?: ReadonlySet<string> }): Promise<TensorBatch> {
   const complete = new Set(steps);
   const byName = new Map<string, EventTarget>();
-  await store.forEachEventStatRow({ run: runId, groups: false, range }, (rows) => {
-    for (const r of rows) {
+  await rows((chunk) => {
+    for (const r of chunk) {
       if (!complete.has(r.step)) continue;
       let t = byName.get(r.name);
       if (t === undefined) byName.set(r.name, (t = tensorTargetOf(r, o.keptNames?.has(r.name) === true)));
@@ -200,13 +214,13 @@ export async function readTensorBatch(store: Store, runId: string, range: Tensor
   const trajectories = new Map<string, Trajectories>();
   if (o.trajectories) {
     const ends = new Set([steps[0], steps[steps.length - 1]]);
-    await store.forEachTrajectory({ run: runId, range }, ({ step, tensor, bytes }) => {
+    await trajectoriesOf((step, tensor, values) => {
       const target = byName.get(tensor);
       if (target === undefined) return;
       let t = trajectories.get(tensor);
       if (t === undefined) trajectories.set(tensor, (t = { steps: [], values: [] }));
       t.steps.push(step);
-      t.values.push(bytesToFloat32(bytes));
+      t.values.push(values);
       if (ends.has(step)) target.kept = true;
     });
     for (const [name, t] of trajectories) {
@@ -224,9 +238,14 @@ export async function readTensorBatch(store: Store, runId: string, range: Tensor
  * the parts detection reads (EventStatValues), as for tensors.
  */
 export async function groupTargets(store: Store, runId: string, steps: readonly number[]): Promise<EventTarget[]> {
+  return groupTargetsOf((onRows) => store.forEachEventStatRow({ run: runId, groups: true }, onRows), steps);
+}
+
+/** groupTargets over group rows from anywhere: the same targets for the same rows in any order. */
+export async function groupTargetsOf(groupRows: EventStatRows, steps: readonly number[]): Promise<EventTarget[]> {
   const complete = new Set(steps);
   const rows: Array<{ step: number; group_kind: GroupKind; group_name: string; row: EventStatValues }> = [];
-  await store.forEachEventStatRow({ run: runId, groups: true }, (chunk) => {
+  await groupRows((chunk) => {
     for (const r of chunk) if (complete.has(r.step)) rows.push({ step: r.step, group_kind: r.groupKind!, group_name: r.name, row: r.values });
   });
   rows.sort((a, b) => a.step - b.step || compareUtf8(a.group_kind, b.group_kind) || compareUtf8(a.group_name, b.group_name));
@@ -347,4 +366,50 @@ export async function forEachCheckpointHistogram(
     if (tensors) await store.forEachHistogram({ run: runId, step, transient: true }, take("tensor"));
     if (groups) await store.forEachGroupHistogram({ run: runId, step, transient: true }, take("group"));
   }
+}
+
+/**
+ * Where event detection's inputs come from: the store (storeEventInputs), or the rows an analysis
+ * holds of the checkpoints it wrote (pipeline/event-held.ts). Either gives the same targets, rows,
+ * trajectories, masses and histograms for the same stored run.
+ */
+export interface EventInputReader {
+  readonly runId: string;
+  /** Detection runs beside the store's writes (of the rows it reads from memory): it then gives the event loop a turn every few ms. */
+  readonly overlapsWrites?: boolean;
+  /** Steps of the run's complete checkpoints, increasing (a run not in the store: UsageError). */
+  completeSteps(): Promise<number[]>;
+  /** The run's tensors as batches within `limits`, and the most trajectories any tensor has. */
+  tensorBatches(limits: TensorBatchLimits): Promise<TensorBatches>;
+  /** One batch of tensors (readTensorBatch). */
+  readTensorBatch(range: TensorBatchRange, steps: readonly number[], o: { trajectories: boolean }): Promise<TensorBatch>;
+  /** The group targets (groupTargets). */
+  groupTargets(steps: readonly number[]): Promise<EventTarget[]>;
+  /**
+   * The masses of the histograms of a batch's tensors (`buckets` buckets) or of the groups (their
+   * buckets counted here), by histogramRowKey, when they are better not streamed (over `limit`
+   * buckets, or held anyway); null: stream them (forEachTargetHistogram).
+   */
+  massesOf(o: { groups: boolean; range?: TensorBatchRange; buckets?: number }, limit: number): Promise<Map<string, HistogramMasses> | null>;
+  /** forEachTargetHistogram. */
+  forEachTargetHistogram(
+    targets: readonly EventTarget[], o: { groups: boolean; range?: TensorBatchRange; steps?: readonly number[]; wanted?: (target: EventTarget, index: number) => boolean },
+    onHistogram: (target: EventTarget, index: number, histogram: HistogramRecord) => void,
+  ): Promise<void>;
+}
+
+/** Event detection's inputs read from the store. */
+export function storeEventInputs(store: Store, runId: string): EventInputReader {
+  return {
+    runId,
+    completeSteps: () => completeSteps(store, runId),
+    tensorBatches: (limits) => tensorBatches(store, runId, limits),
+    readTensorBatch: (range, steps, o) => readTensorBatch(store, runId, range, steps, o),
+    groupTargets: (steps) => groupTargets(store, runId, steps),
+    massesOf: async (o, limit) => {
+      const buckets = o.buckets ?? await store.histogramBuckets({ run: runId, groups: o.groups });
+      return buckets > limit ? histogramMassesOf(store, runId, o) : null;
+    },
+    forEachTargetHistogram: (targets, o, onHistogram) => forEachTargetHistogram(store, runId, targets, o, onHistogram),
+  };
 }

@@ -16,8 +16,8 @@ import { changePointEventsOf, layerForkEvents, modeEventMinCheckpoints, modeEven
 import { recomputeRunTransition } from "../quality/run-transition.js";
 import { labelOptimizerArtefacts } from "./event-artefacts.js";
 import {
-  EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES, EVENT_HISTOGRAM_STREAM_MAX_BUCKETS, completeSteps, forEachTargetHistogram, groupTargets, histogramMassesOf, histogramNameOf, histogramRowKey, readTensorBatch, tensorBatches,
-  type EventTarget, type SeriesStatistic, type TensorBatchLimits, type TensorBatchRange, type Trajectories,
+  EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES, EVENT_HISTOGRAM_STREAM_MAX_BUCKETS, histogramNameOf, histogramRowKey, storeEventInputs,
+  type EventInputReader, type EventTarget, type SeriesStatistic, type TensorBatchLimits, type TensorBatchRange, type Trajectories,
 } from "./event-inputs.js";
 import { DEFAULT_BIMODALITY_ALPHA, histogramMasses, type HistogramMasses, snapshotFromHistogram, snapshotFromHistogramMasses, snapshotFromValues, storedHistogramShapeOf, storedShapeOf, type ValueSnapshot } from "../dynamics/modes/snapshots.js";
 import { HISTOGRAM_SAMPLE_SIZE } from "../stats/histogram-sample.js";
@@ -158,14 +158,14 @@ type HistogramSnapshots = Map<EventTarget, { steps: number[]; snapshots: ValueSn
  * buckets read them, step by step). The rows that need the buckets: no stored shape, one atom,
  * unsorted keys, empty. Only the small snapshots are kept.
  */
-async function histogramSnapshotsOf(store: Store, runId: string, targets: readonly EventTarget[], o: { groups: boolean; range?: TensorBatchRange; masses: Map<string, HistogramMasses> | null }, options: EventDetectionOptions): Promise<HistogramSnapshots> {
+async function histogramSnapshotsOf(reader: EventInputReader, targets: readonly EventTarget[], o: { groups: boolean; range?: TensorBatchRange; masses: Map<string, HistogramMasses> | null }, options: EventDetectionOptions): Promise<HistogramSnapshots> {
   const byStep = new Map<EventTarget, Map<number, ValueSnapshot>>(targets.map((t) => [t, new Map()]));
   const put = (target: EventTarget, i: number, snapshot: ValueSnapshot) => byStep.get(target)!.set(target.steps[i]!, snapshot);
   const fromMasses = (target: EventTarget, i: number, masses: HistogramMasses) => snapshotFromHistogramMasses(masses, target.rows[i]!.std, storedHistogramShapeOf(target.rows[i]!.extra));
   const source = { groups: o.groups, ...(o.range !== undefined && { range: o.range }) };
   const masses = o.masses;
   if (masses === null) {
-    await forEachTargetHistogram(store, runId, targets, source, (target, i, histogram) => put(target, i, fromMasses(target, i, histogramMasses(histogram)) ?? histogramSnapshot(target, i, histogram, options)));
+    await reader.forEachTargetHistogram(targets, source, (target, i, histogram) => put(target, i, fromMasses(target, i, histogramMasses(histogram)) ?? histogramSnapshot(target, i, histogram, options)));
   } else {
     const pending = new Map<EventTarget, Set<number>>(), pendingSteps = new Set<number>();
     for (const target of targets) {
@@ -182,7 +182,7 @@ async function histogramSnapshotsOf(store: Store, runId: string, targets: readon
       });
     }
     const steps = [...pendingSteps].sort((a, b) => a - b);
-    await forEachTargetHistogram(store, runId, [...pending.keys()], { ...source, steps, wanted: (t, i) => pending.get(t)!.has(i) }, (target, i, histogram) => put(target, i, histogramSnapshot(target, i, histogram, options)));
+    await reader.forEachTargetHistogram([...pending.keys()], { ...source, steps, wanted: (t, i) => pending.get(t)!.has(i) }, (target, i, histogram) => put(target, i, histogramSnapshot(target, i, histogram, options)));
   }
   const out: HistogramSnapshots = new Map();
   for (const [target, snapshots] of byStep) {
@@ -190,11 +190,6 @@ async function histogramSnapshotsOf(store: Store, runId: string, targets: readon
     out.set(target, { steps, snapshots: steps.map((step) => snapshots.get(step)!) });
   }
   return out;
-}
-
-/** The masses of a batch's (or the groups') histograms summed by DuckDB when they are too many buckets to stream (EVENT_HISTOGRAM_STREAM_MAX_BUCKETS), else null. */
-async function massesIfMany(store: Store, runId: string, o: { groups: boolean; range?: TensorBatchRange }, buckets: number, limit: number): Promise<Map<string, HistogramMasses> | null> {
-  return buckets > limit ? histogramMassesOf(store, runId, o) : null;
 }
 
 /** Population forks and modes of one kept tensor, from its trajectories. */
@@ -233,6 +228,13 @@ class LayerForkTensors {
  * are read (detectRunEvents): their reads' callbacks then run, and DuckDB moves on to the next.
  */
 const EVENT_DETECTION_YIELD_MS = 5;
+
+/** Gives the event loop a turn once EVENT_DETECTION_YIELD_MS passed since the last (detection beside the store's last write: its next transaction starts on this thread). */
+async function turn(last: { at: number }): Promise<void> {
+  if (performance.now() - last.at <= EVENT_DETECTION_YIELD_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  last.at = performance.now();
+}
 /**
  * Tensor rows of the last batch up to which the groups are read while its events are detected
  * (the demo: 676 rows); beyond it they are read afterwards, so that a long or wide run holds one
@@ -271,7 +273,7 @@ interface TensorEventParts {
  * EVENT_BATCH_MAX_TRAJECTORY_BYTES, at a time): a batch's rows, snapshots and trajectories are
  * dropped once its events are out; what stays is the events and one tensor per role and layer.
  */
-async function tensorEventsOf(store: Store, runId: string, steps: readonly number[], d: Detection, options: EventDetectionOptions, limits: EventReadLimits, lastBatchRead: () => void): Promise<TensorEventParts> {
+async function tensorEventsOf(reader: EventInputReader, steps: readonly number[], d: Detection, options: EventDetectionOptions, limits: EventReadLimits, lastBatchRead: () => void): Promise<TensorEventParts> {
   const parts: TensorEventParts = { perTensor: [], changePoints: [], layerForkTensors: new LayerForkTensors() };
   const n = steps.length, s = d.s;
   // a tensor's statistic series have at most n points (one row per complete step), its trajectories one per stored step
@@ -279,24 +281,25 @@ async function tensorEventsOf(store: Store, runId: string, steps: readonly numbe
   const changePoints = d.filtered && d.wants("change_point") && n >= s.minChangePointCheckpoints;
   const histogramModes = d.modes && n >= modeEventMinCheckpoints(s);
   if (!layerForks && !changePoints && !histogramModes && !d.wants("population_fork") && !d.modes) return parts;
-  const { batches, maxTrajectories } = await tensorBatches(store, runId, limits);
+  const { batches, maxTrajectories } = await reader.tensorBatches(limits);
   const fromValues = (d.wants("population_fork") && maxTrajectories >= populationForkMinCheckpoints(s)) || (d.modes && maxTrajectories >= modeEventMinCheckpoints(s));
   if (!layerForks && !changePoints && !histogramModes && !fromValues) return parts; // no detector's window fits: nothing can be found
   for (const [b, { range, histogramBuckets }] of batches.entries()) {
     // summed by DuckDB before the rows are read: the statistics' read then reuses the native memory of the LIST scan
-    const masses = histogramModes ? await massesIfMany(store, runId, { groups: false, range }, histogramBuckets, limits.histogramBuckets) : null;
+    const masses = histogramModes ? await reader.massesOf({ groups: false, range, buckets: histogramBuckets }, limits.histogramBuckets) : null;
     // kept tensors (a trajectory at the first or last step) are known from their trajectories, which histogram modes must skip
-    const batch = await readTensorBatch(store, runId, range, steps, { trajectories: fromValues || histogramModes });
+    const batch = await reader.readTensorBatch(range, steps, { trajectories: fromValues || histogramModes });
     stampLast("events: tensor batch read");
     if (layerForks) for (const t of batch.targets) parts.layerForkTensors.offer(t);
     const targets = batch.targets.filter((t) => d.matches(t.name));
-    const fromHistograms = histogramModes ? await histogramSnapshotsOf(store, runId, targets.filter((t) => !t.kept), { groups: false, range, masses }, options) : new Map();
+    const fromHistograms = histogramModes ? await histogramSnapshotsOf(reader, targets.filter((t) => !t.kept), { groups: false, range, masses }, options) : new Map();
     stampLast("events: tensor batch histograms read");
     const prefetching = b === batches.length - 1 && batch.targets.reduce((rows, t) => rows + t.rows.length, 0) <= EVENT_GROUP_PREFETCH_MAX_ROWS;
     if (prefetching) lastBatchRead();
+    const yields = prefetching || reader.overlapsWrites === true;
     let yielded = performance.now();
     for (const target of targets) {
-      if (prefetching && performance.now() - yielded > EVENT_DETECTION_YIELD_MS) {
+      if (yields && performance.now() - yielded > EVENT_DETECTION_YIELD_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve)); // the reads started by lastBatchRead go on
         yielded = performance.now();
       }
@@ -319,6 +322,14 @@ async function tensorEventsOf(store: Store, runId: string, steps: readonly numbe
  * EVENT_BATCH_MAX_TRAJECTORY_BYTES of trajectories); the result does not depend on them.
  */
 export async function detectRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}, limits: EventReadLimits = DEFAULT_EVENT_READ_LIMITS): Promise<DynamicsEvent[]> {
+  return detectEventsFrom(storeEventInputs(store, runId), options, limits);
+}
+
+/**
+ * detectRunEvents over inputs from `reader`: the store's (storeEventInputs), or the rows an
+ * analysis holds of what it wrote (pipeline/event-held.ts), which give the same events.
+ */
+export async function detectEventsFrom(reader: EventInputReader, options: EventDetectionOptions = {}, limits: EventReadLimits = DEFAULT_EVENT_READ_LIMITS): Promise<DynamicsEvent[]> {
   stamp("events: detect start");
   // the shape statistics events recompute (mode snapshots of kept values) run on the same WASM
   // kernels as the analysis' workers, in whichever process detects them: a cluster's merge, a
@@ -330,7 +341,7 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
   const filtered = (options.tensors ?? []).length > 0;
   const matches = nameFilter(options.tensors ?? []);
   const modes = wants("mode_split") || wants("mode_merge");
-  const steps = await completeSteps(store, runId);
+  const steps = await reader.completeSteps();
   // a group's series have at most one point per complete step: read the groups only if a window fits
   const groupModes = modes && steps.length >= modeEventMinCheckpoints(s), groupChangePoints = wants("change_point") && steps.length >= s.minChangePointCheckpoints;
   // The groups' reads start once the last tensor batch is read (a small one: EVENT_GROUP_PREFETCH_MAX_ROWS),
@@ -339,14 +350,14 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
   let groupsRead: Promise<{ groups: EventTarget[]; fromHistograms: HistogramSnapshots | null }> | undefined;
   const readGroups = () => {
     groupsRead ??= (async () => {
-      const groupMasses = groupModes ? await massesIfMany(store, runId, { groups: true }, await store.histogramBuckets({ run: runId, groups: true }), limits.histogramBuckets) : null;
-      const groups = groupModes || groupChangePoints ? (await groupTargets(store, runId, steps)).filter((g) => matches(g.name)) : [];
-      return { groups, fromHistograms: groupModes ? await histogramSnapshotsOf(store, runId, groups, { groups: true, masses: groupMasses }, options) : null };
+      const groupMasses = groupModes ? await reader.massesOf({ groups: true }, limits.histogramBuckets) : null;
+      const groups = groupModes || groupChangePoints ? (await reader.groupTargets(steps)).filter((g) => matches(g.name)) : [];
+      return { groups, fromHistograms: groupModes ? await histogramSnapshotsOf(reader, groups, { groups: true, masses: groupMasses }, options) : null };
     })();
     groupsRead.catch(() => {}); // thrown where it is awaited
     return groupsRead;
   };
-  const tensors = await tensorEventsOf(store, runId, steps, { wants, modes, matches, filtered, s }, options, limits, () => void readGroups());
+  const tensors = await tensorEventsOf(reader, steps, { wants, modes, matches, filtered, s }, options, limits, () => void readGroups());
   stamp("events: tensors detected");
   // when the groups' reads are under way: layer forks (tensors only) while they finish; listed after the group modes
   const layerForksOf = () => (wants("layer_fork") ? layerForkEvents(tensors.layerForkTensors.tensors(), matches, MIN_LAYER_FORK_CHECKPOINTS, s) : []);
@@ -354,8 +365,11 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
   const { groups, fromHistograms } = await readGroups();
   stamp("events: groups read");
   const events: DynamicsEvent[] = tensors.perTensor;
+  const last = { at: performance.now() };
+  const yields = reader.overlapsWrites === true ? () => turn(last) : () => undefined;
   if (fromHistograms !== null) {
     for (const group of groups) {
+      await yields();
       const { steps: at, snapshots } = fromHistograms.get(group)!;
       events.push(...modeEvents(group, at, snapshots, false, s));
     }
@@ -364,7 +378,10 @@ export async function detectRunEvents(store: Store, runId: string, options: Even
   events.push(...(layerForksEarly ?? layerForksOf()));
   stamp("events: layer forks detected");
   if (wants("change_point")) {
-    for (const target of groups) events.push(...changePointEventsOf(target, s));
+    for (const target of groups) {
+      await yields();
+      events.push(...changePointEventsOf(target, s));
+    }
     events.push(...tensors.changePoints);
   }
   stamp("events: change points detected");
@@ -390,10 +407,12 @@ export async function storeRunEvents(store: Store, runId: string, events: readon
 /**
  * detectRunEvents + storeRunEvents: recompute a run's events from the store with these settings.
  * `beforeStoring` runs between the detection (reads only) and the writes (e.g. analyze's import
- * of the training log, which the run's transition reads).
+ * of the training log, which the run's transition reads). `detected`: the events of this run
+ * and these options detected already (analyze's detection from its own rows, under way while
+ * its last write commits), stored instead of detecting them from the store.
  */
-export async function recomputeRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}, beforeStoring?: () => Promise<void>): Promise<DynamicsEvent[]> {
-  const events = await detectRunEvents(store, runId, options);
+export async function recomputeRunEvents(store: Store, runId: string, options: EventDetectionOptions = {}, beforeStoring?: () => Promise<void>, detected?: Promise<DynamicsEvent[]>): Promise<DynamicsEvent[]> {
+  const events = await (detected ?? detectRunEvents(store, runId, options));
   await beforeStoring?.();
   await storeRunEvents(store, runId, events, options);
   stamp("events: stored");

@@ -5,6 +5,8 @@
 import { summarizeSketch, type SummarySketch, type TensorSummary } from "../stats/summary.js";
 import { exactShapeExtra, histogramShapeExtra, shapeSeed, spectralExtra } from "../stats/extras.js";
 import { scalarStats, statJsonColumns, storedSketchJson, type ScalarStats, type StatJsonColumns } from "../store/codec.js";
+import { eventStatValuesOf } from "../store/event-values.js";
+import type { EventStatValues } from "../store/event-queries.js";
 
 /** Where the task functions live, for StatsPool.call: pipeline/row-tasks-url.ts names it without loading this module. */
 export { ROW_TASKS_URL } from "./row-tasks-url.js";
@@ -27,6 +29,8 @@ export interface TensorRowTask {
    * thread that writes the row then copies text instead of taking apart and encoding objects.
    */
   readonly encode?: boolean;
+  /** With `encode`: also give what event detection reads of the row (EncodedRowStats.event). */
+  readonly event?: boolean;
 }
 
 /** A TensorRowTask without the sketch and values, which the worker that sketches the tensor supplies (StatsPool.sketchAndCall). */
@@ -41,6 +45,8 @@ export interface RowStats {
 export interface EncodedRowStats {
   stats: ScalarStats;
   json: StatJsonColumns & { sketch_json: string };
+  /** What event detection reads of the row once stored (store/event-values.ts), handed to it by analyze instead of read back; when the task asks (TensorRowTask.event). */
+  event?: EventStatValues;
 }
 
 /**
@@ -75,7 +81,7 @@ export function tensorRowStatsOf(sketch: SummarySketch, values: Float32Array | n
   const row = tensorRowStats({ ...spec, sketch, values });
   if (spec.encode !== true) return row;
   const stats = row.extra !== undefined ? { ...row.summary, extra: row.extra } : row.summary;
-  return { stats: scalarStats(stats), json: { ...statJsonColumns(stats), sketch_json: storedSketchJson(sketch) } };
+  return { stats: scalarStats(stats), json: { ...statJsonColumns(stats), sketch_json: storedSketchJson(sketch) }, ...(spec.event === true && { event: eventStatValuesOf(stats) }) };
 }
 
 export interface GroupRowTask {

@@ -7,6 +7,7 @@ import { StoreError } from "../util/errors.js";
 import { decodeJson, num, numOrNull, wordOf } from "./codec.js";
 import { forEachRecord, where, withRange, type TensorRange } from "./sql.js";
 import type { GroupKind } from "./types.js";
+import { EVENT_FRAC_ABS_LE_KEY, EVENT_FRAC_ABS_LE_REL_STD_KEY } from "./event-values.js";
 import { GROUP_KINDS, TENSOR_KINDS, TENSOR_ROLES, type TensorKind, type TensorRole } from "./vocabulary.js";
 
 /** One tensor of a run: its statistic rows, its stored trajectories and their bytes, its histograms' buckets. */
@@ -70,9 +71,7 @@ export interface EventStatRecord {
   values: EventStatValues;
 }
 
-/** The frac_abs_le entries event detection reads (SeriesStatistic "frac_abs_le:0.001", "frac_abs_le_rel_std:0.1"). */
-export const EVENT_FRAC_ABS_LE_KEY = "0.001";
-export const EVENT_FRAC_ABS_LE_REL_STD_KEY = "0.1";
+export { EVENT_FRAC_ABS_LE_KEY, EVENT_FRAC_ABS_LE_REL_STD_KEY };
 
 /**
  * The columns of an event row: DuckDB cuts the JSON (one parse of extra_json per row, its parts
