@@ -1,6 +1,6 @@
 // The suite's shared fixtures (shared-fixture.ts): built once however many ask at once, rebuilt when
-// the builder died mid-build, built per file when no shared directory is given, and a fixture a test
-// wrote into fails the next user.
+// the builder died mid-build, built once per file when no shared directory is given, and a fixture a
+// test wrote into fails the next user.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -62,20 +62,23 @@ test("a fixture written into after its build fails the next caller, naming the f
   });
 });
 
-test("without a shared directory: each call builds its own", async () => {
+test("without a shared directory: built once per process in a temp dir of its own, checked on every use", async () => {
   const before = process.env[SHARED_FIXTURES_ENV];
   delete process.env[SHARED_FIXTURES_ENV];
   try {
     let builds = 0;
     const build = async (d: string) => {
       builds++;
+      await new Promise((r) => setTimeout(r, 100));
       writeFileSync(join(d, "data.txt"), "built");
     };
-    const a = await sharedFixture("four", build);
-    const b = await sharedFixture("four", build);
-    assert.notEqual(a, b);
-    assert.equal(builds, 2);
-    assert.equal(readFileSync(join(b, "data.txt"), "utf8"), "built");
+    const [a, b] = await Promise.all([sharedFixture("four", build), sharedFixture("four", build)]);
+    const c = await sharedFixture("four", build);
+    assert.equal(builds, 1);
+    assert.deepEqual([b, c], [a, a]);
+    assert.equal(readFileSync(join(a, "data.txt"), "utf8"), "built");
+    writeFileSync(join(a, "data.txt"), "changed by a test");
+    await assert.rejects(sharedFixture("four", build), /four-\w+ was changed after it was built \(data\.txt\)/);
   } finally {
     if (before !== undefined) process.env[SHARED_FIXTURES_ENV] = before;
   }

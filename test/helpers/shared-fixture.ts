@@ -2,8 +2,8 @@
 // once per suite run and then only read. scripts/run-tests.mjs makes a directory for them and names
 // it in FP_TEST_SHARED_DIR; the first file that asks builds the fixture there under a lock (a
 // directory made with mkdir, which only one process can make) and the others wait for it, or take
-// the lock over when its holder died. Run alone (no FP_TEST_SHARED_DIR), a file builds the fixture in
-// a temp dir of its own, removed when its tests end. A fixture is built in place, not moved after:
+// the lock over when its holder died. Run alone (no FP_TEST_SHARED_DIR), a file builds the fixture
+// once in a temp dir of its own, removed when its tests end. A fixture is built in place, not moved after:
 // stores record the absolute path of the run they analyzed.
 // Users only read a fixture: a test that writes makes its own copy. Every file's hash is recorded when
 // it is built and checked whenever a file asks for the fixture, so a write into it fails the next
@@ -70,6 +70,9 @@ function holderAlive(lock: string): boolean {
   return Number.isInteger(pid) && pid > 0 && alive(pid);
 }
 
+/** Without a shared directory: the fixtures this process built, by name (built once per file). */
+const ownBuilds = new Map<string, Promise<string>>();
+
 /**
  * The directory of the fixture `name`: built by `build(dir)` (which fills the empty `dir`) once per
  * suite run, or once per file when the file runs alone. Read it, never write into it.
@@ -77,9 +80,20 @@ function holderAlive(lock: string): boolean {
 export async function sharedFixture(name: string, build: (dir: string) => Promise<void>): Promise<string> {
   const root = process.env[SHARED_FIXTURES_ENV];
   if (root === undefined || root === "") {
-    const dir = tempDir(`fp-fixture-${name}-`);
-    await build(dir);
-    writeFileSync(join(dir, MANIFEST), JSON.stringify(hashes(dir)));
+    let built = ownBuilds.get(name);
+    if (built === undefined) {
+      built = (async () => {
+        const dir = tempDir(`fp-fixture-${name}-`);
+        await build(dir);
+        writeFileSync(join(dir, MANIFEST), JSON.stringify(hashes(dir)));
+        return dir;
+      })();
+      ownBuilds.set(name, built);
+      built.catch(() => ownBuilds.delete(name)); // a failed build is tried again by the next caller
+      return built;
+    }
+    const dir = await built;
+    checkUnchanged(dir);
     return dir;
   }
   const dir = join(root, name);
