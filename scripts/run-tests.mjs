@@ -6,7 +6,7 @@
 // left anything in the temp dir the runner gave it (TMPDIR/TEMP/TMP; see run-test-file.mjs).
 // Usage: node scripts/run-tests.mjs [--report-slow [N]] [path-prefix ...]   (e.g. test/stats)
 // --report-slow lists the N (default 10) slowest test files and tests at the end.
-import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,6 +46,9 @@ if (files.some((f) => f.startsWith("test/cluster/"))) ensureRedis();
 // TEST_CONCURRENCY=1 runs them one by one. A file's output is printed whole when it ends.
 const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY ?? 2) || 1);
 const tempParent = mkdtempSync(join(tmpdir(), "run-tests-"));
+// Set-ups several files share, built once per run by the first file that needs them (test/helpers/shared-fixture.ts).
+process.env.FP_TEST_SHARED_DIR = join(tempParent, "shared");
+mkdirSync(process.env.FP_TEST_SHARED_DIR);
 const running = new Set();
 const stop = (signal) => {
   for (const c of running) c.kill(signal);

@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Store } from "../../src/store/store.js";
 import { formatBytes } from "../../src/cli/progress.js";
-import { runCli } from "../helpers/cli.js";
+import { register as registerStats } from "../../src/cli/commands/stats.js";
+import { runCli, runInProcess } from "../helpers/cli.js";
 import { startFakeHub } from "../helpers/fake-hub.js";
 import { listBranches } from "../../src/runs/hub-api.js";
 import { reposOf, safetensorsCheckpoint, tmp, torchRunFile, writeFixtureRun } from "../runs/hub-analyze-fixtures.js";
@@ -19,10 +20,9 @@ function hubEnv(endpoint: string, dir: string): NodeJS.ProcessEnv {
   return { HF_ENDPOINT: endpoint, HF_HOME: join(dir, "hf-home"), HF_HUB_CACHE: "", HUGGINGFACE_HUB_CACHE: "", HF_TOKEN: "", HF_HUB_OFFLINE: "" };
 }
 
+/** `stats --json` of a store, listed in this process: the analyses are the CLI runs under test, the listing only reads them. */
 async function statsJson(out: string): Promise<unknown[]> {
-  const listed = await runCli(["stats", out, "--json"]);
-  assert.equal(listed.code, 0, listed.stderr);
-  return JSON.parse(listed.stdout) as unknown[];
+  return JSON.parse(await runInProcess([registerStats], ["stats", out, "--json"])) as unknown[];
 }
 
 test("analyze hf://org/run --revisions step0,step1,step2 gives stats --json identical to the local folder, safetensors and .bin", async () => {

@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, runCli } from "../helpers/cli.js";
+import { REPO_ROOT } from "../helpers/cli.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { SMALL_STEPS, assertSameStore, smallSyntheticRun, storeContent, tempDir, type StoreContent } from "./helpers.js";
+import { SMALL_STEPS, assertSameStore, sharedSmallRun, storeContent, tempDir, type StoreContent } from "./helpers.js";
 import { openFlowStatus, type FlowStatus } from "../../src/cluster/queue/status.js";
-import { FLOW_TIMEOUT_MS } from "./queue-helpers.js";
+import { FLOW_POLL_MS, FLOW_TIMEOUT_MS } from "./queue-helpers.js";
 
 const DOC = readFileSync(join(REPO_ROOT, "docs", "cluster.md"), "utf8");
 const SHARDS = 3;
@@ -52,15 +52,13 @@ after(async () => {
 });
 before(async () => {
   dir = tempDir("docs");
-  run = await smallSyntheticRun(dir);
+  // The shared run and its single-process store (FAST_ANALYSIS = ANALYZE_ARGS), read only.
+  ({ run, expected } = await sharedSmallRun());
   // `forking-paths` on PATH, as after `npm install -g`: the package's bin of this checkout (its bundled CLI).
   bin = join(dir, "bin");
   mkdirSync(bin);
   writeFileSync(join(bin, "forking-paths"), `#!/bin/sh\nexec "${process.execPath}" "${join(REPO_ROOT, "bin", "forking-paths.js")}" "$@"\n`);
   chmodSync(join(bin, "forking-paths"), 0o755);
-  const single = await runCli(["analyze", run, "--out", join(dir, "single"), ...ANALYZE_ARGS.split(" ")]);
-  assert.equal(single.code, 0, single.stderr);
-  expected = await storeContent(join(dir, "single"));
 });
 
 test("the Slurm array script for every SLURM_ARRAY_TASK_ID, then the merge script, equal one process", async () => {
@@ -157,7 +155,7 @@ test("the BullMQ block: cluster submit, two workers and cluster status as writte
       const exited = background.findIndex((c) => c.exitCode !== null || c.signalCode !== null);
       assert.equal(exited, -1, `worker ${exited} exited before the flow finished:\n${logs[exited]}`);
       assert.ok(Date.now() < deadline, `flow not finished after ${FLOW_TIMEOUT_MS} ms: ${JSON.stringify(flow)}\n${logs.join("\n")}`);
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, FLOW_POLL_MS));
     }
   } finally {
     await reader.close();

@@ -1,7 +1,9 @@
 // Shared by the cluster tests: small runs, and everything a store holds in comparable form
 // (every table with timestamps left out, and the CLI's `stats --json` / `events --json` text).
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { deserialize, serialize } from "node:v8";
 import { register as registerEvents } from "../../src/cli/commands/events.js";
 import { register as registerStats } from "../../src/cli/commands/stats.js";
 import { TABLE_NAMES } from "../../src/store/schema.js";
@@ -10,6 +12,7 @@ import { writeSyntheticRun } from "../../src/runs/synth.js";
 import type { HubRunHubOptions } from "../../src/runs/hub-run.js";
 import { runInProcess } from "../helpers/cli.js";
 import type { FakeRevision } from "../helpers/fake-hub.js";
+import { sharedFixture } from "../helpers/shared-fixture.js";
 import { tempDir as tempDirRemovedAfterTests } from "../helpers/temp.js";
 
 export function tempDir(prefix: string): string {
@@ -23,6 +26,25 @@ export async function smallSyntheticRun(dir: string, steps: readonly number[] = 
   const run = join(dir, "run");
   await writeSyntheticRun(run, { kind: "fork", seed: 3, steps });
   return run;
+}
+
+/** The analysis options of the reference stores the cluster tests compare with: shape and spectral statistics off (fast). */
+export const FAST_ANALYSIS = { shape: false, spectralMaxDim: 0 } as const;
+
+/**
+ * The 13-checkpoint run (SMALL_STEPS) and the content of its single-process store (FAST_ANALYSIS),
+ * built once per suite run and shared by the files that compare with it (test/helpers/shared-fixture.ts).
+ * The run is only read: a test that changes a run makes its own. The content is a fresh copy per call.
+ */
+export async function sharedSmallRun(): Promise<{ run: string; expected: StoreContent }> {
+  const dir = await sharedFixture("cluster-small-fork-run", async (fixture) => {
+    const { analyzeRun } = await import("../../src/pipeline/analyze.js"); // only the file that builds it loads the pipeline here
+    const run = await smallSyntheticRun(fixture);
+    const single = join(tempDirRemovedAfterTests("fp-cluster-small-single-"), "single");
+    await analyzeRun(run, { out: single, workers: 0, ...FAST_ANALYSIS });
+    writeFileSync(join(fixture, "expected.v8"), serialize(await storeContent(single)));
+  });
+  return { run: join(dir, "run"), expected: deserialize(readFileSync(join(dir, "expected.v8"))) as StoreContent };
 }
 
 export interface StoreContent {

@@ -7,16 +7,15 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { openSync, writeSync, closeSync } from "node:fs";
 import { join } from "node:path";
-import { analyzeRun } from "../../src/pipeline/analyze.js";
 import { Store } from "../../src/store/store.js";
 import { listPartDirs, partStorePath } from "../../src/cluster/parts.js";
 import { runCli } from "../helpers/cli.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { SMALL_STEPS, assertSameStore, smallSyntheticRun, storeContent, tempDir, type StoreContent } from "./helpers.js";
+import { SMALL_STEPS, assertSameStore, sharedSmallRun, smallSyntheticRun, storeContent, tempDir } from "./helpers.js";
 import { spawnWorker, waitForFlow, type WorkerProcess } from "./queue-helpers.js";
 
+/** The flags of sharedSmallRun's reference analysis (FAST_ANALYSIS). */
 const ANALYZE_FLAGS = ["--no-shape", "--spectral-max-dim", "0"];
-const FAST = { shape: false, spectralMaxDim: 0, workers: 0 } as const;
 
 let redis: TestRedis;
 const workers: WorkerProcess[] = [];
@@ -51,26 +50,11 @@ async function assertPartsStoredOnce(out: string, steps: readonly number[]): Pro
   }
 }
 
-/**
- * The 13-checkpoint synthetic run and its single-process store, made once for the file: the kill and
- * restart tests only read them (each flow writes its own folder).
- */
-let small: Promise<{ run: string; expected: StoreContent }> | undefined;
-function smallRunAndReference(): NonNullable<typeof small> {
-  small ??= (async () => {
-    const dir = tempDir("queue-small");
-    const run = await smallSyntheticRun(dir, SMALL_STEPS);
-    await analyzeRun(run, { out: join(dir, "single"), ...FAST });
-    return { run, expected: await storeContent(join(dir, "single")) };
-  })();
-  return small;
-}
-
 test("three workers, one SIGKILLed mid-checkpoint: retried elsewhere, stored once, equal to one process", async () => {
   const dir = tempDir("queue-kill");
   // 13 checkpoints: more than the 3 workers take at once, so the killed job is retried while the
   // survivors still have work (the run once had 30, which only made the flow longer).
-  const { run, expected } = await smallRunAndReference();
+  const { run, expected } = await sharedSmallRun();
   const out = join(dir, "out");
   const flowId = await submit(run, out, redis.url);
   const trio = [0, 1, 2].map(() => spawnWorker(redis.url));
@@ -95,7 +79,7 @@ test("a Redis restart mid-run: the flow resumes and completes, equal to one proc
   const persistent = await startRedis({ persistent: true });
   try {
     const dir = tempDir("queue-restart");
-    const { run, expected } = await smallRunAndReference();
+    const { run, expected } = await sharedSmallRun();
     const out = join(dir, "out");
     await submit(run, out, persistent.url);
     const pair = [0, 1].map(() => spawnWorker(persistent.url));

@@ -13,10 +13,11 @@ import { partDir } from "../../src/cluster/parts.js";
 import { register as registerTrain } from "../../src/cli/commands/train.js";
 import { runInProcess } from "../helpers/cli.js";
 import { startFakeHub } from "../helpers/fake-hub.js";
-import { assertSameStore, fakeHubOptions, hubRevisionsOf, smallSyntheticRun, storeContent, tempDir, type StoreContent } from "./helpers.js";
+import { FAST_ANALYSIS, assertSameStore, fakeHubOptions, hubRevisionsOf, sharedSmallRun, smallSyntheticRun, storeContent, tempDir, type StoreContent } from "./helpers.js";
 
-// Shape statistics are exercised by the CLI tests (defaults); here the sweep over N stays fast.
-const FAST = { shape: false, spectralMaxDim: 0 } as const;
+// Shape statistics are exercised by the CLI tests (defaults); here the sweep over N stays fast
+// (the options of sharedSmallRun's reference).
+const FAST = FAST_ANALYSIS;
 
 async function shardedAndMerged(run: string, out: string, n: number, options: { revisions?: string } = {}, exec: Parameters<typeof analyzeShard>[4] = {}): Promise<void> {
   for (let k = 0; k < n; k++) await analyzeShard(run, out, { index: k, count: n }, { ...FAST, ...options }, { workers: 0, ...exec });
@@ -42,9 +43,7 @@ function trainedTiny(): NonNullable<typeof tiny> {
 
 test("synthetic fork run: N = 1, 2, 3, 7 shards merge into the single-process store exactly", async () => {
   const dir = tempDir("synth");
-  const run = await smallSyntheticRun(dir);
-  await analyzeRun(run, { out: join(dir, "single"), workers: 0, ...FAST });
-  const expected = await storeContent(join(dir, "single"));
+  const { run, expected } = await sharedSmallRun();
   for (const n of [1, 2, 3, 7]) {
     const out = join(dir, `n${n}`);
     await shardedAndMerged(run, out, n);

@@ -59,11 +59,21 @@ test("an expired CDN link is resolved again through the Hub before the retry", a
   });
 });
 
+// The timeout applies to every request of the source: it is long enough that no answered request
+// reaches it on a loaded machine (400 ms once did, and counted a second retry), and the stall is far
+// longer, so only the stalled one is abandoned, and the read ends long before the stall would.
+const IDLE_TIMEOUT_MS = 3_000;
+const STALL_MS = 60_000;
+
 test("a stalled server is abandoned after the idle timeout and retried", async () => {
-  await withHub([{ kind: "hang", hangMs: 1500, method: "GET" }], async (_hub, url) => {
-    const src = await HttpRangeSource.open(url, recorded({ timeoutMs: 400 }).options);
+  await withHub([{ kind: "hang", hangMs: STALL_MS, method: "GET" }], async (hub, url) => {
+    const src = await HttpRangeSource.open(url, recorded({ timeoutMs: IDLE_TIMEOUT_MS }).options);
+    const started = Date.now();
     assert.deepEqual(await src.read(5, 20), BIG.subarray(5, 25));
+    const ms = Date.now() - started;
     assert.equal(src.retryCount, 1);
+    assert.ok(ms >= IDLE_TIMEOUT_MS - 50 && ms < STALL_MS / 2, `the read took ${ms} ms: abandoned at the timeout, not at the stall's end`);
+    assert.equal(hub.requests.filter((r) => r.method === "GET").length, 2, "the stalled GET and its retry");
   });
 });
 
