@@ -23,11 +23,12 @@ export function statePtr(): usize { return STATE; }
 export function clearHist(): void { memory.fill(HIST, 0, 65536 * 4); }
 export function reset(): void { clearHalf(); clearHist(); resetState(); }
 /**
- * Writes the non-zero key counters as (key, count) u32 pairs at `out` (room for 65536 pairs) in
- * key order; returns the number of pairs. One SIMD test per 4 counters: a tensor of few values
- * costs a few microseconds here instead of a scan of 65536 counters in JavaScript.
+ * The non-zero key counters in key order, written at `keysOut` as (key, count) u32 pairs, or with
+ * `split` as keys (i32) at `keysOut` and counts (f64) at `countsOut`; returns how many. One SIMD
+ * test per 4 counters (16 first): a tensor of few values costs a few microseconds here instead of
+ * a scan of 65536 counters in JavaScript. Inlined with a constant `split`: one loop per layout.
  */
-export function compactHist(out: usize): i32 {
+@inline function compactCounters(keysOut: usize, countsOut: usize, split: bool): i32 {
   let n: i32 = 0;
   for (let k: u32 = 0; k < 65536; k += 4) {
     if ((k & 15) == 0) {
@@ -41,12 +42,22 @@ export function compactHist(out: usize): i32 {
     for (let j: u32 = k; j < k + 4; j++) {
       const c = load<u32>(<usize>j << 2, HIST);
       if (c == 0) continue;
-      store<u32>(out + (<usize>n << 3), j);
-      store<u32>(out + (<usize>n << 3) + 4, c);
+      if (split) {
+        store<i32>(keysOut + (<usize>n << 2), <i32>j);
+        store<f64>(countsOut + (<usize>n << 3), <f64>c);
+      } else {
+        store<u32>(keysOut + (<usize>n << 3), j);
+        store<u32>(keysOut + (<usize>n << 3) + 4, c);
+      }
       n++;
     }
   }
   return n;
+}
+
+/** The non-zero key counters as (key, count) u32 pairs at `out` (room for 65536 pairs), in key order; returns the number of pairs. */
+export function compactHist(out: usize): i32 {
+  return compactCounters(out, 0, false);
 }
 
 /**
@@ -54,25 +65,7 @@ export function compactHist(out: usize): i32 {
  * each): the host copies each out in one piece instead of splitting pairs in a JavaScript loop.
  */
 export function compactHistSplit(keysOut: usize, countsOut: usize): i32 {
-  let n: i32 = 0;
-  for (let k: u32 = 0; k < 65536; k += 4) {
-    if ((k & 15) == 0) {
-      const a = <usize>k << 2;
-      if (!v128.any_true(v128.or(v128.or(v128.load(a, HIST), v128.load(a, HIST + 16)), v128.or(v128.load(a, HIST + 32), v128.load(a, HIST + 48))))) {
-        k += 12;
-        continue;
-      }
-    }
-    if (!v128.any_true(v128.load(<usize>k << 2, HIST))) continue;
-    for (let j: u32 = k; j < k + 4; j++) {
-      const c = load<u32>(<usize>j << 2, HIST);
-      if (c == 0) continue;
-      store<i32>(keysOut + (<usize>n << 2), <i32>j);
-      store<f64>(countsOut + (<usize>n << 3), <f64>c);
-      n++;
-    }
-  }
-  return n;
+  return compactCounters(keysOut, countsOut, true);
 }
 
 /**

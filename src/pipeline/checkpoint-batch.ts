@@ -29,7 +29,7 @@ import type { CheckpointStage } from "../store/staging.js";
 import type { BufferInput, CheckpointResult, GroupStatsInput, TensorStatsInput, TrajectoryInput } from "../store/types.js";
 import { classifyTensor, isNonParameterBuffer, isSpectralTarget } from "../tensor/names.js";
 import { nameFilter } from "../util/glob.js";
-import { DEFAULT_KEEP_FULL_MAX_ELEMENTS } from "../util/limits.js";
+import { DEFAULT_KEEP_FULL_MAX_ELEMENTS, EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES } from "../util/limits.js";
 import { CheckpointGroupsBuilder, type PackedGroupSketch } from "./groups.js";
 import type { EncodedRowStats, GroupRowSpec, RowStats, TensorRowSpec } from "./row-tasks.js";
 import { ROW_TASKS_URL } from "./row-tasks-url.js";
@@ -72,10 +72,10 @@ export interface CheckpointStatsOptions {
 /**
  * Tensor rows and bytes of kept values an analysis holds for event detection (pipeline/event-held.ts):
  * one detection batch's (events.ts reads at most EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES
- * at once; equal, test/pipeline/event-held.test.ts). Beyond them the events are read from the store.
+ * at once; test/pipeline/event-held.test.ts). Beyond them the events are read from the store.
  */
-export const EVENT_ROWS_HELD_MAX = 16_384;
-export const EVENT_VALUES_HELD_MAX_BYTES = 64 * 1024 * 1024;
+export const EVENT_ROWS_HELD_MAX = EVENT_BATCH_MAX_ROWS;
+export const EVENT_VALUES_HELD_MAX_BYTES = EVENT_BATCH_MAX_TRAJECTORY_BYTES;
 
 /**
  * What is left of an analysis' budget of rows held for event detection, shared by its checkpoints

@@ -11,6 +11,7 @@ import type { TensorRange } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import type { GroupKind, HistogramRecord, StatValues } from "../store/types.js";
 import { UsageError } from "../util/errors.js";
+import { EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES } from "../util/limits.js";
 import { roleGroupName } from "./groups.js";
 import { stampLast } from "../util/timeline.js";
 
@@ -79,18 +80,7 @@ export function seriesOf(target: EventTarget, statistic: SeriesStatistic): { ste
   return { steps, values };
 }
 
-/**
- * Most statistic rows (tensor x checkpoint) of tensors event detection holds at once: tensors are
- * read and detected in batches of contiguous names (DuckDB's byte order) of at most this many
- * rows, each batch's rows, histogram snapshots and trajectories dropped before the next is read.
- * A row held costs about 1-2 KB (its decoded shape extract and snapshot): 20,000 one-element
- * tensors x 3 checkpoints held at once were ~97 MB of the events phase's heap (issue 13 item 6).
- * A run of up to this many rows (160m: 444, the 154-checkpoint 70m series: ~11,000) is one batch:
- * one scan of each table.
- */
-export const EVENT_BATCH_MAX_ROWS = 16_384;
-/** Most bytes of kept tensors' trajectories (float32 values) a batch holds; a tensor above it is a batch of its own. */
-export const EVENT_BATCH_MAX_TRAJECTORY_BYTES = 64 * 1024 * 1024;
+export { EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES }; // util/limits.ts: analyze holds one batch too (checkpoint-batch.ts)
 
 /**
  * Most histogram buckets (of the tensors of one batch, or of the groups) that event detection

@@ -7,7 +7,7 @@ import { StoreError } from "../util/errors.js";
 import { decodeJson, num, numOrNull, wordOf } from "./codec.js";
 import { forEachRecord, where, withRange, type TensorRange } from "./sql.js";
 import type { GroupKind } from "./types.js";
-import { EVENT_FRAC_ABS_LE_KEY, EVENT_FRAC_ABS_LE_REL_STD_KEY } from "./event-values.js";
+import { EVENT_FRAC_ABS_LE_KEY, EVENT_FRAC_ABS_LE_REL_STD_KEY, eventExtraFrom } from "./event-values.js";
 import { GROUP_KINDS, TENSOR_KINDS, TENSOR_ROLES, type TensorKind, type TensorRole } from "./vocabulary.js";
 
 /** One tensor of a run: its statistic rows, its stored trajectories and their bytes, its histograms' buckets. */
@@ -91,21 +91,6 @@ function fragment(v: unknown): unknown {
   return v === null || v === undefined ? undefined : decodeJson(v as string);
 }
 
-/** The extra of an event row: the parts decodeShapeExtra reads, where the stored extra has them. */
-function eventExtraOf(method: unknown, dipP: unknown, fits: unknown, kde: unknown, weibullK: unknown): Record<string, unknown> {
-  const extra: Record<string, unknown> = {};
-  if (method !== null) extra.shape_method = { method: fragment(method) };
-  if (dipP !== null || fits !== null || kde !== null || weibullK !== null) {
-    const shape: Record<string, unknown> = {};
-    if (dipP !== null) shape.dip = { pValue: fragment(dipP) };
-    if (fits !== null) shape.mixtures = { fits: fragment(fits) };
-    if (kde !== null) shape.kde = fragment(kde);
-    if (weibullK !== null) shape.weibull = { k: fragment(weibullK) };
-    extra.shape = shape;
-  }
-  return extra;
-}
-
 /** One entry of a frac_abs_le map, as a map holding it (or nothing when absent). */
 function fracMapOf(key: string, v: unknown): Record<string, number | null> {
   return v === null ? {} : { [key]: fragment(v) as number | null };
@@ -141,7 +126,7 @@ export async function forEachEventStatRow(
         values: {
           std: numOrNull(std!.getItem(i)), mean: numOrNull(mean!.getItem(i)), excess_kurtosis: numOrNull(kurtosis!.getItem(i)),
           frac_abs_le: fracMapOf(EVENT_FRAC_ABS_LE_KEY, fal!.getItem(i)), frac_abs_le_rel_std: fracMapOf(EVENT_FRAC_ABS_LE_REL_STD_KEY, falr!.getItem(i)),
-          extra: eventExtraOf(method!.getItem(i), dipP!.getItem(i), fits!.getItem(i), kde!.getItem(i), weibullK!.getItem(i)),
+          extra: eventExtraFrom(method!.getItem(i), dipP!.getItem(i), fits!.getItem(i), kde!.getItem(i), weibullK!.getItem(i), null, fragment), // the parts decodeShapeExtra reads, NULL where absent
         },
       };
     }

@@ -49,28 +49,38 @@ function double(v: number | null | undefined): number | null {
 }
 
 /**
+ * EventStatValues.extra from its parts (extra.shape_method.method, and of extra.shape: dip.pValue,
+ * mixtures.fits, kde, weibull.k), each `absent` where the stored extra lacks it, else given by
+ * `value`; extra.shape is there when one of its parts is. Built alike from a row about to be stored
+ * (eventStatValuesOf) and from the parts DuckDB cuts out of a stored one (forEachEventStatRow).
+ */
+export function eventExtraFrom(method: unknown, dipP: unknown, fits: unknown, kde: unknown, weibullK: unknown, absent: unknown, value: (part: unknown) => unknown): Record<string, unknown> {
+  const extra: Record<string, unknown> = {};
+  if (method !== absent) extra.shape_method = { method: value(method) };
+  if (dipP !== absent || fits !== absent || kde !== absent || weibullK !== absent) {
+    const shape: Record<string, unknown> = {};
+    if (dipP !== absent) shape.dip = { pValue: value(dipP) };
+    if (fits !== absent) shape.mixtures = { fits: value(fits) };
+    if (kde !== absent) shape.kde = value(kde);
+    if (weibullK !== absent) shape.weibull = { k: value(weibullK) };
+    extra.shape = shape;
+  }
+  return extra;
+}
+
+/**
  * EventStatValues of a row about to be stored, equal to what forEachEventStatRow reads of it
  * once stored (test/store/event-values.test.ts).
  */
 export function eventStatValuesOf(s: EventStatSource): EventStatValues {
-  const extra: Record<string, unknown> = {};
   const root: Part = s.extra === undefined ? ABSENT : s.extra;
   const method = member(member(root, "shape_method"), "method");
-  if (method !== ABSENT) extra.shape_method = { method: stored(method) };
   const shapeObject = member(root, "shape");
   const dipP = member(member(shapeObject, "dip"), "pValue"), fits = member(member(shapeObject, "mixtures"), "fits");
   const kde = member(shapeObject, "kde"), weibullK = member(member(shapeObject, "weibull"), "k");
-  if (dipP !== ABSENT || fits !== ABSENT || kde !== ABSENT || weibullK !== ABSENT) {
-    const shape: Record<string, unknown> = {};
-    if (dipP !== ABSENT) shape.dip = { pValue: stored(dipP) };
-    if (fits !== ABSENT) shape.mixtures = { fits: stored(fits) };
-    if (kde !== ABSENT) shape.kde = stored(kde);
-    if (weibullK !== ABSENT) shape.weibull = { k: stored(weibullK) };
-    extra.shape = shape;
-  }
   return {
     std: double(s.std), mean: double(s.mean), excess_kurtosis: double(s.excess_kurtosis),
     frac_abs_le: fracMapOf(EVENT_FRAC_ABS_LE_KEY, s.frac_abs_le), frac_abs_le_rel_std: fracMapOf(EVENT_FRAC_ABS_LE_REL_STD_KEY, s.frac_abs_le_rel_std),
-    extra,
+    extra: eventExtraFrom(method, dipP, fits, kde, weibullK, ABSENT, stored),
   };
 }

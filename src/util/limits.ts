@@ -64,3 +64,16 @@ export const MAX_TENSORS_PER_FILE = 20_000;
  * any tensor is read.
  */
 export const MAX_TENSORS_PER_CHECKPOINT = 20_000;
+
+/**
+ * Most statistic rows (tensor x checkpoint) of tensors event detection holds at once: tensors are
+ * read and detected in batches of contiguous names (DuckDB's byte order) of at most this many
+ * rows, each batch's rows, histogram snapshots and trajectories dropped before the next is read.
+ * A row held costs about 1-2 KB (its decoded shape extract and snapshot): 20,000 one-element
+ * tensors x 3 checkpoints held at once were ~97 MB of the events phase's heap (issue 13 item 6).
+ * A run of up to this many rows (160m: 444, the 154-checkpoint 70m series: ~11,000) is one batch:
+ * one scan of each table.
+ */
+export const EVENT_BATCH_MAX_ROWS = 16_384;
+/** Most bytes of kept tensors' trajectories (float32 values) a batch holds; a tensor above it is a batch of its own. */
+export const EVENT_BATCH_MAX_TRAJECTORY_BYTES = 64 * 1024 * 1024;
