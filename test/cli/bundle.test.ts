@@ -1,5 +1,5 @@
 // The bundled CLI (scripts/build-bundle.mjs: dist/bundle/cli.js and the statistics worker
-// dist/bundle/stats-worker.js, sharing chunks), what bin/forking-paths.js runs. An analysis reads
+// dist/bundle/stats-worker.js, one file of its own), what bin/forking-paths.js runs. An analysis reads
 // only the bundle's files from the package, in its main thread and its workers (the row tasks come
 // from the bundle, not from their own file); and the bundle keeps boot9's start-up order: a module
 // the sources load only when used (dynamic import) is evaluated only then in the bundle too, so
@@ -17,7 +17,10 @@ import { tempDir } from "../helpers/temp.js";
 
 const DUCKDB_MODULES = ["src/store/duckdb.ts", "src/store/append.ts", "src/store/store.ts"];
 
-interface Metafile { inputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }> }
+interface Metafile {
+  inputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>;
+  outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>;
+}
 
 /** The bundles' module graph, written by the build (build/bundle-meta.json). */
 function metafile(): Metafile {
@@ -57,6 +60,8 @@ test("an analysis loads only the bundle's files from the package, in its main th
   const files = lines.map((u) => u.slice(`file://${REPO_ROOT}`.length).replace(/^\/+/, ""));
   assert.deepEqual(files.filter((f) => !f.startsWith("dist/bundle/") && f !== "bin/forking-paths.js"), [], "no per-file module of dist/ nor a source");
   assert.equal(files.filter((f) => f === "dist/bundle/stats-worker.js").length, 2, "each worker runs the bundled worker");
+  const chunks = files.filter((f) => f.startsWith("dist/bundle/chunk-"));
+  assert.deepEqual(chunks.filter((f, i) => chunks.indexOf(f) !== i), [], "the workers load no chunk of the CLI's (each chunk is read by the main thread alone)");
   assert.equal(files.filter((f) => f === "dist/bundle/cli.js").length, 1);
 });
 
@@ -81,4 +86,8 @@ test("the bundled worker holds the row tasks and evaluates its kernels and the p
   assert.ok(worker.includes("src/kernels/worker-protocol.ts") && worker.includes("src/kernels/shape-wasm.ts"), `the worker's start: ${worker.join(", ")}`);
   assert.deepEqual(worker.filter((m) => m === "src/kernels/stats-pool.ts" || m === "src/tensor/read.ts" || DUCKDB_MODULES.includes(m)), []);
   assert.ok(meta.inputs["src/pipeline/row-tasks.ts"] !== undefined, "the row tasks are bundled (registered, not imported from their file)");
+  // one file: a worker resolves, reads and links one module (its row tasks inside it, evaluated when first used)
+  const out = meta.outputs["dist/bundle/stats-worker.js"];
+  assert.ok(out !== undefined, "dist/bundle/stats-worker.js is built");
+  assert.deepEqual(out.imports.filter((i) => i.external !== true), [], "the worker imports no chunk");
 });
