@@ -47,13 +47,17 @@ const ENTRIES = [
 
 /**
  * DuckDB's JavaScript client (@duckdb/node-api, ~180 CommonJS files) is bundled too: loaded file by
- * file it cost the main thread ~75 ms of CPU before the store could open, ~30 ms bundled. Its
- * native layer (@duckdb/node-bindings, which the client pins to one version) stays external, so
- * the bundled client is used only with the node-bindings version it was built with; with another
- * (a prebuilt dist/ installed beside newer packages) the store requires the installed client.
+ * file it cost the main thread ~75 ms of CPU before the store could open, ~30 ms bundled. It is a
+ * CommonJS file of its own (dist/bundle/duckdb-client.cjs, DUCKDB_CLIENT_FILE), required by
+ * src/store/duckdb.ts when the store opens: inside the analysis's chunk its ~450 KB were parsed
+ * with that chunk, before the first task, although the store opens after it. Its native layer
+ * (@duckdb/node-bindings, which the client pins to one version) stays external, so the bundled
+ * client is used only with the node-bindings version it was built with; with another (a prebuilt
+ * dist/ installed beside newer packages) the store requires the installed client.
  */
 const DUCKDB_SOURCE = "store/duckdb.ts";
 const DUCKDB_REQUIRE = 'createRequire(import.meta.url)("@duckdb/node-api")';
+const DUCKDB_CLIENT_FILE = "duckdb-client.cjs";
 const bindingsVersion = JSON.parse(readFileSync(join(root, "node_modules", "@duckdb", "node-bindings", "package.json"), "utf8")).version;
 
 /** The bundled DuckDB client when the installed bindings are the ones it was built with (see above). */
@@ -62,7 +66,9 @@ function duckdbClient(text) {
     throw new Error(`src/${DUCKDB_SOURCE} no longer loads DuckDB's client with ${DUCKDB_REQUIRE}: update scripts/build-bundle.mjs`);
   }
   const installed = 'createRequire(import.meta.url)("@duckdb/node-bindings/package.json").version';
-  return text.replace(DUCKDB_REQUIRE, `(${installed} === ${JSON.stringify(bindingsVersion)} ? require("@duckdb/node-api") : ${DUCKDB_REQUIRE})`);
+  // import.meta.url is then that of dist/store/duckdb.js (perFileMetaUrl): the client file is ../bundle/<file>
+  const bundled = `createRequire(import.meta.url)(${JSON.stringify(`../bundle/${DUCKDB_CLIENT_FILE}`)})`;
+  return text.replace(DUCKDB_REQUIRE, `(${installed} === ${JSON.stringify(bindingsVersion)} ? ${bundled} : ${DUCKDB_REQUIRE})`);
 }
 
 /**
@@ -92,12 +98,12 @@ const perFileMetaUrl = {
  */
 const BUNDLED_PACKAGES = new Set(["commander"]);
 
-/** esbuild plugin: npm packages stay external (resolved from node_modules at run time), except DuckDB's client (see above) and BUNDLED_PACKAGES. */
+/** esbuild plugin: npm packages stay external (resolved from node_modules at run time), except BUNDLED_PACKAGES (DuckDB's client is a bundle of its own, see above). */
 const externalPackages = {
   name: "external-packages",
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path === "@duckdb/node-api" || BUNDLED_PACKAGES.has(args.path) || args.path.startsWith("bundle-")) return undefined;
+      if (BUNDLED_PACKAGES.has(args.path) || args.path.startsWith("bundle-")) return undefined;
       return { path: args.path, external: true };
     });
   },
@@ -160,6 +166,19 @@ try {
     // Modules it imports dynamically stay lazy (esbuild evaluates them when the import runs).
     // Measured per worker (demo, cpu-prof): ESM resolution ~27 ms and module jobs ~35 ms -> a few ms.
     build({ ...COMMON, entryPoints: { "stats-worker": "bundle-entry:stats-worker" }, splitting: false }),
+    // DuckDB's client (see DUCKDB_CLIENT_FILE): CommonJS as it is written, its native bindings external
+    build({
+      entryPoints: [join(root, "node_modules", "@duckdb", "node-api", "lib", "index.js")],
+      outfile: join(outdir, DUCKDB_CLIENT_FILE),
+      bundle: true,
+      format: "cjs",
+      platform: "node",
+      target: "node20",
+      external: ["@duckdb/node-bindings"],
+      charset: "utf8",
+      legalComments: "none",
+      logLevel: "warning",
+    }),
   ]);
   // what the bundles hold and how their modules import each other (test/cli/bundle.test.ts reads it; not shipped)
   writeFileSync(join(root, "build", "bundle-meta.json"), JSON.stringify(mergedMeta([cli.metafile, worker.metafile])));
@@ -167,4 +186,4 @@ try {
   console.error(`build-bundle: bundling failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
   process.exit(1);
 }
-console.log(`build-bundle: built ${ENTRIES.map((e) => `${e.out}.js`).join(", ")} into ${relative(root, outdir)}${sep}`);
+console.log(`build-bundle: built ${[...ENTRIES.map((e) => `${e.out}.js`), DUCKDB_CLIENT_FILE].join(", ")} into ${relative(root, outdir)}${sep}`);

@@ -72,6 +72,9 @@ test("the bundled analyze command evaluates what the sources load before the fir
   assert.deepEqual(command.filter((m) => DUCKDB_MODULES.includes(m) || m.startsWith("src/stats/shape/") || m === "src/pipeline/row-tasks.ts"), []);
   const analysis = evaluatedWith(meta, "src/pipeline/analyze.ts");
   assert.ok(analysis.includes("src/pipeline/checkpoint-batch.ts") && analysis.includes("src/store/store.ts"), `the analysis itself: ${analysis.join(", ")}`);
+  // DuckDB's client is a file of its own (dist/bundle/duckdb-client.cjs), required when the store opens: not parsed with the analysis's chunk
+  assert.deepEqual(Object.keys(meta.inputs).filter((k) => k.includes("@duckdb/node-api")), [], "DuckDB's client is in no chunk");
+  assert.ok(existsSync(join(REPO_ROOT, "dist", "bundle", "duckdb-client.cjs")), "dist/bundle/duckdb-client.cjs is built");
   assert.deepEqual(analysis.filter((m) => m.startsWith("src/stats/shape/") || m.startsWith("src/dynamics/")
     || ["src/pipeline/row-tasks.ts", "src/pipeline/events.ts", "src/stats/extras.ts", "src/runs/hub-run.ts"].includes(m)), []);
   // the CLI's entry evaluates the command table, not the commands
