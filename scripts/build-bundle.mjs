@@ -1,8 +1,8 @@
 // Bundles the command line and the statistics worker (part of `npm run build:ts`, after tsc):
-// dist/bundle/cli.js (bin/forking-paths.js runs it) and dist/bundle/stats-worker.js (the analysis's
-// worker threads run it), ES modules that share chunks (dist/bundle/chunk-*.js) for the code they
-// both hold or load later. A thread then resolves and reads a few files instead of ~60-150 modules
-// (issue 11: start-up). npm packages and DuckDB's native module stay external (loaded from
+// dist/bundle/cli.js (bin/forking-paths.js runs it), an ES module with chunks (dist/bundle/chunk-*.js)
+// for the code only some commands load, and dist/bundle/stats-worker.js (the analysis's worker
+// threads run it), one ES module of its own. A thread then resolves and reads a few files (a
+// worker: one) instead of ~60-150 modules (issue 11: start-up). npm packages and DuckDB's native module stay external (loaded from
 // node_modules as before). The library's per-file dist/ and its exports are unchanged; tests
 // under tsx run the sources.
 //
@@ -47,13 +47,17 @@ const ENTRIES = [
 
 /**
  * DuckDB's JavaScript client (@duckdb/node-api, ~180 CommonJS files) is bundled too: loaded file by
- * file it cost the main thread ~75 ms of CPU before the store could open, ~30 ms bundled. Its
- * native layer (@duckdb/node-bindings, which the client pins to one version) stays external, so
- * the bundled client is used only with the node-bindings version it was built with; with another
- * (a prebuilt dist/ installed beside newer packages) the store requires the installed client.
+ * file it cost the main thread ~75 ms of CPU before the store could open, ~30 ms bundled. It is a
+ * CommonJS file of its own (dist/bundle/duckdb-client.cjs, DUCKDB_CLIENT_FILE), required by
+ * src/store/duckdb.ts when the store opens: inside the analysis's chunk its ~450 KB were parsed
+ * with that chunk, before the first task, although the store opens after it. Its native layer
+ * (@duckdb/node-bindings, which the client pins to one version) stays external, so the bundled
+ * client is used only with the node-bindings version it was built with; with another (a prebuilt
+ * dist/ installed beside newer packages) the store requires the installed client.
  */
 const DUCKDB_SOURCE = "store/duckdb.ts";
 const DUCKDB_REQUIRE = 'createRequire(import.meta.url)("@duckdb/node-api")';
+const DUCKDB_CLIENT_FILE = "duckdb-client.cjs";
 const bindingsVersion = JSON.parse(readFileSync(join(root, "node_modules", "@duckdb", "node-bindings", "package.json"), "utf8")).version;
 
 /** The bundled DuckDB client when the installed bindings are the ones it was built with (see above). */
@@ -62,7 +66,9 @@ function duckdbClient(text) {
     throw new Error(`src/${DUCKDB_SOURCE} no longer loads DuckDB's client with ${DUCKDB_REQUIRE}: update scripts/build-bundle.mjs`);
   }
   const installed = 'createRequire(import.meta.url)("@duckdb/node-bindings/package.json").version';
-  return text.replace(DUCKDB_REQUIRE, `(${installed} === ${JSON.stringify(bindingsVersion)} ? require("@duckdb/node-api") : ${DUCKDB_REQUIRE})`);
+  // import.meta.url is then that of dist/store/duckdb.js (perFileMetaUrl): the client file is ../bundle/<file>
+  const bundled = `createRequire(import.meta.url)(${JSON.stringify(`../bundle/${DUCKDB_CLIENT_FILE}`)})`;
+  return text.replace(DUCKDB_REQUIRE, `(${installed} === ${JSON.stringify(bindingsVersion)} ? ${bundled} : ${DUCKDB_REQUIRE})`);
 }
 
 /**
@@ -92,12 +98,12 @@ const perFileMetaUrl = {
  */
 const BUNDLED_PACKAGES = new Set(["commander"]);
 
-/** esbuild plugin: npm packages stay external (resolved from node_modules at run time), except DuckDB's client (see above) and BUNDLED_PACKAGES. */
+/** esbuild plugin: npm packages stay external (resolved from node_modules at run time), except BUNDLED_PACKAGES (DuckDB's client is a bundle of its own, see above). */
 const externalPackages = {
   name: "external-packages",
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path === "@duckdb/node-api" || BUNDLED_PACKAGES.has(args.path) || args.path.startsWith("bundle-")) return undefined;
+      if (BUNDLED_PACKAGES.has(args.path) || args.path.startsWith("bundle-")) return undefined;
       return { path: args.path, external: true };
     });
   },
@@ -122,32 +128,62 @@ const entryModules = {
   },
 };
 
+/** esbuild options both bundles share. */
+const COMMON = {
+  outdir,
+  metafile: true,
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  plugins: [externalPackages, perFileMetaUrl, entryModules],
+  // `require` for the bundled CommonJS (DuckDB's client requires its native bindings)
+  banner: { js: 'import { createRequire as __bundleCreateRequire } from "node:module";\nconst require = __bundleCreateRequire(import.meta.url);' },
+  charset: "utf8",
+  legalComments: "none",
+  logLevel: "warning",
+};
+
+/** Both builds' module graphs in one metafile (the same source has the same imports in either). */
+function mergedMeta(metas) {
+  return { inputs: Object.assign({}, ...metas.map((m) => m.inputs)), outputs: Object.assign({}, ...metas.map((m) => m.outputs)) };
+}
+
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 mkdirSync(join(root, "build"), { recursive: true });
 try {
-  const result = await build({
-    entryPoints: Object.fromEntries(ENTRIES.map((e) => [e.out, `bundle-entry:${e.out}`])),
-    outdir,
-    // code only some commands load (dynamic imports) goes to chunks beside the entries, loaded when
-    // imported: `analyze` reads ~25 files (cli.js and its chunks), not the whole CLI (1.1 MB)
-    splitting: true,
-    metafile: true,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    plugins: [externalPackages, perFileMetaUrl, entryModules],
-    // `require` for the bundled CommonJS (DuckDB's client requires its native bindings)
-    banner: { js: 'import { createRequire as __bundleCreateRequire } from "node:module";\nconst require = __bundleCreateRequire(import.meta.url);' },
-    charset: "utf8",
-    legalComments: "none",
-    logLevel: "warning",
-  });
+  const [cli, worker] = await Promise.all([
+    build({
+      ...COMMON,
+      entryPoints: { cli: "bundle-entry:cli" },
+      // code only some commands load (dynamic imports) goes to chunks beside the entry, loaded when
+      // imported: `analyze` reads ~25 files (cli.js and its chunks), not the whole CLI (1.1 MB)
+      splitting: true,
+    }),
+    // The worker is one file, shared with nothing: a worker thread resolves, reads and links one
+    // module instead of ~23 (its static imports and the row tasks' chunks, ~220 KB either way).
+    // Modules it imports dynamically stay lazy (esbuild evaluates them when the import runs).
+    // Measured per worker (demo, cpu-prof): ESM resolution ~27 ms and module jobs ~35 ms -> a few ms.
+    build({ ...COMMON, entryPoints: { "stats-worker": "bundle-entry:stats-worker" }, splitting: false }),
+    // DuckDB's client (see DUCKDB_CLIENT_FILE): CommonJS as it is written, its native bindings external
+    build({
+      entryPoints: [join(root, "node_modules", "@duckdb", "node-api", "lib", "index.js")],
+      outfile: join(outdir, DUCKDB_CLIENT_FILE),
+      bundle: true,
+      format: "cjs",
+      platform: "node",
+      target: "node20",
+      external: ["@duckdb/node-bindings"],
+      charset: "utf8",
+      legalComments: "none",
+      logLevel: "warning",
+    }),
+  ]);
   // what the bundles hold and how their modules import each other (test/cli/bundle.test.ts reads it; not shipped)
-  writeFileSync(join(root, "build", "bundle-meta.json"), JSON.stringify(result.metafile));
+  writeFileSync(join(root, "build", "bundle-meta.json"), JSON.stringify(mergedMeta([cli.metafile, worker.metafile])));
 } catch (err) {
   console.error(`build-bundle: bundling failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
   process.exit(1);
 }
-console.log(`build-bundle: built ${ENTRIES.map((e) => `${e.out}.js`).join(", ")} into ${relative(root, outdir)}${sep}`);
+console.log(`build-bundle: built ${[...ENTRIES.map((e) => `${e.out}.js`), DUCKDB_CLIENT_FILE].join(", ")} into ${relative(root, outdir)}${sep}`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `forking-paths` command line: one subcommand per file under commands/; errors become one
 // line on stderr and a non-zero exit code (2 for usage errors, 1 for everything else).
+import "./v8-flags.js"; // first: V8's flags for this process, before the other modules run
 import { Command, CommanderError } from "commander";
 import { ForkingPathsError, UsageError } from "../util/errors.js"; // not index.js: a command loads what it needs (commands/index.ts)
 import { registerCommands } from "./commands/index.js";

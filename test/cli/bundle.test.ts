@@ -1,5 +1,5 @@
 // The bundled CLI (scripts/build-bundle.mjs: dist/bundle/cli.js and the statistics worker
-// dist/bundle/stats-worker.js, sharing chunks), what bin/forking-paths.js runs. An analysis reads
+// dist/bundle/stats-worker.js, one file of its own), what bin/forking-paths.js runs. An analysis reads
 // only the bundle's files from the package, in its main thread and its workers (the row tasks come
 // from the bundle, not from their own file); and the bundle keeps boot9's start-up order: a module
 // the sources load only when used (dynamic import) is evaluated only then in the bundle too, so
@@ -17,7 +17,10 @@ import { tempDir } from "../helpers/temp.js";
 
 const DUCKDB_MODULES = ["src/store/duckdb.ts", "src/store/append.ts", "src/store/store.ts"];
 
-interface Metafile { inputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }> }
+interface Metafile {
+  inputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>;
+  outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>;
+}
 
 /** The bundles' module graph, written by the build (build/bundle-meta.json). */
 function metafile(): Metafile {
@@ -57,6 +60,8 @@ test("an analysis loads only the bundle's files from the package, in its main th
   const files = lines.map((u) => u.slice(`file://${REPO_ROOT}`.length).replace(/^\/+/, ""));
   assert.deepEqual(files.filter((f) => !f.startsWith("dist/bundle/") && f !== "bin/forking-paths.js"), [], "no per-file module of dist/ nor a source");
   assert.equal(files.filter((f) => f === "dist/bundle/stats-worker.js").length, 2, "each worker runs the bundled worker");
+  const chunks = files.filter((f) => f.startsWith("dist/bundle/chunk-"));
+  assert.deepEqual(chunks.filter((f, i) => chunks.indexOf(f) !== i), [], "the workers load no chunk of the CLI's (each chunk is read by the main thread alone)");
   assert.equal(files.filter((f) => f === "dist/bundle/cli.js").length, 1);
 });
 
@@ -67,12 +72,17 @@ test("the bundled analyze command evaluates what the sources load before the fir
   assert.deepEqual(command.filter((m) => DUCKDB_MODULES.includes(m) || m.startsWith("src/stats/shape/") || m === "src/pipeline/row-tasks.ts"), []);
   const analysis = evaluatedWith(meta, "src/pipeline/analyze.ts");
   assert.ok(analysis.includes("src/pipeline/checkpoint-batch.ts") && analysis.includes("src/store/store.ts"), `the analysis itself: ${analysis.join(", ")}`);
+  // DuckDB's client is a file of its own (dist/bundle/duckdb-client.cjs), required when the store opens: not parsed with the analysis's chunk
+  assert.deepEqual(Object.keys(meta.inputs).filter((k) => k.includes("@duckdb/node-api")), [], "DuckDB's client is in no chunk");
+  assert.ok(existsSync(join(REPO_ROOT, "dist", "bundle", "duckdb-client.cjs")), "dist/bundle/duckdb-client.cjs is built");
   assert.deepEqual(analysis.filter((m) => m.startsWith("src/stats/shape/") || m.startsWith("src/dynamics/")
     || ["src/pipeline/row-tasks.ts", "src/pipeline/events.ts", "src/stats/extras.ts", "src/runs/hub-run.ts"].includes(m)), []);
   // the CLI's entry evaluates the command table, not the commands
   const cli = evaluatedWith(meta, "bundle-entry:cli");
   assert.ok(cli.includes("src/cli/main.ts") && cli.includes("src/cli/commands/index.ts"), `the CLI's start: ${cli.join(", ")}`);
   assert.deepEqual(cli.filter((m) => m.startsWith("src/cli/commands/") && m !== "src/cli/commands/index.ts"), []);
+  // V8's flags are set before anything else runs (src/cli/v8-flags.ts): main.ts imports them first
+  assert.equal(meta.inputs["src/cli/main.ts"]?.imports[0]?.path, "src/cli/v8-flags.ts");
 });
 
 test("the bundled worker holds the row tasks and evaluates its kernels and the protocol, not the pool", () => {
@@ -81,4 +91,8 @@ test("the bundled worker holds the row tasks and evaluates its kernels and the p
   assert.ok(worker.includes("src/kernels/worker-protocol.ts") && worker.includes("src/kernels/shape-wasm.ts"), `the worker's start: ${worker.join(", ")}`);
   assert.deepEqual(worker.filter((m) => m === "src/kernels/stats-pool.ts" || m === "src/tensor/read.ts" || DUCKDB_MODULES.includes(m)), []);
   assert.ok(meta.inputs["src/pipeline/row-tasks.ts"] !== undefined, "the row tasks are bundled (registered, not imported from their file)");
+  // one file: a worker resolves, reads and links one module (its row tasks inside it, evaluated when first used)
+  const out = meta.outputs["dist/bundle/stats-worker.js"];
+  assert.ok(out !== undefined, "dist/bundle/stats-worker.js is built");
+  assert.deepEqual(out.imports.filter((i) => i.external !== true), [], "the worker imports no chunk");
 });

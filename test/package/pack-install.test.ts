@@ -56,7 +56,7 @@ test("npm pack, npm install <tarball> in an empty folder, then npx forking-paths
     const tarball = join(dir, readdirSync(dir).find((f) => f.endsWith(".tgz"))!);
     const manifest = JSON.parse(pack.out.slice(pack.out.indexOf("["))) as { files: { path: string }[] }[];
     const packed = manifest[0]!.files.map((f) => f.path);
-    for (const f of ["bin/forking-paths.js", "dist/cli/main.js", "dist/bundle/cli.js", "dist/bundle/stats-worker.js", "dist/index.js", "build/kernels/stats.wasm", "build/kernels/model.wasm", "data/pythia/LICENSE"]) {
+    for (const f of ["bin/forking-paths.js", "dist/cli/main.js", "dist/bundle/cli.js", "dist/bundle/stats-worker.js", "dist/bundle/duckdb-client.cjs", "dist/index.js", "build/kernels/stats.wasm", "build/kernels/model.wasm", "data/pythia/LICENSE"]) {
       assert.ok(packed.includes(f), `${f} missing from the tarball`);
     }
     assert.ok(!packed.some((f) => f.startsWith("src/") || f.startsWith("test/") || f.endsWith(".ts") && !f.endsWith(".d.ts")), "sources shipped");
