@@ -299,10 +299,12 @@ test("the kernel's whole accelerated EM run is gmm.ts's run over the kernel's pa
   }
 });
 
-test("the kernel's EM pass with two value pairs interleaved per iteration is its one-pair loop's, bit for bit (k = 2, 3; every count mod 4; whole runs)", () => {
+test("the kernel's EM pass with four, then two value pairs interleaved per iteration is its one-pair loop's, bit for bit (k = 2, 3; every count mod 8; whole runs)", () => {
   const rng = new Rng(33);
   let compared = 0;
-  for (const n of [2, 3, 4, 5, 6, 7, 8, 9, 63, 64, 65, 66, 127, 128, 129, 130, 768, 4099]) {
+  // pair counts n >> 1: 1..4, then 6, 7 and 10 (four-pair iterations with 2, 3, 2 pairs left), 31..33, 63..65, 384, 2049 (log batches)
+  const counts = [2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 20, 21, 63, 64, 65, 66, 127, 128, 129, 130, 768, 4099];
+  for (const n of counts) {
     const x = Float64Array.from({ length: n }, () => (rng.uniform() < 0.6 ? 0.02 * rng.normal() : 0.5 + 0.1 * rng.normal())).sort();
     const cases = [
       { means: [0.01, 0.4, 2], base: [0.3, -0.2, 0.1], halfInv: [200, 50, 400] },
@@ -330,7 +332,7 @@ test("the kernel's EM pass with two value pairs interleaved per iteration is its
       if (n >= 2 * k + 1) assert.deepEqual(wasm.emRun(x, start, cfg), acceleratedEmScalar(x, start, cfg, wasm.emSums(x, true)), `n ${n} k ${k}: run`);
     }
   }
-  assert.equal(compared, 18 * 3 * 2);
+  assert.equal(compared, counts.length * 3 * 2);
 });
 
 test("bw.SJ's phi sums with two index pairs per iteration are the one-pair loop's, bit for bit (every term count mod 4, orders 4 and 6)", () => {
