@@ -46,12 +46,11 @@ function emSums2(xp: usize, n: i32, par: usize, out: usize, serial: bool): f64 {
   let logSum: f64 = 0;
   const pairs = n >> 1;
   let i = 0;
-  // two value pairs per iteration, interleaved so that the CPU overlaps their dependency chains
-  // (exp, divide); each sum takes pair i's terms, then pair i + 1's: the one-pair loop's order
+  // four, then two value pairs per iteration, interleaved statement by statement so that the CPU
+  // overlaps their dependency chains (exp, divide); each sum takes pair i's terms, then pair
+  // i + 1's, ...: the one-pair loop's order. The batches of LOG_BATCH pairs end on a four-pair
+  // iteration's last pair (i starts at 0 and LOG_BATCH is a multiple of 4).
   const paired = serial ? 0 : pairs;
-  // four value pairs per iteration, interleaved statement by statement (each sum takes pair i's
-  // terms, then i + 1's, i + 2's and i + 3's: the one-pair loop's order; the batches of LOG_BATCH
-  // pairs end on a pair i + 3, as i starts at 0): more chains in flight than the two-pair loop below
   for (; i + 4 <= paired; i += 4) {
     const xA = v128.load(xp + (<usize>(i) << 4));
     const xB = v128.load(xp + (<usize>(i + 1) << 4));
@@ -194,12 +193,11 @@ function emSums3(xp: usize, n: i32, par: usize, out: usize, serial: bool): f64 {
   let logSum: f64 = 0;
   const pairs = n >> 1;
   let i = 0;
-  // two value pairs per iteration, interleaved so that the CPU overlaps their dependency chains
-  // (exp, divide); each sum takes pair i's terms, then pair i + 1's: the one-pair loop's order
+  // four, then two value pairs per iteration, interleaved statement by statement so that the CPU
+  // overlaps their dependency chains (exp, divide); each sum takes pair i's terms, then pair
+  // i + 1's, ...: the one-pair loop's order. The batches of LOG_BATCH pairs end on a four-pair
+  // iteration's last pair (i starts at 0 and LOG_BATCH is a multiple of 4).
   const paired = serial ? 0 : pairs;
-  // four value pairs per iteration, interleaved statement by statement (each sum takes pair i's
-  // terms, then i + 1's, i + 2's and i + 3's: the one-pair loop's order; the batches of LOG_BATCH
-  // pairs end on a pair i + 3, as i starts at 0): more chains in flight than the two-pair loop below
   for (; i + 4 <= paired; i += 4) {
     const xA = v128.load(xp + (<usize>(i) << 4));
     const xB = v128.load(xp + (<usize>(i + 1) << 4));
