@@ -36,10 +36,22 @@ export function sjPhiSumSerial(counts: usize, iMax: i32, binWidth: f64, h: f64, 
 function phiSum(counts: usize, iMax: i32, binWidth: f64, h: f64, order: i32, serial: bool): f64 {
   const BW = f64x2.splat(binWidth), H = f64x2.splat(h), half = f64x2.splat(-0.5);
   let acc = f64x2.splat(0), idx = f64x2.replace_lane(f64x2.splat(0), 1, 1);
-  const two = f64x2.splat(2), four = f64x2.splat(4);
+  const two = f64x2.splat(2), four = f64x2.splat(4), six = f64x2.splat(6), eight = f64x2.splat(8);
   let i = 0;
-  // two index pairs per iteration: their terms (exp's long chain) computed side by side, added in index order
+  // four, then two index pairs per iteration: their terms (exp's long chain) computed side by side,
+  // added in index order (the indices i + 2, i + 4, i + 6 are exact small integers, as idx's sums)
   const paired = serial ? 0 : iMax;
+  for (; i + 8 <= paired; i += 8) {
+    const ta = phiTerm(idx, BW, H, half, order, counts + (<usize>i << 3));
+    const tb = phiTerm(f64x2.add(idx, two), BW, H, half, order, counts + (<usize>(i + 2) << 3));
+    const tc = phiTerm(f64x2.add(idx, four), BW, H, half, order, counts + (<usize>(i + 4) << 3));
+    const td = phiTerm(f64x2.add(idx, six), BW, H, half, order, counts + (<usize>(i + 6) << 3));
+    acc = f64x2.add(acc, ta);
+    acc = f64x2.add(acc, tb);
+    acc = f64x2.add(acc, tc);
+    acc = f64x2.add(acc, td);
+    idx = f64x2.add(idx, eight);
+  }
   for (; i + 4 <= paired; i += 4) {
     const ta = phiTerm(idx, BW, H, half, order, counts + (<usize>i << 3));
     const tb = phiTerm(f64x2.add(idx, two), BW, H, half, order, counts + (<usize>(i + 2) << 3));

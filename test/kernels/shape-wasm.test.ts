@@ -299,10 +299,12 @@ test("the kernel's whole accelerated EM run is gmm.ts's run over the kernel's pa
   }
 });
 
-test("the kernel's EM pass with two value pairs interleaved per iteration is its one-pair loop's, bit for bit (k = 2, 3; every count mod 4; whole runs)", () => {
+test("the kernel's EM pass with four, then two value pairs interleaved per iteration is its one-pair loop's, bit for bit (k = 2, 3; every count mod 8; whole runs)", () => {
   const rng = new Rng(33);
   let compared = 0;
-  for (const n of [2, 3, 4, 5, 6, 7, 8, 9, 63, 64, 65, 66, 127, 128, 129, 130, 768, 4099]) {
+  // pair counts n >> 1: 1..4, then 6, 7 and 10 (four-pair iterations with 2, 3, 2 pairs left), 31..33, 63..65, 384, 2049 (log batches)
+  const counts = [2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 20, 21, 63, 64, 65, 66, 127, 128, 129, 130, 768, 4099];
+  for (const n of counts) {
     const x = Float64Array.from({ length: n }, () => (rng.uniform() < 0.6 ? 0.02 * rng.normal() : 0.5 + 0.1 * rng.normal())).sort();
     const cases = [
       { means: [0.01, 0.4, 2], base: [0.3, -0.2, 0.1], halfInv: [200, 50, 400] },
@@ -330,14 +332,15 @@ test("the kernel's EM pass with two value pairs interleaved per iteration is its
       if (n >= 2 * k + 1) assert.deepEqual(wasm.emRun(x, start, cfg), acceleratedEmScalar(x, start, cfg, wasm.emSums(x, true)), `n ${n} k ${k}: run`);
     }
   }
-  assert.equal(compared, 18 * 3 * 2);
+  assert.equal(compared, counts.length * 3 * 2);
 });
 
-test("bw.SJ's phi sums with two index pairs per iteration are the one-pair loop's, bit for bit (every term count mod 4, orders 4 and 6)", () => {
+test("bw.SJ's phi sums with four, then two index pairs per iteration are the one-pair loop's, bit for bit (every term count mod 8, orders 4 and 6)", () => {
   const rng = new Rng(9);
   const counts = Float64Array.from({ length: 1200 }, (_, i) => Math.round(4000 * Math.exp(-i / 250) * rng.uniform()));
   let compared = 0;
-  for (const terms of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 100, 101, 102, 103, 1200]) {
+  const termCounts = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 100, 101, 102, 103, 104, 105, 106, 107, 1200];
+  for (const terms of termCounts) {
     for (const h of [0.0007, 0.004, 0.05]) {
       for (const order of [4, 6] as const) {
         const serial = wasm.sjPhiSum(counts, terms, 0.0005, h, order, true), paired = wasm.sjPhiSum(counts, terms, 0.0005, h, order);
@@ -347,7 +350,7 @@ test("bw.SJ's phi sums with two index pairs per iteration are the one-pair loop'
       }
     }
   }
-  assert.equal(compared, 19 * 3 * 2);
+  assert.equal(compared, termCounts.length * 3 * 2);
 });
 
 test("the kernel's KS distance and Weibull plot sums are ks.ts's and weibull.ts's, bit for bit", () => {
