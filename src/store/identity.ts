@@ -4,7 +4,7 @@
 // succeeds, so a failed command leaves the store as it was.
 import { StoreError } from "../util/errors.js";
 import type { CheckpointStage } from "./staging.js";
-import type { RunClaimWrite, Store } from "./store.js";
+import type { CheckpointWriteOptions, RunClaimWrite, Store } from "./store.js";
 import type { CheckpointResult, RunInput } from "./types.js";
 
 export interface ClaimOptions {
@@ -42,8 +42,8 @@ export class RunClaim {
   }
 
   /** Writes `results` in one transaction, in order (Store.writeCheckpoints): all complete, or none. */
-  async writeCheckpoints(results: readonly CheckpointResult[]): Promise<void> {
-    await this.store.writeCheckpoints(this.run.run_id, results, this.pending);
+  async writeCheckpoints(results: readonly CheckpointResult[], options?: CheckpointWriteOptions): Promise<void> {
+    await this.store.writeCheckpoints(this.run.run_id, results, this.pending, options);
     this.pending = undefined;
   }
 

@@ -51,7 +51,8 @@ export const STORE_THREADS = 1;
  * demo's last write logs ~13 MB instead of ~3 (~+10 ms of CPU on the critical path). A long
  * run (154 checkpoints) still checkpoints every 256 MiB of log, so a crashed run's log replay
  * stays bounded; the committed rows not yet checkpointed are held in DuckDB's buffer pool
- * (STORE_MEMORY_LIMIT, spilled beyond).
+ * (STORE_MEMORY_LIMIT, spilled beyond). An analysis's last write commits into the file instead
+ * (store.ts CheckpointWriteOptions.intoFile): its rows are not logged only to be read back.
  */
 export const STORE_CHECKPOINT_THRESHOLD_BYTES = 256 * 1024 * 1024;
 

@@ -5,6 +5,7 @@ import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { StoreError } from "../util/errors.js";
+import { stamp, stampLast } from "../util/timeline.js";
 import { appendRows } from "./append.js";
 import { attachPart, copyCheckpoints, detachPart } from "./import.js";
 import {
@@ -12,7 +13,7 @@ import {
   tensorStatsColumns, trajectoryColumns, transitionColumns,
 } from "./codec.js";
 import { addMissingTables, moveSketchHistograms } from "./migrate.js";
-import { openDatabase } from "./open.js";
+import { openDatabase, STORE_CHECKPOINT_THRESHOLD_BYTES } from "./open.js";
 import { CheckpointStage, stageTables } from "./staging.js";
 import { checkPruningRows, deleteReplacedPruning, pruningColumns, pruningRows } from "./pruning.js";
 import * as q from "./queries.js";
@@ -26,6 +27,22 @@ import type {
 
 /** File name of the store inside an output folder. */
 export const STORE_FILE_NAME = "analysis.duckdb";
+
+/** How a checkpoint write commits (Store.writeCheckpoints). */
+export interface CheckpointWriteOptions {
+  /**
+   * Commit by moving the store's write-ahead log and this transaction's rows into the file (the
+   * run's last write, with nothing written after it for a while): DuckDB then checkpoints inside
+   * the commit and, for a commit of more than `auto_checkpoint_skip_wal_threshold` (100 kB), does
+   * not write the transaction to the log first. A commit logs every LIST row of its 2,048-row
+   * vectors not yet in the file (open.ts), so the last write of 160m logged ~9 MB only for a
+   * CHECKPOINT to read it back into the file next; committed this way it is written once. The
+   * commit is as atomic and durable as a logged one (it returns once the file holds the rows; a
+   * crash before leaves the file and the log as they were). When DuckDB cannot checkpoint then
+   * (another connection's transaction is open), the commit is logged as usual.
+   */
+  readonly intoFile?: boolean;
+}
 
 export interface StoreOpenOptions {
   /** Open without writing (several readers may share a file no writer holds). */
@@ -95,8 +112,10 @@ export class Store {
     await this.queue.catch(() => undefined);
     await this.besideCheckpoint;
     this.closed = true;
+    stampLast("store: close start");
     this.connection.closeSync();
     this.instance.closeSync();
+    stampLast("store: close end");
     openInThisProcess.delete(this.path);
   }
 
@@ -172,13 +191,15 @@ export class Store {
    * not yet checkpointed (open.ts), and a writer that fell behind catches up with one commit
    * (pipeline/batch-writer.ts). A failed write discards every stage.
    */
-  async writeCheckpoints(runId: string, results: readonly CheckpointResult[], claim?: RunClaimWrite): Promise<void> {
+  async writeCheckpoints(runId: string, results: readonly CheckpointResult[], claim?: RunClaimWrite, options: CheckpointWriteOptions = {}): Promise<void> {
     try {
       await this.transaction(async (c) => {
         if (claim !== undefined) await applyRunClaim(c, claim);
         await this.requireRun(c, runId);
         for (const result of results) await this.checkpointRows(c, runId, result);
-      });
+        stampLast("store: checkpoint rows appended");
+      }, { intoFile: options.intoFile === true });
+      stampLast("store: checkpoint rows committed");
       for (const result of results) result.stage?.markCommitted();
     } finally {
       for (const result of results) await result.stage?.discard();
@@ -241,8 +262,10 @@ export class Store {
       if (this.walBytes() === 0) return;
       let side: DuckDBConnection | undefined;
       try {
+        stamp("store: log checkpoint beside start");
         side = await this.instance.connect();
         await side.run("CHECKPOINT");
+        stamp("store: log checkpoint beside end");
       } catch {
         // close() checkpoints what is left
       } finally {
@@ -493,7 +516,7 @@ export class Store {
     });
   }
 
-  private transaction<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  private transaction<T>(fn: (c: DuckDBConnection) => Promise<T>, options: CheckpointWriteOptions = {}): Promise<T> {
     return this.write(async (c) => {
       await c.run("BEGIN TRANSACTION");
       let result: T;
@@ -503,7 +526,8 @@ export class Store {
         await c.run("ROLLBACK").catch(() => undefined);
         throw err;
       }
-      await c.run("COMMIT");
+      if (options.intoFile === true) await commitIntoFile(c);
+      else await c.run("COMMIT");
       return result;
     });
   }
@@ -513,6 +537,20 @@ export class Store {
     if (Number(reader.getRowObjectsJS()[0]!.n) === 0) {
       throw new StoreError(this.path, `run "${runId}" is not registered ---> HINT: call putRun({ run_id: "${runId}", source }) first`);
     }
+  }
+}
+
+/**
+ * COMMIT with the checkpoint threshold at 0 for the commit (CheckpointWriteOptions.intoFile): the
+ * commit checkpoints the file. The threshold is the instance's (global): back to the store's
+ * after the commit, whether it succeeded or not (writes are serialized: no other commit sees it).
+ */
+async function commitIntoFile(c: DuckDBConnection): Promise<void> {
+  await c.run("SET checkpoint_threshold = '0B'");
+  try {
+    await c.run("COMMIT");
+  } finally {
+    await c.run(`SET checkpoint_threshold = '${STORE_CHECKPOINT_THRESHOLD_BYTES / 1024 / 1024}MiB'`);
   }
 }
 

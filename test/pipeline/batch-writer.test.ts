@@ -193,3 +193,63 @@ test("Store.checkpointWalBeside moves the log on a second connection while reads
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("BatchWriter commits the run's last write (remaining 0) into the store file, and no other write (nor any when remaining is not given)", async () => {
+  const calls: Array<{ steps: number[]; intoFile: boolean }> = [];
+  const target = { writeCheckpoints: async (rs: readonly CheckpointResult[], options?: { intoFile?: boolean }) => { calls.push({ steps: rs.map((r) => r.checkpoint.step), intoFile: options?.intoFile === true }); } };
+  const writer = new BatchWriter(target);
+  for (let step = 0; step < 3; step++) {
+    await writer.write(batch(step), { remaining: 2 - step });
+    await writer.flush();
+  }
+  assert.deepEqual(calls, [{ steps: [0], intoFile: false }, { steps: [1], intoFile: false }, { steps: [2], intoFile: true }]);
+  // batches that waited together: the write's last batch decides
+  calls.length = 0;
+  const { target: held, writes, release } = heldTarget();
+  const together = new BatchWriter({ writeCheckpoints: (rs: readonly CheckpointResult[], options?: { intoFile?: boolean }) => { calls.push({ steps: rs.map((r) => r.checkpoint.step), intoFile: options?.intoFile === true }); return held.writeCheckpoints(rs); } });
+  await together.write(batch(0), { remaining: 2 });
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await together.write(batch(1), { remaining: 1 });
+  await together.write(batch(2), { remaining: 0 });
+  await release();
+  await release();
+  await together.flush();
+  assert.deepEqual(writes, [[0], [1, 2]]);
+  assert.deepEqual(calls, [{ steps: [0], intoFile: false }, { steps: [1, 2], intoFile: true }]);
+  calls.length = 0;
+  const quiet = new BatchWriter(target);
+  for (let step = 0; step < 2; step++) await quiet.write(batch(step));
+  await quiet.flush();
+  assert.ok(calls.length > 0 && calls.every((c) => !c.intoFile));
+});
+
+test("Store.writeCheckpoints({ intoFile }) commits into the store file: no write-ahead log after it, the rows there after a reopen; later commits are logged again", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fp-batch-writer-"));
+  const options = { tensors: 20, histogramKeys: 200, trajectoryLength: 16 };
+  try {
+    const store = await Store.openDir(dir);
+    try {
+      await store.putRun({ run_id: "r", source: "/x" });
+      await store.writeCheckpoints("r", [fakeCheckpoint(0, 1, options)]);
+      assert.ok(store.walBytes() > 0, "a commit is logged");
+      await store.writeCheckpoints("r", [1, 2].map((step) => fakeCheckpoint(step, 1, options)), undefined, { intoFile: true });
+      assert.equal(store.walBytes(), 0, "the commit moved the log and its own rows into the file");
+      assert.equal((await store.tensorStats({ run: "r" })).length, 60);
+      // the checkpoint threshold is the store's again: the next commit is logged, not checkpointed
+      await store.writeCheckpoints("r", [fakeCheckpoint(3, 1, options)]);
+      assert.ok(store.walBytes() > 0, "a later commit is logged again");
+    } finally {
+      await store.close();
+    }
+    const reopened = await Store.openDir(dir, { readOnly: true });
+    try {
+      assert.deepEqual((await reopened.listCheckpoints("r", { completeOnly: true })).map((c) => c.step), [0, 1, 2, 3]);
+      assert.equal((await reopened.histograms({ run: "r" })).length, 80);
+      assert.deepEqual(await reopened.checkIntegrity(), { ok: true, problems: [] });
+    } finally {
+      await reopened.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -17,9 +17,10 @@ const STEPS = [0, 1, 2, BIG_STEP, 8];
 // The BIG_STEP checkpoint (4 x TENSORS) takes about a second to write: the kill lands inside it.
 const TENSORS = 100;
 
-function startWriter(path: string, extra: string[] = []): ChildProcess {
+function startWriter(path: string, extra: string[] = [], env: NodeJS.ProcessEnv = process.env): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", WRITER, path, STEPS.join(","), String(TENSORS), ...extra], {
     stdio: ["ignore", "pipe", "pipe"],
+    env,
   });
 }
 
@@ -94,6 +95,63 @@ test("SIGKILL mid-transaction leaves no partial checkpoint; resume equals an uni
     try {
       for (const table of TABLE_NAMES) assert.deepEqual(await a.dumpTable(table), await b.dumpTable(table), table);
       assert.equal((await a.tensorStats()).length, (STEPS.length + 3) * TENSORS);
+      assert.deepEqual(await a.checkIntegrity(), { ok: true, problems: [] });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("SIGKILL during a write committed into the file (the checkpoint inside the commit): only whole checkpoints after a reopen; resume equals an uninterrupted run", { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fp-crash-"));
+  try {
+    // Reference, uninterrupted, timed: the kill lands late in the BIG_STEP write, where its commit
+    // moves the log and its rows into the file.
+    const refPath = join(dir, "reference.duckdb");
+    const ref = await Store.open(refPath);
+    let begunAt = 0, bigMs = 0;
+    await writeSeries(ref, STEPS, TENSORS, (line) => {
+      if (line === `begin ${BIG_STEP}`) begunAt = performance.now();
+      if (line === `committed ${BIG_STEP}`) bigMs = performance.now() - begunAt;
+    }, BIG_STEP);
+    await ref.close();
+
+    const path = join(dir, "interrupted.duckdb");
+    const child = startWriter(path, [], { ...process.env, FP_TEST_INTO_FILE_FROM: String(BIG_STEP) });
+    const committed: number[] = [];
+    watchLines(child, (line) => {
+      const [what, step] = line.split(" ");
+      if (what === "committed") committed.push(Number(step));
+      if (what === "begin" && Number(step) === BIG_STEP) setTimeout(() => child.kill("SIGKILL"), Math.max(40, 0.8 * bigMs));
+    });
+    const exit = await waitForExit(child);
+    assert.equal(exit.signal, "SIGKILL");
+
+    // Whole checkpoints only: those reported committed, and BIG_STEP only if its commit ended
+    // before its report was read.
+    const store = await Store.open(path);
+    let complete: number[];
+    try {
+      complete = (await store.listCheckpoints("crash", { completeOnly: true })).map((c) => c.step);
+      assert.deepEqual(complete.filter((s) => s !== BIG_STEP), committed.filter((s) => s !== BIG_STEP));
+      assert.ok(committed.every((s) => complete.includes(s)), `committed ${committed}, complete ${complete}`);
+      const steps = new Set((await store.tensorStats({ run: "crash" })).map((s) => s.step));
+      assert.deepEqual([...steps].sort((a, b) => a - b), complete);
+      assert.deepEqual(await store.checkIntegrity(), { ok: true, problems: [] });
+    } finally {
+      await store.close();
+    }
+
+    const resumed = await Store.open(path);
+    await writeSeries(resumed, STEPS, TENSORS, () => undefined, BIG_STEP);
+    await resumed.close();
+    const a = await Store.open(path, { readOnly: true });
+    const b = await Store.open(refPath, { readOnly: true });
+    try {
+      for (const table of TABLE_NAMES) assert.deepEqual(await a.dumpTable(table), await b.dumpTable(table), table);
       assert.deepEqual(await a.checkIntegrity(), { ok: true, problems: [] });
     } finally {
       await a.close();

@@ -6,14 +6,15 @@ import { fakeCheckpoint } from "./fake-results.js";
 
 export const BIG_STEP = 4;
 
-export async function writeSeries(store: Store, steps: readonly number[], tensors: number, report: (line: string) => void): Promise<void> {
+/** `intoFileFrom`: steps from it on commit into the store file (an analysis's last write, Store CheckpointWriteOptions). */
+export async function writeSeries(store: Store, steps: readonly number[], tensors: number, report: (line: string) => void, intoFileFrom = Infinity): Promise<void> {
   const options = { tensors, histogramKeys: 200, trajectoryLength: 512 };
   await store.putRun({ run_id: "crash", source: "/runs/x", options: { seed: 7 } });
   for (const step of steps) {
     if (await store.isCheckpointComplete("crash", step)) continue;
     report(`begin ${step}`);
     const size = step === BIG_STEP ? { ...options, tensors: 4 * tensors } : options;
-    await store.writeCheckpoint("crash", fakeCheckpoint(step, 7, size));
+    await store.writeCheckpoints("crash", [fakeCheckpoint(step, 7, size)], undefined, { intoFile: step >= intoFileFrom });
     report(`committed ${step}`);
   }
 }
