@@ -12,6 +12,7 @@ import { Store } from "../../src/store/store.js";
 import { DEFAULT_EVENT_READ_LIMITS, detectRunEvents, type EventReadLimits } from "../../src/pipeline/events.js";
 import { fakeCheckpoint } from "../store/fake-results.js";
 import { withinBudget } from "../helpers/budget.js";
+import { nodeArgsFor } from "../helpers/node-child.js";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { sketchOfValues } from "../../src/stats/sketch-values.js";
@@ -128,7 +129,7 @@ test("item 6: events of 20,000 one-element tensors x 3 checkpoints in a child pr
     } finally {
       await store.close();
     }
-    const child = spawnSync(process.execPath, ["--import", "tsx", HELPER, dir, "r"], { encoding: "utf8", timeout: 240_000 });
+    const child = spawnSync(process.execPath, [...nodeArgsFor(HELPER), dir, "r"], { encoding: "utf8", timeout: 240_000 });
     assert.equal(child.status, 0, child.stderr);
     const { seconds, cpuSeconds, maxRssMb, events } = JSON.parse(child.stdout) as { seconds: number; cpuSeconds: number; maxRssMb: number; events: number };
     console.log(`events of 20,000 one-element tensors x 3 checkpoints: ${seconds.toFixed(1)} s, ${cpuSeconds.toFixed(1)} CPU s, peak RSS ${maxRssMb.toFixed(0)} MB, ${events} events`);

@@ -11,6 +11,7 @@ import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BROWSER_CHOICE_ENV, BrowserNotFoundError, SYSTEM_BROWSER_NAMES, findBrowser, whichOnPath } from "./helpers/find-browser.js";
 import { EXPECT_BROWSER_ENV, launchBrowser } from "./helpers/browser.js";
+import { loaderArgs, runnable } from "../helpers/node-child.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -123,9 +124,9 @@ test("with no browser on PATH and CHROME_PATH unset, a browser test passes on th
     const freshTmp = join(dir, "tmp");
     mkdirSync(freshTmp);
     Object.assign(env, { TMPDIR: freshTmp, [EXPECT_BROWSER_ENV]: "npm", FORCE_COLOR: "0" });
-    const file = "test/report/report-browser.test.ts";
+    const file = runnable("test/report/report-browser.test.ts");
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", file], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [...loaderArgs(), "--test", "--test-reporter=spec", file], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       child.stdout.on("data", (c: Buffer) => { out += c.toString(); });
       child.stderr.on("data", (c: Buffer) => { out += c.toString(); });

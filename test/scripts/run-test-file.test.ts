@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 // @ts-expect-error: a plain .mjs script without type declarations
 import * as runFile from "../../scripts/run-test-file.mjs";
+import { COMPILED } from "../helpers/node-child.js";
 
 interface Leftover { name: string; bytes: number }
 interface FileRun { file: string; code: number | null; output: string; counts: Map<string, number>; leak: string | null }
@@ -16,11 +17,13 @@ const { leftoversIn, leftoverLine, makeTempRoot, runTestFile, LEFTOVERS_NAMED } 
   leftoversIn(dir: string): Leftover[];
   leftoverLine(file: string, leftovers: Leftover[]): string | null;
   makeTempRoot(parent: string, file: string): string;
-  runTestFile(o: { file: string; root: string; tempParent: string }): Promise<FileRun>;
+  runTestFile(o: { file: string; root: string; tempParent: string; compiledRoot: string | null }): Promise<FileRun>;
   LEFTOVERS_NAMED: number;
 };
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** The fixtures run as the runner runs a file: compiled (plain node) from its compiled tree, which this file's REPO_ROOT then is, else under tsx. */
+const COMPILED_ROOT = COMPILED ? REPO_ROOT : null;
 const parent = mkdtempSync(join(tmpdir(), "fp-run-test-file-"));
 after(() => rmSync(parent, { recursive: true, force: true }));
 
@@ -51,7 +54,7 @@ test("leftovers are named largest first with their count and total size", () => 
 });
 
 test("a file that leaves files in os.tmpdir() is reported, and its root is removed anyway", async () => {
-  const r = await runTestFile({ file: "test/scripts/fixtures/leaves-temp-files.ts", root: REPO_ROOT, tempParent: parent });
+  const r = await runTestFile({ file: "test/scripts/fixtures/leaves-temp-files.ts", root: REPO_ROOT, tempParent: parent, compiledRoot: COMPILED_ROOT });
   assert.equal(r.code, 0, r.output.slice(-1500)); // its own test passed: only the leak check fails it
   assert.equal(r.counts.get("pass"), 1);
   assert.match(r.leak ?? "", /^run-tests: LEAK: test\/scripts\/fixtures\/leaves-temp-files\.ts left 2 entries \(200\.\d kB\) in its temp dir: fp-leaky-\w{6}\/, stray\.txt; /);
@@ -59,7 +62,7 @@ test("a file that leaves files in os.tmpdir() is reported, and its root is remov
 });
 
 test("a file that cleans up passes the check, and TMPDIR/TEMP/TMP pointed into its own root", async () => {
-  const r = await runTestFile({ file: "test/scripts/fixtures/cleans-up.ts", root: REPO_ROOT, tempParent: parent });
+  const r = await runTestFile({ file: "test/scripts/fixtures/cleans-up.ts", root: REPO_ROOT, tempParent: parent, compiledRoot: COMPILED_ROOT });
   assert.equal(r.code, 0, r.output.slice(-1500));
   assert.equal(r.counts.get("pass"), 1);
   assert.equal(r.leak, null);

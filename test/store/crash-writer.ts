@@ -2,6 +2,7 @@
 // printing "begin <step>" / "committed <step>", then optionally holds the store open.
 // Usage: node --import tsx test/store/crash-writer.ts <store.duckdb> <steps,comma,separated> <tensors> [holdMs]
 // FP_TEST_INTO_FILE_FROM=<step>: steps from it on commit into the store file (writeSeries).
+// (the tests start it with test/helpers/node-child.ts: plain node on its .js in the compiled tree)
 import { Store } from "../../src/store/index.js";
 import { writeSeries } from "./write-series.js";
 

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { Store, TABLE_NAMES } from "../../src/store/index.js";
 import { StoreError } from "../../src/util/errors.js";
 import { BIG_STEP, writeSeries } from "./write-series.js";
+import { nodeArgsFor } from "../helpers/node-child.js";
 
 const WRITER = fileURLToPath(new URL("./crash-writer.ts", import.meta.url));
 const STEPS = [0, 1, 2, BIG_STEP, 8];
@@ -18,7 +19,7 @@ const STEPS = [0, 1, 2, BIG_STEP, 8];
 const TENSORS = 100;
 
 function startWriter(path: string, extra: string[] = [], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", WRITER, path, STEPS.join(","), String(TENSORS), ...extra], {
+  return spawn(process.execPath, [...nodeArgsFor(WRITER), path, STEPS.join(","), String(TENSORS), ...extra], {
     stdio: ["ignore", "pipe", "pipe"],
     env,
   });
@@ -166,7 +167,7 @@ test("a store held by another process gives a StoreError saying it is locked", {
   const dir = mkdtempSync(join(tmpdir(), "fp-lock-"));
   try {
     const path = join(dir, "held.duckdb");
-    const holder = spawn(process.execPath, ["--import", "tsx", WRITER, path, "0", "1", "20000"], { stdio: ["ignore", "pipe", "pipe"] });
+    const holder = spawn(process.execPath, [...nodeArgsFor(WRITER), path, "0", "1", "20000"], { stdio: ["ignore", "pipe", "pipe"] });
     const holding = new Promise<void>((resolve) => watchLines(holder, (line) => line === "holding" && resolve()));
     const exited = waitForExit(holder);
     await Promise.race([holding, exited.then(() => assert.fail("holder exited early"))]);

@@ -8,11 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Store } from "../../src/store/store.js";
 import { StoreError } from "../../src/util/errors.js";
+import { loaderArgs, runnable } from "../helpers/node-child.js";
 
 test("item 14: opening a store read-only while another process writes it says it is being written and what to do", async () => {
   const dir = mkdtempSync(join(tmpdir(), "fp-locked-"));
-  const storeModule = new URL("../../src/store/store.ts", import.meta.url).href;
-  const writer = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e",
+  const storeModule = runnable(new URL("../../src/store/store.ts", import.meta.url).href);
+  const writer = spawn(process.execPath, [...loaderArgs(), "--input-type=module", "-e",
     `const { Store } = await import(${JSON.stringify(storeModule)}); const s = await Store.openDir(${JSON.stringify(dir)}); console.log("ready"); setInterval(() => {}, 1000);`],
   { stdio: ["ignore", "pipe", "inherit"] });
   try {

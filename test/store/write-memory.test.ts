@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeArgsFor } from "../helpers/node-child.js";
 
 const HELPER = fileURLToPath(new URL("./helpers/write-many-rows.ts", import.meta.url));
 const TENSORS = 20_000;
@@ -23,7 +24,7 @@ const WRITE_GROWTH_BUDGET_MB = 360;
 test("3 checkpoints of 20,000 one-element tensors are written within the write path's memory budget (child process)", { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "fp-write-memory-"));
   try {
-    const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", HELPER, dir, String(TENSORS)], { encoding: "utf8", timeout: 280_000 });
+    const child = spawnSync(process.execPath, ["--expose-gc", ...nodeArgsFor(HELPER), dir, String(TENSORS)], { encoding: "utf8", timeout: 280_000 });
     assert.equal(child.status, 0, child.stderr);
     const { seconds, cpuSeconds, baseRssMb, maxRssMb } = JSON.parse(child.stdout) as { seconds: number; cpuSeconds: number; baseRssMb: number; maxRssMb: number };
     const growth = maxRssMb - baseRssMb;
