@@ -50,6 +50,8 @@ export interface SketchTensorOptions {
   chunkBytes?: number;
   /** Called with the byte count of each chunk once it has been processed. */
   onBytes?: (n: number) => void;
+  /** Its requests' place among those waiting for a worker (see StatsPool's queue; default 0). */
+  priority?: number;
 }
 
 /**
@@ -116,7 +118,7 @@ interface Slot { worker: Worker; inFlight: number; carrying: number; work: numbe
 /** A batchable request waiting for its turn's batch to be sent (see BATCH_MAX_REQUESTS). */
 interface Queued { request: TensorRequest; transfer: ArrayBuffer[] }
 /** A request waiting for a slot (see StatsPool.queue). */
-interface Acquirer { carriesBytes: boolean; work: number; resolve: (w: number) => void; reject: (e: Error) => void }
+interface Acquirer { carriesBytes: boolean; work: number; priority: number; resolve: (w: number) => void; reject: (e: Error) => void }
 interface Call { what: string; carried: boolean; work: number; resolve: (value: unknown) => void; reject: (e: Error) => void }
 
 export class StatsPool {
@@ -124,9 +126,12 @@ export class StatsPool {
   private readonly calls = new Map<number, Call>();
   private waiters: (() => void)[] = [];
   /**
-   * Requests waiting for a slot, served in order (a request never takes a slot ahead of one that
-   * waits): tensors are dispatched in the order the analysis starts them, a large tensor's parts
-   * together. `finishing` ones (tasks on a sketch made elsewhere: merged parts, groups) first.
+   * Requests waiting for a slot, served in order of priority (lower first: an analysis gives each
+   * checkpoint its index), then of arrival (a request never takes a slot ahead of one that waits
+   * with the same or a lower priority): tensors are dispatched in the order the analysis starts
+   * them, a large tensor's parts together, and an earlier checkpoint's tensors before a later
+   * one's, so the checkpoints finish (and are written) one after the other instead of together.
+   * `finishing` ones (tasks on a sketch made elsewhere: merged parts, groups) first.
    */
   private readonly queue: Acquirer[] = [];
   private readonly finishingQueue: Acquirer[] = [];
@@ -235,8 +240,8 @@ export class StatsPool {
     const sketchPart = async (source: TensorBytes, length: number): Promise<PackedSketch> => {
       const carries = "bytes" in source;
       const work = workOf(length);
-      const w = await this.acquire(carries, work, false);
-      const packed = await this.post<PackedSketch>(w, what, (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: "none", task: null }),
+      const w = await this.acquire(carries, work, false, options.priority ?? 0);
+      const packed = await this.post<PackedSketch>(w, what, (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: "none", task: null, priority: options.priority ?? 0 }),
         carries ? [source.bytes.buffer as ArrayBuffer] : [], carries, work);
       options.onBytes?.(length);
       return packed;
@@ -283,7 +288,7 @@ export class StatsPool {
     const what = `task ${fn}`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (this.host !== undefined) return (await callExport(moduleUrl, fn, args)) as T;
-    const w = await this.acquire(false, REQUEST_WORK_BYTES, false);
+    const w = await this.acquire(false, REQUEST_WORK_BYTES, false, 0);
     return this.post<T>(w, what, (job) => ({ type: "call", job, module: moduleUrl, fn, args }), [], false, REQUEST_WORK_BYTES);
   }
 
@@ -291,15 +296,16 @@ export class StatsPool {
    * `fn(sketch, null, ...args)` (`fn` exported by the module at `moduleUrl`) on the least busy
    * worker, the sketch sent packed (its histogram transferred, not cloned): the form of
    * sketchAndCall's task for a sketch made elsewhere (merged parts, a group's merged sketch).
+   * `priority`: its place among the requests waiting for a worker (see StatsPool's queue).
    */
-  async callOnSketch<T>(sketch: TensorSketch | PackedSketch, moduleUrl: string, fn: string, args: readonly unknown[]): Promise<T> {
+  async callOnSketch<T>(sketch: TensorSketch | PackedSketch, moduleUrl: string, fn: string, args: readonly unknown[], priority = 0): Promise<T> {
     const what = `task ${fn}`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (this.host !== undefined) return (await callExport(moduleUrl, fn, [sketch, null, ...args])) as T;
     const packed = packSketch(sketch);
-    const w = await this.acquire(false, REQUEST_WORK_BYTES, true);
+    const w = await this.acquire(false, REQUEST_WORK_BYTES, true, priority);
     const reply = await this.post<{ value: T }>(w, what,
-      (job) => ({ type: "tensor", job, dtype: "F32", source: { sketch: packed }, values: "none", task: { module: moduleUrl, fn, args } }), packedTransfer(packed), false, REQUEST_WORK_BYTES, true);
+      (job) => ({ type: "tensor", job, dtype: "F32", source: { sketch: packed }, values: "none", task: { module: moduleUrl, fn, args }, priority }), packedTransfer(packed), false, REQUEST_WORK_BYTES, true);
     return reply.value;
   }
 
@@ -311,7 +317,7 @@ export class StatsPool {
    * for one worker (FUSED_FILE_MAX_BYTES, STATS_CHUNK_BYTES) whose values are not needed are
    * sketched over all workers (sketchTensor) and `fn` runs after the merge: same result.
    */
-  async sketchAndCall<T>(ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<TensorTaskResult<T>> {
+  async sketchAndCall<T>(ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: TensorTaskOptions): Promise<TensorTaskResult<T>> {
     const result = await this.sketchAndCallPacked<T>(ref, moduleUrl, fn, args, options);
     return { sketch: unpackSketch(result.sketch), value: result.value, values: result.values };
   }
@@ -321,7 +327,7 @@ export class StatsPool {
    * one hidden class), as the worker's reply brings it: the analysis merges them into groups and
    * writes them into the store without a plain-array copy on this thread.
    */
-  async sketchAndCallPacked<T>(ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<PackedTaskResult<T>> {
+  async sketchAndCallPacked<T>(ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: TensorTaskOptions): Promise<PackedTaskResult<T>> {
     const what = `${ref.file}: tensor "${ref.name}"`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (!DTYPE_IS_FLOAT[ref.dtype]) return { sketch: typedOf(await this.sketchTensor(ref)), value: undefined as T, values: null }; // throws the dtype error
@@ -329,9 +335,9 @@ export class StatsPool {
     const file = this.host === undefined ? localFileRange(ref) : undefined;
     const fused = options.values !== "none" || (file !== undefined ? length <= FUSED_FILE_MAX_BYTES : length <= STATS_CHUNK_BYTES);
     if (!fused) {
-      const merged = await this.sketchTensorPacked(ref, options.onBytes !== undefined ? { onBytes: options.onBytes } : {});
+      const merged = await this.sketchTensorPacked(ref, { ...(options.onBytes !== undefined && { onBytes: options.onBytes }), priority: options.priority ?? 0 });
       const sketch = Array.isArray(merged.histKeys) ? typedOf(merged as TensorSketch) : merged as PackedSketch;
-      return { sketch, value: await this.callOnSketch<T>(sketch, moduleUrl, fn, args), values: null };
+      return { sketch, value: await this.callOnSketch<T>(sketch, moduleUrl, fn, args, options.priority ?? 0), values: null };
     }
     if (this.host !== undefined) {
       const result = await this.sketchAndCallInThread<T>(this.host, ref, moduleUrl, fn, args, options);
@@ -340,7 +346,7 @@ export class StatsPool {
     // Bytes read here are read once a byte-carrying slot is taken (memory stays bounded); a worker
     // then still has up to MAX_CARRYING_PER_WORKER - 1 others to run while they are read.
     const work = workOf(length);
-    const w = await this.acquire(file === undefined, work, false);
+    const w = await this.acquire(file === undefined, work, false, options.priority ?? 0);
     let source: TensorBytes;
     try {
       source = file ?? { bytes: await readTensorBytes(ref) };
@@ -349,14 +355,14 @@ export class StatsPool {
       throw err;
     }
     const reply = await this.post<{ sketch: PackedSketch; value: T; values: Float32Array | null }>(w, `${what}: task ${fn}`,
-      (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: options.values, task: { module: moduleUrl, fn, args } }),
+      (job) => ({ type: "tensor", job, dtype: ref.dtype, source, values: options.values, task: { module: moduleUrl, fn, args }, priority: options.priority ?? 0 }),
       "bytes" in source ? [source.bytes.buffer as ArrayBuffer] : [], file === undefined, work, length <= BATCH_TENSOR_MAX_BYTES);
     options.onBytes?.(length);
     const packed = reply.sketch;
     return { sketch: typedSketch(packed, packed.histKeys, packed.histCounts), value: reply.value, values: reply.values };
   }
 
-  private async sketchAndCallInThread<T>(host: StatsJobHost, ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: { values: TensorValues; onBytes?: (n: number) => void }): Promise<TensorTaskResult<T>> {
+  private async sketchAndCallInThread<T>(host: StatsJobHost, ref: TensorRef, moduleUrl: string, fn: string, args: readonly unknown[], options: TensorTaskOptions): Promise<TensorTaskResult<T>> {
     const bytes = options.values !== "none" ? await readTensorBytes(ref) : undefined;
     const chunks = bytes !== undefined ? (async function* () { yield bytes; })() : readTensorChunks(ref, STATS_CHUNK_BYTES);
     const sketch = await this.sketchInThread(host, this.nextJob++, ref.dtype, chunks, options.onBytes);
@@ -466,16 +472,28 @@ export class StatsPool {
   /**
    * Index of the worker with the least queued work that has room for `work` more, its slot taken
    * (counted here, before any await: callers that acquire at the same time see each other's
-   * slots and spread over the workers), waiting for room if all are full. The reply to the
-   * message sent frees the slot.
+   * slots and spread over the workers), waiting for room if all are full or others wait (then in
+   * its place by `priority`, see `queue`). The reply to the message sent frees the slot.
    */
-  private acquire(carriesBytes: boolean, work: number, finishing: boolean): Promise<number> {
+  private acquire(carriesBytes: boolean, work: number, finishing: boolean, priority: number): Promise<number> {
     if (this.broken) return Promise.reject(this.broken);
     if (this.finishingQueue.length === 0 && (finishing || this.queue.length === 0)) {
       const best = this.take(carriesBytes, work);
       if (best >= 0) return Promise.resolve(best);
     }
-    return new Promise<number>((resolve, reject) => (finishing ? this.finishingQueue : this.queue).push({ carriesBytes, work, resolve, reject }));
+    return new Promise<number>((resolve, reject) => {
+      const queue = finishing ? this.finishingQueue : this.queue;
+      // after every request of the same or a lower priority (binary search: the queue is sorted)
+      let lo = 0, hi = queue.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (queue[mid]!.priority <= priority) lo = mid + 1;
+        else hi = mid;
+      }
+      queue.splice(lo, 0, { carriesBytes, work, priority, resolve, reject });
+      // ahead of the others: it may fit where the one it passed did not
+      if (lo === 0) this.serve();
+    });
   }
 
   /** Takes a slot on the worker with the least queued work that has room for `work` (-1: none has). */
@@ -524,6 +542,14 @@ export class StatsPool {
   }
 
   private wake(): void {
+    this.serve();
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+
+  /** Gives free slots to the waiting requests, in order, until the first that does not fit. */
+  private serve(): void {
     serve: for (const queue of [this.finishingQueue, this.queue]) {
       while (queue.length > 0) {
         const head = queue[0]!;
@@ -534,9 +560,6 @@ export class StatsPool {
         else head.resolve(best);
       }
     }
-    const w = this.waiters;
-    this.waiters = [];
-    for (const resolve of w) resolve();
   }
 
   private onReply(w: number, msg: StatsReply): void {
@@ -580,6 +603,13 @@ export class StatsPool {
     }
     return this.stopping;
   }
+}
+
+/** What sketchAndCall does with a tensor's values, and its requests' place among those waiting for a worker (see StatsPool's queue; default 0). */
+export interface TensorTaskOptions {
+  values: TensorValues;
+  onBytes?: (n: number) => void;
+  priority?: number;
 }
 
 /** The queued work of a request for `bytes` of tensor data (see QUEUED_WORK_PER_WORKER). */

@@ -7,7 +7,7 @@ import { packedTransfer, type PackedSketch } from "./packed-sketch.js";
 import { installShapeKernels } from "./shape-wasm.js";
 import { installSpectralKernels } from "./spectral-wasm.js";
 import { readFileRange, readFileRangeInto, StatsJobHost } from "./stats-host.js";
-import { callExport, isFinishing, PRELOAD_KEY, taskModule, type JobReply, type StatsRequest, type StatsReply, type TensorReply, type TensorRequest } from "./worker-protocol.js";
+import { callExport, isFinishing, PRELOAD_KEY, priorityOf, taskModule, type JobReply, type StatsRequest, type StatsReply, type TensorReply, type TensorRequest } from "./worker-protocol.js";
 import { loadSamplingEnabled, threadId, threadStamp, timelineEnabled, type ThreadStamp } from "../util/timeline.js";
 
 // FP_TIMELINE=1: this worker's start-up moments, sent to the main thread once its task modules are loaded
@@ -154,22 +154,34 @@ function run(msg: StatsRequest): void {
  * ones first (isFinishing). The pool keeps each worker's queue deep (kernels/stats-pool.ts:
  * QUEUED_WORK_PER_WORKER, ~0.25 s of work) so that it never runs dry while the main thread is
  * blocked; run in arrival order, a checkpoint's group tasks waited behind that much of the next
- * checkpoints' tensors, its store write with them, and the writes piled up at the end. One request
- * per turn also lets module loading (a task module's import) go on between requests.
+ * checkpoints' tensors, its store write with them, and the writes piled up at the end. Within each
+ * queue, requests run by priority (lower first: an earlier checkpoint's), then in arrival order:
+ * the next checkpoints' tensors queued ahead of the end of this one wait for it, so the checkpoints
+ * finish one after the other, not together. One request per turn also lets module loading (a
+ * task module's import) go on between requests.
  */
-const finishing: StatsRequest[] = [];
-const waiting: StatsRequest[] = [];
+interface Queued { msg: StatsRequest; priority: number }
+const finishing: Queued[] = [];
+const waiting: Queued[] = [];
 let pumping = false;
 
 function pump(): void {
-  const msg = finishing.shift() ?? waiting.shift();
-  if (msg !== undefined) run(msg);
+  const next = finishing.shift() ?? waiting.shift();
+  if (next !== undefined) run(next.msg);
   if (finishing.length + waiting.length > 0) setImmediate(pump);
   else pumping = false;
 }
 
+/** Adds `msg` to `queue` after every request of the same or a lower priority (the queue stays sorted). */
+function enqueue(queue: Queued[], msg: StatsRequest): void {
+  const priority = priorityOf(msg);
+  let at = queue.length;
+  while (at > 0 && queue[at - 1]!.priority > priority) at--;
+  queue.splice(at, 0, { msg, priority });
+}
+
 port.on("message", (msg: StatsRequest) => {
-  (isFinishing(msg) ? finishing : waiting).push(msg);
+  enqueue(isFinishing(msg) ? finishing : waiting, msg);
   if (!pumping) {
     pumping = true;
     setImmediate(pump);

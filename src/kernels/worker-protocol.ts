@@ -24,8 +24,17 @@ export function isFinishing(msg: StatsRequest): boolean {
   if (msg.type === "tensor") return "sketch" in msg.source;
   return msg.type === "batch" && msg.requests.every((r) => "sketch" in r.source);
 }
-/** A "tensor" request (see StatsRequest). */
-export type TensorRequest = { type: "tensor"; job: number; dtype: Dtype; source: TensorSource; values: TensorValues; task: TensorTask | null };
+/**
+ * A "tensor" request (see StatsRequest). `priority`: its place among the requests queued on the
+ * worker (lower first, then arrival; absent: 0): an analysis gives each checkpoint's requests its index.
+ */
+export type TensorRequest = { type: "tensor"; job: number; dtype: Dtype; source: TensorSource; values: TensorValues; task: TensorTask | null; priority?: number };
+/** A request's place among those queued on a worker (a batch's: the lowest of its requests'). */
+export function priorityOf(msg: StatsRequest): number {
+  if (msg.type === "tensor") return msg.priority ?? 0;
+  if (msg.type === "batch") return msg.requests.reduce((p, r) => Math.min(p, r.priority ?? 0), Infinity);
+  return 0;
+}
 
 /**
  * The whole bytes of a tensor for a fused task: a local file range the worker reads itself

@@ -231,7 +231,7 @@ export async function analyzeRun(runPath: string, options: AnalyzeOptions): Prom
     await pipelineInOrder(todo, { limit: CHECKPOINTS_IN_FLIGHT, gated: true },
       ({ cp, i }, control) => storeFailure.race(opening.pool.then((pool) => withStage(stageTarget, cp.step, (stage) => analyzeCheckpoint(cp, selection, statsOptions, pool, (done, total) =>
         progress(i, cp.step, summary.bytes + done, total, done),
-      { opened: (tensors) => { stamp("analyze: first checkpoint opened"); firstTasksPosted(); control.declare(serial(tensors)); loadAfterStatistics(options.events !== false); }, allStarted: () => control.release() }, stage), stages))),
+      { opened: (tensors) => { stamp("analyze: first checkpoint opened"); firstTasksPosted(); control.declare(serial(tensors)); loadAfterStatistics(options.events !== false); }, allStarted: () => control.release() }, stage, i), stages))),
       async (item, batch) => {
         const { cp, i } = item;
         stampLast("analyze: last checkpoint analyzed");

@@ -185,7 +185,9 @@ export interface CheckpointEvents {
  * its tensors are under way. With a `stage` (Store.stageCheckpoint, of the store that will write
  * the batch), the per-tensor rows go there in chunks as they come instead of into the batch, so
  * memory does not grow with the tensor count; the batch names the stage. On failure the caller
- * discards the stage.
+ * discards the stage. `priority`: its requests' place among those waiting for the pool's workers
+ * (lower first; StatsPool's queue): an analysis gives each checkpoint its index, so that of
+ * several under way the earliest gets the workers first and finishes (is written) first.
  */
 export async function analyzeCheckpoint(
   checkpoint: RunCheckpoint,
@@ -195,6 +197,7 @@ export async function analyzeCheckpoint(
   onBytes?: (done: number, total: number) => void,
   events: CheckpointEvents = {},
   stage?: CheckpointStage,
+  priority = 0,
 ): Promise<CheckpointBatch> {
   const keep = nameFilter(selection.include ?? [], selection.exclude ?? []);
   const open = await checkpoint.open({ ...(selection.key !== undefined && { key: selection.key }), select: keep });
@@ -212,12 +215,12 @@ export async function analyzeCheckpoint(
     const progress = (n: number) => onBytes?.((done += n), total);
     const rows = new TensorRowCollector(checkpoint.step, stage, options.eventRows);
     const encode = stage !== undefined; // staged rows are only written: their JSON columns come encoded
-    await mapInOrder(params.map((ref, i) => ({ ref, i })), TENSORS_IN_FLIGHT, async ({ ref, i }) => rows.put(i, await analyzeTensor(ref, checkpoint.step, options, pool, progress, encode)),
+    await mapInOrder(params.map((ref, i) => ({ ref, i })), TENSORS_IN_FLIGHT, async ({ ref, i }) => rows.put(i, await analyzeTensor(ref, checkpoint.step, options, pool, progress, encode, priority)),
       () => { stamp(`checkpoint ${checkpoint.step}: all started`); events.allStarted?.(); }, TENSOR_REORDER_WINDOW);
     stamp(`checkpoint ${checkpoint.step}: tensors done`);
     await rows.finish();
     stamp(`checkpoint ${checkpoint.step}: rows staged`);
-    const groups = await groupRowsOnPool(rows.groups.groups(), checkpoint.step, options, pool);
+    const groups = await groupRowsOnPool(rows.groups.groups(), checkpoint.step, options, pool, priority);
     stamp(`checkpoint ${checkpoint.step}: groups done`);
     return {
       checkpoint: { step: checkpoint.step, label: checkpoint.label, path: checkpoint.path, format: open.format as CheckpointFormat, n_tensors: selected.length, total_bytes: total },
@@ -341,7 +344,7 @@ class TensorRowCollector {
  * worker reads the tensor's bytes (or is handed them once), so values needed in full (kept,
  * spectral) cross threads at most once, and kept values come back transferred.
  */
-async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointStatsOptions, pool: StatsPool, progress: (n: number) => void, encode: boolean): Promise<TensorResult> {
+async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointStatsOptions, pool: StatsPool, progress: (n: number) => void, encode: boolean, priority: number): Promise<TensorResult> {
   const kept = isKeptTensor(ref, options.keepFullMaxElements ?? DEFAULT_KEEP_FULL_MAX_ELEMENTS);
   const cls = classifyTensor(ref.name);
   const spectral = isSpectralTarget(cls, ref.shape, options.spectralMaxDim ?? DEFAULT_SPECTRAL_MAX_DIM);
@@ -353,7 +356,7 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
     ...(encode && options.eventRows !== undefined && !options.eventRows.exhausted && { event: true }),
   };
   const { sketch, value, values } = await pool.sketchAndCallPacked<RowStats | EncodedRowStats>(ref, ROW_TASKS_URL, "tensorRowStatsOf", [task],
-    { values: kept ? "return" : spectral ? "use" : "none", onBytes: progress });
+    { values: kept ? "return" : spectral ? "use" : "none", onBytes: progress, priority });
   const trajectory = kept ? { tensor: ref.name, values: values! } : null;
   if ("json" in value) {
     const encoded: EncodedTensorRow = {
@@ -376,11 +379,11 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
 }
 
 /** Group rows (model, roles, layers) from merged sketches; summaries and shapes on the workers. */
-async function groupRowsOnPool(groups: readonly PackedGroupSketch[], step: number, options: CheckpointStatsOptions, pool: StatsPool): Promise<GroupStatsInput[]> {
+async function groupRowsOnPool(groups: readonly PackedGroupSketch[], step: number, options: CheckpointStatsOptions, pool: StatsPool, priority: number): Promise<GroupStatsInput[]> {
   const size = (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null;
   return Promise.all(groups.map(async (g) => {
     const spec: GroupRowSpec = { name: g.name, step, shapeSampleSize: size };
-    const stats = await pool.callOnSketch<RowStats>(g.sketch, ROW_TASKS_URL, "groupRowStatsOf", [spec]);
+    const stats = await pool.callOnSketch<RowStats>(g.sketch, ROW_TASKS_URL, "groupRowStatsOf", [spec], priority);
     return {
       ...stats.summary, group_kind: g.kind, group_name: g.name, n_tensors: g.nTensors,
       histogram: { keys: g.sketch.histKeys, counts: g.sketch.histCounts },

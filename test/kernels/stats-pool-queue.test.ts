@@ -2,7 +2,9 @@
 // REQUEST_WORK_BYTES per request) and is spread over the workers; requests take slots in the order
 // they were made, a large tensor's parts together, so tensors started after it do not overtake it;
 // and a worker runs a task on a sketch made elsewhere (a checkpoint's groups) before the tensors
-// queued ahead of it, so a checkpoint's end does not wait behind the next checkpoints' tensors.
+// queued ahead of it, so a checkpoint's end does not wait behind the next checkpoints' tensors;
+// requests of a lower priority (an earlier checkpoint's) are dealt and run before those of a higher
+// one made before them, whether they wait for a slot here or are queued on the worker.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -85,6 +87,51 @@ test("StatsPool: a task on a sketch (a group's) runs before the tensors queued a
       // arrival order would put it last (16 tensors of 4 MiB queued ahead of it)
       assert.ok(order.indexOf(0) <= 8, `the group's task finished after ${order.indexOf(0)} of 16 tensors queued ahead of it (order ${order})`);
       assert.deepStrictEqual(await group, { numel: MIB, valuesLength: null, valuesSum: null, tag: "group" });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+/**
+ * Tensors t0..t11 with priority 1 (a later checkpoint's), then t12..t15 with priority 0 (an earlier
+ * one's), on one worker with `queuedWork` of queue: the order they finished in, and their sketches.
+ */
+async function priorityOrder(refs: TensorRef[], queuedWork: number | undefined): Promise<{ order: number[]; sketches: unknown[] }> {
+  const pool = await StatsPool.create(1, queuedWork !== undefined ? { queuedWork } : {});
+  try {
+    await pool.sketchTensor(refs[0]!); // the worker warm (a first request costs more)
+    const started = refs.map((r, i) => pool.sketchAndCall(r, TASKS, "sketchAndValues", [r.name], { values: "none", priority: i < 12 ? 1 : 0 }));
+    const order = await settleOrder(started);
+    return { order, sketches: (await Promise.all(started)).map((r) => [r.sketch, r.value]) };
+  } finally {
+    await pool.close();
+  }
+}
+
+test("StatsPool: an earlier checkpoint's requests (lower priority) go before a later one's made before them; same results", async () => {
+  await withTensors(16, MIB, async (_source, refs) => {
+    // waiting here for a slot (two 4 MiB tensors queued on the worker at most) ...
+    const dealt = await priorityOrder(refs, 2 * (4 * MIB + REQUEST_WORK_BYTES));
+    // ... and all queued on the worker at once (the default 128 MiB of queue)
+    const queued = await priorityOrder(refs, undefined);
+    for (const [how, { order }] of [["waiting for a slot", dealt], ["queued on the worker", queued]] as const) {
+      const lastEarly = Math.max(...[12, 13, 14, 15].map((i) => order.indexOf(i)));
+      // arrival order would finish them last (positions 12-15); by priority they pass all but the few under way
+      assert.ok(lastEarly <= 8, `${how}: the priority-0 tensors finished by position ${lastEarly} of 16 (order ${order})`);
+      // within a priority, in arrival order
+      const late = order.filter((i) => i < 12);
+      assert.deepStrictEqual(late, [...late].sort((x, y) => x - y), `${how}: priority-1 tensors in order (${order})`);
+    }
+    assert.deepStrictEqual(dealt.sketches, queued.sketches, "the same sketches and task results whatever the order");
+    const pool = await StatsPool.create(1);
+    try {
+      const alone = [];
+      for (const r of refs) {
+        const one = await pool.sketchAndCall(r, TASKS, "sketchAndValues", [r.name], { values: "none" });
+        alone.push([one.sketch, one.value]);
+      }
+      assert.deepStrictEqual(queued.sketches, alone, "as each tensor alone");
     } finally {
       await pool.close();
     }
