@@ -25,6 +25,20 @@ function startWriter(path: string, extra: string[] = [], env: NodeJS.ProcessEnv 
   });
 }
 
+/** The store at `path` holds every table's rows exactly as the one at `refPath`, and passes its integrity check (plus `more`). */
+async function assertSameStore(path: string, refPath: string, more?: (store: Store) => Promise<void>): Promise<void> {
+  const a = await Store.open(path, { readOnly: true });
+  const b = await Store.open(refPath, { readOnly: true });
+  try {
+    for (const table of TABLE_NAMES) assert.deepEqual(await a.dumpTable(table), await b.dumpTable(table), table);
+    await more?.(a);
+    assert.deepEqual(await a.checkIntegrity(), { ok: true, problems: [] });
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
 function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
 }
@@ -91,16 +105,7 @@ test("SIGKILL mid-transaction leaves no partial checkpoint; resume equals an uni
     await resumed.close();
     assert.deepEqual(begun, STEPS.filter((s) => !committed.includes(s)));
 
-    const a = await Store.open(path, { readOnly: true });
-    const b = await Store.open(refPath, { readOnly: true });
-    try {
-      for (const table of TABLE_NAMES) assert.deepEqual(await a.dumpTable(table), await b.dumpTable(table), table);
-      assert.equal((await a.tensorStats()).length, (STEPS.length + 3) * TENSORS);
-      assert.deepEqual(await a.checkIntegrity(), { ok: true, problems: [] });
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    await assertSameStore(path, refPath, async (a) => assert.equal((await a.tensorStats()).length, (STEPS.length + 3) * TENSORS));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -149,15 +154,7 @@ test("SIGKILL during a write committed into the file (the checkpoint inside the 
     const resumed = await Store.open(path);
     await writeSeries(resumed, STEPS, TENSORS, () => undefined, BIG_STEP);
     await resumed.close();
-    const a = await Store.open(path, { readOnly: true });
-    const b = await Store.open(refPath, { readOnly: true });
-    try {
-      for (const table of TABLE_NAMES) assert.deepEqual(await a.dumpTable(table), await b.dumpTable(table), table);
-      assert.deepEqual(await a.checkIntegrity(), { ok: true, problems: [] });
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    await assertSameStore(path, refPath);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
