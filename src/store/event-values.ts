@@ -11,15 +11,8 @@ import type { EventStatValues } from "./event-queries.js";
 export const EVENT_FRAC_ABS_LE_KEY = "0.001";
 export const EVENT_FRAC_ABS_LE_REL_STD_KEY = "0.1";
 
-/** The row fields eventStatValuesOf reads (StatValues has them). */
-export interface EventStatSource {
-  std: number | null;
-  mean: number | null;
-  excess_kurtosis: number | null;
-  frac_abs_le: Record<string, number | null>;
-  frac_abs_le_rel_std: Record<string, number | null>;
-  extra?: Record<string, unknown> | undefined;
-}
+/** The row fields eventStatValuesOf reads (StatValues has them): EventStatValues' fields, `extra` whole and possibly undefined. */
+export type EventStatSource = Omit<EventStatValues, "extra"> & { extra?: Record<string, unknown> | undefined };
 
 /** Marks a JSON path that does not resolve (DuckDB's json_extract gives NULL there). */
 const ABSENT = Symbol("absent");

@@ -3,14 +3,14 @@
 // broken files (one-line error, store intact), and resume after SIGKILL.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync, mkdirSync, copyFileSync, existsSync, statSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, copyFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeSyntheticRun } from "../../src/runs/synth.js";
 import { readSafetensorsHeader } from "../../src/formats/safetensors/index.js";
 import { FileSource } from "../../src/io/file-source.js";
 import { readTensorBytes } from "../../src/tensor/read.js";
 import { decodeToFloat64 } from "../../src/formats/dtype.js";
-import { runCli, startCli, waitCli } from "../helpers/cli.js";
+import { analyzeKilledOnceStoreExists, runCli } from "../helpers/cli.js";
 import { loadExpected } from "../formats/pytorch-test-helpers.js";
 import { tempDir } from "../helpers/temp.js";
 
@@ -143,14 +143,8 @@ test("analyze killed with SIGKILL resumes to results identical to an uninterrupt
   await writeSyntheticRun(join(dir, "run"), { kind: "fork", seed: 5, steps: SMALL_STEPS });
   const clean = join(dir, "clean"), resumed = join(dir, "resumed");
   assert.equal((await runCli(["analyze", join(dir, "run"), "--out", clean, "--workers", "0"])).code, 0);
-  const child = startCli(["analyze", join(dir, "run"), "--out", resumed, "--workers", "0"]);
-  const done = waitCli(child);
   // Kill once the store exists (some checkpoints may or may not be committed: both must work).
-  const deadline = Date.now() + 60_000;
-  while (!existsSync(join(resumed, "analysis.duckdb")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 400));
-  child.kill("SIGKILL");
-  const killed = await done;
+  const killed = await analyzeKilledOnceStoreExists([join(dir, "run"), "--workers", "0"], resumed);
   assert.ok(killed.signal === "SIGKILL" || killed.code === 0, "the analysis was killed (or had already finished)");
   const again = await runCli(["analyze", join(dir, "run"), "--out", resumed, "--workers", "0", "--json"]);
   assert.equal(again.code, 0, again.stderr);

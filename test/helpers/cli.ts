@@ -67,6 +67,21 @@ export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessE
 }
 
 /**
+ * Starts `analyze` with `args` and SIGKILLs it 400 ms after its store file exists under `out`
+ * (some checkpoints may or may not be committed by then: resume tests must hold either way).
+ * Resolves with how it ended (killed, or finished first).
+ */
+export async function analyzeKilledOnceStoreExists(args: readonly string[], out: string): Promise<CliResult> {
+  const child = startCli(["analyze", ...args, "--out", out]);
+  const done = waitCli(child);
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(join(out, "analysis.duckdb")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 400));
+  child.kill("SIGKILL");
+  return done;
+}
+
+/**
  * Runs commands in this process through commander (for tests that compare with library calls
  * without a child process) and returns what they printed on stdout. Only string writes are the
  * command's output; the test runner's own (binary) reports pass through.

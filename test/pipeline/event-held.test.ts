@@ -5,7 +5,6 @@
 // `events --recompute` read the store and store the same events.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { writeSyntheticRun } from "../../src/runs/synth.js";
 import { discoverRun } from "../../src/runs/discovery.js";
@@ -20,20 +19,12 @@ import { histogramMasses, snapshotFromHistogramMasses, storedHistogramShapeOf } 
 import { claimRun } from "../../src/store/identity.js";
 import { Store } from "../../src/store/store.js";
 import type { HistogramRecord } from "../../src/store/types.js";
-import { runCli, startCli, waitCli } from "../helpers/cli.js";
+import { analyzeKilledOnceStoreExists, runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/temp.js";
+import { withStore } from "../helpers/store.js";
 
 const STEPS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000];
 const LIMITS = { rows: 16_384, trajectoryBytes: 64 * 1024 * 1024 };
-
-async function withStore<T>(out: string, f: (store: Store) => Promise<T>): Promise<T> {
-  const store = await Store.openDir(out);
-  try {
-    return await f(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /** Every histogram of `targets` at their steps, by histogramRowKey, through the reader's forEachTargetHistogram. */
 async function histogramsOf(reader: EventInputReader, targets: readonly EventTarget[], groups: boolean, wanted: (t: EventTarget, i: number) => boolean): Promise<Map<string, HistogramRecord>> {
@@ -152,13 +143,7 @@ test("analyze: a fresh run's events come from the held rows; extended and resume
   assert.equal(await storedEvents(extended), expected, "extended run");
 
   // a run resumed after a kill (the kill may come before or after some checkpoints are committed)
-  const child = startCli(["analyze", join(dir, "run"), "--out", resumed, "--workers", "0"]);
-  const done = waitCli(child);
-  const deadline = Date.now() + 60_000;
-  while (!existsSync(join(resumed, "analysis.duckdb")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 400));
-  child.kill("SIGKILL");
-  await done;
+  await analyzeKilledOnceStoreExists([join(dir, "run"), "--workers", "0"], resumed);
   const again = await runCli(["analyze", join(dir, "run"), "--out", resumed, "--workers", "0", "--json"]);
   assert.equal(again.code, 0, again.stderr);
   assert.equal(await storedEvents(resumed), expected, "resumed run");

@@ -11,10 +11,10 @@ import { countEventsByKind, detectRunEvents, recomputeRunEvents, storeRunEvents,
 import { snapshotFromHistogram } from "../../src/dynamics/modes/snapshots.js";
 import { sampleFromHistogram } from "../../src/stats/histogram-sample.js";
 import { decodeMembership, type EncodedMembership } from "../../src/dynamics/forks/index.js";
-import { Store } from "../../src/store/store.js";
 import { histKeyOf } from "../../src/stats/histogram.js";
 import { Rng } from "../../src/util/rng.js";
 import { tempDir } from "../helpers/temp.js";
+import { withStore } from "../helpers/store.js";
 
 /** Pythia-like steps, cut at 4000 to keep the test fast (the fork is designed at step 128). */
 const STEPS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 2000, 3000, 4000];
@@ -26,15 +26,6 @@ async function analyzedRun(kind: "fork" | "null", seed: number, shape = true): P
   const info = await writeSyntheticRun(join(dir, "run"), { kind, seed, steps: STEPS });
   const summary = await analyzeRun(join(dir, "run"), { out: join(dir, "out"), workers: 0, include: INCLUDE, shape });
   return { out: join(dir, "out"), info, summaryEvents: summary.events };
-}
-
-async function withStore<T>(out: string, f: (store: Store) => Promise<T>): Promise<T> {
-  const store = await Store.openDir(out);
-  try {
-    return await f(store);
-  } finally {
-    await store.close();
-  }
 }
 
 /** Fraction of elements whose branch (0 lower, 1 upper) matches the ground truth. */
