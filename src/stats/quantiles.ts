@@ -207,8 +207,53 @@ export function fracsAbsLe(s: HistogramSketch, ts: readonly number[]): (Fraction
   return out;
 }
 
-/** fracsAbsLe's pass over the buckets: per threshold, the counts below it, straddling it, and the straddling ones' part below it. */
+/**
+ * fracsAbsLe's pass over the buckets: per threshold, the counts below it, straddling it, and the
+ * straddling ones' part below it. With keys strictly ascending (as stored and as the kernel gives
+ * them) and finite, each sign's buckets have increasing magnitudes, so the buckets below a
+ * threshold are a prefix of each sign's run (found by binary search) and at most one bucket of
+ * each sign straddles it: the counts are added in the same order as thresholdSumsPerBucket adds
+ * them (key order), so the same bits, without two bucket edges and m tests per bucket.
+ */
 function thresholdSums(hk: Int32Array, hc: Float64Array, exact: boolean, ts: Float64Array, below: Float64Array, straddle: Float64Array, partial: Float64Array): void {
+  const nk = hk.length;
+  let split = nk; // first negative key
+  for (let i = 0; i < nk; i++) {
+    const key = hk[i]!;
+    if (i > 0 && !(key > hk[i - 1]!)) return thresholdSumsPerBucket(hk, hc, exact, ts, below, straddle, partial);
+    if ((key & 0x7fff) > HIST_MAX_FINITE_KEY || key < 0 || key > 0xffff) return thresholdSumsPerBucket(hk, hc, exact, ts, below, straddle, partial);
+    if (split === nk && key >= 0x8000) split = i;
+  }
+  for (let j = 0; j < ts.length; j++) {
+    const t = ts[j]!;
+    thresholdRun(hk, hc, 0, split, exact, t, below, straddle, partial, j);
+    thresholdRun(hk, hc, split, nk, exact, t, below, straddle, partial, j);
+  }
+}
+
+/** thresholdSums over the buckets [from, to) of one sign (magnitudes increasing) for threshold j (t). */
+function thresholdRun(hk: Int32Array, hc: Float64Array, from: number, to: number, exact: boolean, t: number, below: Float64Array, straddle: Float64Array, partial: Float64Array, j: number): void {
+  // first bucket not wholly below t (exact keys: lower edge above t)
+  let lo = from, hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((exact ? bucketMagnitudeLo(hk[mid]!) : bucketMagnitudeHi(hk[mid]!)) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  let sum = below[j]!;
+  for (let i = from; i < lo; i++) sum += hc[i]!;
+  below[j] = sum;
+  if (exact || lo === to) return;
+  const key = hk[lo]!, c = hc[lo]!, bl = bucketMagnitudeLo(key);
+  if (bl <= t) {
+    const bh = bucketMagnitudeHi(key);
+    straddle[j]! += c;
+    partial[j]! += c * Math.min(1, (t - bl) / (bh - bl));
+  }
+}
+
+/** thresholdSums one bucket at a time, every threshold tested at each (any key order): the oracle, and the path for keys not strictly ascending. */
+export function thresholdSumsPerBucket(hk: Int32Array, hc: Float64Array, exact: boolean, ts: Float64Array, below: Float64Array, straddle: Float64Array, partial: Float64Array): void {
   const m = ts.length;
   for (let i = 0; i < hk.length; i++) {
     const key = hk[i]!, c = hc[i]!;
@@ -223,6 +268,9 @@ function thresholdSums(hk: Int32Array, hc: Float64Array, exact: boolean, ts: Flo
     }
   }
 }
+
+/** thresholdSums, exported for its test against thresholdSumsPerBucket. */
+export { thresholdSums as thresholdSumsByRuns };
 
 /** Counts and density of the finite values on the linear grid of `bins` bins over [lo, hi]. */
 export interface GridDensity {
