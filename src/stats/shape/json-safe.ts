@@ -19,7 +19,7 @@ export function finiteJsonCopy<T>(value: T): T {
  * and arrays (no holes) holding only such values. Then finiteJsonCopy gives `v` itself: a shape
  * summary is built fresh for the caller, and copying its ~150 values property by property cost
  * more than the cheaper statistics (~25-50 us per summary in the statistics workers). Like the
- * copy, it reads own enumerable string keys (statistics results have no accessors or symbols).
+ * copy, it reads enumerable string keys (statistics results have no accessors or symbols).
  */
 function jsonUnchanged(v: unknown): boolean {
   if (typeof v === "number") return Number.isFinite(v) && (v !== 0 || 1 / v > 0);
@@ -32,7 +32,8 @@ function jsonUnchanged(v: unknown): boolean {
   }
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto !== Object.prototype || typeof (v as { toJSON?: unknown }).toJSON === "function") return false;
-  for (const key of Object.keys(v)) if (!jsonUnchanged((v as Record<string, unknown>)[key])) return false;
+  // for-in (no key array; 1.5x faster than Object.keys here): also any enumerable key inherited from Object.prototype, which JSON ignores
+  for (const key in v) if (!jsonUnchanged((v as Record<string, unknown>)[key])) return false;
   return true;
 }
 
