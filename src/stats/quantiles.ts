@@ -217,18 +217,27 @@ export function fracsAbsLe(s: HistogramSketch, ts: readonly number[]): (Fraction
  */
 function thresholdSums(hk: Int32Array, hc: Float64Array, exact: boolean, ts: Float64Array, below: Float64Array, straddle: Float64Array, partial: Float64Array): void {
   const nk = hk.length;
-  let split = nk; // first negative key
-  for (let i = 0; i < nk; i++) {
-    const key = hk[i]!;
-    if (i > 0 && !(key > hk[i - 1]!)) return thresholdSumsPerBucket(hk, hc, exact, ts, below, straddle, partial);
-    if ((key & 0x7fff) > HIST_MAX_FINITE_KEY || key < 0 || key > 0xffff) return thresholdSumsPerBucket(hk, hc, exact, ts, below, straddle, partial);
-    if (split === nk && key >= 0x8000) split = i;
+  if (!strictlyAscending(hk)) return thresholdSumsPerBucket(hk, hc, exact, ts, below, straddle, partial);
+  // ascending: the negative keys are the run from `split`, and each run's largest magnitude is its last key
+  let split = 0, hi = nk;
+  while (split < hi) {
+    const mid = (split + hi) >>> 1;
+    if (hk[mid]! < 0x8000) split = mid + 1;
+    else hi = mid;
   }
+  const finite = nk === 0 || (hk[0]! >= 0 && hk[nk - 1]! <= 0xffff && (split === 0 || hk[split - 1]! <= HIST_MAX_FINITE_KEY) && (split === nk || (hk[nk - 1]! & 0x7fff) <= HIST_MAX_FINITE_KEY));
+  if (!finite) return thresholdSumsPerBucket(hk, hc, exact, ts, below, straddle, partial);
   for (let j = 0; j < ts.length; j++) {
     const t = ts[j]!;
     thresholdRun(hk, hc, 0, split, exact, t, below, straddle, partial, j);
     thresholdRun(hk, hc, split, nk, exact, t, below, straddle, partial, j);
   }
+}
+
+/** True when every key is larger than the one before (one comparison per key). */
+function strictlyAscending(hk: Int32Array): boolean {
+  for (let i = 1; i < hk.length; i++) if (!(hk[i]! > hk[i - 1]!)) return false;
+  return true;
 }
 
 /** thresholdSums over the buckets [from, to) of one sign (magnitudes increasing) for threshold j (t). */

@@ -84,6 +84,11 @@ test("keys not strictly ascending or not finite go through the per-bucket pass: 
   // a non-finite key (magnitude above HIST_MAX_FINITE_KEY) is not in any run: the oracle's sums
   const inf = Int32Array.from([0x3f80, 0x7f80]), c = Float64Array.from([2, 3]), t = Float64Array.from([1, 1e39]);
   assertSameBits(sums(thresholdSumsByRuns, inf, c, false, t), sums(thresholdSumsPerBucket, inf, c, false, t), "non-finite key");
+  // a non-finite negative key, keys outside 16 bits: the oracle's sums too
+  for (const keys of [[0x3f80, 0xbf80, 0xff80], [-5, 0x3f80], [0x3f80, 0x10000], [0xff80], [0x7f80]]) {
+    const k = Int32Array.from(keys), cs = Float64Array.from(keys, (_, i) => i + 1.5);
+    assertSameBits(sums(thresholdSumsByRuns, k, cs, false, t), sums(thresholdSumsPerBucket, k, cs, false, t), `keys ${keys.join(",")}`);
+  }
   // duplicate keys
   const dup = Int32Array.from([0x3f80, 0x3f80, 0x4000]), d = Float64Array.from([1, 2, 3]);
   assertSameBits(sums(thresholdSumsByRuns, dup, d, false, t), sums(thresholdSumsPerBucket, dup, d, false, t), "duplicate keys");
