@@ -44,6 +44,13 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
   /** The last spread and its distribution (d's arrays are not changed after fromHistogram). */
   private spreadOf: { d: BinnedDistribution; r: { maxBucketMass: number; meanBucketWidth: number } } | null = null;
 
+  /**
+   * The arrays of fromHistogram's `scratch` results (lo, hi, count at 0, stride, 2 stride), grown
+   * as needed: a distribution per histogram then costs no new buffer (its zeroing and page faults,
+   * and the garbage collector's work on it), only the copy.
+   */
+  private scratch = new Float64Array(0);
+
   private constructor(private readonly ex: ShapeBinnedExports) {}
 
   static create(): WasmBinnedShapeKernels {
@@ -75,7 +82,7 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
     return { lo: ptr, hi: ptr + len, cnt: ptr + 2 * len, nb, work: ptr + 3 * len };
   }
 
-  fromHistogram(keys: ArrayLike<number>, counts: ArrayLike<number>): BinnedDistribution {
+  fromHistogram(keys: ArrayLike<number>, counts: ArrayLike<number>, scratch = false): BinnedDistribution {
     const nk = keys.length, len = f64Bytes(nk + 1);
     const ptr = this.ex.reserve(3 * len + f64Bytes(nk) / 2 + 16 + f64Bytes(nk) + 16);
     const keysPtr = ptr + 3 * len, countsPtr = keysPtr + f64Bytes(nk) / 2 + 16, totalPtr = countsPtr + f64Bytes(nk);
@@ -83,8 +90,16 @@ export class WasmBinnedShapeKernels implements BinnedShapeKernels {
     new Int32Array(mem, keysPtr, nk).set(keys);
     new Float64Array(mem, countsPtr, nk).set(counts);
     const nb = this.ex.fromHistogram(keysPtr, countsPtr, nk, ptr, ptr + len, ptr + 2 * len, totalPtr);
-    // lo, hi and count copied out in one piece (views of one buffer)
-    const all = new Float64Array(this.ex.memory.buffer, ptr, (3 * len) / 8).slice(), stride = len / 8;
+    // lo, hi and count copied out in one piece (views of one buffer): a fresh one, or the one kept for `scratch` results
+    const view = new Float64Array(this.ex.memory.buffer, ptr, (3 * len) / 8), stride = len / 8;
+    let all: Float64Array;
+    if (scratch) {
+      if (this.scratch.length < view.length) this.scratch = new Float64Array(Math.max(view.length, 2 * this.scratch.length));
+      all = this.scratch;
+      all.set(view);
+    } else {
+      all = view.slice();
+    }
     const d: BinnedDistribution = { lo: all.subarray(0, nb), hi: all.subarray(stride, stride + nb), count: all.subarray(2 * stride, 2 * stride + nb), total: new Float64Array(this.ex.memory.buffer, totalPtr, 1)[0]! };
     this.bound = { d, ptr, len };
     this.boundCells = null;

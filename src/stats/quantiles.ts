@@ -207,8 +207,62 @@ export function fracsAbsLe(s: HistogramSketch, ts: readonly number[]): (Fraction
   return out;
 }
 
-/** fracsAbsLe's pass over the buckets: per threshold, the counts below it, straddling it, and the straddling ones' part below it. */
+/**
+ * fracsAbsLe's pass over the buckets: per threshold, the counts below it, straddling it, and the
+ * straddling ones' part below it. With keys strictly ascending (as stored and as the kernel gives
+ * them) and finite, each sign's buckets have increasing magnitudes, so the buckets below a
+ * threshold are a prefix of each sign's run (found by binary search) and at most one bucket of
+ * each sign straddles it: the counts are added in the same order as thresholdSumsPerBucket adds
+ * them (key order), so the same bits, without two bucket edges and m tests per bucket.
+ */
 function thresholdSums(hk: Int32Array, hc: Float64Array, exact: boolean, ts: Float64Array, below: Float64Array, straddle: Float64Array, partial: Float64Array): void {
+  const nk = hk.length;
+  if (!strictlyAscending(hk)) return thresholdSumsPerBucket(hk, hc, exact, ts, below, straddle, partial);
+  // ascending: the negative keys are the run from `split`, and each run's largest magnitude is its last key
+  let split = 0, hi = nk;
+  while (split < hi) {
+    const mid = (split + hi) >>> 1;
+    if (hk[mid]! < 0x8000) split = mid + 1;
+    else hi = mid;
+  }
+  const finite = nk === 0 || (hk[0]! >= 0 && hk[nk - 1]! <= 0xffff && (split === 0 || hk[split - 1]! <= HIST_MAX_FINITE_KEY) && (split === nk || (hk[nk - 1]! & 0x7fff) <= HIST_MAX_FINITE_KEY));
+  if (!finite) return thresholdSumsPerBucket(hk, hc, exact, ts, below, straddle, partial);
+  for (let j = 0; j < ts.length; j++) {
+    const t = ts[j]!;
+    thresholdRun(hk, hc, 0, split, exact, t, below, straddle, partial, j);
+    thresholdRun(hk, hc, split, nk, exact, t, below, straddle, partial, j);
+  }
+}
+
+/** True when every key is larger than the one before (one comparison per key). */
+function strictlyAscending(hk: Int32Array): boolean {
+  for (let i = 1; i < hk.length; i++) if (!(hk[i]! > hk[i - 1]!)) return false;
+  return true;
+}
+
+/** thresholdSums over the buckets [from, to) of one sign (magnitudes increasing) for threshold j (t). */
+function thresholdRun(hk: Int32Array, hc: Float64Array, from: number, to: number, exact: boolean, t: number, below: Float64Array, straddle: Float64Array, partial: Float64Array, j: number): void {
+  // first bucket not wholly below t (exact keys: lower edge above t)
+  let lo = from, hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((exact ? bucketMagnitudeLo(hk[mid]!) : bucketMagnitudeHi(hk[mid]!)) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  let sum = below[j]!;
+  for (let i = from; i < lo; i++) sum += hc[i]!;
+  below[j] = sum;
+  if (exact || lo === to) return;
+  const key = hk[lo]!, c = hc[lo]!, bl = bucketMagnitudeLo(key);
+  if (bl <= t) {
+    const bh = bucketMagnitudeHi(key);
+    straddle[j]! += c;
+    partial[j]! += c * Math.min(1, (t - bl) / (bh - bl));
+  }
+}
+
+/** thresholdSums one bucket at a time, every threshold tested at each (any key order): the oracle, and the path for keys not strictly ascending. */
+export function thresholdSumsPerBucket(hk: Int32Array, hc: Float64Array, exact: boolean, ts: Float64Array, below: Float64Array, straddle: Float64Array, partial: Float64Array): void {
   const m = ts.length;
   for (let i = 0; i < hk.length; i++) {
     const key = hk[i]!, c = hc[i]!;
@@ -223,6 +277,9 @@ function thresholdSums(hk: Int32Array, hc: Float64Array, exact: boolean, ts: Flo
     }
   }
 }
+
+/** thresholdSums, exported for its test against thresholdSumsPerBucket. */
+export { thresholdSums as thresholdSumsByRuns };
 
 /** Counts and density of the finite values on the linear grid of `bins` bins over [lo, hi]. */
 export interface GridDensity {

@@ -130,6 +130,28 @@ test("whole histogram shape summaries with the kernel are the oracles' bit for b
   }
 });
 
+test("scratch distributions (histogramShapeSummary's) equal fresh ones, share the kernel's arrays, and summaries in any order stay the oracles'", () => {
+  const all = cases();
+  const previous = setBinnedShapeKernels(wasm);
+  try {
+    let first: BinnedDistribution | null = null;
+    for (const c of all) {
+      const fresh = binnedFromHistogram(c.h), scratch = binnedFromHistogram(c.h, true);
+      assert.deepStrictEqual(scratch, fresh, c.name);
+      first ??= scratch;
+      assert.equal(scratch.lo.buffer, first.lo.buffer, `${c.name}: the kernel's reused arrays`);
+      assert.notEqual(fresh.lo.buffer, first.lo.buffer, `${c.name}: a fresh distribution has its own`);
+    }
+  } finally {
+    setBinnedShapeKernels(previous);
+  }
+  // smallest histogram first: the scratch grows between summaries
+  for (const c of [...all].reverse()) {
+    const r = both(() => histogramShapeSummary(c.h, { seed: 3 }));
+    assert.deepStrictEqual(r.kernel, r.oracle, `${c.name} (reversed order)`);
+  }
+});
+
 test("the mixture EM run in the kernel is gmm-binned.ts's run over the shape kernel's cell pass, bit for bit (k = 1, 2, 3; seeded starts)", () => {
   const previous = setShapeKernels(WasmShapeKernels.create());
   try {

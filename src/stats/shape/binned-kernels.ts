@@ -10,8 +10,11 @@ import type { EmRun, MixtureParams } from "./squarem.js";
 import { kernelSlot } from "../kernel-slot.js";
 
 export interface BinnedShapeKernels {
-  /** binnedFromHistogram of ascending keys (the kernel keeps the result for the statistics that follow). */
-  fromHistogram(keys: ArrayLike<number>, counts: ArrayLike<number>): BinnedDistribution;
+  /**
+   * binnedFromHistogram of ascending keys (the kernel keeps the result for the statistics that
+   * follow); with `scratch`, its arrays are the kernel's own, valid until the next `scratch` call.
+   */
+  fromHistogram(keys: ArrayLike<number>, counts: ArrayLike<number>, scratch?: boolean): BinnedDistribution;
   /** binnedMoments. */
   moments(d: BinnedDistribution): BinnedMoments;
   /** maxBucketMass and meanBucketWidth. */

@@ -36,8 +36,10 @@ export interface BinnedDistribution {
 /**
  * Occupied buckets of a histogram in value order; +0 and -0 buckets become one atom at 0;
  * non-finite keys are skipped. Keys ascending (as stored) are read in one pass; others are sorted first.
+ * `scratch`: the caller uses the result only until its next `scratch` call (in this thread), so
+ * the WASM kernel may give it in arrays it reuses (histogramShapeSummary: one per histogram).
  */
-export function binnedFromHistogram(histogram: SparseHistogram): BinnedDistribution {
+export function binnedFromHistogram(histogram: SparseHistogram, scratch = false): BinnedDistribution {
   const nk = histogram.keys.length;
   let keys: ArrayLike<number> = histogram.keys, counts: ArrayLike<number> = histogram.counts;
   for (let i = 1; i < nk; i++) {
@@ -49,7 +51,7 @@ export function binnedFromHistogram(histogram: SparseHistogram): BinnedDistribut
     }
   }
   const kernels = binnedShapeKernels();
-  if (kernels !== null) return kernels.fromHistogram(keys, counts);
+  if (kernels !== null) return kernels.fromHistogram(keys, counts, scratch);
   const lo = new Float64Array(nk + 1), hi = new Float64Array(nk + 1), count = new Float64Array(nk + 1);
   let out = 0, total = 0, zero = 0;
   let firstPositive = 0;

@@ -85,7 +85,8 @@ export interface HistogramShapeBounds {
  * the within-cell expansion adds O((cell width / sd_c)^2) relative, measured far smaller.
  */
 export function histogramShapeSummary(histogram: SparseHistogram, options: HistogramShapeOptions = {}): { summary: ShapeSummary; bounds: HistogramShapeBounds } | null {
-  const d = binnedFromHistogram(histogram);
+  // d is not kept beyond this call (the bounds keep its bucket count only): the kernel's reused arrays
+  const d = binnedFromHistogram(histogram, true);
   const n = d.total;
   if (n === 0) return null;
   const seed = options.seed ?? 0;

@@ -38,3 +38,28 @@ test("shape summaries through finiteJsonCopy equal their JSON round trip (exact 
   assert.ok(hist !== null);
   assert.deepStrictEqual(hist.summary, viaJson(hist.summary));
 });
+
+test("a value the JSON round trip leaves unchanged is returned as it is; one it changes is copied with the changes, the input untouched", () => {
+  const clean = { n: 3, rule: "sj", ok: true, none: null, fits: [{ weights: [0.5, 0.5], means: [-1, 1e-300] }], notes: [], empty: {} };
+  assert.equal(finiteJsonCopy(clean), clean);
+  // one value to change anywhere, however deep: a copy (the input keeps its value)
+  const changes: [string, (v: typeof clean) => void][] = [
+    ["NaN", (v) => { v.fits[0]!.means[1] = NaN; }],
+    ["-0", (v) => { v.fits[0]!.weights[0] = -0; }],
+    ["undefined", (v) => { (v as Record<string, unknown>).extra = undefined; }],
+    ["a hole", (v) => { v.fits[0]!.means.length = 3; }],
+    ["a typed array", (v) => { (v as Record<string, unknown>).t = new Float64Array([1]); }],
+    ["toJSON", (v) => { (v.empty as Record<string, unknown>).toJSON = () => 1; }],
+    ["a class instance", (v) => { (v as Record<string, unknown>).d = new Date(0); }],
+    ["no prototype", (v) => { (v as Record<string, unknown>).p = Object.assign(Object.create(null) as object, { a: 1 }); }],
+  ];
+  for (const [what, change] of changes) {
+    const v = structuredClone(clean);
+    change(v);
+    const before = JSON.stringify(v);
+    const got = finiteJsonCopy(v);
+    assert.notEqual(got, v, what);
+    assert.deepStrictEqual(got, viaJson(v), what);
+    assert.equal(JSON.stringify(v), before, `${what}: the input is not changed`);
+  }
+});
