@@ -383,7 +383,8 @@ async function groupRowsOnPool(groups: readonly PackedGroupSketch[], step: numbe
   const size = (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null;
   return Promise.all(groups.map(async (g) => {
     const spec: GroupRowSpec = { name: g.name, step, shapeSampleSize: size };
-    const stats = await pool.callOnSketch<RowStats>(g.sketch, ROW_TASKS_URL, "groupRowStatsOf", [spec], priority);
+    // lent: the group's histogram goes to the worker and back without a copy (read again below, once back)
+    const stats = await pool.callOnSketch<RowStats>(g.sketch, ROW_TASKS_URL, "groupRowStatsOf", [spec], priority, { lend: true });
     return {
       ...stats.summary, group_kind: g.kind, group_name: g.name, n_tensors: g.nTensors,
       histogram: { keys: g.sketch.histKeys, counts: g.sketch.histCounts },
