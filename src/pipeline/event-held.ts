@@ -135,13 +135,16 @@ export class HeldEventRows {
 }
 
 /**
- * A row's histogram masses, and a copy of its buckets when its snapshot cannot be made from the
- * masses (as the store reads them: Int32Array keys, Float64Array counts); `given`: both worked
- * out already (by the worker that made the row: pipeline/row-tasks.ts), else worked out here.
+ * A row's histogram masses, and its buckets when its snapshot cannot be made from the masses (as
+ * the store reads them: Int32Array keys, Float64Array counts; the row's own typed arrays, which
+ * nothing writes once the row is made, else a copy); `given`: both worked out already (by the
+ * worker that made the row: pipeline/row-tasks.ts), else worked out here.
  */
 function holdHistogram(held: HeldHistograms, key: string, histogram: HistogramData | undefined, values: EventStatRecord["values"], given?: HeldHistogramMasses): void {
   if (histogram === undefined) return;
   const { masses, needsBuckets } = given ?? heldHistogramMasses(histogram, values.std, values.extra);
   held.masses.set(key, masses);
-  if (needsBuckets) held.buckets.set(key, { keys: Int32Array.from(histogram.keys), counts: Float64Array.from(histogram.counts) });
+  if (!needsBuckets) return;
+  const { keys, counts } = histogram;
+  held.buckets.set(key, { keys: keys instanceof Int32Array ? keys : Int32Array.from(keys), counts: counts instanceof Float64Array ? counts : Float64Array.from(counts) });
 }

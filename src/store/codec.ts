@@ -333,9 +333,13 @@ export function metricColumns(run: string, source: string, m: MetricInput): Colu
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-/** float32 values as little-endian bytes (a copy). */
+/**
+ * float32 values as little-endian bytes: on a little-endian machine a view of the values' own
+ * bytes (the appender copies them into the store; a copy here cost every kept tensor a fresh
+ * buffer on the writing thread), else a converted copy.
+ */
 export function float32ToBytes(values: Float32Array): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const out = new Uint8Array(values.length * 4);
   const view = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);

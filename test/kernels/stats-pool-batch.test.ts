@@ -190,7 +190,7 @@ test("StatsPool.callOnSketch lending a packed sketch: the same results, alone or
   try {
     const { bytes, tensors } = layout();
     const source = new MemorySource(bytes, "mem");
-    const plain = [];
+    const plain: Awaited<ReturnType<StatsPool["sketchTensor"]>>[] = [];
     for (const t of tensors) plain.push(await pool.sketchTensor(refOf(source, t)));
     const copied = await Promise.all(plain.map((s, i) => pool.callOnSketch(s, TASKS, "histogramSeen", [`g${i}`])));
     const packed = plain.map((s) => packSketch(s));
