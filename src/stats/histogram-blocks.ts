@@ -62,9 +62,9 @@ export class HistogramBlocks {
   }
 }
 
-/** Where take() reads the blocks out (reused: at most HIST_KEY_COUNT keys; faulted in once). */
-const scratchKeys = new Int32Array(HIST_KEY_COUNT);
-const scratchCounts = new Float64Array(HIST_KEY_COUNT);
+/** Where take() reads the blocks out (made on the first take, then reused: at most HIST_KEY_COUNT keys; faulted in once). */
+let scratchKeys = new Int32Array(0);
+let scratchCounts = new Float64Array(0);
 
 /**
  * Reads every block's reached counters into the scratch arrays in key order and returns their
@@ -72,6 +72,11 @@ const scratchCounts = new Float64Array(HIST_KEY_COUNT);
  * it is optimised on its own once hot, whatever the number of groups.
  */
 function readBlocks(blocks: Float64Array[]): number {
+  if (scratchKeys.length === 0) {
+    scratchKeys = new Int32Array(HIST_KEY_COUNT);
+    scratchCounts = new Float64Array(HIST_KEY_COUNT);
+  }
+  const keys = scratchKeys, counts = scratchCounts;
   let n = 0;
   for (let b = 0; b < BLOCK_COUNT; b++) {
     const block = blocks[b]!;
@@ -80,8 +85,8 @@ function readBlocks(blocks: Float64Array[]): number {
     for (let j = 0; j < HISTOGRAM_BLOCK_KEYS; j++) {
       const c = block[j]!;
       if (c === 0 && 1 / c < 0) continue; // ABSENT (-0): no key reached it
-      scratchKeys[n] = base + j;
-      scratchCounts[n++] = c;
+      keys[n] = base + j;
+      counts[n++] = c;
     }
     blocks[b] = NO_BLOCK;
     if (pool.length < HISTOGRAM_BLOCK_POOL) {
