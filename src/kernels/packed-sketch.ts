@@ -1,6 +1,7 @@
 // A TensorSketch as it crosses threads: its sparse histogram in typed arrays, whose buffers are
 // transferred, instead of JS arrays, which postMessage clones element by element (about 1 ms per
 // 4,000 keys on each side, per tensor, and garbage on both heaps). Everything else is cloned as it is.
+import { HistogramBlocks } from "../stats/histogram-blocks.js";
 import { emptySketch, mergeAllSketches, mergeSketchCountsInto, sketchWithHistogram, type TensorSketch } from "../stats/sketch.js";
 
 /** A TensorSketch with histKeys / histCounts in typed arrays (property order kept: stored sketches are JSON). */
@@ -50,13 +51,13 @@ function toArray(values: Int32Array | Float64Array): number[] {
 
 /**
  * mergeAllSketches of packed sketches (a large tensor's parts, in order), packed: the same counts
- * and moments (folded in the same order) and the same histogram, merged k ways in typed arrays
- * when every part's keys ascend (as the kernel gives them) instead of through plain-array copies
- * of every part; parts with keys out of order go through mergeAllSketches itself.
+ * and moments (folded in the same order) and the same histogram, summed in blocks of counters
+ * (stats/histogram-blocks.ts: integer counts, the same sums in any order) when every part's keys
+ * ascend (as the kernel gives them) instead of through plain-array copies of every part; parts
+ * with keys out of order go through mergeAllSketches itself.
  */
 export function mergePackedSketches(list: readonly PackedSketch[]): PackedSketch {
   const m = list.length;
-  let total = 0;
   for (let j = 0; j < m; j++) {
     const keys = list[j]!.histKeys;
     for (let i = 1; i < keys.length; i++) {
@@ -65,30 +66,13 @@ export function mergePackedSketches(list: readonly PackedSketch[]): PackedSketch
         return typedSketch(merged, Int32Array.from(merged.histKeys), Float64Array.from(merged.histCounts));
       }
     }
-    total += keys.length;
   }
   const acc = emptySketch();
-  for (let j = 0; j < m; j++) mergeSketchCountsInto(acc, list[j]!);
-  const at = new Int32Array(m);
-  const outKeys = new Int32Array(total), outCounts = new Float64Array(total);
-  let n = 0;
-  for (let done = 0; done < total;) {
-    let key = Infinity;
-    for (let j = 0; j < m; j++) {
-      const kj = list[j]!.histKeys, p = at[j]!;
-      if (p < kj.length && kj[p]! < key) key = kj[p]!;
-    }
-    let count = 0;
-    for (let j = 0; j < m; j++) {
-      const s = list[j]!, p = at[j]!;
-      if (p < s.histKeys.length && s.histKeys[p] === key) {
-        count += s.histCounts[p]!;
-        at[j] = p + 1;
-        done++;
-      }
-    }
-    outKeys[n] = key;
-    outCounts[n++] = count;
+  const counts = new HistogramBlocks();
+  for (let j = 0; j < m; j++) {
+    mergeSketchCountsInto(acc, list[j]!);
+    counts.add(list[j]!.histKeys, list[j]!.histCounts);
   }
-  return typedSketch(acc, outKeys.slice(0, n), outCounts.slice(0, n));
+  const merged = counts.take();
+  return typedSketch(acc, merged.keys, merged.counts);
 }

@@ -23,7 +23,7 @@ import { MODULE_EXT, sharedKernelData, startModuleWorker } from "./load.js";
 import { addProbe, addThreadProbes, stamp, stampFrom, stampLast } from "../util/timeline.js";
 import { mergePackedSketches, packedTransfer, packSketch, typedSketch, unpackSketch, type PackedSketch } from "./packed-sketch.js";
 import type { StatsJobHost } from "./stats-host.js";
-import { callExport, PRELOAD_KEY, type JobReply, type StatsReply, type StatsRequest, type TensorBytes, type TensorRequest, type TensorValues } from "./worker-protocol.js";
+import { callExport, PRELOAD_KEY, type JobReply, type LentHistogram, type StatsReply, type StatsRequest, type TensorBytes, type TensorRequest, type TensorValues } from "./worker-protocol.js";
 
 export { callExport, PRELOAD_KEY, taskModule, type StatsReply, type StatsRequest, type TensorBytes, type TensorReply, type TensorSource, type TensorTask, type TensorValues } from "./worker-protocol.js";
 
@@ -297,15 +297,25 @@ export class StatsPool {
    * worker, the sketch sent packed (its histogram transferred, not cloned): the form of
    * sketchAndCall's task for a sketch made elsewhere (merged parts, a group's merged sketch).
    * `priority`: its place among the requests waiting for a worker (see StatsPool's queue).
+   * `lend`: a packed sketch whose histogram arrays own their buffers is sent without a copy: its
+   * buffers are transferred to the worker and back, and its histKeys / histCounts replaced by the
+   * arrays that come back (the same values) once the call settles; meanwhile (and for good if the
+   * worker fails) they are detached, so nothing else may read them or lend them at the same time.
    */
-  async callOnSketch<T>(sketch: TensorSketch | PackedSketch, moduleUrl: string, fn: string, args: readonly unknown[], priority = 0): Promise<T> {
+  async callOnSketch<T>(sketch: TensorSketch | PackedSketch, moduleUrl: string, fn: string, args: readonly unknown[], priority = 0, options: { lend?: boolean } = {}): Promise<T> {
     const what = `task ${fn}`;
     if (this.closed) throw new UsageError(`${what}: the statistics pool is closed`);
     if (this.host !== undefined) return (await callExport(moduleUrl, fn, [sketch, null, ...args])) as T;
-    const packed = packSketch(sketch);
+    const lent = options.lend === true && ownsBuffer(sketch.histKeys) && ownsBuffer(sketch.histCounts) ? sketch as PackedSketch : null;
+    const packed = lent ?? packSketch(sketch);
     const w = await this.acquire(false, REQUEST_WORK_BYTES, true, priority);
-    const reply = await this.post<{ value: T }>(w, what,
-      (job) => ({ type: "tensor", job, dtype: "F32", source: { sketch: packed }, values: "none", task: { module: moduleUrl, fn, args }, priority }), packedTransfer(packed), false, REQUEST_WORK_BYTES, true);
+    const reply = await this.post<{ value: T; lent?: LentHistogram }>(w, what,
+      (job) => ({ type: "tensor", job, dtype: "F32", source: lent !== null ? { sketch: packed, lent: true } : { sketch: packed }, values: "none", task: { module: moduleUrl, fn, args }, priority }),
+      packedTransfer(packed), false, REQUEST_WORK_BYTES, true);
+    if (lent !== null && reply.lent !== undefined) {
+      lent.histKeys = reply.lent.histKeys;
+      lent.histCounts = reply.lent.histCounts;
+    }
     return reply.value;
   }
 
@@ -337,7 +347,8 @@ export class StatsPool {
     if (!fused) {
       const merged = await this.sketchTensorPacked(ref, { ...(options.onBytes !== undefined && { onBytes: options.onBytes }), priority: options.priority ?? 0 });
       const sketch = Array.isArray(merged.histKeys) ? typedOf(merged as TensorSketch) : merged as PackedSketch;
-      return { sketch, value: await this.callOnSketch<T>(sketch, moduleUrl, fn, args, options.priority ?? 0), values: null };
+      const value = await this.callOnSketch<T>(sketch, moduleUrl, fn, args, options.priority ?? 0, { lend: true });
+      return { sketch, value, values: null };
     }
     if (this.host !== undefined) {
       const result = await this.sketchAndCallInThread<T>(this.host, ref, moduleUrl, fn, args, options);
@@ -610,6 +621,11 @@ export interface TensorTaskOptions {
   values: TensorValues;
   onBytes?: (n: number) => void;
   priority?: number;
+}
+
+/** Whether a typed array is the whole of its buffer (transferring it detaches nothing else). */
+function ownsBuffer(values: ArrayLike<number>): boolean {
+  return (values instanceof Int32Array || values instanceof Float64Array) && values.byteOffset === 0 && values.byteLength === values.buffer.byteLength && values.buffer instanceof ArrayBuffer;
 }
 
 /** The queued work of a request for `bytes` of tensor data (see QUEUED_WORK_PER_WORKER). */

@@ -112,10 +112,15 @@ function tensorReply(msg: TensorRequest): Outgoing | Promise<Outgoing> {
   }
   const task = msg.task;
   if (task === null) return { reply: { type: "result", job: msg.job, value: sketch satisfies TensorReply }, transfer: packedTransfer(sketch) };
-  const packed = "sketch" in msg.source ? null : sketch; // a sketch given is not sent back
+  const given = "sketch" in msg.source ? msg.source : null;
+  const packed = given !== null ? null : sketch; // a sketch given is not sent back, only a lent one's histogram
   return callExport(task.module, task.fn, [sketch, values, ...task.args]).then((value): Outgoing => {
     const back = msg.values === "return" ? values : null;
     const transfer = [...(packed !== null ? packedTransfer(packed) : []), ...(back !== null ? [back.buffer as ArrayBuffer] : [])];
+    if (given?.lent === true) {
+      transfer.push(...packedTransfer(sketch));
+      return { reply: { type: "result", job: msg.job, value: { sketch: null, value, values: back, lent: { histKeys: sketch.histKeys, histCounts: sketch.histCounts } } satisfies TensorReply }, transfer };
+    }
     return { reply: { type: "result", job: msg.job, value: { sketch: packed, value, values: back } satisfies TensorReply }, transfer };
   }, (err: unknown) => errorReply(msg.job, err));
 }

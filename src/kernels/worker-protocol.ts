@@ -42,17 +42,23 @@ export function priorityOf(msg: StatsRequest): number {
  * one: no open per tensor), or bytes handed over (transferred).
  */
 export type TensorBytes = { path: string; offset: number; length: number; fd?: number } | { bytes: Uint8Array };
-/** What a "tensor" request sketches: bytes as above, or nothing (a sketch made elsewhere, packed). */
-export type TensorSource = TensorBytes | { sketch: PackedSketch };
+/**
+ * What a "tensor" request sketches: bytes as above, or nothing (a sketch made elsewhere, packed;
+ * `lent`: its histogram arrays go back with the reply, transferred: StatsPool.callOnSketch's lend).
+ */
+export type TensorSource = TensorBytes | { sketch: PackedSketch; lent?: boolean };
+/** A lent sketch's histogram arrays as they come back (TensorReply.lent). */
+export interface LentHistogram { histKeys: Int32Array; histCounts: Float64Array }
 /** The task a "tensor" request runs: `fn` exported by the ES module at `module`, called as fn(sketch, values, ...args). */
 export interface TensorTask { module: string; fn: string; args: readonly unknown[] }
 /** What a fused task does with the decoded float32 values: none (not decoded), use them, or also return them (transferred back). */
 export type TensorValues = "none" | "use" | "return";
 /**
  * What a worker posts back for a "tensor" request: with a task, its result, the sketch (null when
- * the source was a sketch) and the values ("return"); without one, the packed sketch alone.
+ * the source was a sketch) and the values ("return"), and a lent source sketch's histogram arrays;
+ * without one, the packed sketch alone.
  */
-export type TensorReply = { sketch: PackedSketch | null; value: unknown; values: Float32Array | null } | PackedSketch;
+export type TensorReply = { sketch: PackedSketch | null; value: unknown; values: Float32Array | null; lent?: LentHistogram } | PackedSketch;
 /**
  * Messages from a worker ("ready" once, when its kernel is loaded, with its thread id when FP_LOAD_MS is set; "timeline": its start-up stamps,
  * with FP_TIMELINE=1; "batch": the replies to a "batch" request, in its requests' order).

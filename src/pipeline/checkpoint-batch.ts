@@ -35,6 +35,7 @@ import type { EncodedRowStats, GroupRowSpec, RowStats, TensorRowSpec } from "./r
 import { ROW_TASKS_URL } from "./row-tasks-url.js";
 import type { EncodedTensorRow } from "../store/codec.js";
 import type { EventStatValues } from "../store/event-queries.js";
+import type { HeldHistogramMasses } from "../dynamics/modes/snapshots.js";
 import { eventStatValuesOf } from "../store/event-values.js";
 import { DEFAULT_SHAPE_SAMPLE_SIZE, DEFAULT_SPECTRAL_MAX_DIM } from "../util/limits.js";
 import { stamp } from "../util/timeline.js";
@@ -163,6 +164,8 @@ export interface EventRowSource {
   readonly kind: TensorStatsInput["kind"];
   readonly values: EventStatValues;
   readonly histogram: TensorStatsInput["histogram"];
+  /** The histogram's masses and whether its snapshot needs its buckets, when the worker worked them out (else event-held.ts does). */
+  readonly masses?: HeldHistogramMasses;
 }
 
 /** Kept in full at every checkpoint: LayerNorm parameters and biases up to the size limit. */
@@ -246,6 +249,8 @@ interface TensorResult {
   row: TensorStatsInput | EncodedTensorRow;
   /** What event detection reads of the row once stored, when asked for (TensorRowSpec.event; computed here for rows not encoded). */
   event: EventStatValues | undefined;
+  /** With `event` from the worker: its histogram's masses (EventRowSource.masses). */
+  masses?: HeldHistogramMasses | undefined;
   /** Its histogram in typed arrays, as the worker sent it (merged into the groups as it is). */
   sketch: PackedSketch;
   trajectory: TrajectoryInput | null;
@@ -306,12 +311,14 @@ class TensorRowCollector {
     if (this.failure !== null) throw this.failure.error;
   }
 
-  private take({ row, sketch, trajectory, event }: TensorResult): void {
+  private take({ row, sketch, trajectory, event, masses }: TensorResult): void {
     this.groups.add(row, sketch);
     if (this.eventRows !== null) {
       const values = event ?? ("json" in row ? undefined : eventStatValuesOf(row));
       if (values !== undefined && this.eventBudget!.take(trajectory?.values.byteLength ?? 0)) {
-        this.eventRows.push({ tensor: row.tensor, layer: row.layer, role: row.role, kind: row.kind, values, histogram: row.histogram });
+        this.eventRows.push(masses !== undefined && values === event
+          ? { tensor: row.tensor, layer: row.layer, role: row.role, kind: row.kind, values, histogram: row.histogram, masses }
+          : { tensor: row.tensor, layer: row.layer, role: row.role, kind: row.kind, values, histogram: row.histogram });
         if (trajectory !== null) this.eventTrajectories.push(trajectory);
       } else {
         this.eventRows = null; // not all of them: none
@@ -363,7 +370,7 @@ async function analyzeTensor(ref: TensorRef, step: number, options: CheckpointSt
       tensor: ref.name, layer: cls.layer, role: cls.role, kind: cls.kind, dtype: ref.dtype, shape: [...ref.shape],
       histogram: { keys: sketch.histKeys, counts: sketch.histCounts }, stats: value.stats, json: value.json,
     };
-    return { row: encoded, sketch, trajectory, event: value.event };
+    return { row: encoded, sketch, trajectory, event: value.event, masses: value.masses };
   }
   const stats = value;
   // rows kept whole store their sketch as JSON (plain arrays, as before); the groups take the typed one
@@ -383,7 +390,8 @@ async function groupRowsOnPool(groups: readonly PackedGroupSketch[], step: numbe
   const size = (options.shape ?? true) ? options.shapeSampleSize ?? DEFAULT_SHAPE_SAMPLE_SIZE : null;
   return Promise.all(groups.map(async (g) => {
     const spec: GroupRowSpec = { name: g.name, step, shapeSampleSize: size };
-    const stats = await pool.callOnSketch<RowStats>(g.sketch, ROW_TASKS_URL, "groupRowStatsOf", [spec], priority);
+    // lent: the group's histogram goes to the worker and back without a copy (read again below, once back)
+    const stats = await pool.callOnSketch<RowStats>(g.sketch, ROW_TASKS_URL, "groupRowStatsOf", [spec], priority, { lend: true });
     return {
       ...stats.summary, group_kind: g.kind, group_name: g.name, n_tensors: g.nTensors,
       histogram: { keys: g.sketch.histKeys, counts: g.sketch.histCounts },

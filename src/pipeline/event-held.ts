@@ -11,7 +11,7 @@ import type { CheckpointBatch } from "./checkpoint-batch.js";
 import type { EventStatRecord } from "../store/event-queries.js";
 import { eventStatValuesOf } from "../store/event-values.js";
 import type { HistogramData, HistogramRecord } from "../store/types.js";
-import { histogramMasses, snapshotFromHistogramMasses, storedHistogramShapeOf, type HistogramMasses } from "../dynamics/modes/snapshots.js";
+import { heldHistogramMasses, type HeldHistogramMasses, type HistogramMasses } from "../dynamics/modes/snapshots.js";
 import {
   EVENT_BATCH_MAX_ROWS, EVENT_BATCH_MAX_TRAJECTORY_BYTES, groupTargetsOf, histogramNameOf, histogramRowKey, tensorBatchOf,
   type EventInputReader, type TensorBatchLimits,
@@ -56,7 +56,7 @@ export class HeldEventRows {
     this.steps.add(step);
     for (const r of batch.eventRows) {
       this.tensorRows.push({ step, name: r.tensor, groupKind: null, layer: r.layer, role: r.role, kind: r.kind, values: r.values });
-      holdHistogram(this.tensorHistograms, histogramRowKey(r.tensor, step), r.histogram, r.values);
+      holdHistogram(this.tensorHistograms, histogramRowKey(r.tensor, step), r.histogram, r.values, r.masses);
     }
     for (const g of batch.groups) {
       const values = eventStatValuesOf(g);
@@ -134,12 +134,17 @@ export class HeldEventRows {
   }
 }
 
-/** A row's histogram masses, and a copy of its buckets when its snapshot cannot be made from the masses (as the store reads them: Int32Array keys, Float64Array counts). */
-function holdHistogram(held: HeldHistograms, key: string, histogram: HistogramData | undefined, values: EventStatRecord["values"]): void {
+/**
+ * A row's histogram masses, and its buckets when its snapshot cannot be made from the masses (as
+ * the store reads them: Int32Array keys, Float64Array counts; the row's own typed arrays, which
+ * nothing writes once the row is made, else a copy); `given`: both worked out already (by the
+ * worker that made the row: pipeline/row-tasks.ts), else worked out here.
+ */
+function holdHistogram(held: HeldHistograms, key: string, histogram: HistogramData | undefined, values: EventStatRecord["values"], given?: HeldHistogramMasses): void {
   if (histogram === undefined) return;
-  const masses = histogramMasses(histogram);
+  const { masses, needsBuckets } = given ?? heldHistogramMasses(histogram, values.std, values.extra);
   held.masses.set(key, masses);
-  if (snapshotFromHistogramMasses(masses, values.std, storedHistogramShapeOf(values.extra)) === null) {
-    held.buckets.set(key, { keys: Int32Array.from(histogram.keys), counts: Float64Array.from(histogram.counts) });
-  }
+  if (!needsBuckets) return;
+  const { keys, counts } = histogram;
+  held.buckets.set(key, { keys: keys instanceof Int32Array ? keys : Int32Array.from(keys), counts: counts instanceof Float64Array ? counts : Float64Array.from(counts) });
 }

@@ -1,7 +1,7 @@
 // Group statistics of one checkpoint (per role across layers, e.g. every attn.qkv.weight; per
 // layer; whole model), made by merging tensor sketches (stats/group.ts), never by re-reading;
 // their shape statistics come from a seeded sample of the merged histogram (stats/extras.ts).
-import { HIST_KEY_COUNT } from "../stats/histogram.js";
+import { HistogramBlocks } from "../stats/histogram-blocks.js";
 import { emptySketch, mergeSketchCountsInto, type TensorSketch } from "../stats/sketch.js";
 import { typedSketch, unpackSketch, type PackedSketch } from "../kernels/packed-sketch.js";
 import type { GroupKind, TensorStatsInput } from "../store/types.js";
@@ -38,47 +38,20 @@ export interface PackedGroupSketch {
  */
 export type GroupInputSketch = Omit<TensorSketch, "histKeys" | "histCounts"> & { histKeys: ArrayLike<number>; histCounts: ArrayLike<number> };
 
+/** The blocks of a GroupAccumulator whose counts are sparse (never added to). */
+const NO_BLOCKS = new HistogramBlocks();
+
 /**
  * Distinct histogram keys above which a group's counts move from sorted typed arrays (merged with
- * each tensor's sorted keys: work in proportion to the group's keys) to a dense array of
- * HIST_KEY_COUNT counters (work in proportion to the tensor's keys). Below it a group costs memory
- * in proportion to its keys, so a checkpoint of thousands of small groups stays small.
+ * each tensor's sorted keys: work in proportion to the group's keys) to blocks of counters
+ * (stats/histogram-blocks.ts: work in proportion to the tensor's keys). Below it a group costs
+ * memory in proportion to its keys, so a checkpoint of thousands of small groups stays small.
  */
 export const GROUP_DENSE_KEYS = 512;
-/**
- * Dense counter arrays (512 KB each) kept for the next checkpoints' groups once a checkpoint's
- * groups are built: a new one costs its zeroing and page faults (~1.4 ms each on the demo, 184 ms
- * per analysis) and is garbage after one checkpoint. Only the buckets a group touched are zeroed
- * on return, and only the pages they fall in are resident; beyond this many, arrays are dropped.
- */
-export const GROUP_DENSE_POOL = 32;
-/** Dense counters, all zero, with the list their touched keys were kept in (grown as needed). */
-interface DenseCounters { dense: Float64Array; touched: Int32Array }
-const densePool: DenseCounters[] = [];
 
-/** The arrays of a GroupAccumulator that has none (not dense yet, or its sketch taken). */
+/** The arrays of a GroupAccumulator that has none (blocked, or its sketch taken). */
 const NO_KEYS = new Int32Array(0);
 const NO_COUNTS = new Float64Array(0);
-
-function takeDense(): DenseCounters {
-  return densePool.pop() ?? { dense: new Float64Array(HIST_KEY_COUNT), touched: new Int32Array(2 * GROUP_DENSE_KEYS) };
-}
-
-/**
- * Returns dense counters whose non-zero counters are all at touched[0, count) (zeroed here when
- * the pool keeps them; dropped ones are garbage). The pool is looked at before the loop, which is
- * a function of its own: V8 compiles a hot loop on its own (OSR) when first run, before the code
- * after it has run, and that code then deoptimised on every later call (16 times in a 160m run).
- */
-function returnDense(counters: DenseCounters, count: number): void {
-  if (densePool.length >= GROUP_DENSE_POOL) return;
-  zeroTouched(counters.dense, counters.touched, count);
-  densePool.push(counters);
-}
-
-function zeroTouched(dense: Float64Array, touched: Int32Array, count: number): void {
-  for (let i = 0; i < count; i++) dense[touched[i]!] = 0;
-}
 
 /**
  * One group's sketch, merged as its tensors come: moments folded in the order given (as
@@ -100,10 +73,8 @@ class GroupAccumulator {
   /** Spare arrays the sparse merge writes into (then swapped with keys / counts). */
   private spareKeys: Int32Array = new Int32Array(8);
   private spareCounts: Float64Array = new Float64Array(8);
-  /** Dense counters and the keys they were touched at (touched[0, touchedCount)) once not sparse. */
-  private dense: Float64Array = NO_COUNTS;
-  private touched: Int32Array = NO_KEYS;
-  private touchedCount = 0;
+  /** The counts once not sparse. */
+  private blocks: HistogramBlocks = NO_BLOCKS;
   /** The merged sketch once taken (then `taken`; until then an empty one, unused). */
   private taken = false;
   private result: PackedSketch = typedSketch(this.moments, NO_KEYS, NO_COUNTS);
@@ -111,24 +82,26 @@ class GroupAccumulator {
   constructor(readonly kind: GroupKind, readonly name: string) {}
 
   add(s: GroupInputSketch): void {
+    this.addMoments(s);
+    this.addCounts(s.histKeys, s.histCounts);
+  }
+
+  /** Folds a tensor's counts and moments in (its histogram goes in through addCounts, here or elsewhere). */
+  addMoments(s: GroupInputSketch): void {
     if (this.taken) throw new Error(`group ${this.name}: a tensor added after its sketch was taken`);
     this.nTensors++;
     mergeSketchCountsInto(this.moments, s);
-    // arrays read once per sketch: the sketches come from several places (hidden classes differ)
-    const keys = s.histKeys, counts = s.histCounts;
-    if (this.sparse && (this.size + keys.length > GROUP_DENSE_KEYS || !this.mergeSparse(keys, counts))) this.toDense();
-    if (this.sparse) return;
-    const dense = this.dense;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      if (dense[k] === 0) this.touch(k);
-      dense[k]! += counts[i]!;
-    }
+  }
+
+  /** Sums a histogram into the group's. */
+  addCounts(keys: ArrayLike<number>, counts: ArrayLike<number>): void {
+    if (this.sparse && (this.size + keys.length > GROUP_DENSE_KEYS || !this.mergeSparse(keys, counts))) this.toBlocks();
+    if (!this.sparse) this.blocks.add(keys, counts);
   }
 
   /**
    * Merges sorted (key, count) pairs into the sparse counts; false (nothing changed) when the
-   * keys are not strictly ascending (the dense counters then take them in any order).
+   * keys are not strictly ascending (the blocks then take them in any order).
    */
   private mergeSparse(bk: ArrayLike<number>, bc: ArrayLike<number>): boolean {
     const ak = this.keys, ac = this.counts, na = this.size, nb = bk.length;
@@ -157,10 +130,7 @@ class GroupAccumulator {
     return true;
   }
 
-  /**
-   * The merged sketch (histogram keys ascending, in typed arrays of their own); taken once: a
-   * dense group's counters go back to the pool, and later calls give the same sketch.
-   */
+  /** The merged sketch (histogram keys ascending, in typed arrays of their own); taken once: later calls give the same sketch. */
   sketch(): PackedSketch {
     if (this.taken) return this.result;
     let keys: Int32Array, counts: Float64Array;
@@ -168,46 +138,26 @@ class GroupAccumulator {
       keys = this.keys.slice(0, this.size);
       counts = this.counts.slice(0, this.size);
     } else {
-      const dense = this.dense, touched = this.touched, n = this.touchedCount;
-      keys = touched.slice(0, n).sort();
-      counts = new Float64Array(n);
-      for (let i = 0; i < n; i++) counts[i] = dense[keys[i]!]!;
-      returnDense({ dense, touched }, n);
-      this.dense = NO_COUNTS;
+      ({ keys, counts } = this.blocks.take());
+      this.blocks = NO_BLOCKS;
     }
     this.result = typedSketch(this.moments, keys, counts);
     this.result.absLe = [...this.moments.absLe];
     this.taken = true;
     this.sparse = false;
-    this.keys = NO_KEYS;
-    this.touched = NO_KEYS;
+    this.keys = this.spareKeys = NO_KEYS;
+    this.counts = this.spareCounts = NO_COUNTS;
     return this.result;
   }
 
-  /** Moves the sparse counts into dense counters. */
-  private toDense(): void {
-    const counters = takeDense();
-    const dense = (this.dense = counters.dense);
-    this.touched = counters.touched;
-    const keys = this.keys, counts = this.counts;
-    for (let i = 0; i < this.size; i++) {
-      this.touch(keys[i]!);
-      dense[keys[i]!] = counts[i]!;
-    }
+  /** Moves the sparse counts into blocks. */
+  private toBlocks(): void {
+    this.blocks = new HistogramBlocks();
+    this.blocks.add(this.keys.subarray(0, this.size), this.counts.subarray(0, this.size));
     this.sparse = false;
-    this.keys = NO_KEYS;
+    this.keys = this.spareKeys = NO_KEYS;
+    this.counts = this.spareCounts = NO_COUNTS;
     this.size = 0;
-    this.counts = this.spareCounts = new Float64Array(0);
-    this.spareKeys = new Int32Array(0);
-  }
-
-  private touch(k: number): void {
-    if (this.touchedCount === this.touched.length) {
-      const grown = new Int32Array(2 * this.touchedCount);
-      grown.set(this.touched);
-      this.touched = grown;
-    }
-    this.touched[this.touchedCount++] = k;
   }
 }
 
@@ -221,9 +171,12 @@ export class CheckpointGroupsBuilder {
   private readonly model = new GroupAccumulator("model", "model");
   private readonly byRole = new Map<string, GroupAccumulator>();
   private readonly byLayer = new Map<number, GroupAccumulator>();
+  /** Whether the role groups' histograms were summed into the model's (groups()). */
+  private modelCounted = false;
 
   add(row: Pick<TensorStatsInput, "layer" | "role" | "kind">, sketch: GroupInputSketch): void {
-    this.model.add(sketch);
+    // the model's histogram is the sum of its role groups' (every tensor is in one): summed once, in groups()
+    this.model.addMoments(sketch);
     const role = roleGroupName(row);
     let r = this.byRole.get(role);
     if (r === undefined) this.byRole.set(role, (r = new GroupAccumulator("role", role)));
@@ -243,11 +196,12 @@ export class CheckpointGroupsBuilder {
   groups(): PackedGroupSketch[] {
     if (this.model.nTensors === 0) return [];
     const out = (g: GroupAccumulator): PackedGroupSketch => ({ kind: g.kind, name: g.name, nTensors: g.nTensors, sketch: g.sketch() });
-    return [
-      out(this.model),
-      ...[...this.byRole].sort(([a], [b]) => a.localeCompare(b)).map(([, g]) => out(g)),
-      ...[...this.byLayer].sort(([a], [b]) => a - b).map(([, g]) => out(g)),
-    ];
+    const roles = [...this.byRole].sort(([a], [b]) => a.localeCompare(b)).map(([, g]) => out(g));
+    if (!this.modelCounted) {
+      this.modelCounted = true;
+      for (const r of roles) this.model.addCounts(r.sketch.histKeys, r.sketch.histCounts);
+    }
+    return [out(this.model), ...roles, ...[...this.byLayer].sort(([a], [b]) => a - b).map(([, g]) => out(g))];
   }
 }
 

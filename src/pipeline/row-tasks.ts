@@ -7,6 +7,7 @@ import { exactShapeExtra, histogramShapeExtra, shapeSeed, spectralExtra } from "
 import { scalarStats, statJsonColumns, storedSketchJson, type ScalarStats, type StatJsonColumns } from "../store/codec.js";
 import { eventStatValuesOf } from "../store/event-values.js";
 import type { EventStatValues } from "../store/event-queries.js";
+import { heldHistogramMasses, type HeldHistogramMasses } from "../dynamics/modes/snapshots.js";
 
 /** Where the task functions live, for StatsPool.call: pipeline/row-tasks-url.ts names it without loading this module. */
 export { ROW_TASKS_URL } from "./row-tasks-url.js";
@@ -47,6 +48,8 @@ export interface EncodedRowStats {
   json: StatJsonColumns & { sketch_json: string };
   /** What event detection reads of the row once stored (store/event-values.ts), handed to it by analyze instead of read back; when the task asks (TensorRowTask.event). */
   event?: EventStatValues;
+  /** With `event`: the row's histogram masses and whether its snapshot needs the buckets (pipeline/event-held.ts holds them). */
+  masses?: HeldHistogramMasses;
 }
 
 /**
@@ -81,7 +84,13 @@ export function tensorRowStatsOf(sketch: SummarySketch, values: Float32Array | n
   const row = tensorRowStats({ ...spec, sketch, values });
   if (spec.encode !== true) return row;
   const stats = row.extra !== undefined ? { ...row.summary, extra: row.extra } : row.summary;
-  return { stats: scalarStats(stats), json: { ...statJsonColumns(stats), sketch_json: storedSketchJson(sketch) }, ...(spec.event === true && { event: eventStatValuesOf(stats) }) };
+  const encoded: EncodedRowStats = { stats: scalarStats(stats), json: { ...statJsonColumns(stats), sketch_json: storedSketchJson(sketch) } };
+  if (spec.event === true) {
+    const event = eventStatValuesOf(stats);
+    encoded.event = event;
+    encoded.masses = heldHistogramMasses({ keys: sketch.histKeys, counts: sketch.histCounts }, event.std, event.extra);
+  }
+  return encoded;
 }
 
 export interface GroupRowTask {

@@ -58,6 +58,56 @@ export function decodeJson(text: string): unknown {
   });
 }
 
+/**
+ * decodeJson(encodeJson(value)) without the text, for data made of plain objects, arrays,
+ * strings, numbers, booleans and null (what the shape summaries hold): -0 becomes 0, members
+ * that JSON drops (undefined, functions, symbols) are dropped, array items it writes as null
+ * become null, and the strings "NaN", "Infinity" and "-Infinity" become numbers, as decodeJson
+ * reads them. Anything else (class instances, typed arrays, toJSON, bigint, "__proto__" keys,
+ * nesting deeper than JSON_COPY_MAX_DEPTH) goes through the text itself.
+ */
+export function jsonRoundTrip(value: unknown): unknown {
+  const copied = jsonCopy(value, 0);
+  return copied === NOT_PLAIN ? decodeJson(encodeJson(value)) : copied;
+}
+
+/** Nesting copied by jsonRoundTrip without the text (deeper: through it, which also catches cycles). */
+export const JSON_COPY_MAX_DEPTH = 64;
+const NOT_PLAIN = Symbol("not plain JSON data");
+
+function jsonCopy(v: unknown, depth: number): unknown {
+  switch (typeof v) {
+    case "number": return v === 0 ? 0 : v;
+    case "string": return v === "NaN" ? NaN : v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : v;
+    case "boolean": return v;
+    case "object": break;
+    default: return NOT_PLAIN; // undefined, function, symbol, bigint at this level: the caller decides
+  }
+  if (v === null) return null;
+  if (depth >= JSON_COPY_MAX_DEPTH) return NOT_PLAIN;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      const t = typeof item;
+      if (t === "undefined" || t === "function" || t === "symbol") out[i] = null;
+      else if ((out[i] = jsonCopy(item, depth + 1)) === NOT_PLAIN) return NOT_PLAIN;
+    }
+    return out;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(v)) {
+    if (key === "__proto__") return NOT_PLAIN;
+    const item = (v as Record<string, unknown>)[key];
+    const t = typeof item;
+    if (t === "undefined" || t === "function" || t === "symbol") continue;
+    if (key === "toJSON" || (out[key] = jsonCopy(item, depth + 1)) === NOT_PLAIN) return NOT_PLAIN;
+  }
+  return out;
+}
+
 /** The statistics of a row that are stored as JSON text. */
 type JsonStatKey = "quantiles" | "frac_abs_le" | "frac_abs_le_rel_std" | "frac_abs_le_rel_std_bounds" | "extra";
 /** A row's statistics stored as numbers. */
@@ -283,9 +333,13 @@ export function metricColumns(run: string, source: string, m: MetricInput): Colu
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-/** float32 values as little-endian bytes (a copy). */
+/**
+ * float32 values as little-endian bytes: on a little-endian machine a view of the values' own
+ * bytes (the appender copies them into the store; a copy here cost every kept tensor a fresh
+ * buffer on the writing thread), else a converted copy.
+ */
 export function float32ToBytes(values: Float32Array): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const out = new Uint8Array(values.length * 4);
   const view = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);

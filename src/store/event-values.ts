@@ -4,7 +4,7 @@
 // as 0, undefined members dropped), so that an analysis can hand its own rows to the detectors
 // instead of reading them from the store. No DuckDB import: statistics workers call it
 // (pipeline/row-tasks.ts).
-import { decodeJson, encodeJson } from "./codec.js";
+import { jsonRoundTrip } from "./codec.js";
 import type { EventStatValues } from "./event-queries.js";
 
 /** The frac_abs_le entries event detection reads (SeriesStatistic "frac_abs_le:0.001", "frac_abs_le_rel_std:0.1"). */
@@ -26,9 +26,9 @@ function member(parent: Part, key: string): Part {
   return v === undefined || typeof v === "function" || typeof v === "symbol" ? ABSENT : v;
 }
 
-/** A resolved part as decodeJson reads its fragment of the stored text. */
+/** A resolved part as decodeJson reads its fragment of the stored text (without the text: jsonRoundTrip). */
 function stored(v: Part): unknown {
-  return decodeJson(encodeJson(v));
+  return jsonRoundTrip(v);
 }
 
 function fracMapOf(key: string, map: Record<string, number | null>): Record<string, number | null> {

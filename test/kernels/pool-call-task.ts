@@ -37,3 +37,10 @@ export function sketchAndValuesUnless(sketch: { n: number; numel: number }, valu
   if (tag === refused) throw new Error(`task refused ${tag}`);
   return sketchAndValues(sketch, values, tag);
 }
+
+/** What a task on a sketch saw of its histogram: its length and a checksum of keys and counts. */
+export function histogramSeen(sketch: { histKeys: ArrayLike<number>; histCounts: ArrayLike<number> }, _values: null, tag: string): { tag: string; length: number; checksum: number } {
+  let checksum = 0;
+  for (let i = 0; i < sketch.histKeys.length; i++) checksum += (i + 1) * sketch.histKeys[i]! + sketch.histCounts[i]!;
+  return { tag, length: sketch.histKeys.length, checksum };
+}

@@ -183,3 +183,37 @@ test("StatsPool: the analysis's row task (tensorRowStatsOf: summary, shape, enco
     await pool.close();
   }
 });
+
+test("StatsPool.callOnSketch lending a packed sketch: the same results, alone or batched; its histogram comes back (new arrays, same values); arrays that share a buffer are copied, not lent", async () => {
+  const { packSketch } = await import("../../src/kernels/packed-sketch.js");
+  const pool = await StatsPool.create(2);
+  try {
+    const { bytes, tensors } = layout();
+    const source = new MemorySource(bytes, "mem");
+    const plain: Awaited<ReturnType<StatsPool["sketchTensor"]>>[] = [];
+    for (const t of tensors) plain.push(await pool.sketchTensor(refOf(source, t)));
+    const copied = await Promise.all(plain.map((s, i) => pool.callOnSketch(s, TASKS, "histogramSeen", [`g${i}`])));
+    const packed = plain.map((s) => packSketch(s));
+    const arrays = packed.map((p) => [p.histKeys, p.histCounts] as const);
+    const lent = await Promise.all(packed.map((p, i) => pool.callOnSketch(p, TASKS, "histogramSeen", [`g${i}`], 0, { lend: true })));
+    assert.deepStrictEqual(lent, copied);
+    packed.forEach((p, i) => {
+      assert.notEqual(p.histKeys, arrays[i]![0], "new arrays came back");
+      assert.equal(arrays[i]![0].byteLength, 0, "the arrays lent were transferred, not copied");
+      assert.deepStrictEqual(p.histKeys, Int32Array.from(plain[i]!.histKeys));
+      assert.deepStrictEqual(p.histCounts, Float64Array.from(plain[i]!.histCounts));
+    });
+    // views of a larger buffer: lending them would detach the rest of it; they are copied instead
+    const first = packed[0]!;
+    const n = first.histKeys.length;
+    const sharedKeys = new Int32Array(2 * n), sharedCounts = new Float64Array(2 * n);
+    sharedKeys.set(first.histKeys);
+    sharedCounts.set(first.histCounts);
+    const view = { ...first, histKeys: sharedKeys.subarray(0, n), histCounts: sharedCounts.subarray(0, n) };
+    assert.deepStrictEqual(await pool.callOnSketch(view, TASKS, "histogramSeen", ["g0"], 0, { lend: true }), copied[0]);
+    assert.equal(sharedKeys.length, 2 * n, "not detached");
+    assert.equal(view.histKeys.buffer, sharedKeys.buffer, "kept as they were");
+  } finally {
+    await pool.close();
+  }
+});

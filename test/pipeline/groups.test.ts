@@ -1,6 +1,6 @@
 // Group sketches merged as tensors come (CheckpointGroupsBuilder): equal to merging every
 // tensor's whole sketch (stats/group.ts) on each path of the accumulator: sparse sorted counts,
-// the switch to dense counters, keys out of order, and dense counters reused from a pool.
+// the switch to blocks of counters (stats/histogram-blocks.ts), keys out of order, pooled blocks, and the model group summed from its role groups.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkpointGroups, GROUP_DENSE_KEYS, roleGroupName } from "../../src/pipeline/groups.js";
@@ -38,7 +38,7 @@ test("mergeSketchCountsInto gives mergeSketches' counts, moments and norms bit f
   assert.deepEqual(into.histKeys, []);
 });
 
-test("group sketches: sparse groups, groups that go dense, and a second checkpoint on pooled dense counters equal the whole-sketch merge", () => {
+test("group sketches: sparse groups, groups that go dense, and a second checkpoint on pooled blocks of counters equal the whole-sketch merge", () => {
   const rng = new Rng(11);
   const checkpoint = (shift: number) => [0, 1, 2, 3].flatMap((layer) => (["attn.qkv", "mlp.in", "ln.attn"] as const).map((role, r) => {
     // ln: 3 values (a few keys, the role group stays sparse); others up to thousands of keys (dense)
@@ -49,7 +49,7 @@ test("group sketches: sparse groups, groups that go dense, and a second checkpoi
   const first = checkpoint(0);
   assert.ok(first.some((t) => t.sketch.histKeys.length > GROUP_DENSE_KEYS), "some tensor has more keys than a sparse group holds");
   checkAgainstReference(first);
-  checkAgainstReference(checkpoint(0.5)); // dense counters reused: zeroed where the first checkpoint counted
+  checkAgainstReference(checkpoint(0.5)); // blocks reused: zeroed where the first checkpoint counted
   checkAgainstReference(first);
 });
 
@@ -92,7 +92,7 @@ test("mergeAllSketches (k-way histogram merge) equals folding mergeSketches, sor
   assert.deepEqual(mergeAllSketches([parts[0]!, reversed]), fold([parts[0]!, reversed]));
 });
 
-test("typed sketches (as the analysis hands them over) give the groups plain ones give, typed, checkpoint after checkpoint on pooled dense counters", async () => {
+test("typed sketches (as the analysis hands them over) give the groups plain ones give, typed, checkpoint after checkpoint on pooled blocks of counters", async () => {
   const { CheckpointGroupsBuilder } = await import("../../src/pipeline/groups.js");
   const { packSketch, typedSketch } = await import("../../src/kernels/packed-sketch.js");
   const rng = new Rng(17);
@@ -101,7 +101,7 @@ test("typed sketches (as the analysis hands them over) give the groups plain one
     const values = Array.from({ length: n }, () => shift + (r + 1) * 0.02 * rng.normal());
     return { row: { tensor: `l${layer}.${role}`, layer, role, kind: "weight" as const }, sketch: sketchChunkScalar("F32", encodeFloats("F32", values)) };
   }));
-  // a wide first checkpoint fills the pooled dense counters; the later ones must see them all zero
+  // a wide first checkpoint fills the pooled blocks; the later ones must see them all zero
   for (const shift of [0, 3, -0.5, 3]) {
     const tensors = checkpoint(shift);
     const b = new CheckpointGroupsBuilder();

@@ -44,3 +44,26 @@ test("an encoded row's column record equals the plain row's, column for column",
     assert.match(String(encoded.sketch_json), /"\$histogram":"histograms"/, what);
   }
 });
+
+test("an encoded row asked for its event values also gives its histogram's masses and whether its snapshot needs the buckets, as event detection works them out", async () => {
+  const { eventStatValuesOf } = await import("../../src/store/event-values.js");
+  const { histogramMasses, snapshotFromHistogramMasses, storedHistogramShapeOf } = await import("../../src/dynamics/modes/snapshots.js");
+  const rng = new Rng(22);
+  const normal = Array.from({ length: 3000 }, () => 0.02 * rng.normal());
+  const needs: boolean[] = [];
+  for (const [values, kept, size] of [[normal, false, 256], [normal.slice(0, 400), true, 256], [[0.5], false, 256], [normal, false, null], [[...normal.slice(0, 50), NaN], false, 256]] as const) {
+    const sketch = sketchChunkScalar("F32", encodeFloats("F32", [...values]));
+    const spec: TensorRowSpec = { name: "t", step: 1, kept, spectral: null, shapeSampleSize: size, encode: true, event: true };
+    const enc = tensorRowStatsOf(packSketch(sketch), kept ? Float32Array.from(values) : null, spec) as EncodedRowStats;
+    const plain = tensorRowStatsOf(sketch, kept ? Float32Array.from(values) : null, { ...spec, encode: false }) as RowStats;
+    const event = eventStatValuesOf(plain.extra !== undefined ? { ...plain.summary, extra: plain.extra } : plain.summary);
+    assert.deepStrictEqual(enc.event, event);
+    const masses = histogramMasses({ keys: sketch.histKeys, counts: sketch.histCounts });
+    const needsBuckets = snapshotFromHistogramMasses(masses, event.std, storedHistogramShapeOf(event.extra)) === null;
+    assert.deepStrictEqual(enc.masses, { masses, needsBuckets });
+    needs.push(needsBuckets);
+  }
+  assert.ok(needs.includes(true) && needs.includes(false), `both kinds of row (${needs})`);
+  const without = tensorRowStatsOf(packSketch(sketchChunkScalar("F32", encodeFloats("F32", normal))), null, { name: "t", step: 1, kept: false, spectral: null, shapeSampleSize: 256, encode: true }) as EncodedRowStats;
+  assert.equal(without.masses, undefined, "none without event values");
+});

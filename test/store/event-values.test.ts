@@ -92,3 +92,24 @@ test("event values: eventStatValuesOf of a row's objects equals what forEachEven
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("jsonRoundTrip equals decodeJson(encodeJson(value)) without the text: -0, NaN and +-Infinity, their strings, dropped members, null items, key order, and the text for anything else", async () => {
+  const { decodeJson, encodeJson, jsonRoundTrip, JSON_COPY_MAX_DEPTH } = await import("../../src/store/codec.js");
+  const deep = (n: number): unknown => (n === 0 ? { leaf: -0 } : { d: deep(n - 1) });
+  const values: unknown[] = [
+    -0, 0, NaN, Infinity, -Infinity, 1e-320, "NaN", "Infinity", "-Infinity", "xNaN", "null", true, null, "\ud800 lone",
+    [1, undefined, () => 1, Symbol("s"), -0, "NaN", [NaN]], [, 2], // eslint-disable-line no-sparse-arrays
+    { b: 1, a: undefined, f: () => 1, s: Symbol("s"), 10: "ten", 2: "two", "-1": -0, n: { x: NaN, y: [Infinity] } },
+    Object.assign(Object.create(null) as object, { z: 1, y: "Infinity" }),
+    { typed: Float64Array.of(1, -0, NaN) }, { when: new Date(0) }, { map: new Map([[1, 2]]) }, { toJSON: 5 },
+    JSON.parse('{"__proto__": {"a": 1}, "b": -0}') as unknown, deep(JSON_COPY_MAX_DEPTH + 2), deep(3),
+    EXTRAS[2], EXTRAS[3], EXTRAS[13],
+  ];
+  for (const [i, v] of values.entries()) {
+    const want = decodeJson(encodeJson(v));
+    const got = jsonRoundTrip(v);
+    assert.deepStrictEqual(got, want, `value ${i}`);
+    assert.equal(JSON.stringify(got), JSON.stringify(want), "same keys in the same order");
+    if (typeof got === "object" && got !== null) assert.equal(Object.getPrototypeOf(got), Object.getPrototypeOf(want));
+  }
+});

@@ -179,13 +179,33 @@ export function histogramMasses(histogram: { keys: ArrayLike<number>; counts: Ar
  * caller then needs the histogram itself: snapshotFromHistogram).
  */
 export function snapshotFromHistogramMasses(masses: HistogramMasses, std: number | null, stored: StoredShape | null): ValueSnapshot | null {
-  if (stored === null || stored.silvermanModes === null || std === null || !(std > 0)) return null;
-  if (!masses.ascending || masses.total === 0 || !(masses.maxCount > 0)) return null;
+  if (!massesGiveSnapshot(masses, std, stored)) return null;
   const n = masses.total;
-  if (n >= 4 && stored.dipPValue === null) return null;
   const maxMass = Math.max(masses.maxCount, masses.zero) / n;
   const method = `all ${n} values through the bf16-bucket histogram (each within one bucket, ${BUCKET_RELATIVE_WIDTH} relative; CDF within ${maxMass.toPrecision(3)}); Gaussian KDE (Silverman bandwidth) of the bucket-uniform distribution`;
-  return { modes: stored.silvermanModes, scale: std, values: null, histogramDip: n >= 4 ? { pValue: stored.dipPValue!, n } : null, method, stored: null };
+  return { modes: stored.silvermanModes, scale: std!, values: null, histogramDip: n >= 4 ? { pValue: stored.dipPValue!, n } : null, method, stored: null };
+}
+
+/**
+ * Whether snapshotFromHistogramMasses gives a snapshot (not null) for these arguments, without
+ * building it: the histogram's buckets are then not needed (pipeline/event-held.ts).
+ */
+export function massesGiveSnapshot(masses: HistogramMasses, std: number | null, stored: StoredShape | null): stored is StoredShape & { silvermanModes: ModeObservation[] } {
+  if (stored === null || stored.silvermanModes === null || std === null || !(std > 0)) return false;
+  if (!masses.ascending || masses.total === 0 || !(masses.maxCount > 0)) return false;
+  return !(masses.total >= 4 && stored.dipPValue === null);
+}
+
+/**
+ * Whether a row's snapshot needs its histogram's buckets (snapshotFromHistogramMasses gives none
+ * from its masses, its std and its stored extra), and the masses: what analyze holds of a
+ * histogram for event detection (pipeline/event-held.ts), worked out where the row is made.
+ */
+export interface HeldHistogramMasses { masses: HistogramMasses; needsBuckets: boolean }
+
+export function heldHistogramMasses(histogram: { keys: ArrayLike<number>; counts: ArrayLike<number> }, std: number | null, extra: Record<string, unknown> | undefined): HeldHistogramMasses {
+  const masses = histogramMasses(histogram);
+  return { masses, needsBuckets: !massesGiveSnapshot(masses, std, storedHistogramShapeOf(extra)) };
 }
 
 /**
