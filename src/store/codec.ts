@@ -10,7 +10,7 @@ export type ColumnRecord = Record<string, unknown>;
 
 /**
  * A LIST(INTEGER) or LIST(BIGINT) cell of checked integers (histogram keys and counts), written
- * into the insert's data chunk with one typed-array copy per row (store/append.ts) instead of
+ * into the appender's data chunk with one typed-array copy per chunk (store/append.ts) instead of
  * node-api's per-item conversion (which cost the main thread ~0.2 us an item: 100 ms per 160m analysis).
  */
 export class NumberList {
@@ -263,7 +263,7 @@ export function groupStatsColumns(run: string, step: number, g: GroupStatsInput)
 
 /**
  * Histogram lists (INTEGER keys, BIGINT counts) as NumberLists, checked here and copied into the
- * insert's vectors as typed arrays (append.ts), not converted item by item.
+ * appender's vectors as typed arrays (append.ts), not converted item by item.
  */
 export function histogramColumns(h: HistogramData): ColumnRecord {
   if (h.keys.length !== h.counts.length) {

@@ -2,8 +2,7 @@
 // into the data chunk's vectors, other kinds through node-api's conversions. Either way the table
 // holds exactly the values handed over, NULLs where a cell is null or undefined, across chunks
 // (the one native chunk is reused: a NULL of one chunk must not stay in the next), and a value of
-// the wrong kind is refused with the same error as before. Rows go in by INSERT ... SELECT from a
-// table function of the connection, inside its open transaction.
+// the wrong kind is refused with the same error as before.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { duckdb, type DuckDBConnection } from "../../src/store/duckdb.js";
@@ -127,37 +126,6 @@ test("LIST(INTEGER) and LIST(BIGINT) lists come back exactly: reused row scratch
       assert.deepEqual(b.keys, r.expected.keys, `${r.step}/${r.tensor} keys`);
       assert.deepEqual((b.counts as unknown[]).map((v) => Number(v)), r.expected.counts, `${r.step}/${r.tensor} counts`);
     }
-  } finally {
-    close();
-  }
-});
-
-test("appends are statements of the open transaction (rolled back or committed with it; the row source registered in a rolled-back one is registered again); an encoder's error comes back as thrown; a second append while one runs on the connection is refused", async () => {
-  const { connection: c, close } = await memoryStore();
-  try {
-    const rows = (step: number, n: number) => Array.from({ length: n }, (_, i) => ({ run_id: "r", step, tensor: `t${i}`, keys: new NumberList(Int32Array.of(i, i + 1)), counts: new NumberList(Float64Array.of(1, 2)) }));
-    await c.run("BEGIN TRANSACTION");
-    await appendRows(c, "histograms", rows(0, APPEND_CHUNK_ROWS + 3));
-    await c.run("ROLLBACK");
-    assert.equal(Number((await rowsOf(c, "SELECT count(*) AS n FROM histograms"))[0]!.n), 0, "rolled back with the transaction");
-    await c.run("BEGIN TRANSACTION");
-    await appendRows(c, "histograms", rows(1, 5));
-    await c.run("COMMIT");
-    assert.equal(Number((await rowsOf(c, "SELECT count(*) AS n FROM histograms"))[0]!.n), 5, "committed with it");
-    // the encoder fails in the second chunk: nothing of the first chunk stays, the error is the encoder's own
-    const failure = new RangeError("row 2050 cannot be encoded");
-    const items = Array.from({ length: APPEND_CHUNK_ROWS + 10 }, (_, i) => i);
-    await c.run("BEGIN TRANSACTION");
-    await assert.rejects(appendRows(c, "histograms", items, (i) => {
-      if (i === APPEND_CHUNK_ROWS + 2) throw failure;
-      return { run_id: "r", step: 2, tensor: `t${i}`, keys: new NumberList(Int32Array.of(i)), counts: new NumberList(Float64Array.of(i)) };
-    }), (err) => err === failure);
-    await c.run("ROLLBACK");
-    assert.equal(Number((await rowsOf(c, "SELECT count(*) AS n FROM histograms WHERE step = 2"))[0]!.n), 0);
-    const running = appendRows(c, "histograms", rows(3, 10));
-    await assert.rejects(appendRows(c, "histograms", rows(4, 1)), /another append is running on this connection/);
-    await running;
-    assert.deepEqual((await rowsOf(c, "SELECT step, count(*) AS n FROM histograms GROUP BY step ORDER BY step")).map((r) => [Number(r.step), Number(r.n)]), [[1, 5], [3, 10]]);
   } finally {
     close();
   }
