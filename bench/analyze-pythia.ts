@@ -19,6 +19,7 @@
 // `npm run build:ts` first), --impl src the TypeScript sources under tsx (each worker then
 // registers tsx's hooks and transpiles: about 0.7 CPU s more per run).
 // Run: node --import tsx bench/analyze-pythia.ts [--data $TMPDIR/fp-bench-pythia (kept for the next run)] [--sizes 160m,410m]
+//        (--sizes also takes 70m and 1b: 1b writes 3 x 2 GB, ~3 min with Debian's torch; fewer, larger tensors per byte)
 //        [--formats safetensors,bin] [--steps 0,1000,2000] [--no-torch] [--torch-checkpoints 3] [--impl dist|src]
 //        [--no-shape] (both analyze rows without shape statistics, as `analyze --no-shape`)
 import { spawnSync } from "node:child_process";

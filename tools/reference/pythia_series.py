@@ -11,7 +11,7 @@ Run:
       --format both --out /tmp/pythia-160m
   # -> /tmp/pythia-160m/safetensors/step<N>/{model.safetensors,config.json}
   #    /tmp/pythia-160m/bin/step<N>/{pytorch_model.bin,config.json}
-Sizes: 70m, 160m, 410m (EleutherAI/pythia-*/config.json). --steps pythia: Pythia's 154 steps.
+Sizes: 70m, 160m, 410m, 1b (EleutherAI/pythia-*/config.json). --steps pythia: Pythia's 154 steps.
 
 In batches (a series larger than the free disk): --state FILE keeps the weights of the last step
 written and the random generator's state (torch.save, fp16 as written), and the next call with
@@ -36,6 +36,7 @@ SIZES = {
     "70m": PYTHIA_70M,
     "160m": dict(PYTHIA_70M, hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072),
     "410m": dict(PYTHIA_70M, hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, intermediate_size=4096),
+    "1b": dict(PYTHIA_70M, hidden_size=2048, num_hidden_layers=16, num_attention_heads=8, intermediate_size=8192),
 }
 PYTHIA_STEPS = [0] + [2 ** i for i in range(10)] + list(range(1000, 143001, 1000))
 SAFETENSORS_DTYPES = {torch.float16: "F16", torch.bfloat16: "BF16", torch.float32: "F32", torch.bool: "BOOL"}
