@@ -1,7 +1,7 @@
 // Launches headless Chromium through playwright-core with a fresh profile for the report's
 // browser tests and benchmark, and records every request a page makes. Which Chromium is
 // decided by find-browser.ts (a system one, else the one shipped in an npm package).
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -22,6 +22,8 @@ export const EXPECT_BROWSER_ENV = "FORKING_PATHS_EXPECT_BROWSER";
 export interface Browser {
   context: BrowserContext;
   profileDir: string;
+  /** Chromium's TMPDIR, inside profileDir: files Chromium leaves there (`.org.chromium.Chromium.*`) go with the profile. */
+  tempDir: string;
   executable: BrowserExecutable;
   close(): Promise<void>;
 }
@@ -40,7 +42,11 @@ export function assertReportClientFresh(): void {
   }
 }
 
-/** A persistent context in a brand-new temporary profile directory (removed on close). */
+/**
+ * A persistent context in a brand-new temporary profile directory (removed on close). Chromium's
+ * own temporary files go to a directory inside the profile (its TMPDIR), so one it fails to
+ * delete (seen: `.org.chromium.Chromium.XXXXXX` left in the test's temp dir) is removed with it.
+ */
 export async function launchBrowser(viewport = { width: 1280, height: 900 }): Promise<Browser> {
   assertReportClientFresh();
   const executable = findBrowser();
@@ -49,18 +55,20 @@ export async function launchBrowser(viewport = { width: 1280, height: 900 }): Pr
     throw new Error(`${EXPECT_BROWSER_ENV}=${expected} but the browser found is ${executable.describe}`);
   }
   const profileDir = await mkdtemp(join(tmpdir(), "fp-report-chromium-"));
+  const tempDir = join(profileDir, "tmp");
   let context: BrowserContext;
   try {
+    await mkdir(tempDir);
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: executable.executablePath, args: CHROMIUM_ARGS, headless: true, viewport, acceptDownloads: false,
-      timeout: BROWSER_LAUNCH_TIMEOUT_MS, env: { ...process.env, ...executable.env },
+      timeout: BROWSER_LAUNCH_TIMEOUT_MS, env: { ...process.env, ...executable.env, TMPDIR: tempDir },
     });
   } catch (err) {
     await rm(profileDir, { recursive: true, force: true });
     throw new Error(`headless Chromium ${executable.describe} did not start: ${launchFailureReason(err)} ---> HINT: set CHROME_PATH to a working Chrome/Chromium`);
   }
   return {
-    context, profileDir, executable,
+    context, profileDir, tempDir, executable,
     async close() {
       await context.close();
       await rm(profileDir, { recursive: true, force: true });
