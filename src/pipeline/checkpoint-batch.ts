@@ -316,9 +316,8 @@ class TensorRowCollector {
     if (this.eventRows !== null) {
       const values = event ?? ("json" in row ? undefined : eventStatValuesOf(row));
       if (values !== undefined && this.eventBudget!.take(trajectory?.values.byteLength ?? 0)) {
-        this.eventRows.push(masses !== undefined && values === event
-          ? { tensor: row.tensor, layer: row.layer, role: row.role, kind: row.kind, values, histogram: row.histogram, masses }
-          : { tensor: row.tensor, layer: row.layer, role: row.role, kind: row.kind, values, histogram: row.histogram });
+        // the worker's masses belong to its event values only (not to values derived here)
+        this.eventRows.push({ tensor: row.tensor, layer: row.layer, role: row.role, kind: row.kind, values, histogram: row.histogram, ...(masses !== undefined && values === event && { masses }) });
         if (trajectory !== null) this.eventTrajectories.push(trajectory);
       } else {
         this.eventRows = null; // not all of them: none
