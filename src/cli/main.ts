@@ -1,19 +1,24 @@
 #!/usr/bin/env node
 // The `forking-paths` command line: one subcommand per file under commands/; errors become one
 // line on stderr and a non-zero exit code (2 for usage errors, 1 for everything else).
-import "./v8-flags.js"; // first: V8's flags for this process, before the other modules run
 import { Command, CommanderError } from "commander";
 import { ForkingPathsError, UsageError } from "../util/errors.js"; // not index.js: a command loads what it needs (commands/index.ts)
 import { registerCommands } from "./commands/index.js";
 import { terminalSafe } from "./terminal.js";
 import { stamp } from "../util/timeline.js";
+import { applyCliV8FlagsOnce, FLAGS_AFTER_START_UP } from "./v8-flags.js";
 
 export async function main(argv: string[]): Promise<number> {
   stamp("cli: modules loaded");
   const program = new Command("forking-paths")
     .description("What does training do to a Transformer's parameters? Statistics, bifurcations and change points across checkpoints.")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    // V8's flags for this process: before the command runs, or, for a command that starts worker
+    // threads, once they have started (src/cli/v8-flags.ts: a changed flag costs them Node's code cache)
+    .hook("preAction", (_program, command) => {
+      if (!FLAGS_AFTER_START_UP.has(command.name())) applyCliV8FlagsOnce();
+    });
   try {
     await registerCommands(program, argv[0]);
     await program.parseAsync(argv, { from: "user" });

@@ -143,6 +143,14 @@ export class StatsPool {
   private posted = { messages: 0, requests: 0 };
   /** The most work each worker had queued at once (see QUEUED_WORK_PER_WORKER). */
   private readonly mostQueued: number[];
+  /** Resolves `started` (see there). */
+  private settleStarted!: () => void;
+  /**
+   * Resolves once every worker has said "ready" (its start-up done: node's bootstrap, its modules
+   * and kernels loaded), at once for a pool of 0 workers or one created without `early`; also
+   * when the pool fails or closes first. Never rejects.
+   */
+  readonly started: Promise<void> = new Promise((resolve) => (this.settleStarted = resolve));
 
   private constructor(private readonly slots: Slot[], private readonly host: StatsJobHost | undefined, private readonly queuedWorkLimit = QUEUED_WORK_PER_WORKER) {
     this.mostQueued = slots.map(() => 0);
@@ -157,6 +165,7 @@ export class StatsPool {
       addProbe(`w${i}q`, () => slot.inFlight, false);
     });
     addProbe("waitq", () => this.queue.length + this.finishingQueue.length, false);
+    if (slots.every((s) => s.ready)) this.settleStarted();
   }
 
   /**
@@ -582,6 +591,7 @@ export class StatsPool {
       this.slots[w]!.ready = true;
       if (msg.tid !== undefined) addThreadProbes(`w${w}`, msg.tid);
       stampLast("pool: workers ready");
+      if (this.slots.every((s) => s.ready)) this.settleStarted();
       return;
     }
     stamp("pool: first reply");
@@ -600,6 +610,7 @@ export class StatsPool {
 
   private fail(err: Error): void {
     this.broken ??= err;
+    this.settleStarted();
     for (const call of this.calls.values()) call.reject(err);
     this.calls.clear();
     this.wake();

@@ -81,8 +81,6 @@ test("the bundled analyze command evaluates what the sources load before the fir
   const cli = evaluatedWith(meta, "bundle-entry:cli");
   assert.ok(cli.includes("src/cli/main.ts") && cli.includes("src/cli/commands/index.ts"), `the CLI's start: ${cli.join(", ")}`);
   assert.deepEqual(cli.filter((m) => m.startsWith("src/cli/commands/") && m !== "src/cli/commands/index.ts"), []);
-  // V8's flags are set before anything else runs (src/cli/v8-flags.ts): main.ts imports them first
-  assert.equal(meta.inputs["src/cli/main.ts"]?.imports[0]?.path, "src/cli/v8-flags.ts");
 });
 
 test("the bundled worker holds the row tasks and evaluates its kernels and the protocol, not the pool", () => {

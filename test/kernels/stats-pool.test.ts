@@ -100,3 +100,29 @@ test("StatsPool.create({ early }): requests posted before the workers are ready 
     await pool.close();
   }
 });
+
+test("StatsPool.started: resolves once every worker said ready (early pool), at once for 0 workers or a pool created ready, and when a pool closes first", async () => {
+  const early = await StatsPool.create(2, { early: true });
+  try {
+    const ready = () => (early as unknown as { slots: { ready: boolean }[] }).slots.map((s) => s.ready);
+    assert.deepEqual(ready(), [false, false], "returned before any worker said ready");
+    let started = false;
+    void early.started.then(() => (started = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(started, false, "not started while the workers load");
+    await early.started;
+    assert.deepEqual(ready(), [true, true], "started once both workers said ready");
+  } finally {
+    await early.close();
+  }
+  for (const pool of [await StatsPool.create(0), await StatsPool.create(1)]) {
+    try {
+      assert.equal(await Promise.race([pool.started.then(() => "started"), new Promise((resolve) => setImmediate(() => resolve("pending")))]), "started");
+    } finally {
+      await pool.close();
+    }
+  }
+  const closed = await StatsPool.create(2, { early: true });
+  await closed.close();
+  await closed.started; // resolves (never rejects) though no worker said ready
+});

@@ -13,6 +13,7 @@ import { progressBar, formatBytes, formatSeconds } from "../progress.js";
 import { collect, parseIntOption, parseStepList, printJson } from "../options.js";
 import { say } from "../terminal.js";
 import { stamp } from "../../util/timeline.js";
+import { applyCliV8FlagsOnce } from "../v8-flags.js";
 
 export interface AnalyzeFlags {
   out: string;
@@ -57,10 +58,15 @@ export function register(program: Command): void {
     .option("--shard <K/N>", "analyze only shard K of N (checkpoint i of the run, in step order, when i mod N = K; auto/N takes K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX) into <out>/parts/, without events; then `forking-paths merge <out>`")
     .option("--progress", "progress on stderr even when it is not a terminal (a line every 2 s, for logs)")
     .action(async (runDir: string, flags: AnalyzeFlags) => {
-      if (flags.shard !== undefined) return (await import("./analyze-shard.js")).analyzeShardCommand(runDir, flags);
+      if (flags.shard !== undefined) {
+        applyCliV8FlagsOnce();
+        return (await import("./analyze-shard.js")).analyzeShardCommand(runDir, flags);
+      }
       stamp("cli: command parsed");
       const pool = createAnalyzePool(flags.workers); // first: the workers get ready while the rest loads
       pool.catch(() => {}); // its error is thrown by analyzeRun
+      // V8's flags once the workers have started (src/cli/v8-flags.ts: set earlier, each worker's start-up compiles Node's internal modules from source)
+      void pool.then((p) => p.started, () => {}).then(applyCliV8FlagsOnce);
       try {
         const { analyzeRun } = await import("../../pipeline/analyze.js");
         stamp("cli: analysis modules loaded");
