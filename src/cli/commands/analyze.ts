@@ -13,6 +13,7 @@ import { progressBar, formatBytes, formatSeconds } from "../progress.js";
 import { collect, parseIntOption, parseStepList, printJson } from "../options.js";
 import { say } from "../terminal.js";
 import { stamp } from "../../util/timeline.js";
+import { exitOnceDone } from "../exit.js";
 
 export interface AnalyzeFlags {
   out: string;
@@ -84,6 +85,7 @@ export function register(program: Command): void {
       } finally {
         await pool.then((p) => p.close(), () => {});
       }
+      exitOnceDone(); // the store is closed and the workers stopped: no heap teardown after the summary
     });
 }
 
