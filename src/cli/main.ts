@@ -7,6 +7,7 @@ import { registerCommands } from "./commands/index.js";
 import { terminalSafe } from "./terminal.js";
 import { stamp } from "../util/timeline.js";
 import { applyCliV8FlagsOnce, FLAGS_AFTER_START_UP } from "./v8-flags.js";
+import { exitsOnceDone } from "./exit.js";
 
 export async function main(argv: string[]): Promise<number> {
   stamp("cli: modules loaded");
@@ -48,4 +49,5 @@ function reportError(err: unknown): number {
 }
 
 const code = await main(process.argv.slice(2));
+if (code === 0 && exitsOnceDone()) process.exit(code); // a command with nothing left to do (exit.ts)
 process.exitCode = code;

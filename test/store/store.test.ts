@@ -234,3 +234,35 @@ async function setMeta(path: string, key: string, value: string): Promise<void> 
   conn.closeSync();
   inst.closeSync();
 }
+
+test("a store's file holds no FSST segments (STORE_DISABLED_COMPRESSION), and its values read back as written", async () => {
+  const dir = tempDir();
+  try {
+    const store = await Store.openDir(join(dir, "out"));
+    await store.putRun({ run_id: "r1", source: "/runs/x" });
+    const cp = fakeCheckpoint(8, 1, { tensors: 600, histogramKeys: 30, trajectoryLength: 16 });
+    await store.writeCheckpoints("r1", [cp], undefined, { intoFile: true });
+    const written = await store.tensorStats({ run: "r1" });
+    await store.close();
+    const instance = await DuckDBInstance.create(join(dir, "out", "analysis.duckdb"), { access_mode: "READ_ONLY" });
+    const c = await instance.connect();
+    try {
+      const rows = (await c.runAndReadAll(
+        "SELECT column_name, compression FROM pragma_storage_info('tensor_stats') WHERE column_name IN ('quantiles_json', 'extra_json', 'sketch_json') AND segment_type = 'VARCHAR'",
+      )).getRowObjectsJS();
+      assert.ok(rows.length >= 3, "the JSON columns are in the file");
+      assert.deepEqual(rows.filter((r) => r.compression === "FSST"), []);
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+    const again = await Store.openDir(join(dir, "out"), { readOnly: true });
+    try {
+      assert.deepEqual(await again.tensorStats({ run: "r1" }), written);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -14,6 +14,7 @@ import { collect, parseIntOption, parseStepList, printJson } from "../options.js
 import { say } from "../terminal.js";
 import { stamp } from "../../util/timeline.js";
 import { applyCliV8FlagsOnce } from "../v8-flags.js";
+import { exitOnceDone } from "../exit.js";
 
 export interface AnalyzeFlags {
   out: string;
@@ -90,6 +91,7 @@ export function register(program: Command): void {
       } finally {
         await pool.then((p) => p.close(), () => {});
       }
+      exitOnceDone(); // the store is closed and the workers stopped: no heap teardown after the summary
     });
 }
 
