@@ -180,6 +180,8 @@ export class ColumnwiseDensity {
   private readonly colMax: number[];
   private readonly colTotal: Float64Array;
   private readonly colOutside: Float64Array;
+  /** One column's cells before quantisation, reused by every add. */
+  private readonly cells: Float64Array;
   /** Whether some column's histogram has a bucket (densityOf draws no grid otherwise). */
   hasBuckets = false;
 
@@ -193,6 +195,7 @@ export class ColumnwiseDensity {
     this.colMax = new Array<number>(columns).fill(0);
     this.colTotal = new Float64Array(columns);
     this.colOutside = new Float64Array(columns);
+    this.cells = new Float64Array(this.bins);
   }
 
   /** First pass: a column's histogram widens the value range. */
@@ -207,7 +210,7 @@ export class ColumnwiseDensity {
   add(c: number, h: BucketHistogram): void {
     const { lo, width } = this.rangeOfGrid();
     checkHistogram(h, c);
-    const bins = this.bins, cells = new Float64Array(bins);
+    const bins = this.bins, cells = this.cells.fill(0);
     for (let i = 0; i < h.keys.length; i++) {
       const count = h.counts[i]!;
       if (count === 0) continue;

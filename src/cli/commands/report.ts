@@ -9,6 +9,7 @@ import { Store, VERDICTS_FILE_NAME, parseVerdictsFile, renderReport, reportDataF
 import { collect, parseIntOption, printJson } from "../options.js";
 import { formatBytes, formatSeconds } from "../progress.js";
 import { say } from "../terminal.js";
+import { stamp } from "../../util/timeline.js";
 
 /** File name of the report inside the analysis folder when --out is not given. */
 export const DEFAULT_REPORT_FILE = "report.html";
@@ -65,8 +66,12 @@ export function register(program: Command): void {
       await store.close();
     }
     if (verdicts !== undefined) data.verdicts = verdicts;
+    stamp("report: data built");
     const file = resolve(flags.out ?? join(outDir, DEFAULT_REPORT_FILE));
-    const bytes = await writeAtomically(file, renderReport(data));
+    const html = renderReport(data);
+    stamp("report: page rendered");
+    const bytes = await writeAtomically(file, html);
+    stamp("report: file written");
     const summary = {
       path: file, bytes, runs: data.runs.length,
       checkpoints: data.runs.reduce((s, r) => s + r.steps.length, 0),
