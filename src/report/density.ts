@@ -2,7 +2,8 @@
 // grid per tensor, the grid's automatic value range, and its compact quantised encoding.
 // Pure computation (gzip is in-memory); no I/O.
 
-import { gunzipSync, gzipSync } from "node:zlib";
+import { gunzipSync, gzip as gzipCallback, gzipSync } from "node:zlib";
+import { promisify } from "node:util";
 import { UsageError } from "../util/errors.js";
 import { bucketValueRange, forEachBucketInValueOrder } from "../stats/histogram.js";
 import type { EncodedArray, EncodedDensity } from "./data.js";
@@ -227,10 +228,19 @@ export class ColumnwiseDensity {
   }
 
   encode(): EncodedDensity {
+    return this.encoded(encodeArray(this.q, { gzip: true }));
+  }
+
+  /** encode() with the gzip on libuv's thread pool (the same bytes): this thread goes on meanwhile. */
+  async encodeAsync(): Promise<EncodedDensity> {
+    return this.encoded(await encodeArrayAsync(this.q));
+  }
+
+  private encoded(cells: EncodedArray): EncodedDensity {
     const { lo, hi } = this.rangeOfGrid();
     return {
       lo, hi, bins: this.bins, columns: this.columns, colMax: this.colMax,
-      colTotal: Array.from(this.colTotal), colOutside: Array.from(this.colOutside), cells: encodeArray(this.q, { gzip: true }),
+      colTotal: Array.from(this.colTotal), colOutside: Array.from(this.colOutside), cells,
     };
   }
 
@@ -273,14 +283,31 @@ export function encodeDensity(grid: DensityGrid, options: EncodeDensityOptions =
   };
 }
 
+/** gzip level of encoded arrays. */
+const GZIP_LEVEL = 6;
+const gzipAsync = promisify(gzipCallback);
+
 /** Packs a typed array as little-endian bytes, optionally gzipped, in base64. */
 export function encodeArray(values: Uint8Array | Uint16Array | Float32Array, options: { gzip?: boolean } = {}): EncodedArray {
-  const dtype = values instanceof Uint8Array ? "u8" : values instanceof Uint16Array ? "u16" : "f32";
-  let bytes: Uint8Array = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  if (!littleEndian()) bytes = swapToLittleEndian(bytes, values.BYTES_PER_ELEMENT);
+  const bytes = littleEndianBytes(values);
   const gzip = options.gzip ?? false;
-  const packed = gzip ? gzipSync(bytes, { level: 6 }) : bytes;
-  return { dtype, encoding: gzip ? "gzip-base64" : "base64", length: values.length, data: Buffer.from(packed).toString("base64") };
+  const packed = gzip ? gzipSync(bytes, { level: GZIP_LEVEL }) : bytes;
+  return { dtype: dtypeOf(values), encoding: gzip ? "gzip-base64" : "base64", length: values.length, data: Buffer.from(packed).toString("base64") };
+}
+
+/** encodeArray(values, { gzip: true }) with the gzip on libuv's thread pool: the same bytes. */
+export async function encodeArrayAsync(values: Uint8Array | Uint16Array | Float32Array): Promise<EncodedArray> {
+  const packed = await gzipAsync(littleEndianBytes(values), { level: GZIP_LEVEL });
+  return { dtype: dtypeOf(values), encoding: "gzip-base64", length: values.length, data: packed.toString("base64") };
+}
+
+function dtypeOf(values: Uint8Array | Uint16Array | Float32Array): EncodedArray["dtype"] {
+  return values instanceof Uint8Array ? "u8" : values instanceof Uint16Array ? "u16" : "f32";
+}
+
+function littleEndianBytes(values: Uint8Array | Uint16Array | Float32Array): Uint8Array {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  return littleEndian() ? bytes : swapToLittleEndian(bytes, values.BYTES_PER_ELEMENT);
 }
 
 function littleEndian(): boolean {
