@@ -5,7 +5,8 @@
 // at a time (the store's order), never a tensor's or the run's all at once.
 
 import type { Store } from "../store/index.js";
-import type { EventRecord, GroupKind, GroupStatsRecord, StatValues } from "../store/types.js";
+import type { EventRecord, GroupKind, GroupStatsRecord } from "../store/types.js";
+import type { SeriesStatValues } from "../store/series-queries.js";
 import { REPORT_DATA_VERSION, emptyRun, type EncodedDensity, type ReportData, type ModeTrack, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
 import { ColumnwiseDensity, DEFAULT_DENSITY_BINS, encodeArray } from "./density.js";
 import { compareUtf8, forEachCheckpointHistogram, histogramKeyOf } from "../pipeline/event-inputs.js";
@@ -60,12 +61,13 @@ async function runFromStore(store: Store, runId: string, source: string, options
   const groups = options.groups ?? true ? await addGroups(store, run, index) : new Map<string, ReportTensor>();
   for (const [name, t] of byTensor) {
     const density = densities.get(histogramKeyOf({ target: "tensor", name, groupKind: null }));
-    if (density !== undefined) t.density = density;
+    if (density !== undefined) t.density = await density;
   }
   for (const [name, g] of groups) {
     const density = densities.get(histogramKeyOf({ target: "group", name: name.slice(name.indexOf(":") + 1), groupKind: g.groupKind as GroupKind }));
-    if (density !== undefined) g.density = density;
+    if (density !== undefined) g.density = await density;
   }
+  stamp("report: densities encoded");
   stamp("report: group statistics read");
   // events stored before the artefact label existed (older stores) get it by the same rule
   run.events = (await labelOptimizerArtefacts(store, runId, await store.events({ run: runId }))).flatMap(eventOf);
@@ -115,9 +117,9 @@ interface StatRow {
  */
 async function tensorStatRows(store: Store, runId: string, index: Map<number, number>): Promise<StatRow[]> {
   const rows: StatRow[] = [];
-  await store.forEachTensorStats({ run: runId }, (chunk) => {
+  await store.forEachSeriesStatRow({ run: runId, groups: false }, (chunk) => {
     for (const r of chunk) {
-      if (index.has(r.step)) rows.push({ step: r.step, tensor: r.tensor, layer: r.layer, role: r.role, shape: r.shape, numel: r.numel, entries: statEntries(r) });
+      if (index.has(r.step)) rows.push({ step: r.step, tensor: r.name, layer: r.layer, role: r.role, shape: r.shape, numel: r.numel, entries: statEntries(r.values) });
     }
   });
   return rows.sort((a, b) => a.step - b.step || compareUtf8(a.tensor, b.tensor));
@@ -131,7 +133,7 @@ async function tensorStatRows(store: Store, runId: string, index: Map<number, nu
  * 6 bytes a bucket, 27.6M buckets at 154 Pythia-70m checkpoints): reading them twice cost ~6 CPU s
  * of DuckDB's decoding per pass there. A query per range of tensor names decoded them all each time.
  */
-async function densitiesOf(store: Store, runId: string, steps: number[], index: Map<number, number>, bins: number, withGroups: boolean): Promise<Map<string, EncodedDensity>> {
+async function densitiesOf(store: Store, runId: string, steps: number[], index: Map<number, number>, bins: number, withGroups: boolean): Promise<Map<string, Promise<EncodedDensity>>> {
   const grids = new Map<string, ColumnwiseDensity>();
   for (const groups of withGroups ? [false, true] : [false]) {
     for (const { step, name } of await store.statNames(runId, groups)) {
@@ -140,7 +142,7 @@ async function densitiesOf(store: Store, runId: string, steps: number[], index: 
       if (!grids.has(key)) grids.set(key, new ColumnwiseDensity(steps.length, { bins }));
     }
   }
-  const out = new Map<string, EncodedDensity>();
+  const out = new Map<string, Promise<EncodedDensity>>();
   if (grids.size === 0) return out;
   // one read of the store: the first pass holds each histogram (compactly) for the second
   const owners = [...grids.values()], ownerOf = new Map([...grids.keys()].map((key, i) => [key, i]));
@@ -156,8 +158,13 @@ async function densitiesOf(store: Store, runId: string, steps: number[], index: 
     if (grid.hasBuckets) grid.add(c, h);
   });
   stamp("report: density columns");
-  for (const [key, grid] of grids) if (grid.hasBuckets) out.set(key, grid.encode());
-  stamp("report: densities encoded");
+  // gzipped on libuv's threads while this one reads the statistics
+  for (const [key, grid] of grids) {
+    if (!grid.hasBuckets) continue;
+    const encoded = grid.encodeAsync();
+    encoded.catch(() => undefined); // awaited (and thrown) where the density is set; not unhandled meanwhile
+    out.set(key, encoded);
+  }
   return out;
 }
 
@@ -166,8 +173,8 @@ async function addGroups(store: Store, run: ReportRun, index: Map<number, number
   const groups = new Map<string, ReportTensor>();
   // streamed and cut as they come (the rows' shape summaries are many times their numbers), then in the store's order
   const rows: Array<Pick<GroupStatsRecord, "step" | "group_kind" | "group_name" | "numel"> & { entries: StatEntry[] }> = [];
-  await store.forEachGroupStats({ run: run.id }, (chunk) => {
-    for (const r of chunk) if (index.has(r.step)) rows.push({ step: r.step, group_kind: r.group_kind, group_name: r.group_name, numel: r.numel, entries: statEntries(r) });
+  await store.forEachSeriesStatRow({ run: run.id, groups: true }, (chunk) => {
+    for (const r of chunk) if (index.has(r.step)) rows.push({ step: r.step, group_kind: r.groupKind!, group_name: r.name, numel: r.numel, entries: statEntries(r.values) });
   });
   rows.sort((a, b) => a.step - b.step || compareUtf8(a.group_kind, b.group_kind) || compareUtf8(a.group_name, b.group_name));
   for (const row of rows) {
@@ -189,7 +196,7 @@ async function addGroups(store: Store, run: ReportRun, index: Map<number, number
 type StatEntry = [string, number | null];
 
 /** Scalar statistics of one row, nested maps flattened, in the order the page's series are created. */
-function statEntries(row: StatValues): StatEntry[] {
+function statEntries(row: SeriesStatValues): StatEntry[] {
   const out: StatEntry[] = [];
   const put = (name: string, v: unknown): void => {
     if (typeof v === "number" || v === null) out.push([name, v]);
