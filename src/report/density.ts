@@ -155,15 +155,15 @@ function columnExtent(h: BucketHistogram, tail: number): [number, number] | null
   for (let i = 0; i < h.counts.length; i++) total += h.counts[i]!;
   if (total <= 0) return null;
   const lowCut = tail * total, highCut = (1 - tail) * total;
-  let cum = 0, colLo = Infinity, colHi = -Infinity;
+  // a bucket's range only where it is taken: the high cut's is the last bucket's to pass
+  let cum = 0, colLo = Infinity, hiKey = -1;
   forEachBucketInValueOrder(h.keys, h.counts, (key, count) => {
     if (count <= 0) return;
-    const r = bucketValueRange(key);
-    if (cum + count > lowCut && colLo === Infinity) colLo = r.lo;
+    if (cum + count > lowCut && colLo === Infinity) colLo = bucketValueRange(key).lo;
     cum += count;
-    if (cum - count < highCut || tail === 0) colHi = r.hi;
+    if (cum - count < highCut || tail === 0) hiKey = key;
   });
-  return [colLo, colHi];
+  return [colLo, hiKey === -1 ? -Infinity : bucketValueRange(hiKey).hi];
 }
 
 /**

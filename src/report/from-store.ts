@@ -129,9 +129,9 @@ async function tensorStatRows(store: Store, runId: string, index: Map<number, nu
  * Density grids of the tensors and groups (those with a statistics row at a complete checkpoint)
  * from their histograms, by histogramKeyOf's key, in two passes: the value range of each grid needs
  * every checkpoint, then each column is added and quantised. The store is read once, one
- * checkpoint at a time, and the histograms are held compactly for the second pass (HeldHistograms:
- * 6 bytes a bucket, 27.6M buckets at 154 Pythia-70m checkpoints): reading them twice cost ~6 CPU s
- * of DuckDB's decoding per pass there. A query per range of tensor names decoded them all each time.
+ * checkpoint at a time, and the histograms are held compactly in a temporary file for the second
+ * pass (HeldHistograms: 4 or 6 bytes a bucket, 27.6M buckets at 154 Pythia-70m checkpoints): reading
+ * them twice cost ~6 CPU s of DuckDB's per pass there. A query per range of tensor names decoded them all each time.
  */
 async function densitiesOf(store: Store, runId: string, steps: number[], index: Map<number, number>, bins: number, withGroups: boolean): Promise<Map<string, Promise<EncodedDensity>>> {
   const grids = new Map<string, ColumnwiseDensity>();
@@ -147,17 +147,21 @@ async function densitiesOf(store: Store, runId: string, steps: number[], index: 
   // one read of the store: the first pass holds each histogram (compactly) for the second
   const owners = [...grids.values()], ownerOf = new Map([...grids.keys()].map((key, i) => [key, i]));
   const held = new HeldHistograms(), column = new Map(steps.map((step, c) => [step, c]));
-  await forEachCheckpointHistogram(store, runId, steps, new Set(grids.keys()), (key, step, h) => {
-    const owner = ownerOf.get(key)!;
-    owners[owner]!.extend(h);
-    held.add(owner, column.get(step)!, h);
-  });
-  stamp("report: density ranges");
-  held.forEach((owner, c, h) => {
-    const grid = owners[owner]!;
-    if (grid.hasBuckets) grid.add(c, h);
-  });
-  stamp("report: density columns");
+  try {
+    await forEachCheckpointHistogram(store, runId, steps, new Set(grids.keys()), (key, step, h) => {
+      const owner = ownerOf.get(key)!;
+      owners[owner]!.extend(h);
+      held.add(owner, column.get(step)!, h);
+    });
+    stamp("report: density ranges");
+    held.forEach((owner, c, h) => {
+      const grid = owners[owner]!;
+      if (grid.hasBuckets) grid.add(c, h);
+    });
+    stamp("report: density columns");
+  } finally {
+    held.close();
+  }
   // gzipped on libuv's threads while this one reads the statistics
   for (const [key, grid] of grids) {
     if (!grid.hasBuckets) continue;

@@ -1,9 +1,11 @@
 // HeldHistograms: what comes back is what went in (same numbers, same order), whether a histogram
-// is held as 16-bit counts, 32-bit counts, spans slabs, or is kept as copies (keys or counts out of
+// is held as 16-bit counts, 32-bit counts, is larger than the write buffer, or is kept as copies (keys or counts out of
 // the compact range, fractional counts, -0); the caller's arrays may be reused after add.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { HELD_SLAB_BUCKETS, HeldHistograms } from "../../src/report/held-histograms.js";
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { HELD_WRITE_BUFFER_BYTES, HeldHistograms } from "../../src/report/held-histograms.js";
 import { ColumnwiseDensity, densityGridFromBuckets, encodeDensity, type BucketHistogram } from "../../src/report/density.js";
 import { histKeyOf } from "../../src/stats/histogram.js";
 import { Rng } from "../../src/util/rng.js";
@@ -44,10 +46,13 @@ test("histograms come back with the same keys and counts, in the order added, wh
     g.counts.forEach((c, j) => assert.ok(Object.is(c, cases[i]!.counts[j]), `count ${j} of case ${i} is ${c}`));
   });
   assert.equal(held.buckets, cases.reduce((s, h) => s + h.keys.length, 0));
-  // many histograms across slabs, and one larger than a slab
+  held.close();
+  // many histograms across write buffers, and one larger than the buffer
   const many = new HeldHistograms(), sent: BucketHistogram[] = [];
+  const files = () => readdirSync(tmpdir()).filter((f) => f.startsWith("fp-report-histograms-"));
+  assert.equal(files().length, 1, "one temporary folder while held");
   for (let i = 0; i < 40; i++) {
-    const n = i === 7 ? HELD_SLAB_BUCKETS + 3 : 1 + Math.floor(rng.uniform() * 90000);
+    const n = i === 7 ? HELD_WRITE_BUFFER_BYTES / 4 + 3 : 1 + Math.floor(rng.uniform() * 90000);
     const big = i % 3 === 0;
     const h = { keys: Int32Array.from({ length: n }, (_, j) => j % 65536), counts: Float64Array.from({ length: n }, () => Math.floor(rng.uniform() * (big ? 4e9 : 65536))) };
     sent.push(h);
@@ -57,6 +62,10 @@ test("histograms come back with the same keys and counts, in the order added, wh
     assert.deepEqual(g.keys, Array.from(sent[i]!.keys));
     assert.deepEqual(g.counts, Array.from(sent[i]!.counts));
   });
+  assert.equal(back(many).length, 40, "visited again from the start");
+  many.close();
+  many.close();
+  assert.deepEqual(files(), [], "close removes the temporary folder");
 });
 
 test("ColumnwiseDensity fed from held histograms encodes exactly as encodeDensity of the whole grid", () => {
@@ -81,5 +90,6 @@ test("ColumnwiseDensity fed from held histograms encodes exactly as encodeDensit
     held.add(0, c, h);
   });
   held.forEach((_, c, h) => grid.add(c, h)); // one scratch column reused by every add
+  held.close();
   assert.deepEqual(grid.encode(), encodeDensity(densityGridFromBuckets(hs, { bins })));
 });
