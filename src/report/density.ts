@@ -211,15 +211,20 @@ export class ColumnwiseDensity {
   add(c: number, h: BucketHistogram): void {
     const { lo, width } = this.rangeOfGrid();
     checkHistogram(h, c);
+    if (!(Number.isInteger(c) && c >= 0 && c < this.columns)) throw new RangeError(`density grid: column ${c} outside a grid of ${this.columns}`);
     const bins = this.bins, cells = this.cells.fill(0);
+    // the column's sums in locals, added bucket by bucket from their stored values as before
+    let total = this.colTotal[c]!, outside = this.colOutside[c]!;
     for (let i = 0; i < h.keys.length; i++) {
       const count = h.counts[i]!;
       if (count === 0) continue;
       const { lo: a, hi: b } = bucketValueRange(h.keys[i]!);
       const inside = spreadInterval(cells, 0, bins, lo, width, a, b, count);
-      addAt(this.colTotal, c, inside);
-      addAt(this.colOutside, c, count - inside);
+      total += inside;
+      outside += count - inside;
     }
+    this.colTotal[c] = total;
+    this.colOutside[c] = outside;
     let m = 0;
     for (let k = 0; k < bins; k++) m = Math.max(m, cells[k]!);
     this.colMax[c] = m;
