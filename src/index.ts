@@ -124,7 +124,7 @@ export { prunedCheckpointRow, toleranceCurveRows, checkpointFolderStep, recordPr
 
 // ---- Report and dashboard ----
 export { reportDataFromStore, type ReportFromStoreOptions } from "./report/from-store.js";
-export { renderReport } from "./report/render.js";
+export { renderReport, renderReportParts } from "./report/render.js";
 export type { ReportData } from "./report/data.js";
 export { startReportServer, DEFAULT_REPORT_PORT, LOOPBACK_HOSTS, type ReportServer, type ReportServerOptions } from "./report/server.js";
 export { RunWatcher } from "./pipeline/watch.js";

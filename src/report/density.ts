@@ -2,7 +2,8 @@
 // grid per tensor, the grid's automatic value range, and its compact quantised encoding.
 // Pure computation (gzip is in-memory); no I/O.
 
-import { gunzipSync, gzipSync } from "node:zlib";
+import { gunzipSync, gzip as gzipCallback, gzipSync } from "node:zlib";
+import { promisify } from "node:util";
 import { UsageError } from "../util/errors.js";
 import { bucketValueRange, forEachBucketInValueOrder } from "../stats/histogram.js";
 import type { EncodedArray, EncodedDensity } from "./data.js";
@@ -154,15 +155,15 @@ function columnExtent(h: BucketHistogram, tail: number): [number, number] | null
   for (let i = 0; i < h.counts.length; i++) total += h.counts[i]!;
   if (total <= 0) return null;
   const lowCut = tail * total, highCut = (1 - tail) * total;
-  let cum = 0, colLo = Infinity, colHi = -Infinity;
+  // a bucket's range only where it is taken: the high cut's is the last bucket's to pass
+  let cum = 0, colLo = Infinity, hiKey = -1;
   forEachBucketInValueOrder(h.keys, h.counts, (key, count) => {
     if (count <= 0) return;
-    const r = bucketValueRange(key);
-    if (cum + count > lowCut && colLo === Infinity) colLo = r.lo;
+    if (cum + count > lowCut && colLo === Infinity) colLo = bucketValueRange(key).lo;
     cum += count;
-    if (cum - count < highCut || tail === 0) colHi = r.hi;
+    if (cum - count < highCut || tail === 0) hiKey = key;
   });
-  return [colLo, colHi];
+  return [colLo, hiKey === -1 ? -Infinity : bucketValueRange(hiKey).hi];
 }
 
 /**
@@ -180,6 +181,8 @@ export class ColumnwiseDensity {
   private readonly colMax: number[];
   private readonly colTotal: Float64Array;
   private readonly colOutside: Float64Array;
+  /** One column's cells before quantisation, reused by every add. */
+  private readonly cells: Float64Array;
   /** Whether some column's histogram has a bucket (densityOf draws no grid otherwise). */
   hasBuckets = false;
 
@@ -193,6 +196,7 @@ export class ColumnwiseDensity {
     this.colMax = new Array<number>(columns).fill(0);
     this.colTotal = new Float64Array(columns);
     this.colOutside = new Float64Array(columns);
+    this.cells = new Float64Array(this.bins);
   }
 
   /** First pass: a column's histogram widens the value range. */
@@ -207,15 +211,20 @@ export class ColumnwiseDensity {
   add(c: number, h: BucketHistogram): void {
     const { lo, width } = this.rangeOfGrid();
     checkHistogram(h, c);
-    const bins = this.bins, cells = new Float64Array(bins);
+    if (!(Number.isInteger(c) && c >= 0 && c < this.columns)) throw new RangeError(`density grid: column ${c} outside a grid of ${this.columns}`);
+    const bins = this.bins, cells = this.cells.fill(0);
+    // the column's sums in locals, added bucket by bucket from their stored values as before
+    let total = this.colTotal[c]!, outside = this.colOutside[c]!;
     for (let i = 0; i < h.keys.length; i++) {
       const count = h.counts[i]!;
       if (count === 0) continue;
       const { lo: a, hi: b } = bucketValueRange(h.keys[i]!);
       const inside = spreadInterval(cells, 0, bins, lo, width, a, b, count);
-      addAt(this.colTotal, c, inside);
-      addAt(this.colOutside, c, count - inside);
+      total += inside;
+      outside += count - inside;
     }
+    this.colTotal[c] = total;
+    this.colOutside[c] = outside;
     let m = 0;
     for (let k = 0; k < bins; k++) m = Math.max(m, cells[k]!);
     this.colMax[c] = m;
@@ -224,10 +233,19 @@ export class ColumnwiseDensity {
   }
 
   encode(): EncodedDensity {
+    return this.encoded(encodeArray(this.q, { gzip: true }));
+  }
+
+  /** encode() with the gzip on libuv's thread pool (the same bytes): this thread goes on meanwhile. */
+  async encodeAsync(): Promise<EncodedDensity> {
+    return this.encoded(await encodeArrayAsync(this.q));
+  }
+
+  private encoded(cells: EncodedArray): EncodedDensity {
     const { lo, hi } = this.rangeOfGrid();
     return {
       lo, hi, bins: this.bins, columns: this.columns, colMax: this.colMax,
-      colTotal: Array.from(this.colTotal), colOutside: Array.from(this.colOutside), cells: encodeArray(this.q, { gzip: true }),
+      colTotal: Array.from(this.colTotal), colOutside: Array.from(this.colOutside), cells,
     };
   }
 
@@ -270,14 +288,31 @@ export function encodeDensity(grid: DensityGrid, options: EncodeDensityOptions =
   };
 }
 
+/** gzip level of encoded arrays. */
+const GZIP_LEVEL = 6;
+const gzipAsync = promisify(gzipCallback);
+
 /** Packs a typed array as little-endian bytes, optionally gzipped, in base64. */
 export function encodeArray(values: Uint8Array | Uint16Array | Float32Array, options: { gzip?: boolean } = {}): EncodedArray {
-  const dtype = values instanceof Uint8Array ? "u8" : values instanceof Uint16Array ? "u16" : "f32";
-  let bytes: Uint8Array = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  if (!littleEndian()) bytes = swapToLittleEndian(bytes, values.BYTES_PER_ELEMENT);
+  const bytes = littleEndianBytes(values);
   const gzip = options.gzip ?? false;
-  const packed = gzip ? gzipSync(bytes, { level: 6 }) : bytes;
-  return { dtype, encoding: gzip ? "gzip-base64" : "base64", length: values.length, data: Buffer.from(packed).toString("base64") };
+  const packed = gzip ? gzipSync(bytes, { level: GZIP_LEVEL }) : bytes;
+  return { dtype: dtypeOf(values), encoding: gzip ? "gzip-base64" : "base64", length: values.length, data: Buffer.from(packed).toString("base64") };
+}
+
+/** encodeArray(values, { gzip: true }) with the gzip on libuv's thread pool: the same bytes. */
+export async function encodeArrayAsync(values: Uint8Array | Uint16Array | Float32Array): Promise<EncodedArray> {
+  const packed = await gzipAsync(littleEndianBytes(values), { level: GZIP_LEVEL });
+  return { dtype: dtypeOf(values), encoding: "gzip-base64", length: values.length, data: packed.toString("base64") };
+}
+
+function dtypeOf(values: Uint8Array | Uint16Array | Float32Array): EncodedArray["dtype"] {
+  return values instanceof Uint8Array ? "u8" : values instanceof Uint16Array ? "u16" : "f32";
+}
+
+function littleEndianBytes(values: Uint8Array | Uint16Array | Float32Array): Uint8Array {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  return littleEndian() ? bytes : swapToLittleEndian(bytes, values.BYTES_PER_ELEMENT);
 }
 
 function littleEndian(): boolean {

@@ -5,10 +5,13 @@
 // at a time (the store's order), never a tensor's or the run's all at once.
 
 import type { Store } from "../store/index.js";
-import type { EventRecord, GroupKind, GroupStatsRecord, StatValues } from "../store/types.js";
+import type { EventRecord, GroupKind, GroupStatsRecord } from "../store/types.js";
+import type { SeriesStatValues } from "../store/series-queries.js";
 import { REPORT_DATA_VERSION, emptyRun, type EncodedDensity, type ReportData, type ModeTrack, type ReportEvent, type ReportRun, type ReportTensor, type ReportTrajectories } from "./data.js";
 import { ColumnwiseDensity, DEFAULT_DENSITY_BINS, encodeArray } from "./density.js";
 import { compareUtf8, forEachCheckpointHistogram, histogramKeyOf } from "../pipeline/event-inputs.js";
+import { HeldHistograms } from "./held-histograms.js";
+import { stamp } from "../util/timeline.js";
 import { modeTracks } from "./mode-tracks.js";
 import { pruningCurves } from "./pruning-curves.js";
 import { phaseView } from "./phase.js";
@@ -54,15 +57,18 @@ async function runFromStore(store: Store, runId: string, source: string, options
     putEntries(t, row.entries, index.get(row.step)!, steps.length);
   }
   run.tensors.push(...byTensor.values());
+  stamp("report: tensor statistics read");
   const groups = options.groups ?? true ? await addGroups(store, run, index) : new Map<string, ReportTensor>();
   for (const [name, t] of byTensor) {
     const density = densities.get(histogramKeyOf({ target: "tensor", name, groupKind: null }));
-    if (density !== undefined) t.density = density;
+    if (density !== undefined) t.density = await density;
   }
   for (const [name, g] of groups) {
     const density = densities.get(histogramKeyOf({ target: "group", name: name.slice(name.indexOf(":") + 1), groupKind: g.groupKind as GroupKind }));
-    if (density !== undefined) g.density = density;
+    if (density !== undefined) g.density = await density;
   }
+  stamp("report: densities encoded");
+  stamp("report: group statistics read");
   // events stored before the artefact label existed (older stores) get it by the same rule
   run.events = (await labelOptimizerArtefacts(store, runId, await store.events({ run: runId }))).flatMap(eventOf);
   for (const t of run.tensors) {
@@ -75,7 +81,9 @@ async function runFromStore(store: Store, runId: string, source: string, options
   if (online.length > 0) {
     run.onlineEvents = online.map((e) => ({ kind: e.kind, tensor: e.tensor ?? "", step: e.step, step_low: e.step_low, knownAt: e.known_at, strength: e.strength, ...(e.artefact !== null && { artefact: e.artefact }) }));
   }
+  stamp("report: events read");
   run.trajectories = await trajectoriesFromStore(store, runId, steps, run.events, options.maxTrajectoryElements ?? DEFAULT_MAX_TRAJECTORY_ELEMENTS);
+  stamp("report: trajectories read");
   const metrics = new Map<string, { steps: number[]; values: Array<number | null> }>();
   for (const m of await store.metrics({ run: runId })) {
     const key = m.source ? `${m.name} (${m.source})` : m.name;
@@ -109,9 +117,9 @@ interface StatRow {
  */
 async function tensorStatRows(store: Store, runId: string, index: Map<number, number>): Promise<StatRow[]> {
   const rows: StatRow[] = [];
-  await store.forEachTensorStats({ run: runId }, (chunk) => {
+  await store.forEachSeriesStatRow({ run: runId, groups: false }, (chunk) => {
     for (const r of chunk) {
-      if (index.has(r.step)) rows.push({ step: r.step, tensor: r.tensor, layer: r.layer, role: r.role, shape: r.shape, numel: r.numel, entries: statEntries(r) });
+      if (index.has(r.step)) rows.push({ step: r.step, tensor: r.name, layer: r.layer, role: r.role, shape: r.shape, numel: r.numel, entries: statEntries(r.values) });
     }
   });
   return rows.sort((a, b) => a.step - b.step || compareUtf8(a.tensor, b.tensor));
@@ -119,12 +127,13 @@ async function tensorStatRows(store: Store, runId: string, index: Map<number, nu
 
 /**
  * Density grids of the tensors and groups (those with a statistics row at a complete checkpoint)
- * from their histograms, read one checkpoint at a time in two passes (the value range of each grid
- * needs every checkpoint, then each column is added and quantised), by histogramKeyOf's key:
- * memory holds the quantised grids, never a target's histograms over the run (154 Pythia-70m
- * checkpoints: 17.5M buckets; a query per range of tensor names decoded them all each time).
+ * from their histograms, by histogramKeyOf's key, in two passes: the value range of each grid needs
+ * every checkpoint, then each column is added and quantised. The store is read once, one
+ * checkpoint at a time, and the histograms are held compactly in a temporary file for the second
+ * pass (HeldHistograms: 4 or 6 bytes a bucket, 27.6M buckets at 154 Pythia-70m checkpoints): reading
+ * them twice cost ~6 CPU s of DuckDB's per pass there. A query per range of tensor names decoded them all each time.
  */
-async function densitiesOf(store: Store, runId: string, steps: number[], index: Map<number, number>, bins: number, withGroups: boolean): Promise<Map<string, EncodedDensity>> {
+async function densitiesOf(store: Store, runId: string, steps: number[], index: Map<number, number>, bins: number, withGroups: boolean): Promise<Map<string, Promise<EncodedDensity>>> {
   const grids = new Map<string, ColumnwiseDensity>();
   for (const groups of withGroups ? [false, true] : [false]) {
     for (const { step, name } of await store.statNames(runId, groups)) {
@@ -133,24 +142,43 @@ async function densitiesOf(store: Store, runId: string, steps: number[], index: 
       if (!grids.has(key)) grids.set(key, new ColumnwiseDensity(steps.length, { bins }));
     }
   }
-  const out = new Map<string, EncodedDensity>();
+  const out = new Map<string, Promise<EncodedDensity>>();
   if (grids.size === 0) return out;
-  const column = new Map(steps.map((step, c) => [step, c]));
-  await forEachCheckpointHistogram(store, runId, steps, new Set(grids.keys()), (key, _step, h) => grids.get(key)!.extend(h));
-  for (const [key, grid] of grids) if (!grid.hasBuckets) grids.delete(key);
-  await forEachCheckpointHistogram(store, runId, steps, new Set(grids.keys()), (key, step, h) => grids.get(key)!.add(column.get(step)!, h));
-  for (const [key, grid] of grids) out.set(key, grid.encode());
+  // one read of the store: the first pass holds each histogram (compactly) for the second
+  const owners = [...grids.values()], ownerOf = new Map([...grids.keys()].map((key, i) => [key, i]));
+  const held = new HeldHistograms(), column = new Map(steps.map((step, c) => [step, c]));
+  try {
+    await forEachCheckpointHistogram(store, runId, steps, new Set(grids.keys()), (key, step, h) => {
+      const owner = ownerOf.get(key)!;
+      owners[owner]!.extend(h);
+      held.add(owner, column.get(step)!, h);
+    });
+    stamp("report: density ranges");
+    held.forEach((owner, c, h) => {
+      const grid = owners[owner]!;
+      if (grid.hasBuckets) grid.add(c, h);
+    });
+    stamp("report: density columns");
+  } finally {
+    held.close();
+  }
+  // gzipped on libuv's threads while this one reads the statistics
+  for (const [key, grid] of grids) {
+    if (!grid.hasBuckets) continue;
+    const encoded = grid.encodeAsync();
+    encoded.catch(() => undefined); // awaited (and thrown) where the density is set; not unhandled meanwhile
+    out.set(key, encoded);
+  }
   return out;
 }
-
 
 /** Group rows into run.tensors (after the tensors), keyed "<group_kind>:<group_name>"; densities come later. */
 async function addGroups(store: Store, run: ReportRun, index: Map<number, number>): Promise<Map<string, ReportTensor>> {
   const groups = new Map<string, ReportTensor>();
   // streamed and cut as they come (the rows' shape summaries are many times their numbers), then in the store's order
   const rows: Array<Pick<GroupStatsRecord, "step" | "group_kind" | "group_name" | "numel"> & { entries: StatEntry[] }> = [];
-  await store.forEachGroupStats({ run: run.id }, (chunk) => {
-    for (const r of chunk) if (index.has(r.step)) rows.push({ step: r.step, group_kind: r.group_kind, group_name: r.group_name, numel: r.numel, entries: statEntries(r) });
+  await store.forEachSeriesStatRow({ run: run.id, groups: true }, (chunk) => {
+    for (const r of chunk) if (index.has(r.step)) rows.push({ step: r.step, group_kind: r.groupKind!, group_name: r.name, numel: r.numel, entries: statEntries(r.values) });
   });
   rows.sort((a, b) => a.step - b.step || compareUtf8(a.group_kind, b.group_kind) || compareUtf8(a.group_name, b.group_name));
   for (const row of rows) {
@@ -172,7 +200,7 @@ async function addGroups(store: Store, run: ReportRun, index: Map<number, number
 type StatEntry = [string, number | null];
 
 /** Scalar statistics of one row, nested maps flattened, in the order the page's series are created. */
-function statEntries(row: StatValues): StatEntry[] {
+function statEntries(row: SeriesStatValues): StatEntry[] {
   const out: StatEntry[] = [];
   const put = (name: string, v: unknown): void => {
     if (typeof v === "number" || v === null) out.push([name, v]);

@@ -6,7 +6,7 @@ export {
   DEFAULT_DENSITY_BINS, MAX_DENSITY_BINS, DEFAULT_TAIL_MASS,
   type BucketHistogram, type DensityGrid, type DensityGridOptions, type EncodeDensityOptions,
 } from "./density.js";
-export { renderReport, REPORT_CSP, type RenderReportOptions } from "./render.js";
+export { renderReport, renderReportParts, REPORT_CSP, type RenderReportOptions } from "./render.js";
 export {
   startReportServer, routeOf, ReportServerError, DEFAULT_REPORT_PORT, LOOPBACK_HOSTS, PROGRESS_POLL_MS,
   type ReportServer, type ReportServerOptions, type ReportUpdate, type ReportWatcher, type ReportProgress,

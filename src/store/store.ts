@@ -18,6 +18,7 @@ import { CheckpointStage, stageTables } from "./staging.js";
 import { checkPruningRows, deleteReplacedPruning, pruningColumns, pruningRows } from "./pruning.js";
 import * as q from "./queries.js";
 import * as eq from "./event-queries.js";
+import { forEachSeriesStatRow, type SeriesStatRecord } from "./series-queries.js";
 import { PER_CHECKPOINT_TABLES, TABLE_NAMES, TABLE_ORDER, type TableName } from "./schema.js";
 import type {
   BufferRecord, CheckpointInfo, HistogramData, CheckpointRecord, CheckpointResult, EventInput, EventRecord, OnlineEventInput, OnlineEventRecord, GroupKind, GroupStatsRecord,
@@ -398,6 +399,11 @@ export class Store {
   /** groupStats streamed chunk by chunk, in no particular order. */
   forEachGroupStats(filter: { run?: string; step?: number }, onRows: (rows: GroupStatsRecord[]) => void): Promise<void> {
     return this.read((c) => q.forEachGroupStats(c, filter, onRows));
+  }
+
+  /** A run's tensor (or group) statistics as the report draws them, streamed (series-queries.ts). */
+  forEachSeriesStatRow(filter: { run: string; groups: boolean }, onRows: (rows: SeriesStatRecord[]) => void): Promise<void> {
+    return this.read((c) => forEachSeriesStatRow(c, filter, onRows));
   }
   groupStats(filter: { run?: string; step?: number; groupKind?: GroupKind; groupName?: string } = {}): Promise<GroupStatsRecord[]> {
     return this.read((c) => q.groupStats(c, filter));

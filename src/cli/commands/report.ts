@@ -5,10 +5,11 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Store, VERDICTS_FILE_NAME, parseVerdictsFile, renderReport, reportDataFromStore, type ReportData, type ReportFromStoreOptions } from "../../index.js";
+import { Store, VERDICTS_FILE_NAME, parseVerdictsFile, renderReportParts, reportDataFromStore, type ReportData, type ReportFromStoreOptions } from "../../index.js";
 import { collect, parseIntOption, printJson } from "../options.js";
 import { formatBytes, formatSeconds } from "../progress.js";
 import { say } from "../terminal.js";
+import { stamp } from "../../util/timeline.js";
 
 /** File name of the report inside the analysis folder when --out is not given. */
 export const DEFAULT_REPORT_FILE = "report.html";
@@ -65,8 +66,12 @@ export function register(program: Command): void {
       await store.close();
     }
     if (verdicts !== undefined) data.verdicts = verdicts;
+    stamp("report: data built");
     const file = resolve(flags.out ?? join(outDir, DEFAULT_REPORT_FILE));
-    const bytes = await writeAtomically(file, renderReport(data));
+    const parts = renderReportParts(data);
+    stamp("report: page rendered");
+    const bytes = await writeAtomically(file, parts);
+    stamp("report: file written");
     const summary = {
       path: file, bytes, runs: data.runs.length,
       checkpoints: data.runs.reduce((s, r) => s + r.steps.length, 0),
@@ -81,10 +86,10 @@ export function register(program: Command): void {
   });
 }
 
-/** Writes next to the target, then renames: a reader never sees half a report. Returns the size. */
-async function writeAtomically(file: string, html: string): Promise<number> {
+/** Writes the page's pieces next to the target, then renames: a reader never sees half a report. Returns the size. */
+async function writeAtomically(file: string, parts: readonly string[]): Promise<number> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, html);
+  await writeFile(tmp, parts);
   await rename(tmp, file);
   return (await stat(file)).size;
 }
