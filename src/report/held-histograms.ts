@@ -46,12 +46,16 @@ export class HeldHistograms {
   buckets = 0;
 
   constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), "fp-report-histograms-"));
+    try {
+      this.dir = mkdtempSync(join(tmpdir(), "fp-report-histograms-"));
+    } catch (err) {
+      throw heldFileError(tmpdir(), "cannot create the report's temporary folder", err);
+    }
     try {
       this.fd = openSync(join(this.dir, "histograms.bin"), "w+");
     } catch (err) {
       rmSync(this.dir, { recursive: true, force: true });
-      throw err;
+      throw heldFileError(this.dir, "cannot create the report's temporary file", err);
     }
   }
 
@@ -105,7 +109,11 @@ export class HeldHistograms {
   }
 
   private flush(): void {
-    for (let off = 0; off < this.used;) off += writeSync(this.fd, this.buffer, off, this.used - off, this.written + off);
+    try {
+      for (let off = 0; off < this.used;) off += writeSync(this.fd, this.buffer, off, this.used - off, this.written + off);
+    } catch (err) {
+      throw heldFileError(join(this.dir, "histograms.bin"), `cannot write the report's held histograms (${this.written + this.used} bytes so far)`, err);
+    }
     this.written += this.used;
     this.used = 0;
   }
@@ -117,6 +125,12 @@ export class HeldHistograms {
       off += got;
     }
   }
+}
+
+/** A one-line StoreError for a failure of the temporary file (no space, no permission, a read-only /tmp), with what to do. */
+function heldFileError(path: string, what: string, err: unknown): StoreError {
+  const code = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+  return new StoreError(path, `${what}: ${code} ---> HINT: the report holds ~4-6 bytes per stored histogram bucket in a temporary file; point TMPDIR at a folder with room (TMPDIR=/some/dir forking-paths report ...)`);
 }
 
 /** The largest count when every key fits 16 bits and every count 32 bits unchanged (integers in range, no -0); else -1. */

@@ -93,3 +93,27 @@ test("ColumnwiseDensity fed from held histograms encodes exactly as encodeDensit
   held.close();
   assert.deepEqual(grid.encode(), encodeDensity(densityGridFromBuckets(hs, { bins })));
 });
+
+test("a temporary folder that cannot be made is one StoreError naming it and saying to set TMPDIR", async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { StoreError } = await import("../../src/util/errors.js");
+  const dir = mkdtempSync(join(tmpdir(), "fp-held-tmpdir-"));
+  const file = join(dir, "a-file");
+  writeFileSync(file, "not a folder");
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = join(file, "below"); // a folder under a file: ENOTDIR
+  try {
+    assert.throws(() => new HeldHistograms(), (err: unknown) => {
+      assert.ok(err instanceof StoreError, String(err));
+      assert.match(err.message, /a-file\/below/);
+      assert.match(err.message, /ENOTDIR|ENOENT/);
+      assert.match(err.message, /TMPDIR=/);
+      assert.doesNotMatch(err.message, /\n/);
+      return true;
+    });
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = saved;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
