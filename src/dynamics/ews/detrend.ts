@@ -84,7 +84,7 @@ export function residualsDetrender(n: number, options: DetrendOptions = { method
   if (kernel === null) return (x, residuals) => {
     for (let i = 0; i < n; i++) residuals[i] = x[i]! - 0;
   };
-  const radius = kernel.length >> 1, taps = kernel.length;
+  const radius = kernel.length >> 1;
   const source = Int32Array.from({ length: n + 2 * radius }, (_, j) => reflectIndex(j - radius, n));
   const ext = new Float64Array(source.length);
   return (x, residuals) => {
