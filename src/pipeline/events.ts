@@ -273,7 +273,7 @@ interface TensorEventParts {
  * EVENT_BATCH_MAX_TRAJECTORY_BYTES, at a time): a batch's rows, snapshots and trajectories are
  * dropped once its events are out; what stays is the events and one tensor per role and layer.
  */
-async function tensorEventsOf(reader: EventInputReader, steps: readonly number[], d: Detection, options: EventDetectionOptions, limits: EventReadLimits, lastBatchRead: () => void): Promise<TensorEventParts> {
+async function tensorEventsOf(reader: EventInputReader, steps: readonly number[], d: Detection, options: EventDetectionOptions, limits: EventReadLimits, lastBatchRead: (whole: boolean) => void): Promise<TensorEventParts> {
   const parts: TensorEventParts = { perTensor: [], changePoints: [], layerForkTensors: new LayerForkTensors() };
   const n = steps.length, s = d.s;
   // a tensor's statistic series have at most n points (one row per complete step), its trajectories one per stored step
@@ -282,11 +282,13 @@ async function tensorEventsOf(reader: EventInputReader, steps: readonly number[]
   const histogramModes = d.modes && n >= modeEventMinCheckpoints(s);
   if (!layerForks && !changePoints && !histogramModes && !d.wants("population_fork") && !d.modes) return parts;
   const { batches, maxTrajectories } = await reader.tensorBatches(limits);
+  stamp("events: tensor batches planned");
   const fromValues = (d.wants("population_fork") && maxTrajectories >= populationForkMinCheckpoints(s)) || (d.modes && maxTrajectories >= modeEventMinCheckpoints(s));
   if (!layerForks && !changePoints && !histogramModes && !fromValues) return parts; // no detector's window fits: nothing can be found
   for (const [b, { range, histogramBuckets }] of batches.entries()) {
     // summed by DuckDB before the rows are read: the statistics' read then reuses the native memory of the LIST scan
     const masses = histogramModes ? await reader.massesOf({ groups: false, range, buckets: histogramBuckets }, limits.histogramBuckets) : null;
+    stampLast("events: tensor batch masses read");
     // kept tensors (a trajectory at the first or last step) are known from their trajectories, which histogram modes must skip
     const batch = await reader.readTensorBatch(range, steps, { trajectories: fromValues || histogramModes });
     stampLast("events: tensor batch read");
@@ -294,8 +296,8 @@ async function tensorEventsOf(reader: EventInputReader, steps: readonly number[]
     const targets = batch.targets.filter((t) => d.matches(t.name));
     const fromHistograms = histogramModes ? await histogramSnapshotsOf(reader, targets.filter((t) => !t.kept), { groups: false, range, masses }, options) : new Map();
     stampLast("events: tensor batch histograms read");
-    const prefetching = b === batches.length - 1 && batch.targets.reduce((rows, t) => rows + t.rows.length, 0) <= EVENT_GROUP_PREFETCH_MAX_ROWS;
-    if (prefetching) lastBatchRead();
+    const prefetching = b === batches.length - 1;
+    if (prefetching) lastBatchRead(batch.targets.reduce((rows, t) => rows + t.rows.length, 0) <= EVENT_GROUP_PREFETCH_MAX_ROWS);
     const yields = prefetching || reader.overlapsWrites === true;
     let yielded = performance.now();
     for (const target of targets) {
@@ -347,21 +349,31 @@ export async function detectEventsFrom(reader: EventInputReader, options: EventD
   // The groups' reads start once the last tensor batch is read (a small one: EVENT_GROUP_PREFETCH_MAX_ROWS),
   // and go on while its events are detected (DuckDB's threads, and this thread between targets):
   // they need nothing of them.
+  // Past it, only the groups' masses (a few numbers per histogram, summed by DuckDB on its thread
+  // from the LIST columns: no rows held in JS) go on while the last batch's events are detected.
   let groupsRead: Promise<{ groups: EventTarget[]; fromHistograms: HistogramSnapshots | null }> | undefined;
+  let groupMassesRead: Promise<Map<string, HistogramMasses> | null> | undefined;
+  const readGroupMasses = () => {
+    groupMassesRead ??= groupModes ? reader.massesOf({ groups: true }, limits.histogramBuckets) : Promise.resolve(null);
+    groupMassesRead.catch(() => {}); // thrown where it is awaited
+    return groupMassesRead;
+  };
   const readGroups = () => {
     groupsRead ??= (async () => {
-      const groupMasses = groupModes ? await reader.massesOf({ groups: true }, limits.histogramBuckets) : null;
+      const groupMasses = await readGroupMasses();
+      stamp("events: group masses read");
       const groups = groupModes || groupChangePoints ? (await reader.groupTargets(steps)).filter((g) => matches(g.name)) : [];
+      stamp("events: group rows read");
       return { groups, fromHistograms: groupModes ? await histogramSnapshotsOf(reader, groups, { groups: true, masses: groupMasses }, options) : null };
     })();
     groupsRead.catch(() => {}); // thrown where it is awaited
     return groupsRead;
   };
-  const tensors = await tensorEventsOf(reader, steps, { wants, modes, matches, filtered, s }, options, limits, () => void readGroups());
+  const tensors = await tensorEventsOf(reader, steps, { wants, modes, matches, filtered, s }, options, limits, (whole) => void (whole ? readGroups() : readGroupMasses()));
   stamp("events: tensors detected");
   // when the groups' reads are under way: layer forks (tensors only) while they finish; listed after the group modes
   const layerForksOf = () => (wants("layer_fork") ? layerForkEvents(tensors.layerForkTensors.tensors(), matches, MIN_LAYER_FORK_CHECKPOINTS, s) : []);
-  const layerForksEarly = groupsRead !== undefined ? layerForksOf() : null;
+  const layerForksEarly = groupsRead !== undefined || groupMassesRead !== undefined ? layerForksOf() : null;
   const { groups, fromHistograms } = await readGroups();
   stamp("events: groups read");
   const events: DynamicsEvent[] = tensors.perTensor;

@@ -6,7 +6,9 @@ export class Rng {
   private s1: number;
   private s2: number;
   private s3: number;
-  private spare: number | undefined;
+  /** The second normal of the last Box-Muller pair, when hasSpare (a number field always: no heap number per store). */
+  private spare = 0;
+  private hasSpare = false;
 
   constructor(seed: number) {
     // splitmix32 expands the seed into four non-zero state words.
@@ -52,16 +54,16 @@ export class Rng {
 
   /** Standard normal. */
   normal(): number {
-    if (this.spare !== undefined) {
-      const s = this.spare;
-      this.spare = undefined;
-      return s;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
     let u = 0;
     while (u === 0) u = this.uniform();
     const v = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
+    this.hasSpare = true;
     return r * Math.cos(2 * Math.PI * v);
   }
 }

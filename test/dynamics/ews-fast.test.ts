@@ -54,7 +54,7 @@ test("the surrogates' reused buffers give detrend's residuals, expandingTaus and
   const options: DetrendOptions[] = [{ method: "gaussian" }, { method: "gaussian", bandwidth: 3 }, { method: "moving-average" }, { method: "moving-average", span: 0.5 }, { method: "none" }];
   const scratch = expandingTauScratch(200);
   for (const o of options) {
-    for (const n of [2, 8, 13, 61, 154]) {
+    for (const n of [2, 3, 7, 8, 12, 13, 61, 154]) {
       const residualsOf = residualsDetrender(n, o);
       const residuals = new Float64Array(n), taus = new Float64Array(n), variance = new Float64Array(n).fill(7), ac1 = new Float64Array(n).fill(7);
       for (let t = 0; t < 3; t++) {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Store } from "../../src/store/store.js";
-import { DEFAULT_EVENT_READ_LIMITS, detectRunEvents, type EventReadLimits } from "../../src/pipeline/events.js";
+import { DEFAULT_EVENT_READ_LIMITS, EVENT_GROUP_PREFETCH_MAX_ROWS, detectRunEvents, type EventReadLimits } from "../../src/pipeline/events.js";
 import { fakeCheckpoint } from "../store/fake-results.js";
 import { withinBudget } from "../helpers/budget.js";
 import { nodeArgsFor } from "../helpers/node-child.js";
@@ -61,8 +61,20 @@ async function eventsOfTensors(tensors: number, limits: EventReadLimits) {
       await store.writeCheckpoint("r", { ...cp, trajectories: kept.map((t, i) => ({ tensor: t.tensor, values: values(i) })) });
     }
     const most = countTensorReads(store);
+    // whether each read of the groups' masses came before the groups' rows were read
+    const groupMassesBeforeGroupRows: boolean[] = [];
+    let groupRowsRead = false;
+    const masses = store.forEachHistogramMasses.bind(store), rows = store.forEachEventStatRow.bind(store);
+    store.forEachHistogramMasses = (f, onRecord) => {
+      if (f.groups) groupMassesBeforeGroupRows.push(!groupRowsRead);
+      return masses(f, onRecord);
+    };
+    store.forEachEventStatRow = (f, onRows) => {
+      if (f.groups) groupRowsRead = true;
+      return rows(f, onRows);
+    };
     const events = await detectRunEvents(store, "r", {}, limits);
-    return { events, most: most() };
+    return { events, most: most(), groupMassesBeforeGroupRows };
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -83,6 +95,15 @@ test("item 6: tensors are read in batches, so what one read hands out does not g
   // the same events as with every tensor in one batch, and as with the masses summed by DuckDB (beyond EVENT_HISTOGRAM_STREAM_MAX_BUCKETS)
   assert.deepEqual(many.events, (await eventsOfTensors(160, DEFAULT_EVENT_READ_LIMITS)).events);
   assert.deepEqual(many.events, (await eventsOfTensors(160, { ...limits, histogramBuckets: 0 })).events);
+});
+
+test("events: one batch past EVENT_GROUP_PREFETCH_MAX_ROWS rows (the groups' masses read early) gives the same events whether DuckDB or JS sums the masses, and reads the groups' masses once, before their rows", async () => {
+  const tensors = Math.ceil((EVENT_GROUP_PREFETCH_MAX_ROWS + 1) / STEPS.length) + 1; // one batch over the prefetch limit
+  const streamed = await eventsOfTensors(tensors, DEFAULT_EVENT_READ_LIMITS), summed = await eventsOfTensors(tensors, { ...DEFAULT_EVENT_READ_LIMITS, histogramBuckets: 0 });
+  assert.ok(streamed.most.rows > EVENT_GROUP_PREFETCH_MAX_ROWS, `one batch of ${streamed.most.rows} rows`);
+  assert.ok(streamed.events.some((e) => e.kind === "population_fork"), "detection ran");
+  assert.deepEqual(summed.events, streamed.events);
+  assert.deepEqual(summed.groupMassesBeforeGroupRows, [true], "the groups' masses (summed by DuckDB) were read once, before the groups' rows");
 });
 
 /** Rows of 20 k one-element tensors as analyze writes them: the summary and histogram shape of a real sketch (64 templates reused). */

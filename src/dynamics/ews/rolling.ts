@@ -66,18 +66,30 @@ export function rollingVarianceAc1Into(r: Float64Array, w: number, variance: Flo
   const n = r.length;
   variance.fill(Number.NaN, 0, Math.min(n, w - 1));
   ac1.fill(Number.NaN, 0, Math.min(n, w - 1));
+  // The sums of windowStatistics and lagOneCorrelation in their order, in two passes instead of
+  // four: the window's sum is the sum of its first w - 1 values (lagOneCorrelation's, from 0 in
+  // the same order) plus the last, and the centred sums share one loop (separate accumulators).
+  const m = w - 1;
   for (let end = w; end <= n; end++) {
-    const lo = end - w;
-    let mean = 0;
-    for (let i = lo; i < end; i++) mean += r[i]!;
-    mean /= w;
-    let m2 = 0;
-    for (let i = lo; i < end; i++) {
-      const d = r[i]! - mean;
-      m2 += d * d;
+    const lo = end - w, last = end - 1;
+    let sa = 0, sb = 0;
+    for (let i = lo; i < last; i++) {
+      sa += r[i]!;
+      sb += r[i + 1]!;
     }
-    variance[end - 1] = m2 / (w - 1);
-    ac1[end - 1] = lagOneCorrelation(r, lo, end);
+    const mean = (sa + r[last]!) / w, ma = sa / m, mb = sb / m;
+    let m2 = 0, sab = 0, saa = 0, sbb = 0;
+    for (let i = lo; i < last; i++) {
+      const ri = r[i]!, d = ri - mean, a = ri - ma, b = r[i + 1]! - mb;
+      m2 += d * d;
+      sab += a * b;
+      saa += a * a;
+      sbb += b * b;
+    }
+    const d = r[last]! - mean;
+    m2 += d * d;
+    variance[last] = m2 / (w - 1);
+    ac1[last] = sab / Math.sqrt(saa * sbb);
   }
 }
 
